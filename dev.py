@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""One entry point for a fresh machine: `python3 dev.py demo` and `python3 dev.py test`.
+
+Only the standard library is used here, because this runs before anything is installed.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+STAMP = VENV / ".installed"
+
+# Debian packages: a browser for the page tests, HarfBuzz subsetting for fast PDFs, zbar for QR
+# decoding. Best effort: the code works without them, the browser tests skip without chromium.
+APT_PACKAGES = ["chromium", "libharfbuzz-subset0", "fonts-dejavu-core"]
+
+
+def run(*cmd: str | Path, **kw) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, **kw)
+
+
+def apt_install() -> None:
+    missing = [p for p in APT_PACKAGES if subprocess.run(
+        ["dpkg", "-s", p], capture_output=True).returncode != 0]
+    if not missing or not shutil.which("apt-get"):
+        return
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        print(f"note: not root, skipping apt packages {missing}", flush=True)
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    try:
+        run("apt-get", "update", "-qq", env=env)
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
+    except subprocess.CalledProcessError:
+        print(f"note: could not install {missing}; continuing without them", flush=True)
+
+
+def setup() -> None:
+    if not PY.exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    signature = (ROOT / "pyproject.toml").read_bytes()
+    if not STAMP.exists() or STAMP.read_bytes() != signature:
+        run(PY, "-m", "pip", "install", "-q", "--upgrade", "pip")
+        run(PY, "-m", "pip", "install", "-q", "-e", f"{ROOT}[dev]")
+        STAMP.write_bytes(signature)
+    apt_install()
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"demo", "test", "setup"}:
+        print("usage: python3 dev.py demo [badges demo options] | test [pytest options] | setup")
+        return 2
+    setup()
+    command, rest = argv[0], argv[1:]
+    if command == "setup":
+        return 0
+    if command == "demo":
+        return subprocess.call([str(BIN / "badges"), "demo", "--serve", *rest], cwd=ROOT)
+    # test: architecture contracts first (cheap, and a broken layering makes other failures noise)
+    code = subprocess.call([str(BIN / "lint-imports")], cwd=ROOT)
+    if code:
+        return code
+    return subprocess.call([str(PY), "-m", "pytest", *rest], cwd=ROOT)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
