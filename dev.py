@@ -18,9 +18,9 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 STAMP = VENV / ".installed"
 
-# Debian packages: a browser for the page tests, HarfBuzz subsetting for fast PDFs, zbar for QR
-# decoding. Best effort: the code works without them, the browser tests skip without chromium.
-APT_PACKAGES = ["chromium", "libharfbuzz-subset0", "fonts-dejavu-core"]
+# Debian packages: a browser for the page tests, HarfBuzz subsetting for fast PDFs, poppler for
+# rasterising PDF pages (QR decoding in tests). Best effort: the code works without them, the browser tests skip without chromium.
+APT_PACKAGES = ["chromium", "libharfbuzz-subset0", "fonts-dejavu-core", "poppler-utils"]
 
 
 def run(*cmd: str | Path, **kw) -> None:
