@@ -63,7 +63,8 @@ class _PinnedContexts(Mapping[str, Any]):
     are shared between calls (pyld only reads them), so nobody may mutate them.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, root: Any = None) -> None:
+        self._root = root  # a Traversable/Path; None = the package data
         self._docs: dict[str, Any] | None = None
         self._lock = threading.Lock()
 
@@ -73,7 +74,7 @@ class _PinnedContexts(Mapping[str, Any]):
             return docs
         with self._lock:
             if self._docs is None:
-                base = resources.files(_PACKAGE).joinpath(_CONTEXT_DIR)
+                base = self._root or resources.files(_PACKAGE).joinpath(_CONTEXT_DIR)
                 index = json.loads(base.joinpath("index.json").read_bytes())
                 loaded: dict[str, Any] = {}
                 for url, entry in index.items():

@@ -208,7 +208,9 @@ def _plain(value: Any) -> Any:
             if f.name not in _ALWAYS and (item is None or item == f.default):
                 continue
             out[f.encode_name] = _plain(item)
-        return out
+        # Readers expect @context, id and type first; JSON objects are otherwise unordered.
+        head = {k: out.pop(k) for k in ("@context", "id", "type") if k in out}
+        return {**head, **out}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

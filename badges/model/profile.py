@@ -18,7 +18,7 @@ from badges.model.base import (
 )
 
 
-class Image(Base, frozen=True):
+class Image(Base, frozen=True, kw_only=True):
     """Always an object with an ``id`` (URL or data: URI); never a bare string (App. A.1)."""
 
     id: str
@@ -33,13 +33,13 @@ class Image(Base, frozen=True):
             raise ModelError("Image.type must be 'Image'", field="type", value=self.type)
 
 
-class GeoCoordinates(Base, frozen=True):
-    latitude: float
-    longitude: float
+class GeoCoordinates(Base, frozen=True, kw_only=True):
+    latitude: int | float
+    longitude: int | float
     type: str = "GeoCoordinates"
 
 
-class Address(Base, frozen=True):
+class Address(Base, frozen=True, kw_only=True):
     type: tuple[str, ...] = ("Address",)
     address_country: str | None = None
     address_country_code: str | None = None
@@ -54,7 +54,7 @@ class Address(Base, frozen=True):
         require_type(self.type, "Address", "Address")
 
 
-class IdentifierEntry(Base, frozen=True):
+class IdentifierEntry(Base, frozen=True, kw_only=True):
     identifier: str
     identifier_type: str
     type: str = "IdentifierEntry"
@@ -64,7 +64,7 @@ class IdentifierEntry(Base, frozen=True):
         enum_value(IdentifierType, self.identifier_type, "IdentifierEntry.identifierType")
 
 
-class IdentityObject(Base, frozen=True):
+class IdentityObject(Base, frozen=True, kw_only=True):
     """A (usually hashed) learner identifier: ``identityHash`` = ``<alg>$<hex>`` when hashed."""
 
     identity_hash: str
@@ -85,7 +85,7 @@ class IdentityObject(Base, frozen=True):
                                  field="identityHash")
 
 
-class Profile(Base, frozen=True):
+class Profile(Base, frozen=True, kw_only=True):
     id: str
     type: tuple[str, ...] = ("Profile",)
     name: str | None = None

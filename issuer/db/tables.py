@@ -9,6 +9,282 @@ from piccolo.table import Table
 # --- platform: District, School, SigningKey, User, ApiToken, WebSession, StatusList, IssuedCredential,
 # --- LoginAttempt, AuditEvent (owner: issuer-platform; edit only below this line and above the next marker)
 
+from piccolo.constraints import Unique as _PUnique  # noqa: E402  (platform: composite unique constraints)
+
+
+class District(Table):
+    """The organisation (tenant root); its own did:web is the base URL's host."""
+    slug = Varchar(length=64, unique=True)
+    name = Varchar(length=255)
+    url = Varchar(length=1024, default="")
+    email = Varchar(length=320, default="")
+    created_at = Timestamptz()
+
+
+class School(Table):
+    """An issuer: its own Profile, did:web (``<base>:issuers:<slug>``) and Ed25519 keys."""
+    district = ForeignKey(references=District, index=True)
+    slug = Varchar(length=64, unique=True)
+    name = Varchar(length=255)
+    url = Varchar(length=1024, default="")
+    email = Varchar(length=320, default="")
+    description = Text(default="")
+    address = JSON(default="{}")  # OB Address fields (camelCase), without type
+    image_url = Varchar(length=1024, default="")
+    created_at = Timestamptz()
+
+
+class SigningKey(Table):
+    """An Ed25519 key; the seed is AES-GCM encrypted under the KEK (never stored in clear)."""
+    district = ForeignKey(references=District, index=True)
+    school = ForeignKey(references=School, null=True, index=True)  # null: the district's own key
+    public_key_multibase = Varchar(length=128, unique=True)  # z6Mk…, also the DID URL fragment
+    encrypted_seed = Text()  # "v1.<kek id>.<base64url(nonce ‖ ciphertext)>"
+    active = Boolean(default=True, index=True)
+    created_at = Timestamptz()
+    retired_at = Timestamptz(null=True, default=None)
+
+
+class User(Table, tablename="app_user"):
+    """Every account; a learner is a User with role student. Mentors have no account."""
+    district = ForeignKey(references=District, index=True)
+    school = ForeignKey(references=School, null=True, index=True)  # null for district admins
+    role = Varchar(length=16, index=True)  # district_admin | school_admin | teacher | student
+    username = Varchar(length=150, unique=True)
+    email = Varchar(length=320, default="")
+    display_name = Varchar(length=255, default="")
+    password_hash = Varchar(length=255, default="")  # argon2id; "" = cannot log in
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class ApiToken(Table):
+    """A bearer token; only its sha256 is stored. Acts as ``role`` within ``school``."""
+    token_hash = Varchar(length=64, unique=True)
+    name = Varchar(length=255, default="")
+    district = ForeignKey(references=District)
+    school = ForeignKey(references=School, null=True, index=True)
+    user = ForeignKey(references=User, null=True)
+    role = Varchar(length=16, default="school_admin")
+    created_at = Timestamptz()
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class WebSession(Table):
+    """A page session; the cookie holds the random token, the table its sha256."""
+    token_hash = Varchar(length=64, unique=True)
+    user = ForeignKey(references=User, index=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+
+
+class LoginAttempt(Table):
+    login = Varchar(length=150, index=True)
+    ip = Varchar(length=64, default="")
+    success = Boolean(default=False)
+    at = Timestamptz(index=True)
+
+
+class StatusList(Table):
+    """One Bitstring Status List per (school, purpose, number), served at
+    ``/status/<school>/<purpose>/<list_no>``; ``document`` is the signed list credential."""
+    school = ForeignKey(references=School, index=True)
+    purpose = Varchar(length=16)  # revocation | suspension
+    list_no = Integer()
+    size = Integer()
+    encoded_list = Text()  # "u…" (gzip + base64url), the current bits
+    document = Text(default="")  # the signed BitstringStatusListCredential, verbatim
+    updated_at = Timestamptz()
+    unique_school_purpose_no = _PUnique(["school", "purpose", "list_no"])
+
+
+class StatusEntry(Table):
+    """An allocated index; the unique constraint is what makes concurrent allocation safe."""
+    status_list = ForeignKey(references=StatusList)
+    status_index = Integer()
+    created_at = Timestamptz()
+    unique_list_index = _PUnique(["status_list", "status_index"])
+
+
+class IssuedCredential(Table):
+    """A signed credential, stored byte for byte as signed (``document``)."""
+    uuid = UUID(unique=True)  # the path segment of /credentials/<uuid>
+    school = ForeignKey(references=School, index=True)
+    learner = ForeignKey(references=User, null=True, index=True)
+    achievement = ForeignKey(references="Achievement", null=True, index=True)  # null for VC-API
+    award = ForeignKey(references="Award", null=True, unique=True)  # null for VC-API
+    credential_id = Varchar(length=1024, unique=True)  # the VC `id`
+    document = Text()
+    status_list = ForeignKey(references=StatusList, null=True)
+    status_index = Integer(null=True, default=None)
+    status_purpose = Varchar(length=16, default="")
+    revoked_at = Timestamptz(null=True, default=None)
+    revoked_reason = Text(default="")
+    revoked_by = ForeignKey(references=User, null=True)
+    suspended = Boolean(default=False)
+    suspended_reason = Text(default="")
+    issued_at = Timestamptz()
+    unique_status = _PUnique(["status_list", "status_index"])
+
+
+class AuditEvent(Table):
+    at = Timestamptz(index=True)
+    actor = ForeignKey(references=User, null=True)
+    district = ForeignKey(references=District, null=True)
+    school = ForeignKey(references=School, null=True)
+    action = Varchar(length=64)
+    subject = Varchar(length=1024, default="")
+    details = JSON(default="{}")
+
+
 
 # --- learning: Framework, Competency, Achievement, Submission, SubmissionVersion, EvidenceFile,
 # --- ExtendedLearning, MentorLink, Review, Award, BulkJob (owner: issuer-learning; edit only below this line)
+from piccolo.constraints import Unique  # noqa: E402  (learning: composite unique constraints)
+
+
+class Framework(Table):
+    """A competency framework; ``kind`` keeps academic, habits of work and extended learning apart."""
+    uuid = UUID(unique=True)
+    school = ForeignKey(references="School", index=True)
+    kind = Varchar(length=16, index=True)  # academic | habits | elo
+    name = Varchar(length=255)
+    version = Varchar(length=64, default="")
+    source = Varchar(length=16, default="manual")  # manual | csv | case
+    source_uri = Varchar(length=1024, default="")
+    created_at = Timestamptz()
+
+
+class Competency(Table):
+    framework = ForeignKey(references=Framework, index=True)
+    kind = Varchar(length=16, index=True)  # copied from the framework so every query can filter on it
+    code = Varchar(length=128)
+    name = Text()
+    description = Text(default="")
+    url = Varchar(length=1024, default="")  # the CASE CFItem URI, or ours
+    unique_framework_code = Unique(["framework", "code"])
+
+
+class Achievement(Table):
+    """A badge class: what mastery looks like (rubric) and what it aligns to."""
+    uuid = UUID(unique=True)
+    school = ForeignKey(references="School", index=True)
+    name = Varchar(length=255)
+    description = Text()
+    criteria = Text(default="")
+    achievement_type = Varchar(length=64, default="Competency")
+    image_sha256 = Varchar(length=64, default="")
+    image_type = Varchar(length=32, default="")
+    alignments = JSON(default="[]")  # competency ids
+    rubric = JSON(default="{}")  # badges.rubrics.rubric_to_dict
+    prerequisites = JSON(default="[]")  # achievement ids that must be awarded first
+    second_rater = Boolean(default=False)
+    created_by = ForeignKey(references="User", null=True)
+    created_at = Timestamptz()
+    archived = Boolean(default=False)
+
+
+class EvidenceFile(Table):
+    """One stored blob; the file on disk is named by its hash, nothing else."""
+    sha256 = Varchar(length=64, unique=True)
+    media_type = Varchar(length=128)
+    size = Integer()
+    created_at = Timestamptz()
+
+
+class Submission(Table):
+    """A learner's attempt at an achievement; revisions are SubmissionVersion rows."""
+    uuid = UUID(unique=True)
+    school = ForeignKey(references="School", index=True)
+    learner = ForeignKey(references="User", index=True)
+    achievement = ForeignKey(references=Achievement, index=True)
+    kind = Varchar(length=16, default="classroom")  # classroom | elo
+    status = Varchar(length=24, default="submitted", index=True)
+    # submitted | needs_second | moderation | revise | awarded
+    current_version = Integer(default=1)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class SubmissionVersion(Table):
+    submission = ForeignKey(references=Submission, index=True)
+    number = Integer()
+    narrative = Text(default="")
+    urls = JSON(default="[]")
+    files = JSON(default="[]")  # [{sha256, name, mediaType, size}]
+    created_at = Timestamptz()
+    unique_submission_number = Unique(["submission", "number"])
+
+
+class ExtendedLearning(Table):
+    """An extended learning opportunity: planned with a partner, attested by a mentor, rated by a teacher."""
+    uuid = UUID(unique=True)
+    school = ForeignKey(references="School", index=True)
+    learner = ForeignKey(references="User", index=True)
+    achievement = ForeignKey(references=Achievement)
+    partner_org = Varchar(length=255)
+    mentor_name = Varchar(length=255)
+    mentor_email = Varchar(length=320)
+    goals = Text()
+    competencies = JSON(default="[]")
+    hours = Real(default=0)
+    start_date = Date()
+    end_date = Date()
+    status = Varchar(length=16, default="proposed", index=True)
+    # proposed | approved | rejected | attested | submitted
+    approved_by = ForeignKey(references="User", null=True)
+    approved_at = Timestamptz(null=True, default=None)
+    attestation = Text(default="")
+    attested_hours = Real(null=True, default=None)
+    attested_at = Timestamptz(null=True, default=None)
+    submission = ForeignKey(references=Submission, null=True)
+    created_at = Timestamptz()
+
+
+class MentorLink(Table):
+    """A single-use, expiring mentor link; only the sha256 of the token is stored."""
+    elo = ForeignKey(references=ExtendedLearning, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class Review(Table):
+    version = ForeignKey(references=SubmissionVersion, index=True)
+    submission = ForeignKey(references=Submission, index=True)
+    reviewer = ForeignKey(references="User")
+    role = Varchar(length=16, default="rater")  # rater | moderator
+    ratings = JSON(default="{}")
+    feedback = Text(default="")
+    met = Boolean(default=False)
+    created_at = Timestamptz()
+    unique_version_reviewer_role = Unique(["version", "reviewer", "role"])
+
+
+class Award(Table):
+    """The decision to award; unique per (learner, achievement) so a badge is issued once."""
+    uuid = UUID(unique=True)
+    school = ForeignKey(references="School", index=True)
+    learner = ForeignKey(references="User")
+    achievement = ForeignKey(references=Achievement, index=True)
+    submission = ForeignKey(references=Submission, null=True)
+    version = ForeignKey(references=SubmissionVersion, null=True)
+    ratings = JSON(default="{}")
+    source = Varchar(length=16, default="review")  # review | bulk
+    created_at = Timestamptz()
+    unique_learner_achievement = Unique(["learner", "achievement"])
+
+
+class BulkJob(Table):
+    uuid = UUID(unique=True)
+    school = ForeignKey(references="School", index=True)
+    created_by = ForeignKey(references="User", null=True)
+    status = Varchar(length=16, default="queued")  # queued | running | done | failed
+    total = Integer(default=0)
+    processed = Integer(default=0)
+    issued = Integer(default=0)
+    errors = JSON(default="[]")
+    created_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)

@@ -1,0 +1,147 @@
+"""Add and verify embedded proofs (VC Data Integrity 1.0 §4.2 Add Proof, §4.4 Verify Proof).
+
+``sign`` raises for a document it must not sign; ``verify_proof`` never raises because a
+document is bad: it returns a ``ProofResult`` with one ``ProofCheck`` per proof.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from badges.errors import BadgeError, JsonLdError, ProofError, UndefinedTerm, UnsupportedSuite
+from badges.jsonld import DocumentLoader, check_terms, load_document
+from badges.signing.keys import Ed25519Signer
+from badges.signing.purposes import AssertionMethodPurpose
+from badges.signing.resolve import KeyResolver, VerificationMethod
+from badges.signing.suites import EddsaRdfc2022, suite_for
+
+__all__ = ["ProofCheck", "ProofResult", "format_datetime", "sign", "verify_proof"]
+
+
+@dataclass(frozen=True)
+class ProofCheck:
+    """The outcome for one proof of a proof set, in document order."""
+
+    index: int
+    proof_type: str | None
+    cryptosuite: str | None
+    verification_method_id: str | None
+    verified: bool
+    verification_method: VerificationMethod | None = None
+    error: BadgeError | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProofResult:
+    verified: bool
+    checks: list[ProofCheck] = field(default_factory=list)
+    verification_method: VerificationMethod | None = None
+    error: BadgeError | None = None
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Warnings of the proof that verified (e.g. a key taken from a URL fragment)."""
+        good = next((c for c in self.checks if c.verified), None)
+        return good.warnings if good is not None else ()
+
+
+def format_datetime(value: datetime) -> str:
+    """XML Schema dateTimeStamp in UTC with whole seconds, as proofs and credentials carry it."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValueError("a timezone-aware datetime is required")
+    return value.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _proofs(document: dict) -> list:
+    proof = document.get("proof")
+    if proof is None:
+        return []
+    return list(proof) if isinstance(proof, list) else [proof]
+
+
+def _unsecured(document: dict) -> dict:
+    return {k: v for k, v in document.items() if k != "proof"}
+
+
+def sign(document: dict, *, signer: Ed25519Signer, created: datetime,
+         loader: DocumentLoader = load_document, verification_method: str | None = None,
+         proof_purpose: str = "assertionMethod", cryptosuite: str = "eddsa-rdfc-2022") -> dict:
+    """A new dict: ``document`` with an eddsa-rdfc-2022 proof appended to ``proof`` (a list).
+
+    Refuses (``UndefinedTerm``/``RelativeIri``) a document whose properties the contexts do not
+    define: they would be left out of the canonical form and so unsigned.
+    """
+    if not isinstance(document, dict) or "@context" not in document:
+        raise JsonLdError("only a JSON-LD object with an @context can be signed")
+    if cryptosuite != EddsaRdfc2022.cryptosuite:
+        raise UnsupportedSuite(f"cannot sign with {cryptosuite!r}; only eddsa-rdfc-2022 is supported")
+    unsecured = copy.deepcopy(_unsecured(document))
+    check_terms(unsecured, loader=loader)
+    options = {"type": EddsaRdfc2022.proof_type, "cryptosuite": cryptosuite,
+               "created": format_datetime(created),
+               "verificationMethod": verification_method or signer.verification_method,
+               "proofPurpose": proof_purpose}
+    try:
+        check_terms({"@context": unsecured["@context"], **options}, loader=loader)
+    except UndefinedTerm as exc:
+        raise UndefinedTerm([f"proof.{term}" for term in exc.terms]) from None
+    proof = EddsaRdfc2022(loader=loader).create_proof(unsecured, options, signer)
+    signed = copy.deepcopy(document)
+    signed["proof"] = [*copy.deepcopy(_proofs(document)), proof]
+    return signed
+
+
+def _check_one(index: int, proof: object, document: dict, unsecured: dict, *, resolver: KeyResolver,
+               purpose: AssertionMethodPurpose, loader: DocumentLoader) -> ProofCheck:
+    if not isinstance(proof, dict):
+        return ProofCheck(index, None, None, None, False, error=ProofError("a proof must be a JSON object"))
+    vm_id = proof.get("verificationMethod")
+    vm_id = vm_id.get("id") if isinstance(vm_id, dict) else vm_id
+    proof_type, cryptosuite = proof.get("type"), proof.get("cryptosuite")
+    method = None
+    try:
+        for name in ("type", "verificationMethod", "proofPurpose", "proofValue"):
+            if name not in proof:
+                raise ProofError(f"the proof has no {name}")
+        if not isinstance(vm_id, str):
+            raise ProofError("verificationMethod must be a URL")
+        suite = suite_for(proof, loader=loader)
+        purpose.check_proof(proof)
+        suite.decode_proof_value(proof["proofValue"])
+        method = resolver.resolve(vm_id)
+        warnings = purpose.check_method(document, method)
+        suite.verify_proof(unsecured, proof, method.public_key)
+    except BadgeError as exc:
+        return ProofCheck(index, proof_type, cryptosuite, vm_id, False, method, exc)
+    except Exception as exc:  # never let a hostile document turn into a traceback
+        return ProofCheck(index, proof_type, cryptosuite, vm_id, False, method,
+                          ProofError(f"the proof could not be processed: {type(exc).__name__}"))
+    if method.source == "fragment":
+        warnings.append(f"the key was taken from the verification method URL {vm_id}; the controller's "
+                        "own document did not confirm it")
+    return ProofCheck(index, proof_type, cryptosuite, vm_id, True, method, None, tuple(warnings))
+
+
+def verify_proof(document: dict, *, resolver: KeyResolver, now: datetime,
+                 loader: DocumentLoader = load_document,
+                 expected_purpose: str = "assertionMethod", strict_did_key: bool = False) -> ProofResult:
+    """Verify every embedded proof; the document is verified when any one of them is.
+
+    ``strict_did_key`` also refuses a did:key that is not the issuer id (see
+    ``AssertionMethodPurpose.check_method``; by default that passes with a warning).
+    """
+    purpose = AssertionMethodPurpose(expected=expected_purpose, now=now, strict_did_key=strict_did_key)
+    if not isinstance(document, dict):
+        return ProofResult(False, error=ProofError("the document is not a JSON object"))
+    proofs = _proofs(document)
+    if not proofs:
+        return ProofResult(False, error=ProofError("the document has no proof"))
+    unsecured = _unsecured(document)
+    checks = [_check_one(i, p, document, unsecured, resolver=resolver, purpose=purpose, loader=loader)
+              for i, p in enumerate(proofs)]
+    good = next((c for c in checks if c.verified), None)
+    if good is not None:
+        return ProofResult(True, checks, good.verification_method, None)
+    return ProofResult(False, checks, checks[0].verification_method, checks[0].error)

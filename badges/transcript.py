@@ -1,0 +1,676 @@
+"""CLR 2.0 transcript: bundle a learner's signed badges, then read them back as plain view data.
+
+``build_clr`` returns an unsigned ``ClrCredential`` whose ``credentialSubject.verifiableCredential``
+holds each badge exactly as it was signed (a deep copy, never normalised), so every nested proof
+still verifies. ``transcript_view`` turns a CLR into frozen dataclasses for the templates; every
+fact it shows comes from the bundled credentials themselves, read with the rule below (written
+down in docs/CONTRACTS.md under ``badges.transcript`` so that the issuer writes what we read).
+
+How a badge says where it belongs (the issuer follows this when it builds the Achievement):
+
+* area: ``achievement.tag`` holds exactly one of ``area:academic``, ``area:habits``, ``area:elo``.
+  A badge with no area tag (e.g. one from another issuer) is listed apart, never in an area.
+* subject (academic): ``achievement.tag`` ``subject:<Name>``, else ``achievement.fieldOfStudy``.
+* competencies: each ``achievement.alignment`` is one competency (identity = ``targetUrl``; shown
+  with ``targetCode`` and ``targetName``); no alignment → the achievement is its own competency.
+* level: ``result[].achievedLevel`` names a ``RubricCriterionLevel`` of the matching
+  ``resultDescription``; its scale value is ``points`` (else ``level``, else its ``name`` matched
+  against the school's scale). A ResultDescription with an ``alignment`` rates those competencies
+  only; the badge's unaligned criteria rate every competency of the badge, at their lowest level
+  (every criterion reached it). Across badges the highest level wins; its date is the
+  ``awardedDate``/``validFrom`` of the first badge that reached it.
+* extended learning: partner organisation = ``credentialSubject.source`` (a Profile: the
+  organisation that assessed the learner on the school's behalf); hours = a ``result`` whose
+  ResultDescription has ``resultType: "ext:Hours"`` (``value`` = hours), else an achievement tag
+  ``hours:<n>``; mentor attestation = an ``evidence`` item with ``genre: "Mentor attestation"``
+  (``name`` = mentor, ``narrative`` = the attestation); dates = ``activityStartDate``/``EndDate``.
+* evidence behind a competency = the ``evidence`` items of the valid badges that rate it.
+* credit equivalents: ``credit_map`` (competency ``targetUrl``/``targetCode``/id → text), else a
+  badge's ``credentialSubject.creditsEarned``.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Protocol
+
+from badges.errors import ModelError, SchemaError
+
+__all__ = [
+    "AREAS",
+    "AREA_TAGS",
+    "CLR_CONTEXTS",
+    "CLR_SCHEMA_URL",
+    "BadgeRef",
+    "CompetencyRow",
+    "ExperienceRow",
+    "LevelKey",
+    "SubjectGroup",
+    "TranscriptView",
+    "build_clr",
+    "competency_nodes",
+    "transcript_view",
+]
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+CLR_V2P0 = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
+OB_V3P0 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+# credentialSchema's type 1EdTechJsonSchemaValidator2019 is defined only here (STANDARDS §3).
+OB_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
+CLR_CONTEXTS = (VC_V2, CLR_V2P0, OB_V3P0, OB_EXTENSIONS)
+CLR_SCHEMA_URL = "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
+_SCHEMA_FILE = "clr_v2p0_clrcredential_schema.json"
+
+AREAS = ("academic", "habits", "elo")
+AREA_TAGS = {f"area:{a}": a for a in AREAS}
+STATUSES = ("active", "expired", "revoked", "suspended")
+_COUNTED = {"active", "expired"}
+HOURS_RESULT_TYPE = "ext:Hours"
+MENTOR_GENRE = "Mentor attestation"
+# Fixed namespace so a competency gets the same CLR node id in every transcript of every learner.
+_COMPETENCY_NS = uuid.UUID("6f1b2c1e-3d7a-5b6e-9c1d-2a4b8e0f7c31")
+
+
+# ----------------------------------------------------------------------------------------- build
+
+def build_clr(credentials: Iterable[dict | str | bytes], *, learner: Mapping[str, Any], issuer: Mapping[str, Any],
+              clr_id: str, issued_at: datetime, achievements: Sequence[dict] = (),
+              associations: Sequence[dict] = (), partial: bool = False, name: str | None = None,
+              description: str | None = None) -> dict:
+    """An unsigned ClrCredential bundling ``credentials`` unchanged (CLR 2.0 ClrCredential).
+
+    ``learner`` carries ``id`` and/or ``identifier`` (IdentityObjects) and ``name``. Competency
+    Achievement nodes and badge→competency ``isChildOf`` Associations are derived from the badges'
+    alignments and merged with any given ones (first occurrence of an id wins).
+    """
+    if issued_at.tzinfo is None:
+        raise ValueError("issued_at must carry a time zone")
+    if not clr_id or ":" not in clr_id:
+        raise ValueError("clr_id must be an absolute URI")
+    bundled = [_parse_credential(c, i) for i, c in enumerate(credentials)]
+    if not bundled:
+        raise ModelError("a transcript needs at least one credential (ClrSubject.verifiableCredential is 1..*)")
+    subject: dict[str, Any] = {"type": ["ClrSubject"]}
+    learner_id = learner.get("id")
+    identifier = list(learner.get("identifier") or [])
+    if not learner_id and not identifier:
+        raise ModelError("the learner needs an id or at least one identifier (ClrSubject)")
+    if learner_id:
+        subject["id"] = learner_id
+        for i, cred in enumerate(bundled):
+            other = (cred.get("credentialSubject") or {}).get("id")
+            if other and other != learner_id:
+                raise ModelError(f"credential {cred.get('id', i)!r} is about {other!r}, not {learner_id!r}",
+                                 credential=cred.get("id"))
+    who = learner.get("name")
+    if who and not any(isinstance(i, dict) and i.get("identityType") == "name" for i in identifier):
+        # OB IdentityObject with identityType "name", unhashed: how a record names its learner.
+        identifier.append({"type": "IdentityObject", "identityHash": str(who), "identityType": "name",
+                           "hashed": False})
+    if identifier:
+        subject["identifier"] = copy.deepcopy(identifier)
+    subject["verifiableCredential"] = bundled
+
+    creator = {k: issuer[k] for k in ("id", "type", "name") if k in issuer}
+    derived_nodes, derived_links = competency_nodes(bundled, creator=creator)
+    nodes = _dedupe([*achievements, *derived_nodes], key=lambda a: a.get("id"))
+    links = _dedupe([*associations, *derived_links],
+                    key=lambda a: (a.get("associationType"), a.get("sourceId"), a.get("targetId")))
+    if nodes:
+        subject["achievement"] = [copy.deepcopy(a) for a in nodes]
+    if links:
+        subject["association"] = [copy.deepcopy(a) for a in links]
+
+    clr: dict[str, Any] = {
+        "@context": list(CLR_CONTEXTS),
+        "id": clr_id,
+        "type": ["VerifiableCredential", "ClrCredential"],
+        "issuer": copy.deepcopy(dict(issuer)),
+        "name": name or (f"Competency transcript of {who}" if who else "Competency transcript"),
+        "validFrom": _iso(issued_at),
+        "awardedDate": _iso(issued_at),
+        "credentialSubject": subject,
+        "credentialSchema": [{"id": CLR_SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}],
+    }
+    if description:
+        clr["description"] = description
+    if partial:
+        clr["partial"] = True
+    _validate(clr)
+    return clr
+
+
+def competency_nodes(credentials: Iterable[dict], *, creator: Mapping[str, Any]) -> tuple[list[dict], list[dict]]:
+    """Competency-level Achievement nodes and badge-achievement ``isChildOf`` competency links."""
+    nodes: dict[str, dict] = {}
+    links: list[dict] = []
+    for cred in credentials:
+        ach = _achievement(cred)
+        if not ach or not ach.get("alignment"):
+            continue
+        tags = _list(ach.get("tag"))
+        keep_tags = [t for t in tags if isinstance(t, str) and (t in AREA_TAGS or t.startswith("subject:"))]
+        for align in _list(ach.get("alignment")):
+            if not isinstance(align, dict) or not align.get("targetUrl"):
+                continue
+            node_id = competency_node_id(align["targetUrl"])
+            if node_id not in nodes:
+                label = align.get("targetName") or align["targetUrl"]
+                node = {
+                    "id": node_id,
+                    "type": ["Achievement"],
+                    "achievementType": "Competency",
+                    "name": label,
+                    "description": align.get("targetDescription") or label,
+                    "criteria": {"narrative": "Shown by the badges associated with this competency "
+                                              "in this record."},
+                    "alignment": [copy.deepcopy(align)],
+                }
+                if align.get("targetCode"):
+                    node["humanCode"] = align["targetCode"]
+                if keep_tags:
+                    node["tag"] = keep_tags
+                if creator.get("id"):
+                    node["creator"] = {"type": ["Profile"], **dict(creator)}
+                nodes[node_id] = node
+            if ach.get("id"):
+                links.append({"type": "Association", "associationType": "isChildOf",
+                              "sourceId": ach["id"], "targetId": node_id})
+    return list(nodes.values()), links
+
+
+def competency_node_id(target_url: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(_COMPETENCY_NS, target_url)}"
+
+
+def _parse_credential(raw: dict | str | bytes, index: int) -> dict:
+    if isinstance(raw, (str, bytes, bytearray)):
+        try:
+            raw = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ModelError(f"credential #{index} is not JSON: {exc}", index=index) from None
+    if not isinstance(raw, dict):
+        raise ModelError(f"credential #{index} is not a JSON object (compact JWS badges cannot be bundled here)",
+                         index=index)
+    types = _list(raw.get("type"))
+    if "VerifiableCredential" not in types or not isinstance(raw.get("credentialSubject"), dict):
+        raise ModelError(f"credential #{index} is not a verifiable credential with a credentialSubject",
+                         index=index)
+    return copy.deepcopy(raw)
+
+
+def _validate(clr: dict) -> None:
+    try:
+        from badges import schema as _schema  # the engine's cached validator, once it exists
+    except ImportError:
+        _schema = None
+    if _schema is not None and hasattr(_schema, "validate"):
+        _schema.validate(clr, "clr")
+        return
+    problems = [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
+                for e in _fallback_validator().iter_errors(clr)]
+    if problems:
+        raise SchemaError("the transcript does not match the CLR 2.0 ClrCredential schema: " + problems[0],
+                          problems=problems)
+
+
+_VALIDATOR: list[Any] = []
+
+
+def _fallback_validator():
+    # Package data read once; a cache of a constant, not mutable program state.
+    if not _VALIDATOR:
+        from importlib import resources
+
+        import jsonschema
+
+        text = resources.files("badges").joinpath("schemas", _SCHEMA_FILE).read_text(encoding="utf-8")
+        doc = json.loads(text)
+        _VALIDATOR.append(jsonschema.Draft201909Validator(doc))
+    return _VALIDATOR[0]
+
+
+# ------------------------------------------------------------------------------------------ view
+
+class ScaleLevel(Protocol):
+    value: int
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class LevelKey:
+    value: int
+    name: str
+    description: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.value} · {self.name}"
+
+
+@dataclass(frozen=True)
+class BadgeRef:
+    id: str
+    name: str
+    issued_on: date | None
+    status: str  # "active" | "expired"
+    level: int | None
+    evidence_count: int
+    issuer_name: str = ""
+
+    @property
+    def expired(self) -> bool:
+        return self.status == "expired"
+
+
+@dataclass(frozen=True)
+class CompetencyRow:
+    id: str
+    code: str
+    name: str
+    framework: str
+    level: LevelKey | None
+    reached_on: date | None
+    badges: tuple[BadgeRef, ...]  # the badges at the highest level, first reached first
+    badge_count: int  # every valid badge that rates this competency
+    evidence_count: int
+    credit: str | None
+
+    @property
+    def level_label(self) -> str:
+        return self.level.label if self.level else "Demonstrated"
+
+    @property
+    def expired(self) -> bool:
+        return bool(self.badges) and all(b.expired for b in self.badges)
+
+
+@dataclass(frozen=True)
+class SubjectGroup:
+    name: str
+    competencies: tuple[CompetencyRow, ...]
+
+
+@dataclass(frozen=True)
+class ExperienceRow:
+    badge: BadgeRef
+    name: str
+    partner: str | None
+    partner_url: str | None
+    hours: float | None
+    mentor: str | None
+    attestation: str | None
+    start: date | None
+    end: date | None
+    level: LevelKey | None
+    competencies: tuple[str, ...]
+    credit: str | None
+
+    @property
+    def level_label(self) -> str:
+        return self.level.label if self.level else "Completed"
+
+    @property
+    def hours_label(self) -> str:
+        if self.hours is None:
+            return ""
+        return f"{self.hours:g} hours"
+
+
+@dataclass(frozen=True)
+class TranscriptView:
+    id: str
+    title: str
+    school_name: str
+    school_url: str | None
+    school_address: tuple[str, ...]
+    school_logo: str | None  # a data: URI only (PDFs never fetch)
+    learner_name: str
+    learner_id: str | None
+    issued_on: date | None
+    academic: tuple[SubjectGroup, ...]
+    habits: tuple[CompetencyRow, ...]
+    elo: tuple[ExperienceRow, ...]
+    other: tuple[BadgeRef, ...]
+    level_key: tuple[LevelKey, ...]
+    left_out: int  # revoked or suspended badges found in the record and not shown
+    expired_count: int
+    partial: bool = False
+    badges: tuple[BadgeRef, ...] = field(default=())  # every counted badge, in record order
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.academic or self.habits or self.elo or self.other)
+
+
+def transcript_view(clr: Mapping[str, Any], *, scale: Sequence[ScaleLevel], statuses: Mapping[str, str],
+                    credit_map: Mapping[str, str] | None = None, now: datetime | None = None) -> TranscriptView:
+    """Plain, grouped view data of a CLR: academic by subject, habits of work, extended learning.
+
+    ``statuses`` maps each bundled credential id to active | expired | revoked | suspended (the
+    issuer's records); a credential missing from it is a caller mistake (``ValueError``), so a
+    badge is never shown by accident. With ``now``, a past ``validUntil`` also marks it expired.
+    """
+    key = tuple(LevelKey(int(s.value), str(s.name), str(getattr(s, "description", "") or "")) for s in scale)
+    if not key:
+        raise ValueError("the school's scale has no levels")
+    by_value = {k.value: k for k in key}
+    credit_map = credit_map or {}
+    subject = clr.get("credentialSubject") or {}
+    creds = [c for c in _list(subject.get("verifiableCredential")) if isinstance(c, dict)]
+
+    counted: list[tuple[dict, BadgeRef]] = []
+    left_out = 0
+    for cred in creds:
+        cid = cred.get("id")
+        if not cid or cid not in statuses:
+            raise ValueError(f"no status given for bundled credential {cid!r}")
+        status = statuses[cid]
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r} for {cid!r} (expected one of {', '.join(STATUSES)})")
+        if status == "active" and now is not None and _expired(cred, now):
+            status = "expired"
+        if status not in _COUNTED:
+            left_out += 1
+            continue
+        counted.append((cred, _badge_ref(cred, status, key)))
+
+    academic: dict[str, dict[str, _Acc]] = {}
+    habits: dict[str, _Acc] = {}
+    elo: list[ExperienceRow] = []
+    other: list[BadgeRef] = []
+    for cred, ref in counted:
+        ach = _achievement(cred) or {}
+        area = _area(ach)
+        if area is None:
+            other.append(ref)
+            continue
+        rated = _competency_levels(cred, key)
+        if area == "elo":
+            elo.append(_experience(cred, ref, rated, by_value, credit_map))
+            continue
+        target = habits if area == "habits" else academic.setdefault(_subject_name(ach), {})
+        for comp, level in rated:
+            target.setdefault(comp.id, _Acc(comp)).add(ref, level, cred)
+
+    issuer = clr.get("issuer") or {}
+    image = issuer.get("image")
+    logo = image.get("id") if isinstance(image, dict) else image
+    return TranscriptView(
+        id=str(clr.get("id", "")),
+        title=str(clr.get("name") or "Competency transcript"),
+        school_name=str(issuer.get("name") or issuer.get("id") or ""),
+        school_url=issuer.get("url"),
+        school_address=_address_lines(issuer.get("address")),
+        school_logo=logo if isinstance(logo, str) and logo.startswith("data:image/") else None,
+        learner_name=_learner_name(subject, creds),
+        learner_id=subject.get("id"),
+        issued_on=_date(clr.get("awardedDate") or clr.get("validFrom")),
+        academic=tuple(SubjectGroup(name, _rows(accs, by_value, credit_map))
+                       for name, accs in sorted(academic.items(), key=lambda kv: kv[0].casefold())),
+        habits=_rows(habits, by_value, credit_map),
+        elo=tuple(sorted(elo, key=lambda e: (e.start or date.max, e.name.casefold()))),
+        other=tuple(other),
+        level_key=key,
+        left_out=left_out,
+        expired_count=sum(1 for _, r in counted if r.expired),
+        partial=bool(clr.get("partial")),
+        badges=tuple(r for _, r in counted),
+    )
+
+
+@dataclass(frozen=True)
+class _Competency:
+    id: str
+    code: str
+    name: str
+    framework: str
+
+
+class _Acc:
+    """Everything the valid badges say about one competency."""
+
+    def __init__(self, comp: _Competency) -> None:
+        self.comp = comp
+        self.best: int | None = None
+        self.best_badges: list[BadgeRef] = []
+        self.badge_ids: set[str] = set()
+        self.evidence = 0
+        self.credits: list[str] = []
+
+    def add(self, ref: BadgeRef, level: int | None, cred: dict) -> None:
+        if ref.id not in self.badge_ids:
+            self.badge_ids.add(ref.id)
+            self.evidence += ref.evidence_count
+            earned = (cred.get("credentialSubject") or {}).get("creditsEarned")
+            if isinstance(earned, (int, float)) and earned > 0:
+                self.credits.append(f"{earned:g}")
+        rank = -1 if level is None else level
+        best = -1 if self.best is None else self.best
+        if rank > best or not self.best_badges:
+            self.best, self.best_badges = level, [ref]
+        elif rank == best and ref not in self.best_badges:
+            self.best_badges.append(ref)
+
+
+def _rows(accs: Mapping[str, _Acc], by_value: Mapping[int, LevelKey], credit_map: Mapping[str, str]
+          ) -> tuple[CompetencyRow, ...]:
+    rows = []
+    for acc in accs.values():
+        firsts = sorted(acc.best_badges, key=lambda b: (b.issued_on or date.max, b.name))
+        comp = acc.comp
+        credit = _credit(credit_map, comp.id, comp.code)
+        if credit is None and acc.credits:
+            credit = " + ".join(acc.credits) + " credit" + ("" if acc.credits == ["1"] else "s")
+        rows.append(CompetencyRow(
+            id=comp.id, code=comp.code, name=comp.name, framework=comp.framework,
+            level=by_value.get(acc.best) if acc.best is not None else None,
+            reached_on=firsts[0].issued_on if firsts else None,
+            badges=tuple(firsts), badge_count=len(acc.badge_ids), evidence_count=acc.evidence,
+            credit=credit))
+    return tuple(sorted(rows, key=lambda r: (r.code.casefold() or "\uffff", r.name.casefold())))
+
+
+def _experience(cred: dict, ref: BadgeRef, rated: list[tuple[_Competency, int | None]],
+                by_value: Mapping[int, LevelKey], credit_map: Mapping[str, str]) -> ExperienceRow:
+    subj = cred.get("credentialSubject") or {}
+    ach = _achievement(cred) or {}
+    source = subj.get("source") if isinstance(subj.get("source"), dict) else {}
+    mentor = next((e for e in _list(cred.get("evidence"))
+                   if isinstance(e, dict) and e.get("genre") == MENTOR_GENRE), None)
+    levels = [lvl for _, lvl in rated if lvl is not None]
+    credit = next((c for comp, _ in rated if (c := _credit(credit_map, comp.id, comp.code))), None)
+    credit = credit or _credit(credit_map, str(ach.get("id", "")), str(ach.get("humanCode", "")))
+    earned = subj.get("creditsEarned")
+    if credit is None and isinstance(earned, (int, float)) and earned > 0:
+        credit = f"{earned:g} credit" + ("" if earned == 1 else "s")
+    return ExperienceRow(
+        badge=ref, name=str(ach.get("name") or ref.name), partner=source.get("name"),
+        partner_url=source.get("url"), hours=_hours(cred, ach),
+        mentor=mentor.get("name") if mentor else None,
+        attestation=(mentor.get("narrative") or mentor.get("description")) if mentor else None,
+        start=_date(subj.get("activityStartDate")), end=_date(subj.get("activityEndDate")),
+        level=by_value.get(max(levels)) if levels else None,
+        competencies=tuple(c.name for c, _ in rated if c.id != str(ach.get("id"))),
+        credit=credit)
+
+
+def _competency_levels(cred: dict, key: Sequence[LevelKey]) -> list[tuple[_Competency, int | None]]:
+    """(competency, level reached in this badge) for every competency the badge rates."""
+    ach = _achievement(cred) or {}
+    comps = []
+    for align in _list(ach.get("alignment")):
+        if isinstance(align, dict) and align.get("targetUrl"):
+            comps.append(_Competency(id=align["targetUrl"], code=str(align.get("targetCode") or ""),
+                                     name=str(align.get("targetName") or align["targetUrl"]),
+                                     framework=str(align.get("targetFramework") or "")))
+    if not comps:
+        comps.append(_Competency(id=str(ach.get("id") or cred.get("id")), code=str(ach.get("humanCode") or ""),
+                                 name=str(ach.get("name") or cred.get("name") or ""), framework=""))
+    descriptions = {rd.get("id"): rd for rd in _list(ach.get("resultDescription")) if isinstance(rd, dict)}
+    aligned: dict[str, list[int]] = {}
+    unaligned: list[int] = []
+    for result in _list((cred.get("credentialSubject") or {}).get("result")):
+        if not isinstance(result, dict) or not result.get("achievedLevel"):
+            continue
+        rd = descriptions.get(result.get("resultDescription"))
+        if rd is None:
+            continue
+        level = _level_value(rd, result["achievedLevel"], key)
+        if level is None:
+            continue
+        targets = [a.get("targetUrl") for a in _list(rd.get("alignment")) if isinstance(a, dict)]
+        targets = [t for t in targets if t]
+        if targets:
+            for t in targets:
+                aligned.setdefault(t, []).append(level)
+        else:
+            unaligned.append(level)
+    out = []
+    for comp in comps:
+        if comp.id in aligned:
+            out.append((comp, max(aligned[comp.id])))
+        else:
+            out.append((comp, min(unaligned) if unaligned else None))
+    return out
+
+
+def _level_value(rd: dict, level_id: str, key: Sequence[LevelKey]) -> int | None:
+    for lvl in _list(rd.get("rubricCriterionLevel")):
+        if not isinstance(lvl, dict) or lvl.get("id") != level_id:
+            continue
+        for prop in ("points", "level"):
+            try:
+                return int(float(str(lvl.get(prop)).strip()))
+            except (TypeError, ValueError):
+                pass
+        name = str(lvl.get("name", "")).casefold()
+        return next((k.value for k in key if k.name.casefold() == name), None)
+    return None
+
+
+def _hours(cred: dict, ach: dict) -> float | None:
+    kinds = {rd.get("id"): rd.get("resultType") for rd in _list(ach.get("resultDescription")) if isinstance(rd, dict)}
+    for result in _list((cred.get("credentialSubject") or {}).get("result")):
+        if isinstance(result, dict) and kinds.get(result.get("resultDescription")) == HOURS_RESULT_TYPE:
+            number = _number(result.get("value"))
+            if number is not None:
+                return number
+    for tag in _list(ach.get("tag")):
+        if isinstance(tag, str) and tag.startswith("hours:"):
+            return _number(tag[6:])
+    return None
+
+
+def _badge_ref(cred: dict, status: str, key: Sequence[LevelKey]) -> BadgeRef:
+    ach = _achievement(cred) or {}
+    levels = [lvl for _, lvl in _competency_levels(cred, key) if lvl is not None]
+    issuer = cred.get("issuer")
+    return BadgeRef(
+        id=str(cred.get("id", "")), name=str(ach.get("name") or cred.get("name") or "Badge"),
+        issued_on=_date((cred.get("credentialSubject") or {}).get("awardedDate") or cred.get("awardedDate")
+                        or cred.get("validFrom") or cred.get("issuanceDate")),
+        status=status, level=max(levels) if levels else None,
+        evidence_count=sum(1 for e in _list(cred.get("evidence")) if isinstance(e, dict)),
+        issuer_name=str(issuer.get("name", "")) if isinstance(issuer, dict) else "")
+
+
+def _area(ach: dict) -> str | None:
+    found = {AREA_TAGS[t] for t in _list(ach.get("tag")) if isinstance(t, str) and t in AREA_TAGS}
+    if len(found) > 1:
+        raise ModelError(f"achievement {ach.get('id')!r} is tagged with more than one area: {sorted(found)}",
+                         achievement=ach.get("id"))
+    return found.pop() if found else None
+
+
+def _subject_name(ach: dict) -> str:
+    for tag in _list(ach.get("tag")):
+        if isinstance(tag, str) and tag.startswith("subject:") and tag[8:].strip():
+            return tag[8:].strip()
+    return str(ach.get("fieldOfStudy") or "General")
+
+
+def _achievement(cred: dict) -> dict | None:
+    ach = (cred.get("credentialSubject") or {}).get("achievement")
+    return ach if isinstance(ach, dict) else None
+
+
+def _learner_name(subject: Mapping[str, Any], creds: list[dict]) -> str:
+    for ident in _list(subject.get("identifier")):
+        if isinstance(ident, dict) and ident.get("identityType") == "name" and not ident.get("hashed"):
+            return str(ident.get("identityHash"))
+    for cred in creds:
+        name = (cred.get("credentialSubject") or {}).get("name")
+        if isinstance(name, str):
+            return name
+    return str(subject.get("id") or "")
+
+
+def _address_lines(address: Any) -> tuple[str, ...]:
+    if not isinstance(address, dict):
+        return ()
+    locality = " ".join(str(address[k]) for k in ("addressLocality", "addressRegion", "postalCode") if address.get(k))
+    lines = [address.get("streetAddress"), locality, address.get("addressCountry")]
+    return tuple(str(x) for x in lines if x)
+
+
+def _credit(credit_map: Mapping[str, str], *keys: str) -> str | None:
+    return next((credit_map[k] for k in keys if k and k in credit_map), None)
+
+
+def _expired(cred: dict, now: datetime) -> bool:
+    until = _datetime(cred.get("validUntil") or cred.get("expirationDate"))
+    return until is not None and until <= now
+
+
+def _dedupe(items: Iterable[dict], *, key) -> list[dict]:
+    seen, out = set(), []
+    for item in items:
+        k = key(item)
+        if k not in seen:
+            seen.add(k)
+            out.append(item)
+    return out
+
+
+def _list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _number(value: Any) -> float | None:
+    try:
+        n = float(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return n if n >= 0 else None
+
+
+def _datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    parsed = _datetime(value)
+    return parsed.date() if parsed else None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

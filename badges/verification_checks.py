@@ -1,0 +1,366 @@
+"""The document checks of verification (OB §9.1 step 1, VCDM §4, DI §2.4.1), one function each.
+
+Each takes the parsed credential and returns a ``CheckResult``; a ``BadgeError`` raised in here
+is turned into a failed check by the pipeline in ``badges.verification``.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from badges import award, schema
+from badges.errors import ContextNotAllowed, RelativeIri, UndefinedTerm
+from badges.jsonld import CLR_V2P0, OB_V3P0, VC_V1, VC_V2, DocumentLoader, check_terms
+from badges.trust import TrustRegistry
+from badges.verification_report import CheckId, CheckResult
+
+__all__ = [
+    "as_list", "check_context", "check_rubric", "check_schema", "check_subject", "check_terms_defined",
+    "check_trust", "check_validity", "credential_kind", "display_date", "issuer_id", "issuer_name",
+    "is_legacy", "parse_datetime", "summary",
+]
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+_OB_CONTEXT = re.compile(r"^https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d+\.\d+)?\.json$")
+_CLR_CONTEXT = re.compile(r"^https://purl\.imsglobal\.org/spec/clr/v2p0/context(-2\.\d+\.\d+)?\.json$")
+_ABSOLUTE_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$")
+_SCHEMA_VALIDATOR = "1EdTechJsonSchemaValidator2019"
+# credentialSchema ids we hold pinned copies of (the /json-ld/ URLs name the same documents).
+_SCHEMA_FILES = {
+    "ob_v3p0_achievementcredential_schema.json": "achievement",
+    "clr_v2p0_achievementcredential_schema.json": "achievement",
+    "ob_v3p0_endorsementcredential_schema.json": "endorsement",
+    "clr_v2p0_endorsementcredential_schema.json": "endorsement",
+    "clr_v2p0_clrcredential_schema.json": "clr",
+}
+_SCHEMA_PREFIXES = ("https://purl.imsglobal.org/spec/ob/v3p0/schema/", "https://purl.imsglobal.org/spec/clr/v2p0/schema/")
+_KIND_NAMES = {"achievement": "Open Badges 3.0 badge", "endorsement": "Open Badges 3.0 endorsement",
+               "clr": "CLR 2.0 learner record"}
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+def as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def credential_kind(credential: Mapping[str, Any]) -> str | None:
+    types = as_list(credential.get("type"))
+    if "ClrCredential" in types:
+        return "clr"
+    if "EndorsementCredential" in types:
+        return "endorsement"
+    if "AchievementCredential" in types or "OpenBadgeCredential" in types:
+        return "achievement"
+    return None
+
+
+def is_legacy(credential: Mapping[str, Any]) -> bool:
+    contexts = as_list(credential.get("@context"))
+    return bool(contexts) and contexts[0] == VC_V1
+
+
+def issuer_id(credential: Mapping[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    if isinstance(issuer, Mapping):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) and issuer else None
+
+
+def _text(value: Any) -> str | None:
+    """A display string from a plain string or a JSON-LD language map."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return next((v for v in value.values() if isinstance(v, str)), None)
+    return None
+
+
+def issuer_name(credential: Mapping[str, Any], trust: TrustRegistry | None = None) -> str:
+    """The name a person should see: the trust list's name first (the credential's own is self-asserted)."""
+    known = trust.lookup(issuer_id(credential)) if trust is not None else None
+    if known is not None:
+        return known.name
+    issuer = credential.get("issuer")
+    name = _text(issuer.get("name")) if isinstance(issuer, Mapping) else None
+    return name or issuer_id(credential) or "the issuer"
+
+
+def _subject(credential: Mapping[str, Any]) -> Any:
+    subjects = as_list(credential.get("credentialSubject"))
+    return subjects[0] if len(subjects) == 1 else None
+
+
+def summary(credential: Mapping[str, Any]) -> dict[str, Any]:
+    """What a report shows about the credential itself (never trusted for the verdict)."""
+    subject = _subject(credential)
+    achievement = subject.get("achievement") if isinstance(subject, Mapping) else None
+    legacy = is_legacy(credential)
+    out = {
+        "id": credential.get("id") if isinstance(credential.get("id"), str) else None,
+        "type": [t for t in as_list(credential.get("type")) if isinstance(t, str)],
+        "name": _text(credential.get("name")),
+        "issuerId": issuer_id(credential),
+        "issuerName": issuer_name(credential),
+        "achievementId": achievement.get("id") if isinstance(achievement, Mapping) else None,
+        "achievementName": _text(achievement.get("name")) if isinstance(achievement, Mapping) else None,
+        "subjectId": subject.get("id") if isinstance(subject, Mapping) else None,
+        "validFrom": credential.get("issuanceDate" if legacy else "validFrom"),
+        "validUntil": credential.get("expirationDate" if legacy else "validUntil"),
+    }
+    return {k: v for k, v in out.items() if v not in (None, [])}
+
+
+def parse_datetime(value: Any) -> datetime:
+    """xsd:dateTimeStamp (VCDM §4.9): an ISO 8601 date-time that carries its offset."""
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a date")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a valid date and time") from None
+    if "T" not in value.upper() or parsed.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone")
+    return parsed
+
+
+def display_date(value: datetime) -> str:
+    utc = value.astimezone(timezone.utc)
+    return f"{utc.day} {utc:%B %Y}, {utc:%H:%M} UTC"
+
+
+# ---- checks --------------------------------------------------------------------------------
+
+def check_context(credential: dict, *, loader: DocumentLoader) -> CheckResult:
+    """VCDM §4.3 (base context first), DI §2.4.1 (only known contexts), OB App. A (OB context)."""
+    cid = CheckId.CONTEXT
+    contexts = as_list(credential.get("@context"))
+    if not contexts:
+        return CheckResult.failed(cid, "This file has no @context, so what its fields mean cannot be established.",
+                                  "context-missing")
+    if contexts[0] not in (VC_V2, VC_V1):
+        return CheckResult.failed(
+            cid, "This is not a W3C verifiable credential: its first @context is "
+                 f"{contexts[0]!r} instead of {VC_V2}.", "context-order", first=contexts[0])
+    unknown, inline = [], 0
+    for url in contexts:
+        if not isinstance(url, str):
+            inline += 1
+            continue
+        try:
+            loader(url)
+        except ContextNotAllowed:
+            unknown.append(url)
+    if unknown:
+        return CheckResult.failed(
+            cid, "This badge uses a vocabulary this verifier does not recognise, so its meaning cannot be "
+                 f"checked: {', '.join(unknown)}.", "context-not-allowed", unknown=unknown)
+    if inline:
+        return CheckResult.failed(
+            cid, "This badge defines its own vocabulary inline; only published, known vocabularies are accepted.",
+            "context-not-allowed", inline=inline)
+    types = as_list(credential.get("type"))
+    if "VerifiableCredential" not in types:
+        return CheckResult.failed(cid, "This is not a verifiable credential (its type does not include "
+                                       "VerifiableCredential).", "type-missing", type=types)
+    kind = credential_kind(credential)
+    has_ob = any(isinstance(c, str) and _OB_CONTEXT.match(c) for c in contexts)
+    has_clr = any(isinstance(c, str) and _CLR_CONTEXT.match(c) for c in contexts)
+    if kind == "clr" and not has_clr:
+        return CheckResult.failed(cid, f"This learner record does not use the CLR 2.0 vocabulary ({CLR_V2P0}).",
+                                  "context-missing", required=CLR_V2P0)
+    if kind is not None and not has_ob:
+        return CheckResult.failed(cid, f"This badge does not use the Open Badges 3.0 vocabulary ({OB_V3P0}).",
+                                  "context-missing", required=OB_V3P0)
+    if is_legacy(credential):
+        return CheckResult.passed(cid, "Uses the older Verifiable Credentials 1.1 format, which is still accepted.",
+                                  contexts=contexts, legacy=True)
+    what = _KIND_NAMES.get(kind or "", "verifiable credential")
+    return CheckResult.passed(cid, f"Uses the standard vocabulary of a {what}.", contexts=contexts)
+
+
+def check_terms_defined(credential: dict, *, loader: DocumentLoader) -> CheckResult:
+    """Every property must be defined by the contexts, or it is not covered by the signature."""
+    cid = CheckId.TERMS
+    try:
+        check_terms(credential, loader=loader)
+    except UndefinedTerm as exc:
+        return CheckResult.failed(
+            cid, "This badge contains information its vocabulary does not define, so the signature does not "
+                 f"protect it: {', '.join(exc.terms[:10])}.", exc.problem_type, terms=exc.terms)
+    except RelativeIri as exc:
+        return CheckResult.failed(cid, f"This badge contains an incomplete web address ({exc.message}).",
+                                  exc.problem_type, **exc.details)
+    return CheckResult.passed(cid, "Every field in the badge is defined by its vocabulary.")
+
+
+def _as_current(credential: dict) -> dict:
+    """VC 1.1 dates under their VC 2.0 names: the 'any…credential' schema that accepts VC 1.1 was
+    never published (STANDARDS §7), and the two generations differ only in these fields."""
+    doc = {k: v for k, v in credential.items() if k not in ("issuanceDate", "expirationDate")}
+    if "issuanceDate" in credential:
+        doc["validFrom"] = credential["issuanceDate"]
+    if "expirationDate" in credential:
+        doc["validUntil"] = credential["expirationDate"]
+    return doc
+
+
+def _schema_kind(url: Any) -> str | None:
+    if not isinstance(url, str) or not url.startswith(_SCHEMA_PREFIXES):
+        return None
+    return _SCHEMA_FILES.get(url.rsplit("/", 1)[-1])
+
+
+def check_schema(credential: dict) -> CheckResult:
+    """OB §9.1 step 1: the 1EdTech schema for the credential's type, plus each credentialSchema
+    of type 1EdTechJsonSchemaValidator2019 that we hold a pinned copy of (never fetched)."""
+    cid = CheckId.SCHEMA
+    kind = credential_kind(credential)
+    if kind is None:
+        return CheckResult.skipped(cid, "Not an Open Badge or learner record, so no 1EdTech format applies.")
+    document = _as_current(credential) if is_legacy(credential) else credential
+    found: list[str] = []
+    issuer = issuer_id(credential)
+    if issuer is None or not _ABSOLUTE_URI.match(issuer):
+        found.append(f"issuer: the issuer id {issuer!r} is not a URL or DID (VCDM §4.7)")
+    checked, unchecked = [kind], []
+    found.extend(schema.problems(document, kind))
+    for entry in as_list(credential.get("credentialSchema")):
+        if not isinstance(entry, Mapping) or entry.get("type") != _SCHEMA_VALIDATOR:
+            continue
+        extra = _schema_kind(entry.get("id"))
+        if extra is None:
+            unchecked.append(str(entry.get("id")))
+        elif extra not in checked:
+            checked.append(extra)
+            found.extend(schema.problems(document, extra))
+    if found:
+        return CheckResult.failed(
+            cid, f"This does not follow the {_KIND_NAMES[kind]} format: {'; '.join(found[:3])}"
+                 + (f" (and {len(found) - 3} more)." if len(found) > 3 else "."), "schema-error", problems=found)
+    if unchecked:
+        return CheckResult.warning(
+            cid, f"Follows the {_KIND_NAMES[kind]} format, but it also names a format this verifier does not "
+                 f"have, which was not checked: {', '.join(unchecked)}.", "schema-unavailable", unchecked=unchecked)
+    return CheckResult.passed(cid, f"Follows the {_KIND_NAMES[kind]} format.", schemas=checked)
+
+
+def _recipient(subject: Mapping[str, Any]) -> str:
+    if isinstance(subject.get("id"), str):
+        return subject["id"]
+    identifiers = [i for i in as_list(subject.get("identifier")) if isinstance(i, Mapping)]
+    kinds = sorted({str(i.get("identityType", "identifier")) for i in identifiers})
+    hashed = any(i.get("hashed") is True for i in identifiers)
+    return f"a recipient identified by {'a hashed ' if hashed else ''}{' / '.join(kinds)}"
+
+
+def check_subject(credential: dict) -> CheckResult:
+    """OB §9.1 step 1: AchievementSubject / ClrSubject has id or identifier (CLR: ≥1 credential)."""
+    cid = CheckId.SUBJECT
+    kind = credential_kind(credential)
+    subjects = as_list(credential.get("credentialSubject"))
+    if not subjects:
+        return CheckResult.failed(cid, "The badge does not say who it was awarded to.", "subject-missing")
+    if kind is None:
+        return CheckResult.skipped(cid, "Not an Open Badge or learner record; the subject was not examined.")
+    if len(subjects) != 1 or not isinstance(subjects[0], Mapping):
+        return CheckResult.failed(cid, "The badge must name exactly one recipient.", "subject-invalid")
+    subject = subjects[0]
+    types = as_list(subject.get("type"))
+    expected = {"achievement": "AchievementSubject", "endorsement": "EndorsementSubject", "clr": "ClrSubject"}[kind]
+    if expected not in types:
+        return CheckResult.failed(cid, f"The recipient section is not marked as a {expected}.", "subject-invalid",
+                                  type=types)
+    if kind == "endorsement":
+        if not isinstance(subject.get("id"), str):
+            return CheckResult.failed(cid, "The endorsement does not say what it endorses.", "subject-invalid")
+        return CheckResult.passed(cid, f"Endorses {subject['id']}.", subjectId=subject["id"])
+    if not isinstance(subject.get("id"), str) and not any(isinstance(i, Mapping)
+                                                          for i in as_list(subject.get("identifier"))):
+        return CheckResult.failed(cid, "The badge does not say who it was awarded to (no id or identifier).",
+                                  "subject-invalid")
+    if kind == "clr":
+        bundled = as_list(subject.get("verifiableCredential"))
+        if not bundled:
+            return CheckResult.failed(cid, "This learner record contains no badges.", "subject-invalid")
+        return CheckResult.passed(cid, f"A record for {_recipient(subject)}, holding {len(bundled)} "
+                                       f"credential{'s' if len(bundled) != 1 else ''}.")
+    return CheckResult.passed(cid, f"Awarded to {_recipient(subject)}.")
+
+
+def check_validity(credential: dict, *, now: datetime) -> CheckResult:
+    """VCDM §4.9 validFrom/validUntil (VC 1.1: issuanceDate/expirationDate); proof dates too."""
+    cid = CheckId.VALIDITY
+    legacy = is_legacy(credential)
+    start_name, end_name = ("issuanceDate", "expirationDate") if legacy else ("validFrom", "validUntil")
+    dates: dict[str, datetime] = {}
+    for name in (start_name, end_name):
+        if name in credential:
+            try:
+                dates[name] = parse_datetime(credential[name])
+            except ValueError as exc:
+                return CheckResult.failed(cid, f"The badge's {name} is not a valid date and time with a time zone "
+                                               f"({exc}).", "invalid-date", field=name)
+    start, end = dates.get(start_name), dates.get(end_name)
+    for proof in as_list(credential.get("proof")):
+        created = proof.get("created") if isinstance(proof, Mapping) else None
+        if created is None:
+            continue
+        try:
+            when = parse_datetime(created)
+        except ValueError:
+            return CheckResult.failed(cid, f"The signature's date {created!r} is not a valid date and time.",
+                                      "invalid-date", field="proof.created")
+        if when > now + MAX_CLOCK_SKEW:
+            return CheckResult.failed(cid, f"The signature is dated {display_date(when)}, which is in the future.",
+                                      "proof-in-future", created=created)
+    if start and end and start > end:
+        return CheckResult.failed(cid, "The badge's dates are inconsistent: it expires before it starts.",
+                                  "invalid-date")
+    if start and now < start:
+        return CheckResult.failed(cid, f"This badge is not valid until {display_date(start)}.", "not-yet-valid",
+                                  validFrom=credential[start_name])
+    if end and now > end:
+        return CheckResult.failed(cid, f"This badge expired on {display_date(end)}.", "expired",
+                                  validUntil=credential[end_name])
+    since = f"Valid since {display_date(start)}" if start else "Valid (no start date given)"
+    until = f"; expires {display_date(end)}." if end else ", with no expiry date."
+    return CheckResult.passed(cid, since + until)
+
+
+def check_rubric(credential: dict) -> CheckResult:
+    """The results recorded in the badge meet the rubric it carries (``award.recheck``)."""
+    cid = CheckId.RUBRIC
+    if credential_kind(credential) != "achievement":
+        return CheckResult.skipped(cid, "Only badges carry a rubric.")
+    decision = award.recheck(credential)
+    reasons = [{"id": r.id, "name": r.name, "met": r.met, "achieved": r.achieved, "required": r.required,
+                "reason": r.reason} for r in decision.reasons]
+    if not decision.reasons:
+        return CheckResult.warning(cid, "This badge does not include a rubric with required levels, so its results "
+                                        "could not be checked against one.", "no-rubric")
+    if decision.awarded:
+        return CheckResult.passed(cid, "The results recorded in the badge meet every required level of its rubric.",
+                                  criteria=reasons)
+    unmet = "; ".join(r.reason for r in decision.unmet)
+    return CheckResult.failed(cid, f"The results recorded in the badge do not meet its own rubric: {unmet}.",
+                              "rubric-not-met", criteria=reasons)
+
+
+def check_trust(credential: dict, trust: TrustRegistry | None) -> CheckResult:
+    """A registered issuer passes; anybody else is a warning (the signature alone says who, not what)."""
+    cid = CheckId.TRUST
+    issuer = issuer_id(credential)
+    if trust is None:
+        return CheckResult.skipped(cid, "No list of known issuers is configured, so the issuer was not looked up.",
+                                   issuerId=issuer)
+    known = trust.lookup(issuer)
+    if known is not None:
+        return CheckResult.passed(cid, f"Issued by {known.display_name}, a registered issuer.", **known.to_dict())
+    return CheckResult.warning(
+        cid, f"The issuer “{issuer_name(credential)}” ({issuer}) is not on this verifier's list of known issuers. "
+             "Check who they are before relying on this badge.", "unknown-issuer", issuerId=issuer)

@@ -1,0 +1,112 @@
+"""Database plumbing shared by every repo module: the engine, transactions, row locks.
+
+Queries live in ``repo_platform*.py`` (platform half) and the learning half's repo modules;
+this module holds what both need:
+
+* ``engine_for_url(url)`` / ``configure(settings)``: point every table at one engine. The app
+  factory and the CLI call ``configure``; tests get it from the ``db`` fixture.
+* ``write_transaction()``: the transaction every write use case runs in. On PostgreSQL it is a
+  plain transaction (row locks and unique constraints do the rest); on SQLite, which has a
+  single writer, a process-wide ``asyncio.Lock`` serializes writers and the transaction is
+  ``BEGIN IMMEDIATE`` so two writers never deadlock on lock upgrade.
+* ``lock_row(table, id)``: ``SELECT … FOR UPDATE`` on PostgreSQL (no-op on SQLite, where the
+  write transaction already serializes).
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
+
+_SQLITE_LOCKS: dict[str, asyncio.Lock] = {}
+
+
+def engine_for_url(url: str) -> Engine:
+    if url.startswith(("postgres://", "postgresql://")):
+        # extensions=(): we use no PG extension, and CREATE EXTENSION needs superuser.
+        return PostgresEngine(config={"dsn": url}, extensions=())
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # timeout: readers wait for the single writer instead of failing with "database is locked".
+        return SQLiteEngine(path=str(path), timeout=30)
+    scheme = urlsplit(url).scheme or url
+    raise ValueError(f"unsupported database URL scheme {scheme!r}")
+
+
+def table_classes() -> list[type[Table]]:
+    from issuer.db.piccolo_app import APP_CONFIG
+
+    return list(APP_CONFIG.table_classes)
+
+
+def configure(engine_or_settings) -> Engine:
+    """Bind every table of the app to one engine (an Engine or something with ``database_url``)."""
+    engine = (engine_or_settings if isinstance(engine_or_settings, Engine)
+              else engine_for_url(engine_or_settings.database_url))
+    for table in table_classes():
+        table._meta.db = engine
+    return engine
+
+
+def current_engine() -> Engine:
+    from issuer.db.tables import District
+
+    return District._meta.db
+
+
+def is_postgres(engine: Engine | None = None) -> bool:
+    return (engine or current_engine()).engine_type == "postgres"
+
+
+async def create_tables(engine: Engine | None = None) -> None:
+    """Create every table (development and tests; deployments run the migrations)."""
+    from piccolo.table import create_db_tables
+
+    if engine is not None:
+        configure(engine)
+    await create_db_tables(*table_classes(), if_not_exists=True)
+
+
+def _sqlite_lock(engine: Engine) -> asyncio.Lock:
+    # Keyed per database file: tests run several databases in one process, and two engines on
+    # one file (the CLI and the app) must share the writer lock.
+    key = str(Path(engine.path).resolve())
+    lock = _SQLITE_LOCKS.get(key)
+    if lock is None:
+        lock = _SQLITE_LOCKS[key] = asyncio.Lock()
+    return lock
+
+
+def in_transaction(engine: Engine | None = None) -> bool:
+    return (engine or current_engine()).current_transaction.get() is not None
+
+
+@contextlib.asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """Run the block atomically; nested use joins the outer transaction."""
+    engine = current_engine()
+    if in_transaction(engine):
+        yield
+        return
+    if engine.engine_type == "sqlite":
+        async with _sqlite_lock(engine):
+            async with engine.transaction(transaction_type=TransactionType.immediate):
+                yield
+    else:
+        async with engine.transaction():
+            yield
+
+
+async def lock_row(table: type[Table], row_id: int) -> None:
+    """Hold the row until the surrounding transaction ends (PostgreSQL ``FOR UPDATE``)."""
+    if is_postgres(table._meta.db):
+        await table.select(table._meta.primary_key).where(
+            table._meta.primary_key == row_id).lock_rows("FOR UPDATE")

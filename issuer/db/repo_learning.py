@@ -1,0 +1,370 @@
+"""Queries of the learning half: frameworks, achievements, submissions, ELOs, reviews, awards.
+
+Rows come back as plain dicts (JSON columns decoded); services never see Table objects.
+"""
+from __future__ import annotations
+
+import uuid as uuidlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from issuer.db.tables import (Achievement, Award, BulkJob, Competency, EvidenceFile, ExtendedLearning,
+                              Framework, IssuedCredential, MentorLink, Review, School, Submission,
+                              SubmissionVersion, User)
+
+Row = dict[str, Any]
+
+
+def _uuid(value) -> uuidlib.UUID | None:
+    if isinstance(value, uuidlib.UUID):
+        return value
+    try:
+        return uuidlib.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+async def _first(query) -> Row | None:
+    return await query.output(load_json=True).first()
+
+
+async def _all(query) -> list[Row]:
+    return await query.output(load_json=True)
+
+
+async def _insert(table, **values) -> int:
+    rows = await table.insert(table(**values)).returning(table._meta.primary_key)
+    return rows[0][table._meta.primary_key._meta.name]
+
+
+# --- users and schools -------------------------------------------------------------------------
+async def get_user(user_id: int) -> Row | None:
+    return await _first(User.select(User.id, User.school, User.district, User.role, User.username,
+                                    User.email, User.display_name, User.active).where(User.id == user_id))
+
+
+async def users_by_email(school_id: int, emails: Iterable[str]) -> dict[str, Row]:
+    emails = sorted({e.lower() for e in emails})
+    if not emails:
+        return {}
+    rows = await _all(User.select(User.id, User.email, User.role, User.display_name, User.school)
+                      .where((User.school == school_id) & (User.role == "student")))
+    return {r["email"].lower(): r for r in rows if r["email"] and r["email"].lower() in emails}
+
+
+async def school_district(school_id: int) -> int | None:
+    row = await School.select(School.district).where(School.id == school_id).first()
+    return row["district"] if row else None
+
+
+async def school_ids_of_district(district_id: int) -> list[int]:
+    return [r["id"] for r in await School.select(School.id).where(School.district == district_id)]
+
+
+# --- frameworks --------------------------------------------------------------------------------
+async def insert_framework(*, school_id: int, kind: str, name: str, version: str, source: str,
+                           source_uri: str, created_at: datetime,
+                           competencies: Sequence[Row]) -> Row:
+    fw_uuid = uuidlib.uuid4()
+    fw_id = await _insert(Framework, uuid=fw_uuid, school=school_id, kind=kind, name=name,
+                          version=version, source=source, source_uri=source_uri, created_at=created_at)
+    if competencies:
+        await Competency.insert(*[Competency(framework=fw_id, kind=kind, code=c["code"], name=c["name"],
+                                             description=c.get("description", ""), url=c.get("url", ""))
+                                  for c in competencies])
+    return await get_framework(fw_uuid)
+
+
+async def get_framework(fw_uuid) -> Row | None:
+    u = _uuid(fw_uuid)
+    if u is None:
+        return None
+    fw = await _first(Framework.select().where(Framework.uuid == u))
+    if fw:
+        fw["competencies"] = await _all(Competency.select().where(Competency.framework == fw["id"])
+                                        .order_by(Competency.id))
+    return fw
+
+
+async def list_frameworks(school_ids: Sequence[int], kind: str | None = None) -> list[Row]:
+    if not school_ids:
+        return []
+    q = Framework.select().where(Framework.school.is_in(list(school_ids))).order_by(Framework.id)
+    if kind:
+        q = q.where(Framework.kind == kind)
+    return await _all(q)
+
+
+async def competencies_by_id(ids: Iterable[int]) -> list[Row]:
+    ids = sorted({int(i) for i in ids})
+    if not ids:
+        return []
+    return await _all(Competency.select(
+        *Competency.all_columns(), Competency.framework.name.as_alias("framework_name"),
+        Competency.framework.school.as_alias("school"), Competency.framework.uuid.as_alias("framework_uuid"),
+        Competency.framework.source_uri.as_alias("framework_uri"),
+        Competency.framework.source.as_alias("framework_source"))
+        .where(Competency.id.is_in(ids)).order_by(Competency.id))
+
+
+# --- achievements ------------------------------------------------------------------------------
+async def insert_achievement(**values) -> Row:
+    a_uuid = uuidlib.uuid4()
+    await _insert(Achievement, uuid=a_uuid, **values)
+    return await get_achievement(a_uuid)
+
+
+async def get_achievement(a_uuid) -> Row | None:
+    u = _uuid(a_uuid)
+    if u is None:
+        return None
+    return await _first(Achievement.select().where(Achievement.uuid == u))
+
+
+async def get_achievement_by_id(a_id: int) -> Row | None:
+    return await _first(Achievement.select().where(Achievement.id == a_id))
+
+
+async def achievements_by_uuid(uuids: Iterable) -> list[Row]:
+    us = [u for u in (_uuid(x) for x in uuids) if u]
+    if not us:
+        return []
+    return await _all(Achievement.select().where(Achievement.uuid.is_in(us)))
+
+
+async def achievements_by_ids(ids: Iterable[int]) -> list[Row]:
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    return await _all(Achievement.select().where(Achievement.id.is_in(ids)))
+
+
+async def list_achievements(school_ids: Sequence[int]) -> list[Row]:
+    if not school_ids:
+        return []
+    return await _all(Achievement.select().where(Achievement.school.is_in(list(school_ids))
+                                                 & (Achievement.archived == False))  # noqa: E712
+                      .order_by(Achievement.id))
+
+
+async def update_achievement(a_id: int, **values) -> None:
+    await Achievement.update({getattr(Achievement, k): v for k, v in values.items()}).where(
+        Achievement.id == a_id)
+
+
+# --- evidence ----------------------------------------------------------------------------------
+async def record_files(files: Sequence[Row], *, created_at: datetime) -> None:
+    for f in files:
+        exists = await EvidenceFile.exists().where(EvidenceFile.sha256 == f["sha256"])
+        if not exists:
+            await EvidenceFile.insert(EvidenceFile(sha256=f["sha256"], media_type=f["mediaType"],
+                                                   size=f["size"], created_at=created_at))
+
+
+async def insert_submission(*, school_id: int, learner_id: int, achievement_id: int, kind: str,
+                            created_at: datetime, narrative: str, urls: list, files: list) -> Row:
+    s_uuid = uuidlib.uuid4()
+    s_id = await _insert(Submission, uuid=s_uuid, school=school_id, learner=learner_id,
+                         achievement=achievement_id, kind=kind, status="submitted", current_version=1,
+                         created_at=created_at, updated_at=created_at)
+    await SubmissionVersion.insert(SubmissionVersion(submission=s_id, number=1, narrative=narrative,
+                                                     urls=urls, files=files, created_at=created_at))
+    return await get_submission(s_uuid)
+
+
+async def add_version(submission_id: int, number: int, *, narrative: str, urls: list, files: list,
+                      created_at: datetime) -> None:
+    await SubmissionVersion.insert(SubmissionVersion(submission=submission_id, number=number,
+                                                     narrative=narrative, urls=urls, files=files,
+                                                     created_at=created_at))
+    await Submission.update({Submission.current_version: number, Submission.status: "submitted",
+                             Submission.updated_at: created_at}).where(Submission.id == submission_id)
+
+
+async def get_submission(s_uuid) -> Row | None:
+    u = _uuid(s_uuid)
+    if u is None:
+        return None
+    return await _first(Submission.select().where(Submission.uuid == u))
+
+
+async def get_submission_by_id(s_id: int) -> Row | None:
+    return await _first(Submission.select().where(Submission.id == s_id))
+
+
+async def versions(submission_id: int) -> list[Row]:
+    return await _all(SubmissionVersion.select().where(SubmissionVersion.submission == submission_id)
+                      .order_by(SubmissionVersion.number))
+
+
+async def get_version(submission_id: int, number: int) -> Row | None:
+    return await _first(SubmissionVersion.select().where(
+        (SubmissionVersion.submission == submission_id) & (SubmissionVersion.number == number)))
+
+
+async def get_version_by_id(version_id: int) -> Row | None:
+    return await _first(SubmissionVersion.select().where(SubmissionVersion.id == version_id))
+
+
+async def list_submissions(*, school_ids: Sequence[int] | None = None, learner_id: int | None = None,
+                           statuses: Sequence[str] | None = None, limit: int = 500) -> list[Row]:
+    q = Submission.select(*Submission.all_columns(),
+                          Submission.achievement.name.as_alias("achievement_name"),
+                          Submission.achievement.uuid.as_alias("achievement_uuid"),
+                          Submission.learner.display_name.as_alias("learner_name"),
+                          Submission.learner.email.as_alias("learner_email"))
+    if school_ids is not None:
+        q = q.where(Submission.school.is_in(list(school_ids) or [-1]))
+    if learner_id is not None:
+        q = q.where(Submission.learner == learner_id)
+    if statuses:
+        q = q.where(Submission.status.is_in(list(statuses)))
+    return await _all(q.order_by(Submission.updated_at).limit(limit))
+
+
+async def set_submission_status(submission_id: int, status: str, at: datetime) -> None:
+    await Submission.update({Submission.status: status, Submission.updated_at: at}).where(
+        Submission.id == submission_id)
+
+
+# --- reviews -----------------------------------------------------------------------------------
+async def insert_review(**values) -> int:
+    return await _insert(Review, **values)
+
+
+async def reviews_for_version(version_id: int) -> list[Row]:
+    return await _all(Review.select().where(Review.version == version_id).order_by(Review.id))
+
+
+async def reviews_for_submission(submission_id: int) -> list[Row]:
+    return await _all(Review.select(*Review.all_columns(), Review.version.number.as_alias("version_number"),
+                                    Review.reviewer.display_name.as_alias("reviewer_name"))
+                      .where(Review.submission == submission_id).order_by(Review.id))
+
+
+# --- awards and credentials --------------------------------------------------------------------
+async def find_award(learner_id: int, achievement_id: int) -> Row | None:
+    return await _first(Award.select().where((Award.learner == learner_id)
+                                             & (Award.achievement == achievement_id)))
+
+
+async def awarded_achievement_ids(learner_id: int, achievement_ids: Iterable[int]) -> set[int]:
+    ids = list(set(achievement_ids))
+    if not ids:
+        return set()
+    rows = await Award.select(Award.achievement).where((Award.learner == learner_id)
+                                                       & Award.achievement.is_in(ids))
+    return {r["achievement"] for r in rows}
+
+
+async def awards_for_learners(learner_ids: Iterable[int]) -> set[tuple[int, int]]:
+    ids = list(set(learner_ids))
+    if not ids:
+        return set()
+    rows = await Award.select(Award.learner, Award.achievement).where(Award.learner.is_in(ids))
+    return {(r["learner"], r["achievement"]) for r in rows}
+
+
+async def insert_award(**values) -> int:
+    return await _insert(Award, **values)
+
+
+async def credential_for_award(award_id: int) -> Row | None:
+    return await _first(IssuedCredential.select().where(IssuedCredential.award == award_id))
+
+
+async def insert_credential(**values) -> int:
+    return await _insert(IssuedCredential, **values)
+
+
+async def get_credential(c_uuid) -> Row | None:
+    u = _uuid(c_uuid)
+    if u is None:
+        return None
+    return await _first(IssuedCredential.select().where(IssuedCredential.uuid == u))
+
+
+async def list_credentials(*, school_ids: Sequence[int] | None = None, learner_id: int | None = None,
+                           limit: int = 500) -> list[Row]:
+    q = IssuedCredential.select(
+        IssuedCredential.id, IssuedCredential.uuid, IssuedCredential.school, IssuedCredential.learner,
+        IssuedCredential.achievement, IssuedCredential.award, IssuedCredential.credential_id,
+        IssuedCredential.status_index, IssuedCredential.revoked_at, IssuedCredential.revoked_reason,
+        IssuedCredential.suspended, IssuedCredential.issued_at,
+        IssuedCredential.achievement.name.as_alias("achievement_name"),
+        IssuedCredential.achievement.uuid.as_alias("achievement_uuid"),
+        IssuedCredential.learner.display_name.as_alias("learner_name"),
+    ).where(IssuedCredential.award.is_not_null())
+    if school_ids is not None:
+        q = q.where(IssuedCredential.school.is_in(list(school_ids) or [-1]))
+    if learner_id is not None:
+        q = q.where(IssuedCredential.learner == learner_id)
+    return await _all(q.order_by(IssuedCredential.id).limit(limit))
+
+
+# --- extended learning -------------------------------------------------------------------------
+async def insert_elo(**values) -> Row:
+    e_uuid = uuidlib.uuid4()
+    await _insert(ExtendedLearning, uuid=e_uuid, **values)
+    return await get_elo(e_uuid)
+
+
+async def get_elo(e_uuid) -> Row | None:
+    u = _uuid(e_uuid)
+    if u is None:
+        return None
+    return await _first(ExtendedLearning.select().where(ExtendedLearning.uuid == u))
+
+
+async def get_elo_by_id(e_id: int) -> Row | None:
+    return await _first(ExtendedLearning.select().where(ExtendedLearning.id == e_id))
+
+
+async def list_elos(*, school_ids: Sequence[int] | None = None, learner_id: int | None = None) -> list[Row]:
+    q = ExtendedLearning.select(*ExtendedLearning.all_columns(),
+                                ExtendedLearning.learner.display_name.as_alias("learner_name"),
+                                ExtendedLearning.achievement.name.as_alias("achievement_name"))
+    if school_ids is not None:
+        q = q.where(ExtendedLearning.school.is_in(list(school_ids) or [-1]))
+    if learner_id is not None:
+        q = q.where(ExtendedLearning.learner == learner_id)
+    return await _all(q.order_by(ExtendedLearning.id))
+
+
+async def update_elo(e_id: int, **values) -> None:
+    await ExtendedLearning.update({getattr(ExtendedLearning, k): v for k, v in values.items()}).where(
+        ExtendedLearning.id == e_id)
+
+
+async def insert_mentor_link(**values) -> int:
+    return await _insert(MentorLink, **values)
+
+
+async def get_mentor_link(token_hash: str) -> Row | None:
+    return await _first(MentorLink.select().where(MentorLink.token_hash == token_hash))
+
+
+async def use_mentor_link(link_id: int, at: datetime) -> bool:
+    """Mark the link used; False when someone used it first (single use under concurrency)."""
+    rows = await MentorLink.update({MentorLink.used_at: at}).where(
+        (MentorLink.id == link_id) & MentorLink.used_at.is_null()).returning(MentorLink.id)
+    return bool(rows)
+
+
+# --- bulk jobs ---------------------------------------------------------------------------------
+async def insert_bulk_job(**values) -> Row:
+    j_uuid = uuidlib.uuid4()
+    await _insert(BulkJob, uuid=j_uuid, **values)
+    return await get_bulk_job(j_uuid)
+
+
+async def get_bulk_job(j_uuid) -> Row | None:
+    u = _uuid(j_uuid)
+    if u is None:
+        return None
+    return await _first(BulkJob.select().where(BulkJob.uuid == u))
+
+
+async def update_bulk_job(j_id: int, **values) -> None:
+    await BulkJob.update({getattr(BulkJob, k): v for k, v in values.items()}).where(BulkJob.id == j_id)

@@ -1,0 +1,121 @@
+"""HTML templates to PDF bytes with WeasyPrint: offline, tagged, with embedded files.
+
+WeasyPrint is imported inside the functions that need it (it takes ~1 s and pulls in Pango):
+the web app and CLI start without it. Rendering is CPU-bound and synchronous; async callers use
+``render_pdf_async`` (a worker thread) and bulk jobs use processes (issuer.services.transcripts).
+
+Resources: the URL fetcher serves ``data:`` URIs and files under ``templates/`` only. Anything else
+(http, https, ftp, other local files) is refused, so a credential that names a remote image can
+neither make the server fetch it nor leak that a transcript is being printed.
+"""
+from __future__ import annotations
+
+import base64
+import mimetypes
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from issuer.render.templating import TEMPLATES_DIR, render_template
+
+__all__ = ["PdfAttachment", "PDF_VARIANT", "local_only_fetcher", "render_html_pdf", "render_pdf", "render_pdf_async"]
+
+# PDF/UA-1: tagged structure + metadata; WeasyPrint 70 sets pdf_tags and PDF 1.7 for it.
+PDF_VARIANT = "pdf/ua-1"
+_FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
+
+
+@dataclass(frozen=True)
+class PdfAttachment:
+    """A file embedded in the PDF (an EmbeddedFile in the document's name tree)."""
+
+    name: str
+    data: bytes
+    media_type: str = "application/octet-stream"
+    description: str = ""
+    created: datetime | None = None
+    relationship: str = "Data"  # ISO 32000-2 AFRelationship: the PDF is a rendering of this data
+
+    def __post_init__(self) -> None:
+        if not self.name or "/" in self.name or "\\" in self.name:
+            raise ValueError("an attachment name is a plain file name")
+        if not isinstance(self.data, (bytes, bytearray)):
+            raise TypeError("attachment data must be bytes")
+
+    def data_uri(self) -> str:
+        return f"data:{self.media_type};base64," + base64.b64encode(bytes(self.data)).decode("ascii")
+
+
+def local_only_fetcher(roots: Sequence[Path] = (TEMPLATES_DIR,)):
+    """A WeasyPrint URL fetcher that serves data: URIs and files below ``roots`` and refuses the rest."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    allowed = tuple(Path(r).resolve() for r in roots)
+
+    class LocalOnlyFetcher(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("data", "file"), allow_redirects=False, timeout=1)
+
+        def fetch(self, url, headers=None):
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                if any(path.is_relative_to(root) for root in allowed) and path.is_file():
+                    kind = _FONT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] \
+                        or "application/octet-stream"
+                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+            raise ValueError(f"refused to fetch {url[:120]!r}: PDFs load only data: URIs and the project's "
+                             f"template files")
+
+    return LocalOnlyFetcher()
+
+
+def render_html_pdf(html: str, *, base_dir: Path, attachments: Sequence[PdfAttachment] = (),
+                    variant: str | None = PDF_VARIANT, identifier: bytes | None = None,
+                    font_config: Any = None) -> bytes:
+    """Render an HTML string; relative URLs resolve against ``base_dir`` (which must be under templates/)."""
+    import weasyprint
+
+    fetcher = local_only_fetcher()
+    doc = weasyprint.HTML(string=html, base_url=Path(base_dir).resolve().as_uri() + "/", url_fetcher=fetcher)
+    files = [weasyprint.Attachment(url=a.data_uri(), url_fetcher=fetcher, name=a.name,
+                                   description=a.description or None, created=_naive_utc(a.created),
+                                   modified=_naive_utc(a.created), relationship=a.relationship)
+             for a in attachments]
+    options: dict[str, Any] = {"attachments": files or None, "pdf_variant": variant}
+    if identifier is not None:
+        options["pdf_identifier"] = identifier
+    rendered = doc.render(font_config=font_config, **{k: v for k, v in options.items() if k == "pdf_variant"})
+    return rendered.write_pdf(**options)
+
+
+def render_pdf(template: str, context: Mapping[str, Any], *, attachments: Sequence[PdfAttachment] = (),
+               variant: str | None = PDF_VARIANT, font_config: Any = None) -> bytes:
+    """Render ``templates/<template>`` with ``context`` to PDF bytes (relative URLs from its folder)."""
+    html = render_template(template, **context)
+    base_dir = (TEMPLATES_DIR / template).parent
+    return render_html_pdf(html, base_dir=base_dir, attachments=attachments, variant=variant,
+                           font_config=font_config)
+
+
+async def render_pdf_async(template: str, context: Mapping[str, Any], **kwargs: Any) -> bytes:
+    """``render_pdf`` in a worker thread, so a request never blocks the event loop."""
+    import functools
+
+    import anyio.to_thread
+
+    return await anyio.to_thread.run_sync(functools.partial(render_pdf, template, context, **kwargs))
+
+
+def _naive_utc(moment: datetime | None) -> datetime | None:
+    # WeasyPrint formats attachment dates with a literal "Z", so it must be handed UTC.
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,159 @@
+"""Issue a badge the moment the decision says "earned": one transaction, idempotent.
+
+Inside one write transaction (``issuer.db.repo.write_transaction``):
+
+1. the Award row is inserted; its unique (learner, achievement) constraint is what makes a
+   retry or a concurrent duplicate return the badge already issued instead of a second one;
+2. a status index is allocated (``issuer.services.status.allocate_entry``; unique per list);
+3. the credential is built (``badges.issuance.build_credential``) and signed
+   (``badges.signing.sign``; pure and ~1 ms, so it can sit inside the transaction);
+4. the exact signed JSON text is stored in IssuedCredential.
+
+A failure anywhere rolls everything back, so there is never a signed badge without its row
+and status index. A unique violation (a concurrent duplicate award or, rarely, a random
+status index taken by a concurrent transaction) rolls back and the whole unit is retried;
+the retry then finds the award and returns its badge.
+"""
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import uuid as uuidlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from badges import identity as ident
+from badges import issuance, rubrics
+from badges.errors import BadgeError
+from issuer.db import repo_learning as repo
+from issuer.db.repo import write_transaction
+from issuer.services.learning_errors import Conflict, InvalidInput
+
+T = TypeVar("T")
+RETRIES = 8
+
+try:  # the PostgreSQL driver is optional at import time
+    from asyncpg.exceptions import UniqueViolationError as _PgUnique
+    from asyncpg.exceptions import SerializationError as _PgSerialization
+    from asyncpg.exceptions import DeadlockDetectedError as _PgDeadlock
+    _RETRYABLE: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, _PgUnique, _PgSerialization,
+                                                   _PgDeadlock)
+except ImportError:  # pragma: no cover
+    _RETRYABLE = (sqlite3.IntegrityError,)
+
+
+def _dumps(document: dict) -> str:
+    from issuer.services.status import dumps
+
+    return dumps(document)
+
+
+async def in_write_transaction(unit: Callable[[], Awaitable[T]]) -> T:
+    """Run ``unit`` atomically; retried from scratch after a unique-constraint race."""
+    for attempt in range(RETRIES):
+        try:
+            async with write_transaction():
+                return await unit()
+        except _RETRYABLE:
+            if attempt == RETRIES - 1:
+                raise Conflict("the award could not be stored after repeated conflicts; try again") from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class IssuerKit:
+    """What signing needs, fetched before the transaction (no DB work while holding locks)."""
+    signer: Any
+    profile: dict
+    base_url: str
+
+
+async def issuer_kit(school_id: int) -> IssuerKit:
+    from issuer import runtime
+    from issuer.services.identity import issuer_profile, signer_for
+
+    return IssuerKit(signer=await signer_for(school_id), profile=await issuer_profile(school_id),
+                     base_url=runtime.current().settings.base_url)
+
+
+def evidence_list(*, base_url: str, credential_uuid: str, achievement_name: str, version: dict | None,
+                  kind: str = "classroom") -> list[dict]:
+    """Narrative, links and files of the version that earned the badge (files pinned by sha256)."""
+    if version is None:
+        return []
+    genre = "Extended learning opportunity" if kind == "elo" else "Classroom work"
+    out = []
+    if version.get("narrative"):
+        out.append(issuance.evidence_item(id=f"{base_url}/badges/{credential_uuid}/evidence",
+                                          name=f"Evidence for {achievement_name}",
+                                          narrative=version["narrative"], genre=genre))
+    for url in version.get("urls") or []:
+        out.append(issuance.evidence_item(id=url, name=url[:200], genre=genre))
+    for f in version.get("files") or []:
+        out.append(issuance.evidence_item(
+            id=f"{base_url}/badges/{credential_uuid}/evidence/{f['sha256']}", name=f["name"], genre=genre,
+            sha256=f["sha256"], filename=f["name"], media_type=f["mediaType"], size=f["size"]))
+    return out
+
+
+def recipient_identifier(user: dict) -> list[dict]:
+    """The learner as a salted sha256 of their email (never the address in clear)."""
+    salt = secrets.token_hex(8)
+    if user.get("email"):
+        return [ident.identity_object(user["email"].strip().lower(), salt=salt, identity_type="emailAddress")]
+    return [ident.identity_object(user["username"], salt=salt, identity_type="userName")]
+
+
+async def issue_locked(*, kit: IssuerKit, school_id: int, learner: dict, achievement: dict,
+                       achievement_doc: dict, ratings: dict, now: datetime, submission: dict | None = None,
+                       version: dict | None = None, source: str = "review") -> tuple[dict, bool]:
+    """(credential row, newly issued?). Call INSIDE ``write_transaction``."""
+    from issuer.services.status import allocate_entry
+
+    existing = await repo.find_award(learner["id"], achievement["id"])
+    if existing is not None:
+        row = await repo.credential_for_award(existing["id"])
+        if row is not None:
+            return row, False
+    award_id = existing["id"] if existing else await repo.insert_award(
+        uuid=uuidlib.uuid4(), school=school_id, learner=learner["id"], achievement=achievement["id"],
+        submission=submission["id"] if submission else None, version=version["id"] if version else None,
+        ratings=ratings, source=source, created_at=now)
+    status, list_id, index = await allocate_entry(school_id)
+    cred_uuid = uuidlib.uuid4()
+    cred_url = f"{kit.base_url}/credentials/{cred_uuid}"
+    rubric = rubrics.rubric_from_dict(achievement["rubric"])
+    try:
+        unsigned = issuance.build_credential(
+            achievement=achievement_doc, subject_id=None, identifier=recipient_identifier(learner),
+            issuer=kit.profile, results=rubrics.to_results(rubric, ratings, base_id=achievement_doc["id"]),
+            evidence=evidence_list(base_url=kit.base_url, credential_uuid=str(cred_uuid),
+                                   achievement_name=achievement["name"], version=version,
+                                   kind=submission["kind"] if submission else "classroom"),
+            credential_id=cred_url, issued_at=now, status=status, awarded_date=now, name=achievement["name"])
+        signed = _sign(unsigned, kit.signer, now)
+    except BadgeError as exc:
+        raise InvalidInput(f"the badge cannot be issued: {exc.message}", **exc.details) from None
+    await repo.insert_credential(
+        uuid=cred_uuid, school=school_id, learner=learner["id"], achievement=achievement["id"], award=award_id,
+        credential_id=cred_url, document=_dumps(signed), status_list=list_id, status_index=index,
+        status_purpose=status.get("statusPurpose", "revocation"), issued_at=now)
+    return await repo.credential_for_award(award_id), True
+
+
+def _sign(unsigned: dict, signer, now: datetime) -> dict:
+    from badges.signing import sign
+
+    return sign(unsigned, signer=signer, created=now)
+
+
+async def check_prerequisites(learner_id: int, achievement: dict) -> list[dict]:
+    """The prerequisite achievements the learner has not earned yet."""
+    wanted = list(achievement.get("prerequisites") or [])
+    if not wanted:
+        return []
+    have = await repo.awarded_achievement_ids(learner_id, wanted)
+    missing = [i for i in wanted if i not in have]
+    return await repo.achievements_by_ids(missing) if missing else []

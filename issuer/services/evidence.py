@@ -1,0 +1,115 @@
+"""Evidence: a student's files, links and narrative; every revision kept as a new version."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from issuer.db import repo_learning as repo
+from issuer.services.learning_access import check_record, require, school_ids, role_of
+from issuer.services.learning_errors import Conflict, InvalidInput, NotFound
+from issuer.storage import FileStore, StoredFile, check_hash
+
+MAX_FILES = 10
+MAX_URLS = 10
+MAX_NARRATIVE = 20000
+OPEN = ("submitted", "needs_second", "moderation", "revise")
+
+
+def clean_urls(urls: list | None) -> list[str]:
+    out = []
+    for u in urls or []:
+        u = str(u or "").strip()
+        if not u:
+            continue
+        parts = urlsplit(u)
+        if parts.scheme not in ("http", "https") or not parts.netloc or len(u) > 2000:
+            raise InvalidInput(f"evidence links must be http(s) URLs: {u[:80]!r}", field="urls")
+        out.append(u)
+    if len(out) > MAX_URLS:
+        raise InvalidInput(f"at most {MAX_URLS} links", field="urls")
+    return out
+
+
+def store_files(store: FileStore, files: list[tuple[str | None, bytes]]) -> list[dict]:
+    if len(files) > MAX_FILES:
+        raise InvalidInput(f"at most {MAX_FILES} files", field="files")
+    stored: list[StoredFile] = [store.put(data, filename=name) for name, data in files]
+    return [{"sha256": f.sha256, "name": f.name, "mediaType": f.media_type, "size": f.size} for f in stored]
+
+
+def _content(narrative: str | None, urls, files, store) -> tuple[str, list, list]:
+    narrative = (narrative or "").strip()
+    if len(narrative) > MAX_NARRATIVE:
+        raise InvalidInput(f"narrative is longer than {MAX_NARRATIVE} characters", field="narrative")
+    urls = clean_urls(urls)
+    stored = store_files(store, files or [])
+    if not (narrative or urls or stored):
+        raise InvalidInput("evidence needs a narrative, a link or a file")
+    return narrative, urls, stored
+
+
+async def submit(principal: Any, *, achievement_uuid: str, narrative: str | None, urls: list | None,
+                 files: list[tuple[str | None, bytes]] | None, store: FileStore, clock,
+                 kind: str = "classroom") -> dict:
+    require(principal, "student")
+    achievement = await repo.get_achievement(achievement_uuid)
+    if achievement is None or achievement["school"] != principal.school_id or achievement["archived"]:
+        raise NotFound("no such achievement")
+    if await repo.find_award(principal.id, achievement["id"]):
+        raise Conflict("this badge has already been awarded to you")
+    narrative, urls, stored = _content(narrative, urls, files, store)
+    now = clock.now()
+    await repo.record_files(stored, created_at=now)
+    return await repo.insert_submission(school_id=achievement["school"], learner_id=principal.id,
+                                        achievement_id=achievement["id"], kind=kind, created_at=now,
+                                        narrative=narrative, urls=urls, files=stored)
+
+
+async def revise(principal: Any, submission_uuid: str, *, narrative: str | None, urls: list | None,
+                 files: list[tuple[str | None, bytes]] | None, store: FileStore, clock) -> dict:
+    """A new version; the earlier ones and their reviews stay as they were."""
+    require(principal, "student")
+    sub = await check_record(principal, await repo.get_submission(submission_uuid), "submission")
+    if sub["status"] == "awarded":
+        raise Conflict("this submission has already earned its badge")
+    narrative, urls, stored = _content(narrative, urls, files, store)
+    now = clock.now()
+    await repo.record_files(stored, created_at=now)
+    await repo.add_version(sub["id"], sub["current_version"] + 1, narrative=narrative, urls=urls,
+                           files=stored, created_at=now)
+    return await repo.get_submission(submission_uuid)
+
+
+async def get_submission(principal: Any, submission_uuid: str) -> dict:
+    sub = await check_record(principal, await repo.get_submission(submission_uuid), "submission")
+    sub["versions"] = await repo.versions(sub["id"])
+    reviews = await repo.reviews_for_submission(sub["id"])
+    if role_of(principal) == "student":
+        # a student sees the feedback and ratings, not who rated (second raters stay blind)
+        reviews = [{k: v for k, v in r.items() if k not in ("reviewer", "reviewer_name")} for r in reviews]
+    sub["reviews"] = reviews
+    sub["achievement_row"] = await repo.get_achievement_by_id(sub["achievement"])
+    return sub
+
+
+async def list_submissions(principal: Any, *, statuses: list[str] | None = None) -> list[dict]:
+    if role_of(principal) == "student":
+        return await repo.list_submissions(learner_id=principal.id, statuses=statuses)
+    require(principal, "teacher", "school_admin", "district_admin")
+    return await repo.list_submissions(school_ids=await school_ids(principal), statuses=statuses)
+
+
+async def review_queue(principal: Any) -> list[dict]:
+    require(principal, "teacher", "school_admin", "district_admin")
+    return await repo.list_submissions(school_ids=await school_ids(principal),
+                                       statuses=["submitted", "needs_second", "moderation"])
+
+
+async def submission_file(principal: Any, submission_uuid: str, sha256: str, store: FileStore) -> tuple[bytes, dict]:
+    check_hash(sha256)
+    sub = await check_record(principal, await repo.get_submission(submission_uuid), "submission")
+    for version in await repo.versions(sub["id"]):
+        for f in version["files"]:
+            if f["sha256"] == sha256:
+                return store.get(sha256), f
+    raise NotFound("no such file")

@@ -1,0 +1,135 @@
+"""Service configuration: one frozen object, read from the environment only by the app factory or CLI.
+
+Environment variables (all optional):
+
+=========================  ==============================================================
+``BADGES_BASE_URL``        public origin, e.g. ``https://badges.example.org`` (default
+                           ``http://127.0.0.1:8000``); sets every did:web id and every URL
+                           inside issued badges
+``BADGES_DATA_DIR``        directory for the SQLite file, uploads and the dev KEK (``./var``)
+``DATABASE_URL``           ``postgres://…`` / ``postgresql://…`` or ``sqlite:///path``;
+                           default ``sqlite:///<data dir>/badges.sqlite3``
+``BADGES_KEK``             key-encryption key for the schools' signing keys: 32 bytes as
+                           base64url or hex. Without it a dev KEK file ``<data dir>/kek``
+                           (mode 0600) is used, created by ``badges init``
+``BADGES_SECRET_KEY``      secret for cookies and CSRF tokens; derived from the KEK if unset
+``BADGES_ISSUER_IDENTITY`` ``did:web`` (default) or ``did:key`` (deployments without a domain)
+``BADGES_STATUS_LIST_SIZE`` entries per status list (default and minimum 131072)
+``BADGES_MAX_UPLOAD_BYTES`` evidence upload cap (default 10 MiB)
+``BADGES_MAX_IMAGE_BYTES`` badge image cap (default 1 MiB)
+=========================  ==============================================================
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+MIN_STATUS_LIST_SIZE = 131072
+IDENTITIES = ("did:web", "did:key")
+
+
+class SettingsError(ValueError):
+    """A configuration value that cannot be used (reported by the CLI / app factory)."""
+
+
+def decode_secret(value: str, name: str) -> bytes:
+    """32 bytes given as hex (64 chars) or base64url (with or without padding)."""
+    value = value.strip()
+    try:
+        raw = bytes.fromhex(value) if len(value) == 64 else base64.urlsafe_b64decode(
+            value + "=" * (-len(value) % 4))
+    except (ValueError, binascii.Error):
+        raise SettingsError(f"{name} must be 32 bytes as hex or base64url") from None
+    if len(raw) != 32:
+        raise SettingsError(f"{name} must be 32 bytes (got {len(raw)})")
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_url: str = "http://127.0.0.1:8000"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    # Secrets stay out of repr so a logged Settings never leaks them.
+    key_encryption_key: bytes | None = field(default=None, repr=False)
+    secret_key: bytes | None = field(default=None, repr=False)
+    issuer_identity: str = "did:web"
+    status_list_size: int = MIN_STATUS_LIST_SIZE
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_image_bytes: int = 1024 * 1024
+    session_max_age: int = 8 * 3600
+    login_max_failures: int = 5
+    login_window_seconds: int = 15 * 60
+    status_cache_seconds: int = 60
+    debug: bool = False
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise SettingsError(f"base URL must be an http(s) origin, got {self.base_url!r}")
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
+        if not self.database_url:
+            object.__setattr__(self, "database_url",
+                               f"sqlite:///{(Path(self.data_dir) / 'badges.sqlite3').as_posix()}")
+        if self.issuer_identity not in IDENTITIES:
+            raise SettingsError(f"issuer identity must be one of {IDENTITIES}")
+        if self.status_list_size < MIN_STATUS_LIST_SIZE or self.status_list_size % 8:
+            raise SettingsError(f"status list size must be a multiple of 8 and ≥ {MIN_STATUS_LIST_SIZE}")
+        if not (self.is_postgres or self.database_url.startswith("sqlite:///")):
+            raise SettingsError("DATABASE_URL must be postgres://… or sqlite:///path")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
+        env = os.environ if env is None else env
+        kw: dict = {}
+        if v := env.get("BADGES_BASE_URL"):
+            kw["base_url"] = v
+        if v := env.get("BADGES_DATA_DIR"):
+            kw["data_dir"] = Path(v)
+        if v := env.get("DATABASE_URL"):
+            kw["database_url"] = v
+        if v := env.get("BADGES_KEK"):
+            kw["key_encryption_key"] = decode_secret(v, "BADGES_KEK")
+        if v := env.get("BADGES_SECRET_KEY"):
+            kw["secret_key"] = decode_secret(v, "BADGES_SECRET_KEY")
+        if v := env.get("BADGES_ISSUER_IDENTITY"):
+            kw["issuer_identity"] = v
+        for name, key in (("BADGES_STATUS_LIST_SIZE", "status_list_size"),
+                          ("BADGES_MAX_UPLOAD_BYTES", "max_upload_bytes"),
+                          ("BADGES_MAX_IMAGE_BYTES", "max_image_bytes")):
+            if v := env.get(name):
+                try:
+                    kw[key] = int(v)
+                except ValueError:
+                    raise SettingsError(f"{name} must be an integer") from None
+        kw.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**kw)
+
+    def replace(self, **changes) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def kek_path(self) -> Path:
+        return self.data_dir / "kek"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")

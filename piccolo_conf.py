@@ -1,0 +1,1 @@
+from issuer.piccolo_conf import *  # noqa: F401,F403
