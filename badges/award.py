@@ -112,8 +112,9 @@ def _check_level(rd: Mapping[str, Any], results: list[dict]) -> CriterionDecisio
     linked = own or [r for r in results if r.get("achievedLevel") in order]
     if not linked:
         return _decision(str(rd.get("id")), name, None, required, False)
-    best = max(order[r["achievedLevel"]] for r in linked)
-    return _decision(str(rd.get("id")), name, _level_label(levels[best]), required, best >= order[required_id])
+    # Two results for one criterion are contradictory; judge by the lower, as a cautious verifier.
+    worst = min(order[r["achievedLevel"]] for r in linked)
+    return _decision(str(rd.get("id")), name, _level_label(levels[worst]), required, worst >= order[required_id])
 
 
 def _check_value(rd: Mapping[str, Any], results: list[dict]) -> tuple[CriterionDecision, int | float | None]:
@@ -123,6 +124,8 @@ def _check_value(rd: Mapping[str, Any], results: list[dict]) -> tuple[CriterionD
     if not values:
         return _decision(str(rd.get("id")), name, None, required, False), None
     allowed = _as_list(rd.get("allowedValue"))
+    if len(set(map(str, values))) > 1:
+        return _decision(str(rd.get("id")), name, f"{len(values)} different values", required, False), None
     value = values[0]
     if allowed:
         if value not in allowed or required not in allowed:
@@ -143,7 +146,16 @@ def _check_value(rd: Mapping[str, Any], results: list[dict]) -> tuple[CriterionD
 def recheck(credential: Mapping[str, Any]) -> AwardDecision:
     """Re-derive the award decision from a (signed) credential alone. Descriptions without a
     requirement (e.g. a Status) decide nothing; with none at all the decision is vacuously
-    awarded and ``reasons`` is empty, which a verifier should report as "no rubric"."""
+    awarded and ``reasons`` is empty, which a verifier should report as "no rubric".
+    Raises RubricError (only) for a credential too malformed to judge."""
+    try:
+        return _recheck(credential)
+    except (TypeError, KeyError, ValueError, AttributeError) as exc:
+        # e.g. an id that is a list or object: the data cannot be a rubric outcome
+        raise RubricError(f"the credential's rubric data is malformed: {exc!r}") from None
+
+
+def _recheck(credential: Mapping[str, Any]) -> AwardDecision:
     descriptions, results = _credential_parts(credential)
     known = {d.get("id") for d in descriptions}
     reasons: list[CriterionDecision] = []
@@ -159,8 +171,11 @@ def recheck(credential: Mapping[str, Any]) -> AwardDecision:
     for r in results:
         link = r.get("resultDescription")
         if link is not None and link not in known:
-            reasons.append(_decision(str(link), "Result", str(r.get("achievedLevel") or r.get("value")),
-                                     "a resultDescription defined by the achievement", False))
+            reasons.append(CriterionDecision(
+                id=str(link), name="Result", met=False,
+                achieved=str(r.get("achievedLevel") or r.get("value") or r.get("status")),
+                required="a resultDescription of this achievement",
+                reason=f"A result links to {link}, which this achievement does not describe"))
     return AwardDecision(all(r.met for r in reasons), tuple(reasons), total)
 
 

@@ -70,7 +70,6 @@ def build_achievement(
 ) -> dict[str, Any]:
     """An OB Achievement whose ``resultDescription`` is the rubric (ids under ``<id>/rubric/``)
     and whose ``alignment`` links the competencies it evidences."""
-    result_descriptions = to_result_descriptions(rubric, base_id=id) if rubric is not None else []
     aligned = [to_alignment(c) for c in competencies] + [dict(a) for a in alignments]
     achievement = Achievement(
         id=id,
@@ -90,6 +89,8 @@ def build_achievement(
         credits_available=credits_available,
     )
     out = achievement.to_jsonld()
+    # After the model check, so a bad id is reported as the achievement's, not the rubric's.
+    result_descriptions = to_result_descriptions(rubric, base_id=id) if rubric is not None else []
     if result_descriptions:
         out["resultDescription"] = result_descriptions
     return out
@@ -143,12 +144,20 @@ def build_credential(
     valid_until: datetime | None = None,
     awarded_date: datetime | None = None,
     name: str | None = None,
+    source: Mapping[str, Any] | None = None,
+    activity_start: datetime | None = None,
+    activity_end: datetime | None = None,
 ) -> dict[str, Any]:
     """The unsigned OpenBadgeCredential. Raises ModelError, SchemaError (both schema
-    variants) or RubricError (the results do not meet the rubric in ``achievement``)."""
-    require_aware(issued_at, "issued_at")
-    require_aware(valid_until, "valid_until")
-    require_aware(awarded_date, "awarded_date")
+    variants) or RubricError (the results do not meet the rubric in ``achievement``).
+
+    ``source`` is the Profile of the assessing organisation when it is not the issuer (e.g. an
+    extended-learning partner); ``activity_start``/``activity_end`` bound the learning activity."""
+    for value, label in ((issued_at, "issued_at"), (valid_until, "valid_until"), (awarded_date, "awarded_date"),
+                         (activity_start, "activity_start"), (activity_end, "activity_end")):
+        require_aware(value, label)
+    if issued_at is None:
+        raise ModelError("issued_at is required", field="issued_at")
     if not isinstance(achievement, Mapping) or not isinstance(issuer, Mapping):
         raise ModelError("achievement and issuer must be JSON objects", field="achievement")
     subject: dict[str, Any] = {"type": ["AchievementSubject"]}
@@ -159,6 +168,14 @@ def build_credential(
     subject["achievement"] = copy.deepcopy(dict(achievement))
     if results:
         subject["result"] = _list_of_dicts(results, "results")
+    if activity_start is not None:
+        subject["activityStartDate"] = format_datetime(activity_start)
+    if activity_end is not None:
+        subject["activityEndDate"] = format_datetime(activity_end)
+    if source is not None:
+        if not isinstance(source, Mapping):
+            raise ModelError("source must be a Profile object", field="source")
+        subject["source"] = copy.deepcopy(dict(source))
 
     credential: dict[str, Any] = {
         "@context": list(CONTEXTS),

@@ -97,12 +97,18 @@ def _message(error: Any) -> str:
 
 
 def _describe(error: Any, label: str) -> str:
-    # oneOf/anyOf errors are vague; the best-matching sub-error names the real problem.
-    if error.context:
-        inner = best_match(error.context)
-        if inner is not None and inner.validator not in ("oneOf", "anyOf"):
-            return f"{label}{_path(inner)}: {_message(inner)}"
-    return f"{label}{_path(error)}: {_message(error)}"
+    return f"{label}{_path(_cause(error))}: {_message(_cause(error))}"
+
+
+def _cause(error: Any) -> Any:
+    """oneOf/anyOf errors are vague ("not valid under any of the given schemas"); descend into
+    the branch whose type matched the value, since that is the one the author meant."""
+    if not error.context:
+        return error
+    relevant = [e for e in error.context if not (e.validator == "type" and not e.relative_path)]
+    if not relevant:
+        return error if len(error.context) != 1 else error.context[0]
+    return _cause(best_match(relevant))
 
 
 def problems(document: Any, kind: str = "achievement", *, strict: bool = False) -> list[str]:

@@ -24,7 +24,7 @@ Decisions the spec leaves open:
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from badges.errors import (
@@ -50,9 +50,9 @@ from badges.verification_checks import (
     check_trust,
     check_validity,
     credential_kind,
-    display_date,
     issuer_id,
     issuer_name,
+    noun,
     parse_datetime,
     summary,
 )
@@ -160,8 +160,8 @@ class _Run:
         if parsed.token is not None:
             return self._check_jwt(parsed, state)
         if not as_list(credential.get("proof")):
-            return CheckResult.failed(cid, "This badge is not signed, so nothing shows who issued it or that it is "
-                                           "unchanged.", "proof-missing")
+            return CheckResult.failed(cid, f"This {noun(credential)} is not signed, so nothing shows who issued it or "
+                                           "that it is unchanged.", "proof-missing")
         result = verify_proof(credential, resolver=self.resolver, now=self.now, loader=self.loader)
         state.method, state.error, state.ran = result.verification_method, result.error, True
         proofs = [{"index": c.index, "type": c.proof_type, "cryptosuite": c.cryptosuite,
@@ -173,8 +173,9 @@ class _Run:
             state.ok = True
             suite = good.cryptosuite or good.proof_type
             return CheckResult.passed(
-                cid, f"The badge has not been changed since it was signed (signature type {suite}).", proofs=proofs)
-        return _proof_failure(result.error, proofs=proofs)
+                cid, f"The {noun(credential)} has not been changed since it was signed (signature type {suite}).",
+                proofs=proofs)
+        return _proof_failure(result.error, noun(credential), proofs=proofs)
 
     def _check_jwt(self, parsed: Parsed, state: _ProofState) -> CheckResult:
         from badges.signing import jwt  # VC-JWT support lives in its own module (OB §8.2)
@@ -184,7 +185,7 @@ class _Run:
             result = jwt.verify_jwt(parsed.token, resolver=self.resolver, now=self.now)
         except BadgeError as exc:
             state.error = exc
-            return _proof_failure(exc)
+            return _proof_failure(exc, noun(parsed.credential))
         state.ok = True
         state.jwt_header = dict(result.header)
         state.jwt_key_id = getattr(result, "key_id", None)
@@ -195,7 +196,7 @@ class _Run:
             except BadgeError:
                 state.method = None
         alg = result.header.get("alg")
-        return CheckResult.passed(CheckId.PROOF, f"The badge has not been changed since it was signed "
+        return CheckResult.passed(CheckId.PROOF, f"The {noun(parsed.credential)} has not been changed since it was signed "
                                                  f"(a signed token, algorithm {alg}).", alg=alg)
 
     def _check_issuer_key(self, credential: dict, state: _ProofState) -> CheckResult:
@@ -332,7 +333,7 @@ class _Run:
             return CheckResult.skipped(cid, "The badge carries no endorsements.")
         if level >= MAX_NESTING:
             return CheckResult.warning(cid, "Endorsements nested this deep were not checked.", "too-deep")
-        reports = [self.verify(item, level=level + 1) for item in found]
+        reports = [self.verify(item.value, level=level + 1) for item in found]
         details = [{"where": where, **report.to_dict()} for where, report in zip(found.values(), reports)]
         bad = [r for r in reports if not r.verified]
         names = ", ".join(sorted({r.credential.get("issuerName", "an unknown endorser") for r in reports}))
@@ -379,7 +380,7 @@ class _ProofState:
         self.jwt_key_id: str | None = None
 
 
-def _endorsements(credential: dict) -> dict[int, str]:
+def _endorsements(credential: dict) -> dict[_Item, str]:
     """Embedded endorsements (objects and compact JWS) → where they were found, keyed by identity."""
     places: list[tuple[str, Any]] = [("endorsement", credential)]
     issuer = credential.get("issuer")
@@ -393,7 +394,7 @@ def _endorsements(credential: dict) -> dict[int, str]:
             creator = achievement.get("creator")
             if isinstance(creator, dict):
                 places.append(("credentialSubject.achievement.creator.endorsement", creator))
-    found: dict[Any, str] = {}
+    found: dict[_Item, str] = {}
     for where, holder in places:
         for key in ("endorsement", "endorsementJwt"):
             path = where if key == "endorsement" else where.replace("endorsement", "endorsementJwt")
@@ -426,21 +427,21 @@ def _error_result(cid: CheckId, exc: Exception) -> CheckResult:
                                    "considered verified.", "internal-error")
 
 
-def _proof_failure(error: BadgeError | None, **details: Any) -> CheckResult:
+def _proof_failure(error: BadgeError | None, what: str = "badge", **details: Any) -> CheckResult:
     cid = CheckId.PROOF
     reason = error.message if error is not None else "no proof verified"
     problem = error.problem_type if error is not None else "proof-error"
     if isinstance(error, InvalidSignature):
-        message = ("The badge has been changed since it was signed, or it was not signed with the key it names "
+        message = (f"The {what} has been changed since it was signed, or it was not signed with the key it names "
                    f"({reason}).")
     elif isinstance(error, UnsupportedSuite):
-        message = f"The badge is signed with a method this verifier does not support ({reason})."
+        message = f"The {what} is signed with a method this verifier does not support ({reason})."
     elif isinstance(error, ProofPurposeError):
-        message = f"The signature was not made for issuing this badge ({reason})."
+        message = f"The signature was not made for issuing this {what} ({reason})."
     elif isinstance(error, ResolutionError):
-        message = f"The key that signed this badge could not be found ({reason})."
+        message = f"The key that signed this {what} could not be found ({reason})."
     elif isinstance(error, JsonLdError):
-        message = f"The badge could not be prepared for checking its signature ({reason})."
+        message = f"The {what} could not be prepared for checking its signature ({reason})."
     else:
         message = f"The signature does not verify ({reason})."
     return CheckResult.failed(cid, message, problem, **details)
@@ -460,6 +461,3 @@ def _jsonable(details: Any) -> dict[str, Any]:
         return str(value)
     return clean(dict(details)) if isinstance(details, dict) else {}
 
-
-# re-exported helpers for the services' templates
-_ = (display_date, timedelta)

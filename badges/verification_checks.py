@@ -17,7 +17,7 @@ from badges.trust import TrustRegistry
 from badges.verification_report import CheckId, CheckResult
 
 __all__ = [
-    "as_list", "check_context", "check_rubric", "check_schema", "check_subject", "check_terms_defined",
+    "as_list", "noun", "check_context", "check_rubric", "check_schema", "check_subject", "check_terms_defined",
     "check_trust", "check_validity", "credential_kind", "display_date", "issuer_id", "issuer_name",
     "is_legacy", "parse_datetime", "summary",
 ]
@@ -46,6 +46,12 @@ def as_list(value: Any) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def noun(credential: Mapping[str, Any]) -> str:
+    """What to call the credential in a message."""
+    return {"clr": "record", "endorsement": "endorsement", "achievement": "badge"}.get(
+        credential_kind(credential) or "", "credential")
 
 
 def credential_kind(credential: Mapping[str, Any]) -> str | None:
@@ -179,8 +185,8 @@ def check_context(credential: dict, *, loader: DocumentLoader) -> CheckResult:
     if is_legacy(credential):
         return CheckResult.passed(cid, "Uses the older Verifiable Credentials 1.1 format, which is still accepted.",
                                   contexts=contexts, legacy=True)
-    what = _KIND_NAMES.get(kind or "", "verifiable credential")
-    return CheckResult.passed(cid, f"Uses the standard vocabulary of a {what}.", contexts=contexts)
+    vocabulary = {"clr": "CLR 2.0 and Open Badges 3.0", None: "Verifiable Credentials"}.get(kind, "Open Badges 3.0")
+    return CheckResult.passed(cid, f"Uses the standard {vocabulary} vocabulary.", contexts=contexts)
 
 
 def check_terms_defined(credential: dict, *, loader: DocumentLoader) -> CheckResult:
@@ -190,18 +196,20 @@ def check_terms_defined(credential: dict, *, loader: DocumentLoader) -> CheckRes
         check_terms(credential, loader=loader)
     except UndefinedTerm as exc:
         return CheckResult.failed(
-            cid, "This badge contains information its vocabulary does not define, so the signature does not "
+            cid, f"This {noun(credential)} contains information its vocabulary does not define, so the signature does not "
                  f"protect it: {', '.join(exc.terms[:10])}.", exc.problem_type, terms=exc.terms)
     except RelativeIri as exc:
         return CheckResult.failed(cid, f"This badge contains an incomplete web address ({exc.message}).",
                                   exc.problem_type, **exc.details)
-    return CheckResult.passed(cid, "Every field in the badge is defined by its vocabulary.")
+    return CheckResult.passed(cid, f"Every field in the {noun(credential)} is defined by its vocabulary.")
 
 
 def _as_current(credential: dict) -> dict:
-    """VC 1.1 dates under their VC 2.0 names: the 'any…credential' schema that accepts VC 1.1 was
-    never published (STANDARDS §7), and the two generations differ only in these fields."""
+    """A VC 1.1 credential with its base context and dates under their VC 2.0 names: the
+    'any…credential' schema that accepts VC 1.1 was never published (STANDARDS §7), and the two
+    generations differ only in these fields (the context check has already vetted the contexts)."""
     doc = {k: v for k, v in credential.items() if k not in ("issuanceDate", "expirationDate")}
+    doc["@context"] = [VC_V2 if c == VC_V1 else c for c in as_list(credential.get("@context"))]
     if "issuanceDate" in credential:
         doc["validFrom"] = credential["issuanceDate"]
     if "expirationDate" in credential:
@@ -327,7 +335,7 @@ def check_validity(credential: dict, *, now: datetime) -> CheckResult:
     if end and now > end:
         return CheckResult.failed(cid, f"This badge expired on {display_date(end)}.", "expired",
                                   validUntil=credential[end_name])
-    since = f"Valid since {display_date(start)}" if start else "Valid (no start date given)"
+    since = f"Valid since {display_date(start)}" if start else "Valid (no start date is given)"
     until = f"; expires {display_date(end)}." if end else ", with no expiry date."
     return CheckResult.passed(cid, since + until)
 
@@ -360,7 +368,8 @@ def check_trust(credential: dict, trust: TrustRegistry | None) -> CheckResult:
                                    issuerId=issuer)
     known = trust.lookup(issuer)
     if known is not None:
-        return CheckResult.passed(cid, f"Issued by {known.display_name}, a registered issuer.", **known.to_dict())
+        return CheckResult.passed(cid, f"Issued by {known.display_name}, a registered issuer.", issuerId=known.id,
+                                  registeredName=known.name, label=known.label)
     return CheckResult.warning(
         cid, f"The issuer “{issuer_name(credential)}” ({issuer}) is not on this verifier's list of known issuers. "
              "Check who they are before relying on this badge.", "unknown-issuer", issuerId=issuer)

@@ -12,6 +12,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from badges.errors import BadgeError
@@ -78,6 +79,10 @@ def _b64url(segment: str) -> bytes:
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
+def _numeric(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 253402300800
+
+
 def jwt_credential(payload: dict) -> dict:
     """The credential a VC-JWT carries: the payload itself (VC 2.0) or its ``vc`` claim (VC 1.1)."""
     vc = payload.get("vc")
@@ -88,6 +93,13 @@ def jwt_credential(payload: dict) -> dict:
             credential["id"] = payload["jti"]
         if "issuer" not in credential and isinstance(payload.get("iss"), str):
             credential["issuer"] = payload["iss"]
+        for claim, name in (("nbf", "issuanceDate"), ("exp", "expirationDate")):
+            if name not in credential and _numeric(payload.get(claim)):
+                stamp = datetime.fromtimestamp(payload[claim], tz=timezone.utc)
+                credential[name] = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+        subject = credential.get("credentialSubject")
+        if isinstance(subject, dict) and "id" not in subject and isinstance(payload.get("sub"), str):
+            credential["credentialSubject"] = {**subject, "id": payload["sub"]}
         return credential
     return {key: value for key, value in payload.items() if key not in JWT_CLAIMS}
 

@@ -60,19 +60,19 @@ class CheckResult:
         object.__setattr__(self, "problem_type", problem_uri(self.problem_type))
 
     @classmethod
-    def passed(cls, id: CheckId, message: str, **details: Any) -> CheckResult:
+    def passed(cls, id: CheckId, message: str, /, **details: Any) -> CheckResult:
         return cls(id, "pass", message, details)
 
     @classmethod
-    def failed(cls, id: CheckId, message: str, problem_type: str, **details: Any) -> CheckResult:
+    def failed(cls, id: CheckId, message: str, problem_type: str, /, **details: Any) -> CheckResult:
         return cls(id, "fail", message, details, problem_type)
 
     @classmethod
-    def warning(cls, id: CheckId, message: str, problem_type: str, **details: Any) -> CheckResult:
+    def warning(cls, id: CheckId, message: str, problem_type: str, /, **details: Any) -> CheckResult:
         return cls(id, "warn", message, details, problem_type)
 
     @classmethod
-    def skipped(cls, id: CheckId, message: str, **details: Any) -> CheckResult:
+    def skipped(cls, id: CheckId, message: str, /, **details: Any) -> CheckResult:
         return cls(id, "skip", message, details)
 
     def to_dict(self) -> dict[str, Any]:

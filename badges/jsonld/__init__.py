@@ -142,17 +142,26 @@ def _pyld_call(func: Callable[[], Any]) -> Any:
         raise JsonLdError(f"JSON-LD processing failed: {exc}") from exc
 
 
+def _pyld_nquads(doc: dict, loader: DocumentLoader) -> str:
+    return jsonld.normalize(doc, {"algorithm": "URDNA2015", "format": "application/n-quads",
+                                  "documentLoader": loader, "base": None})
+
+
+try:  # byte-identical to _pyld_nquads, with processed contexts memoized (tests/badges/test_processor.py)
+    from badges.jsonld.processor import to_nquads as _fast_nquads
+except ImportError:  # pragma: no cover - the module ships with the package
+    _fast_nquads = None
+
+
 def _to_nquads(doc: dict, loader: DocumentLoader) -> str:
     """RDFC-1.0 (URDNA2015) canonical N-Quads; the single place that produces them.
 
     ``base: None`` keeps relative IRIs relative (so they are dropped, as jsonld.js does) instead
     of pyld 3.3's fallback of resolving them against ``http://example.org/base/``.
-
-    Kept separate so that a faster implementation (``badges.jsonld.processor.to_nquads``)
-    can replace it without touching the callers.
     """
-    return jsonld.normalize(doc, {"algorithm": "URDNA2015", "format": "application/n-quads",
-                                  "documentLoader": loader, "base": None})
+    if _fast_nquads is not None:
+        return _fast_nquads(doc, loader=loader, base=None)
+    return _pyld_nquads(doc, loader)
 
 
 def canonize(doc: dict, *, loader: DocumentLoader = load_document) -> str:
@@ -197,7 +206,7 @@ class _DropRecorder(jsonld.JsonLdProcessor):
             if key == "@context":
                 continue
             iri = self._expand_iri(active_ctx, key, vocab=True)
-            if iri is None or not (_is_absolute(iri) or iri.startswith("@")):
+            if iri is None or not (_is_absolute(iri) or jsonld._is_keyword(iri)):
                 self.dropped.append(".".join([*self.path, key]))
         return super()._expand_object(active_ctx, active_property, expanded_active_property, element,
                                       expanded_parent, options, *args, **kwargs)

@@ -31,6 +31,7 @@ from typing import Any
 from frozendict import frozendict
 from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
+from pyld.identifier_issuer import IdentifierIssuer
 from pyld.jsonld import (
     KEYWORDS,
     RDF_TYPE,
@@ -127,7 +128,7 @@ class MemoProcessor(JsonLdProcessor):
         self._pinned: set[int] = set()
         self._doc_lock = threading.Lock()
         self._contexts = _Memo(_MAX_CONTEXTS * 4)
-        self._terms = _Memo(_MAX_CONTEXTS)
+        self._compiled = _Memo(_MAX_CONTEXTS)
         self._resolved = _LockedCache()
 
     # -- loading ---------------------------------------------------------------------------
@@ -156,11 +157,11 @@ class MemoProcessor(JsonLdProcessor):
             for item in value:
                 self._pin(item)
 
-    def options(self) -> dict:
+    def options(self, base: str | None = "") -> dict:
         return {
             "documentLoader": self._load,
             "contextResolver": ContextResolver(self._resolved, self._load),
-            "base": "",
+            "base": base,
             "processingMode": "json-ld-1.1",
         }
 
@@ -216,7 +217,7 @@ class MemoProcessor(JsonLdProcessor):
     def _expand_iri(self, active_ctx, value, base=None, vocab=False, local_ctx=None, defined=None):
         if not vocab or local_ctx is not None or type(active_ctx) is not frozendict:
             return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
-        terms = self._term_table(active_ctx)
+        terms = self.compiled(active_ctx).terms
         key = (value, base)
         try:
             return terms[key]
@@ -229,29 +230,88 @@ class MemoProcessor(JsonLdProcessor):
             terms[key] = result
         return result
 
-    def _term_table(self, ctx) -> dict:
-        entry = self._terms.get(id(ctx))
-        if entry is None or entry[0] is not ctx:
-            entry = self._terms.put(id(ctx), (ctx, {}))
-            if entry[0] is not ctx:  # raced with a dead context's id: use a private table
-                return {}
-        return entry[1]
+    def compiled(self, ctx) -> _Compiled:
+        """The per-context lookup tables of a frozen active context."""
+        entry = self._compiled.get(id(ctx))
+        if entry is None or entry.ctx is not ctx:
+            entry = self._compiled.put(id(ctx), _Compiled(ctx))
+            if entry.ctx is not ctx:  # cannot happen while the entry holds ctx; stay correct anyway
+                return _Compiled(ctx)
+        return entry
 
     # -- public operations -------------------------------------------------------------------
-    def normalize_nquads(self, doc) -> str:
-        opts = self.options()
+    def normalize_nquads(self, doc, base: str | None = "") -> str:
+        opts = self.options(base)
         opts.update(algorithm="URDNA2015", format="application/n-quads")
         return self.normalize(doc, opts)
 
-    def expand_doc(self, doc) -> list:
-        return self.expand(doc, self.options())
+    def expand_doc(self, doc, base: str | None = "") -> list:
+        return self.expand(doc, self.options(base))
 
-    def to_nquads(self, doc) -> str:
+    def to_nquads(self, doc, base: str | None = "") -> str:
         try:
-            quads = _Expander(self).run(doc)
-            return _rdfc10(quads)
+            quads = _Expander(self, base).run(doc)
         except _Fallback:
-            return self.normalize_nquads(doc)
+            return self.normalize_nquads(doc, base)
+        return _rdfc10(quads)
+
+
+# Term facts the fast path needs, computed once per (frozen context, term): see _Compiled.info.
+_PLAIN, _GRAPH, _LIST, _UNSUPPORTED = 0, 1, 2, -1
+
+
+class _Compiled:
+    """Lookup tables hung off one frozen active context (kept alive by `ctx`)."""
+
+    __slots__ = ("ctx", "terms", "facts", "derived")
+
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+        self.terms: dict = {}  # (value, base) -> pyld _expand_iri(ctx, value, base, vocab=True)
+        self.facts: dict = {}  # term -> _Facts tuple
+        self.derived: dict = {}  # (kind, local context key, base) -> (local context, _Compiled)
+
+    def info(self, processor: MemoProcessor, key: str) -> tuple:
+        facts = self.facts.get(key)
+        if facts is None:
+            facts = self.facts[key] = _facts(processor, self.ctx, key)
+        return facts
+
+
+def _facts(processor: MemoProcessor, ctx, key: str) -> tuple:
+    """(expanded IRI, scoped context, container kind, @type, strings need pyld, datatype)."""
+    expanded = processor._expand_iri(ctx, key, vocab=True)
+    m = ctx["mappings"].get(key)
+    if m is None:
+        scoped = container = type_ = None
+        kind = _PLAIN
+    else:
+        scoped = m.get("@context")
+        container = m.get("@container")
+        type_ = m.get("@type")
+        if type_ == "@json" or m.get("reverse"):
+            kind = _UNSUPPORTED
+        elif container in _PLAIN_CONTAINERS:
+            kind = _PLAIN
+        elif container in _GRAPH_CONTAINERS:
+            kind = _GRAPH
+        elif container in _LIST_CONTAINERS:
+            kind = _LIST
+        else:
+            kind = _UNSUPPORTED
+    # _expand_value: plain strings take the default (or the term's) language and direction.
+    language, direction = ctx.get("@language"), ctx.get("@direction")
+    if m is not None:
+        language, direction = m.get("@language", language), m.get("@direction", direction)
+    strings_need_pyld = type_ in (None, "@none") and (language is not None or direction is not None)
+    datatype = type_ if type_ not in (None, "@id", "@vocab", "@none") else None
+    if datatype is not None and (not isinstance(datatype, str) or datatype in _KEYWORDS):
+        datatype = _UNSUPPORTED
+    return expanded, scoped, kind, type_, strings_need_pyld, datatype
+
+
+_EXP, _SCOPED, _KIND, _TYPE, _STR_PYLD, _DATATYPE = range(6)
+_NEEDS_ESCAPE = re.compile(r'[\\\t\n\r"]').search
 
 
 class _Expander:
@@ -261,11 +321,12 @@ class _Expander:
     step for step (same contexts, same key order, same value equality for de-duplication) and
     raises _Fallback at the first construct it does not handle."""
 
-    __slots__ = ("p", "opts", "quads", "seen", "bnodes", "labels")
+    __slots__ = ("p", "opts", "base", "quads", "seen", "bnodes", "labels")
 
-    def __init__(self, processor: MemoProcessor) -> None:
+    def __init__(self, processor: MemoProcessor, base: str | None = "") -> None:
         self.p = processor
-        self.opts = processor.options()
+        self.base = base
+        self.opts = processor.options(base)
         self.quads: list[tuple[str, str, str, str | None]] = []
         self.seen: set = set()
         self.bnodes = 0
@@ -274,33 +335,41 @@ class _Expander:
     def run(self, doc) -> list[tuple[str, str, str, str | None]]:
         if not isinstance(doc, dict):
             raise _Fallback
-        local = doc.get("@context")
         p = self.p
-        ctx = p._get_initial_context(self.opts)
+        C = p.compiled(p._get_initial_context(self.opts))
+        local = doc.get("@context")
         if local is not None:
+            C = self.derive(C, "L", local)
+        self.node(C, None, doc, None, top=True)
+        return self.quads
+
+    # -- helpers -----------------------------------------------------------------------------
+    def derive(self, C: _Compiled, kind: str, local) -> _Compiled:
+        """The context after applying `local` to C: "P" property-scoped, "T" type-scoped,
+        "L" an embedded context (only URL strings stay on the fast path)."""
+        if kind == "L":
             if isinstance(local, str):
                 local = [local]
             if not isinstance(local, list) or not all(isinstance(c, str) for c in local):
                 raise _Fallback
-            try:
-                ctx = p._process_context(ctx, local, self.opts)
-            except JsonLdError as exc:
-                raise _Fallback from exc
-        self.node(ctx, None, doc, top=True)
-        return self.quads
-
-    # -- helpers -----------------------------------------------------------------------------
-    def term(self, ctx, key):
-        return self.p._expand_iri(ctx, key, vocab=True)
-
-    def process(self, ctx, local, **flags):
+            local_key = tuple(local)
+        else:
+            local_key = id(local)
+        key = (kind, local_key, self.base)
+        hit = C.derived.get(key)
+        if hit is not None and (kind == "L" or hit[0] is local):
+            return hit[1]
+        flags = {"P": {"override_protected": True}, "T": {"propagate": False}, "L": {}}[kind]
         try:
-            result = self.p._process_context(ctx, local, self.opts, **flags)
+            result = self.p._process_context(C.ctx, local, self.opts, **flags)
         except JsonLdError as exc:
             raise _Fallback from exc
         if type(result) is not frozendict:
             raise _Fallback
-        return result
+        compiled = self.p.compiled(result)
+        if len(C.derived) < _MAX_TERMS_PER_CONTEXT:
+            C.derived[key] = (local, compiled)  # holding `local` keeps its id from being reused
+        return compiled
 
     def blank(self) -> str:
         self.bnodes += 1
@@ -328,45 +397,40 @@ class _Expander:
         self.quads.append((s, p, o, g))
 
     # -- expansion -----------------------------------------------------------------------------
-    def node(self, active_ctx, active_property, element: dict, g=None, top=False) -> str:
+    def node(self, C: _Compiled, active_property, element: dict, g, top=False) -> str:
         """Expand a node object, emit its quads into graph `g`, return its subject term."""
-        term = self.term
-        mappings = active_ctx["mappings"]
-        property_scoped = None
-        if active_property is not None:
-            m = mappings.get(active_property)
-            if m is not None:
-                property_scoped = m.get("@context")
-        type_scoped = active_ctx if active_ctx.get("previousContext") else None
-        must_revert = True
-        if type_scoped is not None and len(element) <= 2 and "@context" not in element:
-            for key in sorted(element):
-                expanded = term(type_scoped, key)
-                if expanded == "@value":
-                    raise _Fallback
-                if expanded == "@id" and len(element) == 1:
-                    must_revert = False
-                    break
-        if must_revert:
-            active_ctx = active_ctx.get("previousContext", active_ctx)
+        p = self.p
+        # _expand: the property-scoped context is looked up before any type-scoped one reverts.
+        property_scoped = None if active_property is None else C.info(p, active_property)[_SCOPED]
+        previous = C.ctx.get("previousContext")
+        if previous is not None:
+            must_revert = True
+            if len(element) <= 2 and "@context" not in element:
+                for key in sorted(element):
+                    expanded = C.info(p, key)[_EXP]
+                    if expanded == "@value":
+                        raise _Fallback
+                    if expanded == "@id" and len(element) == 1:
+                        must_revert = False
+                        break
+            if must_revert:
+                C = p.compiled(previous)
         if property_scoped is not None:
-            active_ctx = self.process(active_ctx, property_scoped, override_protected=True)
+            C = self.derive(C, "P", property_scoped)
 
         # _prepare_nested_context: an embedded context (e.g. a nested credential's), then
         # type-scoped contexts, looked up in the context before any of them applied.
-        if "@context" in element and not top:
-            local = element["@context"]
-            if isinstance(local, str):
-                local = [local]
-            if not isinstance(local, list) or not all(isinstance(c, str) for c in local):
-                raise _Fallback
-            active_ctx = self.process(active_ctx, local)
-        type_ctx = active_ctx
+        if not top and "@context" in element:
+            C = self.derive(C, "L", element["@context"])
+        type_C = C
+        type_mappings = C.ctx["mappings"]
         keys = sorted(element)
         type_values: list = []
+        type_keys = []
         for key in keys:
-            if term(active_ctx, key) != "@type":
+            if C.info(p, key)[_EXP] != "@type":
                 continue
+            type_keys.append(key)
             value = element[key]
             if isinstance(value, str):
                 value = [value]
@@ -374,114 +438,108 @@ class _Expander:
                 raise _Fallback
             type_values.extend(value)
             for t in sorted(value):
-                m = type_ctx["mappings"].get(t)
+                m = type_mappings.get(t)
                 scoped = m.get("@context") if m is not None else None
                 if scoped is not None and scoped is not False:
-                    active_ctx = self.process(active_ctx, scoped, propagate=False)
+                    C = self.derive(C, "T", scoped)
 
         # _expand_object, pass 1: classify keys against the final active context.
         node_id = None
         props = []
+        final_type_keys = []
         for key in keys:
             if key == "@context":
                 continue
-            expanded = term(active_ctx, key)
+            facts = C.info(p, key)
+            expanded = facts[_EXP]
             if expanded is None:
-                continue
+                continue  # a term mapped to null: dropped
             if expanded in _KEYWORDS:
                 if expanded == "@id":
-                    if node_id is not None:
-                        raise _Fallback  # colliding keywords: pyld raises
                     value = element[key]
-                    if not isinstance(value, str):
-                        raise _Fallback
-                    node_id = self.p._expand_iri(active_ctx, value, base="")
-                elif expanded != "@type":
+                    if node_id is not None or not isinstance(value, str):
+                        raise _Fallback  # colliding keywords / invalid @id: pyld raises
+                    node_id = p._expand_iri(C.ctx, value, base=self.base)
+                elif expanded == "@type":
+                    final_type_keys.append(key)
+                else:
                     raise _Fallback
                 continue
             if not _ABSOLUTE_IRI(expanded):
                 continue  # dropped property (pyld's on_property_dropped)
             if expanded.startswith("_:"):
                 raise _Fallback  # blank-node predicate: pyld drops it
-            props.append((key, expanded))
+            props.append((key, facts))
+        if final_type_keys != type_keys:
+            raise _Fallback  # a type-scoped context re-aliased @type
 
-        if node_id is None:
-            subject = self.blank()
-        else:
-            subject = self.iri_term(node_id)
-
-        for t in type_values:
-            expanded = self.p._expand_iri(type_ctx, t, vocab=True, base="")
-            if expanded is None:
-                raise _Fallback
-            self.emit(subject, "@type", _TYPE_IRI, ("T", expanded), self.iri_term(expanded), g)
-
-        for key, expanded in props:
-            self.property(active_ctx, subject, key, expanded, element[key], g)
+        subject = self.blank() if node_id is None else self.iri_term(node_id)
+        if type_values:
+            terms = type_C.terms
+            for t in type_values:
+                expanded = terms.get((t, self.base))
+                if expanded is None:
+                    expanded = p._expand_iri(type_C.ctx, t, vocab=True, base=self.base)
+                    if expanded is None:
+                        raise _Fallback
+                self.emit(subject, "@type", _TYPE_IRI, expanded, self.iri_term(expanded), g)
+        for key, facts in props:
+            self.property(C, subject, key, facts, element[key], g)
         return subject
 
-    def property(self, active_ctx, subject, key, expanded, value, g) -> None:
-        m = active_ctx["mappings"].get(key)
-        term_ctx = active_ctx
-        graph = False
-        if m is not None:
-            scoped = m.get("@context")
-            if scoped is not None:
-                term_ctx = self.process(active_ctx, scoped, propagate=True, override_protected=True)
-            container = m.get("@container")
-            if container in _GRAPH_CONTAINERS:
-                graph = True
-            elif container == ["@list"]:
-                graph = None
-            elif container not in _PLAIN_CONTAINERS:
-                raise _Fallback
-            if m.get("@type") == "@json" or m.get("reverse"):
-                raise _Fallback
-        tm = term_ctx["mappings"].get(key)
-        if tm is not None and (
-            tm.get("reverse")
-            or tm.get("@container")
-            not in (_GRAPH_CONTAINERS if graph else _LIST_CONTAINERS if graph is None else _PLAIN_CONTAINERS)
-        ):
+    def property(self, C: _Compiled, subject, key, facts, value, g) -> None:
+        kind = facts[_KIND]
+        if kind == _UNSUPPORTED:
             raise _Fallback
-        p = "<" + expanded + ">"
-        if graph is None:
-            self.list(term_ctx, subject, key, expanded, p, value, g)
-        elif graph:
-            self.graphs(term_ctx, subject, key, expanded, p, value, g)
+        scoped = facts[_SCOPED]
+        if scoped is None:
+            term_C, term_facts = C, facts
         else:
-            self.values(term_ctx, subject, key, expanded, p, value, g)
+            term_C = self.derive(C, "P", scoped)
+            term_facts = term_C.info(self.p, key)
+            if term_facts[_KIND] != kind:
+                raise _Fallback
+        expanded = facts[_EXP]
+        if term_facts[_EXP] != expanded:
+            raise _Fallback  # _expand_value would look at a different property
+        pred = "<" + expanded + ">"
+        if kind == _PLAIN:
+            self.values(term_C, term_facts, subject, key, expanded, pred, value, g)
+        elif kind == _GRAPH:
+            self.graphs(term_C, term_facts, subject, key, expanded, pred, value, g)
+        else:
+            self.list(term_C, term_facts, subject, key, expanded, pred, value, g)
 
-    def graphs(self, ctx, subject, key, expanded, p, value, g) -> None:
+    def values(self, C, facts, subject, key, expanded, pred, value, g) -> None:
+        if value is None:
+            return
+        if isinstance(value, list):
+            for item in value:
+                self.values(C, facts, subject, key, expanded, pred, item, g)
+            return
+        if isinstance(value, dict):
+            child = self.node(C, key, value, g)
+            self.emit(subject, expanded, pred, child, child, g)
+            return
+        dedupe, o = self.scalar(C, facts, value)
+        self.emit(subject, expanded, pred, dedupe, o, g)
+
+    def graphs(self, C, facts, subject, key, expanded, pred, value, g) -> None:
         # A @graph container wraps each expanded value in its own blank-node named graph
         # (embedded proofs and credentials); only node objects stay on the fast path.
         if value is None:
             return
         if isinstance(value, list):
             for item in value:
-                self.graphs(ctx, subject, key, expanded, p, item, g)
+                self.graphs(C, facts, subject, key, expanded, pred, item, g)
             return
         if not isinstance(value, dict):
             raise _Fallback
         name = self.blank()
-        self.node(ctx, key, value, name)
-        self.emit(subject, expanded, p, ("R", name), name, g)
+        self.node(C, key, value, name)
+        self.emit(subject, expanded, pred, name, name, g)
 
-    def values(self, ctx, subject, key, expanded, p, value, g) -> None:
-        if value is None:
-            return
-        if isinstance(value, list):
-            for item in value:
-                self.values(ctx, subject, key, expanded, p, item, g)
-            return
-        if isinstance(value, dict):
-            child = self.node(ctx, key, value, g)
-            self.emit(subject, expanded, p, ("R", child), child, g)
-            return
-        dedupe, o = self.scalar(ctx, key, expanded, value)
-        self.emit(subject, expanded, p, dedupe, o, g)
-
-    def list(self, ctx, subject, key, expanded, p, value, g) -> None:
+    def list(self, C, facts, subject, key, expanded, pred, value, g) -> None:
         # An @list container: an rdf:first/rdf:rest chain of fresh blank nodes. pyld's node map
         # never de-duplicates lists, so the reference gets a key of its own.
         if value is None:
@@ -493,66 +551,59 @@ class _Expander:
             if isinstance(item, list):
                 raise _Fallback  # list of lists
             if isinstance(item, dict):
-                objects.append(self.node(ctx, key, item, g))
+                objects.append(self.node(C, key, item, g))
             else:
-                objects.append(self.scalar(ctx, key, expanded, item)[1])
+                objects.append(self.scalar(C, facts, item)[1])
         if not objects:
-            self.emit(subject, expanded, p, ("LIST", self.blank()), _NIL, g)
+            self.emit(subject, expanded, pred, ("LIST", self.blank()), _NIL, g)
             return
         heads = [self.blank() for _ in objects]
-        self.emit(subject, expanded, p, ("LIST", heads[0]), heads[0], g)
+        self.emit(subject, expanded, pred, ("LIST", heads[0]), heads[0], g)
+        last = len(heads) - 1
         for i, (head, o) in enumerate(zip(heads, objects)):
             self.quads.append((head, _FIRST, o, g))
-            self.quads.append((head, _REST, heads[i + 1] if i + 1 < len(heads) else _NIL, g))
+            self.quads.append((head, _REST, heads[i + 1] if i < last else _NIL, g))
 
-    def scalar(self, ctx, key, expanded, value) -> tuple[tuple, str]:
-        """(value-equality key, RDF term) of a scalar: _expand_value then _object_to_rdf."""
-        if self.term(ctx, key) != expanded:
-            raise _Fallback
-        m = ctx["mappings"].get(key)
-        type_ = m.get("@type") if m is not None else None
-        if isinstance(value, str):
+    def scalar(self, C, facts, value) -> tuple:
+        """(value-equality key, RDF term) of a scalar: _expand_value then _object_to_rdf.
+
+        Node references are keyed by their term (a str); literals by a tuple that compares
+        like pyld's compare_values: 1 == 1.0, but True != 1 and "1" != 1."""
+        type_ = facts[_TYPE]
+        datatype = facts[_DATATYPE]
+        if type(value) is str:
             if type_ == "@id" or type_ == "@vocab":
-                iri = self.p._expand_iri(ctx, value, base="", vocab=type_ == "@vocab")
-                o = self.iri_term(iri)
-                return ("R", o), o
-            language = ctx.get("@language")
-            direction = ctx.get("@direction")
-            if m is not None:
-                language = m.get("@language", language)
-                direction = m.get("@direction", direction)
-            if type_ in (None, "@id", "@vocab", "@none") and (language is not None or direction is not None):
+                o = self.iri_term(self.p._expand_iri(C.ctx, value, base=self.base, vocab=type_ == "@vocab"))
+                return o, o
+            if facts[_STR_PYLD]:
                 raise _Fallback
-        elif not isinstance(value, (bool, int, float)):
+            if datatype is None:
+                o = '"' + (escape(value) if _NEEDS_ESCAPE(value) else value) + '"'
+                return ("L", False, value, None), o
+            if datatype == _UNSUPPORTED or datatype == XSD_DOUBLE:
+                raise _Fallback
+            o = '"' + (escape(value) if _NEEDS_ESCAPE(value) else value) + '"'
+            return ("L", False, value, datatype), o if datatype == XSD_STRING else o + "^^<" + datatype + ">"
+        if datatype == _UNSUPPORTED:
             raise _Fallback
-        datatype = type_ if type_ not in (None, "@id", "@vocab", "@none") else None
-        if datatype is not None and (datatype in _KEYWORDS or not isinstance(datatype, str)):
-            raise _Fallback
-        # _object_to_rdf
-        if isinstance(value, bool):
+        if value is True or value is False:
             lexical, dt = ("true" if value else "false"), datatype or XSD_BOOLEAN
-        elif isinstance(value, float) and not value.is_integer():
-            if value != value or value in (float("inf"), float("-inf")):
+        elif type(value) is float and not value.is_integer():
+            if value != value or value in (_INF, -_INF):
                 raise _Fallback
             lexical, dt = _canonicalize_double(value), datatype or XSD_DOUBLE
-        elif datatype == XSD_DOUBLE:
-            try:
-                lexical = _canonicalize_double(float(value))
-            except (ValueError, TypeError, OverflowError):
-                raise _Fallback from None
-            dt = XSD_DOUBLE
-        elif isinstance(value, (int, float)):
-            if abs(value) >= 1e21:
-                lexical, dt = _canonicalize_double(value), datatype or XSD_DOUBLE
+        elif type(value) is int or type(value) is float:
+            if datatype == XSD_DOUBLE or abs(value) >= 1e21:
+                lexical, dt = _canonicalize_double(float(value) if datatype == XSD_DOUBLE else value), datatype or XSD_DOUBLE
             else:
                 lexical, dt = str(int(value)), datatype or XSD_INTEGER
         else:
-            lexical, dt = value, datatype or XSD_STRING
-        if dt == XSD_STRING:
-            o = '"' + escape(lexical) + '"'
-        else:
-            o = '"' + escape(lexical) + '"^^<' + dt + ">"
-        return ("L", type(value) is bool, value, datatype), o
+            raise _Fallback
+        o = '"' + lexical + '"'
+        return ("L", type(value) is bool, value, datatype), o if dt == XSD_STRING else o + "^^<" + dt + ">"
+
+
+_INF = float("inf")
 
 
 def _line(s: str, p: str, o: str, g: str | None) -> str:
@@ -562,8 +613,7 @@ def _line(s: str, p: str, o: str, g: str | None) -> str:
 
 
 def _rdfc10(quads: list[tuple[str, str, str, str | None]]) -> str:
-    """RDFC-1.0 for a dataset whose blank nodes all have unique first-degree hashes (the usual
-    case for credentials); anything needing Hash N-Degree Quads raises _Fallback."""
+    """RDFC-1.0 (URDNA2015) of a dataset of (s, p, o, g) N-Quads terms; g is None or a blank node."""
     mentions: dict[str, list] = {}
     for q in quads:
         s, _, o, g = q
@@ -576,7 +626,7 @@ def _rdfc10(quads: list[tuple[str, str, str, str | None]]) -> str:
             mentions.setdefault(g, []).append(q)
     if not mentions:
         return "".join(sorted([_line(*q) for q in quads]))
-    by_hash: dict[str, str] = {}
+    by_hash: dict[str, list[str]] = {}
     for bnode, qs in mentions.items():
         lines = []
         for s, p, o, g in qs:
@@ -588,11 +638,11 @@ def _rdfc10(quads: list[tuple[str, str, str, str | None]]) -> str:
                 g = "_:a" if g == bnode else "_:z"
             lines.append(_line(s, p, o, g))
         lines.sort()
-        digest = hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
-        if digest in by_hash:
-            raise _Fallback  # needs Hash N-Degree Quads
-        by_hash[digest] = bnode
-    canonical = {by_hash[h]: "_:c14n%d" % i for i, h in enumerate(sorted(by_hash))}
+        by_hash.setdefault(hashlib.sha256("".join(lines).encode("utf-8")).hexdigest(), []).append(bnode)
+    if all(len(group) == 1 for group in by_hash.values()):
+        canonical = {by_hash[h][0]: "_:c14n%d" % i for i, h in enumerate(sorted(by_hash))}
+    else:
+        canonical = _n_degree(mentions, by_hash)
     out = []
     for s, p, o, g in quads:
         if s[0] == "_":
@@ -604,6 +654,53 @@ def _rdfc10(quads: list[tuple[str, str, str, str | None]]) -> str:
         out.append(_line(s, p, o, g))
     out.sort()
     return "".join(out)
+
+
+def _component(term: str) -> dict:
+    if term[0] == "_":
+        return {"type": "blank node", "value": term}
+    if term[0] == "<":
+        return {"type": "IRI", "value": term[1:-1]}
+    return {"type": "literal", "value": term}  # Hash N-Degree Quads never reads a literal
+
+
+def _n_degree(mentions: dict[str, list], by_hash: dict[str, list[str]]) -> dict[str, str]:
+    """Steps 5-6 of RDFC-1.0 with pyld's own Hash N-Degree Quads, seeded with our
+    first-degree hashes (identical by construction)."""
+    canon = URDNA2015()
+    converted: dict[int, dict] = {}
+    for first_degree, group in by_hash.items():
+        for bnode in group:
+            quads = []
+            for q in mentions[bnode]:
+                d = converted.get(id(q))
+                if d is None:
+                    s, p, o, g = q
+                    d = {"subject": _component(s), "predicate": {"type": "IRI", "value": p[1:-1]}, "object": _component(o)}
+                    if g is not None:
+                        d["name"] = _component(g)
+                    converted[id(q)] = d
+                quads.append(d)
+            canon.blank_node_info[bnode] = {"quads": quads, "hash": first_degree}
+    issuer = canon.canonical_issuer
+    for first_degree in sorted(by_hash):
+        if len(by_hash[first_degree]) == 1:
+            issuer.get_id(by_hash[first_degree][0])
+    for first_degree in sorted(by_hash):
+        group = by_hash[first_degree]
+        if len(group) == 1:
+            continue
+        paths = []
+        for bnode in group:
+            if issuer.has_id(bnode):
+                continue
+            temporary = IdentifierIssuer("_:b")
+            temporary.get_id(bnode)
+            paths.append(canon.hash_n_degree_quads(bnode, temporary))
+        for result in sorted(paths, key=lambda r: r["hash"]):
+            for existing in result["issuer"].order:
+                issuer.get_id(existing)
+    return {bnode: issuer.get_id(bnode) for bnode in mentions}
 
 
 _processors: OrderedDict = OrderedDict()
@@ -623,17 +720,16 @@ def processor_for(loader: Loader) -> MemoProcessor:
         return proc
 
 
-def to_nquads(doc: dict, *, loader: Loader) -> str:
+def to_nquads(doc: dict, *, loader: Loader, base: str | None = "") -> str:
     """RDFC-1.0 canonical N-Quads of `doc`, byte-identical to
     `pyld.jsonld.normalize(doc, {"algorithm": "URDNA2015", "format": "application/n-quads",
-    "documentLoader": loader})`, and raising the same JsonLdError for documents pyld rejects."""
-    return processor_for(loader).to_nquads(doc)
+    "documentLoader": loader, "base": base})`, raising the same JsonLdError where pyld does.
+    (pyld's default base "" resolves relative IRIs against http://example.org/base/; base=None
+    keeps them relative, so they are dropped.)"""
+    return processor_for(loader).to_nquads(doc, base)
 
 
-def expand(doc: dict, *, loader: Loader) -> list:
-    """`pyld.jsonld.expand(doc, {"documentLoader": loader})` with memoized contexts."""
-    return processor_for(loader).expand_doc(doc)
+def expand(doc: dict, *, loader: Loader, base: str | None = "") -> list:
+    """`pyld.jsonld.expand(doc, {"documentLoader": loader, "base": base})`, memoized contexts."""
+    return processor_for(loader).expand_doc(doc, base)
 
-
-# URDNA2015 is re-exported for callers that want pyld's general algorithm on a parsed dataset.
-URDNA2015 = URDNA2015

@@ -1,7 +1,7 @@
 """Achievement and the rubric classes that travel inside it. OB App. B.1.1, B.1.16–B.1.18."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from badges.errors import ModelError
 from badges.model.base import (
@@ -23,7 +23,7 @@ class Criteria(Base, frozen=True, kw_only=True):
     id: str | None = None
     narrative: str | None = None
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         # The 1EdTech validator requires one of the two; an empty Criteria tells nobody anything.
         if self.id is None and not self.narrative:
             raise ModelError("Criteria needs an id (criteria page URL) or a narrative", field="criteria")
@@ -31,15 +31,17 @@ class Criteria(Base, frozen=True, kw_only=True):
 
 
 class Alignment(Base, frozen=True, kw_only=True):
-    target_name: str
-    target_url: str
+    _required: ClassVar[tuple[str, ...]] = ("target_name", "target_url")
+
+    target_name: str | None = None
+    target_url: str | None = None
     type: tuple[str, ...] = ("Alignment",)
     target_code: str | None = None
     target_description: str | None = None
     target_framework: str | None = None
     target_type: str | None = None
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         require_type(self.type, "Alignment", "Alignment")
         require_text(self.target_name, "Alignment.targetName")
         if not self.target_url:
@@ -49,15 +51,17 @@ class Alignment(Base, frozen=True, kw_only=True):
 
 
 class RubricCriterionLevel(Base, frozen=True, kw_only=True):
-    id: str
-    name: str
+    _required: ClassVar[tuple[str, ...]] = ("id", "name")
+
+    id: str | None = None
+    name: str | None = None
     type: tuple[str, ...] = ("RubricCriterionLevel",)
     description: str | None = None
     level: str | None = None
     points: str | None = None
     alignment: tuple[Alignment, ...] = ()
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         require_uri(self.id, "RubricCriterionLevel.id")
         require_type(self.type, "RubricCriterionLevel", "RubricCriterionLevel")
         require_text(self.name, "RubricCriterionLevel.name")
@@ -68,9 +72,11 @@ class RubricCriterionLevel(Base, frozen=True, kw_only=True):
 class ResultDescription(Base, frozen=True, kw_only=True):
     """A possible result; ``rubricCriterionLevel`` and ``allowedValue`` are ordered low → high."""
 
-    id: str
-    name: str
-    result_type: str
+    _required: ClassVar[tuple[str, ...]] = ("id", "name", "result_type")
+
+    id: str | None = None
+    name: str | None = None
+    result_type: str | None = None
     type: tuple[str, ...] = ("ResultDescription",)
     rubric_criterion_level: tuple[RubricCriterionLevel, ...] = ()
     required_level: str | None = None
@@ -80,7 +86,7 @@ class ResultDescription(Base, frozen=True, kw_only=True):
     value_max: str | None = None
     alignment: tuple[Alignment, ...] = ()
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         require_uri(self.id, "ResultDescription.id")
         require_type(self.type, "ResultDescription", "ResultDescription")
         require_text(self.name, "ResultDescription.name")
@@ -104,7 +110,7 @@ class Result(Base, frozen=True, kw_only=True):
     status: str | None = None
     alignment: tuple[Alignment, ...] = ()
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         require_type(self.type, "Result", "Result")
         optional_uri(self.result_description, "Result.resultDescription")
         optional_uri(self.achieved_level, "Result.achievedLevel")
@@ -120,16 +126,18 @@ class Evidence(Base, frozen=True, kw_only=True):
     genre: str | None = None
     audience: str | None = None
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         require_type(self.type, "Evidence", "Evidence")
         optional_uri(self.id, "Evidence.id")
 
 
 class Achievement(Base, frozen=True, kw_only=True):
-    id: str
-    name: str
-    description: str
-    criteria: Criteria
+    _required: ClassVar[tuple[str, ...]] = ("id", "name", "description", "criteria")
+
+    id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    criteria: Criteria | None = None
     type: tuple[str, ...] = ("Achievement",)
     achievement_type: str | None = None
     alignment: tuple[Alignment, ...] = ()
@@ -147,7 +155,7 @@ class Achievement(Base, frozen=True, kw_only=True):
     related: tuple[dict[str, Any], ...] = ()
     endorsement: tuple[dict[str, Any], ...] = ()
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         require_uri(self.id, "Achievement.id")
         require_type(self.type, "Achievement", "Achievement")
         require_text(self.name, "Achievement.name")

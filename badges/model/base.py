@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import re
 from datetime import date, datetime, timezone
-from typing import Any, Iterable, TypeVar
+from typing import Any, ClassVar, Iterable, TypeVar
 
 import msgspec
 import msgspec.structs
@@ -195,6 +195,15 @@ def format_datetime(value: datetime) -> str:
     return text + "Z"
 
 
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _article(word: str) -> str:
+    return "an " if word[:1] in "aeiou" else "a "
+
+
 _ALWAYS = frozenset({"type", "context"})
 
 
@@ -240,7 +249,23 @@ def _clean(value: Any) -> Any:
 
 
 class Base(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True):
-    """Every model class: immutable, camelCase on the wire, defaults left out."""
+    """Every model class: immutable, camelCase on the wire, defaults left out.
+
+    Required properties default to None and are listed in ``_required``: a missing one is a
+    ModelError whether the object comes from Python or from JSON (never a bare TypeError)."""
+
+    _required: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        for name in self._required:
+            value = getattr(self, name)
+            if value is None or value == "" or value == ():
+                wire = _camel(name)
+                raise ModelError(f"{type(self).__name__} needs {_article(wire)}{wire}", field=wire)
+        self._validate()
+
+    def _validate(self) -> None:
+        """Per-class rules beyond presence; runs after the required check."""
 
     def to_jsonld(self) -> dict[str, Any]:
         return _clean(_plain(self))
@@ -252,7 +277,7 @@ class Base(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defau
         if not isinstance(data, dict):
             raise ModelError(f"{cls.__name__} must be a JSON object", value=type(data).__name__)
         try:
-            return msgspec.convert(_arrays_for(cls, data), type=cls, strict=False)
+            return msgspec.convert(_arrays_for(cls, data), type=cls)
         except msgspec.ValidationError as exc:
             raise ModelError(f"{cls.__name__}: {exc}") from exc
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 
@@ -30,12 +30,14 @@ CLR_SCHEMA = "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrc
 
 
 class Association(Base, frozen=True, kw_only=True):
-    association_type: str
-    source_id: str
-    target_id: str
+    _required: ClassVar[tuple[str, ...]] = ("association_type", "source_id", "target_id")
+
+    association_type: str | None = None
+    source_id: str | None = None
+    target_id: str | None = None
     type: str = "Association"
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         if self.type != "Association":
             raise ModelError("Association.type must be 'Association'", field="type")
         enum_value(AssociationType, self.association_type, "Association.associationType")
@@ -44,15 +46,17 @@ class Association(Base, frozen=True, kw_only=True):
 
 
 class ClrSubject(Base, frozen=True, kw_only=True):
+    _required: ClassVar[tuple[str, ...]] = ("verifiable_credential",)
+
     # The bundled credentials are independently signed: kept as the exact dicts.
-    verifiable_credential: tuple[dict[str, Any], ...]
+    verifiable_credential: tuple[dict[str, Any], ...] | None = None
     id: str | None = None
     type: tuple[str, ...] = ("ClrSubject",)
     identifier: tuple[IdentityObject, ...] = ()
     achievement: tuple[Achievement, ...] = ()
     association: tuple[Association, ...] = ()
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         require_type(self.type, "ClrSubject", "ClrSubject")
         if not self.verifiable_credential:
             raise ModelError("ClrSubject needs at least one verifiableCredential", field="verifiableCredential")
@@ -62,13 +66,15 @@ class ClrSubject(Base, frozen=True, kw_only=True):
 
 
 class ClrCredential(Base, frozen=True, kw_only=True):
+    _required: ClassVar[tuple[str, ...]] = ("id", "issuer", "name", "valid_from", "credential_subject")
+
     context: tuple[str, ...] = msgspec.field(default=(VC_V2, CLR_V2P0, OB_V3P0), name="@context")
-    id: str
+    id: str | None = None
     type: tuple[str, ...] = ("VerifiableCredential", "ClrCredential")
-    issuer: Profile
-    name: str
-    valid_from: datetime
-    credential_subject: ClrSubject
+    issuer: Profile | None = None
+    name: str | None = None
+    valid_from: datetime | None = None
+    credential_subject: ClrSubject | None = None
     description: str | None = None
     image: Image | None = None
     partial: bool | None = None
@@ -82,7 +88,7 @@ class ClrCredential(Base, frozen=True, kw_only=True):
     terms_of_use: tuple[dict[str, Any], ...] = ()
     proof: tuple[dict[str, Any], ...] = ()
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         ctx = self.context
         if (len(ctx) < 3 or ctx[0] != VC_V2 or not CLR_CONTEXT_PATTERN.match(ctx[1])
                 or not any(OB_CONTEXT_PATTERN.match(c) for c in ctx[2:])):

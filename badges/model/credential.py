@@ -3,7 +3,7 @@ OB App. B.1.2, B.1.3; VCDM 2.0 credentialStatus / credentialSchema."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 
@@ -30,13 +30,15 @@ SCHEMA_VALIDATOR_TYPE = "1EdTechJsonSchemaValidator2019"
 class CredentialStatus(Base, frozen=True, kw_only=True):
     """BitstringStatusListEntry or 1EdTechRevocationList; only ``type`` is required by OB."""
 
-    type: str
+    _required: ClassVar[tuple[str, ...]] = ("type",)
+
+    type: str | None = None
     id: str | None = None
     status_purpose: str | None = None
     status_list_index: str | None = None
     status_list_credential: str | None = None
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         require_text(self.type, "CredentialStatus.type")
         optional_uri(self.id, "CredentialStatus.id")
         optional_uri(self.status_list_credential, "CredentialStatus.statusListCredential")
@@ -46,16 +48,20 @@ class CredentialStatus(Base, frozen=True, kw_only=True):
 
 
 class CredentialSchema(Base, frozen=True, kw_only=True):
-    id: str
+    _required: ClassVar[tuple[str, ...]] = ("id",)
+
+    id: str | None = None
     type: str = SCHEMA_VALIDATOR_TYPE
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         require_uri(self.id, "CredentialSchema.id")
         require_text(self.type, "CredentialSchema.type")
 
 
 class AchievementSubject(Base, frozen=True, kw_only=True):
-    achievement: Achievement
+    _required: ClassVar[tuple[str, ...]] = ("achievement",)
+
+    achievement: Achievement | None = None
     id: str | None = None
     type: tuple[str, ...] = ("AchievementSubject",)
     identifier: tuple[IdentityObject, ...] = ()
@@ -70,7 +76,7 @@ class AchievementSubject(Base, frozen=True, kw_only=True):
     term: str | None = None
     source: Profile | None = None
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         require_type(self.type, "AchievementSubject", "AchievementSubject")
         if self.id is None and not self.identifier:
             raise ModelError("AchievementSubject needs an id or at least one identifier (OB §9.1 step 1)",
@@ -94,12 +100,14 @@ def _check_credential(cred: Any, needed_type: tuple[str, ...], cls: str) -> None
 
 
 class AchievementCredential(Base, frozen=True, kw_only=True):
+    _required: ClassVar[tuple[str, ...]] = ("id", "issuer", "valid_from", "credential_subject")
+
     context: tuple[str, ...] = msgspec.field(default=(VC_V2, OB_V3P0), name="@context")
-    id: str
+    id: str | None = None
     type: tuple[str, ...] = ("VerifiableCredential", "OpenBadgeCredential")
-    issuer: Profile
-    valid_from: datetime
-    credential_subject: AchievementSubject
+    issuer: Profile | None = None
+    valid_from: datetime | None = None
+    credential_subject: AchievementSubject | None = None
     valid_until: datetime | None = None
     awarded_date: datetime | None = None
     name: str | None = None
@@ -113,29 +121,33 @@ class AchievementCredential(Base, frozen=True, kw_only=True):
     terms_of_use: tuple[dict[str, Any], ...] = ()
     proof: tuple[dict[str, Any], ...] = ()
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         _check_credential(self, ("AchievementCredential", "OpenBadgeCredential"), "AchievementCredential")
         require_aware(self.awarded_date, "AchievementCredential.awardedDate")
 
 
 class EndorsementSubject(Base, frozen=True, kw_only=True):
-    id: str
+    _required: ClassVar[tuple[str, ...]] = ("id",)
+
+    id: str | None = None
     type: tuple[str, ...] = ("EndorsementSubject",)
     endorsement_comment: str | None = None
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         require_uri(self.id, "EndorsementSubject.id")
         require_type(self.type, "EndorsementSubject", "EndorsementSubject")
 
 
 class EndorsementCredential(Base, frozen=True, kw_only=True):
+    _required: ClassVar[tuple[str, ...]] = ("id", "name", "issuer", "valid_from", "credential_subject")
+
     context: tuple[str, ...] = msgspec.field(default=(VC_V2, OB_V3P0), name="@context")
-    id: str
+    id: str | None = None
     type: tuple[str, ...] = ("VerifiableCredential", "EndorsementCredential")
-    name: str
-    issuer: Profile
-    valid_from: datetime
-    credential_subject: EndorsementSubject
+    name: str | None = None
+    issuer: Profile | None = None
+    valid_from: datetime | None = None
+    credential_subject: EndorsementSubject | None = None
     valid_until: datetime | None = None
     awarded_date: datetime | None = None
     description: str | None = None
@@ -146,7 +158,7 @@ class EndorsementCredential(Base, frozen=True, kw_only=True):
     terms_of_use: tuple[dict[str, Any], ...] = ()
     proof: tuple[dict[str, Any], ...] = ()
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         _check_credential(self, ("EndorsementCredential",), "EndorsementCredential")
         require_text(self.name, "EndorsementCredential.name")
 

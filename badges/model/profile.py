@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 
 from badges.errors import ModelError
@@ -21,21 +21,23 @@ from badges.model.base import (
 class Image(Base, frozen=True, kw_only=True):
     """Always an object with an ``id`` (URL or data: URI); never a bare string (App. A.1)."""
 
-    id: str
+    _required: ClassVar[tuple[str, ...]] = ("id",)
+
+    id: str | None = None
     type: str = "Image"
     caption: str | None = None
 
-    def __post_init__(self) -> None:
-        if not self.id:
-            raise ModelError("Image needs an id (a URL or data: URI)", field="id")
+    def _validate(self) -> None:
         require_uri(self.id, "Image.id")
         if self.type != "Image":
             raise ModelError("Image.type must be 'Image'", field="type", value=self.type)
 
 
 class GeoCoordinates(Base, frozen=True, kw_only=True):
-    latitude: int | float
-    longitude: int | float
+    _required: ClassVar[tuple[str, ...]] = ("latitude", "longitude")
+
+    latitude: int | float | None = None
+    longitude: int | float | None = None
     type: str = "GeoCoordinates"
 
 
@@ -50,16 +52,18 @@ class Address(Base, frozen=True, kw_only=True):
     postal_code: str | None = None
     geo: GeoCoordinates | None = None
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         require_type(self.type, "Address", "Address")
 
 
 class IdentifierEntry(Base, frozen=True, kw_only=True):
-    identifier: str
-    identifier_type: str
+    _required: ClassVar[tuple[str, ...]] = ("identifier", "identifier_type")
+
+    identifier: str | None = None
+    identifier_type: str | None = None
     type: str = "IdentifierEntry"
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         require_text(self.identifier, "IdentifierEntry.identifier")
         enum_value(IdentifierType, self.identifier_type, "IdentifierEntry.identifierType")
 
@@ -67,13 +71,15 @@ class IdentifierEntry(Base, frozen=True, kw_only=True):
 class IdentityObject(Base, frozen=True, kw_only=True):
     """A (usually hashed) learner identifier: ``identityHash`` = ``<alg>$<hex>`` when hashed."""
 
-    identity_hash: str
-    identity_type: str
-    hashed: bool
+    _required: ClassVar[tuple[str, ...]] = ("identity_hash", "identity_type", "hashed")
+
+    identity_hash: str | None = None
+    identity_type: str | None = None
+    hashed: bool | None = None
     salt: str | None = None
     type: str = "IdentityObject"
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         if self.type != "IdentityObject":
             raise ModelError("IdentityObject.type must be 'IdentityObject'", field="type")
         require_text(self.identity_hash, "IdentityObject.identityHash")
@@ -86,7 +92,9 @@ class IdentityObject(Base, frozen=True, kw_only=True):
 
 
 class Profile(Base, frozen=True, kw_only=True):
-    id: str
+    _required: ClassVar[tuple[str, ...]] = ("id",)
+
+    id: str | None = None
     type: tuple[str, ...] = ("Profile",)
     name: str | None = None
     url: str | None = None
@@ -105,7 +113,7 @@ class Profile(Base, frozen=True, kw_only=True):
     # Embedded EndorsementCredentials stay the exact signed dicts (never re-serialized).
     endorsement: tuple[dict[str, Any], ...] = ()
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         require_uri(self.id, "Profile.id")
         require_type(self.type, "Profile", "Profile")
         optional_uri(self.url, "Profile.url")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from badges.errors import BadgeError, KeyFormatError, ResolutionError
 from badges.signing.keys import PublicKey, RsaPublicKey, did_key_document, public_key_from_did_key
@@ -62,6 +62,11 @@ def _public_key(vm: dict) -> PublicKey | RsaPublicKey:
     except KeyFormatError as exc:
         raise ResolutionError(f"verification method {vm.get('id')!r}: {exc.message}", id=vm.get("id")) from None
     raise ResolutionError(f"verification method {vm.get('id')!r} has no usable public key", id=vm.get("id"))
+
+
+def _origin(url: str) -> tuple[str, str] | None:
+    parts = urlsplit(url)
+    return (parts.scheme, parts.netloc) if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _absolute(ref: str, base: str) -> str:
@@ -155,8 +160,14 @@ class DocumentResolver:
         if standalone is not None and standalone.get("type") in _KEY_TYPES:
             controller = standalone.get("controller")
             controller_doc = self._docs.get(controller) if isinstance(controller, str) else None
-            relationships = (_relationships(controller_doc, vm_id)
-                             if controller_doc is not None and controller_doc is not standalone else None)
+            confirmed = controller_doc is not None and controller_doc is not standalone
+            origin = _origin(vm_id)
+            if not confirmed and (origin is None or origin != _origin(controller if isinstance(controller, str) else "")):
+                # Anyone can publish a key document naming any controller; across origins only the
+                # controller's own document may vouch for it.
+                raise ResolutionError(f"key document {vm_id!r} names controller {controller!r} on another "
+                                      "origin, and no controller document confirms it", id=vm_id)
+            relationships = _relationships(controller_doc, vm_id) if confirmed else None
             return _method_from(standalone, vm_id, relationships=relationships, source="document",
                                 controller_doc=None)
         doc = self._document(base) if base != vm_id else None
@@ -200,9 +211,7 @@ class ChainResolver:
         for resolver in self._resolvers:
             try:
                 return resolver.resolve(vm_id)
-            except ResolutionError as exc:
-                reasons.append(exc.message)
-            except BadgeError as exc:
+            except BadgeError as exc:  # ResolutionError, or a key that cannot be decoded
                 reasons.append(exc.message)
         raise ResolutionError(f"cannot resolve verification method {vm_id!r}: " + "; ".join(reasons),
                               id=vm_id, reasons=reasons)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -66,13 +67,40 @@ def is_postgres(engine: Engine | None = None) -> bool:
     return (engine or current_engine()).engine_type == "postgres"
 
 
-async def create_tables(engine: Engine | None = None) -> None:
-    """Create every table (development and tests; deployments run the migrations)."""
-    from piccolo.table import create_db_tables
+_ADD_UNIQUE = re.compile(r'^ALTER TABLE "(?P<table>[^"]+)" ADD CONSTRAINT "?(?P<name>[^" ]+)"? '
+                         r'UNIQUE (?P<cols>\(.*\))$')
+
+
+def _portable_ddl(statement: str, engine: Engine) -> str:
+    """SQLite cannot ``ALTER TABLE … ADD CONSTRAINT``, which Piccolo emits for composite
+    ``Unique`` constraints; a unique index enforces the same rule there."""
+    match = _ADD_UNIQUE.match(statement) if engine.engine_type == "sqlite" else None
+    if match is None:
+        return statement
+    table, name, cols = match.group("table", "name", "cols")
+    return f'CREATE UNIQUE INDEX IF NOT EXISTS "{table}__{name}" ON "{table}" {cols}'
+
+
+async def create_tables(engine: Engine | None = None) -> list[str]:
+    """Create every missing table (development, ``badges init`` before migrations, tests).
+
+    Use this rather than ``create_db_tables``: it also works on SQLite for tables with
+    composite ``Unique`` constraints. Returns the names of the tables it created.
+    """
+    from piccolo.table import sort_table_classes
 
     if engine is not None:
         configure(engine)
-    await create_db_tables(*table_classes(), if_not_exists=True)
+    engine = current_engine()
+    created = []
+    async with engine.transaction():
+        for table in sort_table_classes(table_classes()):
+            if await table.table_exists():
+                continue
+            for statement in table.create_table().ddl:
+                await engine.run_ddl(_portable_ddl(statement, engine), in_pool=False)
+            created.append(table._meta.tablename)
+    return created
 
 
 def _sqlite_lock(engine: Engine) -> asyncio.Lock:
@@ -109,4 +137,4 @@ async def lock_row(table: type[Table], row_id: int) -> None:
     """Hold the row until the surrounding transaction ends (PostgreSQL ``FOR UPDATE``)."""
     if is_postgres(table._meta.db):
         await table.select(table._meta.primary_key).where(
-            table._meta.primary_key == row_id).lock_rows("FOR UPDATE")
+            table._meta.primary_key == row_id).lock_rows("UPDATE")

@@ -332,6 +332,10 @@ async def list_elos(*, school_ids: Sequence[int] | None = None, learner_id: int 
     return await _all(q.order_by(ExtendedLearning.id))
 
 
+async def elo_for_submission(submission_id: int) -> Row | None:
+    return await _first(ExtendedLearning.select().where(ExtendedLearning.submission == submission_id))
+
+
 async def update_elo(e_id: int, **values) -> None:
     await ExtendedLearning.update({getattr(ExtendedLearning, k): v for k, v in values.items()}).where(
         ExtendedLearning.id == e_id)

@@ -39,15 +39,15 @@ async def insert_school(*, district_id: int, slug: str, name: str, url: str = ""
 
 
 async def school_by_id(school_id: int) -> Row | None:
-    return await School.select().where(School.id == school_id).first()
+    return await School.select().where(School.id == school_id).output(load_json=True).first()
 
 
 async def school_by_slug(slug: str) -> Row | None:
-    return await School.select().where(School.slug == slug).first()
+    return await School.select().where(School.slug == slug).output(load_json=True).first()
 
 
 async def schools(district_id: int | None = None) -> list[Row]:
-    query = School.select().order_by(School.id)
+    query = School.select().order_by(School.id).output(load_json=True)
     if district_id is not None:
         query = query.where(School.district == district_id)
     return await query
@@ -300,8 +300,11 @@ async def audit(*, action: str, at: datetime, actor_id: int | None = None, distr
                      subject=subject, details=details or {}).save()
 
 
-async def audit_events(*, school_id: int | None = None, limit: int = 100) -> list[Row]:
-    query = AuditEvent.select().order_by(AuditEvent.id, ascending=False).limit(limit)
+async def audit_events(*, district_id: int | None = None, school_id: int | None = None,
+                       limit: int = 100) -> list[Row]:
+    query = AuditEvent.select().order_by(AuditEvent.id, ascending=False).limit(limit).output(load_json=True)
+    if district_id is not None:
+        query = query.where(AuditEvent.district == district_id)
     if school_id is not None:
         query = query.where(AuditEvent.school == school_id)
     return await query

@@ -174,6 +174,8 @@ class Achievement(Table):
     description = Text()
     criteria = Text(default="")
     achievement_type = Varchar(length=64, default="Competency")
+    area = Varchar(length=16, default="")  # academic | habits | elo (the transcript groups by it)
+    subject = Varchar(length=128, default="")  # academic subject, e.g. "Mathematics"
     image_sha256 = Varchar(length=64, default="")
     image_type = Varchar(length=32, default="")
     alignments = JSON(default="[]")  # competency ids

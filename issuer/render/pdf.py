@@ -90,8 +90,7 @@ def render_html_pdf(html: str, *, base_dir: Path, attachments: Sequence[PdfAttac
     options: dict[str, Any] = {"attachments": files or None, "pdf_variant": variant}
     if identifier is not None:
         options["pdf_identifier"] = identifier
-    rendered = doc.render(font_config=font_config, **{k: v for k, v in options.items() if k == "pdf_variant"})
-    return rendered.write_pdf(**options)
+    return doc.write_pdf(font_config=font_config, **options)
 
 
 def render_pdf(template: str, context: Mapping[str, Any], *, attachments: Sequence[PdfAttachment] = (),

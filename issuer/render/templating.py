@@ -19,7 +19,7 @@ __all__ = ["TEMPLATES_DIR", "environment", "render_template"]
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
-def _date(value: date | datetime | str | None, fmt: str = "%d %B %Y") -> str:
+def _date(value: date | datetime | str | None, fmt: str = "%d %b %Y") -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):

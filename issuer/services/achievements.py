@@ -42,7 +42,8 @@ def parse_rubric(data: Any, *, name: str, rubric_id: str = "rubric") -> dict:
 async def create_achievement(principal: Any, *, name: str, description: str, criteria: str = "",
                              rubric: dict, alignments: list | None = None, prerequisites: list | None = None,
                              second_rater: bool = False, achievement_type: str = "Competency", clock,
-                             school_id: int | None = None) -> dict:
+                             school_id: int | None = None, area: str | None = None,
+                             subject: str = "") -> dict:
     require(principal, *STAFF)
     school = await acting_school(principal, school_id)
     name, description = (name or "").strip(), (description or "").strip()
@@ -57,8 +58,10 @@ async def create_achievement(principal: Any, *, name: str, description: str, cri
     prereq_rows = await repo.achievements_by_uuid(prerequisites or [])
     if len({str(p) for p in prerequisites or []}) != len([r for r in prereq_rows if r["school"] == school]):
         raise InvalidInput("unknown prerequisite achievements", field="prerequisites")
+    kinds = [c["kind"] for c in comps]
+    area = frameworks.normalise_kind(area) if area else (max(sorted(set(kinds)), key=kinds.count) if kinds else "")
     return await repo.insert_achievement(
-        school=school, name=name, description=description[:10000], criteria=(criteria or "")[:10000],
+        school=school, area=area, subject=(subject or "").strip()[:128], name=name, description=description[:10000], criteria=(criteria or "")[:10000],
         achievement_type=achievement_type, alignments=[c["id"] for c in comps], rubric=stored_rubric,
         prerequisites=[r["id"] for r in prereq_rows], second_rater=bool(second_rater),
         created_by=principal.id if getattr(principal, "id", None) else None, created_at=clock.now())
@@ -107,4 +110,6 @@ async def achievement_document(row: dict, *, base_url: str) -> dict:
         rubric=rubrics.rubric_from_dict(row["rubric"]),
         competencies=[frameworks.to_competency(base_url, c) for c in comps],
         image={"id": f"{aid}/image", "type": "Image", "caption": row["name"]} if row.get("image_sha256") else None,
-        achievement_type=row["achievement_type"] or "Competency")
+        achievement_type=row["achievement_type"] or "Competency",
+        tags=[t for t in (f"area:{row['area']}" if row.get("area") else "",
+                          f"subject:{row['subject']}" if row.get("subject") else "") if t])

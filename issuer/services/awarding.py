@@ -125,14 +125,29 @@ async def issue_locked(*, kit: IssuerKit, school_id: int, learner: dict, achieve
     cred_uuid = uuidlib.uuid4()
     cred_url = f"{kit.base_url}/credentials/{cred_uuid}"
     rubric = rubrics.rubric_from_dict(achievement["rubric"])
+    elo = await repo.elo_for_submission(submission["id"]) if submission and submission["kind"] == "elo" else None
     try:
+        evidence = evidence_list(base_url=kit.base_url, credential_uuid=str(cred_uuid),
+                                 achievement_name=achievement["name"], version=version,
+                                 kind=submission["kind"] if submission else "classroom")
+        if elo is not None:
+            evidence.append(issuance.evidence_item(
+                id=f"{kit.base_url}/badges/{cred_uuid}/evidence#mentor", name=elo["mentor_name"],
+                narrative=elo["attestation"] or "Attested", genre="Mentor attestation",
+                description=f"{elo['partner_org']}: {elo['attested_hours'] or elo['hours']:g} hours"))
+            achievement_doc = dict(achievement_doc)
+            achievement_doc["tag"] = list(achievement_doc.get("tag") or []) + [
+                f"hours:{elo['attested_hours'] or elo['hours']:g}"]
         unsigned = issuance.build_credential(
             achievement=achievement_doc, subject_id=None, identifier=recipient_identifier(learner),
             issuer=kit.profile, results=rubrics.to_results(rubric, ratings, base_id=achievement_doc["id"]),
-            evidence=evidence_list(base_url=kit.base_url, credential_uuid=str(cred_uuid),
-                                   achievement_name=achievement["name"], version=version,
-                                   kind=submission["kind"] if submission else "classroom"),
-            credential_id=cred_url, issued_at=now, status=status, awarded_date=now, name=achievement["name"])
+            evidence=evidence, credential_id=cred_url, issued_at=now, status=status, awarded_date=now, name=achievement["name"])
+        if elo is not None:
+            subject = unsigned["credentialSubject"]
+            subject["source"] = {"id": f"{kit.base_url}/partners/{elo['uuid']}", "type": ["Profile"],
+                                 "name": elo["partner_org"]}
+            subject["activityStartDate"] = f"{elo['start_date'].isoformat()}T00:00:00Z"
+            subject["activityEndDate"] = f"{elo['end_date'].isoformat()}T00:00:00Z"
         signed = _sign(unsigned, kit.signer, now)
     except BadgeError as exc:
         raise InvalidInput(f"the badge cannot be issued: {exc.message}", **exc.details) from None

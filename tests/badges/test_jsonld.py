@@ -112,6 +112,18 @@ def test_canonize_reproduces_the_w3c_document_canon(reference, load_json):
     assert jsonld.canonize(doc) == expected
 
 
+@pytest.mark.parametrize("rel", [
+    "vectors/1edtech-clrv2p0/unsigned.json",
+    "vectors/w3c-vc-di-eddsa/unsigned.json",
+    "examples/ob3-complete-rubric-signed.json",
+    "examples/ob3-legacy-vc1-ed25519signature2020.json",
+])
+def test_fast_and_pyld_nquads_agree(rel, load_json):
+    doc = load_json(rel)
+    doc.pop("proof", None)
+    assert jsonld._to_nquads(doc, jsonld.load_document) == jsonld._pyld_nquads(doc, jsonld.load_document)
+
+
 def test_canonize_changes_when_a_signed_value_changes(load_json):
     doc = load_json("vectors/1edtech-obv3p0/unsigned.json")
     before = jsonld.canonize(doc)
@@ -166,6 +178,16 @@ def test_undefined_terms_inside_arrays(load_json):
     with pytest.raises(UndefinedTerm) as info:
         jsonld.check_terms(bad)
     assert info.value.terms == ["credentialSubject.result.bogus"]
+
+
+def test_undefined_terms_inside_the_proof_graph_and_keyword_lookalikes(load_json):
+    doc = load_json("examples/ob3-implguide-signed.json")
+    jsonld.check_terms(doc)
+    doc["proof"]["foo"] = 1
+    doc["@bogus"] = 2
+    with pytest.raises(UndefinedTerm) as info:
+        jsonld.check_terms(doc)
+    assert info.value.terms == ["@bogus", "proof.foo"]
 
 
 def test_an_undefined_term_is_really_unsigned(load_json):

@@ -142,7 +142,17 @@ def test_enums_accept_ext_values_only_when_extensible():
 
 @pytest.mark.parametrize("build, match", [
     (lambda: Image(id=""), "Image needs an id"),
-    (lambda: Image.from_jsonld({"type": "Image"}), "missing required field `id`"),
+    (lambda: Image.from_jsonld({"type": "Image"}), "Image needs an id"),
+    (lambda: Image(), "Image needs an id"),
+    (lambda: Alignment(target_name="Inquiry"), "Alignment needs a targetUrl"),
+    (lambda: Achievement(id="urn:a:1", name="A", description="d"), "Achievement needs a criteria"),
+    (lambda: AchievementCredential(id="urn:c:1", valid_from=datetime(2026, 1, 1, tzinfo=UTC),
+                                   credential_subject=AchievementSubject(id="did:example:1",
+                                                                         achievement=achievement())),
+     "AchievementCredential needs an issuer"),
+    (lambda: AchievementCredential.from_jsonld({"id": "urn:c:1"}), "needs an issuer"),
+    (lambda: IdentityObject.from_jsonld({"type": "IdentityObject", "identityHash": "x", "identityType": "name"}),
+     "IdentityObject needs a hashed"),
     (lambda: Image(id="badge.png"), "absolute URI"),
     (lambda: Profile(id="school-1"), "absolute URI"),
     (lambda: Profile(id="https://x.example", type=("Organization",)), "Profile"),
@@ -194,6 +204,17 @@ def test_endorsement_and_clr_round_trip():
     assert ClrCredential.from_jsonld(doc) == clr
     with pytest.raises(ModelError, match="@context"):
         ClrCredential.from_jsonld({**doc, "@context": [model.VC_V2, model.OB_V3P0]})
+
+
+def test_from_jsonld_is_strict_about_json_types():
+    doc = credential().to_jsonld()
+    with pytest.raises(ModelError, match="no time zone"):
+        AchievementCredential.from_jsonld({**doc, "validFrom": "2026-01-15T10:00:00"})
+    with pytest.raises(ModelError, match="Expected `bool.*got `str`.*hashed"):
+        IdentityObject.from_jsonld({"type": "IdentityObject", "identityHash": "x", "identityType": "name",
+                                    "hashed": "false"})
+    with pytest.raises(ModelError, match=r"got `str` - at `\$.creditsAvailable`"):
+        Achievement.from_jsonld({**achievement().to_jsonld(), "creditsAvailable": "3"})
 
 
 def test_from_jsonld_wraps_single_values():

@@ -61,7 +61,8 @@ def _levels(base: str) -> list[dict]:
 def badge(key: str, *, name: str, area: str, competencies: list[tuple[str, str]], ratings: list[int],
           subject: str | None = None, issued: datetime = NOW - timedelta(days=30),
           valid_until: datetime | None = None, evidence: int = 1, extra_subject: dict | None = None,
-          extra_evidence: list[dict] | None = None, extra_results: list[tuple[dict, dict]] = ()) -> dict:
+          extra_evidence: list[dict] | None = None, extra_results: list[tuple[dict, dict]] = (),
+          required: int = 3) -> dict:
     """An unsigned OpenBadgeCredential; ``ratings`` = achieved level per (unaligned) criterion."""
     ach_id = f"{BASE}/achievements/{key}"
     tags = [f"area:{area}"] + ([f"subject:{subject}"] if subject else [])
@@ -70,7 +71,7 @@ def badge(key: str, *, name: str, area: str, competencies: list[tuple[str, str]]
         rd_id = f"{ach_id}/rubric/c{i}"
         rds.append({"id": rd_id, "type": ["ResultDescription"], "name": f"Criterion {i + 1}",
                     "resultType": "RubricCriterionLevel", "rubricCriterionLevel": _levels(rd_id),
-                    "requiredLevel": f"{rd_id}/levels/3"})
+                    "requiredLevel": f"{rd_id}/levels/{required}"})
         results.append({"type": ["Result"], "resultDescription": rd_id, "achievedLevel": f"{rd_id}/levels/{level}"})
     for rd, result in extra_results:
         rds.append(rd)
@@ -105,7 +106,7 @@ def badge(key: str, *, name: str, area: str, competencies: list[tuple[str, str]]
 def _stable_ids(creds: dict[str, dict]) -> dict[str, dict]:
     # hash() is salted per process; ids must be stable across runs and processes.
     for n, (key, cred) in enumerate(creds.items()):
-        cred["id"] = f"urn:uuid:00000000-0000-4000-8000-{n + 1:012d}"
+        cred["id"] = f"{BASE}/badges/00000000-0000-4000-8000-{n + 1:012d}"
     return creds
 
 
@@ -121,7 +122,7 @@ def unsigned_badges() -> dict[str, dict]:
                                subject="Mathematics", competencies=[("MATH.1", "Solve linear equations")],
                                ratings=[4, 4], issued=NOW - timedelta(days=90), evidence=3),
         "eng-argument": badge("eng-argument", name="Argument Writing", area="academic", subject="English",
-                              competencies=[("ENG.2", "Write an evidence-based argument")], ratings=[2],
+                              competencies=[("ENG.2", "Write an evidence-based argument")], ratings=[2], required=2,
                               issued=NOW - timedelta(days=60)),
         "how-collab": badge("how-collab", name="Collaboration in Teams", area="habits",
                             competencies=[("HOW.1", "Collaborates with peers")], ratings=[3],

@@ -1,0 +1,317 @@
+"""The ``badges`` command: sign, verify, keygen, demo-engine, plus sub-commands from plugins.
+
+This module is the engine's only adapter to the outside world: it reads files, the clock and
+the entry points, then calls the pure core. Every problem with the user's input ends as one
+line on stderr and exit code 2; a credential that does not verify is exit code 1.
+
+Plugins: a distribution declares ``[project.entry-points."badges.commands"] name =
+"module:register"`` and ``register(subparsers)`` adds its sub-commands, each setting
+``func(args) -> int``. A plugin that fails to load never breaks the engine commands.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta, timezone
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, TextIO
+
+from badges.errors import BadgeError, ResolutionError
+from badges.jsonld import OB_V3P0, VC_V2
+from badges.signing import ChainResolver, DidKeyResolver, DocumentResolver, Ed25519Signer, FragmentKeyResolver
+from badges.signing import KeyResolver, format_datetime, load_key_file, sign
+from badges.trust import TrustedIssuer, TrustRegistry
+from badges.verification import VerificationReport, verify_credential
+from badges.verification_checks import parse_datetime
+
+__all__ = ["load_documents", "main", "make_fetcher", "make_resolver"]
+
+PLUGIN_GROUP = "badges.commands"
+_MARK = {"pass": "PASS", "fail": "FAIL", "warn": "WARN", "skip": "skip"}
+
+
+class CliError(Exception):
+    """Bad command-line input: reported as one line, exit code 2."""
+
+
+# ---- offline bundle, resolver and fetcher ----------------------------------------------------
+
+def load_documents(directory: Path) -> dict[str, dict]:
+    """Every ``*.json`` in ``directory`` that has an ``id``, indexed by it (DID documents,
+    controller documents, status list credentials, 1EdTech revocation lists)."""
+    if not directory.is_dir():
+        raise CliError(f"--documents {directory}: not a directory")
+    documents: dict[str, dict] = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise CliError(f"--documents: {path.name} is not readable JSON ({exc})") from None
+        if isinstance(document, dict) and isinstance(document.get("id"), str):
+            documents.setdefault(document["id"], document)
+    return documents
+
+
+def make_resolver(documents: Mapping[str, dict] | None = None) -> KeyResolver:
+    """did:key, then the bundle (it confirms keys), then the unconfirmed ``#z6Mk…`` fragment."""
+    if documents:
+        return ChainResolver(DidKeyResolver(), DocumentResolver(documents), FragmentKeyResolver())
+    return ChainResolver(DidKeyResolver(), FragmentKeyResolver())
+
+
+def make_fetcher(documents_dir: Path | Mapping[str, dict] | None, online: bool = False) -> Callable[[str], dict]:
+    """``fetch_document`` for ``verify_credential``: the offline bundle, looked up by ``id``.
+
+    ``online`` is the seam for live https fetching (the verifier service provides it); the engine
+    itself never opens a connection, so an unlisted URL raises ``ResolutionError`` and the
+    status check fails as "could not confirm".
+    """
+    if isinstance(documents_dir, Mapping):
+        documents = dict(documents_dir)
+    else:
+        documents = load_documents(Path(documents_dir)) if documents_dir is not None else {}
+
+    def fetch(url: str) -> dict:
+        document = documents.get(url)
+        if document is not None:
+            return document
+        if online:
+            raise ResolutionError(f"{url} is not in the document bundle, and live fetching is provided by the "
+                                  "verifier service, not the engine CLI", url=url)
+        raise ResolutionError(f"{url} is not in the offline document bundle" if documents
+                              else f"{url} cannot be fetched offline (use --documents DIR)", url=url)
+
+    return fetch
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+
+def _read(path: str, what: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"{what} {path}: no such file") from None
+    except IsADirectoryError:
+        raise CliError(f"{what} {path}: is a directory") from None
+    except OSError as exc:
+        raise CliError(f"{what} {path}: {exc.strerror or exc}") from None
+
+
+def _datetime(value: str, option: str) -> datetime:
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        raise CliError(f"{option} {value!r}: expected an ISO 8601 date-time with a time zone, "
+                       "e.g. 2026-01-15T10:00:00Z") from None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def _trust(path: str | None) -> TrustRegistry | None:
+    if path is None:
+        return None
+    try:
+        return TrustRegistry.from_dict(json.loads(_read(path, "--trust")))
+    except ValueError as exc:
+        raise CliError(f"--trust {path}: {exc}") from None
+
+
+# ---- report rendering --------------------------------------------------------------------------
+
+def render_report(report: VerificationReport, *, source: str, out: TextIO, indent: str = "") -> None:
+    info = report.credential
+    verdict = "VERIFIED" if report.verified else "NOT VERIFIED"
+    title = info.get("name") or info.get("achievementName") or info.get("id") or ""
+    print(f"{indent}{source}: {verdict}" + (f" — {title}" if title else ""), file=out)
+    if info.get("issuerName") or info.get("issuerId"):
+        print(f"{indent}  issuer: {info.get('issuerName', '')} ({info.get('issuerId', 'no id')})", file=out)
+    for check in report.checks:
+        print(f"{indent}  {_MARK[check.outcome]:4}  {check.id.value:12}  {check.message}", file=out)
+    for n, nested in enumerate(report.nested, 1):
+        render_report(nested, source=f"bundled credential #{n}", out=out, indent=indent + "    ")
+
+
+# ---- commands ----------------------------------------------------------------------------------
+
+def _cmd_sign(args: argparse.Namespace) -> int:
+    try:
+        signer = load_key_file(_read(args.key, "--key"))
+    except BadgeError as exc:
+        raise CliError(f"--key {args.key}: {exc.message}") from None
+    if args.verification_method:
+        signer = signer.with_verification_method(args.verification_method)
+    created = _datetime(args.created, "--created") if args.created else _now()
+    try:
+        document = json.loads(_read(args.file, "file"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CliError(f"{args.file}: not JSON ({exc})") from None
+    if not isinstance(document, dict):
+        raise CliError(f"{args.file}: a credential is a JSON object")
+    signed = sign(document, signer=signer, created=created)
+    print(json.dumps(signed, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    now = _datetime(args.now, "--now") if args.now else _now()
+    trust = _trust(args.trust)
+    documents = load_documents(Path(args.documents)) if args.documents else {}
+    resolver, fetch = make_resolver(documents), make_fetcher(documents, online=False)
+    inputs = [(path, _read(path, "file")) for path in args.files]  # all readable before any output
+    all_verified = True
+    for path, data in inputs:
+        report = verify_credential(data, now=now, resolver=resolver, fetch_document=fetch, trust=trust)
+        all_verified &= report.verified
+        if args.json:
+            print(json.dumps({"source": path, **report.to_dict()}, ensure_ascii=False, sort_keys=False))
+        else:
+            render_report(report, source=path, out=sys.stdout)
+    return 0 if all_verified else 1
+
+
+def _cmd_keygen(args: argparse.Namespace) -> int:
+    signer = Ed25519Signer.generate()
+    text = json.dumps(signer.to_multikey(secret=True), indent=2) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise CliError(f"--out {args.out}: already exists; refusing to overwrite a key") from None
+    except OSError as exc:
+        raise CliError(f"--out {args.out}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(args.out, 0o600)  # O_CREAT's mode is filtered by the umask
+    print(f"wrote {args.out} (public key {signer.public_key.multibase}, {signer.public_key.did_key})")
+    return 0
+
+
+def demo_credential(issuer_id: str, *, issued_at: datetime) -> dict:
+    """An unsigned badge with a two-criterion rubric the learner meets (for ``demo-engine``)."""
+    achievement = "https://demo.example.edu/achievements/collaboration"
+    levels = [("1", "Beginning"), ("2", "Developing"), ("3", "Proficient"), ("4", "Exceeds")]
+
+    def criterion(slug: str, name: str) -> dict:
+        base = f"{achievement}/criteria/{slug}"
+        return {"id": base, "type": ["ResultDescription"], "name": name, "resultType": "RubricCriterionLevel",
+                "rubricCriterionLevel": [{"id": f"{base}/levels/{n}", "type": ["RubricCriterionLevel"],
+                                          "level": n, "name": label} for n, label in levels],
+                "requiredLevel": f"{base}/levels/3"}
+
+    criteria = [criterion("listens", "Listens and builds on others' ideas"),
+                criterion("shares", "Shares the work fairly")]
+    return {
+        "@context": [VC_V2, OB_V3P0],
+        "id": "urn:uuid:7a1d5c2e-0b8f-4c3a-9e6d-2f4b8a1c0d3e",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": issuer_id, "type": ["Profile"], "name": "Demo High School"},
+        "name": "Collaboration",
+        "validFrom": format_datetime(issued_at),
+        "validUntil": format_datetime(issued_at + timedelta(days=365)),
+        "credentialSubject": {
+            "id": "did:example:demo-learner",
+            "type": ["AchievementSubject"],
+            "achievement": {"id": achievement, "type": ["Achievement"], "name": "Collaboration",
+                            "description": "Works well with others on a shared project.",
+                            "criteria": {"narrative": "Every rubric criterion at Proficient or above."},
+                            "resultDescription": criteria},
+            "result": [{"type": ["Result"], "resultDescription": criteria[0]["id"],
+                        "achievedLevel": f"{criteria[0]['id']}/levels/3"},
+                       {"type": ["Result"], "resultDescription": criteria[1]["id"],
+                        "achievedLevel": f"{criteria[1]['id']}/levels/4"}],
+        },
+    }
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    now = _now()
+    signer = Ed25519Signer.generate()
+    issuer = signer.public_key.did_key
+    signed = sign(demo_credential(issuer, issued_at=now), signer=signer, created=now)
+    print(json.dumps(signed, indent=2, ensure_ascii=False))
+    trust = TrustRegistry([TrustedIssuer(issuer, "Demo High School", "demo key made for this run")])
+    report = verify_credential(signed, now=now, resolver=make_resolver(), fetch_document=make_fetcher(None),
+                               trust=trust)
+    render_report(report, source="demo credential", out=sys.stdout)
+    return 0 if report.verified else 1
+
+
+# ---- parser and entry point ---------------------------------------------------------------------
+
+def build_parser(plugins: Iterable[Any] | None = None) -> tuple[argparse.ArgumentParser, list[str]]:
+    """The parser with the engine commands and every plugin that loads; returns load warnings."""
+    parser = argparse.ArgumentParser(prog="badges", description="Open Badges 3.0 engine: sign and verify "
+                                                                "credentials offline.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("sign", help="sign a credential (eddsa-rdfc-2022) and print it")
+    p.add_argument("--key", required=True, metavar="KEYFILE", help="Multikey JSON with secretKeyMultibase, or a JWK")
+    p.add_argument("--verification-method", metavar="URL", help="verification method URL to name in the proof")
+    p.add_argument("--created", metavar="ISO8601", help="proof creation time (default: now)")
+    p.add_argument("file", metavar="FILE", help="unsigned credential JSON ('-' for stdin)")
+    p.set_defaults(func=_cmd_sign)
+
+    p = sub.add_parser("verify", help="verify credentials (JSON, JWS, baked PNG/SVG)")
+    p.add_argument("--json", action="store_true", help="one JSON report per line")
+    p.add_argument("--documents", metavar="DIR", help="offline bundle: DID/controller documents and status lists")
+    p.add_argument("--now", metavar="ISO8601", help="verify as of this time (default: now)")
+    p.add_argument("--trust", metavar="FILE", help='known issuers: {"issuers": [{"id", "name", "label"}]}')
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("keygen", help="create an Ed25519 Multikey (with its secret key)")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (mode 0600) instead of stdout")
+    p.set_defaults(func=_cmd_keygen)
+
+    p = sub.add_parser("demo-engine", help="sign a demo badge with a fresh key and verify it")
+    p.set_defaults(func=_cmd_demo)
+
+    warnings = []
+    for plugin in entry_points(group=PLUGIN_GROUP) if plugins is None else plugins:
+        try:
+            plugin.load()(sub)
+        except Exception as exc:  # a broken plugin must not take the engine commands down with it
+            warnings.append(f"badges: the {plugin.name!r} commands are unavailable ({plugin.value}: "
+                            f"{type(exc).__name__}: {exc})")
+    return parser, warnings
+
+
+def main(argv: list[str] | None = None, *, plugins: Iterable[Any] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser, warnings = build_parser(plugins)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    if args_list and not args_list[0].startswith("-") and args_list[0] not in sub.choices:
+        for warning in warnings:
+            print(warning, file=sys.stderr)
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # argparse has already printed its one-line complaint
+        return exc.code if isinstance(exc.code, int) else 2
+    if getattr(args, "func", None) is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"badges: error: {exc}", file=sys.stderr)
+    except BadgeError as exc:
+        print(f"badges: error: {exc.message}", file=sys.stderr)
+    except OSError as exc:
+        print(f"badges: error: {exc.strerror or exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""Bulk award from CSV: validate every row first, then issue all or nothing.
+
+CSV columns: ``email``, ``achievement`` (its id or exact name), then one column per rubric
+criterion id with the level. Validation is synchronous and returns every row's errors; the
+issuing runs as a background task in ONE write transaction, so either every badge exists or
+none does. Progress is reported through the BulkJob row (status, total, issued) and, while
+the transaction runs, an in-process counter (rows written inside an open transaction are
+not visible to other connections).
+"""
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from badges import award as award_rules
+from badges import rubrics
+from badges.errors import RubricError
+from issuer.db import repo_learning as repo
+from issuer.services import awarding
+from issuer.services.achievements import achievement_document
+from issuer.services.learning_access import TEACHERS, acting_school, require
+from issuer.services.learning_errors import InvalidInput, NotFound
+
+MAX_ROWS = 100_000
+MAX_BYTES = 20 * 1024 * 1024
+_PROGRESS: dict[str, int] = {}
+_TASKS: set[asyncio.Task] = set()
+
+
+@dataclass
+class Plan:
+    school_id: int
+    rows: list[dict] = field(default_factory=list)  # {line, learner, achievement, ratings}
+    skipped: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+
+def _read(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    if len(data) > MAX_BYTES:
+        raise InvalidInput(f"the CSV file is larger than {MAX_BYTES} bytes")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the CSV file must be UTF-8") from None
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = [h.strip() for h in reader.fieldnames or []]
+        if "email" not in header or "achievement" not in header:
+            raise InvalidInput("the CSV header must include email and achievement columns")
+        if len(set(header)) != len(header):
+            raise InvalidInput("the CSV header repeats a column")
+        reader.fieldnames = header
+        rows = []
+        for line, row in enumerate(reader, start=2):
+            if None in row:
+                raise InvalidInput(f"line {line}: more cells than columns", line=line)
+            if not any((v or "").strip() for v in row.values()):
+                continue
+            rows.append((line, {k: (v or "").strip() for k, v in row.items()}))
+            if len(rows) > MAX_ROWS:
+                raise InvalidInput(f"at most {MAX_ROWS} rows")
+    except csv.Error as exc:
+        raise InvalidInput(f"malformed CSV: {exc}") from None
+    if not rows:
+        raise InvalidInput("the CSV file has no rows")
+    return rows
+
+
+async def validate(principal: Any, data: bytes, *, school_id: int | None = None) -> Plan:
+    require(principal, *TEACHERS, "district_admin")
+    school = await acting_school(principal, school_id)
+    rows = _read(data)
+    plan = Plan(school_id=school)
+    users = await repo.users_by_email(school, (r["email"] for _, r in rows))
+    achievements = [a for a in await repo.list_achievements([school])]
+    by_key: dict[str, dict] = {str(a["uuid"]): a for a in achievements}
+    by_name: dict[str, list[dict]] = {}
+    for a in achievements:
+        by_name.setdefault(a["name"].strip().lower(), []).append(a)
+    already = await repo.awards_for_learners(u["id"] for u in users.values())
+    planned: set[tuple[int, int]] = set()
+    for line, r in rows:
+        problems = []
+        user = users.get(r["email"].lower())
+        if user is None:
+            problems.append(f"no student with email {r['email']!r} in this school")
+        a = by_key.get(r["achievement"])
+        if a is None:
+            named = by_name.get(r["achievement"].strip().lower(), [])
+            a = named[0] if len(named) == 1 else None
+            if len(named) > 1:
+                problems.append(f"achievement name {r['achievement']!r} is ambiguous; use its id")
+            elif a is None:
+                problems.append(f"no achievement {r['achievement']!r}")
+        ratings: dict[str, int] = {}
+        if a is not None:
+            rubric = rubrics.rubric_from_dict(a["rubric"])
+            for c in rubric.criteria:
+                value = r.get(c.id, "")
+                if value == "":
+                    problems.append(f"no rating for criterion {c.id!r}")
+                    continue
+                try:
+                    ratings[c.id] = int(value)
+                except ValueError:
+                    problems.append(f"rating for {c.id!r} is not an integer: {value!r}")
+            if not problems:
+                try:
+                    decision = award_rules.decide(rubric, ratings)
+                except RubricError as exc:
+                    problems.append(exc.message)
+                else:
+                    if not decision.awarded:
+                        problems.append("does not meet the rubric: " + "; ".join(x.reason for x in decision.unmet))
+        if not problems and user and a:
+            key = (user["id"], a["id"])
+            if key in planned:
+                problems.append("this student and achievement appear twice in the file")
+            elif key in already:
+                plan.skipped.append({"line": line, "email": r["email"], "reason": "already awarded"})
+                continue
+            else:
+                missing = [p for p in a["prerequisites"] or []
+                           if (user["id"], p) not in already and (user["id"], p) not in planned]
+                if missing:
+                    problems.append("prerequisites not yet earned")
+        if problems:
+            plan.errors.append({"line": line, "email": r.get("email", ""), "errors": problems})
+            continue
+        planned.add((user["id"], a["id"]))
+        plan.rows.append({"line": line, "learner": user["id"], "achievement": a, "ratings": ratings})
+    return plan
+
+
+async def start(principal: Any, data: bytes, *, clock, school_id: int | None = None,
+                background: bool = True) -> tuple[dict, Plan]:
+    """Validate, then (only when every row is valid) create the job and start issuing."""
+    plan = await validate(principal, data, school_id=school_id)
+    if plan.errors:
+        raise InvalidInput(f"{len(plan.errors)} row(s) have errors; nothing was issued", rows=plan.errors)
+    job = await repo.insert_bulk_job(school=plan.school_id, created_by=getattr(principal, "id", None),
+                                     status="queued", total=len(plan.rows), created_at=clock.now())
+    if background:
+        task = asyncio.get_running_loop().create_task(run(job, plan, clock=clock))
+        _TASKS.add(task)
+        task.add_done_callback(_TASKS.discard)
+    else:
+        await run(job, plan, clock=clock)
+    return await repo.get_bulk_job(job["uuid"]), plan
+
+
+async def run(job: dict, plan: Plan, *, clock) -> None:
+    key = str(job["uuid"])
+    _PROGRESS[key] = 0
+    try:
+        await repo.update_bulk_job(job["id"], status="running")
+        kit = await awarding.issuer_kit(plan.school_id)
+        docs = {}
+        for row in plan.rows:
+            a = row["achievement"]
+            if a["id"] not in docs:
+                docs[a["id"]] = await achievement_document(a, base_url=kit.base_url)
+        learners = {u: await repo.get_user(u) for u in {r["learner"] for r in plan.rows}}
+        now = clock.now()
+
+        async def unit() -> int:
+            _PROGRESS[key] = 0
+            issued = 0
+            for row in plan.rows:
+                _, new = await awarding.issue_locked(
+                    kit=kit, school_id=plan.school_id, learner=learners[row["learner"]],
+                    achievement=row["achievement"], achievement_doc=docs[row["achievement"]["id"]],
+                    ratings=row["ratings"], now=now, source="bulk")
+                issued += int(new)
+                _PROGRESS[key] += 1
+            return issued
+
+        issued = await awarding.in_write_transaction(unit)
+        await repo.update_bulk_job(job["id"], status="done", processed=len(plan.rows), issued=issued,
+                                   finished_at=clock.now())
+    except Exception as exc:  # reported on the job; the transaction has rolled back
+        message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        await repo.update_bulk_job(job["id"], status="failed", processed=0, issued=0,
+                                   errors=[{"line": None, "errors": [message]}], finished_at=clock.now())
+    finally:
+        _PROGRESS.pop(key, None)
+
+
+async def job_status(principal: Any, job_uuid: str) -> dict:
+    require(principal, *TEACHERS, "district_admin")
+    job = await repo.get_bulk_job(job_uuid)
+    if job is None:
+        raise NotFound("no such job")
+    from issuer.services.learning_access import check_school
+
+    await check_school(principal, job["school"], "job")
+    if job["status"] == "running" and str(job["uuid"]) in _PROGRESS:
+        job["processed"] = _PROGRESS[str(job["uuid"])]
+    return job
+
+
+async def wait(job_uuid: str, timeout: float = 600) -> dict:
+    """Until the job has finished (tests and the CLI)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        job = await repo.get_bulk_job(job_uuid)
+        if job["status"] in ("done", "failed") or loop.time() > deadline:
+            return job
+        await asyncio.sleep(0.05)

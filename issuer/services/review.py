@@ -1,0 +1,159 @@
+"""Review: a teacher rates each criterion; second raters and moderation; award when met.
+
+With ``second_rater`` on the achievement, a version needs two raters. Ratings more than one
+level apart on any criterion send it to moderation, where a third staff member's ratings
+decide; otherwise the lower of the two ratings counts (a badge never rests on the kinder
+rater alone). A rating below the threshold asks for a revision: a later version, or a
+later submission, that meets the threshold earns the badge (multiple opportunities).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from badges import award as award_rules
+from badges import rubrics
+from badges.errors import RubricError
+from issuer.db import repo_learning as repo
+from issuer.db.repo import lock_row
+from issuer.db.tables import Submission
+from issuer.services import awarding
+from issuer.services.achievements import achievement_document
+from issuer.services.learning_access import STAFF, check_record, require
+from issuer.services.learning_errors import Conflict, InvalidInput, NotFound
+
+MAX_FEEDBACK = 20000
+
+
+def _ratings(value: Any) -> dict[str, int]:
+    if not isinstance(value, dict) or not value:
+        raise InvalidInput("ratings must be an object of criterion id → level", field="ratings")
+    out = {}
+    for k, v in value.items():
+        if isinstance(v, bool):
+            raise InvalidInput(f"rating for {k!r} must be an integer level", field="ratings")
+        try:
+            out[str(k)] = int(v)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"rating for {k!r} must be an integer level", field="ratings") from None
+    return out
+
+
+def decide(rubric_dict: dict, ratings: dict[str, int]) -> award_rules.AwardDecision:
+    try:
+        return award_rules.decide(rubrics.rubric_from_dict(rubric_dict), ratings)
+    except RubricError as exc:
+        raise InvalidInput(f"ratings do not fit the rubric: {exc.message}", field="ratings") from None
+
+
+def decision_dict(decision: award_rules.AwardDecision | None) -> dict | None:
+    if decision is None:
+        return None
+    return {"awarded": decision.awarded,
+            "reasons": [{"criterion": r.id, "name": r.name, "met": r.met, "achieved": r.achieved,
+                         "required": r.required, "reason": r.reason} for r in decision.reasons]}
+
+
+def consensus(reviews: list[dict], second_rater: bool) -> tuple[str, dict[str, int] | None]:
+    """("decided", ratings) | ("needs_second", None) | ("moderation", None) for one version."""
+    moderators = [r for r in reviews if r["role"] == "moderator"]
+    if moderators:
+        return "decided", moderators[-1]["ratings"]
+    raters = [r for r in reviews if r["role"] == "rater"]
+    if not second_rater:
+        return "decided", raters[-1]["ratings"]
+    if len(raters) < 2:
+        return "needs_second", None
+    a, b = raters[0]["ratings"], raters[1]["ratings"]
+    if any(abs(int(a[k]) - int(b.get(k, 0))) > 1 for k in a):
+        return "moderation", None
+    return "decided", {k: min(int(a[k]), int(b[k])) for k in a}
+
+
+async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, feedback: str | None,
+                        version: int | None, clock) -> dict:
+    require(principal, *STAFF)
+    sub = await check_record(principal, await repo.get_submission(submission_uuid), "submission")
+    ratings = _ratings(ratings)
+    feedback = (feedback or "").strip()
+    if len(feedback) > MAX_FEEDBACK:
+        raise InvalidInput(f"feedback is longer than {MAX_FEEDBACK} characters", field="feedback")
+    number = sub["current_version"] if version is None else version
+    ver = await repo.get_version(sub["id"], number) if isinstance(number, int) else None
+    if ver is None:
+        raise NotFound("no such version")
+    achievement = await repo.get_achievement_by_id(sub["achievement"])
+    own = decide(achievement["rubric"], ratings)  # validates the ratings before anything is written
+    learner = await repo.get_user(sub["learner"])
+    kit = doc = None
+    if own.awarded:
+        # fetched before the transaction: no key or profile reads while holding the write lock
+        kit = await awarding.issuer_kit(sub["school"])
+        doc = await achievement_document(achievement, base_url=kit.base_url)
+    now = clock.now()
+
+    async def unit() -> dict:
+        await lock_row(Submission, sub["id"])
+        current = await repo.get_submission_by_id(sub["id"])
+        reviews = await repo.reviews_for_version(ver["id"])
+        raters = {r["reviewer"] for r in reviews if r["role"] == "rater"}
+        role = "moderator" if current["status"] == "moderation" else "rater"
+        if role == "moderator" and principal.id in raters:
+            raise Conflict("a rater cannot moderate their own disagreement")
+        if any(r["reviewer"] == principal.id and r["role"] == role for r in reviews):
+            if current["status"] == "awarded":
+                return await _existing(current, ver, achievement)
+            raise Conflict("you have already rated this version")
+        review_id = await repo.insert_review(version=ver["id"], submission=sub["id"], reviewer=principal.id,
+                                             role=role, ratings=ratings, feedback=feedback, met=own.awarded,
+                                             created_at=now)
+        reviews.append({"reviewer": principal.id, "role": role, "ratings": ratings, "id": review_id})
+        state, final = consensus(reviews, bool(achievement["second_rater"]))
+        result = {"submission": str(sub["uuid"]), "version": ver["number"], "review": review_id, "role": role,
+                  "decision": None, "credential": None, "issued": False}
+        if state != "decided":
+            if current["status"] != "awarded":
+                await repo.set_submission_status(sub["id"], state, now)
+            result["status"] = "awarded" if current["status"] == "awarded" else state
+            return result
+        decision = own if final == ratings else decide(achievement["rubric"], final)
+        result["decision"] = decision_dict(decision)
+        if not decision.awarded:
+            if current["status"] != "awarded":
+                await repo.set_submission_status(sub["id"], "revise", now)
+            result["status"] = "awarded" if current["status"] == "awarded" else "revise"
+            return result
+        missing = await awarding.check_prerequisites(learner["id"], achievement)
+        if missing:
+            await repo.set_submission_status(sub["id"], "prerequisites", now)
+            result["status"] = "prerequisites"
+            result["missingPrerequisites"] = [{"id": str(m["uuid"]), "name": m["name"]} for m in missing]
+            return result
+        nonlocal kit, doc
+        if kit is None:  # consensus lowered nothing but own rating was below: cannot happen; defensive
+            raise Conflict("ratings changed during the review; try again")
+        row, issued = await awarding.issue_locked(
+            kit=kit, school_id=sub["school"], learner=learner, achievement=achievement, achievement_doc=doc,
+            ratings=final, now=now, submission=current, version=ver, source="review")
+        await repo.set_submission_status(sub["id"], "awarded", now)
+        result.update(status="awarded", credential=credential_ref(row), issued=issued)
+        return result
+
+    return await awarding.in_write_transaction(unit)
+
+
+async def _existing(sub: dict, ver: dict, achievement: dict) -> dict:
+    award = await repo.find_award(sub["learner"], achievement["id"])
+    row = await repo.credential_for_award(award["id"]) if award else None
+    return {"submission": str(sub["uuid"]), "version": ver["number"], "review": None, "role": None,
+            "status": "awarded", "decision": None, "credential": credential_ref(row) if row else None,
+            "issued": False}
+
+
+def credential_ref(row: dict | None) -> dict | None:
+    if row is None:
+        return None
+    from issuer import runtime
+
+    base = runtime.current().settings.base_url
+    return {"uuid": str(row["uuid"]), "id": row["credential_id"], "statusIndex": row["status_index"],
+            "url": f"{base}/badges/{row['uuid']}", "json": f"{base}/credentials/{row['uuid']}"}

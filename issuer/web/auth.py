@@ -1,0 +1,188 @@
+"""Who is asking: bearer tokens (API) and session cookies (pages), CSRF, role guards.
+
+``AuthMiddleware`` puts a ``Principal`` on every request (``request.user``; ``ANONYMOUS`` with
+role ``public`` when nothing is presented, so public pages need no special casing).
+
+* ``Authorization: Bearer bdg_…`` → the token's principal. No CSRF check: a bearer token is
+  never sent by a browser on its own.
+* Cookie ``badges_session`` (HttpOnly, SameSite=Lax, Secure on https) → the session's user.
+* CSRF (double submit, bound by HMAC to a cookie): every unsafe request that carries our
+  cookies and no bearer token must present ``X-CSRF-Token`` or a ``csrf_token`` form field equal
+  to ``csrf_token(request)``. A ``badges_csrf`` cookie is set on the first response so that
+  anonymous forms (login, mentor links) are covered too. Templates call ``csrf_token(request)``.
+
+Guards: ``requires(Role.SCHOOL_ADMIN, …)`` → 401 for anonymous callers, 403 for other roles.
+Guards only gate the endpoint; what a principal may *see* is enforced in the queries
+(``issuer.services.accounts.visibility``).
+"""
+from __future__ import annotations
+
+import secrets
+from http.cookies import SimpleCookie
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
+from litestar.handlers import BaseRouteHandler
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from issuer import runtime
+from issuer.services import accounts
+from issuer.services.accounts import ANONYMOUS, Principal, Role, Visibility, visibility
+from issuer.services.platform_errors import PermissionDenied, Unauthenticated
+
+__all__ = ["ANONYMOUS", "AuthMiddleware", "CSRF_COOKIE", "CSRF_FIELD", "CSRF_HEADER", "Principal", "Role",
+           "SESSION_COOKIE", "Visibility", "csrf_token", "requires", "session_cookie", "visibility"]
+
+SESSION_COOKIE = "badges_session"
+CSRF_COOKIE = "badges_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_STATE_KEY = "badges_auth"
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    jar = SimpleCookie()
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # noqa: BLE001 - a malformed cookie header is just ignored
+                continue
+    return {k: m.value for k, m in jar.items()}
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+            return ""  # present but not a bearer token: treated as a bad credential
+    return None
+
+
+def cookie_header(name: str, value: str, *, max_age: int | None, http_only: bool = True) -> str:
+    secure = runtime.current().settings.secure_cookies
+    parts = [f"{name}={value}", "Path=/", "SameSite=Lax"]
+    if max_age is not None:
+        parts.append(f"Max-Age={max_age}")
+    if http_only:
+        parts.append("HttpOnly")
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def session_cookie(token: str | None) -> str:
+    """The Set-Cookie value that starts (token) or ends (None) a session."""
+    if token is None:
+        return cookie_header(SESSION_COOKIE, "", max_age=0)
+    return cookie_header(SESSION_COOKIE, token, max_age=runtime.current().settings.session_max_age)
+
+
+def _state(connection: ASGIConnection | Scope) -> dict:
+    scope = connection.scope if isinstance(connection, ASGIConnection) else connection
+    return scope.setdefault("state", {}).setdefault(_STATE_KEY, {})
+
+
+def csrf_token(connection: ASGIConnection) -> str:
+    """The token forms and fetch() calls must send back (``csrf_token`` field / X-CSRF-Token)."""
+    binding = _state(connection).get("csrf_binding", "")
+    return accounts.csrf_token(runtime.current().secret_key, binding)
+
+
+async def _presented_csrf(scope: Scope, receive: Receive) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"x-csrf-token":
+            return value.decode("latin-1")
+    from litestar.connection import Request
+
+    request: Request = Request(scope, receive)
+    content_type = request.content_type[0]
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+class AuthMiddleware:
+    """ASGI middleware: authenticate, enforce CSRF, hand out the pre-session CSRF cookie."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            scope["user"] = ANONYMOUS
+            await self.app(scope, receive, send)
+            return
+        state = _state(scope)
+        cookies = _cookies(scope)
+        bearer = _bearer(scope)
+        principal: Principal = ANONYMOUS
+        if bearer is not None:
+            principal = (await accounts.principal_for_token(bearer)) if bearer else None
+            if principal is None:
+                raise Unauthenticated("the bearer token is not valid")
+        else:
+            session = cookies.get(SESSION_COOKIE)
+            if session:
+                principal = await accounts.principal_for_session(session) or ANONYMOUS
+                if principal.via == "session":
+                    state["csrf_binding"] = session
+                    state["session"] = session
+        new_cookie = None
+        if "csrf_binding" not in state:
+            pre = cookies.get(CSRF_COOKIE)
+            if not pre or len(pre) < 20:
+                pre = new_cookie = secrets.token_urlsafe(24)
+            state["csrf_binding"] = pre
+        scope["user"] = principal
+        scope["auth"] = principal.via
+        # Without our cookies a request carries no ambient authority, so there is nothing to
+        # forge; the login form checks its token itself (login CSRF).
+        if bearer is None and scope["method"] not in SAFE_METHODS and (
+                SESSION_COOKIE in cookies or CSRF_COOKIE in cookies):
+            presented = await _presented_csrf(scope, receive)
+            if not accounts.csrf_ok(runtime.current().secret_key, state["csrf_binding"], presented):
+                raise PermissionDenied("missing or wrong CSRF token", problem="csrf")
+
+        if new_cookie is None:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                headers.add("set-cookie", cookie_header(CSRF_COOKIE, new_cookie, max_age=None, http_only=True))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def requires(*roles: Role | str):
+    """A Litestar guard admitting only ``roles`` (401 for anonymous callers, 403 otherwise)."""
+    allowed = frozenset(Role(r) for r in roles)
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        principal: Principal = connection.scope.get("user", ANONYMOUS)
+        if principal.role in allowed:
+            return
+        if not principal.is_authenticated:
+            raise Unauthenticated("sign in or present a bearer token")
+        raise PermissionDenied(f"a {principal.role} may not do this")
+
+    guard.__name__ = "requires_" + "_".join(sorted(allowed))
+    return guard
+
+
+def principal_of(connection: ASGIConnection) -> Principal:
+    return connection.scope.get("user", ANONYMOUS)
+
+
+def require_login(principal: Principal) -> Principal:
+    if not principal.is_authenticated:
+        raise Unauthenticated("sign in or present a bearer token")
+    return principal

@@ -1,0 +1,67 @@
+"""Sign-in pages: ``GET/POST /login`` and ``POST /logout`` (session cookie + CSRF)."""
+from __future__ import annotations
+
+from litestar.params import FromQuery
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect, Template
+
+from issuer.services import accounts
+from issuer.services.platform_errors import PermissionDenied, TooManyRequests, Unauthenticated
+from issuer.web.auth import CSRF_COOKIE, CSRF_FIELD, csrf_token, session_cookie
+
+
+def _safe_next(value: str | None) -> str:
+    # Only local paths: "//evil.example" and "https://…" would be an open redirect.
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+def _page(request: Request, *, next_url: str, error: str = "", username: str = "", status: int = 200,
+          headers: dict | None = None) -> Template:
+    return Template(template_name="auth/login.html.j2", status_code=status, headers=headers or {},
+                    context={"csrf_token": csrf_token(request), "next": next_url, "error": error,
+                             "username": username})
+
+
+class AuthController(Controller):
+    tags = ["auth"]
+    include_in_schema = False
+
+    @get("/login")
+    async def login_page(self, request: Request, next: FromQuery[str | None] = None) -> Template:
+        return _page(request, next_url=_safe_next(next))
+
+    @post("/login")
+    async def login(self, request: Request) -> Response:
+        form = await request.form()
+        username = str(form.get("username", "")).strip()
+        password = str(form.get("password", ""))
+        next_url = _safe_next(str(form.get("next", "/")))
+        # Login CSRF: the token must be bound to the pre-session cookie (the middleware checked
+        # it when the cookie came along; without the cookie there is nothing to bind to).
+        if CSRF_COOKIE not in request.cookies or not form.get(CSRF_FIELD):
+            raise PermissionDenied("missing CSRF token: reload the sign-in page", problem="csrf")
+        ip = request.client.host if request.client else ""
+        try:
+            token, _ = await accounts.login(username, password, ip=ip)
+        except TooManyRequests as exc:
+            return _page(request, next_url=next_url, username=username, status=429,
+                         error="Too many failed attempts. Try again in a few minutes.",
+                         headers={"Retry-After": str(exc.retry_after)})
+        except Unauthenticated:
+            return _page(request, next_url=next_url, username=username, status=401,
+                         error="Unknown username or wrong password.")
+        return Redirect(path=next_url, status_code=303, headers={"Set-Cookie": session_cookie(token)})
+
+    @post("/logout")
+    async def logout(self, request: Request) -> Response:
+        from issuer.web.auth import SESSION_COOKIE
+
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            await accounts.logout(token)
+        return Redirect(path="/login", status_code=303, headers={"Set-Cookie": session_cookie(None)})
+
+
+ROUTES = [AuthController]

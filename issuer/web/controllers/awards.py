@@ -1,0 +1,43 @@
+"""Awards API: list issued badges (own / school), bulk award from CSV with job progress."""
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+
+from issuer.db import repo_learning as repo
+from issuer.services import bulk
+from issuer.services.learning_access import role_of, school_ids
+from issuer.services.learning_errors import InvalidInput
+from issuer.web.auth import requires
+from issuer.web.controllers.learning_common import STAFF, base_url, clock, files_of, form_of, who
+from issuer.web.dto_learning import credential_out, job_out
+
+
+class AwardController(Controller):
+    path = "/api/awards"
+    tags = ["awards"]
+
+    @get("/", guards=[requires(*STAFF, "student")])
+    async def list_(self, request: Request) -> list[dict]:
+        p = who(request)
+        if role_of(p) == "student":
+            rows = await repo.list_credentials(learner_id=p.id)
+        else:
+            rows = await repo.list_credentials(school_ids=await school_ids(p))
+        return [credential_out(r, base_url()) for r in rows]
+
+    @post("/bulk", guards=[requires("teacher", "school_admin", "district_admin")], status_code=202)
+    async def bulk_award(self, request: Request) -> Response:
+        """multipart ``file`` (CSV: email, achievement, one column per criterion id). Every row is
+        validated first (422 with per-row errors, nothing issued); then the job runs in the background."""
+        files = await files_of(await form_of(request), "file")
+        if len(files) != 1:
+            raise InvalidInput("send exactly one CSV file in the field 'file'")
+        job, plan = await bulk.start(who(request), files[0][1], clock=clock())
+        body = job_out(job) | {"skipped": plan.skipped, "url": f"{base_url()}/api/awards/bulk/{job['uuid']}"}
+        return Response(content=body, status_code=202,
+                        headers={"Location": f"/api/awards/bulk/{job['uuid']}"})
+
+    @get("/bulk/{job_id:str}", guards=[requires("teacher", "school_admin", "district_admin")])
+    async def bulk_status(self, request: Request, job_id: FromPath[str]) -> dict:
+        return job_out(await bulk.job_status(who(request), job_id))

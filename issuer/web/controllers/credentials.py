@@ -1,0 +1,35 @@
+"""``GET /credentials/<uuid>``: the stored credential byte for byte (``application/vc+ld+json``).
+
+Content negotiation: a browser (``Accept`` preferring ``text/html``) is sent to the share page
+``/badges/<uuid>`` (learning half) with 303.
+"""
+from __future__ import annotations
+
+import uuid as uuidlib
+
+from litestar.params import FromPath
+from litestar import Controller, Request, Response, get
+
+from issuer.db import repo_platform as repo
+from issuer.services.platform_errors import NotFound
+
+VC_MEDIA_TYPE = "application/vc+ld+json"
+_OFFERED = [VC_MEDIA_TYPE, "application/ld+json", "application/json", "text/html"]
+
+
+class CredentialController(Controller):
+    path = "/credentials"
+    tags = ["credentials"]
+
+    @get("/{credential_uuid:uuid}", summary="A signed credential, exactly as issued")
+    async def credential(self, request: Request, credential_uuid: FromPath[uuidlib.UUID]) -> Response[bytes]:
+        row = await repo.issued_credential(uuid=credential_uuid)
+        if row is None:
+            raise NotFound("no such credential")
+        if request.accept.best_match(_OFFERED, default=VC_MEDIA_TYPE) == "text/html":
+            return Response(content=b"", status_code=303, headers={"Location": f"/badges/{credential_uuid}"})
+        return Response(content=row["document"].encode("utf-8"), media_type=VC_MEDIA_TYPE,
+                        headers={"Vary": "Accept"})
+
+
+ROUTES = [CredentialController]

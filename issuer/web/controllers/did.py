@@ -1,0 +1,32 @@
+"""DID documents: ``/issuers/<slug>/did.json`` (each school) and ``/.well-known/did.json`` (district).
+
+Served as ``application/did+json`` is not what every resolver accepts; did:web resolvers
+fetch ``did.json`` and parse JSON, so plain ``application/json`` is the safe choice.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.params import FromPath
+from litestar import Controller, MediaType, get
+
+from issuer.services import identity
+
+_CACHE = {"Cache-Control": "public, max-age=300"}
+
+
+class DidController(Controller):
+    tags = ["identity"]
+
+    @get("/issuers/{slug:str}/did.json", media_type=MediaType.JSON, response_headers=_CACHE,
+         summary="A school's did:web DID document (all its keys, under assertionMethod)")
+    async def school_did(self, slug: FromPath[str]) -> dict[str, Any]:
+        return await identity.school_did_document(slug)
+
+    @get("/.well-known/did.json", media_type=MediaType.JSON, response_headers=_CACHE,
+         summary="The district's did:web DID document")
+    async def district_did(self) -> dict[str, Any]:
+        return await identity.district_did_document()
+
+
+ROUTES = [DidController]

@@ -1,0 +1,45 @@
+"""The mentor's attestation page: reached only through a single-use, expiring link."""
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+
+from issuer.services import elos as service
+from issuer.services.learning_errors import LearningError
+from issuer.web.controllers.learning_common import clock, form_of, page
+
+
+class MentorController(Controller):
+    path = "/mentor"
+    tags = ["mentor"]
+
+    @get("/{token:str}")
+    async def show(self, request: Request, token: FromPath[str]) -> Response:
+        try:
+            view = await service.mentor_view(token, clock=clock())
+        except LearningError as exc:
+            return page(request, "mentor/gone.html.j2", status_code=exc.status_code, message=exc.message)
+        return page(request, "mentor/attest.html.j2", view=view, token=token, error=None,
+                    headers_noindex=True)
+
+    @post("/{token:str}", status_code=200)
+    async def attest(self, request: Request, token: FromPath[str]) -> Response:
+        """Form post (or JSON with statement, hours, confirm)."""
+        if (request.headers.get("content-type") or "").startswith("application/json"):
+            body = await request.json()
+            body = body if isinstance(body, dict) else {}
+        else:
+            body = dict(await form_of(request))
+        try:
+            await service.attest(token, statement=str(body.get("statement") or ""), hours=body.get("hours"),
+                                 confirm=body.get("confirm") in (True, "true", "on", "1", "yes"), clock=clock())
+        except LearningError as exc:
+            if exc.status_code == 410:
+                return page(request, "mentor/gone.html.j2", status_code=410, message=exc.message)
+            try:
+                view = await service.mentor_view(token, clock=clock())
+            except LearningError as gone:
+                return page(request, "mentor/gone.html.j2", status_code=gone.status_code, message=gone.message)
+            return page(request, "mentor/attest.html.j2", status_code=exc.status_code, view=view, token=token,
+                        error=exc.message)
+        return page(request, "mentor/thanks.html.j2")

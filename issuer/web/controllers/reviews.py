@@ -1,0 +1,28 @@
+"""Reviews API: the queue and rating a submission (which may issue the badge at once)."""
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody
+
+from issuer.services import evidence, review
+from issuer.web.auth import requires
+from issuer.web.controllers.learning_common import STAFF, clock, who
+from issuer.web.dto_learning import ReviewIn, submission_out
+
+
+class ReviewController(Controller):
+    path = "/api"
+    tags = ["reviews"]
+
+    @get("/reviews/queue", guards=[requires(*STAFF)])
+    async def queue(self, request: Request) -> list[dict]:
+        return [submission_out(s) for s in await evidence.review_queue(who(request))]
+
+    @post("/submissions/{s_id:str}/reviews", guards=[requires(*STAFF)], status_code=200)
+    async def rate(self, request: Request, s_id: FromPath[str], data: JSONBody[ReviewIn]) -> dict:
+        from issuer.services.learning_errors import Forbidden
+
+        if who(request).id is None:
+            raise Forbidden("reviews need a user account (not a school token)")
+        return await review.record_review(who(request), s_id, ratings=data.ratings, feedback=data.feedback,
+                                          version=data.version, clock=clock())

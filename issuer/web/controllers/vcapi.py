@@ -1,0 +1,31 @@
+"""VC-API ``POST /credentials/issue`` for a school's bearer token (or an admin session)."""
+from __future__ import annotations
+
+import msgspec
+from litestar.params import JSONBody
+from litestar import Controller, Request, Response, post
+
+from issuer.services import vcapi
+from issuer.services.platform_errors import PermissionDenied
+from issuer.web.auth import Role, requires
+from issuer.web.dto import IssueRequest, IssueResponse
+
+VC_MEDIA_TYPE = "application/json"
+
+
+class VcApiController(Controller):
+    path = "/credentials"
+    tags = ["vc-api"]
+
+    @post("/issue", guards=[requires(Role.SCHOOL_ADMIN)], status_code=201,
+          summary="Issue (sign and store) a VC 2.0 credential as the caller's school")
+    async def issue(self, request: Request, data: JSONBody[IssueRequest]) -> Response[IssueResponse]:
+        principal = request.user
+        if principal.school_id is None:
+            raise PermissionDenied("the token or account is not bound to a school")
+        options = msgspec.to_builtins(data.options) if data.options is not None else None
+        stored, _ = await vcapi.issue(school_id=principal.school_id, credential=data.credential, options=options)
+        return Response(content=vcapi.response_body(stored), status_code=201, media_type=VC_MEDIA_TYPE)
+
+
+ROUTES = [VcApiController]

@@ -1,0 +1,135 @@
+"""HTTP bodies of the platform endpoints (msgspec, camelCase). Learning DTOs: ``dto_learning``.
+
+Signed documents (credentials, status lists) are never DTOs: they are served verbatim.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+
+class Dto(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):
+    pass
+
+
+class ProblemDetails(Dto):
+    """RFC 9457 problem details (every error response; media type application/problem+json)."""
+    type: str
+    title: str
+    status: int
+    detail: str = ""
+    instance: str = ""
+
+
+# --- VC-API -------------------------------------------------------------------------------------
+
+class StatusOption(Dto):
+    """Our option: add BitstringStatusListEntry entries for these purposes."""
+    type: str = "BitstringStatusListEntry"
+    status_purpose: str | list[str] = "revocation"
+
+
+class IssueOptions(Dto):
+    credential_id: str | None = None
+    mandatory_pointers: list[str] | None = None
+    credential_status: StatusOption | None = None
+
+
+class IssueRequest(Dto):
+    """VC-API IssueCredentialRequest: an unsigned VC 2.0 credential and options."""
+    credential: dict[str, Any]
+    options: IssueOptions | None = None
+
+
+class IssueResponse(Dto):
+    verifiable_credential: dict[str, Any]
+
+
+# --- identity -----------------------------------------------------------------------------------
+
+class SchoolOut(Dto):
+    slug: str
+    name: str
+    did: str
+    profile_url: str
+    did_document_url: str
+    url: str = ""
+
+
+class KeyOut(Dto):
+    public_key_multibase: str
+    verification_method: str
+    active: bool
+    created_at: datetime
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+class MeOut(Dto):
+    role: str
+    via: str
+    id: int | None = None
+    username: str = ""
+    display_name: str = ""
+    school_id: int | None = None
+    district_id: int | None = None
+
+
+class UserIn(Dto):
+    username: str
+    role: str
+    password: str | None = None
+    email: str = ""
+    display_name: str = ""
+    school: str | None = None  # school slug; defaults to the caller's school
+
+
+class UserOut(Dto):
+    id: int
+    username: str
+    role: str
+    email: str = ""
+    display_name: str = ""
+    school_id: int | None = None
+
+
+class TokenIn(Dto):
+    name: str = ""
+    role: str = "school_admin"
+    school: str | None = None
+
+
+class TokenOut(Dto):
+    token: str
+    role: str
+    issuer_did: str = ""
+    school: str = ""
+
+
+# --- credentials and status ----------------------------------------------------------------------
+
+class ReasonIn(Dto):
+    reason: str
+
+
+class CredentialOut(Dto):
+    uuid: str
+    credential_id: str
+    school_id: int
+    issued_at: datetime
+    url: str
+    learner_id: int | None = None
+    revoked_at: datetime | None = None
+    revoked_reason: str = ""
+    suspended: bool = False
+
+
+class AuditOut(Dto):
+    at: datetime
+    action: str
+    subject: str = ""
+    actor_id: int | None = None
+    school_id: int | None = None
+    details: dict[str, Any] = {}

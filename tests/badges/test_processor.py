@@ -1,0 +1,338 @@
+"""badges.jsonld.processor: byte-identical to stock pyld normalize, on every reference document
+and on a few hundred seeded variations, from several threads; unknown contexts still refused."""
+from __future__ import annotations
+
+import copy
+import json
+import random
+import threading
+from pathlib import Path
+
+import pytest
+from pyld import jsonld as pyld_jsonld
+from pyld.documentloader.frozen import FrozenDocumentLoader
+
+from badges.jsonld import processor
+from tests.conftest import REFERENCE, SEED
+
+CONTEXT_DIR = Path(processor.__file__).parent / "contexts"
+INDEX = json.loads((CONTEXT_DIR / "index.json").read_text(encoding="utf-8"))
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+OB_V3P0 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+
+
+def make_loader() -> FrozenDocumentLoader:
+    return FrozenDocumentLoader({url: CONTEXT_DIR / entry["file"] for url, entry in INDEX.items()})
+
+
+LOADER = make_loader()
+
+
+def stock(doc, loader=LOADER, base=""):
+    return pyld_jsonld.normalize(copy.deepcopy(doc), {
+        "algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader, "base": base})
+
+
+def outcome(fn, *args, **kwargs):
+    """N-Quads, or the exception class when the call is refused (both must agree)."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - the class itself is what is compared
+        return type(exc)
+
+
+def on_fast_path(doc, base="") -> bool:
+    try:
+        processor._rdfc10(processor._Expander(processor.processor_for(LOADER), base).run(doc))
+    except processor._Fallback:
+        return False
+    return True
+
+
+def reference_documents() -> list[Path]:
+    if not REFERENCE.is_dir():
+        return []
+    found = []
+    for sub in ("examples", "vectors"):
+        for path in sorted((REFERENCE / sub).rglob("*.json")):
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(doc, dict) and "@context" in doc:
+                found.append(path)
+    return found
+
+
+DOCUMENTS = reference_documents()
+
+
+def test_reference_documents_were_found(reference):
+    assert len(DOCUMENTS) >= 15
+    assert any(p.name == "ob3-complete-rubric-signed.json" for p in DOCUMENTS)
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(REFERENCE)))
+@pytest.mark.parametrize("strip_proof", [False, True], ids=["as-is", "unsecured"])
+@pytest.mark.parametrize("base", ["", None], ids=["base-default", "base-none"])
+def test_reference_document_matches_stock_pyld(path, strip_proof, base):
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    if strip_proof:
+        doc.pop("proof", None)
+    before = copy.deepcopy(doc)
+    expected = stock(doc, base=base)
+    assert expected  # a document that canonicalizes to nothing would prove nothing
+    assert processor.to_nquads(doc, loader=LOADER, base=base) == expected
+    assert processor.to_nquads(doc, loader=LOADER, base=base) == expected  # warm caches too
+    assert doc == before  # the input is never mutated
+    assert on_fast_path(doc, base)  # every reference document takes the fast path
+
+
+@pytest.mark.parametrize("name, canon", [
+    ("1edtech-obv3p0", "document-canon.txt"),
+    ("1edtech-clrv2p0", "document-canon.txt"),
+])
+def test_1edtech_vectors_canonical_form(reference, name, canon):
+    doc = json.loads((reference / "vectors" / name / "unsigned.json").read_text(encoding="utf-8"))
+    expected = (reference / "vectors" / name / canon).read_text(encoding="utf-8")
+    assert processor.to_nquads(doc, loader=LOADER) == expected
+    doc["name"] = doc.get("name", "") + "!"  # the bad twin
+    assert processor.to_nquads(doc, loader=LOADER) != expected
+
+
+def test_w3c_eddsa_rdfc_2022_vector(reference):
+    base = reference / "vectors" / "w3c-vc-di-eddsa"
+    doc = json.loads((base / "unsigned.json").read_text(encoding="utf-8"))
+    proof_config = json.loads((base / "eddsa-rdfc-2022" / "proofConfigDataInt.json").read_text(encoding="utf-8"))
+    assert processor.to_nquads(doc, loader=LOADER) == (base / "eddsa-rdfc-2022" / "canonDocDataInt.txt").read_text(encoding="utf-8").rstrip("\n") + "\n"
+    assert processor.to_nquads(proof_config, loader=LOADER) == (base / "eddsa-rdfc-2022" / "proofCanonDataInt.txt").read_text(encoding="utf-8").rstrip("\n") + "\n"
+
+
+# ---- generated variations ---------------------------------------------------------------------
+
+OB_TYPES = ["Achievement", "Profile", "Result", "ResultDescription", "RubricCriterionLevel", "Alignment",
+            "Evidence", "IdentityObject", "Address", "Image", "Criteria", "AchievementSubject",
+            "EndorsementCredential", "UnknownType", "VerifiableCredential", "OpenBadgeCredential"]
+STRINGS = ["", "plain", "naïve café ☕ 🎓", "quote \" back\\slash", "tab\tnew\nline\rcr", "1", "true",
+           "2026-01-15T10:00:00Z", "urn:uuid:1", "data:image/png;base64,iVBORw0KGgo=", "@notakeyword",
+           "\u0000nul", "  spaced  "]
+IRIS = ["https://example.edu/a", "urn:uuid:f6ab24cd-86e8-4eaf-b8c6-ded74e8fd41c", "did:key:z6MkTest",
+        "data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=", "_:shared", "_:other", "relative/path",
+        "has space://x", "https://example.edu/a#frag", "mailto:student@example.edu", ""]
+NUMBERS = [0, 1, -1, 1.0, 1.5, -0.0, 2.5e-7, 1e21, 123456789012345678901234, 3.14159, True, False]
+
+
+def scalar(rng: random.Random):
+    pool = rng.choice([STRINGS, IRIS, NUMBERS])
+    return rng.choice(pool)
+
+
+def blank_node_heavy(rng: random.Random) -> list:
+    """Look-alike blank nodes force Hash N-Degree Quads."""
+    same = {"type": ["Alignment"], "targetName": "T", "targetUrl": "https://example.edu/t"}
+    nodes = [copy.deepcopy(same) for _ in range(rng.randint(2, 4))]
+    if rng.random() < 0.5:
+        nodes.append({"type": ["Alignment"], "targetName": "T", "targetUrl": "https://example.edu/t",
+                      "targetCode": {"type": "Alignment", "targetName": "inner"}})
+    return nodes
+
+
+def mutate(doc, rng: random.Random, depth: int = 0):
+    """One random, mostly-valid edit somewhere in the tree."""
+    if isinstance(doc, list):
+        if doc and rng.random() < 0.7:
+            i = rng.randrange(len(doc))
+            doc[i] = mutate(doc[i], rng, depth + 1)
+        elif rng.random() < 0.5:
+            doc.append(copy.deepcopy(rng.choice(doc)) if doc else scalar(rng))
+        return doc
+    if not isinstance(doc, dict):
+        return scalar(rng) if rng.random() < 0.5 else doc
+    keys = [k for k in doc if k != "@context"]
+    r = rng.random()
+    if keys and r < 0.45 and depth < 6:
+        k = rng.choice(keys)
+        doc[k] = mutate(doc[k], rng, depth + 1)
+    elif keys and r < 0.55:
+        del doc[rng.choice(keys)]  # drop an optional (or required) field
+    elif keys and r < 0.62:
+        k = rng.choice(keys)  # array <-> single value
+        v = doc[k]
+        doc[k] = v[0] if isinstance(v, list) and len(v) == 1 else [v]
+    elif r < 0.68:
+        doc["type"] = rng.sample(OB_TYPES, rng.randint(1, 3)) if rng.random() < 0.7 else rng.choice(OB_TYPES)
+    elif r < 0.72:
+        doc["id"] = rng.choice(IRIS)
+    elif r < 0.75:
+        doc.pop("id", None)  # named node -> blank node
+    elif r < 0.79:
+        doc["alignment"] = blank_node_heavy(rng)
+    elif r < 0.82:
+        doc["allowedValue"] = rng.choice([[], ["A"], ["A", "B", "A"], "single", [1, True, None],
+                                          [{"id": "https://example.edu/x"}, "B"]])
+    elif r < 0.85:
+        doc[rng.choice(["name", "description", "narrative", "undefinedTerm", "hashed", "latitude"])] = \
+            rng.choice([[1, True, 1.0, "1"], [False, 0], scalar(rng), [scalar(rng), scalar(rng)], None, []])
+    elif r < 0.87:
+        doc["name"] = rng.choice([{"@value": "hola", "@language": "es"}, {"@value": "x", "@type": "xsd:token"},
+                                  {"@list": ["a", "b"]}, {"@set": ["a"]}, {"@json": 1}])
+    elif r < 0.89:
+        doc["@context"] = rng.choice([{"@language": "en"}, {"extra": "https://example.edu/extra#"},
+                                      [VC_V2, OB_V3P0], OB_V3P0, VC_V2, {"@vocab": "https://ex.edu/v#"}])
+    elif r < 0.91:
+        doc["proof"] = rng.choice(["https://example.edu/proof", {"type": "DataIntegrityProof",
+                                   "cryptosuite": "eddsa-rdfc-2022", "proofValue": "z3FXQ"}, []])
+    elif r < 0.93:
+        doc["@reverse"] = {"https://example.edu/rel": {"id": "https://example.edu/r"}}
+    elif r < 0.95:
+        doc["evidence"] = [{"id": "https://example.edu/e", "type": ["Evidence"], "name": "n1"},
+                           {"id": "https://example.edu/e", "type": "Evidence", "name": ["n2", "n1"]}]
+    elif r < 0.97:
+        doc["credentialSubject"] = {"id": "did:example:s", "achievement": {"id": "_:shared", "type": "Achievement",
+                                     "name": "A", "creator": {"id": "_:shared"}}}
+    else:
+        doc[rng.choice(["resultDescription", "result", "rubricCriterionLevel", "endorsement"])] = \
+            [{"type": rng.choice(OB_TYPES)}, {}]
+    return doc
+
+
+def seed_documents() -> list[dict]:
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in DOCUMENTS]
+    for d in docs[:]:
+        d2 = copy.deepcopy(d)
+        d2.pop("proof", None)
+        docs.append(d2)
+    return docs
+
+
+N_VARIATIONS = 400
+
+
+@pytest.fixture(scope="module")
+def variations():
+    if not DOCUMENTS:
+        pytest.skip("reference data not found")
+    rng = random.Random(SEED)
+    seeds = seed_documents()
+    out = []
+    for _ in range(N_VARIATIONS):
+        doc = copy.deepcopy(rng.choice(seeds))
+        for _ in range(rng.randint(1, 6)):
+            doc = mutate(doc, rng)
+        out.append(doc)
+    return out
+
+
+def test_generated_variations_match_stock_pyld(variations):
+    fast = mismatched = refused = 0
+    for i, doc in enumerate(variations):
+        base = "" if i % 3 else None
+        expected = outcome(stock, doc, base=base)
+        got = outcome(processor.to_nquads, doc, loader=LOADER, base=base)
+        if isinstance(expected, type):
+            refused += 1
+            assert got is expected, (i, expected, got)
+            continue
+        if got != expected:
+            mismatched += 1
+            pytest.fail(f"variation {i} differs:\n{json.dumps(doc)[:2000]}")
+        fast += on_fast_path(doc, base)
+    # The comparison must cover both paths, and mostly the fast one.
+    assert fast >= N_VARIATIONS // 2, fast
+    assert fast < N_VARIATIONS - refused, "no variation exercised the pyld fallback"
+
+
+def test_fast_path_needs_n_degree_hashing_for_look_alike_blank_nodes():
+    doc = {"@context": [VC_V2, OB_V3P0], "id": "https://example.edu/a", "type": "Achievement",
+           "alignment": blank_node_heavy(random.Random(1))}
+    assert on_fast_path(doc)
+    assert processor.to_nquads(doc, loader=LOADER) == stock(doc)
+
+
+def test_duplicate_values_follow_pyld_value_equality():
+    # 1 and 1.0 are the same JSON-LD value; True and 1 are not; "1" and 1 are not.
+    doc = {"@context": [VC_V2, OB_V3P0], "id": "https://example.edu/a", "type": "Achievement",
+           "name": [1, 1.0, True, "1", 1, False, 0]}
+    out = processor.to_nquads(doc, loader=LOADER)
+    assert out == stock(doc)
+    assert out.count('"1"^^<http://www.w3.org/2001/XMLSchema#integer>') == 1
+    assert '"true"^^' in out and '"1" ' not in out.replace('"1" .', "")
+
+
+# ---- threads, loaders, errors --------------------------------------------------------------------
+
+def test_thread_safe_and_deterministic():
+    loader = make_loader()  # a fresh processor whose caches fill up concurrently
+    docs = seed_documents()
+    expected = [stock(d) for d in docs]
+    errors: list[BaseException] = []
+    results: dict[int, list[str]] = {}
+    start = threading.Barrier(8)
+
+    def work(n: int) -> None:
+        try:
+            start.wait()
+            order = list(range(len(docs)))
+            random.Random(n).shuffle(order)
+            got = {}
+            for _ in range(3):
+                for i in order:
+                    got[i] = processor.to_nquads(docs[i], loader=loader)
+            results[n] = [got[i] for i in range(len(docs))]
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(results) == 8
+    for got in results.values():
+        assert got == expected
+
+
+def test_unknown_context_still_raises_from_the_loader_every_time():
+    doc = {"@context": [VC_V2, "https://example.com/unknown-context.jsonld"], "type": "VerifiableCredential",
+           "name": "x"}
+    for _ in range(2):  # a refused URL is never cached
+        with pytest.raises(pyld_jsonld.JsonLdError):
+            processor.to_nquads(doc, loader=LOADER)
+    nested = {"@context": [VC_V2, OB_V3P0], "id": "https://example.edu/a", "type": "Achievement",
+              "endorsement": [{"@context": ["https://example.com/unknown-context.jsonld"], "type": "X"}]}
+    with pytest.raises(pyld_jsonld.JsonLdError):
+        processor.to_nquads(nested, loader=LOADER)
+    ok = {"@context": [VC_V2, OB_V3P0], "id": "https://example.edu/a", "type": "Achievement", "name": "x"}
+    assert processor.to_nquads(ok, loader=LOADER) == stock(ok)  # the good twin
+
+
+def test_each_loader_has_its_own_memo():
+    # Same URL, different content: results must follow the loader, never a cache of another one.
+    doc = {"@context": ["https://example.com/ctx"], "id": "https://example.edu/a", "name": "x"}
+    one = FrozenDocumentLoader({"https://example.com/ctx": {"@context": {"name": "https://one.example/name"}}})
+    two = FrozenDocumentLoader({"https://example.com/ctx": {"@context": {"name": "https://two.example/name"}}})
+    assert "https://one.example/name" in processor.to_nquads(doc, loader=one)
+    assert "https://two.example/name" in processor.to_nquads(doc, loader=two)
+    assert processor.to_nquads(doc, loader=one) == stock(doc, loader=one)
+
+
+def test_loader_document_mutation_after_first_use_does_not_leak_in():
+    documents = {"https://example.com/ctx": {"@context": {"name": "https://one.example/name"}}}
+    loader = FrozenDocumentLoader(documents)
+    doc = {"@context": "https://example.com/ctx", "id": "https://example.edu/a", "name": "x"}
+    first = processor.to_nquads(doc, loader=loader)
+    loader.documents["https://example.com/ctx"]["@context"]["name"] = "https://evil.example/name"
+    assert processor.to_nquads(doc, loader=loader) == first  # memo keeps its private copy
+
+
+def test_expand_matches_stock_pyld(load_json):
+    doc = load_json("examples/ob3-complete-rubric-signed.json")
+    assert processor.expand(doc, loader=LOADER) == pyld_jsonld.expand(copy.deepcopy(doc), {"documentLoader": LOADER})
+    assert processor.expand(doc, loader=LOADER, base=None) == pyld_jsonld.expand(
+        copy.deepcopy(doc), {"documentLoader": LOADER, "base": None})
+
+
+def test_project_loader_if_present(load_json):
+    jsonld = pytest.importorskip("badges.jsonld")
+    if not hasattr(jsonld, "load_document"):
+        pytest.skip("badges.jsonld.load_document not there yet")
+    doc = load_json("vectors/1edtech-obv3p0/unsigned.json")
+    assert processor.to_nquads(doc, loader=jsonld.load_document) == stock(doc, loader=jsonld.load_document)

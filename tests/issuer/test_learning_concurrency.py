@@ -1,0 +1,54 @@
+"""50 simultaneous reviews that all cross the threshold: 50 badges, 50 distinct status indexes,
+and doing it all again (plus concurrent duplicates) issues nothing more."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from tests.issuer.test_learning_flow import make_achievement, people, principal, store  # noqa: F401
+
+pytestmark = pytest.mark.anyio
+N = 50
+
+
+async def test_fifty_concurrent_reviews_fifty_badges_distinct_indexes(seed, platform, people, store):  # noqa: F811
+    from issuer.db import repo_learning as repo
+    from issuer.db import repo_platform
+    from issuer.db.tables import Award, IssuedCredential
+    from issuer.services import evidence, review
+
+    a = await make_achievement(people, platform)
+    school = seed.schools["north"]
+    students = []
+    for i in range(N):
+        u = await repo_platform.insert_user(district_id=seed.district["id"], school_id=school["id"], role="student",
+                                            username=f"conc-{i}", email=f"conc-{i}@example.org",
+                                            display_name=f"Student {i}", password_hash="", at=platform.clock.now())
+        students.append(principal(u, "student"))
+    subs = [await evidence.submit(s, achievement_uuid=str(a["uuid"]), narrative=f"work {i}", urls=[], files=[],
+                                  store=store, clock=platform.clock) for i, s in enumerate(students)]
+
+    async def rate(sub, who):
+        return await review.record_review(who, str(sub["uuid"]), ratings={"analysis": 3, "communication": 3},
+                                          feedback="", version=None, clock=platform.clock)
+
+    results = await asyncio.gather(*(rate(s, people["teacher"]) for s in subs))
+    assert all(r["status"] == "awarded" and r["issued"] for r in results)
+    rows = await IssuedCredential.select(IssuedCredential.status_list, IssuedCredential.status_index,
+                                         IssuedCredential.document)
+    assert len(rows) == N
+    assert len({(r["status_list"], r["status_index"]) for r in rows}) == N
+    indexes = {json.loads(r["document"])["credentialStatus"]["statusListIndex"] for r in rows}
+    assert len(indexes) == N
+
+    # again, twice over and concurrently: a repeat returns the existing badge, never a new one
+    again = await asyncio.gather(*(rate(s, people["admin"]) for s in subs),
+                                 *(rate(s, people["teacher"]) for s in subs[:10]), return_exceptions=True)
+    assert await IssuedCredential.count() == N
+    assert await Award.count() == N
+    ok = [r for r in again if isinstance(r, dict)]
+    assert len(ok) == N + 10 and all(r["issued"] is False for r in ok)
+    assert {r["credential"]["uuid"] for r in ok} == {r["credential"]["uuid"] for r in results}
+    assert await repo.find_award(students[0].id, a["id"])

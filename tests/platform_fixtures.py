@@ -1,0 +1,180 @@
+"""Database and platform fixtures shared by the issuer and web tests (both halves).
+
+Use them with ``from tests.platform_fixtures import *`` in a conftest (``tests/issuer/conftest.py``
+already does) or at the top of a test module.
+
+``db``
+    A fresh, empty database per test with every table of ``APP_CONFIG`` created (through
+    ``issuer.db.repo.create_tables``: Piccolo's ``create_db_tables`` emits ``ALTER TABLE … ADD
+    CONSTRAINT`` for composite ``Unique`` constraints, which SQLite rejects) and every table
+    class bound to its engine. Parametrized:
+    ``sqlite`` (a file in ``tmp_path``) always; ``postgres`` when PostgreSQL answers at
+    ``TEST_DATABASE_URL`` (default ``postgresql://postgres@127.0.0.1:5432/test``). Each pytest
+    process creates a private database ``badges_test_<random>`` (connecting to ``test``) and
+    drops it at exit, so parallel runs (xdist, several helpers) never collide; each test starts
+    from an empty ``public`` schema. Unreachable PostgreSQL → those params skip. Run only one
+    backend with ``-k sqlite`` / ``-k postgres`` (the param ids), or ``-m postgres``.
+``platform``
+    ``issuer.runtime`` configured on ``db``: ``Settings`` (base URL ``http://127.0.0.1:8000``,
+    data dir ``tmp_path``, a fixed KEK), a ``FixedClock`` at ``NOW``. Returns the ``Runtime``
+    (``platform.clock.advance(minutes=5)`` moves time).
+``seed``
+    A district with two schools (``north``, ``south``) and, per school, a school admin, a teacher
+    and two students, plus a district admin; ``seed.token[role]`` (school ``north``) and
+    ``seed.session[role]`` give a bearer token / session cookie value per role.
+``client``
+    A Litestar ``AsyncTestClient`` on ``create_app(platform_settings, clock=…, engine=db)``.
+``anyio_backend``
+    ``"asyncio"``.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from types import SimpleNamespace
+
+import pytest
+
+from tests.conftest import NOW
+
+PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TEST_KEK = bytes(range(100, 132))
+BASE_URL = "http://127.0.0.1:8000"
+
+__all__ = ["anyio_backend", "client", "db", "db_url", "pg_database", "platform", "platform_settings", "seed"]
+
+
+def _pg_reachable() -> bool:
+    import asyncpg
+
+    async def probe() -> bool:
+        try:
+            conn = await asyncpg.connect(PG_ADMIN_URL, timeout=2)
+        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+            return False
+        await conn.close()
+        return True
+
+    return asyncio.run(probe())
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """URL of this process's private PostgreSQL database (created here, dropped at the end)."""
+    if not _pg_reachable():
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}")
+    import asyncpg
+
+    name = f"badges_test_{secrets.token_hex(6)}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield _with_database(PG_ADMIN_URL, name)
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    return request.getfixturevalue("pg_database")
+
+
+@pytest.fixture
+async def db(db_url):
+    from issuer.db.repo import configure, create_tables, engine_for_url
+
+    engine = engine_for_url(db_url)
+    if engine.engine_type == "postgres":
+        await engine.run_ddl("DROP SCHEMA IF EXISTS public CASCADE")
+        await engine.run_ddl("CREATE SCHEMA public")
+        await engine.start_connection_pool(min_size=1, max_size=20)
+    configure(engine)
+    await create_tables()
+    try:
+        yield engine
+    finally:
+        if engine.engine_type == "postgres":
+            await engine.close_connection_pool()
+
+
+@pytest.fixture
+def platform_settings(tmp_path, db_url):
+    from issuer.settings import Settings
+
+    return Settings(base_url=BASE_URL, data_dir=tmp_path, database_url=db_url, key_encryption_key=TEST_KEK)
+
+
+@pytest.fixture
+def platform(db, platform_settings):
+    from issuer import runtime
+    from issuer.clock import FixedClock
+
+    return runtime.configure(platform_settings, clock=FixedClock(NOW), engine=db)
+
+
+@pytest.fixture
+async def seed(platform):
+    from issuer.db import repo_platform as repo
+    from issuer.services import accounts
+
+    at = platform.clock.now()
+    district = await repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
+                                          email="office@riverside.example", at=at)
+    ns = SimpleNamespace(district=district, schools={}, users={}, token={}, session={})
+    for slug, name in (("north", "North High School"), ("south", "South High School")):
+        school = await repo.insert_school(district_id=district["id"], slug=slug, name=name,
+                                          url=f"https://{slug}.riverside.example", email=f"office@{slug}.example",
+                                          address={"addressLocality": "Riverside", "addressCountry": "US"}, at=at)
+        ns.schools[slug] = school
+        for role in ("school_admin", "teacher", "student", "student"):
+            n = sum(1 for k in ns.users if k[0] == slug and k[1] == role)
+            key = (slug, role, n)
+            user = await repo.insert_user(district_id=district["id"], school_id=school["id"], role=role,
+                                          username=f"{slug}-{role}-{n}", email=f"{slug}-{role}-{n}@example.org",
+                                          display_name=f"{slug.title()} {role} {n}", password_hash="", at=at)
+            ns.users[key] = user
+    admin = await repo.insert_user(district_id=district["id"], school_id=None, role="district_admin",
+                                   username="district-admin", email="admin@riverside.example",
+                                   display_name="District Admin", password_hash="", at=at)
+    ns.users[(None, "district_admin", 0)] = admin
+    north = ns.schools["north"]["id"]
+    for role, user in (("district_admin", admin), ("school_admin", ns.users[("north", "school_admin", 0)]),
+                       ("teacher", ns.users[("north", "teacher", 0)]),
+                       ("student", ns.users[("north", "student", 0)])):
+        ns.token[role] = await accounts.create_api_token(
+            school_id=user["school"], district_id=district["id"], role=role, user_id=user["id"], name=role)
+        ns.session[role] = await accounts.create_session(user["id"])
+    ns.school_token = await accounts.create_api_token(school_id=north, district_id=district["id"], name="vc-api")
+    return ns
+
+
+@pytest.fixture
+async def client(platform, platform_settings, db):
+    """An ``AsyncTestClient`` on ``create_app`` bound to the test database and clock."""
+    from litestar.testing import AsyncTestClient
+
+    from issuer.web.app import create_app
+
+    app = create_app(platform_settings, clock=platform.clock, engine=db)
+    async with AsyncTestClient(app=app, base_url=BASE_URL) as test_client:
+        yield test_client

@@ -1,0 +1,1 @@
+"""Golden verification vectors (see build.py)."""

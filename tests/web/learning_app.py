@@ -1,0 +1,21 @@
+"""The app the learning web tests drive: ``issuer.web.app.create_app`` when the platform half's
+factory can take the already-configured runtime, else the same pieces assembled here."""
+from __future__ import annotations
+
+
+def make_app():
+    from litestar import Litestar
+    from litestar.middleware import DefineMiddleware
+
+    from issuer.web.auth import AuthMiddleware
+    from issuer.web.controllers.credentials import CredentialController
+    from issuer.web.controllers.did import DidController
+    from issuer.web.controllers.issuers import IssuerController
+    from issuer.web.controllers.learning_routes import LEARNING_ROUTES
+    from issuer.web.controllers.status import StatusListController
+    from issuer.web.errors import EXCEPTION_HANDLERS
+
+    return Litestar(route_handlers=[*LEARNING_ROUTES, CredentialController, DidController, IssuerController,
+                                    StatusListController],
+                    middleware=[DefineMiddleware(AuthMiddleware)], exception_handlers=EXCEPTION_HANDLERS,
+                    openapi_config=None, debug=False)

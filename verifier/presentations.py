@@ -1,0 +1,122 @@
+"""VC-API ``POST /presentations/verify``: every credential a VerifiablePresentation carries is
+verified on its own (the full pipeline), and the presentation's own proof when it has one.
+
+The presentation proof is a holder's ``authentication`` proof (VCDM §4.13, DI §4.4): the same
+eddsa-rdfc-2022 suite, but the key must belong to the ``holder`` (when named) rather than to an
+issuer, and a ``challenge``/``domain`` given in the options must match the proof's.
+"""
+from __future__ import annotations
+
+import anyio
+
+from badges.errors import BadgeError, ProofError
+from badges.jsonld import load_document
+from badges.signing.suites import suite_for
+from verifier.budget import BudgetExceeded, run_with_budget
+from verifier.dto import CheckOut, PresentationResult, ProblemDetail, VerifyResult, result_from_report
+from verifier.service import InputError, VerifierService
+
+__all__ = ["verify_presentation"]
+
+MAX_CREDENTIALS = 50
+
+
+def _check_presentation_proof(presentation: dict, *, resolver, challenge: str | None, domain: str | None) -> CheckOut:
+    proofs = presentation.get("proof")
+    proofs = [] if proofs is None else proofs if isinstance(proofs, list) else [proofs]
+    if not proofs:
+        return CheckOut(id="presentation_proof", outcome="skip",
+                        message="The presentation itself is not signed; each credential was checked on its own.")
+    unsecured = {k: v for k, v in presentation.items() if k != "proof"}
+    holder = presentation.get("holder")
+    holder = holder.get("id") if isinstance(holder, dict) else holder
+    reasons = []
+    for proof in proofs:
+        try:
+            if not isinstance(proof, dict):
+                raise ProofError("a proof must be a JSON object")
+            if proof.get("proofPurpose") != "authentication":
+                raise ProofError(f"proofPurpose is {proof.get('proofPurpose')!r}, expected 'authentication'")
+            if challenge is not None and proof.get("challenge") != challenge:
+                raise ProofError("the proof's challenge does not match")
+            if domain is not None and proof.get("domain") != domain:
+                raise ProofError("the proof's domain does not match")
+            vm_id = proof.get("verificationMethod")
+            vm_id = vm_id.get("id") if isinstance(vm_id, dict) else vm_id
+            if not isinstance(vm_id, str):
+                raise ProofError("verificationMethod must be a URL")
+            suite = suite_for(proof, loader=load_document)
+            suite.decode_proof_value(proof.get("proofValue"))
+            method = resolver.resolve(vm_id)
+            if isinstance(holder, str) and method.controller != holder:
+                raise ProofError(f"the key belongs to {method.controller}, not to the holder {holder}")
+            suite.verify_proof(unsecured, proof, method.public_key)
+        except BadgeError as exc:
+            reasons.append(exc.message)
+            continue
+        except Exception as exc:  # a hostile presentation never becomes a traceback
+            reasons.append(f"the proof could not be processed ({type(exc).__name__})")
+            continue
+        return CheckOut(id="presentation_proof", outcome="pass",
+                        message="The presentation was signed by its holder and has not been changed.")
+    return CheckOut(id="presentation_proof", outcome="fail", problem_type="https://openbadges.school/problems/proof-error",
+                    message=f"The presentation's signature does not verify ({'; '.join(reasons)}).")
+
+
+async def verify_presentation(service: VerifierService, presentation: dict | str, *, challenge: str | None = None,
+                              domain: str | None = None) -> PresentationResult:
+    if not isinstance(presentation, dict):
+        raise InputError("Only presentations with embedded proofs (JSON objects) are accepted here.")
+    types = presentation.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "VerifiablePresentation" not in types:
+        raise InputError("This is not a VerifiablePresentation (its type does not say so).")
+    credentials = presentation.get("verifiableCredential")
+    credentials = [] if credentials is None else credentials if isinstance(credentials, list) else [credentials]
+    if len(credentials) > MAX_CREDENTIALS:
+        raise InputError(f"A presentation may carry at most {MAX_CREDENTIALS} credentials here.")
+    try:
+        proof_check = await run_with_budget(
+            lambda: _check_presentation_proof(presentation, resolver=service.resolver, challenge=challenge,
+                                              domain=domain), budget=service.config.time_budget)
+    except BudgetExceeded:
+        proof_check = CheckOut(id="presentation_proof", outcome="fail",
+                               problem_type="https://openbadges.school/problems/time-budget-exceeded",
+                               message="The presentation's signature could not be checked in time.")
+    results = [None] * len(credentials)
+
+    async def one(index: int, credential) -> None:
+        if not isinstance(credential, (dict, str)):
+            credential = "not a credential"
+        try:
+            verification = await service.verify(credential)
+        except InputError as exc:
+            problem = ProblemDetail(type=f"https://openbadges.school/problems/{exc.problem_type}", title=exc.title,
+                                    detail=exc.detail, check="parse")
+            results[index] = VerifyResult(verified=False, checks=[], warnings=[], errors=[problem],
+                                          problem_details=[problem], results=[], credential={})
+            return
+        results[index] = result_from_report(verification.report,
+                                            checked_at=verification.checked_at.isoformat().replace("+00:00", "Z"))
+
+    async with anyio.create_task_group() as group:
+        for index, credential in enumerate(credentials):
+            group.start_soon(one, index, credential)
+    credential_results = [r for r in results if r is not None]
+    errors = []
+    if proof_check.outcome == "fail":
+        errors.append(ProblemDetail(type=proof_check.problem_type or "about:blank", title="presentation_proof",
+                                    detail=proof_check.message, check="presentation_proof"))
+    for n, result in enumerate(credential_results):
+        errors.extend(ProblemDetail(type=e.type, title=f"credential {n}: {e.title}", detail=e.detail, check=e.check)
+                      for e in result.errors)
+    if not credentials:
+        errors.append(ProblemDetail(type="https://openbadges.school/problems/presentation-empty",
+                                    title="presentation", detail="The presentation carries no credentials."))
+    verified = not errors
+    return PresentationResult(
+        verified=verified,
+        checks=(["presentation_proof"] if proof_check.outcome == "pass" else []) + (["credentials"] if verified else []),
+        warnings=[w for r in credential_results for w in r.warnings],
+        errors=errors, problem_details=errors, presentation_results=[proof_check],
+        credential_results=credential_results)

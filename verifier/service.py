@@ -1,0 +1,354 @@
+"""The verification use case: whatever a person holds → one ``VerificationReport``.
+
+Input sniffing (in this order): a JSON object; bytes that are a PDF (the transcript's attached
+CLR, via ``verifier.inputs_pdf``); an https URL of a hosted credential (fetched through the safe
+``Fetcher``, then sniffed again, once); anything else — JSON text, a compact JWS, a baked PNG or
+SVG — goes to the engine's parser as is. Problems with the *request* (too large, not https, a PDF
+without a credential, a URL that cannot be fetched) raise ``InputError`` (→ 4xx problem details);
+problems with the *credential* are failed checks in the report.
+
+The pure pipeline (``badges.verification.verify_credential``) runs in a worker thread under a time
+budget (``verifier.budget``); past it the report fails the check that was running. Key resolution
+is did:key → offline bundle → live did:web / https controller documents → the fragment fallback,
+and status lists come from the bundle or the network (``verifier.fetch``).
+
+A verified report is kept for ``report_cache_ttl`` seconds for byte-identical input (a QR code is
+scanned many times). That never outlives the credential's ``validUntil``, failures are never
+cached, and the status it reports is at most as old as the status-list cache already allows.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import anyio
+
+from badges.trust import TrustRegistry
+from badges.verification import CheckId, CheckResult, VerificationReport, verify_credential
+from badges.verification_checks import parse_datetime
+from verifier.budget import BudgetExceeded, run_with_budget
+from verifier.config import VerifierConfig
+from verifier.fetch import (
+    FetchError,
+    FetchLimits,
+    Fetcher,
+    OfflineBundle,
+    UnsafeUrl,
+    document_fetcher,
+    resolver_chain,
+)
+
+__all__ = ["InputError", "Verification", "VerifierService", "service_for", "verify"]
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+class InputError(Exception):
+    """The request cannot be verified at all (as opposed to a credential that fails a check)."""
+
+    status = 400
+    problem_type = "bad-input"
+    title = "The input cannot be verified"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class InputTooLarge(InputError):
+    status = 413
+    problem_type = "too-large"
+    title = "The input is too large"
+
+
+class UnsafeInputUrl(InputError):
+    problem_type = "unsafe-url"
+    title = "This link cannot be fetched"
+
+
+class UnreachableInputUrl(InputError):
+    status = 422
+    problem_type = "url-unreachable"
+    title = "The credential at this link could not be retrieved"
+
+
+class PdfInput(InputError):
+    problem_type = "pdf-input"
+    title = "No credential could be taken from this PDF"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A report plus what the service knows about how it was produced."""
+
+    report: VerificationReport
+    checked_at: datetime
+    source: str  # json | text | image | pdf | url
+    url: str | None = None
+    cached: bool = False
+    elapsed_ms: float = 0.0
+
+
+class _Stage:
+    """Which check the worker is in, so a budget overrun names it."""
+
+    def __init__(self) -> None:
+        self.current = CheckId.PROOF
+
+
+class _TracingResolver:
+    def __init__(self, inner: Any, stage: _Stage) -> None:
+        self._inner, self._stage = inner, stage
+
+    def resolve(self, vm_id: str):
+        before, self._stage.current = self._stage.current, CheckId.ISSUER_KEY
+        try:
+            return self._inner.resolve(vm_id)
+        finally:
+            self._stage.current = before
+
+
+class VerifierService:
+    """Holds what outlives one request: the fetcher (and its cache), the bundle, the report cache."""
+
+    def __init__(self, config: VerifierConfig | None = None) -> None:
+        self.config = config = config or VerifierConfig()
+        self.bundle = OfflineBundle(config.documents_dir) if config.documents_dir is not None else None
+        self.fetcher = Fetcher(
+            transport=config.transport, allow_private_networks=config.allow_private_networks,
+            resolve_host=config.resolve_host,
+            limits=FetchLimits(connect_timeout=config.connect_timeout, read_timeout=config.read_timeout,
+                               total_timeout=config.fetch_timeout, max_bytes=config.max_document_bytes,
+                               max_redirects=config.max_redirects, max_depth=config.max_json_depth,
+                               default_ttl=config.cache_ttl, max_ttl=config.max_cache_ttl))
+        live = self.fetcher if config.online else None
+        self.resolver = resolver_chain(bundle=self.bundle, fetcher=live)
+        self.fetch_document = document_fetcher(bundle=self.bundle, fetcher=live)
+        self._limiter = anyio.CapacityLimiter(config.max_concurrent)
+        self._reports: OrderedDict[str, tuple[datetime, Verification]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.fetcher.close()
+
+    async def trust(self) -> TrustRegistry:
+        base = self.config.trust
+        if self.config.trust_source is None:
+            return base
+        extra = self.config.trust_source()
+        if isinstance(extra, Awaitable):
+            extra = await extra
+        if not len(extra):
+            return base
+        return TrustRegistry([*base.values(), *extra.values()])
+
+    # ---- the use case ---------------------------------------------------------------------
+
+    async def verify(self, raw: bytes | str | dict, *, source: str | None = None) -> Verification:
+        """Verify ``raw``; raises ``InputError`` for requests that cannot be verified at all."""
+        config = self.config
+        if isinstance(raw, str) and _looks_like_url(raw):
+            return await self._verify_url(raw.strip())
+        data = _sized(raw, config)
+        if isinstance(data, bytes) and data[:1024].lstrip()[:5] == b"%PDF-":
+            text = await anyio.to_thread.run_sync(self._pdf_credential, data, limiter=self._limiter)
+            return await self._run(text.encode("utf-8"), source="pdf")
+        if isinstance(data, bytes) and len(data) > config.max_input_bytes:
+            raise InputTooLarge(f"The input is larger than the {config.max_input_bytes:,} bytes this verifier accepts.")
+        if source is None:
+            source = "json" if isinstance(data, dict) else "image" if _is_image(data) else "text"
+        return await self._run(data, source=source)
+
+    def _pdf_credential(self, data: bytes) -> str:
+        try:
+            from verifier import inputs_pdf
+        except ImportError:  # pragma: no cover - the transcript module ships with the verifier
+            raise PdfInput("PDF transcripts cannot be read by this installation.") from None
+        try:
+            return inputs_pdf.extract_credential(data, max_bytes=self.config.max_input_bytes,
+                                                 max_pdf_bytes=self.config.max_pdf_bytes)
+        except inputs_pdf.PdfInputError as exc:
+            raise PdfInput(f"No credential could be taken from this PDF: {exc}.") from None
+
+    async def _verify_url(self, url: str) -> Verification:
+        if not url.startswith("https://"):
+            raise UnsafeInputUrl("Only https links can be verified.", url=url)
+        try:
+            body, _content_type = await run_with_budget(lambda: self.fetcher.get_bytes(url),
+                                                        budget=self.config.time_budget, limiter=self._limiter)
+        except UnsafeUrl as exc:
+            raise UnsafeInputUrl(f"This link cannot be fetched: {exc.message}.", url=url) from None
+        except FetchError as exc:
+            raise UnreachableInputUrl(f"The credential at this link could not be retrieved: {exc.message}.",
+                                      url=url) from None
+        except BudgetExceeded:
+            raise UnreachableInputUrl("The credential at this link took too long to retrieve.", url=url) from None
+        if body[:1024].lstrip()[:5] == b"%PDF-":
+            if len(body) > self.config.max_pdf_bytes:
+                raise InputTooLarge("The PDF at this link is too large.", url=url)
+            text = await anyio.to_thread.run_sync(self._pdf_credential, body, limiter=self._limiter)
+            body = text.encode("utf-8")
+        verification = await self._run(body, source="url")
+        return replace(verification, url=url)
+
+    async def _run(self, data: bytes | str | dict, *, source: str) -> Verification:
+        config = self.config
+        trust = await self.trust()
+        key = _cache_key(data, trust) if config.report_cache_ttl > 0 else None
+        now = config.clock()
+        if key is not None:
+            hit = self._cached(key, now)
+            if hit is not None:
+                return replace(hit, source=source, cached=True)
+        stage = _Stage()
+        resolver = _TracingResolver(self.resolver, stage)
+
+        def fetch_document(url: str) -> dict:
+            before, stage.current = stage.current, CheckId.STATUS
+            try:
+                return self.fetch_document(url)
+            finally:
+                stage.current = before
+
+        def work() -> VerificationReport:
+            return verify_credential(data, now=now, resolver=resolver, fetch_document=fetch_document, trust=trust,
+                                     max_bytes=config.max_input_bytes, max_depth=config.max_json_depth)
+
+        started = anyio.current_time()
+        try:
+            report = await run_with_budget(work, budget=config.time_budget, limiter=self._limiter)
+        except BudgetExceeded:
+            report = _budget_report(stage.current, config.time_budget)
+        elapsed = (anyio.current_time() - started) * 1000
+        verification = Verification(report=report, checked_at=now, source=source, elapsed_ms=elapsed)
+        if key is not None and report.verified:
+            self._remember(key, verification, now)
+        return verification
+
+    # ---- report cache ---------------------------------------------------------------------
+
+    def _cached(self, key: str, now: datetime) -> Verification | None:
+        with self._lock:
+            hit = self._reports.get(key)
+            if hit is None:
+                return None
+            if hit[0] <= now:
+                del self._reports[key]
+                return None
+            self._reports.move_to_end(key)
+            return hit[1]
+
+    def _remember(self, key: str, verification: Verification, now: datetime) -> None:
+        expires = now + timedelta(seconds=self.config.report_cache_ttl)
+        for end in _end_dates(verification.report.document):
+            expires = min(expires, end)
+        if expires <= now:
+            return
+        with self._lock:
+            self._reports[key] = (expires, verification)
+            while len(self._reports) > self.config.report_cache_entries:
+                self._reports.popitem(last=False)
+
+
+def _looks_like_url(text: str) -> bool:
+    stripped = text.strip()
+    return (len(stripped) < 4096 and stripped.lower().startswith(("https://", "http://"))
+            and not any(c.isspace() for c in stripped))
+
+
+def _is_image(data: Any) -> bool:
+    if not isinstance(data, bytes):
+        return False
+    return data.startswith(_PNG) or data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
+def _sized(raw: Any, config: VerifierConfig) -> bytes | str | dict:
+    if isinstance(raw, (bytearray, memoryview)):
+        raw = bytes(raw)
+    if isinstance(raw, bytes):
+        limit = config.max_pdf_bytes if raw[:1024].lstrip()[:5] == b"%PDF-" else config.max_input_bytes
+        if len(raw) > limit:
+            raise InputTooLarge(f"The input is larger than the {limit:,} bytes this verifier accepts.")
+        return raw
+    if isinstance(raw, str):
+        if len(raw) > config.max_input_bytes:  # characters ≤ bytes; the engine rechecks bytes
+            raise InputTooLarge(f"The input is larger than the {config.max_input_bytes:,} bytes this verifier "
+                                "accepts.")
+        return raw
+    if isinstance(raw, dict):
+        return raw
+    raise InputError(f"Nothing to verify: expected a credential, got {type(raw).__name__}.")
+
+
+def _cache_key(data: Any, trust: TrustRegistry) -> str | None:
+    digest = hashlib.sha256()
+    if isinstance(data, dict):
+        try:
+            digest.update(b"j" + json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+        except (TypeError, ValueError, RecursionError):
+            return None
+    elif isinstance(data, str):
+        digest.update(b"t" + data.encode("utf-8", "surrogatepass"))
+    else:
+        digest.update(b"b" + data)
+    for issuer_id in sorted(trust):
+        entry = trust[issuer_id]
+        digest.update(f"\x00{issuer_id}\x01{entry.name}\x01{entry.label or ''}".encode())
+    return digest.hexdigest()
+
+
+def _end_dates(document: Any, _depth: int = 0) -> list[datetime]:
+    """Every validUntil / expirationDate in the document (nested badges included)."""
+    if _depth > 16:
+        return []
+    found: list[datetime] = []
+    if isinstance(document, Mapping):
+        for key, value in document.items():
+            if key in ("validUntil", "expirationDate"):
+                try:
+                    found.append(parse_datetime(value))
+                except (ValueError, TypeError):
+                    pass
+            elif isinstance(value, (Mapping, list)):
+                found.extend(_end_dates(value, _depth + 1))
+    elif isinstance(document, list):
+        for value in document:
+            found.extend(_end_dates(value, _depth + 1))
+    return found
+
+
+def _budget_report(stage: CheckId, budget: float) -> VerificationReport:
+    where = {CheckId.STATUS: "while checking its status list", CheckId.ISSUER_KEY: "while looking up the issuer's key"}
+    message = (f"Verification did not finish within {budget:g} seconds ({where.get(stage, 'while checking the signature')}), "
+               "so this badge is not shown as valid. Try again later.")
+    checks = [CheckResult.failed(cid, message, "time-budget-exceeded", budgetSeconds=budget) if cid is stage
+              else CheckResult.skipped(cid, "Not checked: verification ran out of time.")
+              for cid in CheckId]
+    return VerificationReport.from_checks(checks, credential={}, format=None)
+
+
+# ---- module-level convenience -----------------------------------------------------------------
+
+_services: dict[int, tuple[VerifierConfig, VerifierService]] = {}
+
+
+def service_for(config: VerifierConfig) -> VerifierService:
+    """One service (fetch cache, report cache) per config object."""
+    found = _services.get(id(config))
+    if found is None or found[0] is not config:
+        found = (config, VerifierService(config))
+        _services[id(config)] = found
+    return found[1]
+
+
+async def verify(raw: bytes | str | dict, *, config: VerifierConfig | None = None) -> VerificationReport:
+    """Verify a credential (JSON, JWS, baked PNG/SVG, transcript PDF) or an https URL of one."""
+    service = service_for(config) if config is not None else VerifierService()
+    return (await service.verify(raw)).report

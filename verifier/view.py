@@ -1,0 +1,253 @@
+"""Plain view data for the verification page, written for someone who has never seen a badge.
+
+Nothing here decides the verdict: it only reads the report and, for display, the credential.
+Everything taken from the credential is untrusted text (the templates autoescape it) and only
+https or inline ``data:image/`` pictures and https links are shown, so opening a report never
+makes the reader's browser visit an address chosen by whoever made the file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from badges.verification import CheckId, VerificationReport
+
+__all__ = ["BadgeView", "CheckView", "ReportView", "report_view"]
+
+CHECK_TITLES = {
+    CheckId.PARSE: "File", CheckId.CONTEXT: "Vocabulary", CheckId.TERMS: "Fields", CheckId.SCHEMA: "Format",
+    CheckId.SUBJECT: "Recipient", CheckId.PROOF: "Signature", CheckId.ISSUER_KEY: "Issuer's key",
+    CheckId.VALIDITY: "Dates", CheckId.STATUS: "Revocation", CheckId.RUBRIC: "Rubric",
+    CheckId.ENDORSEMENTS: "Endorsements", CheckId.NESTED: "Badges in this record", CheckId.TRUST: "Issuer",
+}
+# Most important first: who issued it, is it genuine, is it still valid.
+CHECK_ORDER = (CheckId.TRUST, CheckId.PROOF, CheckId.ISSUER_KEY, CheckId.STATUS, CheckId.VALIDITY,
+               CheckId.NESTED, CheckId.RUBRIC, CheckId.SUBJECT, CheckId.SCHEMA, CheckId.CONTEXT, CheckId.TERMS,
+               CheckId.ENDORSEMENTS, CheckId.PARSE)
+
+
+@dataclass
+class CheckView:
+    id: str
+    title: str
+    outcome: str
+    sentence: str
+
+
+@dataclass
+class RubricRow:
+    criterion: str
+    required: str
+    achieved: str
+    met: bool | None
+
+
+@dataclass
+class Link:
+    name: str
+    url: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class BadgeView:
+    verified: bool
+    kind: str
+    name: str
+    description: str | None = None
+    image: str | None = None
+    issuer: str | None = None
+    issuer_url: str | None = None
+    recipient: str | None = None
+    issued: str | None = None
+    expires: str | None = None
+    criteria: str | None = None
+    rubric: list[RubricRow] = field(default_factory=list)
+    evidence: list[Link] = field(default_factory=list)
+    competencies: list[Link] = field(default_factory=list)
+    checks: list[CheckView] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReportView:
+    verified: bool
+    headline: str
+    summary: str
+    checked_at: str
+    checks: list[CheckView]
+    badge: BadgeView | None
+    nested: list[BadgeView]
+    source: str | None = None
+    url: str | None = None
+
+
+def _list(value: Any) -> list:
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, dict):  # a JSON-LD language map: take any one language
+        for item in value.values():
+            if isinstance(item, str) and item.strip():
+                return item.strip()
+    return None
+
+
+def _safe_url(value: Any, *, image: bool = False) -> str | None:
+    url = value.get("id") if isinstance(value, dict) else value
+    if not isinstance(url, str):
+        return None
+    if url.startswith("https://") and len(url) < 2048:
+        return url
+    if image and url.startswith("data:image/") and len(url) < 1_500_000 and "svg" not in url[:30]:
+        return url
+    return None
+
+
+def _date(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value[:40]
+    return when.strftime("%-d %B %Y")
+
+
+def when_checked(checked_at: datetime) -> str:
+    return checked_at.strftime("%H:%M UTC on %-d %B %Y")
+
+
+def _check_views(report: VerificationReport, checked_at: datetime) -> list[CheckView]:
+    out = []
+    by_id = {c.id: c for c in report.checks}
+    for cid in CHECK_ORDER:
+        check = by_id.get(cid)
+        if check is None or (check.outcome == "skip" and cid not in (CheckId.STATUS, CheckId.TRUST)):
+            continue
+        sentence = check.message
+        if cid is CheckId.STATUS and check.outcome == "pass":
+            sentence = f"{sentence.rstrip('.')} as of {when_checked(checked_at)}."
+        out.append(CheckView(cid.value, CHECK_TITLES[cid], check.outcome, sentence))
+    return out
+
+
+def _issuer(credential: dict) -> tuple[str | None, str | None]:
+    issuer = credential.get("issuer")
+    if isinstance(issuer, str):
+        return issuer, _safe_url(issuer)
+    if isinstance(issuer, dict):
+        return _text(issuer.get("name")) or issuer.get("id"), _safe_url(issuer.get("url")) or _safe_url(issuer.get("id"))
+    return None, None
+
+
+def _recipient(subject: dict) -> str | None:
+    name = _text(subject.get("name"))
+    if name:
+        return name
+    for ident in _list(subject.get("identifier")):
+        if isinstance(ident, dict) and not ident.get("hashed") and isinstance(ident.get("identityHash"), str):
+            return ident["identityHash"]
+    if any(isinstance(i, dict) and i.get("hashed") for i in _list(subject.get("identifier"))):
+        return "a recipient identified privately (hashed identifier)"
+    subject_id = subject.get("id")
+    return subject_id if isinstance(subject_id, str) else None
+
+
+def _rubric(achievement: dict, subject: dict) -> list[RubricRow]:
+    results = {r.get("resultDescription"): r for r in _list(subject.get("result")) if isinstance(r, dict)}
+    rows = []
+    for desc in _list(achievement.get("resultDescription")):
+        if not isinstance(desc, dict):
+            continue
+        levels = {lvl.get("id"): lvl for lvl in _list(desc.get("rubricCriterionLevel")) if isinstance(lvl, dict)}
+        order = list(levels)
+        required_id = desc.get("requiredLevel")
+        required = _text(levels.get(required_id, {}).get("name")) if required_id else None
+        if required is None and desc.get("requiredValue") is not None:
+            required = str(desc["requiredValue"])
+        result = results.get(desc.get("id"), {})
+        achieved_id = result.get("achievedLevel")
+        achieved = _text(levels.get(achieved_id, {}).get("name")) if achieved_id else None
+        if achieved is None and result.get("value") is not None:
+            achieved = str(result["value"])
+        met = None
+        if achieved_id in levels and required_id in levels:
+            met = order.index(achieved_id) >= order.index(required_id)
+        rows.append(RubricRow(_text(desc.get("name")) or "Criterion", required or "—", achieved or "—", met))
+    return rows
+
+
+def _evidence(credential: dict) -> list[Link]:
+    out = []
+    for item in _list(credential.get("evidence"))[:50]:
+        if isinstance(item, dict):
+            out.append(Link(_text(item.get("name")) or "Evidence", _safe_url(item.get("id")),
+                            _text(item.get("narrative")) or _text(item.get("description"))))
+        elif isinstance(item, str):
+            out.append(Link(item, _safe_url(item)))
+    return out
+
+
+def _competencies(achievement: dict) -> list[Link]:
+    out = []
+    for align in _list(achievement.get("alignment"))[:100]:
+        if not isinstance(align, dict):
+            continue
+        code = _text(align.get("targetCode"))
+        name = _text(align.get("targetName")) or "Competency"
+        framework = _text(align.get("targetFramework"))
+        out.append(Link(f"{code} {name}" if code else name, _safe_url(align.get("targetUrl")), framework))
+    return out
+
+
+def badge_view(report: VerificationReport, checked_at: datetime) -> BadgeView:
+    credential = report.document if isinstance(report.document, dict) else {}
+    subjects = _list(credential.get("credentialSubject"))
+    subject = subjects[0] if subjects and isinstance(subjects[0], dict) else {}
+    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
+    types = _list(credential.get("type"))
+    kind = "record" if "ClrCredential" in types else "endorsement" if "EndorsementCredential" in types else "badge"
+    issuer, issuer_url = _issuer(credential)
+    criteria = achievement.get("criteria") if isinstance(achievement.get("criteria"), dict) else {}
+    return BadgeView(
+        verified=report.verified,
+        kind=kind,
+        name=_text(achievement.get("name")) or _text(credential.get("name")) or "Unnamed credential",
+        description=_text(achievement.get("description")) or _text(credential.get("description")),
+        image=_safe_url(achievement.get("image"), image=True) or _safe_url(credential.get("image"), image=True),
+        issuer=issuer,
+        issuer_url=issuer_url,
+        recipient=_recipient(subject),
+        issued=_date(credential.get("validFrom") or credential.get("issuanceDate")),
+        expires=_date(credential.get("validUntil") or credential.get("expirationDate")),
+        criteria=_text(criteria.get("narrative")),
+        rubric=_rubric(achievement, subject),
+        evidence=_evidence(credential),
+        competencies=_competencies(achievement),
+        checks=_check_views(report, checked_at),
+        problems=[c.message for c in report.checks if c.outcome == "fail"],
+    )
+
+
+def report_view(report: VerificationReport, *, checked_at: datetime, source: str | None = None,
+                url: str | None = None) -> ReportView:
+    badge = badge_view(report, checked_at) if report.document else None
+    what = {"record": "learner record", "endorsement": "endorsement"}.get(badge.kind if badge else "", "badge")
+    if report.verified:
+        headline = f"This {what} is genuine and valid"
+        trust = report.check(CheckId.TRUST)
+        summary = (f"Every check passed. {trust.message}" if trust is not None and trust.outcome != "skip"
+                   else "Every check passed.")
+    else:
+        headline = f"This {what} could not be verified" if badge else "This is not a verifiable badge"
+        failures = report.failures
+        summary = failures[0].message if failures else "A check failed."
+    return ReportView(
+        verified=report.verified, headline=headline, summary=summary, checked_at=when_checked(checked_at),
+        checks=_check_views(report, checked_at), badge=badge,
+        nested=[badge_view(n, checked_at) for n in report.nested], source=source, url=url)

@@ -1,0 +1,271 @@
+"""HTTP interface of the verifier: VC-API endpoints, ``/verify`` for any input, and the page.
+
+* ``POST /credentials/verify`` (VC-API): ``{verifiableCredential, options}`` → 200 result when
+  verified, 422 result when not, 400/413 problem details when the request is unusable.
+* ``POST /presentations/verify``: every credential in a VerifiablePresentation (and its proof,
+  when it has one).
+* ``POST /verify``: a JSON credential, a compact JWS or a link (text/plain), or a multipart upload
+  (``file``: JSON, JWS, PNG, SVG, PDF; or ``credential`` text, or ``url``).
+* ``GET /verify?url=…``: a hosted credential (what a QR code on a transcript opens).
+* ``GET /verify``: the page (paste, upload, drop a file). Every endpoint answers HTML when the
+  client asks for text/html and JSON otherwise.
+
+Mounting: ``router`` finds its ``VerifierService`` in ``app.state["verifier_service"]`` (or builds
+one from ``app.state["verifier_config"]``); ``create_router(config)`` binds a config directly.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import jinja2
+import msgspec
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import State, UploadFile
+from litestar.di import Provide
+from litestar.enums import RequestEncodingType
+from litestar.openapi.spec import Example
+from litestar.params import Body, Parameter
+from litestar.response import Redirect
+
+from badges.verification import CheckId, VerificationReport
+from verifier.config import VerifierConfig
+from verifier.dto import (
+    PresentationResult,
+    ProblemOut,
+    VerifyCredentialRequest,
+    VerifyPresentationRequest,
+    VerifyResult,
+    result_from_report,
+)
+from verifier.problems import PROBLEM_MEDIA_TYPE, MalformedCredential, problem_handler
+from verifier.service import InputError, Verification, VerifierService
+from verifier.view import report_view
+
+__all__ = ["VerifierConfig", "create_router", "route_handlers", "router"]
+
+JSON_BODY_LIMIT = 4_000_000  # a 2 MB credential inside a VC-API envelope, with room for escaping
+UPLOAD_LIMIT = 26_000_000  # transcript PDFs carry fonts
+_RESPONSES = {
+    400: ProblemOut, 413: ProblemOut, 422: VerifyResult,
+}
+
+
+def _responses(*codes: int, invalid: type = VerifyResult) -> dict:
+    from litestar.openapi.datastructures import ResponseSpec
+
+    out = {}
+    for code in codes:
+        model = invalid if code == 422 else ProblemOut
+        media = PROBLEM_MEDIA_TYPE if model is ProblemOut else "application/json"
+        out[code] = ResponseSpec(data_container=model, media_type=media,
+                                 description={400: "Malformed request (problem details)", 413: "Too large",
+                                              422: "Read, but not verified"}.get(code, ""))
+    return out
+
+
+# ---- the service, from the app or bound ----------------------------------------------------------
+
+def _service_from_state(state: State) -> VerifierService:
+    service = state.get("verifier_service")
+    if service is None:
+        service = VerifierService(state.get("verifier_config") or VerifierConfig())
+        state["verifier_service"] = service
+    return service
+
+
+# ---- rendering ------------------------------------------------------------------------------------
+
+_environments: dict[Path, jinja2.Environment] = {}
+
+
+def _environment(templates_dir: Path) -> jinja2.Environment:
+    env = _environments.get(templates_dir)
+    if env is None:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir)),
+                                 autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+                                 undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        _environments[templates_dir] = env
+    return env
+
+
+def _wants_html(request: Request) -> bool:
+    if request.query_params.get("format") == "json":
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept
+
+
+def _render(service: VerifierService, template: str, status: int = 200, **context: Any) -> Response:
+    config = service.config
+    env = _environment(config.templates_dir)
+    html = env.get_template(template).render(prefix=config.path_prefix, max_mb=config.max_input_bytes // 1_000_000,
+                                             **context)
+    return Response(content=html, status_code=status, media_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+                             "Referrer-Policy": "no-referrer"})
+
+
+def _status(report: VerificationReport) -> int:
+    return 200 if report.verified else 422
+
+
+def _reply(request: Request, service: VerifierService, verification: Verification, *,
+           include_credential: bool = False) -> Response:
+    report = verification.report
+    checked = verification.checked_at.isoformat().replace("+00:00", "Z")
+    if report.failed(CheckId.PARSE):
+        if _wants_html(request):
+            return _render(service, "verify/report.html.j2", 400,
+                           view=report_view(report, checked_at=verification.checked_at, source=verification.source,
+                                            url=verification.url))
+        raise MalformedCredential(report, checked_at=checked, source=verification.source, url=verification.url)
+    if _wants_html(request):
+        return _render(service, "verify/report.html.j2", _status(report),
+                       view=report_view(report, checked_at=verification.checked_at, source=verification.source,
+                                        url=verification.url))
+    result = result_from_report(report, checked_at=checked, source=verification.source, url=verification.url,
+                                include_credential=include_credential)
+    return Response(content=msgspec.json.encode(result), status_code=_status(report), media_type="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
+# ---- handlers -----------------------------------------------------------------------------------
+
+_VC_EXAMPLE = Example(summary="A VC-API verify request",
+                      value={"verifiableCredential": {"@context": ["https://www.w3.org/ns/credentials/v2"]},
+                             "options": {"checks": ["proof"]}})
+
+
+@post("/credentials/verify", status_code=200, request_max_body_size=JSON_BODY_LIMIT,
+      responses=_responses(400, 413, 422), summary="Verify a credential (VC-API)", tags=["verify"],
+      sync_to_thread=False)
+async def verify_credential_api(request: Request, data: VerifyCredentialRequest,
+                                verifier_service: VerifierService) -> VerifyResult:
+    """Verify one credential; 200 when verified, 422 (with the same result body) when not."""
+    options = data.options
+    verification = await verifier_service.verify(data.verifiable_credential,
+                                                 source="json" if isinstance(data.verifiable_credential, dict) else "text")
+    return _reply(request, verifier_service, verification,
+                  include_credential=bool(options and options.return_credential))
+
+
+@post("/presentations/verify", status_code=200, request_max_body_size=JSON_BODY_LIMIT,
+      responses=_responses(400, 413, 422, invalid=PresentationResult), summary="Verify a presentation (VC-API)",
+      tags=["verify"], sync_to_thread=False)
+async def verify_presentation_api(data: VerifyPresentationRequest,
+                                  verifier_service: VerifierService) -> PresentationResult:
+    from verifier.presentations import verify_presentation
+
+    result = await verify_presentation(verifier_service, data.verifiable_presentation,
+                                       challenge=data.options.challenge if data.options else None,
+                                       domain=data.options.domain if data.options else None)
+    return Response(content=msgspec.json.encode(result), status_code=200 if result.verified else 422,
+                    media_type="application/json")
+
+
+@post("/verify", status_code=200, request_max_body_size=UPLOAD_LIMIT, responses=_responses(400, 413, 422),
+      summary="Verify anything: JSON, JWS, link, or an uploaded file", tags=["verify"], sync_to_thread=False)
+async def verify_any(request: Request, verifier_service: VerifierService) -> VerifyResult:
+    """Body: a JSON credential (or ``{verifiableCredential}``), a compact JWS or an https link as
+    text/plain, an image/PDF as the raw body, or multipart with ``file``, ``credential`` or ``url``."""
+    raw, source = await _request_input(request, verifier_service.config)
+    verification = await verifier_service.verify(raw, source=source)
+    return _reply(request, verifier_service, verification)
+
+
+@get("/verify", responses=_responses(400, 413, 422), summary="The verification page, or verify ?url=",
+     tags=["verify"], sync_to_thread=False)
+async def verify_page(request: Request, verifier_service: VerifierService,
+                      url: Annotated[str | None, Parameter(query="url", max_length=4096,
+                                                           description="https link of a hosted credential")] = None,
+                      ) -> VerifyResult:
+    if url is None or not url.strip():
+        if not _wants_html(request) and "application/json" in request.headers.get("accept", ""):
+            raise InputError("Give ?url= the https link of a hosted credential, or POST a credential to /verify.")
+        return _render(verifier_service, "verify/form.html.j2")
+    verification = await verifier_service.verify(url.strip(), source="url")
+    return _reply(request, verifier_service, verification)
+
+
+@get("/verify/", include_in_schema=False, sync_to_thread=False)
+async def verify_page_slash(request: Request) -> Redirect:
+    return Redirect(path=request.url.path.rstrip("/") + (f"?{request.url.query}" if request.url.query else ""))
+
+
+async def _request_input(request: Request, config: VerifierConfig) -> tuple[bytes | str, str]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        try:
+            form = await request.form()
+        except Exception as exc:  # the multipart parser's errors are not one class
+            raise InputError(f"The upload could not be read ({type(exc).__name__}).") from None
+        upload = form.get("file")
+        if isinstance(upload, UploadFile):
+            data = await upload.read(UPLOAD_LIMIT + 1)
+            if data:
+                return data, _kind(data)
+        for field in ("credential", "url"):
+            value = form.get(field)
+            if isinstance(value, str) and value.strip():
+                return value, "url" if field == "url" else "text"
+        raise InputError("Nothing to verify: choose a file, paste a credential, or give a link.")
+    body = await request.body()
+    if not body.strip():
+        raise InputError("Nothing to verify: the request body is empty.")
+    if content_type in ("application/json", "application/ld+json", "application/vc+ld+json") or \
+            body.lstrip()[:1] == b"{":
+        return _unwrap(body), "json"
+    return body, _kind(body)
+
+
+def _unwrap(body: bytes) -> bytes | str:
+    """Accept ``{"verifiableCredential": …}`` on /verify as well as the bare credential."""
+    head = body[:4096]
+    if b'"verifiableCredential"' not in head or b'"@context"' in head.split(b'"verifiableCredential"')[0]:
+        return body
+    try:
+        wrapper = msgspec.json.decode(body)
+    except (msgspec.DecodeError, RecursionError):
+        return body
+    if isinstance(wrapper, dict) and "@context" not in wrapper:
+        inner = wrapper.get("verifiableCredential")
+        if isinstance(inner, dict):
+            return msgspec.json.encode(inner)
+        if isinstance(inner, str):
+            return inner
+    return body
+
+
+def _kind(data: bytes) -> str:
+    if data.startswith(b"\x89PNG") or data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return "image"
+    if data[:1024].lstrip()[:5] == b"%PDF-":
+        return "pdf"
+    return "text"
+
+
+def route_handlers() -> list:
+    return [verify_credential_api, verify_presentation_api, verify_any, verify_page, verify_page_slash]
+
+
+def create_router(config: VerifierConfig | None = None, *, path: str = "/",
+                  service: VerifierService | None = None) -> Router:
+    """A router bound to ``config`` (or to ``app.state`` when both are None)."""
+    if service is None and config is not None:
+        service = VerifierService(config)
+    if service is not None:
+        bound = service
+
+        def provide() -> VerifierService:
+            return bound
+
+        dependency = Provide(provide, sync_to_thread=False)
+    else:
+        dependency = Provide(_service_from_state, sync_to_thread=False)
+    return Router(path=path, route_handlers=route_handlers(), dependencies={"verifier_service": dependency},
+                  exception_handlers={Exception: problem_handler})
+
+
+# For the issuer app: mount ``router`` and put ``VerifierConfig`` (or a VerifierService) in app.state.
+router = create_router()
