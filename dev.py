@@ -44,6 +44,18 @@ def apt_install() -> None:
         print(f"note: could not install {missing}; continuing without them", flush=True)
 
 
+def npm_install() -> None:
+    """The independent JavaScript implementation the interop tests compare against (skipped without it)."""
+    interop = ROOT / "tests" / "interop"
+    npm = shutil.which("npm")
+    if not npm or (interop / "node_modules").is_dir():
+        return
+    try:
+        run(npm, "ci", "--prefix", interop, "--no-audit", "--no-fund", "--loglevel=error")
+    except subprocess.CalledProcessError:
+        print("note: npm ci failed; the JavaScript interop tests will be skipped", flush=True)
+
+
 def setup() -> None:
     if not PY.exists():
         venv.EnvBuilder(with_pip=True).create(VENV)
@@ -53,6 +65,7 @@ def setup() -> None:
         run(PY, "-m", "pip", "install", "-q", "-e", f"{ROOT}[dev]")
         STAMP.write_bytes(signature)
     apt_install()
+    npm_install()
 
 
 def main(argv: list[str]) -> int:

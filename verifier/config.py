@@ -79,6 +79,7 @@ class VerifierConfig:
     resolve_host: Callable[[str, int], list[str]] | None = None
     templates_dir: Path = TEMPLATES_DIR
     path_prefix: str = ""  # where the router is mounted, for links in the HTML page
+    standalone: bool = False  # no platform around it: the page shows only the verifier's own links
 
     def __post_init__(self) -> None:
         if self.time_budget <= 0 or self.max_input_bytes <= 0 or self.max_json_depth <= 0:

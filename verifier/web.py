@@ -99,8 +99,9 @@ def _wants_html(request: Request) -> bool:
 def _render(service: VerifierService, template: str, status: int = 200, **context: Any) -> Response:
     config = service.config
     env = _environment(config.templates_dir)
+    layout = "base.html.j2" if (config.templates_dir / "base.html.j2").is_file() else "verify/_layout.html.j2"
     html = env.get_template(template).render(prefix=config.path_prefix, max_mb=config.max_input_bytes // 1_000_000,
-                                             **context)
+                                             layout=layout, standalone=config.standalone, **context)
     return Response(content=html, status_code=status, media_type="text/html; charset=utf-8",
                     headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
                              "Referrer-Policy": "no-referrer"})

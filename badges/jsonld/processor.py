@@ -307,10 +307,23 @@ def _facts(processor: MemoProcessor, ctx, key: str) -> tuple:
     datatype = type_ if type_ not in (None, "@id", "@vocab", "@none") else None
     if datatype is not None and (not isinstance(datatype, str) or datatype in _KEYWORDS):
         datatype = _UNSUPPORTED
-    return expanded, scoped, kind, type_, strings_need_pyld, datatype
+    # What _expand_object does with the key: keyword, drop it (null mapping, or not an absolute
+    # IRI: pyld's on_property_dropped), or use it as the predicate.
+    if expanded is None:
+        role = _DROP
+    elif expanded in _KEYWORDS:
+        role = _KEYWORD
+    elif not _ABSOLUTE_IRI(expanded):
+        role = _DROP
+    elif expanded.startswith("_:"):
+        role = _UNSUPPORTED  # a blank-node predicate: pyld leaves it out of the dataset
+    else:
+        role = "<" + expanded + ">"
+    return expanded, scoped, kind, type_, strings_need_pyld, datatype, role
 
 
-_EXP, _SCOPED, _KIND, _TYPE, _STR_PYLD, _DATATYPE = range(6)
+_EXP, _SCOPED, _KIND, _TYPE, _STR_PYLD, _DATATYPE, _ROLE = range(7)
+_DROP, _KEYWORD = -2, -3
 _NEEDS_ESCAPE = re.compile(r'[\\\t\n\r"]').search
 
 
@@ -402,11 +415,12 @@ class _Expander:
         p = self.p
         # _expand: the property-scoped context is looked up before any type-scoped one reverts.
         property_scoped = None if active_property is None else C.info(p, active_property)[_SCOPED]
+        keys = sorted(element)
         previous = C.ctx.get("previousContext")
         if previous is not None:
             must_revert = True
             if len(element) <= 2 and "@context" not in element:
-                for key in sorted(element):
+                for key in keys:
                     expanded = C.info(p, key)[_EXP]
                     if expanded == "@value":
                         raise _Fallback
@@ -424,7 +438,6 @@ class _Expander:
             C = self.derive(C, "L", element["@context"])
         type_C = C
         type_mappings = C.ctx["mappings"]
-        keys = sorted(element)
         type_values: list = []
         type_keys = []
         for key in keys:
@@ -451,10 +464,15 @@ class _Expander:
             if key == "@context":
                 continue
             facts = C.info(p, key)
-            expanded = facts[_EXP]
-            if expanded is None:
-                continue  # a term mapped to null: dropped
-            if expanded in _KEYWORDS:
+            role = facts[_ROLE]
+            if type(role) is str:
+                props.append((key, facts))
+            elif role == _DROP:
+                continue
+            elif role == _UNSUPPORTED:
+                raise _Fallback
+            else:
+                expanded = facts[_EXP]
                 if expanded == "@id":
                     value = element[key]
                     if node_id is not None or not isinstance(value, str):
@@ -464,12 +482,6 @@ class _Expander:
                     final_type_keys.append(key)
                 else:
                     raise _Fallback
-                continue
-            if not _ABSOLUTE_IRI(expanded):
-                continue  # dropped property (pyld's on_property_dropped)
-            if expanded.startswith("_:"):
-                raise _Fallback  # blank-node predicate: pyld drops it
-            props.append((key, facts))
         if final_type_keys != type_keys:
             raise _Fallback  # a type-scoped context re-aliased @type
 
@@ -502,7 +514,7 @@ class _Expander:
         expanded = facts[_EXP]
         if term_facts[_EXP] != expanded:
             raise _Fallback  # _expand_value would look at a different property
-        pred = "<" + expanded + ">"
+        pred = facts[_ROLE]
         if kind == _PLAIN:
             self.values(term_C, term_facts, subject, key, expanded, pred, value, g)
         elif kind == _GRAPH:

@@ -263,3 +263,15 @@ def test_did_web_issuer_end_to_end(credential):
     rotated["verificationMethod"][0]["publicKeyMultibase"] = Ed25519Signer.from_seed(bytes(32)).public_key.multibase
     result = verify_proof(signed, resolver=DocumentResolver({did_web_url(did): rotated}), now=NOW)
     assert not result.verified and isinstance(result.error, InvalidSignature)
+
+
+def test_a_strangers_did_key_cannot_sign_for_an_issuer_that_publishes_keys(credential):
+    """The 1EdTech leniency for did:key covers only issuer ids that name no keys (urn:uuid:…)."""
+    stranger = Ed25519Signer.from_seed(bytes(32))  # its VM defaults to its own did:key
+    for forged_issuer in (ISSUER, "did:web:school.example:issuers:1"):
+        credential["issuer"]["id"] = forged_issuer
+        result = verify_proof(sign(credential, signer=stranger, created=NOW), resolver=DidKeyResolver(), now=NOW)
+        assert not result.verified and isinstance(result.error, ProofPurposeError)
+    credential["issuer"]["id"] = "urn:uuid:2f3c1a0e-6f1d-4c55-9b0a-1b2c3d4e5f60"
+    result = verify_proof(sign(credential, signer=stranger, created=NOW), resolver=DidKeyResolver(), now=NOW)
+    assert result.verified and result.warnings

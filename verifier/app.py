@@ -1,0 +1,35 @@
+"""The verifier on its own: no database, no state worth keeping, so it scales horizontally."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+
+from verifier.config import VerifierConfig, VerifierSettings
+from verifier.problems import problem_handler
+from verifier.service import VerifierService
+from verifier.web import create_router
+
+__all__ = ["create_app"]
+
+
+def create_app(config: VerifierConfig | None = None) -> Litestar:
+    """``config`` for tests and embedding; otherwise ``VERIFIER_*`` environment settings."""
+    if config is None:
+        config = VerifierSettings.from_env().to_config()
+    config = replace(config, standalone=True)
+    service = VerifierService(config)
+    handlers = [create_router(service=service)]
+    static = config.templates_dir / "static"
+    if static.is_dir():
+        handlers.append(create_static_files_router(path="/static", directories=[static], include_in_schema=False))
+    return Litestar(
+        route_handlers=handlers,
+        exception_handlers={Exception: problem_handler},
+        on_shutdown=[service.close],
+        openapi_config=OpenAPIConfig(title="Open Badges verifier", version="1.0.0",
+                                     description="Verifies Open Badges 3.0 and CLR 2.0 credentials (OB 3.0 §9, VC-API)."),
+        debug=False,
+    )
