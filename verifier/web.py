@@ -22,11 +22,9 @@ import jinja2
 import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State, UploadFile
-from litestar.di import Provide
-from litestar.enums import RequestEncodingType
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import Example
-from litestar.params import Body, Parameter
-from litestar.response import Redirect
+from litestar.params import JSONBody, Parameter
 
 from badges.verification import CheckId, VerificationReport
 from verifier.config import VerifierConfig
@@ -140,9 +138,9 @@ _VC_EXAMPLE = Example(summary="A VC-API verify request",
 
 @post("/credentials/verify", status_code=200, request_max_body_size=JSON_BODY_LIMIT,
       responses=_responses(400, 413, 422), summary="Verify a credential (VC-API)", tags=["verify"],
-      sync_to_thread=False)
-async def verify_credential_api(request: Request, data: VerifyCredentialRequest,
-                                verifier_service: VerifierService) -> VerifyResult:
+      )
+async def verify_credential_api(request: Request, data: JSONBody[VerifyCredentialRequest],
+                                verifier_service: NamedDependency[VerifierService]) -> VerifyResult:
     """Verify one credential; 200 when verified, 422 (with the same result body) when not."""
     options = data.options
     verification = await verifier_service.verify(data.verifiable_credential,
@@ -153,9 +151,9 @@ async def verify_credential_api(request: Request, data: VerifyCredentialRequest,
 
 @post("/presentations/verify", status_code=200, request_max_body_size=JSON_BODY_LIMIT,
       responses=_responses(400, 413, 422, invalid=PresentationResult), summary="Verify a presentation (VC-API)",
-      tags=["verify"], sync_to_thread=False)
-async def verify_presentation_api(data: VerifyPresentationRequest,
-                                  verifier_service: VerifierService) -> PresentationResult:
+      tags=["verify"])
+async def verify_presentation_api(data: JSONBody[VerifyPresentationRequest],
+                                  verifier_service: NamedDependency[VerifierService]) -> PresentationResult:
     from verifier.presentations import verify_presentation
 
     result = await verify_presentation(verifier_service, data.verifiable_presentation,
@@ -166,8 +164,8 @@ async def verify_presentation_api(data: VerifyPresentationRequest,
 
 
 @post("/verify", status_code=200, request_max_body_size=UPLOAD_LIMIT, responses=_responses(400, 413, 422),
-      summary="Verify anything: JSON, JWS, link, or an uploaded file", tags=["verify"], sync_to_thread=False)
-async def verify_any(request: Request, verifier_service: VerifierService) -> VerifyResult:
+      summary="Verify anything: JSON, JWS, link, or an uploaded file", tags=["verify"])
+async def verify_any(request: Request, verifier_service: NamedDependency[VerifierService]) -> VerifyResult:
     """Body: a JSON credential (or ``{verifiableCredential}``), a compact JWS or an https link as
     text/plain, an image/PDF as the raw body, or multipart with ``file``, ``credential`` or ``url``."""
     raw, source = await _request_input(request, verifier_service.config)
@@ -176,9 +174,9 @@ async def verify_any(request: Request, verifier_service: VerifierService) -> Ver
 
 
 @get("/verify", responses=_responses(400, 413, 422), summary="The verification page, or verify ?url=",
-     tags=["verify"], sync_to_thread=False)
-async def verify_page(request: Request, verifier_service: VerifierService,
-                      url: Annotated[str | None, Parameter(query="url", max_length=4096,
+     tags=["verify"])
+async def verify_page(request: Request, verifier_service: NamedDependency[VerifierService],
+                      url: Annotated[str | None, Parameter(max_length=4096,
                                                            description="https link of a hosted credential")] = None,
                       ) -> VerifyResult:
     if url is None or not url.strip():
@@ -187,11 +185,6 @@ async def verify_page(request: Request, verifier_service: VerifierService,
         return _render(verifier_service, "verify/form.html.j2")
     verification = await verifier_service.verify(url.strip(), source="url")
     return _reply(request, verifier_service, verification)
-
-
-@get("/verify/", include_in_schema=False, sync_to_thread=False)
-async def verify_page_slash(request: Request) -> Redirect:
-    return Redirect(path=request.url.path.rstrip("/") + (f"?{request.url.query}" if request.url.query else ""))
 
 
 async def _request_input(request: Request, config: VerifierConfig) -> tuple[bytes | str, str]:
@@ -247,7 +240,7 @@ def _kind(data: bytes) -> str:
 
 
 def route_handlers() -> list:
-    return [verify_credential_api, verify_presentation_api, verify_any, verify_page, verify_page_slash]
+    return [verify_credential_api, verify_presentation_api, verify_any, verify_page]
 
 
 def create_router(config: VerifierConfig | None = None, *, path: str = "/",

@@ -336,3 +336,64 @@ def test_project_loader_if_present(load_json):
         pytest.skip("badges.jsonld.load_document not there yet")
     doc = load_json("vectors/1edtech-obv3p0/unsigned.json")
     assert processor.to_nquads(doc, loader=jsonld.load_document) == stock(doc, loader=jsonld.load_document)
+
+
+# ---- fully_defined: the fast proof that check_terms would pass ----------------------------------
+
+def _relative(node, found):
+    if isinstance(node, list):
+        for item in node:
+            _relative(item, found)
+    elif isinstance(node, dict):
+        ids = [node["@id"]] if isinstance(node.get("@id"), str) else []
+        types = node.get("@type") if "@value" not in node else None
+        for iri in ids + (types if isinstance(types, list) else [types] if isinstance(types, str) else []):
+            if not (iri.startswith(("_:", "@")) or pyld_jsonld._is_absolute_iri(iri)):
+                found.append(iri)
+        for key, value in node.items():
+            if key not in ("@id", "@type", "@value", "@language", "@direction", "@index"):
+                _relative(value, found)
+
+
+def oracle_defined(doc) -> bool | None:
+    """Stock pyld: nothing dropped and no relative IRI (None when pyld refuses the document)."""
+    dropped: list = []
+    proc = pyld_jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
+    try:
+        expanded = proc.expand(copy.deepcopy(doc), {"documentLoader": LOADER, "base": None})
+    except Exception:  # noqa: BLE001
+        return None
+    found: list = []
+    _relative(expanded, found)
+    return not dropped and not found
+
+
+def test_fully_defined_never_vouches_for_a_document_pyld_would_drop_from(variations):
+    vouched = 0
+    for i, doc in enumerate(variations + seed_documents()):
+        if processor.fully_defined(doc, loader=LOADER):
+            vouched += 1
+            assert oracle_defined(doc) is True, f"variation {i}: {json.dumps(doc)[:1500]}"
+    assert vouched >= 40, vouched  # not vacuous
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(REFERENCE)))
+def test_fully_defined_agrees_on_reference_documents(path):
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc.pop("proof", None)
+    assert processor.fully_defined(doc, loader=LOADER) == oracle_defined(doc)
+
+
+@pytest.mark.parametrize("edit", [
+    lambda d: d.update(undefinedTerm="x"),
+    lambda d: d["credentialSubject"].update(favouriteColour="blue"),
+    lambda d: d.update(id="relative/credential"),
+    lambda d: d["issuer"].update(id="not an iri"),
+    lambda d: d["credentialSubject"].update(type=["AchievementSubject", "Made Up Type"]),
+], ids=["undefined-top", "undefined-nested", "relative-id", "iri-with-space", "relative-type"])
+def test_fully_defined_bad_twins(load_json, edit):
+    doc = load_json("vectors/1edtech-obv3p0/unsigned.json")
+    assert processor.fully_defined(doc, loader=LOADER)  # the good twin
+    edit(doc)
+    assert not processor.fully_defined(doc, loader=LOADER)
+    assert oracle_defined(doc) is False

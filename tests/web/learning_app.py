@@ -19,3 +19,9 @@ def make_app():
                                     StatusListController],
                     middleware=[DefineMiddleware(AuthMiddleware)], exception_handlers=EXCEPTION_HANDLERS,
                     openapi_config=None, debug=False)
+
+
+def in_process_client():
+    import httpx
+
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app()), base_url="http://127.0.0.1:8000")

@@ -6,10 +6,8 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from litestar.testing import AsyncTestClient
-
 from tests.platform_fixtures import *  # noqa: F401,F403
-from tests.web.learning_app import make_app
+from tests.web.learning_app import in_process_client
 
 # the platform half's controllers still use inferred path parameters (deprecated in Litestar 2.25)
 pytestmark = [pytest.mark.anyio,
@@ -26,7 +24,9 @@ def bearer(seed, role):
 
 @pytest.fixture
 async def client(seed):
-    async with AsyncTestClient(app=make_app(), base_url="http://127.0.0.1:8000") as c:
+    # httpx over the ASGI app in THIS event loop: Litestar's AsyncTestClient runs the app in a
+    # portal thread with its own loop, which a PostgreSQL pool bound to the test's loop cannot serve.
+    async with in_process_client() as c:
         yield c
 
 
@@ -152,9 +152,16 @@ async def test_elo_plan_mentor_attestation_review_badge(client, seed, platform):
     path = urlsplit(link).path
     page = await client.get(path)
     assert page.status_code == 200 and "River Lab" in page.text
-    r = await client.post(path, json={"statement": "Reliable, careful sampling", "hours": 38, "confirm": True})
+    import re
+
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = await client.post(path, data={"statement": "Reliable, careful sampling", "hours": "38", "confirm": "yes"})
+    assert r.status_code == 403  # the form is CSRF-protected
+    r = await client.post(path, data={"statement": "Reliable, careful sampling", "hours": "38", "confirm": "yes",
+                                      "csrf_token": csrf})
     assert r.status_code == 200, r.text
-    again = await client.post(path, json={"statement": "again", "hours": 38, "confirm": True})
+    again = await client.post(path, data={"statement": "again", "hours": "38", "confirm": "yes",
+                                          "csrf_token": csrf})
     assert again.status_code == 410
     queue = (await client.get("/api/reviews/queue", headers=t)).json()
     sub = next(q for q in queue if q["kind"] == "elo")

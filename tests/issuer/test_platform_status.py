@@ -1,0 +1,152 @@
+"""Status lists: random unique allocation (also under concurrency), revoke/suspend/reinstate."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from badges.signing import DocumentResolver, sign, verify_proof
+from badges.status import MIN_BITS, BitstringStatusList, check_status
+from issuer.db import repo_platform as repo
+from issuer.db.repo import write_transaction
+from issuer.db.tables import StatusEntry, StatusList
+from issuer.services import identity, status
+from issuer.services.platform_errors import BadRequest, Conflict, NotFound
+from tests.conftest import NOW
+
+pytestmark = pytest.mark.anyio
+
+
+async def _issue(school_id: int, n: int, purposes=("revocation", "suspension")) -> dict:
+    """A stored, signed credential with status entries (what awarding / VC-API do)."""
+    did = await identity.issuer_did(school_id)
+    async with write_transaction():
+        allocated = [await status.allocate_entry(school_id, purpose=p) for p in purposes]
+        doc = {"@context": ["https://www.w3.org/ns/credentials/v2"], "id": f"urn:uuid:00000000-0000-4000-8000-{n:012d}",
+               "type": ["VerifiableCredential"], "issuer": did,
+               "credentialSubject": {"id": "did:example:learner"},
+               "credentialStatus": [a[0] for a in allocated]}
+        signed = sign(doc, signer=await identity.signer_for(school_id), created=NOW)
+        return await repo.insert_issued_credential(
+            school_id=school_id, credential_id=doc["id"], document=status.dumps(signed), issued_at=NOW,
+            status_list_id=allocated[0][1], status_index=allocated[0][2], status_purpose=purposes[0])
+
+
+async def _list(slug: str, purpose: str) -> dict:
+    return json.loads(await status.list_document(slug, purpose, 1))
+
+
+async def test_allocation_shape(seed):
+    north = seed.schools["north"]["id"]
+    async with write_transaction():
+        entry, list_id, index = await status.allocate_entry(north)
+    assert entry == {"id": f"http://127.0.0.1:8000/status/north/revocation/1#{index}",
+                     "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+                     "statusListIndex": str(index),
+                     "statusListCredential": "http://127.0.0.1:8000/status/north/revocation/1"}
+    assert 0 <= index < MIN_BITS
+    lst = await StatusList.select().where(StatusList.id == list_id).first()
+    assert (lst["school"], lst["purpose"], lst["list_no"], lst["size"]) == (north, "revocation", 1, MIN_BITS)
+    with pytest.raises(ValueError):
+        await status.allocate_entry(north, purpose="refresh")
+    with pytest.raises(NotFound):
+        await status.allocate_entry(9999)
+
+
+async def test_allocation_rolls_back_with_the_transaction(seed):
+    north = seed.schools["north"]["id"]
+    with pytest.raises(RuntimeError):
+        async with write_transaction():
+            await status.allocate_entry(north)
+            raise RuntimeError("award failed")
+    assert await StatusEntry.count() == 0
+
+
+async def test_fifty_concurrent_allocations_are_unique(seed):
+    north = seed.schools["north"]["id"]
+
+    async def one():
+        async with write_transaction():
+            return await status.allocate_entry(north)
+
+    results = await asyncio.gather(*[one() for _ in range(50)])
+    pairs = {(list_id, index) for _, list_id, index in results}
+    assert len(pairs) == 50
+    assert await StatusEntry.count() == 50
+    assert await StatusList.count() == 1  # the racing creators agreed on one list
+
+
+async def test_unique_constraint_is_enforced_by_the_database(seed):
+    north = seed.schools["north"]["id"]
+    async with write_transaction():
+        _, list_id, index = await status.allocate_entry(north)
+    assert not await repo.claim_status_index(list_id=list_id, index=index, at=NOW)  # bad twin: taken
+    assert await repo.claim_status_index(list_id=list_id, index=(index + 1) % MIN_BITS, at=NOW)
+
+
+async def test_revoke_flips_the_bit_and_the_list_is_re_signed(seed, platform):
+    north = seed.schools["north"]
+    row = await _issue(north["id"], 1)
+    other = await _issue(north["id"], 2)
+    credential = json.loads(row["document"])
+    entry = credential["credentialStatus"][0]
+    before = await _list("north", "revocation")
+    assert check_status(entry, before, credential_id=credential["id"]).ok
+
+    platform.clock.advance(minutes=5)
+    admin = seed.users[("north", "school_admin", 0)]
+    updated = await status.revoke(row["id"], reason="plagiarised evidence", actor_id=admin["id"])
+    assert updated["revoked_reason"] == "plagiarised evidence" and updated["revoked_by"] == admin["id"]
+    after = await _list("north", "revocation")
+    assert not check_status(entry, after, credential_id=credential["id"]).ok
+    other_doc = json.loads(other["document"])
+    assert check_status(other_doc["credentialStatus"][0], after, credential_id=other_doc["id"]).ok
+    assert after["proof"][0]["created"] == "2026-01-15T10:05:00Z"
+    bits = BitstringStatusList.decode(after["credentialSubject"]["encodedList"])
+    assert bits.set_indexes() == [int(entry["statusListIndex"])]
+
+    resolver = DocumentResolver({identity.school_did_web("north"): await identity.school_did_document("north")})
+    assert verify_proof(after, resolver=resolver, now=platform.clock.now()).verified
+    tampered = {**after, "credentialSubject": {**after["credentialSubject"], "encodedList": before["credentialSubject"]["encodedList"]}}
+    assert not verify_proof(tampered, resolver=resolver, now=platform.clock.now()).verified
+
+    events = await repo.audit_events(school_id=north["id"])
+    assert events[0]["action"] == "credential.revoke" and events[0]["details"] == {"reason": "plagiarised evidence"}
+    with pytest.raises(Conflict):
+        await status.revoke(row["id"], reason="again", actor_id=admin["id"])
+    with pytest.raises(Conflict):
+        await status.suspend(row["id"], reason="revoked badges cannot be suspended", actor_id=admin["id"])
+
+
+async def test_suspend_and_reinstate(seed, platform):
+    north = seed.schools["north"]
+    row = await _issue(north["id"], 3)
+    credential = json.loads(row["document"])
+    entry = credential["credentialStatus"][1]
+    assert entry["statusPurpose"] == "suspension"
+    await status.suspend(row["id"], reason="under review", actor_id=None)
+    assert not check_status(entry, await _list("north", "suspension"), credential_id=credential["id"]).ok
+    assert check_status(credential["credentialStatus"][0], await _list("north", "revocation"),
+                        credential_id=credential["id"]).ok
+    with pytest.raises(Conflict):
+        await status.suspend(row["id"], reason="twice", actor_id=None)
+    reinstated = await status.reinstate(row["id"], actor_id=None)
+    assert reinstated["suspended"] is False
+    assert check_status(entry, await _list("north", "suspension"), credential_id=credential["id"]).ok
+
+
+async def test_refusals(seed):
+    north = seed.schools["north"]["id"]
+    south = seed.schools["south"]["id"]
+    row = await _issue(north, 4, purposes=("revocation",))
+    with pytest.raises(BadRequest):
+        await status.revoke(row["id"], reason="  ", actor_id=None)
+    with pytest.raises(Conflict, match="no suspension"):
+        await status.suspend(row["id"], reason="x", actor_id=None)
+    with pytest.raises(NotFound):  # another school's admin cannot reach it
+        await status.revoke(row["id"], reason="x", actor_id=None, school_id=south)
+    with pytest.raises(NotFound):
+        await status.list_document("north", "refresh", 1)
+    with pytest.raises(NotFound):
+        await status.list_document("north", "revocation", 2)
