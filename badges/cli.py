@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from badges.errors import BadgeError, ResolutionError
 from badges.jsonld import OB_V3P0, VC_V2
 from badges.signing import ChainResolver, DidKeyResolver, DocumentResolver, Ed25519Signer, FragmentKeyResolver
-from badges.signing import KeyResolver, format_datetime, load_key_file, sign
+from badges.signing import KeyResolver, VerificationMethod, did_web_url, format_datetime, load_key_file, sign
 from badges.trust import TrustedIssuer, TrustRegistry
 from badges.verification import VerificationReport, verify_credential
 from badges.verification_checks import parse_datetime
@@ -56,10 +56,32 @@ def load_documents(directory: Path) -> dict[str, dict]:
     return documents
 
 
+class _UnpublishedFragmentResolver:
+    """``<controller>#z6Mk…`` only for controllers the bundle has no document for: when the issuer's
+    own document is at hand and does not list the key, the key is not the issuer's."""
+
+    def __init__(self, documents: Mapping[str, dict]) -> None:
+        self._documents = documents
+        self._fragment = FragmentKeyResolver()
+
+    def resolve(self, vm_id: str) -> VerificationMethod:
+        controller = vm_id.partition("#")[0] if isinstance(vm_id, str) else ""
+        known = controller in self._documents
+        if not known and controller.startswith("did:web:"):
+            try:
+                known = did_web_url(controller) in self._documents
+            except ResolutionError:
+                known = False
+        if known:
+            raise ResolutionError(f"{controller}'s published document does not list the key {vm_id}", id=vm_id)
+        return self._fragment.resolve(vm_id)
+
+
 def make_resolver(documents: Mapping[str, dict] | None = None) -> KeyResolver:
-    """did:key, then the bundle (it confirms keys), then the unconfirmed ``#z6Mk…`` fragment."""
+    """did:key, then the bundle (it confirms keys), then the unconfirmed ``#z6Mk…`` fragment
+    for controllers the bundle says nothing about."""
     if documents:
-        return ChainResolver(DidKeyResolver(), DocumentResolver(documents), FragmentKeyResolver())
+        return ChainResolver(DidKeyResolver(), DocumentResolver(documents), _UnpublishedFragmentResolver(documents))
     return ChainResolver(DidKeyResolver(), FragmentKeyResolver())
 
 
@@ -160,11 +182,22 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clients(args: argparse.Namespace) -> tuple[KeyResolver, Callable[[str], dict]]:
+    """(resolver, fetch_document). A plugin that can fetch live (the verifier service) sets
+    ``fetchers=callable(documents_dir, online) -> (resolver, fetch_document)`` on the verify
+    sub-parser and adds its own ``--online`` option; the engine alone stays offline."""
+    online = bool(getattr(args, "online", False))
+    factory = getattr(args, "fetchers", None)
+    if factory is not None:
+        return factory(args.documents, online)
+    documents = load_documents(Path(args.documents)) if args.documents else {}
+    return make_resolver(documents), make_fetcher(documents, online=online)
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     now = _datetime(args.now, "--now") if args.now else _now()
     trust = _trust(args.trust)
-    documents = load_documents(Path(args.documents)) if args.documents else {}
-    resolver, fetch = make_resolver(documents), make_fetcher(documents, online=False)
+    resolver, fetch = _clients(args)
     inputs = [(path, _read(path, "file")) for path in args.files]  # all readable before any output
     all_verified = True
     for path, data in inputs:
@@ -249,7 +282,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 # ---- parser and entry point ---------------------------------------------------------------------
 
 def build_parser(plugins: Iterable[Any] | None = None) -> tuple[argparse.ArgumentParser, list[str]]:
-    """The parser with the engine commands and every plugin that loads; returns load warnings."""
+    """The parser with the engine commands and every plugin that loads, and the plugins that did not."""
     parser = argparse.ArgumentParser(prog="badges", description="Open Badges 3.0 engine: sign and verify "
                                                                 "credentials offline.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -281,8 +314,7 @@ def build_parser(plugins: Iterable[Any] | None = None) -> tuple[argparse.Argumen
         try:
             plugin.load()(sub)
         except Exception as exc:  # a broken plugin must not take the engine commands down with it
-            warnings.append(f"badges: the {plugin.name!r} commands are unavailable ({plugin.value}: "
-                            f"{type(exc).__name__}: {exc})")
+            warnings.append(f"{plugin.name} ({plugin.value}: {type(exc).__name__}: {exc})")
     return parser, warnings
 
 
@@ -290,9 +322,8 @@ def main(argv: list[str] | None = None, *, plugins: Iterable[Any] | None = None)
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser, warnings = build_parser(plugins)
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    if args_list and not args_list[0].startswith("-") and args_list[0] not in sub.choices:
-        for warning in warnings:
-            print(warning, file=sys.stderr)
+    if warnings and args_list and not args_list[0].startswith("-") and args_list[0] not in sub.choices:
+        print("badges: commands from these plugins are unavailable: " + "; ".join(warnings), file=sys.stderr)
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse has already printed its one-line complaint

@@ -45,7 +45,11 @@ class TrustRegistry(Mapping[str, TrustedIssuer]):
 
     @classmethod
     def from_dict(cls, data: Any) -> TrustRegistry:
-        """``{"issuers": [{"id", "name", "label"?}, …]}`` or the bare list (the CLI's --trust file)."""
+        """A --trust file: ``{"issuers": [{"id", "name", "label"?}, …]}``, the bare list, or the
+        verifier service's ``{"<issuer id>": {"name", "label"?} | "<name>", …}``."""
+        if isinstance(data, Mapping) and "issuers" not in data:
+            data = [{**entry, "id": key} if isinstance(entry, Mapping) else {"id": key, "name": entry}
+                    for key, entry in data.items()]
         items = data.get("issuers") if isinstance(data, Mapping) else data
         if not isinstance(items, list):
             raise ValueError('a trust list is {"issuers": [{"id": …, "name": …, "label": …}, …]}')

@@ -38,6 +38,7 @@ from badges.errors import (
 )
 from badges.jsonld import DocumentLoader, load_document
 from badges.signing import KeyResolver, VerificationMethod, verify_proof
+from badges.signing.jwt import verify_jwt
 from badges.status import check_status
 from badges.trust import TrustedIssuer, TrustRegistry
 from badges.verification_checks import (
@@ -72,6 +73,7 @@ __all__ = [
 
 DocumentFetcher = Callable[[str], dict]
 STATUS_BASE = "https://www.w3.org/ns/credentials/status-list#"
+_MALFORMED = STATUS_BASE + "MALFORMED_VALUE_ERROR"
 MAX_NESTING = 4  # CLR → badge → endorsement → (its endorsements): deeper is not a real credential
 _ORDER = tuple(CheckId)
 
@@ -143,7 +145,8 @@ class _Run:
         except Exception as exc:
             nested_check = _error_result(CheckId.NESTED, exc)
         results[CheckId.NESTED] = nested_check
-        run(CheckId.TRUST, lambda: check_trust(credential, self.trust))
+        key_confirmed = results[CheckId.ISSUER_KEY].outcome == "pass"
+        run(CheckId.TRUST, lambda: check_trust(credential, self.trust, key_confirmed=key_confirmed))
         checks = [results[cid] for cid in _ORDER]
         try:
             info = summary(credential)
@@ -163,7 +166,7 @@ class _Run:
             return CheckResult.failed(cid, f"This {noun(credential)} is not signed, so nothing shows who issued it or "
                                            "that it is unchanged.", "proof-missing")
         result = verify_proof(credential, resolver=self.resolver, now=self.now, loader=self.loader)
-        state.method, state.error, state.ran = result.verification_method, result.error, True
+        state.method, state.error = result.verification_method, result.error
         proofs = [{"index": c.index, "type": c.proof_type, "cryptosuite": c.cryptosuite,
                    "verificationMethod": c.verification_method_id, "verified": c.verified,
                    "error": c.error.message if c.error else None, "warnings": list(c.warnings)}
@@ -178,26 +181,24 @@ class _Run:
         return _proof_failure(result.error, noun(credential), proofs=proofs)
 
     def _check_jwt(self, parsed: Parsed, state: _ProofState) -> CheckResult:
-        from badges.signing import jwt  # VC-JWT support lives in its own module (OB §8.2)
-
-        state.ran = True
         try:
-            result = jwt.verify_jwt(parsed.token, resolver=self.resolver, now=self.now)
+            result = verify_jwt(parsed.token, resolver=self.resolver, now=self.now)
         except BadgeError as exc:
             state.error = exc
             return _proof_failure(exc, noun(parsed.credential))
         state.ok = True
         state.jwt_header = dict(result.header)
-        state.jwt_key_id = getattr(result, "key_id", None)
         kid = result.header.get("kid")
-        if isinstance(kid, str):
+        # With a `jwk` header the signature was checked with that key, whatever `kid` names.
+        if isinstance(kid, str) and "jwk" not in result.header:
             try:
                 state.method = self.resolver.resolve(kid)
             except BadgeError:
                 state.method = None
         alg = result.header.get("alg")
-        return CheckResult.passed(CheckId.PROOF, f"The {noun(parsed.credential)} has not been changed since it was signed "
-                                                 f"(a signed token, algorithm {alg}).", alg=alg)
+        return CheckResult.passed(
+            CheckId.PROOF, f"The {noun(parsed.credential)} has not been changed since it was signed (a signed token, "
+                           f"algorithm {alg}).", alg=alg, keyId=result.key_id)
 
     def _check_issuer_key(self, credential: dict, state: _ProofState) -> CheckResult:
         """OB impl guide "Key provenance": the key's controller is the issuer (DI §5 binding)."""
@@ -205,8 +206,9 @@ class _Run:
         issuer, name = issuer_id(credential), issuer_name(credential, self.trust)
         if not state.ok:
             if isinstance(state.error, ResolutionError):
-                return CheckResult.failed(cid, f"The key that signed this badge could not be found ({state.error.message}).",
-                                          state.error.problem_type, **_jsonable(state.error.details))
+                return CheckResult.failed(
+                    cid, f"The key that signed this {noun(credential)} could not be found ({state.error.message}).",
+                    state.error.problem_type, **_jsonable(state.error.details))
             if isinstance(state.error, ProofPurposeError) and "controller" in state.error.details:
                 return CheckResult.failed(
                     cid, f"The key that signed this badge belongs to {state.error.details['controller']}, not to its "
@@ -264,7 +266,7 @@ class _Run:
         cid = CheckId.STATUS
         cannot = "This badge's status could not be confirmed, so it cannot be shown to be still valid"
         if not isinstance(entry, dict):
-            return CheckResult.failed(cid, f"{cannot}: its status entry is not readable.", STATUS_BASE + "MALFORMED_VALUE_ERROR")
+            return CheckResult.failed(cid, f"{cannot}: its status entry is not readable.", _MALFORMED)
         kind = entry.get("type")
         if kind == "BitstringStatusListEntry":
             url = entry.get("statusListCredential")
@@ -274,7 +276,7 @@ class _Run:
             return CheckResult.failed(cid, f"{cannot}: it uses a status method this verifier does not support "
                                            f"({kind}).", "status-unsupported", type=kind)
         if not isinstance(url, str) or not url:
-            return CheckResult.failed(cid, f"{cannot}: its status entry names no list.", STATUS_BASE + "MALFORMED_VALUE_ERROR")
+            return CheckResult.failed(cid, f"{cannot}: its status entry names no list.", _MALFORMED)
         try:
             document = self.fetch_document(url)
             if not isinstance(document, dict):
@@ -282,8 +284,8 @@ class _Run:
         except Exception as exc:
             reason = exc.message if isinstance(exc, BadgeError) else type(exc).__name__
             return CheckResult.failed(cid, "Could not confirm it has not been revoked: the issuer's status list at "
-                                           f"{url} could not be retrieved ({reason}).", STATUS_BASE + "STATUS_RETRIEVAL_ERROR",
-                                      url=url)
+                                           f"{url} could not be retrieved ({reason}).",
+                                      STATUS_BASE + "STATUS_RETRIEVAL_ERROR", url=url)
         if kind == "BitstringStatusListEntry":
             problem = self._check_list_credential(document, url)
             if problem is not None:
@@ -291,9 +293,9 @@ class _Run:
         try:
             result = check_status(entry, document, credential_id=credential.get("id"))
         except StatusListError as exc:
+            details = {k: v for k, v in _jsonable(exc.details).items() if k != "type"}
             return CheckResult.failed(cid, f"{cannot}: the issuer's status list could not be read ({exc.message}).",
-                                      exc.details.get("type") or exc.problem_type, url=url,
-                                      **{k: v for k, v in _jsonable(exc.details).items() if k != "type"})
+                                      exc.details.get("type") or exc.problem_type, **{**details, "url": url})
         details = {"url": url, "type": kind, "purpose": result.purpose, "index": result.index}
         if result.ok:
             return CheckResult.passed(cid, f"Not {'suspended' if result.purpose == 'suspension' else 'revoked'}.",
@@ -320,7 +322,8 @@ class _Run:
                 expired = True
             if expired:
                 return CheckResult.failed(cid, f"Could not confirm it has not been revoked: the issuer's status list "
-                                               f"expired ({until}).", STATUS_BASE + "STATUS_VERIFICATION_ERROR", url=url)
+                                               f"expired ({until}).", STATUS_BASE + "STATUS_VERIFICATION_ERROR",
+                                          url=url)
         return None
 
     # ---- embedded credentials --------------------------------------------------------------
@@ -372,12 +375,10 @@ class _ProofState:
     """What the proof check learned, for the key check that follows it."""
 
     def __init__(self) -> None:
-        self.ran = False
         self.ok = False
         self.method: VerificationMethod | None = None
         self.error: BadgeError | None = None
         self.jwt_header: dict | None = None
-        self.jwt_key_id: str | None = None
 
 
 def _endorsements(credential: dict) -> dict[_Item, str]:

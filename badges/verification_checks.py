@@ -35,7 +35,8 @@ _SCHEMA_FILES = {
     "clr_v2p0_endorsementcredential_schema.json": "endorsement",
     "clr_v2p0_clrcredential_schema.json": "clr",
 }
-_SCHEMA_PREFIXES = ("https://purl.imsglobal.org/spec/ob/v3p0/schema/", "https://purl.imsglobal.org/spec/clr/v2p0/schema/")
+_SCHEMA_PREFIXES = ("https://purl.imsglobal.org/spec/ob/v3p0/schema/",
+                    "https://purl.imsglobal.org/spec/clr/v2p0/schema/")
 _KIND_NAMES = {"achievement": "Open Badges 3.0 badge", "endorsement": "Open Badges 3.0 endorsement",
                "clr": "CLR 2.0 learner record"}
 
@@ -158,7 +159,7 @@ def check_context(credential: dict, *, loader: DocumentLoader) -> CheckResult:
             inline += 1
             continue
         try:
-            loader(url)
+            loader(url, {})
         except ContextNotAllowed:
             unknown.append(url)
     if unknown:
@@ -196,8 +197,8 @@ def check_terms_defined(credential: dict, *, loader: DocumentLoader) -> CheckRes
         check_terms(credential, loader=loader)
     except UndefinedTerm as exc:
         return CheckResult.failed(
-            cid, f"This {noun(credential)} contains information its vocabulary does not define, so the signature does not "
-                 f"protect it: {', '.join(exc.terms[:10])}.", exc.problem_type, terms=exc.terms)
+            cid, f"This {noun(credential)} contains information its vocabulary does not define, so the signature "
+                 f"does not protect it: {', '.join(exc.terms[:10])}.", exc.problem_type, terms=exc.terms)
     except RelativeIri as exc:
         return CheckResult.failed(cid, f"This badge contains an incomplete web address ({exc.message}).",
                                   exc.problem_type, **exc.details)
@@ -359,14 +360,25 @@ def check_rubric(credential: dict) -> CheckResult:
                               "rubric-not-met", criteria=reasons)
 
 
-def check_trust(credential: dict, trust: TrustRegistry | None) -> CheckResult:
-    """A registered issuer passes; anybody else is a warning (the signature alone says who, not what)."""
+def check_trust(credential: dict, trust: TrustRegistry | None, *, key_confirmed: bool = True) -> CheckResult:
+    """A registered issuer passes; anybody else is a warning (the signature alone says who, not what).
+
+    A registered issuer id is only worth something when the signing key is confirmed as that
+    issuer's (``key_confirmed``: the issuer_key check passed). Otherwise anybody could put the
+    school's id in a badge, sign it with their own key named in the badge, and borrow its standing.
+    """
     cid = CheckId.TRUST
     issuer = issuer_id(credential)
     if trust is None:
         return CheckResult.skipped(cid, "No list of known issuers is configured, so the issuer was not looked up.",
                                    issuerId=issuer)
     known = trust.lookup(issuer)
+    if known is not None and not key_confirmed:
+        return CheckResult.warning(
+            cid, f"{known.display_name} is a registered issuer, but this {noun(credential)} could not be confirmed "
+                 "as signed with a key they publish, so it may not come from them.", "key-not-confirmed",
+            issuerId=known.id,
+            registeredName=known.name, label=known.label)
     if known is not None:
         return CheckResult.passed(cid, f"Issued by {known.display_name}, a registered issuer.", issuerId=known.id,
                                   registeredName=known.name, label=known.label)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from badges.bake import unbake
 from badges.errors import BadgeError
 
 __all__ = ["JWT_CLAIMS", "Parsed", "ParseFailure", "json_depth", "parse_input"]
@@ -104,6 +105,10 @@ def jwt_credential(payload: dict) -> dict:
     return {key: value for key, value in payload.items() if key not in JWT_CLAIMS}
 
 
+def _too_deep(max_depth: int) -> str:
+    return f"This badge is nested more than {max_depth} levels deep, which is not accepted."
+
+
 def _parse_text(text: str, fmt_prefix: str, max_depth: int) -> Parsed | ParseFailure:
     text = text.strip().lstrip("\ufeff")
     if _COMPACT_JWS.match(text):
@@ -116,21 +121,18 @@ def _parse_text(text: str, fmt_prefix: str, max_depth: int) -> Parsed | ParseFai
         if not isinstance(header, dict) or not isinstance(payload, dict):
             return ParseFailure(fmt, "This signed token (JWT) does not contain a credential.")
         if json_depth(payload) > max_depth:
-            return ParseFailure(fmt, f"This badge is nested more than {max_depth} levels deep, which is not accepted.",
-                                "too-deep")
+            return ParseFailure(fmt, _too_deep(max_depth), "too-deep")
         return Parsed(fmt, jwt_credential(payload), token=text)
     if text.startswith("{"):
         fmt = fmt_prefix + "json"
         try:
             document = _loads(text)
         except RecursionError:
-            return ParseFailure(fmt, f"This badge is nested more than {max_depth} levels deep, which is not accepted.",
-                                "too-deep")
+            return ParseFailure(fmt, _too_deep(max_depth), "too-deep")
         except ValueError as exc:
             return ParseFailure(fmt, f"This file is not valid JSON ({exc}).")
         if json_depth(document) > max_depth:
-            return ParseFailure(fmt, f"This badge is nested more than {max_depth} levels deep, which is not accepted.",
-                                "too-deep")
+            return ParseFailure(fmt, _too_deep(max_depth), "too-deep")
         return Parsed(fmt, document)
     return ParseFailure(None, "This is not a badge: expected a JSON credential, a signed token (JWT), "
                               "or a PNG/SVG image with a badge baked in.")
@@ -138,13 +140,10 @@ def _parse_text(text: str, fmt_prefix: str, max_depth: int) -> Parsed | ParseFai
 
 def _unbake(data: bytes, kind: str, max_depth: int) -> Parsed | ParseFailure:
     try:
-        from badges import bake
-        payload = bake.unbake(data)
+        payload = unbake(data)
     except BadgeError as exc:
         return ParseFailure(kind, f"This {kind.upper()} image does not contain a badge ({exc.message}).",
                             exc.problem_type)
-    except ImportError:
-        return ParseFailure(kind, "Badge images cannot be read by this installation.", "unsupported")
     result = _parse_text(payload, kind + "+", max_depth)
     if isinstance(result, ParseFailure) and result.format is None:
         return ParseFailure(kind, f"The badge baked into this {kind.upper()} image is neither JSON nor a signed token.")
@@ -156,8 +155,7 @@ def parse_input(raw: Any, *, max_bytes: int, max_depth: int) -> Parsed | ParseFa
                            "too-large")
     if isinstance(raw, dict):
         if json_depth(raw) > max_depth:
-            return ParseFailure("json", f"This badge is nested more than {max_depth} levels deep, which is not accepted.",
-                                "too-deep")
+            return ParseFailure("json", _too_deep(max_depth), "too-deep")
         try:
             size = len(json.dumps(raw, ensure_ascii=False, allow_nan=False).encode("utf-8"))
         except (TypeError, ValueError) as exc:

@@ -68,7 +68,7 @@ class CheckOut(_Base):
     problem_type: str | None = None
 
 
-class VerifyResult(_Base):
+class VerifyResult(_Base, omit_defaults=False):
     verified: bool
     checks: list[str]
     warnings: list[ProblemDetail]
@@ -84,7 +84,7 @@ class VerifyResult(_Base):
     verifiable_credential: dict[str, Any] | None = None
 
 
-class PresentationResult(_Base):
+class PresentationResult(_Base, omit_defaults=False):
     verified: bool
     checks: list[str]
     warnings: list[ProblemDetail]

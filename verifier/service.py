@@ -154,6 +154,11 @@ class VerifierService:
     async def verify(self, raw: bytes | str | dict, *, source: str | None = None) -> Verification:
         """Verify ``raw``; raises ``InputError`` for requests that cannot be verified at all."""
         config = self.config
+        if isinstance(raw, (bytes, bytearray)) and len(raw) < 4096 and raw.lstrip()[:4].lower() == b"http":
+            try:
+                raw = bytes(raw).decode("utf-8")
+            except UnicodeDecodeError:
+                pass
         if isinstance(raw, str) and _looks_like_url(raw):
             return await self._verify_url(raw.strip())
         data = _sized(raw, config)

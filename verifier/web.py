@@ -15,6 +15,7 @@ one from ``app.state["verifier_config"]``); ``create_router(config)`` binds a co
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +24,7 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency, Provide
-from litestar.openapi.spec import Example
+from litestar.openapi.spec import Example, OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import JSONBody, Parameter
 
 from badges.verification import CheckId, VerificationReport
@@ -163,7 +164,29 @@ async def verify_presentation_api(data: JSONBody[VerifyPresentationRequest],
                     media_type="application/json")
 
 
+@dataclass
+class _AnyInputOperation(Operation):
+    """POST /verify reads its body by content type; the document still has to describe it."""
+
+    def __post_init__(self) -> None:
+        text = Schema(type=OpenAPIType.STRING, max_length=UPLOAD_LIMIT)
+        self.request_body = RequestBody(required=True, description=verify_any_doc, content={
+            "application/json": OpenAPIMediaType(schema=Schema(type=OpenAPIType.OBJECT)),
+            "text/plain": OpenAPIMediaType(schema=text),
+            "multipart/form-data": OpenAPIMediaType(schema=Schema(type=OpenAPIType.OBJECT, properties={
+                "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+                "credential": text, "url": Schema(type=OpenAPIType.STRING, max_length=4096)})),
+            "application/octet-stream": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING,
+                                                                       format=OpenAPIFormat.BINARY)),
+        })
+
+
+verify_any_doc = ("A JSON credential (or {verifiableCredential}), a compact JWS or an https link as text, "
+                  "a baked PNG/SVG or a transcript PDF as the raw body, or multipart with file, credential or url.")
+
+
 @post("/verify", status_code=200, request_max_body_size=UPLOAD_LIMIT, responses=_responses(400, 413, 422),
+      operation_class=_AnyInputOperation,
       summary="Verify anything: JSON, JWS, link, or an uploaded file", tags=["verify"])
 async def verify_any(request: Request, verifier_service: NamedDependency[VerifierService]) -> VerifyResult:
     """Body: a JSON credential (or ``{verifiableCredential}``), a compact JWS or an https link as

@@ -26,7 +26,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
-_SQLITE_LOCKS: dict[str, asyncio.Lock] = {}
+_SQLITE_LOCKS: dict[tuple[str, int], asyncio.Lock] = {}
 
 
 def engine_for_url(url: str) -> Engine:
@@ -104,9 +104,9 @@ async def create_tables(engine: Engine | None = None) -> list[str]:
 
 
 def _sqlite_lock(engine: Engine) -> asyncio.Lock:
-    # Keyed per database file: tests run several databases in one process, and two engines on
-    # one file (the CLI and the app) must share the writer lock.
-    key = str(Path(engine.path).resolve())
+    # Keyed per database file (tests run several databases in one process, and two engines on
+    # one file must share the writer lock) and per event loop (an asyncio.Lock belongs to one).
+    key = (str(Path(engine.path).resolve()), id(asyncio.get_running_loop()))
     lock = _SQLITE_LOCKS.get(key)
     if lock is None:
         lock = _SQLITE_LOCKS[key] = asyncio.Lock()

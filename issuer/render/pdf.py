@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -21,7 +22,8 @@ from urllib.parse import unquote, urlsplit
 
 from issuer.render.templating import TEMPLATES_DIR, render_template
 
-__all__ = ["PdfAttachment", "PDF_VARIANT", "local_only_fetcher", "render_html_pdf", "render_pdf", "render_pdf_async"]
+__all__ = ["PDF_VARIANT", "PdfAttachment", "local_only_fetcher", "render_html_pdf", "render_pdf", "render_pdf_async",
+           "shared_font_config"]
 
 # PDF/UA-1: tagged structure + metadata; WeasyPrint 70 sets pdf_tags and PDF 1.7 for it.
 PDF_VARIANT = "pdf/ua-1"
@@ -75,6 +77,24 @@ def local_only_fetcher(roots: Sequence[Path] = (TEMPLATES_DIR,)):
     return LocalOnlyFetcher()
 
 
+_FONTS = threading.local()
+
+
+def shared_font_config() -> Any:
+    """This thread's WeasyPrint FontConfiguration, kept for the life of the thread.
+
+    WeasyPrint registers each @font-face with fontconfig once per FontConfiguration (it skips a face
+    it already holds), so reusing one saves reloading the bundled fonts on every PDF. One per
+    thread, because a FontConfiguration is not documented as safe to share between threads.
+    """
+    config = getattr(_FONTS, "config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _FONTS.config = FontConfiguration()
+    return config
+
+
 def render_html_pdf(html: str, *, base_dir: Path, attachments: Sequence[PdfAttachment] = (),
                     variant: str | None = PDF_VARIANT, identifier: bytes | None = None,
                     font_config: Any = None) -> bytes:
@@ -82,6 +102,8 @@ def render_html_pdf(html: str, *, base_dir: Path, attachments: Sequence[PdfAttac
     import weasyprint
 
     fetcher = local_only_fetcher()
+    if font_config is None:
+        font_config = shared_font_config()
     doc = weasyprint.HTML(string=html, base_url=Path(base_dir).resolve().as_uri() + "/", url_fetcher=fetcher)
     files = [weasyprint.Attachment(url=a.data_uri(), url_fetcher=fetcher, name=a.name,
                                    description=a.description or None, created=_naive_utc(a.created),

@@ -7,6 +7,7 @@ sha256 is stored. Login failures are counted per (username, IP): ``login_max_fai
 from __future__ import annotations
 
 import hashlib
+import math
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -126,7 +127,7 @@ async def login(username: str, password: str, *, ip: str) -> tuple[str, Principa
     failures = await repo.failed_logins_since(login=username, ip=ip, since=now - window)
     if len(failures) >= settings.login_max_failures:
         oldest = failures[-settings.login_max_failures]
-        retry = max(1, int((oldest + window - now).total_seconds()) + 1)
+        retry = max(1, math.ceil((oldest + window - now).total_seconds()))
         raise TooManyRequests("too many failed logins; try again later", retry_after=retry)
     user = await repo.user_credentials(username)
     ok = False

@@ -143,7 +143,9 @@ async def start(principal: Any, data: bytes, *, clock, school_id: int | None = N
         raise InvalidInput(f"{len(plan.errors)} row(s) have errors; nothing was issued", rows=plan.errors)
     job = await repo.insert_bulk_job(school=plan.school_id, created_by=getattr(principal, "id", None),
                                      status="queued", total=len(plan.rows), created_at=clock.now())
-    if background:
+    if not plan.rows:  # every row already awarded: nothing to run
+        await repo.update_bulk_job(job["id"], status="done", finished_at=clock.now())
+    elif background:
         task = asyncio.get_running_loop().create_task(run(job, plan, clock=clock))
         _TASKS.add(task)
         task.add_done_callback(_TASKS.discard)

@@ -6,10 +6,11 @@ role ``public`` when nothing is presented, so public pages need no special casin
 * ``Authorization: Bearer bdg_…`` → the token's principal. No CSRF check: a bearer token is
   never sent by a browser on its own.
 * Cookie ``badges_session`` (HttpOnly, SameSite=Lax, Secure on https) → the session's user.
-* CSRF (double submit, bound by HMAC to a cookie): every unsafe request that carries our
-  cookies and no bearer token must present ``X-CSRF-Token`` or a ``csrf_token`` form field equal
-  to ``csrf_token(request)``. A ``badges_csrf`` cookie is set on the first response so that
-  anonymous forms (login, mentor links) are covered too. Templates call ``csrf_token(request)``.
+* CSRF (tokens bound by HMAC to a cookie): every unsafe request authenticated by the session
+  cookie must present ``X-CSRF-Token`` or a ``csrf_token`` form field equal to
+  ``csrf_token(request)`` (403 otherwise). A ``badges_csrf`` cookie is set on the first response
+  so that anonymous forms (login, mentor links) can be protected too: their handlers call
+  ``check_csrf(request, form_value)``. Templates get the value from ``csrf_token(request)``.
 
 Guards: ``requires(Role.SCHOOL_ADMIN, …)`` → 401 for anonymous callers, 403 for other roles.
 Guards only gate the endpoint; what a principal may *see* is enforced in the queries
@@ -31,7 +32,7 @@ from issuer.services.accounts import ANONYMOUS, Principal, Role, Visibility, vis
 from issuer.services.platform_errors import PermissionDenied, Unauthenticated
 
 __all__ = ["ANONYMOUS", "AuthMiddleware", "CSRF_COOKIE", "CSRF_FIELD", "CSRF_HEADER", "Principal", "Role",
-           "SESSION_COOKIE", "Visibility", "csrf_token", "requires", "session_cookie", "visibility"]
+           "SESSION_COOKIE", "Visibility", "check_csrf", "csrf_token", "requires", "session_cookie", "visibility"]
 
 SESSION_COOKIE = "badges_session"
 CSRF_COOKIE = "badges_csrf"
@@ -141,10 +142,9 @@ class AuthMiddleware:
             state["csrf_binding"] = pre
         scope["user"] = principal
         scope["auth"] = principal.via
-        # Without our cookies a request carries no ambient authority, so there is nothing to
-        # forge; the login form checks its token itself (login CSRF).
-        if bearer is None and scope["method"] not in SAFE_METHODS and (
-                SESSION_COOKIE in cookies or CSRF_COOKIE in cookies):
+        # Only a session is ambient authority a forged cross-site request could borrow; an
+        # anonymous form (login) checks its token itself with ``check_csrf``.
+        if principal.via == "session" and scope["method"] not in SAFE_METHODS:
             presented = await _presented_csrf(scope, receive)
             if not accounts.csrf_ok(runtime.current().secret_key, state["csrf_binding"], presented):
                 raise PermissionDenied("missing or wrong CSRF token", problem="csrf")
@@ -160,6 +160,14 @@ class AuthMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+
+def check_csrf(connection: ASGIConnection, presented: str | None) -> None:
+    """For anonymous forms (login, mentor links): the token must match the CSRF cookie."""
+    binding = _state(connection).get("csrf_binding", "")
+    if CSRF_COOKIE not in connection.cookies or not accounts.csrf_ok(runtime.current().secret_key, binding,
+                                                                     presented):
+        raise PermissionDenied("missing or wrong CSRF token: reload the page and try again", problem="csrf")
 
 
 def requires(*roles: Role | str):

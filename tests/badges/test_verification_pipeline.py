@@ -250,11 +250,20 @@ def test_trust_registry_lookup_and_labels():
     assert registry.lookup(LINCOLN) == TrustedIssuer(LINCOLN, "Lincoln High School", "District school")
     assert registry.lookup("did:web:elsewhere.example") is None and registry.lookup(None) is None
     assert LINCOLN in registry and len(registry) == 1
-    assert TrustRegistry.from_dict([{"id": "https://x.example"}]).lookup("https://x.example").name == "https://x.example"
+    bare = TrustRegistry.from_dict([{"id": "https://x.example"}])
+    assert bare.lookup("https://x.example").name == "https://x.example"
 
 
-@pytest.mark.parametrize("bad", [{}, {"issuers": "x"}, {"issuers": [1]}, {"issuers": [{"name": "no id"}]},
-                                 {"issuers": [{"id": "x", "name": 3}]}])
+def test_trust_registry_reads_the_verifier_service_s_mapping_form():
+    registry = TrustRegistry.from_dict({LINCOLN: {"name": "Lincoln High School", "label": "District school"},
+                                        "did:web:other.example": "Other School"})
+    assert registry.lookup(LINCOLN).label == "District school"
+    assert registry.lookup("did:web:other.example").name == "Other School"
+    assert len(TrustRegistry.from_dict({})) == 0
+
+
+@pytest.mark.parametrize("bad", ["x", 3, {"issuers": "x"}, {"issuers": [1]}, {"issuers": [{"name": "no id"}]},
+                                 {"issuers": [{"id": "x", "name": 3}]}, {"did:web:x": 3}])
 def test_trust_registry_rejects_malformed_lists(bad):
     with pytest.raises(ValueError):
         TrustRegistry.from_dict(bad)
@@ -291,3 +300,49 @@ def test_credential_without_issuer_fails_cleanly():
     del credential["issuer"]
     report = run(credential)
     assert report.failed("schema") and report.failed("proof")
+
+
+def test_any_one_valid_proof_is_enough():
+    credential = vector_json("good.json")
+    forged = vector_json("flipped-signature-bit.json")["proof"][0]
+    credential["proof"] = [forged, *credential["proof"]]
+    report = run(credential)
+    assert report.verified
+    assert [p["verified"] for p in report.check("proof").details["proofs"]] == [False, True]
+
+
+def test_only_bad_proofs_fail():
+    credential = vector_json("good.json")
+    credential["proof"] = vector_json("flipped-signature-bit.json")["proof"] * 2
+    assert failed(run(credential)) == {"proof"}
+
+
+def test_vc_jwt_with_an_embedded_jwk_never_borrows_the_kid_s_standing():
+    import base64
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    stranger = Ed25519Signer.from_seed(bytes(range(100, 132)))
+    token = sign_jwt(badge(), signer=Ed25519Signer.from_seed(SEED).with_verification_method(LINCOLN_KEY))
+    payload = token.split(".")[1]
+    header = b64(json.dumps({"alg": "EdDSA", "kid": LINCOLN_KEY, "jwk": stranger.to_jwk()}).encode())
+    forged = f"{header}.{payload}.{b64(stranger.sign(f'{header}.{payload}'.encode()))}"
+    report = run(forged)
+    assert report.check("issuer_key").outcome != "pass"
+    assert "Lincoln High School's key" not in report.check("issuer_key").message
+
+
+def _impostor_badge():
+    """Lincoln's id on a badge signed by somebody else's key, named as `<Lincoln>#<their key>`."""
+    stranger = Ed25519Signer.from_seed(bytes(range(100, 132)))
+    vm = f"{LINCOLN}#{stranger.public_key.multibase}"
+    return sign(badge(), signer=stranger.with_verification_method(vm), created=NOW)
+
+
+def test_an_impostor_cannot_borrow_a_registered_issuer_s_standing():
+    registry = TrustRegistry([TrustedIssuer(LINCOLN, "Lincoln High School", "District school")])
+    report = run(_impostor_badge(), resolver=resolver(), trust=registry)  # no bundle: fragment keys resolve
+    assert report.check("issuer_key").outcome == "warn"
+    trust_check = report.check("trust")
+    assert trust_check.outcome == "warn" and "may not come from them" in trust_check.message

@@ -255,7 +255,8 @@ def credentials() -> dict[str, bytes]:
     out["not-yet-valid.json"] = _dump(_sign(badge(status=_status(), valid_from=_when(1)), created=NOW))
     out["future-proof.json"] = _dump(_sign(badge(status=_status()), created=NOW + timedelta(days=2)))
     out["revoked.json"] = _dump(_sign(badge(status=_status(REVOKED_INDEX))))
-    out["suspended.json"] = _dump(_sign(badge(status=_status(SUSPENDED_INDEX, list_url=SUSPENSION_LIST, purpose="suspension"))))
+    suspension = _status(SUSPENDED_INDEX, list_url=SUSPENSION_LIST, purpose="suspension")
+    out["suspended.json"] = _dump(_sign(badge(status=suspension)))
     out["unreachable-status.json"] = _dump(_sign(badge(status=_status(list_url=MISSING_LIST))))
 
     unknown_context = copy.deepcopy(good)

@@ -6,8 +6,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from issuer.services import accounts
-from issuer.services.platform_errors import PermissionDenied, TooManyRequests, Unauthenticated
-from issuer.web.auth import CSRF_COOKIE, CSRF_FIELD, csrf_token, session_cookie
+from issuer.services.platform_errors import TooManyRequests, Unauthenticated
+from issuer.web.auth import CSRF_FIELD, check_csrf, csrf_token, session_cookie
 
 
 def _safe_next(value: str | None) -> str:
@@ -38,10 +38,9 @@ class AuthController(Controller):
         username = str(form.get("username", "")).strip()
         password = str(form.get("password", ""))
         next_url = _safe_next(str(form.get("next", "/")))
-        # Login CSRF: the token must be bound to the pre-session cookie (the middleware checked
-        # it when the cookie came along; without the cookie there is nothing to bind to).
-        if CSRF_COOKIE not in request.cookies or not form.get(CSRF_FIELD):
-            raise PermissionDenied("missing CSRF token: reload the sign-in page", problem="csrf")
+        # Login CSRF: a forged sign-in would log the victim into the attacker's account.
+        token_field = form.get(CSRF_FIELD)
+        check_csrf(request, token_field if isinstance(token_field, str) else None)
         ip = request.client.host if request.client else ""
         try:
             token, _ = await accounts.login(username, password, ip=ip)

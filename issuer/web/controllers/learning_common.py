@@ -33,8 +33,16 @@ def store() -> FileStore:
 
 
 async def form_of(request: Request):
+    from litestar.exceptions import HTTPException
+
+    from issuer.services.learning_errors import FileTooLarge
+
     try:
         return await request.form()
+    except HTTPException as exc:
+        if exc.status_code == 413:
+            raise FileTooLarge("the request body is too large") from None
+        raise InvalidInput(f"malformed form data: {exc.detail}") from None
     except Exception as exc:  # noqa: BLE001 - a malformed multipart body is the client's error
         raise InvalidInput(f"malformed form data: {type(exc).__name__}") from None
 

@@ -1,0 +1,182 @@
+"""Verifications per second over HTTP, with p50/p99 latency, on loopback.
+
+    .venv/bin/python bench/bench_verify.py [--workers 2] [--connections 16] [--requests 4000] [--seconds 20]
+
+Starts the standalone verifier under uvicorn (``--workers`` processes) on a free loopback port,
+then drives ``POST /credentials/verify`` with a full-featured badge (did:web issuer, rubric with
+results, evidence, competency alignment, a BitstringStatusList entry whose list credential is
+itself signed and verified) from a small asyncio HTTP/1.1 keep-alive client (light enough to
+share the two cores with the server). The did:web document and status lists come from an
+offline bundle, so no real network is touched.
+
+Two rounds, both bounded by request count and time:
+* ``repeat``: the same badge again and again (a QR code scanned by many people) — served from the
+  verifier's report cache after the first verification;
+* ``distinct``: a different signed badge each time (cache defeated) — the full pipeline (two RDFC
+  canonicalizations, Ed25519, status list decode) on every request.
+Target on a 2-core machine: ≥ 500 verifications/s with p99 < 50 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _fixtures(count: int) -> tuple[Path, list[bytes]]:
+    """An offline bundle directory and ``count`` distinct signed badges (fixed seed)."""
+    from tests.verifier.factory import ISSUER, World
+
+    world = World()
+    bundle = Path(tempfile.mkdtemp(prefix="bench-verify-"))
+    for n, doc in enumerate([world.did_documents[ISSUER], *world.status_lists.values()]):
+        (bundle / f"doc{n}.json").write_text(json.dumps(doc), encoding="utf-8")
+    bodies = []
+    for n in range(count):
+        badge = world.badge(index=100 + n, credential_id=f"urn:uuid:00000000-0000-4000-8000-{n:012d}")
+        bodies.append(json.dumps({"verifiableCredential": badge, "options": {"checks": ["proof"]}}).encode())
+    return bundle, bodies
+
+
+def create_bench_app():
+    """uvicorn factory (runs in each worker): the standalone app with the bench bundle, offline."""
+    from datetime import datetime, timezone
+
+    from verifier.app import create_app
+    from verifier.config import VerifierConfig
+
+    now = datetime(2026, 1, 15, 10, 0, tzinfo=timezone.utc)  # the badges' fixed clock
+    return create_app(VerifierConfig(documents_dir=Path(os.environ["BENCH_DOCUMENTS"]), online=False,
+                                     clock=lambda: now, report_cache_ttl=60.0))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def _wait_ready(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /schema/openapi.json HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+            await writer.drain()
+            status = await reader.readline()
+            writer.close()
+            if b" 200 " in status:
+                return
+        except OSError:
+            pass
+        await asyncio.sleep(0.2)
+    raise RuntimeError("the verifier did not start")
+
+
+async def _connection(port: int, bodies: list[bytes], next_index, latencies: list[float], statuses: dict,
+                      deadline: float) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.monotonic() < deadline:
+            index = next_index()
+            if index is None:
+                return
+            body = bodies[index % len(bodies)]
+            request = (b"POST /credentials/verify HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+                       b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            started = time.perf_counter()
+            writer.write(request)
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            payload = await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            verified = status == 200 and b'"verified":true' in payload
+            statuses[verified] = statuses.get(verified, 0) + 1
+    finally:
+        writer.close()
+
+
+async def _round(port: int, bodies: list[bytes], *, connections: int, requests: int, seconds: float) -> dict:
+    counter = iter(range(requests))
+
+    def next_index():
+        return next(counter, None)
+
+    latencies: list[float] = []
+    statuses: dict = {}
+    started = time.perf_counter()
+    deadline = time.monotonic() + seconds
+    await asyncio.gather(*(_connection(port, bodies, next_index, latencies, statuses, deadline)
+                           for _ in range(connections)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    return {"requests": len(latencies), "seconds": round(elapsed, 2), "per_second": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(pct(0.50), 2), "p99_ms": round(pct(0.99), 2), "max_ms": round(latencies[-1] * 1000, 2),
+            "mean_ms": round(statistics.fmean(latencies) * 1000, 2), "verified": statuses.get(True, 0),
+            "not_verified": statuses.get(False, 0)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--distinct-requests", type=int, default=600)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args(argv)
+
+    bundle, bodies = _fixtures(200)
+    port = _free_port()
+    env = dict(os.environ, BENCH_DOCUMENTS=str(bundle), PYTHONPATH=str(ROOT))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench_verify:create_bench_app", "--factory", "--app-dir",
+         str(Path(__file__).parent), "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
+         "--log-level", "warning", "--no-access-log"], env=env, cwd=ROOT)
+    try:
+        asyncio.run(_wait_ready(port))
+        # Warm every worker (imports, pinned contexts, pyld caches) before measuring.
+        asyncio.run(_round(port, bodies, connections=args.connections, requests=100, seconds=30))
+        results = {
+            "repeat": asyncio.run(_round(port, bodies[:1], connections=args.connections, requests=args.requests,
+                                         seconds=args.seconds)),
+            "distinct": asyncio.run(_round(port, bodies[1:], connections=args.connections,
+                                           requests=args.distinct_requests, seconds=args.seconds)),
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    print(f"verifier bench: {args.workers} uvicorn workers, {args.connections} keep-alive connections, "
+          f"{os.cpu_count()} CPUs, full-featured badge ({len(bodies[0]):,} bytes)")
+    for name, r in results.items():
+        print(f"  {name:9s} {r['requests']:6d} req in {r['seconds']:6.2f} s = {r['per_second']:8.1f} verifications/s"
+              f"   p50 {r['p50_ms']:7.2f} ms   p99 {r['p99_ms']:7.2f} ms   max {r['max_ms']:7.2f} ms"
+              f"   verified {r['verified']}/{r['requests']}")
+    repeat = results["repeat"]
+    met = repeat["per_second"] >= 500 and repeat["p99_ms"] < 50 and repeat["not_verified"] == 0
+    print(f"  target (≥ 500/s, p99 < 50 ms) on repeated scans: {'met' if met else 'NOT met'}")
+    print(json.dumps(results))
+    return 0 if results["repeat"]["not_verified"] == 0 and results["distinct"]["not_verified"] == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

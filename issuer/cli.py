@@ -1,0 +1,227 @@
+"""``badges`` sub-commands of the issuing service (entry point group ``badges.commands``).
+
+``register(subparsers)`` adds: ``init``, ``serve``, ``token create``, ``keys rotate``, ``revoke``.
+Other parts of the issuer add theirs through ``PLUGIN_MODULES``: each listed module that exists
+exposes ``register(subparsers)`` (``issuer.cli_learning``: award, transcript; ``issuer.cli_demo``:
+demo). Each command sets ``func(args) -> int``; problems end as one line on stderr, exit code 2.
+
+Configuration comes from the environment (``issuer.settings``) plus the command's options;
+``--base-url`` sets the issuers' did:web ids and every URL inside issued badges.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import importlib.util
+import os
+import secrets
+import sys
+import uuid as uuidlib
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from badges.errors import BadgeError
+
+from issuer import runtime
+from issuer.keys import KeyStoreError
+from issuer.services.platform_errors import PlatformError
+from issuer.settings import Settings, SettingsError
+
+PLUGIN_MODULES = ["issuer.cli_learning", "issuer.cli_demo"]
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "db" / "piccolo_migrations"
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(os.environ, base_url=getattr(args, "base_url", None))
+
+
+def _fail(message: str) -> int:
+    print(f"badges: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _run(coro_fn: Callable[[argparse.Namespace], Awaitable[int]]) -> Callable[[argparse.Namespace], int]:
+    """Sync ``func(args)`` around an async command; known errors become one stderr line."""
+    def func(args: argparse.Namespace) -> int:
+        try:
+            return asyncio.run(coro_fn(args))
+        except (PlatformError, BadgeError) as exc:
+            return _fail(exc.message)
+        except (SettingsError, KeyStoreError) as exc:
+            return _fail(str(exc))
+    func.__name__ = coro_fn.__name__
+    return func
+
+
+def has_migrations() -> bool:
+    return any(p.suffix == ".py" and p.name != "__init__.py" for p in MIGRATIONS_DIR.glob("*.py"))
+
+
+async def migrate(settings: Settings) -> list[str]:
+    """Bring the schema up to date: the committed migrations when there are any, else
+    create the tables directly (development before the first migration exists)."""
+    from issuer.db.repo import create_tables
+
+    if not has_migrations():
+        return await create_tables()
+    os.environ["DATABASE_URL"] = settings.database_url
+    os.environ.setdefault("PICCOLO_CONF", "issuer.piccolo_conf")
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards(app_name="issuer")
+    if not result.success:
+        raise SettingsError(f"migrations failed: {result.message}")
+    return []
+
+
+async def _first_school(slug: str | None) -> dict:
+    from issuer.db import repo_platform as repo
+
+    if slug:
+        school = await repo.school_by_slug(slug)
+        if school is None:
+            raise SettingsError(f"no school {slug!r}")
+        return school
+    schools = await repo.schools()
+    if not schools:
+        raise SettingsError("no school yet: run `badges init` first")
+    return schools[0]
+
+
+async def _cmd_init(args: argparse.Namespace) -> int:
+    from issuer.db import repo_platform as repo
+    from issuer.services import accounts, identity
+
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    rt = runtime.configure(settings, create_kek=True)
+    await migrate(settings)
+    now = rt.clock.now()
+    district = await repo.first_district()
+    if district is None:
+        district = await repo.insert_district(slug="district", name=args.district_name, url="", email="", at=now)
+    school = (await repo.schools(district["id"]) or [None])[0]
+    if school is None:
+        school = await repo.insert_school(district_id=district["id"], slug=args.school_slug,
+                                          name=args.school_name, at=now)
+    await identity.signer_for(school["id"])
+    await identity.district_signer(district["id"])
+    password = None
+    if await repo.user_credentials("admin") is None:
+        password = secrets.token_urlsafe(12)
+        await accounts.create_user(district_id=district["id"], school_id=None, role="district_admin",
+                                   username="admin", password=password, display_name="District administrator")
+    print(f"database:      {settings.database_url}")
+    print(f"district:      {district['name']}  {identity.district_did()}")
+    print(f"               {settings.base_url}/.well-known/did.json")
+    print(f"school:        {school['name']} ({school['slug']})  {await identity.issuer_did(school['id'])}")
+    print(f"               {settings.base_url}/issuers/{school['slug']}/did.json")
+    if password:
+        print(f"admin login:   admin / {password}   (shown once)")
+    if settings.key_encryption_key is None:
+        print(f"dev KEK:       {settings.kek_path} (set BADGES_KEK in production)")
+    if not settings.base_url.startswith("https://"):
+        print("note: did:web resolves over https only; outside verifiers cannot resolve an http base URL")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from issuer.web.app import create_app
+
+    try:
+        app = create_app(_settings(args))
+    except (SettingsError, KeyStoreError) as exc:
+        return _fail(str(exc))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+async def _cmd_token_create(args: argparse.Namespace) -> int:
+    from issuer.services import accounts, identity
+
+    runtime.configure(_settings(args))
+    school = await _first_school(args.school)
+    token = await accounts.create_api_token(school_id=school["id"], district_id=school["district"],
+                                            role=args.role, name=args.name or f"cli-{school['slug']}")
+    print(token)
+    print(f"issuer: {await identity.issuer_did(school['id'])}")
+    return 0
+
+
+async def _cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from issuer.db import repo_platform as repo
+    from issuer.services import identity, keys
+
+    runtime.configure(_settings(args))
+    if args.district:
+        district = await repo.first_district()
+        if district is None:
+            raise SettingsError("no district yet: run `badges init` first")
+        row = await keys.rotate(district_id=district["id"], school_id=None)
+        print(f"{identity.district_did()}#{row['public_key_multibase']}")
+        return 0
+    school = await _first_school(args.school)
+    row = await keys.rotate(district_id=school["district"], school_id=school["id"])
+    print(f"{identity.school_did_web(school['slug'])}#{row['public_key_multibase']}")
+    return 0
+
+
+async def _cmd_revoke(args: argparse.Namespace) -> int:
+    from issuer.db import repo_platform as repo
+    from issuer.services import status
+
+    runtime.configure(_settings(args))
+    ref = args.credential.rstrip("/")
+    row = await repo.issued_credential(credential_id=ref)
+    if row is None:
+        try:
+            row = await repo.issued_credential(uuid=uuidlib.UUID(ref.rsplit("/", 1)[-1]))
+        except ValueError:
+            row = None
+    if row is None:
+        raise SettingsError(f"no issued credential {args.credential!r}")
+    updated = await status.revoke(row["id"], reason=args.reason, actor_id=None)
+    print(f"revoked {updated['credential_id']} at {updated['revoked_at'].isoformat()}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("init", help="create the database, the district and its first school")
+    p.add_argument("--base-url", help="public origin (default $BADGES_BASE_URL or http://127.0.0.1:8000)")
+    p.add_argument("--district-name", default="Demo District")
+    p.add_argument("--school-name", default="Demo High School")
+    p.add_argument("--school-slug", default="demo-high")
+    p.set_defaults(func=_run(_cmd_init))
+
+    p = subparsers.add_parser("serve", help="serve the issuer (and verifier) over HTTP")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--base-url")
+    p.set_defaults(func=_cmd_serve)
+
+    p = subparsers.add_parser("token", help="API bearer tokens")
+    token_sub = p.add_subparsers(dest="token_command", required=True)
+    t = token_sub.add_parser("create", help="print a new bearer token for a school (and its issuer DID)")
+    t.add_argument("--school", help="school slug (default: the first school)")
+    t.add_argument("--role", default="school_admin", choices=["school_admin", "teacher"])
+    t.add_argument("--name", default="")
+    t.set_defaults(func=_run(_cmd_token_create))
+
+    p = subparsers.add_parser("keys", help="signing keys")
+    keys_sub = p.add_subparsers(dest="keys_command", required=True)
+    k = keys_sub.add_parser("rotate", help="add a new signing key; old badges keep verifying")
+    k.add_argument("--school", help="school slug (default: the first school)")
+    k.add_argument("--district", action="store_true", help="rotate the district's own key instead")
+    k.set_defaults(func=_run(_cmd_keys_rotate))
+
+    p = subparsers.add_parser("revoke", help="revoke an issued credential (flips its status bit)")
+    p.add_argument("credential", metavar="CREDENTIAL_ID", help="the credential id, its uuid or its URL")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=_run(_cmd_revoke))
+
+    for name in PLUGIN_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).register(subparsers)

@@ -1,0 +1,252 @@
+"""``badges award`` (bulk award from a CSV file) and ``badges demo`` (a realistic demo school).
+
+Registered by ``issuer.cli`` through its plugin list; each command sets ``func(args) -> int``.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import sys
+from datetime import date
+from pathlib import Path
+
+from badges.errors import BadgeError
+from issuer import runtime
+from issuer.services.learning_errors import LearningError
+
+
+def _fail(message: str) -> int:
+    print(f"badges: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _settings(args):
+    from issuer.settings import Settings
+
+    return Settings.from_env(os.environ, base_url=getattr(args, "base_url", None))
+
+
+def _staff(user: dict | None, school: dict):
+    from issuer.services.accounts import Principal, Role
+
+    if user is None:
+        return Principal(role=Role.SCHOOL_ADMIN, id=None, school_id=school["id"], district_id=school["district"])
+    return Principal(role=Role(user["role"]), id=user["id"], school_id=user["school"], district_id=user["district"])
+
+
+async def _award(args) -> int:
+    from issuer.cli import _first_school
+    from issuer.services import bulk
+
+    runtime.configure(_settings(args))
+    school = await _first_school(args.school)
+    data = Path(args.csv).read_bytes()
+    try:
+        job, plan = await bulk.start(_staff(None, school), data, clock=runtime.current().clock, background=False)
+    except LearningError as exc:
+        for row in exc.details.get("rows", []):
+            print(f"line {row['line']}: {'; '.join(row['errors'])}", file=sys.stderr)
+        return _fail(exc.message)
+    for row in plan.skipped:
+        print(f"line {row['line']}: skipped ({row['reason']})", file=sys.stderr)
+    if job["status"] != "done":
+        return _fail("; ".join("; ".join(e["errors"]) for e in job["errors"]) or "the job failed")
+    print(f"issued {job['issued']} badge(s) from {job['total']} row(s)")
+    return 0
+
+
+def cmd_award(args) -> int:
+    try:
+        return asyncio.run(_award(args))
+    except (LearningError, BadgeError) as exc:
+        return _fail(exc.message)
+    except OSError as exc:
+        return _fail(str(exc))
+
+
+# --- demo ------------------------------------------------------------------------------------
+DEMO_PASSWORD_BYTES = 9
+ACADEMIC = [("MATH.HSA.REI.1", "Explain each step in solving an equation"),
+            ("MATH.HSS.ID.6", "Represent data on two quantitative variables on a scatter plot"),
+            ("SCI.HS.SEP.3", "Plan and carry out investigations")]
+HABITS = [("HOW.COLLAB", "Collaboration: works productively with others"),
+          ("HOW.PERSIST", "Persistence: revises work in response to feedback"),
+          ("HOW.COMM", "Communication: presents ideas clearly to an audience")]
+ELO = [("ELO.WORKPLACE", "Applies learning in a workplace setting"),
+       ("ELO.COMMUNITY", "Contributes to a community organisation")]
+
+
+def _rubric(*criteria: tuple[str, str, int], total: int | None = None) -> dict:
+    return {"name": "Rubric", "totalRequired": total,
+            "criteria": [{"id": cid, "name": name, "requiredLevel": req} for cid, name, req in criteria]}
+
+
+async def seed_demo(settings) -> dict:
+    """A demo district: one school, staff, students, all three framework kinds, badges."""
+    from issuer.cli import migrate
+    from issuer.db import repo_platform
+    from issuer.db import repo_learning as repo
+    from issuer.services import accounts, achievements, elos, evidence, frameworks, identity, review, status
+    from issuer.services.accounts import Principal, Role
+    from issuer.storage import FileStore
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    rt = runtime.configure(settings, create_kek=True)
+    await migrate(settings)
+    clock = rt.clock
+    now = clock.now()
+    store = FileStore(settings.upload_dir, max_bytes=settings.max_upload_bytes)
+    district = await repo_platform.first_district() or await repo_platform.insert_district(
+        slug="district", name="Riverside Unified School District", url="https://riverside.example",
+        email="office@riverside.example", at=now)
+    school = await repo_platform.school_by_slug("lincoln")
+    if school is not None:
+        raise LearningError("the demo school already exists in this database (use a fresh BADGES_DATA_DIR)")
+    school = await repo_platform.insert_school(
+        district_id=district["id"], slug="lincoln", name="Lincoln High School", url="https://lincoln.riverside.example",
+        email="office@lincoln.riverside.example", address={"addressLocality": "Riverside", "addressCountry": "US"},
+        at=now)
+    await identity.signer_for(school["id"])
+    logins: list[tuple[str, str, str]] = []
+
+    async def user(role, username, name):
+        password = secrets.token_urlsafe(DEMO_PASSWORD_BYTES)
+        u = await accounts.create_user(district_id=district["id"], school_id=school["id"], role=role,
+                                       username=username, password=password,
+                                       email=f"{username}@lincoln.riverside.example", display_name=name)
+        logins.append((role, username, password))
+        return Principal(role=Role(role), id=u["id"], school_id=school["id"], district_id=district["id"])
+
+    admin = await user("school_admin", "principal", "Dr. Amara Okafor")
+    teacher = await user("teacher", "ms.chen", "Ms. Li Chen")
+    teacher2 = await user("teacher", "mr.garcia", "Mr. Diego Garcia")
+    students = [await user("student", u, n) for u, n in (("maya", "Maya Johnson"), ("liam", "Liam Nguyen"),
+                                                         ("zoe", "Zoe Patel"), ("omar", "Omar Haddad"))]
+    fw_a = await frameworks.create_framework(teacher, kind="academic", name="Lincoln Mathematics & Science",
+                                             clock=clock, competencies=[{"code": c, "name": n} for c, n in ACADEMIC])
+    fw_h = await frameworks.create_framework(teacher, kind="habits", name="Lincoln Habits of Work", clock=clock,
+                                             competencies=[{"code": c, "name": n} for c, n in HABITS])
+    fw_e = await frameworks.create_framework(teacher, kind="elo", name="Extended Learning", clock=clock,
+                                             competencies=[{"code": c, "name": n} for c, n in ELO])
+    comp = {c["code"]: c["id"] for fw in (fw_a, fw_h, fw_e) for c in fw["competencies"]}
+    algebra = await achievements.create_achievement(
+        teacher, name="Equation Reasoning", description="Explains and justifies each step in solving equations.",
+        criteria="Reasoning and precision at Proficient or above.", subject="Mathematics", clock=clock,
+        rubric=_rubric(("reasoning", "Reasoning", 3), ("precision", "Precision", 3)), alignments=[comp["MATH.HSA.REI.1"]])
+    stats = await achievements.create_achievement(
+        teacher, name="Data Storyteller", description="Represents and interprets two-variable data.",
+        subject="Mathematics", clock=clock, prerequisites=[str(algebra["uuid"])],
+        rubric=_rubric(("representation", "Representation", 3), ("interpretation", "Interpretation", 3), total=7),
+        alignments=[comp["MATH.HSS.ID.6"]])
+    collab = await achievements.create_achievement(
+        teacher, name="Collaborator", description="Works productively in a team and revises with feedback.",
+        clock=clock, second_rater=True,
+        rubric=_rubric(("teamwork", "Teamwork", 3), ("revision", "Revision", 2)),
+        alignments=[comp["HOW.COLLAB"], comp["HOW.PERSIST"]])
+    internship = await achievements.create_achievement(
+        teacher, name="Workplace Learning", description="Completes a mentored extended learning opportunity.",
+        clock=clock, area="elo",
+        rubric=_rubric(("application", "Application of learning", 3), ("professionalism", "Professionalism", 3)),
+        alignments=[comp["ELO.WORKPLACE"]])
+    issued = []
+
+    async def earn(student, achievement, ratings, text, *, low=None, rater=teacher, second=None):
+        sub = await evidence.submit(student, achievement_uuid=str(achievement["uuid"]), narrative=text,
+                                    urls=["https://example.org/portfolio/" + str(student.id)],
+                                    files=[(f"{achievement['name']}.txt", f"{text}\n".encode())],
+                                    store=store, clock=clock)
+        if low:
+            await review.record_review(rater, str(sub["uuid"]), ratings=low, feedback="Close: revise and resubmit.",
+                                       version=None, clock=clock)
+            await evidence.revise(student, str(sub["uuid"]), narrative=text + " (revised)", urls=[],
+                                  files=[("revision.txt", f"{text} revised\n".encode())], store=store, clock=clock)
+        out = await review.record_review(rater, str(sub["uuid"]), ratings=ratings, feedback="Well done.",
+                                         version=None, clock=clock)
+        if second:
+            out = await review.record_review(second, str(sub["uuid"]), ratings=ratings, feedback="Agreed.",
+                                             version=None, clock=clock)
+        if out.get("credential"):
+            issued.append(out["credential"])
+        return out
+
+    maya, liam, zoe, omar = students
+    await earn(maya, algebra, {"reasoning": 4, "precision": 3}, "Solved and justified 10 equations",
+               low={"reasoning": 2, "precision": 3})
+    await earn(maya, stats, {"representation": 4, "interpretation": 3}, "Scatter plot of rainfall vs. yield")
+    await earn(liam, algebra, {"reasoning": 3, "precision": 3}, "Worked examples with justifications")
+    await earn(zoe, collab, {"teamwork": 3, "revision": 3}, "Robotics team log", second=teacher2)
+    cheat = await earn(omar, algebra, {"reasoning": 3, "precision": 4}, "Equation portfolio")
+    # an ELO: plan, approval, mentor attestation through the link, then the same review
+    plan = await elos.propose(zoe, achievement_uuid=str(internship["uuid"]), partner_org="Riverside Water Lab",
+                              mentor_name="Dr. Sam Rivera", mentor_email="rivera@riverlab.example",
+                              goals="Sample and analyse river water quality weekly.", competencies=[comp["ELO.WORKPLACE"]],
+                              hours=40, start_date=date(2025, 9, 1), end_date=date(2025, 12, 1), clock=clock)
+    decided = await elos.decide_plan(teacher, str(plan["uuid"]), approve=True, clock=clock, base_url=settings.base_url)
+    token = decided["mentorLink"].rsplit("/", 1)[-1]
+    attested = await elos.attest(token, statement="Zoe ran 12 sampling rounds carefully and presented results.",
+                                 hours=42, confirm=True, clock=clock)
+    out = await review.record_review(teacher, str(attested["submission"]["uuid"]),
+                                     ratings={"application": 4, "professionalism": 3}, feedback="Excellent work.",
+                                     version=None, clock=clock)
+    if out.get("credential"):
+        issued.append(out["credential"])
+    # a pending ELO plan and a pending submission for the queues
+    await elos.propose(liam, achievement_uuid=str(internship["uuid"]), partner_org="City Library",
+                       mentor_name="Ana Ruiz", mentor_email="ruiz@library.example", goals="Run a coding club.",
+                       competencies=[comp["ELO.COMMUNITY"]], hours=20, start_date=date(2026, 1, 10),
+                       end_date=date(2026, 3, 10), clock=clock)
+    await evidence.submit(liam, achievement_uuid=str(stats["uuid"]), narrative="Draft scatter plot", urls=[],
+                          files=[], store=store, clock=clock)
+    revoked = None
+    if cheat.get("credential"):
+        row = await repo.get_credential(cheat["credential"]["uuid"])
+        await status.revoke(row["id"], reason="Awarded in error: work was not the student's own",
+                            actor_id=admin.id)
+        revoked = cheat["credential"]
+    return {"school": school, "logins": logins, "issued": issued, "revoked": revoked}
+
+
+async def _demo(args) -> dict:
+    return await seed_demo(_settings(args))
+
+
+def cmd_demo(args) -> int:
+    if args.data_dir:
+        os.environ["BADGES_DATA_DIR"] = args.data_dir
+    try:
+        out = asyncio.run(_demo(args))
+    except (LearningError, BadgeError) as exc:
+        return _fail(exc.message)
+    base = _settings(args).base_url
+    print(f"demo school: {out['school']['name']} — {len(out['issued'])} badges issued, "
+          f"{1 if out['revoked'] else 0} revoked")
+    for cred in out["issued"]:
+        print(f"  badge: {cred['url']}")
+    print("logins (shown once):")
+    for role, username, password in out["logins"]:
+        print(f"  {role:13} {username:10} {password}")
+    if args.serve:
+        import uvicorn
+
+        from issuer.web.app import create_app
+
+        print(f"serving on {base} (Ctrl-C to stop)")
+        uvicorn.run(create_app(_settings(args)), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("award", help="award badges from a CSV file (all rows or none)")
+    p.add_argument("csv", help="CSV with columns email, achievement, then one column per criterion id")
+    p.add_argument("--school", help="school slug (default: the first school)")
+    p.add_argument("--base-url")
+    p.set_defaults(func=cmd_award)
+    p = subparsers.add_parser("demo", help="seed a realistic demo school (and optionally serve it)")
+    p.add_argument("--serve", action="store_true", help="serve the app afterwards and print the logins")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--base-url")
+    p.add_argument("--data-dir", help="where the demo database and files go (default BADGES_DATA_DIR or ./var)")
+    p.set_defaults(func=cmd_demo)

@@ -1,0 +1,115 @@
+"""A real browser on the verification page: headless Chromium (system binary) through Playwright.
+
+The standalone verifier runs under uvicorn on a free loopback port in a background thread; its
+outbound network is the same in-process fake as the other tests, so nothing leaves the machine.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.verifier.factory import REVOKED_INDEX, World
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return World()
+
+
+@pytest.fixture(scope="module")
+def server(world):
+    import uvicorn
+
+    from verifier.app import create_app
+
+    port = _free_port()
+    config = uvicorn.Config(create_app(world.config()), host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the verifier did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_upload_a_baked_badge_and_read_the_verdict(server, page, world, tmp_path):
+    badge_png = tmp_path / "badge.png"
+    badge_png.write_bytes(world.png(json.dumps(world.badge())))
+    page.goto(f"{server}/verify")
+    assert "Verify a badge" in page.title()
+    with page.expect_navigation():
+        page.set_input_files("#file", str(badge_png))  # choosing a file submits the form
+    verdict = page.locator("#verdict")
+    assert verdict.get_attribute("data-verified") == "true"
+    assert "Verified" in verdict.inner_text()
+    assert "genuine and valid" in verdict.inner_text()
+    assert "Scientific Inquiry" in page.locator("#badge").inner_text()
+    assert "Proficient" in page.locator("table.rubric").inner_text()
+
+
+def test_drop_a_revoked_badge_and_see_red(server, page, world):
+    payload = base64.b64encode(world.png(json.dumps(world.badge(index=REVOKED_INDEX)))).decode()
+    page.goto(f"{server}/verify")
+    with page.expect_navigation():
+        page.evaluate("""(payload) => {
+            const bytes = Uint8Array.from(atob(payload), c => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], "revoked.png", {type: "image/png"}));
+            const drop = document.getElementById("drop");
+            drop.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+        }""", payload)
+    verdict = page.locator("#verdict")
+    assert verdict.get_attribute("data-verified") == "false"
+    assert "Not verified" in verdict.inner_text()
+    assert "revoked" in page.locator('[data-check="status"]').inner_text()
+
+
+def test_paste_a_credential(server, page, world):
+    page.goto(f"{server}/verify")
+    page.fill("#credential", json.dumps(world.badge()))
+    with page.expect_navigation():
+        page.click("#verify-button")
+    assert page.locator("#verdict").get_attribute("data-verified") == "true"

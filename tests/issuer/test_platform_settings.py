@@ -1,0 +1,155 @@
+"""Settings from the environment, the dev KEK file, the CLI commands, the app factory."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import stat
+import warnings
+
+import pytest
+
+from issuer.keys import ensure_dev_kek, load_kek
+from issuer.settings import MIN_STATUS_LIST_SIZE, Settings, SettingsError
+from tests.platform_fixtures import PG_ADMIN_URL, _pg_reachable  # noqa: F401
+
+
+def test_defaults_and_env(tmp_path):
+    s = Settings.from_env({})
+    assert s.base_url == "http://127.0.0.1:8000"
+    assert s.database_url == "sqlite:///var/badges.sqlite3"
+    assert s.issuer_identity == "did:web" and s.status_list_size == MIN_STATUS_LIST_SIZE
+    assert not s.is_postgres and not s.secure_cookies
+    kek = bytes(range(32))
+    env = {"BADGES_BASE_URL": "https://badges.example.org/", "BADGES_DATA_DIR": str(tmp_path),
+           "DATABASE_URL": "postgres://u@db/badges", "BADGES_KEK": kek.hex(),
+           "BADGES_ISSUER_IDENTITY": "did:key", "BADGES_STATUS_LIST_SIZE": "262144"}
+    s = Settings.from_env(env)
+    assert s.base_url == "https://badges.example.org" and s.secure_cookies and s.is_postgres
+    assert s.key_encryption_key == kek and s.status_list_size == 262144 and s.issuer_identity == "did:key"
+    assert kek.hex() not in repr(s) and "key_encryption_key" not in repr(s)
+    assert Settings.from_env(env, base_url="http://localhost:9000").base_url == "http://localhost:9000"
+
+
+@pytest.mark.parametrize("env", [
+    {"BADGES_BASE_URL": "ftp://x"}, {"BADGES_BASE_URL": "not a url"}, {"BADGES_KEK": "short"},
+    {"BADGES_KEK": "zz" * 32}, {"BADGES_ISSUER_IDENTITY": "did:ion"}, {"BADGES_STATUS_LIST_SIZE": "1000"},
+    {"BADGES_STATUS_LIST_SIZE": "many"}, {"DATABASE_URL": "mysql://x/y"},
+])
+def test_bad_settings_are_clear_errors(env):
+    with pytest.raises(SettingsError):
+        Settings.from_env(env)
+
+
+def test_dev_kek_file_is_private(tmp_path):
+    s = Settings(data_dir=tmp_path / "data")
+    with pytest.raises(SettingsError, match="badges init"):
+        load_kek(s)
+    kek = load_kek(s, create=True)
+    assert len(kek) == 32 and load_kek(s) == kek == ensure_dev_kek(s.kek_path)
+    assert stat.S_IMODE(os.stat(s.kek_path).st_mode) == 0o600
+    os.chmod(s.kek_path, 0o644)
+    with pytest.raises(SettingsError, match="chmod 600"):
+        load_kek(s)
+
+
+def test_importing_the_app_reads_no_configuration(monkeypatch):
+    import importlib
+    import sys
+
+    monkeypatch.setenv("BADGES_BASE_URL", "ftp://would-fail-if-read")
+    for name in [m for m in sys.modules if m.startswith("issuer.web")]:
+        monkeypatch.delitem(sys.modules, name)
+    importlib.import_module("issuer.web.app")  # no SettingsError: nothing read at import
+
+
+def test_platform_routes_register_without_warnings():
+    from litestar import Litestar
+
+    from issuer.web.app import PLATFORM_ROUTES
+    from issuer.web.errors import EXCEPTION_HANDLERS
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        app = Litestar(route_handlers=PLATFORM_ROUTES, exception_handlers=EXCEPTION_HANDLERS)
+        schema = app.openapi_schema.to_schema()
+    paths = schema["paths"]
+    assert "/credentials/issue" in paths and "/admin/credentials/{credential_uuid}/revoke" in paths
+    assert {"IssueRequest", "IssueOptions", "CredentialOut", "ReasonIn"} <= set(schema["components"]["schemas"])
+
+
+def _reset_pg(url: str) -> None:
+    import asyncpg
+
+    async def reset():
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
+        finally:
+            await conn.close()
+
+    asyncio.run(reset())
+
+
+def _cli(*argv: str) -> int:
+    from issuer.cli import register
+
+    parser = argparse.ArgumentParser(prog="badges")
+    register(parser.add_subparsers())
+    args = parser.parse_args(list(argv))
+    return args.func(args)
+
+
+def test_cli_init_token_rotate_revoke(tmp_path, monkeypatch, capsys, db_url):
+    if db_url.startswith("postgres"):
+        _reset_pg(db_url)
+    monkeypatch.setenv("BADGES_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.delenv("BADGES_KEK", raising=False)
+    assert _cli("init", "--base-url", "https://badges.example.org") == 0
+    out = capsys.readouterr().out
+    assert "did:web:badges.example.org:issuers:demo-high" in out and "admin login:   admin / " in out
+    assert stat.S_IMODE(os.stat(tmp_path / "var" / "kek").st_mode) == 0o600
+    assert _cli("init", "--base-url", "https://badges.example.org") == 0  # idempotent
+    assert "admin login" not in capsys.readouterr().out
+
+    assert _cli("token", "create") == 0
+    token, issuer_line = capsys.readouterr().out.strip().splitlines()
+    assert token.startswith("bdg_")
+    assert issuer_line == "issuer: did:web:127.0.0.1%3A8000:issuers:demo-high"  # base URL from env/default
+
+    assert _cli("keys", "rotate", "--school", "demo-high") == 0
+    assert capsys.readouterr().out.startswith("did:web:127.0.0.1%3A8000:issuers:demo-high#z6Mk")
+    assert _cli("keys", "rotate", "--district") == 0
+    assert capsys.readouterr().out.startswith("did:web:127.0.0.1%3A8000#z6Mk")
+
+    assert _cli("revoke", "urn:uuid:00000000-0000-4000-8000-000000000000", "--reason", "x") == 2
+    assert "no issued credential" in capsys.readouterr().err
+    assert _cli("token", "create", "--school", "nowhere") == 2
+    assert "no school 'nowhere'" in capsys.readouterr().err
+
+
+def test_cli_revoke_flips_the_bit(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("BADGES_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert _cli("init") == 0
+    capsys.readouterr()
+
+    async def issue() -> str:
+        from issuer.db import repo_platform as repo
+        from issuer.services import vcapi
+
+        school = (await repo.schools())[0]
+        text, row = await vcapi.issue(school_id=school["id"], credential={
+            "@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+            "credentialSubject": {"id": "did:example:1"}}, options={"credentialStatus": {}})
+        return row["credential_id"]
+
+    from issuer import runtime
+
+    runtime.configure(Settings.from_env())
+    credential_id = asyncio.run(issue())
+    assert _cli("revoke", credential_id, "--reason", "issued in error") == 0
+    assert capsys.readouterr().out.startswith(f"revoked {credential_id} at ")
+    assert _cli("revoke", credential_id, "--reason", "twice") == 2
+    assert "revocation is permanent" in capsys.readouterr().err

@@ -1,0 +1,278 @@
+"""The safe fetcher: SSRF refusals, limits, redirects, caching, did:web URLs, the offline bundle."""
+from __future__ import annotations
+
+import json
+
+import httpcore
+import httpx
+import pytest
+
+from badges.errors import ResolutionError
+from tests.verifier.factory import ISSUER, FakeWeb, World, fake_dns, write_documents
+from verifier.fetch import (
+    FetchError,
+    Fetcher,
+    FetchLimits,
+    LiveDocumentResolver,
+    OfflineBundle,
+    PinnedBackend,
+    UnsafeUrl,
+    check_address,
+    cli_fetcher,
+    did_web_url,
+)
+
+
+def fetcher(web: FakeWeb, **kwargs) -> Fetcher:
+    kwargs.setdefault("resolve_host", fake_dns)
+    return Fetcher(transport=web.transport(), **kwargs)
+
+
+@pytest.fixture
+def web() -> FakeWeb:
+    web = FakeWeb()
+    web.json("https://hosted.example/doc", {"id": "https://hosted.example/doc", "ok": True})
+    return web
+
+
+def test_fetches_json_over_https(web):
+    assert fetcher(web).get_json("https://hosted.example/doc") == {"id": "https://hosted.example/doc", "ok": True}
+
+
+@pytest.mark.parametrize("url", [
+    "http://hosted.example/doc",           # not https
+    "ftp://hosted.example/doc",
+    "https://127.0.0.1/doc",               # loopback literal
+    "https://10.0.0.8/doc",                # private literal
+    "https://169.254.169.254/latest/meta-data/",  # link-local (cloud metadata)
+    "https://[::1]/doc",
+    "https://[::ffff:127.0.0.1]/doc",      # IPv4-mapped loopback
+    "https://224.0.0.1/doc",               # multicast
+    "https://0.0.0.0/doc",
+    "https://240.0.0.1/doc",               # reserved
+    "https://100.64.0.1/doc",              # shared address space
+    "https://internal.example/doc",        # resolves to 10.1.2.3
+    "https://metadata.example/doc",        # resolves to 169.254.169.254
+    "https://mixed.example/doc",           # one public, one private answer
+    "https://v6loop.example/doc",
+    "https://localhost/doc",
+    "https://user:pw@hosted.example/doc",
+])
+def test_refuses_unsafe_urls_before_any_request(web, url):
+    f = fetcher(web)
+    with pytest.raises(UnsafeUrl):
+        f.get_json(url)
+    assert web.requests == []
+
+
+def test_private_networks_allowed_only_when_configured(web):
+    web.json("https://internal.example/doc", {"id": "x"})
+    assert fetcher(web, allow_private_networks=True).get_json("https://internal.example/doc") == {"id": "x"}
+    with pytest.raises(UnsafeUrl):
+        fetcher(web).get_json("https://internal.example/doc")
+
+
+def test_unresolvable_host_is_a_fetch_error(web):
+    with pytest.raises(FetchError, match="could not be resolved"):
+        fetcher(web).get_json("https://nowhere.example/doc")
+
+
+def test_redirect_to_a_private_address_is_refused(web):
+    web.redirect("https://hosted.example/r", "https://169.254.169.254/latest/meta-data/")
+    with pytest.raises(UnsafeUrl):
+        fetcher(web).get_json("https://hosted.example/r")
+    assert web.requests == ["https://hosted.example/r"]
+
+
+def test_redirect_to_http_is_refused(web):
+    web.redirect("https://hosted.example/r", "http://hosted.example/doc")
+    with pytest.raises(UnsafeUrl, match="only https"):
+        fetcher(web).get_json("https://hosted.example/r")
+
+
+def test_redirects_are_followed_and_capped(web):
+    web.redirect("https://hosted.example/r1", "/r2")
+    web.redirect("https://hosted.example/r2", "https://hosted.example/doc")
+    assert fetcher(web).get_json("https://hosted.example/r1")["ok"] is True
+    for n in range(5):
+        web.redirect(f"https://hosted.example/c{n}", f"https://hosted.example/c{n + 1}")
+    web.json("https://hosted.example/c5", {"id": "end"})
+    with pytest.raises(FetchError, match="redirected more than 3 times"):
+        fetcher(web).get_json("https://hosted.example/c0")
+    assert len([u for u in web.requests if "/c" in u]) == 4
+
+
+def test_redirect_loop(web):
+    web.redirect("https://hosted.example/a", "https://hosted.example/b")
+    web.redirect("https://hosted.example/b", "https://hosted.example/a")
+    with pytest.raises(FetchError, match="loop"):
+        fetcher(web).get_json("https://hosted.example/a")
+
+
+@pytest.mark.parametrize("declare", [True, False])
+def test_oversized_body_is_cut_off(web, declare):
+    web.huge("https://hosted.example/huge", 5_000_000, declare=declare)
+    with pytest.raises(FetchError, match="larger than"):
+        fetcher(web, limits=FetchLimits(max_bytes=100_000)).get_json("https://hosted.example/huge")
+
+
+def test_slow_body_past_the_deadline(web):
+    web.slow("https://slow.example/doc", chunks=30, delay=0.05)
+    f = fetcher(web, limits=FetchLimits(total_timeout=0.3))
+    with pytest.raises(FetchError, match="did not finish"):
+        f.get_json("https://slow.example/doc")
+
+
+def test_timeouts_become_fetch_errors(web):
+    def timeout(request):
+        raise httpx.ReadTimeout("slow", request=request)
+
+    web.routes["https://hosted.example/t"] = timeout
+    with pytest.raises(FetchError, match="in time"):
+        fetcher(web).get_json("https://hosted.example/t")
+
+
+@pytest.mark.parametrize("body,content_type", [
+    (b"not json", "application/json"),
+    (b"[" * 100 + b"]" * 100, "application/json"),
+    (b'"a string"', "application/json"),
+    (b"<html></html>", "text/html"),
+])
+def test_bad_documents(web, body, content_type):
+    web.raw("https://hosted.example/bad", body, content_type)
+    with pytest.raises(FetchError):
+        fetcher(web).get_json("https://hosted.example/bad")
+
+
+def test_http_errors(web):
+    web.status("https://hosted.example/down", 503)
+    with pytest.raises(FetchError, match="503"):
+        fetcher(web).fetch_document("https://hosted.example/down")
+    with pytest.raises(ResolutionError):  # what the engine catches
+        fetcher(web).fetch_document("https://hosted.example/missing")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_cache_honours_max_age_up_to_the_cap(web):
+    clock = Clock()
+    web.json("https://hosted.example/short", {"id": "s"}, headers={"cache-control": "max-age=10"})
+    web.json("https://hosted.example/long", {"id": "l"}, headers={"cache-control": "public, max-age=86400"})
+    web.json("https://hosted.example/nostore", {"id": "n"}, headers={"cache-control": "no-store"})
+    f = fetcher(web, clock=clock, limits=FetchLimits(default_ttl=300, max_ttl=300))
+    for url in ("short", "long", "nostore", "doc"):
+        f.get_json(f"https://hosted.example/{url}")
+        f.get_json(f"https://hosted.example/{url}")
+    assert web.requests.count("https://hosted.example/nostore") == 2
+    assert web.requests.count("https://hosted.example/short") == 1
+    clock.now += 11
+    f.get_json("https://hosted.example/short")
+    f.get_json("https://hosted.example/long")
+    assert web.requests.count("https://hosted.example/short") == 2
+    assert web.requests.count("https://hosted.example/long") == 1
+    clock.now += 300  # past the 300 s cap although the server said a day
+    f.get_json("https://hosted.example/long")
+    f.get_json("https://hosted.example/doc")
+    assert web.requests.count("https://hosted.example/long") == 2
+    assert web.requests.count("https://hosted.example/doc") == 2
+
+
+def test_cached_documents_are_copies(web):
+    f = fetcher(web)
+    f.get_json("https://hosted.example/doc")["ok"] = False
+    assert f.get_json("https://hosted.example/doc")["ok"] is True
+
+
+@pytest.mark.parametrize("did,url", [
+    ("did:web:example.com", "https://example.com/.well-known/did.json"),
+    ("did:web:example.com:issuers:1", "https://example.com/issuers/1/did.json"),
+    ("did:web:localhost%3A8443", "https://localhost:8443/.well-known/did.json"),
+    ("did:web:example.com%3A8443:u:alice", "https://example.com:8443/u/alice/did.json"),
+])
+def test_did_web_urls(did, url):
+    assert did_web_url(did) == url
+
+
+@pytest.mark.parametrize("did", ["did:web:127.0.0.1", "did:web:10.0.0.1%3A443", "did:key:z6Mk", "did:web:"])
+def test_did_web_refuses_ip_addresses_and_other_methods(did):
+    with pytest.raises(ResolutionError):
+        did_web_url(did)
+
+
+def test_live_resolver_checks_the_did_document_id(world: World):
+    web = world.web
+    resolver = LiveDocumentResolver(fetcher(web))
+    method = resolver.resolve(f"{ISSUER}#key-1")
+    assert method.controller == ISSUER and "assertionMethod" in method.relationships
+    wrong = dict(world.did_documents[ISSUER], id="did:web:evil.example")
+    web.json("https://lincoln.example/.well-known/did.json", wrong)
+    with pytest.raises(ResolutionError, match="has id"):
+        LiveDocumentResolver(fetcher(web)).resolve(f"{ISSUER}#key-1")
+
+
+def test_offline_bundle_indexes_documents_by_id(tmp_path, world: World):
+    directory = write_documents(tmp_path / "docs", [world.did_documents[ISSUER], *world.status_lists.values()])
+    (directory / "notes.txt").write_text("ignored")
+    bundle = OfflineBundle(directory)
+    assert len(bundle) == 3
+    assert bundle.resolve(f"{ISSUER}#key-1").source == "document"
+    resolver, fetch_document = cli_fetcher(directory, online=False)
+    assert resolver.resolve(f"{ISSUER}#key-1").controller == ISSUER
+    status_url = next(iter(world.status_lists))
+    assert fetch_document(status_url)["id"] == status_url
+    with pytest.raises(ResolutionError, match="fetching is off"):
+        fetch_document("https://lincoln.example/elsewhere")
+    (directory / "bad.json").write_text("{nope")
+    with pytest.raises(ValueError, match="bad.json"):
+        OfflineBundle(directory)
+
+
+def test_cli_fetcher_goes_online_through_the_safe_fetcher(world: World):
+    resolver, fetch_document = cli_fetcher(None, online=True, transport=world.web.transport())
+    # Real DNS is never consulted for refused literals.
+    with pytest.raises(ResolutionError):
+        fetch_document("https://127.0.0.1/status")
+    assert resolver.resolve("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK").source == "did:key"
+
+
+def test_pinned_backend_refuses_private_answers_at_connect_time():
+    # DNS rebinding: the pre-check saw a public address, the connect-time lookup says loopback.
+    f = Fetcher(resolve_host=lambda host, port: ["93.184.216.34"])
+    f.check_url("https://rebind.example/x")
+    backend = PinnedBackend(allow_private=False, resolve_host=lambda host, port: ["127.0.0.1"])
+    with pytest.raises(httpcore.ConnectError, match="non-public"):
+        backend.connect_tcp("rebind.example", 443)
+    backend = PinnedBackend(allow_private=False, resolve_host=lambda host, port: [])
+    with pytest.raises(httpcore.ConnectError, match="no address"):
+        backend.connect_tcp("rebind.example", 443)
+    with pytest.raises(httpcore.ConnectError):
+        backend.connect_unix_socket("/var/run/docker.sock")
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.1.1", "172.16.0.1", "192.168.0.1", "169.254.1.1", "::1",
+                                     "fe80::1", "fc00::1", "ff02::1", "0.0.0.0", "::", "::ffff:10.0.0.1"])
+def test_check_address_refuses_special_ranges(address):
+    with pytest.raises(UnsafeUrl):
+        check_address(address, allow_private=False)
+    check_address(address, allow_private=True)
+
+
+def test_check_address_accepts_public():
+    check_address("93.184.216.34", allow_private=False)
+    check_address("2606:2800:220:1:248:1893:25c8:1946", allow_private=False)
+
+
+def test_documents_dir_must_exist(tmp_path):
+    with pytest.raises(ValueError):
+        OfflineBundle(tmp_path / "missing")
+
+
+def test_json_body_round_trip(web):
+    web.raw("https://hosted.example/ld", json.dumps({"id": "a"}).encode(), "application/ld+json; charset=utf-8")
+    assert fetcher(web).fetch_document("https://hosted.example/ld") == {"id": "a"}
