@@ -199,12 +199,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None, help="default: every core")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-cohort", action="store_true")
+    parser.add_argument("--skip-pages", action="store_true")
     args = parser.parse_args(argv)
     if args.quick:
         args.students, args.repeat = 50, 3
     print(f"libharfbuzz-subset: {harfbuzz_subset()}")
     print(f"cores: {os.cpu_count()}")
-    for target in (2, 10):
+    for target in () if args.skip_pages else (2, 10):
         r = bench_pages(target, args.repeat)
         verdict = "OK" if r["ratio"] <= 1.2 else "OVER TARGET"
         print(f"{r['pages']:>2}-page transcript ({r['badges']} badges): {r['transcript_s']:.3f} s "

@@ -26,9 +26,8 @@ from badges.jsonld import processor  # noqa: E402
 
 SEED = bytes(range(32))
 CREATED = datetime(2026, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
-OB_V3P0 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-ISSUER = "did:key:z6MkiY62766b1LJkExWMsM3QG4WtX7QpY823dxoYzr9qZvJ3"  # replaced by the seed's did:key when available
+# Used only when badges.signing is missing; otherwise the issuer is the did:key of SEED.
+ISSUER = "did:key:z6MkiY62766b1LJkExWMsM3QG4WtX7QpY823dxoYzr9qZvJ3"
 
 # As badges.issuance emits it: the extensions context defines 1EdTechJsonSchemaValidator2019, which
 # is otherwise a relative IRI (and badges.signing.sign refuses it).

@@ -23,7 +23,8 @@ already does) or at the top of a test module.
     and two students, plus a district admin; ``seed.token[role]`` (school ``north``) and
     ``seed.session[role]`` give a bearer token / session cookie value per role.
 ``client``
-    A Litestar ``AsyncTestClient`` on ``create_app(platform_settings, clock=…, engine=db)``.
+    A Litestar ``AsyncTestClient`` on ``create_app(platform_settings, clock=…, engine=…)`` (an
+    engine without pool: the test client runs the app on another event loop).
 ``anyio_backend``
     ``"asyncio"``.
 """
@@ -170,9 +171,15 @@ async def seed(platform):
 
 @pytest.fixture
 async def client(platform, platform_settings, db):
-    """An ``AsyncTestClient`` on ``create_app`` bound to the test database and clock."""
+    """An ``AsyncTestClient`` on ``create_app`` bound to the test database and clock.
+
+    The test client runs the app on its own event loop (a portal thread), so the app gets an
+    engine of its own without a connection pool (asyncpg pools belong to one loop); test code
+    shares that engine from then on, which works from any loop.
+    """
     from litestar.testing import AsyncTestClient
 
+    from issuer.db.repo import engine_for_url
     from issuer.web.app import create_app
 
     import warnings
@@ -181,6 +188,6 @@ async def client(platform, platform_settings, db):
         # TEMPORARY (issuer-platform): verifier/web.py is mid-rewrite and warns at mount time.
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", UserWarning)
-        app = create_app(platform_settings, clock=platform.clock, engine=db)
+        app = create_app(platform_settings, clock=platform.clock, engine=engine_for_url(platform_settings.database_url))
     async with AsyncTestClient(app=app, base_url=BASE_URL) as test_client:
         yield test_client

@@ -78,6 +78,9 @@ class VerifierConfig:
     transport: httpx.BaseTransport | None = None
     resolve_host: Callable[[str, int], list[str]] | None = None
     templates_dir: Path = TEMPLATES_DIR
+    # The host app's jinja2 Environment over the same templates (its globals, e.g. csrf_for, then
+    # work in the verifier's pages); None = the verifier's own autoescaping environment.
+    template_environment: Any = None
     path_prefix: str = ""  # where the router is mounted, for links in the HTML page
     standalone: bool = False  # no platform around it: the page shows only the verifier's own links
 

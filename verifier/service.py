@@ -18,6 +18,7 @@ cached, and the status it reports is at most as old as the status-list cache alr
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -29,6 +30,7 @@ from typing import Any
 
 import anyio
 
+from badges.errors import ResolutionError
 from badges.trust import TrustRegistry
 from badges.verification import CheckId, CheckResult, VerificationReport, verify_credential
 from badges.verification_checks import parse_datetime
@@ -40,6 +42,7 @@ from verifier.fetch import (
     Fetcher,
     OfflineBundle,
     UnsafeUrl,
+    did_web_url,
     document_fetcher,
     resolver_chain,
 )
@@ -163,13 +166,20 @@ class VerifierService:
             return await self._verify_url(raw.strip())
         data = _sized(raw, config)
         if isinstance(data, bytes) and data[:1024].lstrip()[:5] == b"%PDF-":
-            text = await anyio.to_thread.run_sync(self._pdf_credential, data, limiter=self._limiter)
+            text = await self._pdf_within_budget(data)
             return await self._run(text.encode("utf-8"), source="pdf")
         if isinstance(data, bytes) and len(data) > config.max_input_bytes:
             raise InputTooLarge(f"The input is larger than the {config.max_input_bytes:,} bytes this verifier accepts.")
         if source is None:
             source = "json" if isinstance(data, dict) else "image" if _is_image(data) else "text"
         return await self._run(data, source=source)
+
+    async def _pdf_within_budget(self, data: bytes) -> str:
+        try:
+            return await run_with_budget(lambda: self._pdf_credential(data), budget=self.config.time_budget,
+                                         limiter=self._limiter)
+        except BudgetExceeded:
+            raise PdfInput(f"This PDF could not be read within {self.config.time_budget:g} seconds.") from None
 
     def _pdf_credential(self, data: bytes) -> str:
         try:
@@ -198,8 +208,7 @@ class VerifierService:
         if body[:1024].lstrip()[:5] == b"%PDF-":
             if len(body) > self.config.max_pdf_bytes:
                 raise InputTooLarge("The PDF at this link is too large.", url=url)
-            text = await anyio.to_thread.run_sync(self._pdf_credential, body, limiter=self._limiter)
-            body = text.encode("utf-8")
+            body = (await self._pdf_within_budget(body)).encode("utf-8")
         verification = await self._run(body, source="url")
         return replace(verification, url=url)
 
@@ -227,6 +236,8 @@ class VerifierService:
                                      max_bytes=config.max_input_bytes, max_depth=config.max_json_depth)
 
         started = anyio.current_time()
+        if self.config.online:
+            await self._prefetch_keys(data)
         try:
             report = await run_with_budget(work, budget=config.time_budget, limiter=self._limiter)
         except BudgetExceeded:
@@ -236,6 +247,25 @@ class VerifierService:
         if key is not None and report.verified:
             self._remember(key, verification, now)
         return verification
+
+    async def _prefetch_keys(self, data: bytes | str | dict) -> None:
+        """A transcript bundles badges from several schools: fetch their key documents at once
+        instead of one after another inside the pipeline. Only key documents, which the resolver
+        needs before any proof can be checked anyway; status lists wait for a verified proof."""
+        urls = _key_document_urls(data)
+        if len(urls) < 2:
+            return
+
+        def warm(url: str) -> None:
+            try:
+                self.fetcher.get_json(url)
+            except Exception:  # the pipeline will fetch again and report the failure properly
+                pass
+
+        with anyio.move_on_after(min(self.config.fetch_timeout, self.config.time_budget / 2)):
+            async with anyio.create_task_group() as group:
+                for url in urls:
+                    group.start_soon(functools.partial(anyio.to_thread.run_sync, warm, url, abandon_on_cancel=True))
 
     # ---- report cache ---------------------------------------------------------------------
 
@@ -327,6 +357,43 @@ def _end_dates(document: Any, _depth: int = 0) -> list[datetime]:
         for value in document:
             found.extend(_end_dates(value, _depth + 1))
     return found
+
+
+MAX_PREFETCH = 8
+
+
+def _key_document_urls(data: Any) -> list[str]:
+    """did:web / https documents named by the proofs of a CLR and the badges inside it."""
+    if isinstance(data, (bytes, str)):
+        head = data[:200_000]
+        if (b"ClrCredential" if isinstance(head, bytes) else "ClrCredential") not in head:
+            return []
+        try:
+            data = json.loads(data)
+        except (ValueError, RecursionError, UnicodeDecodeError):
+            return []
+    if not isinstance(data, dict):
+        return []
+    credentials = [data]
+    subject = data.get("credentialSubject")
+    if isinstance(subject, dict):
+        bundled = subject.get("verifiableCredential")
+        credentials += [c for c in (bundled if isinstance(bundled, list) else [bundled]) if isinstance(c, dict)]
+    urls: list[str] = []
+    for credential in credentials:
+        proofs = credential.get("proof")
+        for proof in proofs if isinstance(proofs, list) else [proofs]:
+            method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+            if not isinstance(method, str):
+                continue
+            base = method.partition("#")[0]
+            try:
+                url = did_web_url(base) if base.startswith("did:web:") else base
+            except ResolutionError:
+                continue
+            if url.startswith("https://") and url not in urls:
+                urls.append(url)
+    return urls[:MAX_PREFETCH]
 
 
 def _budget_report(stage: CheckId, budget: float) -> VerificationReport:

@@ -24,7 +24,8 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency, Provide
-from litestar.openapi.spec import Example, OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import JSONBody, Parameter
 
 from badges.verification import CheckId, VerificationReport
@@ -39,20 +40,15 @@ from verifier.dto import (
 )
 from verifier.problems import PROBLEM_MEDIA_TYPE, MalformedCredential, problem_handler
 from verifier.service import InputError, Verification, VerifierService
-from verifier.view import report_view
+from verifier.view import ReportView, report_view, when_checked
 
 __all__ = ["VerifierConfig", "create_router", "route_handlers", "router"]
 
 JSON_BODY_LIMIT = 4_000_000  # a 2 MB credential inside a VC-API envelope, with room for escaping
 UPLOAD_LIMIT = 26_000_000  # transcript PDFs carry fonts
-_RESPONSES = {
-    400: ProblemOut, 413: ProblemOut, 422: VerifyResult,
-}
 
 
 def _responses(*codes: int, invalid: type = VerifyResult) -> dict:
-    from litestar.openapi.datastructures import ResponseSpec
-
     out = {}
     for code in codes:
         model = invalid if code == 422 else ProblemOut
@@ -95,15 +91,27 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in accept
 
 
-def _render(service: VerifierService, template: str, status: int = 200, **context: Any) -> Response:
+def _render(request: Request, service: VerifierService, template: str, status: int = 200,
+            **context: Any) -> Response:
     config = service.config
-    env = _environment(config.templates_dir)
+    env = config.template_environment or _environment(config.templates_dir)
     layout = "base.html.j2" if (config.templates_dir / "base.html.j2").is_file() else "verify/_layout.html.j2"
     html = env.get_template(template).render(prefix=config.path_prefix, max_mb=config.max_input_bytes // 1_000_000,
-                                             layout=layout, standalone=config.standalone, **context)
+                                             layout=layout, standalone=config.standalone, request=request,
+                                             **context)
     return Response(content=html, status_code=status, media_type="text/html; charset=utf-8",
                     headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
                              "Referrer-Policy": "no-referrer"})
+
+
+def _input_error(request: Request, service: VerifierService, exc: InputError) -> Response:
+    """People get the page with the reason; programs get problem details (the one mapping)."""
+    if not _wants_html(request):
+        raise exc
+    view = ReportView(verified=False, headline="This could not be checked", summary=exc.detail,
+                      checked_at=when_checked(service.config.clock()), checks=[], badge=None, nested=[],
+                      url=exc.extra.get("url"))
+    return _render(request, service, "verify/report.html.j2", exc.status, view=view)
 
 
 def _status(report: VerificationReport) -> int:
@@ -116,12 +124,12 @@ def _reply(request: Request, service: VerifierService, verification: Verificatio
     checked = verification.checked_at.isoformat().replace("+00:00", "Z")
     if report.failed(CheckId.PARSE):
         if _wants_html(request):
-            return _render(service, "verify/report.html.j2", 400,
+            return _render(request, service, "verify/report.html.j2", 400,
                            view=report_view(report, checked_at=verification.checked_at, source=verification.source,
                                             url=verification.url))
         raise MalformedCredential(report, checked_at=checked, source=verification.source, url=verification.url)
     if _wants_html(request):
-        return _render(service, "verify/report.html.j2", _status(report),
+        return _render(request, service, "verify/report.html.j2", _status(report),
                        view=report_view(report, checked_at=verification.checked_at, source=verification.source,
                                         url=verification.url))
     result = result_from_report(report, checked_at=checked, source=verification.source, url=verification.url,
@@ -131,11 +139,6 @@ def _reply(request: Request, service: VerifierService, verification: Verificatio
 
 
 # ---- handlers -----------------------------------------------------------------------------------
-
-_VC_EXAMPLE = Example(summary="A VC-API verify request",
-                      value={"verifiableCredential": {"@context": ["https://www.w3.org/ns/credentials/v2"]},
-                             "options": {"checks": ["proof"]}})
-
 
 @post("/credentials/verify", status_code=200, request_max_body_size=JSON_BODY_LIMIT,
       responses=_responses(400, 413, 422), summary="Verify a credential (VC-API)", tags=["verify"],
@@ -191,8 +194,11 @@ verify_any_doc = ("A JSON credential (or {verifiableCredential}), a compact JWS 
 async def verify_any(request: Request, verifier_service: NamedDependency[VerifierService]) -> VerifyResult:
     """Body: a JSON credential (or ``{verifiableCredential}``), a compact JWS or an https link as
     text/plain, an image/PDF as the raw body, or multipart with ``file``, ``credential`` or ``url``."""
-    raw, source = await _request_input(request, verifier_service.config)
-    verification = await verifier_service.verify(raw, source=source)
+    try:
+        raw, source = await _request_input(request, verifier_service.config)
+        verification = await verifier_service.verify(raw, source=source)
+    except InputError as exc:
+        return _input_error(request, verifier_service, exc)
     return _reply(request, verifier_service, verification)
 
 
@@ -205,8 +211,11 @@ async def verify_page(request: Request, verifier_service: NamedDependency[Verifi
     if url is None or not url.strip():
         if not _wants_html(request) and "application/json" in request.headers.get("accept", ""):
             raise InputError("Give ?url= the https link of a hosted credential, or POST a credential to /verify.")
-        return _render(verifier_service, "verify/form.html.j2")
-    verification = await verifier_service.verify(url.strip(), source="url")
+        return _render(request, verifier_service, "verify/form.html.j2")
+    try:
+        verification = await verifier_service.verify(url.strip(), source="url")
+    except InputError as exc:
+        return _input_error(request, verifier_service, exc)
     return _reply(request, verifier_service, verification)
 
 

@@ -17,6 +17,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -347,20 +348,37 @@ def generate_cohort(jobs: Sequence[CohortJob], *, signer_seed: bytes, verificati
         pending: set = set()
         queue = iter(jobs)
         window = workers * 4
+        jobs_by_future: dict = {}
+
+        def submit(job: CohortJob) -> None:
+            fut = pool.submit(_run_job, job)
+            jobs_by_future[fut] = job.stem
+            pending.add(fut)
+
         for job in queue:
-            pending.add(pool.submit(_run_job, job))
+            submit(job)
             if len(pending) >= window:
                 break
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
-                result = fut.result()
+                try:
+                    result = fut.result()
+                except BrokenProcessPool as exc:  # a worker died (OOM kill, crash in a C library)
+                    result = CohortResult(jobs_by_future.get(fut, "?"), False, error=f"worker process died: {exc}")
                 results.append(result)
                 if progress is not None:
                     progress(len(results), total, result)
+                jobs_by_future.pop(fut, None)
                 nxt = next(queue, None)
                 if nxt is not None:
-                    pending.add(pool.submit(_run_job, nxt))
+                    try:
+                        submit(nxt)
+                    except BrokenProcessPool as exc:
+                        for job in (nxt, *queue):  # nothing more can run: report every learner left
+                            results.append(CohortResult(job.stem, False, error=f"worker pool broken: {exc}"))
+                            if progress is not None:
+                                progress(len(results), total, results[-1])
     return results
 
 

@@ -174,9 +174,15 @@ def mutate(doc, rng: random.Random, depth: int = 0):
     elif r < 0.87:
         doc["name"] = rng.choice([{"@value": "hola", "@language": "es"}, {"@value": "x", "@type": "xsd:token"},
                                   {"@list": ["a", "b"]}, {"@set": ["a"]}, {"@json": 1}])
-    elif r < 0.89:
+    elif r < 0.87:
         doc["@context"] = rng.choice([{"@language": "en"}, {"extra": "https://example.edu/extra#"},
                                       [VC_V2, OB_V3P0], OB_V3P0, VC_V2, {"@vocab": "https://ex.edu/v#"}])
+    elif r < 0.89 and depth == 0:  # language and index maps need an inline context
+        doc["@context"] = [VC_V2, OB_V3P0, {
+            "nameMap": {"@id": "https://schema.org/name", "@container": "@language"},
+            "notes": {"@id": "https://example.edu/notes", "@container": "@index"}}]
+        doc["nameMap"] = {"en": "Teamwork", "es": ["Trabajo en equipo", "Equipo"], "@none": "x"}
+        doc["notes"] = {"a": "first", "b": {"id": "https://example.edu/n", "name": "second"}}
     elif r < 0.91:
         doc["proof"] = rng.choice(["https://example.edu/proof", {"type": "DataIntegrityProof",
                                    "cryptosuite": "eddsa-rdfc-2022", "proofValue": "z3FXQ"}, []])

@@ -159,3 +159,20 @@ def test_entry_point_is_declared():
 
     names = {ep.name: ep.value for ep in entry_points(group="badges.commands")}
     assert names.get("verifier") == "verifier.cli:register"
+
+
+async def test_transcript_key_documents_are_prefetched_together():
+    from tests.verifier.factory import OTHER
+
+    world = World()
+    mine = world.badge()
+    theirs = world.sign(world.unsigned_badge(), signer=world.other_signer)
+    theirs["issuer"] = dict(theirs["issuer"])  # signed as Lincoln but with other.example's key: fails, still fetched
+    clr = world.clr([mine, theirs])
+    service = VerifierService(world.config())
+    report = (await service.verify(clr)).report
+    assert [n.verified for n in report.nested] == [True, False]
+    did_documents = [u for u in world.web.requests if u.endswith("did.json")]
+    assert sorted(did_documents) == ["https://lincoln.example/.well-known/did.json",
+                                     "https://other.example/.well-known/did.json"]
+    assert OTHER in json.dumps(clr)

@@ -120,3 +120,31 @@ async def test_json_unless_html_is_asked_for(client, world):
     assert response.headers["content-type"].startswith("application/json")
     response = await client.post("/verify?format=json", data={"credential": json.dumps(world.badge())}, headers=HTML)
     assert response.headers["content-type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("url", ["http://hosted.example/b", "https://169.254.169.254/latest/meta-data/"])
+async def test_unusable_link_explains_itself_on_the_page(client, url):
+    response = await client.get("/verify", params={"url": url}, headers=HTML)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert "This could not be checked" in response.text and "Not verified" in response.text
+
+
+async def test_pdf_without_a_credential_explains_itself(client):
+    response = await client.post("/verify", files={"file": ("t.pdf", b"%PDF-1.7\ngarbage", "application/pdf")},
+                                 headers=HTML)
+    assert response.status_code == 400
+    assert "No credential could be taken from this PDF" in response.text
+
+
+async def test_host_environment_globals_reach_the_form(world):
+    """Mounted in the issuer app, the form carries the host's CSRF token (its env's csrf_for)."""
+    import jinja2
+
+    from verifier.config import TEMPLATES_DIR
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True)
+    env.globals["csrf_for"] = lambda request: "token-for-" + request.url.path
+    async with AsyncTestClient(app=create_app(world.config(template_environment=env))) as client:
+        response = await client.get("/verify", headers=HTML)
+    assert 'name="csrf_token" value="token-for-/verify"' in response.text
