@@ -26,14 +26,15 @@ from badges.errors import BadgeError
 from issuer import runtime
 from issuer.keys import KeyStoreError
 from issuer.services.platform_errors import PlatformError
-from issuer.settings import Settings, SettingsError
+from issuer.settings import Settings, SettingsError, save_base_url
+from issuer.settings import load as load_settings
 
 PLUGIN_MODULES = ["issuer.cli_learning", "issuer.cli_demo"]
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "db" / "piccolo_migrations"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(os.environ, base_url=getattr(args, "base_url", None))
+    return load_settings(os.environ, base_url=getattr(args, "base_url", None))
 
 
 def _fail(message: str) -> int:
@@ -60,8 +61,14 @@ def has_migrations() -> bool:
 
 async def migrate(settings: Settings) -> list[str]:
     """Bring the schema up to date: the committed migrations when there are any, else
-    create the tables directly (development before the first migration exists)."""
+    create the tables directly (development before the first migration exists).
+
+    A fresh SQLite database is created with ``create_tables`` and the migrations are then
+    recorded as applied (``fake``): Piccolo's migrations add composite unique constraints with
+    ``ALTER TABLE … ADD CONSTRAINT``, which SQLite cannot run. Later migrations run for real.
+    """
     from issuer.db.repo import create_tables
+    from issuer.db.tables import District
 
     if not has_migrations():
         return await create_tables()
@@ -69,10 +76,15 @@ async def migrate(settings: Settings) -> list[str]:
     os.environ.setdefault("PICCOLO_CONF", "issuer.piccolo_conf")
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    result = await run_forwards(app_name="issuer")
+    created: list[str] = []
+    fake = False
+    if not settings.is_postgres and not await District.table_exists():
+        created = await create_tables()
+        fake = True
+    result = await run_forwards(app_name="issuer", fake=fake)
     if not result.success:
         raise SettingsError(f"migrations failed: {result.message}")
-    return []
+    return created
 
 
 async def _first_school(slug: str | None) -> dict:
@@ -95,6 +107,7 @@ async def _cmd_init(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    save_base_url(settings)  # `serve` and the other commands keep these did:web ids
     rt = runtime.configure(settings, create_kek=True)
     await migrate(settings)
     now = rt.clock.now()
@@ -132,7 +145,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from issuer.web.app import create_app
 
     try:
-        app = create_app(_settings(args))
+        settings = _settings(args)
+        if args.base_url is None and "BADGES_BASE_URL" not in os.environ and not (
+                settings.data_dir / "base_url").is_file():
+            settings = settings.replace(base_url=f"http://{args.host}:{args.port}")
+        app = create_app(settings)
     except (SettingsError, KeyStoreError) as exc:
         return _fail(str(exc))
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")

@@ -133,3 +133,24 @@ class Settings:
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
+
+
+BASE_URL_FILE = "base_url"
+
+
+def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
+    """``Settings.from_env`` plus the base URL that ``badges init`` saved in the data dir, so
+    that ``serve`` keeps the did:web ids ``init`` created (explicit options and
+    ``BADGES_BASE_URL`` still win)."""
+    env = os.environ if env is None else env
+    settings = Settings.from_env(env, **overrides)
+    if overrides.get("base_url") is None and not env.get("BADGES_BASE_URL"):
+        saved = settings.data_dir / BASE_URL_FILE
+        if saved.is_file():
+            settings = settings.replace(base_url=saved.read_text(encoding="utf-8").strip())
+    return settings
+
+
+def save_base_url(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (settings.data_dir / BASE_URL_FILE).write_text(settings.base_url + "\n", encoding="utf-8")

@@ -182,12 +182,6 @@ async def client(platform, platform_settings, db):
     from issuer.db.repo import engine_for_url
     from issuer.web.app import create_app
 
-    import warnings
-
-    with warnings.catch_warnings():
-        # TEMPORARY (issuer-platform): verifier/web.py is mid-rewrite and warns at mount time.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", UserWarning)
-        app = create_app(platform_settings, clock=platform.clock, engine=engine_for_url(platform_settings.database_url))
+    app = create_app(platform_settings, clock=platform.clock, engine=engine_for_url(platform_settings.database_url))
     async with AsyncTestClient(app=app, base_url=BASE_URL) as test_client:
         yield test_client

@@ -252,9 +252,10 @@ class Fetcher:
                     self._cache.popitem(last=False)
         return _fresh(value)
 
-    def get_bytes(self, url: str) -> tuple[bytes, str]:
-        """Raw body and content type (a hosted badge may be an image or a JWS); not cached."""
-        body, content_type, _ = self._fetch(url.partition("#")[0])
+    def get_bytes(self, url: str, *, max_bytes: int | None = None) -> tuple[bytes, str]:
+        """Raw body and content type (a hosted badge may be an image, a JWS or a transcript PDF,
+        hence its own size cap); not cached."""
+        body, content_type, _ = self._fetch(url.partition("#")[0], max_bytes=max_bytes)
         return body, content_type
 
     def _fetch_json(self, url: str) -> tuple[Any, float]:
@@ -271,7 +272,7 @@ class Fetcher:
             raise FetchError(f"{url} returned JSON nested too deeply", url=url)
         return value, ttl
 
-    def _fetch(self, url: str) -> tuple[bytes, str, float]:
+    def _fetch(self, url: str, *, max_bytes: int | None = None) -> tuple[bytes, str, float]:
         limits = self.limits
         deadline = time.monotonic() + limits.total_timeout
         seen: set[str] = set()
@@ -292,7 +293,7 @@ class Fetcher:
                     if response.status_code != 200:
                         raise FetchError(f"{current} answered HTTP {response.status_code}", url=url,
                                          status=response.status_code)
-                    body = self._read_capped(response, current, deadline)
+                    body = self._read_capped(response, current, deadline, max_bytes or limits.max_bytes)
                     ttl = _max_age(response.headers.get("cache-control"))
                     ttl = limits.default_ttl if ttl is None else min(ttl, limits.max_ttl)
                     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -305,8 +306,7 @@ class Fetcher:
                 raise FetchError(f"{current} could not be fetched ({type(exc).__name__}: {exc})", url=url) from None
         raise FetchError(f"{url} redirected more than {limits.max_redirects} times", url=url)
 
-    def _read_capped(self, response: httpx.Response, url: str, deadline: float) -> bytes:
-        cap = self.limits.max_bytes
+    def _read_capped(self, response: httpx.Response, url: str, deadline: float, cap: int) -> bytes:
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > cap:
             raise FetchError(f"{url} is larger than {cap:,} bytes", url=url, size=int(declared))

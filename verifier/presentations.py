@@ -89,7 +89,7 @@ async def verify_presentation(service: VerifierService, presentation: dict | str
         if not isinstance(credential, (dict, str)):
             credential = "not a credential"
         try:
-            verification = await service.verify(credential)
+            verification = await service.verify(credential, allow_url=False)
         except InputError as exc:
             problem = ProblemDetail(type=f"https://openbadges.school/problems/{exc.problem_type}", title=exc.title,
                                     detail=exc.detail, check="parse")

@@ -136,6 +136,9 @@ class VerifierService:
         self.fetch_document = document_fetcher(bundle=self.bundle, fetcher=live)
         self._limiter = anyio.CapacityLimiter(config.max_concurrent)
         self._reports: OrderedDict[str, tuple[datetime, Verification]] = OrderedDict()
+        # Single flight: identical input arriving while it is being verified waits for that run.
+        self._inflight: dict[str, anyio.Event] = {}
+        self._shared: OrderedDict[str, Verification] = OrderedDict()
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -154,15 +157,20 @@ class VerifierService:
 
     # ---- the use case ---------------------------------------------------------------------
 
-    async def verify(self, raw: bytes | str | dict, *, source: str | None = None) -> Verification:
-        """Verify ``raw``; raises ``InputError`` for requests that cannot be verified at all."""
+    async def verify(self, raw: bytes | str | dict, *, source: str | None = None,
+                     allow_url: bool = True) -> Verification:
+        """Verify ``raw``; raises ``InputError`` for requests that cannot be verified at all.
+
+        ``allow_url=False`` (VC-API bodies) treats a link as text, which then fails to parse:
+        only the endpoints meant for links make the verifier fetch anything on a caller's behalf."""
         config = self.config
-        if isinstance(raw, (bytes, bytearray)) and len(raw) < 4096 and raw.lstrip()[:4].lower() == b"http":
+        if allow_url and isinstance(raw, (bytes, bytearray)) and len(raw) < 4096 \
+                and raw.lstrip()[:4].lower() == b"http":
             try:
                 raw = bytes(raw).decode("utf-8")
             except UnicodeDecodeError:
                 pass
-        if isinstance(raw, str) and _looks_like_url(raw):
+        if allow_url and isinstance(raw, str) and _looks_like_url(raw):
             return await self._verify_url(raw.strip())
         data = _sized(raw, config)
         if isinstance(data, bytes) and data[:1024].lstrip()[:5] == b"%PDF-":
@@ -196,7 +204,8 @@ class VerifierService:
         if not url.startswith("https://"):
             raise UnsafeInputUrl("Only https links can be verified.", url=url)
         try:
-            body, _content_type = await run_with_budget(lambda: self.fetcher.get_bytes(url),
+            body, _content_type = await run_with_budget(
+                lambda: self.fetcher.get_bytes(url, max_bytes=max(self.config.max_pdf_bytes, self.config.max_input_bytes)),
                                                         budget=self.config.time_budget, limiter=self._limiter)
         except UnsafeUrl as exc:
             raise UnsafeInputUrl(f"This link cannot be fetched: {exc.message}.", url=url) from None
@@ -221,6 +230,30 @@ class VerifierService:
             hit = self._cached(key, now)
             if hit is not None:
                 return replace(hit, source=source, cached=True)
+            running = self._inflight.get(key)
+            if running is not None:  # the same badge is being verified right now: share that answer
+                await running.wait()
+                shared = self._shared.get(key)
+                if shared is not None:
+                    return replace(shared, source=source, cached=True)
+            else:
+                self._inflight[key] = anyio.Event()
+        try:
+            verification = await self._verify_now(data, source=source, trust=trust, now=now)
+        finally:
+            if key is not None and key in self._inflight and not self._inflight[key].is_set():
+                event = self._inflight.pop(key)
+                event.set()
+        if key is not None:
+            self._shared[key] = verification
+            self._shared.popitem(last=False) if len(self._shared) > 64 else None
+            if verification.report.verified:
+                self._remember(key, verification, now)
+        return verification
+
+    async def _verify_now(self, data: bytes | str | dict, *, source: str, trust: TrustRegistry,
+                          now: datetime) -> Verification:
+        config = self.config
         stage = _Stage()
         resolver = _TracingResolver(self.resolver, stage)
 
@@ -243,10 +276,7 @@ class VerifierService:
         except BudgetExceeded:
             report = _budget_report(stage.current, config.time_budget)
         elapsed = (anyio.current_time() - started) * 1000
-        verification = Verification(report=report, checked_at=now, source=source, elapsed_ms=elapsed)
-        if key is not None and report.verified:
-            self._remember(key, verification, now)
-        return verification
+        return Verification(report=report, checked_at=now, source=source, elapsed_ms=elapsed)
 
     async def _prefetch_keys(self, data: bytes | str | dict) -> None:
         """A transcript bundles badges from several schools: fetch their key documents at once

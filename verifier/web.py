@@ -99,7 +99,7 @@ def _render(request: Request, service: VerifierService, template: str, status: i
     html = env.get_template(template).render(prefix=config.path_prefix, max_mb=config.max_input_bytes // 1_000_000,
                                              layout=layout, standalone=config.standalone, request=request,
                                              **context)
-    return Response(content=html, status_code=status, media_type="text/html; charset=utf-8",
+    return Response(content=html, status_code=status, media_type="text/html",
                     headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
                              "Referrer-Policy": "no-referrer"})
 
@@ -147,8 +147,9 @@ async def verify_credential_api(request: Request, data: JSONBody[VerifyCredentia
                                 verifier_service: NamedDependency[VerifierService]) -> VerifyResult:
     """Verify one credential; 200 when verified, 422 (with the same result body) when not."""
     options = data.options
-    verification = await verifier_service.verify(data.verifiable_credential,
-                                                 source="json" if isinstance(data.verifiable_credential, dict) else "text")
+    credential = data.verifiable_credential
+    verification = await verifier_service.verify(credential, source="json" if isinstance(credential, dict) else "text",
+                                                 allow_url=False)
     return _reply(request, verifier_service, verification,
                   include_credential=bool(options and options.return_credential))
 

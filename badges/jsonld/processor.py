@@ -273,7 +273,7 @@ class _Compiled:
     def __init__(self, ctx) -> None:
         self.ctx = ctx
         self.terms: dict = {}  # (value, base) -> pyld _expand_iri(ctx, value, base, vocab=True)
-        self.facts: dict = {}  # term -> _Facts tuple
+        self.facts: dict = {}  # term -> _facts() tuple
         self.derived: dict = {}  # (kind, local context key, base) -> (local context, _Compiled)
 
     def info(self, processor: MemoProcessor, key: str) -> tuple:
@@ -286,7 +286,7 @@ class _Compiled:
 
 
 def _facts(processor: MemoProcessor, ctx, key: str) -> tuple:
-    """(expanded IRI, scoped context, container kind, @type, strings need pyld, datatype)."""
+    """(expanded IRI, scoped context, container kind, @type, strings need pyld, datatype, role)."""
     expanded = processor._expand_iri(ctx, key, vocab=True)
     m = ctx["mappings"].get(key)
     if m is None:

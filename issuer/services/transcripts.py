@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from badges.errors import ModelError
 from badges.transcript import TranscriptView, build_clr, transcript_view
 
 __all__ = [
@@ -36,10 +37,12 @@ __all__ = [
     "TranscriptResult",
     "TranscriptSource",
     "build_transcript",
+    "cohort_jobs",
     "generate_cohort",
     "make_clr",
     "render_transcript_html",
     "render_transcript_pdf",
+    "safe_stem",
     "transcript_context",
     "transcript_links",
 ]
@@ -110,8 +113,11 @@ def serialize(document: dict) -> str:
 def select(stored: Iterable[StoredCredential]) -> tuple[list[dict], dict[str, str]]:
     """The badges that count (parsed from the stored bytes) and every badge's status."""
     kept, statuses = [], {}
-    for item in stored:
-        doc = json.loads(item.document)
+    for n, item in enumerate(stored):
+        try:
+            doc = json.loads(item.document)
+        except ValueError:
+            raise ModelError(f"stored credential #{n} is not JSON", index=n) from None
         cid = doc.get("id") if isinstance(doc, dict) else None
         if not cid:
             continue
@@ -141,18 +147,21 @@ def transcript_context(clr: Mapping[str, Any], *, statuses: Mapping[str, str], s
                        now: datetime | None = None, logo: str | None = None, page_size: str = "A4",
                        qr: bool = True) -> dict[str, Any]:
     """Template context shared by the PDF and the HTML page."""
-    view: TranscriptView = transcript_view(clr, scale=scale, statuses=statuses, credit_map=credit_map, now=now)
-    badge_links: dict[str, dict[str, str | None]] = {}
-    qr_data_uri = None
-    if qr:
-        from issuer.render.qr import qr_data_uri
-    for badge in (*view.badges,):
-        url = verify_link(base_url, credential_url(base_url, badge.id))
-        badge_links[badge.id] = {"url": url, "qr": compact_qr_data_uri(url) if qr else None}
     if page_size not in ("A4", "letter"):
         raise ValueError("page_size is 'A4' or 'letter'")
     if logo is not None and not logo.startswith("data:image/"):
         raise ValueError("the logo must be a data:image/… URI (PDFs never fetch)")
+    view: TranscriptView = transcript_view(clr, scale=scale, statuses=statuses, credit_map=credit_map, now=now)
+    qr_data_uri = None
+    if qr:
+        from issuer.render.qr import qr_data_uri
+    badge_links: dict[str, dict[str, str | None]] = {}
+    for badge in view.badges:
+        url = verify_link(base_url, credential_url(base_url, badge.id))
+        badge_links[badge.id] = {"url": url, "qr": None}
+    if qr:  # codes only for the badges printed beside a row, not for every badge behind it
+        for badge in _shown(view):
+            badge_links[badge.id]["qr"] = compact_qr_data_uri(badge_links[badge.id]["url"])
     return {
         "view": view,
         "links": links,
@@ -164,6 +173,11 @@ def transcript_context(clr: Mapping[str, Any], *, statuses: Mapping[str, str], s
         "attachment_name": ATTACHMENT_NAME,
         "show_qr": qr,
     }
+
+
+def _shown(view: TranscriptView) -> list:
+    rows = [*(r for g in view.academic for r in g.competencies), *view.habits]
+    return [*(b for r in rows for b in r.badges), *(e.badge for e in view.elo), *view.other]
 
 
 def compact_qr_data_uri(text: str) -> str:
@@ -380,6 +394,26 @@ def generate_cohort(jobs: Sequence[CohortJob], *, signer_seed: bytes, verificati
                             if progress is not None:
                                 progress(len(results), total, results[-1])
     return results
+
+
+def safe_stem(value: str) -> str:
+    """A file name stem from a student's id or email (``badges transcript STUDENT --out DIR``)."""
+    import re
+
+    stem = re.sub(r"[^A-Za-z0-9@._+-]", "_", str(value)).strip("._") or "student"
+    return stem[:120]
+
+
+async def cohort_jobs(source: TranscriptSource, learner_ids: Iterable[Any], *,
+                      stem: Callable[[Any, dict], str] | None = None) -> list[CohortJob]:
+    """Load every learner's data up front (async, in the parent) for ``generate_cohort``."""
+    jobs = []
+    for learner_id in learner_ids:
+        learner = await source.transcript_learner(learner_id)
+        stored = await source.transcript_credentials(learner_id)
+        name = stem(learner_id, learner) if stem else safe_stem(str(learner_id))
+        jobs.append(CohortJob(stem=name, learner=learner, credentials=tuple(stored)))
+    return jobs
 
 
 def _parse_time(value: Any) -> datetime | None:

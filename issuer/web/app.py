@@ -1,6 +1,6 @@
 """The composition root: ``create_app(settings=None) -> Litestar``.
 
-Reads configuration only here (``Settings.from_env()`` when no settings are given), binds the
+Reads configuration only here (``issuer.settings.load()`` when no settings are given), binds the
 runtime (settings, clock, KEK) and every table to one engine, mounts the controllers of both
 halves and the verifier, the templates, ``/static``, the error map and the auth middleware.
 OpenAPI is at ``/schema``.
@@ -23,6 +23,7 @@ from issuer.clock import Clock
 from issuer.db.repo import configure as configure_db
 from issuer.render.templating import TEMPLATES_DIR, environment
 from issuer.settings import Settings
+from issuer.settings import load as load_settings
 from issuer.web import auth as web_auth
 from issuer.web.controllers import admin, credentials, did, issuers, status, vcapi
 from issuer.web.controllers import auth as auth_controllers
@@ -63,7 +64,7 @@ def _route_handlers() -> list[Any]:
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, engine=None) -> Litestar:
     """Build the issuer app. ``engine`` (tests) reuses an existing Piccolo engine whose
     connection pool the caller manages; otherwise one is built from ``settings.database_url``."""
-    settings = settings if settings is not None else Settings.from_env()
+    settings = settings if settings is not None else load_settings()
     rt = runtime.configure(settings, clock=clock, engine=engine)
     db = engine if engine is not None else rt_engine()
     owns_pool = engine is None and db.engine_type == "postgres"

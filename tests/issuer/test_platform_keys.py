@@ -136,3 +136,12 @@ async def test_did_key_identity(seed, platform):
 
     assert verify_proof(badge, resolver=DidKeyResolver(), now=NOW).verified
     assert (await identity.issuer_profile(school["id"]))["id"] == did
+
+
+async def test_first_use_generation_is_race_free(seed):
+    import asyncio
+
+    school = seed.schools["south"]
+    signers = await asyncio.gather(*[identity.signer_for(school["id"]) for _ in range(10)])
+    assert len({s.public_key.multibase for s in signers}) == 1
+    assert await SigningKey.count().where(SigningKey.school == school["id"]) == 1

@@ -116,12 +116,13 @@ def test_cli_init_token_rotate_revoke(tmp_path, monkeypatch, capsys, db_url):
     assert _cli("token", "create") == 0
     token, issuer_line = capsys.readouterr().out.strip().splitlines()
     assert token.startswith("bdg_")
-    assert issuer_line == "issuer: did:web:127.0.0.1%3A8000:issuers:demo-high"  # base URL from env/default
+    assert issuer_line == "issuer: did:web:badges.example.org:issuers:demo-high"  # init's base URL is kept
 
     assert _cli("keys", "rotate", "--school", "demo-high") == 0
-    assert capsys.readouterr().out.startswith("did:web:127.0.0.1%3A8000:issuers:demo-high#z6Mk")
+    assert capsys.readouterr().out.startswith("did:web:badges.example.org:issuers:demo-high#z6Mk")
+    monkeypatch.setenv("BADGES_BASE_URL", "https://other.example")  # the environment still wins
     assert _cli("keys", "rotate", "--district") == 0
-    assert capsys.readouterr().out.startswith("did:web:127.0.0.1%3A8000#z6Mk")
+    assert capsys.readouterr().out.startswith("did:web:other.example#z6Mk")
 
     assert _cli("revoke", "urn:uuid:00000000-0000-4000-8000-000000000000", "--reason", "x") == 2
     assert "no issued credential" in capsys.readouterr().err
@@ -146,8 +147,9 @@ def test_cli_revoke_flips_the_bit(tmp_path, monkeypatch, capsys):
         return row["credential_id"]
 
     from issuer import runtime
+    from issuer.settings import load
 
-    runtime.configure(Settings.from_env())
+    runtime.configure(load())
     credential_id = asyncio.run(issue())
     assert _cli("revoke", credential_id, "--reason", "issued in error") == 0
     assert capsys.readouterr().out.startswith(f"revoked {credential_id} at ")

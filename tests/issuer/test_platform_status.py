@@ -150,3 +150,16 @@ async def test_refusals(seed):
         await status.list_document("north", "refresh", 1)
     with pytest.raises(NotFound):
         await status.list_document("north", "revocation", 2)
+
+
+async def test_concurrent_revocations_lose_no_bit(seed, platform):
+    """Each revocation re-signs the whole list; without the row lock two of them would each
+    write a list with only their own bit set."""
+    north = seed.schools["north"]["id"]
+    rows = [await _issue(north, 100 + i, purposes=("revocation",)) for i in range(10)]
+    await asyncio.gather(*[status.revoke(r["id"], reason="batch", actor_id=None) for r in rows])
+    lst = await _list("north", "revocation")
+    bits = BitstringStatusList.decode(lst["credentialSubject"]["encodedList"])
+    assert sorted(bits.set_indexes()) == sorted(r["status_index"] for r in rows)
+    resolver = DocumentResolver({identity.school_did_web("north"): await identity.school_did_document("north")})
+    assert verify_proof(lst, resolver=resolver, now=platform.clock.now()).verified

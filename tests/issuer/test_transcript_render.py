@@ -267,8 +267,11 @@ def test_remote_images_in_credentials_are_never_fetched(made):
     doc["issuer"]["image"] = {"id": "https://tracker.example/logo.png", "type": "Image"}
     pdf_mod.local_only_fetcher = spy
     try:
+        from weasyprint.text.fonts import FontConfiguration
+
+        # a fresh font configuration, so the fonts are fetched again (the shared one has them already)
         out = render_transcript_pdf(json.dumps(doc), statuses=made.statuses, scale=data.SCALE, base_url=data.BASE,
-                                    links=LINKS)
+                                    links=LINKS, font_config=FontConfiguration())
     finally:
         pdf_mod.local_only_fetcher = real
     assert out.startswith(b"%PDF")

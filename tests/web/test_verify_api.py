@@ -254,12 +254,12 @@ TWINS = {
                      PROBLEMS + "proof-error"),
     "revoked": (lambda w: w.badge(index=REVOKED_INDEX), "status", PROBLEMS + "revoked"),
     "suspended": (lambda w: w.badge(index=SUSPENDED_INDEX, purpose="suspension"), "status", PROBLEMS + "suspended"),
-    "unknown context": (_unknown_context, "context", None),
+    "unknown context": (_unknown_context, "context", PROBLEMS + "context-not-allowed"),
     "undefined term": (_undefined_term, "terms", PROBLEMS + "undefined-term"),
     "non-URL issuer": (_non_url_issuer, "terms", PROBLEMS + "relative-iri"),
     "issuer/key mismatch": (lambda w: w.sign(w.unsigned_badge(), signer=w.other_signer), "issuer_key",
                             PROBLEMS + "issuer-key-mismatch"),
-    "no recipient": (_missing_subject_id, "subject", None),
+    "no recipient": (_missing_subject_id, "subject", PROBLEMS + "subject-invalid"),
 }
 
 
@@ -522,10 +522,13 @@ async def test_malformed_input_is_a_problem_not_a_500(client, world, name, how):
     b'{"verifiableCredential": ' + b"[" * 5000 + b"]" * 5000 + b"}",
     b'{"verifiableCredential": ' + json.dumps(_deep(80)).encode() + b"}",
     b'{"verifiableCredential": "not a token"}',
+    b'{"verifiableCredential": "https://hosted.example/badges/1"}',  # VC-API never fetches links
 ])
-async def test_vc_api_malformed_requests_are_400(client, body):
+async def test_vc_api_malformed_requests_are_400(client, world, body):
+    world.web.json("https://hosted.example/badges/1", world.badge())
     response = await client.post("/credentials/verify", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 400, response.text
+    assert world.web.requests == []
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
@@ -576,7 +579,7 @@ async def test_url_input_is_ssrf_safe(world, url, status, kind):
     world.web.redirect("https://hosted.example/loop2", "https://hosted.example/loop")
     world.web.huge("https://hosted.example/huge", 3_000_000)
     world.web.slow("https://slow.example/badge", chunks=40, delay=0.05)
-    config = world.config(fetch_timeout=0.5, max_document_bytes=500_000)
+    config = world.config(fetch_timeout=0.5, max_document_bytes=500_000, max_pdf_bytes=1_000_000)
     async with AsyncTestClient(app=create_app(config)) as client:
         response = await client.get("/verify", params={"url": url}, headers={"accept": "application/json"})
     assert response.status_code == status, response.text

@@ -5,15 +5,12 @@ must answer with a 2xx/4xx, never a server error. The network is a MockTransport
 """
 from __future__ import annotations
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from tests.verifier.factory import World
 from verifier.app import create_app
-
-pytestmark = pytest.mark.slow
 
 _world = World()
 app = create_app(_world.config(time_budget=2.0))
