@@ -5,6 +5,13 @@ The compaction-tolerant OB schema accepts single values where JSON-LD allows the
 ``strict=True`` also applies the variant that requires arrays (App. A.1), which is what we
 issue. Only achievement has a strict variant; for the other kinds ``strict`` changes nothing.
 No ``$ref`` leaves its file and nothing is fetched.
+
+Speed: a compiled ``jsonschema_rs`` validator (Rust) gives the verdict first. Only its "valid"
+is trusted, and only for plain JSON values (dict/list/str/int/float/bool/None, finite floats),
+since it would read a tuple as an array where ``jsonschema`` does not. Anything else (an
+invalid document, a non-JSON value, an error) is decided by ``jsonschema``, which also writes
+every problem message, so verdicts and messages are those of ``jsonschema`` (see
+tests/badges/test_schema_fast.py, which compares the two on every example and bad twin).
 """
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft201909Validator, FormatChecker
 from jsonschema.exceptions import best_match
 
@@ -59,15 +67,73 @@ def _index() -> dict[str, dict[str, str]]:
 
 
 @cache
-def _validator(url: str) -> Draft201909Validator:
-    """Compiled once per schema; pure (depends only on the pinned package data)."""
+def _schema(url: str) -> dict[str, Any]:
     entry = _index()[url]
     raw = resources.files("badges").joinpath("schemas", entry["file"]).read_bytes()
     if hashlib.sha256(raw).hexdigest() != entry["sha256"]:
         raise SchemaError(f"pinned schema {entry['file']} does not match its sha256", url=url)
-    schema = json.loads(raw)
+    return json.loads(raw)
+
+
+@cache
+def _validator(url: str) -> Draft201909Validator:
+    """Compiled once per schema; pure (depends only on the pinned package data)."""
+    schema = _schema(url)
     Draft201909Validator.check_schema(schema)
     return Draft201909Validator(schema, format_checker=_FORMATS)
+
+
+def _format_names(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["format"]} if isinstance(node.get("format"), str) else set()
+        for value in node.values():
+            found |= _format_names(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*map(_format_names, node)) if node else set()
+    return set()
+
+
+def _any_value(value: object) -> bool:
+    return True
+
+
+@cache
+def _fast_validator(url: str) -> Any:
+    """The same schema compiled by jsonschema_rs, with the same format rules as ``_FORMATS``:
+    date-time and date by our regexes, every other format name unchecked (as jsonschema does
+    with a checker that does not know it). Offline: a $ref outside the file fails to compile."""
+    schema = _schema(url)
+    _validator(url)  # the schema itself is checked against its metaschema there
+    formats = {name: _any_value for name in _format_names(schema)}
+    formats.update({"date-time": _is_date_time, "date": _is_date})
+    return jsonschema_rs.Draft201909Validator(schema, formats=formats, validate_formats=True,
+                                              ignore_unknown_formats=True, offline=True)
+
+
+_PLAIN_SCALARS = (str, int, bool, type(None))
+
+
+def _plain_json(value: Any) -> bool:
+    """True when ``value`` is built only of exact JSON types (no tuples, subclasses, NaN)."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(k) is str and _plain_json(v) for k, v in value.items())
+    if kind is list:
+        return all(_plain_json(v) for v in value)
+    if kind is float:
+        return value - value == 0.0  # false for inf and nan
+    return kind in _PLAIN_SCALARS
+
+
+def _fast_valid(document: Any, urls: list[str]) -> bool:
+    """True only when every schema accepts the document; False means "ask jsonschema"."""
+    if not _plain_json(document):
+        return False
+    try:
+        return all(_fast_validator(url).is_valid(document) for url in urls)
+    except Exception:  # noqa: BLE001 - any trouble in the fast path defers to jsonschema
+        return False
 
 
 def _urls(kind: str, strict: bool) -> list[str]:
@@ -114,8 +180,11 @@ def _cause(error: Any) -> Any:
 def problems(document: Any, kind: str = "achievement", *, strict: bool = False) -> list[str]:
     """Every schema violation as ``"<$.json.path>: <message>"``; an empty list means valid.
     Violations found only by the strict variant are prefixed ``strict: ``."""
+    urls = _urls(kind, strict)
+    if _fast_valid(document, urls):
+        return []
     found: list[str] = []
-    for i, url in enumerate(_urls(kind, strict)):
+    for i, url in enumerate(urls):
         label = "strict: " if i else ""
         errors = sorted(_validator(url).iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
         for error in errors:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import secrets
 import statistics
 import sys
@@ -129,9 +130,18 @@ async def run_db(name: str, db_url: str, args) -> None:
             warm = await make_submissions(ctx, 10, "warm")
             await review_all(c, ctx["token"], warm, 4)
             subs = await make_submissions(ctx, args.awards, "run")
+            prof = None
+            if args.profile:
+                import cProfile
+
+                prof = cProfile.Profile()
+                prof.enable()
             t0 = time.perf_counter()
             lat = await review_all(c, ctx["token"], subs, args.concurrency)
             dt = time.perf_counter() - t0
+            if prof is not None:
+                prof.disable()
+                prof.dump_stats(f"{args.profile}.{name}")
             print(f"[{name}] {args.awards} awards in {dt:.2f}s = {args.awards / dt:.1f} awards/s "
                   f"(concurrency {args.concurrency}); latency p50 {statistics.median(lat) * 1000:.1f} ms")
             base = None
@@ -157,7 +167,9 @@ async def main() -> None:
     ap.add_argument("--prefill", default="10000,1000000")
     ap.add_argument("--latency-n", type=int, default=30)
     ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
+    ap.add_argument("--profile", default="", help="cProfile the throughput phase into FILE.<db>")
     args = ap.parse_args()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
     if args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             await run_db("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args)

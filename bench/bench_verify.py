@@ -1,6 +1,7 @@
 """Verifications per second over HTTP, with p50/p99 latency, on loopback.
 
-    .venv/bin/python bench/bench_verify.py [--workers 2] [--connections 16] [--requests 4000] [--seconds 20]
+    .venv/bin/python bench/bench_verify.py [--workers 2] [--connections 4] [--requests 10000]
+                                           [--distinct-requests 600] [--seconds 20] [--max-concurrent 2]
 
 Starts the standalone verifier under uvicorn (``--workers`` processes) on a free loopback port,
 then drives ``POST /credentials/verify`` with a full-featured badge (did:web issuer, rubric with
@@ -22,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -109,6 +111,8 @@ async def _connection(port: int, bodies: list[bytes], next_index, latencies: lis
             latencies.append(time.perf_counter() - started)
             verified = status == 200 and b'"verified":true' in payload
             statuses[verified] = statuses.get(verified, 0) + 1
+            if b'"cached":true' in payload:
+                statuses["cached"] = statuses.get("cached", 0) + 1
     finally:
         writer.close()
 
@@ -134,14 +138,14 @@ async def _round(port: int, bodies: list[bytes], *, connections: int, requests: 
     return {"requests": len(latencies), "seconds": round(elapsed, 2), "per_second": round(len(latencies) / elapsed, 1),
             "p50_ms": round(pct(0.50), 2), "p99_ms": round(pct(0.99), 2), "max_ms": round(latencies[-1] * 1000, 2),
             "mean_ms": round(statistics.fmean(latencies) * 1000, 2), "verified": statuses.get(True, 0),
-            "not_verified": statuses.get(False, 0)}
+            "not_verified": statuses.get(False, 0), "from_report_cache": statuses.get("cached", 0)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=10000)
     parser.add_argument("--distinct-requests", type=int, default=600)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--max-concurrent", type=int, default=2,
@@ -171,15 +175,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.terminate()
         server.wait(timeout=15)
+        shutil.rmtree(bundle, ignore_errors=True)
     print(f"verifier bench: {args.workers} uvicorn workers, {args.connections} keep-alive connections, "
-          f"{os.cpu_count()} CPUs, full-featured badge ({len(bodies[0]):,} bytes)")
+          f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}), full-featured badge ({len(bodies[0]):,} bytes)")
     for name, r in results.items():
         print(f"  {name:9s} {r['requests']:6d} req in {r['seconds']:6.2f} s = {r['per_second']:8.1f} verifications/s"
               f"   p50 {r['p50_ms']:7.2f} ms   p99 {r['p99_ms']:7.2f} ms   max {r['max_ms']:7.2f} ms"
-              f"   verified {r['verified']}/{r['requests']}")
-    repeat = results["repeat"]
-    met = repeat["per_second"] >= 500 and repeat["p99_ms"] < 50 and repeat["not_verified"] == 0
-    print(f"  target (≥ 500/s, p99 < 50 ms) on repeated scans: {'met' if met else 'NOT met'}")
+              f"   verified {r['verified']}/{r['requests']}   from report cache {r['from_report_cache']}")
+    for name, r in results.items():
+        met = r["per_second"] >= 500 and r["p99_ms"] < 50 and r["not_verified"] == 0
+        print(f"  target (≥ 500/s, p99 < 50 ms), {name}: {'met' if met else 'NOT met'}")
     print(json.dumps(results))
     return 0 if results["repeat"]["not_verified"] == 0 and results["distinct"]["not_verified"] == 0 else 1
 

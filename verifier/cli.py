@@ -1,4 +1,10 @@
-"""``badges verifier serve``: the standalone verifier (entry point group ``badges.commands``)."""
+"""``badges verifier serve``: the standalone verifier (entry point group ``badges.commands``).
+
+It also gives the engine's ``badges verify`` live resolution: did:web / https key documents and
+status lists are fetched through the SSRF-safe fetcher, unless ``--documents DIR`` is given
+(then the bundle alone is used, as before) or ``--offline``; ``--online`` fetches what the bundle
+lacks even with ``--documents``.
+"""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +13,38 @@ from pathlib import Path
 __all__ = ["register"]
 
 
+def _auto_fetchers(documents_dir, online: bool):
+    from verifier.fetch import cli_fetcher
+
+    return cli_fetcher(documents_dir, online=online and documents_dir is None)
+
+
+def _live_fetchers(documents_dir, online: bool):
+    from verifier.fetch import cli_fetcher
+
+    return cli_fetcher(documents_dir, online=True)
+
+
+class _Online(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        namespace.online = True
+        namespace.fetchers = _live_fetchers
+
+
+def _extend_verify(subparsers: argparse._SubParsersAction) -> None:
+    """The engine's seam (badges/cli.py ``_clients``): ``fetchers`` on the verify sub-parser."""
+    verify = subparsers.choices.get("verify")
+    if verify is None:
+        return
+    verify.set_defaults(fetchers=_auto_fetchers, online=True)
+    verify.add_argument("--online", nargs=0, action=_Online,
+                        help="fetch did:web/https keys and status lists live even with --documents")
+    verify.add_argument("--offline", dest="online", action="store_false",
+                        help="never use the network (only did:key and --documents)")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
+    _extend_verify(subparsers)
     verifier = subparsers.add_parser("verifier", help="the verification service")
     commands = verifier.add_subparsers(dest="verifier_command", required=True)
     serve = commands.add_parser("serve", help="run the standalone verifier (no database)")

@@ -79,6 +79,8 @@ class VerifyResult(_Base, omit_defaults=False):
     format: str | None = None
     nested: list[VerifyResult] = []
     checked_at: str | None = None
+    # True when this answer is a recent verification of byte-identical input (see checkedAt).
+    cached: bool = False
     source: str | None = None
     url: str | None = None
     verifiable_credential: dict[str, Any] | None = None
@@ -115,7 +117,7 @@ def _problem(check: CheckResult) -> ProblemDetail:
 
 
 def result_from_report(report: VerificationReport, *, checked_at: str | None = None, source: str | None = None,
-                       url: str | None = None, include_credential: bool = False) -> VerifyResult:
+                       url: str | None = None, include_credential: bool = False, cached: bool = False) -> VerifyResult:
     errors = [_problem(c) for c in report.checks if c.outcome == "fail"]
     return VerifyResult(
         verified=report.verified,
@@ -129,6 +131,7 @@ def result_from_report(report: VerificationReport, *, checked_at: str | None = N
         format=report.format,
         nested=[result_from_report(n) for n in report.nested],
         checked_at=checked_at,
+        cached=cached,
         source=source,
         url=url,
         verifiable_credential=report.document if include_credential else None,

@@ -79,8 +79,10 @@ def problem_response(exc: BaseException) -> Response:
     problem = problem_for(exc)
     if problem.status >= 500:
         log.error("verifier error", exc_info=exc)
-    headers = {"Allow": exc.headers["Allow"]} if isinstance(exc, HTTPException) and exc.headers and "Allow" in (
-        exc.headers or {}) else None
+    headers = None
+    if isinstance(exc, HTTPException) and exc.headers:
+        allow = {k.lower(): v for k, v in exc.headers.items()}.get("allow")
+        headers = {"Allow": allow} if allow else None  # a 405 says what is allowed
     return Response(content=msgspec.json.encode(problem), status_code=problem.status,
                     media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 

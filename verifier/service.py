@@ -204,8 +204,8 @@ class VerifierService:
         if not url.startswith("https://"):
             raise UnsafeInputUrl("Only https links can be verified.", url=url)
         try:
-            body, _content_type = await run_with_budget(
-                lambda: self.fetcher.get_bytes(url, max_bytes=max(self.config.max_pdf_bytes, self.config.max_input_bytes)),
+            cap = max(self.config.max_pdf_bytes, self.config.max_input_bytes)  # a hosted transcript PDF
+            body, _content_type = await run_with_budget(lambda: self.fetcher.get_bytes(url, max_bytes=cap),
                                                         budget=self.config.time_budget, limiter=self._limiter)
         except UnsafeUrl as exc:
             raise UnsafeInputUrl(f"This link cannot be fetched: {exc.message}.", url=url) from None
@@ -226,29 +226,30 @@ class VerifierService:
         trust = await self.trust()
         key = _cache_key(data, trust) if config.report_cache_ttl > 0 else None
         now = config.clock()
-        if key is not None:
-            hit = self._cached(key, now)
-            if hit is not None:
-                return replace(hit, source=source, cached=True)
-            running = self._inflight.get(key)
-            if running is not None:  # the same badge is being verified right now: share that answer
-                await running.wait()
-                shared = self._shared.get(key)
-                if shared is not None:
-                    return replace(shared, source=source, cached=True)
-            else:
-                self._inflight[key] = anyio.Event()
+        if key is None:
+            return await self._verify_now(data, source=source, trust=trust, now=now)
+        hit = self._cached(key, now)
+        if hit is not None:
+            return replace(hit, source=source, cached=True)
+        running = self._inflight.get(key)
+        if running is not None:  # the same input is being verified right now: share that answer
+            await running.wait()
+            shared = self._shared.get(key)
+            if shared is not None:
+                return replace(shared, source=source, cached=True)
+            return await self._verify_now(data, source=source, trust=trust, now=now)
+        event = self._inflight[key] = anyio.Event()
+        self._shared.pop(key, None)
         try:
             verification = await self._verify_now(data, source=source, trust=trust, now=now)
-        finally:
-            if key is not None and key in self._inflight and not self._inflight[key].is_set():
-                event = self._inflight.pop(key)
-                event.set()
-        if key is not None:
             self._shared[key] = verification
-            self._shared.popitem(last=False) if len(self._shared) > 64 else None
-            if verification.report.verified:
-                self._remember(key, verification, now)
+            if len(self._shared) > 64:
+                self._shared.popitem(last=False)
+        finally:
+            del self._inflight[key]
+            event.set()
+        if verification.report.verified:
+            self._remember(key, verification, now)
         return verification
 
     async def _verify_now(self, data: bytes | str | dict, *, source: str, trust: TrustRegistry,

@@ -133,7 +133,7 @@ def _reply(request: Request, service: VerifierService, verification: Verificatio
                        view=report_view(report, checked_at=verification.checked_at, source=verification.source,
                                         url=verification.url))
     result = result_from_report(report, checked_at=checked, source=verification.source, url=verification.url,
-                                include_credential=include_credential)
+                                include_credential=include_credential, cached=verification.cached)
     return Response(content=msgspec.json.encode(result), status_code=_status(report), media_type="application/json",
                     headers={"Cache-Control": "no-store"})
 

@@ -6,6 +6,7 @@ and empty arrays are omitted, datetimes carry a zone (we always emit UTC ``Z``).
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from datetime import date, datetime, timezone
 from typing import Any, ClassVar, Iterable, TypeVar
@@ -282,12 +283,19 @@ class Base(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defau
             raise ModelError(f"{cls.__name__}: {exc}") from exc
 
 
+@functools.cache
+def _type_info(cls: type) -> Any:
+    # msgspec rebuilds this by re-evaluating every annotation on each call (~1 ms per class);
+    # a Struct class never changes, so once per class is enough.
+    return msgspec.inspect.type_info(cls)
+
+
 def _arrays_for(cls: type, data: Any) -> Any:
     """JSON-LD lets a single value stand for a one-element set; the model always holds tuples,
     so wrap compacted values of array-typed fields before conversion (recursively)."""
     if not isinstance(data, dict) or not (isinstance(cls, type) and issubclass(cls, msgspec.Struct)):
         return data
-    info = msgspec.inspect.type_info(cls)
+    info = _type_info(cls)
     out = dict(data)
     for field in info.fields:
         name = field.encode_name

@@ -6,6 +6,7 @@ sha256 is stored. Login failures are counted per (username, IP): ``login_max_fai
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import hmac
@@ -84,6 +85,13 @@ def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
 def hash_password(password: str) -> str:
     if len(password) < 8:
         raise BadRequest("a password needs at least 8 characters")
@@ -114,7 +122,8 @@ async def create_user(*, district_id: int, school_id: int | None, role: str, use
         raise Conflict(f"username {username!r} is taken")
     return await repo.insert_user(
         district_id=district_id, school_id=school_id, role=role.value, username=username, email=email,
-        display_name=display_name, password_hash=hash_password(password) if password else "",
+        display_name=display_name,
+        password_hash=await asyncio.to_thread(hash_password, password) if password else "",
         at=runtime.current().clock.now())
 
 
@@ -130,23 +139,18 @@ async def login(username: str, password: str, *, ip: str) -> tuple[str, Principa
         retry = max(1, math.ceil((oldest + window - now).total_seconds()))
         raise TooManyRequests("too many failed logins; try again later", retry_after=retry)
     user = await repo.user_credentials(username)
-    ok = False
-    try:
-        ok = _HASHER.verify(user["password_hash"] if user and user["password_hash"] else _DUMMY_HASH, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
+    stored = user["password_hash"] if user and user["password_hash"] else _DUMMY_HASH
+    # argon2 is deliberately slow: keep it off the event loop.
+    ok = await asyncio.to_thread(_verify, stored, password)
     ok = ok and user is not None and bool(user["password_hash"]) and user["active"]
+    token = secrets.token_urlsafe(32)
     async with write_transaction():
         await repo.record_login_attempt(login=username, ip=ip, success=ok, at=now)
-        if not ok:
-            raise_after = True
-        else:
-            raise_after = False
+        if ok:
             await repo.clear_failed_logins(login=username, ip=ip)
-            token = secrets.token_urlsafe(32)
             await repo.insert_session(token_hash=sha256_hex(token), user_id=user["id"], at=now,
                                       expires_at=now + timedelta(seconds=settings.session_max_age))
-    if raise_after:
+    if not ok:
         raise Unauthenticated("unknown username or wrong password")
     return token, _principal(user, "session")
 

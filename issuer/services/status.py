@@ -67,17 +67,17 @@ async def _open_list(school: dict, purpose: str, list_no: int) -> dict:
 
 async def _allocate(school: dict, purpose: str) -> tuple[dict, int, int]:
     rt = runtime.current()
-    latest = await repo.latest_status_list(school_id=school["id"], purpose=purpose)
-    list_no = latest["list_no"] if latest else 1
+    lst = await repo.latest_status_list(school_id=school["id"], purpose=purpose)
+    if lst is None:
+        lst = await _open_list(school, purpose, 1)
     while True:
-        lst = await _open_list(school, purpose, list_no)
         for _ in range(_DRAWS_PER_LIST):
             index = secrets.randbelow(lst["size"])
             if await repo.claim_status_index(list_id=lst["id"], index=index, at=rt.clock.now()):
-                entry = status_entry(list_url=list_url(school["slug"], purpose, list_no), index=index,
+                entry = status_entry(list_url=list_url(school["slug"], purpose, lst["list_no"]), index=index,
                                      purpose=purpose)
                 return entry, lst["id"], index
-        list_no += 1
+        lst = await _open_list(school, purpose, lst["list_no"] + 1)
 
 
 async def allocate_entry(school_id: int, *, purpose: str = "revocation") -> tuple[dict, int, int]:

@@ -21,6 +21,7 @@ from litestar.template import TemplateConfig
 from issuer import runtime
 from issuer.clock import Clock
 from issuer.db.repo import configure as configure_db
+from issuer.db.repo import current_engine
 from issuer.render.templating import TEMPLATES_DIR, environment
 from issuer.settings import Settings
 from issuer.settings import load as load_settings
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     connection pool the caller manages; otherwise one is built from ``settings.database_url``."""
     settings = settings if settings is not None else load_settings()
     rt = runtime.configure(settings, clock=clock, engine=engine)
-    db = engine if engine is not None else rt_engine()
+    db = engine if engine is not None else current_engine()
     owns_pool = engine is None and db.engine_type == "postgres"
 
     env = environment()
@@ -97,9 +98,3 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         response_cache_config=ResponseCacheConfig(),
         debug=settings.debug,
     )
-
-
-def rt_engine():
-    from issuer.db.repo import current_engine
-
-    return current_engine()

@@ -133,3 +133,13 @@ class AuditOut(Dto):
     actor_id: int | None = None
     school_id: int | None = None
     details: dict[str, Any] = {}
+
+
+def problem_responses(*codes: int) -> dict:
+    """OpenAPI ``responses`` documenting error codes as RFC 9457 problem details."""
+    from litestar.openapi.datastructures import ResponseSpec
+
+    descriptions = {400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
+                    409: "Conflict", 422: "Unprocessable content", 429: "Too many requests"}
+    return {code: ResponseSpec(data_container=ProblemDetails, media_type="application/problem+json",
+                               description=descriptions.get(code, "Error")) for code in codes}

@@ -163,3 +163,27 @@ async def test_concurrent_revocations_lose_no_bit(seed, platform):
     assert sorted(bits.set_indexes()) == sorted(r["status_index"] for r in rows)
     resolver = DocumentResolver({identity.school_did_web("north"): await identity.school_did_document("north")})
     assert verify_proof(lst, resolver=resolver, now=platform.clock.now()).verified
+
+
+async def test_a_crowded_list_rolls_over_to_the_next(seed, monkeypatch):
+    """16 straight conflicts mean the list is crowded: the next list number is opened."""
+    import types
+
+    north = seed.schools["north"]["id"]
+    draws: list[int] = []
+
+    def randbelow(n: int) -> int:
+        draws.append(n)
+        return 7  # always the same index: every draw after the first conflicts
+
+    monkeypatch.setattr(status, "secrets", types.SimpleNamespace(randbelow=randbelow))
+    async with write_transaction():
+        first = await status.allocate_entry(north)
+        second = await status.allocate_entry(north)
+        third = await status.allocate_entry(north, purpose="suspension")
+    assert first[0]["statusListCredential"].endswith("/revocation/1") and first[2] == 7
+    assert second[0]["statusListCredential"].endswith("/revocation/2") and second[2] == 7
+    assert second[1] != first[1]
+    assert len(draws) == 1 + 16 + 1 + 1
+    assert third[0]["statusListCredential"].endswith("/suspension/1")
+    assert json.loads(await status.list_document("north", "revocation", 2))["id"].endswith("/revocation/2")

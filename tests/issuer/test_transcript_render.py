@@ -415,3 +415,84 @@ def test_generate_cohort_on_every_core_with_progress(tmp_path):
         assert json.loads(clr_json)["id"] == f"{data.BASE}/transcripts/00000000-0000-4000-8000-00000000000{n}"
     assert not (tmp_path.parent / "escape.pdf").exists()
     assert copy.deepcopy(results) == results
+
+
+def test_small_qr_codes_only_for_badges_printed_and_they_decode(made):
+    zxingcpp = pytest.importorskip("zxingcpp")
+    import base64
+
+    from PIL import Image
+
+    from issuer.services.transcripts import transcript_context
+
+    ctx = transcript_context(made.clr, statuses=made.statuses, scale=data.SCALE, base_url=data.BASE, links=LINKS,
+                             now=NOW)
+    by_name = {b.name: ctx["badge_links"][b.id] for b in ctx["view"].badges}
+    assert by_name["Linear Equations I"]["qr"] is None  # behind MATH.1, but not the badge at the top level
+    shown = by_name["Linear Equations II"]
+    png = base64.b64decode(shown["qr"].split(",", 1)[1])
+    image = Image.open(io.BytesIO(png)).convert("L").resize((400, 400), Image.NEAREST)
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == [shown["url"]]
+    assert len(png) < 1000  # one pixel per module
+
+
+def test_safe_stem_and_cohort_jobs():
+    import anyio
+
+    from issuer.services.transcripts import cohort_jobs, safe_stem
+
+    assert safe_stem("ada@school.example") == "ada@school.example"
+    assert safe_stem("../../etc/passwd") == "etc_passwd"
+    assert safe_stem("") == "student"
+
+    class Source:
+        async def transcript_learner(self, learner_id):
+            return {"id": f"urn:example:{learner_id}", "name": str(learner_id)}
+
+        async def transcript_credentials(self, learner_id):
+            return [StoredCredential("{}", "active")] * learner_id
+
+    jobs = anyio.run(cohort_jobs, Source(), [1, 2])
+    assert [(j.stem, len(j.credentials), j.learner["name"]) for j in jobs] == [("1", 1, "1"), ("2", 2, "2")]
+    assert jobs[0].transcript_uuid != jobs[1].transcript_uuid
+
+
+def test_badge_revoked_after_the_transcript_fails_the_nested_status_check():
+    verification = pytest.importorskip("badges.verification")
+    from badges.signing import sign
+    from badges.status import BitstringStatusList, status_entry, status_list_credential
+
+    list_url = f"{data.BASE}/status/1"
+    signer = data.signer()
+    creds = data.unsigned_badges()
+    index = {}
+    for n, (key, cred) in enumerate(creds.items()):
+        index[key] = 1000 + 7 * n
+        cred["credentialStatus"] = status_entry(list_url=list_url, index=index[key])
+    signed = {k: sign(c, signer=signer, created=NOW) for k, c in creds.items()}
+    statuses = dict(data.STATUSES_BY_KEY, **{"how-time": "suspended"})  # keep the expired one out of this test
+    made = make_clr(_stored(signed, statuses), learner=data.learner(), issuer=data.issuer_profile(), links=LINKS,
+                    signer=signer, now=NOW)
+    pdf = render_transcript_pdf(made.clr_json, statuses=made.statuses, scale=data.SCALE, base_url=data.BASE,
+                                links=LINKS, now=NOW)
+    attached = extract_credential(pdf)
+
+    def status_list(*revoked: str):
+        bits = BitstringStatusList()
+        for key in revoked:
+            bits.set(index[key], True)
+        doc = status_list_credential(list_url=list_url, issuer={"id": signer.public_key.did_key},
+                                     purpose="revocation", encoded_list=bits.encode(), valid_from=NOW)
+        signed_list = sign(doc, signer=signer, created=NOW)
+        return lambda url: signed_list if url == list_url else _offline(url)
+
+    report = verification.verify_credential(attached, now=NOW, resolver=DidKeyResolver(),
+                                            fetch_document=status_list())
+    assert report.verified, [(c.id, c.message) for c in report.checks if c.outcome == "fail"]
+    report = verification.verify_credential(attached, now=NOW, resolver=DidKeyResolver(),
+                                            fetch_document=status_list("eng-argument"))
+    assert not report.verified
+    assert [c.id for c in report.checks if c.outcome == "fail"] == [verification.CheckId.NESTED]
+    bad = [r for r in report.nested if not r.verified]
+    assert len(bad) == 1 and bad[0].credential.get("name") == "Argument Writing"
+    assert [c.id for c in bad[0].checks if c.outcome == "fail"] == [verification.CheckId.STATUS]

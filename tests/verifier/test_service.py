@@ -176,3 +176,44 @@ async def test_transcript_key_documents_are_prefetched_together():
     assert sorted(did_documents) == ["https://lincoln.example/.well-known/did.json",
                                      "https://other.example/.well-known/did.json"]
     assert OTHER in json.dumps(clr)
+
+
+async def test_identical_requests_in_flight_share_one_verification():
+    world = World()
+    service = VerifierService(world.config(report_cache_ttl=60))
+    badge = json.dumps(world.badge()).encode()
+    results = []
+
+    async def one() -> None:
+        results.append(await service.verify(badge))
+
+    async with anyio.create_task_group() as group:
+        for _ in range(5):
+            group.start_soon(one)
+    assert all(r.report.verified for r in results)
+    assert sum(not r.cached for r in results) == 1
+    assert world.web.requests.count("https://lincoln.example/status/revocation") == 1
+
+
+def test_badges_verify_gains_live_resolution(tmp_path, reference, capsys):
+    from badges import cli as badges_cli
+    from verifier.fetch import LiveDocumentResolver
+
+    parser, warnings = badges_cli.build_parser()
+    assert not warnings
+    args = parser.parse_args(["verify", "x.json"])
+    assert args.online is True
+    resolver, _fetch = args.fetchers(args.documents, args.online)
+    assert any(isinstance(r, LiveDocumentResolver) for r in resolver._resolvers)
+    args = parser.parse_args(["verify", "--documents", str(tmp_path), "x.json"])
+    resolver, _fetch = args.fetchers(args.documents, args.online)
+    assert not any(isinstance(r, LiveDocumentResolver) for r in resolver._resolvers)
+    args = parser.parse_args(["verify", "--documents", str(tmp_path), "--online", "x.json"])
+    resolver, _fetch = args.fetchers(args.documents, args.online)
+    assert any(isinstance(r, LiveDocumentResolver) for r in resolver._resolvers)
+    args = parser.parse_args(["verify", "--offline", "x.json"])
+    resolver, _fetch = args.fetchers(args.documents, args.online)
+    assert not any(isinstance(r, LiveDocumentResolver) for r in resolver._resolvers)
+    # end to end, offline: a did:key example needs no network at all
+    example = reference / "examples" / "ob3-didkey-signed.json"
+    assert badges_cli.main(["verify", "--offline", "--now", "2026-01-15T10:00:00Z", str(example)]) == 0

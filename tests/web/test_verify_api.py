@@ -10,6 +10,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
@@ -621,8 +622,11 @@ async def test_report_cache_serves_repeated_scans(world):
         second = await vc_verify(client, world.badge())
         assert first.json()["results"] == second.json()["results"]
         assert len(world.web.requests) == requests  # served from the report cache
-        bad = await vc_verify(client, _tampered(world))
-        assert bad.status_code == 422  # failures are never cached
+        assert first.json()["cached"] is False and second.json()["cached"] is True
+        assert second.json()["checkedAt"] == first.json()["checkedAt"]
+        for _ in range(2):
+            bad = await vc_verify(client, _tampered(world))
+            assert bad.status_code == 422 and bad.json()["cached"] is False  # failures are never cached
 
 
 async def test_router_mounts_in_another_app_with_state(world):
@@ -642,3 +646,60 @@ async def test_router_mounts_in_another_app_with_state(world):
 
 def test_fake_dns_is_used():
     assert fake_dns("lincoln.example", 443) == ["93.184.216.34"]
+
+
+def _b58(data: bytes) -> str:
+    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    number, out = int.from_bytes(data, "big"), ""
+    while number:
+        number, digit = divmod(number, 58)
+        out = alphabet[digit] + out
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
+
+
+def _canonicalization_bomb(world, fanout: int = 9) -> dict:
+    """A 3 KB credential whose RDFC-1.0 canonicalization takes tens of seconds: two identical
+    blank-node achievements, each with ``fanout`` identical blank-node alignments, make the
+    n-degree hash try fanout! orderings. Its (bogus) proof forces the canonicalization."""
+    from badges.signing import Ed25519Signer
+
+    signature = Ed25519Signer.from_seed(bytes(range(32))).sign(b"not this document")
+    alignment = {"type": ["Alignment"], "targetName": "t", "targetUrl": "https://x.example/"}
+    achievement = {"type": ["Achievement"], "name": "n", "alignment": [dict(alignment) for _ in range(fanout)]}
+    signer = Ed25519Signer.from_seed(bytes(range(32)))
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": signer.public_key.did_key, "type": ["Profile"], "name": "Bomb"},
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:x", "type": ["AchievementSubject"],
+                              "achievement": [dict(achievement), dict(achievement)]},
+        "proof": [{"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", "created": "2026-01-01T00:00:00Z",
+                   "verificationMethod": signer.verification_method, "proofPurpose": "assertionMethod",
+                   "proofValue": "z" + _b58(signature)}],
+    }
+
+
+async def test_canonicalization_bomb_is_stopped_by_the_time_budget(world):
+    import time
+
+    bomb = _canonicalization_bomb(world)
+    assert len(json.dumps(bomb)) < 4000
+    config = world.config(time_budget=1.0)
+    async with AsyncTestClient(app=create_app(config)) as client:
+        started = time.monotonic()
+        response = await vc_verify(client, bomb)
+        elapsed = time.monotonic() - started
+        assert response.status_code == 422, response.text
+        body = response.json()
+        assert problem(body, "proof") == PROBLEMS + "time-budget-exceeded"
+        assert elapsed < 3.0
+        # The worker thread was interrupted, not abandoned: the process stops burning CPU.
+        await anyio.sleep(0.3)
+        cpu = time.process_time()
+        await anyio.sleep(0.5)
+        assert time.process_time() - cpu < 0.2
+        # The interrupted worker is free again: the next verification is served promptly.
+        started = time.monotonic()
+        assert (await vc_verify(client, world.badge())).status_code == 200
+        assert time.monotonic() - started < 3.0

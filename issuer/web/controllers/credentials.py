@@ -3,6 +3,7 @@
 Content negotiation: a browser (``Accept`` preferring ``text/html``) is sent to the share page
 ``/badges/<uuid>`` (learning half) with 303.
 """
+
 from __future__ import annotations
 
 import uuid as uuidlib
@@ -10,6 +11,7 @@ import uuid as uuidlib
 from litestar.params import FromPath
 from litestar import Controller, Request, Response, get
 
+from issuer.web.dto import problem_responses
 from issuer.db import repo_platform as repo
 from issuer.services.platform_errors import NotFound
 
@@ -21,15 +23,20 @@ class CredentialController(Controller):
     path = "/credentials"
     tags = ["credentials"]
 
-    @get("/{credential_uuid:uuid}", summary="A signed credential, exactly as issued")
+    @get(
+        "/{credential_uuid:uuid}",
+        responses=problem_responses(404),
+        summary="A signed credential, exactly as issued",
+    )
     async def credential(self, request: Request, credential_uuid: FromPath[uuidlib.UUID]) -> Response[bytes]:
         row = await repo.issued_credential(uuid=credential_uuid)
         if row is None:
             raise NotFound("no such credential")
         if request.accept.best_match(_OFFERED, default=VC_MEDIA_TYPE) == "text/html":
             return Response(content=b"", status_code=303, headers={"Location": f"/badges/{credential_uuid}"})
-        return Response(content=row["document"].encode("utf-8"), media_type=VC_MEDIA_TYPE,
-                        headers={"Vary": "Accept"})
+        return Response(
+            content=row["document"].encode("utf-8"), media_type=VC_MEDIA_TYPE, headers={"Vary": "Accept"}
+        )
 
 
 ROUTES = [CredentialController]

@@ -1,4 +1,5 @@
 """Issuer Profiles: ``GET /issuers`` and ``GET /issuers/<slug>`` (the OB Profile as JSON)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,6 +8,7 @@ from litestar.params import FromPath
 from litestar import Controller, MediaType, get
 
 from issuer import runtime
+from issuer.web.dto import problem_responses
 from issuer.db import repo_platform as repo
 from issuer.services import identity
 from issuer.web.dto import SchoolOut
@@ -22,12 +24,24 @@ class IssuerController(Controller):
         out = []
         for school in await repo.schools():
             did = await identity.issuer_did(school["id"])
-            out.append(SchoolOut(slug=school["slug"], name=school["name"], did=did, url=school["url"],
-                                 profile_url=f"{base}/issuers/{school['slug']}",
-                                 did_document_url=f"{base}/issuers/{school['slug']}/did.json"))
+            out.append(
+                SchoolOut(
+                    slug=school["slug"],
+                    name=school["name"],
+                    did=did,
+                    url=school["url"],
+                    profile_url=f"{base}/issuers/{school['slug']}",
+                    did_document_url=f"{base}/issuers/{school['slug']}/did.json",
+                )
+            )
         return out
 
-    @get("/{slug:str}", media_type=MediaType.JSON, summary="The school's OB 3.0 Profile")
+    @get(
+        "/{slug:str}",
+        responses=problem_responses(404),
+        media_type=MediaType.JSON,
+        summary="The school's OB 3.0 Profile",
+    )
     async def profile(self, slug: FromPath[str]) -> dict[str, Any]:
         return await identity.profile_document(slug)
 

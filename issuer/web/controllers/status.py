@@ -1,10 +1,12 @@
 """``GET /status/<school>/<purpose>/<n>``: the signed BitstringStatusListCredential, verbatim."""
+
 from __future__ import annotations
 
 from litestar.params import FromPath
 from litestar import Controller, Response, get
 
 from issuer import runtime
+from issuer.web.dto import problem_responses
 from issuer.services import status
 
 VC_MEDIA_TYPE = "application/vc+ld+json"
@@ -14,13 +16,22 @@ class StatusListController(Controller):
     path = "/status"
     tags = ["status"]
 
-    @get("/{slug:str}/{purpose:str}/{list_no:int}", summary="A signed status list credential",
-         response_description="application/vc+ld+json, re-signed on every change")
-    async def status_list(self, slug: FromPath[str], purpose: FromPath[str], list_no: FromPath[int]) -> Response[bytes]:
+    @get(
+        "/{slug:str}/{purpose:str}/{list_no:int}",
+        responses=problem_responses(404),
+        summary="A signed status list credential",
+        response_description="application/vc+ld+json, re-signed on every change",
+    )
+    async def status_list(
+        self, slug: FromPath[str], purpose: FromPath[str], list_no: FromPath[int]
+    ) -> Response[bytes]:
         document = await status.list_document(slug, purpose, list_no)
         max_age = runtime.current().settings.status_cache_seconds
-        return Response(content=document.encode("utf-8"), media_type=VC_MEDIA_TYPE,
-                        headers={"Cache-Control": f"public, max-age={max_age}"})
+        return Response(
+            content=document.encode("utf-8"),
+            media_type=VC_MEDIA_TYPE,
+            headers={"Cache-Control": f"public, max-age={max_age}"},
+        )
 
 
 ROUTES = [StatusListController]

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, post
 from issuer.services import vcapi
 from issuer.services.platform_errors import PermissionDenied
 from issuer.web.auth import Role, requires
-from issuer.web.dto import IssueRequest, IssueResponse
+from issuer.web.dto import IssueRequest, IssueResponse, problem_responses
 
 VC_MEDIA_TYPE = "application/json"
 
@@ -18,6 +18,7 @@ class VcApiController(Controller):
     tags = ["vc-api"]
 
     @post("/issue", guards=[requires(Role.SCHOOL_ADMIN)], status_code=201,
+          responses=problem_responses(400, 401, 403, 409, 422),
           summary="Issue (sign and store) a VC 2.0 credential as the caller's school")
     async def issue(self, request: Request, data: JSONBody[IssueRequest]) -> Response[IssueResponse]:
         principal = request.user
