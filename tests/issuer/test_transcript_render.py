@@ -284,12 +284,15 @@ def test_html_view_escapes_and_links(made):
     doc["credentialSubject"]["verifiableCredential"][2]["credentialSubject"]["achievement"]["name"] = \
         "<script>alert(1)</script>"
     html = render_transcript_html(doc, statuses=made.statuses, scale=data.SCALE, base_url=data.BASE, links=LINKS,
-                                  now=NOW, share={"expires_at": NOW, "live_report": "verified"})
+                                  now=NOW, share={"expires_at": NOW, "live_report": "verified",
+                                                  "badge_status": {doc["credentialSubject"]["verifiableCredential"][2]["id"]:
+                                                                   "revoked on 2 Feb 2026"}})
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
     assert "Academic competencies" in html and "Habits of work" in html and "Extended learning" in html
     assert LINKS.pdf_url in html and LINKS.json_url in html
     assert "4 · Distinguished" in html and "Quadratic" not in html
     assert "Shared with you until 15 Jan 2026" in html
+    assert "Checked just now: revoked on 2 Feb 2026" in html
 
 
 def test_weasyprint_is_imported_lazily():
