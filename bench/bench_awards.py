@@ -136,14 +136,15 @@ async def run_db(name: str, db_url: str, args) -> None:
 
                 prof = cProfile.Profile()
                 prof.enable()
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.process_time()
             lat = await review_all(c, ctx["token"], subs, args.concurrency)
-            dt = time.perf_counter() - t0
+            dt, cpu = time.perf_counter() - t0, time.process_time() - cpu0
             if prof is not None:
                 prof.disable()
                 prof.dump_stats(f"{args.profile}.{name}")
             print(f"[{name}] {args.awards} awards in {dt:.2f}s = {args.awards / dt:.1f} awards/s "
-                  f"(concurrency {args.concurrency}); latency p50 {statistics.median(lat) * 1000:.1f} ms")
+                  f"(concurrency {args.concurrency}); latency p50 {statistics.median(lat) * 1000:.1f} ms; "
+                  f"CPU of this process {cpu / args.awards * 1000:.2f} ms/award")
             base = None
             for size in [0] + [int(x) for x in args.prefill.split(",") if x]:
                 t1 = time.perf_counter()

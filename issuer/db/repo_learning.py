@@ -13,6 +13,8 @@ from issuer.db.tables import (Achievement, Award, BulkJob, Competency, EvidenceF
                               Framework, IssuedCredential, MentorLink, Review, School, Submission,
                               SubmissionVersion, User)
 
+from issuer.db.repo import is_postgres
+
 Row = dict[str, Any]
 
 
@@ -191,6 +193,15 @@ async def get_submission(s_uuid) -> Row | None:
 
 async def get_submission_by_id(s_id: int) -> Row | None:
     return await _first(Submission.select().where(Submission.id == s_id))
+
+
+async def lock_submission(s_id: int) -> Row | None:
+    """The submission row, held until the transaction ends: ``lock_row`` and a read in one
+    query on PostgreSQL (``SELECT … FOR UPDATE``); on SQLite the write transaction serializes."""
+    query = Submission.select().where(Submission.id == s_id)
+    if is_postgres(Submission._meta.db):
+        query = query.lock_rows("UPDATE")
+    return await _first(query)
 
 
 async def versions(submission_id: int) -> list[Row]:

@@ -290,3 +290,43 @@ class BulkJob(Table):
     errors = JSON(default="[]")
     created_at = Timestamptz()
     finished_at = Timestamptz(null=True, default=None)
+
+
+# --- transcripts: Transcript, TranscriptShare, TranscriptJob (owner: transcript-integration; edit only below this line)
+
+
+class Transcript(Table):
+    """A signed CLR 2.0 transcript, stored byte for byte as signed (served, attached to the PDF)."""
+    uuid = UUID(unique=True)  # the path segment of /transcripts/<uuid>
+    school = ForeignKey(references=School, index=True)
+    learner = ForeignKey(references=User, index=True)
+    clr_id = Varchar(length=1024, unique=True)
+    document = Text()
+    created_by = ForeignKey(references=User, null=True)
+    issued_at = Timestamptz()
+
+
+class TranscriptShare(Table):
+    """A share link for an admissions office; only the sha256 of the token is stored."""
+    transcript = ForeignKey(references=Transcript, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    label = Varchar(length=255, default="")
+    created_by = ForeignKey(references=User, null=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class TranscriptJob(Table):
+    """Transcripts for a whole cohort, generated in the background; progress is polled."""
+    uuid = UUID(unique=True)
+    school = ForeignKey(references=School, index=True)
+    created_by = ForeignKey(references=User, null=True)
+    status = Varchar(length=16, default="queued")  # queued | running | done | failed
+    total = Integer(default=0)
+    processed = Integer(default=0)
+    succeeded = Integer(default=0)
+    errors = JSON(default="[]")
+    out_dir = Varchar(length=1024, default="")
+    created_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)

@@ -16,9 +16,12 @@ the retry then finds the award and returns its badge.
 """
 from __future__ import annotations
 
+import json
 import secrets
 import sqlite3
+import threading
 import uuid as uuidlib
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,11 +74,59 @@ class IssuerKit:
 
 
 async def issuer_kit(school_id: int) -> IssuerKit:
+    """Signer and Profile from one school read and one key read (``identity.signer_for`` and
+    ``identity.issuer_profile`` each read the school again): the same signer, verification
+    method and Profile as those two functions give."""
+    from badges.signing.keys import PublicKey
     from issuer import runtime
-    from issuer.services.identity import issuer_profile, signer_for
+    from issuer.db import repo_platform
+    from issuer.services import identity
+    from issuer.services import keys as key_service
+    from issuer.services.platform_errors import NotFound
 
-    return IssuerKit(signer=await signer_for(school_id), profile=await issuer_profile(school_id),
-                     base_url=runtime.current().settings.base_url)
+    school = await repo_platform.school_by_id(school_id)
+    if school is None:
+        raise NotFound(f"no school {school_id}")
+    row = await key_service.active_key_row(district_id=school["district"], school_id=school_id)
+    signer = key_service.signer_from_row(row)
+    rt = runtime.current()
+    if rt.settings.issuer_identity == "did:key":
+        did = PublicKey.from_multibase(row["public_key_multibase"]).did_key
+    else:
+        did = identity.school_did_web(school["slug"])
+        signer = signer.with_verification_method(f"{did}#{row['public_key_multibase']}")
+    return IssuerKit(signer=signer, profile=identity.profile_from_row(school, did),
+                     base_url=rt.settings.base_url)
+
+
+# The Achievement JSON (rubric, alignments, image, tags) is the same for every award of one
+# version of a badge class, and building it costs a competency query and a model round trip.
+# Keyed by the base URL and the whole achievement row, so any edit (name, rubric, image …) is a
+# new key; the competency rows it reads are never updated or deleted (frameworks are
+# append-only), so the row's alignment ids pin them. Bounded; shared by threads (tests run
+# the app on another event loop), hence the lock.
+_DOC_CACHE: OrderedDict[str, dict] = OrderedDict()
+_DOC_CACHE_SIZE = 256
+_DOC_LOCK = threading.Lock()
+
+
+async def achievement_doc(achievement: dict, *, base_url: str) -> dict:
+    """``achievements.achievement_document`` memoized per achievement version. The returned
+    dict is shared: callers must not mutate it (``build_credential`` deep-copies it)."""
+    from issuer.services.achievements import achievement_document
+
+    key = base_url + "\x00" + json.dumps(achievement, sort_keys=True, default=str)
+    with _DOC_LOCK:
+        doc = _DOC_CACHE.get(key)
+        if doc is not None:
+            _DOC_CACHE.move_to_end(key)
+            return doc
+    doc = await achievement_document(achievement, base_url=base_url)
+    with _DOC_LOCK:
+        _DOC_CACHE[key] = doc
+        while len(_DOC_CACHE) > _DOC_CACHE_SIZE:
+            _DOC_CACHE.popitem(last=False)
+    return doc
 
 
 def evidence_list(*, base_url: str, credential_uuid: str, achievement_name: str, version: dict | None,

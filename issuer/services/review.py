@@ -14,10 +14,7 @@ from badges import award as award_rules
 from badges import rubrics
 from badges.errors import RubricError
 from issuer.db import repo_learning as repo
-from issuer.db.repo import lock_row
-from issuer.db.tables import Submission
 from issuer.services import awarding
-from issuer.services.achievements import achievement_document
 from issuer.services.learning_access import STAFF, check_record, require
 from issuer.services.learning_errors import Conflict, InvalidInput, NotFound
 
@@ -88,12 +85,11 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
     if own.awarded:
         # fetched before the transaction: no key or profile reads while holding the write lock
         kit = await awarding.issuer_kit(sub["school"])
-        doc = await achievement_document(achievement, base_url=kit.base_url)
+        doc = await awarding.achievement_doc(achievement, base_url=kit.base_url)
     now = clock.now()
 
     async def unit() -> dict:
-        await lock_row(Submission, sub["id"])
-        current = await repo.get_submission_by_id(sub["id"])
+        current = await repo.lock_submission(sub["id"])
         reviews = await repo.reviews_for_version(ver["id"])
         raters = {r["reviewer"] for r in reviews if r["role"] == "rater"}
         role = "moderator" if current["status"] == "moderation" else "rater"

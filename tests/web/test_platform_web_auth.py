@@ -235,3 +235,12 @@ async def test_unexpected_errors_are_500_problems_without_details(platform):
     assert any("secret-internal-detail" in str(rec.exc_info[1]) for rec in records if rec.exc_info)  # logged
     assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")
     assert bad.json()["title"] == "Invalid request"
+
+
+async def test_home_leads_each_role_to_its_start_page(client, seed):
+    r = await client.get("/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/verify"
+    for role, where in (("student", "/student/badges"), ("teacher", "/teacher/reviews"),
+                        ("district_admin", "/issuers")):
+        r = await client.get("/", headers={"Authorization": f"Bearer {seed.token[role]}"}, follow_redirects=False)
+        assert r.headers["location"] == where, role

@@ -24,9 +24,18 @@ def _page(request: Request, *, next_url: str, error: str = "", username: str = "
                              "username": username})
 
 
+HOME_BY_ROLE = {"student": "/student/badges", "teacher": "/teacher/reviews", "school_admin": "/teacher/reviews",
+                "district_admin": "/issuers"}
+
+
 class AuthController(Controller):
     tags = ["auth"]
     include_in_schema = False
+
+    @get("/")
+    async def home(self, request: Request) -> Redirect:
+        """Where ``/`` leads: a person's own start page, or the verifier for everyone else."""
+        return Redirect(path=HOME_BY_ROLE.get(request.user.role.value, "/verify"), status_code=303)
 
     @get("/login")
     async def login_page(self, request: Request, next: FromQuery[str | None] = None) -> Template:
