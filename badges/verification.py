@@ -360,15 +360,32 @@ class _Run:
         if level >= MAX_NESTING:
             return CheckResult.failed(cid, "Records nested this deep are not accepted.", "too-deep"), ()
         reports = tuple(self.verify(item, level=level + 1) for item in bundled)
-        bad = [(n, r) for n, r in enumerate(reports, 1) if not r.verified]
+        bad = [(n, r) for n, r in enumerate(reports, 1) if not r.verified and not _only_expired(r)]
+        expired = [n for n, r in enumerate(reports, 1) if not r.verified and _only_expired(r)]
         if bad:
             listed = "; ".join(f"#{n} {r.credential.get('name') or r.credential.get('achievementName') or ''} "
                                f"({', '.join(c.id.value for c in r.failures)})".replace("  ", " ")
                                for n, r in bad)
             return CheckResult.failed(cid, f"{len(bad)} of {len(reports)} badges in this record failed verification: "
-                                           f"{listed}.", "nested-failed", failed=[n for n, _ in bad]), reports
+                                           f"{listed}.", "nested-failed", failed=[n for n, _ in bad],
+                                      expired=expired), reports
+        if expired:
+            # A transcript keeps an expired badge, marked as such: its signature and status are
+            # still good, so the record it sits in stays valid (each badge still fails alone).
+            names = "; ".join(f"#{n} {reports[n - 1].credential.get('name') or ''}".strip() for n in expired)
+            return CheckResult.warning(cid, f"{len(reports) - len(expired)} of {len(reports)} badges in this record "
+                                            f"verified on their own; {len(expired)} genuine but expired (kept on the "
+                                            f"record, marked): {names}.", "nested-expired", count=len(reports),
+                                       expired=expired), reports
         return CheckResult.passed(cid, f"All {len(reports)} badge{'s' if len(reports) != 1 else ''} in this record "
                                        "verified on their own.", count=len(reports)), reports
+
+
+def _only_expired(report: VerificationReport) -> bool:
+    """The badge's only failed check is its validity period having ended."""
+    failures = report.failures
+    return (len(failures) == 1 and failures[0].id is CheckId.VALIDITY
+            and (failures[0].problem_type or "").endswith("/expired"))
 
 
 class _ProofState:

@@ -29,7 +29,7 @@ from issuer.services.platform_errors import PlatformError
 from issuer.settings import Settings, SettingsError, save_base_url
 from issuer.settings import load as load_settings
 
-PLUGIN_MODULES = ["issuer.cli_learning", "issuer.cli_demo"]
+PLUGIN_MODULES = ["issuer.cli_learning", "issuer.cli_demo", "issuer.cli_transcripts"]
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "db" / "piccolo_migrations"
 
 

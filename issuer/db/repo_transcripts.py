@@ -7,11 +7,13 @@ revoked (``revoked_at``) and suspended rows are left out of a new transcript; a 
 from __future__ import annotations
 
 import json
+import secrets
 import uuid as uuidlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from badges.identity import identity_object
 from badges.verification_checks import parse_datetime
 from issuer.db.tables import IssuedCredential, School, Transcript, TranscriptJob, TranscriptShare, User
 from issuer.services.transcripts import StoredCredential
@@ -46,8 +48,11 @@ class DbTranscriptSource:
         user = await learner(learner_id)
         if user is None:
             raise LookupError(f"no student {learner_id!r}")
-        # The learner's name only: the CLR is shared with admissions offices, so no email in clear.
-        return {"name": user["display_name"] or user["username"]}
+        # The CLR is shared with admissions offices: the email only as a salted hash (as in the badges).
+        value, kind = (user["email"].strip().lower(), "emailAddress") if user["email"] else (user["username"],
+                                                                                            "userName")
+        return {"name": user["display_name"] or user["username"],
+                "identifier": [identity_object(value, salt=secrets.token_hex(8), identity_type=kind)]}
 
     async def transcript_credentials(self, learner_id: Any) -> list[StoredCredential]:
         rows = await learner_credentials(int(learner_id))
@@ -82,7 +87,7 @@ async def find_learner(key: str, *, school_ids: Sequence[int] | None = None) -> 
     if key.isdigit():
         query = query.where(User.id == int(key))
     elif "@" in key:
-        query = query.where(User.email.ilike(key.replace("%", r"\%").replace("_", r"\_")))
+        query = query.where(User.email.is_in(sorted({key, key.lower()})))
     else:
         query = query.where(User.username == key)
     if school_ids is not None:

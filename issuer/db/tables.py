@@ -147,7 +147,7 @@ from piccolo.constraints import Unique  # noqa: E402  (learning: composite uniqu
 class Framework(Table):
     """A competency framework; ``kind`` keeps academic, habits of work and extended learning apart."""
     uuid = UUID(unique=True)
-    school = ForeignKey(references="School", index=True)
+    school = ForeignKey(references=School, index=True)
     kind = Varchar(length=16, index=True)  # academic | habits | elo
     name = Varchar(length=255)
     version = Varchar(length=64, default="")
@@ -169,7 +169,7 @@ class Competency(Table):
 class Achievement(Table):
     """A badge class: what mastery looks like (rubric) and what it aligns to."""
     uuid = UUID(unique=True)
-    school = ForeignKey(references="School", index=True)
+    school = ForeignKey(references=School, index=True)
     name = Varchar(length=255)
     description = Text()
     criteria = Text(default="")
@@ -182,7 +182,7 @@ class Achievement(Table):
     rubric = JSON(default="{}")  # badges.rubrics.rubric_to_dict
     prerequisites = JSON(default="[]")  # achievement ids that must be awarded first
     second_rater = Boolean(default=False)
-    created_by = ForeignKey(references="User", null=True)
+    created_by = ForeignKey(references=User, null=True)
     created_at = Timestamptz()
     archived = Boolean(default=False)
 
@@ -198,8 +198,8 @@ class EvidenceFile(Table):
 class Submission(Table):
     """A learner's attempt at an achievement; revisions are SubmissionVersion rows."""
     uuid = UUID(unique=True)
-    school = ForeignKey(references="School", index=True)
-    learner = ForeignKey(references="User", index=True)
+    school = ForeignKey(references=School, index=True)
+    learner = ForeignKey(references=User, index=True)
     achievement = ForeignKey(references=Achievement, index=True)
     kind = Varchar(length=16, default="classroom")  # classroom | elo
     status = Varchar(length=24, default="submitted", index=True)
@@ -222,8 +222,8 @@ class SubmissionVersion(Table):
 class ExtendedLearning(Table):
     """An extended learning opportunity: planned with a partner, attested by a mentor, rated by a teacher."""
     uuid = UUID(unique=True)
-    school = ForeignKey(references="School", index=True)
-    learner = ForeignKey(references="User", index=True)
+    school = ForeignKey(references=School, index=True)
+    learner = ForeignKey(references=User, index=True)
     achievement = ForeignKey(references=Achievement)
     partner_org = Varchar(length=255)
     mentor_name = Varchar(length=255)
@@ -235,7 +235,7 @@ class ExtendedLearning(Table):
     end_date = Date()
     status = Varchar(length=16, default="proposed", index=True)
     # proposed | approved | rejected | attested | submitted
-    approved_by = ForeignKey(references="User", null=True)
+    approved_by = ForeignKey(references=User, null=True)
     approved_at = Timestamptz(null=True, default=None)
     attestation = Text(default="")
     attested_hours = Real(null=True, default=None)
@@ -256,7 +256,7 @@ class MentorLink(Table):
 class Review(Table):
     version = ForeignKey(references=SubmissionVersion, index=True)
     submission = ForeignKey(references=Submission, index=True)
-    reviewer = ForeignKey(references="User")
+    reviewer = ForeignKey(references=User)
     role = Varchar(length=16, default="rater")  # rater | moderator
     ratings = JSON(default="{}")
     feedback = Text(default="")
@@ -268,8 +268,8 @@ class Review(Table):
 class Award(Table):
     """The decision to award; unique per (learner, achievement) so a badge is issued once."""
     uuid = UUID(unique=True)
-    school = ForeignKey(references="School", index=True)
-    learner = ForeignKey(references="User")
+    school = ForeignKey(references=School, index=True)
+    learner = ForeignKey(references=User)
     achievement = ForeignKey(references=Achievement, index=True)
     submission = ForeignKey(references=Submission, null=True)
     version = ForeignKey(references=SubmissionVersion, null=True)
@@ -281,8 +281,8 @@ class Award(Table):
 
 class BulkJob(Table):
     uuid = UUID(unique=True)
-    school = ForeignKey(references="School", index=True)
-    created_by = ForeignKey(references="User", null=True)
+    school = ForeignKey(references=School, index=True)
+    created_by = ForeignKey(references=User, null=True)
     status = Varchar(length=16, default="queued")  # queued | running | done | failed
     total = Integer(default=0)
     processed = Integer(default=0)

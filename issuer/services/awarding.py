@@ -24,7 +24,7 @@ import uuid as uuidlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timezone
 from typing import Any, TypeVar
 
 from badges import identity as ident
@@ -163,15 +163,20 @@ async def issue_locked(*, kit: IssuerKit, school_id: int, learner: dict, achieve
     """(credential row, newly issued?). Call INSIDE ``write_transaction``."""
     from issuer.services.status import allocate_entry
 
-    existing = await repo.find_award(learner["id"], achievement["id"])
-    if existing is not None:
-        row = await repo.credential_for_award(existing["id"])
-        if row is not None:
-            return row, False
-    award_id = existing["id"] if existing else await repo.insert_award(
+    # Insert first (one query on the usual path); the unique (learner, achievement) constraint
+    # says whether an award exists, and only then is it looked up.
+    award_id = await repo.insert_award_if_new(
         uuid=uuidlib.uuid4(), school=school_id, learner=learner["id"], achievement=achievement["id"],
         submission=submission["id"] if submission else None, version=version["id"] if version else None,
         ratings=ratings, source=source, created_at=now)
+    if award_id is None:
+        existing = await repo.find_award(learner["id"], achievement["id"])
+        if existing is None:  # only a uuid clash can get here; the retry draws a new one
+            raise sqlite3.IntegrityError("award insert conflicted without an award for this pair")
+        row = await repo.credential_for_award(existing["id"])
+        if row is not None:
+            return row, False
+        award_id = existing["id"]
     status, list_id, index = await allocate_entry(school_id)
     cred_uuid = uuidlib.uuid4()
     cred_url = f"{kit.base_url}/credentials/{cred_uuid}"
@@ -189,24 +194,25 @@ async def issue_locked(*, kit: IssuerKit, school_id: int, learner: dict, achieve
             achievement_doc = dict(achievement_doc)
             achievement_doc["tag"] = list(achievement_doc.get("tag") or []) + [
                 f"hours:{elo['attested_hours'] or elo['hours']:g}"]
+        # (transcript-integration) what the transcript reads: the ELO partner as credentialSubject.source and
+        # the activity dates, through build_credential so they are model- and schema-checked too.
+        elo_fields = {} if elo is None else {
+            "source": {"id": f"{kit.base_url}/partners/{elo['uuid']}", "type": ["Profile"], "name": elo["partner_org"]},
+            "activity_start": datetime.combine(elo["start_date"], time(0), tzinfo=timezone.utc),
+            "activity_end": datetime.combine(elo["end_date"], time(0), tzinfo=timezone.utc)}
         unsigned = issuance.build_credential(
             achievement=achievement_doc, subject_id=None, identifier=recipient_identifier(learner),
             issuer=kit.profile, results=rubrics.to_results(rubric, ratings, base_id=achievement_doc["id"]),
-            evidence=evidence, credential_id=cred_url, issued_at=now, status=status, awarded_date=now, name=achievement["name"])
-        if elo is not None:
-            subject = unsigned["credentialSubject"]
-            subject["source"] = {"id": f"{kit.base_url}/partners/{elo['uuid']}", "type": ["Profile"],
-                                 "name": elo["partner_org"]}
-            subject["activityStartDate"] = f"{elo['start_date'].isoformat()}T00:00:00Z"
-            subject["activityEndDate"] = f"{elo['end_date'].isoformat()}T00:00:00Z"
+            evidence=evidence, credential_id=cred_url, issued_at=now, status=status, awarded_date=now,
+            name=achievement["name"], **elo_fields)
         signed = _sign(unsigned, kit.signer, now)
     except BadgeError as exc:
         raise InvalidInput(f"the badge cannot be issued: {exc.message}", **exc.details) from None
-    await repo.insert_credential(
+    row = await repo.insert_credential_row(
         uuid=cred_uuid, school=school_id, learner=learner["id"], achievement=achievement["id"], award=award_id,
         credential_id=cred_url, document=_dumps(signed), status_list=list_id, status_index=index,
         status_purpose=status.get("statusPurpose", "revocation"), issued_at=now)
-    return await repo.credential_for_award(award_id), True
+    return row, True
 
 
 def _sign(unsigned: dict, signer, now: datetime) -> dict:

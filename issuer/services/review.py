@@ -69,7 +69,10 @@ def consensus(reviews: list[dict], second_rater: bool) -> tuple[str, dict[str, i
 async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, feedback: str | None,
                         version: int | None, clock) -> dict:
     require(principal, *STAFF)
-    sub = await check_record(principal, await repo.get_submission(submission_uuid), "submission")
+    # submission, achievement and learner in one query (each is the row its own getter returns)
+    parts = await repo.submission_for_review(submission_uuid)
+    sub, achievement, learner = parts if parts is not None else (None, None, None)
+    sub = await check_record(principal, sub, "submission")
     ratings = _ratings(ratings)
     feedback = (feedback or "").strip()
     if len(feedback) > MAX_FEEDBACK:
@@ -78,9 +81,7 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
     ver = await repo.get_version(sub["id"], number) if isinstance(number, int) else None
     if ver is None:
         raise NotFound("no such version")
-    achievement = await repo.get_achievement_by_id(sub["achievement"])
     own = decide(achievement["rubric"], ratings)  # validates the ratings before anything is written
-    learner = await repo.get_user(sub["learner"])
     kit = doc = None
     if own.awarded:
         # fetched before the transaction: no key or profile reads while holding the write lock

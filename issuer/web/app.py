@@ -38,6 +38,8 @@ PLATFORM_ROUTES: list[Any] = [
 
 # The learning half's controllers (issuer-learning): one list, mounted as a whole.
 from issuer.web.controllers.learning_routes import LEARNING_ROUTES  # noqa: E402
+# Transcripts (transcript-integration): generate, JSON/PDF/HTML, share links, cohort jobs.
+from issuer.web.controllers.transcripts import TRANSCRIPT_ROUTES  # noqa: E402
 
 # The verifier is mounted here and only here (the one place issuer may import verifier); it is
 # looked up by name until verifier/web.py exists, so the issuer runs on its own meanwhile.
@@ -55,7 +57,7 @@ def _optional_routes(module_name: str, attribute: str) -> list[Any]:
 
 
 def _route_handlers() -> list[Any]:
-    handlers = [*PLATFORM_ROUTES, *LEARNING_ROUTES]
+    handlers = [*PLATFORM_ROUTES, *LEARNING_ROUTES, *TRANSCRIPT_ROUTES]
     handlers += _optional_routes(VERIFIER_MODULE, "router")
     handlers.append(create_static_files_router(path="/static", directories=[TEMPLATES_DIR / "static"],
                                                include_in_schema=False))

@@ -186,7 +186,8 @@ def test_extracted_clr_verifies_with_every_nested_badge(pdf):
     # an expired badge is shown marked on the paper, and the verifier reports exactly that badge's validity
     report = verification.verify_credential(extract_credential(pdf), now=NOW, resolver=DidKeyResolver(),
                                             fetch_document=_offline)
-    assert [c.id for c in report.checks if c.outcome == "fail"] == [verification.CheckId.NESTED]
+    # (transcript-integration, lead's decision: an expired nested badge is a warning on the CLR's nested check)
+    assert report.verified and report.check(verification.CheckId.NESTED).outcome == "warn"
     bad = [r for r in report.nested if not r.verified]
     assert len(bad) == 1 and [c.id for c in bad[0].checks if c.outcome == "fail"] == [verification.CheckId.VALIDITY]
     # bad twin: a nested badge edited inside the attachment fails the named nested check

@@ -1,0 +1,431 @@
+"""Transcript use cases of the issuer: generate, read (who may see what), share links, live
+verification for the share page, and cohort jobs. The engine-level work (CLR, PDF, cohort pool)
+is ``issuer.services.transcripts``; the data comes from ``issuer.db.repo_transcripts``.
+
+Visibility: a student sees their own transcripts, a teacher or school admin their school's, a
+district admin their district's; anything else is *not found*. The signed JSON at
+``/transcripts/<uuid>.json`` is public by its unguessable id (like ``/credentials/<uuid>``):
+the page-1 QR code makes any verifier fetch it. The HTML view and the PDF need an account or a
+share link.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio
+import anyio.to_thread
+
+from badges.rubrics import Level
+from issuer import runtime
+from issuer.db import repo_transcripts as repo
+from issuer.services import identity
+from issuer.services import status as status_service
+from issuer.services import transcripts as engine
+from issuer.services.learning_access import STAFF, TEACHERS, acting_school, require, role_of, school_ids
+from issuer.services.learning_errors import Conflict, InvalidInput, LinkExpired, NotFound
+from issuer.services.platform_errors import PlatformError
+
+# The school's words for its levels, with a line for readers new to competency-based grading
+# (the same four levels every rubric uses by default: badges.rubrics.DEFAULT_SCALE).
+SCALE: tuple[Level, ...] = (
+    Level(1, "Beginning", "Starting to show the competency, with a lot of support."),
+    Level(2, "Developing", "Shows parts of the competency, with some support."),
+    Level(3, "Proficient", "Meets the standard on their own: the level a badge requires."),
+    Level(4, "Exceeds", "Goes beyond the standard and applies it in new situations."),
+)
+MAX_SHARE_DAYS = 366
+LEFT_OUT = frozenset({"revoked", "suspended"})
+_PROGRESS: dict[str, int] = {}
+_TASKS: set[asyncio.Task] = set()
+
+
+def _base() -> str:
+    return runtime.current().settings.base_url
+
+
+def _now() -> datetime:
+    return runtime.current().clock.now()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def links_for(row: dict) -> engine.TranscriptLinks:
+    return engine.transcript_links(_base(), str(row["uuid"]))
+
+
+# --- who may see whom --------------------------------------------------------------------------
+
+async def student_for(principal: Any, student: str | int | None) -> dict:
+    """The student a transcript is for: a student only themself; staff a student of their schools."""
+    role = role_of(principal)
+    if role == "student":
+        if student not in (None, "", principal.id, str(principal.id)):
+            found = await repo.find_learner(str(student), school_ids=[principal.school_id])
+            if found is None or found["id"] != principal.id:
+                raise NotFound("no such student")
+        row = await repo.learner(principal.id)
+        if row is None:
+            raise NotFound("no such student")
+        return row
+    require(principal, *STAFF)
+    if student in (None, ""):
+        raise InvalidInput("say which student: their id or email", field="student")
+    row = await repo.find_learner(str(student), school_ids=await school_ids(principal))
+    if row is None:
+        raise NotFound("no such student")
+    return row
+
+
+async def visible(principal: Any, t_uuid: str) -> dict:
+    row = await repo.transcript(t_uuid)
+    if row is None:
+        raise NotFound("no such transcript")
+    role = role_of(principal)
+    if role == "student" and row["learner"] == principal.id:
+        return row
+    if role in STAFF and row["school"] in await school_ids(principal):
+        return row
+    raise NotFound("no such transcript")
+
+
+async def list_for(principal: Any, student: str | None = None) -> list[dict]:
+    if role_of(principal) == "student":
+        return await repo.transcripts(learner_id=principal.id)
+    require(principal, *STAFF)
+    ids = await school_ids(principal)
+    if student:
+        learner = await repo.find_learner(student, school_ids=ids)
+        if learner is None:
+            raise NotFound("no such student")
+        return await repo.transcripts(learner_id=learner["id"], school_ids=ids)
+    return await repo.transcripts(school_ids=ids)
+
+
+# --- generating --------------------------------------------------------------------------------
+
+async def generate(principal: Any, student: str | int | None = None) -> tuple[dict, engine.TranscriptResult]:
+    """Sign and store a new transcript of the student's current badges."""
+    learner = await student_for(principal, student)
+    return await generate_for(learner, created_by=getattr(principal, "id", None))
+
+
+async def generate_for(learner: dict, *, created_by: int | None = None) -> tuple[dict, engine.TranscriptResult]:
+    now = _now()
+    source = repo.DbTranscriptSource(now=now, created_by=created_by)
+    stored = await source.transcript_credentials(learner["id"])
+    if not any(s.status not in LEFT_OUT for s in stored):
+        raise Conflict("this student has no valid badges yet, so there is nothing to put on a transcript")
+    school_id = learner["school"]
+    result = await engine.build_transcript(source, learner["id"], issuer=await identity.issuer_profile(school_id),
+                                           signer=await identity.signer_for(school_id), clock=runtime.current().clock,
+                                           base_url=_base())
+    return source.stored[-1], result
+
+
+async def statuses_now(clr: dict) -> dict[str, str]:
+    """Every bundled badge's status in our records right now (unknown ones count as active)."""
+    subject = clr.get("credentialSubject") or {}
+    bundled = [c for c in subject.get("verifiableCredential") or [] if isinstance(c, dict) and c.get("id")]
+    rows = {r["credential_id"]: r for r in await repo.credentials_by_id(c["id"] for c in bundled)}
+    now = _now()
+    return {c["id"]: repo.credential_status(rows[c["id"]], now) if c["id"] in rows else "active" for c in bundled}
+
+
+async def render_pdf(row: dict) -> bytes:
+    """The printable transcript; WeasyPrint runs in a worker thread."""
+    clr_json = row["document"]
+    statuses = await statuses_now(json.loads(clr_json))
+    links, base, now = links_for(row), _base(), _now()
+
+    def work() -> bytes:
+        return engine.render_transcript_pdf(clr_json, statuses=statuses, scale=SCALE, base_url=base, links=links,
+                                            now=now)
+
+    return await anyio.to_thread.run_sync(work)
+
+
+async def render_html(row: dict, *, share: dict | None = None) -> str:
+    clr = json.loads(row["document"])
+    statuses = await statuses_now(clr)
+    return engine.render_transcript_html(clr, statuses=statuses, scale=SCALE, base_url=_base(), links=links_for(row),
+                                         now=_now(), share=share)
+
+
+# --- share links -------------------------------------------------------------------------------
+
+def share_url(token: str) -> str:
+    return f"{_base()}/share/{token}"
+
+
+async def create_share(principal: Any, t_uuid: str, *, expires_in_days: int | None = None,
+                       expires_at: datetime | None = None, label: str = "") -> tuple[dict, str]:
+    """(share row, token); the token is shown once, only its hash is kept."""
+    row = await visible(principal, t_uuid)
+    if role_of(principal) not in ("student", *TEACHERS, "district_admin"):
+        raise NotFound("no such transcript")
+    now = _now()
+    if expires_at is None:
+        days = 30 if expires_in_days is None else expires_in_days
+        if not isinstance(days, int) or not 1 <= days <= MAX_SHARE_DAYS:
+            raise InvalidInput(f"expiresInDays must be between 1 and {MAX_SHARE_DAYS}", field="expiresInDays")
+        expires_at = now + timedelta(days=days)
+    elif expires_at.tzinfo is None:
+        raise InvalidInput("expiresAt needs a time zone", field="expiresAt")
+    elif not now < expires_at <= now + timedelta(days=MAX_SHARE_DAYS):
+        raise InvalidInput(f"expiresAt must be in the next {MAX_SHARE_DAYS} days", field="expiresAt")
+    label = (label or "").strip()
+    if len(label) > 255:
+        raise InvalidInput("label is longer than 255 characters", field="label")
+    token = secrets.token_urlsafe(32)
+    share = await repo.insert_share(transcript_id=row["id"], token_hash=token_hash(token), label=label,
+                                    created_by=getattr(principal, "id", None), created_at=now, expires_at=expires_at)
+    return share, token
+
+
+async def list_shares(principal: Any, t_uuid: str) -> list[dict]:
+    return await repo.shares((await visible(principal, t_uuid))["id"])
+
+
+async def revoke_share(principal: Any, t_uuid: str, share_id: int) -> dict:
+    row = await visible(principal, t_uuid)
+    share = await repo.share(share_id, row["id"])
+    if share is None:
+        raise NotFound("no such share link")
+    await repo.revoke_share(share["id"], _now())
+    return await repo.share(share_id, row["id"])
+
+
+async def open_share(token: str) -> tuple[dict, dict]:
+    """(transcript row, share row) for a live link; LinkExpired (410) when revoked or expired."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        raise NotFound("no such share link")
+    share = await repo.share_by_hash(token_hash(token))
+    if share is None:
+        raise NotFound("no such share link")
+    if share["revoked_at"] is not None:
+        raise LinkExpired("this share link has been withdrawn by the student or the school")
+    if share["expires_at"] is not None and share["expires_at"] <= _now():
+        raise LinkExpired("this share link has expired")
+    row = await repo.transcript_by_id(share["transcript"])
+    if row is None:
+        raise NotFound("no such share link")
+    return row, share
+
+
+# --- live verification (the share page) --------------------------------------------------------
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _documents_named(clr: dict) -> tuple[set[str], set[str]]:
+    """(controller ids, status list URLs) named by the CLR and every badge in it."""
+    subject = clr.get("credentialSubject") if isinstance(clr.get("credentialSubject"), dict) else {}
+    controllers, lists = set(), set()
+    for doc in [clr, *(c for c in _as_list(subject.get("verifiableCredential")) if isinstance(c, dict))]:
+        for proof in _as_list(doc.get("proof")):
+            method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+            if isinstance(method, str):
+                controllers.add(method.partition("#")[0])
+        for entry in _as_list(doc.get("credentialStatus")):
+            if isinstance(entry, dict) and isinstance(entry.get("statusListCredential"), str):
+                lists.add(entry["statusListCredential"])
+    return controllers, lists
+
+
+async def local_documents(clr: dict) -> tuple[dict[str, dict], dict[str, dict], list[tuple[str, str]]]:
+    """Our own DID documents and status lists named by ``clr`` — read from the database, never
+    fetched over HTTP from ourselves. Returns (DID documents, status lists, trusted issuers)."""
+    controllers, lists = _documents_named(clr)
+    prefix = identity.district_did() + ":issuers:"
+    dids: dict[str, dict] = {}
+    trusted: list[tuple[str, str]] = []
+    for did in controllers:
+        if did.startswith(prefix):
+            slug = did[len(prefix):]
+            try:
+                dids[did] = await identity.school_did_document(slug)
+            except PlatformError:
+                continue
+    for school in await repo.schools_by_slug(d[len(prefix):] for d in dids):
+        trusted.append((identity.school_did_web(school["slug"]), school["name"]))
+    base = _base()
+    status_docs: dict[str, dict] = {}
+    for url in lists:
+        if not url.startswith(base + "/status/"):
+            continue
+        parts = urlsplit(url).path.rstrip("/").split("/")
+        try:
+            slug, purpose, list_no = parts[-3], parts[-2], int(parts[-1])
+            status_docs[url] = json.loads(await status_service.list_document(slug, purpose, list_no))
+        except (ValueError, IndexError, PlatformError):
+            continue
+    return dids, status_docs, trusted
+
+
+async def verify_live(clr_json: str):
+    """The engine's full verification of a stored CLR (and each badge in it) against our records."""
+    from badges.errors import ResolutionError
+    from badges.signing import ChainResolver, DidKeyResolver, DocumentResolver
+    from badges.trust import TrustedIssuer, TrustRegistry
+    from badges.verification import verify_credential
+
+    dids, lists, trusted = await local_documents(json.loads(clr_json))
+    resolver = ChainResolver(DidKeyResolver(), DocumentResolver(dids))
+    trust = TrustRegistry([TrustedIssuer(i, name) for i, name in trusted])
+    now = _now()
+
+    def fetch(url: str) -> dict:
+        if url not in lists:
+            raise ResolutionError(f"the status list {url} is not one of this service's")
+        return lists[url]
+
+    def work():
+        return verify_credential(clr_json, now=now, resolver=resolver, fetch_document=fetch, trust=trust)
+
+    return await anyio.to_thread.run_sync(work)
+
+
+def badge_statuses(report: Any) -> dict[str, str]:
+    """Credential id → what the live check found, in words."""
+    out = {}
+    for nested in report.nested:
+        cid = nested.credential.get("id")
+        if not cid:
+            continue
+        if nested.verified:
+            out[cid] = "verified"
+            continue
+        failed = {c.id.value: c for c in nested.failures}
+        if "status" in failed:
+            out[cid] = failed["status"].message.rstrip(".") or "revoked"
+        elif set(failed) == {"validity"} and (failed["validity"].problem_type or "").endswith("/expired"):
+            out[cid] = "expired (the signature is still genuine)"
+        else:
+            out[cid] = "NOT verified: " + ", ".join(sorted(failed))
+    return out
+
+
+async def share_page(token: str) -> tuple[str, Any]:
+    """(HTML, live report) for a share link."""
+    row, share = await open_share(token)
+    report = await verify_live(row["document"])
+    summary = ("the school's signature and every badge in it check out" if report.verified
+               else "it does NOT verify: " + " ".join(c.message for c in report.failures))
+    context = {"expires_at": share["expires_at"], "live_report": summary, "verified": report.verified,
+               "badge_status": badge_statuses(report)}
+    return await render_html(row, share=context), report
+
+
+# --- cohort jobs -------------------------------------------------------------------------------
+
+async def start_cohort(principal: Any, *, school_id: int | None = None, background: bool = True,
+                       workers: int | None = None) -> dict:
+    require(principal, *TEACHERS, "district_admin")
+    school = await acting_school(principal, school_id)
+    learners = await repo.learners_of_school(school)
+    job = await repo.insert_job(school=school, created_by=getattr(principal, "id", None), status="queued",
+                                total=len(learners), created_at=_now())
+    out_dir = runtime.current().settings.data_dir / "transcripts" / str(job["uuid"])
+    await repo.update_job(job["id"], out_dir=str(out_dir))
+    job = await repo.job(job["uuid"])
+    coro = run_cohort(job, [u["id"] for u in learners], workers=workers)
+    if background:
+        task = asyncio.get_running_loop().create_task(coro)
+        _TASKS.add(task)
+        task.add_done_callback(_TASKS.discard)
+    else:
+        await coro
+    return await repo.job(job["uuid"])
+
+
+async def job_status(principal: Any, j_uuid: str) -> dict:
+    require(principal, *TEACHERS, "district_admin")
+    job = await repo.job(j_uuid)
+    if job is None or job["school"] not in await school_ids(principal):
+        raise NotFound("no such job")
+    if job["status"] == "running" and str(job["uuid"]) in _PROGRESS:
+        job["processed"] = _PROGRESS[str(job["uuid"])]
+    return job
+
+
+async def run_cohort(job: dict, learner_ids: list[int], *, workers: int | None = None,
+                     progress: Callable[[int, int, engine.CohortResult], None] | None = None,
+                     stems: dict[int, str] | None = None) -> dict:
+    """Every learner's transcript on every core; each one is stored so its QR code resolves."""
+    key = str(job["uuid"])
+    _PROGRESS[key] = 0
+    errors: list[dict] = []
+    try:
+        await repo.update_job(job["id"], status="running")
+        now = _now()
+        source = repo.DbTranscriptSource(now=now, created_by=job.get("created_by"))
+        names = stems or {}
+        by_stem: dict[str, int] = {}
+
+        def stem(learner_id: Any, _learner: dict) -> str:
+            value = engine.safe_stem(names.get(learner_id) or str(learner_id))
+            by_stem[value] = learner_id
+            return value
+
+        jobs = []
+        for cohort_job in await engine.cohort_jobs(source, learner_ids, stem=stem):
+            if any(c.status not in LEFT_OUT for c in cohort_job.credentials):
+                jobs.append(cohort_job)
+            else:
+                errors.append({"student": cohort_job.stem, "error": "no valid badges yet"})
+        school_id = job["school"]
+        signer = await identity.signer_for(school_id)
+        issuer = await identity.issuer_profile(school_id)
+        base = _base()
+
+        def tick(done: int, total: int, result: engine.CohortResult) -> None:
+            _PROGRESS[key] = done + len(errors)
+            if progress is not None:
+                progress(done, total, result)
+
+        def work() -> list[engine.CohortResult]:
+            return engine.generate_cohort(jobs, signer_seed=signer.private_bytes(),
+                                          verification_method=signer.verification_method, issuer=issuer,
+                                          base_url=base, scale=SCALE, now=now, out_dir=job["out_dir"] or None,
+                                          workers=workers, progress=tick)
+
+        results = await anyio.to_thread.run_sync(work) if jobs else []
+        ok = 0
+        for result in results:
+            if not result.ok:
+                errors.append({"student": result.stem, "error": result.error})
+                continue
+            clr_json = result.clr_json or Path(result.paths[0]).read_text(encoding="utf-8")
+            await source.store_transcript(learner_id=by_stem[result.stem], clr_id=result.clr_id, document=clr_json,
+                                          issued_at=now)
+            ok += 1
+        await repo.update_job(job["id"], status="done", processed=len(learner_ids), succeeded=ok, errors=errors,
+                              finished_at=_now())
+    except Exception as exc:  # reported on the job, never lost in a background task
+        message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        await repo.update_job(job["id"], status="failed", errors=[*errors, {"student": None, "error": message}],
+                              finished_at=_now())
+    finally:
+        _PROGRESS.pop(key, None)
+    return await repo.job(job["uuid"])
+
+
+async def wait_for_job(j_uuid: str, timeout: float = 600) -> dict:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        job = await repo.job(j_uuid)
+        if job["status"] in ("done", "failed") or loop.time() > deadline:
+            return job
+        await asyncio.sleep(0.05)

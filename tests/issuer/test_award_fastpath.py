@@ -1,0 +1,90 @@
+"""The award path's shortcuts (perf) return exactly what the plain getters return.
+
+``submission_for_review`` (one joined raw query) = ``get_submission`` + ``get_achievement_by_id``
++ ``get_user``; ``lock_submission`` = ``get_submission_by_id``; ``issuer_kit`` = ``signer_for`` +
+``issuer_profile`` (also right after a key rotation); ``achievement_doc`` = ``achievement_document``
+and follows edits of the achievement row. Runs on SQLite and PostgreSQL (``db`` fixture).
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.issuer.test_learning_flow import make_achievement, people, store  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.anyio
+
+
+async def _submission(people, platform, store):  # noqa: F811
+    from issuer.services import evidence
+
+    a = await make_achievement(people, platform)
+    sub = await evidence.submit(people["student"], achievement_uuid=str(a["uuid"]), narrative="Work",
+                                urls=["https://example.org/w"], files=[], store=store, clock=platform.clock)
+    return a, sub
+
+
+def _types(row: dict) -> dict:
+    return {k: type(v) for k, v in row.items()}
+
+
+async def test_submission_for_review_is_the_three_getters(people, platform, store):  # noqa: F811
+    from issuer.db import repo_learning as repo
+
+    _, sub = await _submission(people, platform, store)
+    got_sub, got_ach, got_user = await repo.submission_for_review(str(sub["uuid"]))
+    want_sub = await repo.get_submission(str(sub["uuid"]))
+    want_ach = await repo.get_achievement_by_id(want_sub["achievement"])
+    want_user = await repo.get_user(want_sub["learner"])
+    assert (got_sub, got_ach, got_user) == (want_sub, want_ach, want_user)
+    assert (_types(got_sub), _types(got_ach), _types(got_user)) == (
+        _types(want_sub), _types(want_ach), _types(want_user))
+    assert await repo.lock_submission(want_sub["id"]) == await repo.get_submission_by_id(want_sub["id"])
+    assert await repo.submission_for_review("00000000-0000-4000-8000-000000000000") is None
+    assert await repo.submission_for_review("not-a-uuid") is None
+
+
+async def test_issuer_kit_matches_identity_and_follows_rotation(people, platform):  # noqa: F811
+    from issuer.services import awarding, identity, keys
+
+    school = people["teacher"].school_id
+    for _ in range(2):
+        kit = await awarding.issuer_kit(school)
+        signer = await identity.signer_for(school)
+        assert kit.profile == await identity.issuer_profile(school)
+        assert kit.signer.verification_method == signer.verification_method
+        assert kit.signer.public_key.multibase == signer.public_key.multibase
+        assert kit.base_url == platform.settings.base_url
+        await keys.rotate(district_id=people["teacher"].district_id, school_id=school)
+    assert (await awarding.issuer_kit(school)).signer.public_key.multibase != kit.signer.public_key.multibase
+
+
+async def test_achievement_doc_is_cached_per_version(people, platform):  # noqa: F811
+    from issuer.db import repo_learning as repo
+    from issuer.services import awarding
+    from issuer.services.achievements import achievement_document
+
+    a = await make_achievement(people, platform)
+    base = platform.settings.base_url
+    row = await repo.get_achievement_by_id(a["id"])
+    first = await awarding.achievement_doc(row, base_url=base)
+    assert first == await achievement_document(row, base_url=base)
+    assert await awarding.achievement_doc(dict(row), base_url=base) is first  # same version: reused
+    await repo.update_achievement(a["id"], image_sha256="ab" * 32, image_type="image/png")
+    edited = await repo.get_achievement_by_id(a["id"])
+    second = await awarding.achievement_doc(edited, base_url=base)
+    assert second == await achievement_document(edited, base_url=base) != first
+    assert "image" in second and "image" not in first
+    other = await awarding.achievement_doc(edited, base_url="https://other.example")
+    assert other["id"].startswith("https://other.example/")
+
+
+async def test_insert_credential_row_is_the_stored_row(people, platform):  # noqa: F811
+    import uuid
+
+    from issuer.db import repo_learning as repo
+
+    row = await repo.insert_credential_row(
+        uuid=uuid.uuid4(), school=people["teacher"].school_id, credential_id="urn:uuid:" + str(uuid.uuid4()),
+        document='{"x":1}', status_purpose="revocation", issued_at=platform.clock.now())
+    stored = await repo.get_credential(row["uuid"])
+    assert row == stored and _types(row) == _types(stored)

@@ -1,0 +1,288 @@
+"""Transcript end to end over HTTP, on the full issuer app with the verifier mounted (SQLite, and
+PostgreSQL when reachable): badges earned through the real services, one revoked → transcript →
+PDF read back → attached CLR verified (engine and POST /verify) → page-1 QR → verify page.
+Then the bad twins: tampered attachment, tampered nested badge, revoked nested badge."""
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from tests.conftest import NOW
+from tests.platform_fixtures import *  # noqa: F401,F403
+from tests.web import transcript_support as ts
+
+pypdf = pytest.importorskip("pypdf")
+pytest.importorskip("weasyprint")
+pytestmark = [pytest.mark.anyio,
+              pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
+HTML = {"accept": "text/html,application/xhtml+xml"}
+
+
+@pytest.fixture
+def platform_settings(tmp_path, db_url):
+    return ts.make_settings(tmp_path, db_url)
+
+
+@pytest.fixture
+async def client(seed, platform, platform_settings, db):
+    holder: dict = {}
+    app = ts.make_app(platform_settings, platform.clock, db, holder)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ts.BASE) as c:
+        holder["client"] = c
+        yield c
+
+
+@pytest.fixture
+async def world(client, seed):
+    ids = await ts.seed_student(client, seed)
+    await ts.revoke(seed, ids.quadratic)
+    return ids
+
+
+async def make_transcript(client, seed, role="student", **body):
+    r = await client.post("/api/transcripts", headers=ts.bearer(seed.token[role]), json=body)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def test_transcript_pdf_attachment_qr_and_verifier(client, seed, world, platform):
+    from badges.verification import CheckId
+    from verifier.inputs_pdf import extract_credential
+
+    student = ts.bearer(seed.token["student"])
+    t = await make_transcript(client, seed)
+    assert t["url"] == f"{ts.BASE}/transcripts/{t['id']}" == t["clrId"]
+
+    r = await client.get(f"/transcripts/{t['id']}.json")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vc+ld+json")
+    clr_json = r.content.decode("utf-8")
+    clr = json.loads(clr_json)
+    assert clr["type"] == ["VerifiableCredential", "ClrCredential"] and clr["id"] == t["clrId"]
+    bundled = clr["credentialSubject"]["verifiableCredential"]
+    assert sorted(b["name"] for b in bundled) == ["Linear Equations", "Team Player", "Workplace Learning"]
+    stored = {b["id"]: b for b in bundled}
+    for uuid in (world.linear, world.collab, world.elo):  # each badge unchanged, its own proof kept
+        original = json.loads((await client.get(f"/credentials/{uuid}")).content)
+        assert stored[original["id"]] == original
+
+    r = await client.get(f"/transcripts/{t['id']}.pdf", headers=student)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    pdf = r.content
+    text = ts.pdf_text(pdf)
+    for words in ("Academic competencies", "Habits of work", "Extended learning", "How to read this transcript",
+                  "Mathematics", "Solve linear equations", "4 · Exceeds", "3 · Proficient",
+                  "Goes beyond the standard and applies it in new situations.", "North High School",
+                  "North student 0", "Linear Equations", "Team Player", "Collaborates", "River Lab", "38 hours",
+                  "Dr. Rivera", "Reliable, careful sampling every week"):
+        assert words in text, words
+    order = [text.index(h) for h in ("Academic competencies", "Habits of work", "Extended learning")]
+    assert order == sorted(order)
+    assert "Quadratic" not in text and "MATH.2" not in text  # the revoked badge is left out
+
+    # the attached CLR is the served one, byte for byte, and it verifies with every nested badge
+    attached = extract_credential(pdf)
+    assert attached == clr_json
+    report = await ts.engine_verify(client, attached, now=platform.clock.now())
+    assert report.verified, [(c.id, c.message) for c in report.failures]
+    assert report.check(CheckId.NESTED).outcome == "pass"
+    assert len(report.nested) == 3 and all(n.verified for n in report.nested)
+    assert all(n.check(CheckId.STATUS).outcome == "pass" for n in report.nested)
+    r = await client.post("/verify", content=pdf, headers={"content-type": "application/pdf"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["verified"] is True and len(body["nested"]) == 3
+    assert all(n["verified"] for n in body["nested"])
+
+    # the page-1 QR code leads to the verifier page for this transcript, which says verified
+    codes = ts.page_one_qr_codes(pdf)
+    assert t["verifyUrl"] in codes
+    qr = urlsplit(t["verifyUrl"])
+    assert parse_qs(qr.query)["url"] == [t["jsonUrl"]]
+    page = await client.get(f"{qr.path}?{qr.query}", headers=HTML)
+    assert page.status_code == 200, page.text
+    assert 'data-verified="true"' in page.text and "Verified" in page.text
+    assert [c for c in codes if c != t["verifyUrl"]]  # the small per-badge codes are there too
+
+    # HTML view for the student
+    r = await client.get(f"/transcripts/{t['id']}", headers=student)
+    assert r.status_code == 200 and "Linear Equations" in r.text and "Quadratic" not in r.text
+
+
+async def test_tampering_fails_with_the_right_named_check(client, seed, world, platform):
+    from badges.signing import sign
+    from badges.verification import CheckId
+    from issuer.services.identity import signer_for
+    from verifier.inputs_pdf import extract_credential
+
+    t = await make_transcript(client, seed)
+    pdf = (await client.get(f"/transcripts/{t['id']}.pdf", headers=ts.bearer(seed.token["student"]))).content
+    clr_json = extract_credential(pdf)
+    now = platform.clock.now()
+
+    # 1. a tampered attachment: the school's signature over the CLR no longer holds
+    doc = json.loads(clr_json)
+    doc["credentialSubject"]["identifier"][0]["identityHash"] = "Somebody Else"
+    tampered_pdf = ts.replace_attachment(pdf, json.dumps(doc, separators=(",", ":")).encode())
+    r = await client.post("/verify", content=tampered_pdf, headers={"content-type": "application/pdf"})
+    assert r.status_code == 422
+    failed = {c["id"] for c in r.json()["results"] if c["outcome"] == "fail"}
+    assert failed == {"proof"}, r.json()["results"]
+    good = await client.post("/verify", content=pdf, headers={"content-type": "application/pdf"})
+    assert good.status_code == 200  # the twin
+
+    # 2. a tampered nested badge (the CLR even re-signed by the school): the nested check names it
+    doc = json.loads(clr_json)
+    linear = next(b for b in doc["credentialSubject"]["verifiableCredential"] if b["name"] == "Linear Equations")
+    linear["credentialSubject"]["result"][0]["achievedLevel"] = linear["credentialSubject"]["result"][0][
+        "achievedLevel"].replace("/levels/4", "/levels/3")
+    del doc["proof"]
+    resigned = json.dumps(sign(doc, signer=await signer_for(seed.schools["north"]["id"]), created=now))
+    report = await ts.engine_verify(client, resigned, now=now)
+    assert [c.id for c in report.failures] == [CheckId.NESTED]
+    bad = [n for n in report.nested if not n.verified]
+    assert len(bad) == 1 and bad[0].credential["name"] == "Linear Equations" and bad[0].failed(CheckId.PROOF)
+    r = await client.post("/verify", content=ts.replace_attachment(pdf, resigned.encode()),
+                          headers={"content-type": "application/pdf"})
+    assert r.status_code == 422
+    assert {c["id"] for c in r.json()["results"] if c["outcome"] == "fail"} == {"nested"}
+
+    # 3. a nested badge revoked after the transcript was made: the same PDF now fails, nested → status
+    await ts.revoke(seed, world.collab)
+    report = await ts.engine_verify(client, clr_json, now=now)
+    assert [c.id for c in report.failures] == [CheckId.NESTED]
+    bad = [n for n in report.nested if not n.verified]
+    assert len(bad) == 1 and bad[0].credential["name"] == "Team Player"
+    assert [c.id for c in bad[0].failures] == [CheckId.STATUS]
+    r = await client.post("/verify", content=pdf, headers={"content-type": "application/pdf"})
+    assert r.status_code == 422
+    assert {c["id"] for c in r.json()["results"] if c["outcome"] == "fail"} == {"nested"}
+    revoked = [n for n in r.json()["nested"] if not n["verified"]]
+    assert [c["id"] for c in revoked[0]["results"] if c["outcome"] == "fail"] == ["status"]
+    # a transcript made now leaves it out, and verifies again
+    fresh = await make_transcript(client, seed)
+    fresh_json = (await client.get(f"/transcripts/{fresh['id']}.json")).content.decode()
+    assert "Team Player" not in fresh_json
+    assert (await ts.engine_verify(client, fresh_json, now=now)).verified
+
+
+async def test_who_may_see_and_make_transcripts(client, seed, world):
+    def who(slug, role, n=0):
+        return seed.users[(slug, role, n)]
+
+    t = await make_transcript(client, seed)
+    own = ts.bearer(seed.token["student"])
+    teacher = ts.bearer(seed.token["teacher"])
+    from issuer.services import accounts
+
+    async def token(slug, role, n=0):
+        user = who(slug, role, n)
+        return ts.bearer(await accounts.create_api_token(school_id=user["school"], district_id=user["district"],
+                                                         role=role, user_id=user["id"], name="t"))
+
+    other_student = await token("north", "student", 1)
+    south_teacher = await token("south", "teacher")
+    for path in (f"/transcripts/{t['id']}", f"/transcripts/{t['id']}.pdf"):
+        assert (await client.get(path, headers=own)).status_code == 200
+        assert (await client.get(path, headers=teacher)).status_code == 200
+        assert (await client.get(path, headers=other_student)).status_code == 404
+        assert (await client.get(path, headers=south_teacher)).status_code == 404
+        assert (await client.get(path)).status_code == 401
+    # the signed JSON is public by its id: the QR code sends any verifier there
+    assert (await client.get(f"/transcripts/{t['id']}.json")).status_code == 200
+    assert (await client.get("/transcripts/00000000-0000-0000-0000-000000000000.json")).status_code == 404
+    assert (await client.get("/transcripts/not-a-uuid.json")).status_code == 404
+    # lists are scoped the same way
+    assert [x["id"] for x in (await client.get("/api/transcripts", headers=own)).json()] == [t["id"]]
+    assert (await client.get("/api/transcripts", headers=other_student)).json() == []
+    assert (await client.get("/api/transcripts", headers=south_teacher)).json() == []
+    assert [x["id"] for x in (await client.get("/api/transcripts", headers=teacher)).json()] == [t["id"]]
+
+    # making one: a student only for themself, a teacher only for a student of their school
+    me = who("north", "student")
+    r = await client.post("/api/transcripts", headers=other_student, json={"student": me["id"]})
+    assert r.status_code == 404
+    r = await client.post("/api/transcripts", headers=south_teacher, json={"student": me["email"]})
+    assert r.status_code == 404
+    made = await make_transcript(client, seed, "teacher", student=me["email"])
+    assert made["learner"] == me["id"]
+    r = await client.post("/api/transcripts", headers=teacher, json={})
+    assert r.status_code == 422
+    r = await client.post("/api/transcripts", headers=other_student, json={})
+    assert r.status_code == 409  # no badges yet: nothing to sign
+    assert r.headers["content-type"].startswith("application/problem+json")
+    r = await client.post("/api/transcripts", json={})
+    assert r.status_code == 401
+
+
+async def test_share_links_verify_live_and_stop_when_revoked_or_expired(client, seed, world, platform):
+    t = await make_transcript(client, seed)
+    own = ts.bearer(seed.token["student"])
+    r = await client.post(f"/api/transcripts/{t['id']}/shares", headers=own,
+                          json={"expiresInDays": 7, "label": "State University admissions"})
+    assert r.status_code == 201, r.text
+    share = r.json()
+    path = urlsplit(share["url"]).path
+    page = await client.get(path)  # no account
+    assert page.status_code == 200, page.text
+    assert page.headers["x-verified"] == "true" and page.headers["referrer-policy"] == "no-referrer"
+    assert "check out" in page.text and "Linear Equations" in page.text
+    assert page.text.count("Checked just now: verified") == 3
+    # a badge revoked after sharing: the page says so, live
+    await ts.revoke(seed, world.elo)
+    page = await client.get(path)
+    assert page.status_code == 200 and page.headers["x-verified"] == "false"
+    assert "does NOT verify" in page.text and "Workplace Learning" not in page.text.split("Extended learning")[-1]
+
+    # revoked → 410; others are unaffected
+    other = (await client.post(f"/api/transcripts/{t['id']}/shares", headers=ts.bearer(seed.token["teacher"]),
+                               json={"expiresInDays": 1})).json()
+    listed = (await client.get(f"/api/transcripts/{t['id']}/shares", headers=own)).json()
+    assert {s["id"] for s in listed} == {share["id"], other["id"]} and all("url" not in s for s in listed)
+    r = await client.post(f"/api/transcripts/{t['id']}/shares/{share['id']}/revoke", headers=own)
+    assert r.status_code == 200 and r.json()["revokedAt"]
+    gone = await client.get(path)
+    assert gone.status_code == 410 and "no longer valid" in gone.text
+    assert (await client.get(urlsplit(other["url"]).path)).status_code == 200
+    # expired → 410
+    platform.clock.advance(days=1, seconds=1)
+    assert (await client.get(urlsplit(other["url"]).path)).status_code == 410
+    # unknown → 404; someone else's transcript cannot be shared
+    assert (await client.get("/share/" + "x" * 43)).status_code == 404
+    r = await client.post(f"/api/transcripts/{t['id']}/shares", headers=ts.bearer(
+        await __import__("issuer.services.accounts", fromlist=["x"]).create_api_token(
+            school_id=seed.schools["south"]["id"], district_id=seed.district["id"], role="teacher",
+            user_id=seed.users[("south", "teacher", 0)]["id"], name="s")), json={})
+    assert r.status_code == 404
+    for bad in ({"expiresInDays": 0}, {"expiresInDays": 10_000}, {"expiresAt": "2020-01-01T00:00:00Z"}):
+        r = await client.post(f"/api/transcripts/{t['id']}/shares", headers=own, json=bad)
+        assert r.status_code == 422, (bad, r.text)
+
+
+async def test_cohort_job_runs_in_the_background_with_progress(client, seed, world, db):
+    if db.engine_type != "sqlite":
+        pytest.skip("spawns worker processes: once is enough (the job's queries are covered by the other tests)")
+    from issuer.services import transcript_cases
+
+    teacher = ts.bearer(seed.token["teacher"])
+    r = await client.post("/api/transcript-jobs", headers=teacher, json={})
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert job["total"] == 2 and job["status"] in ("queued", "running")
+    done = await transcript_cases.wait_for_job(job["id"], timeout=300)
+    assert done["status"] == "done", done
+    r = await client.get(f"/api/transcript-jobs/{job['id']}", headers=teacher)
+    body = r.json()
+    assert body["processed"] == 2 and body["succeeded"] == 1
+    assert body["errors"] == [{"student": str(seed.users[("north", "student", 1)]["id"]),
+                               "error": "no valid badges yet"}]
+    made = (await client.get("/api/transcripts", headers=ts.bearer(seed.token["student"]))).json()
+    assert len(made) == 1
+    r = await client.get(f"/transcripts/{made[0]['id']}.json")
+    assert r.status_code == 200  # the cohort's transcripts are stored, so their QR codes resolve
+    report = await ts.engine_verify(client, r.content.decode(), now=NOW)
+    assert report.verified, [(c.id, c.message) for c in report.failures]
+    assert (await client.get(f"/api/transcript-jobs/{job['id']}", headers=ts.bearer(seed.token["student"]))
+            ).status_code == 403
