@@ -2,12 +2,28 @@
 latency with 10k / 1M badges already stored.
 
     .venv/bin/python bench/bench_awards.py [--db sqlite|postgres|both] [--awards 300]
-        [--concurrency 16] [--prefill 10000,1000000] [--pg postgresql://postgres@127.0.0.1:5432/test]
+        [--concurrency 16] [--prefill 10000,1000000] [--latency-n 30]
+        [--pg postgresql://postgres@127.0.0.1:5432/test] [--profile FILE]
 
 Each award is one ``POST /api/submissions/<id>/reviews`` (bearer token) through the real ASGI
 app in-process (httpx ASGITransport, no sockets): auth, ratings → rubric → decision → Award
 row → status index → build → sign (eddsa-rdfc-2022) → IssuedCredential, in one transaction.
-Pre-fill rows are synthetic IssuedCredential rows bulk-inserted straight into the table.
+PostgreSQL runs in a database the bench creates (``badges_bench_<hex>``) and drops afterwards.
+
+Throughput: ``--awards`` reviews at ``--concurrency``; besides awards/s it prints the CPU time
+of this process per award (``time.process_time``: the app, the in-process client and, on
+SQLite, aiosqlite's threads), which is steadier than wall time on a shared machine.
+
+Latency: ``--latency-n`` awards one at a time (p50, p90) with 0, then each ``--prefill`` count
+of badges stored, each measured right after the bulk load and again after ``ANALYZE``. The
+pre-fill is synthetic but touches every index an award does: per badge an Award (unique
+learner+achievement), a StatusEntry (unique list+index) and an IssuedCredential (unique uuid,
+credential_id, award, list+index), for a second school (1000 learners, one achievement per
+1000 badges, full 131,072-entry status lists). It is bulk-loaded with COPY (PostgreSQL) or
+executemany in one transaction (SQLite): 1M badges take ~60-80 s. Stored documents are a short
+placeholder rather than ~6 KB of signed JSON, which would only grow the heap / TOAST.
+
+``--profile FILE`` writes a cProfile of the throughput phase to ``FILE.<db>``.
 """
 from __future__ import annotations
 

@@ -208,12 +208,18 @@ def _article(word: str) -> str:
 _ALWAYS = frozenset({"type", "context"})
 
 
+@functools.cache
+def _fields(cls: type) -> tuple[Any, ...]:
+    # msgspec.structs.fields re-reads the class annotations on every call; they never change.
+    return msgspec.structs.fields(cls)
+
+
 def _plain(value: Any) -> Any:
     """Structs to dicts. Unlike ``omit_defaults`` this keeps ``type`` and ``@context``, which
     have defaults only for convenience but are required on the wire."""
     if isinstance(value, msgspec.Struct):
         out: dict[str, Any] = {}
-        for f in msgspec.structs.fields(value):
+        for f in _fields(type(value)):
             item = getattr(value, f.name)
             if f.name not in _ALWAYS and (item is None or item == f.default):
                 continue

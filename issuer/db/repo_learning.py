@@ -206,35 +206,41 @@ def _review_sql() -> tuple[str, tuple[str, ...]]:
         names = names or [c._meta.db_column_name for c in table.all_columns()]
         return [f'{alias}."{n}" AS "{prefix}{n}"' for n in names]
 
-    select = (cols(Submission, "s", "") + cols(Achievement, "a", "a__") + cols(User, "u", "l__", _USER_FIELDS))
-    json_cols = tuple(
-        [c._meta.db_column_name for c in Submission.all_columns() if isinstance(c, (JSON, JSONB))]
-        + ["a__" + c._meta.db_column_name for c in Achievement.all_columns() if isinstance(c, (JSON, JSONB))])
+    def json_cols(table, prefix: str) -> list[str]:
+        return [prefix + c._meta.db_column_name for c in table.all_columns() if isinstance(c, (JSON, JSONB))]
+
+    select = (cols(Submission, "s", "") + cols(Achievement, "a", "a__") + cols(User, "u", "l__", _USER_FIELDS)
+              + cols(SubmissionVersion, "v", "v__"))
     sql = (f'SELECT {", ".join(select)} FROM "{Submission._meta.tablename}" s '
            f'LEFT JOIN "{Achievement._meta.tablename}" a ON a."id" = s."achievement" '
-           f'LEFT JOIN "{User._meta.tablename}" u ON u."id" = s."learner" WHERE s."uuid" = {{}}')
-    return sql, json_cols
+           f'LEFT JOIN "{User._meta.tablename}" u ON u."id" = s."learner" '
+           f'LEFT JOIN "{SubmissionVersion._meta.tablename}" v '
+           f'ON v."submission" = s."id" AND v."number" = s."current_version" WHERE s."uuid" = {{}}')
+    return sql, tuple(json_cols(Submission, "") + json_cols(Achievement, "a__")
+                      + json_cols(SubmissionVersion, "v__"))
 
 
-async def submission_for_review(s_uuid) -> tuple[Row, Row | None, Row | None] | None:
-    """(submission, its achievement, its learner) in one joined query: the same three dicts as
-    ``get_submission``, ``get_achievement_by_id`` and ``get_user`` (learner: those columns)."""
+async def submission_for_review(s_uuid) -> tuple[Row, Row | None, Row | None, Row | None] | None:
+    """(submission, its achievement, its learner, its current version) in one joined query: the
+    same dicts as ``get_submission``, ``get_achievement_by_id``, ``get_user`` and
+    ``get_version(id, current_version)``; None for a part that does not exist."""
     u = _uuid(s_uuid)
     if u is None:
         return None
-    sql, json_cols = _review_sql()
+    sql, json_names = _review_sql()
     rows = await Submission.raw(sql, u)
     if not rows:
         return None
     row = dict(rows[0])
-    for name in json_cols:
+    for name in json_names:
         if isinstance(row.get(name), str):
             row[name] = load_json(row[name])  # as ``.output(load_json=True)`` decodes
-    sub = {k: v for k, v in row.items() if not k.startswith(("a__", "l__"))}
-    achievement = {k[3:]: v for k, v in row.items() if k.startswith("a__")}
-    learner = {k[3:]: v for k, v in row.items() if k.startswith("l__")}
-    return (sub, achievement if achievement["id"] is not None else None,
-            learner if learner["id"] is not None else None)
+    parts: dict[str, Row] = {"": {}, "a__": {}, "l__": {}, "v__": {}}
+    for key, value in row.items():
+        prefix = key[:3] if key[:3] in parts else ""
+        parts[prefix][key[len(prefix):]] = value
+    return (parts[""],) + tuple(p if p["id"] is not None else None
+                                for p in (parts["a__"], parts["l__"], parts["v__"]))
 
 
 async def get_submission_by_id(s_id: int) -> Row | None:

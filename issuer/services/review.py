@@ -66,30 +66,40 @@ def consensus(reviews: list[dict], second_rater: bool) -> tuple[str, dict[str, i
     return "decided", {k: min(int(a[k]), int(b[k])) for k in a}
 
 
-async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, feedback: str | None,
-                        version: int | None, clock) -> dict:
-    require(principal, *STAFF)
-    # submission, achievement and learner in one query (each is the row its own getter returns)
+async def _prepare(principal: Any, submission_uuid: str, ratings: Any, feedback: str | None,
+                   version: int | None) -> tuple:
+    """The checked inputs of a review, in the order the checks have always been made."""
+    # submission, achievement, learner and current version in one query (each is the row its
+    # own getter returns)
     parts = await repo.submission_for_review(submission_uuid)
-    sub, achievement, learner = parts if parts is not None else (None, None, None)
+    sub, achievement, learner, current_version = parts if parts is not None else (None, None, None, None)
     sub = await check_record(principal, sub, "submission")
     ratings = _ratings(ratings)
     feedback = (feedback or "").strip()
     if len(feedback) > MAX_FEEDBACK:
         raise InvalidInput(f"feedback is longer than {MAX_FEEDBACK} characters", field="feedback")
     number = sub["current_version"] if version is None else version
-    ver = await repo.get_version(sub["id"], number) if isinstance(number, int) else None
+    if version is None:
+        ver = current_version
+    else:
+        ver = await repo.get_version(sub["id"], number) if isinstance(number, int) else None
     if ver is None:
         raise NotFound("no such version")
     own = decide(achievement["rubric"], ratings)  # validates the ratings before anything is written
-    kit = doc = None
-    if own.awarded:
-        # fetched before the transaction: no key or profile reads while holding the write lock
-        kit = await awarding.issuer_kit(sub["school"])
-        doc = await awarding.achievement_doc(achievement, base_url=kit.base_url)
+    return sub, achievement, learner, ver, ratings, feedback, own
+
+
+async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, feedback: str | None,
+                        version: int | None, clock) -> dict:
+    require(principal, *STAFF)
     now = clock.now()
+    given = ratings
 
     async def unit() -> dict:
+        # The reads run inside the write transaction too: on SQLite each query outside one opens
+        # a connection and a thread, which costs more CPU than holding the writer lock for them.
+        sub, achievement, learner, ver, ratings, feedback_text, own = await _prepare(
+            principal, submission_uuid, given, feedback, version)
         current = await repo.lock_submission(sub["id"])
         reviews = await repo.reviews_for_version(ver["id"])
         raters = {r["reviewer"] for r in reviews if r["role"] == "rater"}
@@ -101,7 +111,7 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
                 return await _existing(current, ver, achievement)
             raise Conflict("you have already rated this version")
         review_id = await repo.insert_review(version=ver["id"], submission=sub["id"], reviewer=principal.id,
-                                             role=role, ratings=ratings, feedback=feedback, met=own.awarded,
+                                             role=role, ratings=ratings, feedback=feedback_text, met=own.awarded,
                                              created_at=now)
         reviews.append({"reviewer": principal.id, "role": role, "ratings": ratings, "id": review_id})
         state, final = consensus(reviews, bool(achievement["second_rater"]))
@@ -125,9 +135,13 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
             result["status"] = "prerequisites"
             result["missingPrerequisites"] = [{"id": str(m["uuid"]), "name": m["name"]} for m in missing]
             return result
-        nonlocal kit, doc
-        if kit is None:  # consensus lowered nothing but own rating was below: cannot happen; defensive
+        if not own.awarded:  # consensus lowered nothing but own rating was below: cannot happen; defensive
             raise Conflict("ratings changed during the review; try again")
+        # Read here, inside the transaction, and only when a badge is due: on SQLite every
+        # query outside a transaction opens a connection (and a thread), which costs more than
+        # the two indexed reads cost while holding the writer lock.
+        kit = await awarding.issuer_kit(sub["school"])
+        doc = await awarding.achievement_doc(achievement, base_url=kit.base_url)
         row, issued = await awarding.issue_locked(
             kit=kit, school_id=sub["school"], learner=learner, achievement=achievement, achievement_doc=doc,
             ratings=final, now=now, submission=current, version=ver, source="review")

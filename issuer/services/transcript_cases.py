@@ -11,10 +11,12 @@ share link.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import secrets
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,7 +44,36 @@ SCALE: tuple[Level, ...] = (
     Level(4, "Exceeds", "Goes beyond the standard and applies it in new situations."),
 )
 MAX_SHARE_DAYS = 366
+
+
+def scale_for(badges: Iterable[dict]) -> tuple[Level, ...]:
+    """The school's own words for its levels, read from the rubrics inside the badges (a school
+    may rename them, e.g. "Emerging … Mastering"); ``SCALE`` when they name none or disagree."""
+    found: dict[int, tuple[str, str]] = {}
+    for badge in badges:
+        subject = badge.get("credentialSubject") if isinstance(badge, dict) else None
+        achievement = subject.get("achievement") if isinstance(subject, dict) else None
+        for rd in _as_list(achievement.get("resultDescription") if isinstance(achievement, dict) else None):
+            for lv in _as_list(rd.get("rubricCriterionLevel") if isinstance(rd, dict) else None):
+                try:
+                    value, name = int(lv.get("points") or lv.get("level")), str(lv["name"])
+                except (AttributeError, KeyError, TypeError, ValueError):
+                    continue
+                if found.setdefault(value, (name, str(lv.get("description") or "")))[0] != name:
+                    return SCALE
+    if not found:
+        return SCALE
+    plain = {lv.value: lv for lv in SCALE}
+    return tuple(Level(v, name, desc or (plain[v].description if v in plain and plain[v].name == name else ""))
+                 for v, (name, desc) in sorted(found.items()))
+
+
+def _bundled(clr: dict) -> list[dict]:
+    subject = clr.get("credentialSubject") if isinstance(clr.get("credentialSubject"), dict) else {}
+    return [c for c in _as_list(subject.get("verifiableCredential")) if isinstance(c, dict)]
 LEFT_OUT = frozenset({"revoked", "suspended"})
+PDF_CACHE_ENTRIES = 16
+_PDFS: OrderedDict[tuple, bytes] = OrderedDict()
 _PROGRESS: dict[str, int] = {}
 _TASKS: set[asyncio.Task] = set()
 
@@ -142,23 +173,36 @@ async def statuses_now(clr: dict) -> dict[str, str]:
 
 
 async def render_pdf(row: dict) -> bytes:
-    """The printable transcript; WeasyPrint runs in a worker thread."""
+    """The printable transcript; WeasyPrint runs in a worker thread. The same transcript with the
+    same badge statuses renders the same page, so recent PDFs are reused (a PDF takes ~1 s)."""
     clr_json = row["document"]
     statuses = await statuses_now(json.loads(clr_json))
+    key = (str(row["uuid"]), hashlib.sha256(clr_json.encode("utf-8")).hexdigest(), tuple(sorted(statuses.items())))
+    if key in _PDFS:
+        _PDFS.move_to_end(key)
+        return _PDFS[key]
     links, base, now = links_for(row), _base(), _now()
+    scale = scale_for(_bundled(json.loads(clr_json)))
 
     def work() -> bytes:
-        return engine.render_transcript_pdf(clr_json, statuses=statuses, scale=SCALE, base_url=base, links=links,
+        return engine.render_transcript_pdf(clr_json, statuses=statuses, scale=scale, base_url=base, links=links,
                                             now=now)
 
-    return await anyio.to_thread.run_sync(work)
+    pdf = await anyio.to_thread.run_sync(work)
+    _PDFS[key] = pdf
+    while len(_PDFS) > PDF_CACHE_ENTRIES:
+        _PDFS.popitem(last=False)
+    return pdf
 
 
-async def render_html(row: dict, *, share: dict | None = None) -> str:
+async def render_html(row: dict, *, share: dict | None = None, pdf_url: str | None = None) -> str:
     clr = json.loads(row["document"])
     statuses = await statuses_now(clr)
-    return engine.render_transcript_html(clr, statuses=statuses, scale=SCALE, base_url=_base(), links=links_for(row),
-                                         now=_now(), share=share)
+    links = links_for(row)
+    if pdf_url is not None:  # a share link's visitor has no account: the PDF comes through the link
+        links = dataclasses.replace(links, pdf_url=pdf_url)
+    return engine.render_transcript_html(clr, statuses=statuses, scale=scale_for(_bundled(clr)), base_url=_base(),
+                                         links=links, now=_now(), share=share)
 
 
 # --- share links -------------------------------------------------------------------------------
@@ -324,7 +368,12 @@ async def share_page(token: str) -> tuple[str, Any]:
                else "it does NOT verify: " + " ".join(c.message for c in report.failures))
     context = {"expires_at": share["expires_at"], "live_report": summary, "verified": report.verified,
                "badge_status": badge_statuses(report)}
-    return await render_html(row, share=context), report
+    return await render_html(row, share=context, pdf_url=share_url(token) + ".pdf"), report
+
+
+async def share_pdf(token: str) -> bytes:
+    row, _ = await open_share(token)
+    return await render_pdf(row)
 
 
 # --- cohort jobs -------------------------------------------------------------------------------
@@ -384,6 +433,7 @@ async def run_cohort(job: dict, learner_ids: list[int], *, workers: int | None =
                 jobs.append(cohort_job)
             else:
                 errors.append({"student": cohort_job.stem, "error": "no valid badges yet"})
+        scale = scale_for(json.loads(c.document) for j in jobs for c in j.credentials if c.status not in LEFT_OUT)
         school_id = job["school"]
         signer = await identity.signer_for(school_id)
         issuer = await identity.issuer_profile(school_id)
@@ -397,7 +447,7 @@ async def run_cohort(job: dict, learner_ids: list[int], *, workers: int | None =
         def work() -> list[engine.CohortResult]:
             return engine.generate_cohort(jobs, signer_seed=signer.private_bytes(),
                                           verification_method=signer.verification_method, issuer=issuer,
-                                          base_url=base, scale=SCALE, now=now, out_dir=job["out_dir"] or None,
+                                          base_url=base, scale=scale, now=now, out_dir=job["out_dir"] or None,
                                           workers=workers, progress=tick)
 
         results = await anyio.to_thread.run_sync(work) if jobs else []

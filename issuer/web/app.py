@@ -4,19 +4,35 @@ Reads configuration only here (``issuer.settings.load()`` when no settings are g
 runtime (settings, clock, KEK) and every table to one engine, mounts the controllers of both
 halves and the verifier, the templates, ``/static``, the error map and the auth middleware.
 OpenAPI is at ``/schema``.
+
+The mounted verifier (``IssuerVerifierService``) reads what this service serves itself — its
+did:web DID documents, status lists, hosted badges and transcripts — from the database
+(``issuer.services.local_documents``) instead of over HTTP: an ``http://127.0.0.1`` deployment's
+did:web cannot be fetched at all, and the database is the authoritative, uncached answer. The
+district's schools are its registered issuers ("District school").
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
-from litestar import Litestar
+import anyio.from_thread
+
+from litestar import Litestar, Request, Response, Router
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
+from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.template import TemplateConfig
+
+from badges.errors import ResolutionError
+from badges.signing import DocumentResolver
+from badges.trust import TrustRegistry
 
 from issuer import runtime
 from issuer.clock import Clock
@@ -29,7 +45,14 @@ from issuer.web import auth as web_auth
 from issuer.web.controllers import admin, credentials, did, issuers, status, vcapi
 from issuer.web.controllers import auth as auth_controllers
 from issuer.web.deps import DEPENDENCIES
-from issuer.web.errors import EXCEPTION_HANDLERS
+from issuer.web.errors import EXCEPTION_HANDLERS, exception_handler
+from issuer.services import local_documents
+
+# The one issuer module that imports the verifier (the composition root; see CONTRACTS.md).
+from verifier import web as verifier_web
+from verifier.config import VerifierConfig, load_trust_file
+from verifier.problems import problem_handler
+from verifier.service import UnreachableInputUrl, Verification, VerifierService
 
 PLATFORM_ROUTES: list[Any] = [
     *auth_controllers.ROUTES, *issuers.ROUTES, *did.ROUTES, *status.ROUTES,
@@ -41,39 +64,170 @@ from issuer.web.controllers.learning_routes import LEARNING_ROUTES  # noqa: E402
 # Transcripts (transcript-integration): generate, JSON/PDF/HTML, share links, cohort jobs.
 from issuer.web.controllers.transcripts import TRANSCRIPT_ROUTES  # noqa: E402
 
-# The verifier is mounted here and only here (the one place issuer may import verifier); it is
-# looked up by name until verifier/web.py exists, so the issuer runs on its own meanwhile.
-VERIFIER_MODULE = "verifier.web"
-
-
-def _optional_routes(module_name: str, attribute: str) -> list[Any]:
-    if importlib.util.find_spec(module_name) is None:
-        return []
-    module = importlib.import_module(module_name)
-    value = getattr(module, attribute, None)
-    if value is None:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
 
 def _route_handlers() -> list[Any]:
-    handlers = [*PLATFORM_ROUTES, *LEARNING_ROUTES, *TRANSCRIPT_ROUTES]
-    handlers += _optional_routes(VERIFIER_MODULE, "router")
+    handlers = [*PLATFORM_ROUTES, *LEARNING_ROUTES, *TRANSCRIPT_ROUTES, _verifier_router()]
     handlers.append(create_static_files_router(path="/static", directories=[TEMPLATES_DIR / "static"],
                                                include_in_schema=False))
     return handlers
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None, engine=None) -> Litestar:
+# ---- the mounted verifier ---------------------------------------------------------------------
+
+def _verifier_errors(request: Request, exc: Exception) -> Response:
+    # The issuer's middleware (sessions, CSRF) raises its own errors on the verifier's routes too:
+    # those keep the issuer's answers (403, 401/redirect to login), the rest the verifier's.
+    if hasattr(exc, "status_code") and callable(getattr(exc, "to_problem", None)):
+        return exception_handler(request, exc)
+    return problem_handler(request, exc)
+
+
+def _verifier_service(state: State) -> VerifierService:
+    return state["verifier_service"]
+
+
+def _verifier_router() -> Router:
+    """``verifier.web``'s handlers, with their service taken from ``app.state["verifier_service"]``."""
+    return Router(path="/", route_handlers=verifier_web.route_handlers(),
+                  dependencies={"verifier_service": Provide(_verifier_service, sync_to_thread=False)},
+                  exception_handlers={Exception: _verifier_errors})
+
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class VerifierOptions:
+    """The mounted verifier's settings: ``documents_dir`` (the offline bundle of ``badges verify
+    --documents``), ``trust_file`` (more trusted issuers besides our schools) and
+    ``allow_private_networks`` (tests, a closed intranet). Taken from ``Settings`` attributes
+    ``verifier_documents_dir`` / ``verifier_trust_file`` / ``verifier_allow_private_networks``
+    when it has them, else (settings read from the environment) from ``BADGES_VERIFIER_DOCUMENTS``,
+    ``BADGES_VERIFIER_TRUST``, ``BADGES_VERIFIER_ALLOW_PRIVATE_NETWORKS``."""
+
+    documents_dir: Path | None = None
+    trust_file: Path | None = None
+    allow_private_networks: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings, env: Mapping[str, str] | None = None) -> VerifierOptions:
+        env = env or {}
+        documents = getattr(settings, "verifier_documents_dir", None) or env.get("BADGES_VERIFIER_DOCUMENTS")
+        trust = getattr(settings, "verifier_trust_file", None) or env.get("BADGES_VERIFIER_TRUST")
+        private = getattr(settings, "verifier_allow_private_networks", None)
+        if private is None:
+            private = env.get("BADGES_VERIFIER_ALLOW_PRIVATE_NETWORKS", "").strip().lower() in _TRUE
+        return cls(documents_dir=Path(documents) if documents else None, trust_file=Path(trust) if trust else None,
+                   allow_private_networks=bool(private))
+
+
+def _on_loop(fn, *args):
+    """Run an async lookup from the verifier's worker thread on the app's event loop."""
+    try:
+        return anyio.from_thread.run(fn, *args)
+    except RuntimeError as exc:  # not called from an anyio worker thread
+        raise ResolutionError(f"local documents unavailable here ({exc})") from None
+
+
+class _LocalKeys:
+    """Our own did:web documents come from the database, and for our own DIDs that answer is
+    final: a key they do not list is not ours (no fallback to the ``#z6Mk…`` fragment, which
+    exists for documents that cannot be fetched). Anything else goes to ``fallback``."""
+
+    def __init__(self, fallback) -> None:
+        self._fallback = fallback
+
+    def resolve(self, vm_id: str):
+        if not local_documents.is_local(vm_id):
+            return self._fallback.resolve(vm_id)
+        base = vm_id.partition("#")[0]
+        document = _on_loop(local_documents.lookup, base)
+        if document is None:
+            raise ResolutionError(f"this service has no document {base!r}", id=vm_id)
+        return DocumentResolver({document.get("id", base): document}).resolve(vm_id)
+
+
+class _LocalFirst:
+    """``fetch_document``: our own status lists from the database, anything else as configured."""
+
+    def __init__(self, fallback) -> None:
+        self._fallback = fallback
+
+    def __call__(self, url: str) -> dict:
+        if local_documents.is_local(url):
+            document = _on_loop(local_documents.lookup, url)
+            if document is None:
+                raise ResolutionError(f"this service has no document {url!r}", url=url)
+            return document
+        return self._fallback(url)
+
+
+def _as_url(raw: Any) -> str | None:
+    if isinstance(raw, (bytes, bytearray)):
+        if len(raw) > 4096:
+            return None
+        try:
+            raw = bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    if len(text) < 4096 and text.lower().startswith(("https://", "http://")) and not any(c.isspace() for c in text):
+        return text
+    return None
+
+
+class IssuerVerifierService(VerifierService):
+    """The verifier as the issuer mounts it: what this service serves itself (DID documents,
+    status lists, hosted badges and transcripts) is read in-process, the rest goes through the
+    verifier's SSRF-guarded fetcher as usual."""
+
+    def __init__(self, config: VerifierConfig) -> None:
+        super().__init__(config)
+        self.resolver = _LocalKeys(self.resolver)
+        self.fetch_document = _LocalFirst(self.fetch_document)
+
+    async def verify(self, raw: bytes | str | dict, *, source: str | None = None,
+                     allow_url: bool = True) -> Verification:
+        url = _as_url(raw) if allow_url else None
+        if url is not None and local_documents.is_local(url):
+            body = await local_documents.hosted_credential(url)
+            if body is None:
+                raise UnreachableInputUrl("There is no credential at this link.", url=url)
+            verification = await super().verify(body, source="url", allow_url=False)
+            return replace(verification, url=url)
+        return await super().verify(raw, source=source, allow_url=allow_url)
+
+
+async def _schools_registry() -> TrustRegistry:
+    return TrustRegistry.from_dict(await local_documents.trusted_issuers())
+
+
+def verifier_config(options: VerifierOptions, *, clock: Clock, env: Any) -> VerifierConfig:
+    """The mounted verifier: our schools (and a trust file) as registered issuers, the issuer's
+    templates (so the form carries the CSRF token), no report cache (a revocation shows at once)."""
+    trust = load_trust_file(options.trust_file) if options.trust_file else TrustRegistry()
+    return VerifierConfig(documents_dir=options.documents_dir, trust=trust, trust_source=_schools_registry,
+                          allow_private_networks=options.allow_private_networks, clock=clock.now,
+                          report_cache_ttl=0.0, templates_dir=TEMPLATES_DIR, template_environment=env)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None, engine=None,
+               verifier_options: VerifierOptions | None = None) -> Litestar:
     """Build the issuer app. ``engine`` (tests) reuses an existing Piccolo engine whose
     connection pool the caller manages; otherwise one is built from ``settings.database_url``."""
+    from_env = settings is None
     settings = settings if settings is not None else load_settings()
+    if verifier_options is None:
+        verifier_options = VerifierOptions.from_settings(settings, env=os.environ if from_env else None)
     rt = runtime.configure(settings, clock=clock, engine=engine)
     db = engine if engine is not None else current_engine()
     owns_pool = engine is None and db.engine_type == "postgres"
 
     env = environment()
     env.globals["csrf_for"] = web_auth.csrf_token
+    verifier_service = IssuerVerifierService(verifier_config(verifier_options, clock=rt.clock, env=env))
 
     async def on_startup() -> None:
         # Several apps may live in one process (tests): the one starting up takes over.
@@ -83,6 +237,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             await db.start_connection_pool(min_size=1, max_size=10)
 
     async def on_shutdown() -> None:
+        verifier_service.close()
         if owns_pool:
             await db.close_connection_pool()
 
@@ -96,6 +251,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
                                      path="/schema"),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
+        state=State({"verifier_service": verifier_service}),
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
         response_cache_config=ResponseCacheConfig(),
         debug=settings.debug,

@@ -7,7 +7,16 @@
 //   proofValue - the proofValue JS produces signing `unsigned` with the same key and `created`
 // Contexts come only from badges/jsonld/contexts (index.json); any other URL is refused, and
 // the verification method / controller documents are served from memory: no network.
+//
+// Second mode, for badges the SERVICE issued: {"served": [{"name", "credential", "documents", "now"}]}
+//   documents - {id or URL: document} as the service serves them: its did:web DID document (under
+//               the DID) and the status list credentials (under their URLs). A DID URL
+//               (<did>#<key>) is resolved inside the DID document, as a did:web resolver does.
+// Output adds {"served": [{"name", "verified", "error", "status"}]}; the Bitstring status check
+// below is our own few lines (no status-list package): it verifies the list credential's proof
+// with the same suite, checks issuer and purpose, then reads the bit.
 import {readFileSync} from 'node:fs';
+import {gunzipSync} from 'node:zlib';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -83,13 +92,104 @@ async function runCase(c) {
   return result;
 }
 
+function servedLoader(documents) {
+  const served = new Map(Object.entries(documents));
+  return async url => {
+    if(contexts.has(url)) {
+      return {contextUrl: null, documentUrl: url, document: structuredClone(contexts.get(url))};
+    }
+    const hash = url.indexOf('#');
+    const base = hash < 0 ? url : url.slice(0, hash);
+    const document = served.get(base);
+    if(document === undefined) {
+      throw new Error(`document not allowed: ${url}`);
+    }
+    if(hash < 0) {
+      return {contextUrl: null, documentUrl: url, document: structuredClone(document)};
+    }
+    const method = (document.verificationMethod ?? []).find(
+      m => m.id === url || (base + m.id) === url);
+    if(method === undefined) {
+      throw new Error(`${url} is not listed in the document of ${base}`);
+    }
+    return {
+      contextUrl: null, documentUrl: url,
+      document: {'@context': 'https://w3id.org/security/multikey/v1', ...structuredClone(method), id: url}
+    };
+  };
+}
+
+function idOf(value) {
+  return typeof value === 'string' ? value : value?.id;
+}
+
+async function checkBitstringStatus({credential, documentLoader, now}) {
+  const entries = [].concat(credential.credentialStatus);
+  for(const entry of entries) {
+    if(entry.type !== 'BitstringStatusListEntry') {
+      return {verified: false, error: `unsupported status type ${entry.type}`};
+    }
+    const {document: list} = await documentLoader(entry.statusListCredential);
+    const listResult = await vc.verifyCredential({
+      credential: list, suite: new DataIntegrityProof({cryptosuite: eddsaRdfc2022CryptoSuite}),
+      documentLoader, now
+    });
+    if(!listResult.verified) {
+      return {verified: false, error: 'the status list credential does not verify'};
+    }
+    if(idOf(list.issuer) !== idOf(credential.issuer)) {
+      return {verified: false, error: 'the status list has another issuer'};
+    }
+    const subject = list.credentialSubject;
+    if(subject.statusPurpose !== entry.statusPurpose) {
+      return {verified: false, error: 'status purpose mismatch'};
+    }
+    const encoded = subject.encodedList.startsWith('u') ? subject.encodedList.slice(1) : subject.encodedList;
+    const bits = gunzipSync(Buffer.from(encoded, 'base64url'));
+    const index = Number.parseInt(entry.statusListIndex, 10);
+    if(!(index >= 0 && index < bits.length * 8)) {
+      return {verified: false, error: `status index ${entry.statusListIndex} out of range`};
+    }
+    // Bitstring Status List: index 0 is the left-most (most significant) bit of the first byte.
+    if((bits[index >> 3] >> (7 - (index & 7))) & 1) {
+      return {verified: false, error: `${entry.statusPurpose} bit ${index} is set`};
+    }
+  }
+  return {verified: true};
+}
+
+async function runServed(c) {
+  const documentLoader = servedLoader(c.documents);
+  const result = {name: c.name, verified: false, error: null, status: null};
+  const verification = await vc.verifyCredential({
+    credential: c.credential, suite: new DataIntegrityProof({cryptosuite: eddsaRdfc2022CryptoSuite}),
+    documentLoader, now: new Date(c.now), checkStatus: checkBitstringStatus
+  });
+  result.verified = verification.verified === true;
+  result.status = verification.statusResult ?? null;
+  if(!result.verified) {
+    const errors = (verification.results ?? []).map(r => r.error?.message ?? String(r.error));
+    result.error = [verification.error?.message, verification.statusResult?.error, ...errors]
+      .filter(Boolean).join('; ');
+  }
+  return result;
+}
+
 const input = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const results = [];
-for(const c of input.cases) {
+for(const c of input.cases ?? []) {
   try {
     results.push(await runCase(c));
   } catch(e) {
     results.push({name: c.name, verified: false, error: `exception: ${e.message}`, proofValue: null});
   }
 }
-process.stdout.write(JSON.stringify({results}) + '\n');
+const served = [];
+for(const c of input.served ?? []) {
+  try {
+    served.push(await runServed(c));
+  } catch(e) {
+    served.push({name: c.name, verified: false, error: `exception: ${e.message}`, status: null});
+  }
+}
+process.stdout.write(JSON.stringify({results, served}) + '\n');

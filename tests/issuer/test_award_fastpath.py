@@ -31,13 +31,20 @@ async def test_submission_for_review_is_the_three_getters(people, platform, stor
     from issuer.db import repo_learning as repo
 
     _, sub = await _submission(people, platform, store)
-    got_sub, got_ach, got_user = await repo.submission_for_review(str(sub["uuid"]))
-    want_sub = await repo.get_submission(str(sub["uuid"]))
-    want_ach = await repo.get_achievement_by_id(want_sub["achievement"])
-    want_user = await repo.get_user(want_sub["learner"])
-    assert (got_sub, got_ach, got_user) == (want_sub, want_ach, want_user)
-    assert (_types(got_sub), _types(got_ach), _types(got_user)) == (
-        _types(want_sub), _types(want_ach), _types(want_user))
+    for revision in (None, 2):
+        if revision:  # a resubmission: the current version is now 2
+            from issuer.services import evidence
+
+            await evidence.revise(people["student"], str(sub["uuid"]), narrative="Better", urls=[], files=[],
+                                    store=store, clock=platform.clock)
+        got = await repo.submission_for_review(str(sub["uuid"]))
+        want_sub = await repo.get_submission(str(sub["uuid"]))
+        want = (want_sub, await repo.get_achievement_by_id(want_sub["achievement"]),
+                await repo.get_user(want_sub["learner"]),
+                await repo.get_version(want_sub["id"], want_sub["current_version"]))
+        assert got == want
+        assert [_types(g) for g in got] == [_types(w) for w in want]
+        assert got[3]["number"] == (revision or 1)
     assert await repo.lock_submission(want_sub["id"]) == await repo.get_submission_by_id(want_sub["id"])
     assert await repo.submission_for_review("00000000-0000-4000-8000-000000000000") is None
     assert await repo.submission_for_review("not-a-uuid") is None

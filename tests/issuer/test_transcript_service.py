@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from datetime import timedelta
 
 import httpx
@@ -180,3 +179,27 @@ async def test_cli_transcript_for_one_student_and_for_all(client, seed, world, p
     assert len(listed) == 2
     for t in listed:
         assert (await client.get(f"/transcripts/{t['id']}.json")).status_code == 200
+
+
+async def test_the_schools_own_words_for_its_levels(client, seed, world):
+    from issuer.services import transcript_cases as cases
+
+    teacher, student = ts.bearer(seed.token["teacher"]), ts.bearer(seed.token["student"])
+    words = [(1, "Emerging", "Just starting."), (2, "Approaching", "Nearly there."), (3, "Meeting", "On target."),
+             (4, "Mastering", "Teaches others.")]
+    levels = [{"value": v, "name": n, "description": d} for v, n, d in words]
+    rubric = {"name": "Rubric", "criteria": [{"id": "plan", "name": "Planning", "requiredLevel": 3,
+                                              "levels": levels}]}
+    r = await client.post("/api/achievements", headers=teacher, json={
+        "name": "Statistics", "description": "Reads data.", "rubric": rubric, "area": "academic",
+        "subject": "Statistics"})
+    assert r.status_code == 201, r.text
+    # this school's other badges use the default words: two scales disagree → the plain default key
+    await ts.earn(client, student, teacher, r.json()["id"], {"plan": 4})
+    row, result = await cases.generate_for(seed.users[("north", "student", 0)])
+    assert cases.scale_for(result.clr["credentialSubject"]["verifiableCredential"]) == cases.SCALE
+    # a record whose badges share the school's own words shows those words and their meaning
+    bundled = [b for b in result.clr["credentialSubject"]["verifiableCredential"] if b["name"] == "Statistics"]
+    assert [(lv.value, lv.name, lv.description) for lv in cases.scale_for(bundled)] == words
+    html = (await client.get(f"/transcripts/{row['uuid']}", headers=student)).text
+    assert "4 · Exceeds" in html and "Goes beyond the standard" in html

@@ -215,6 +215,17 @@ async def test_who_may_see_and_make_transcripts(client, seed, world):
     assert r.headers["content-type"].startswith("application/problem+json")
     r = await client.post("/api/transcripts", json={})
     assert r.status_code == 401
+    # bad input is a 4xx problem, never a 500
+    for body in ([1, 2], {"student": ["x"]}, "not json"):
+        r = await client.post("/api/transcripts", headers=teacher,
+                              **({"content": body} if isinstance(body, str) else {"json": body}))
+        assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json"), r.text
+    assert (await client.post("/api/transcripts", headers=teacher, json={"student": "nobody@example.org"})
+            ).status_code == 404
+    for path in ("/api/transcripts/nope/shares", f"/api/transcripts/{t['id']}/shares/999999/revoke"):
+        assert (await client.post(path, headers=own, json={})).status_code == 404
+    assert (await client.get(f"/transcripts/{t['id']}.xml", headers=own)).status_code == 404
+    assert (await client.get("/api/transcript-jobs/nope", headers=teacher)).status_code == 404
 
 
 async def test_share_links_verify_live_and_stop_when_revoked_or_expired(client, seed, world, platform):
@@ -230,6 +241,9 @@ async def test_share_links_verify_live_and_stop_when_revoked_or_expired(client, 
     assert page.headers["x-verified"] == "true" and page.headers["referrer-policy"] == "no-referrer"
     assert "check out" in page.text and "Linear Equations" in page.text
     assert page.text.count("Checked just now: verified") == 3
+    pdf = await client.get(path + ".pdf")  # the visitor downloads the PDF through the link
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert f'href="{share["url"]}.pdf"' in page.text
     # a badge revoked after sharing: the page says so, live
     await ts.revoke(seed, world.elo)
     page = await client.get(path)
@@ -245,6 +259,7 @@ async def test_share_links_verify_live_and_stop_when_revoked_or_expired(client, 
     assert r.status_code == 200 and r.json()["revokedAt"]
     gone = await client.get(path)
     assert gone.status_code == 410 and "no longer valid" in gone.text
+    assert (await client.get(path + ".pdf")).status_code == 410
     assert (await client.get(urlsplit(other["url"]).path)).status_code == 200
     # expired → 410
     platform.clock.advance(days=1, seconds=1)
@@ -286,3 +301,56 @@ async def test_cohort_job_runs_in_the_background_with_progress(client, seed, wor
     assert report.verified, [(c.id, c.message) for c in report.failures]
     assert (await client.get(f"/api/transcript-jobs/{job['id']}", headers=ts.bearer(seed.token["student"]))
             ).status_code == 403
+
+
+async def test_student_page_makes_shares_and_withdraws(client, seed, world):
+    import re
+
+    client.cookies.set("badges_session", seed.session["student"], domain="school.example")
+    page = await client.get("/student/transcripts")
+    assert page.status_code == 200 and "No transcript yet" in page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    assert (await client.post("/student/transcripts", data={})).status_code == 403  # no CSRF token
+    r = await client.post("/student/transcripts", data={"csrf_token": csrf})
+    assert r.status_code == 303 and r.headers["location"].startswith("/transcripts/")
+    view = await client.get(r.headers["location"])
+    assert view.status_code == 200 and "Linear Equations" in view.text
+    t_uuid = r.headers["location"].rsplit("/", 1)[-1]
+    r = await client.post(f"/student/transcripts/{t_uuid}/shares",
+                          data={"csrf_token": csrf, "label": "State University", "days": "7"})
+    assert r.status_code == 201, r.text
+    url = re.search(r'value="(https://school\.example/share/[^"]+)"', r.text).group(1)
+    client.cookies.clear()
+    shared = await client.get(urlsplit(url).path)  # no account
+    assert shared.status_code == 200 and shared.headers["x-verified"] == "true"
+    client.cookies.set("badges_session", seed.session["student"], domain="school.example")
+    page = await client.get("/student/transcripts")
+    assert "State University" in page.text and ">active<" in page.text
+    share_id = re.search(rf"/student/transcripts/{t_uuid}/shares/(\d+)/revoke", page.text).group(1)
+    r = await client.post(f"/student/transcripts/{t_uuid}/shares/{share_id}/revoke", data={"csrf_token": csrf})
+    assert r.status_code == 303
+    assert ">withdrawn<" in (await client.get("/student/transcripts")).text
+    client.cookies.clear()
+    assert (await client.get(urlsplit(url).path)).status_code == 410
+    r = await client.post(f"/student/transcripts/{t_uuid}/shares", data={"days": "7"})
+    assert r.status_code == 401
+
+
+async def test_the_apps_own_mounted_verifier_verifies_the_transcript(seed, platform, platform_settings, db, client,
+                                                                    world):
+    """As deployed: no stand-in network, the verifier ``create_app`` mounts reads our own documents."""
+    from issuer.web.app import create_app
+
+    t = await make_transcript(client, seed)
+    pdf = (await client.get(f"/transcripts/{t['id']}.pdf", headers=ts.bearer(seed.token["student"]))).content
+    app = create_app(platform_settings, clock=platform.clock, engine=db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ts.BASE) as plain:
+        r = await plain.post("/verify", content=pdf, headers={"content-type": "application/pdf"})
+        assert r.status_code == 200 and r.json()["verified"] and len(r.json()["nested"]) == 3, r.text
+        qr = urlsplit(t["verifyUrl"])
+        page = await plain.get(f"{qr.path}?{qr.query}", headers=HTML)
+        assert page.status_code == 200 and 'data-verified="true"' in page.text
+        await ts.revoke(seed, world.linear)
+        r = await plain.post("/verify", content=pdf, headers={"content-type": "application/pdf"})
+        assert r.status_code == 422
+        assert {c["id"] for c in r.json()["results"] if c["outcome"] == "fail"} == {"nested"}

@@ -19,10 +19,10 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from issuer.render.templating import render_template
 from issuer.services import transcript_cases as service
-from issuer.services.learning_errors import LinkExpired, NotFound
+from issuer.services.learning_errors import LearningError, LinkExpired, NotFound
 from issuer.services.transcripts import CLR_MEDIA_TYPE
 from issuer.web.auth import require_login, requires
-from issuer.web.controllers.learning_common import STAFF, base_url, who
+from issuer.web.controllers.learning_common import STAFF, base_url, form_of, page, see_other, who
 from issuer.web.dto_transcripts import CohortIn, ShareIn, TranscriptIn, job_out, share_out, transcript_out
 
 _PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
@@ -110,9 +110,13 @@ class SharePage(Controller):
     path = "/share"
     tags = ["transcripts"]
 
-    @get("/{token:str}", summary="A shared transcript, verified live (no account needed)")
+    @get("/{token:str}", summary="A shared transcript, verified live (no account needed); <token>.pdf: its PDF")
     async def open(self, request: Request, token: FromPath[str]) -> Response:
         try:
+            if token.endswith(".pdf"):
+                pdf = await service.share_pdf(token.removesuffix(".pdf"))
+                return Response(content=pdf, media_type="application/pdf", headers={
+                    **_SHARE_HEADERS, "Content-Disposition": 'inline; filename="transcript.pdf"'})
             html, report = await service.share_page(token)
         except (LinkExpired, NotFound) as exc:
             page = render_template("transcript/share_gone.html.j2", request=request, message=exc.message,
@@ -123,4 +127,55 @@ class SharePage(Controller):
                         headers={**_SHARE_HEADERS, "X-Verified": "true" if report.verified else "false"})
 
 
-TRANSCRIPT_ROUTES = [TranscriptApi, TranscriptJobApi, TranscriptDocuments, SharePage]
+class StudentTranscriptPages(Controller):
+    """The student's page: make a transcript, view it, make and withdraw share links (forms + CSRF)."""
+
+    path = "/student/transcripts"
+    guards = [requires("student")]
+    include_in_schema = False
+
+    async def _page(self, request: Request, *, status_code: int = 200, new_share: dict | None = None,
+                    error: str | None = None) -> Response:
+        p = who(request)
+        now = service._now()
+        items = []
+        for row in await service.list_for(p):
+            shares = [{**s, "expired": s["expires_at"] is not None and s["expires_at"] <= now}
+                      for s in await service.list_shares(p, str(row["uuid"]))]
+            items.append({"row": row, "links": service.links_for(row), "shares": shares})
+        return page(request, "transcript/student.html.j2", status_code=status_code, transcripts=items,
+                    new_share=new_share, error=error)
+
+    @get("/")
+    async def index(self, request: Request) -> Response:
+        return await self._page(request)
+
+    @post("/")
+    async def make(self, request: Request) -> Response:
+        try:
+            row, _ = await service.generate(who(request))
+        except LearningError as exc:
+            return await self._page(request, status_code=exc.status_code, error=exc.message)
+        return see_other(f"/transcripts/{row['uuid']}")
+
+    @post("/{t_id:str}/shares")
+    async def share(self, request: Request, t_id: FromPath[str]) -> Response:
+        form = await form_of(request)
+        label = str(form.get("label") or "")
+        try:
+            days = int(str(form.get("days") or "30"))
+        except ValueError:
+            days = -1
+        try:
+            _, token = await service.create_share(who(request), t_id, expires_in_days=days, label=label)
+        except LearningError as exc:
+            return await self._page(request, status_code=exc.status_code, error=exc.message)
+        return await self._page(request, status_code=201, new_share={"url": service.share_url(token), "label": label})
+
+    @post("/{t_id:str}/shares/{share_id:int}/revoke")
+    async def revoke(self, request: Request, t_id: FromPath[str], share_id: FromPath[int]) -> Response:
+        await service.revoke_share(who(request), t_id, share_id)
+        return see_other("/student/transcripts")
+
+
+TRANSCRIPT_ROUTES = [TranscriptApi, TranscriptJobApi, TranscriptDocuments, SharePage, StudentTranscriptPages]

@@ -1,0 +1,170 @@
+"""The issuer's pages in a real browser: headless Chromium (the system binary) through Playwright.
+
+The issuer app runs under uvicorn on a free loopback port in a background thread, on a temporary
+SQLite data dir seeded by ``badges demo`` (``issuer.cli_learning.seed_demo``) with the base URL of
+that port, so every link in the pages and badges leads back to it. A teacher rates the waiting
+submission at the threshold and sees the badge issued; the student finds it under "My badges",
+opens its page, follows "Verify this badge" and reads a green verdict (the mounted verifier reads
+the school's did:web document and status list from the database); a wrong password shows an error.
+
+One screenshot per page goes to ``$BROWSER_SCREENSHOTS`` (else a pytest tmp dir).
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
+    pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    out = Path(os.environ["BROWSER_SCREENSHOTS"]) if os.environ.get("BROWSER_SCREENSHOTS") \
+        else tmp_path_factory.mktemp("screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo school, seeded in this process: (base URL, settings, {username: password})."""
+    from issuer.cli_learning import seed_demo
+    from issuer.settings import Settings
+
+    port = _free_port()
+    data_dir = tmp_path_factory.mktemp("issuer-data")
+    settings = Settings(base_url=f"http://127.0.0.1:{port}", data_dir=data_dir)
+    with pytest.MonkeyPatch.context() as env:
+        # the demo's migration step exports DATABASE_URL / PICCOLO_CONF for Piccolo: keep it local
+        for name in ("DATABASE_URL", "PICCOLO_CONF"):
+            env.setenv(name, "")
+            env.delenv(name)
+        out = asyncio.run(seed_demo(settings))
+    passwords = {username: password for _role, username, password in out["logins"]}
+    return port, settings, passwords
+
+
+@pytest.fixture(scope="module")
+def server(demo):
+    import uvicorn
+
+    from issuer.web.app import create_app
+
+    port, settings, _ = demo
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the issuer app did not start")
+        time.sleep(0.05)
+    yield settings.base_url
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page, base, username, password):
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")
+
+
+def test_wrong_password_shows_an_error(server, page, demo, shots):
+    sign_in(page, server, "ms.chen", "not-the-password")
+    page.screenshot(path=str(shots / "login-error.png"), full_page=True)
+    error = page.locator("#login-error")
+    assert error.is_visible()
+    assert "wrong password" in error.inner_text()
+    assert page.url.startswith(f"{server}/login")
+    # ... and nobody is signed in
+    assert page.locator("text=Sign out").count() == 0
+
+
+def test_teacher_rates_at_the_threshold_and_the_student_verifies_the_badge(server, page, demo, shots):
+    _, _, passwords = demo
+    sign_in(page, server, "ms.chen", passwords["ms.chen"])
+    assert page.url == f"{server}/teacher/reviews"
+    page.screenshot(path=str(shots / "teacher-queue.png"), full_page=True)
+    row = page.locator("tr", has_text="Liam Nguyen").filter(has_text="Data Storyteller")
+    assert row.count() == 1, page.content()
+    with page.expect_navigation():
+        row.locator("a").click()
+    assert "Data Storyteller" in page.locator("h1").inner_text()
+    page.screenshot(path=str(shots / "teacher-rate.png"), full_page=True)
+    # the rubric: both criteria at Proficient (3) or above and a total of 7 — exactly the threshold
+    page.check("input[name=rating_representation][value='4']")
+    page.check("input[name=rating_interpretation][value='3']")
+    page.fill("#feedback", "Clear axes and a careful reading of the trend.")
+    with page.expect_navigation():
+        page.click("text=Save rating")
+    page.screenshot(path=str(shots / "teacher-rated.png"), full_page=True)
+    assert "result=awarded" in page.url
+    assert "awarded" in page.locator("main p").first.inner_text()
+    assert page.locator("text=Save rating").count() == 0  # nothing left to rate
+
+    page.context.clear_cookies()
+    sign_in(page, server, "liam", passwords["liam"])
+    assert page.url == f"{server}/student/badges"
+    page.screenshot(path=str(shots / "student-badges.png"), full_page=True)
+    link = page.locator("main a[href^=\"/badges/\"]", has_text="Data Storyteller")
+    assert link.count() == 1
+    with page.expect_navigation():
+        link.click()
+    assert re.search(r"/badges/[0-9a-f-]{36}$", page.url), page.url
+    assert page.locator("#badge-name").inner_text() == "Data Storyteller"
+    assert "Lincoln High School" in page.locator("article.badge").inner_text()
+    page.screenshot(path=str(shots / "badge-page.png"), full_page=True)
+
+    with page.expect_navigation():
+        page.click("text=Verify this badge")
+    assert page.url.startswith(f"{server}/verify?url=")
+    page.screenshot(path=str(shots / "verify-report.png"), full_page=True)
+    verdict = page.locator("#verdict")
+    assert verdict.get_attribute("data-verified") == "true", page.locator("main").inner_text()
+    assert "Verified" in verdict.inner_text()
+    color = verdict.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert color == "rgb(26, 127, 55)"  # the green of .verdict.ok
+    checks = page.locator("main").inner_text()
+    assert "Lincoln High School" in checks and "registered issuer" in checks
+    assert "Data Storyteller" in page.locator("#badge").inner_text()

@@ -1,0 +1,145 @@
+"""A real browser on the transcript pages: headless Chromium (system binary) through Playwright.
+
+The full issuer app runs under uvicorn on a free loopback port in a background thread, on a
+SQLite file seeded through the real services beforehand (see tests/web/transcript_support.py).
+The student makes a transcript and a share link on their page; an anonymous visitor opens the
+link and sees it verified live; once the student withdraws it the visitor gets the 410 page.
+"""
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import NOW
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
+    pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def _seed(settings) -> SimpleNamespace:
+    import httpx
+
+    from issuer import runtime
+    from issuer.clock import FixedClock
+    from issuer.db import repo_platform as repo
+    from issuer.db.repo import create_tables
+    from issuer.services import accounts
+    from tests.web import transcript_support as ts
+
+    runtime.configure(settings, clock=FixedClock(NOW))
+    await create_tables()
+    district = await repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
+                                          email="office@riverside.example", at=NOW)
+    school = await repo.insert_school(district_id=district["id"], slug="north", name="North High School",
+                                      url="https://north.example", email="office@north.example",
+                                      address={"addressLocality": "Riverside"}, at=NOW)
+    ns = SimpleNamespace(users={}, token={}, session={})
+    for role in ("school_admin", "teacher", "student"):
+        user = await repo.insert_user(district_id=district["id"], school_id=school["id"], role=role,
+                                      username=f"north-{role}", email=f"north-{role}@example.org",
+                                      display_name=f"North {role}", password_hash="", at=NOW)
+        ns.users[("north", role, 0)] = user
+        ns.token[role] = await accounts.create_api_token(school_id=school["id"], district_id=district["id"],
+                                                         role=role, user_id=user["id"], name=role)
+        ns.session[role] = await accounts.create_session(user["id"])
+    from issuer.web.app import create_app
+
+    app = create_app(settings, clock=runtime.current().clock)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ts.BASE) as client:
+        ids = await ts.seed_student(client, ns)
+    await ts.revoke(ns, ids.quadratic)
+    return ns
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    import uvicorn
+
+    from issuer.clock import FixedClock
+    from issuer.web.app import create_app
+    from tests.web import transcript_support as ts
+
+    tmp = tmp_path_factory.mktemp("issuer")
+    settings = ts.make_settings(tmp, f"sqlite:///{tmp / 'badges.sqlite3'}")
+    ns = asyncio.run(_seed(settings))
+    port = _free_port()
+    config = uvicorn.Config(create_app(settings, clock=FixedClock(NOW)), host="127.0.0.1", port=port,
+                            log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the issuer did not start")
+        time.sleep(0.05)
+    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", seed=ns)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+def test_student_shares_a_transcript_and_withdraws_the_link(live, browser):
+    student = browser.new_context()
+    student.add_cookies([{"name": "badges_session", "value": live.seed.session["student"], "url": live.url}])
+    page = student.new_page()
+    page.goto(f"{live.url}/student/transcripts")
+    assert "No transcript yet" in page.content()
+    page.click("#make-transcript")
+    page.wait_for_url("**/transcripts/*")
+    assert "Academic competencies" in page.inner_text("main") and "Linear Equations" in page.inner_text("main")
+    page.goto(f"{live.url}/student/transcripts")
+    page.fill("input[name=label]", "State University admissions")
+    page.fill("input[name=days]", "14")
+    page.click("text=Make a share link")
+    share_url = page.input_value("#new-share input")
+    share_path = urlsplit(share_url).path
+    assert share_path.startswith("/share/")
+
+    visitor = browser.new_context()  # no account, no cookies
+    anonymous = visitor.new_page()
+    response = anonymous.goto(f"{live.url}{share_path}")
+    assert response.status == 200
+    text = anonymous.inner_text("main")
+    assert "the school's signature and every badge in it check out" in text
+    assert text.count("Checked just now: verified") == 3
+    assert "Quadratic" not in text  # the revoked badge is not on the transcript
+
+    page.goto(f"{live.url}/student/transcripts")
+    assert "State University admissions" in page.inner_text("main")
+    page.click("text=Withdraw")
+    page.wait_for_url("**/student/transcripts")
+    assert "withdrawn" in page.inner_text("main")
+
+    response = anonymous.goto(f"{live.url}{share_path}")
+    assert response.status == 410
+    assert "no longer valid" in anonymous.inner_text("main")
+    visitor.close()
+    student.close()

@@ -1,0 +1,194 @@
+"""The verifier as the issuer app mounts it, on SQLite and PostgreSQL.
+
+A badge issued on ``http://127.0.0.1:8000`` names a did:web that cannot be fetched (http, an IP
+address) and an http status list the SSRF guard refuses; the mounted verifier reads both from the
+service's own database (``issuer.services.local_documents``). The badge is awarded through the real
+HTTP API (framework → achievement → evidence → review at the threshold), verified on ``POST /verify``,
+``POST /credentials/verify`` and ``GET /verify?url=`` (the badge page's link), then revoked and
+verified again. A foreign issuer's badge verifies with the trust check warning "unknown issuer".
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+
+import httpx
+import pytest
+
+from tests.conftest import NOW, SEED
+from tests.platform_fixtures import *  # noqa: F401,F403
+
+pytestmark = [pytest.mark.anyio,
+              pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
+
+BASE = "http://127.0.0.1:8000"
+NORTH = "did:web:127.0.0.1%3A8000:issuers:north"
+RUBRIC = {"name": "Rubric", "criteria": [{"id": "plan", "name": "Planning", "requiredLevel": 3},
+                                         {"id": "analysis", "name": "Analysis", "requiredLevel": 3}]}
+
+
+def bearer(seed, role):
+    return {"Authorization": f"Bearer {seed.token[role]}"}
+
+
+@pytest.fixture
+async def app(seed, platform_settings, platform, db):
+    from issuer.web.app import create_app
+
+    return create_app(platform_settings, clock=platform.clock, engine=db)
+
+
+@pytest.fixture
+async def client(app):
+    # In this event loop (the PostgreSQL pool belongs to it); the verifier's worker threads reach
+    # the database back through anyio.from_thread.
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
+        yield c
+
+
+async def award(client, seed) -> dict:
+    teacher, student = bearer(seed, "teacher"), bearer(seed, "student")
+    r = await client.post("/api/frameworks", headers=teacher, json={
+        "kind": "academic", "name": "Science", "competencies": [{"code": "SP.3", "name": "Investigate"}]})
+    assert r.status_code == 201, r.text
+    comp = r.json()["competencies"][0]["id"]
+    r = await client.post("/api/achievements", headers=teacher, json={
+        "name": "Investigator", "description": "Plans and analyses an investigation.",
+        "criteria": "Both criteria at Proficient.", "rubric": RUBRIC, "alignments": [comp], "subject": "Science"})
+    assert r.status_code == 201, r.text
+    r = await client.post("/api/submissions", headers=student, data={"achievement": r.json()["id"],
+                                                                     "narrative": "My lab report"})
+    assert r.status_code == 201, r.text
+    r = await client.post(f"/api/submissions/{r.json()['id']}/reviews", headers=teacher,
+                          json={"ratings": {"plan": 3, "analysis": 3}})
+    assert r.status_code == 200 and r.json()["status"] == "awarded", r.text
+    uuid = r.json()["credential"]["uuid"]
+    r = await client.get(f"/credentials/{uuid}")
+    assert r.status_code == 200
+    return {"uuid": uuid, "raw": r.content, "doc": json.loads(r.content)}
+
+
+def checks(body: dict) -> dict:
+    return {c["id"]: c for c in body["results"]}
+
+
+async def revoke(seed, uuid):
+    from issuer.db import repo_learning
+    from issuer.services import status
+
+    row = await repo_learning.get_credential(uuid)
+    await status.revoke(row["id"], reason="Not the student's own work",
+                        actor_id=seed.users[("north", "school_admin", 0)]["id"])
+
+
+async def test_own_badge_verifies_in_process_then_revoked(client, seed):
+    badge = await award(client, seed)
+    doc = badge["doc"]
+    assert doc["issuer"]["id"] == NORTH
+    assert doc["credentialStatus"]["statusListCredential"].startswith(f"{BASE}/status/north/")
+
+    r = await client.post("/credentials/verify", json={"verifiableCredential": doc, "options": {}})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["verified"] is True, body
+    c = checks(body)
+    assert c["proof"]["outcome"] == "pass" and c["issuer_key"]["outcome"] == "pass"
+    assert c["status"]["outcome"] == "pass"
+    assert c["trust"]["outcome"] == "pass"
+    assert "North High School" in c["trust"]["message"] and "registered issuer" in c["trust"]["message"]
+    assert c["trust"]["details"]["label"] == "District school"
+
+    r = await client.post("/verify", content=badge["raw"], headers={"content-type": "application/json"})
+    assert r.status_code == 200 and r.json()["verified"] is True, r.text
+    # the badge page's "Verify this badge" link: a hosted credential at our own (http) URL
+    r = await client.get("/verify", params={"url": f"{BASE}/credentials/{badge['uuid']}"},
+                         headers={"accept": "application/json"})
+    assert r.status_code == 200 and r.json()["verified"] is True, r.text
+    page = await client.get("/verify", params={"url": f"{BASE}/credentials/{badge['uuid']}"},
+                            headers={"accept": "text/html"})
+    assert page.status_code == 200 and "North High School" in page.text
+
+    await revoke(seed, badge["uuid"])
+    r = await client.post("/credentials/verify", json={"verifiableCredential": doc})
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["verified"] is False
+    c = checks(body)
+    assert c["status"]["outcome"] == "fail" and c["proof"]["outcome"] == "pass", c["status"]
+    assert "revoked" in c["status"]["message"].lower()
+    r = await client.post("/verify", content=badge["raw"], headers={"content-type": "application/json"})
+    assert r.status_code == 422 and checks(r.json())["status"]["outcome"] == "fail"
+    page = await client.get("/verify", params={"url": f"{BASE}/credentials/{badge['uuid']}"},
+                            headers={"accept": "text/html"})
+    assert page.status_code == 422 and "revoked" in page.text.lower()
+
+
+async def test_tampered_own_badge_fails_the_proof(client, seed):
+    badge = await award(client, seed)
+    tampered = copy.deepcopy(badge["doc"])
+    tampered["credentialSubject"]["achievement"]["name"] = "Master Investigator"
+    r = await client.post("/credentials/verify", json={"verifiableCredential": tampered})
+    assert r.status_code == 422
+    assert checks(r.json())["proof"]["outcome"] == "fail"
+
+
+async def test_foreign_issuer_is_an_unknown_issuer(client, seed):
+    from badges.signing import sign
+    from badges.signing.keys import Ed25519Signer
+
+    badge = await award(client, seed)
+    signer = Ed25519Signer.from_seed(SEED)
+    foreign = {k: v for k, v in badge["doc"].items() if k not in ("proof", "credentialStatus")}
+    foreign["issuer"] = {**foreign["issuer"], "id": signer.controller, "name": "Elsewhere Academy"}
+    foreign = sign(foreign, signer=signer, created=NOW)
+    r = await client.post("/credentials/verify", json={"verifiableCredential": foreign})
+    assert r.status_code == 200, r.text
+    c = checks(r.json())
+    assert c["proof"]["outcome"] == "pass"
+    assert c["trust"]["outcome"] == "warn" and c["trust"]["problemType"].endswith("unknown-issuer")
+    assert "Elsewhere Academy" in c["trust"]["message"]
+    # ... and the same badge claiming to be North, but signed with the foreign key, is not North's
+    forged = {k: v for k, v in badge["doc"].items() if k != "proof"}
+    forged = sign(forged, signer=signer.with_verification_method(f"{NORTH}#{signer.public_key.multibase}"),
+                  created=NOW)
+    r = await client.post("/credentials/verify", json={"verifiableCredential": forged})
+    assert r.status_code == 422, r.text
+    c = checks(r.json())
+    assert "fail" in (c["proof"]["outcome"], c["issuer_key"]["outcome"]), c
+    assert c["trust"]["outcome"] != "pass"
+
+
+async def test_unknown_local_link_and_foreign_http_link(client, seed):
+    r = await client.get("/verify", params={"url": f"{BASE}/credentials/00000000-0000-4000-8000-000000000000"},
+                         headers={"accept": "application/json"})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), r.text
+    r = await client.get("/verify", params={"url": "http://evil.example/credential.json"},
+                         headers={"accept": "application/json"})
+    assert r.status_code == 400, r.text  # plain http elsewhere is still refused (SSRF guard)
+
+
+async def test_verify_form_carries_the_csrf_token_for_a_signed_in_user(client, seed):
+    badge = await award(client, seed)
+    client.cookies.set("badges_session", seed.session["teacher"])
+    r = await client.get("/verify", headers={"accept": "text/html"})
+    assert r.status_code == 200
+    token = re.search(r'name="csrf_token" value="([^"]+)"', r.text)
+    assert token, "the mounted verifier's form lost its CSRF field"
+    form = {"credential": badge["raw"].decode()}
+    refused = await client.post("/verify", data=form, headers={"accept": "text/html"})
+    assert refused.status_code == 403  # a signed-in browser's POST needs the token ...
+    r = await client.post("/verify", data={**form, "csrf_token": token.group(1)}, headers={"accept": "text/html"})
+    assert r.status_code == 200, r.text  # ... which the form now carries
+    assert "North High School" in r.text
+
+
+async def test_options_from_settings_and_environment(tmp_path, platform_settings):
+    from issuer.web.app import VerifierOptions
+
+    assert VerifierOptions.from_settings(platform_settings) == VerifierOptions()
+    env = {"BADGES_VERIFIER_DOCUMENTS": str(tmp_path), "BADGES_VERIFIER_TRUST": str(tmp_path / "t.json"),
+           "BADGES_VERIFIER_ALLOW_PRIVATE_NETWORKS": "yes"}
+    options = VerifierOptions.from_settings(platform_settings, env=env)
+    assert options.documents_dir == tmp_path and options.trust_file == tmp_path / "t.json"
+    assert options.allow_private_networks is True
