@@ -69,6 +69,9 @@ def _with_database(url: str, name: str) -> str:
 def pg_database():
     """URL of this process's private PostgreSQL database (created here, dropped at the end)."""
     if not _pg_reachable():
+        # CI sets REQUIRE_POSTGRES: there an unreachable server is a failure, not a quiet skip.
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL required (REQUIRE_POSTGRES) but not reachable at {PG_ADMIN_URL}")
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}")
     import asyncpg
 

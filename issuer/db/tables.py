@@ -107,27 +107,6 @@ class StatusEntry(Table):
     unique_list_index = _PUnique(["status_list", "status_index"])
 
 
-class IssuedCredential(Table):
-    """A signed credential, stored byte for byte as signed (``document``)."""
-    uuid = UUID(unique=True)  # the path segment of /credentials/<uuid>
-    school = ForeignKey(references=School, index=True)
-    learner = ForeignKey(references=User, null=True, index=True)
-    achievement = ForeignKey(references="Achievement", null=True, index=True)  # null for VC-API
-    award = ForeignKey(references="Award", null=True, unique=True)  # null for VC-API
-    credential_id = Varchar(length=1024, unique=True)  # the VC `id`
-    document = Text()
-    status_list = ForeignKey(references=StatusList, null=True)
-    status_index = Integer(null=True, default=None)
-    status_purpose = Varchar(length=16, default="")
-    revoked_at = Timestamptz(null=True, default=None)
-    revoked_reason = Text(default="")
-    revoked_by = ForeignKey(references=User, null=True)
-    suspended = Boolean(default=False)
-    suspended_reason = Text(default="")
-    issued_at = Timestamptz()
-    unique_status = _PUnique(["status_list", "status_index"])
-
-
 class AuditEvent(Table):
     at = Timestamptz(index=True)
     actor = ForeignKey(references=User, null=True)
@@ -290,6 +269,30 @@ class BulkJob(Table):
     errors = JSON(default="[]")
     created_at = Timestamptz()
     finished_at = Timestamptz(null=True, default=None)
+
+
+# --- platform, continued: IssuedCredential refers to the learning half's Achievement and Award
+
+
+class IssuedCredential(Table):
+    """A signed credential, stored byte for byte as signed (``document``)."""
+    uuid = UUID(unique=True)  # the path segment of /credentials/<uuid>
+    school = ForeignKey(references=School, index=True)
+    learner = ForeignKey(references=User, null=True, index=True)
+    achievement = ForeignKey(references=Achievement, null=True, index=True)  # null for VC-API
+    award = ForeignKey(references=Award, null=True, unique=True)  # null for VC-API
+    credential_id = Varchar(length=1024, unique=True)  # the VC `id`
+    document = Text()
+    status_list = ForeignKey(references=StatusList, null=True)
+    status_index = Integer(null=True, default=None)
+    status_purpose = Varchar(length=16, default="")
+    revoked_at = Timestamptz(null=True, default=None)
+    revoked_reason = Text(default="")
+    revoked_by = ForeignKey(references=User, null=True)
+    suspended = Boolean(default=False)
+    suspended_reason = Text(default="")
+    issued_at = Timestamptz()
+    unique_status = _PUnique(["status_list", "status_index"])
 
 
 # --- transcripts: Transcript, TranscriptShare, TranscriptJob (owner: transcript-integration; edit only below this line)

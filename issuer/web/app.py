@@ -39,7 +39,7 @@ from issuer.clock import Clock
 from issuer.db.repo import configure as configure_db
 from issuer.db.repo import current_engine
 from issuer.render.templating import TEMPLATES_DIR, environment
-from issuer.settings import Settings
+from issuer.settings import Settings, SettingsError
 from issuer.settings import load as load_settings
 from issuer.web import auth as web_auth
 from issuer.web.controllers import admin, credentials, did, issuers, status, vcapi
@@ -102,8 +102,9 @@ class VerifierOptions:
     --documents``), ``trust_file`` (more trusted issuers besides our schools) and
     ``allow_private_networks`` (tests, a closed intranet). Taken from ``Settings`` attributes
     ``verifier_documents_dir`` / ``verifier_trust_file`` / ``verifier_allow_private_networks``
-    when it has them, else (settings read from the environment) from ``BADGES_VERIFIER_DOCUMENTS``,
-    ``BADGES_VERIFIER_TRUST``, ``BADGES_VERIFIER_ALLOW_PRIVATE_NETWORKS``."""
+    when it has them, else from ``BADGES_VERIFIER_DOCUMENTS``, ``BADGES_VERIFIER_TRUST`` and
+    ``BADGES_VERIFIER_ALLOW_PRIVATE_NETWORKS`` (so ``badges serve`` and ``badges demo --serve`` take
+    them from the environment until the CLI has options for them)."""
 
     documents_dir: Path | None = None
     trust_file: Path | None = None
@@ -217,17 +218,19 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
                verifier_options: VerifierOptions | None = None) -> Litestar:
     """Build the issuer app. ``engine`` (tests) reuses an existing Piccolo engine whose
     connection pool the caller manages; otherwise one is built from ``settings.database_url``."""
-    from_env = settings is None
     settings = settings if settings is not None else load_settings()
     if verifier_options is None:
-        verifier_options = VerifierOptions.from_settings(settings, env=os.environ if from_env else None)
+        verifier_options = VerifierOptions.from_settings(settings, env=os.environ)
     rt = runtime.configure(settings, clock=clock, engine=engine)
     db = engine if engine is not None else current_engine()
     owns_pool = engine is None and db.engine_type == "postgres"
 
     env = environment()
     env.globals["csrf_for"] = web_auth.csrf_token
-    verifier_service = IssuerVerifierService(verifier_config(verifier_options, clock=rt.clock, env=env))
+    try:
+        verifier_service = IssuerVerifierService(verifier_config(verifier_options, clock=rt.clock, env=env))
+    except ValueError as exc:  # a missing documents dir, an unreadable trust file
+        raise SettingsError(f"verifier: {exc}") from None
 
     async def on_startup() -> None:
         # Several apps may live in one process (tests): the one starting up takes over.

@@ -183,6 +183,67 @@ async def test_verify_form_carries_the_csrf_token_for_a_signed_in_user(client, s
     assert "North High School" in r.text
 
 
+async def test_did_key_deployment_is_a_registered_issuer_too(seed, platform_settings, platform, db):
+    from issuer.web.app import create_app
+
+    app = create_app(platform_settings.replace(issuer_identity="did:key"), clock=platform.clock, engine=db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
+        badge = await award(c, seed)
+        assert badge["doc"]["issuer"]["id"].startswith("did:key:z6Mk")
+        r = await c.post("/credentials/verify", json={"verifiableCredential": badge["doc"]})
+        assert r.status_code == 200, r.text
+        result = checks(r.json())
+        assert result["trust"]["outcome"] == "pass" and "North High School" in result["trust"]["message"]
+        assert result["status"]["outcome"] == "pass"
+
+
+async def test_documents_dir_and_trust_file_settings(seed, platform_settings, platform, db, tmp_path):
+    """``--documents DIR`` and a trust file for the mounted verifier: a college's did:web from the
+    offline bundle, then the same college as a registered issuer; a bad trust file is a settings error."""
+    from badges.signing import sign
+    from badges.signing.keys import Ed25519Signer
+    from issuer.services.identity import did_document
+    from issuer.settings import SettingsError
+    from issuer.web.app import VerifierOptions, create_app
+
+    college = "did:web:college.example"
+    signer = Ed25519Signer.from_seed(SEED)
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "college.json").write_text(json.dumps(did_document(college, [signer.public_key.multibase])))
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps({college: {"name": "Riverside College", "label": "Partner college"}}))
+
+    async def verify_college(options):
+        app = create_app(platform_settings, clock=platform.clock, engine=db, verifier_options=options)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
+            badge = await award(c, seed)
+            unsigned = {k: v for k, v in badge["doc"].items() if k not in ("proof", "credentialStatus")}
+            unsigned["issuer"] = {**unsigned["issuer"], "id": college, "name": "Riverside College"}
+            signed = sign(unsigned, signer=signer.with_verification_method(f"{college}#{signer.public_key.multibase}"),
+                          created=NOW)
+            r = await c.post("/credentials/verify", json={"verifiableCredential": signed})
+            return r.status_code, checks(r.json())
+
+    status, c = await verify_college(VerifierOptions(documents_dir=bundle))
+    assert status == 200 and c["issuer_key"]["outcome"] == "pass", c["issuer_key"]
+    assert c["trust"]["outcome"] == "warn"
+    status, c = await verify_college(VerifierOptions(documents_dir=bundle, trust_file=trust))
+    assert status == 200 and c["trust"]["outcome"] == "pass", c["trust"]
+    assert "Riverside College (Partner college)" in c["trust"]["message"]
+    # without the bundle the college's did:web is fetched live (https://college.example/.well-known/did.json),
+    # which this test must not do: the bad twin is a documents dir that does not exist
+    with pytest.raises(SettingsError):
+        create_app(platform_settings, clock=platform.clock, engine=db,
+                   verifier_options=VerifierOptions(documents_dir=tmp_path / "missing"))
+    trust.write_text("{not json")
+    with pytest.raises(SettingsError):
+        create_app(platform_settings, clock=platform.clock, engine=db, verifier_options=VerifierOptions(trust_file=trust))
+    app = create_app(platform_settings, clock=platform.clock, engine=db,
+                     verifier_options=VerifierOptions(allow_private_networks=True))
+    assert app.state["verifier_service"].fetcher.allow_private is True
+
+
 async def test_options_from_settings_and_environment(tmp_path, platform_settings):
     from issuer.web.app import VerifierOptions
 
