@@ -23,8 +23,12 @@ Decisions the spec leaves open:
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from badges.errors import (
@@ -68,6 +72,7 @@ __all__ = [
     "TrustRegistry",
     "TrustedIssuer",
     "VerificationReport",
+    "VerifiedStatusLists",
     "verify_credential",
 ]
 
@@ -78,22 +83,86 @@ MAX_NESTING = 4  # CLR → badge → endorsement → (its endorsements): deeper 
 _ORDER = tuple(CheckId)
 
 
+class VerifiedStatusLists:
+    """Status list credentials whose proof already verified, by the SHA-256 of their exact JSON.
+
+    Every badge of a school names the same list, so without this each verification checks the
+    list's signature again (a second RDFC canonicalization). Only a verified proof is kept, for
+    ``ttl`` seconds of the caller's clock (no longer than the fetch cache it sits behind), never
+    past a proof's ``expires``, and only for a clock that has not gone back. Anything that
+    changes a byte of the list misses. One memo belongs to one key resolver and loader: a list
+    is believed for ``ttl`` with the keys that resolver gave when it was checked. The list's
+    ``validUntil`` and the entry itself are checked on every verification, as before.
+    """
+
+    def __init__(self, ttl: float = 300.0, max_entries: int = 256) -> None:
+        self.ttl, self.max_entries = timedelta(seconds=ttl), max_entries
+        self._entries: OrderedDict[str, tuple[datetime, datetime]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(document: dict) -> str | None:
+        try:
+            text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError, RecursionError):
+            return None
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def verified(self, key: str, now: datetime) -> bool:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return False
+            checked, until = entry
+            if not checked <= now < until:
+                del self._entries[key]
+                return False
+            self._entries.move_to_end(key)
+            return True
+
+    def remember(self, key: str, document: dict, now: datetime) -> None:
+        until = now + self.ttl
+        for proof in as_list(document.get("proof")):
+            expires = proof.get("expires") if isinstance(proof, dict) else None
+            if expires is not None:
+                try:
+                    until = min(until, parse_datetime(expires))
+                except ValueError:
+                    return
+        if until <= now:
+            return
+        with self._lock:
+            self._entries[key] = (now, until)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 def verify_credential(raw: bytes | str | dict, *, now: datetime, loader: DocumentLoader = load_document,
                       resolver: KeyResolver, fetch_document: DocumentFetcher, trust: TrustRegistry | None = None,
-                      max_bytes: int = 2_000_000, max_depth: int = 64) -> VerificationReport:
-    """Run every check on ``raw`` (a JSON object, JSON text, a compact JWS, or a baked PNG/SVG)."""
+                      max_bytes: int = 2_000_000, max_depth: int = 64,
+                      status_lists: VerifiedStatusLists | None = None) -> VerificationReport:
+    """Run every check on ``raw`` (a JSON object, JSON text, a compact JWS, or a baked PNG/SVG).
+
+    ``status_lists`` (optional) remembers status list credentials whose proof verified, so a
+    long-lived caller (the verifier service) does not check the same list's signature again."""
     if not isinstance(now, datetime) or now.tzinfo is None:
         raise ValueError("now must be a timezone-aware datetime")  # a caller mistake, not a bad credential
     run = _Run(now=now, loader=loader, resolver=resolver, fetch_document=fetch_document, trust=trust,
-               max_bytes=max_bytes, max_depth=max_depth)
+               max_bytes=max_bytes, max_depth=max_depth, status_lists=status_lists)
     return run.verify(raw, level=0)
 
 
 class _Run:
     def __init__(self, *, now: datetime, loader: DocumentLoader, resolver: KeyResolver,
-                 fetch_document: DocumentFetcher, trust: TrustRegistry | None, max_bytes: int, max_depth: int):
+                 fetch_document: DocumentFetcher, trust: TrustRegistry | None, max_bytes: int, max_depth: int,
+                 status_lists: VerifiedStatusLists | None = None):
         self.now, self.loader, self.resolver, self.fetch_document = now, loader, resolver, fetch_document
         self.trust, self.max_bytes, self.max_depth = trust, max_bytes, max_depth
+        self.status_lists = status_lists
 
     # ---- pipeline --------------------------------------------------------------------------
 
@@ -308,12 +377,17 @@ class _Run:
     def _check_list_credential(self, document: dict, url: str) -> CheckResult | None:
         """BSL §3.2 step: a status list credential is only believed when its own proof verifies."""
         cid = CheckId.STATUS
-        result = verify_proof(document, resolver=self.resolver, now=self.now, loader=self.loader)
-        if not result.verified:
-            reason = result.error.message if result.error else "no valid proof"
-            return CheckResult.failed(cid, "Could not confirm it has not been revoked: the issuer's status list is not "
-                                           f"properly signed ({reason}).", STATUS_BASE + "STATUS_VERIFICATION_ERROR",
-                                      url=url)
+        memo = self.status_lists
+        key = memo.key(document) if memo is not None else None
+        if key is None or not memo.verified(key, self.now):
+            result = verify_proof(document, resolver=self.resolver, now=self.now, loader=self.loader)
+            if not result.verified:
+                reason = result.error.message if result.error else "no valid proof"
+                return CheckResult.failed(cid, "Could not confirm it has not been revoked: the issuer's status list "
+                                               f"is not properly signed ({reason}).",
+                                          STATUS_BASE + "STATUS_VERIFICATION_ERROR", url=url)
+            if key is not None:
+                memo.remember(key, document, self.now)
         until = document.get("validUntil")
         if until is not None:
             try:

@@ -43,19 +43,18 @@ class ParseFailure:
 
 def json_depth(value: Any) -> int:
     """Nesting depth of a JSON value (a scalar is 0), without recursion."""
-    deepest = 0
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
+    level = [value] if isinstance(value, (dict, list)) else []
+    depth = 0
+    # One level at a time, keeping only containers: scalars (most of a badge) cost one isinstance.
+    while level:
+        depth += 1
+        below = []
+        for node in level:
+            for child in node.values() if isinstance(node, dict) else node:
+                if isinstance(child, (dict, list)):
+                    below.append(child)
+        level = below
+    return depth
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:

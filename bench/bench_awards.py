@@ -49,7 +49,7 @@ async def setup(db_url: str, data_dir: Path, n_students: int):
     from issuer import runtime
     from issuer.db import repo_platform
     from issuer.db.repo import create_tables, engine_for_url
-    from issuer.services import accounts, achievements, evidence, frameworks
+    from issuer.services import accounts, achievements, frameworks
     from issuer.services.accounts import Principal, Role
     from issuer.settings import Settings
     from issuer.storage import FileStore

@@ -34,7 +34,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "db" / "piccolo_migrations"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(os.environ, base_url=getattr(args, "base_url", None))
+    return load_settings(os.environ, base_url=getattr(args, "base_url", None), **verifier_overrides(args))
 
 
 def _fail(message: str) -> int:
@@ -64,27 +64,34 @@ async def migrate(settings: Settings) -> list[str]:
     create the tables directly (development before the first migration exists).
 
     A fresh SQLite database is created with ``create_tables`` and the migrations are then
-    recorded as applied (``fake``): Piccolo's migrations add composite unique constraints with
+    recorded as applied (``--fake``): Piccolo's migrations add composite unique constraints with
     ``ALTER TABLE … ADD CONSTRAINT``, which SQLite cannot run. Later migrations run for real.
+    Piccolo finds its database through ``piccolo_conf`` at import time, so the migrations run in
+    a child process given this command's ``DATABASE_URL``, never in this one.
     """
     from issuer.db.repo import create_tables
     from issuer.db.tables import District
 
     if not has_migrations():
         return await create_tables()
-    os.environ["DATABASE_URL"] = settings.database_url
-    os.environ.setdefault("PICCOLO_CONF", "issuer.piccolo_conf")
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
     created: list[str] = []
     fake = False
     if not settings.is_postgres and not await District.table_exists():
         created = await create_tables()
         fake = True
-    result = await run_forwards(app_name="issuer", fake=fake)
-    if not result.success:
-        raise SettingsError(f"migrations failed: {result.message}")
+    await asyncio.to_thread(_piccolo_forwards, settings.database_url, fake)
     return created
+
+
+def _piccolo_forwards(database_url: str, fake: bool) -> None:
+    import subprocess
+
+    env = dict(os.environ, DATABASE_URL=database_url, PICCOLO_CONF="issuer.piccolo_conf")
+    command = [sys.executable, "-m", "piccolo.main", "migrations", "forwards", "issuer"]
+    result = subprocess.run([*command, *(["--fake"] if fake else [])], env=env, capture_output=True,
+                            text=True, timeout=600)
+    if result.returncode != 0:
+        raise SettingsError(f"migrations failed: {(result.stderr or result.stdout).strip()[-500:]}")
 
 
 async def _first_school(slug: str | None) -> dict:
@@ -205,6 +212,21 @@ async def _cmd_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_verifier_options(parser: argparse.ArgumentParser) -> None:
+    """The mounted verifier's settings, also taken from BADGES_VERIFIER_* (issuer.settings)."""
+    parser.add_argument("--documents", type=Path, metavar="DIR",
+                        help="offline bundle for the mounted verifier (DID documents, status lists)")
+    parser.add_argument("--trust", type=Path, metavar="FILE", help="trust file of further registered issuers")
+    parser.add_argument("--allow-private-networks", action="store_true", default=None,
+                        help="let the verifier fetch from private addresses (tests, closed intranets)")
+
+
+def verifier_overrides(args: argparse.Namespace) -> dict:
+    return {"verifier_documents_dir": getattr(args, "documents", None),
+            "verifier_trust_file": getattr(args, "trust", None),
+            "verifier_allow_private_networks": getattr(args, "allow_private_networks", None)}
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("init", help="create the database, the district and its first school")
     p.add_argument("--base-url", help="public origin (default $BADGES_BASE_URL or http://127.0.0.1:8000)")
@@ -217,6 +239,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--base-url")
+    add_verifier_options(p)
     p.set_defaults(func=_cmd_serve)
 
     p = subparsers.add_parser("token", help="API bearer tokens")

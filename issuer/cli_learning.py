@@ -23,9 +23,14 @@ def _fail(message: str) -> int:
 
 
 def _settings(args):
+    from issuer.cli import verifier_overrides
     from issuer.settings import Settings
 
-    return Settings.from_env(os.environ, base_url=getattr(args, "base_url", None))
+    base_url = getattr(args, "base_url", None)
+    if base_url is None and getattr(args, "serve", False) and not os.environ.get("BADGES_BASE_URL"):
+        # badges and DID ids must name the origin the demo is actually served on
+        base_url = f"http://{args.host}:{args.port}"
+    return Settings.from_env(os.environ, base_url=base_url, **verifier_overrides(args))
 
 
 def _staff(user: dict | None, school: dict):
@@ -238,6 +243,8 @@ def cmd_demo(args) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from issuer.cli import add_verifier_options
+
     p = subparsers.add_parser("award", help="award badges from a CSV file (all rows or none)")
     p.add_argument("csv", help="CSV with columns email, achievement, then one column per criterion id")
     p.add_argument("--school", help="school slug (default: the first school)")
@@ -249,4 +256,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--base-url")
     p.add_argument("--data-dir", help="where the demo database and files go (default BADGES_DATA_DIR or ./var)")
+    add_verifier_options(p)
     p.set_defaults(func=cmd_demo)

@@ -17,6 +17,11 @@ Environment variables (all optional):
 ``BADGES_STATUS_LIST_SIZE`` entries per status list (default and minimum 131072)
 ``BADGES_MAX_UPLOAD_BYTES`` evidence upload cap (default 10 MiB)
 ``BADGES_MAX_IMAGE_BYTES`` badge image cap (default 1 MiB)
+``BADGES_VERIFIER_DOCUMENTS`` the mounted verifier's offline bundle (a folder of DID documents,
+                           controller documents and status lists, as ``badges verify --documents``)
+``BADGES_VERIFIER_TRUST``  a trust file of further registered issuers (besides the district's schools)
+``BADGES_VERIFIER_ALLOW_PRIVATE_NETWORKS`` ``1`` lets the verifier fetch from private addresses
+                           (tests, a closed intranet); refused by default (SSRF)
 =========================  ==============================================================
 """
 from __future__ import annotations
@@ -66,6 +71,9 @@ class Settings:
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
     status_cache_seconds: int = 60
+    verifier_documents_dir: Path | None = None
+    verifier_trust_file: Path | None = None
+    verifier_allow_private_networks: bool = False
     debug: bool = False
 
     def __post_init__(self) -> None:
@@ -100,6 +108,12 @@ class Settings:
             kw["secret_key"] = decode_secret(v, "BADGES_SECRET_KEY")
         if v := env.get("BADGES_ISSUER_IDENTITY"):
             kw["issuer_identity"] = v
+        if v := env.get("BADGES_VERIFIER_DOCUMENTS"):
+            kw["verifier_documents_dir"] = Path(v)
+        if v := env.get("BADGES_VERIFIER_TRUST"):
+            kw["verifier_trust_file"] = Path(v)
+        if v := env.get("BADGES_VERIFIER_ALLOW_PRIVATE_NETWORKS"):
+            kw["verifier_allow_private_networks"] = v.strip().lower() in {"1", "true", "yes", "on"}
         for name, key in (("BADGES_STATUS_LIST_SIZE", "status_list_size"),
                           ("BADGES_MAX_UPLOAD_BYTES", "max_upload_bytes"),
                           ("BADGES_MAX_IMAGE_BYTES", "max_image_bytes")):

@@ -23,7 +23,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,7 +32,7 @@ import anyio
 
 from badges.errors import ResolutionError
 from badges.trust import TrustRegistry
-from badges.verification import CheckId, CheckResult, VerificationReport, verify_credential
+from badges.verification import CheckId, CheckResult, VerificationReport, VerifiedStatusLists, verify_credential
 from badges.verification_checks import parse_datetime
 from verifier.budget import BudgetExceeded, run_with_budget
 from verifier.config import VerifierConfig
@@ -134,6 +134,8 @@ class VerifierService:
         live = self.fetcher if config.online else None
         self.resolver = resolver_chain(bundle=self.bundle, fetcher=live)
         self.fetch_document = document_fetcher(bundle=self.bundle, fetcher=live)
+        # Status lists whose proof verified, by content hash: no longer than the fetch cache keeps them.
+        self.status_lists = VerifiedStatusLists(ttl=min(config.cache_ttl, config.max_cache_ttl))
         self._limiter = anyio.CapacityLimiter(config.max_concurrent)
         self._reports: OrderedDict[str, tuple[datetime, Verification]] = OrderedDict()
         # Single flight: identical input arriving while it is being verified waits for that run.
@@ -267,7 +269,8 @@ class VerifierService:
 
         def work() -> VerificationReport:
             return verify_credential(data, now=now, resolver=resolver, fetch_document=fetch_document, trust=trust,
-                                     max_bytes=config.max_input_bytes, max_depth=config.max_json_depth)
+                                     max_bytes=config.max_input_bytes, max_depth=config.max_json_depth,
+                                     status_lists=self.status_lists)
 
         started = anyio.current_time()
         if self.config.online:
@@ -372,21 +375,24 @@ def _cache_key(data: Any, trust: TrustRegistry) -> str | None:
 
 def _end_dates(document: Any, _depth: int = 0) -> list[datetime]:
     """Every validUntil / expirationDate in the document (nested badges included)."""
-    if _depth > 16:
-        return []
+    # Reports hold parsed JSON: plain dicts and lists (isinstance on the ABCs costs more than the rest).
     found: list[datetime] = []
-    if isinstance(document, Mapping):
-        for key, value in document.items():
-            if key in ("validUntil", "expirationDate"):
-                try:
-                    found.append(parse_datetime(value))
-                except (ValueError, TypeError):
-                    pass
-            elif isinstance(value, (Mapping, list)):
-                found.extend(_end_dates(value, _depth + 1))
-    elif isinstance(document, list):
-        for value in document:
-            found.extend(_end_dates(value, _depth + 1))
+    stack = [(document, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > 16:
+            continue
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "validUntil" or key == "expirationDate":
+                    try:
+                        found.append(parse_datetime(value))
+                    except (ValueError, TypeError):
+                        pass
+                elif isinstance(value, (dict, list)):
+                    stack.append((value, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((value, depth + 1) for value in node if isinstance(value, (dict, list)))
     return found
 
 

@@ -152,9 +152,6 @@ def transcript_context(clr: Mapping[str, Any], *, statuses: Mapping[str, str], s
     if logo is not None and not logo.startswith("data:image/"):
         raise ValueError("the logo must be a data:image/… URI (PDFs never fetch)")
     view: TranscriptView = transcript_view(clr, scale=scale, statuses=statuses, credit_map=credit_map, now=now)
-    qr_data_uri = None
-    if qr:
-        from issuer.render.qr import qr_data_uri
     badge_links: dict[str, dict[str, str | None]] = {}
     for badge in view.badges:
         url = verify_link(base_url, credential_url(base_url, badge.id))
@@ -166,7 +163,7 @@ def transcript_context(clr: Mapping[str, Any], *, statuses: Mapping[str, str], s
         "view": view,
         "links": links,
         "verify_url": links.verify_url,
-        "verify_qr": qr_data_uri(links.verify_url) if qr_data_uri else None,
+        "verify_qr": compact_qr_data_uri(links.verify_url) if qr else None,
         "badge_links": badge_links,
         "page_size": page_size,
         "logo": logo or view.school_logo,
@@ -181,24 +178,29 @@ def _shown(view: TranscriptView) -> list:
 
 
 def compact_qr_data_uri(text: str) -> str:
-    """A QR code as a 1-bit PNG with one pixel per module, for the small per-badge codes.
+    """A QR code as an 8-bit grey PNG with one pixel per module, for the codes printed in PDFs.
 
     The print CSS scales it up with ``image-rendering: pixelated``, so it stays sharp; compared with
     ``issuer.render.qr.qr_data_uri`` (8 px per module, best of 8 masks) it is ~10x cheaper to make
     and to embed, which matters with a hundred badges on a transcript. The mask is fixed: every
-    mask gives a valid code, and decoders do not need the "best" one.
+    mask gives a valid code, and decoders do not need the "best" one. Grey ("L"), not 1-bit:
+    WeasyPrint converts a 1-bit image to RGB and re-encodes it twice, a grey PNG once.
     """
     import base64
     import io
 
     import qrcode
+    from PIL import Image
     from qrcode.constants import ERROR_CORRECT_M
 
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=1, border=4, mask_pattern=0)
     code.add_data(text)
     code.make(fit=True)
+    matrix = code.get_matrix()  # with the quiet zone
+    size = len(matrix)
+    pixels = bytes(0 if dark else 255 for row in matrix for dark in row)
     out = io.BytesIO()
-    code.make_image().save(out)
+    Image.frombytes("L", (size, size), pixels).save(out, format="PNG")
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 

@@ -13,8 +13,6 @@ district's schools are its registered issuers ("District school").
 """
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -93,33 +91,22 @@ def _verifier_router() -> Router:
                   exception_handlers={Exception: _verifier_errors})
 
 
-_TRUE = {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)
 class VerifierOptions:
     """The mounted verifier's settings: ``documents_dir`` (the offline bundle of ``badges verify
     --documents``), ``trust_file`` (more trusted issuers besides our schools) and
-    ``allow_private_networks`` (tests, a closed intranet). Taken from ``Settings`` attributes
-    ``verifier_documents_dir`` / ``verifier_trust_file`` / ``verifier_allow_private_networks``
-    when it has them, else from ``BADGES_VERIFIER_DOCUMENTS``, ``BADGES_VERIFIER_TRUST`` and
-    ``BADGES_VERIFIER_ALLOW_PRIVATE_NETWORKS`` (so ``badges serve`` and ``badges demo --serve`` take
-    them from the environment until the CLI has options for them)."""
+    ``allow_private_networks`` (tests, a closed intranet), from the issuer's ``Settings``."""
 
     documents_dir: Path | None = None
     trust_file: Path | None = None
     allow_private_networks: bool = False
 
     @classmethod
-    def from_settings(cls, settings: Settings, env: Mapping[str, str] | None = None) -> VerifierOptions:
-        env = env or {}
-        documents = getattr(settings, "verifier_documents_dir", None) or env.get("BADGES_VERIFIER_DOCUMENTS")
-        trust = getattr(settings, "verifier_trust_file", None) or env.get("BADGES_VERIFIER_TRUST")
-        private = getattr(settings, "verifier_allow_private_networks", None)
-        if private is None:
-            private = env.get("BADGES_VERIFIER_ALLOW_PRIVATE_NETWORKS", "").strip().lower() in _TRUE
-        return cls(documents_dir=Path(documents) if documents else None, trust_file=Path(trust) if trust else None,
-                   allow_private_networks=bool(private))
+    def from_settings(cls, settings: Settings) -> VerifierOptions:
+        return cls(documents_dir=settings.verifier_documents_dir, trust_file=settings.verifier_trust_file,
+                   allow_private_networks=settings.verifier_allow_private_networks)
 
 
 def _on_loop(fn, *args):
@@ -220,7 +207,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     connection pool the caller manages; otherwise one is built from ``settings.database_url``."""
     settings = settings if settings is not None else load_settings()
     if verifier_options is None:
-        verifier_options = VerifierOptions.from_settings(settings, env=os.environ)
+        verifier_options = VerifierOptions.from_settings(settings)
     rt = runtime.configure(settings, clock=clock, engine=engine)
     db = engine if engine is not None else current_engine()
     owns_pool = engine is None and db.engine_type == "postgres"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import gzip
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 

@@ -1,7 +1,6 @@
 """Service-level flow of the learning half: framework → achievement → evidence → review → badge."""
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest

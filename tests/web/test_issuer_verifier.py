@@ -245,11 +245,14 @@ async def test_documents_dir_and_trust_file_settings(seed, platform_settings, pl
 
 
 async def test_options_from_settings_and_environment(tmp_path, platform_settings):
+    from issuer.settings import Settings
     from issuer.web.app import VerifierOptions
 
     assert VerifierOptions.from_settings(platform_settings) == VerifierOptions()
     env = {"BADGES_VERIFIER_DOCUMENTS": str(tmp_path), "BADGES_VERIFIER_TRUST": str(tmp_path / "t.json"),
-           "BADGES_VERIFIER_ALLOW_PRIVATE_NETWORKS": "yes"}
-    options = VerifierOptions.from_settings(platform_settings, env=env)
+           "BADGES_VERIFIER_ALLOW_PRIVATE_NETWORKS": "yes", "BADGES_DATA_DIR": str(tmp_path)}
+    options = VerifierOptions.from_settings(Settings.from_env(env))
     assert options.documents_dir == tmp_path and options.trust_file == tmp_path / "t.json"
     assert options.allow_private_networks is True
+    assert VerifierOptions.from_settings(Settings.from_env({**env, "BADGES_VERIFIER_ALLOW_PRIVATE_NETWORKS": "no"})
+                                         ).allow_private_networks is False
