@@ -56,7 +56,8 @@ class CheckResult:
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {sorted(OUTCOMES)}, not {self.outcome!r}")
-        object.__setattr__(self, "id", CheckId(self.id))
+        if type(self.id) is not CheckId:
+            object.__setattr__(self, "id", CheckId(self.id))
         object.__setattr__(self, "problem_type", problem_uri(self.problem_type))
 
     @classmethod

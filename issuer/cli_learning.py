@@ -108,7 +108,9 @@ async def seed_demo(settings) -> dict:
         email="office@riverside.example", at=now)
     school = await repo_platform.school_by_slug("lincoln")
     if school is not None:
-        raise LearningError("the demo school already exists in this database (use a fresh BADGES_DATA_DIR)")
+        # `python3 dev.py demo` run again: keep the school and its badges, hand out fresh logins
+        # (passwords are stored only as hashes, so the old ones cannot be shown again).
+        return await _renew_demo_logins(school)
     school = await repo_platform.insert_school(
         district_id=district["id"], slug="lincoln", name="Lincoln High School", url="https://lincoln.riverside.example",
         email="office@lincoln.riverside.example", address={"addressLocality": "Riverside", "addressCountry": "US"},
@@ -213,6 +215,18 @@ async def seed_demo(settings) -> dict:
     return {"school": school, "logins": logins, "issued": issued, "revoked": revoked}
 
 
+async def _renew_demo_logins(school) -> dict:
+    from issuer.db import repo_platform
+    from issuer.services import accounts
+
+    logins = []
+    for user in await repo_platform.users(school_id=school["id"]):
+        password = secrets.token_urlsafe(9)
+        await repo_platform.set_password_hash(user["id"], accounts.hash_password(password))
+        logins.append((user["role"], user["username"], password))
+    return {"school": school, "logins": logins, "issued": [], "revoked": None, "existing": True}
+
+
 async def _demo(args) -> dict:
     return await seed_demo(_settings(args))
 
@@ -225,8 +239,11 @@ def cmd_demo(args) -> int:
     except (LearningError, BadgeError) as exc:
         return _fail(exc.message)
     base = _settings(args).base_url
-    print(f"demo school: {out['school']['name']} — {len(out['issued'])} badges issued, "
-          f"{1 if out['revoked'] else 0} revoked")
+    if out.get("existing"):
+        print(f"demo school: {out['school']['name']} already seeded in this data dir; new logins issued")
+    else:
+        print(f"demo school: {out['school']['name']} — {len(out['issued'])} badges issued, "
+              f"{1 if out['revoked'] else 0} revoked")
     for cred in out["issued"]:
         print(f"  badge: {cred['url']}")
     print("logins (shown once):")

@@ -304,6 +304,23 @@ def _init_worker(seed: bytes | None, verification_method: str | None, settings: 
         if verification_method:
             signer = signer.with_verification_method(verification_method)
     _WORKER.update(signer=signer, settings=settings)
+    if settings.render:
+        _warm_renderer(settings.page_size)
+
+
+def _warm_renderer(page_size: str) -> None:
+    """Pay the per-process costs once, before the first job: importing WeasyPrint (Pango, ~1 s),
+    compiling the Jinja template, parsing the CSS and registering the bundled fonts with this
+    process's shared FontConfiguration. The first student is then as fast as the rest."""
+    from issuer.render.pdf import render_html_pdf, shared_font_config
+    from issuer.render.templating import TEMPLATES_DIR, environment
+
+    environment().get_template(PDF_TEMPLATE)
+    css = (TEMPLATES_DIR / "transcript" / "transcript.css").read_text(encoding="utf-8")
+    html = (f"<!DOCTYPE html><html lang='en'><head><title>warm-up</title><style>{css}</style>"
+            f"{'<style>@page { size: letter; }</style>' if page_size == 'letter' else ''}</head>"
+            f"<body><h1>a</h1><p>a <b>b</b> <i>c</i></p></body></html>")
+    render_html_pdf(html, base_dir=TEMPLATES_DIR / "transcript", variant=None, font_config=shared_font_config())
 
 
 def _run_job(job: CohortJob) -> CohortResult:

@@ -104,6 +104,17 @@ async def test_demo_seed_then_app(tmp_path, clean_env):
             if role == "teacher" and username == "ms.chen":
                 assert "Draft scatter plot" in r.text or "Data Storyteller" in r.text
 
+    # running the demo again keeps the school and its badges, and hands out fresh logins
+    again = await seed_demo(settings)
+    assert again["existing"] and again["school"]["id"] == out["school"]["id"]
+    assert {u for _, u, _ in again["logins"]} == {u for _, u, _ in out["logins"]}
+    _, username, password = next(login for login in again["logins"] if login[1] == "maya")
+    old_password = next(p for _, u, p in out["logins"] if u == "maya")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+        assert (await sign_in(client, username, old_password)).status_code == 401
+        assert (await sign_in(client, username, password)).status_code == 303
+        assert (await client.get(f"/credentials/{good}")).status_code == 200
+
 
 def test_dev_py_demo_runs_badges_demo_serve(monkeypatch):
     sys.path.insert(0, str(ROOT))
