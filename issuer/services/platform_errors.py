@@ -14,32 +14,11 @@ Same shape as ``learning_errors``: ``status_code``, ``problem_type``, ``title``,
 """
 from __future__ import annotations
 
-from typing import Any
-
-PROBLEM_BASE = "https://openbadges.school/problems/"
+from issuer.errors import IssuerError
 
 
-class PlatformError(Exception):
-    status_code = 400
-    problem_type = "bad-request"
-    title = "Bad request"
-
-    def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
-
-    @property
-    def type_uri(self) -> str:
-        return PROBLEM_BASE + self.problem_type
-
-    def to_problem(self, instance: str | None = None) -> dict:
-        body = {"type": self.type_uri, "title": self.title, "status": self.status_code,
-                "detail": self.message}
-        if instance:
-            body["instance"] = instance
-        body.update({k: v for k, v in self.details.items() if k not in body})
-        return body
+class PlatformError(IssuerError):
+    """The platform half's errors (see the tree above)."""
 
 
 class BadRequest(PlatformError):

@@ -1,8 +1,8 @@
 """The one map from exceptions to HTTP responses: RFC 9457 problem details.
 
 ``PROBLEM_STATUS`` is the table for the engine's ``BadgeError`` tree and the few library
-exceptions we translate; service errors (``platform_errors``, ``learning_errors``) carry their
-own ``status_code`` and ``to_problem()``. Anything else is a bug: it is logged with its
+exceptions we translate; service errors (``issuer.errors.IssuerError`` and its two families) carry
+their own ``status_code`` and ``to_problem()``. Anything else is a bug: it is logged with its
 traceback and answered with a bare 500 that reveals nothing.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from badges import errors as be
 from issuer.keys import KeyStoreError
-from issuer.services.platform_errors import PROBLEM_BASE
+from issuer.errors import PROBLEM_BASE
 from issuer.settings import SettingsError
 
 log = logging.getLogger("issuer.web")

@@ -440,6 +440,35 @@ def test_small_qr_codes_only_for_badges_printed_and_they_decode(made):
     assert len(png) < 1000  # one pixel per module
 
 
+
+def _image_xobjects(pdf_bytes: bytes) -> list:
+    images = []
+    for page in pypdf.PdfReader(io.BytesIO(pdf_bytes)).pages:
+        for obj in (page["/Resources"].get("/XObject") or {}).values():
+            obj = obj.get_object()
+            if obj.get("/Subtype") == "/Image":
+                images.append(obj)
+    return images
+
+
+def test_qr_codes_are_embedded_as_small_grey_images(pdf, made):
+    # Speed (issue 5): WeasyPrint turns a 1-bit PNG into RGB and re-encodes it; a grey PNG with one
+    # pixel per module goes in once, as a tiny DeviceGray image, and prints crisply (no interpolation).
+    from issuer.render.pdf import render_html_pdf
+    from issuer.render.qr import qr_data_uri
+    from issuer.render.templating import TEMPLATES_DIR
+
+    images = _image_xobjects(pdf)
+    assert len(images) >= 2  # the page-1 code and the badge codes
+    for img in images:
+        assert img["/ColorSpace"] == "/DeviceGray" and img["/Width"] == img["/Height"] <= 80, dict(img)
+        assert str(img["/Interpolate"]).lower() == "false"
+    # the bad twin: the 8-px-per-module, 1-bit QR of issuer.render.qr would go in as a large RGB image
+    html = f"<!DOCTYPE html><html lang='en'><head><title>t</title></head><body><img src='{qr_data_uri('x')}' alt='q'></body></html>"
+    [big] = _image_xobjects(render_html_pdf(html, base_dir=TEMPLATES_DIR / "transcript", variant=None))
+    assert big["/ColorSpace"] == "/DeviceRGB" and big["/Width"] > 80
+
+
 def test_safe_stem_and_cohort_jobs():
     import anyio
 
