@@ -1,7 +1,8 @@
 """Benchmark: eddsa-rdfc-2022 sign/verify of a full-featured Open Badges 3.0 credential.
 
-Run from the checkout:  .venv/bin/python bench/bench_sign.py [--quick]
-Pinned to one CPU core; every figure comes from the same run (see bench/README.md).
+Run from the checkout:  .venv/bin/python bench/bench_sign.py [--quick] [--no-js]
+Pinned to one CPU core; every figure comes from the same run (see bench/README.md), including
+the reference JavaScript stack (bench/js_sign_bench.mjs, run on the same core).
 """
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import copy
 import hashlib
 import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -235,11 +239,48 @@ def measure(fn, min_time: float, repeats: int, clock=time.process_time) -> float
     return statistics.median(samples)
 
 
+# ---- reference JavaScript stack ------------------------------------------------------------------
+
+INTEROP = ROOT / "tests" / "interop"
+JS_BENCH = ROOT / "bench" / "js_sign_bench.mjs"
+
+
+def js_reference(doc: dict, signed: dict, signer, *, wall: bool, min_time: float, repeats: int,
+                 warmup: int, n: int | None) -> dict | str:
+    """Digital Bazaar's stack timed by bench/js_sign_bench.mjs; a "skipped: ..." string if absent.
+
+    node inherits this process's CPU affinity, so it runs on the same single core.
+    """
+    node = shutil.which("node")
+    if node is None:
+        return "skipped: node is not installed"
+    if not (INTEROP / "node_modules").is_dir():
+        return "skipped: tests/interop/node_modules is missing (run `npm ci --prefix tests/interop`)"
+    from badges.signing.proofs import format_datetime
+    multikey = signer.to_multikey(secret=True)
+    case = {"credential": doc, "signed": signed, "created": format_datetime(CREATED),
+            "now": format_datetime(CREATED), "secretKeyMultibase": multikey["secretKeyMultibase"],
+            "publicKeyMultibase": multikey["publicKeyMultibase"],
+            "verificationMethod": signer.verification_method, "controller": signer.controller,
+            "clock": "wall" if wall else "cpu", "minTime": min_time, "repeats": repeats,
+            "warmup": warmup, "n": n}
+    with tempfile.TemporaryDirectory(prefix="bench-js-") as tmp:
+        (Path(tmp) / "input.json").write_text(json.dumps(case), encoding="utf-8")
+        run = subprocess.run([node, str(JS_BENCH), tmp], cwd=INTEROP, capture_output=True, text=True,
+                             timeout=900, check=False)
+    if run.returncode != 0:
+        raise RuntimeError(f"node bench/js_sign_bench.mjs failed ({run.returncode}):\n{run.stderr[-2000:]}")
+    return json.loads(run.stdout)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter batches (noisier figures)")
     parser.add_argument("--wall", action="store_true",
                         help="time with the wall clock instead of this process's CPU time")
+    parser.add_argument("--no-js", action="store_true", help="skip the reference JavaScript stack")
+    parser.add_argument("--js-ops", type=int, default=None, metavar="N",
+                        help="JS: N operations per batch (default: calibrated like the Python batches)")
     args = parser.parse_args(argv)
     min_time, repeats = (0.05, 3) if args.quick else (0.4, 5)
     clock = time.perf_counter if args.wall else time.process_time
@@ -290,15 +331,16 @@ def main(argv=None) -> int:
     row("eddsa-rdfc-2022 verify, composed: processor",
         lambda: composed_verify(doc, vm, public, signature, fast_canon, loader))
 
+    py_sign = py_verify = signed = None
     if signer is not None:
         resolver = DidKeyResolver()
         signed = sign(doc, signer=signer, created=CREATED, loader=loader)
         result = verify_proof(signed, resolver=resolver, now=CREATED, loader=loader)
         assert result.verified, result.error
-        row("badges.signing.sign (as integrated now, incl. check_terms)",
-            lambda: sign(doc, signer=signer, created=CREATED, loader=loader))
-        row("badges.signing.verify_proof (as integrated now)",
-            lambda: verify_proof(signed, resolver=resolver, now=CREATED, loader=loader))
+        py_sign = row("badges.signing.sign (as integrated now, incl. check_terms)",
+                      lambda: sign(doc, signer=signer, created=CREATED, loader=loader))
+        py_verify = row("badges.signing.verify_proof (as integrated now)",
+                        lambda: verify_proof(signed, resolver=resolver, now=CREATED, loader=loader))
 
     quads = expected.count("\n")
     print(f"Open Badges 3.0 credential: {len(json.dumps(doc))} bytes of JSON, {quads} canonical quads, "
@@ -308,6 +350,45 @@ def main(argv=None) -> int:
     print(f"{'operation':<62} {'ops/s':>10} {'ms/op':>9} {'x raw sign':>11}")
     for label, seconds in rows:
         print(f"{label:<62} {1 / seconds:>10,.0f} {seconds * 1e3:>9.3f} {seconds / raw:>11.1f}")
+
+    print()
+    print("reference JavaScript stack (Digital Bazaar, bench/js_sign_bench.mjs), same credential, key and created:")
+    if args.no_js:
+        print("skipped: --no-js")
+        return 0
+    if signer is None:
+        print("skipped: badges.signing is not importable, so there is no Python sign/verify to compare")
+        return 0
+    js = js_reference(doc, signed, signer, wall=args.wall, min_time=min_time, repeats=repeats,
+                      warmup=40 if args.quick else 100, n=args.js_ops)
+    if isinstance(js, str):
+        print(js)
+        return 0
+    ours = signed["proof"][-1]["proofValue"]
+    if not (js["proofValueMatches"] and js["verified"] and js["tamperedRefused"]):
+        print(f"FAILED: JS proofValue {js['proofValue']} vs ours {ours}; JS verifies ours: {js['verified']} "
+              f"({js.get('verifyError')}); JS refuses a tampered twin: {js['tamperedRefused']}")
+        return 1
+    packages = ", ".join(f"{name.removeprefix('@digitalbazaar/')} {v}" for name, v in js["packages"].items())
+    print(f"node {js['node']}; {packages}; {where} (inherited by node)")
+    print(f"checks: JS proofValue == ours byte for byte ({len(ours)} chars), JS verifies ours, "
+          f"JS refuses a tampered twin")
+    clock_name = "wall" if args.wall else "CPU"
+    print(f"{'operation (median of ' + str(repeats) + ' batches)':<46} {'N/batch':>8} {'ops/s':>8} "
+          f"{clock_name + ' ms/op':>12} {'other ms/op':>12} {'x raw sign':>11}")
+    ratios = []
+    for label, key_, python in (("JS vc.issue (sign)", "sign", py_sign),
+                                ("JS vc.verifyCredential (verify)", "verify", py_verify)):
+        figures = js[key_]
+        main_s = statistics.median(figures["wall" if args.wall else "cpu"])
+        other_s = statistics.median(figures["cpu" if args.wall else "wall"])
+        print(f"{label:<46} {figures['n']:>8} {1 / main_s:>8,.0f} {main_s * 1e3:>12.3f} "
+              f"{other_s * 1e3:>12.3f} {main_s / raw:>11.1f}")
+        ratios.append((key_, main_s, python))
+    for key_, js_s, python in ratios:
+        print(f"ratio JS/Python, {key_:<6}: {js_s / python:5.1f}x  "
+              f"(JS {js_s * 1e3:.3f} ms/op vs badges.signing.{'sign' if key_ == 'sign' else 'verify_proof'} "
+              f"{python * 1e3:.3f} ms/op, {clock_name} time, this run)")
     return 0
 
 
