@@ -3,16 +3,25 @@ latency with 10k / 1M badges already stored.
 
     .venv/bin/python bench/bench_awards.py [--db sqlite|postgres|both] [--awards 300]
         [--concurrency 16] [--prefill 10000,1000000] [--latency-n 30]
+        [--server process|inproc] [--workers N]
         [--pg postgresql://postgres@127.0.0.1:5432/test] [--profile FILE]
 
-Each award is one ``POST /api/submissions/<id>/reviews`` (bearer token) through the real ASGI
-app in-process (httpx ASGITransport, no sockets): auth, ratings → rubric → decision → Award
-row → status index → build → sign (eddsa-rdfc-2022) → IssuedCredential, in one transaction.
-PostgreSQL runs in a database the bench creates (``badges_bench_<hex>``) and drops afterwards.
+Each award is one ``POST /api/submissions/<id>/reviews`` (bearer token): auth, ratings → rubric
+→ decision → Award row → status index → build → sign (eddsa-rdfc-2022) → IssuedCredential, in
+one transaction. PostgreSQL runs in a database the bench creates (``badges_bench_<hex>``) and
+drops afterwards.
 
-Throughput: ``--awards`` reviews at ``--concurrency``; besides awards/s it prints the CPU time
-of this process per award (``time.process_time``: the app, the in-process client and, on
-SQLite, aiosqlite's threads), which is steadier than wall time on a shared machine.
+``--server process`` (default) measures the deployment: the real app
+(``issuer.web.app:create_app``, configured from the environment as ``badges serve`` is) under
+uvicorn in its own process(es) on loopback: ``--workers`` stateless app processes on
+PostgreSQL (default 2, the documented scale-out), exactly one on SQLite (one writer). Access
+log off. The load generator is this process: a minimal keep-alive HTTP/1.1 client (one
+connection per concurrent request), so little of the 2 cores goes to the client. CPU per award
+is given for the server processes (user+sys, from /proc) and for the client.
+``--server inproc`` is the older set-up: the test app (``tests/web/learning_app.make_app``)
+in this process behind httpx's ASGITransport, its CPU counted together with the client's.
+
+Throughput: ``--awards`` reviews at ``--concurrency``.
 
 Latency: ``--latency-n`` awards one at a time (p50, p90) with 0, then each ``--prefill`` count
 of badges stored, each measured right after the bulk load and again after ``ANALYZE``. The
@@ -23,15 +32,19 @@ credential_id, award, list+index), for a second school (1000 learners, one achie
 executemany in one transaction (SQLite): 1M badges take ~60-80 s. Stored documents are a short
 placeholder rather than ~6 KB of signed JSON, which would only grow the heap / TOAST.
 
-``--profile FILE`` writes a cProfile of the throughput phase to ``FILE.<db>``.
+``--profile FILE`` (inproc only) writes a cProfile of the throughput phase to ``FILE.<db>``.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
+import os
 import secrets
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -98,6 +111,144 @@ async def make_submissions(ctx, n: int, tag: str) -> list[str]:
                                     clock=ctx["rt"].clock)
         out.append(str(sub["uuid"]))
     return out
+
+
+class RawResponse:
+    def __init__(self, status_code: int, body: bytes) -> None:
+        self.status_code, self.content = status_code, body
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.content)
+
+
+class RawClient:
+    """Keep-alive HTTP/1.1 POSTs of JSON over loopback, one connection per concurrent request:
+    a load generator that spends far less CPU per request than httpx."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def post(self, path: str, *, headers: dict, json: dict) -> RawResponse:
+        body = _json_bytes(json)
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        request = (f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{head}"
+                   f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+        reused = bool(self.idle)
+        conn = self.idle.pop() if reused else await asyncio.open_connection(self.host, self.port)
+        reader, writer = conn
+        writer.write(request)
+        try:
+            status_line = await reader.readline()
+        except ConnectionError:
+            status_line = b""
+        if not status_line:  # the server closed an idle keep-alive connection before reading
+            writer.close()
+            if not reused:
+                raise ConnectionError("the server closed the connection")
+            return await self.post(path, headers=headers, json=json)
+        status = int(status_line.split()[1])
+        length, close = 0, False
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "connection" and value.strip().lower() == "close":
+                close = True
+        payload = await reader.readexactly(length)
+        if close:
+            writer.close()
+        else:
+            self.idle.append(conn)
+        return RawResponse(status, payload)
+
+    async def aclose(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+        self.idle.clear()
+
+
+def _json_bytes(value) -> bytes:
+    return json.dumps(value).encode()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # gone
+        return None
+    return text[text.rindex(")") + 2:].split()  # fields from 3 (state) on; the name may hold spaces
+
+
+def _tree_cpu(root: int) -> float:
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _proc_stat(int(entry.name))) is not None:
+            stats[int(entry.name)] = fields
+    wanted, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, fields in stats.items():
+            if int(fields[1]) == parent and pid not in wanted:
+                wanted.add(pid)
+                frontier.append(pid)
+    ticks = sum(int(stats[pid][11]) + int(stats[pid][12]) for pid in wanted if pid in stats)  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class Server:
+    """``issuer.web.app:create_app`` under uvicorn in its own process(es), configured from the
+    environment like ``badges serve``."""
+
+    def __init__(self, ctx, workers: int) -> None:
+        self.ctx, self.workers, self.port = ctx, workers, _free_port()
+
+    async def __aenter__(self):
+        settings = self.ctx["rt"].settings
+        env = dict(os.environ, DATABASE_URL=self.ctx["db_url"], BADGES_DATA_DIR=str(settings.data_dir),
+                   BADGES_BASE_URL=settings.base_url, BADGES_KEK=settings.key_encryption_key.hex(),
+                   BADGES_SECRET_KEY=bytes(range(32, 64)).hex(),
+                   PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+        self.proc = subprocess.Popen(  # noqa: ASYNC220 - started once, before measuring
+            [sys.executable, "-m", "uvicorn", "--factory", "issuer.web.app:create_app", "--host", "127.0.0.1",
+             "--port", str(self.port), "--workers", str(self.workers), "--no-access-log", "--log-level", "warning"],
+            env=env)
+        for _ in range(600):
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                writer.close()
+                break
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("the server exited at start") from None
+                await asyncio.sleep(0.1)
+        else:
+            raise RuntimeError("the server did not start")
+        await asyncio.sleep(1.0)  # every worker up
+        return self
+
+    def cpu(self) -> float:
+        """User + system CPU seconds of the server and its worker processes (/proc)."""
+        return _tree_cpu(self.proc.pid)
+
+    async def __aexit__(self, *exc):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 async def review_all(client, token: str, subs: list[str], concurrency: int) -> list[float]:
@@ -255,52 +406,71 @@ async def analyze(ctx) -> None:
 
 
 async def run_db(name: str, db_url: str, args) -> None:
-    import httpx
-
-    from tests.web.learning_app import make_app
-
     with tempfile.TemporaryDirectory() as tmp:
         ctx = await setup(db_url, Path(tmp), args.awards)
-        app = make_app()
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000") as c:
-            warm = await make_submissions(ctx, 10, "warm")
-            await review_all(c, ctx["token"], warm, 4)
-            subs = await make_submissions(ctx, args.awards, "run")
-            prof = None
-            if args.profile:
-                import cProfile
+        if args.server == "inproc":
+            import httpx
 
-                prof = cProfile.Profile()
-                prof.enable()
-            t0, cpu0 = time.perf_counter(), time.process_time()
-            lat = await review_all(c, ctx["token"], subs, args.concurrency)
-            dt, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-            if prof is not None:
-                prof.disable()
-                prof.dump_stats(f"{args.profile}.{name}")
-            print(f"[{name}] {args.awards} awards in {dt:.2f}s = {args.awards / dt:.1f} awards/s "
-                  f"(concurrency {args.concurrency}); latency p50 {statistics.median(lat) * 1000:.1f} ms; "
-                  f"CPU of this process {cpu / args.awards * 1000:.2f} ms/award")
-            base = None
-            for size in [0] + [int(x) for x in args.prefill.split(",") if x]:
-                t1 = time.perf_counter()
-                await prefill(ctx, size)
-                fill = time.perf_counter() - t1
-                for when in ("as loaded", "after ANALYZE"):
-                    if when != "as loaded":
-                        t1 = time.perf_counter()
-                        await analyze(ctx)
-                        fill = time.perf_counter() - t1
-                    subs = await make_submissions(ctx, args.latency_n, f"lat{size}{when[:2]}")
-                    lat = await review_all(c, ctx["token"], subs, 1)
-                    p50 = statistics.median(lat) * 1000
-                    p90 = sorted(lat)[int(len(lat) * 0.9)] * 1000
-                    base = base or p50
-                    print(f"[{name}] award latency with {size:>9,} badges stored ({when}): p50 {p50:.1f} ms, "
-                          f"p90 {p90:.1f} ms (x{p50 / base:.2f} vs empty; "
-                          f"{'pre-fill' if when == 'as loaded' else 'ANALYZE'} took {fill:.1f}s)", flush=True)
+            from tests.web.learning_app import make_app
+
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app()),
+                                         base_url="http://127.0.0.1:8000") as client:
+                await measure(name, ctx, client, None, args)
+        else:
+            workers = args.workers or (2 if ctx["engine"].engine_type == "postgres" else 1)
+            if ctx["engine"].engine_type == "sqlite" and workers != 1:
+                raise SystemExit("SQLite has one writer: one server process")
+            async with Server(ctx, workers) as server:
+                client = RawClient("127.0.0.1", server.port)
+                try:
+                    await measure(f"{name}, {workers} worker{'s' * (workers > 1)}", ctx, client, server, args)
+                finally:
+                    await client.aclose()
         if ctx["engine"].engine_type == "postgres":
             await ctx["engine"].close_connection_pool()
+
+
+async def measure(name: str, ctx, client, server, args) -> None:
+    warm = await make_submissions(ctx, 10 * max(1, args.workers or 2), "warm")
+    await review_all(client, ctx["token"], warm, 4)
+    subs = await make_submissions(ctx, args.awards, "run")
+    prof = None
+    if args.profile and server is None:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    scpu0 = server.cpu() if server else 0.0
+    lat = await review_all(client, ctx["token"], subs, args.concurrency)
+    dt, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    scpu = (server.cpu() - scpu0) if server else 0.0
+    if prof is not None:
+        prof.disable()
+        prof.dump_stats(f"{args.profile}.{name}")
+    n = args.awards
+    where = (f"CPU per award: server {scpu / n * 1000:.2f} ms, load generator {cpu / n * 1000:.2f} ms" if server
+             else f"CPU of this process (app + client) {cpu / n * 1000:.2f} ms/award")
+    print(f"[{name}] {n} awards in {dt:.2f}s = {n / dt:.1f} awards/s (concurrency {args.concurrency}); "
+          f"latency p50 {statistics.median(lat) * 1000:.1f} ms; {where}", flush=True)
+    base = None
+    for size in [0] + [int(x) for x in args.prefill.split(",") if x]:
+        t1 = time.perf_counter()
+        await prefill(ctx, size)
+        fill = time.perf_counter() - t1
+        for when in ("as loaded", "after ANALYZE"):
+            if when != "as loaded":
+                t1 = time.perf_counter()
+                await analyze(ctx)
+                fill = time.perf_counter() - t1
+            subs = await make_submissions(ctx, args.latency_n, f"lat{size}{when[:2]}")
+            lat = await review_all(client, ctx["token"], subs, 1)
+            p50 = statistics.median(lat) * 1000
+            p90 = sorted(lat)[int(len(lat) * 0.9)] * 1000
+            base = base or p50
+            print(f"[{name}] award latency with {size:>9,} badges stored ({when}): p50 {p50:.1f} ms, "
+                  f"p90 {p90:.1f} ms (x{p50 / base:.2f} vs empty; "
+                  f"{'pre-fill' if when == 'as loaded' else 'ANALYZE'} took {fill:.1f}s)", flush=True)
 
 
 async def main() -> None:
@@ -311,7 +481,9 @@ async def main() -> None:
     ap.add_argument("--prefill", default="10000,1000000")
     ap.add_argument("--latency-n", type=int, default=30)
     ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
-    ap.add_argument("--profile", default="", help="cProfile the throughput phase into FILE.<db>")
+    ap.add_argument("--profile", default="", help="cProfile the throughput phase into FILE.<db> (inproc)")
+    ap.add_argument("--server", default="process", choices=["process", "inproc"])
+    ap.add_argument("--workers", type=int, default=0, help="server processes (default: PG 2, SQLite 1)")
     args = ap.parse_args()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
     if args.db in ("sqlite", "both"):

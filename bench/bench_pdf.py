@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from issuer.services.transcripts import (  # noqa: E402
+from issuer.services.transcripts import (
     CohortJob,
     StoredCredential,
     generate_cohort,
@@ -45,8 +45,8 @@ from issuer.services.transcripts import (  # noqa: E402
     render_transcript_pdf,
     transcript_links,
 )
-from tests.badges import test_transcript_data as data  # noqa: E402
-from tests.conftest import NOW  # noqa: E402
+from tests.badges import test_transcript_data as data
+from tests.conftest import NOW
 
 SUBJECTS = ("Mathematics", "English", "Science", "History", "World Languages", "Arts")
 
@@ -268,15 +268,24 @@ def bench_cohort(students: int, workers: int | None, render: bool = True) -> dic
             last[0] = time.perf_counter()
             print(f"  cohort {done}/{total}", file=sys.stderr)
 
+    import resource
+
+    def children_cpu() -> float:  # CPU seconds of finished child processes (the pool's workers)
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
     with tempfile.TemporaryDirectory() as out:
+        c0 = children_cpu()
         t0 = time.perf_counter()
         results = generate_cohort(jobs, signer_seed=signer.private_bytes(), verification_method=signer.verification_method,
                                   issuer=data.issuer_profile(), base_url=data.BASE, scale=data.SCALE, now=NOW,
                                   out_dir=out, workers=workers, progress=progress, render=render)
         elapsed = time.perf_counter() - t0
+        cpu = children_cpu() - c0  # the pool has shut down and joined its workers by now
     ok = sum(r.ok for r in results)
     return {"students": students, "ok": ok, "workers": workers or os.cpu_count(), "render_pdf": render,
-            "seconds": round(elapsed, 1), "students_per_s": round(ok / elapsed, 2)}
+            "seconds": round(elapsed, 1), "students_per_s": round(ok / elapsed, 2),
+            "worker_cpu_s": round(cpu, 1), "cpu_per_student_s": round(cpu / max(ok, 1), 3)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -311,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
         r = bench_cohort(args.students, args.workers)
         print(f"cohort: {r['ok']}/{r['students']} transcripts (signed CLR + PDF, written to disk) in "
               f"{r['seconds']} s wall on {r['workers']} worker processes -> {r['students_per_s']} students/s")
+        print(f"    worker CPU {r['worker_cpu_s']} s = {r['cpu_per_student_s']} CPU s per student (start-up "
+              f"included); on {r['workers']} otherwise idle cores: ~{1000 * r['cpu_per_student_s'] / r['workers']:.0f} s "
+              f"per 1000 students")
         if r["students"] != 1000 and r["students_per_s"]:
             print(f"    extrapolated to 1000 students: {1000 / r['students_per_s']:.0f} s (measured {r['students']})")
     return 0

@@ -82,6 +82,6 @@ def _serve(args: argparse.Namespace) -> int:
             return 2
         env["VERIFIER_TRUST"] = str(args.trust.resolve())
     os.environ.update(env)  # the app factory reads its settings from the environment (also in workers)
-    uvicorn.run("verifier.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+    uvicorn.run("verifier.app:serve_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                 log_level="info", access_log=False)
     return 0

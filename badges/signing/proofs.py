@@ -16,7 +16,7 @@ from badges.signing.purposes import AssertionMethodPurpose
 from badges.signing.resolve import KeyResolver, VerificationMethod
 from badges.signing.suites import EddsaRdfc2022, suite_for
 
-__all__ = ["ProofCheck", "ProofResult", "format_datetime", "sign", "verify_proof"]
+__all__ = ["ProofCheck", "ProofResult", "create_proof", "format_datetime", "sign", "verify_proof"]
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,28 @@ def sign(document: dict, *, signer: Ed25519Signer, created: datetime,
     Refuses (``UndefinedTerm``/``RelativeIri``) a document whose properties the contexts do not
     define: they would be left out of the canonical form and so unsigned.
     """
+    proof = create_proof(document, signer=signer, created=created, loader=loader,
+                         verification_method=verification_method, proof_purpose=proof_purpose,
+                         cryptosuite=cryptosuite)
+    signed = copy.deepcopy(document)  # the one copy: the existing proofs inside it are copies too
+    signed["proof"] = [*_proofs(signed), proof]
+    return signed
+
+
+def create_proof(document: dict, *, signer: Ed25519Signer, created: datetime,
+                 loader: DocumentLoader = load_document, verification_method: str | None = None,
+                 proof_purpose: str = "assertionMethod", cryptosuite: str = "eddsa-rdfc-2022") -> dict:
+    """The proof ``sign`` appends, with the same checks, without copying ``document``.
+
+    For a caller that owns a freshly built document without proofs (an award):
+    ``{**document, "proof": [create_proof(document, …)]}`` is ``sign(document, …)``. Neither the
+    term check nor canonicalization modifies its input, so no defensive copy is needed here.
+    """
     if not isinstance(document, dict) or "@context" not in document:
         raise JsonLdError("only a JSON-LD object with an @context can be signed")
     if cryptosuite != EddsaRdfc2022.cryptosuite:
         raise UnsupportedSuite(f"cannot sign with {cryptosuite!r}; only eddsa-rdfc-2022 is supported")
-    unsecured = copy.deepcopy(_unsecured(document))
+    unsecured = _unsecured(document)
     check_terms(unsecured, loader=loader)
     options = {"type": EddsaRdfc2022.proof_type, "cryptosuite": cryptosuite,
                "created": format_datetime(created),
@@ -87,10 +104,7 @@ def sign(document: dict, *, signer: Ed25519Signer, created: datetime,
         check_terms({"@context": unsecured["@context"], **options}, loader=loader)
     except UndefinedTerm as exc:
         raise UndefinedTerm([f"proof.{term}" for term in exc.terms]) from None
-    proof = EddsaRdfc2022(loader=loader).create_proof(unsecured, options, signer)
-    signed = copy.deepcopy(document)
-    signed["proof"] = [*copy.deepcopy(_proofs(document)), proof]
-    return signed
+    return EddsaRdfc2022(loader=loader).create_proof(unsecured, options, signer)
 
 
 def _check_one(index: int, proof: object, document: dict, unsecured: dict, *, resolver: KeyResolver,

@@ -153,6 +153,28 @@ async def token_by_hash(token_hash: str) -> Row | None:
                                          ApiToken.revoked_at.is_null()).first()
 
 
+_TOKEN_USER = ("id", "district", "school", "role", "username", "display_name", "active")
+# Prebuilt (Piccolo spends ~1 ms of CPU building an FK-join select): the token (as
+# ``token_by_hash`` filters it) and its user, portable SQL for SQLite and PostgreSQL.
+_TOKEN_WITH_USER = (
+    'SELECT t.id, t.name, t.district, t.school, t."user", t.role, '
+    + ", ".join(f"u.{name} AS u__{name}" for name in _TOKEN_USER)
+    + ' FROM api_token t LEFT JOIN app_user u ON u.id = t."user" '
+    "WHERE t.token_hash = {} AND t.revoked_at IS NULL LIMIT 1")
+
+
+async def token_with_user(token_hash: str) -> tuple[Row, Row | None] | None:
+    """``token_by_hash`` and, for a user's token, that user (``user_by_id``'s columns that make
+    a principal; ``active`` may come back as 0/1 on SQLite) in one query: (token row, user row
+    or None), or None for no live token."""
+    rows = await ApiToken.raw(_TOKEN_WITH_USER, token_hash)
+    if not rows:
+        return None
+    row = dict(rows[0])
+    user = {name: row.pop(f"u__{name}") for name in _TOKEN_USER}
+    return row, (user if user["id"] is not None else None)
+
+
 async def touch_token(token_id: int, at: datetime) -> None:
     await ApiToken.update({ApiToken.last_used_at: at}).where(ApiToken.id == token_id)
 

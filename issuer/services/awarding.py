@@ -71,6 +71,7 @@ class IssuerKit:
     signer: Any
     profile: dict
     base_url: str
+    school: dict | None = None  # the school row both were made from (status allocation reuses it)
 
 
 async def issuer_kit(school_id: int) -> IssuerKit:
@@ -96,7 +97,7 @@ async def issuer_kit(school_id: int) -> IssuerKit:
         did = identity.school_did_web(school["slug"])
         signer = signer.with_verification_method(f"{did}#{row['public_key_multibase']}")
     return IssuerKit(signer=signer, profile=identity.profile_from_row(school, did),
-                     base_url=rt.settings.base_url)
+                     base_url=rt.settings.base_url, school=school)
 
 
 # The Achievement JSON (rubric, alignments, image, tags) is the same for every award of one
@@ -177,7 +178,7 @@ async def issue_locked(*, kit: IssuerKit, school_id: int, learner: dict, achieve
         if row is not None:
             return row, False
         award_id = existing["id"]
-    status, list_id, index = await allocate_entry(school_id)
+    status, list_id, index = await allocate_entry(school_id, school=kit.school)
     cred_uuid = uuidlib.uuid4()
     cred_url = f"{kit.base_url}/credentials/{cred_uuid}"
     rubric = rubrics.rubric_from_dict(achievement["rubric"])
@@ -216,9 +217,15 @@ async def issue_locked(*, kit: IssuerKit, school_id: int, learner: dict, achieve
 
 
 def _sign(unsigned: dict, signer, now: datetime) -> dict:
+    """``badges.signing.sign`` without its defensive deep copy: ``unsigned`` was just built
+    here and is dropped after serialization, so adding the proof to a shallow copy gives the
+    same document (tests/issuer/test_perf_signing.py)."""
     from badges.signing import sign
+    from badges.signing.proofs import create_proof
 
-    return sign(unsigned, signer=signer, created=now)
+    if "proof" in unsigned:  # never from build_credential; keep sign's handling of a proof set
+        return sign(unsigned, signer=signer, created=now)
+    return {**unsigned, "proof": [create_proof(unsigned, signer=signer, created=now)]}
 
 
 async def check_prerequisites(learner_id: int, achievement: dict) -> list[dict]:

@@ -80,15 +80,18 @@ async def _allocate(school: dict, purpose: str) -> tuple[dict, int, int]:
         lst = await _open_list(school, purpose, lst["list_no"] + 1)
 
 
-async def allocate_entry(school_id: int, *, purpose: str = "revocation") -> tuple[dict, int, int]:
+async def allocate_entry(school_id: int, *, purpose: str = "revocation",
+                         school: dict | None = None) -> tuple[dict, int, int]:
     """(credentialStatus entry, status_list_id, index) for a new credential of this school.
 
     Call it inside the transaction that stores the credential, so an index is only ever
-    taken together with its credential (a rolled-back award frees it).
+    taken together with its credential (a rolled-back award frees it). ``school``: the
+    school's row when the caller already read it (the award path), to save reading it again.
     """
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {PURPOSES}")
-    school = await repo.school_by_id(school_id)
+    if school is None or school.get("id") != school_id:
+        school = await repo.school_by_id(school_id)
     if school is None:
         raise NotFound(f"no school {school_id}")
     if in_transaction():

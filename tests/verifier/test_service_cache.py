@@ -53,3 +53,24 @@ def test_end_dates_of_signed_badges_and_records(world):
     cyclic = {"validUntil": "2026-01-01T00:00:00Z"}
     cyclic["self"] = cyclic  # msgspec refuses it; the bounded walk still answers
     assert _end_dates(cyclic)
+
+
+def test_only_the_server_factory_freezes_startup_objects():
+    # gc.freeze is process-wide: checked in a child process, never in the test runner itself.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import gc\n"
+            "from litestar.testing import TestClient\n"
+            "from verifier.app import create_app, serve_app\n"
+            "with TestClient(create_app()):\n"
+            "    print(gc.get_freeze_count())\n"
+            "with TestClient(serve_app()):\n"
+            "    print(gc.get_freeze_count())\n")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120,
+                         env={"PATH": "", "PYTHONPATH": str(root)})
+    assert out.returncode == 0, out.stderr
+    before, after = map(int, out.stdout.split())
+    assert before == 0 and after > 10_000

@@ -1,0 +1,53 @@
+"""The bearer-token fast path (perf): ``issuer.web.auth.principal_for_token`` (one joined query)
+gives exactly what ``accounts.principal_for_token`` (token, then user) gives, for every kind of
+token: a user's token of every role, a token without a user, a deactivated user's token, a
+revoked token, an unknown token. Runs on SQLite and PostgreSQL (``db`` fixture).
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import NOW
+
+pytestmark = pytest.mark.anyio
+
+
+async def _both(token: str):
+    from issuer.services import accounts
+    from issuer.web import auth
+
+    return await auth.principal_for_token(token), await accounts.principal_for_token(token)
+
+
+async def test_every_live_token_gives_the_same_principal(seed):
+    from issuer.services import accounts
+
+    for role, token in seed.token.items():
+        fast, plain = await _both(token)
+        assert plain is not None and plain.role == role
+        assert fast == plain
+    school = seed.schools["north"]["id"]
+    for name in ("integration", ""):  # a token without a user (named and unnamed)
+        token = await accounts.create_api_token(school_id=school, district_id=seed.district["id"],
+                                                role="teacher", name=name)
+        fast, plain = await _both(token)
+        assert plain is not None and plain.id is None
+        assert fast == plain
+
+
+async def test_dead_tokens_give_no_principal_either_way(seed):
+    from issuer.db.tables import ApiToken, User
+
+    assert await _both("bdg_unknown") == (None, None)
+    teacher = seed.users[("north", "teacher", 0)]
+    await User.update({User.active: False}).where(User.id == teacher["id"])
+    assert await _both(seed.token["teacher"]) == (None, None)
+    await User.update({User.active: True}).where(User.id == teacher["id"])
+    fast, plain = await _both(seed.token["teacher"])
+    assert fast is not None and fast == plain
+    await ApiToken.update({ApiToken.revoked_at: NOW}).where(ApiToken.user == teacher["id"])
+    assert await _both(seed.token["teacher"]) == (None, None)
+    # the others are untouched
+    fast, plain = await _both(seed.token["student"])
+    assert fast is not None and fast == plain
+
