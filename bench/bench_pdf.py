@@ -109,6 +109,7 @@ def visible_blocks(html: str) -> list[str]:
             self.out: list[str] = []
             self.cur: list[str] = []
             self.hidden = 0
+            self.in_row = 0  # a table row is one paragraph, whatever blocks its cells hold
 
         def flush(self) -> None:
             text = " ".join("".join(self.cur).split())
@@ -118,12 +119,15 @@ def visible_blocks(html: str) -> list[str]:
 
         def handle_starttag(self, tag, attrs) -> None:
             self.hidden += tag in ("title", "style", "caption")
-            if tag in BARE_BLOCKS:
+            if tag in BARE_BLOCKS and (tag == "tr" or not self.in_row):
                 self.flush()
+            self.in_row += tag == "tr"
+            self.cur.append(" ")  # cells and badges are separate words
 
         def handle_endtag(self, tag) -> None:
             self.hidden -= tag in ("title", "style", "caption")
-            if tag in BARE_BLOCKS:
+            self.in_row -= tag == "tr" and self.in_row > 0
+            if tag in BARE_BLOCKS and not self.in_row:
                 self.flush()
 
         def handle_data(self, data) -> None:

@@ -1,0 +1,107 @@
+"""Prebuilt hot-path writes (perf) are Piccolo's statements: the same parameters as the Piccolo
+query they replace, and rows stored exactly as Piccolo stores them (read back through the
+ordinary getters, values and types), on SQLite and PostgreSQL (``db`` fixture). Bad twins:
+a conflicting award or status index inserts nothing and says so.
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.conftest import NOW
+from tests.issuer.test_learning_flow import make_achievement, people, store  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.anyio
+
+
+async def _submissions(people, platform, store, n):  # noqa: F811
+    from issuer.db import repo_learning as repo
+    from issuer.services import evidence
+
+    a = await make_achievement(people, platform)
+    out = []
+    for i in range(n):
+        student = people["student"] if i == 0 else people["student2"]
+        sub = await evidence.submit(student, achievement_uuid=str(a["uuid"]), narrative=f"Work {i}",
+                                    urls=[], files=[], store=store, clock=platform.clock)
+        row = await repo.get_submission(str(sub["uuid"]))
+        out.append((row, await repo.get_version(row["id"], 1)))
+    return a, out
+
+
+def _piccolo_args(query, engine_type: str) -> list:
+    (querystring,) = query.querystrings
+    return querystring.compile_string(engine_type)[1]
+
+
+def _same(a: dict, b: dict, skip=("id", "uuid")) -> None:
+    a = {k: v for k, v in a.items() if k not in skip}
+    b = {k: v for k, v in b.items() if k not in skip}
+    assert a == b
+    assert {k: type(v) for k, v in a.items()} == {k: type(v) for k, v in b.items()}
+
+
+async def test_award_and_review_inserts_are_piccolos(people, platform, store):  # noqa: F811
+    from issuer.db import repo_learning as repo
+    from issuer.db.repo import current_engine
+    from issuer.db.tables import Award, Review
+
+    engine_type = current_engine().engine_type
+    a, [(s1, v1), (s2, v2)] = await _submissions(people, platform, store, 2)
+    teacher = people["teacher"].id
+    for (sub, ver), fast in (((s1, v1), True), ((s2, v2), False)):
+        review = {"version": ver["id"], "submission": sub["id"], "reviewer": teacher, "role": "rater",
+                      "ratings": {"analysis": 3, "communication": 4}, "feedback": "Fine — ✓", "met": True, "created_at": NOW}
+        award = {"uuid": uuid.uuid4(), "school": sub["school"], "learner": sub["learner"], "achievement": a["id"],
+                     "submission": sub["id"], "version": ver["id"], "ratings": {"analysis": 3, "communication": 4},
+                     "source": "review", "created_at": NOW}
+        if fast:
+            _, args = repo.insert_args(Review, review)
+            assert args == _piccolo_args(Review.insert(Review(**review)).returning(Review.id), engine_type)[-len(args):]
+            _, args = repo.insert_args(Award, award, True)
+            assert args == _piccolo_args(Award.insert(Award(**award)).on_conflict(action="DO NOTHING")
+                                         .returning(Award.id), engine_type)[-len(args):]
+            review_id = await repo.insert_review(**review)
+            award_id = await repo.insert_award_if_new(**award)
+            assert await repo.insert_award_if_new(**{**award, "uuid": uuid.uuid4()}) is None  # the pair exists
+        else:  # what the fast path replaced
+            review_id = await repo._insert(Review, **review)
+            rows = await Award.insert(Award(**award)).on_conflict(action="DO NOTHING").returning(Award.id)
+            award_id = rows[0]["id"]
+        if fast:
+            fast_rows = ((await repo.reviews_for_version(ver["id"]))[0], await repo.find_award(sub["learner"], a["id"]))
+            assert fast_rows[0]["id"] == review_id and fast_rows[1]["id"] == award_id
+        else:
+            plain_rows = ((await repo.reviews_for_version(ver["id"]))[0], await repo.find_award(sub["learner"], a["id"]))
+            assert plain_rows[0]["id"] == review_id and plain_rows[1]["id"] == award_id
+    for f, p in zip(fast_rows, plain_rows, strict=True):
+        _same(f, p, skip=("id", "uuid", "version", "submission", "learner"))
+
+
+async def test_submission_status_update_is_piccolos(people, platform, store):  # noqa: F811
+    from issuer.db import repo_learning as repo
+    from issuer.db.tables import Submission
+
+    _, [(s1, _), (s2, _)] = await _submissions(people, platform, store, 2)
+    await repo.set_submission_status(s1["id"], "awarded", NOW)
+    await Submission.update({Submission.status: "awarded", Submission.updated_at: NOW}).where(
+        Submission.id == s2["id"])
+    fast, plain = await repo.get_submission_by_id(s1["id"]), await repo.get_submission_by_id(s2["id"])
+    assert fast["status"] == "awarded" and fast["updated_at"] == NOW
+    _same(fast, plain, skip=("id", "uuid", "learner", "created_at"))
+    assert (await repo.get_submission_by_id(s2["id"]))["status"] == "awarded"
+
+
+async def test_claim_status_index(seed):
+    from issuer.db import repo_platform as repo
+    from issuer.db.tables import StatusEntry
+    from issuer.services import status
+
+    _, list_id, taken = await status.allocate_entry(seed.schools["north"]["id"])
+    free = (taken + 1) % 131072
+    assert await repo.claim_status_index(list_id=list_id, index=free, at=NOW) is True
+    assert await repo.claim_status_index(list_id=list_id, index=free, at=NOW) is False
+    assert await repo.claim_status_index(list_id=list_id, index=taken, at=NOW) is False
+    rows = await StatusEntry.select().where(StatusEntry.status_list == list_id).order_by(StatusEntry.id)
+    assert [(r["status_index"], r["created_at"]) for r in rows] == [(taken, NOW), (free, NOW)]
