@@ -12,13 +12,15 @@
 //   system, all threads of this process), the same measure as Python's time.process_time.
 //
 // The packages are resolved from tests/interop/node_modules (ESM ignores NODE_PATH, so they are
-// imported by path). interop.mjs runs its own main on import and exports nothing, so the few
-// lines of its static document loader are repeated here: contexts only from
-// badges/jsonld/contexts, the verification method and its controller from memory, no network.
+// imported by path). The static document loader is tests/interop/loader.mjs, shared with
+// interop.mjs: contexts only from badges/jsonld/contexts, the verification method and its
+// controller from memory, no network.
 import {readFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {dirname, join} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
+
+import {keyDocuments, makeLoader} from '../tests/interop/loader.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const interop = join(root, 'tests', 'interop');
@@ -41,38 +43,6 @@ const vc = await load('@digitalbazaar/vc');
 const Ed25519Multikey = await load('@digitalbazaar/ed25519-multikey');
 const {DataIntegrityProof} = await load('@digitalbazaar/data-integrity');
 const {cryptosuite} = await load('@digitalbazaar/eddsa-rdfc-2022-cryptosuite');
-
-const contextDir = join(root, 'badges', 'jsonld', 'contexts');
-const index = JSON.parse(readFileSync(join(contextDir, 'index.json'), 'utf8'));
-const contexts = new Map(Object.entries(index).map(
-  ([url, entry]) => [url, JSON.parse(readFileSync(join(contextDir, entry.file), 'utf8'))]));
-
-function makeLoader(extra) {
-  return async url => {
-    const document = contexts.get(url) ?? extra.get(url);
-    if(document === undefined) {
-      throw new Error(`document not allowed: ${url}`);
-    }
-    return {contextUrl: null, documentUrl: url, document: structuredClone(document)};
-  };
-}
-
-function keyDocuments(c) {
-  const vm = {
-    '@context': 'https://w3id.org/security/multikey/v1',
-    id: c.verificationMethod,
-    type: 'Multikey',
-    controller: c.controller,
-    publicKeyMultibase: c.publicKeyMultibase
-  };
-  const controllerDoc = {
-    '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
-    id: c.controller,
-    verificationMethod: [vm],
-    assertionMethod: [c.verificationMethod]
-  };
-  return new Map([[c.verificationMethod, vm], [c.controller, controllerDoc]]);
-}
 
 const input = JSON.parse(readFileSync(join(process.argv[2], 'input.json'), 'utf8'));
 const documentLoader = makeLoader(keyDocuments(input));

@@ -14,25 +14,16 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.browser.support import BROWSER_MARKS, free_port, serve
+
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
+    *BROWSER_MARKS,
     pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +40,7 @@ def demo(tmp_path_factory):
     from issuer.cli_learning import seed_demo
     from issuer.settings import Settings
 
-    port = _free_port()
+    port = free_port()
     data_dir = tmp_path_factory.mktemp("issuer-data")
     settings = Settings(base_url=f"http://127.0.0.1:{port}", data_dir=data_dir)
     with pytest.MonkeyPatch.context() as env:
@@ -64,34 +55,12 @@ def demo(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(demo):
-    import uvicorn
-
     from issuer.web.app import create_app
 
     port, settings, _ = demo
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the issuer app did not start")
-        time.sleep(0.05)
-    yield settings.base_url
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
+    with serve(create_app(settings), port, name="the issuer app", timeout=20) as url:
+        assert url == settings.base_url
+        yield url
 
 
 @pytest.fixture

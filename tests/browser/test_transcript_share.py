@@ -8,29 +8,18 @@ link and sees it verified live; once the student withdraws it the visitor gets t
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
-from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.support import BROWSER_MARKS, free_port, serve
 from tests.conftest import NOW
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
+    *BROWSER_MARKS,
     pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def _seed(settings) -> SimpleNamespace:
@@ -70,8 +59,6 @@ async def _seed(settings) -> SimpleNamespace:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    import uvicorn
-
     from issuer.clock import FixedClock
     from issuer.web.app import create_app
     from tests.web import transcript_support as ts
@@ -79,31 +66,9 @@ def live(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("issuer")
     settings = ts.make_settings(tmp, f"sqlite:///{tmp / 'badges.sqlite3'}")
     ns = asyncio.run(_seed(settings))
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings, clock=FixedClock(NOW)), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the issuer did not start")
-        time.sleep(0.05)
-    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", seed=ns)
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
+    app = create_app(settings, clock=FixedClock(NOW))
+    with serve(app, free_port(), name="the issuer", timeout=15) as url:
+        yield SimpleNamespace(url=url, seed=ns)
 
 
 def test_student_shares_a_transcript_and_withdraws_the_link(live, browser):

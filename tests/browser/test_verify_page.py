@@ -7,26 +7,13 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
-import threading
-import time
-from pathlib import Path
 
 import pytest
 
+from tests.browser.support import BROWSER_MARKS, free_port, serve
 from tests.verifier.factory import REVOKED_INDEX, World
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = [*BROWSER_MARKS]
 
 
 @pytest.fixture(scope="module")
@@ -36,35 +23,10 @@ def world() -> World:
 
 @pytest.fixture(scope="module")
 def server(world):
-    import uvicorn
-
     from verifier.app import create_app
 
-    port = _free_port()
-    config = uvicorn.Config(create_app(world.config()), host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the verifier did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
+    with serve(create_app(world.config()), free_port(), name="the verifier", timeout=10) as url:
+        yield url
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@
 //   verified   - @digitalbazaar/vc verifyCredential() on the credential WE signed
 //   proofValue - the proofValue JS produces signing `unsigned` with the same key and `created`
 // Contexts come only from badges/jsonld/contexts (index.json); any other URL is refused, and
-// the verification method / controller documents are served from memory: no network.
+// the verification method / controller documents are served from memory: no network
+// (loader.mjs).
 //
 // Second mode, for badges the SERVICE issued: {"served": [{"name", "credential", "documents", "now"}]}
 //   documents - {id or URL: document} as the service serves them: its did:web DID document (under
@@ -17,46 +18,13 @@
 // with the same suite, checks issuer and purpose, then reads the bit.
 import {readFileSync} from 'node:fs';
 import {gunzipSync} from 'node:zlib';
-import {dirname, join} from 'node:path';
-import {fileURLToPath} from 'node:url';
 
 import * as vc from '@digitalbazaar/vc';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022CryptoSuite} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const contextDir = join(here, '..', '..', 'badges', 'jsonld', 'contexts');
-const index = JSON.parse(readFileSync(join(contextDir, 'index.json'), 'utf8'));
-const contexts = new Map(Object.entries(index).map(
-  ([url, entry]) => [url, JSON.parse(readFileSync(join(contextDir, entry.file), 'utf8'))]));
-
-function makeLoader(extra) {
-  return async url => {
-    const document = contexts.get(url) ?? extra.get(url);
-    if(document === undefined) {
-      throw new Error(`document not allowed: ${url}`);
-    }
-    return {contextUrl: null, documentUrl: url, document: structuredClone(document)};
-  };
-}
-
-function keyDocuments(c) {
-  const vm = {
-    '@context': 'https://w3id.org/security/multikey/v1',
-    id: c.verificationMethod,
-    type: 'Multikey',
-    controller: c.controller,
-    publicKeyMultibase: c.publicKeyMultibase
-  };
-  const controllerDoc = {
-    '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
-    id: c.controller,
-    verificationMethod: [vm],
-    assertionMethod: [c.verificationMethod]
-  };
-  return new Map([[c.verificationMethod, vm], [c.controller, controllerDoc]]);
-}
+import {contexts, keyDocuments, makeLoader} from './loader.mjs';
 
 async function runCase(c) {
   const documentLoader = makeLoader(keyDocuments(c));

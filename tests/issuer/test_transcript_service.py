@@ -7,29 +7,15 @@ import copy
 import json
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from tests.conftest import NOW
 from tests.web import transcript_support as ts
+from tests.web.transcript_support import *
 
 pytest.importorskip("weasyprint")
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
-
-
-@pytest.fixture
-def platform_settings(tmp_path, db_url):
-    return ts.make_settings(tmp_path, db_url)
-
-
-@pytest.fixture
-async def client(seed, platform, platform_settings, db):
-    holder: dict = {}
-    app = ts.make_app(platform_settings, platform.clock, db, holder)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ts.BASE) as c:
-        holder["client"] = c
-        yield c
 
 
 @pytest.fixture

@@ -13,26 +13,13 @@ import pytest
 from tests.conftest import NOW
 from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.web import transcript_support as ts
+from tests.web.transcript_support import *
 
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("weasyprint")
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
 HTML = {"accept": "text/html,application/xhtml+xml"}
-
-
-@pytest.fixture
-def platform_settings(tmp_path, db_url):
-    return ts.make_settings(tmp_path, db_url)
-
-
-@pytest.fixture
-async def client(seed, platform, platform_settings, db):
-    holder: dict = {}
-    app = ts.make_app(platform_settings, platform.clock, db, holder)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ts.BASE) as c:
-        holder["client"] = c
-        yield c
 
 
 @pytest.fixture

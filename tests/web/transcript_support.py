@@ -19,8 +19,13 @@ from urllib.parse import urlsplit
 
 import anyio.from_thread
 import httpx
+import pytest
 
 from tests.conftest import NOW
+
+# A star import gives a test module just the two fixtures below (the helpers are used as ts.<name>);
+# a star import binds no name a test's parameters could be said to redefine.
+__all__ = ["client", "platform_settings"]
 
 BASE = "https://school.example"
 RUBRIC = {"name": "Rubric", "criteria": [{"id": "plan", "name": "Planning", "requiredLevel": 3},
@@ -68,6 +73,23 @@ def make_app(settings, clock, engine, holder: dict):
                             time_budget=30.0)
     app.state["verifier_service"] = VerifierService(config)
     return app
+
+
+# The transcript tests' replacements for two fixtures of tests/platform_fixtures.py: the https base
+# URL, and the full app with its verifier bridged to itself. A test module star-imports this module
+# (after platform_fixtures' star import, where it has one) to use them.
+@pytest.fixture
+def platform_settings(tmp_path, db_url):
+    return make_settings(tmp_path, db_url)
+
+
+@pytest.fixture
+async def client(seed, platform, platform_settings, db):
+    holder: dict = {}
+    app = make_app(platform_settings, platform.clock, db, holder)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
+        holder["client"] = c
+        yield c
 
 
 async def framework(client, headers, kind, name, competencies):
