@@ -105,3 +105,28 @@ async def test_claim_status_index(seed):
     assert await repo.claim_status_index(list_id=list_id, index=taken, at=NOW) is False
     rows = await StatusEntry.select().where(StatusEntry.status_list == list_id).order_by(StatusEntry.id)
     assert [(r["status_index"], r["created_at"]) for r in rows] == [(taken, NOW), (free, NOW)]
+
+
+async def test_prebuilt_reads_are_piccolos(people, platform, store):  # noqa: F811
+    """``lock_submission`` and ``reviews_for_version`` (prebuilt SQL) = the Piccolo selects."""
+    from issuer.db import repo_learning as repo
+    from issuer.db.repo import write_transaction
+    from issuer.db.tables import Review, Submission
+
+    _, [(sub, ver)] = await _submissions(people, platform, store, 1)
+    assert await repo.reviews_for_version(ver["id"]) == []
+    for reviewer, role in ((people["teacher"].id, "rater"), (people["admin"].id, "rater"),
+                           (people["teacher"].id, "moderator")):
+        await repo.insert_review(version=ver["id"], submission=sub["id"], reviewer=reviewer, role=role,
+                                 ratings={"analysis": 2, "communication": 4}, feedback="", met=False, created_at=NOW)
+    want = await Review.select().where(Review.version == ver["id"]).order_by(Review.id).output(load_json=True)
+    got = await repo.reviews_for_version(ver["id"])
+    assert len(got) == 3 and [r["id"] for r in got] == sorted(r["id"] for r in got)
+    for g, w in zip(got, want, strict=True):
+        _same(g, w, skip=())
+    assert await repo.reviews_for_version(ver["id"] + 1000) == []
+    async with write_transaction():
+        locked = await repo.lock_submission(sub["id"])
+    plain = await Submission.select().where(Submission.id == sub["id"]).output(load_json=True).first()
+    _same(locked, plain, skip=())
+    assert await repo.lock_submission(sub["id"] + 1000) is None
