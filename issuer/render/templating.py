@@ -23,7 +23,10 @@ def _date(value: date | datetime | str | None, fmt: str = "%d %b %Y") -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):
-        return value
+        try:  # credentials carry dates as ISO 8601 strings (validFrom, awardedDate)
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     return value.strftime(fmt).lstrip("0")
 
 
