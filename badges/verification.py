@@ -195,7 +195,8 @@ class _Run:
         if results[CheckId.CONTEXT].outcome == "fail":
             results[CheckId.TERMS] = CheckResult.skipped(CheckId.TERMS, "Not checked: the vocabulary is not accepted.")
         else:
-            run(CheckId.TERMS, lambda: check_terms_defined(credential, loader=self.loader))
+            run(CheckId.TERMS, lambda: check_terms_defined(credential, loader=self.loader,
+                                                           unsecured=state.keep_unsecured))
         run(CheckId.SCHEMA, lambda: check_schema(credential))
         run(CheckId.SUBJECT, lambda: check_subject(credential))
         run(CheckId.PROOF, lambda: self._check_proof(parsed, state))
@@ -234,7 +235,8 @@ class _Run:
         if not as_list(credential.get("proof")):
             return CheckResult.failed(cid, f"This {noun(credential)} is not signed, so nothing shows who issued it or "
                                            "that it is unchanged.", "proof-missing")
-        result = verify_proof(credential, resolver=self.resolver, now=self.now, loader=self.loader)
+        result = verify_proof(credential, resolver=self.resolver, now=self.now, loader=self.loader,
+                              transformed=state.unsecured)
         state.method, state.error = result.verification_method, result.error
         proofs = [{"index": c.index, "type": c.proof_type, "cryptosuite": c.cryptosuite,
                    "verificationMethod": c.verification_method_id, "verified": c.verified,
@@ -470,6 +472,12 @@ class _ProofState:
         self.method: VerificationMethod | None = None
         self.error: BadgeError | None = None
         self.jwt_header: dict | None = None
+        # The credential's canonical N-Quads without its proof, from the terms check's expansion
+        # of this very object (checks never mutate it): the proof check's transformation step.
+        self.unsecured: str | None = None
+
+    def keep_unsecured(self, nquads: str) -> None:
+        self.unsecured = nquads
 
 
 def _endorsements(credential: dict) -> dict[_Item, str]:

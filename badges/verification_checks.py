@@ -6,13 +6,13 @@ is turned into a failed check by the pipeline in ``badges.verification``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from badges import award, schema
 from badges.errors import ContextNotAllowed, RelativeIri, UndefinedTerm
-from badges.jsonld import CLR_V2P0, OB_V3P0, VC_V1, VC_V2, DocumentLoader, check_terms
+from badges.jsonld import CLR_V2P0, OB_V3P0, VC_V1, VC_V2, DocumentLoader, check_terms_unsecured
 from badges.trust import TrustRegistry
 from badges.verification_report import CheckId, CheckResult
 
@@ -190,11 +190,17 @@ def check_context(credential: dict, *, loader: DocumentLoader) -> CheckResult:
     return CheckResult.passed(cid, f"Uses the standard {vocabulary} vocabulary.", contexts=contexts)
 
 
-def check_terms_defined(credential: dict, *, loader: DocumentLoader) -> CheckResult:
-    """Every property must be defined by the contexts, or it is not covered by the signature."""
+def check_terms_defined(credential: dict, *, loader: DocumentLoader,
+                        unsecured: Callable[[str], None] | None = None) -> CheckResult:
+    """Every property must be defined by the contexts, or it is not covered by the signature.
+
+    ``unsecured`` is handed the canonical N-Quads of the credential without its proof when the
+    same expansion produced them, so the proof check need not expand the credential again."""
     cid = CheckId.TERMS
     try:
-        check_terms(credential, loader=loader)
+        nquads = check_terms_unsecured(credential, loader=loader)
+        if nquads is not None and unsecured is not None:
+            unsecured(nquads)
     except UndefinedTerm as exc:
         return CheckResult.failed(
             cid, f"This {noun(credential)} contains information its vocabulary does not define, so the signature "

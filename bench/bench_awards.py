@@ -14,8 +14,8 @@ drops afterwards.
 ``--server process`` (default) measures the deployment: the real app
 (``issuer.web.app:create_app``, configured from the environment as ``badges serve`` is) under
 uvicorn in its own process(es) on loopback: ``--workers`` stateless app processes on
-PostgreSQL (default 2, the documented scale-out), exactly one on SQLite (one writer). Access
-log off. The load generator is this process: a minimal keep-alive HTTP/1.1 client (one
+PostgreSQL (default 2, the documented scale-out), exactly one on SQLite (one writer); uvloop +
+httptools as ``badges serve`` runs. Access log off. The load generator is this process: a minimal keep-alive HTTP/1.1 client (one
 connection per concurrent request), so little of the 2 cores goes to the client. CPU per award
 is given for the server processes (user+sys, from /proc) and for the client.
 ``--server inproc`` is the older set-up: the test app (``tests/web/learning_app.make_app``)
@@ -222,7 +222,8 @@ class Server:
                    PYTHONPATH=str(Path(__file__).resolve().parent.parent))
         self.proc = subprocess.Popen(  # noqa: ASYNC220 - started once, before measuring
             [sys.executable, "-m", "uvicorn", "--factory", "issuer.web.app:create_app", "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", str(self.workers), "--no-access-log", "--log-level", "warning"],
+             "--port", str(self.port), "--workers", str(self.workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+             "--log-level", "warning"],
             env=env)
         for _ in range(600):
             try:

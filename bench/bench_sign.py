@@ -337,7 +337,7 @@ def main(argv=None) -> int:
         signed = sign(doc, signer=signer, created=CREATED, loader=loader)
         result = verify_proof(signed, resolver=resolver, now=CREATED, loader=loader)
         assert result.verified, result.error
-        py_sign = row("badges.signing.sign (as integrated now, incl. check_terms)",
+        py_sign = row("badges.signing.sign (as integrated: terms proven inside canonicalization)",
                       lambda: sign(doc, signer=signer, created=CREATED, loader=loader))
         py_verify = row("badges.signing.verify_proof (as integrated now)",
                         lambda: verify_proof(signed, resolver=resolver, now=CREATED, loader=loader))

@@ -159,7 +159,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         app = create_app(settings)
     except (SettingsError, KeyStoreError) as exc:
         return _fail(str(exc))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    # uvloop + httptools (installed dependencies): less CPU per request than asyncio + h11.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", loop="uvloop", http="httptools")
     return 0
 
 

@@ -18,6 +18,8 @@ from pyld import jsonld
 
 from badges.errors import ContextNotAllowed, JsonLdError, RelativeIri, UndefinedTerm
 # byte-identical to _pyld_nquads, with processed contexts memoized (tests/badges/test_processor.py)
+from badges.jsonld.processor import checked_nquads as _checked_nquads
+from badges.jsonld.processor import checked_unsecured_nquads as _checked_unsecured
 from badges.jsonld.processor import fully_defined as _fully_defined
 from badges.jsonld.processor import to_nquads as _fast_nquads
 
@@ -161,10 +163,20 @@ def _to_nquads(doc: dict, loader: DocumentLoader) -> str:
     return _fast_nquads(doc, loader=loader, base=None)
 
 
-def canonize(doc: dict, *, loader: DocumentLoader = load_document) -> str:
-    """RDF Dataset Canonicalization (RDFC-1.0 = URDNA2015) of ``doc`` as N-Quads."""
+def canonize(doc: dict, *, loader: DocumentLoader = load_document, checked: bool = False) -> str:
+    """RDF Dataset Canonicalization (RDFC-1.0 = URDNA2015) of ``doc`` as N-Quads.
+
+    ``checked=True`` is ``check_terms(doc)`` then ``canonize(doc)`` with the document expanded
+    once: the expansion that proves every term defined also yields the quads. A signer needs
+    both, and a second expansion costs as much as the first.
+    """
     if not isinstance(doc, dict):
         raise JsonLdError("a JSON-LD document must be an object")
+    if checked:
+        nquads = _pyld_call(lambda: _checked_nquads(doc, loader=loader, base=None))
+        if nquads is not None:
+            return nquads
+        _explain_terms(doc, loader)  # not proven: raises the precise error, or the shape was merely unusual
     return _pyld_call(lambda: _to_nquads(doc, loader))
 
 
@@ -246,6 +258,23 @@ def check_terms(doc: dict, *, loader: DocumentLoader = load_document) -> None:
     # of pyld's time; "not proven" falls through to the slow check, which names what is wrong.
     if _pyld_call(lambda: _fully_defined(doc, loader=loader)):
         return
+    _explain_terms(doc, loader)
+
+
+def check_terms_unsecured(doc: dict, *, loader: DocumentLoader = load_document) -> str | None:
+    """``check_terms(doc)``, and from the same expansion the canonical N-Quads of ``doc`` without
+    its ``proof`` (what an embedded proof signs, ``canonize`` of it), or None when they did not
+    come out of that expansion. A verifier needs both; expanding twice costs twice."""
+    if not isinstance(doc, dict):
+        raise JsonLdError("a JSON-LD document must be an object")
+    proven, nquads = _pyld_call(lambda: _checked_unsecured(doc, loader=loader, base=None))
+    if not proven:
+        _explain_terms(doc, loader)
+    return nquads
+
+
+def _explain_terms(doc: dict, loader: DocumentLoader) -> None:
+    """check_terms with pyld's own expansion: slow, but it names every dropped property."""
     recorder = _DropRecorder()
     expanded = _pyld_call(lambda: recorder.expand(doc, {"documentLoader": loader, "base": None}))
     if recorder.dropped:

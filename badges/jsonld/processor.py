@@ -49,7 +49,7 @@ from pyld.jsonld import (
 )
 from pyld.nquads import escape
 
-__all__ = ["to_nquads", "fully_defined", "expand", "processor_for"]
+__all__ = ["to_nquads", "fully_defined", "checked_nquads", "checked_unsecured_nquads", "expand", "processor_for"]
 
 Loader = Callable[[str, dict], dict]
 
@@ -341,7 +341,7 @@ class _Expander:
     step for step (same contexts, same key order, same value equality for de-duplication) and
     raises _Fallback at the first construct it does not handle."""
 
-    __slots__ = ("p", "opts", "base", "quads", "seen", "bnodes", "labels", "dropped")
+    __slots__ = ("p", "opts", "base", "quads", "seen", "bnodes", "labels", "dropped", "omit", "omitted")
 
     def __init__(self, processor: MemoProcessor, base: str | None = "") -> None:
         self.p = processor
@@ -352,6 +352,10 @@ class _Expander:
         self.bnodes = 0
         self.labels: dict[str, str] = {}
         self.dropped = 0  # properties pyld would drop (undefined terms, null mappings)
+        # A top-level key whose quads are set aside (see checked_unsecured_nquads): after run(),
+        # omitted is the slice of `quads` it produced, or None when that is not separable.
+        self.omit: str | None = None
+        self.omitted: tuple[int, int] | None = None
 
     def run(self, doc) -> list[tuple[str, str, str, str | None]]:
         if not isinstance(doc, dict):
@@ -519,6 +523,16 @@ class _Expander:
                         raise _Fallback
                 self.emit(subject, "@type", _TYPE_IRI, expanded, self.iri_term(expanded), g)
         for key, facts in props:
+            if top and key == self.omit:
+                start = len(self.quads)
+                self.property(C, subject, key, facts, element[key], g)
+                # Separable only as a @graph container (an embedded proof): each value lands in
+                # a fresh named graph, linked by one edge to a fresh blank node, so none of its
+                # quads can be de-duplicated against, or stand in for, the rest of the document.
+                # Without the key, a top node with a previousContext could revert differently.
+                if facts[_KIND] == _GRAPH and previous is None:
+                    self.omitted = (start, len(self.quads))
+                continue
             self.property(C, subject, key, facts, element[key], g)
         return subject
 
@@ -795,6 +809,45 @@ def fully_defined(doc: dict, *, loader: Loader, base: str | None = None) -> bool
     except Exception:  # _Fallback included: not proven
         return False
     return expander.dropped == 0
+
+
+def checked_nquads(doc: dict, *, loader: Loader, base: str | None = None) -> str | None:
+    """`fully_defined` and `to_nquads` from one expansion: the canonical N-Quads when the fast
+    path proves every property defined and every IRI absolute, else None ("not proven": run
+    check_terms for the precise error, then to_nquads). The quads are those to_nquads hashes,
+    because to_nquads runs the very same expansion with the same base."""
+    try:
+        expander = _Expander(processor_for(loader), base)
+        quads = expander.run(doc)
+        if expander.dropped:
+            return None
+        return _rdfc10(quads)
+    except Exception:  # _Fallback included: not proven
+        return None
+
+
+def checked_unsecured_nquads(doc: dict, *, loader: Loader, base: str | None = None,
+                             omit: str = "proof") -> tuple[bool, str | None]:
+    """One expansion of `doc` for a verifier: (`fully_defined(doc)`, `to_nquads` of `doc`
+    without its top-level `omit` key, or None when the fast path could not set that key's quads
+    apart). The second is what an embedded proof signs; the first is check_terms' proof."""
+    try:
+        expander = _Expander(processor_for(loader), base)
+        expander.omit = omit
+        quads = expander.run(doc)
+    except Exception:  # _Fallback included: not proven, no quads
+        return False, None
+    if omit not in doc:
+        unsecured = quads
+    elif expander.omitted is None:
+        return expander.dropped == 0, None
+    else:
+        start, end = expander.omitted
+        unsecured = quads[:start] + quads[end:]
+    try:
+        return expander.dropped == 0, _rdfc10(unsecured)
+    except Exception:  # Hash N-Degree Quads refused something: let the caller canonicalize
+        return expander.dropped == 0, None
 
 
 def expand(doc: dict, *, loader: Loader, base: str | None = "") -> list:

@@ -49,25 +49,32 @@ class EddsaRdfc2022:
         proof["proofValue"] = multibase_encode(self.proof_serialization(hash_data, signer))
         return proof
 
-    def verify_proof(self, unsecured: dict, proof: dict, public_key: PublicKey) -> None:
-        """§3.2.2 Verify Proof: returns None or raises ``InvalidSignature``/``ProofError``."""
+    def verify_proof(self, unsecured: dict, proof: dict, public_key: PublicKey, *,
+                     transformed: str | None = None) -> None:
+        """§3.2.2 Verify Proof: returns None or raises ``InvalidSignature``/``ProofError``.
+
+        ``transformed``: the caller's ``transformation(unsecured)``, when it already has it."""
         proof_options = {k: v for k, v in proof.items() if k != "proofValue"}
         proof_bytes = self.decode_proof_value(proof.get("proofValue"))
-        transformed = self.transformation(unsecured)
+        if transformed is None:
+            transformed = self.transformation(unsecured)
         canonical_proof_config = self.proof_configuration(unsecured, proof_options)
         hash_data = self.hashing(transformed, canonical_proof_config)
         self.proof_verification(hash_data, proof_bytes, public_key)
 
-    def transformation(self, unsecured: dict) -> str:
-        """§3.2.3 Transformation: RDFC-1.0 canonical N-Quads of the document without proof."""
-        return canonize(unsecured, loader=self.loader)
+    def transformation(self, unsecured: dict, *, checked: bool = False) -> str:
+        """§3.2.3 Transformation: RDFC-1.0 canonical N-Quads of the document without proof.
+
+        ``checked`` also refuses undefined terms and relative IRIs (``check_terms``) from the
+        same expansion."""
+        return canonize(unsecured, loader=self.loader, checked=checked)
 
     def hashing(self, transformed: str, canonical_proof_config: str) -> bytes:
         """§3.2.4 Hashing: SHA-256(proof config) ‖ SHA-256(document), proof hash first."""
         return (hashlib.sha256(canonical_proof_config.encode("utf-8")).digest()
                 + hashlib.sha256(transformed.encode("utf-8")).digest())
 
-    def proof_configuration(self, unsecured: dict, options: dict) -> str:
+    def proof_configuration(self, unsecured: dict, options: dict, *, checked: bool = False) -> str:
         """§3.2.5 Proof Configuration: options + the document's ``@context``, canonicalized."""
         if options.get("type") != self.proof_type or options.get("cryptosuite") != self.cryptosuite:
             raise UnsupportedSuite(f"this suite handles {self.proof_type}/{self.cryptosuite}, not "
@@ -76,7 +83,7 @@ class EddsaRdfc2022:
             parse_datetime(options["created"])
         proof_config = {k: v for k, v in options.items() if k != "@context"}
         proof_config["@context"] = unsecured.get("@context")
-        return canonize(proof_config, loader=self.loader)
+        return canonize(proof_config, loader=self.loader, checked=checked)
 
     def proof_serialization(self, hash_data: bytes, signer: Ed25519Signer) -> bytes:
         """§3.2.6 Proof Serialization: pure Ed25519 (RFC 8032) over the 64 hash bytes."""

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import os
 import re
 import sqlite3
 import threading
@@ -270,10 +272,18 @@ async def create_tables(engine: Engine | None = None) -> list[str]:
     return created
 
 
+@functools.lru_cache(maxsize=64)
+def _resolved(path: str, cwd: str) -> str:
+    # realpath walks every component with lstat: once per database path (and working
+    # directory, for a relative one), not once per write transaction
+    return str(Path(cwd, path).resolve())
+
+
 def _sqlite_lock(engine: Engine) -> asyncio.Lock:
     # Keyed per database file (tests run several databases in one process, and two engines on
     # one file must share the writer lock) and per event loop (an asyncio.Lock belongs to one).
-    key = (str(Path(engine.path).resolve()), id(asyncio.get_running_loop()))
+    path = str(engine.path)
+    key = (_resolved(path, "" if os.path.isabs(path) else os.getcwd()), id(asyncio.get_running_loop()))
     lock = _SQLITE_LOCKS.get(key)
     if lock is None:
         lock = _SQLITE_LOCKS[key] = asyncio.Lock()

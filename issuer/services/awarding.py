@@ -74,28 +74,59 @@ class IssuerKit:
     school: dict | None = None  # the school row both were made from (status allocation reuses it)
 
 
-async def issuer_kit(school_id: int) -> IssuerKit:
-    """Signer and Profile from one school read and one key read (``identity.signer_for`` and
-    ``identity.issuer_profile`` each read the school again): the same signer, verification
-    method and Profile as those two functions give."""
+# Decrypting a key, deriving its public key and its DID is the same work for every award of a
+# school until its key rotates. Keyed by everything that work reads: the key row's id, public
+# key and encrypted seed (a rotation is a new row, so a new key), the KEK, the identity mode
+# and the slug (did:web). The Profile is rebuilt from the row each time (cheap; follows edits).
+_SIGNER_CACHE: OrderedDict[tuple, tuple[Any, str]] = OrderedDict()
+_SIGNER_CACHE_SIZE = 64
+_SIGNER_LOCK = threading.Lock()
+
+
+def _signer_and_did(school: dict, row: dict, rt) -> tuple[Any, str]:
     from badges.signing.keys import PublicKey
+    from issuer.services import identity
+    from issuer.services import keys as key_service
+
+    mode = rt.settings.issuer_identity
+    cache_key = (school["id"], school["slug"], row["id"], row["public_key_multibase"], row["encrypted_seed"],
+                 bytes(rt.kek), mode)
+    with _SIGNER_LOCK:
+        hit = _SIGNER_CACHE.get(cache_key)
+        if hit is not None:
+            _SIGNER_CACHE.move_to_end(cache_key)
+            return hit
+    signer = key_service.signer_from_row(row)
+    if mode == "did:key":
+        did = PublicKey.from_multibase(row["public_key_multibase"]).did_key
+    else:
+        did = identity.school_did_web(school["slug"])
+        signer = signer.with_verification_method(f"{did}#{row['public_key_multibase']}")
+    with _SIGNER_LOCK:
+        _SIGNER_CACHE[cache_key] = (signer, did)
+        while len(_SIGNER_CACHE) > _SIGNER_CACHE_SIZE:
+            _SIGNER_CACHE.popitem(last=False)
+    return signer, did
+
+
+async def issuer_kit(school_id: int) -> IssuerKit:
+    """Signer and Profile from one read of the school and its active key (``identity.signer_for``
+    and ``identity.issuer_profile`` each read the school again): the same signer, verification
+    method and Profile as those two functions give (tests/issuer/test_perf_kit.py)."""
     from issuer import runtime
     from issuer.db import repo_platform
     from issuer.services import identity
     from issuer.services import keys as key_service
     from issuer.services.platform_errors import NotFound
 
-    school = await repo_platform.school_by_id(school_id)
-    if school is None:
+    found = await repo_platform.school_with_active_key(school_id)
+    if found is None:
         raise NotFound(f"no school {school_id}")
-    row = await key_service.active_key_row(district_id=school["district"], school_id=school_id)
-    signer = key_service.signer_from_row(row)
+    school, row = found
+    if row is None:  # first award of the school: create its key (once, under a lock)
+        row = await key_service.active_key_row(district_id=school["district"], school_id=school_id)
     rt = runtime.current()
-    if rt.settings.issuer_identity == "did:key":
-        did = PublicKey.from_multibase(row["public_key_multibase"]).did_key
-    else:
-        did = identity.school_did_web(school["slug"])
-        signer = signer.with_verification_method(f"{did}#{row['public_key_multibase']}")
+    signer, did = _signer_and_did(school, row, rt)
     return IssuerKit(signer=signer, profile=identity.profile_from_row(school, did),
                      base_url=rt.settings.base_url, school=school)
 

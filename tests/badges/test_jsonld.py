@@ -234,3 +234,85 @@ def test_the_engine_never_sets_a_global_document_loader():
     root = Path(jsonld.__file__).resolve().parent.parent
     offenders = [p for p in root.rglob("*.py") if "set_document_loader(" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+# ---- canonize(checked=True) and check_terms_unsecured: the term check and the quads in one pass ----
+
+def _raised(func, *args, **kwargs):
+    try:
+        func(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - the error itself is what is compared
+        return type(exc), getattr(exc, "terms", None), exc.details.get("iris") if hasattr(exc, "details") else None
+    return None
+
+
+@pytest.mark.parametrize("rel", [
+    "vectors/1edtech-obv3p0/unsigned.json",
+    "vectors/1edtech-clrv2p0/unsigned.json",
+    "vectors/w3c-vc-di-eddsa/unsigned.json",
+    "examples/ob3-complete-rubric-signed.json",
+    "examples/ob3-legacy-vc1-ed25519signature2020.json",
+])
+def test_checked_canonize_and_unsecured_match_the_two_steps(rel, load_json):
+    doc = load_json(rel)
+    assert jsonld.canonize(doc, checked=True) == jsonld.canonize(doc)
+    unsecured = {k: v for k, v in doc.items() if k != "proof"}
+    got = jsonld.check_terms_unsecured(doc)
+    assert got == jsonld.canonize(unsecured)  # these all keep their proofs in a @graph container
+
+
+BAD_TWINS = [
+    pytest.param(lambda d: d.update(favouriteColour="green"), UndefinedTerm, id="undefined-top"),
+    pytest.param(lambda d: d["credentialSubject"].update(foo=1), UndefinedTerm, id="undefined-nested"),
+    pytest.param(lambda d: d.update({"@bogus": 2}), UndefinedTerm, id="keyword-lookalike"),
+    pytest.param(lambda d: d.__setitem__("id", "credentials/3732"), RelativeIri, id="relative-id"),
+    pytest.param(lambda d: d["type"].append("NotAType"), RelativeIri, id="relative-type"),
+    pytest.param(lambda d: d["@context"].append("https://example.com/unknown"), ContextNotAllowed,
+                 id="unknown-context"),
+]
+
+
+@pytest.mark.parametrize("edit, error", BAD_TWINS)
+def test_checked_canonize_refuses_what_check_terms_refuses(edit, error, load_json):
+    good = load_json("vectors/1edtech-obv3p0/unsigned.json")
+    assert _raised(jsonld.canonize, good, checked=True) is None  # the good twin
+    bad = load_json("vectors/1edtech-obv3p0/unsigned.json")
+    edit(bad)
+    expected = _raised(jsonld.check_terms, bad)
+    assert expected is not None and expected[0] is error
+    assert _raised(jsonld.canonize, bad, checked=True) == expected  # same class, same terms / IRIs
+    assert _raised(jsonld.check_terms_unsecured, bad) == expected
+
+
+@pytest.mark.parametrize("edit, error", BAD_TWINS)
+def test_check_terms_unsecured_refuses_what_check_terms_refuses_with_a_proof(edit, error, load_json):
+    bad = load_json("examples/ob3-implguide-signed.json")
+    assert jsonld.check_terms_unsecured(bad) is not None  # the good twin
+    if isinstance(bad["type"], str):
+        bad["type"] = [bad["type"]]
+    edit(bad)
+    expected = _raised(jsonld.check_terms, bad)
+    assert expected is not None and expected[0] is error
+    assert _raised(jsonld.check_terms_unsecured, bad) == expected
+
+
+def test_check_terms_unsecured_sees_into_the_proof_but_returns_the_proofless_form(load_json):
+    doc = load_json("examples/ob3-implguide-signed.json")
+    unsecured = jsonld.canonize({k: v for k, v in doc.items() if k != "proof"})
+    assert jsonld.check_terms_unsecured(doc) == unsecured
+    doc["proof"]["foo"] = 1
+    with pytest.raises(UndefinedTerm) as info:
+        jsonld.check_terms_unsecured(doc)
+    assert info.value.terms == ["proof.foo"]
+
+
+def test_checked_canonize_of_a_shape_off_the_fast_path(load_json):
+    """An inline context leaves the fast path: not proven there, so pyld decides, then canonizes."""
+    doc = load_json("vectors/1edtech-obv3p0/unsigned.json")
+    doc["@context"] = [*doc["@context"], {"extraNote": "https://example.edu/extraNote"}]
+    doc["extraNote"] = "defined inline"
+    assert jsonld.canonize(doc, checked=True) == jsonld.canonize(doc)
+    assert "https://example.edu/extraNote" in jsonld.canonize(doc, checked=True)
+    doc["undefinedNote"] = "x"
+    with pytest.raises(UndefinedTerm):
+        jsonld.canonize(doc, checked=True)

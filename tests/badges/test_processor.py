@@ -450,3 +450,81 @@ def test_fully_defined_bad_twins(load_json, edit):
     edit(doc)
     assert not processor.fully_defined(doc, loader=LOADER)
     assert oracle_defined(doc) is False
+
+
+# ---- checked_nquads / checked_unsecured_nquads: the term proof and the quads from one expansion ---
+
+def _unsecured(doc):
+    return {k: v for k, v in doc.items() if k != "proof"} if isinstance(doc, dict) else doc
+
+
+def test_checked_nquads_is_fully_defined_plus_to_nquads(variations):
+    proven = 0
+    for i, doc in enumerate(variations + seed_documents()):
+        before = copy.deepcopy(doc)
+        got = processor.checked_nquads(doc, loader=LOADER)
+        assert doc == before
+        if got is None:
+            assert not processor.fully_defined(doc, loader=LOADER), i
+            continue
+        proven += 1
+        assert processor.fully_defined(doc, loader=LOADER), i
+        assert oracle_defined(doc) is True, f"variation {i}: {json.dumps(doc)[:1500]}"
+        assert got == stock(doc, base=None), f"variation {i} differs:\n{json.dumps(doc)[:2000]}"
+    assert proven >= 40, proven  # not vacuous
+
+
+def test_checked_unsecured_nquads_is_the_proofless_canonical_form(variations):
+    separated = with_proof = 0
+    for i, doc in enumerate(variations + seed_documents()):
+        before = copy.deepcopy(doc)
+        proven, got = processor.checked_unsecured_nquads(doc, loader=LOADER)
+        assert doc == before
+        assert proven == processor.fully_defined(doc, loader=LOADER), i
+        if proven:
+            assert oracle_defined(doc) is True, i
+        if got is None:
+            continue
+        separated += 1
+        with_proof += isinstance(doc, dict) and "proof" in doc
+        expected = stock(_unsecured(doc), base=None)
+        assert got == expected, f"variation {i} differs:\n{json.dumps(doc)[:2000]}"
+    assert separated >= 100 and with_proof >= 15, (separated, with_proof)  # not vacuous
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(REFERENCE)))
+def test_checked_unsecured_nquads_on_reference_documents(path):
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    proven, got = processor.checked_unsecured_nquads(doc, loader=LOADER)
+    assert proven == oracle_defined(doc)
+    if "proof" in doc and isinstance(doc["proof"], (dict, list)):
+        assert got is not None  # every embedded proof of the references sits in a @graph container
+    if got is not None:
+        assert got == stock(_unsecured(doc), base=None)
+
+
+def test_checked_unsecured_nquads_bad_twins(load_json):
+    signed = load_json("vectors/1edtech-obv3p0/signed.json")
+    good = processor.checked_unsecured_nquads(signed, loader=LOADER)
+    assert good == (True, stock(_unsecured(signed), base=None))
+    # The quads must not depend on the proof: a changed proofValue or created gives the same ones.
+    twin = copy.deepcopy(signed)
+    first = twin["proof"][0] if isinstance(twin["proof"], list) else twin["proof"]
+    first["created"] = "2001-01-01T00:00:00Z"
+    assert processor.checked_unsecured_nquads(twin, loader=LOADER) == good
+    # An undefined term inside the proof is caught, and the document's quads are still right.
+    first["madeUpProofTerm"] = "x"
+    proven, nquads = processor.checked_unsecured_nquads(twin, loader=LOADER)
+    assert (proven, nquads) == (False, good[1]) and oracle_defined(twin) is False
+    # A changed credential gives other quads.
+    twin = copy.deepcopy(signed)
+    twin["name"] = "Tampered"
+    assert processor.checked_unsecured_nquads(twin, loader=LOADER)[1] not in (None, good[1])
+    # A "proof" the contexts do not make a @graph container is never set apart by guesswork.
+    twin = copy.deepcopy(signed)
+    twin["@context"] = [*twin["@context"], {"proof": {"@id": "https://example.edu/proof"}}]
+    proven, nquads = processor.checked_unsecured_nquads(twin, loader=LOADER)
+    assert nquads is None or nquads == stock(_unsecured(twin), base=None)
+    other = {"@context": ["https://www.w3.org/ns/did/v1"], "id": "did:example:1", "proof": {"type": "X"}}
+    assert on_fast_path(other, None)  # the fast path expands it: the answer is not a fallback's
+    assert processor.checked_unsecured_nquads(other, loader=LOADER) == (False, None)
