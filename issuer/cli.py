@@ -33,11 +33,14 @@ PLUGIN_MODULES = ["issuer.cli_learning", "issuer.cli_demo", "issuer.cli_transcri
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "db" / "piccolo_migrations"
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(os.environ, base_url=getattr(args, "base_url", None), **verifier_overrides(args))
+def settings_for(args: argparse.Namespace, *, base_url: str | None = None) -> Settings:
+    """The one way every sub-command builds its Settings: environment, the base URL ``init``
+    saved in the data dir, then the command's options (``base_url`` overrides ``--base-url``)."""
+    return load_settings(os.environ, base_url=base_url or getattr(args, "base_url", None),
+                         **verifier_overrides(args))
 
 
-def _fail(message: str) -> int:
+def fail(message: str) -> int:
     print(f"badges: error: {message}", file=sys.stderr)
     return 2
 
@@ -48,9 +51,9 @@ def _run(coro_fn: Callable[[argparse.Namespace], Awaitable[int]]) -> Callable[[a
         try:
             return asyncio.run(coro_fn(args))
         except (PlatformError, BadgeError) as exc:
-            return _fail(exc.message)
+            return fail(exc.message)
         except (SettingsError, KeyStoreError) as exc:
-            return _fail(str(exc))
+            return fail(str(exc))
     func.__name__ = coro_fn.__name__
     return func
 
@@ -112,7 +115,7 @@ async def _cmd_init(args: argparse.Namespace) -> int:
     from issuer.db import repo_platform as repo
     from issuer.services import accounts, identity
 
-    settings = _settings(args)
+    settings = settings_for(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     save_base_url(settings)  # `serve` and the other commands keep these did:web ids
     rt = runtime.configure(settings, create_kek=True)
@@ -152,13 +155,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from issuer.web.app import create_app
 
     try:
-        settings = _settings(args)
+        settings = settings_for(args)
         if args.base_url is None and "BADGES_BASE_URL" not in os.environ and not (
                 settings.data_dir / "base_url").is_file():
             settings = settings.replace(base_url=f"http://{args.host}:{args.port}")
         app = create_app(settings)
     except (SettingsError, KeyStoreError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     # uvloop + httptools (installed dependencies): less CPU per request than asyncio + h11.
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", loop="uvloop", http="httptools")
     return 0
@@ -167,7 +170,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 async def _cmd_token_create(args: argparse.Namespace) -> int:
     from issuer.services import accounts, identity
 
-    runtime.configure(_settings(args))
+    runtime.configure(settings_for(args))
     school = await _first_school(args.school)
     token = await accounts.create_api_token(school_id=school["id"], district_id=school["district"],
                                             role=args.role, name=args.name or f"cli-{school['slug']}")
@@ -180,7 +183,7 @@ async def _cmd_keys_rotate(args: argparse.Namespace) -> int:
     from issuer.db import repo_platform as repo
     from issuer.services import identity, keys
 
-    runtime.configure(_settings(args))
+    runtime.configure(settings_for(args))
     if args.district:
         district = await repo.first_district()
         if district is None:
@@ -198,7 +201,7 @@ async def _cmd_revoke(args: argparse.Namespace) -> int:
     from issuer.db import repo_platform as repo
     from issuer.services import status
 
-    runtime.configure(_settings(args))
+    runtime.configure(settings_for(args))
     ref = args.credential.rstrip("/")
     row = await repo.issued_credential(credential_id=ref)
     if row is None:

@@ -14,23 +14,19 @@ from pathlib import Path
 
 from badges.errors import BadgeError
 from issuer import runtime
+from issuer.cli import fail
 from issuer.services.learning_errors import LearningError
 
 
-def _fail(message: str) -> int:
-    print(f"badges: error: {message}", file=sys.stderr)
-    return 2
-
-
 def _settings(args):
-    from issuer.cli import verifier_overrides
-    from issuer.settings import Settings
+    from issuer.cli import settings_for
 
-    base_url = getattr(args, "base_url", None)
-    if base_url is None and getattr(args, "serve", False) and not os.environ.get("BADGES_BASE_URL"):
+    base_url = None
+    if getattr(args, "base_url", None) is None and getattr(args, "serve", False) \
+            and not os.environ.get("BADGES_BASE_URL"):
         # badges and DID ids must name the origin the demo is actually served on
         base_url = f"http://{args.host}:{args.port}"
-    return Settings.from_env(os.environ, base_url=base_url, **verifier_overrides(args))
+    return settings_for(args, base_url=base_url)
 
 
 def _staff(user: dict | None, school: dict):
@@ -53,11 +49,11 @@ async def _award(args) -> int:
     except LearningError as exc:
         for row in exc.details.get("rows", []):
             print(f"line {row['line']}: {'; '.join(row['errors'])}", file=sys.stderr)
-        return _fail(exc.message)
+        return fail(exc.message)
     for row in plan.skipped:
         print(f"line {row['line']}: skipped ({row['reason']})", file=sys.stderr)
     if job["status"] != "done":
-        return _fail("; ".join("; ".join(e["errors"]) for e in job["errors"]) or "the job failed")
+        return fail("; ".join("; ".join(e["errors"]) for e in job["errors"]) or "the job failed")
     print(f"issued {job['issued']} badge(s) from {job['total']} row(s)")
     return 0
 
@@ -66,9 +62,9 @@ def cmd_award(args) -> int:
     try:
         return asyncio.run(_award(args))
     except (LearningError, BadgeError) as exc:
-        return _fail(exc.message)
+        return fail(exc.message)
     except OSError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
 
 
 # --- demo ------------------------------------------------------------------------------------
@@ -237,7 +233,7 @@ def cmd_demo(args) -> int:
     try:
         out = asyncio.run(_demo(args))
     except (LearningError, BadgeError) as exc:
-        return _fail(exc.message)
+        return fail(exc.message)
     base = _settings(args).base_url
     if out.get("existing"):
         print(f"demo school: {out['school']['name']} already seeded in this data dir; new logins issued")

@@ -9,27 +9,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 
 from badges.errors import BadgeError
 from issuer import runtime
+from issuer.cli import fail, settings_for
 from issuer.keys import KeyStoreError
 from issuer.settings import SettingsError
 from issuer.services.learning_errors import LearningError
 from issuer.services.platform_errors import PlatformError
-
-
-def _fail(message: str) -> int:
-    print(f"badges: error: {message}", file=sys.stderr)
-    return 2
-
-
-def _settings(args):
-    from issuer.settings import load
-
-    return load(os.environ, base_url=getattr(args, "base_url", None))
 
 
 async def _one(args, out: Path) -> int:
@@ -39,7 +28,7 @@ async def _one(args, out: Path) -> int:
 
     learner = await repo.find_learner(args.student)
     if learner is None:
-        return _fail(f"no student {args.student!r} (give their id, email or username)")
+        return fail(f"no student {args.student!r} (give their id, email or username)")
     row, result = await cases.generate_for(learner)
     pdf = await cases.render_pdf(row)
     stem = safe_stem(args.student)
@@ -76,12 +65,12 @@ async def _all(args, out: Path) -> int:
         failed += len([e for e in done["errors"] if e.get("error") != "no valid badges yet"])
         print(f"[{school['slug']}] {done['succeeded']} transcript(s) of {done['total']} student(s) in {out}")
         if done["status"] != "done":
-            return _fail(f"the cohort job for {school['slug']} failed")
+            return fail(f"the cohort job for {school['slug']} failed")
     return 1 if failed else 0
 
 
 async def _transcript(args) -> int:
-    runtime.configure(_settings(args))
+    runtime.configure(settings_for(args))
     out = Path(args.out)
     if args.all:
         return await _all(args, out)
@@ -90,13 +79,13 @@ async def _transcript(args) -> int:
 
 def cmd_transcript(args) -> int:
     if bool(args.all) == bool(args.student):
-        return _fail("give one STUDENT (id, email or username) or --all")
+        return fail("give one STUDENT (id, email or username) or --all")
     try:
         return asyncio.run(_transcript(args))
     except (LearningError, PlatformError, BadgeError) as exc:
-        return _fail(exc.message)
+        return fail(exc.message)
     except (OSError, SettingsError, KeyStoreError, LookupError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
