@@ -14,6 +14,9 @@ What is compared, for a synthetic transcript of exactly 2 and exactly 10 pages, 
   same A4 page and margins, the same bundled font at the same size and line height, every word the
   transcript shows (one plain paragraph per table row, heading or paragraph), spaced out to the
   same page count; no tables, images, running header/page numbers, attachment or tags;
+- full pages (``full_pages``): the same page count filled edge to edge with plain paragraphs in the
+  same font; the most literal reading of "a bare document of the same page count", and the figure
+  to set against the issue's "~150 ms per page";
 - WeasyPrint alone on our exact HTML, tagged and untagged (no attachment), which splits the gap
   into our layout, PDF/UA tagging and our own Python (view and QR codes).
 Times are the best of N after a warm-up, variants interleaved, in CPU seconds of this process
@@ -171,6 +174,22 @@ def render_bare(html: str) -> bytes:
     return weasyprint.HTML(string=html, url_fetcher=local_only_fetcher()).write_pdf(font_config=shared_font_config())
 
 
+FILLER = ("Students show what they can do against explicit, measurable competencies; a rubric scores "
+          "each piece of evidence on ordered levels, and a later demonstration counts. ")
+
+
+def full_pages(pages: int) -> str:
+    """The second reference: ``pages`` pages filled edge to edge with plain paragraphs in the same
+    font, size and margins (the most literal "bare document of the same page count")."""
+    n = 1
+    while page_count(render_bare(bare_html([FILLER * 6] * (n + 1), 20))) <= pages:
+        n += 1
+    html = bare_html([FILLER * 6] * n, 20)
+    if page_count(render_bare(html)) != pages:
+        raise SystemExit(f"cannot fill exactly {pages} pages")
+    return html
+
+
 def bare_matching(blocks: list[str], pages: int) -> str:
     """The bare document (see ``bare_html``) with exactly ``pages`` pages: bisect the paragraph gap."""
     lo, hi = 0, 1000  # tenths of a millimetre
@@ -227,7 +246,7 @@ def transcript_for_pages(target: int) -> tuple[object, object, int]:
 def bench_pages(target: int, repeat: int) -> dict:
     from issuer.render.pdf import PDF_VARIANT, render_html_pdf
     from issuer.render.templating import TEMPLATES_DIR, render_template
-    from issuer.services.transcripts import PDF_TEMPLATE, transcript_context
+    from issuer.services.transcripts import PDF_STYLESHEET, PDF_TEMPLATE, transcript_context
 
     made, links, pages = transcript_for_pages(target)
 
@@ -239,15 +258,18 @@ def bench_pages(target: int, repeat: int) -> dict:
                              now=NOW)
     html = render_template(PDF_TEMPLATE, **ctx)
     base = TEMPLATES_DIR / "transcript"
+    css = [TEMPLATES_DIR / PDF_STYLESHEET]
     bare = bare_matching(visible_blocks(html), pages)
-    assert page_count(render_bare(bare)) == pages == page_count(ours())
+    full = full_pages(pages)
+    assert page_count(render_bare(bare)) == pages == page_count(render_bare(full)) == page_count(ours())
     t = timed({
         "ours": ours,
         # WeasyPrint alone on our exact HTML/CSS/images/fonts, with and without PDF/UA tagging
         # (no attachment): separates our layout's cost from tagging and from our own Python.
-        "tagged": lambda: render_html_pdf(html, base_dir=base, variant=PDF_VARIANT),
-        "untagged": lambda: render_html_pdf(html, base_dir=base, variant=None),
+        "tagged": lambda: render_html_pdf(html, base_dir=base, variant=PDF_VARIANT, stylesheets=css),
+        "untagged": lambda: render_html_pdf(html, base_dir=base, variant=None, stylesheets=css),
         "bare": lambda: render_bare(bare),
+        "full": lambda: render_bare(full),
     }, repeat)
     cpu = {k: v[0] for k, v in t.items()}
     return {"target_pages": target, "pages": pages,
@@ -255,6 +277,7 @@ def bench_pages(target: int, repeat: int) -> dict:
             "chars": sum(len(b) for b in visible_blocks(html)),
             "cpu": cpu, "wall": {k: v[1] for k, v in t.items()},
             "ratio": cpu["ours"] / cpu["bare"], "ratio_wall": t["ours"][1] / t["bare"][1],
+            "ratio_full": cpu["ours"] / cpu["full"], "full_chars": sum(len(b) for b in visible_blocks(full)),
             "tagging_share": (cpu["tagged"] - cpu["untagged"]) / cpu["ours"]}
 
 
@@ -318,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{1000 * c['bare'] / r['pages']:.0f} ms/page\n"
               f"    ratio transcript / bare           {r['ratio']:.2f} [{r['ratio_wall']:.2f}]  "
               f"(target <= 1.2: {verdict})\n"
+              f"    full pages of plain text          {c['full']:.3f} s [{w['full']:.3f}]  "
+              f"{1000 * c['full'] / r['pages']:.0f} ms/page ({r['full_chars']} characters); "
+              f"transcript / full pages {r['ratio_full']:.2f}\n"
               f"    WeasyPrint alone, our HTML: tagged {c['tagged']:.3f} s, untagged {c['untagged']:.3f} s "
               f"-> PDF/UA tagging {100 * r['tagging_share']:.0f}% of the transcript time")
     if not args.skip_cohort:

@@ -22,8 +22,8 @@ from urllib.parse import unquote, urlsplit
 
 from issuer.render.templating import TEMPLATES_DIR, render_template
 
-__all__ = ["PDF_VARIANT", "PdfAttachment", "local_only_fetcher", "render_html_pdf", "render_pdf", "render_pdf_async",
-           "shared_font_config"]
+__all__ = ["PDF_VARIANT", "PdfAttachment", "local_only_fetcher", "parsed_stylesheet", "render_html_pdf", "render_pdf",
+           "render_pdf_async", "shared_font_config"]
 
 # PDF/UA-1: tagged structure + metadata; WeasyPrint 70 sets pdf_tags and PDF 1.7 for it.
 PDF_VARIANT = "pdf/ua-1"
@@ -95,33 +95,66 @@ def shared_font_config() -> Any:
     return config
 
 
+def parsed_stylesheet(path: Path, font_config: Any) -> Any:
+    """``path`` (a CSS file under templates/) parsed once per thread and FontConfiguration.
+
+    Parsing the transcript's print CSS and registering its @font-face rules costs more than laying
+    out a short page; a parsed ``weasyprint.CSS`` is only read while rendering, so each thread keeps
+    its own (keyed by file, modification time and font configuration) and reuses it.
+    """
+    import weasyprint
+
+    path = Path(path).resolve()
+    if not any(path.is_relative_to(root.resolve()) for root in (TEMPLATES_DIR,)):
+        raise ValueError(f"stylesheets come from the project's templates, not {path}")
+    cache: dict = getattr(_FONTS, "stylesheets", None) or {}
+    _FONTS.stylesheets = cache
+    key = (str(path), path.stat().st_mtime_ns, id(font_config))
+    css = cache.get(key)
+    if css is None:
+        css = weasyprint.CSS(filename=str(path), url_fetcher=local_only_fetcher(), font_config=font_config)
+        # keep the font configuration alive with the entry, so its id is never reused by another
+        cache[key] = css, font_config
+    else:
+        css = css[0]
+    return css
+
+
 def render_html_pdf(html: str, *, base_dir: Path, attachments: Sequence[PdfAttachment] = (),
                     variant: str | None = PDF_VARIANT, identifier: bytes | None = None,
-                    font_config: Any = None) -> bytes:
-    """Render an HTML string; relative URLs resolve against ``base_dir`` (which must be under templates/)."""
+                    font_config: Any = None, stylesheets: Sequence[Path] = ()) -> bytes:
+    """Render an HTML string; relative URLs resolve against ``base_dir`` (which must be under templates/).
+
+    ``stylesheets``: CSS files under templates/, parsed once per thread (``parsed_stylesheet``) and
+    applied as WeasyPrint *user* stylesheets: the document's own ``<style>`` rules (an ``@page`` size,
+    say) still win over them.
+    """
     import weasyprint
 
     fetcher = local_only_fetcher()
     if font_config is None:
         font_config = shared_font_config()
+    sheets = [parsed_stylesheet(path, font_config) for path in stylesheets]
     doc = weasyprint.HTML(string=html, base_url=Path(base_dir).resolve().as_uri() + "/", url_fetcher=fetcher)
     files = [weasyprint.Attachment(url=a.data_uri(), url_fetcher=fetcher, name=a.name,
                                    description=a.description or None, created=_naive_utc(a.created),
                                    modified=_naive_utc(a.created), relationship=a.relationship)
              for a in attachments]
-    options: dict[str, Any] = {"attachments": files or None, "pdf_variant": variant}
+    options: dict[str, Any] = {"attachments": files or None, "pdf_variant": variant, "stylesheets": sheets or None}
     if identifier is not None:
         options["pdf_identifier"] = identifier
     return doc.write_pdf(font_config=font_config, **options)
 
 
 def render_pdf(template: str, context: Mapping[str, Any], *, attachments: Sequence[PdfAttachment] = (),
-               variant: str | None = PDF_VARIANT, font_config: Any = None) -> bytes:
-    """Render ``templates/<template>`` with ``context`` to PDF bytes (relative URLs from its folder)."""
+               variant: str | None = PDF_VARIANT, font_config: Any = None,
+               stylesheets: Sequence[str] = ()) -> bytes:
+    """Render ``templates/<template>`` with ``context`` to PDF bytes (relative URLs from its folder;
+    ``stylesheets`` are paths relative to templates/, see ``render_html_pdf``)."""
     html = render_template(template, **context)
     base_dir = (TEMPLATES_DIR / template).parent
     return render_html_pdf(html, base_dir=base_dir, attachments=attachments, variant=variant,
-                           font_config=font_config)
+                           font_config=font_config, stylesheets=[TEMPLATES_DIR / s for s in stylesheets])
 
 
 async def render_pdf_async(template: str, context: Mapping[str, Any], **kwargs: Any) -> bytes:

@@ -50,6 +50,7 @@ __all__ = [
 ATTACHMENT_NAME = "transcript.clr.json"
 CLR_MEDIA_TYPE = "application/vc+ld+json"
 PDF_TEMPLATE = "transcript/transcript.html.j2"
+PDF_STYLESHEET = "transcript/transcript.css"
 PAGE_TEMPLATE = "transcript/page.html.j2"
 LEFT_OUT = frozenset({"revoked", "suspended"})
 
@@ -217,7 +218,8 @@ def render_transcript_pdf(clr_json: str, *, statuses: Mapping[str, str], scale: 
     issued = _parse_time(clr.get("validFrom"))
     attachment = PdfAttachment(name=ATTACHMENT_NAME, data=clr_json.encode("utf-8"), media_type=CLR_MEDIA_TYPE,
                                description="Signed CLR 2.0 transcript (verifiable credential)", created=issued)
-    return render_pdf(PDF_TEMPLATE, ctx, attachments=[attachment], font_config=font_config)
+    return render_pdf(PDF_TEMPLATE, ctx, attachments=[attachment], font_config=font_config,
+                      stylesheets=[PDF_STYLESHEET])
 
 
 def render_transcript_html(clr: Mapping[str, Any], *, statuses: Mapping[str, str], scale: Sequence[Any],
@@ -316,11 +318,11 @@ def _warm_renderer(page_size: str) -> None:
     from issuer.render.templating import TEMPLATES_DIR, environment
 
     environment().get_template(PDF_TEMPLATE)
-    css = (TEMPLATES_DIR / "transcript" / "transcript.css").read_text(encoding="utf-8")
-    html = (f"<!DOCTYPE html><html lang='en'><head><title>warm-up</title><style>{css}</style>"
+    html = (f"<!DOCTYPE html><html lang='en'><head><title>warm-up</title>"
             f"{'<style>@page { size: letter; }</style>' if page_size == 'letter' else ''}</head>"
             f"<body><h1>a</h1><p>a <b>b</b> <i>c</i></p></body></html>")
-    render_html_pdf(html, base_dir=TEMPLATES_DIR / "transcript", variant=None, font_config=shared_font_config())
+    render_html_pdf(html, base_dir=TEMPLATES_DIR / "transcript", variant=None, font_config=shared_font_config(),
+                    stylesheets=[TEMPLATES_DIR / PDF_STYLESHEET])
 
 
 def _run_job(job: CohortJob) -> CohortResult:

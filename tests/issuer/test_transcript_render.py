@@ -247,6 +247,26 @@ def test_url_fetcher_refuses_network_and_foreign_files():
     assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
 
 
+def test_print_stylesheet_is_parsed_once_per_font_configuration_and_only_from_templates(tmp_path):
+    from weasyprint.text.fonts import FontConfiguration
+
+    from issuer.render.pdf import parsed_stylesheet
+    from issuer.render.templating import TEMPLATES_DIR
+    from issuer.services.transcripts import PDF_STYLESHEET
+
+    config = FontConfiguration()
+    first = parsed_stylesheet(TEMPLATES_DIR / PDF_STYLESHEET, config)
+    assert parsed_stylesheet(TEMPLATES_DIR / PDF_STYLESHEET, config) is first
+    assert parsed_stylesheet(TEMPLATES_DIR / PDF_STYLESHEET, FontConfiguration()) is not first
+    # the bad twin: a stylesheet from outside templates/ (it could load any local file as a font)
+    foreign = tmp_path / "evil.css"
+    foreign.write_text("@font-face { font-family: x; src: url('file:///etc/passwd'); }")
+    with pytest.raises(ValueError, match="templates"):
+        parsed_stylesheet(foreign, config)
+    with pytest.raises(ValueError, match="templates"):
+        parsed_stylesheet(TEMPLATES_DIR / ".." / "pyproject.toml", config)
+
+
 def test_remote_images_in_credentials_are_never_fetched(made):
     from issuer.render import pdf as pdf_mod
 
@@ -277,7 +297,7 @@ def test_remote_images_in_credentials_are_never_fetched(made):
         pdf_mod.local_only_fetcher = real
     assert out.startswith(b"%PDF")
     assert not any(u.startswith("http") for u in calls)
-    assert any(u.endswith("transcript.css") for u in calls) and any(u.endswith(".ttf") for u in calls)
+    assert any(u.endswith("DejaVuSans.ttf") for u in calls)  # the print CSS's fonts, through the local fetcher
 
 
 def test_html_view_escapes_and_links(made):
