@@ -82,7 +82,7 @@ def synthetic_badges(n_competencies: int) -> dict[str, dict]:
                                 ratings=[3], extra_subject={"source": {"id": f"https://partner{k}.example",
                                                                        "type": ["Profile"], "name": f"Partner {k + 1}"}})
     for n, cred in enumerate(creds.values()):
-        cred["id"] = f"{data.BASE}/badges/00000000-0000-4000-8000-{n + 1:012d}"
+        cred["id"] = f"{data.BASE}/credentials/00000000-0000-4000-8000-{n + 1:012d}"  # as the issuer mints them
     return creds
 
 

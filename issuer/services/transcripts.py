@@ -8,7 +8,8 @@ parameters. The CPU-heavy steps (RDFC signing, WeasyPrint) are plain functions, 
 URLs (``transcript_links``): the CLR id is ``<base>/transcripts/<uuid>``; the record is served as
 JSON at ``….json``, PDF at ``….pdf``, HTML at the id itself; the verifier page for it is
 ``<base>/verify?url=<json url>``. Each badge's verify link is ``<base>/verify?url=<badge id>`` (badge
-ids are https URLs; other ids fall back to ``<base>/credentials/<id>``).
+ids are https URLs; other ids fall back to ``<base>/credentials/<id>``). The QR code printed beside
+one of this school's badges holds the short form ``<base>/v/<uuid>``, which redirects there.
 """
 from __future__ import annotations
 
@@ -39,8 +40,10 @@ __all__ = [
     "TranscriptSource",
     "build_transcript",
     "cohort_jobs",
+    "credential_verify_link",
     "generate_cohort",
     "make_clr",
+    "short_verify_link",
     "render_transcript_html",
     "render_transcript_pdf",
     "safe_stem",
@@ -102,6 +105,26 @@ def verify_link(base_url: str, target_url: str) -> str:
     return f"{base_url.rstrip('/')}/verify?url={quote(target_url, safe='')}"
 
 
+def credential_verify_link(base_url: str, credential_id: str) -> str:
+    """The verifier page for a credential (what ``short_verify_link`` redirects to)."""
+    return verify_link(base_url, credential_url(base_url, credential_id))
+
+
+def short_verify_link(base_url: str, credential_id: str) -> str | None:
+    """``<base>/v/<uuid>`` for one of this school's credentials (``<base>/credentials/<uuid>``), else
+    None. The QR code for it needs ~2/3 of the modules of the full verifier link's."""
+    prefix = f"{base_url.rstrip('/')}/credentials/"
+    if not credential_id.startswith(prefix):
+        return None
+    try:
+        ident = uuid.UUID(credential_id[len(prefix):])
+    except ValueError:
+        return None
+    if str(ident) != credential_id[len(prefix):]:
+        return None  # only the canonical form, so the short link names exactly this credential
+    return f"{base_url.rstrip('/')}/v/{ident}"
+
+
 def credential_url(base_url: str, credential_id: str) -> str:
     if credential_id.startswith(("https://", "http://")):
         return credential_id
@@ -156,11 +179,12 @@ def transcript_context(clr: Mapping[str, Any], *, statuses: Mapping[str, str], s
     view: TranscriptView = transcript_view(clr, scale=scale, statuses=statuses, credit_map=credit_map, now=now)
     badge_links: dict[str, dict[str, str | None]] = {}
     for badge in view.badges:
-        url = verify_link(base_url, credential_url(base_url, badge.id))
+        url = credential_verify_link(base_url, badge.id)
         badge_links[badge.id] = {"url": url, "qr": None}
     if qr:  # codes only for the badges printed beside a row, not for every badge behind it
         for badge in _shown(view):
-            badge_links[badge.id]["qr"] = compact_qr_data_uri(badge_links[badge.id]["url"])
+            target = short_verify_link(base_url, badge.id) or badge_links[badge.id]["url"]
+            badge_links[badge.id]["qr"] = compact_qr_data_uri(target)
     return {
         "view": view,
         "links": links,

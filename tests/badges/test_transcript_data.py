@@ -106,7 +106,7 @@ def badge(key: str, *, name: str, area: str, competencies: list[tuple[str, str]]
 def _stable_ids(creds: dict[str, dict]) -> dict[str, dict]:
     # hash() is salted per process; ids must be stable across runs and processes.
     for n, (key, cred) in enumerate(creds.items()):
-        cred["id"] = f"{BASE}/badges/00000000-0000-4000-8000-{n + 1:012d}"
+        cred["id"] = f"{BASE}/credentials/00000000-0000-4000-8000-{n + 1:012d}"
     return creds
 
 

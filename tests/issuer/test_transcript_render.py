@@ -15,6 +15,7 @@ import pytest
 from issuer.services.transcripts import (
     ATTACHMENT_NAME,
     StoredCredential,
+    credential_url,
     make_clr,
     render_transcript_html,
     render_transcript_pdf,
@@ -217,6 +218,10 @@ def _decode_qr_codes_on_page_one(pdf_bytes: bytes) -> list[tuple[str, int]]:
     return [(b.text, 0) for img in reader.pages[0].images for b in zxingcpp.read_barcodes(img.image)]
 
 
+def made_json(pdf_bytes: bytes) -> str:
+    return extract_credential(pdf_bytes)
+
+
 def test_page_one_qr_opens_the_verifier_for_this_transcript(pdf):
     codes = _decode_qr_codes_on_page_one(pdf)
     texts = [t for t, _ in codes]
@@ -226,9 +231,11 @@ def test_page_one_qr_opens_the_verifier_for_this_transcript(pdf):
     assert parse_qs(url.query)["url"] == [LINKS.json_url]
     top = dict(codes)[LINKS.verify_url]
     assert all(top <= y for _, y in codes)  # the big one sits in the masthead, above the badge codes
-    # each badge on the page has its own small QR that verifies that badge
-    badge_targets = {parse_qs(urlsplit(t).query)["url"][0] for t in texts if t != LINKS.verify_url}
-    assert badge_targets and all(t.startswith(f"{data.BASE}/badges/") for t in badge_targets)
+    # each badge on the page has its own small QR: the short link /v/<uuid> of that badge
+    badge_targets = {t for t in texts if t != LINKS.verify_url}
+    ids = {b["id"] for b in json.loads(made_json(pdf))["credentialSubject"]["verifiableCredential"]}
+    assert badge_targets and all(t.startswith(f"{data.BASE}/v/") for t in badge_targets)
+    assert {t.replace("/v/", "/credentials/") for t in badge_targets} <= ids
 
 
 # ----------------------------------------------------------------------------- fetcher and HTML
@@ -454,10 +461,38 @@ def test_small_qr_codes_only_for_badges_printed_and_they_decode(made):
     by_name = {b.name: ctx["badge_links"][b.id] for b in ctx["view"].badges}
     assert by_name["Linear Equations I"]["qr"] is None  # behind MATH.1, but not the badge at the top level
     shown = by_name["Linear Equations II"]
-    png = base64.b64decode(shown["qr"].split(",", 1)[1])
-    image = Image.open(io.BytesIO(png)).convert("L").resize((400, 400), Image.NEAREST)
-    assert [r.text for r in zxingcpp.read_barcodes(image)] == [shown["url"]]
-    assert len(png) < 1000  # one pixel per module
+    [badge_id] = [b.id for b in ctx["view"].badges if b.name == "Linear Equations II"]
+
+    def decoded(data_uri: str) -> tuple[str, int]:
+        png = base64.b64decode(data_uri.split(",", 1)[1])
+        image = Image.open(io.BytesIO(png)).convert("L")
+        size = image.width
+        return [r.text for r in zxingcpp.read_barcodes(image.resize((400, 400), Image.NEAREST))][0], size
+
+    # one of the school's own badges: the short link, which redirects to shown["url"] (tests/web)
+    text, size = decoded(shown["qr"])
+    assert badge_id.startswith(f"{data.BASE}/credentials/") and text == badge_id.replace("/credentials/", "/v/")
+    assert parse_qs(urlsplit(shown["url"]).query)["url"] == [badge_id]
+    assert size <= 33 + 8  # version 4 or less with its quiet zone; the long link needs version 6 (49 px)
+    assert len(base64.b64decode(shown["qr"].split(",", 1)[1])) < 1000  # one pixel per module
+    # the bad twin: a badge whose id is not one of this school's credential URLs keeps the full link
+    from issuer.services.transcripts import short_verify_link
+
+    for foreign in ("https://other.example/credentials/" + badge_id.rsplit("/", 1)[1], "urn:uuid:" + badge_id.rsplit("/", 1)[1],
+                    f"{data.BASE}/credentials/not-a-uuid", f"{data.BASE}/credentials/9A0B6A35-5D0E-4A8E-9F3C-1C2D3E4F5A6B",
+                    f"{data.BASE}/credentials/{badge_id.rsplit('/', 1)[1]}/extra"):
+        assert short_verify_link(data.BASE, foreign) is None, foreign
+    doc = copy.deepcopy(made.clr)
+    for vc in doc["credentialSubject"]["verifiableCredential"]:
+        if vc["id"] == badge_id:
+            vc["id"] = "urn:uuid:" + badge_id.rsplit("/", 1)[1]
+    ctx = transcript_context(doc, statuses={("urn:uuid:" + k.rsplit("/", 1)[1] if k == badge_id else k): v
+                                            for k, v in made.statuses.items()},
+                             scale=data.SCALE, base_url=data.BASE, links=LINKS, now=NOW)
+    foreign = next(ctx["badge_links"][b.id] for b in ctx["view"].badges if b.name == "Linear Equations II")
+    text, size = decoded(foreign["qr"])
+    assert text == foreign["url"] and parse_qs(urlsplit(text).query)["url"] == [credential_url(data.BASE, "urn:uuid:" + badge_id.rsplit("/", 1)[1])]
+    assert size > 33 + 8
 
 
 

@@ -91,7 +91,22 @@ async def test_transcript_pdf_attachment_qr_and_verifier(client, seed, world, pl
     page = await client.get(f"{qr.path}?{qr.query}", headers=HTML)
     assert page.status_code == 200, page.text
     assert 'data-verified="true"' in page.text and "Verified" in page.text
-    assert [c for c in codes if c != t["verifyUrl"]]  # the small per-badge codes are there too
+    # the small per-badge codes hold the short link /v/<uuid>: 303 to the verifier page for that badge
+    badge_codes = [c for c in codes if c != t["verifyUrl"]]
+    assert badge_codes and all(urlsplit(c).path.startswith("/v/") for c in badge_codes)
+    for code in badge_codes:
+        uuid = urlsplit(code).path.rsplit("/", 1)[1]
+        assert uuid in (world.linear, world.collab, world.elo)
+        hop = await client.get(urlsplit(code).path, headers=HTML)
+        assert hop.status_code == 303
+        target = urlsplit(hop.headers["location"])
+        assert target.path == "/verify" and parse_qs(target.query)["url"] == [f"{ts.BASE}/credentials/{uuid}"]
+        page = await client.get(hop.headers["location"], headers=HTML)
+        assert page.status_code == 200 and 'data-verified="true"' in page.text, page.text[:500]
+    # bad twins: an unknown or malformed id is a clear 404, not a verifier page that fails later
+    missing = await client.get("/v/00000000-0000-4000-8000-0000000000ff")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
+    assert (await client.get("/v/not-a-uuid")).status_code == 404
 
     # HTML view for the student
     r = await client.get(f"/transcripts/{t['id']}", headers=student)
