@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# shared/ sits beside the checkout (as in CI); REFERENCE_DIR lets a packaged test run point elsewhere.
-REFERENCE = Path(__import__("os").environ.get("REFERENCE_DIR", ROOT.parent / "shared" / "reference"))
+# The published vectors and examples, vendored in tests/reference (see its README) so that a clean
+# clone runs every test; REFERENCE_DIR points at another copy. SHARED_REFERENCE is the original
+# beside the checkout, used only to check the vendored copy for drift.
+REFERENCE = Path(__import__("os").environ.get("REFERENCE_DIR", ROOT / "tests" / "reference"))
+SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
 
 SEED = bytes(range(32))
 NOW = datetime(2026, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
