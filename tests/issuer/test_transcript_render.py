@@ -274,6 +274,35 @@ def test_print_stylesheet_is_parsed_once_per_font_configuration_and_only_from_te
         parsed_stylesheet(TEMPLATES_DIR / ".." / "pyproject.toml", config)
 
 
+def test_renders_collect_less_often_and_restore_the_collector_settings(monkeypatch):
+    import gc
+
+    import weasyprint
+
+    from issuer.render import pdf as pdf_mod
+
+    before = gc.get_threshold()
+    seen = []
+    real_write = weasyprint.Document.write_pdf
+
+    def spy(self, *a, **k):
+        seen.append(gc.get_threshold())
+        return real_write(self, *a, **k)
+
+    monkeypatch.setattr(weasyprint.Document, "write_pdf", spy)
+    html = "<!DOCTYPE html><html lang='en'><head><title>t</title></head><body><p>x</p></body></html>"
+    assert pdf_mod.render_html_pdf(html, base_dir=pdf_mod.TEMPLATES_DIR, variant=None).startswith(b"%PDF")
+    assert seen and seen[0][0] >= pdf_mod.RENDER_GC_THRESHOLD
+    assert gc.get_threshold() == before
+    # nested and failing renders (threads overlap the same way): restored once the last one ends
+    with pdf_mod.relaxed_gc():
+        with pytest.raises(RuntimeError):
+            with pdf_mod.relaxed_gc():
+                raise RuntimeError("render failed")
+        assert gc.get_threshold()[0] >= pdf_mod.RENDER_GC_THRESHOLD
+    assert gc.get_threshold() == before
+
+
 def test_remote_images_in_credentials_are_never_fetched(made):
     from issuer.render import pdf as pdf_mod
 
