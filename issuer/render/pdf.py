@@ -107,19 +107,15 @@ def parsed_stylesheet(path: Path, font_config: Any) -> Any:
     import weasyprint
 
     path = Path(path).resolve()
-    if not any(path.is_relative_to(root.resolve()) for root in (TEMPLATES_DIR,)):
+    if not path.is_relative_to(TEMPLATES_DIR.resolve()):
         raise ValueError(f"stylesheets come from the project's templates, not {path}")
-    cache: dict = getattr(_FONTS, "stylesheets", None) or {}
-    _FONTS.stylesheets = cache
+    cache: dict = _FONTS.__dict__.setdefault("stylesheets", {})
     key = (str(path), path.stat().st_mtime_ns, id(font_config))
-    css = cache.get(key)
-    if css is None:
+    if key not in cache:
+        # the entry keeps its font configuration alive, so that id is never reused by another
         css = weasyprint.CSS(filename=str(path), url_fetcher=local_only_fetcher(), font_config=font_config)
-        # keep the font configuration alive with the entry, so its id is never reused by another
-        cache[key] = css, font_config
-    else:
-        css = css[0]
-    return css
+        cache[key] = (css, font_config)
+    return cache[key][0]
 
 
 # Young-generation threshold while a PDF is being made (CPython's default is 700).

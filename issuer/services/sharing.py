@@ -4,12 +4,12 @@ from __future__ import annotations
 import html
 import io
 import json
-from urllib.parse import quote
 
 from badges import bake
 from issuer.db import repo_learning as repo
 from issuer.render.qr import qr_png
 from issuer.services.learning_errors import NotFound
+from issuer.services.transcripts import verify_link
 from issuer.storage import FileStore, check_hash
 
 
@@ -28,8 +28,7 @@ async def credential_row(c_uuid: str) -> dict:
 
 def verify_url(row: dict) -> str:
     base = _base()
-    target = f"{base}/credentials/{row['uuid']}"
-    return f"{base}/verify?url={quote(target, safe='')}"
+    return verify_link(base, f"{base}/credentials/{row['uuid']}")
 
 
 def _list(value) -> list:

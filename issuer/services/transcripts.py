@@ -106,7 +106,7 @@ def verify_link(base_url: str, target_url: str) -> str:
 
 
 def credential_verify_link(base_url: str, credential_id: str) -> str:
-    """The verifier page for a credential (what ``short_verify_link`` redirects to)."""
+    """The verifier page for a credential (where a ``short_verify_link`` leads, through a redirect)."""
     return verify_link(base_url, credential_url(base_url, credential_id))
 
 
@@ -333,11 +333,11 @@ def _init_worker(seed: bytes | None, verification_method: str | None, settings: 
     _WORKER.update(signer=signer, settings=settings)
     if settings.render:
         _warm_renderer(settings.page_size)
-    # A worker only renders: what it has loaded by now (modules, contexts, fonts) lives as long as
-    # the process, so the collector need not keep re-scanning it, and WeasyPrint's many short-lived
-    # boxes and styles hold few cycles. Measured: ~8% less CPU per 10-page PDF (bench/bench_pdf.py).
+    # What a worker has loaded by now (modules, contexts, fonts) lives as long as the process, so
+    # the collector need not keep re-scanning it (renders themselves collect less often anyway:
+    # issuer.render.pdf.relaxed_gc, which made a worker-wide threshold redundant: 0.172 vs 0.170 CPU s
+    # per student, bench/bench_pdf.py --skip-pages --students 300).
     gc.freeze()
-    gc.set_threshold(10_000, 10, 10)
 
 
 def _warm_renderer(page_size: str) -> None:

@@ -218,10 +218,6 @@ def _decode_qr_codes_on_page_one(pdf_bytes: bytes) -> list[tuple[str, int]]:
     return [(b.text, 0) for img in reader.pages[0].images for b in zxingcpp.read_barcodes(img.image)]
 
 
-def made_json(pdf_bytes: bytes) -> str:
-    return extract_credential(pdf_bytes)
-
-
 def test_page_one_qr_opens_the_verifier_for_this_transcript(pdf):
     codes = _decode_qr_codes_on_page_one(pdf)
     texts = [t for t, _ in codes]
@@ -233,7 +229,7 @@ def test_page_one_qr_opens_the_verifier_for_this_transcript(pdf):
     assert all(top <= y for _, y in codes)  # the big one sits in the masthead, above the badge codes
     # each badge on the page has its own small QR: the short link /v/<uuid> of that badge
     badge_targets = {t for t in texts if t != LINKS.verify_url}
-    ids = {b["id"] for b in json.loads(made_json(pdf))["credentialSubject"]["verifiableCredential"]}
+    ids = {b["id"] for b in json.loads(extract_credential(pdf))["credentialSubject"]["verifiableCredential"]}
     assert badge_targets and all(t.startswith(f"{data.BASE}/v/") for t in badge_targets)
     assert {t.replace("/v/", "/credentials/") for t in badge_targets} <= ids
 

@@ -47,13 +47,13 @@ class CredentialController(Controller):
 
 @get("/v/{credential_uuid:uuid}", status_code=303, responses=problem_responses(404), tags=["credentials"],
      summary="Short verification link of a credential (what a transcript's badge QR code opens)")
-async def short_verify_link(credential_uuid: FromPath[uuidlib.UUID]) -> Response[bytes]:
+async def short_verify_redirect(credential_uuid: FromPath[uuidlib.UUID]) -> Response[bytes]:
     # 404 here rather than a verifier page that fails to fetch: the link names one of our credentials
-    if await repo.issued_credential(uuid=credential_uuid) is None:
+    row = await repo.issued_credential(uuid=credential_uuid)
+    if row is None:
         raise NotFound("no such credential")
-    base = runtime.current().settings.base_url
-    return Response(content=b"", status_code=303,
-                    headers={"Location": credential_verify_link(base, f"{base.rstrip('/')}/credentials/{credential_uuid}")})
+    location = credential_verify_link(runtime.current().settings.base_url, row["credential_id"])
+    return Response(content=b"", status_code=303, headers={"Location": location})
 
 
-ROUTES = [CredentialController, short_verify_link]
+ROUTES = [CredentialController, short_verify_redirect]
