@@ -243,12 +243,13 @@ class _Run:
                    "error": c.error.message if c.error else None, "warnings": list(c.warnings)}
                   for c in result.checks]
         if result.verified:
-            good = next(c for c in result.checks if c.verified)
+            good = result.primary
             state.ok = True
             suite = good.cryptosuite or good.proof_type
+            every = f"all {len(proofs)} signatures verify, " if len(proofs) > 1 else ""
             return CheckResult.passed(
-                cid, f"The {noun(credential)} has not been changed since it was signed (signature type {suite}).",
-                proofs=proofs)
+                cid, f"The {noun(credential)} has not been changed since it was signed ({every}signature type "
+                     f"{suite}).", proofs=proofs)
         return _proof_failure(result.error, noun(credential), proofs=proofs)
 
     def _check_jwt(self, parsed: Parsed, state: _ProofState) -> CheckResult:

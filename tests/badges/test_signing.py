@@ -127,17 +127,74 @@ def test_sign_keeps_existing_proofs_and_each_proof_is_reported(signer, credentia
     assert len(twice["proof"]) == 2 and twice["proof"][0] == once["proof"][0]
     result = verify_proof(twice, resolver=FragmentKeyResolver(), now=NOW)
     assert result.verified and [c.verified for c in result.checks] == [True, True]
-    # one broken proof of two: still verified (any one suffices), and the broken one is reported
-    twice["proof"][0]["proofValue"] = twice["proof"][1]["proofValue"]
-    result = verify_proof(twice, resolver=FragmentKeyResolver(), now=NOW)
-    assert result.verified
+    # one broken proof of two: the set is not verified (DI §4.4: every proof must verify), and
+    # the broken one is named
+    tampered = copy.deepcopy(twice)
+    tampered["proof"][0]["proofValue"] = tampered["proof"][1]["proofValue"]
+    result = verify_proof(tampered, resolver=FragmentKeyResolver(), now=NOW)
+    assert not result.verified
     assert [c.verified for c in result.checks] == [False, True]
-    assert isinstance(result.checks[0].error, InvalidSignature)
-    assert result.verification_method.public_key == other.public_key
-    # both broken: not verified
-    twice["proof"][1]["proofValue"] = once["proof"][0]["proofValue"][:-2] + "11"
-    result = verify_proof(twice, resolver=FragmentKeyResolver(), now=NOW)
-    assert not result.verified and result.error is result.checks[0].error
+    assert isinstance(result.checks[0].error, InvalidSignature) and result.error is result.checks[0].error
+    # the same with the good proof first: a good proof does not hide a tampered second one
+    tampered["proof"].reverse()
+    result = verify_proof(tampered, resolver=FragmentKeyResolver(), now=NOW)
+    assert not result.verified and [c.verified for c in result.checks] == [True, False]
+    assert isinstance(result.error, InvalidSignature)
+
+
+def test_a_proof_set_needs_one_issuer_proof_and_lets_another_party_co_sign(signer, credential):
+    """A notary's proof (its own key, not the issuer's) is fine next to the issuer's, not alone."""
+    notary = Ed25519Signer.from_seed(bytes(32))
+    signed = sign(credential, signer=signer, created=NOW)
+    cosigned = sign(signed, signer=notary, created=NOW)  # did:key of the notary, not the issuer
+    result = verify_proof(cosigned, resolver=ChainResolver(DidKeyResolver(), FragmentKeyResolver()), now=NOW)
+    assert result.verified and [c.binding_error is None for c in result.checks] == [True, False]
+    assert result.primary is result.checks[0] and result.verification_method.controller == ISSUER
+    only_notary = sign(credential, signer=notary, created=NOW)
+    result = verify_proof(only_notary, resolver=DidKeyResolver(), now=NOW)
+    assert not result.verified and isinstance(result.error, ProofPurposeError)
+    assert "does not match issuer" in result.error.message
+
+
+def _chain(signer, credential, *, previous="urn:uuid:proof-1"):
+    notary = Ed25519Signer.from_seed(bytes(32))
+    first = sign(credential, signer=signer, created=NOW, proof_id="urn:uuid:proof-1")
+    return sign(first, signer=notary, created=NOW, previous_proof=previous)
+
+
+RESOLVER = ChainResolver(DidKeyResolver(), FragmentKeyResolver())
+
+
+@pytest.mark.parametrize("previous", ["urn:uuid:proof-1", ["urn:uuid:proof-1"]])
+def test_a_proof_chain_is_verified_over_the_proofs_it_names(signer, credential, previous):
+    chained = _chain(signer, credential, previous=previous)
+    assert chained["proof"][0]["id"] == "urn:uuid:proof-1" and chained["proof"][1]["previousProof"] == previous
+    result = verify_proof(chained, resolver=RESOLVER, now=NOW)
+    assert result.verified, result.error
+    # the second proof covers the first: verified as a plain set member it does not verify
+    unchained = copy.deepcopy(chained)
+    del unchained["proof"][1]["previousProof"]
+    assert not verify_proof(unchained, resolver=RESOLVER, now=NOW).verified
+    # ...and changing the first proof breaks the second as well as the first
+    tampered = copy.deepcopy(chained)
+    tampered["proof"][0]["created"] = "2026-01-15T10:00:01Z"
+    result = verify_proof(tampered, resolver=RESOLVER, now=NOW)
+    assert not result.verified and [c.verified for c in result.checks] == [False, False]
+
+
+@pytest.mark.parametrize("previous", ["urn:uuid:missing", ["urn:uuid:proof-1", "urn:uuid:missing"], 7, []])
+def test_a_chain_naming_a_missing_proof_fails(signer, credential, previous):
+    chained = _chain(signer, credential)
+    chained["proof"][1]["previousProof"] = previous
+    result = verify_proof(chained, resolver=RESOLVER, now=NOW)
+    assert not result.verified and isinstance(result.error, ProofError)
+    assert "previousProof" in result.error.message
+    assert [c.verified for c in result.checks] == [True, False]
+
+
+def test_signing_a_chain_refuses_a_missing_previous_proof(signer, credential):
+    with pytest.raises(ProofError, match="no proof with that id"):
+        sign(sign(credential, signer=signer, created=NOW), signer=signer, created=NOW, previous_proof="urn:x:nope")
 
 
 def test_proof_given_as_a_single_object(signer, credential):

@@ -302,13 +302,19 @@ def test_credential_without_issuer_fails_cleanly():
     assert report.failed("schema") and report.failed("proof")
 
 
-def test_any_one_valid_proof_is_enough():
+def test_every_proof_of_a_set_must_verify():
+    """DI §4.4: a good proof does not hide a forged one beside it (in either order)."""
     credential = vector_json("good.json")
+    good = credential["proof"][0] if isinstance(credential["proof"], list) else credential["proof"]
     forged = vector_json("flipped-signature-bit.json")["proof"][0]
-    credential["proof"] = [forged, *credential["proof"]]
+    credential["proof"] = [good, good]
     report = run(credential)
-    assert report.verified
-    assert [p["verified"] for p in report.check("proof").details["proofs"]] == [False, True]
+    assert report.verified and "all 2 signatures verify" in report.check("proof").message
+    for proofs, flags in (([forged, good], [False, True]), ([good, forged], [True, False])):
+        credential["proof"] = proofs
+        report = run(credential)
+        assert not report.verified and failed(report) == {"proof"}
+        assert [p["verified"] for p in report.check("proof").details["proofs"]] == flags
 
 
 def test_only_bad_proofs_fail():
