@@ -1,24 +1,32 @@
 """VC-API ``POST /presentations/verify``: every credential a VerifiablePresentation carries is
 verified on its own (the full pipeline), and the presentation's own proof when it has one.
 
+The presentation's own shape is checked first, signed or not (VCDM 2.0 §4.3, §4.5, §4.13): its
+first ``@context`` is the VC base context (v2; v1 for a VC 1.1 presentation), its ``type``
+includes ``VerifiablePresentation``, an ``id`` is a URL. ``verifiableCredential`` is optional
+(§4.13), so a presentation without credentials is verified when its own checks pass.
+
 The presentation proof is a holder's ``authentication`` proof (VCDM §4.13, DI §4.4): the same
 eddsa-rdfc-2022 suite, but the key must belong to the ``holder`` (when named) rather than to an
 issuer, and a ``challenge``/``domain`` given in the options must match the proof's.
 """
 from __future__ import annotations
 
+import re
+
 import anyio
 
 from badges.errors import BadgeError, ProofError
-from badges.jsonld import load_document
+from badges.jsonld import VC_V1, VC_V2, load_document
 from badges.signing.suites import suite_for
 from verifier.budget import BudgetExceeded, run_with_budget
 from verifier.dto import CheckOut, PresentationResult, ProblemDetail, VerifyResult, result_from_report
-from verifier.service import InputError, VerifierService
+from verifier.service import InputError, VerifierService, vcapi_document
 
 __all__ = ["verify_presentation"]
 
 MAX_CREDENTIALS = 50
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
 def _check_presentation_proof(presentation: dict, *, resolver, challenge: str | None, domain: str | None) -> CheckOut:
@@ -63,14 +71,30 @@ def _check_presentation_proof(presentation: dict, *, resolver, challenge: str | 
                     message=f"The presentation's signature does not verify ({'; '.join(reasons)}).")
 
 
-async def verify_presentation(service: VerifierService, presentation: dict | str, *, challenge: str | None = None,
-                              domain: str | None = None) -> PresentationResult:
+def check_shape(presentation: object) -> dict:
+    """The presentation's own data model rules; ``InputError`` (400) names the first one broken."""
     if not isinstance(presentation, dict):
         raise InputError("Only presentations with embedded proofs (JSON objects) are accepted here.")
+    context = presentation.get("@context")
+    contexts = context if isinstance(context, list) else [] if context is None else [context]
+    if not contexts:
+        raise InputError("The presentation has no @context (VCDM §4.3 requires one).")
+    if contexts[0] not in (VC_V2, VC_V1):
+        raise InputError(f"The presentation's first @context must be {VC_V2}, not {contexts[0]!r} (VCDM §4.3).")
     types = presentation.get("type")
     types = types if isinstance(types, list) else [types]
     if "VerifiablePresentation" not in types:
         raise InputError("This is not a VerifiablePresentation (its type does not say so).")
+    if not all(isinstance(t, str) and t for t in types):
+        raise InputError("The presentation's type must be a string or a list of strings.")
+    if "id" in presentation and not (isinstance(presentation["id"], str) and _URL.match(presentation["id"])):
+        raise InputError("The presentation's id must be a URL (VCDM §4.4).")
+    return presentation
+
+
+async def verify_presentation(service: VerifierService, presentation: dict | str, *, challenge: str | None = None,
+                              domain: str | None = None) -> PresentationResult:
+    presentation = check_shape(presentation)
     credentials = presentation.get("verifiableCredential")
     credentials = [] if credentials is None else credentials if isinstance(credentials, list) else [credentials]
     if len(credentials) > MAX_CREDENTIALS:
@@ -86,10 +110,9 @@ async def verify_presentation(service: VerifierService, presentation: dict | str
     results = [None] * len(credentials)
 
     async def one(index: int, credential) -> None:
-        if not isinstance(credential, (dict, str)):
-            credential = "not a credential"
         try:
-            verification = await service.verify(credential, allow_url=False)
+            verification = await service.verify(vcapi_document(credential, "each verifiableCredential"),
+                                                 allow_url=False)
         except InputError as exc:
             problem = ProblemDetail(type=f"https://openbadges.school/problems/{exc.problem_type}", title=exc.title,
                                     detail=exc.detail, check="parse")
@@ -110,13 +133,11 @@ async def verify_presentation(service: VerifierService, presentation: dict | str
     for n, result in enumerate(credential_results):
         errors.extend(ProblemDetail(type=e.type, title=f"credential {n}: {e.title}", detail=e.detail, check=e.check)
                       for e in result.errors)
-    if not credentials:
-        errors.append(ProblemDetail(type="https://openbadges.school/problems/presentation-empty",
-                                    title="presentation", detail="The presentation carries no credentials."))
     verified = not errors
     return PresentationResult(
         verified=verified,
-        checks=(["presentation_proof"] if proof_check.outcome == "pass" else []) + (["credentials"] if verified else []),
+        checks=(["presentation_proof"] if proof_check.outcome == "pass" else [])
+        + (["credentials"] if verified and credentials else []),
         warnings=[w for r in credential_results for w in r.warnings],
         errors=errors, problem_details=errors, presentation_results=[proof_check],
         credential_results=credential_results)

@@ -49,7 +49,7 @@ from verifier.fetch import (
     resolver_chain,
 )
 
-__all__ = ["InputError", "Verification", "VerifierService", "service_for", "verify"]
+__all__ = ["InputError", "NotAMap", "Verification", "VerifierService", "service_for", "vcapi_document", "verify"]
 
 _PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -82,6 +82,30 @@ class UnreachableInputUrl(InputError):
     status = 422
     problem_type = "url-unreachable"
     title = "The credential at this link could not be retrieved"
+
+
+class NotAMap(InputError):
+    """VC-API: the secured document must be a JSON object (DI §4.4 step 1, PARSING_ERROR); the one
+    string form allowed is a compact JWS (VC-JWT)."""
+
+    problem_type = "parsing-error"
+    title = "The credential is not a JSON object"
+
+
+_COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+
+
+def vcapi_document(value: Any, noun: str = "verifiableCredential") -> dict | str:
+    """A VC-API body's credential as given: an object, or a string only when it is a compact JWS.
+
+    JSON text inside a JSON string (``"{\"@context\": …}"``) is not a map, so Data Integrity
+    requires an error rather than a second parse; ``/verify`` still reads JSON text."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and _COMPACT_JWS.match(value.strip()):
+        return value.strip()
+    got = "a string that is not a compact JWS" if isinstance(value, str) else type(value).__name__
+    raise NotAMap(f"{noun} must be a JSON object (or a VC-JWT compact JWS), not {got}.")
 
 
 class PdfInput(InputError):

@@ -39,7 +39,7 @@ from verifier.dto import (
     result_from_report,
 )
 from verifier.problems import PROBLEM_MEDIA_TYPE, MalformedCredential, problem_handler
-from verifier.service import InputError, Verification, VerifierService
+from verifier.service import InputError, Verification, VerifierService, vcapi_document
 from verifier.view import ReportView, report_view, when_checked
 
 __all__ = ["VerifierConfig", "create_router", "route_handlers", "router"]
@@ -147,7 +147,7 @@ async def verify_credential_api(request: Request, data: JSONBody[VerifyCredentia
                                 verifier_service: NamedDependency[VerifierService]) -> VerifyResult:
     """Verify one credential; 200 when verified, 422 (with the same result body) when not."""
     options = data.options
-    credential = data.verifiable_credential
+    credential = vcapi_document(data.verifiable_credential)
     verification = await verifier_service.verify(credential, source="json" if isinstance(credential, dict) else "text",
                                                  allow_url=False)
     return _reply(request, verifier_service, verification,

@@ -433,6 +433,62 @@ async def test_presentation_proof(client, world):
     assert response.status_code == 422
 
 
+async def test_vc_api_refuses_a_credential_given_as_json_text(client, world):
+    """DI §4.4: a secured document that is not a map is a PARSING_ERROR; only a VC-JWT may be a string."""
+    badge = world.badge()
+    response = await vc_verify(client, json.dumps(badge))
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"] == PROBLEMS + "parsing-error" and "JSON object" in response.json()["detail"]
+    # the good twins: the same credential as an object, and a compact JWS as a string
+    assert (await vc_verify(client, badge)).status_code == 200
+    assert (await vc_verify(client, jwt.sign_jwt(badge, signer=world.signer))).status_code == 200
+
+
+async def test_presentation_without_credentials_is_verified_on_its_own_checks(client, world):
+    """VCDM §4.13: verifiableCredential is optional; an empty presentation is not an error."""
+    from badges.signing import Ed25519Signer
+
+    response = await client.post("/presentations/verify", json={"verifiablePresentation": _presentation(world, [])})
+    assert response.status_code == 200, response.text
+    assert response.json()["verified"] is True and response.json()["credentialResults"] == []
+    bare = _presentation(world, [])
+    del bare["verifiableCredential"]
+    holder = Ed25519Signer.from_seed(bytes(range(2, 34)))
+    signed = _presentation(world, [], holder_signer=holder)
+    for presentation in (bare, signed):
+        response = await client.post("/presentations/verify", json={"verifiablePresentation": presentation})
+        assert response.status_code == 200, response.text
+    # its own checks still decide: a tampered holder proof fails it
+    signed["holder"] = "did:example:someone-else"
+    response = await client.post("/presentations/verify", json={"verifiablePresentation": signed})
+    assert response.status_code == 422 and response.json()["presentationResults"][0]["outcome"] == "fail"
+
+
+@pytest.mark.parametrize("change", [
+    {"@context": None}, {"@context": []}, {"@context": ["https://www.w3.org/ns/credentials/examples/v2",
+                                                        "https://www.w3.org/ns/credentials/v2"]},
+    {"type": None}, {"type": ["Presentation"]}, {"id": "not a url"},
+])
+async def test_an_unsigned_presentation_s_context_and_type_are_checked(client, world, change):
+    good = _presentation(world, [world.badge()])
+    bad = {**good, **change}
+    bad = {k: v for k, v in bad.items() if v is not None}
+    response = await client.post("/presentations/verify", json={"verifiablePresentation": bad})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    good["id"] = "urn:uuid:7f0a6b8e-0d6b-4e5c-9d43-5a8f0c1d2e3f"
+    response = await client.post("/presentations/verify", json={"verifiablePresentation": good})
+    assert response.status_code == 200, response.text
+
+
+async def test_a_presentation_s_credentials_follow_the_vc_api_rules(client, world):
+    response = await client.post("/presentations/verify", json={
+        "verifiablePresentation": _presentation(world, [json.dumps(world.badge())])})
+    assert response.status_code == 422
+    assert response.json()["credentialResults"][0]["errors"][0]["type"] == PROBLEMS + "parsing-error"
+
+
 @pytest.mark.parametrize("body", [
     {"verifiablePresentation": {"type": ["VerifiableCredential"]}},
     {"verifiablePresentation": "eyJ.a.b"},
