@@ -166,10 +166,6 @@ def check_context(credential: dict, *, loader: DocumentLoader) -> CheckResult:
         return CheckResult.failed(
             cid, "This badge uses a vocabulary this verifier does not recognise, so its meaning cannot be "
                  f"checked: {', '.join(unknown)}.", "context-not-allowed", unknown=unknown)
-    if inline:
-        return CheckResult.failed(
-            cid, "This badge defines its own vocabulary inline; only published, known vocabularies are accepted.",
-            "context-not-allowed", inline=inline)
     types = as_list(credential.get("type"))
     if "VerifiableCredential" not in types:
         return CheckResult.failed(cid, "This is not a verifiable credential (its type does not include "
@@ -183,6 +179,14 @@ def check_context(credential: dict, *, loader: DocumentLoader) -> CheckResult:
     if kind is not None and not has_ob:
         return CheckResult.failed(cid, f"This badge does not use the Open Badges 3.0 vocabulary ({OB_V3P0}).",
                                   "context-missing", required=OB_V3P0)
+    if inline:
+        # VCDM 2.0 §4.3 allows context objects after the base context. They are expanded offline
+        # like the rest (and cannot redefine the protected VC / OB terms), but what they define
+        # is the issuer's own word, not a published vocabulary: said, not failed.
+        return CheckResult.warning(
+            cid, "This credential defines part of its vocabulary inline rather than in a published one; those "
+                 "terms mean what the credential itself says.", "context-inline", inline=inline,
+            contexts=[c for c in contexts if isinstance(c, str)])
     if is_legacy(credential):
         return CheckResult.passed(cid, "Uses the older Verifiable Credentials 1.1 format, which is still accepted.",
                                   contexts=contexts, legacy=True)

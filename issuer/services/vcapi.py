@@ -1,37 +1,53 @@
 """VC-API ``POST /credentials/issue`` (VCALM IssueCredentialRequest → 201 {verifiableCredential}).
 
-The caller is a school (bearer token). The credential must be a VC 2.0 credential; we refuse
-what VCDM 2.0 forbids with 400 (structure) or 422 (JSON-LD: contexts, undefined terms):
+The caller is a school (bearer token). The credential is a VC 2.0 credential, or a VC 1.1 one
+(``https://www.w3.org/2018/credentials/v1`` first, ``issuanceDate``), as other VC-API issuers
+accept; both are signed with ``eddsa-rdfc-2022``, a VC 1.1 credential after appending the Data
+Integrity v2 context its own context lacks (DI §2.4.1 context injection). We refuse what the
+data models forbid with 400 (structure) or 422 (JSON-LD: contexts, undefined terms; OB rules):
 
-* ``@context`` missing, or not starting with ``https://www.w3.org/ns/credentials/v2`` (§4.3);
-* ``type`` without ``VerifiableCredential`` (§4.5); no ``credentialSubject`` (§4.8);
-* ``issuer`` not a URL (or object with a URL ``id``) (§4.7) or not this school's id — when the
-  issuer is absent, or an object without ``id``, the school's Profile/id is filled in;
+* ``@context`` missing, or not starting with the VC base context (VCDM 2.0 §4.3);
+* ``type`` without ``VerifiableCredential`` (§4.5); no ``credentialSubject``, or a subject that
+  is not an object or makes no claim at all (``{}``) (§4.8);
+* ``issuer`` null, not a URL (or object with a URL ``id``) (§4.7) or not this school's id —
+  when the issuer is absent, or an object without ``id``, the school's Profile/id is filled in;
 * ``id`` not a URL; ``validFrom``/``validUntil`` not dateTimeStamps or in the wrong order (§4.9);
+  in VC 1.1, ``issuanceDate`` (required) / ``expirationDate`` instead, and never mixed;
 * ``credentialSchema``, ``credentialStatus``, ``refreshService``, ``termsOfUse``, ``evidence``
   entries without ``type`` (and credentialSchema without a URL ``id``) (§4.10–4.12, §5.6);
 * ``relatedResource`` entries that are not objects with a URL ``id`` and a ``digestSRI`` or
-  ``digestMultibase`` (§5.3);
+  ``digestMultibase``, or that repeat an ``id`` (§5.3);
 * properties the contexts do not define, including terms that only the v2 ``@vocab`` would
-  catch (``issuer-dependent#``): they would be signed under an IRI nobody defined.
+  catch (``issuer-dependent#``): they would be signed under an IRI nobody defined;
+* an Open Badge / CLR credential that breaks the 1EdTech JSON Schema or the OB MUSTs the
+  verifier checks (a subject with neither ``id`` nor ``identifier``, …): we would sign a badge
+  our own verifier rejects.
+
+Idempotent: posting a credential whose ``id`` this school already issued with the same content
+(and the same status purposes) returns the credential already signed, byte for byte (200), so a
+client retrying after a timeout gets its credential; the same ``id`` with other content is a 409
+that names what differs.
 
 Status: as in VC-API, a ``credentialStatus`` is added only when the options ask for it
 (``options.credentialStatus = {"type": "BitstringStatusListEntry", "statusPurpose":
-"revocation" | "suspension" | [...]}``). A credential without ``id`` gets ``urn:uuid:<uuid4>``
-(or ``options.credentialId``) so that it can be stored and served. The signed document is stored
-byte for byte in IssuedCredential and returned exactly as stored.
+"revocation" | "suspension" | [...]}``), and only to VC 2.0 credentials. A credential without
+``id`` gets ``urn:uuid:<uuid4>`` (or ``options.credentialId``) so that it can be stored and
+served. The signed document is stored byte for byte in IssuedCredential and returned exactly as
+stored.
 """
 from __future__ import annotations
 
 import copy
+import json
 import re
 import uuid as uuidlib
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
-from badges.jsonld import OB_V3P0, VC_V2, check_terms, expand
+from badges.jsonld import OB_V3P0, VC_V1, VC_V2, check_terms, expand
 from badges.errors import UndefinedTerm
 from badges.signing import sign
+from badges.verification_checks import check_schema, check_subject, credential_kind
 
 from issuer import runtime
 from issuer.db import repo_platform as repo
@@ -40,8 +56,11 @@ from issuer.services import identity, status
 from issuer.services.platform_errors import BadRequest, Conflict, Unprocessable
 
 ISSUER_DEPENDENT = "https://www.w3.org/ns/credentials/issuer-dependent#"
+DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _DATETIME_STAMP = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+# VC 1.1 dates are xsd:dateTime, whose time zone is optional (read as UTC).
+_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
 
 
 def is_url(value: Any) -> bool:
@@ -67,63 +86,97 @@ def _require_typed(credential: dict, prop: str, *, needs_id: bool = False) -> No
             raise BadRequest(f"{where}.id must be a URL", pointer=where)
 
 
-def _parse_datetime(value: Any, name: str) -> datetime:
-    if not isinstance(value, str) or not _DATETIME_STAMP.match(value):
+def _parse_datetime(value: Any, name: str, *, zone_required: bool = True) -> datetime:
+    if zone_required and not (isinstance(value, str) and _DATETIME_STAMP.match(value)):
         raise BadRequest(f"{name} must be an XML Schema dateTimeStamp (with a time zone)", pointer=name)
+    if not (isinstance(value, str) and _DATETIME.match(value)):
+        raise BadRequest(f"{name} must be an XML Schema dateTime", pointer=name)
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise BadRequest(f"{name} is not a valid date-time", pointer=name) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _check_dates(credential: dict, *, v1: bool) -> None:
+    """VC 2.0 validFrom/validUntil (§4.9), or VC 1.1 issuanceDate (required)/expirationDate; never mixed."""
+    start, end = ("issuanceDate", "expirationDate") if v1 else ("validFrom", "validUntil")
+    for other in (("validFrom", "validUntil") if v1 else ("issuanceDate", "expirationDate")):
+        if other in credential:
+            version = "VC 2.0; a VC 1.1 credential uses issuanceDate/expirationDate" if v1 \
+                else "VC 1.1; use validFrom/validUntil"
+            raise BadRequest(f"{other} is {version}", pointer=other)
+    if v1 and start not in credential:
+        raise BadRequest("issuanceDate is required in a VC 1.1 credential", pointer=start)
+    begins = _parse_datetime(credential[start], start, zone_required=not v1) if start in credential else None
+    ends = _parse_datetime(credential[end], end, zone_required=not v1) if end in credential else None
+    if begins and ends and begins > ends:
+        raise BadRequest(f"{start} is after {end}", pointer=end)
 
 
 def check_structure(credential: Any) -> None:
-    """The VCDM 2.0 structural rules (400 problem details on the first violation)."""
+    """The VCDM 2.0 (or 1.1) structural rules (400 problem details on the first violation)."""
     if not isinstance(credential, dict):
         raise BadRequest("credential must be a JSON object")
     context = credential.get("@context")
     contexts = context if isinstance(context, list) else [context] if context is not None else []
     if not contexts:
         raise Unprocessable("@context is missing", pointer="@context")
-    if contexts[0] != VC_V2:
-        raise Unprocessable(f"the first @context must be {VC_V2} (VC 2.0)", pointer="@context")
+    if contexts[0] not in (VC_V2, VC_V1):
+        raise Unprocessable(f"the first @context must be {VC_V2} (VC 2.0) or {VC_V1} (VC 1.1)", pointer="@context")
     types = _items(credential.get("type"))
     if "VerifiableCredential" not in types:
         raise BadRequest("type must include VerifiableCredential", pointer="type")
     if not credential.get("credentialSubject"):
         raise BadRequest("credentialSubject is required", pointer="credentialSubject")
-    for subject in _items(credential["credentialSubject"]):
+    subjects = credential["credentialSubject"]
+    for i, subject in enumerate(_items(subjects)):
+        where = f"credentialSubject[{i}]" if isinstance(subjects, list) else "credentialSubject"
         if not isinstance(subject, dict):
-            raise BadRequest("credentialSubject must be an object", pointer="credentialSubject")
+            raise BadRequest(f"{where} must be an object", pointer=where)
+        if not subject:  # §4.8: each subject object is the subject of one or more claims
+            raise BadRequest(f"{where} is empty: each subject must make at least one claim", pointer=where)
         if "id" in subject and not is_url(subject["id"]):
-            raise BadRequest("credentialSubject.id must be a URL", pointer="credentialSubject.id")
+            raise BadRequest(f"{where}.id must be a URL", pointer=f"{where}.id")
     if "id" in credential and not is_url(credential["id"]):
         raise BadRequest("id must be a URL", pointer="id")
-    issuer = credential.get("issuer")
-    if issuer is not None:
+    if "issuer" in credential:
+        issuer = credential["issuer"]
         issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
         if isinstance(issuer, dict) and "id" not in issuer:
             pass  # filled in with the school's id
         elif not is_url(issuer_id):
             raise BadRequest("issuer must be a URL or an object whose id is a URL", pointer="issuer")
-    valid_from = _parse_datetime(credential["validFrom"], "validFrom") if "validFrom" in credential else None
-    valid_until = _parse_datetime(credential["validUntil"], "validUntil") if "validUntil" in credential else None
-    if valid_from and valid_until and valid_from > valid_until:
-        raise BadRequest("validFrom is after validUntil", pointer="validUntil")
-    for legacy in ("issuanceDate", "expirationDate"):
-        if legacy in credential:
-            raise BadRequest(f"{legacy} is VC 1.1; use validFrom/validUntil", pointer=legacy)
+    _check_dates(credential, v1=contexts[0] == VC_V1)
     _require_typed(credential, "credentialSchema", needs_id=True)
     _require_typed(credential, "credentialStatus")
     _require_typed(credential, "refreshService")
     _require_typed(credential, "termsOfUse")
     _require_typed(credential, "evidence")
     if "relatedResource" in credential:
+        seen: set[str] = set()
         for i, item in enumerate(_items(credential["relatedResource"])):
             where = f"relatedResource[{i}]"
             if not isinstance(item, dict) or not is_url(item.get("id")):
                 raise BadRequest(f"{where} needs an id that is a URL", pointer=where)
             if not (isinstance(item.get("digestSRI"), str) or isinstance(item.get("digestMultibase"), str)):
                 raise BadRequest(f"{where} needs digestSRI or digestMultibase", pointer=where)
+            if item["id"] in seen:  # §5.3: the id is unique among the related resources
+                raise BadRequest(f"{where} repeats the id {item['id']!r}", pointer=where)
+            seen.add(item["id"])
+
+
+def check_open_badge(doc: dict) -> None:
+    """An OB 3.0 / CLR 2.0 credential must pass the checks our verifier runs on it (422)."""
+    if credential_kind(doc) is None:
+        return
+    for check in (check_schema, check_subject):
+        result = check(doc)
+        if result.outcome == "fail":
+            problems = result.details.get("problems")
+            raise Unprocessable(f"this would not be a valid Open Badge: {result.message}",
+                                pointer=check.__name__.removeprefix("check_"),
+                                **({"problems": problems} if problems else {}))
 
 
 def _issuer_dependent_terms(node: Any, path: str, found: list[str]) -> None:
@@ -159,9 +212,20 @@ def _purposes(option: Any) -> list[str]:
 
 async def issue(*, school_id: int, credential: dict, options: dict | None) -> tuple[str, dict]:
     """Sign and store; returns (the stored JSON text, its IssuedCredential row)."""
+    text, row, _ = await issue_or_replay(school_id=school_id, credential=credential, options=options)
+    return text, row
+
+
+async def issue_or_replay(*, school_id: int, credential: dict, options: dict | None) -> tuple[str, dict, bool]:
+    """``issue``, also saying whether the credential is new: a repeat of one this school already
+    issued with the same content returns the stored one (``False``)."""
     options = options or {}
     check_structure(credential)
     doc = copy.deepcopy(credential)
+    v1 = _items(doc["@context"])[0] == VC_V1
+    if v1 and DATA_INTEGRITY_V2 not in _items(doc["@context"]):
+        # The VC 1.1 context does not define DataIntegrityProof or cryptosuite (DI §2.4.1).
+        doc["@context"] = [*_items(doc["@context"]), DATA_INTEGRITY_V2]
     profile = await identity.issuer_profile(school_id)
     issuer = doc.get("issuer")
     if issuer is None:
@@ -183,11 +247,16 @@ async def issue(*, school_id: int, credential: dict, options: dict | None) -> tu
     purposes = _purposes(options.get("credentialStatus"))
     if purposes and "credentialStatus" in doc:
         raise BadRequest("the credential already has a credentialStatus; do not also ask for one")
+    if purposes and v1:
+        raise BadRequest("status list entries are only added to VC 2.0 credentials", pointer="options.credentialStatus")
     check_terms_strict(doc)
+    check_open_badge(doc)
     rt = runtime.current()
     async with write_transaction():
-        if await repo.issued_credential(credential_id=doc["id"]) is not None:
-            raise Conflict(f"a credential with id {doc['id']!r} was already issued")
+        existing = await repo.issued_credential(credential_id=doc["id"])
+        if existing is not None:
+            _same_as_issued(existing, school_id=school_id, doc=doc, purposes=purposes)
+            return existing["document"], existing, False
         allocations = [await status.allocate_entry(school_id, purpose=p) for p in purposes]
         if allocations:
             entries = [a[0] for a in allocations]
@@ -200,7 +269,30 @@ async def issue(*, school_id: int, credential: dict, options: dict | None) -> tu
             status_list_id=first[1], status_index=first[2], status_purpose=purposes[0] if purposes else "")
         await repo.audit(action="credential.issue", at=rt.clock.now(), school_id=school_id,
                          subject=doc["id"], details={"via": "vc-api"})
-    return text, row
+    return text, row, True
+
+
+def _same_as_issued(existing: dict, *, school_id: int, doc: dict, purposes: list[str]) -> None:
+    """A retry is the same request: the same content (what we filled in included) and status
+    purposes. Anything else under that id is a 409 that names the difference."""
+    taken = f"a credential with id {doc['id']!r} was already issued"
+    if existing["school"] != school_id:
+        raise Conflict(f"{taken} by another issuer")
+    stored = json.loads(existing["document"])
+    stored.pop("proof", None)
+    stored_purposes = [e.get("statusPurpose") for e in _items(stored.get("credentialStatus"))
+                       if isinstance(e, dict)] if purposes else []
+    if purposes:
+        stored.pop("credentialStatus", None)
+    differ = sorted(k for k in stored.keys() | doc.keys() if stored.get(k, _MISSING) != doc.get(k, _MISSING))
+    if differ:
+        raise Conflict(f"{taken} with different content (it differs in {', '.join(differ)}); "
+                       "use a new id for a new credential", differs=differ)
+    if stored_purposes != purposes:
+        raise Conflict(f"{taken} with status purposes {stored_purposes}, not {purposes}", differs=["credentialStatus"])
+
+
+_MISSING = object()
 
 
 def response_body(stored: str) -> bytes:

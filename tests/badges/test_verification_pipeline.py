@@ -352,3 +352,25 @@ def test_an_impostor_cannot_borrow_a_registered_issuer_s_standing():
     assert report.check("issuer_key").outcome == "warn"
     trust_check = report.check("trust")
     assert trust_check.outcome == "warn" and "may not come from them" in trust_check.message
+
+
+# ---- inline contexts (VCDM 2.0 §4.3 allows objects after the base context) --------------------
+
+def test_an_inline_context_is_a_warning_not_a_failure():
+    credential = badge()
+    credential["@context"] = [*credential["@context"], {"houseColour": "https://lincoln.example.edu/terms#houseColour"}]
+    credential["credentialSubject"]["houseColour"] = "green"
+    report = run(sign(credential, signer=Ed25519Signer.from_seed(SEED).with_verification_method(LINCOLN_KEY),
+                      created=NOW))
+    assert report.verified, failed(report)
+    assert report.check("context").outcome == "warn" and report.check("context").details["inline"] == 1
+    assert report.check("terms").outcome == "pass"
+
+
+def test_an_inline_context_cannot_redefine_protected_terms():
+    """The bad twin: an inline context that redefines a protected VC term fails the terms check."""
+    credential = badge()
+    credential["@context"] = [*credential["@context"], {"name": "https://lincoln.example.edu/terms#name"}]
+    signer = Ed25519Signer.from_seed(SEED).with_verification_method(LINCOLN_KEY)
+    unsigned_report = run({**credential, "proof": sign(badge(), signer=signer, created=NOW)["proof"]})
+    assert not unsigned_report.verified and unsigned_report.check("terms").outcome == "fail"

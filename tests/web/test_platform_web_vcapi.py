@@ -15,6 +15,9 @@ from tests.platform_fixtures import *  # noqa: F401,F403
 pytestmark = pytest.mark.anyio
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
+VC_V1 = "https://www.w3.org/2018/credentials/v1"
+ACHIEVEMENT = {"id": "https://example.org/achievements/1", "type": ["Achievement"], "name": "Collaboration",
+               "description": "Works with others", "criteria": {"narrative": "Shows it"}}
 OB = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 DID = "did:web:127.0.0.1%3A8000:issuers:north"
 
@@ -62,10 +65,9 @@ async def test_issue_happy_path(client, seed):
 
 async def test_issue_ob_credential_gets_the_profile_and_both_status_purposes(client, seed):
     body = {"credential": credential(**{"@context": [VC_V2, OB], "type": ["VerifiableCredential", "OpenBadgeCredential"],
-                                        "credentialSubject": {"type": ["AchievementSubject"], "achievement": {
-                                            "id": "https://example.org/achievements/1", "type": ["Achievement"],
-                                            "name": "Collaboration", "description": "Works with others",
-                                            "criteria": {"narrative": "Shows it"}}}}),
+                                        "validFrom": "2026-01-15T10:00:00Z",
+                                        "credentialSubject": {"id": "did:example:learner",
+                                                              "type": ["AchievementSubject"], "achievement": ACHIEVEMENT}}),
             "options": {"credentialId": "urn:uuid:6c0f1b1e-8a2f-4bb0-9f4e-0a1b2c3d4e5f",
                         "credentialStatus": {"statusPurpose": ["revocation", "suspension"]}}}
     r = await client.post("/credentials/issue", json=body, headers=bearer(seed))
@@ -75,9 +77,9 @@ async def test_issue_ob_credential_gets_the_profile_and_both_status_purposes(cli
     assert vc["issuer"]["id"] == DID and vc["issuer"]["type"] == ["Profile"] and vc["issuer"]["name"] == "North High School"
     assert [e["statusPurpose"] for e in vc["credentialStatus"]] == ["revocation", "suspension"]
     assert verify_proof(vc, resolver=await _did_resolver(client), now=NOW).verified
-    # the same id again is a conflict, and nothing more is stored
+    # the same request again (a client retrying) gets the credential already signed, byte for byte
     again = await client.post("/credentials/issue", json=body, headers=bearer(seed))
-    assert again.status_code == 409
+    assert again.status_code == 200 and again.content == r.content
     assert await IssuedCredential.count() == 1
 
 
@@ -108,7 +110,29 @@ REFUSALS = [
     ("validFrom after validUntil", credential(validFrom="2026-02-01T00:00:00Z", validUntil="2026-01-01T00:00:00Z"), 400),
     ("VC 1.1 issuanceDate", credential(issuanceDate="2026-01-01T00:00:00Z"), 400),
     ("missing @context", credential(**{"@context": None}), 422),
-    ("VC 1.1 context", credential(**{"@context": ["https://www.w3.org/2018/credentials/v1"]}), 422),
+    ("VC 1.1 context without issuanceDate", credential(**{"@context": [VC_V1]}), 400),
+    ("VC 1.1 with validFrom", credential(**{"@context": [VC_V1]}, issuanceDate="2026-01-01T00:00:00Z",
+                                         validFrom="2026-01-01T00:00:00Z"), 400),
+    ("VC 1.1 issuanceDate not a date", credential(**{"@context": [VC_V1]}, issuanceDate="yesterday"), 400),
+    ("VC 1.1 expires before issued", credential(**{"@context": [VC_V1]}, issuanceDate="2026-02-01T00:00:00Z",
+                                                expirationDate="2026-01-01T00:00:00Z"), 400),
+    ("another base context", credential(**{"@context": ["https://www.w3.org/ns/credentials/examples/v2", VC_V2]}),
+     422),
+    ("issuer null", credential(issuer=None) | {"issuer": None}, 400),
+    ("an empty subject among the subjects", credential(credentialSubject=[{"id": "did:example:a"}, {}]), 400),
+    ("an empty subject", credential(credentialSubject={}) | {"credentialSubject": [{}]}, 400),
+    ("duplicate relatedResource ids", credential(relatedResource=[
+        {"id": "https://example.org/r.json", "digestSRI": "sha384-abc"},
+        {"id": "https://example.org/r.json", "digestMultibase": "uabc"}]), 400),
+    ("OB subject with neither id nor identifier", credential(**{
+        "@context": [VC_V2, OB], "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "validFrom": "2026-01-15T10:00:00Z",
+        "credentialSubject": {"type": ["AchievementSubject"], "achievement": ACHIEVEMENT}}), 422),
+    ("OB achievement without criteria (1EdTech schema)", credential(**{
+        "@context": [VC_V2, OB], "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "validFrom": "2026-01-15T10:00:00Z",
+        "credentialSubject": {"id": "did:example:learner", "type": ["AchievementSubject"],
+                              "achievement": {k: v for k, v in ACHIEVEMENT.items() if k != "criteria"}}}), 422),
     ("unknown context", credential(**{"@context": [VC_V2, "https://example.org/ctx.jsonld"]}), 422),
     ("undefined term", credential(credentialSubject={"id": "did:example:learner", "favouriteColour": "blue"}), 422),
     ("undefined top-level term", credential(colour="blue"), 422),
@@ -123,6 +147,96 @@ async def test_issue_refusals(client, seed, name, cred, status):
     problem = r.json()
     assert problem["status"] == status and problem["type"].startswith("https://") and problem["detail"]
     assert await IssuedCredential.count() == 0
+
+
+ACCEPTED = [  # the good twins of the refusals above
+    ("several subjects, each with a claim", credential(credentialSubject=[{"id": "did:example:a"},
+                                                                         {"name": "Grace"}])),
+    ("distinct relatedResource ids", credential(relatedResource=[
+        {"id": "https://example.org/r.json", "digestSRI": "sha384-abc"},
+        {"id": "https://example.org/s.json", "digestMultibase": "uabc"}])),
+    ("OB subject with an identifier instead of an id", credential(**{
+        "@context": [VC_V2, OB], "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "validFrom": "2026-01-15T10:00:00Z",
+        "credentialSubject": {"type": ["AchievementSubject"], "achievement": ACHIEVEMENT, "identifier": [{
+            "type": "IdentityObject", "identityHash": "ada@example.org", "identityType": "emailAddress",
+            "hashed": False}]}})),
+]
+
+
+@pytest.mark.parametrize("name, cred", ACCEPTED, ids=[a[0] for a in ACCEPTED])
+async def test_issue_accepts(client, seed, name, cred):
+    r = await client.post("/credentials/issue", json={"credential": cred}, headers=bearer(seed))
+    assert r.status_code == 201, r.text
+    assert verify_proof(r.json()["verifiableCredential"], resolver=await _did_resolver(client), now=NOW).verified
+
+
+async def test_issue_vc_1_1_with_eddsa_rdfc_2022(client, seed):
+    """VC 1.1 (v1 context first, issuanceDate) as other VC-API issuers take it; the DI v2 context is
+    appended because the v1 context does not define DataIntegrityProof."""
+    cred = {"@context": [VC_V1], "id": "urn:uuid:86294362-4254-4f36-854f-3952fe42555d",
+            "type": ["VerifiableCredential"], "issuer": DID, "issuanceDate": "2020-03-16T22:37:26.544Z",
+            "credentialSubject": {"id": "did:example:learner"}}
+    r = await client.post("/credentials/issue", json={"credential": cred}, headers=bearer(seed))
+    assert r.status_code == 201, r.text
+    vc = r.json()["verifiableCredential"]
+    assert vc["@context"] == [VC_V1, "https://w3id.org/security/data-integrity/v2"]
+    assert vc["issuanceDate"] == cred["issuanceDate"] and "validFrom" not in vc
+    assert (vc["proof"][0]["type"], vc["proof"][0]["cryptosuite"]) == ("DataIntegrityProof", "eddsa-rdfc-2022")
+    assert verify_proof(vc, resolver=await _did_resolver(client), now=NOW).verified
+    # a VC 1.1 credential that already names the DI context keeps its contexts as given
+    named = {**cred, "id": "urn:uuid:1", "@context": [VC_V1, "https://w3id.org/security/data-integrity/v2"]}
+    r = await client.post("/credentials/issue", json={"credential": named}, headers=bearer(seed))
+    assert r.status_code == 201 and r.json()["verifiableCredential"]["@context"] == named["@context"]
+    # bad twins: an undefined term is refused as in VC 2.0, and a status entry (a VC 2.0 term) too
+    r = await client.post("/credentials/issue", json={"credential": {**cred, "id": "urn:uuid:2", "colour": "blue"}},
+                          headers=bearer(seed))
+    assert r.status_code == 422, r.text
+    r = await client.post("/credentials/issue", json={"credential": {**cred, "id": "urn:uuid:3"}, "options": {
+        "credentialStatus": {"type": "BitstringStatusListEntry"}}}, headers=bearer(seed))
+    assert r.status_code == 400 and "VC 2.0" in r.json()["detail"]
+    assert await IssuedCredential.count() == 2
+
+
+async def test_issue_is_idempotent_for_the_same_content_and_409_for_other_content(client, seed):
+    cred = credential(id="urn:uuid:0b5e1c7e-3f43-4f0a-9b7e-2a9d6c1e8f00", validFrom="2026-01-01T00:00:00Z")
+    first = await client.post("/credentials/issue", json={"credential": cred}, headers=bearer(seed))
+    assert first.status_code == 201, first.text
+    retry = await client.post("/credentials/issue", json={"credential": cred}, headers=bearer(seed))
+    assert retry.status_code == 200 and retry.content == first.content  # the stored bytes, not a new signature
+    # what the school filled in (the issuer) may be given explicitly on the retry
+    explicit = await client.post("/credentials/issue", json={"credential": {**cred, "issuer": DID}},
+                                 headers=bearer(seed))
+    assert explicit.status_code == 200 and explicit.content == first.content
+    changed = await client.post("/credentials/issue", json={"credential": {
+        **cred, "credentialSubject": {"id": "did:example:learner", "name": "Grace"}}}, headers=bearer(seed))
+    assert changed.status_code == 409, changed.text
+    assert changed.headers["content-type"].startswith("application/problem+json")
+    assert "credentialSubject" in changed.json()["detail"] and changed.json()["differs"] == ["credentialSubject"]
+    status = await client.post("/credentials/issue", json={"credential": cred, "options": {
+        "credentialStatus": {"statusPurpose": "revocation"}}}, headers=bearer(seed))
+    assert status.status_code == 409 and "status" in status.json()["detail"]
+    assert await IssuedCredential.count() == 1
+
+
+async def test_issue_retry_with_status_returns_the_same_entry(client, seed):
+    body = {"credential": credential(id="urn:uuid:5a0c2f43-0a8e-4b7c-8d4b-6a0e3c9f1d22"),
+            "options": {"credentialStatus": {"statusPurpose": "revocation"}}}
+    first = await client.post("/credentials/issue", json=body, headers=bearer(seed))
+    retry = await client.post("/credentials/issue", json=body, headers=bearer(seed))
+    assert (first.status_code, retry.status_code) == (201, 200) and retry.content == first.content
+    other = {**body, "options": {"credentialStatus": {"statusPurpose": ["revocation", "suspension"]}}}
+    assert (await client.post("/credentials/issue", json=other, headers=bearer(seed))).status_code == 409
+
+
+async def test_an_id_issued_by_another_school_is_a_conflict_without_its_content(client, seed):
+    from issuer.services import vcapi
+
+    cred = credential(id="urn:uuid:9d7e2b1a-4c3f-4e8a-8b6d-1f2e3a4b5c6d")
+    await vcapi.issue(school_id=seed.schools["south"]["id"], credential=cred, options=None)
+    r = await client.post("/credentials/issue", json={"credential": cred}, headers=bearer(seed))
+    assert r.status_code == 409 and "another issuer" in r.json()["detail"]
+    assert "south" not in r.text
 
 
 @pytest.mark.parametrize("body", [b"not json", b'{"options": {}}', b'{"credential": "x"}', b"[]"])
