@@ -18,6 +18,7 @@ import anyio
 
 from badges.errors import BadgeError, ProofError
 from badges.jsonld import VC_V1, VC_V2, load_document
+from badges.signing.proofs import previous_proofs
 from badges.signing.suites import suite_for
 from verifier.budget import BudgetExceeded, run_with_budget
 from verifier.dto import CheckOut, PresentationResult, ProblemDetail, VerifyResult, result_from_report
@@ -39,7 +40,9 @@ def _check_presentation_proof(presentation: dict, *, resolver, challenge: str | 
     holder = presentation.get("holder")
     holder = holder.get("id") if isinstance(holder, dict) else holder
     reasons = []
-    for proof in proofs:
+    # DI §4.4: every proof of a set must verify (a good one must not hide a tampered one), and a
+    # chained proof is verified over the proofs its previousProof names.
+    for n, proof in enumerate(proofs, 1):
         try:
             if not isinstance(proof, dict):
                 raise ProofError("a proof must be a JSON object")
@@ -53,18 +56,20 @@ def _check_presentation_proof(presentation: dict, *, resolver, challenge: str | 
             vm_id = vm_id.get("id") if isinstance(vm_id, dict) else vm_id
             if not isinstance(vm_id, str):
                 raise ProofError("verificationMethod must be a URL")
+            signed_over = unsecured
+            if "previousProof" in proof:
+                signed_over = {**unsecured, "proof": previous_proofs(proof["previousProof"], proofs)}
             suite = suite_for(proof, loader=load_document)
             suite.decode_proof_value(proof.get("proofValue"))
             method = resolver.resolve(vm_id)
             if isinstance(holder, str) and method.controller != holder:
                 raise ProofError(f"the key belongs to {method.controller}, not to the holder {holder}")
-            suite.verify_proof(unsecured, proof, method.public_key)
+            suite.verify_proof(signed_over, proof, method.public_key)
         except BadgeError as exc:
-            reasons.append(exc.message)
-            continue
+            reasons.append(f"proof {n}: {exc.message}" if len(proofs) > 1 else exc.message)
         except Exception as exc:  # a hostile presentation never becomes a traceback
             reasons.append(f"the proof could not be processed ({type(exc).__name__})")
-            continue
+    if not reasons:
         return CheckOut(id="presentation_proof", outcome="pass",
                         message="The presentation was signed by its holder and has not been changed.")
     return CheckOut(id="presentation_proof", outcome="fail", problem_type="https://openbadges.school/problems/proof-error",

@@ -25,7 +25,7 @@ from badges.signing.purposes import AssertionMethodPurpose
 from badges.signing.resolve import KeyResolver, VerificationMethod
 from badges.signing.suites import EddsaRdfc2022, suite_for
 
-__all__ = ["ProofCheck", "ProofResult", "create_proof", "format_datetime", "sign", "verify_proof"]
+__all__ = ["ProofCheck", "ProofResult", "create_proof", "format_datetime", "previous_proofs", "sign", "verify_proof"]
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def sign(document: dict, *, signer: Ed25519Signer, created: datetime,
     return signed
 
 
-def _previous_proofs(previous: object, all_proofs: list) -> list:
+def previous_proofs(previous: object, all_proofs: list) -> list:
     """DI §4.3 step 4 / §4.4 step 4.2: the proofs ``previousProof`` names, each of which must exist."""
     names = [previous] if isinstance(previous, str) else previous
     if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
@@ -145,7 +145,7 @@ def create_proof(document: dict, *, signer: Ed25519Signer, created: datetime,
         raise UnsupportedSuite(f"cannot sign with {cryptosuite!r}; only eddsa-rdfc-2022 is supported")
     unsecured = _unsecured(document)
     if previous_proof is not None:
-        unsecured["proof"] = _previous_proofs(previous_proof, _proofs(document))
+        unsecured["proof"] = previous_proofs(previous_proof, _proofs(document))
     suite = EddsaRdfc2022(loader=loader)
     # EDDSA §3.2.1 step by step, each canonicalization also being the term check (checked=True):
     # one expansion per document instead of check_terms' and canonicalization's two.
@@ -183,7 +183,7 @@ def _check_one(index: int, proof: object, document: dict, unsecured: dict, *, al
             raise ProofError("verificationMethod must be a URL")
         signed_over = unsecured
         if "previousProof" in proof:  # a chain: signed over the document with the proofs it names
-            signed_over = {**unsecured, "proof": _previous_proofs(proof["previousProof"], all_proofs)}
+            signed_over = {**unsecured, "proof": previous_proofs(proof["previousProof"], all_proofs)}
             transformed = None
         suite = suite_for(proof, loader=loader)
         purpose.check_proof(proof)

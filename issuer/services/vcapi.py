@@ -40,6 +40,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import sqlite3
 import uuid as uuidlib
 from datetime import datetime, timezone
 from typing import Any
@@ -54,6 +55,13 @@ from issuer.db import repo_platform as repo
 from issuer.db.repo import write_transaction
 from issuer.services import identity, status
 from issuer.services.platform_errors import BadRequest, Conflict, Unprocessable
+
+RETRIES = 3
+try:  # the PostgreSQL driver is optional at import time
+    from asyncpg.exceptions import UniqueViolationError as _PgUnique
+    _UNIQUE: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, _PgUnique)
+except ImportError:  # pragma: no cover
+    _UNIQUE = (sqlite3.IntegrityError,)
 
 ISSUER_DEPENDENT = "https://www.w3.org/ns/credentials/issuer-dependent#"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
@@ -251,12 +259,24 @@ async def issue_or_replay(*, school_id: int, credential: dict, options: dict | N
         raise BadRequest("status list entries are only added to VC 2.0 credentials", pointer="options.credentialStatus")
     check_terms_strict(doc)
     check_open_badge(doc)
+    for _attempt in range(RETRIES):
+        try:
+            return await _store(school_id=school_id, doc=doc, purposes=purposes)
+        except _UNIQUE:
+            # Two requests with the same id raced past the lookup: the loser looks again and
+            # finds the winner's credential (a replay, or a 409 when the content differs).
+            continue
+    raise Conflict(f"the credential {doc['id']!r} could not be stored after repeated conflicts; try again")
+
+
+async def _store(*, school_id: int, doc: dict, purposes: list[str]) -> tuple[str, dict, bool]:
     rt = runtime.current()
     async with write_transaction():
         existing = await repo.issued_credential(credential_id=doc["id"])
         if existing is not None:
             _same_as_issued(existing, school_id=school_id, doc=doc, purposes=purposes)
             return existing["document"], existing, False
+        doc = dict(doc)  # a retry starts again from the unsigned document, without status
         allocations = [await status.allocate_entry(school_id, purpose=p) for p in purposes]
         if allocations:
             entries = [a[0] for a in allocations]

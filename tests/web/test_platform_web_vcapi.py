@@ -229,6 +229,31 @@ async def test_issue_retry_with_status_returns_the_same_entry(client, seed):
     assert (await client.post("/credentials/issue", json=other, headers=bearer(seed))).status_code == 409
 
 
+@pytest.mark.parametrize("same", [True, False], ids=["same-content", "other-content"])
+async def test_a_request_that_loses_the_race_for_an_id_gets_the_winner_s_answer(client, seed, monkeypatch, same):
+    """Two requests with one id both pass the lookup; the loser's insert hits the unique id and
+    looks again: a replay (200) or a 409, never a 500 and never a second row."""
+    cred = credential(id="urn:uuid:3e1d9c55-2b7a-4f0e-9a61-7c4b8d2e6f10")
+    first = await client.post("/credentials/issue", json={"credential": cred}, headers=bearer(seed))
+    assert first.status_code == 201
+    real = repo.issued_credential
+    calls = []
+
+    async def stale_once(**kwargs):  # the first lookup ran before the winner committed
+        calls.append(kwargs)
+        return None if len(calls) == 1 else await real(**kwargs)
+
+    monkeypatch.setattr(repo, "issued_credential", stale_once)
+    again = cred if same else {**cred, "credentialSubject": {"id": "did:example:learner", "name": "Grace"}}
+    r = await client.post("/credentials/issue", json={"credential": again}, headers=bearer(seed))
+    assert len(calls) == 2
+    if same:
+        assert r.status_code == 200 and r.content == first.content
+    else:
+        assert r.status_code == 409 and r.json()["differs"] == ["credentialSubject"]
+    assert await IssuedCredential.count() == 1
+
+
 async def test_an_id_issued_by_another_school_is_a_conflict_without_its_content(client, seed):
     from issuer.services import vcapi
 

@@ -489,6 +489,33 @@ async def test_a_presentation_s_credentials_follow_the_vc_api_rules(client, worl
     assert response.json()["credentialResults"][0]["errors"][0]["type"] == PROBLEMS + "parsing-error"
 
 
+async def test_every_proof_of_a_presentation_must_verify(client, world):
+    """DI §4.4 for the holder's proofs too: a good first proof does not hide a tampered second."""
+    from badges.signing import Ed25519Signer, sign
+
+    holder = Ed25519Signer.from_seed(bytes(range(2, 34)))
+    signed = _presentation(world, [world.badge()], holder_signer=holder)
+    twice = sign(signed, signer=holder, created=NOW + timedelta(seconds=1), proof_purpose="authentication")
+    assert len(twice["proof"]) == 2
+    response = await client.post("/presentations/verify", json={"verifiablePresentation": twice})
+    assert response.status_code == 200, response.text
+    tampered = copy.deepcopy(twice)
+    tampered["proof"][1]["created"] = "2026-01-15T10:00:05Z"
+    response = await client.post("/presentations/verify", json={"verifiablePresentation": tampered})
+    assert response.status_code == 422
+    assert "proof 2:" in response.json()["presentationResults"][0]["message"]
+    # a chain: the second proof covers the first, and must name a proof that is there
+    first = sign(_presentation(world, [world.badge()]) | {"holder": holder.verification_method.partition("#")[0]},
+                 signer=holder, created=NOW, proof_purpose="authentication", proof_id="urn:uuid:vp-proof-1")
+    chained = sign(first, signer=holder, created=NOW, proof_purpose="authentication",
+                   previous_proof="urn:uuid:vp-proof-1")
+    response = await client.post("/presentations/verify", json={"verifiablePresentation": chained})
+    assert response.status_code == 200, response.text
+    chained["proof"][1]["previousProof"] = "urn:uuid:missing"
+    response = await client.post("/presentations/verify", json={"verifiablePresentation": chained})
+    assert response.status_code == 422 and "previousProof" in response.json()["presentationResults"][0]["message"]
+
+
 @pytest.mark.parametrize("body", [
     {"verifiablePresentation": {"type": ["VerifiableCredential"]}},
     {"verifiablePresentation": "eyJ.a.b"},
