@@ -26,7 +26,7 @@ from badges.errors import BadgeError
 from issuer import runtime
 from issuer.keys import KeyStoreError
 from issuer.services.platform_errors import PlatformError
-from issuer.settings import Settings, SettingsError, save_base_url
+from issuer.settings import Settings, SettingsError, private_dir, save_base_url
 from issuer.settings import load as load_settings
 
 PLUGIN_MODULES = ["issuer.cli_learning", "issuer.cli_demo", "issuer.cli_transcripts"]
@@ -116,7 +116,7 @@ async def _cmd_init(args: argparse.Namespace) -> int:
     from issuer.services import accounts, identity
 
     settings = settings_for(args)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     save_base_url(settings)  # `serve` and the other commands keep these did:web ids
     rt = runtime.configure(settings, create_kek=True)
     await migrate(settings)
