@@ -152,7 +152,7 @@ async def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from issuer.web.app import create_app
+    from issuer.web.app import create_app, server_options
 
     try:
         settings = settings_for(args)
@@ -163,7 +163,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     except (SettingsError, KeyStoreError) as exc:
         return fail(str(exc))
     # uvloop + httptools (installed dependencies): less CPU per request than asyncio + h11.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", loop="uvloop", http="httptools")
+    # (server_options: httptools with a cap on request heads, an access log without URL secrets).
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", loop="uvloop", **server_options())
     return 0
 
 

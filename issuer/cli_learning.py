@@ -249,10 +249,11 @@ def cmd_demo(args) -> int:
     if args.serve:
         import uvicorn
 
-        from issuer.web.app import create_app
+        from issuer.web.app import create_app, server_options
 
         print(f"serving on {base} (Ctrl-C to stop)")
-        uvicorn.run(create_app(_settings(args)), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(create_app(_settings(args)), host=args.host, port=args.port, log_level="info",
+                    **server_options())
     return 0
 
 

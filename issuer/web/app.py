@@ -51,6 +51,17 @@ from verifier import web as verifier_web
 from verifier.config import VerifierConfig, load_trust_file
 from verifier.problems import problem_handler
 from verifier.service import UnreachableInputUrl, Verification, VerifierService
+from verifier.server import uvicorn_options
+
+# URL paths whose next segment is a bearer secret (a transcript share link, a mentor's link):
+# the access log shows them as [redacted].
+SECRET_PATHS = ("/share/", "/mentor/")
+
+
+def server_options() -> dict[str, Any]:
+    """``uvicorn.run`` keyword arguments for this app: a capped request head (431 past
+    ``verifier.server.MAX_HEAD_BYTES``) and an access log without share or mentor tokens."""
+    return uvicorn_options(secret_paths=SECRET_PATHS)
 
 PLATFORM_ROUTES: list[Any] = [
     *auth_controllers.ROUTES, *issuers.ROUTES, *did.ROUTES, *status.ROUTES,
