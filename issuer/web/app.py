@@ -49,6 +49,7 @@ from issuer.services import local_documents
 # The one issuer module that imports the verifier (the composition root; see CONTRACTS.md).
 from verifier import web as verifier_web
 from verifier.config import VerifierConfig, load_trust_file
+from verifier.headers import security_headers
 from verifier.problems import problem_handler
 from verifier.service import UnreachableInputUrl, Verification, VerifierService
 from verifier.server import uvicorn_options
@@ -246,6 +247,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         route_handlers=_route_handlers(),
         dependencies=DEPENDENCIES,
         middleware=[web_auth.AuthMiddleware],
+        before_send=[security_headers],  # CSP, framing, nosniff, referrer on every response
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
         openapi_config=OpenAPIConfig(title="Open Badges for Schools — issuer", version="0.1.0",

@@ -165,7 +165,8 @@ def test_default_access_log_leaks_the_tokens():
     (f"/mentor/{MENTOR_TOKEN}?x=1", "/mentor/[redacted]?x=1"),
     (f"/verify?url=https://h.example/share/{SHARE_TOKEN}", "/verify?url=https://h.example/share/[redacted]"),
     ("/x?Token=abc%2Fdef&y=1", "/x?Token=[redacted]&y=1"),
-    ("/verify?url=https%3A%2F%2Fh%2Fx%3Fkey%3DSECRET%26a%3D1", "/verify?url=https%3A%2F%2Fh%2Fx%3Fkey%3D[redacted]%26a%3D1"),
+    ("/verify?url=https%3A%2F%2Fh%2Fx%3Fkey%3DSECRET%26a%3D1",
+     "/verify?url=https%3A%2F%2Fh%2Fx%3Fkey%3D[redacted]%26a%3D1"),
     # good twins: nothing secret, nothing changed
     ("/api/transcripts/5/shares", "/api/transcripts/5/shares"),
     ("/share/", "/share/"),
