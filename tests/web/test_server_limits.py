@@ -84,6 +84,19 @@ def _send_head(port: int, header_bytes: int) -> bytes:
         return answer
 
 
+def _send_many_headers(port: int, count: int) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        lines = b"".join(b"X-H%d: %s\r\n" % (n, b"v" * 16) for n in range(count))
+        sock.sendall(b"GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + lines + b"\r\n")
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except (ConnectionResetError, TimeoutError):
+            pass
+        return answer
+
+
 # ---- header size ----------------------------------------------------------------------------
 
 def test_oversized_headers_are_refused_with_431():
@@ -93,6 +106,9 @@ def test_oversized_headers_are_refused_with_431():
         refused = _send_head(port, MAX_HEAD_BYTES + 1024)
         assert refused.startswith(b"HTTP/1.1 431"), refused[:200]
         assert b"application/problem+json" in refused and b'"status": 431' in refused
+        many = _send_many_headers(port, 2000)  # 2000 small headers add up to ~50 KiB
+        assert many.startswith(b"HTTP/1.1 431"), many[:200]
+        assert _send_many_headers(port, 100).startswith(b"HTTP/1.1 200")
         huge = _send_head(port, 8 * 1024 * 1024)  # the attack: 8 MB of header
         assert huge == b"" or huge.startswith(b"HTTP/1.1 431"), huge[:200]
         assert not huge.startswith(b"HTTP/1.1 200")

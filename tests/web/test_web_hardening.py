@@ -204,3 +204,20 @@ async def test_mentor_json_post_with_the_csrf_header(client, seed):
     r = await client.post(path, content=json.dumps({**ATTESTATION, "confirm": True}),
                           headers={"Content-Type": "application/json", "X-CSRF-Token": token})
     assert r.status_code == 200, r.text
+
+
+def test_standalone_verifier_pages_have_the_headers_and_no_inline_code():
+    from tests.verifier.factory import World
+    from verifier.app import create_app
+
+    world = World()
+    with TestClient(create_app(world.config())) as client:
+        for r in (client.get("/verify", headers=HTML),
+                  client.post("/verify", headers=HTML, files={"credential": (None, json.dumps(world.badge()))})):
+            assert r.headers["content-type"].startswith("text/html")
+            assert_page_headers(r)
+        assert "genuine and valid" in r.text
+        r = client.post("/credentials/verify", json={"verifiableCredential": world.badge()})
+        assert r.status_code == 200 and r.headers["x-content-type-options"] == "nosniff"
+        assert "content-security-policy" not in r.headers
+        assert client.get("/static/verify.js").status_code == 200
