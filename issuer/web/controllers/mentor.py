@@ -3,7 +3,8 @@
 The mentor has no account, so the form is protected like the login form: its ``csrf_token``
 field (or an ``X-CSRF-Token`` header for JSON) must match the pre-session CSRF cookie
 (``issuer.web.auth.check_csrf``); otherwise a page elsewhere could post an attestation through
-a mentor's browser. Session and bearer callers were checked by ``AuthMiddleware`` already."""
+a mentor's browser. A session caller was checked by ``AuthMiddleware`` already; a bearer token is
+never sent by a browser on its own, so it needs no token."""
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
