@@ -26,7 +26,7 @@ from badges.errors import BadgeError
 from issuer import runtime
 from issuer.keys import KeyStoreError
 from issuer.services.platform_errors import PlatformError
-from issuer.settings import Settings, SettingsError, save_base_url
+from issuer.settings import Settings, SettingsError, private_dir, save_base_url
 from issuer.settings import load as load_settings
 
 PLUGIN_MODULES = ["issuer.cli_learning", "issuer.cli_demo", "issuer.cli_transcripts"]
@@ -116,7 +116,7 @@ async def _cmd_init(args: argparse.Namespace) -> int:
     from issuer.services import accounts, identity
 
     settings = settings_for(args)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     save_base_url(settings)  # `serve` and the other commands keep these did:web ids
     rt = runtime.configure(settings, create_kek=True)
     await migrate(settings)
@@ -152,7 +152,7 @@ async def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from issuer.web.app import create_app
+    from issuer.web.app import create_app, server_options
 
     try:
         settings = settings_for(args)
@@ -163,7 +163,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     except (SettingsError, KeyStoreError) as exc:
         return fail(str(exc))
     # uvloop + httptools (installed dependencies): less CPU per request than asyncio + h11.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", loop="uvloop", http="httptools")
+    # (server_options: httptools with a cap on request heads, an access log without URL secrets).
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", loop="uvloop", **server_options())
     return 0
 
 

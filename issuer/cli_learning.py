@@ -16,6 +16,7 @@ from badges.errors import BadgeError
 from issuer import runtime
 from issuer.cli import fail
 from issuer.services.learning_errors import LearningError
+from issuer.settings import private_dir
 
 
 def _settings(args):
@@ -93,7 +94,7 @@ async def seed_demo(settings) -> dict:
     from issuer.services.accounts import Principal, Role
     from issuer.storage import FileStore
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     rt = runtime.configure(settings, create_kek=True)
     await migrate(settings)
     clock = rt.clock
@@ -248,10 +249,11 @@ def cmd_demo(args) -> int:
     if args.serve:
         import uvicorn
 
-        from issuer.web.app import create_app
+        from issuer.web.app import create_app, server_options
 
         print(f"serving on {base} (Ctrl-C to stop)")
-        uvicorn.run(create_app(_settings(args)), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(create_app(_settings(args)), host=args.host, port=args.port, log_level="info",
+                    **server_options())
     return 0
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from issuer.settings import Settings, SettingsError, decode_secret
+from issuer.settings import Settings, SettingsError, decode_secret, private_dir
 
 
 class KeyStoreError(Exception):
@@ -33,7 +33,7 @@ def kek_id(kek: bytes) -> str:
 
 def ensure_dev_kek(path: Path) -> bytes:
     """Read the dev KEK file, creating it (0600, atomically) when missing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from issuer.clock import Clock, SystemClock
 from issuer.keys import derive_secret, load_kek
-from issuer.settings import Settings
+from issuer.settings import Settings, private_dir
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,8 @@ def configure(settings: Settings, *, clock: Clock | None = None, create_kek: boo
     global _current
     from issuer.db.repo import configure as configure_db
 
+    if settings.data_dir.is_dir():
+        private_dir(settings.data_dir)  # a data dir made 0755 by an older version is narrowed
     kek = load_kek(settings, create=create_kek)
     secret = settings.secret_key or derive_secret(kek, "cookies")
     runtime = Runtime(settings=settings, clock=clock or SystemClock(), kek=kek, secret_key=secret)

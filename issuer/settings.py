@@ -165,6 +165,53 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     return settings
 
 
+# The data directory holds the database, evidence files and the dev KEK: only the service's own
+# user may read it. Directories are 0700 and files 0600 whatever the umask.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_dir(path: Path, *, tighten: bool = True) -> Path:
+    """``mkdir -p`` that creates every missing level with mode 0700 (``Path.mkdir(parents=True)``
+    gives parents the umask's mode). ``tighten`` also narrows an existing ``path`` to 0700 (the
+    data and upload directories; not a directory the operator chose to share, such as ``/tmp``)."""
+    path = Path(path)
+    missing: list[Path] = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue
+        directory.chmod(PRIVATE_DIR_MODE)  # mkdir's mode is masked by the umask
+    if tighten and not missing and path.stat().st_mode & 0o077:
+        try:
+            path.chmod(PRIVATE_DIR_MODE)
+        except PermissionError:  # not ours to change: leave it, the files inside are still 0600
+            pass
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty with mode 0600 when missing, else narrow it to 0600 (a SQLite file
+    made by an older version). SQLite gives its -wal and -shm files the database file's mode."""
+    path = Path(path)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, PRIVATE_FILE_MODE)
+    except PermissionError:
+        pass
+    finally:
+        os.close(fd)
+    return path
+
+
 def save_base_url(settings: Settings) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     (settings.data_dir / BASE_URL_FILE).write_text(settings.base_url + "\n", encoding="utf-8")

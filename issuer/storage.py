@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from issuer.services.learning_errors import FileTooLarge, InvalidInput, NotFound, UnsupportedMediaType
+from issuer.settings import private_dir
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -144,7 +145,9 @@ class FileStore:
         target = self.path_for(digest)
         if target.exists():
             return  # same hash, same bytes: nothing to overwrite
-        target.parent.mkdir(parents=True, exist_ok=True)
+        # 0700 root and fan-out directories (an older 0755 root narrowed); mkstemp makes files 0600.
+        private_dir(self.root)
+        private_dir(target.parent)
         # write-then-rename so a reader never sees a half-written file
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:

@@ -9,6 +9,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
 from verifier.config import VerifierConfig, VerifierSettings
+from verifier.headers import security_headers
 from verifier.problems import problem_handler
 from verifier.service import VerifierService
 from verifier.web import create_router
@@ -40,6 +41,7 @@ def create_app(config: VerifierConfig | None = None, *, freeze_gc: bool = False)
     return Litestar(
         route_handlers=handlers,
         exception_handlers={Exception: problem_handler},
+        before_send=[security_headers],
         on_startup=[_freeze_startup_objects] if freeze_gc else [],
         on_shutdown=[service.close],
         openapi_config=OpenAPIConfig(title="Open Badges verifier", version="1.0.0",

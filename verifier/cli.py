@@ -82,6 +82,8 @@ def _serve(args: argparse.Namespace) -> int:
             return 2
         env["VERIFIER_TRUST"] = str(args.trust.resolve())
     os.environ.update(env)  # the app factory reads its settings from the environment (also in workers)
+    from verifier.server import uvicorn_options
+
     uvicorn.run("verifier.app:serve_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="info", access_log=False)
+                log_level="info", access_log=False, **uvicorn_options())
     return 0

@@ -5,7 +5,8 @@ Every URL is checked before a request and again at connect time:
 
 * https only, no user info, default or explicit port;
 * the host must resolve, and EVERY address it resolves to must be public (no private,
-  loopback, link-local, multicast, reserved, unspecified or shared addresses) unless
+  loopback, link-local, multicast, reserved, unspecified or shared addresses; for IPv4-mapped,
+  NAT64, 6to4 and Teredo addresses, the IPv4 addresses they carry) unless
   ``allow_private_networks`` (tests, a closed intranet);
 * redirects are followed by hand, at most ``max_redirects`` hops, each hop re-checked;
 * a response is streamed against a byte cap and an overall deadline, so a slow or huge body
@@ -102,19 +103,52 @@ def _default_resolve_host(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
+# IPv6 prefixes that carry an IPv4 address the packet really ends up at (RFC 6052 NAT64, RFC 3056
+# 6to4, RFC 4380 Teredo): the embedded address is what must be public, whatever Python's
+# ``ipaddress`` thinks of the IPv6 address itself (its answer for these changed between versions).
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215: site-local translators, never public
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated (RFC 4291 §2.5.5.1); also :: and ::1
+
+
+def _destinations(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[ipaddress.IPv4Address
+                                                                              | ipaddress.IPv6Address]:
+    """The addresses a connection to ``ip`` reaches: the IPv4 address embedded in an
+    IPv4-mapped, NAT64, 6to4 or Teredo address (both Teredo's server and its client), else ``ip``."""
+    if isinstance(ip, ipaddress.IPv4Address):
+        return [ip]
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip in _NAT64:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        server, client = ip.teredo
+        return [server, client]
+    return [ip]
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and (ip in _NAT64_LOCAL or ip in _IPV4_COMPATIBLE):
+        return False
+    return not (not ip.is_global or ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
+                or ip.is_reserved or ip.is_unspecified)
+
+
 def check_address(address: str, *, allow_private: bool) -> None:
-    """Refuse anything that is not a global unicast address (RFC 6890 special-purpose ranges)."""
+    """Refuse anything that is not a global unicast address (RFC 6890 special-purpose ranges),
+    including a public-looking IPv6 address that tunnels or translates to a non-public IPv4 one."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         raise UnsafeUrl(f"{address!r} is not an IP address", address=address) from None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
     if allow_private:
         return
-    if (not ip.is_global or ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
-            or ip.is_reserved or ip.is_unspecified):
-        raise UnsafeUrl(f"refusing to connect to the non-public address {ip}", address=str(ip))
+    for destination in _destinations(ip):
+        if not _public(destination):
+            shown = str(ip) if destination == ip else f"{ip} (which reaches {destination})"
+            raise UnsafeUrl(f"refusing to connect to the non-public address {shown}", address=str(ip))
 
 
 class PinnedBackend(httpcore.NetworkBackend):

@@ -37,6 +37,8 @@ from piccolo.engine.sqlite import (
 )
 from piccolo.table import Table
 
+from issuer.settings import private_dir, private_file
+
 _SQLITE_LOCKS: dict[tuple[str, int], asyncio.Lock] = {}
 
 
@@ -204,7 +206,8 @@ def engine_for_url(url: str) -> Engine:
         return PostgresEngine(config={"dsn": url}, extensions=())
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # 0600 before SQLite first opens it (SQLite would make it 0644; -wal/-shm copy its mode).
+        private_file(private_dir(path.parent, tighten=False) / path.name)
         # timeout: readers wait for the single writer instead of failing with "database is locked".
         return SQLiteWalEngine(path=str(path), timeout=30)
     scheme = urlsplit(url).scheme or url

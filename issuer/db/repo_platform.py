@@ -123,6 +123,27 @@ async def retire_keys(*, district_id: int, school_id: int | None, at: datetime) 
     await _owner(query, SigningKey, district_id=district_id, school_id=school_id)
 
 
+async def key_signed_stored_document(public_key_multibase: str, *, school_id: int | None) -> bool:
+    """Whether a stored signed document names this key (``…#<multibase>`` as a proof's
+    verificationMethod): a badge, a status list, a transcript (which also bundles old badges).
+    ``school_id`` narrows the scan to that school; None (the district's key) scans everything."""
+    from issuer.db.tables import Transcript  # the transcript half's table, read-only here
+
+    pattern = f"%#{public_key_multibase}%"  # base58btc has no LIKE wildcards
+    for table in (IssuedCredential, StatusList, Transcript):
+        query = table.select(table.id).where(table.document.like(pattern))
+        if school_id is not None:
+            query = query.where(table.school == school_id)
+        if await query.first() is not None:
+            return True
+    return False
+
+
+async def delete_key(key_id: int) -> None:
+    """Only for a retired key that signed nothing stored (``issuer.services.keys.rotate``)."""
+    await SigningKey.delete().where((SigningKey.id == key_id) & (SigningKey.active == False))  # noqa: E712
+
+
 async def lock_school(school_id: int) -> None:
     await lock_row(School, school_id)
 

@@ -49,8 +49,20 @@ from issuer.services import local_documents
 # The one issuer module that imports the verifier (the composition root; see CONTRACTS.md).
 from verifier import web as verifier_web
 from verifier.config import VerifierConfig, load_trust_file
+from verifier.headers import security_headers
 from verifier.problems import problem_handler
 from verifier.service import UnreachableInputUrl, Verification, VerifierService
+from verifier.server import uvicorn_options
+
+# URL paths whose next segment is a bearer secret (a transcript share link, a mentor's link):
+# the access log shows them as [redacted].
+SECRET_PATHS = ("/share/", "/mentor/")
+
+
+def server_options() -> dict[str, Any]:
+    """``uvicorn.run`` keyword arguments for this app: a capped request head (431 past
+    ``verifier.server.MAX_HEAD_BYTES``) and an access log without share or mentor tokens."""
+    return uvicorn_options(secret_paths=SECRET_PATHS)
 
 PLATFORM_ROUTES: list[Any] = [
     *auth_controllers.ROUTES, *issuers.ROUTES, *did.ROUTES, *status.ROUTES,
@@ -235,6 +247,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         route_handlers=_route_handlers(),
         dependencies=DEPENDENCIES,
         middleware=[web_auth.AuthMiddleware],
+        before_send=[security_headers],  # CSP, framing, nosniff, referrer on every response
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
         openapi_config=OpenAPIConfig(title="Open Badges for Schools — issuer", version="0.1.0",

@@ -50,3 +50,13 @@ def serve(app, port: int, *, name: str, timeout: float) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def watch_csp(page) -> list[str]:
+    """Collect the Content-Security-Policy violations Chromium reports on ``page`` (console
+    errors "Refused to … because it violates the following Content Security Policy directive");
+    a page fixture asserts the list is empty when the test is done."""
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return violations

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import BROWSER_MARKS, free_port, serve
+from tests.browser.support import BROWSER_MARKS, free_port, serve, watch_csp
 
 pytestmark = [
     *BROWSER_MARKS,
@@ -67,8 +67,10 @@ def server(demo):
 def page(browser):
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
+    violations = watch_csp(page)
     yield page
     context.close()
+    assert violations == []  # every page works under its Content-Security-Policy
 
 
 def sign_in(page, base, username, password):

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.support import BROWSER_MARKS, free_port, serve
+from tests.browser.support import BROWSER_MARKS, free_port, serve, watch_csp
 from tests.conftest import NOW
 
 pytestmark = [
@@ -75,6 +75,7 @@ def test_student_shares_a_transcript_and_withdraws_the_link(live, browser):
     student = browser.new_context()
     student.add_cookies([{"name": "badges_session", "value": live.seed.session["student"], "url": live.url}])
     page = student.new_page()
+    violations = watch_csp(page)
     page.goto(f"{live.url}/student/transcripts")
     assert "No transcript yet" in page.content()
     page.click("#make-transcript")
@@ -90,6 +91,7 @@ def test_student_shares_a_transcript_and_withdraws_the_link(live, browser):
 
     visitor = browser.new_context()  # no account, no cookies
     anonymous = visitor.new_page()
+    visitor_violations = watch_csp(anonymous)
     response = anonymous.goto(f"{live.url}{share_path}")
     assert response.status == 200
     text = anonymous.inner_text("main")
@@ -108,3 +110,5 @@ def test_student_shares_a_transcript_and_withdraws_the_link(live, browser):
     assert "no longer valid" in anonymous.inner_text("main")
     visitor.close()
     student.close()
+    # the transcript and share pages work under their Content-Security-Policy
+    assert violations == visitor_violations == []

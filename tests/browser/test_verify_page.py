@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.browser.support import BROWSER_MARKS, free_port, serve
+from tests.browser.support import BROWSER_MARKS, free_port, serve, watch_csp
 from tests.verifier.factory import REVOKED_INDEX, World
 
 pytestmark = [*BROWSER_MARKS]
@@ -33,8 +33,10 @@ def server(world):
 def page(browser):
     context = browser.new_context()
     page = context.new_page()
+    violations = watch_csp(page)
     yield page
     context.close()
+    assert violations == []  # every page works under its Content-Security-Policy
 
 
 def test_upload_a_baked_badge_and_read_the_verdict(server, page, world, tmp_path):
@@ -75,3 +77,21 @@ def test_paste_a_credential(server, page, world):
     with page.expect_navigation():
         page.click("#verify-button")
     assert page.locator("#verdict").get_attribute("data-verified") == "true"
+
+
+def test_an_injected_inline_script_does_not_run(server, browser):
+    # What the policy is for: script that got into a page (an XSS) is refused by the browser.
+    context = browser.new_context()
+    page = context.new_page()
+    violations = watch_csp(page)
+    page.goto(f"{server}/verify")
+    assert page.evaluate("""() => {
+        const script = document.createElement("script");
+        script.textContent = "window.injected = true";
+        document.body.appendChild(script);
+        return window.injected === true;
+    }""") is False
+    page.wait_for_timeout(200)
+    assert any("script-src" in v for v in violations), violations
+    # (the page's own script, static and same-origin, still runs: test_drop_a_revoked_badge_and_see_red)
+    context.close()

@@ -1,6 +1,7 @@
 """The safe fetcher: SSRF refusals, limits, redirects, caching, did:web URLs, the offline bundle."""
 from __future__ import annotations
 
+import ipaddress
 import json
 
 import httpcore
@@ -276,3 +277,49 @@ def test_documents_dir_must_exist(tmp_path):
 def test_json_body_round_trip(web):
     web.raw("https://hosted.example/ld", json.dumps({"id": "a"}).encode(), "application/ld+json; charset=utf-8")
     assert fetcher(web).fetch_document("https://hosted.example/ld") == {"id": "a"}
+
+
+# IPv6 transition addresses carry an IPv4 destination; a public-looking IPv6 address must not
+# smuggle a connection to loopback or the intranet (issue 10). Each bad address has a good twin.
+def _teredo(server: str, client: str) -> str:
+    """RFC 4380: 2001:0000:<server>:<flags>:<port>:<client XOR ffffffff>."""
+    s = int(ipaddress.IPv4Address(server))
+    c = int(ipaddress.IPv4Address(client)) ^ 0xFFFFFFFF
+    return str(ipaddress.IPv6Address((0x20010000 << 96) | (s << 64) | c))
+
+
+@pytest.mark.parametrize("bad, good", [
+    ("2002:7f00:1::1", "2002:5db8:d822::1"),                                 # 6to4: 127.0.0.1 / 93.184.216.34
+    ("2002:c0a8:101::1", "2002:808:808::1"),                                 # 6to4: 192.168.1.1 / 8.8.8.8
+    (_teredo("93.184.216.34", "10.0.0.1"), _teredo("93.184.216.34", "8.8.8.8")),  # Teredo client
+    (_teredo("192.168.0.1", "8.8.8.8"), _teredo("93.184.216.34", "8.8.8.8")),     # Teredo server
+    ("64:ff9b::7f00:1", "64:ff9b::5db8:d822"),                               # NAT64: 127.0.0.1 / public
+    ("64:ff9b::a9fe:a9fe", "64:ff9b::808:808"),                              # NAT64: cloud metadata
+    ("::ffff:169.254.169.254", "::ffff:93.184.216.34"),                       # IPv4-mapped
+    ("::7f00:1", "93.184.216.34"),                                           # IPv4-compatible (deprecated)
+    ("::5db8:d822", "2606:2800:220:1:248:1893:25c8:1946"),                  # IPv4-compatible: always refused
+    ("64:ff9b:1::5db8:d822", "64:ff9b::5db8:d822"),                           # RFC 8215 local-use NAT64
+])
+def test_check_address_decodes_embedded_ipv4(bad, good):
+    with pytest.raises(UnsafeUrl, match="non-public"):
+        check_address(bad, allow_private=False)
+    check_address(good, allow_private=False)
+    check_address(bad, allow_private=True)
+
+
+def test_teredo_helper_matches_the_rfc_example():
+    # RFC 4380 §4's worked example: server 65.54.227.120, client 192.0.2.45.
+    address = ipaddress.IPv6Address("2001:0:4136:e378:8000:63bf:3fff:fdd2")
+    assert address.teredo == (ipaddress.IPv4Address("65.54.227.120"), ipaddress.IPv4Address("192.0.2.45"))
+    built = ipaddress.IPv6Address(_teredo("65.54.227.120", "192.0.2.45"))
+    assert built.teredo == address.teredo
+
+
+def test_check_url_refuses_a_host_that_resolves_to_a_6to4_loopback():
+    bad = Fetcher(resolve_host=lambda host, port: ["2002:7f00:1::1"])
+    with pytest.raises(UnsafeUrl, match="127.0.0.1"):
+        bad.check_url("https://tunnel.example/did.json")
+    Fetcher(resolve_host=lambda host, port: ["2002:5db8:d822::1"]).check_url("https://tunnel.example/did.json")
+    backend = PinnedBackend(allow_private=False, resolve_host=lambda host, port: ["64:ff9b::a00:1"])
+    with pytest.raises(httpcore.ConnectError, match="10.0.0.1"):
+        backend.connect_tcp("rebind.example", 443)

@@ -1,4 +1,10 @@
-"""The mentor's attestation page: reached only through a single-use, expiring link."""
+"""The mentor's attestation page: reached only through a single-use, expiring link.
+
+The mentor has no account, so the form is protected like the login form: its ``csrf_token``
+field (or an ``X-CSRF-Token`` header for JSON) must match the pre-session CSRF cookie
+(``issuer.web.auth.check_csrf``); otherwise a page elsewhere could post an attestation through
+a mentor's browser. A session caller was checked by ``AuthMiddleware`` already; a bearer token is
+never sent by a browser on its own, so it needs no token."""
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
@@ -6,6 +12,7 @@ from litestar.params import FromPath
 
 from issuer.services import elos as service
 from issuer.services.learning_errors import LearningError
+from issuer.web.auth import CSRF_FIELD, CSRF_HEADER, check_csrf, principal_of
 from issuer.web.controllers.learning_common import clock, form_of, page
 
 
@@ -30,6 +37,9 @@ class MentorController(Controller):
             body = body if isinstance(body, dict) else {}
         else:
             body = dict(await form_of(request))
+        if principal_of(request).via == "anonymous":
+            presented = request.headers.get(CSRF_HEADER) or body.get(CSRF_FIELD)
+            check_csrf(request, presented if isinstance(presented, str) else None)
         try:
             await service.attest(token, statement=str(body.get("statement") or ""), hours=body.get("hours"),
                                  confirm=body.get("confirm") in (True, "true", "on", "1", "yes"), clock=clock())
