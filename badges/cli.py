@@ -20,6 +20,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TextIO
 
+from badges.bundle import Bundle, BundleError, read_bundle, stamp_status
 from badges.errors import BadgeError, ResolutionError
 from badges.jsonld import OB_V3P0, VC_V2
 from badges.signing import ChainResolver, DidKeyResolver, DocumentResolver, Ed25519Signer, FragmentKeyResolver
@@ -40,20 +41,19 @@ class CliError(Exception):
 
 # ---- offline bundle, resolver and fetcher ----------------------------------------------------
 
+def load_bundle(directory: str | Path) -> Bundle:
+    """The offline bundle under ``directory``: every JSON document with an ``id`` in the whole
+    tree (``badges.bundle``), and its manifest's date."""
+    try:
+        return read_bundle(directory)
+    except BundleError as exc:
+        raise CliError(f"--documents {exc.message}") from None
+
+
 def load_documents(directory: Path) -> dict[str, dict]:
-    """Every ``*.json`` in ``directory`` that has an ``id``, indexed by it (DID documents,
-    controller documents, status list credentials, 1EdTech revocation lists)."""
-    if not directory.is_dir():
-        raise CliError(f"--documents {directory}: not a directory")
-    documents: dict[str, dict] = {}
-    for path in sorted(directory.glob("*.json")):
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise CliError(f"--documents: {path.name} is not readable JSON ({exc})") from None
-        if isinstance(document, dict) and isinstance(document.get("id"), str):
-            documents.setdefault(document["id"], document)
-    return documents
+    """Every JSON document with an ``id`` anywhere under ``directory``, indexed by it (DID
+    documents, controller documents, status list credentials, 1EdTech revocation lists)."""
+    return load_bundle(directory).documents
 
 
 class _UnpublishedFragmentResolver:
@@ -182,7 +182,7 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clients(args: argparse.Namespace) -> tuple[KeyResolver, Callable[[str], dict]]:
+def _clients(args: argparse.Namespace, bundle: Bundle | None = None) -> tuple[KeyResolver, Callable[[str], dict]]:
     """(resolver, fetch_document). A plugin that can fetch live (the verifier service) sets
     ``fetchers=callable(documents_dir, online) -> (resolver, fetch_document)`` on the verify
     sub-parser and adds its own ``--online`` option; the engine alone stays offline."""
@@ -190,18 +190,21 @@ def _clients(args: argparse.Namespace) -> tuple[KeyResolver, Callable[[str], dic
     factory = getattr(args, "fetchers", None)
     if factory is not None:
         return factory(args.documents, online)
-    documents = load_documents(Path(args.documents)) if args.documents else {}
+    documents = bundle.documents if bundle is not None else {}
     return make_resolver(documents), make_fetcher(documents, online=online)
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     now = _datetime(args.now, "--now") if args.now else _now()
     trust = _trust(args.trust)
-    resolver, fetch = _clients(args)
+    bundle = load_bundle(args.documents) if args.documents else None
+    resolver, fetch = _clients(args, bundle)
     inputs = [(path, _read(path, "file")) for path in args.files]  # all readable before any output
     all_verified = True
     for path, data in inputs:
         report = verify_credential(data, now=now, resolver=resolver, fetch_document=fetch, trust=trust)
+        if bundle is not None:
+            report = stamp_status(report, bundle)  # "status as of <the bundle's date>"
         all_verified &= report.verified
         if args.json:
             print(json.dumps({"source": path, **report.to_dict()}, ensure_ascii=False, sort_keys=False))
@@ -296,7 +299,8 @@ def build_parser(plugins: Iterable[Any] | None = None) -> tuple[argparse.Argumen
 
     p = sub.add_parser("verify", help="verify credentials (JSON, JWS, baked PNG/SVG)")
     p.add_argument("--json", action="store_true", help="one JSON report per line")
-    p.add_argument("--documents", metavar="DIR", help="offline bundle: DID/controller documents and status lists")
+    p.add_argument("--documents", metavar="DIR", help="offline bundle (a folder tree, e.g. made by `badges bundle`): "
+                                                      "DID/controller documents and status lists")
     p.add_argument("--now", metavar="ISO8601", help="verify as of this time (default: now)")
     p.add_argument("--trust", metavar="FILE", help='known issuers: {"issuers": [{"id", "name", "label"}]}')
     p.add_argument("files", nargs="+", metavar="FILE")

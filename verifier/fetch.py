@@ -36,6 +36,7 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
+from badges.bundle import Bundle, BundleError, read_bundle
 from badges.errors import BadgeError, ResolutionError
 from badges.signing import (
     ChainResolver,
@@ -338,21 +339,21 @@ def _fresh(value: Any) -> Any:
 
 
 class OfflineBundle(DocumentResolver):
-    """A directory of *.json documents (DID documents, controller documents, status lists,
-    revocation lists) indexed by ``id``: the same offline bundle as ``badges verify --documents``."""
+    """A folder tree of JSON documents (DID documents, controller documents, status lists,
+    revocation lists) indexed by ``id``: the same offline bundle as ``badges verify --documents``
+    (``badges.bundle.read_bundle``)."""
 
     def __init__(self, directory: str | Path | None = None, documents: Iterable[dict] = ()) -> None:
         docs: list[dict] = list(documents)
+        self.created = None  # the bundle's date (manifest.json): its status is as of then
+        self.bundle: Bundle | None = None
         if directory is not None:
-            root = Path(directory)
-            if not root.is_dir():
-                raise ValueError(f"documents directory {root} does not exist")
-            for path in sorted(root.glob("*.json")):
-                try:
-                    value = json.loads(path.read_text(encoding="utf-8"))
-                except (OSError, UnicodeDecodeError, ValueError) as exc:
-                    raise ValueError(f"{path} is not a JSON document: {exc}") from None
-                docs.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict))
+            try:
+                self.bundle = read_bundle(directory)  # the whole tree, as `badges verify --documents`
+            except BundleError as exc:
+                raise ValueError(f"documents directory {exc.message}") from None
+            self.created = self.bundle.created
+            docs.extend(self.bundle.documents.values())
         self.documents: dict[str, dict] = {}
         for doc in docs:
             if isinstance(doc.get("id"), str):

@@ -32,6 +32,7 @@ from typing import Any
 import anyio
 import msgspec
 
+from badges.bundle import stamp_status
 from badges.errors import ResolutionError
 from badges.trust import TrustRegistry
 from badges.verification import CheckId, CheckResult, VerificationReport, VerifiedStatusLists, verify_credential
@@ -281,6 +282,8 @@ class VerifierService:
             report = await run_with_budget(work, budget=config.time_budget, limiter=self._limiter)
         except BudgetExceeded:
             report = _budget_report(stage.current, config.time_budget)
+        if self.bundle is not None and self.bundle.bundle is not None:
+            report = stamp_status(report, self.bundle.bundle)  # status read from a dated bundle is as of then
         elapsed = (anyio.current_time() - started) * 1000
         return Verification(report=report, checked_at=now, source=source, elapsed_ms=elapsed)
 

@@ -132,7 +132,7 @@ def _check_views(report: VerificationReport, checked_at: datetime) -> list[Check
         if check is None or (check.outcome == "skip" and cid not in (CheckId.STATUS, CheckId.TRUST)):
             continue
         sentence = check.message
-        if cid is CheckId.STATUS and check.outcome == "pass":
+        if cid is CheckId.STATUS and check.outcome == "pass" and "asOf" not in check.details:
             sentence = f"{sentence.rstrip('.')} as of {when_checked(checked_at)}."
         out.append(CheckView(cid.value, CHECK_TITLES[cid], check.outcome, sentence))
     return out
