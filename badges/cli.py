@@ -15,6 +15,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -23,6 +24,8 @@ from typing import Any, TextIO
 from badges.bundle import Bundle, BundleError, read_bundle, stamp_status
 from badges.errors import BadgeError, ResolutionError
 from badges.jsonld import OB_V3P0, VC_V2
+from badges.pdf_input import PdfInputError, extract_credential, is_pdf
+from badges.record_content import PDF_NOTICE, RecordContent, content_lines, record_content
 from badges.signing import ChainResolver, DidKeyResolver, DocumentResolver, Ed25519Signer, FragmentKeyResolver
 from badges.signing import KeyResolver, VerificationMethod, did_web_url, format_datetime, load_key_file, sign
 from badges.trust import TrustedIssuer, TrustRegistry
@@ -148,11 +151,19 @@ def _trust(path: str | None) -> TrustRegistry | None:
 
 # ---- report rendering --------------------------------------------------------------------------
 
-def render_report(report: VerificationReport, *, source: str, out: TextIO, indent: str = "") -> None:
+def render_report(report: VerificationReport, *, source: str, out: TextIO, indent: str = "",
+                  pdf_content: RecordContent | None = None, from_pdf: bool = False) -> None:
     info = report.credential
     verdict = "VERIFIED" if report.verified else "NOT VERIFIED"
     title = info.get("name") or info.get("achievementName") or info.get("id") or ""
     print(f"{indent}{source}: {verdict}" + (f" — {title}" if title else ""), file=out)
+    if from_pdf:
+        # Only the attachment is signed: say so, and show what it says, to hold next to the print.
+        what = "was verified" if report.verified else "did NOT verify"
+        print(f"{indent}  The record attached to this PDF {what}. The printed pages are not covered by its "
+              "signature: compare them with the content below.", file=out)
+        for line in content_lines(pdf_content) if pdf_content is not None else ():
+            print(f"{indent}  {line}", file=out)
     if info.get("issuerName") or info.get("issuerId"):
         print(f"{indent}  issuer: {info.get('issuerName', '')} ({info.get('issuerId', 'no id')})", file=out)
     for check in report.checks:
@@ -199,18 +210,35 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     trust = _trust(args.trust)
     bundle = load_bundle(args.documents) if args.documents else None
     resolver, fetch = _clients(args, bundle)
-    inputs = [(path, _read(path, "file")) for path in args.files]  # all readable before any output
+    inputs = [_input(path) for path in args.files]  # all readable before any output
     all_verified = True
-    for path, data in inputs:
+    for path, data, from_pdf in inputs:
         report = verify_credential(data, now=now, resolver=resolver, fetch_document=fetch, trust=trust)
         if bundle is not None:
             report = stamp_status(report, bundle)  # "status as of <the bundle's date>"
         all_verified &= report.verified
+        content = record_content(report) if from_pdf else None
         if args.json:
-            print(json.dumps({"source": path, **report.to_dict()}, ensure_ascii=False, sort_keys=False))
+            extra: dict[str, Any] = {}
+            if from_pdf:
+                extra = {"pdf": {"notice": PDF_NOTICE, "content": asdict(content) if content else None}}
+            print(json.dumps({"source": path, **report.to_dict(), **extra}, ensure_ascii=False, sort_keys=False))
         else:
-            render_report(report, source=path, out=sys.stdout)
+            render_report(report, source=path, out=sys.stdout, pdf_content=content if from_pdf else None,
+                          from_pdf=from_pdf)
     return 0 if all_verified else 1
+
+
+def _input(path: str) -> tuple[str, bytes, bool]:
+    """(path, what to verify, whether it came out of a PDF): a transcript PDF's attached record,
+    read as ``POST /verify`` reads it (``badges.pdf_input``); a PDF without one is bad input."""
+    data = _read(path, "file")
+    if not is_pdf(data):
+        return path, data, False
+    try:
+        return path, extract_credential(data).encode("utf-8"), True
+    except PdfInputError as exc:
+        raise CliError(f"{path}: no credential could be taken from this PDF: {exc.message}") from None
 
 
 def _cmd_keygen(args: argparse.Namespace) -> int:
@@ -297,7 +325,7 @@ def build_parser(plugins: Iterable[Any] | None = None) -> tuple[argparse.Argumen
     p.add_argument("file", metavar="FILE", help="unsigned credential JSON ('-' for stdin)")
     p.set_defaults(func=_cmd_sign)
 
-    p = sub.add_parser("verify", help="verify credentials (JSON, JWS, baked PNG/SVG)")
+    p = sub.add_parser("verify", help="verify credentials (JSON, JWS, baked PNG/SVG, transcript PDF)")
     p.add_argument("--json", action="store_true", help="one JSON report per line")
     p.add_argument("--documents", metavar="DIR", help="offline bundle (a folder tree, e.g. made by `badges bundle`): "
                                                       "DID/controller documents and status lists")

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from badges.errors import RubricError
+from badges.record_content import PDF_NOTICE, RecordContent, record_content
 from badges.rubric_reader import read_rubric
 from badges.verification import CheckId, VerificationReport
 
@@ -83,6 +84,10 @@ class ReportView:
     nested: list[BadgeView]
     source: str | None = None
     url: str | None = None
+    # A transcript PDF: only its attached record is signed, so the page says so and shows what the
+    # record says (student, school, badges and levels) for the reader to compare with the print.
+    pdf_notice: str | None = None
+    content: RecordContent | None = None
 
 
 def _list(value: Any) -> list:
@@ -239,4 +244,6 @@ def report_view(report: VerificationReport, *, checked_at: datetime, source: str
     return ReportView(
         verified=report.verified, headline=headline, summary=summary, checked_at=when_checked(checked_at),
         checks=_check_views(report, checked_at), badge=badge,
-        nested=[badge_view(n, checked_at) for n in report.nested], source=source, url=url)
+        nested=[badge_view(n, checked_at) for n in report.nested], source=source, url=url,
+        pdf_notice=PDF_NOTICE if source == "pdf" else None,
+        content=record_content(report) if source == "pdf" else None)
