@@ -62,6 +62,8 @@ def read_bundle(root: str | Path) -> Bundle:
         raise BundleError(f"{root}: not a directory")
     documents: dict[str, dict] = {}
     files: dict[str, str] = {}
+    by_path: dict[str, dict] = {}
+    listed: list[Any] = []
     created: datetime | None = None
     for path in _files(root):
         rel = path.relative_to(root).as_posix()
@@ -70,11 +72,21 @@ def read_bundle(root: str | Path) -> Bundle:
             continue
         if rel == MANIFEST and isinstance(value, dict) and value.get("type") == MANIFEST_TYPE:
             created = _manifest_date(value, rel)
+            listed = [d for d in _as_list(value.get("documents")) if isinstance(d, Mapping)]
             continue
+        if isinstance(value, dict):
+            by_path[rel] = value
         for doc in value if isinstance(value, list) else [value]:
             if isinstance(doc, dict) and isinstance(doc.get("id"), str) and doc["id"] not in documents:
                 documents[doc["id"]] = doc
                 files[doc["id"]] = rel
+    # The manifest says which URL each file was fetched from: a status list whose own id differs
+    # from the URL a badge names is still found under that URL.
+    for entry in listed:
+        ref, rel = entry.get("ref"), entry.get("path")
+        if isinstance(ref, str) and isinstance(rel, str) and rel in by_path and ref not in documents:
+            documents[ref] = by_path[rel]
+            files[ref] = rel
     return Bundle(documents, created, files)
 
 

@@ -1,4 +1,4 @@
-"""The ``badges`` command: sign, verify, keygen, demo-engine, plus sub-commands from plugins.
+"""The ``badges`` command: sign, verify, bundle, keygen, demo-engine, plus sub-commands from plugins.
 
 This module is the engine's only adapter to the outside world: it reads files, the clock and
 the entry points, then calls the pure core. Every problem with the user's input ends as one
@@ -21,7 +21,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TextIO
 
-from badges.bundle import Bundle, BundleError, read_bundle, stamp_status
+from badges.bundle import MANIFEST, Bundle, BundleError, document_path, manifest, read_bundle, stamp_status
+from badges.bundle import wanted
 from badges.errors import BadgeError, ResolutionError
 from badges.jsonld import OB_V3P0, VC_V2
 from badges.pdf_input import PdfInputError, extract_credential, is_pdf
@@ -31,6 +32,7 @@ from badges.signing import KeyResolver, VerificationMethod, did_web_url, format_
 from badges.trust import TrustedIssuer, TrustRegistry
 from badges.verification import VerificationReport, verify_credential
 from badges.verification_checks import parse_datetime
+from badges.verification_parse import ParseFailure, parse_input
 
 __all__ = ["load_documents", "main", "make_fetcher", "make_resolver"]
 
@@ -241,6 +243,90 @@ def _input(path: str) -> tuple[str, bytes, bool]:
         raise CliError(f"{path}: no credential could be taken from this PDF: {exc.message}") from None
 
 
+# ---- bundle ----------------------------------------------------------------------------------------
+
+# A document source for ``badges bundle``: (args, ids/URLs wanted) → (found: ref → the document's
+# bytes, problems: ref → why it could not be had). The engine has none of its own (it never opens
+# a connection); plugins set them on the bundle sub-parser: ``bundle_local`` (the issuer: its own
+# documents from its database) is asked first, then ``bundle_fetch`` (the verifier: https only,
+# through its SSRF-guarded fetcher).
+BundleSource = Callable[[argparse.Namespace, list[str]], tuple[dict[str, bytes], dict[str, str]]]
+_BUNDLE_ROUNDS = 3  # status lists name their signer's DID document: a second round fetches it
+
+
+def _cmd_bundle(args: argparse.Namespace) -> int:
+    now = _datetime(args.now, "--now") if args.now else _now()
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CliError(f"--out {out}: exists and is not a directory")
+    credentials = []
+    for path, data, _ in [_input(path) for path in args.files]:
+        parsed = parse_input(data, max_bytes=2_000_000, max_depth=64)
+        if isinstance(parsed, ParseFailure):
+            raise CliError(f"{path}: {parsed.message}")
+        credentials.append(parsed.credential)
+    sources: list[BundleSource] = [s for s in (getattr(args, "bundle_local", None),
+                                               getattr(args, "bundle_fetch", None)) if s is not None]
+    found: dict[str, bytes] = {}
+    problems: dict[str, str] = {}
+    refs = wanted(credentials)
+    for _ in range(_BUNDLE_ROUNDS):
+        todo = [r for r in refs if r not in found]
+        for source in sources:
+            if not todo:
+                break
+            got, why = source(args, todo)
+            for ref in todo:
+                if ref in got and _json_object(got[ref]):
+                    found[ref] = got[ref]
+                elif ref in got:
+                    problems[ref] = "what was found is not a JSON object"
+                elif ref in why:
+                    problems[ref] = why[ref]
+            todo = [r for r in todo if r not in found]
+        documents = [_json_object(found[r]) for r in refs if r in found]
+        more = [r for r in wanted(documents) if r not in refs]
+        if not more:
+            break
+        refs += more
+    paths = {}
+    for ref in [r for r in refs if r in found]:
+        try:
+            paths[ref] = document_path(ref)
+        except BundleError as exc:
+            del found[ref]
+            problems[ref] = exc.message
+    missing = [r for r in refs if r not in found]
+    out.mkdir(parents=True, exist_ok=True)
+    for ref, rel in paths.items():
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(found[ref])
+    ids = [c.get("id") for c in credentials if isinstance(c.get("id"), str)]
+    (out / MANIFEST).write_text(json.dumps(manifest(created=now, credentials=ids, documents=paths, missing=missing),
+                                           indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for ref, rel in paths.items():
+        print(f"  {rel}  ({ref})")
+    print(f"wrote {len(paths)} document(s) to {out} (status as of {format_datetime(now)})")
+    for ref in missing:
+        reason = problems.get(ref) or ("no source for it: the engine alone never fetches; install the verifier "
+                                       "or run this on the issuer's machine")
+        print(f"badges: missing {ref}: {reason}", file=sys.stderr)
+    if missing:
+        print(f"badges: the bundle is incomplete ({len(missing)} document(s) missing); credentials that need them "
+              "will not verify offline", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _json_object(data: bytes) -> dict:
+    try:
+        value = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _cmd_keygen(args: argparse.Namespace) -> int:
     signer = Ed25519Signer.generate()
     text = json.dumps(signer.to_multikey(secret=True), indent=2) + "\n"
@@ -333,6 +419,13 @@ def build_parser(plugins: Iterable[Any] | None = None) -> tuple[argparse.Argumen
     p.add_argument("--trust", metavar="FILE", help='known issuers: {"issuers": [{"id", "name", "label"}]}')
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("bundle", help="write an offline bundle: the DID documents and status lists the given "
+                                      "credentials need, as a folder tree")
+    p.add_argument("--out", required=True, metavar="DIR", help="the bundle's folder (created; files are replaced)")
+    p.add_argument("--now", metavar="ISO8601", help="the bundle's date (default: now)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="credentials: JSON, JWS, baked PNG/SVG, transcript PDF")
+    p.set_defaults(func=_cmd_bundle)
 
     p = sub.add_parser("keygen", help="create an Ed25519 Multikey (with its secret key)")
     p.add_argument("--out", metavar="FILE", help="write to FILE (mode 0600) instead of stdout")

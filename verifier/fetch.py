@@ -57,6 +57,7 @@ __all__ = [
     "OfflineBundle",
     "PinnedBackend",
     "check_address",
+    "bundle_source",
     "cli_fetcher",
     "did_web_url",
     "resolver_chain",
@@ -438,4 +439,34 @@ def cli_fetcher(documents_dir: str | Path | None = None, online: bool = True, *,
     bundle = OfflineBundle(documents_dir) if documents_dir is not None else None
     fetcher = Fetcher(transport=transport, allow_private_networks=allow_private_networks) if online else None
     return resolver_chain(bundle=bundle, fetcher=fetcher), document_fetcher(bundle=bundle, fetcher=fetcher)
+
+
+def bundle_source(fetcher: Fetcher) -> Callable[[Any, list[str]], tuple[dict[str, bytes], dict[str, str]]]:
+    """A document source for ``badges bundle`` (``badges.cli.BundleSource``): each did:web DID
+    document and https document fetched through the safe ``fetcher`` (https only, public
+    addresses only), kept as the bytes served; problems are reasons, never exceptions."""
+
+    def source(_args: Any, refs: list[str]) -> tuple[dict[str, bytes], dict[str, str]]:
+        found: dict[str, bytes] = {}
+        problems: dict[str, str] = {}
+        for ref in refs:
+            try:
+                url = did_web_url(ref) if ref.startswith("did:web:") else ref
+                if not url.startswith("https://"):
+                    raise UnsafeUrl(f"only https is fetched, not {url}", url=url)
+                body, _ = fetcher.get_bytes(url)
+                try:
+                    document = json.loads(body.decode("utf-8-sig"))
+                except (UnicodeDecodeError, ValueError, RecursionError):
+                    raise FetchError(f"{url} did not return JSON", url=url) from None
+                if not isinstance(document, dict):
+                    raise FetchError(f"{url} did not return a JSON object", url=url)
+                if ref.startswith("did:web:") and document.get("id") != ref:
+                    raise FetchError(f"the DID document at {url} has id {document.get('id')!r}, not {ref}", url=url)
+                found[ref] = body
+            except BadgeError as exc:
+                problems[ref] = exc.message
+        return found, problems
+
+    return source
 
