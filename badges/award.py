@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from badges.errors import RubricError
 from badges.rubric_reader import read_credential, reason_text, total_text
 from badges.rubrics import Rubric, score
 

@@ -12,8 +12,6 @@ import argparse
 import json
 from pathlib import Path
 
-import pytest
-
 from badges.cli import main
 from tests.verifier.factory import ISSUER, OTHER, REVOKED_INDEX, STATUS_REVOCATION, World, fake_dns
 from verifier.fetch import Fetcher, bundle_source

@@ -37,7 +37,8 @@ def site_tree(root: Path, world: World, *, with_status: bool = True, with_did: b
         (host / "status" / "revocation").write_text(json.dumps(world.status_lists[STATUS_REVOCATION]))
         (host / "status" / "suspension").write_text(json.dumps(world.status_lists[STATUS_SUSPENSION]))
     (root / "other.example" / "issuers" / "x").mkdir(parents=True)
-    (root / "other.example" / "issuers" / "x" / "did.json").write_text(json.dumps(world.did_documents["did:web:other.example"]))
+    other = world.did_documents["did:web:other.example"]
+    (root / "other.example" / "issuers" / "x" / "did.json").write_text(json.dumps(other))
     (root / "other.example" / "robots").write_text("User-agent: *\n")  # not JSON, no extension: ignored
     (root / ".git").mkdir()
     (root / ".git" / "config.json").write_text("{not json")  # hidden folders are skipped

@@ -88,7 +88,8 @@ def credential(world, descriptions: list[dict], results: list[dict]) -> dict:
 
 
 def verify(world, doc):
-    return verify_credential(doc, now=NOW, resolver=resolver_chain(bundle=OfflineBundle(documents=world.did_documents.values()), fetcher=None),
+    keys = OfflineBundle(documents=world.did_documents.values())
+    return verify_credential(doc, now=NOW, resolver=resolver_chain(bundle=keys, fetcher=None),
                              fetch_document=lambda url: world.status_lists[url])
 
 
