@@ -132,3 +132,19 @@ def test_bundle_source_refuses_a_did_document_with_another_id(world):
     world.web.json("https://other.example/.well-known/did.json", world.did_documents[ISSUER])
     found, problems = bundle_source(Fetcher(transport=world.web.transport(), resolve_host=fake_dns))(None, [OTHER])
     assert found == {} and "has id" in problems[OTHER]
+
+
+def test_verify_offline_with_the_verifier_plugin_reads_the_bundle(tmp_path, world, capsys):
+    """``badges verify --offline --documents DIR`` as installed (the verifier's plugin adds --offline)."""
+    from importlib.metadata import EntryPoint
+
+    verifier = [EntryPoint(name="verifier", value="verifier.cli:register", group="badges.commands")]
+    badge = _write(tmp_path / "badge.json", world.badge())
+    out = tmp_path / "bundle"
+    assert _run(capsys, "bundle", "--now", BUNDLE_DATE, "--out", str(out), badge, plugins=[_Plugin(world)])[0] == 0
+    code, printed, _ = _run(capsys, "verify", "--offline", "--now", NOW, "--documents", str(out), badge,
+                            plugins=verifier)
+    assert code == 0 and "status as of 14 January 2026" in printed
+    # bad twin: offline without the bundle, nothing resolves (and nothing is fetched)
+    code, printed, _ = _run(capsys, "verify", "--offline", "--now", NOW, badge, plugins=verifier)
+    assert code == 1 and "NOT VERIFIED" in printed

@@ -145,3 +145,16 @@ def test_a_badge_without_a_rubric_skips_the_check_and_a_tampered_one_still_fails
     tampered = copy.deepcopy(doc)
     tampered["credentialSubject"]["achievement"]["name"] = "Something else"
     assert not verify(world, tampered).verified  # the rubric leniency never touches the signature
+
+
+def test_an_unreadable_rubric_is_a_warning_not_a_failure(world):
+    doc = credential(world, [dict(level_rd("q", 3), requiredLevel=["https://school.example/a", "https://school.example/b"])], [level_result("q", 3)])
+    report = verify(world, doc)
+    # the schema check fails such a badge (requiredLevel must be one IRI); the rubric check only warns
+    assert [c.id.value for c in report.failures] == ["schema"]
+    assert report.check("rubric").outcome == "warn"
+    assert "could not be read" in report.check("rubric").message
+    # the issuer, though, never signs what it cannot read
+    from badges.errors import RubricError
+    with pytest.raises(RubricError):
+        award.recheck(doc)
