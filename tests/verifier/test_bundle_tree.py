@@ -143,3 +143,24 @@ def test_stamp_status_leaves_unread_lists_alone(tmp_path, world):
     assert "as of" in stamp_status(report, bundle).check("status").message
     missing = read_bundle(site_tree(tmp_path / "again", world, with_status=False, created="2026-01-14T08:00:00Z"))
     assert "as of" not in stamp_status(report, missing).check("status").message
+
+
+def test_manifest_maps_a_url_to_a_document_whose_id_differs(tmp_path, world):
+    """A status list whose own id is not the URL a badge names (the 1EdTech sample is one) is
+    found under that URL when the manifest says the file was fetched from it."""
+    listed = dict(world.status_lists[STATUS_REVOCATION], id="https://lists.example/canonical/1")
+    (tmp_path / "lincoln.example" / "status").mkdir(parents=True)
+    (tmp_path / "lincoln.example" / "status" / "revocation").write_text(json.dumps(listed))
+    entry = {"ref": STATUS_REVOCATION, "path": "lincoln.example/status/revocation"}
+    (tmp_path / "manifest.json").write_text(json.dumps({"type": "OfflineVerificationBundle",
+                                                        "created": "2026-01-14T08:00:00Z", "documents": [entry]}))
+    bundle = read_bundle(tmp_path)
+    assert bundle.documents[STATUS_REVOCATION]["id"] == "https://lists.example/canonical/1"
+    # bad twin: without the manifest's entry the document is known only by its own id
+    (tmp_path / "manifest.json").write_text(json.dumps({"type": "OfflineVerificationBundle",
+                                                        "created": "2026-01-14T08:00:00Z", "documents": []}))
+    assert STATUS_REVOCATION not in read_bundle(tmp_path).documents
+    # and a manifest with a bad date is named
+    (tmp_path / "manifest.json").write_text(json.dumps({"type": "OfflineVerificationBundle", "created": "soon"}))
+    with pytest.raises(BundleError, match="manifest.json"):
+        read_bundle(tmp_path)
