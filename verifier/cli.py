@@ -70,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--documents", type=Path, metavar="DIR",
-                       help="offline bundle: DID/controller documents and status lists (*.json, by id)")
+                       help="offline bundle: a folder tree of DID/controller documents and status lists (by id)")
     serve.add_argument("--trust", type=Path, metavar="FILE",
                        help='known issuers: {"<issuer id>": {"name": …, "label": …}}')
     serve.add_argument("--allow-private-networks", action="store_true",
