@@ -26,6 +26,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from badges.errors import BadgeError
+from badges.signing import format_datetime
+from badges.verification_checks import display_date, parse_datetime
 from badges.verification_report import CheckId, VerificationReport
 
 __all__ = ["MANIFEST", "Bundle", "BundleError", "document_path", "manifest", "read_bundle", "stamp_status",
@@ -128,8 +130,6 @@ def _load(path: Path, rel: str) -> Any:
 
 
 def _manifest_date(value: Mapping[str, Any], rel: str) -> datetime:
-    from badges.verification_checks import parse_datetime
-
     try:
         return parse_datetime(value.get("created"))
     except (TypeError, ValueError):
@@ -218,8 +218,6 @@ def document_path(ref: str) -> PurePosixPath:
 def manifest(*, created: datetime, credentials: Iterable[str], documents: Mapping[str, PurePosixPath | str],
              missing: Iterable[str] = ()) -> dict[str, Any]:
     """``manifest.json``: when the bundle was made (its status is as of then) and what is in it."""
-    from badges.signing import format_datetime
-
     return {"type": MANIFEST_TYPE, "created": format_datetime(created), "credentials": list(credentials),
             "documents": [{"ref": ref, "path": str(path)} for ref, path in documents.items()],
             "missing": list(missing)}
@@ -232,8 +230,6 @@ def stamp_status(report: VerificationReport, bundle: Bundle) -> VerificationRepo
     it read came from the bundle (nested reports too). Without a manifest date, unchanged."""
     if bundle.created is None:
         return report
-    from badges.verification_checks import display_date
-
     nested = tuple(stamp_status(n, bundle) for n in report.nested)
     checks = []
     for check in report.checks:
