@@ -1,4 +1,4 @@
-"""The ``badges`` command: sign, verify, keygen, demo-engine, plus sub-commands from plugins.
+"""The ``badges`` command: sign, verify, bundle, keygen, demo-engine, plus sub-commands from plugins.
 
 This module is the engine's only adapter to the outside world: it reads files, the clock and
 the entry points, then calls the pure core. Every problem with the user's input ends as one
@@ -15,18 +15,24 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TextIO
 
+from badges.bundle import MANIFEST, Bundle, BundleError, document_path, manifest, read_bundle, stamp_status
+from badges.bundle import wanted
 from badges.errors import BadgeError, ResolutionError
 from badges.jsonld import OB_V3P0, VC_V2
+from badges.pdf_input import PdfInputError, extract_credential, is_pdf
+from badges.record_content import PDF_NOTICE, RecordContent, content_lines, record_content
 from badges.signing import ChainResolver, DidKeyResolver, DocumentResolver, Ed25519Signer, FragmentKeyResolver
 from badges.signing import KeyResolver, VerificationMethod, did_web_url, format_datetime, load_key_file, sign
 from badges.trust import TrustedIssuer, TrustRegistry
 from badges.verification import VerificationReport, verify_credential
 from badges.verification_checks import parse_datetime
+from badges.verification_parse import ParseFailure, parse_input
 
 __all__ = ["load_documents", "main", "make_fetcher", "make_resolver"]
 
@@ -40,20 +46,19 @@ class CliError(Exception):
 
 # ---- offline bundle, resolver and fetcher ----------------------------------------------------
 
+def load_bundle(directory: str | Path) -> Bundle:
+    """The offline bundle under ``directory``: every JSON document with an ``id`` in the whole
+    tree (``badges.bundle``), and its manifest's date."""
+    try:
+        return read_bundle(directory)
+    except BundleError as exc:
+        raise CliError(f"--documents {exc.message}") from None
+
+
 def load_documents(directory: Path) -> dict[str, dict]:
-    """Every ``*.json`` in ``directory`` that has an ``id``, indexed by it (DID documents,
-    controller documents, status list credentials, 1EdTech revocation lists)."""
-    if not directory.is_dir():
-        raise CliError(f"--documents {directory}: not a directory")
-    documents: dict[str, dict] = {}
-    for path in sorted(directory.glob("*.json")):
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise CliError(f"--documents: {path.name} is not readable JSON ({exc})") from None
-        if isinstance(document, dict) and isinstance(document.get("id"), str):
-            documents.setdefault(document["id"], document)
-    return documents
+    """Every JSON document with an ``id`` anywhere under ``directory``, indexed by it (DID
+    documents, controller documents, status list credentials, 1EdTech revocation lists)."""
+    return load_bundle(directory).documents
 
 
 class _UnpublishedFragmentResolver:
@@ -148,11 +153,19 @@ def _trust(path: str | None) -> TrustRegistry | None:
 
 # ---- report rendering --------------------------------------------------------------------------
 
-def render_report(report: VerificationReport, *, source: str, out: TextIO, indent: str = "") -> None:
+def render_report(report: VerificationReport, *, source: str, out: TextIO, indent: str = "",
+                  pdf_content: RecordContent | None = None, from_pdf: bool = False) -> None:
     info = report.credential
     verdict = "VERIFIED" if report.verified else "NOT VERIFIED"
     title = info.get("name") or info.get("achievementName") or info.get("id") or ""
     print(f"{indent}{source}: {verdict}" + (f" — {title}" if title else ""), file=out)
+    if from_pdf:
+        # Only the attachment is signed: say so, and show what it says, to hold next to the print.
+        what = "was verified" if report.verified else "did NOT verify"
+        print(f"{indent}  The record attached to this PDF {what}. The printed pages are not covered by its "
+              "signature: compare them with the content below.", file=out)
+        for line in content_lines(pdf_content) if pdf_content is not None else ():
+            print(f"{indent}  {line}", file=out)
     if info.get("issuerName") or info.get("issuerId"):
         print(f"{indent}  issuer: {info.get('issuerName', '')} ({info.get('issuerId', 'no id')})", file=out)
     for check in report.checks:
@@ -182,7 +195,7 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clients(args: argparse.Namespace) -> tuple[KeyResolver, Callable[[str], dict]]:
+def _clients(args: argparse.Namespace, bundle: Bundle | None = None) -> tuple[KeyResolver, Callable[[str], dict]]:
     """(resolver, fetch_document). A plugin that can fetch live (the verifier service) sets
     ``fetchers=callable(documents_dir, online) -> (resolver, fetch_document)`` on the verify
     sub-parser and adds its own ``--online`` option; the engine alone stays offline."""
@@ -190,24 +203,128 @@ def _clients(args: argparse.Namespace) -> tuple[KeyResolver, Callable[[str], dic
     factory = getattr(args, "fetchers", None)
     if factory is not None:
         return factory(args.documents, online)
-    documents = load_documents(Path(args.documents)) if args.documents else {}
+    documents = bundle.documents if bundle is not None else {}
     return make_resolver(documents), make_fetcher(documents, online=online)
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     now = _datetime(args.now, "--now") if args.now else _now()
     trust = _trust(args.trust)
-    resolver, fetch = _clients(args)
-    inputs = [(path, _read(path, "file")) for path in args.files]  # all readable before any output
+    bundle = load_bundle(args.documents) if args.documents else None
+    resolver, fetch = _clients(args, bundle)
+    inputs = [_input(path) for path in args.files]  # all readable before any output
     all_verified = True
-    for path, data in inputs:
+    for path, data, from_pdf in inputs:
         report = verify_credential(data, now=now, resolver=resolver, fetch_document=fetch, trust=trust)
+        if bundle is not None:
+            report = stamp_status(report, bundle)  # "status as of <the bundle's date>"
         all_verified &= report.verified
+        content = record_content(report) if from_pdf else None
         if args.json:
-            print(json.dumps({"source": path, **report.to_dict()}, ensure_ascii=False, sort_keys=False))
+            extra: dict[str, Any] = {}
+            if from_pdf:
+                extra = {"pdf": {"notice": PDF_NOTICE, "content": asdict(content) if content else None}}
+            print(json.dumps({"source": path, **report.to_dict(), **extra}, ensure_ascii=False, sort_keys=False))
         else:
-            render_report(report, source=path, out=sys.stdout)
+            render_report(report, source=path, out=sys.stdout, pdf_content=content if from_pdf else None,
+                          from_pdf=from_pdf)
     return 0 if all_verified else 1
+
+
+def _input(path: str) -> tuple[str, bytes, bool]:
+    """(path, what to verify, whether it came out of a PDF): a transcript PDF's attached record,
+    read as ``POST /verify`` reads it (``badges.pdf_input``); a PDF without one is bad input."""
+    data = _read(path, "file")
+    if not is_pdf(data):
+        return path, data, False
+    try:
+        return path, extract_credential(data).encode("utf-8"), True
+    except PdfInputError as exc:
+        raise CliError(f"{path}: no credential could be taken from this PDF: {exc.message}") from None
+
+
+# ---- bundle ----------------------------------------------------------------------------------------
+
+# A document source for ``badges bundle``: (args, ids/URLs wanted) → (found: ref → the document's
+# bytes, problems: ref → why it could not be had). The engine has none of its own (it never opens
+# a connection); plugins set them on the bundle sub-parser: ``bundle_local`` (the issuer: its own
+# documents from its database) is asked first, then ``bundle_fetch`` (the verifier: https only,
+# through its SSRF-guarded fetcher).
+BundleSource = Callable[[argparse.Namespace, list[str]], tuple[dict[str, bytes], dict[str, str]]]
+_BUNDLE_ROUNDS = 3  # status lists name their signer's DID document: a second round fetches it
+
+
+def _cmd_bundle(args: argparse.Namespace) -> int:
+    now = _datetime(args.now, "--now") if args.now else _now()
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CliError(f"--out {out}: exists and is not a directory")
+    credentials = []
+    for path, data, _ in [_input(path) for path in args.files]:
+        parsed = parse_input(data, max_bytes=2_000_000, max_depth=64)
+        if isinstance(parsed, ParseFailure):
+            raise CliError(f"{path}: {parsed.message}")
+        credentials.append(parsed.credential)
+    sources: list[BundleSource] = [s for s in (getattr(args, "bundle_local", None),
+                                               getattr(args, "bundle_fetch", None)) if s is not None]
+    found: dict[str, bytes] = {}
+    problems: dict[str, str] = {}
+    refs = wanted(credentials)
+    for _ in range(_BUNDLE_ROUNDS):
+        todo = [r for r in refs if r not in found]
+        for source in sources:
+            if not todo:
+                break
+            got, why = source(args, todo)
+            for ref in todo:
+                if ref in got and _json_object(got[ref]):
+                    found[ref] = got[ref]
+                elif ref in got:
+                    problems[ref] = "what was found is not a JSON object"
+                elif ref in why:
+                    problems[ref] = why[ref]
+            todo = [r for r in todo if r not in found]
+        documents = [_json_object(found[r]) for r in refs if r in found]
+        more = [r for r in wanted(documents) if r not in refs]
+        if not more:
+            break
+        refs += more
+    paths = {}
+    for ref in [r for r in refs if r in found]:
+        try:
+            paths[ref] = document_path(ref)
+        except BundleError as exc:
+            del found[ref]
+            problems[ref] = exc.message
+    missing = [r for r in refs if r not in found]
+    out.mkdir(parents=True, exist_ok=True)
+    for ref, rel in paths.items():
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(found[ref])
+    ids = [c.get("id") for c in credentials if isinstance(c.get("id"), str)]
+    (out / MANIFEST).write_text(json.dumps(manifest(created=now, credentials=ids, documents=paths, missing=missing),
+                                           indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for ref, rel in paths.items():
+        print(f"  {rel}  ({ref})")
+    print(f"wrote {len(paths)} document(s) to {out} (status as of {format_datetime(now)})")
+    for ref in missing:
+        reason = problems.get(ref) or ("no source for it: the engine alone never fetches; install the verifier "
+                                       "or run this on the issuer's machine")
+        print(f"badges: missing {ref}: {reason}", file=sys.stderr)
+    if missing:
+        print(f"badges: the bundle is incomplete ({len(missing)} document(s) missing); credentials that need them "
+              "will not verify offline", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _json_object(data: bytes) -> dict:
+    try:
+        value = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _cmd_keygen(args: argparse.Namespace) -> int:
@@ -294,13 +411,21 @@ def build_parser(plugins: Iterable[Any] | None = None) -> tuple[argparse.Argumen
     p.add_argument("file", metavar="FILE", help="unsigned credential JSON ('-' for stdin)")
     p.set_defaults(func=_cmd_sign)
 
-    p = sub.add_parser("verify", help="verify credentials (JSON, JWS, baked PNG/SVG)")
+    p = sub.add_parser("verify", help="verify credentials (JSON, JWS, baked PNG/SVG, transcript PDF)")
     p.add_argument("--json", action="store_true", help="one JSON report per line")
-    p.add_argument("--documents", metavar="DIR", help="offline bundle: DID/controller documents and status lists")
+    p.add_argument("--documents", metavar="DIR", help="offline bundle (a folder tree, e.g. made by `badges bundle`): "
+                                                      "DID/controller documents and status lists")
     p.add_argument("--now", metavar="ISO8601", help="verify as of this time (default: now)")
     p.add_argument("--trust", metavar="FILE", help='known issuers: {"issuers": [{"id", "name", "label"}]}')
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("bundle", help="write an offline bundle: the DID documents and status lists the given "
+                                      "credentials need, as a folder tree")
+    p.add_argument("--out", required=True, metavar="DIR", help="the bundle's folder (created; files are replaced)")
+    p.add_argument("--now", metavar="ISO8601", help="the bundle's date (default: now)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="credentials: JSON, JWS, baked PNG/SVG, transcript PDF")
+    p.set_defaults(func=_cmd_bundle)
 
     p = sub.add_parser("keygen", help="create an Ed25519 Multikey (with its secret key)")
     p.add_argument("--out", metavar="FILE", help="write to FILE (mode 0600) instead of stdout")

@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Protocol
 
-from badges.errors import ModelError, SchemaError
+from badges.errors import ModelError, RubricError, SchemaError
+from badges.rubric_reader import read_rubric
 
 __all__ = [
     "AREAS",
@@ -512,19 +513,20 @@ def _competency_levels(cred: dict, key: Sequence[LevelKey]) -> list[tuple[_Compe
     if not comps:
         comps.append(_Competency(id=str(ach.get("id") or cred.get("id")), code=str(ach.get("humanCode") or ""),
                                  name=str(ach.get("name") or cred.get("name") or ""), framework=""))
-    descriptions = {rd.get("id"): rd for rd in _list(ach.get("resultDescription")) if isinstance(rd, dict)}
     aligned: dict[str, list[int]] = {}
     unaligned: list[int] = []
-    for result in _list((cred.get("credentialSubject") or {}).get("result")):
-        if not isinstance(result, dict) or not result.get("achievedLevel"):
+    # The one rubric reader decides which result belongs to which criterion and which level it reached.
+    try:
+        reading = read_rubric(ach, (cred.get("credentialSubject") or {}).get("result"))
+    except RubricError:
+        reading = None
+    for criterion in reading.criteria if reading is not None else ():
+        if criterion.achieved_level is None or criterion.description is None:
             continue
-        rd = descriptions.get(result.get("resultDescription"))
-        if rd is None:
-            continue
-        level = _level_value(rd, result["achievedLevel"], key)
+        level = _level_value(criterion.achieved_level, key)
         if level is None:
             continue
-        targets = [a.get("targetUrl") for a in _list(rd.get("alignment")) if isinstance(a, dict)]
+        targets = [a.get("targetUrl") for a in _list(criterion.description.get("alignment")) if isinstance(a, dict)]
         targets = [t for t in targets if t]
         if targets:
             for t in targets:
@@ -540,18 +542,15 @@ def _competency_levels(cred: dict, key: Sequence[LevelKey]) -> list[tuple[_Compe
     return out
 
 
-def _level_value(rd: dict, level_id: str, key: Sequence[LevelKey]) -> int | None:
-    for lvl in _list(rd.get("rubricCriterionLevel")):
-        if not isinstance(lvl, dict) or lvl.get("id") != level_id:
-            continue
-        for prop in ("points", "level"):
-            try:
-                return int(float(str(lvl.get(prop)).strip()))
-            except (TypeError, ValueError):
-                pass
-        name = str(lvl.get("name", "")).casefold()
-        return next((k.value for k in key if k.name.casefold() == name), None)
-    return None
+def _level_value(lvl: Mapping[str, Any], key: Sequence[LevelKey]) -> int | None:
+    """A RubricCriterionLevel's place on the school's scale: ``points``, else ``level``, else its name."""
+    for prop in ("points", "level"):
+        try:
+            return int(float(str(lvl.get(prop)).strip()))
+        except (TypeError, ValueError, OverflowError):
+            pass
+    name = str(lvl.get("name", "")).casefold()
+    return next((k.value for k in key if k.name.casefold() == name), None)
 
 
 def _hours(cred: dict, ach: dict) -> float | None:

@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from badges import award, schema
-from badges.errors import ContextNotAllowed, RelativeIri, UndefinedTerm
+from badges import rubric_reader, schema
+from badges.errors import ContextNotAllowed, RelativeIri, RubricError, UndefinedTerm
 from badges.jsonld import CLR_V2P0, OB_V3P0, VC_V1, VC_V2, DocumentLoader, check_terms_unsecured
 from badges.trust import TrustRegistry
 from badges.verification_report import CheckId, CheckResult
@@ -352,22 +352,38 @@ def check_validity(credential: dict, *, now: datetime) -> CheckResult:
 
 
 def check_rubric(credential: dict) -> CheckResult:
-    """The results recorded in the badge meet the rubric it carries (``award.recheck``)."""
+    """What the badge's own rubric says about its own results (``badges.rubric_reader``).
+
+    Information, never a failure: whether an issuer's results meet its own rubric is the
+    issuer's claim, and many issuers list grades highest first where OB 3.0 says *should* be
+    low → high. Authenticity, integrity, dates and status are the verdict; this warns at most.
+    Most badges carry no rubric at all: that is a skip, not a warning."""
     cid = CheckId.RUBRIC
     if credential_kind(credential) != "achievement":
         return CheckResult.skipped(cid, "Only badges carry a rubric.")
-    decision = award.recheck(credential)
-    reasons = [{"id": r.id, "name": r.name, "met": r.met, "achieved": r.achieved, "required": r.required,
-                "reason": r.reason} for r in decision.reasons]
-    if not decision.reasons:
-        return CheckResult.warning(cid, "This badge does not include a rubric with required levels, so its results "
-                                        "could not be checked against one.", "no-rubric")
-    if decision.awarded:
+    try:
+        reading = rubric_reader.read_credential(credential)
+    except RubricError as exc:
+        return CheckResult.warning(cid, f"The badge's rubric could not be read ({exc.message}); this does not "
+                                        "affect whether the badge is genuine.", "rubric-unreadable")
+    criteria = [{"id": c.id, "name": c.criterion, "met": c.met, "achieved": c.achieved, "required": c.required,
+                 "reason": c.reason} for c in reading.judged]
+    verdict = reading.verdict
+    if verdict == "none":
+        return CheckResult.skipped(cid, "This badge has no rubric with required levels (most badges have none).")
+    if verdict == "met":
         return CheckResult.passed(cid, "The results recorded in the badge meet every required level of its rubric.",
-                                  criteria=reasons)
-    unmet = "; ".join(r.reason for r in decision.unmet)
-    return CheckResult.failed(cid, f"The results recorded in the badge do not meet its own rubric: {unmet}.",
-                              "rubric-not-met", criteria=reasons)
+                                  criteria=criteria)
+    unmet = "; ".join(c.reason for c in reading.unmet)
+    if verdict == "not-met":
+        return CheckResult.warning(
+            cid, f"The results recorded do not appear to meet the rubric's required level ({unmet}); the issuer may "
+                 "list grades highest first. This is the issuer's own record and does not affect whether the badge "
+                 "is genuine.", "rubric-not-met", criteria=criteria)
+    return CheckResult.warning(
+        cid, f"Some results recorded in the badge could not be compared with its rubric ({unmet}). This is the "
+             "issuer's own record and does not affect whether the badge is genuine.", "rubric-unknown",
+        criteria=criteria)
 
 
 def check_trust(credential: dict, trust: TrustRegistry | None, *, key_confirmed: bool = True) -> CheckResult:

@@ -3,7 +3,7 @@
 ``register(subparsers)`` adds: ``init``, ``serve``, ``token create``, ``keys rotate``, ``revoke``.
 Other parts of the issuer add theirs through ``PLUGIN_MODULES``: each listed module that exists
 exposes ``register(subparsers)`` (``issuer.cli_learning``: award, transcript; ``issuer.cli_demo``:
-demo). Each command sets ``func(args) -> int``; problems end as one line on stderr, exit code 2.
+demo; ``issuer.cli_bundle``: the database side of the engine's ``bundle``). Each command sets ``func(args) -> int``; problems end as one line on stderr, exit code 2.
 
 Configuration comes from the environment (``issuer.settings``) plus the command's options;
 ``--base-url`` sets the issuers' did:web ids and every URL inside issued badges.
@@ -29,7 +29,7 @@ from issuer.services.platform_errors import PlatformError
 from issuer.settings import Settings, SettingsError, private_dir, save_base_url
 from issuer.settings import load as load_settings
 
-PLUGIN_MODULES = ["issuer.cli_learning", "issuer.cli_demo", "issuer.cli_transcripts"]
+PLUGIN_MODULES = ["issuer.cli_learning", "issuer.cli_demo", "issuer.cli_transcripts", "issuer.cli_bundle"]
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "db" / "piccolo_migrations"
 
 

@@ -4,5 +4,5 @@ Layout: ``config`` (VerifierConfig, VerifierSettings) → ``fetch`` (SSRF-safe f
 bundle, resolver chain, ``cli_fetcher`` for ``badges verify``) → ``service`` (input sniffing, the
 pure pipeline in a worker thread under ``budget``) → ``web`` (VC-API endpoints, /verify, the page;
 ``dto``, ``problems``, ``view``) → ``app`` (standalone) and ``cli`` (``badges verifier serve``).
-``inputs_pdf`` takes the signed CLR out of a transcript PDF.
+``inputs_pdf`` re-exports ``badges.pdf_input``, which takes the signed CLR out of a transcript PDF.
 """

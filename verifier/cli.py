@@ -3,7 +3,8 @@
 It also gives the engine's ``badges verify`` live resolution: did:web / https key documents and
 status lists are fetched through the SSRF-safe fetcher, unless ``--documents DIR`` is given
 (then the bundle alone is used, as before) or ``--offline``; ``--online`` fetches what the bundle
-lacks even with ``--documents``.
+lacks even with ``--documents``. And ``badges bundle`` fetches, through the same fetcher, the
+documents no local source (the issuer's database) has.
 """
 from __future__ import annotations
 
@@ -43,15 +44,33 @@ def _extend_verify(subparsers: argparse._SubParsersAction) -> None:
                         help="never use the network (only did:key and --documents)")
 
 
+def _fetch_for_bundle(args: argparse.Namespace, refs: list[str]):
+    from verifier.fetch import Fetcher, bundle_source
+
+    fetcher = Fetcher()
+    try:
+        return bundle_source(fetcher)(args, refs)
+    finally:
+        fetcher.close()
+
+
+def _extend_bundle(subparsers: argparse._SubParsersAction) -> None:
+    """``badges bundle`` fetches what no local source has: https only, through the SSRF-safe fetcher."""
+    bundle = subparsers.choices.get("bundle")
+    if bundle is not None:
+        bundle.set_defaults(bundle_fetch=_fetch_for_bundle)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     _extend_verify(subparsers)
+    _extend_bundle(subparsers)
     verifier = subparsers.add_parser("verifier", help="the verification service")
     commands = verifier.add_subparsers(dest="verifier_command", required=True)
     serve = commands.add_parser("serve", help="run the standalone verifier (no database)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--documents", type=Path, metavar="DIR",
-                       help="offline bundle: DID/controller documents and status lists (*.json, by id)")
+                       help="offline bundle: a folder tree of DID/controller documents and status lists (by id)")
     serve.add_argument("--trust", type=Path, metavar="FILE",
                        help='known issuers: {"<issuer id>": {"name": …, "label": …}}')
     serve.add_argument("--allow-private-networks", action="store_true",

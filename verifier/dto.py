@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from badges.record_content import PDF_NOTICE
 from badges.verification import CheckResult, VerificationReport
 
 __all__ = [
@@ -84,6 +85,8 @@ class VerifyResult(_Base, omit_defaults=False):
     source: str | None = None
     url: str | None = None
     verifiable_credential: dict[str, Any] | None = None
+    # For a transcript PDF: only the attached record was verified, never the printed pages.
+    notice: str | None = None
 
 
 class PresentationResult(_Base, omit_defaults=False):
@@ -135,4 +138,5 @@ def result_from_report(report: VerificationReport, *, checked_at: str | None = N
         source=source,
         url=url,
         verifiable_credential=report.document if include_credential else None,
+        notice=PDF_NOTICE if source == "pdf" else None,
     )

@@ -37,6 +37,7 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
+from badges.bundle import Bundle, BundleError, read_bundle
 from badges.errors import BadgeError, ResolutionError
 from badges.signing import (
     ChainResolver,
@@ -57,6 +58,7 @@ __all__ = [
     "OfflineBundle",
     "PinnedBackend",
     "check_address",
+    "bundle_source",
     "cli_fetcher",
     "did_web_url",
     "resolver_chain",
@@ -372,21 +374,21 @@ def _fresh(value: Any) -> Any:
 
 
 class OfflineBundle(DocumentResolver):
-    """A directory of *.json documents (DID documents, controller documents, status lists,
-    revocation lists) indexed by ``id``: the same offline bundle as ``badges verify --documents``."""
+    """A folder tree of JSON documents (DID documents, controller documents, status lists,
+    revocation lists) indexed by ``id``: the same offline bundle as ``badges verify --documents``
+    (``badges.bundle.read_bundle``)."""
 
     def __init__(self, directory: str | Path | None = None, documents: Iterable[dict] = ()) -> None:
         docs: list[dict] = list(documents)
+        self.created = None  # the bundle's date (manifest.json): its status is as of then
+        self.bundle: Bundle | None = None
         if directory is not None:
-            root = Path(directory)
-            if not root.is_dir():
-                raise ValueError(f"documents directory {root} does not exist")
-            for path in sorted(root.glob("*.json")):
-                try:
-                    value = json.loads(path.read_text(encoding="utf-8"))
-                except (OSError, UnicodeDecodeError, ValueError) as exc:
-                    raise ValueError(f"{path} is not a JSON document: {exc}") from None
-                docs.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict))
+            try:
+                self.bundle = read_bundle(directory)  # the whole tree, as `badges verify --documents`
+            except BundleError as exc:
+                raise ValueError(f"documents directory {exc.message}") from None
+            self.created = self.bundle.created
+            docs.extend(self.bundle.documents.values())
         self.documents: dict[str, dict] = {}
         for doc in docs:
             if isinstance(doc.get("id"), str):
@@ -471,4 +473,34 @@ def cli_fetcher(documents_dir: str | Path | None = None, online: bool = True, *,
     bundle = OfflineBundle(documents_dir) if documents_dir is not None else None
     fetcher = Fetcher(transport=transport, allow_private_networks=allow_private_networks) if online else None
     return resolver_chain(bundle=bundle, fetcher=fetcher), document_fetcher(bundle=bundle, fetcher=fetcher)
+
+
+def bundle_source(fetcher: Fetcher) -> Callable[[Any, list[str]], tuple[dict[str, bytes], dict[str, str]]]:
+    """A document source for ``badges bundle`` (``badges.cli.BundleSource``): each did:web DID
+    document and https document fetched through the safe ``fetcher`` (https only, public
+    addresses only), kept as the bytes served; problems are reasons, never exceptions."""
+
+    def source(_args: Any, refs: list[str]) -> tuple[dict[str, bytes], dict[str, str]]:
+        found: dict[str, bytes] = {}
+        problems: dict[str, str] = {}
+        for ref in refs:
+            try:
+                url = did_web_url(ref) if ref.startswith("did:web:") else ref
+                if not url.startswith("https://"):
+                    raise UnsafeUrl(f"only https is fetched, not {url}", url=url)
+                body, _ = fetcher.get_bytes(url)
+                try:
+                    document = json.loads(body.decode("utf-8-sig"))
+                except (UnicodeDecodeError, ValueError, RecursionError):
+                    raise FetchError(f"{url} did not return JSON", url=url) from None
+                if not isinstance(document, dict):
+                    raise FetchError(f"{url} did not return a JSON object", url=url)
+                if ref.startswith("did:web:") and document.get("id") != ref:
+                    raise FetchError(f"the DID document at {url} has id {document.get('id')!r}, not {ref}", url=url)
+                found[ref] = body
+            except BadgeError as exc:
+                problems[ref] = exc.message
+        return found, problems
+
+    return source
 

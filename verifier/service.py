@@ -1,7 +1,7 @@
 """The verification use case: whatever a person holds → one ``VerificationReport``.
 
 Input sniffing (in this order): a JSON object; bytes that are a PDF (the transcript's attached
-CLR, via ``verifier.inputs_pdf``); an https URL of a hosted credential (fetched through the safe
+CLR, via ``badges.pdf_input``); an https URL of a hosted credential (fetched through the safe
 ``Fetcher``, then sniffed again, once); anything else — JSON text, a compact JWS, a baked PNG or
 SVG — goes to the engine's parser as is. Problems with the *request* (too large, not https, a PDF
 without a credential, a URL that cannot be fetched) raise ``InputError`` (→ 4xx problem details);
@@ -32,6 +32,7 @@ from typing import Any
 import anyio
 import msgspec
 
+from badges.bundle import stamp_status
 from badges.errors import ResolutionError
 from badges.trust import TrustRegistry
 from badges.verification import CheckId, CheckResult, VerificationReport, VerifiedStatusLists, verify_credential
@@ -219,7 +220,7 @@ class VerifierService:
 
     def _pdf_credential(self, data: bytes) -> str:
         try:
-            from verifier import inputs_pdf
+            from badges import pdf_input as inputs_pdf
         except ImportError:  # pragma: no cover - the transcript module ships with the verifier
             raise PdfInput("PDF transcripts cannot be read by this installation.") from None
         try:
@@ -246,7 +247,10 @@ class VerifierService:
             if len(body) > self.config.max_pdf_bytes:
                 raise InputTooLarge("The PDF at this link is too large.", url=url)
             body = (await self._pdf_within_budget(body)).encode("utf-8")
-        verification = await self._run(body, source="url")
+            source = "pdf"  # a hosted transcript PDF: the page says what was (and was not) verified
+        else:
+            source = "url"
+        verification = await self._run(body, source=source)
         return replace(verification, url=url)
 
     async def _run(self, data: bytes | str | dict, *, source: str) -> Verification:
@@ -305,6 +309,8 @@ class VerifierService:
             report = await run_with_budget(work, budget=config.time_budget, limiter=self._limiter)
         except BudgetExceeded:
             report = _budget_report(stage.current, config.time_budget)
+        if self.bundle is not None and self.bundle.bundle is not None:
+            report = stamp_status(report, self.bundle.bundle)  # status read from a dated bundle is as of then
         elapsed = (anyio.current_time() - started) * 1000
         return Verification(report=report, checked_at=now, source=source, elapsed_ms=elapsed)
 

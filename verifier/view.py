@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from badges.errors import RubricError
+from badges.record_content import PDF_NOTICE, RecordContent, record_content
+from badges.rubric_reader import read_rubric
 from badges.verification import CheckId, VerificationReport
 
 __all__ = ["BadgeView", "CheckView", "ReportView", "report_view"]
@@ -81,6 +84,10 @@ class ReportView:
     nested: list[BadgeView]
     source: str | None = None
     url: str | None = None
+    # A transcript PDF: only its attached record is signed, so the page says so and shows what the
+    # record says (student, school, badges and levels) for the reader to compare with the print.
+    pdf_notice: str | None = None
+    content: RecordContent | None = None
 
 
 def _list(value: Any) -> list:
@@ -130,7 +137,7 @@ def _check_views(report: VerificationReport, checked_at: datetime) -> list[Check
         if check is None or (check.outcome == "skip" and cid not in (CheckId.STATUS, CheckId.TRUST)):
             continue
         sentence = check.message
-        if cid is CheckId.STATUS and check.outcome == "pass":
+        if cid is CheckId.STATUS and check.outcome == "pass" and "asOf" not in check.details:
             sentence = f"{sentence.rstrip('.')} as of {when_checked(checked_at)}."
         out.append(CheckView(cid.value, CHECK_TITLES[cid], check.outcome, sentence))
     return out
@@ -159,27 +166,14 @@ def _recipient(subject: dict) -> str | None:
 
 
 def _rubric(achievement: dict, subject: dict) -> list[RubricRow]:
-    results = {r.get("resultDescription"): r for r in _list(subject.get("result")) if isinstance(r, dict)}
-    rows = []
-    for desc in _list(achievement.get("resultDescription")):
-        if not isinstance(desc, dict):
-            continue
-        levels = {lvl.get("id"): lvl for lvl in _list(desc.get("rubricCriterionLevel")) if isinstance(lvl, dict)}
-        order = list(levels)
-        required_id = desc.get("requiredLevel")
-        required = _text(levels.get(required_id, {}).get("name")) if required_id else None
-        if required is None and desc.get("requiredValue") is not None:
-            required = str(desc["requiredValue"])
-        result = results.get(desc.get("id"), {})
-        achieved_id = result.get("achievedLevel")
-        achieved = _text(levels.get(achieved_id, {}).get("name")) if achieved_id else None
-        if achieved is None and result.get("value") is not None:
-            achieved = str(result["value"])
-        met = None
-        if achieved_id in levels and required_id in levels:
-            met = order.index(achieved_id) >= order.index(required_id)
-        rows.append(RubricRow(_text(desc.get("name")) or "Criterion", required or "—", achieved or "—", met))
-    return rows
+    """The badge's rubric as the one reader sees it (``badges.rubric_reader``): the same "met"
+    as the report's rubric check and the transcript."""
+    try:
+        reading = read_rubric(achievement, subject.get("result"))
+    except RubricError:
+        return []
+    return [RubricRow(_text(c.criterion) or "Criterion", c.required or "—", c.achieved or "—", c.met)
+            for c in reading.criteria if c.kind != "orphan"]
 
 
 def _evidence(credential: dict) -> list[Link]:
@@ -250,4 +244,6 @@ def report_view(report: VerificationReport, *, checked_at: datetime, source: str
     return ReportView(
         verified=report.verified, headline=headline, summary=summary, checked_at=when_checked(checked_at),
         checks=_check_views(report, checked_at), badge=badge,
-        nested=[badge_view(n, checked_at) for n in report.nested], source=source, url=url)
+        nested=[badge_view(n, checked_at) for n in report.nested], source=source, url=url,
+        pdf_notice=PDF_NOTICE if source == "pdf" else None,
+        content=record_content(report) if source == "pdf" else None)

@@ -7,7 +7,8 @@ looks these up here, in-process and without HTTP to itself, before it goes to th
 is also the authoritative answer (no cache between a revocation and the next check).
 
 ``lookup(id_or_url)`` → the JSON document (DID document, status list credential) or None when
-the id/URL is not ours or names nothing; ``hosted_credential(url)`` → the stored bytes of a badge
+the id/URL is not ours or names nothing (``lookup_text``: the same as text, a status list as signed,
+for ``badges bundle``); ``hosted_credential(url)`` → the stored bytes of a badge
 or transcript served at that URL; ``trusted_issuers()`` → the district's schools as trust-registry
 entries. ``is_local`` is the cheap, synchronous test a caller makes before hopping to the loop.
 """
@@ -26,7 +27,7 @@ from issuer.services import identity
 from issuer.services import status as status_service
 from issuer.services.platform_errors import NotFound
 
-__all__ = ["SCHOOL_LABEL", "hosted_credential", "is_local", "lookup", "trusted_issuers"]
+__all__ = ["SCHOOL_LABEL", "hosted_credential", "is_local", "lookup", "lookup_text", "trusted_issuers"]
 
 SCHOOL_LABEL = "District school"
 _SCHOOL_DID = re.compile(r"^:issuers:([A-Za-z0-9._~-]+)$")
@@ -62,6 +63,19 @@ def is_local(id_or_url: str) -> bool:
 
 async def lookup(id_or_url: str) -> dict | None:
     """Our DID document or status-list credential for a DID, DID URL or URL; None if not ours."""
+    found = await _find(id_or_url)
+    return json.loads(found) if isinstance(found, str) else found
+
+
+async def lookup_text(id_or_url: str) -> str | None:
+    """The same document as JSON text: a status list exactly as signed and stored (what an
+    offline bundle keeps), a DID document as we serve it."""
+    found = await _find(id_or_url)
+    return json.dumps(found, ensure_ascii=False, indent=2) if isinstance(found, dict) else found
+
+
+async def _find(id_or_url: str) -> dict | str | None:
+    """A DID document (dict, built) or a status list credential (str, the stored signed text)."""
     if not is_local(id_or_url):
         return None
     try:
@@ -78,7 +92,7 @@ async def lookup(id_or_url: str) -> dict | None:
             return await identity.school_did_document(match.group(1))
         if match := _STATUS.match(path):
             slug, purpose, list_no = match.groups()
-            return json.loads(await status_service.list_document(slug, purpose, int(list_no)))
+            return await status_service.list_document(slug, purpose, int(list_no))
     except NotFound:
         return None
     return None

@@ -145,7 +145,10 @@ def test_recheck_contradictory_results_are_judged_cautiously():
     assert not d.awarded and d.unmet[0].reason == "Evidence: 2 Developing, below the required 3 Proficient"
     cred = credential_for(GOOD)
     cred["credentialSubject"]["result"].append(dict(cred["credentialSubject"]["result"][-1], value="12"))
-    assert award.recheck(cred).unmet[0].reason == "Total: 2 different values, below the required 9"
+    # Two different totals cannot be compared at all: unknown (met None), and so not awarded.
+    d = award.recheck(cred)
+    assert not d.awarded and d.unmet[0].met is None
+    assert d.unmet[0].reason == "Total: 2 different values, cannot be compared with the required 9"
 
 
 @pytest.mark.parametrize("path, value", [

@@ -13,10 +13,12 @@
 //   documents - {id or URL: document} as the service serves them: its did:web DID document (under
 //               the DID) and the status list credentials (under their URLs). A DID URL
 //               (<did>#<key>) is resolved inside the DID document, as a did:web resolver does.
-// Output adds {"served": [{"name", "verified", "error", "status"}]}; the Bitstring status check
-// below is our own few lines (no status-list package): it verifies the list credential's proof
-// with the same suite, checks issuer and purpose, then reads the bit.
+// Output adds {"served": [{"name", "verified", "error", "status"}]} (the "bundled" cases too, see
+// bundleLoader); the Bitstring status check below is our own few lines (no status-list package):
+// it verifies the list credential's proof with the same suite, checks issuer and purpose, then
+// reads the bit.
 import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {gunzipSync} from 'node:zlib';
 
 import * as vc from '@digitalbazaar/vc';
@@ -62,13 +64,45 @@ async function runCase(c) {
 
 function servedLoader(documents) {
   const served = new Map(Object.entries(documents));
+  return lookupLoader(base => served.get(base));
+}
+
+// Third mode, an offline bundle made by `badges bundle` (a folder tree): {"bundled": [{"name",
+// "credential", "bundle", "now"}]}. The loader maps each URL to a file by its own reading of the
+// layout, not ours: did:web:<host>[:<path>...] → <host>/<path or .well-known>/did.json (DIDWEB
+// "Read", host percent-decoded), http(s)://<host>/<path> → <host>/<path>.
+function bundlePath(url) {
+  if(url.startsWith('did:web:')) {
+    const parts = url.split(':').slice(2).map(decodeURIComponent);
+    const segments = parts.length > 1 ? parts.slice(1) : ['.well-known'];
+    return [parts[0], ...segments, 'did.json'];
+  }
+  const parsed = new URL(url);
+  return [parsed.host, ...parsed.pathname.split('/').slice(1)];
+}
+
+function bundleLoader(dir) {
+  return lookupLoader(base => {
+    const segments = bundlePath(base);
+    if(segments.some(s => s === '..' || s === '.' || s === '')) {
+      return undefined;
+    }
+    try {
+      return JSON.parse(readFileSync(join(dir, ...segments), 'utf8'));
+    } catch(e) {
+      return undefined;
+    }
+  });
+}
+
+function lookupLoader(find) {
   return async url => {
     if(contexts.has(url)) {
       return {contextUrl: null, documentUrl: url, document: structuredClone(contexts.get(url))};
     }
     const hash = url.indexOf('#');
     const base = hash < 0 ? url : url.slice(0, hash);
-    const document = served.get(base);
+    const document = find(base);
     if(document === undefined) {
       throw new Error(`document not allowed: ${url}`);
     }
@@ -127,7 +161,7 @@ async function checkBitstringStatus({credential, documentLoader, now}) {
 }
 
 async function runServed(c) {
-  const documentLoader = servedLoader(c.documents);
+  const documentLoader = c.bundle === undefined ? servedLoader(c.documents) : bundleLoader(c.bundle);
   const result = {name: c.name, verified: false, error: null, status: null};
   const verification = await vc.verifyCredential({
     credential: c.credential, suite: new DataIntegrityProof({cryptosuite: eddsaRdfc2022CryptoSuite}),
@@ -153,7 +187,7 @@ for(const c of input.cases ?? []) {
   }
 }
 const served = [];
-for(const c of input.served ?? []) {
+for(const c of [...(input.served ?? []), ...(input.bundled ?? [])]) {
   try {
     served.push(await runServed(c));
   } catch(e) {

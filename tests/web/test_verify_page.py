@@ -58,8 +58,8 @@ async def test_report_for_a_good_badge_in_plain_words(client, world):
     assert "as of 10:00 UTC on 15 January 2026" in words  # the status line says when
     # the badge itself
     assert "Scientific Inquiry" in words and "Designs and carries out" in words
-    assert "Asks a testable question Exceeds Proficient Yes" in words  # criterion, achieved, required, met
-    assert "Uses evidence to support claims Proficient Proficient Yes" in words
+    assert "Asks a testable question 4 Exceeds 3 Proficient Yes" in words  # criterion, achieved, required, met
+    assert "Uses evidence to support claims 3 Proficient 3 Proficient Yes" in words
     assert 'href="https://lincoln.example/evidence/991"' in html and "Pond water investigation" in words
     assert "SCI.1 Scientific inquiry" in words and "Lincoln Science Framework" in words
     assert 'src="https://lincoln.example/images/inquiry.png"' in html
