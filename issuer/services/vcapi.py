@@ -17,7 +17,9 @@ what VCDM 2.0 forbids with 400 (structure) or 422 (JSON-LD: contexts, undefined 
 
 Status: as in VC-API, a ``credentialStatus`` is added only when the options ask for it
 (``options.credentialStatus = {"type": "BitstringStatusListEntry", "statusPurpose":
-"revocation" | "suspension" | [...]}``). A credential without ``id`` gets ``urn:uuid:<uuid4>``
+"revocation" | "suspension" | "message" | [...]}``). Whatever purposes are asked for, the
+credential gets our single two-bit ``message`` entry (``issuer.services.status``), which covers
+revoke, suspend and reinstate and keeps ``credentialStatus`` one object, as OB 3.0 requires. A credential without ``id`` gets ``urn:uuid:<uuid4>``
 (or ``options.credentialId``) so that it can be stored and served. The signed document is stored
 byte for byte in IssuedCredential and returned exactly as stored.
 """
@@ -145,16 +147,17 @@ def check_terms_strict(credential: dict) -> None:
         raise UndefinedTerm(sorted(set(found)))
 
 
-def _purposes(option: Any) -> list[str]:
+def _wants_status(option: Any) -> bool:
+    """Validates ``options.credentialStatus``; True when a status entry was asked for."""
     if option is None:
-        return []
+        return False
     if option.get("type", "BitstringStatusListEntry") != "BitstringStatusListEntry":
         raise BadRequest("options.credentialStatus.type must be BitstringStatusListEntry")
     purposes = _items(option.get("statusPurpose", "revocation"))
     for p in purposes:
         if p not in status.PURPOSES:
             raise BadRequest(f"unsupported statusPurpose {p!r}; use {list(status.PURPOSES)}")
-    return list(dict.fromkeys(purposes))
+    return bool(purposes)
 
 
 async def issue(*, school_id: int, credential: dict, options: dict | None) -> tuple[str, dict]:
@@ -180,24 +183,22 @@ async def issue(*, school_id: int, credential: dict, options: dict | None) -> tu
             raise BadRequest("options.credentialId must be a URL")
         doc["id"] = options["credentialId"]
     doc.setdefault("id", f"urn:uuid:{uuidlib.uuid4()}")
-    purposes = _purposes(options.get("credentialStatus"))
-    if purposes and "credentialStatus" in doc:
+    wants_status = _wants_status(options.get("credentialStatus"))
+    if wants_status and "credentialStatus" in doc:
         raise BadRequest("the credential already has a credentialStatus; do not also ask for one")
     check_terms_strict(doc)
     rt = runtime.current()
     async with write_transaction():
         if await repo.issued_credential(credential_id=doc["id"]) is not None:
             raise Conflict(f"a credential with id {doc['id']!r} was already issued")
-        allocations = [await status.allocate_entry(school_id, purpose=p) for p in purposes]
-        if allocations:
-            entries = [a[0] for a in allocations]
-            doc["credentialStatus"] = entries[0] if len(entries) == 1 else entries
+        entry, list_id, index = (await status.allocate_entry(school_id) if wants_status else (None, None, None))
+        if entry is not None:
+            doc["credentialStatus"] = entry
         signed = sign(doc, signer=await identity.signer_for(school_id), created=rt.clock.now())
         text = status.dumps(signed)
-        first = allocations[0] if allocations else (None, None, None)
         row = await repo.insert_issued_credential(
             school_id=school_id, credential_id=doc["id"], document=text, issued_at=rt.clock.now(),
-            status_list_id=first[1], status_index=first[2], status_purpose=purposes[0] if purposes else "")
+            status_list_id=list_id, status_index=index, status_purpose=entry["statusPurpose"] if entry else "")
         await repo.audit(action="credential.issue", at=rt.clock.now(), school_id=school_id,
                          subject=doc["id"], details={"via": "vc-api"})
     return text, row

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from badges.signing import DocumentResolver, sign, verify_proof
-from badges.status import MIN_BITS, BitstringStatusList, check_status
+from badges.status import MIN_BITS, BitstringStatusList, check_status, message_index_range
 from issuer.db import repo_platform as repo
 from issuer.db.repo import write_transaction
 from issuer.db.tables import StatusEntry, StatusList
@@ -38,16 +38,25 @@ async def _list(slug: str, purpose: str) -> dict:
 
 
 async def test_allocation_shape(seed):
+    """A new credential gets one two-bit message entry; indexes from message_index_range."""
     north = seed.schools["north"]["id"]
     async with write_transaction():
         entry, list_id, index = await status.allocate_entry(north)
-    assert entry == {"id": f"http://127.0.0.1:8000/status/north/revocation/1#{index}",
-                     "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+    assert entry == {"id": f"http://127.0.0.1:8000/status/north/message/1#{index}",
+                     "type": "BitstringStatusListEntry", "statusPurpose": "message",
                      "statusListIndex": str(index),
-                     "statusListCredential": "http://127.0.0.1:8000/status/north/revocation/1"}
-    assert 0 <= index < MIN_BITS
+                     "statusListCredential": "http://127.0.0.1:8000/status/north/message/1",
+                     "statusSize": 2, "statusMessage": [
+                         {"status": "0x0", "message": "valid"}, {"status": "0x1", "message": "suspended"},
+                         {"status": "0x2", "message": "revoked"}, {"status": "0x3", "message": "revoked"}]}
+    assert index in message_index_range(2 * MIN_BITS)
     lst = await StatusList.select().where(StatusList.id == list_id).first()
-    assert (lst["school"], lst["purpose"], lst["list_no"], lst["size"]) == (north, "revocation", 1, MIN_BITS)
+    assert (lst["school"], lst["purpose"], lst["list_no"], lst["size"]) == (north, "message", 1, 2 * MIN_BITS)
+    # the old one-bit purposes are still available (and their lists keep working)
+    async with write_transaction():
+        legacy, legacy_list, legacy_index = await status.allocate_entry(north, purpose="revocation")
+    assert legacy["statusListCredential"].endswith("/status/north/revocation/1") and "statusSize" not in legacy
+    assert 0 <= legacy_index < MIN_BITS
     with pytest.raises(ValueError):
         await status.allocate_entry(north, purpose="refresh")
     with pytest.raises(NotFound):
@@ -112,7 +121,8 @@ async def test_revoke_flips_the_bit_and_the_list_is_re_signed(seed, platform):
     assert not verify_proof(tampered, resolver=resolver, now=platform.clock.now()).verified
 
     events = await repo.audit_events(school_id=north["id"])
-    assert events[0]["action"] == "credential.revoke" and events[0]["details"] == {"reason": "plagiarised evidence"}
+    assert events[0]["action"] == "credential.revoke" and events[0]["actor"] == admin["id"]
+    assert events[0]["details"] == {"reason": "plagiarised evidence", "statusPurpose": "revocation"}
     with pytest.raises(Conflict):
         await status.revoke(row["id"], reason="again", actor_id=admin["id"])
     with pytest.raises(Conflict):
@@ -142,7 +152,7 @@ async def test_refusals(seed):
     row = await _issue(north, 4, purposes=("revocation",))
     with pytest.raises(BadRequest):
         await status.revoke(row["id"], reason="  ", actor_id=None)
-    with pytest.raises(Conflict, match="no suspension"):
+    with pytest.raises(Conflict, match="without a suspension status entry"):
         await status.suspend(row["id"], reason="x", actor_id=None)
     with pytest.raises(NotFound):  # another school's admin cannot reach it
         await status.revoke(row["id"], reason="x", actor_id=None, school_id=south)
@@ -178,8 +188,8 @@ async def test_a_crowded_list_rolls_over_to_the_next(seed, monkeypatch):
 
     monkeypatch.setattr(status, "secrets", types.SimpleNamespace(randbelow=randbelow))
     async with write_transaction():
-        first = await status.allocate_entry(north)
-        second = await status.allocate_entry(north)
+        first = await status.allocate_entry(north, purpose="revocation")
+        second = await status.allocate_entry(north, purpose="revocation")
         third = await status.allocate_entry(north, purpose="suspension")
     assert first[0]["statusListCredential"].endswith("/revocation/1") and first[2] == 7
     assert second[0]["statusListCredential"].endswith("/revocation/2") and second[2] == 7
