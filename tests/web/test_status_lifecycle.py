@@ -140,3 +140,52 @@ async def test_reasons_are_audited_with_the_actor_and_never_published(client, se
     assert mine_view["revokedAt"] and mine_view.get("revokedReason", "") == ""
     staff_view = (await client.get(f"/admin/credentials/{rubric['uuid']}", headers=bearer(seed, "school_admin"))).json()
     assert staff_view["revokedReason"] == REVOKE_WHY
+
+
+async def _legacy_badge(seed, purposes: tuple[str, ...]) -> dict:
+    """A credential in an older form: one-bit revocation (awards) or revocation + suspension
+    entries (VC-API), stored as it was signed then."""
+    import json
+
+    from badges.signing import sign
+    from issuer.db import repo_platform as repo
+    from issuer.db.repo import write_transaction
+    from issuer.services import identity, status
+    from tests.conftest import NOW
+
+    north = seed.schools["north"]["id"]
+    async with write_transaction():
+        allocated = [await status.allocate_entry(north, purpose=p) for p in purposes]
+        entries = [a[0] for a in allocated]
+        doc = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+               "id": f"urn:uuid:00000000-0000-4000-8000-{len(purposes):012d}", "validFrom": "2026-01-01T00:00:00Z",
+               "issuer": await identity.issuer_did(north), "credentialSubject": {"id": "did:example:learner"},
+               "credentialStatus": entries[0] if len(entries) == 1 else entries}
+        signed = sign(doc, signer=await identity.signer_for(north), created=NOW)
+        row = await repo.insert_issued_credential(
+            school_id=north, credential_id=doc["id"], document=status.dumps(signed), issued_at=NOW,
+            status_list_id=allocated[0][1], status_index=allocated[0][2], status_purpose=purposes[0])
+    return {"uuid": str(row["uuid"]), "doc": json.loads(row["document"])}
+
+
+async def test_older_badges_keep_verifying_and_changing(client, seed):
+    revocation_only = await _legacy_badge(seed, ("revocation",))
+    pair = await _legacy_badge(seed, ("revocation", "suspension"))
+    for badge in (revocation_only, pair):
+        assert (await _status_check(client, badge["doc"]))["outcome"] == "pass"
+
+    # revocation only: suspending is refused with a sentence saying why (and nothing changes)
+    r = await _act(client, seed, revocation_only["uuid"], "suspend", SUSPEND_WHY)
+    assert r.status_code == 409 and "without a suspension status entry" in r.json()["detail"], r.text
+    assert (await _status_check(client, revocation_only["doc"]))["outcome"] == "pass"
+    assert (await _act(client, seed, revocation_only["uuid"], "revoke", REVOKE_WHY)).status_code == 200
+    assert (await _status_check(client, revocation_only["doc"]))["problemType"].endswith("/revoked")
+
+    # revocation + suspension entries (old VC-API form): suspend and reinstate still work
+    assert (await _act(client, seed, pair["uuid"], "suspend", SUSPEND_WHY)).status_code == 200
+    assert (await _status_check(client, pair["doc"]))["problemType"].endswith("/suspended")
+    assert (await _act(client, seed, pair["uuid"], "reinstate", "cleared")).status_code == 200
+    assert (await _status_check(client, pair["doc"]))["outcome"] == "pass"
+    assert (await _act(client, seed, pair["uuid"], "revoke", REVOKE_WHY)).status_code == 200
+    assert (await _status_check(client, pair["doc"]))["problemType"].endswith("/revoked")
+    assert (await _act(client, seed, pair["uuid"], "suspend", SUSPEND_WHY)).status_code == 409
