@@ -197,3 +197,38 @@ async def test_a_crowded_list_rolls_over_to_the_next(seed, monkeypatch):
     assert len(draws) == 1 + 16 + 1 + 1
     assert third[0]["statusListCredential"].endswith("/suspension/1")
     assert json.loads(await status.list_document("north", "revocation", 2))["id"].endswith("/revocation/2")
+
+
+async def test_message_entry_transitions_and_concurrent_writes_lose_nothing(seed, platform):
+    """New badges: one message entry. Ten badges change state at once (five suspended, five
+    revoked); every two-bit value and every single compatibility bit ends up right, and the
+    re-signed list verifies."""
+    from badges.status import STATE_REVOKED, STATE_SUSPENDED, STATE_VALID, message_state
+
+    north = seed.schools["north"]["id"]
+    rows = [await _issue(north, 200 + i, purposes=("message",)) for i in range(11)]
+    untouched, rows = rows[0], rows[1:]
+    await asyncio.gather(*[status.suspend(r["id"], reason="review", actor_id=None) for r in rows[:5]],
+                         *[status.revoke(r["id"], reason="fraud", actor_id=None) for r in rows[5:]])
+    lst = await _list("north", "message")
+    bits = BitstringStatusList.decode(lst["credentialSubject"]["encodedList"])
+    assert bits.size_bits == 2 * MIN_BITS
+    expected = [(untouched, STATE_VALID), *[(r, STATE_SUSPENDED) for r in rows[:5]],
+                *[(r, STATE_REVOKED) for r in rows[5:]]]
+    for row, state in expected:
+        index = row["status_index"]
+        assert message_state(bits, index) == state and bits.get(index) is (state != STATE_VALID)
+        doc = json.loads(row["document"])
+        word = {STATE_VALID: "valid", STATE_SUSPENDED: "suspended", STATE_REVOKED: "revoked"}[state]
+        assert check_status(doc["credentialStatus"][0], lst, credential_id=doc["id"]).state == word
+    resolver = DocumentResolver({identity.school_did_web("north"): await identity.school_did_document("north")})
+    assert verify_proof(lst, resolver=resolver, now=platform.clock.now()).verified
+
+    # suspended → revoked is allowed (revoke wins); reinstating after that is not
+    await status.revoke(rows[0]["id"], reason="confirmed", actor_id=None)
+    bits = BitstringStatusList.decode((await _list("north", "message"))["credentialSubject"]["encodedList"])
+    assert message_state(bits, rows[0]["status_index"]) == STATE_REVOKED
+    with pytest.raises(Conflict, match="permanent"):
+        await status.reinstate(rows[0]["id"], actor_id=None)
+    events = await repo.audit_events(school_id=north, limit=1)
+    assert events[0]["details"] == {"reason": "confirmed", "statusPurpose": "message"}
