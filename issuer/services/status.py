@@ -27,6 +27,7 @@ import json
 import re
 import secrets
 
+from badges.errors import StatusListError
 from badges.signing import sign
 from badges.status import (
     MESSAGE_SIZE, STATE_REVOKED, STATE_SUSPENDED, STATE_VALID, BitstringStatusList, message_index_range,
@@ -168,10 +169,14 @@ async def _write_status(credential: dict, school: dict, action: str) -> str:
     if lst is None:
         raise Conflict(f"status list {purpose}/{list_no} of {school['slug']} does not exist")
     bits = BitstringStatusList.decode(lst["encoded_list"])
-    if purpose == "message":
-        set_message_state(bits, index, value)
-    else:
-        bits.set(index, bool(value))
+    try:
+        if purpose == "message":
+            set_message_state(bits, index, value)
+        else:
+            bits.set(index, bool(value))
+    except (ValueError, StatusListError):  # an index this list never handed out: refuse, change nothing
+        raise Conflict(f"the credential's status index {index} does not belong to {purpose} list {list_no}",
+                       credentialId=credential["credential_id"]) from None
     encoded = bits.encode()
     document = await _sign_list(school, purpose=purpose, list_no=list_no, encoded=encoded)
     await repo.update_status_list(lst["id"], encoded_list=encoded, document=document,

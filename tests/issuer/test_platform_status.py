@@ -232,3 +232,23 @@ async def test_message_entry_transitions_and_concurrent_writes_lose_nothing(seed
         await status.reinstate(rows[0]["id"], actor_id=None)
     events = await repo.audit_events(school_id=north, limit=1)
     assert events[0]["details"] == {"reason": "confirmed", "statusPurpose": "message"}
+
+
+async def test_an_index_outside_the_message_entries_is_a_conflict_not_a_crash(seed):
+    """Bad twin of the transitions above: a stored document whose message index lies where the
+    list never hands entries out (hand-edited, or from another layout) changes nothing."""
+    from badges.status import message_index_range
+
+    north = seed.schools["north"]["id"]
+    row = await _issue(north, 300, purposes=("message",))
+    doc = json.loads(row["document"])
+    before = await _list("north", "message")
+    outside = message_index_range(2 * MIN_BITS).start - 1
+    doc["credentialStatus"][0]["statusListIndex"] = str(outside)
+    from issuer.db.tables import IssuedCredential
+    await IssuedCredential.update({IssuedCredential.document: status.dumps(doc)}).where(
+        IssuedCredential.id == row["id"])
+    with pytest.raises(Conflict, match="does not belong"):
+        await status.suspend(row["id"], reason="x", actor_id=None)
+    assert await _list("north", "message") == before
+    assert (await repo.issued_credential(row_id=row["id"]))["suspended"] is False
