@@ -1,7 +1,19 @@
 """Credential status: W3C Bitstring Status List v1.0 and the 1EdTech revocation list.
 
 Bitstring (BSL §2–3): ``encodedList`` = ``"u"`` + base64url-no-padding(GZIP(bits)), at least
-131,072 bits, index 0 = most significant bit of byte 0, a set bit means "revoked"/"suspended".
+131,072 entries, index 0 = most significant bit of byte 0, a set bit means "revoked"/"suspended".
+An entry of ``statusSize`` n holds an n-bit value at bits ``index*n … index*n+n-1`` (most
+significant first), named by the entry's ``statusMessage`` table.
+
+What we issue (see "Revocation and suspension" in README.md): ONE entry with
+``statusPurpose: "message"``, ``statusSize: 2`` and the table in :data:`STATUS_MESSAGES`
+(0 valid, 1 suspended, 2 revoked), because the OB 3.0 schema allows a single
+``credentialStatus`` object and a badge needs both revoke and suspend/reinstate. The reference
+JS libraries (``@digitalbazaar/vc-bitstring-status-list`` 2.0,
+``@digitalcredentials/vc-bitstring-status-list`` 1.0) ignore ``statusSize`` and read the single
+bit *at* ``statusListIndex``. :func:`set_message_state` keeps that bit equal to "not valid", and
+:func:`message_index_range` allocates indexes so that bit never lies inside another entry: both
+readings of the same list agree.
 Errors carry ``details["code"]`` (the BSL/VCDM error name) and ``details["type"]`` (its
 ``https://www.w3.org/ns/credentials/status-list#<CODE>`` URI) so the services can emit the
 W3C problem type alongside our own.
@@ -23,8 +35,9 @@ from typing import Any
 from badges.errors import StatusListError
 
 __all__ = [
-    "MAX_DECODED_BYTES", "MIN_BITS", "PURPOSES", "BitstringStatusList", "StatusResult",
-    "check_status", "status_entry", "status_list_credential",
+    "MAX_DECODED_BYTES", "MESSAGE_SIZE", "MIN_BITS", "PURPOSES", "STATE_REVOKED", "STATE_SUSPENDED",
+    "STATE_VALID", "STATUS_MESSAGES", "BitstringStatusList", "StatusResult", "check_status",
+    "message_index_range", "message_state", "set_message_state", "status_entry", "status_list_credential",
 ]
 
 MIN_BITS = 131_072
@@ -32,7 +45,17 @@ MIN_BITS = 131_072
 MAX_DECODED_BYTES = 16 * 1024 * 1024
 # base64 of an incompressible MAX_DECODED_BYTES list, plus slack for the gzip framing.
 _MAX_ENCODED_CHARS = (MAX_DECODED_BYTES * 4) // 3 + 1024
-PURPOSES = ("revocation", "suspension")
+PURPOSES = ("revocation", "suspension", "message")
+# The "message" entry we issue: two bits per badge, one table for every badge.
+MESSAGE_SIZE = 2
+STATE_VALID, STATE_SUSPENDED, STATE_REVOKED = 0, 1, 2
+STATUS_MESSAGES = (
+    {"status": "0x0", "message": "valid"},
+    {"status": "0x1", "message": "suspended"},
+    {"status": "0x2", "message": "revoked"},
+    {"status": "0x3", "message": "revoked"},  # never written; BSL wants one message per value
+)
+_MAX_STATUS_SIZE = 8
 STATUS_TYPE_BASE = "https://www.w3.org/ns/credentials/status-list#"
 _VC_V2 = "https://www.w3.org/ns/credentials/v2"  # == badges.jsonld.VC_V2; kept local to stay leaf-level
 _B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -74,6 +97,31 @@ class BitstringStatusList:
             self._bits[index >> 3] |= 0x80 >> (index & 7)
         else:
             self._bits[index >> 3] &= ~(0x80 >> (index & 7)) & 0xFF
+
+    def get_value(self, index: int, size: int = 1) -> int:
+        """The ``size``-bit value of entry ``index`` (bits ``index*size …``, most significant first)."""
+        first = self._entry(index, size)
+        value = 0
+        for position in range(first, first + size):
+            value = (value << 1) | self.get(position)
+        return value
+
+    def set_value(self, index: int, size: int, value: int) -> None:
+        first = self._entry(index, size)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < (1 << size):
+            raise ValueError(f"value must be an int in 0..{(1 << size) - 1}")
+        for offset in range(size):
+            self.set(first + offset, bool(value >> (size - 1 - offset) & 1))
+
+    def _entry(self, index: int, size: int) -> int:
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= _MAX_STATUS_SIZE:
+            raise ValueError(f"size must be an int in 1..{_MAX_STATUS_SIZE}")
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError("index must be an int")
+        if not 0 <= index < self.size_bits // size:
+            raise _error("RANGE_ERROR", f"status list index {index} is outside 0..{self.size_bits // size - 1}",
+                         index=index, size=self.size_bits // size)
+        return index * size
 
     def set_indexes(self) -> list[int]:
         """Indexes of all set bits (for tests, audits and the admin UI)."""
@@ -134,20 +182,53 @@ def _gunzip(data: bytes) -> bytes:
 
 
 def status_entry(*, list_url: str, index: int, purpose: str = "revocation") -> dict[str, Any]:
-    """A ``BitstringStatusListEntry`` for ``credentialStatus`` (index as a base-10 string, BSL §2.1)."""
+    """A ``BitstringStatusListEntry`` for ``credentialStatus`` (index as a base-10 string, BSL §2.1).
+    ``purpose="message"`` gives our two-bit entry (``statusSize`` 2, :data:`STATUS_MESSAGES`)."""
     if not isinstance(list_url, str) or not list_url:
         raise ValueError("list_url must be a non-empty string")
     if isinstance(index, bool) or not isinstance(index, int) or index < 0:
         raise ValueError("index must be a non-negative int")
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {PURPOSES}")
-    return {
+    entry: dict[str, Any] = {
         "id": f"{list_url}#{index}",
         "type": "BitstringStatusListEntry",
         "statusPurpose": purpose,
         "statusListIndex": str(index),
         "statusListCredential": list_url,
     }
+    if purpose == "message":
+        entry["statusSize"] = MESSAGE_SIZE
+        entry["statusMessage"] = [dict(m) for m in STATUS_MESSAGES]
+    return entry
+
+
+def message_index_range(size_bits: int) -> range:
+    """The entry indexes we hand out on a ``message`` list of ``size_bits`` bits.
+
+    Entry ``i`` owns bits ``2i, 2i+1``; a reader that ignores ``statusSize`` reads bit ``i``.
+    With ``i`` in ``[size_bits/4, size_bits/2)`` those single bits fall in entries
+    ``[size_bits/8, size_bits/4)``, which are never handed out, and the two-bit values in
+    ``[size_bits/2, size_bits)``, which no single-bit reading of an allocated index reaches.
+    """
+    if isinstance(size_bits, bool) or not isinstance(size_bits, int) or size_bits % 8 or size_bits <= 0:
+        raise ValueError("size_bits must be a positive multiple of 8")
+    return range(size_bits // 4, size_bits // 2)
+
+
+def set_message_state(bits: BitstringStatusList, index: int, state: int) -> None:
+    """Write ``state`` (:data:`STATE_VALID` / ``SUSPENDED`` / ``REVOKED``) for entry ``index`` of a
+    ``message`` list, and the single "not valid" bit that readers ignoring ``statusSize`` see."""
+    if index not in message_index_range(bits.size_bits):
+        raise ValueError(f"index {index} is outside the message entries of this list")
+    if state not in (STATE_VALID, STATE_SUSPENDED, STATE_REVOKED):
+        raise ValueError("state must be STATE_VALID, STATE_SUSPENDED or STATE_REVOKED")
+    bits.set_value(index, MESSAGE_SIZE, state)
+    bits.set(index, state != STATE_VALID)
+
+
+def message_state(bits: BitstringStatusList, index: int) -> int:
+    return bits.get_value(index, MESSAGE_SIZE)
 
 
 def _xsd_datetime(value: datetime) -> str:
@@ -183,12 +264,25 @@ def status_list_credential(*, list_url: str, issuer: dict, purpose: str, encoded
 
 @dataclass(frozen=True)
 class StatusResult:
-    """``ok`` is False when the credential is revoked or suspended."""
+    """``ok`` is False when the credential is revoked, suspended or otherwise flagged.
+    ``message``: "revoked" / "not revoked" … for one-bit entries, the ``statusMessage`` text for
+    a ``message`` entry."""
 
     ok: bool
     purpose: str
     index: int | None
     message: str
+
+    @property
+    def state(self) -> str:
+        """valid | revoked | suspended | flagged (a message value we have no word for)."""
+        if self.ok:
+            return "valid"
+        if self.purpose == "revocation":
+            return "revoked"
+        if self.purpose == "suspension":
+            return "suspended"
+        return self.message if self.message in ("revoked", "suspended") else "flagged"
 
 
 def _types(value: Any) -> list:
@@ -209,13 +303,45 @@ def _parse_index(value: Any) -> int:
     return index
 
 
+def _status_size(entry: dict) -> int:
+    size = entry.get("statusSize", 1)
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= _MAX_STATUS_SIZE:
+        raise _error("MALFORMED_VALUE_ERROR", f"statusSize must be an integer in 1..{_MAX_STATUS_SIZE}",
+                     statusSize=size)
+    return size
+
+
+def _status_messages(entry: dict, size: int) -> dict[int, str] | None:
+    """BSL §2.1: ``statusMessage`` is required when ``statusSize`` > 1 (and for a ``message``
+    entry, which means nothing without it): one ``{status: "0x…", message}`` per value."""
+    table = entry.get("statusMessage")
+    if table is None:
+        if size > 1 or entry.get("statusPurpose") == "message":
+            raise _error("MALFORMED_VALUE_ERROR", "statusMessage is required for this status entry")
+        return None
+    if not isinstance(table, list) or len(table) != 1 << size:
+        raise _error("MALFORMED_VALUE_ERROR", f"statusMessage must list {1 << size} values for statusSize {size}")
+    messages: dict[int, str] = {}
+    for item in table:
+        status, message = (item.get("status"), item.get("message")) if isinstance(item, dict) else (None, None)
+        if not (isinstance(status, str) and status[:2] == "0x" and isinstance(message, str)):
+            raise _error("MALFORMED_VALUE_ERROR", "each statusMessage needs a 0x-prefixed status and a message")
+        try:
+            value = int(status[2:], 16)
+        except ValueError:
+            raise _error("MALFORMED_VALUE_ERROR", f"statusMessage status {status!r} is not hexadecimal") from None
+        if not 0 <= value < 1 << size or value in messages:
+            raise _error("MALFORMED_VALUE_ERROR", f"statusMessage status {status!r} is out of range or repeated")
+        messages[value] = message
+    return messages
+
+
 def _check_bitstring(entry: dict, list_credential: dict) -> StatusResult:
     purpose = entry.get("statusPurpose")
     if purpose not in PURPOSES:
         raise _error("MALFORMED_VALUE_ERROR", f"unsupported statusPurpose {purpose!r}", statusPurpose=purpose)
-    size = entry.get("statusSize", 1)
-    if size != 1 or isinstance(size, bool):
-        raise _error("MALFORMED_VALUE_ERROR", "only statusSize 1 is supported", statusSize=size)
+    size = _status_size(entry)
+    messages = _status_messages(entry, size)
     index = _parse_index(entry.get("statusListIndex"))
     if not isinstance(list_credential, dict) or "BitstringStatusListCredential" not in _types(
             list_credential.get("type")):
@@ -230,10 +356,16 @@ def _check_bitstring(entry: dict, list_credential: dict) -> StatusResult:
                      f"entry statusPurpose {purpose!r} does not match the list's {subject.get('statusPurpose')!r}",
                      statusPurpose=purpose)
     bits = BitstringStatusList.decode(subject.get("encodedList"))
-    flagged = bits.get(index)
+    if bits.size_bits // size < MIN_BITS:  # BSL §3.2: at least 131,072 entries of this size
+        raise _error("STATUS_LIST_LENGTH_ERROR",
+                     f"status list has {bits.size_bits // size} entries of {size} bits; at least {MIN_BITS} are required",
+                     bits=bits.size_bits)
+    value = bits.get_value(index, size)
+    if purpose == "message":
+        return StatusResult(ok=value == 0, purpose=purpose, index=index, message=messages[value])
     state = {"revocation": "revoked", "suspension": "suspended"}[purpose]
-    return StatusResult(ok=not flagged, purpose=purpose, index=index,
-                        message=f"{state}" if flagged else f"not {state}")
+    return StatusResult(ok=not value, purpose=purpose, index=index,
+                        message=f"{state}" if value else f"not {state}")
 
 
 def _check_revocation_list(list_document: dict, credential_id: str) -> StatusResult:

@@ -330,7 +330,7 @@ class _Run:
         if failed is not None:
             return failed
         purposes = {r.details.get("purpose") for r in outcomes}
-        said = " or suspended" if "suspension" in purposes else ""
+        said = " or suspended" if purposes & {"suspension", "message"} else ""
         return CheckResult.passed(cid, f"The issuer has not revoked{said} this badge (checked its published "
                                        "status list).", entries=[dict(r.details) for r in outcomes])
 
@@ -368,14 +368,19 @@ class _Run:
             details = {k: v for k, v in _jsonable(exc.details).items() if k != "type"}
             return CheckResult.failed(cid, f"{cannot}: the issuer's status list could not be read ({exc.message}).",
                                       exc.details.get("type") or exc.problem_type, **{**details, "url": url})
-        details = {"url": url, "type": kind, "purpose": result.purpose, "index": result.index}
+        details = {"url": url, "type": kind, "purpose": result.purpose, "index": result.index,
+                   "state": result.state}
         if result.ok:
-            return CheckResult.passed(cid, f"Not {'suspended' if result.purpose == 'suspension' else 'revoked'}.",
-                                      **details)
-        if result.purpose == "suspension":
+            said = {"suspension": "Not suspended.", "message": "Not revoked or suspended."}
+            return CheckResult.passed(cid, said.get(result.purpose, "Not revoked."), **details)
+        if result.state == "suspended":
             return CheckResult.failed(cid, "This badge has been suspended by its issuer; it may be reinstated later, "
                                            "but it is not valid now.", "suspended", **details)
-        return CheckResult.failed(cid, "This badge was revoked by its issuer.", "revoked", **details)
+        if result.state == "revoked":
+            return CheckResult.failed(cid, "This badge was revoked by its issuer.", "revoked", **details)
+        # A status value we have no word for: the issuer says something other than "valid".
+        return CheckResult.failed(cid, f"The issuer's status list marks this badge as not valid "
+                                       f"(\"{result.message}\").", "status-flagged", **details)
 
     def _check_list_credential(self, document: dict, url: str) -> CheckResult | None:
         """BSL §3.2 step: a status list credential is only believed when its own proof verifies."""

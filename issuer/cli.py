@@ -1,6 +1,7 @@
 """``badges`` sub-commands of the issuing service (entry point group ``badges.commands``).
 
-``register(subparsers)`` adds: ``init``, ``serve``, ``token create``, ``keys rotate``, ``revoke``.
+``register(subparsers)`` adds: ``init``, ``serve``, ``token create``, ``keys rotate``, ``revoke``,
+``suspend``, ``reinstate``.
 Other parts of the issuer add theirs through ``PLUGIN_MODULES``: each listed module that exists
 exposes ``register(subparsers)`` (``issuer.cli_learning``: award, transcript; ``issuer.cli_demo``:
 demo; ``issuer.cli_bundle``: the database side of the engine's ``bundle``). Each command sets ``func(args) -> int``; problems end as one line on stderr, exit code 2.
@@ -198,7 +199,8 @@ async def _cmd_keys_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _cmd_revoke(args: argparse.Namespace) -> int:
+async def _cmd_status(args: argparse.Namespace) -> int:
+    """``badges revoke|suspend|reinstate CREDENTIAL --reason TEXT`` (audit-logged, no actor: the CLI)."""
     from issuer.db import repo_platform as repo
     from issuer.services import status
 
@@ -212,8 +214,12 @@ async def _cmd_revoke(args: argparse.Namespace) -> int:
             row = None
     if row is None:
         raise SettingsError(f"no issued credential {args.credential!r}")
-    updated = await status.revoke(row["id"], reason=args.reason, actor_id=None)
-    print(f"revoked {updated['credential_id']} at {updated['revoked_at'].isoformat()}")
+    change = {"revoke": status.revoke, "suspend": status.suspend, "reinstate": status.reinstate}[args.status_action]
+    updated = await change(row["id"], reason=args.reason or "", actor_id=None)
+    if args.status_action == "revoke":
+        print(f"revoked {updated['credential_id']} at {updated['revoked_at'].isoformat()}")
+    else:
+        print(f"{'suspended' if updated['suspended'] else 'reinstated'} {updated['credential_id']}")
     return 0
 
 
@@ -262,10 +268,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     k.add_argument("--district", action="store_true", help="rotate the district's own key instead")
     k.set_defaults(func=_run(_cmd_keys_rotate))
 
-    p = subparsers.add_parser("revoke", help="revoke an issued credential (flips its status bit)")
-    p.add_argument("credential", metavar="CREDENTIAL_ID", help="the credential id, its uuid or its URL")
-    p.add_argument("--reason", required=True)
-    p.set_defaults(func=_run(_cmd_revoke))
+    for name, help_text, reason_required in (
+            ("revoke", "revoke an issued credential for good (re-signs its status list)", True),
+            ("suspend", "suspend an issued credential until it is reinstated", True),
+            ("reinstate", "lift a suspension", False)):
+        p = subparsers.add_parser(name, help=help_text)
+        p.add_argument("credential", metavar="CREDENTIAL_ID", help="the credential id, its uuid or its URL")
+        p.add_argument("--reason", required=reason_required, help="kept in the audit log, never published")
+        p.set_defaults(func=_run(_cmd_status), status_action=name)
 
     for name in PLUGIN_MODULES:
         if importlib.util.find_spec(name) is not None:

@@ -32,7 +32,7 @@ __all__ = ["SCHOOL_LABEL", "hosted_credential", "is_local", "lookup", "lookup_te
 SCHOOL_LABEL = "District school"
 _SCHOOL_DID = re.compile(r"^:issuers:([A-Za-z0-9._~-]+)$")
 _SCHOOL_DOC = re.compile(r"^/issuers/([A-Za-z0-9._~-]+)/did\.json$")
-_STATUS = re.compile(r"^/status/([A-Za-z0-9._~-]+)/(revocation|suspension)/(\d{1,9})$")
+_STATUS = re.compile(r"^/status/([A-Za-z0-9._~-]+)/(revocation|suspension|message)/(\d{1,9})$")
 _CREDENTIAL = re.compile(r"^/credentials/([0-9a-fA-F-]{32,36})$")
 _TRANSCRIPT = re.compile(r"^/transcripts/([0-9a-fA-F-]{32,36})\.json$")
 

@@ -72,7 +72,6 @@ async def badge_view(c_uuid: str) -> dict:
         "competencies": [{"name": a.get("targetName"), "code": a.get("targetCode"), "url": a.get("targetUrl"),
                           "framework": a.get("targetFramework")} for a in _list(achievement.get("alignment"))],
         "revoked": row["revoked_at"] is not None,
-        "revoked_reason": row.get("revoked_reason") or "",
         "suspended": bool(row.get("suspended")),
         "json_url": f"{base}/credentials/{row['uuid']}",
         "png_url": f"{base}/badges/{row['uuid']}.png",

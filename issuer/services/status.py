@@ -1,15 +1,25 @@
 """Bitstring status lists per school and purpose: allocation, revocation, suspension.
 
+Every credential we issue carries ONE ``credentialStatus`` entry, ``statusPurpose: "message"``
+with ``statusSize`` 2 (valid / suspended / revoked; ``badges.status.STATUS_MESSAGES``): the OB 3.0
+schema allows a single object there, and one entry gives every badge revoke, suspend and
+reinstate. README.md ("Revocation and suspension") says why and what other verifiers read.
+Badges issued before carry a one-bit ``revocation`` entry (awards) or ``revocation`` and
+``suspension`` entries (VC-API); those lists are still kept and changed as before, and a badge
+with no suspension entry cannot be suspended (409, it can still be revoked).
+
 Allocation (``allocate_entry``) runs inside the caller's transaction: it picks a random index
 and claims it with ``INSERT … ON CONFLICT DO NOTHING`` on ``StatusEntry`` whose unique
 (status_list, status_index) constraint is the arbiter, so concurrent awards on PostgreSQL never
 share an index and never abort each other; a conflict just draws again. After 16 straight
 conflicts the list counts as crowded and the next list number is opened (random draws keep
-each list well spread; ``size`` 131,072 per BSL §2.2).
+each list well spread). A ``message`` list holds ``status_list_size`` two-bit entries (BSL §3.2
+counts entries, at least 131,072); indexes come from ``badges.status.message_index_range``.
 
-Changing a bit locks the list row (``SELECT … FOR UPDATE``; on SQLite the process-wide writer
-lock of ``write_transaction``), flips it, re-signs the list credential with the school's active
-key and stores it; ``/status/<school>/<purpose>/<n>`` serves that document verbatim.
+Changing a status locks the list row (``SELECT … FOR UPDATE``; on SQLite the process-wide writer
+lock of ``write_transaction``), writes it, re-signs the list credential with the school's active
+key and stores it; ``/status/<school>/<purpose>/<n>`` serves that document verbatim. Reasons go
+to the credential row and the audit log only, never into a published document or public page.
 """
 from __future__ import annotations
 
@@ -17,8 +27,12 @@ import json
 import re
 import secrets
 
+from badges.errors import StatusListError
 from badges.signing import sign
-from badges.status import BitstringStatusList, status_entry, status_list_credential
+from badges.status import (
+    MESSAGE_SIZE, STATE_REVOKED, STATE_SUSPENDED, STATE_VALID, BitstringStatusList, message_index_range,
+    set_message_state, status_entry, status_list_credential,
+)
 
 from issuer import runtime
 from issuer.db import repo_platform as repo
@@ -26,13 +40,27 @@ from issuer.db.repo import in_transaction, write_transaction
 from issuer.services import identity
 from issuer.services.platform_errors import BadRequest, Conflict, NotFound
 
-PURPOSES = ("revocation", "suspension")
+PURPOSES = ("revocation", "suspension", "message")
+ISSUED_PURPOSE = "message"  # what every new credential gets
 _DRAWS_PER_LIST = 16
-_LIST_PATH = re.compile(r"/status/([^/]+)/(revocation|suspension)/(\d+)$")
+_LIST_PATH = re.compile(r"/status/([^/]+)/(revocation|suspension|message)/(\d+)$")
+_STATE_OF_ACTION = {"revoke": STATE_REVOKED, "suspend": STATE_SUSPENDED, "reinstate": STATE_VALID}
 
 
 def list_url(slug: str, purpose: str, list_no: int) -> str:
     return f"{runtime.current().settings.base_url}/status/{slug}/{purpose}/{list_no}"
+
+
+def list_bits(purpose: str) -> int:
+    """Bits of a new list: ``status_list_size`` entries of the purpose's status size."""
+    return runtime.current().settings.status_list_size * (MESSAGE_SIZE if purpose == "message" else 1)
+
+
+def _draw(purpose: str, size_bits: int) -> int:
+    if purpose == "message":
+        slots = message_index_range(size_bits)
+        return slots.start + secrets.randbelow(len(slots))
+    return secrets.randbelow(size_bits)
 
 
 def dumps(document: dict) -> str:
@@ -55,7 +83,7 @@ async def _open_list(school: dict, purpose: str, list_no: int) -> dict:
     if row is not None:
         return row
     rt = runtime.current()
-    size = rt.settings.status_list_size
+    size = list_bits(purpose)
     encoded = BitstringStatusList(size).encode()
     if await repo.insert_status_list(school_id=school["id"], purpose=purpose, list_no=list_no,
                                      size=size, encoded_list=encoded, at=rt.clock.now()):
@@ -72,7 +100,7 @@ async def _allocate(school: dict, purpose: str) -> tuple[dict, int, int]:
         lst = await _open_list(school, purpose, 1)
     while True:
         for _ in range(_DRAWS_PER_LIST):
-            index = secrets.randbelow(lst["size"])
+            index = _draw(purpose, lst["size"])
             if await repo.claim_status_index(list_id=lst["id"], index=index, at=rt.clock.now()):
                 entry = status_entry(list_url=list_url(school["slug"], purpose, lst["list_no"]), index=index,
                                      purpose=purpose)
@@ -80,7 +108,7 @@ async def _allocate(school: dict, purpose: str) -> tuple[dict, int, int]:
         lst = await _open_list(school, purpose, lst["list_no"] + 1)
 
 
-async def allocate_entry(school_id: int, *, purpose: str = "revocation",
+async def allocate_entry(school_id: int, *, purpose: str = ISSUED_PURPOSE,
                          school: dict | None = None) -> tuple[dict, int, int]:
     """(credentialStatus entry, status_list_id, index) for a new credential of this school.
 
@@ -106,44 +134,62 @@ def entries_of(document: dict) -> list[dict]:
     return [e for e in entries if isinstance(e, dict)]
 
 
-def _locate(document: dict, slug: str, purpose: str) -> tuple[int, int] | None:
-    """(list_no, index) of this school's entry for ``purpose`` in a stored credential."""
+def _locate(document: dict, slug: str) -> dict[str, tuple[int, int]]:
+    """{purpose: (list_no, index)} of this school's Bitstring entries in a stored credential."""
+    found: dict[str, tuple[int, int]] = {}
     for entry in entries_of(document):
-        if entry.get("type") != "BitstringStatusListEntry" or entry.get("statusPurpose") != purpose:
+        purpose = entry.get("statusPurpose")
+        if entry.get("type") != "BitstringStatusListEntry" or purpose not in PURPOSES:
             continue
         match = _LIST_PATH.search(str(entry.get("statusListCredential", "")))
         if match and match.group(1) == slug and match.group(2) == purpose:
             try:
-                return int(match.group(3)), int(entry.get("statusListIndex"))
+                found.setdefault(purpose, (int(match.group(3)), int(entry.get("statusListIndex"))))
             except (TypeError, ValueError):
                 continue
-    return None
+    return found
 
 
-async def _set_bit(credential: dict, school: dict, purpose: str, value: bool) -> None:
-    located = _locate(json.loads(credential["document"]), school["slug"], purpose)
-    if located is None:
-        raise Conflict(f"the credential has no {purpose} status entry of this issuer",
-                       credentialId=credential["credential_id"])
-    list_no, index = located
+def _plan(located: dict[str, tuple[int, int]], action: str, credential_id: str) -> tuple[str, int, int, int]:
+    """(purpose, list_no, index, value to write) for ``action`` on a credential's entries."""
+    if "message" in located:
+        return ("message", *located["message"], _STATE_OF_ACTION[action])
+    purpose = "revocation" if action == "revoke" else "suspension"
+    if purpose not in located:
+        what = "revoked" if action == "revoke" else "suspended or reinstated"
+        raise Conflict(f"this credential cannot be {what}: it was issued without a {purpose} status entry "
+                       "of this issuer", credentialId=credential_id)
+    return (purpose, *located[purpose], int(action != "reinstate"))
+
+
+async def _write_status(credential: dict, school: dict, action: str) -> str:
+    purpose, list_no, index, value = _plan(_locate(json.loads(credential["document"]), school["slug"]), action,
+                                           credential["credential_id"])
     lst = await repo.status_list(school_id=school["id"], purpose=purpose, list_no=list_no, lock=True)
     if lst is None:
         raise Conflict(f"status list {purpose}/{list_no} of {school['slug']} does not exist")
     bits = BitstringStatusList.decode(lst["encoded_list"])
-    bits.set(index, value)
+    try:
+        if purpose == "message":
+            set_message_state(bits, index, value)
+        else:
+            bits.set(index, bool(value))
+    except (ValueError, StatusListError):  # an index this list never handed out: refuse, change nothing
+        raise Conflict(f"the credential's status index {index} does not belong to {purpose} list {list_no}",
+                       credentialId=credential["credential_id"]) from None
     encoded = bits.encode()
     document = await _sign_list(school, purpose=purpose, list_no=list_no, encoded=encoded)
     await repo.update_status_list(lst["id"], encoded_list=encoded, document=document,
                                   at=runtime.current().clock.now())
+    return purpose
 
 
-async def _change(credential_row_id: int, *, purpose: str, value: bool, reason: str,
-                  actor_id: int | None, school_id: int | None, action: str) -> dict:
+async def _change(credential_row_id: int, *, action: str, reason: str, actor_id: int | None,
+                  school_id: int | None) -> dict:
     rt = runtime.current()
-    if purpose == "revocation" or value:
-        reason = (reason or "").strip()
-        if not reason:
-            raise BadRequest("a reason is required")
+    reason = (reason or "").strip()
+    if action != "reinstate" and not reason:
+        raise BadRequest("a reason is required")
     async with write_transaction():
         await repo.lock_issued_credential(credential_row_id)
         credential = await repo.issued_credential(row_id=credential_row_id, school_id=school_id)
@@ -151,40 +197,43 @@ async def _change(credential_row_id: int, *, purpose: str, value: bool, reason: 
             raise NotFound(f"no credential {credential_row_id}")
         if credential["revoked_at"] is not None:
             raise Conflict("the credential is revoked (revocation is permanent)")
-        if purpose == "suspension" and credential["suspended"] == value:
-            raise Conflict("the credential is already " + ("suspended" if value else "not suspended"))
+        if action == "suspend" and credential["suspended"]:
+            raise Conflict("the credential is already suspended")
+        if action == "reinstate" and not credential["suspended"]:
+            raise Conflict("the credential is not suspended")
         school = await repo.school_by_id(credential["school"])
-        await _set_bit(credential, school, purpose, value)
+        purpose = await _write_status(credential, school, action)
         now = rt.clock.now()
-        if purpose == "revocation":
+        if action == "revoke":
             await repo.mark_revoked(credential_row_id, reason=reason, actor_id=actor_id, at=now)
         else:
-            await repo.mark_suspended(credential_row_id, suspended=value, reason=reason if value else "")
-        await repo.audit(action=action, at=now, actor_id=actor_id, district_id=school["district"],
+            await repo.mark_suspended(credential_row_id, suspended=action == "suspend",
+                                      reason=reason if action == "suspend" else "")
+        # Who and why, for the school's staff only (the reason is never published).
+        await repo.audit(action=f"credential.{action}", at=now, actor_id=actor_id, district_id=school["district"],
                          school_id=school["id"], subject=credential["credential_id"],
-                         details={"reason": reason})
+                         details={"reason": reason, "statusPurpose": purpose})
         return await repo.issued_credential(row_id=credential_row_id)
 
 
 async def revoke(credential_row_id: int, *, reason: str, actor_id: int | None,
                  school_id: int | None = None) -> dict:
-    """Permanently revoke: flip the revocation bit, re-sign the list, record reason and actor.
+    """Permanently revoke: write "revoked", re-sign the list, record reason and actor.
     ``school_id`` scopes the lookup (a school admin may only touch their school's badges)."""
-    return await _change(credential_row_id, purpose="revocation", value=True, reason=reason,
-                         actor_id=actor_id, school_id=school_id, action="credential.revoke")
+    return await _change(credential_row_id, action="revoke", reason=reason, actor_id=actor_id, school_id=school_id)
 
 
 async def suspend(credential_row_id: int, *, reason: str, actor_id: int | None,
                   school_id: int | None = None) -> dict:
-    return await _change(credential_row_id, purpose="suspension", value=True, reason=reason,
-                         actor_id=actor_id, school_id=school_id, action="credential.suspend")
+    """Suspend (reversible): the entry reads "suspended" until ``reinstate``."""
+    return await _change(credential_row_id, action="suspend", reason=reason, actor_id=actor_id, school_id=school_id)
 
 
 async def reinstate(credential_row_id: int, *, reason: str = "", actor_id: int | None,
                     school_id: int | None = None) -> dict:
-    """Lift a suspension (clears the suspension bit; revocation cannot be undone)."""
-    return await _change(credential_row_id, purpose="suspension", value=False, reason=reason,
-                         actor_id=actor_id, school_id=school_id, action="credential.reinstate")
+    """Lift a suspension (the entry reads "valid" again; revocation cannot be undone)."""
+    return await _change(credential_row_id, action="reinstate", reason=reason, actor_id=actor_id,
+                         school_id=school_id)
 
 
 async def list_document(slug: str, purpose: str, list_no: int) -> str:

@@ -24,16 +24,18 @@ data models forbid with 400 (structure) or 422 (JSON-LD: contexts, undefined ter
   our own verifier rejects.
 
 Idempotent: posting a credential whose ``id`` this school already issued with the same content
-(and the same status purposes) returns the credential already signed, byte for byte (200), so a
+(and with a status entry exactly when one was asked for) returns the credential already signed, byte for byte (200), so a
 client retrying after a timeout gets its credential; the same ``id`` with other content is a 409
 that names what differs.
 
 Status: as in VC-API, a ``credentialStatus`` is added only when the options ask for it
 (``options.credentialStatus = {"type": "BitstringStatusListEntry", "statusPurpose":
-"revocation" | "suspension" | [...]}``), and only to VC 2.0 credentials. A credential without
-``id`` gets ``urn:uuid:<uuid4>`` (or ``options.credentialId``) so that it can be stored and
-served. The signed document is stored byte for byte in IssuedCredential and returned exactly as
-stored.
+"revocation" | "suspension" | "message" | [...]}``). Whatever purposes are asked for, the
+credential gets our single two-bit ``message`` entry (``issuer.services.status``), which covers
+revoke, suspend and reinstate and keeps ``credentialStatus`` one object, as OB 3.0 requires;
+entries are added only to VC 2.0 credentials. A credential without ``id`` gets
+``urn:uuid:<uuid4>`` (or ``options.credentialId``) so that it can be stored and served. The signed document is stored
+byte for byte in IssuedCredential and returned exactly as stored.
 """
 from __future__ import annotations
 
@@ -207,6 +209,7 @@ def check_terms_strict(credential: dict) -> None:
 
 
 def _purposes(option: Any) -> list[str]:
+    """Validates ``options.credentialStatus``; the purposes asked for (empty: no status entry)."""
     if option is None:
         return []
     if option.get("type", "BitstringStatusListEntry") != "BitstringStatusListEntry":
@@ -277,16 +280,15 @@ async def _store(*, school_id: int, doc: dict, purposes: list[str]) -> tuple[str
             _same_as_issued(existing, school_id=school_id, doc=doc, purposes=purposes)
             return existing["document"], existing, False
         doc = dict(doc)  # a retry starts again from the unsigned document, without status
-        allocations = [await status.allocate_entry(school_id, purpose=p) for p in purposes]
-        if allocations:
-            entries = [a[0] for a in allocations]
-            doc["credentialStatus"] = entries[0] if len(entries) == 1 else entries
+        # One two-bit ``message`` entry covers whatever purposes were asked for (see the docstring).
+        entry, list_id, index = (await status.allocate_entry(school_id) if purposes else (None, None, None))
+        if entry is not None:
+            doc["credentialStatus"] = entry
         signed = sign(doc, signer=await identity.signer_for(school_id), created=rt.clock.now())
         text = status.dumps(signed)
-        first = allocations[0] if allocations else (None, None, None)
         row = await repo.insert_issued_credential(
             school_id=school_id, credential_id=doc["id"], document=text, issued_at=rt.clock.now(),
-            status_list_id=first[1], status_index=first[2], status_purpose=purposes[0] if purposes else "")
+            status_list_id=list_id, status_index=index, status_purpose=entry["statusPurpose"] if entry else "")
         await repo.audit(action="credential.issue", at=rt.clock.now(), school_id=school_id,
                          subject=doc["id"], details={"via": "vc-api"})
     return text, row, True
@@ -300,16 +302,16 @@ def _same_as_issued(existing: dict, *, school_id: int, doc: dict, purposes: list
         raise Conflict(f"{taken} by another issuer")
     stored = json.loads(existing["document"])
     stored.pop("proof", None)
-    stored_purposes = [e.get("statusPurpose") for e in _items(stored.get("credentialStatus"))
-                       if isinstance(e, dict)] if purposes else []
+    stored_status = stored.get("credentialStatus") is not None if purposes else False
     if purposes:
         stored.pop("credentialStatus", None)
     differ = sorted(k for k in stored.keys() | doc.keys() if stored.get(k, _MISSING) != doc.get(k, _MISSING))
     if differ:
         raise Conflict(f"{taken} with different content (it differs in {', '.join(differ)}); "
                        "use a new id for a new credential", differs=differ)
-    if stored_purposes != purposes:
-        raise Conflict(f"{taken} with status purposes {stored_purposes}, not {purposes}", differs=["credentialStatus"])
+    if stored_status != bool(purposes):
+        raise Conflict(f"{taken} {'with' if stored_status else 'without'} a status entry; this request "
+                       f"asks {'for one' if purposes else 'for none'}", differs=["credentialStatus"])
 
 
 _MISSING = object()

@@ -26,7 +26,8 @@ class ProblemDetails(Dto):
 # --- VC-API -------------------------------------------------------------------------------------
 
 class StatusOption(Dto):
-    """Our option: add BitstringStatusListEntry entries for these purposes."""
+    """Our option: add a status entry. Any of revocation / suspension / message gives the one
+    two-bit ``message`` entry that serves all three (``issuer.services.status``)."""
     type: str = "BitstringStatusListEntry"
     status_purpose: str | list[str] = "revocation"
 

@@ -303,5 +303,6 @@ def test_1edtech_revoked_flag_must_be_boolean(load_json):
 def test_public_names():
     import badges.status
     assert sorted(badges.status.__all__) == [
-        "BitstringStatusList", "MAX_DECODED_BYTES", "MIN_BITS", "PURPOSES", "StatusResult",
-        "check_status", "status_entry", "status_list_credential"]
+        "BitstringStatusList", "MAX_DECODED_BYTES", "MESSAGE_SIZE", "MIN_BITS", "PURPOSES", "STATE_REVOKED",
+        "STATE_SUSPENDED", "STATE_VALID", "STATUS_MESSAGES", "StatusResult", "check_status", "message_index_range",
+        "message_state", "set_message_state", "status_entry", "status_list_credential"]

@@ -22,11 +22,11 @@ async def test_passing_the_school_row_changes_nothing(seed):
         for kw in ({}, {"school": await repo.school_by_id(north["id"])}, {"school": south}):
             got.append(await status.allocate_entry(north["id"], **kw))
     urls = {entry["statusListCredential"] for entry, _, _ in got}
-    assert len(urls) == 1 and "/status/north/revocation/1" in urls.pop()  # never south's list
+    assert len(urls) == 1 and "/status/north/message/1" in urls.pop()  # never south's list
     assert len({list_id for _, list_id, _ in got}) == 1
     assert len({index for _, _, index in got}) == 3
     for entry, _, index in got:
-        assert entry["statusListIndex"] == str(index) and entry["statusPurpose"] == "revocation"
+        assert entry["statusListIndex"] == str(index) and entry["statusPurpose"] == "message"
     for _, list_id, index in got:
         assert not await repo.claim_status_index(list_id=list_id, index=index, at=NOW)
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from badges.signing import DocumentResolver, sign, verify_proof
-from badges.status import MIN_BITS, BitstringStatusList, check_status
+from badges.status import MIN_BITS, BitstringStatusList, check_status, message_index_range
 from issuer.db import repo_platform as repo
 from issuer.db.repo import write_transaction
 from issuer.db.tables import StatusEntry, StatusList
@@ -38,16 +38,25 @@ async def _list(slug: str, purpose: str) -> dict:
 
 
 async def test_allocation_shape(seed):
+    """A new credential gets one two-bit message entry; indexes from message_index_range."""
     north = seed.schools["north"]["id"]
     async with write_transaction():
         entry, list_id, index = await status.allocate_entry(north)
-    assert entry == {"id": f"http://127.0.0.1:8000/status/north/revocation/1#{index}",
-                     "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+    assert entry == {"id": f"http://127.0.0.1:8000/status/north/message/1#{index}",
+                     "type": "BitstringStatusListEntry", "statusPurpose": "message",
                      "statusListIndex": str(index),
-                     "statusListCredential": "http://127.0.0.1:8000/status/north/revocation/1"}
-    assert 0 <= index < MIN_BITS
+                     "statusListCredential": "http://127.0.0.1:8000/status/north/message/1",
+                     "statusSize": 2, "statusMessage": [
+                         {"status": "0x0", "message": "valid"}, {"status": "0x1", "message": "suspended"},
+                         {"status": "0x2", "message": "revoked"}, {"status": "0x3", "message": "revoked"}]}
+    assert index in message_index_range(2 * MIN_BITS)
     lst = await StatusList.select().where(StatusList.id == list_id).first()
-    assert (lst["school"], lst["purpose"], lst["list_no"], lst["size"]) == (north, "revocation", 1, MIN_BITS)
+    assert (lst["school"], lst["purpose"], lst["list_no"], lst["size"]) == (north, "message", 1, 2 * MIN_BITS)
+    # the old one-bit purposes are still available (and their lists keep working)
+    async with write_transaction():
+        legacy, legacy_list, legacy_index = await status.allocate_entry(north, purpose="revocation")
+    assert legacy["statusListCredential"].endswith("/status/north/revocation/1") and "statusSize" not in legacy
+    assert 0 <= legacy_index < MIN_BITS
     with pytest.raises(ValueError):
         await status.allocate_entry(north, purpose="refresh")
     with pytest.raises(NotFound):
@@ -112,7 +121,8 @@ async def test_revoke_flips_the_bit_and_the_list_is_re_signed(seed, platform):
     assert not verify_proof(tampered, resolver=resolver, now=platform.clock.now()).verified
 
     events = await repo.audit_events(school_id=north["id"])
-    assert events[0]["action"] == "credential.revoke" and events[0]["details"] == {"reason": "plagiarised evidence"}
+    assert events[0]["action"] == "credential.revoke" and events[0]["actor"] == admin["id"]
+    assert events[0]["details"] == {"reason": "plagiarised evidence", "statusPurpose": "revocation"}
     with pytest.raises(Conflict):
         await status.revoke(row["id"], reason="again", actor_id=admin["id"])
     with pytest.raises(Conflict):
@@ -142,7 +152,7 @@ async def test_refusals(seed):
     row = await _issue(north, 4, purposes=("revocation",))
     with pytest.raises(BadRequest):
         await status.revoke(row["id"], reason="  ", actor_id=None)
-    with pytest.raises(Conflict, match="no suspension"):
+    with pytest.raises(Conflict, match="without a suspension status entry"):
         await status.suspend(row["id"], reason="x", actor_id=None)
     with pytest.raises(NotFound):  # another school's admin cannot reach it
         await status.revoke(row["id"], reason="x", actor_id=None, school_id=south)
@@ -178,8 +188,8 @@ async def test_a_crowded_list_rolls_over_to_the_next(seed, monkeypatch):
 
     monkeypatch.setattr(status, "secrets", types.SimpleNamespace(randbelow=randbelow))
     async with write_transaction():
-        first = await status.allocate_entry(north)
-        second = await status.allocate_entry(north)
+        first = await status.allocate_entry(north, purpose="revocation")
+        second = await status.allocate_entry(north, purpose="revocation")
         third = await status.allocate_entry(north, purpose="suspension")
     assert first[0]["statusListCredential"].endswith("/revocation/1") and first[2] == 7
     assert second[0]["statusListCredential"].endswith("/revocation/2") and second[2] == 7
@@ -187,3 +197,58 @@ async def test_a_crowded_list_rolls_over_to_the_next(seed, monkeypatch):
     assert len(draws) == 1 + 16 + 1 + 1
     assert third[0]["statusListCredential"].endswith("/suspension/1")
     assert json.loads(await status.list_document("north", "revocation", 2))["id"].endswith("/revocation/2")
+
+
+async def test_message_entry_transitions_and_concurrent_writes_lose_nothing(seed, platform):
+    """New badges: one message entry. Ten badges change state at once (five suspended, five
+    revoked); every two-bit value and every single compatibility bit ends up right, and the
+    re-signed list verifies."""
+    from badges.status import STATE_REVOKED, STATE_SUSPENDED, STATE_VALID, message_state
+
+    north = seed.schools["north"]["id"]
+    rows = [await _issue(north, 200 + i, purposes=("message",)) for i in range(11)]
+    untouched, rows = rows[0], rows[1:]
+    await asyncio.gather(*[status.suspend(r["id"], reason="review", actor_id=None) for r in rows[:5]],
+                         *[status.revoke(r["id"], reason="fraud", actor_id=None) for r in rows[5:]])
+    lst = await _list("north", "message")
+    bits = BitstringStatusList.decode(lst["credentialSubject"]["encodedList"])
+    assert bits.size_bits == 2 * MIN_BITS
+    expected = [(untouched, STATE_VALID), *[(r, STATE_SUSPENDED) for r in rows[:5]],
+                *[(r, STATE_REVOKED) for r in rows[5:]]]
+    for row, state in expected:
+        index = row["status_index"]
+        assert message_state(bits, index) == state and bits.get(index) is (state != STATE_VALID)
+        doc = json.loads(row["document"])
+        word = {STATE_VALID: "valid", STATE_SUSPENDED: "suspended", STATE_REVOKED: "revoked"}[state]
+        assert check_status(doc["credentialStatus"][0], lst, credential_id=doc["id"]).state == word
+    resolver = DocumentResolver({identity.school_did_web("north"): await identity.school_did_document("north")})
+    assert verify_proof(lst, resolver=resolver, now=platform.clock.now()).verified
+
+    # suspended → revoked is allowed (revoke wins); reinstating after that is not
+    await status.revoke(rows[0]["id"], reason="confirmed", actor_id=None)
+    bits = BitstringStatusList.decode((await _list("north", "message"))["credentialSubject"]["encodedList"])
+    assert message_state(bits, rows[0]["status_index"]) == STATE_REVOKED
+    with pytest.raises(Conflict, match="permanent"):
+        await status.reinstate(rows[0]["id"], actor_id=None)
+    events = await repo.audit_events(school_id=north, limit=1)
+    assert events[0]["details"] == {"reason": "confirmed", "statusPurpose": "message"}
+
+
+async def test_an_index_outside_the_message_entries_is_a_conflict_not_a_crash(seed):
+    """Bad twin of the transitions above: a stored document whose message index lies where the
+    list never hands entries out (hand-edited, or from another layout) changes nothing."""
+    from badges.status import message_index_range
+
+    north = seed.schools["north"]["id"]
+    row = await _issue(north, 300, purposes=("message",))
+    doc = json.loads(row["document"])
+    before = await _list("north", "message")
+    outside = message_index_range(2 * MIN_BITS).start - 1
+    doc["credentialStatus"][0]["statusListIndex"] = str(outside)
+    from issuer.db.tables import IssuedCredential
+    await IssuedCredential.update({IssuedCredential.document: status.dumps(doc)}).where(
+        IssuedCredential.id == row["id"])
+    with pytest.raises(Conflict, match="does not belong"):
+        await status.suspend(row["id"], reason="x", actor_id=None)
+    assert await _list("north", "message") == before
+    assert (await repo.issued_credential(row_id=row["id"]))["suspended"] is False

@@ -63,12 +63,12 @@ async def test_demo_seed_then_app(tmp_path, clean_env):
     app = create_app(settings)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as anonymous:
         for path in ("/issuers/lincoln", "/issuers/lincoln/did.json", "/.well-known/did.json",
-                     "/status/lincoln/revocation/1", "/verify", "/login"):
+                     "/status/lincoln/message/1", "/verify", "/login"):
             r = await anonymous.get(path)
             assert r.status_code == 200, (path, r.status_code, r.text[:300])
         did_doc = (await anonymous.get("/issuers/lincoln/did.json")).json()
         assert did_doc["id"] == "did:web:127.0.0.1%3A8000:issuers:lincoln" and did_doc["assertionMethod"]
-        status_list = json.loads((await anonymous.get("/status/lincoln/revocation/1")).content)
+        status_list = json.loads((await anonymous.get("/status/lincoln/message/1")).content)
         assert "BitstringStatusListCredential" in status_list["type"]
 
         for credential in out["issued"]:

@@ -36,7 +36,7 @@ TABLE = [
     ("GET", "/issuers/north", None, _all(200)),
     ("GET", "/issuers/north/did.json", None, _all(200)),
     ("GET", "/.well-known/did.json", None, _all(200)),
-    ("GET", "/status/north/revocation/1", None, _all(200)),
+    ("GET", "/status/north/message/1", None, _all(200)),
     ("GET", "/credentials/{uuid}", None, _all(200)),
     ("GET", "/login", None, _all(200)),
     ("GET", "/schema/openapi.json", None, _all(200)),

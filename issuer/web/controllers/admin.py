@@ -29,7 +29,9 @@ ADMINS = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN)
 STAFF = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER)
 
 
-def _credential_out(row: dict) -> CredentialOut:
+def _credential_out(row: dict, role: Role | None = None) -> CredentialOut:
+    """``role``: the caller's; the revocation reason is internal, so a student sees only that
+    their badge was revoked, not why (it is in the school's audit log)."""
     base = runtime.current().settings.base_url
     return CredentialOut(
         uuid=str(row["uuid"]),
@@ -38,7 +40,7 @@ def _credential_out(row: dict) -> CredentialOut:
         learner_id=row["learner"],
         issued_at=row["issued_at"],
         revoked_at=row["revoked_at"],
-        revoked_reason=row.get("revoked_reason", ""),
+        revoked_reason=row.get("revoked_reason", "") if role in STAFF else "",
         suspended=row["suspended"],
         url=f"{base}/credentials/{row['uuid']}",
     )
@@ -88,18 +90,19 @@ class AdminController(Controller):
         rows = await platform_admin.list_credentials(
             request.user, limit=min(max(limit, 1), 500), offset=max(offset, 0)
         )
-        return [_credential_out(r) for r in rows]
+        return [_credential_out(r, request.user.role) for r in rows]
 
     @get("/credentials/{credential_uuid:uuid}", guards=[requires(*ANY_ACCOUNT)], responses=_ERRORS)
     async def credential(self, request: Request, credential_uuid: FromPath[uuidlib.UUID]) -> CredentialOut:
-        return _credential_out(await platform_admin.visible_credential(request.user, credential_uuid))
+        return _credential_out(await platform_admin.visible_credential(request.user, credential_uuid),
+                               request.user.role)
 
     @post(
         "/credentials/{credential_uuid:uuid}/revoke",
         guards=[requires(*ADMINS)],
         responses=_ERRORS,
         status_code=200,
-        summary="Revoke permanently (flips the revocation bit, re-signs the list)",
+        summary="Revoke permanently (the status entry reads revoked; the list is re-signed)",
     )
     async def revoke(
         self, request: Request, credential_uuid: FromPath[uuidlib.UUID], data: JSONBody[ReasonIn]
@@ -107,7 +110,8 @@ class AdminController(Controller):
         return _credential_out(
             await platform_admin.change_status(
                 request.user, credential_uuid, action="revoke", reason=data.reason
-            )
+            ),
+            request.user.role,
         )
 
     @post(
@@ -115,6 +119,7 @@ class AdminController(Controller):
         guards=[requires(*ADMINS)],
         responses=_ERRORS,
         status_code=200,
+        summary="Suspend until reinstated (the status entry reads suspended)",
     )
     async def suspend(
         self, request: Request, credential_uuid: FromPath[uuidlib.UUID], data: JSONBody[ReasonIn]
@@ -122,7 +127,8 @@ class AdminController(Controller):
         return _credential_out(
             await platform_admin.change_status(
                 request.user, credential_uuid, action="suspend", reason=data.reason
-            )
+            ),
+            request.user.role,
         )
 
     @post(
@@ -130,6 +136,7 @@ class AdminController(Controller):
         guards=[requires(*ADMINS)],
         responses=_ERRORS,
         status_code=200,
+        summary="Lift a suspension (409 when not suspended or revoked)",
     )
     async def reinstate(
         self, request: Request, credential_uuid: FromPath[uuidlib.UUID], data: JSONBody[ReasonIn]
@@ -137,7 +144,8 @@ class AdminController(Controller):
         return _credential_out(
             await platform_admin.change_status(
                 request.user, credential_uuid, action="reinstate", reason=data.reason
-            )
+            ),
+            request.user.role,
         )
 
     @get("/schools/{slug:str}/keys", guards=[requires(*ADMINS)], responses=_ERRORS)
