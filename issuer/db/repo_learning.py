@@ -391,8 +391,54 @@ async def reviews_for_submission(submission_id: int) -> list[Row]:
 
 # --- awards and credentials --------------------------------------------------------------------
 async def find_award(learner_id: int, achievement_id: int) -> Row | None:
+    """The learner's first award of the achievement (opportunity 1), if any."""
     return await _first(Award.select().where((Award.learner == learner_id)
-                                             & (Award.achievement == achievement_id)))
+                                             & (Award.achievement == achievement_id)).order_by(Award.opportunity))
+
+
+async def award_for_submission(submission_id: int) -> Row | None:
+    return await _first(Award.select().where(Award.submission == submission_id))
+
+
+async def get_award_by_id(award_id: int) -> Row | None:
+    return await _first(Award.select().where(Award.id == award_id))
+
+
+async def next_opportunity(learner_id: int, achievement_id: int) -> int:
+    """1 for a first award of the achievement, else one more than the learner's last."""
+    rows = await Award.select(Award.opportunity).where((Award.learner == learner_id)
+                                                       & (Award.achievement == achievement_id))
+    return max((r["opportunity"] for r in rows), default=0) + 1
+
+
+async def held_awards(learner_id: int, achievement_id: int) -> list[Row]:
+    """The learner's awards of the achievement whose badge has not been revoked, each with its
+    credential's uuid (``credential_uuid``), first opportunity first."""
+    rows = await _all(IssuedCredential.select(
+        IssuedCredential.uuid.as_alias("credential_uuid"), IssuedCredential.award.ratings.as_alias("ratings"),
+        IssuedCredential.award.opportunity.as_alias("opportunity"), IssuedCredential.award.as_alias("award"))
+        .where((IssuedCredential.learner == learner_id) & (IssuedCredential.achievement == achievement_id)
+               & IssuedCredential.award.is_not_null() & IssuedCredential.revoked_at.is_null()))
+    for r in rows:  # a joined JSON column is not decoded by ``load_json`` on every backend
+        if isinstance(r["ratings"], str):
+            r["ratings"] = load_json(r["ratings"])
+    return sorted(rows, key=lambda r: r["opportunity"])
+
+
+async def set_evidence_shared(award_id: int, shared: bool) -> None:
+    await Award.update({Award.evidence_shared: shared}).where(Award.id == award_id)
+
+
+async def held_for_prerequisites(learner_id: int) -> list[Row]:
+    """The learner's submissions held back because a prerequisite badge was missing, with the
+    prerequisites of their achievement (``prerequisites``)."""
+    return await _all(Submission.select(Submission.id, Submission.achievement,
+                                        Submission.achievement.prerequisites.as_alias("prerequisites"))
+                      .where((Submission.learner == learner_id) & (Submission.status == "prerequisites")))
+
+
+async def update_review(review_id: int, **values) -> None:
+    await Review.update({getattr(Review, k): v for k, v in values.items()}).where(Review.id == review_id)
 
 
 async def awarded_achievement_ids(learner_id: int, achievement_ids: Iterable[int]) -> set[int]:
