@@ -124,6 +124,11 @@ async def school_district(school_id: int) -> int | None:
     return row["district"] if row else None
 
 
+async def school_name(school_id: int) -> str | None:
+    row = await School.select(School.name).where(School.id == school_id).first()
+    return row["name"] if row else None
+
+
 async def school_ids_of_district(district_id: int) -> list[int]:
     return [r["id"] for r in await School.select(School.id).where(School.district == district_id)]
 
