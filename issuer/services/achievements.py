@@ -134,4 +134,13 @@ async def achievement_document(row: dict, *, base_url: str) -> dict:
         image={"id": f"{aid}/image", "type": "Image", "caption": row["name"]} if row.get("image_sha256") else None,
         achievement_type=row["achievement_type"] or "Competency",
         tags=[t for t in (f"area:{row['area']}" if row.get("area") else "",
-                          f"subject:{row['subject']}" if row.get("subject") else "") if t])
+                          f"subject:{row['subject']}" if row.get("subject") else "") if t]
+        + kind_tags(row.get("area") or "", comps, base_url))
+
+
+def kind_tags(area: str, comps: list[dict], base_url: str) -> list[str]:
+    """``area:<kind>:<targetUrl>`` for each competency of the other area than the badge's
+    (academic vs habits), so the transcript lists it where it belongs (``badges.transcript``).
+    Only badge classes made before ``check_areas`` refused the mix have any."""
+    other = _APART.get(area)
+    return [f"area:{other}:{frameworks.competency_url(base_url, c)}" for c in comps if other and c["kind"] == other]

@@ -218,3 +218,38 @@ async def test_academic_achievement_cannot_align_habits_of_work(people, platform
     assert (await create("academic", ids[:1]))["area"] == "academic"
     assert (await create("habits", ids[1:]))["area"] == "habits"
     assert (await create("elo", ids))["area"] == "elo"  # extended learning may evidence both
+
+
+async def test_transcript_lists_a_legacy_habits_alignment_under_habits(people, platform, store):  # noqa: F811
+    """A badge class made before academic and habits were kept apart (its alignments are
+    edited in below, as such a row would be stored): its badges name the habits competency
+    with an ``area:habits:<url>`` tag and the transcript lists it under habits of work."""
+    import copy
+
+    from badges import transcript
+    from badges.rubrics import DEFAULT_SCALE
+    from issuer.db import repo_learning as repo
+    from issuer.services import frameworks
+
+    a = await make_achievement(people, platform)
+    habits = await frameworks.create_framework(people["teacher"], kind="habits", name="Habits", clock=platform.clock,
+                                               competencies=[{"code": "H.1", "name": "Collaboration"}])
+    await repo.update_achievement(a["id"], alignments=a["alignments"] + [habits["competencies"][0]["id"]])
+    a = await repo.get_achievement(a["uuid"])
+    await rate(people, platform, await submit(people, platform, store, a), MET)
+    doc = json.loads((await credentials(people["student"].id))[0]["document"])
+    tags = doc["credentialSubject"]["achievement"]["tag"]
+    assert "area:academic" in tags and any(t.startswith("area:habits:http") for t in tags)
+
+    def view(badge):
+        clr = transcript.build_clr([badge], learner={"name": "S", "identifier": badge["credentialSubject"]["identifier"]},
+                                   issuer={"id": badge["issuer"]["id"], "type": ["Profile"], "name": "North"},
+                                   clr_id="urn:uuid:0e6b3c1e-0000-4000-8000-000000000002", issued_at=platform.clock.now())
+        v = transcript.transcript_view(clr, scale=DEFAULT_SCALE, statuses={badge["id"]: "active"})
+        return ([r.name for g in v.academic for r in g.competencies], [r.name for r in v.habits])
+
+    assert view(doc) == (["Plan investigations"], ["Collaboration"])
+    # bad twin: without the marker (a badge issued before it existed) the badge's area decides
+    unmarked = copy.deepcopy(doc)
+    unmarked["credentialSubject"]["achievement"]["tag"] = [t for t in tags if t.count(":") < 2]
+    assert view(unmarked) == (["Collaboration", "Plan investigations"], [])
