@@ -19,8 +19,11 @@ def _list(value: Any) -> list:
 
 
 async def achievement(a_uuid: str, *, base_url: str) -> dict:
-    """``{"row", "document"}``: the stored badge class and its OB 3.0 Achievement."""
-    row = await achievements.public_achievement(a_uuid)
+    """``{"row", "document"}``: the stored badge class and its OB 3.0 Achievement. An archived
+    one still answers: the badges issued for it name it."""
+    row = await repo.get_achievement(a_uuid)
+    if row is None:
+        raise NotFound("no such achievement")
     return {"row": row, "document": await achievements.achievement_document(row, base_url=base_url)}
 
 

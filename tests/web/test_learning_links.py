@@ -163,6 +163,12 @@ async def test_unknown_ids_behind_badge_links_are_404_problems(client, seed):
             assert r.json()["status"] == 404
     # the good twin of the first: the competency exists
     assert (await client.get(f"/frameworks/{fw['id']}/competencies/SP.3", headers=JSON)).status_code == 200
+    # an archived badge class still answers: the badges issued for it name it
+    from issuer.db import repo_learning as repo
+
+    await repo.update_achievement((await repo.get_achievement(a["id"]))["id"], archived=True)
+    for path in (f"/achievements/{a['id']}", f"/achievements/{a['id']}/rubric/plan/levels/3"):
+        assert (await client.get(path, headers=JSON)).status_code == 200
 
 
 async def test_a_plan_not_yet_attested_has_no_partner_page(client, seed):
