@@ -239,8 +239,19 @@ async def test_evidence_files_follow_the_students_choice(client, seed):
     assert "keeps this file private" in (await client.get(f"/badges/{c_uuid}", headers=HTML)).text
     r = await client.get(file_path)
     assert r.status_code == 403 and r.json()["status"] == 403
-    client.cookies.clear()
-    await client.post(f"/badges/{c_uuid}/evidence-sharing", headers=bearer(seed, "student"), data={"shared": "yes"})
+    # the switch on the badge page, as a signed-in student uses it (a form with its CSRF token)
+    import re
+
+    await as_session(client, seed, owner)
+    r = await client.post(f"/badges/{c_uuid}/evidence-sharing", headers=HTML, data={"shared": "yes"})
+    assert r.status_code == 403  # no CSRF token: refused, nothing changed
+    assert not await sees(None)
+    await as_session(client, seed, owner)
+    page = (await client.get(f"/badges/{c_uuid}", headers=HTML)).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = await client.post(f"/badges/{c_uuid}/evidence-sharing", headers=HTML,
+                          data={"shared": "yes", "csrf_token": csrf})
+    assert r.status_code == 303 and r.headers["location"] == f"/badges/{c_uuid}"
     assert await sees(None)
 
 
