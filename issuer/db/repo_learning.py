@@ -409,37 +409,38 @@ async def get_award_by_id(award_id: int) -> Row | None:
     return await _first(Award.select().where(Award.id == award_id))
 
 
-async def next_opportunity(learner_id: int, achievement_id: int) -> int:
-    """1 for a first award of the achievement, else one more than the learner's last."""
-    rows = await Award.select(Award.opportunity).where((Award.learner == learner_id)
-                                                       & (Award.achievement == achievement_id))
-    return max((r["opportunity"] for r in rows), default=0) + 1
+_PAIR_AWARDS = ('SELECT a."id", a."opportunity", a."ratings", a."submission", c."uuid" AS "credential_uuid", '
+                'c."revoked_at" FROM "award" a LEFT JOIN "issued_credential" c ON c."award" = a."id" '
+                'WHERE a."learner" = {} AND a."achievement" = {} ORDER BY a."opportunity"')
 
 
-async def held_awards(learner_id: int, achievement_id: int) -> list[Row]:
-    """The learner's awards of the achievement whose badge has not been revoked, each with its
-    credential's uuid (``credential_uuid``), first opportunity first."""
-    rows = await _all(IssuedCredential.select(
-        IssuedCredential.uuid.as_alias("credential_uuid"), IssuedCredential.award.ratings.as_alias("ratings"),
-        IssuedCredential.award.opportunity.as_alias("opportunity"), IssuedCredential.award.as_alias("award"))
-        .where((IssuedCredential.learner == learner_id) & (IssuedCredential.achievement == achievement_id)
-               & IssuedCredential.award.is_not_null() & IssuedCredential.revoked_at.is_null()))
-    for r in rows:  # a joined JSON column is not decoded by ``load_json`` on every backend
+async def pair_awards(learner_id: int, achievement_id: int) -> list[Row]:
+    """Every award of the learner for the achievement, first opportunity first, each with its
+    badge's ``credential_uuid`` and ``revoked_at``. Prebuilt SQL: it runs on every review that
+    awards, and Piccolo builds a joined select with more CPU than the (usually empty) query costs."""
+    rows = [dict(r) for r in await Award.raw(_PAIR_AWARDS, learner_id, achievement_id)]
+    for r in rows:
         if isinstance(r["ratings"], str):
             r["ratings"] = load_json(r["ratings"])
-    return sorted(rows, key=lambda r: r["opportunity"])
+    return rows
 
 
 async def set_evidence_shared(award_id: int, shared: bool) -> None:
     await Award.update({Award.evidence_shared: shared}).where(Award.id == award_id)
 
 
+_HELD = ('SELECT s."id", a."prerequisites" FROM "submission" s JOIN "achievement" a ON a."id" = s."achievement" '
+         'WHERE s."learner" = {} AND s."status" = \'prerequisites\'')
+
+
 async def held_for_prerequisites(learner_id: int) -> list[Row]:
     """The learner's submissions held back because a prerequisite badge was missing, with the
-    prerequisites of their achievement (``prerequisites``)."""
-    return await _all(Submission.select(Submission.id, Submission.achievement,
-                                        Submission.achievement.prerequisites.as_alias("prerequisites"))
-                      .where((Submission.learner == learner_id) & (Submission.status == "prerequisites")))
+    prerequisites of their achievement (``prerequisites``, decoded). Prebuilt SQL (after every award)."""
+    rows = [dict(r) for r in await Submission.raw(_HELD, learner_id)]
+    for r in rows:
+        if isinstance(r["prerequisites"], str):
+            r["prerequisites"] = load_json(r["prerequisites"] or "[]")
+    return rows
 
 
 async def update_review(review_id: int, **values) -> None:

@@ -194,24 +194,29 @@ def recipient_identifier(user: dict) -> list[dict]:
 
 async def issue_locked(*, kit: IssuerKit, school_id: int, learner: dict, achievement: dict,
                        achievement_doc: dict, ratings: dict, now: datetime, submission: dict | None = None,
-                       version: dict | None = None, source: str = "review") -> tuple[dict, bool]:
-    """(credential row, newly issued?). Call INSIDE ``write_transaction``."""
+                       version: dict | None = None, source: str = "review",
+                       pair: list[dict] | None = None) -> tuple[dict, bool]:
+    """(credential row, newly issued?). Call INSIDE ``write_transaction``. ``pair``: the
+    learner's awards of the achievement (``repo.pair_awards``) when the caller has read them."""
     from issuer.services.status import allocate_entry
 
-    opportunity = 1
+    opportunity, award_id = 1, None
     if submission is not None:
-        existing = await repo.award_for_submission(submission["id"])
-        if existing is not None:  # this work has its badge already (a retry or a second review)
-            row = await repo.credential_for_award(existing["id"])
+        pair = await repo.pair_awards(learner["id"], achievement["id"]) if pair is None else pair
+        mine = next((a for a in pair if a["submission"] == submission["id"]), None)
+        if mine is not None:  # this work has its award already (a retry or a second review)
+            row = await repo.credential_for_award(mine["id"])
             if row is not None:
                 return row, False
-        opportunity = await repo.next_opportunity(learner["id"], achievement["id"])
-    # Insert first (one query on the usual bulk path); the unique constraints say whether an
-    # award exists, and only then is it looked up.
-    award_id = await repo.insert_award_if_new(
-        uuid=uuidlib.uuid4(), school=school_id, learner=learner["id"], achievement=achievement["id"],
-        submission=submission["id"] if submission else None, version=version["id"] if version else None,
-        ratings=ratings, source=source, created_at=now, opportunity=opportunity)
+            award_id = mine["id"]
+        opportunity = max((a["opportunity"] for a in pair), default=0) + 1
+    if award_id is None:
+        # Insert first (one query on the usual bulk path); the unique constraints say whether
+        # an award exists, and only then is it looked up.
+        award_id = await repo.insert_award_if_new(
+            uuid=uuidlib.uuid4(), school=school_id, learner=learner["id"], achievement=achievement["id"],
+            submission=submission["id"] if submission else None, version=version["id"] if version else None,
+            ratings=ratings, source=source, created_at=now, opportunity=opportunity)
     if award_id is None:
         existing = None if submission is not None else await repo.find_award(learner["id"], achievement["id"])
         if existing is None:  # a concurrent demonstration took this opportunity (or a uuid clash):
@@ -292,13 +297,13 @@ def adds_to(held: list[dict[str, int]], ratings: dict[str, int]) -> list[str]:
     return [c for c, level in ratings.items() if int(level) > best(c)]
 
 
-async def held_instead(learner_id: int, achievement_id: int, ratings: dict[str, int],
-                       submission_id: int) -> dict | None:
-    """The badge the learner already holds at this level or above, when this submission would
-    add nothing (None: issue). Work that already has its badge is never "held instead"."""
-    if await repo.award_for_submission(submission_id) is not None:
+def held_instead(pair: list[dict], ratings: dict[str, int], submission_id: int) -> dict | None:
+    """The badge the learner already holds at this level or above when this submission would
+    add nothing (None: issue). ``pair``: ``repo.pair_awards``. A revoked badge is not held; work
+    that already has its award is never "held instead" (a second review returns its badge)."""
+    if any(a["submission"] == submission_id for a in pair):
         return None
-    held = await repo.held_awards(learner_id, achievement_id)
+    held = [a for a in pair if a["credential_uuid"] is not None and a["revoked_at"] is None]
     if not held or adds_to([h["ratings"] for h in held], ratings):
         return None
     return held[-1]

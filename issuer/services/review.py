@@ -149,7 +149,8 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
             return result
         if not own.awarded:  # consensus lowered nothing but own rating was below: cannot happen; defensive
             raise Conflict("ratings changed during the review; try again")
-        held = await awarding.held_instead(learner["id"], achievement["id"], final, sub["id"])
+        pair = await repo.pair_awards(learner["id"], achievement["id"])
+        held = awarding.held_instead(pair, final, sub["id"])
         if held is not None:
             # Multiple opportunities recognise a higher level with a new badge; the same or a
             # lower level adds nothing, so nothing is issued and the answer says so.
@@ -165,7 +166,7 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
         doc = await awarding.achievement_doc(achievement, base_url=kit.base_url)
         row, issued = await awarding.issue_locked(
             kit=kit, school_id=sub["school"], learner=learner, achievement=achievement, achievement_doc=doc,
-            ratings=final, now=now, submission=current, version=ver, source="review")
+            ratings=final, now=now, submission=current, version=ver, source="review", pair=pair)
         await repo.set_submission_status(sub["id"], "awarded", now)
         result.update(status="awarded", credential=credential_ref(row), issued=issued)
         return result
