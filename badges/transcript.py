@@ -10,6 +10,9 @@ How a badge says where it belongs (the issuer follows this when it builds the Ac
 
 * area: ``achievement.tag`` holds exactly one of ``area:academic``, ``area:habits``, ``area:elo``.
   A badge with no area tag (e.g. one from another issuer) is listed apart, never in an area.
+  One competency of an academic or habits badge whose own kind is the other of the two is
+  named by a tag ``area:<academic|habits>:<targetUrl>`` and is listed under that area (badge
+  classes made before the two were kept apart); an academic one under the badge's subject.
 * subject (academic): ``achievement.tag`` ``subject:<Name>``, else ``achievement.fieldOfStudy``.
 * competencies: each ``achievement.alignment`` is one competency (identity = ``targetUrl``; shown
   with ``targetCode`` and ``targetName``); no alignment → the achievement is its own competency.
@@ -395,8 +398,10 @@ def transcript_view(clr: Mapping[str, Any], *, scale: Sequence[ScaleLevel], stat
         if area == "elo":
             elo.append(_experience(cred, ref, rated, by_value, credit_map))
             continue
-        target = habits if area == "habits" else academic.setdefault(_subject_name(ach), {})
+        kinds = _competency_areas(ach)
         for comp, level in rated:
+            where = kinds.get(comp.id, area)
+            target = habits if where == "habits" else academic.setdefault(_subject_name(ach), {})
             target.setdefault(comp.id, _Acc(comp)).add(ref, level, cred)
 
     issuer = clr.get("issuer") or {}
@@ -585,6 +590,17 @@ def _area(ach: dict) -> str | None:
         raise ModelError(f"achievement {ach.get('id')!r} is tagged with more than one area: {sorted(found)}",
                          achievement=ach.get("id"))
     return found.pop() if found else None
+
+
+def _competency_areas(ach: dict) -> dict[str, str]:
+    """``{targetUrl: area}`` from tags ``area:<academic|habits>:<targetUrl>`` (see the module rule)."""
+    out = {}
+    for tag in _list(ach.get("tag")):
+        if isinstance(tag, str) and tag.count(":") >= 2:
+            prefix, kind, url = tag.split(":", 2)
+            if prefix == "area" and kind in ("academic", "habits") and url:
+                out[url] = kind
+    return out
 
 
 def _subject_name(ach: dict) -> str:

@@ -91,9 +91,13 @@ def _piccolo_forwards(database_url: str, fake: bool) -> None:
     import subprocess
 
     env = dict(os.environ, DATABASE_URL=database_url, PICCOLO_CONF="issuer.piccolo_conf")
-    command = [sys.executable, "-m", "piccolo.main", "migrations", "forwards", "issuer"]
+    # SQLite: Piccolo's command with composite unique constraints as unique indexes
+    runner = "piccolo.main" if database_url.startswith("postgres") else "issuer.db.sqlite_migrate"
+    command = [sys.executable, "-m", runner, "migrations", "forwards", "issuer"]
+    # With more than one migration to record, ``--fake`` asks "Continue? [y/N]": answer it (an
+    # unanswered prompt reads EOF and fails the whole init).
     result = subprocess.run([*command, *(["--fake"] if fake else [])], env=env, capture_output=True,
-                            text=True, timeout=600)
+                            text=True, timeout=600, input="y\n" if fake else "")
     if result.returncode != 0:
         raise SettingsError(f"migrations failed: {(result.stderr or result.stdout).strip()[-500:]}")
 

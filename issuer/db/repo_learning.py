@@ -124,6 +124,11 @@ async def school_district(school_id: int) -> int | None:
     return row["district"] if row else None
 
 
+async def school_name(school_id: int) -> str | None:
+    row = await School.select(School.name).where(School.id == school_id).first()
+    return row["name"] if row else None
+
+
 async def school_ids_of_district(district_id: int) -> list[int]:
     return [r["id"] for r in await School.select(School.id).where(School.district == district_id)]
 
@@ -391,8 +396,55 @@ async def reviews_for_submission(submission_id: int) -> list[Row]:
 
 # --- awards and credentials --------------------------------------------------------------------
 async def find_award(learner_id: int, achievement_id: int) -> Row | None:
+    """The learner's first award of the achievement (opportunity 1), if any."""
     return await _first(Award.select().where((Award.learner == learner_id)
-                                             & (Award.achievement == achievement_id)))
+                                             & (Award.achievement == achievement_id)).order_by(Award.opportunity))
+
+
+async def award_for_submission(submission_id: int) -> Row | None:
+    return await _first(Award.select().where(Award.submission == submission_id))
+
+
+async def get_award_by_id(award_id: int) -> Row | None:
+    return await _first(Award.select().where(Award.id == award_id))
+
+
+_PAIR_AWARDS = ('SELECT a."id", a."opportunity", a."ratings", a."submission", c."uuid" AS "credential_uuid", '
+                'c."revoked_at" FROM "award" a LEFT JOIN "issued_credential" c ON c."award" = a."id" '
+                'WHERE a."learner" = {} AND a."achievement" = {} ORDER BY a."opportunity"')
+
+
+async def pair_awards(learner_id: int, achievement_id: int) -> list[Row]:
+    """Every award of the learner for the achievement, first opportunity first, each with its
+    badge's ``credential_uuid`` and ``revoked_at``. Prebuilt SQL: it runs on every review that
+    awards, and Piccolo builds a joined select with more CPU than the (usually empty) query costs."""
+    rows = [dict(r) for r in await Award.raw(_PAIR_AWARDS, learner_id, achievement_id)]
+    for r in rows:
+        if isinstance(r["ratings"], str):
+            r["ratings"] = load_json(r["ratings"])
+    return rows
+
+
+async def set_evidence_shared(award_id: int, shared: bool) -> None:
+    await Award.update({Award.evidence_shared: shared}).where(Award.id == award_id)
+
+
+_HELD = ('SELECT s."id", a."prerequisites" FROM "submission" s JOIN "achievement" a ON a."id" = s."achievement" '
+         'WHERE s."learner" = {} AND s."status" = \'prerequisites\'')
+
+
+async def held_for_prerequisites(learner_id: int) -> list[Row]:
+    """The learner's submissions held back because a prerequisite badge was missing, with the
+    prerequisites of their achievement (``prerequisites``, decoded). Prebuilt SQL (after every award)."""
+    rows = [dict(r) for r in await Submission.raw(_HELD, learner_id)]
+    for r in rows:
+        if isinstance(r["prerequisites"], str):
+            r["prerequisites"] = load_json(r["prerequisites"] or "[]")
+    return rows
+
+
+async def update_review(review_id: int, **values) -> None:
+    await Review.update({getattr(Review, k): v for k, v in values.items()}).where(Review.id == review_id)
 
 
 async def awarded_achievement_ids(learner_id: int, achievement_ids: Iterable[int]) -> set[int]:

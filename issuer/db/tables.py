@@ -245,7 +245,11 @@ class Review(Table):
 
 
 class Award(Table):
-    """The decision to award; unique per (learner, achievement) so a badge is issued once."""
+    """The decision to award. A learner may earn an achievement again at a higher level
+    (multiple opportunities): each recognised demonstration is its own award, numbered by
+    ``opportunity`` (1, 2, …). Unique per (learner, achievement, opportunity), so two concurrent
+    demonstrations cannot both take the same number, and unique per submission, so one piece
+    of work is issued once."""
     uuid = UUID(unique=True)
     school = ForeignKey(references=School, index=True)
     learner = ForeignKey(references=User)
@@ -255,7 +259,10 @@ class Award(Table):
     ratings = JSON(default="{}")
     source = Varchar(length=16, default="review")  # review | bulk
     created_at = Timestamptz()
-    unique_learner_achievement = Unique(["learner", "achievement"])
+    opportunity = Integer(default=1)
+    evidence_shared = Boolean(default=True)  # the learner's switch: evidence files public to link holders
+    unique_learner_achievement_opportunity = Unique(["learner", "achievement", "opportunity"])
+    unique_submission = Unique(["submission"])
 
 
 class BulkJob(Table):

@@ -39,6 +39,27 @@ def parse_rubric(data: Any, *, name: str, rubric_id: str = "rubric") -> dict:
     return rubrics.rubric_to_dict(rubric)
 
 
+# Academic mastery and habits of work are reported apart (transcript areas): a badge of one
+# area aligning competencies of the other would print them under the wrong heading. Extended
+# learning may align either (an internship can evidence both); academic and habits badges may
+# align extended-learning competencies.
+_APART = {"academic": "habits", "habits": "academic"}
+
+
+def check_areas(area: str, comps: list[dict]) -> None:
+    other = _APART.get(area)
+    if other is None:
+        return
+    wrong = [c for c in comps if c["kind"] == other]
+    if wrong:
+        names = ", ".join(f"{c['code']} {c['name']}" for c in wrong[:5])
+        raise InvalidInput(
+            f"an achievement in the {frameworks.KIND_LABELS[area].lower()} area cannot align "
+            f"{frameworks.KIND_LABELS[other].lower()} competencies ({names}): the transcript reports the "
+            f"two areas apart; make a separate {frameworks.KIND_LABELS[other].lower()} achievement",
+            field="alignments", competencies=[c["id"] for c in wrong])
+
+
 async def create_achievement(principal: Any, *, name: str, description: str, criteria: str = "",
                              rubric: dict, alignments: list | None = None, prerequisites: list | None = None,
                              second_rater: bool = False, achievement_type: str = "Competency", clock,
@@ -60,6 +81,7 @@ async def create_achievement(principal: Any, *, name: str, description: str, cri
         raise InvalidInput("unknown prerequisite achievements", field="prerequisites")
     kinds = [c["kind"] for c in comps]
     area = frameworks.normalise_kind(area) if area else (max(sorted(set(kinds)), key=kinds.count) if kinds else "")
+    check_areas(area, comps)
     return await repo.insert_achievement(
         school=school, area=area, subject=(subject or "").strip()[:128], name=name, description=description[:10000], criteria=(criteria or "")[:10000],
         achievement_type=achievement_type, alignments=[c["id"] for c in comps], rubric=stored_rubric,
@@ -112,4 +134,13 @@ async def achievement_document(row: dict, *, base_url: str) -> dict:
         image={"id": f"{aid}/image", "type": "Image", "caption": row["name"]} if row.get("image_sha256") else None,
         achievement_type=row["achievement_type"] or "Competency",
         tags=[t for t in (f"area:{row['area']}" if row.get("area") else "",
-                          f"subject:{row['subject']}" if row.get("subject") else "") if t])
+                          f"subject:{row['subject']}" if row.get("subject") else "") if t]
+        + kind_tags(row.get("area") or "", comps, base_url))
+
+
+def kind_tags(area: str, comps: list[dict], base_url: str) -> list[str]:
+    """``area:<kind>:<targetUrl>`` for each competency of the other area than the badge's
+    (academic vs habits), so the transcript lists it where it belongs (``badges.transcript``).
+    Only badge classes made before ``check_areas`` refused the mix have any."""
+    other = _APART.get(area)
+    return [f"area:{other}:{frameworks.competency_url(base_url, c)}" for c in comps if other and c["kind"] == other]

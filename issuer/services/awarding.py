@@ -2,8 +2,11 @@
 
 Inside one write transaction (``issuer.db.repo.write_transaction``):
 
-1. the Award row is inserted; its unique (learner, achievement) constraint is what makes a
-   retry or a concurrent duplicate return the badge already issued instead of a second one;
+1. the Award row is inserted. Reviewed work: unique per submission, so a retry or a concurrent
+   review of the same work returns the badge already issued; a later submission (or ELO) that
+   demonstrates a higher level is a new award, numbered by ``opportunity``, and the unique
+   (learner, achievement, opportunity) constraint makes two concurrent demonstrations take
+   turns. Bulk awards (no submission): opportunity 1 only, so a repeat returns the badge held;
 2. a status index is allocated (``issuer.services.status.allocate_entry``; unique per list);
 3. the credential is built (``badges.issuance.build_credential``) and signed
    (``badges.signing.sign``; pure and ~1 ms, so it can sit inside the transaction);
@@ -191,24 +194,39 @@ def recipient_identifier(user: dict) -> list[dict]:
 
 async def issue_locked(*, kit: IssuerKit, school_id: int, learner: dict, achievement: dict,
                        achievement_doc: dict, ratings: dict, now: datetime, submission: dict | None = None,
-                       version: dict | None = None, source: str = "review") -> tuple[dict, bool]:
-    """(credential row, newly issued?). Call INSIDE ``write_transaction``."""
+                       version: dict | None = None, source: str = "review",
+                       pair: list[dict] | None = None) -> tuple[dict, bool]:
+    """(credential row, newly issued?). Call INSIDE ``write_transaction``. ``pair``: the
+    learner's awards of the achievement (``repo.pair_awards``) when the caller has read them."""
     from issuer.services.status import allocate_entry
 
-    # Insert first (one query on the usual path); the unique (learner, achievement) constraint
-    # says whether an award exists, and only then is it looked up.
-    award_id = await repo.insert_award_if_new(
-        uuid=uuidlib.uuid4(), school=school_id, learner=learner["id"], achievement=achievement["id"],
-        submission=submission["id"] if submission else None, version=version["id"] if version else None,
-        ratings=ratings, source=source, created_at=now)
+    opportunity, award_id = 1, None
+    if submission is not None:
+        pair = await repo.pair_awards(learner["id"], achievement["id"]) if pair is None else pair
+        mine = next((a for a in pair if a["submission"] == submission["id"]), None)
+        if mine is not None:  # this work has its award already (a retry or a second review)
+            row = await repo.credential_for_award(mine["id"])
+            if row is not None:
+                return row, False
+            award_id = mine["id"]
+        opportunity = max((a["opportunity"] for a in pair), default=0) + 1
     if award_id is None:
-        existing = await repo.find_award(learner["id"], achievement["id"])
-        if existing is None:  # only a uuid clash can get here; the retry draws a new one
-            raise sqlite3.IntegrityError("award insert conflicted without an award for this pair")
+        # Insert first (one query on the usual bulk path); the unique constraints say whether
+        # an award exists, and only then is it looked up.
+        award_id = await repo.insert_award_if_new(
+            uuid=uuidlib.uuid4(), school=school_id, learner=learner["id"], achievement=achievement["id"],
+            submission=submission["id"] if submission else None, version=version["id"] if version else None,
+            ratings=ratings, source=source, created_at=now, opportunity=opportunity)
+    if award_id is None:
+        existing = None if submission is not None else await repo.find_award(learner["id"], achievement["id"])
+        if existing is None:  # a concurrent demonstration took this opportunity (or a uuid clash):
+            # the retry reads again and decides again
+            raise sqlite3.IntegrityError("award insert conflicted; retrying")
         row = await repo.credential_for_award(existing["id"])
         if row is not None:
             return row, False
         award_id = existing["id"]
+    await release_held_work(learner["id"], now)
     status, list_id, index = await allocate_entry(school_id, school=kit.school)
     cred_uuid = uuidlib.uuid4()
     cred_url = f"{kit.base_url}/credentials/{cred_uuid}"
@@ -267,3 +285,48 @@ async def check_prerequisites(learner_id: int, achievement: dict) -> list[dict]:
     have = await repo.awarded_achievement_ids(learner_id, wanted)
     missing = [i for i in wanted if i not in have]
     return await repo.achievements_by_ids(missing) if missing else []
+
+
+def adds_to(held: list[dict[str, int]], ratings: dict[str, int]) -> list[str]:
+    """The criteria on which ``ratings`` go beyond every badge the learner holds for the
+    achievement (``held``: their ratings). Empty: the demonstration is at the same or a lower
+    level, and recognising it again would add nothing."""
+    def best(criterion: str) -> int:
+        return max((int(h[criterion]) for h in held if criterion in h), default=-1)
+
+    return [c for c, level in ratings.items() if int(level) > best(c)]
+
+
+def held_instead(pair: list[dict], ratings: dict[str, int], submission_id: int) -> dict | None:
+    """The badge the learner already holds at this level or above when this submission would
+    add nothing (None: issue). ``pair``: ``repo.pair_awards``. A revoked badge is not held; work
+    that already has its award is never "held instead" (a second review returns its badge)."""
+    if any(a["submission"] == submission_id for a in pair):
+        return None
+    held = [a for a in pair if a["credential_uuid"] is not None and a["revoked_at"] is None]
+    if not held or adds_to([h["ratings"] for h in held], ratings):
+        return None
+    return held[-1]
+
+
+async def release_held_work(learner_id: int, now: datetime) -> list[int]:
+    """Put back in the review queue the learner's work that was held because a prerequisite
+    badge was missing, once every prerequisite is earned (called after each new award, in its
+    transaction). Returns the released submission ids."""
+    held = await repo.held_for_prerequisites(learner_id)
+    if not held:
+        return []
+    wanted = {int(p) for h in held for p in _json_list(h["prerequisites"])}
+    have = await repo.awarded_achievement_ids(learner_id, wanted)
+    released = []
+    for h in held:
+        if all(int(p) in have for p in _json_list(h["prerequisites"])):
+            await repo.set_submission_status(h["id"], "submitted", now)
+            released.append(h["id"])
+    return released
+
+
+def _json_list(value: Any) -> list:
+    if isinstance(value, str):
+        value = json.loads(value or "[]")
+    return list(value or [])

@@ -55,8 +55,8 @@ async def submit(principal: Any, *, achievement_uuid: str, narrative: str | None
     achievement = await repo.get_achievement(achievement_uuid)
     if achievement is None or achievement["school"] != principal.school_id or achievement["archived"]:
         raise NotFound("no such achievement")
-    if await repo.find_award(principal.id, achievement["id"]):
-        raise Conflict("this badge has already been awarded to you")
+    # A badge already held is no reason to refuse: new work may show a higher level (multiple
+    # opportunities); the review decides whether it adds anything (issuer.services.review).
     narrative, urls, stored = _content(narrative, urls, files, store)
     now = clock.now()
     await repo.record_files(stored, created_at=now)
@@ -84,12 +84,26 @@ async def get_submission(principal: Any, submission_uuid: str) -> dict:
     sub = await check_record(principal, await repo.get_submission(submission_uuid), "submission")
     sub["versions"] = await repo.versions(sub["id"])
     reviews = await repo.reviews_for_submission(sub["id"])
+    sub["blind"] = False
     if role_of(principal) == "student":
         # a student sees the feedback and ratings, not who rated (second raters stay blind)
         reviews = [{k: v for k, v in r.items() if k not in ("reviewer", "reviewer_name")} for r in reviews]
+    elif sub["status"] == "needs_second":
+        reviews, sub["blind"] = blind(reviews, sub["current_version"], principal.id)
     sub["reviews"] = reviews
     sub["achievement_row"] = await repo.get_achievement_by_id(sub["achievement"])
     return sub
+
+
+def blind(reviews: list[dict], version: int, viewer: Any) -> tuple[list[dict], bool]:
+    """A second rater rates blind: until both ratings of the version are in, the first
+    rater's ratings, name and feedback are shown to nobody else on staff (the first rater
+    still sees their own). Returns the reviews to show and whether any were withheld."""
+    pending = [r for r in reviews if r["version_number"] == version and r["role"] == "rater"]
+    if len(pending) >= 2 or any(r["reviewer"] == viewer for r in pending):
+        return reviews, False
+    shown = [r for r in reviews if not (r["version_number"] == version and r["role"] == "rater")]
+    return shown, len(shown) != len(reviews)
 
 
 async def list_submissions(principal: Any, *, statuses: list[str] | None = None) -> list[dict]:

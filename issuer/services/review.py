@@ -4,7 +4,10 @@ With ``second_rater`` on the achievement, a version needs two raters. Ratings mo
 level apart on any criterion send it to moderation, where a third staff member's ratings
 decide; otherwise the lower of the two ratings counts (a badge never rests on the kinder
 rater alone). A rating below the threshold asks for a revision: a later version, or a
-later submission, that meets the threshold earns the badge (multiple opportunities).
+later submission, that meets the threshold earns the badge (multiple opportunities). A learner
+who holds the badge and later shows a higher level (in class or through an ELO) earns a new
+badge with the new results; the same or a lower level is recorded as ``already_held`` and
+issues nothing. Work held for a missing prerequisite returns to the queue when it is earned.
 """
 from __future__ import annotations
 
@@ -106,14 +109,23 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
         role = "moderator" if current["status"] == "moderation" else "rater"
         if role == "moderator" and principal.id in raters:
             raise Conflict("a rater cannot moderate their own disagreement")
-        if any(r["reviewer"] == principal.id and r["role"] == role for r in reviews):
+        mine = next((r for r in reviews if r["reviewer"] == principal.id and r["role"] == role), None)
+        if mine is not None and current["status"] != "submitted":
             if current["status"] == "awarded":
                 return await _existing(current, ver, achievement)
             raise Conflict("you have already rated this version")
-        review_id = await repo.insert_review(version=ver["id"], submission=sub["id"], reviewer=principal.id,
-                                             role=role, ratings=ratings, feedback=feedback_text, met=own.awarded,
-                                             created_at=now)
-        reviews.append({"reviewer": principal.id, "role": role, "ratings": ratings, "id": review_id})
+        if mine is not None:
+            # Work released from a prerequisite hold is back in the queue ("submitted") with its
+            # ratings: the rater confirms or changes theirs.
+            await repo.update_review(mine["id"], ratings=ratings, feedback=feedback_text, met=own.awarded,
+                                     created_at=now)
+            review_id = mine["id"]
+            mine.update(ratings=ratings)
+        else:
+            review_id = await repo.insert_review(version=ver["id"], submission=sub["id"], reviewer=principal.id,
+                                                 role=role, ratings=ratings, feedback=feedback_text,
+                                                 met=own.awarded, created_at=now)
+            reviews.append({"reviewer": principal.id, "role": role, "ratings": ratings, "id": review_id})
         state, final = consensus(reviews, bool(achievement["second_rater"]))
         result = {"submission": str(sub["uuid"]), "version": ver["number"], "review": review_id, "role": role,
                   "decision": None, "credential": None, "issued": False}
@@ -137,6 +149,16 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
             return result
         if not own.awarded:  # consensus lowered nothing but own rating was below: cannot happen; defensive
             raise Conflict("ratings changed during the review; try again")
+        pair = await repo.pair_awards(learner["id"], achievement["id"])
+        held = awarding.held_instead(pair, final, sub["id"])
+        if held is not None:
+            # Multiple opportunities recognise a higher level with a new badge; the same or a
+            # lower level adds nothing, so nothing is issued and the answer says so.
+            await repo.set_submission_status(sub["id"], "already_held", now)
+            result.update(status="already_held", heldCredential=held_ref(held),
+                          message="the student already holds this badge at this level or higher; "
+                                  "no new badge was issued")
+            return result
         # Read here, inside the transaction, and only when a badge is due: on SQLite every
         # query outside a transaction opens a connection (and a thread), which costs more than
         # the two indexed reads cost while holding the writer lock.
@@ -144,7 +166,7 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
         doc = await awarding.achievement_doc(achievement, base_url=kit.base_url)
         row, issued = await awarding.issue_locked(
             kit=kit, school_id=sub["school"], learner=learner, achievement=achievement, achievement_doc=doc,
-            ratings=final, now=now, submission=current, version=ver, source="review")
+            ratings=final, now=now, submission=current, version=ver, source="review", pair=pair)
         await repo.set_submission_status(sub["id"], "awarded", now)
         result.update(status="awarded", credential=credential_ref(row), issued=issued)
         return result
@@ -153,7 +175,7 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
 
 
 async def _existing(sub: dict, ver: dict, achievement: dict) -> dict:
-    award = await repo.find_award(sub["learner"], achievement["id"])
+    award = await repo.award_for_submission(sub["id"])
     row = await repo.credential_for_award(award["id"]) if award else None
     return {"submission": str(sub["uuid"]), "version": ver["number"], "review": None, "role": None,
             "status": "awarded", "decision": None, "credential": credential_ref(row) if row else None,
@@ -168,3 +190,11 @@ def credential_ref(row: dict | None) -> dict | None:
     base = runtime.current().settings.base_url
     return {"uuid": str(row["uuid"]), "id": row["credential_id"], "statusIndex": row["status_index"],
             "url": f"{base}/badges/{row['uuid']}", "json": f"{base}/credentials/{row['uuid']}"}
+
+
+def held_ref(held: dict) -> dict:
+    from issuer import runtime
+
+    base = runtime.current().settings.base_url
+    return {"uuid": str(held["credential_uuid"]), "url": f"{base}/badges/{held['credential_uuid']}",
+            "json": f"{base}/credentials/{held['credential_uuid']}"}

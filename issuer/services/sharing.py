@@ -4,11 +4,13 @@ from __future__ import annotations
 import html
 import io
 import json
+from typing import Any
 
 from badges import bake
 from issuer.db import repo_learning as repo
 from issuer.render.qr import qr_png
-from issuer.services.learning_errors import NotFound
+from issuer.services.learning_access import STAFF, role_of, school_ids
+from issuer.services.learning_errors import Forbidden, NotFound
 from issuer.services.transcripts import verify_link
 from issuer.storage import FileStore, check_hash
 
@@ -35,9 +37,42 @@ def _list(value) -> list:
     return value if isinstance(value, list) else [] if value is None else [value]
 
 
-async def badge_view(c_uuid: str) -> dict:
-    """Plain data for templates/badge/page.html.j2 (never a table row)."""
+async def _award(row: dict) -> dict | None:
+    return await repo.get_award_by_id(row["award"]) if row.get("award") else None
+
+
+async def may_see_files(viewer: Any, row: dict, award: dict | None) -> bool:
+    """Evidence files behind a badge: public to whoever has the badge's link while the learner
+    shares them (the default); otherwise only the learner and staff of the issuing school."""
+    if award is None or award["evidence_shared"]:
+        return True
+    role = role_of(viewer)
+    if role == "student":
+        return getattr(viewer, "id", None) == row["learner"]
+    if role in STAFF:
+        return row["school"] in await school_ids(viewer)
+    return False
+
+
+def is_owner(viewer: Any, row: dict) -> bool:
+    return role_of(viewer) == "student" and getattr(viewer, "id", None) == row["learner"]
+
+
+async def set_evidence_shared(viewer: Any, c_uuid: str, shared: bool) -> bool:
+    """The learner's switch (only theirs): whether the badge's evidence files are public."""
     row = await credential_row(c_uuid)
+    if not is_owner(viewer, row):
+        raise NotFound("no such badge of yours")
+    await repo.set_evidence_shared(row["award"], bool(shared))
+    return bool(shared)
+
+
+async def badge_view(c_uuid: str, viewer: Any = None) -> dict:
+    """Plain data for templates/badge/page.html.j2 (never a table row). The revocation reason
+    is an internal record: the public page says that a badge is revoked, never why."""
+    row = await credential_row(c_uuid)
+    award = await _award(row)
+    files_visible = await may_see_files(viewer, row, award)
     doc = json.loads(row["document"])
     subject = doc["credentialSubject"]
     achievement = subject["achievement"]
@@ -66,9 +101,14 @@ async def badge_view(c_uuid: str) -> dict:
         "issuer_url": issuer.get("url"),
         "valid_from": doc.get("validFrom"),
         "results": results,
-        "evidence": [{"id": e.get("id"), "name": e.get("name") or e.get("id") or "Evidence",
+        "evidence": [{"id": e.get("id") if files_visible or not _is_file(e, row) else None,
+                      "name": e.get("name") or e.get("id") or "Evidence",
                       "narrative": e.get("narrative"), "description": e.get("description"),
-                      "genre": e.get("genre")} for e in _list(doc.get("evidence"))],
+                      "genre": e.get("genre"), "withheld": not files_visible and _is_file(e, row)}
+                     for e in _list(doc.get("evidence"))],
+        "evidence_json": _list(doc.get("evidence")),
+        "evidence_shared": award is None or bool(award["evidence_shared"]),
+        "owner": is_owner(viewer, row),
         "competencies": [{"name": a.get("targetName"), "code": a.get("targetCode"), "url": a.get("targetUrl"),
                           "framework": a.get("targetFramework")} for a in _list(achievement.get("alignment"))],
         "revoked": row["revoked_at"] is not None,
@@ -131,11 +171,18 @@ async def qr(c_uuid: str) -> bytes:
     return qr_png(verify_url(await credential_row(c_uuid)))
 
 
-async def evidence_file(c_uuid: str, sha256: str, store: FileStore) -> tuple[bytes, dict]:
-    """A file behind a badge's evidence: public exactly when the badge lists its hash."""
+def _is_file(item: dict, row: dict) -> bool:
+    return isinstance(item.get("id"), str) and "/evidence/" in item["id"] and str(row["uuid"]) in item["id"]
+
+
+async def evidence_file(c_uuid: str, sha256: str, store: FileStore, viewer: Any = None) -> tuple[bytes, dict]:
+    """A file behind a badge's evidence: when the badge lists its hash and the viewer may see
+    the badge's files (``may_see_files``)."""
     check_hash(sha256)
     row = await credential_row(c_uuid)
-    award = await repo.find_award(row["learner"], row["achievement"])
+    award = await _award(row)  # the award of THIS badge (a learner may hold several of one achievement)
+    if not await may_see_files(viewer, row, award):
+        raise Forbidden("the student has not shared the evidence files of this badge")
     version = await repo.get_version_by_id(award["version"]) if award and award["version"] else None
     for f in (version or {}).get("files") or []:
         if f["sha256"] == sha256 and sha256 in row["document"]:

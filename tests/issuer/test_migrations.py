@@ -100,3 +100,42 @@ def test_badges_init_on_sqlite_records_the_migrations(tmp_path):
     found = _columns(rows)
     for table, columns in _expected().items():
         assert columns <= found.get(table, set()), table
+
+
+def test_sqlite_runs_constraint_statements_as_unique_indexes():
+    from issuer.db.sqlite_migrate import sqlite_statement
+
+    assert sqlite_statement('ALTER TABLE "award" ADD CONSTRAINT "unique_submission" UNIQUE ("submission")') == (
+        'CREATE UNIQUE INDEX IF NOT EXISTS "award__unique_submission" ON "award" ("submission")')
+    assert sqlite_statement('ALTER TABLE "award" DROP CONSTRAINT "unique_learner_achievement"') == (
+        'DROP INDEX IF EXISTS "award__unique_learner_achievement"')
+    assert sqlite_statement('ALTER TABLE "award" ADD COLUMN "opportunity" INTEGER') is None  # the bad twin
+
+
+def test_an_existing_sqlite_database_upgrades_migration_by_migration(tmp_path):
+    """A database made by an earlier release (the first migration) takes the later ones, even
+    those that add or drop composite unique constraints (SQLite: unique indexes)."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path}/old.sqlite3"
+    env = dict(os.environ, DATABASE_URL=url, BADGES_DATA_DIR=str(tmp_path), PICCOLO_CONF="issuer.piccolo_conf",
+               PYTHONWARNINGS="ignore")
+    ids = sorted(p.stem for p in MIGRATIONS_DIR.glob("issuer_*.py"))
+    first = next(line.split('"')[1] for line in (MIGRATIONS_DIR / f"{ids[0]}.py").read_text().splitlines()
+                 if line.startswith("ID = "))
+    for target in (first, "all"):
+        step = subprocess.run([sys.executable, "-m", "issuer.db.sqlite_migrate", "migrations", "forwards", "issuer",
+                               f"--migration_id={target}"], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert step.returncode == 0 and "failed" not in step.stdout, step.stdout + step.stderr
+    with sqlite3.connect(tmp_path / "old.sqlite3") as conn:
+        indexes = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        rows = [(t, c[1]) for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                for c in conn.execute(f'PRAGMA table_info("{t}")')]
+    found = _columns(rows)
+    for table, columns in _expected().items():
+        assert columns <= found.get(table, set()), table
+    expected = {f"{t._meta.tablename}__{c._meta.name}" for t in APP_CONFIG.table_classes
+                for c in getattr(t._meta, "constraints", [])}
+    assert expected and expected <= indexes, expected - indexes
+    assert "award__unique_learner_achievement" not in indexes

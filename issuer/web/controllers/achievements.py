@@ -6,10 +6,11 @@ from litestar.params import FromPath, JSONBody
 
 from issuer import runtime
 from issuer.services import achievements as service
-from issuer.services import sharing
+from issuer.services import linked, sharing
 from issuer.services.learning_errors import InvalidInput
 from issuer.web.auth import requires
-from issuer.web.controllers.learning_common import STAFF, base_url, clock, files_of, form_of, store, who
+from issuer.web.controllers.learning_common import (STAFF, base_url, clock, files_of, form_of, page, store,
+                                                    wants_html, who)
 from issuer.web.dto_learning import AchievementIn, achievement_out
 
 
@@ -51,10 +52,22 @@ class PublicAchievementController(Controller):
     tags = ["public"]
 
     @get("/{a_id:str}")
-    async def definition(self, a_id: FromPath[str]) -> Response:
-        row = await service.public_achievement(a_id)
-        doc = await service.achievement_document(row, base_url=base_url())
-        return Response(content=doc, media_type="application/json")
+    async def definition(self, request: Request, a_id: FromPath[str]) -> Response:
+        found = await linked.achievement(a_id, base_url=base_url())
+        if wants_html(request):
+            return page(request, "linked/achievement.html.j2", achievement=found["document"])
+        return Response(content=found["document"], media_type="application/json", headers={"Vary": "Accept"})
+
+    @get("/{a_id:str}/rubric/{criterion:str}")
+    async def criterion(self, request: Request, a_id: FromPath[str], criterion: FromPath[str]) -> Response:
+        """A rubric criterion (``resultDescription`` id, the ``result.resultDescription`` of a badge)."""
+        return _rubric_part(request, await linked.rubric_part(a_id, criterion, base_url=base_url()))
+
+    @get("/{a_id:str}/rubric/{criterion:str}/levels/{level:str}")
+    async def level(self, request: Request, a_id: FromPath[str], criterion: FromPath[str],
+                    level: FromPath[str]) -> Response:
+        """A level of a rubric criterion (``achievedLevel`` / ``requiredLevel`` of a badge)."""
+        return _rubric_part(request, await linked.rubric_part(a_id, criterion, level, base_url=base_url()))
 
     @get("/{a_id:str}/image")
     async def image(self, a_id: FromPath[str]) -> Response:
@@ -62,3 +75,9 @@ class PublicAchievementController(Controller):
         return Response(content=data, media_type=media_type,
                         headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                                  "X-Content-Type-Options": "nosniff"})
+
+
+def _rubric_part(request: Request, part: dict) -> Response:
+    if wants_html(request):
+        return page(request, "linked/criterion.html.j2", part=part)
+    return Response(content=part["json"], media_type="application/json", headers={"Vary": "Accept"})

@@ -4,12 +4,14 @@ The credential JSON itself is served verbatim at ``/credentials/<uuid>`` by the 
 """
 from __future__ import annotations
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 
 from issuer.services import sharing
 from issuer.web.controllers.evidence import download
-from issuer.web.controllers.learning_common import page, store
+from issuer.services.learning_errors import InvalidInput
+from issuer.web.auth import requires
+from issuer.web.controllers.learning_common import base_url, form_of, page, see_other, store, wants_html, who
 
 
 def _uuid_and_ext(name: str) -> tuple[str, str]:
@@ -35,7 +37,7 @@ class BadgeController(Controller):
             from issuer.services.learning_errors import NotFound
 
             raise NotFound("no such badge format (html, .png, .svg)")
-        view = await sharing.badge_view(c_uuid)
+        view = await sharing.badge_view(c_uuid, who(request))
         return page(request, "badge/page.html.j2", badge=view)
 
     @get("/{c_id:str}/qr.png")
@@ -43,11 +45,30 @@ class BadgeController(Controller):
         return Response(content=await sharing.qr(c_id), media_type="image/png")
 
     @get("/{c_id:str}/evidence/{sha256:str}")
-    async def evidence_file(self, c_id: FromPath[str], sha256: FromPath[str]) -> Response:
-        data, meta = await sharing.evidence_file(c_id, sha256, store())
+    async def evidence_file(self, request: Request, c_id: FromPath[str], sha256: FromPath[str]) -> Response:
+        data, meta = await sharing.evidence_file(c_id, sha256, store(), who(request))
         return download(data, meta)
 
     @get("/{c_id:str}/evidence")
     async def evidence_page(self, request: Request, c_id: FromPath[str]) -> Response:
-        view = await sharing.badge_view(c_id)
+        """The badge's evidence (narrative, mentor attestation, files): a page, or with
+        ``Accept: application/json`` the signed badge's ``evidence`` items."""
+        view = await sharing.badge_view(c_id, who(request))
+        if not wants_html(request):
+            return Response(content={"id": f"{base_url()}/badges/{view['uuid']}/evidence", "badge": view["json_url"],
+                                     "name": f"Evidence for {view['name']}", "evidence": view["evidence_json"]},
+                            media_type="application/json", headers={"Vary": "Accept"})
         return page(request, "badge/evidence.html.j2", badge=view)
+
+    @post("/{c_id:str}/evidence-sharing", guards=[requires("student")], status_code=200)
+    async def evidence_sharing(self, request: Request, c_id: FromPath[str]) -> Response:
+        """The learner's switch: form field ``shared`` = ``yes`` (files public to whoever has the
+        badge's link, the default) or ``no`` (only the learner and the school's staff)."""
+        form = await form_of(request)
+        value = str(form.get("shared") or "").lower()
+        if value not in ("yes", "no", "true", "false"):
+            raise InvalidInput("shared must be yes or no", field="shared")
+        shared = await sharing.set_evidence_shared(who(request), c_id, value in ("yes", "true"))
+        if wants_html(request):
+            return see_other(f"/badges/{c_id}")
+        return Response(content={"evidenceShared": shared}, media_type="application/json")

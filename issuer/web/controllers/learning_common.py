@@ -75,6 +75,11 @@ def text_list(form, name: str) -> list[str]:
     return out
 
 
+def wants_html(request: Request) -> bool:
+    """Content negotiation for public definitions: JSON unless the client prefers HTML (a browser)."""
+    return request.accept.best_match(["application/json", "text/html"], default="application/json") == "text/html"
+
+
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     from issuer.render.templating import render_template
     from issuer.web.auth import csrf_token

@@ -8,9 +8,10 @@ from issuer.web.controllers.elos import EloController
 from issuer.web.controllers.evidence import EvidenceController
 from issuer.web.controllers.frameworks import FrameworkController
 from issuer.web.controllers.learning_pages import StudentPages, TeacherPages
+from issuer.web.controllers.linked import PartnerController, PublicFrameworkController
 from issuer.web.controllers.mentor import MentorController
 from issuer.web.controllers.reviews import ReviewController
 
 LEARNING_ROUTES = [FrameworkController, AchievementController, PublicAchievementController, EvidenceController,
                    ReviewController, EloController, MentorController, AwardController, BadgeController,
-                   TeacherPages, StudentPages]
+                   TeacherPages, StudentPages, PublicFrameworkController, PartnerController]
