@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from badges import errors as be
@@ -41,9 +41,21 @@ PROBLEM_STATUS: dict[type[BaseException], tuple[int, str]] = {
     be.BakeError: (422, "Cannot bake or unbake"),
     be.RubricError: (422, "Rubric error"),
     be.BadgeError: (422, "Invalid credential"),
+    # The request itself is unusable: a body that is not JSON (``request.json()`` in a handler),
+    # or one nested so deep that decoding it exhausts the recursion limit (msgspec and json
+    # raise RecursionError before any handler code has run, so nothing was written).
+    SerializationException: (400, "Malformed JSON"),
+    RecursionError: (400, "Input nested too deeply"),
     # Internal failures: logged, never detailed to the client.
     KeyStoreError: (500, "Internal server error"),
     SettingsError: (500, "Internal server error"),
+}
+
+
+# A fixed sentence where the exception's own text would describe our internals.
+_CLIENT_DETAIL: dict[type[BaseException], str] = {
+    RecursionError: "the request nests arrays or objects too deeply",
+    SerializationException: "the request body is not valid JSON",
 }
 
 
@@ -99,8 +111,9 @@ def problem_for(request: Request, exc: BaseException) -> tuple[int, dict[str, An
     if mapped is None or mapped[0] >= 500:
         return _internal(request, exc)
     status, title = mapped
+    detail = _CLIENT_DETAIL.get(type(exc)) or str(exc)
     return status, {"type": PROBLEM_BASE + "error", "title": title, "status": status,
-                    "detail": str(exc), "instance": instance}, headers
+                    "detail": detail, "instance": instance}, headers
 
 
 def _wants_html(request: Request) -> bool:

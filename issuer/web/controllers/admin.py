@@ -11,6 +11,7 @@ from issuer import runtime
 from issuer.services import identity, platform_admin
 from issuer.web.auth import Role, requires
 from issuer.web.dto import problem_responses
+from issuer.web.dto_types import Limit, Offset
 from issuer.web.dto import (
     AuditOut,
     CredentialOut,
@@ -83,7 +84,7 @@ class AdminController(Controller):
         summary="Issued credentials the caller may see (students: their own)",
     )
     async def credentials(
-        self, request: Request, limit: FromQuery[int] = 100, offset: FromQuery[int] = 0
+        self, request: Request, limit: FromQuery[Limit] = 100, offset: FromQuery[Offset] = 0
     ) -> list[CredentialOut]:
         rows = await platform_admin.list_credentials(
             request.user, limit=min(max(limit, 1), 500), offset=max(offset, 0)
@@ -205,7 +206,7 @@ class AdminController(Controller):
         )
 
     @get("/audit", guards=[requires(*ADMINS)], responses=_ERRORS)
-    async def audit(self, request: Request, limit: FromQuery[int] = 100) -> list[AuditOut]:
+    async def audit(self, request: Request, limit: FromQuery[Limit] = 100) -> list[AuditOut]:
         rows = await platform_admin.audit_log(request.user, limit=min(max(limit, 1), 500))
         return [
             AuditOut(
