@@ -6,7 +6,7 @@ from typing import Annotated, Any
 import msgspec
 
 from issuer.web.dto_types import (MAX_LIST, Code, Email, Hours, Id, Keyword, Name, Ref, SmallInt, Text, Url,
-                                  check_depth)
+                                  check_rubric)
 
 Ids = Annotated[list[Id], msgspec.Meta(max_length=MAX_LIST)]
 
@@ -44,7 +44,7 @@ class AchievementIn(Base):
     school_id: Id | None = None
 
     def __post_init__(self) -> None:
-        check_depth(self.rubric, what="rubric")
+        check_rubric(self.rubric)
 
 
 class ReviewIn(Base):

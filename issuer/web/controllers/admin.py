@@ -11,7 +11,7 @@ from issuer import runtime
 from issuer.services import identity, platform_admin
 from issuer.web.auth import Role, requires
 from issuer.web.dto import problem_responses
-from issuer.web.dto_types import Limit, Offset
+from issuer.web.dto_types import JSON_BODY_LIMIT, Limit, Offset
 from issuer.web.dto import (
     AuditOut,
     CredentialOut,
@@ -76,6 +76,7 @@ class MeController(Controller):
 class AdminController(Controller):
     path = "/admin"
     tags = ["admin"]
+    request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @get(
         "/credentials",

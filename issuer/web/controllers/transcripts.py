@@ -24,7 +24,7 @@ from issuer.services.transcripts import CLR_MEDIA_TYPE
 from issuer.web.auth import require_login, requires
 from issuer.web.controllers.learning_common import STAFF, base_url, form_of, page, see_other, who
 from issuer.web.dto_transcripts import CohortIn, ShareIn, TranscriptIn, job_out, share_out, transcript_out
-from issuer.web.dto_types import PathId
+from issuer.web.dto_types import JSON_BODY_LIMIT, PathId
 
 _PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 _SHARE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex",
@@ -34,6 +34,7 @@ _SHARE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
 class TranscriptApi(Controller):
     path = "/api/transcripts"
     tags = ["transcripts"]
+    request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @post("/", guards=[requires(*STAFF, "student")], status_code=201,
           summary="Sign a new transcript of a student's current badges")
@@ -65,6 +66,7 @@ class TranscriptApi(Controller):
 class TranscriptJobApi(Controller):
     path = "/api/transcript-jobs"
     tags = ["transcripts"]
+    request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @post("/", guards=[requires("teacher", "school_admin", "district_admin")], status_code=202,
           summary="Transcripts for every student of a school, in the background")
