@@ -92,3 +92,24 @@ async def test_deep_or_malformed_case_import_is_a_client_error(client, seed, bod
     r = await client.post("/api/frameworks/import", headers=bearer(seed, "teacher"), data={"format": "case"},
                           files={"file": ("case.json", body.encode(), "application/json")})
     is_problem(r, 400, 413, 415, 422)
+
+
+async def test_mentor_attestation_with_huge_hours(client, seed):
+    from urllib.parse import urlsplit
+
+    a = await setup_achievement(client, seed, area="elo")
+    s = bearer(seed, "student")
+    elo = {"achievement": a["id"], "partnerOrg": "River Lab", "mentorName": "Dr. Rivera",
+           "mentorEmail": "rivera@riverlab.example", "goals": "Sample water quality", "hours": 10**400,
+           "startDate": "2025-09-01", "endDate": "2025-12-01", "competencies": []}
+    is_problem(await client.post("/api/elos", headers=s, json=elo), 400, 422)
+    r = await client.post("/api/elos", headers=s, json={**elo, "hours": 40})
+    assert r.status_code == 201, r.text
+    r = await client.post(f"/api/elos/{r.json()['id']}/decision", headers=bearer(seed, "teacher"),
+                          json={"approve": True})
+    path = urlsplit(r.json()["mentorLink"]).path
+    for hours in (10**400, "³", 2**64 * 1.0):
+        r = await client.post(path, json={"statement": "Careful sampling", "hours": hours, "confirm": True})
+        assert r.status_code in (400, 422), r.text[:300]  # the mentor's page, with the error on it
+    r = await client.post(path, json={"statement": "Careful sampling", "hours": 38, "confirm": True})
+    assert r.status_code == 200, r.text

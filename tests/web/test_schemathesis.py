@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import NOW
-from tests.platform_fixtures import BASE_URL, TEST_KEK
+from tests.platform_fixtures import BASE_URL, TEST_KEK, pg_database  # noqa: F401
 
 schemathesis = pytest.importorskip("schemathesis")
 from schemathesis import GenerationMode  # noqa: E402
@@ -34,7 +34,10 @@ async def _seed(settings_, clock):
     from issuer.db.repo import create_tables, engine_for_url
     from issuer.services import accounts
 
-    engine = engine_for_url(settings_.database_url)
+    engine = engine_for_url(settings_.database_url)  # no pool: the ASGI client runs the app on its own loop
+    if engine.engine_type == "postgres":
+        await engine.run_ddl("DROP SCHEMA IF EXISTS public CASCADE")
+        await engine.run_ddl("CREATE SCHEMA public")
     runtime.configure(settings_, clock=clock, engine=engine)
     await create_tables()
     at = clock.now()
@@ -51,14 +54,16 @@ async def _seed(settings_, clock):
     return engine, token
 
 
-@pytest.fixture
-def api(tmp_path):
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def api(request, tmp_path):
+    """The schema loaded from the app; PostgreSQL too, whose column types refuse what SQLite stores."""
     from issuer.clock import FixedClock
     from issuer.settings import Settings
     from issuer.web.app import create_app
 
-    cfg = Settings(base_url=BASE_URL, data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'fuzz.sqlite3'}",
-                   key_encryption_key=TEST_KEK)
+    url = (f"sqlite:///{tmp_path / 'fuzz.sqlite3'}" if request.param == "sqlite"
+           else request.getfixturevalue("pg_database"))
+    cfg = Settings(base_url=BASE_URL, data_dir=tmp_path, database_url=url, key_encryption_key=TEST_KEK)
     clock = FixedClock(NOW)
     engine, token = asyncio.run(_seed(cfg, clock))
     app = create_app(cfg, clock=clock, engine=engine)
