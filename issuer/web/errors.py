@@ -11,6 +11,8 @@ import logging
 from typing import Any
 from urllib.parse import quote
 
+import asyncpg.exceptions as pg_errors
+from asyncpg.exceptions import _base as pg_base
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -46,6 +48,13 @@ PROBLEM_STATUS: dict[type[BaseException], tuple[int, str]] = {
     # raise RecursionError before any handler code has run, so nothing was written).
     SerializationException: (400, "Malformed JSON"),
     RecursionError: (400, "Input nested too deeply"),
+    # A safety net behind the DTO bounds: a value the database cannot hold (PostgreSQL data
+    # exceptions, SQLSTATE class 22: too long for a Varchar, out of an integer's range; asyncpg's
+    # own encoding check; SQLite's integer overflow) came from the request. Logged with a warning,
+    # since a value we built ourselves would be a bug to fix at its source.
+    pg_errors.DataError: (400, "Value out of range"),
+    pg_base.DataError: (400, "Value out of range"),
+    OverflowError: (400, "Value out of range"),
     # Internal failures: logged, never detailed to the client.
     KeyStoreError: (500, "Internal server error"),
     SettingsError: (500, "Internal server error"),
@@ -56,7 +65,11 @@ PROBLEM_STATUS: dict[type[BaseException], tuple[int, str]] = {
 _CLIENT_DETAIL: dict[type[BaseException], str] = {
     RecursionError: "the request nests arrays or objects too deeply",
     SerializationException: "the request body is not valid JSON",
+    pg_errors.DataError: "a value in the request is too long or out of range",
+    pg_base.DataError: "a value in the request is too long or out of range",
+    OverflowError: "a number in the request is out of range",
 }
+_NET = (pg_errors.DataError, pg_base.DataError, OverflowError)
 
 
 def _lookup(exc: BaseException) -> tuple[int, str] | None:
@@ -111,7 +124,10 @@ def problem_for(request: Request, exc: BaseException) -> tuple[int, dict[str, An
     if mapped is None or mapped[0] >= 500:
         return _internal(request, exc)
     status, title = mapped
-    detail = _CLIENT_DETAIL.get(type(exc)) or str(exc)
+    if isinstance(exc, _NET):
+        log.warning("%s on %s %s answered 400 (an input bound is missing?)", type(exc).__name__, request.method,
+                    request.url.path, exc_info=(type(exc), exc, exc.__traceback__))
+    detail = next((text for cls, text in _CLIENT_DETAIL.items() if isinstance(exc, cls)), None) or str(exc)
     return status, {"type": PROBLEM_BASE + "error", "title": title, "status": status,
                     "detail": detail, "instance": instance}, headers
 

@@ -113,3 +113,36 @@ async def test_mentor_attestation_with_huge_hours(client, seed):
         assert r.status_code in (400, 422), r.text[:300]  # the mentor's page, with the error on it
     r = await client.post(path, json={"statement": "Careful sampling", "hours": 38, "confirm": True})
     assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("username", ["u" * 151, "u" * 100_000])
+async def test_login_with_an_overlong_username(client, seed, username):
+    import re
+
+    page = await client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = await client.post("/login", data={"username": username, "password": "x", "csrf_token": csrf})
+    assert r.status_code == 400, r.text[:300]
+    # good twin: a name at the column's limit is simply unknown
+    r = await client.post("/login", data={"username": "u" * 150, "password": "x", "csrf_token": csrf})
+    assert r.status_code == 401, r.text[:300]
+
+
+@pytest.mark.parametrize("exc", [
+    "asyncpg.exceptions.StringDataRightTruncationError", "asyncpg.exceptions.NumericValueOutOfRangeError",
+    "asyncpg.exceptions._base.DataError", "builtins.OverflowError"])
+def test_database_value_errors_are_client_errors(exc):
+    """The net behind the DTO bounds: a value the database cannot hold is a 400, not a 500."""
+    import importlib
+    from types import SimpleNamespace
+
+    from issuer.web.errors import problem_for
+
+    module, _, name = exc.rpartition(".")
+    error = getattr(importlib.import_module(module), name)("value too long for type character varying(150)")
+    request = SimpleNamespace(method="POST", url=SimpleNamespace(path="/x"))
+    status, body, _ = problem_for(request, error)
+    assert status == 400 and body["status"] == 400 and "varying" not in body["detail"]
+    # bad twin: any other exception is still an internal error, logged, detail hidden
+    status, body, _ = problem_for(request, KeyError("secret"))
+    assert status == 500 and "secret" not in str(body)
