@@ -87,3 +87,12 @@ async def test_json_body_size_is_capped_but_uploads_keep_their_own(client, seed)
                           data={"achievement": a["id"], "narrative": "x"},
                           files={"files": ("notes.txt", b"word " * (JSON_BODY_LIMIT // 2), "text/plain")})
     assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize("length,status", [(1024, 201), (1025, 422)])
+async def test_imported_competency_url(client, seed, length, status):
+    url = "https://case.example/" + "u" * (length - len("https://case.example/"))
+    csv = f"framework,kind,code,name,url\nScience,academic,SP.1,Investigate,{url}\n".encode()
+    r = await client.post("/api/frameworks/import", headers=bearer(seed, "teacher"), data={"format": "csv"},
+                          files={"file": ("f.csv", csv, "text/csv")})
+    assert r.status_code == status, r.text[:300]
