@@ -4,6 +4,8 @@ Huge integers (beyond the database's int4/int8), non-ASCII digits, unknown token
 50,000 deep and malformed JSON: each gets a 4xx problem-details response, next to a good twin."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.web.learning_app import in_process_client
@@ -146,3 +148,24 @@ def test_database_value_errors_are_client_errors(exc):
     # bad twin: any other exception is still an internal error, logged, detail hidden
     status, body, _ = problem_for(request, KeyError("secret"))
     assert status == 500 and "secret" not in str(body)
+
+
+@pytest.mark.parametrize("depth", [40, 900, 3000])
+async def test_deep_but_decodable_json_is_refused_before_recursive_code(client, seed, depth):
+    """Nesting that JSON decoding survives but JSON-LD, schema checks or rubric parsing would not."""
+    nested = '{"a":' * depth + '{"x": 1}' + "}" * depth  # built as text: json.dumps would recurse too
+    credential = ('{"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"], '
+                  f'"credentialSubject": {nested}}}')
+    r = await client.post("/credentials/issue", content=f'{{"credential": {credential}}}',
+                          headers={"Authorization": f"Bearer {seed.school_token}", "Content-Type": "application/json"})
+    body = is_problem(r, 400)
+    assert "nest" in (body.get("detail", "") + str(body.get("errors", "")))
+    a = await setup_achievement(client, seed)
+    rubric = json.dumps(a["rubric"])[:-1] + f', "extra": {nested}}}'
+    r = await client.post("/api/achievements", content=f'{{"name": "Deep", "description": "d", "rubric": {rubric}}}',
+                          headers={**bearer(seed, "teacher"), "Content-Type": "application/json"})
+    is_problem(r, 400)
+    # good twin: the same rubric without the deep member is accepted
+    r = await client.post("/api/achievements", headers=bearer(seed, "teacher"),
+                          json={"name": "Deep", "description": "d", "rubric": a["rubric"]})
+    assert r.status_code == 201, r.text
