@@ -15,9 +15,8 @@ from litestar.params import Parameter
 
 INT4_MAX = 2**31 - 1
 
-# database row ids and counts stored in Integer columns
+# database row ids (Serial: int4 on PostgreSQL)
 Id = Annotated[int, msgspec.Meta(ge=1, le=INT4_MAX)]
-Count = Annotated[int, msgspec.Meta(ge=0, le=INT4_MAX)]
 # the same bounds for path and query parameters (Litestar validates and documents them)
 PathId = Annotated[int, Parameter(ge=0, le=INT4_MAX)]
 Limit = Annotated[int, Parameter(ge=1, le=INT4_MAX)]
@@ -101,6 +100,6 @@ JSON_BODY_LIMIT = 1024 * 1024  # JSON API bodies; uploads keep the app-wide cap 
 ISSUE_BODY_LIMIT = 4_000_000  # a VC-API credential may embed a data: image (the verifier allows the same)
 
 
-__all__ = ["AccountRole", "Code", "Count", "Email", "Hours", "INT4_MAX", "Id", "Keyword", "Limit", "MAX_JSON_DEPTH",
+__all__ = ["AccountRole", "Code", "Email", "Hours", "INT4_MAX", "Id", "Keyword", "Limit", "MAX_JSON_DEPTH",
            "MAX_LIST", "Name", "Offset", "Password", "PathId", "Reason", "Ref", "SmallInt", "Slug", "Text", "Url",
            "Username", "check_depth", "check_rubric", "ISSUE_BODY_LIMIT", "JSON_BODY_LIMIT"]
