@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import NOW
@@ -82,7 +82,7 @@ def test_no_request_gets_a_server_error(api):
                           operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
 
         @settings(max_examples=examples, derandomize=True, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck), phases=["explicit", "generate"])
+                  suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
         @given(case=cases, authenticated=st.booleans())
         def probe(case, authenticated):
             headers = {"Authorization": f"Bearer {token}"} if authenticated else {}
