@@ -11,9 +11,11 @@ import hashlib
 import io
 import os
 import re
+import struct
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,21 +51,79 @@ class StoredFile:
     name: str
 
 
+# Sniffing a ZIP must cost little whatever the archive claims: the central directory's sizes and
+# counts are attacker-controlled, and one highly compressed member can expand a thousandfold.
+MAX_ZIP_MEMBERS = 5000
+MAX_ZIP_DIRECTORY_BYTES = 1024 * 1024
+MIMETYPE_READ_LIMIT = 128  # "application/vnd.oasis.opendocument.text" is 39 bytes
+_EOCD = struct.Struct("<4s4H2LH")
+ODT = "application/vnd.oasis.opendocument.text"
+
+
+def _zip_directory_is_small(data: bytes) -> bool:
+    """Whether the end-of-central-directory record announces a directory we can afford to parse.
+
+    ``zipfile.ZipFile`` builds one object per directory entry before we see any of them, so
+    the count and size are checked first (ZIP64 archives, which only huge files need, are refused).
+    """
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - (_EOCD.size + 0xFFFF)))
+    if at < 0 or len(data) - at < _EOCD.size:
+        return False
+    _sig, _disk, _cd_disk, _here, total, cd_size, _cd_offset, _comment = _EOCD.unpack_from(data, at)
+    if total == 0xFFFF or cd_size == 0xFFFFFFFF:
+        return False
+    return total <= MAX_ZIP_MEMBERS and cd_size <= MAX_ZIP_DIRECTORY_BYTES
+
+
 def _sniff_zip(data: bytes) -> str | None:
+    if not _zip_directory_is_small(data):
+        return None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            names = set(z.namelist())
-            if "mimetype" in names and z.read("mimetype").strip() == b"application/vnd.oasis.opendocument.text":
-                return "application/vnd.oasis.opendocument.text"
+            infos = z.infolist()[:MAX_ZIP_MEMBERS]
+            names = {info.filename for info in infos}
+            mimetype = next((i for i in infos if i.filename == "mimetype"), None)
+            # Only stored/deflated members are read: zipfile bounds deflate output by the size
+            # asked for, but bzip2/lzma chunks decompress without a bound.
+            if mimetype is not None and mimetype.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                with z.open(mimetype) as fh:
+                    head = fh.read(MIMETYPE_READ_LIMIT + 1)
+                    if len(head) <= MIMETYPE_READ_LIMIT and head.strip() == ODT.encode():
+                        return ODT
             if "[Content_Types].xml" in names:
                 for prefix, media in (("word/", "wordprocessingml.document"),
                                       ("ppt/", "presentationml.presentation"),
                                       ("xl/", "spreadsheetml.sheet")):
                     if any(n.startswith(prefix) for n in names):
                         return "application/vnd.openxmlformats-officedocument." + media
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError,
+            KeyError, OSError, ValueError, zlib.error):
         return None
     return None
+
+
+# What a browser (or an old one's content sniffer) skips before deciding a text is markup:
+# BOMs, Unicode blanks, zero-width and control characters.
+_LEADING_MARKUP = re.compile(r"[\s\ufeff\u200b-\u200d\u2060\x01-\x08\x0e-\x1f]*<")
+# Legacy sniffers took a file for HTML when one of these tags appeared in its first few hundred
+# bytes, wherever it stood; UTF-7 ("+ADw-" is "<") carried the same attack past byte filters.
+_MARKUP_ANYWHERE = re.compile(
+    r"<\s*(?:!doctype|html|head|body|script|svg|iframe|object|embed|style|plaintext|\?xml)"
+    r"|\+ADw-", re.I)
+_SNIFF_WINDOW = 1024
+
+
+def _sniff_text(data: bytes) -> str | None:
+    if b"\x00" in data:
+        return None  # UTF-16/32 (with or without a BOM) and binaries: downloads are UTF-8 text only
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    # markup is refused as "text": a .txt that is really HTML/SVG could be rendered inline
+    if _LEADING_MARKUP.match(text) or _MARKUP_ANYWHERE.search(text[:_SNIFF_WINDOW]):
+        return None
+    return "text/plain"
 
 
 def sniff(data: bytes) -> str | None:
@@ -86,16 +146,7 @@ def sniff(data: bytes) -> str | None:
         return "audio/mpeg"
     if head.startswith(b"PK\x03\x04"):
         return _sniff_zip(data)
-    if b"\x00" not in data:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        # markup is refused as "text": a .txt that is really HTML/SVG could be rendered inline
-        if re.match(r"\s*<", text):
-            return None
-        return "text/plain"
-    return None
+    return _sniff_text(data)
 
 
 def clean_filename(name: str | None, *, default: str = "file") -> str:

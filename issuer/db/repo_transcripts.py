@@ -6,6 +6,8 @@ revoked (``revoked_at``) and suspended rows are left out of a new transcript; a 
 """
 from __future__ import annotations
 
+import re
+
 import json
 import secrets
 import uuid as uuidlib
@@ -84,7 +86,9 @@ async def find_learner(key: str, *, school_ids: Sequence[int] | None = None) -> 
     """A student by id, email or username (``badges transcript STUDENT``; the POST body)."""
     key = str(key).strip()
     query = User.select().where(User.role == "student")
-    if key.isdigit():
+    if re.fullmatch(r"[0-9]{1,10}", key):  # ASCII only: "³".isdigit() is True but int() refuses it
+        if int(key) > 2**31 - 1:  # beyond the int4 id column: no such student (not a driver error)
+            return None
         query = query.where(User.id == int(key))
     elif "@" in key:
         query = query.where(User.email.is_in(sorted({key, key.lower()})))

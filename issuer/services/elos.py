@@ -56,7 +56,7 @@ async def propose(principal: Any, *, achievement_uuid: str, partner_org: str, me
         raise InvalidInput("mentorEmail is not an email address", field="mentorEmail")
     try:
         hours_f = float(hours)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer beyond any float
         raise InvalidInput("hours must be a number", field="hours") from None
     if not 0 < hours_f <= 2000:
         raise InvalidInput("hours must be between 0 and 2000", field="hours")
@@ -144,7 +144,7 @@ async def attest(token: str, *, statement: str, hours: Any, confirm: bool, clock
     statement = _text(statement, "statement", 10000)
     try:
         hours_f = float(hours)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer beyond any float
         raise InvalidInput("hours must be a number", field="hours") from None
     if not 0 < hours_f <= 2000:
         raise InvalidInput("hours must be between 0 and 2000", field="hours")

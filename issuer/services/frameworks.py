@@ -44,6 +44,8 @@ def _clean_competencies(items: list[dict]) -> list[dict]:
         url = str(c.get("url") or "").strip()
         if url and not re.match(r"^https?://", url):
             raise InvalidInput(f"competency {n}: url must be http(s)", row=n)
+        if len(url) > 1024:  # the column's length (PostgreSQL refuses a longer value)
+            raise InvalidInput(f"competency {n}: url is longer than 1024 characters", row=n)
         seen.add(code)
         out.append({"code": code, "name": name[:2000], "description": str(c.get("description") or "")[:5000],
                     "url": url})

@@ -10,9 +10,10 @@ from badges import bake
 from issuer.db import repo_learning as repo
 from issuer.render.qr import qr_png
 from issuer.services.learning_access import STAFF, role_of, school_ids
-from issuer.services.learning_errors import Forbidden, NotFound
+from issuer.services.learning_errors import Forbidden, InvalidInput, NotFound
 from issuer.services.transcripts import verify_link
 from issuer.storage import FileStore, check_hash
+from issuer.svg_sanitiser import sanitise_svg
 
 
 def _base() -> str:
@@ -143,11 +144,23 @@ def default_svg(name: str) -> bytes:
             f'font-family="sans-serif">{initials}</text></svg>').encode("utf-8")
 
 
+def _stored_image(data: bytes, media_type: str) -> bytes | None:
+    """A stored badge image as served: an SVG passes the sanitiser again on the way out, so one
+    uploaded before the allow-list (or written to the store by other means) cannot carry active
+    content into a download; one that fails is not served."""
+    if media_type != "image/svg+xml":
+        return data
+    try:
+        return sanitise_svg(data)
+    except InvalidInput:
+        return None
+
+
 async def _achievement_image(row: dict, store: FileStore, media_type: str) -> bytes | None:
     achievement = await repo.get_achievement_by_id(row["achievement"])
     if achievement and achievement["image_sha256"] and achievement["image_type"] == media_type:
         try:
-            return store.get(achievement["image_sha256"])
+            return _stored_image(store.get(achievement["image_sha256"]), media_type)
         except NotFound:
             return None
     return None
@@ -194,4 +207,7 @@ async def achievement_image(a_uuid: str, store: FileStore) -> tuple[bytes, str]:
     a = await repo.get_achievement(a_uuid)
     if a is None or not a["image_sha256"]:
         raise NotFound("no such image")
-    return store.get(a["image_sha256"]), a["image_type"]
+    image = _stored_image(store.get(a["image_sha256"]), a["image_type"])
+    if image is None:
+        raise NotFound("no such image")
+    return image, a["image_type"]

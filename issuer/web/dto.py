@@ -5,9 +5,12 @@ Signed documents (credentials, status lists) are never DTOs: they are served ver
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+
+from issuer.web.dto_types import (AccountRole, Email, Keyword, Name, Password, Reason, Slug, Url, Username,
+                                  check_depth)
 
 
 class Dto(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):
@@ -28,13 +31,13 @@ class ProblemDetails(Dto):
 class StatusOption(Dto):
     """Our option: add a status entry. Any of revocation / suspension / message gives the one
     two-bit ``message`` entry that serves all three (``issuer.services.status``)."""
-    type: str = "BitstringStatusListEntry"
-    status_purpose: str | list[str] = "revocation"
+    type: Keyword = "BitstringStatusListEntry"
+    status_purpose: Keyword | Annotated[list[Keyword], msgspec.Meta(max_length=4)] = "revocation"
 
 
 class IssueOptions(Dto):
-    credential_id: str | None = None
-    mandatory_pointers: list[str] | None = None
+    credential_id: Url | None = None
+    mandatory_pointers: Annotated[list[Url], msgspec.Meta(max_length=100)] | None = None
     credential_status: StatusOption | None = None
 
 
@@ -42,6 +45,9 @@ class IssueRequest(Dto):
     """VC-API IssueCredentialRequest: an unsigned VC 2.0 credential and options."""
     credential: dict[str, Any]
     options: IssueOptions | None = None
+
+    def __post_init__(self) -> None:
+        check_depth(self.credential, what="credential")
 
 
 class IssueResponse(Dto):
@@ -79,12 +85,12 @@ class MeOut(Dto):
 
 
 class UserIn(Dto):
-    username: str
-    role: str
-    password: str | None = None
-    email: str = ""
-    display_name: str = ""
-    school: str | None = None  # school slug; defaults to the caller's school
+    username: Username
+    role: AccountRole
+    password: Password | None = None
+    email: Email = ""
+    display_name: Name = ""
+    school: Slug | None = None  # school slug; defaults to the caller's school
 
 
 class UserOut(Dto):
@@ -97,9 +103,9 @@ class UserOut(Dto):
 
 
 class TokenIn(Dto):
-    name: str = ""
-    role: str = "school_admin"
-    school: str | None = None
+    name: Name = ""
+    role: AccountRole = "school_admin"
+    school: Slug | None = None
 
 
 class TokenOut(Dto):
@@ -112,7 +118,7 @@ class TokenOut(Dto):
 # --- credentials and status ----------------------------------------------------------------------
 
 class ReasonIn(Dto):
-    reason: str
+    reason: Reason
 
 
 class CredentialOut(Dto):

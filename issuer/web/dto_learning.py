@@ -1,9 +1,14 @@
 """HTTP bodies of the learning half (msgspec, camelCase on the wire). Never Table rows."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+
+from issuer.web.dto_types import (MAX_LIST, Code, Email, Hours, Id, Keyword, Name, Ref, SmallInt, Text, Url,
+                                  check_rubric)
+
+Ids = Annotated[list[Id], msgspec.Meta(max_length=MAX_LIST)]
 
 
 class Base(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=False):
@@ -11,50 +16,53 @@ class Base(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=F
 
 
 class CompetencyIn(Base):
-    code: str
-    name: str
-    description: str = ""
-    url: str = ""
+    code: Code
+    name: Text
+    description: Text = ""
+    url: Url = ""
 
 
 class FrameworkIn(Base):
-    kind: str
-    name: str
-    version: str = ""
-    competencies: list[CompetencyIn] = []
-    school_id: int | None = None
+    kind: Keyword
+    name: Name
+    version: Keyword = ""
+    competencies: Annotated[list[CompetencyIn], msgspec.Meta(max_length=5000)] = []
+    school_id: Id | None = None
 
 
 class AchievementIn(Base):
-    name: str
-    description: str
+    name: Name
+    description: Text
     rubric: dict[str, Any]
-    criteria: str = ""
-    alignments: list[int] = []
-    prerequisites: list[str] = []
+    criteria: Text = ""
+    alignments: Ids = []
+    prerequisites: Annotated[list[Ref], msgspec.Meta(max_length=MAX_LIST)] = []
     second_rater: bool = False
-    achievement_type: str = "Competency"
-    area: str | None = None
-    subject: str = ""
-    school_id: int | None = None
+    achievement_type: Keyword = "Competency"
+    area: Keyword | None = None
+    subject: Code = ""
+    school_id: Id | None = None
+
+    def __post_init__(self) -> None:
+        check_rubric(self.rubric)
 
 
 class ReviewIn(Base):
-    ratings: dict[str, int]
-    feedback: str = ""
-    version: int | None = None
+    ratings: Annotated[dict[Code, SmallInt], msgspec.Meta(max_length=MAX_LIST)]
+    feedback: Text = ""
+    version: Id | None = None
 
 
 class EloIn(Base):
-    achievement: str
-    partner_org: str
-    mentor_name: str
-    mentor_email: str
-    goals: str
-    hours: float
-    start_date: str
-    end_date: str
-    competencies: list[int] = []
+    achievement: Ref
+    partner_org: Name
+    mentor_name: Name
+    mentor_email: Email
+    goals: Text
+    hours: Hours
+    start_date: Keyword
+    end_date: Keyword
+    competencies: Ids = []
 
 
 class EloDecisionIn(Base):
@@ -62,8 +70,8 @@ class EloDecisionIn(Base):
 
 
 class AttestIn(Base):
-    statement: str
-    hours: float
+    statement: Text
+    hours: Hours
     confirm: bool = False
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 import msgspec
 
+from issuer.web.dto_types import Id, Name, Ref, SmallInt
+
 
 class Base(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=False):
     pass
@@ -13,17 +15,17 @@ class Base(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=F
 
 class TranscriptIn(Base):
     """``student``: the student's id or email (staff); a student leaves it out (themself)."""
-    student: str | int | None = None
+    student: Ref | Id | None = None
 
 
 class ShareIn(Base):
-    expires_in_days: int | None = None
+    expires_in_days: SmallInt | None = None
     expires_at: datetime | None = None
-    label: str = ""
+    label: Name = ""
 
 
 class CohortIn(Base):
-    school_id: int | None = None
+    school_id: Id | None = None
 
 
 def _iso(value: Any) -> str | None:

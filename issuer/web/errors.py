@@ -11,8 +11,10 @@ import logging
 from typing import Any
 from urllib.parse import quote
 
+import asyncpg.exceptions as pg_errors
+from asyncpg.exceptions import _base as pg_base
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from badges import errors as be
@@ -41,10 +43,33 @@ PROBLEM_STATUS: dict[type[BaseException], tuple[int, str]] = {
     be.BakeError: (422, "Cannot bake or unbake"),
     be.RubricError: (422, "Rubric error"),
     be.BadgeError: (422, "Invalid credential"),
+    # The request itself is unusable: a body that is not JSON (``request.json()`` in a handler),
+    # or one nested so deep that decoding it exhausts the recursion limit (msgspec and json
+    # raise RecursionError before any handler code has run, so nothing was written).
+    SerializationException: (400, "Malformed JSON"),
+    RecursionError: (400, "Input nested too deeply"),
+    # A safety net behind the DTO bounds: a value the database cannot hold (PostgreSQL data
+    # exceptions, SQLSTATE class 22: too long for a Varchar, out of an integer's range; asyncpg's
+    # own encoding check; SQLite's integer overflow) came from the request. Logged with a warning,
+    # since a value we built ourselves would be a bug to fix at its source.
+    pg_errors.DataError: (400, "Value out of range"),
+    pg_base.DataError: (400, "Value out of range"),
+    OverflowError: (400, "Value out of range"),
     # Internal failures: logged, never detailed to the client.
     KeyStoreError: (500, "Internal server error"),
     SettingsError: (500, "Internal server error"),
 }
+
+
+# A fixed sentence where the exception's own text would describe our internals.
+_CLIENT_DETAIL: dict[type[BaseException], str] = {
+    RecursionError: "the request nests arrays or objects too deeply",
+    SerializationException: "the request body is not valid JSON",
+    pg_errors.DataError: "a value in the request is too long or out of range",
+    pg_base.DataError: "a value in the request is too long or out of range",
+    OverflowError: "a number in the request is out of range",
+}
+_NET = (pg_errors.DataError, pg_base.DataError, OverflowError)
 
 
 def _lookup(exc: BaseException) -> tuple[int, str] | None:
@@ -99,8 +124,12 @@ def problem_for(request: Request, exc: BaseException) -> tuple[int, dict[str, An
     if mapped is None or mapped[0] >= 500:
         return _internal(request, exc)
     status, title = mapped
+    if isinstance(exc, _NET):
+        log.warning("%s on %s %s answered 400 (an input bound is missing?)", type(exc).__name__, request.method,
+                    request.url.path, exc_info=(type(exc), exc, exc.__traceback__))
+    detail = next((text for cls, text in _CLIENT_DETAIL.items() if isinstance(exc, cls)), None) or str(exc)
     return status, {"type": PROBLEM_BASE + "error", "title": title, "status": status,
-                    "detail": str(exc), "instance": instance}, headers
+                    "detail": detail, "instance": instance}, headers
 
 
 def _wants_html(request: Request) -> bool:

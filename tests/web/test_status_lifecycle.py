@@ -110,7 +110,7 @@ async def test_valid_suspended_reinstated_revoked_for_every_kind(client, seed, b
             assert r.status_code == 409 and "permanent" in r.json()["detail"], (kind, action, r.text)
         assert (await _status_check(client, doc))["problemType"].endswith("/revoked")
         if (page := await _page(client, kind, uuid)) is not None:
-            assert "has been revoked." in page and "not the student" not in page.lower()
+            assert "has been revoked by its issuer." in page and "not the student" not in page.lower()
             assert "currently suspended" not in page
 
 

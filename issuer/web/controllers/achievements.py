@@ -12,13 +12,14 @@ from issuer.web.auth import requires
 from issuer.web.controllers.learning_common import (STAFF, base_url, clock, files_of, form_of, page, store,
                                                     wants_html, who)
 from issuer.web.dto_learning import AchievementIn, achievement_out
+from issuer.web.dto_types import JSON_BODY_LIMIT
 
 
 class AchievementController(Controller):
     path = "/api/achievements"
     tags = ["achievements"]
 
-    @post("/", guards=[requires(*STAFF)], status_code=201)
+    @post("/", guards=[requires(*STAFF)], status_code=201, request_max_body_size=JSON_BODY_LIMIT)
     async def create(self, request: Request, data: JSONBody[AchievementIn]) -> dict:
         a = await service.create_achievement(
             who(request), name=data.name, description=data.description, criteria=data.criteria, rubric=data.rubric,

@@ -11,6 +11,7 @@ from issuer import runtime
 from issuer.services import identity, platform_admin
 from issuer.web.auth import Role, requires
 from issuer.web.dto import problem_responses
+from issuer.web.dto_types import JSON_BODY_LIMIT, Limit, Offset
 from issuer.web.dto import (
     AuditOut,
     CredentialOut,
@@ -77,6 +78,7 @@ class MeController(Controller):
 class AdminController(Controller):
     path = "/admin"
     tags = ["admin"]
+    request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @get(
         "/credentials",
@@ -85,7 +87,7 @@ class AdminController(Controller):
         summary="Issued credentials the caller may see (students: their own)",
     )
     async def credentials(
-        self, request: Request, limit: FromQuery[int] = 100, offset: FromQuery[int] = 0
+        self, request: Request, limit: FromQuery[Limit] = 100, offset: FromQuery[Offset] = 0
     ) -> list[CredentialOut]:
         rows = await platform_admin.list_credentials(
             request.user, limit=min(max(limit, 1), 500), offset=max(offset, 0)
@@ -213,7 +215,7 @@ class AdminController(Controller):
         )
 
     @get("/audit", guards=[requires(*ADMINS)], responses=_ERRORS)
-    async def audit(self, request: Request, limit: FromQuery[int] = 100) -> list[AuditOut]:
+    async def audit(self, request: Request, limit: FromQuery[Limit] = 100) -> list[AuditOut]:
         rows = await platform_admin.audit_log(request.user, limit=min(max(limit, 1), 500))
         return [
             AuditOut(

@@ -28,6 +28,10 @@ HOME_BY_ROLE = {"student": "/student/badges", "teacher": "/teacher/reviews", "sc
                 "district_admin": "/issuers"}
 
 
+MAX_USERNAME = 150
+MAX_PASSWORD = 1024
+
+
 class AuthController(Controller):
     tags = ["auth"]
     include_in_schema = False
@@ -51,6 +55,10 @@ class AuthController(Controller):
         token_field = form.get(CSRF_FIELD)
         check_csrf(request, token_field if isinstance(token_field, str) else None)
         ip = request.client.host if request.client else ""
+        if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
+            # No account has such a name (the column holds 150), and hashing a huge password is work
+            # an attacker should not get for free.
+            return _page(request, next_url=next_url, status=400, error="Username or password is too long.")
         try:
             token, _ = await accounts.login(username, password, ip=ip)
         except TooManyRequests as exc:

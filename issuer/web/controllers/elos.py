@@ -8,11 +8,13 @@ from issuer.services import elos as service
 from issuer.web.auth import requires
 from issuer.web.controllers.learning_common import STAFF, base_url, clock, who
 from issuer.web.dto_learning import EloDecisionIn, EloIn, elo_out
+from issuer.web.dto_types import JSON_BODY_LIMIT
 
 
 class EloController(Controller):
     path = "/api/elos"
     tags = ["extended learning"]
+    request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @post("/", guards=[requires("student")], status_code=201)
     async def propose(self, request: Request, data: JSONBody[EloIn]) -> dict:

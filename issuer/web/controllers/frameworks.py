@@ -8,13 +8,14 @@ from issuer.services import frameworks as service
 from issuer.web.auth import requires
 from issuer.web.controllers.learning_common import STAFF, clock, files_of, form_of, who
 from issuer.web.dto_learning import FrameworkIn, framework_out
+from issuer.web.dto_types import JSON_BODY_LIMIT
 
 
 class FrameworkController(Controller):
     path = "/api/frameworks"
     tags = ["frameworks"]
 
-    @post("/", guards=[requires(*STAFF)], status_code=201)
+    @post("/", guards=[requires(*STAFF)], status_code=201, request_max_body_size=JSON_BODY_LIMIT)
     async def create(self, request: Request, data: JSONBody[FrameworkIn]) -> dict:
         fw = await service.create_framework(who(request), kind=data.kind, name=data.name, version=data.version,
                                             competencies=[{"code": c.code, "name": c.name,

@@ -14,11 +14,13 @@ from issuer.services import elos as service
 from issuer.services.learning_errors import LearningError
 from issuer.web.auth import CSRF_FIELD, CSRF_HEADER, check_csrf, principal_of
 from issuer.web.controllers.learning_common import clock, form_of, page
+from issuer.web.dto_types import JSON_BODY_LIMIT
 
 
 class MentorController(Controller):
     path = "/mentor"
     tags = ["mentor"]
+    request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @get("/{token:str}")
     async def show(self, request: Request, token: FromPath[str]) -> Response:

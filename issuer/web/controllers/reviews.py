@@ -8,11 +8,13 @@ from issuer.services import evidence, review
 from issuer.web.auth import requires
 from issuer.web.controllers.learning_common import STAFF, clock, who
 from issuer.web.dto_learning import ReviewIn, submission_out
+from issuer.web.dto_types import JSON_BODY_LIMIT
 
 
 class ReviewController(Controller):
     path = "/api"
     tags = ["reviews"]
+    request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @get("/reviews/queue", guards=[requires(*STAFF)])
     async def queue(self, request: Request) -> list[dict]:

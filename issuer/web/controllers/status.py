@@ -6,6 +6,7 @@ from litestar.params import FromPath
 from litestar import Controller, Response, get
 
 from issuer import runtime
+from issuer.web.dto_types import PathId
 from issuer.web.dto import problem_responses
 from issuer.services import status
 
@@ -23,7 +24,7 @@ class StatusListController(Controller):
         response_description="application/vc+ld+json, re-signed on every change",
     )
     async def status_list(
-        self, slug: FromPath[str], purpose: FromPath[str], list_no: FromPath[int]
+        self, slug: FromPath[str], purpose: FromPath[str], list_no: FromPath[PathId]
     ) -> Response[bytes]:
         document = await status.list_document(slug, purpose, list_no)
         max_age = runtime.current().settings.status_cache_seconds

@@ -24,6 +24,7 @@ from issuer.services.transcripts import CLR_MEDIA_TYPE
 from issuer.web.auth import require_login, requires
 from issuer.web.controllers.learning_common import STAFF, base_url, form_of, page, see_other, who
 from issuer.web.dto_transcripts import CohortIn, ShareIn, TranscriptIn, job_out, share_out, transcript_out
+from issuer.web.dto_types import JSON_BODY_LIMIT, PathId
 
 _PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 _SHARE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex",
@@ -33,6 +34,7 @@ _SHARE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
 class TranscriptApi(Controller):
     path = "/api/transcripts"
     tags = ["transcripts"]
+    request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @post("/", guards=[requires(*STAFF, "student")], status_code=201,
           summary="Sign a new transcript of a student's current badges")
@@ -57,13 +59,14 @@ class TranscriptApi(Controller):
 
     @post("/{t_id:str}/shares/{share_id:int}/revoke", guards=[requires(*STAFF, "student")], status_code=200,
           summary="Withdraw a share link")
-    async def revoke(self, request: Request, t_id: FromPath[str], share_id: FromPath[int]) -> dict:
+    async def revoke(self, request: Request, t_id: FromPath[str], share_id: FromPath[PathId]) -> dict:
         return share_out(await service.revoke_share(who(request), t_id, share_id))
 
 
 class TranscriptJobApi(Controller):
     path = "/api/transcript-jobs"
     tags = ["transcripts"]
+    request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @post("/", guards=[requires("teacher", "school_admin", "district_admin")], status_code=202,
           summary="Transcripts for every student of a school, in the background")
@@ -173,7 +176,7 @@ class StudentTranscriptPages(Controller):
         return await self._page(request, status_code=201, new_share={"url": service.share_url(token), "label": label})
 
     @post("/{t_id:str}/shares/{share_id:int}/revoke")
-    async def revoke(self, request: Request, t_id: FromPath[str], share_id: FromPath[int]) -> Response:
+    async def revoke(self, request: Request, t_id: FromPath[str], share_id: FromPath[PathId]) -> Response:
         await service.revoke_share(who(request), t_id, share_id)
         return see_other("/student/transcripts")
 

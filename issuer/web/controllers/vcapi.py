@@ -9,6 +9,7 @@ from issuer.services import vcapi
 from issuer.services.platform_errors import PermissionDenied
 from issuer.web.auth import Role, requires
 from issuer.web.dto import IssueRequest, IssueResponse, problem_responses
+from issuer.web.dto_types import ISSUE_BODY_LIMIT
 
 VC_MEDIA_TYPE = "application/json"
 
@@ -16,6 +17,7 @@ VC_MEDIA_TYPE = "application/json"
 class VcApiController(Controller):
     path = "/credentials"
     tags = ["vc-api"]
+    request_max_body_size = ISSUE_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @post("/issue", guards=[requires(Role.SCHOOL_ADMIN)], status_code=201,
           responses=problem_responses(400, 401, 403, 409, 422),

@@ -1,0 +1,66 @@
+"""Badge images over HTTP (issue 10): hostile SVG uploads are refused, and what is served (the
+achievement image, the baked SVG download) is always the sanitised image."""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from tests.issuer.test_svg_sanitiser import HOSTILE, LOGO
+from tests.platform_fixtures import *  # noqa: F401,F403
+from tests.web.test_issuer_verifier import app, award, bearer, client  # noqa: F401
+
+pytestmark = [pytest.mark.anyio,
+              pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
+
+
+async def achievement_of(client, uuid: str) -> str:
+    from issuer.db import repo_learning
+
+    row = await repo_learning.get_credential(uuid)
+    achievement = await repo_learning.get_achievement_by_id(row["achievement"])
+    return str(achievement["uuid"])
+
+
+async def put_image(client, seed, a_id: str, data: bytes):
+    return await client.put(f"/api/achievements/{a_id}/image", headers=bearer(seed, "teacher"),
+                            files={"file": ("logo.svg", data, "image/svg+xml")})
+
+
+@pytest.mark.parametrize("name", ["script", "style-import-after-child", "css-escape", "image-set", "set-href",
+                                  "javascript-tab-entity", "billion-laughs"])
+async def test_hostile_svg_upload_is_refused_and_logo_accepted(client, seed, name):
+    badge = await award(client, seed)
+    a_id = await achievement_of(client, badge["uuid"])
+    r = await put_image(client, seed, a_id, HOSTILE[name])
+    assert 400 <= r.status_code < 500, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    r = await put_image(client, seed, a_id, LOGO)
+    assert r.status_code == 200, r.text
+    r = await client.get(f"/achievements/{a_id}/image")
+    assert r.status_code == 200 and r.content == LOGO
+
+
+async def test_baked_svg_carries_the_sanitised_image(client, seed):
+    from issuer.db import repo_learning
+    from issuer.web.controllers.learning_common import store
+
+    badge = await award(client, seed)
+    a_id = await achievement_of(client, badge["uuid"])
+    with_metadata = LOGO.replace(b"<title>", b'<metadata><x:y xmlns:x="urn:x">secret</x:y></metadata><title>')
+    assert (await put_image(client, seed, a_id, with_metadata)).status_code == 200
+    r = await client.get(f"/badges/{badge['uuid']}.svg")
+    assert r.status_code == 200
+    assert b"openbadges:credential" in r.content and b"secret" not in r.content and b"Investigator" in r.content
+
+    # An image stored before the allow-list existed (written straight to the store): the download
+    # does not carry it; the badge falls back to the generated image.
+    hostile = HOSTILE["set-href"]
+    digest = hashlib.sha256(hostile).hexdigest()
+    store().write(digest, hostile)
+    achievement = await repo_learning.get_achievement(a_id)
+    await repo_learning.update_achievement(achievement["id"], image_sha256=digest, image_type="image/svg+xml")
+    r = await client.get(f"/badges/{badge['uuid']}.svg")
+    assert r.status_code == 200
+    assert b"<set" not in r.content and b"http://e.example/" not in r.content
+    assert b"openbadges:credential" in r.content
+    assert (await client.get(f"/achievements/{a_id}/image")).status_code == 404
