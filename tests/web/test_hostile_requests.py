@@ -5,6 +5,7 @@ Huge integers (beyond the database's int4/int8), non-ASCII digits, unknown token
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from tests.platform_fixtures import *  # noqa: F401,F403
@@ -110,10 +111,14 @@ async def test_mentor_attestation_with_huge_hours(client, seed):
     r = await client.post(f"/api/elos/{r.json()['id']}/decision", headers=bearer(seed, "teacher"),
                           json={"approve": True})
     path = urlsplit(r.json()["mentorLink"]).path
+    page = await client.get(path, headers={"Accept": "text/html"})
+    csrf = {"X-CSRF-Token": re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)}
     for hours in (10**400, "³", 2**64 * 1.0):
-        r = await client.post(path, json={"statement": "Careful sampling", "hours": hours, "confirm": True})
+        r = await client.post(path, json={"statement": "Careful sampling", "hours": hours, "confirm": True},
+                              headers=csrf)
         assert r.status_code in (400, 422), r.text[:300]  # the mentor's page, with the error on it
-    r = await client.post(path, json={"statement": "Careful sampling", "hours": 38, "confirm": True})
+    r = await client.post(path, json={"statement": "Careful sampling", "hours": 38, "confirm": True},
+                          headers=csrf)
     assert r.status_code == 200, r.text
 
 
