@@ -12,9 +12,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from badges.errors import BadgeError
 from issuer import runtime
-from issuer.cli import fail
+from issuer.cli import command, fail
 from issuer.services.learning_errors import LearningError
 
 
@@ -58,13 +57,9 @@ async def _award(args) -> int:
     return 0
 
 
+@command
 def cmd_award(args) -> int:
-    try:
-        return asyncio.run(_award(args))
-    except (LearningError, BadgeError) as exc:
-        return fail(exc.message)
-    except OSError as exc:
-        return fail(str(exc))
+    return asyncio.run(_award(args))
 
 
 # --- demo ------------------------------------------------------------------------------------
@@ -227,13 +222,11 @@ async def _demo(args) -> dict:
     return await seed_demo(_settings(args))
 
 
+@command
 def cmd_demo(args) -> int:
     if args.data_dir:
         os.environ["BADGES_DATA_DIR"] = args.data_dir
-    try:
-        out = asyncio.run(_demo(args))
-    except (LearningError, BadgeError) as exc:
-        return fail(exc.message)
+    out = asyncio.run(_demo(args))
     base = _settings(args).base_url
     if out.get("existing"):
         print(f"demo school: {out['school']['name']} already seeded in this data dir; new logins issued")
