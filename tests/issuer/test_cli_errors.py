@@ -44,6 +44,7 @@ def test_database_without_tables_says_run_init(env, monkeypatch, capsys):
 def test_reachable_database_the_same_commands_work(env, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{env / 'ok.sqlite3'}")
     assert main(["init"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
     assert main(["token", "create"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("bdg_") and "issuer: did:web:" in out, out
