@@ -86,9 +86,13 @@ async def seed_demo(settings) -> dict:
     from issuer.db import repo_learning as repo
     from issuer.services import accounts, achievements, elos, evidence, frameworks, identity, review, status
     from issuer.services.accounts import Principal, Role
+    from issuer.settings import save_base_url
     from issuer.storage import FileStore
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # Like `badges init`: later commands (award, transcript, serve) issue under the same did:web
+    # ids as the demo's badges, which would otherwise fail verification.
+    save_base_url(settings)
     rt = runtime.configure(settings, create_kek=True)
     await migrate(settings)
     clock = rt.clock
