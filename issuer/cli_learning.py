@@ -255,7 +255,7 @@ def cmd_demo(args) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     from issuer.cli import add_verifier_options
 
-    p = subparsers.add_parser("award", help="award badges from a CSV file (all rows or none)")
+    p = subparsers.add_parser("award", help="award badges from a CSV file (every row checked before any is issued)")
     p.add_argument("csv", help="CSV with columns email, achievement, then one column per criterion id")
     p.add_argument("--school", help="school slug (default: the first school)")
     p.add_argument("--base-url")

@@ -1,11 +1,20 @@
-"""Bulk award from CSV: validate every row first, then issue all or nothing.
+"""Bulk award from CSV: validate every row first, then issue in small committed batches.
 
 CSV columns: ``email``, ``achievement`` (its id or exact name), then one column per rubric
-criterion id with the level. Validation is synchronous and returns every row's errors; the
-issuing runs as a background task in ONE write transaction, so either every badge exists or
-none does. Progress is reported through the BulkJob row (status, total, issued) and, while
-the transaction runs, an in-process counter (rows written inside an open transaction are
-not visible to other connections).
+criterion id with the level. Validation is synchronous and returns every row's errors; nothing
+is issued unless every row is valid. The issuing runs as a background task in batches: each
+batch is one write transaction of at most ``BATCH_ROWS`` rows or ``BATCH_SECONDS`` of work, and
+records the job's progress (processed, issued) in the same transaction, so the BulkJob row is
+always exactly what is committed and other processes see it too. Between batches the writer
+lock is released and the event loop runs other requests: on SQLite every statement of a write
+transaction runs on the loop's own thread (``issuer.db.repo``), so one transaction for a whole
+term's awards would stall the server until it ended.
+
+Each badge is still all-or-nothing (``awarding.issue_locked``: award row, status index and signed
+credential in one transaction), and exactly once (the unique learner/achievement constraint). A
+job that stops part-way (an error, a crash: ``mark_interrupted`` at start-up) keeps the badges
+of its committed batches; running the same file again skips them ("already awarded") and issues
+the rest.
 """
 from __future__ import annotations
 
@@ -26,7 +35,11 @@ from issuer.services.learning_errors import InvalidInput, NotFound
 
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
-_PROGRESS: dict[str, int] = {}
+# One batch holds the writer lock (and, on SQLite, the event loop) for at most about this long.
+BATCH_ROWS = 25
+BATCH_SECONDS = 0.03
+# Validation and the job's set-up work on the event loop; they let other requests in this often.
+YIELD_EVERY = 50
 _TASKS: set[asyncio.Task] = set()
 
 
@@ -82,7 +95,9 @@ async def validate(principal: Any, data: bytes, *, school_id: int | None = None)
         by_name.setdefault(a["name"].strip().lower(), []).append(a)
     already = await repo.awards_for_learners(u["id"] for u in users.values())
     planned: set[tuple[int, int]] = set()
-    for line, r in rows:
+    for n, (line, r) in enumerate(rows, start=1):
+        if n % YIELD_EVERY == 0:  # a long file: let other requests run meanwhile
+            await asyncio.sleep(0)
         problems = []
         user = users.get(r["email"].lower())
         if user is None:
@@ -155,8 +170,7 @@ async def start(principal: Any, data: bytes, *, clock, school_id: int | None = N
 
 
 async def run(job: dict, plan: Plan, *, clock) -> None:
-    key = str(job["uuid"])
-    _PROGRESS[key] = 0
+    done = issued = 0
     try:
         await repo.update_bulk_job(job["id"], status="running")
         kit = await awarding.issuer_kit(plan.school_id)
@@ -165,30 +179,43 @@ async def run(job: dict, plan: Plan, *, clock) -> None:
             a = row["achievement"]
             if a["id"] not in docs:
                 docs[a["id"]] = await achievement_document(a, base_url=kit.base_url)
-        learners = {u: await repo.get_user(u) for u in {r["learner"] for r in plan.rows}}
+        learners = {}
+        for n, u in enumerate({r["learner"] for r in plan.rows}, start=1):
+            learners[u] = await repo.get_user(u)
+            if n % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
         now = clock.now()
+        loop = asyncio.get_running_loop()
 
-        async def unit() -> int:
-            _PROGRESS[key] = 0
-            issued = 0
-            for row in plan.rows:
+        async def batch() -> tuple[int, int]:
+            # Retried from scratch by in_write_transaction after a unique-constraint race; rows
+            # of earlier batches are committed and never run again.
+            start, n, new_count = loop.time(), 0, 0
+            for row in plan.rows[done:done + BATCH_ROWS]:
                 _, new = await awarding.issue_locked(
                     kit=kit, school_id=plan.school_id, learner=learners[row["learner"]],
                     achievement=row["achievement"], achievement_doc=docs[row["achievement"]["id"]],
                     ratings=row["ratings"], now=now, source="bulk")
-                issued += int(new)
-                _PROGRESS[key] += 1
-            return issued
+                n += 1
+                new_count += int(new)
+                if loop.time() - start >= BATCH_SECONDS:
+                    break
+            await repo.update_bulk_job(job["id"], processed=done + n, issued=issued + new_count)
+            return n, new_count
 
-        issued = await awarding.in_write_transaction(unit)
-        await repo.update_bulk_job(job["id"], status="done", processed=len(plan.rows), issued=issued,
-                                   finished_at=clock.now())
-    except Exception as exc:  # reported on the job; the transaction has rolled back
+        while done < len(plan.rows):
+            n, new_count = await awarding.in_write_transaction(batch)
+            done, issued = done + n, issued + new_count
+            await asyncio.sleep(0)  # the writer lock is free: requests waiting for it, or the loop, go first
+        await repo.update_bulk_job(job["id"], status="done", processed=done, issued=issued, finished_at=clock.now())
+    except Exception as exc:  # reported on the job; the failed batch has rolled back, earlier ones stay
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-        await repo.update_bulk_job(job["id"], status="failed", processed=0, issued=0,
-                                   errors=[{"line": None, "errors": [message]}], finished_at=clock.now())
-    finally:
-        _PROGRESS.pop(key, None)
+        if done:
+            message += (f" (stopped after {done} of {len(plan.rows)} rows, {issued} badge(s) issued; "
+                        "run the same file again to issue the rest)")
+        line = plan.rows[done]["line"] if done < len(plan.rows) else None
+        await repo.update_bulk_job(job["id"], status="failed", processed=done, issued=issued,
+                                   errors=[{"line": line, "errors": [message]}], finished_at=clock.now())
 
 
 async def job_status(principal: Any, job_uuid: str) -> dict:
@@ -199,8 +226,6 @@ async def job_status(principal: Any, job_uuid: str) -> dict:
     from issuer.services.learning_access import check_school
 
     await check_school(principal, job["school"], "job")
-    if job["status"] == "running" and str(job["uuid"]) in _PROGRESS:
-        job["processed"] = _PROGRESS[str(job["uuid"])]
     return job
 
 
