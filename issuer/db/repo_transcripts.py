@@ -210,3 +210,13 @@ async def job(j_uuid: Any) -> Row | None:
 async def update_job(job_id: int, **values: Any) -> None:
     await TranscriptJob.update({getattr(TranscriptJob, k): v for k, v in values.items()}).where(
         TranscriptJob.id == job_id)
+
+
+async def fail_unfinished_jobs(*, errors: list[dict], at: datetime, keep: Iterable[int] = ()) -> list[int]:
+    """Every queued or running cohort job (but those in ``keep``) becomes failed; their ids."""
+    where = TranscriptJob.status.is_in(["queued", "running"])
+    if keep := list(keep):
+        where = where & TranscriptJob.id.not_in(keep)
+    rows = await TranscriptJob.update({TranscriptJob.status: "failed", TranscriptJob.errors: errors,
+                                       TranscriptJob.finished_at: at}).where(where).returning(TranscriptJob.id)
+    return [r["id"] for r in rows]

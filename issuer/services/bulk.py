@@ -41,6 +41,9 @@ BATCH_SECONDS = 0.03
 # Validation and the job's set-up work on the event loop; they let other requests in this often.
 YIELD_EVERY = 50
 _TASKS: set[asyncio.Task] = set()
+_RUNNING: set[int] = set()  # ids of the jobs this process is running
+INTERRUPTED = ("interrupted by a restart: the service stopped while this job ran; the badges issued "
+               "before that are kept, run the same file again to issue the rest")
 
 
 @dataclass
@@ -171,6 +174,7 @@ async def start(principal: Any, data: bytes, *, clock, school_id: int | None = N
 
 async def run(job: dict, plan: Plan, *, clock) -> None:
     done = issued = 0
+    _RUNNING.add(job["id"])
     try:
         await repo.update_bulk_job(job["id"], status="running")
         kit = await awarding.issuer_kit(plan.school_id)
@@ -216,6 +220,16 @@ async def run(job: dict, plan: Plan, *, clock) -> None:
         line = plan.rows[done]["line"] if done < len(plan.rows) else None
         await repo.update_bulk_job(job["id"], status="failed", processed=done, issued=issued,
                                    errors=[{"line": line, "errors": [message]}], finished_at=clock.now())
+    finally:
+        _RUNNING.discard(job["id"])
+
+
+async def mark_interrupted(now) -> list[int]:
+    """At start-up: a job still queued or running was left so by a process that stopped (a
+    crash, kill -9, a restart) and will never finish; it becomes failed with the reason. Its
+    committed batches stay (see the module docstring). Jobs are not resumed (yet)."""
+    return await repo.fail_unfinished_bulk_jobs(errors=[{"line": None, "errors": [INTERRUPTED]}], at=now,
+                                                keep=_RUNNING)
 
 
 async def job_status(principal: Any, job_uuid: str) -> dict:

@@ -75,6 +75,8 @@ LEFT_OUT = frozenset({"revoked", "suspended"})
 PDF_CACHE_ENTRIES = 16
 _PDFS: OrderedDict[tuple, bytes] = OrderedDict()
 _PROGRESS: dict[str, int] = {}
+_RUNNING: set[int] = set()  # ids of the cohort jobs this process is running
+INTERRUPTED = "interrupted by a restart: the service stopped while this job ran; start it again"
 _TASKS: set[asyncio.Task] = set()
 
 
@@ -414,6 +416,7 @@ async def run_cohort(job: dict, learner_ids: list[int], *, workers: int | None =
     """Every learner's transcript on every core; each one is stored so its QR code resolves."""
     key = str(job["uuid"])
     _PROGRESS[key] = 0
+    _RUNNING.add(job["id"])
     errors: list[dict] = []
     try:
         await repo.update_job(job["id"], status="running")
@@ -468,7 +471,14 @@ async def run_cohort(job: dict, learner_ids: list[int], *, workers: int | None =
                               finished_at=_now())
     finally:
         _PROGRESS.pop(key, None)
+        _RUNNING.discard(job["id"])
     return await repo.job(job["uuid"])
+
+
+async def mark_interrupted(now: datetime) -> list[int]:
+    """At start-up: a cohort job still queued or running was left so by a process that stopped
+    and will never finish; it becomes failed with the reason (the transcripts it stored stay)."""
+    return await repo.fail_unfinished_jobs(errors=[{"student": None, "error": INTERRUPTED}], at=now, keep=_RUNNING)
 
 
 async def wait_for_job(j_uuid: str, timeout: float = 600) -> dict:
