@@ -32,8 +32,10 @@ def _staff(user: dict | None, school: dict):
     from issuer.services.accounts import Principal, Role
 
     if user is None:
-        return Principal(role=Role.SCHOOL_ADMIN, id=None, school_id=school["id"], district_id=school["district"])
-    return Principal(role=Role(user["role"]), id=user["id"], school_id=user["school"], district_id=user["district"])
+        return Principal(role=Role.SCHOOL_ADMIN, id=None, school_id=school["id"], district_id=school["district"],
+                         via="cli")
+    return Principal(role=Role(user["role"]), id=user["id"], school_id=user["school"], district_id=user["district"],
+                     via="cli")
 
 
 async def _award(args) -> int:

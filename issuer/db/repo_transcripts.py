@@ -186,9 +186,11 @@ async def shares(transcript_id: int) -> list[Row]:
         TranscriptShare.id)
 
 
-async def revoke_share(share_id: int, at: datetime) -> None:
-    await TranscriptShare.update({TranscriptShare.revoked_at: at}).where(
-        (TranscriptShare.id == share_id) & (TranscriptShare.revoked_at.is_null()))
+async def revoke_share(share_id: int, at: datetime) -> bool:
+    """True when this call withdrew the link (False: it already was)."""
+    rows = await TranscriptShare.update({TranscriptShare.revoked_at: at}).where(
+        (TranscriptShare.id == share_id) & (TranscriptShare.revoked_at.is_null())).returning(TranscriptShare.id)
+    return bool(rows)
 
 
 # --- cohort jobs --------------------------------------------------------------------------------

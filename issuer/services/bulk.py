@@ -28,7 +28,8 @@ from badges import award as award_rules
 from badges import rubrics
 from badges.errors import RubricError
 from issuer.db import repo_learning as repo
-from issuer.services import awarding
+from issuer.db.repo import write_transaction
+from issuer.services import audit_trail, awarding
 from issuer.services.achievements import achievement_document
 from issuer.services.learning_access import TEACHERS, acting_school, require
 from issuer.services.learning_errors import InvalidInput, NotFound
@@ -159,20 +160,24 @@ async def start(principal: Any, data: bytes, *, clock, school_id: int | None = N
     plan = await validate(principal, data, school_id=school_id)
     if plan.errors:
         raise InvalidInput(f"{len(plan.errors)} row(s) have errors; nothing was issued", rows=plan.errors)
-    job = await repo.insert_bulk_job(school=plan.school_id, created_by=getattr(principal, "id", None),
-                                     status="queued", total=len(plan.rows), created_at=clock.now())
-    if not plan.rows:  # every row already awarded: nothing to run
-        await repo.update_bulk_job(job["id"], status="done", finished_at=clock.now())
-    elif background:
-        task = asyncio.get_running_loop().create_task(run(job, plan, clock=clock))
+    empty = not plan.rows  # every row already awarded: nothing to run
+    async with write_transaction():  # the job and its audit event together
+        job = await repo.insert_bulk_job(school=plan.school_id, created_by=getattr(principal, "id", None),
+                                         status="done" if empty else "queued", total=len(plan.rows),
+                                         created_at=clock.now(), finished_at=clock.now() if empty else None)
+        await audit_trail.record(principal, action="awards.bulk", school_id=plan.school_id,
+                                 subject=str(job["uuid"]), at=clock.now(), total=len(plan.rows),
+                                 skipped=len(plan.skipped))
+    if not empty and background:
+        task = asyncio.get_running_loop().create_task(run(job, plan, clock=clock, actor=principal))
         _TASKS.add(task)
         task.add_done_callback(_TASKS.discard)
-    else:
-        await run(job, plan, clock=clock)
+    elif not empty:
+        await run(job, plan, clock=clock, actor=principal)
     return await repo.get_bulk_job(job["uuid"]), plan
 
 
-async def run(job: dict, plan: Plan, *, clock) -> None:
+async def run(job: dict, plan: Plan, *, clock, actor: Any = None) -> None:
     done = issued = 0
     _RUNNING.add(job["id"])
     try:
@@ -189,6 +194,7 @@ async def run(job: dict, plan: Plan, *, clock) -> None:
             if n % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         now = clock.now()
+        district = kit.school["district"] if kit.school else await repo.school_district(plan.school_id)
         loop = asyncio.get_running_loop()
 
         async def batch() -> tuple[int, int]:
@@ -196,10 +202,15 @@ async def run(job: dict, plan: Plan, *, clock) -> None:
             # of earlier batches are committed and never run again.
             start, n, new_count = loop.time(), 0, 0
             for row in plan.rows[done:done + BATCH_ROWS]:
-                _, new = await awarding.issue_locked(
+                credential, new = await awarding.issue_locked(
                     kit=kit, school_id=plan.school_id, learner=learners[row["learner"]],
                     achievement=row["achievement"], achievement_doc=docs[row["achievement"]["id"]],
                     ratings=row["ratings"], now=now, source="bulk")
+                if new:
+                    await audit_trail.record(actor, action="credential.award", school_id=plan.school_id,
+                                             district_id=district, subject=credential["credential_id"], at=now,
+                                             source="bulk", job=str(job["uuid"]), line=row["line"],
+                                             achievement=str(row["achievement"]["uuid"]), learner=row["learner"])
                 n += 1
                 new_count += int(new)
                 if loop.time() - start >= BATCH_SECONDS:

@@ -14,7 +14,7 @@ from badges import award as award_rules
 from badges import rubrics
 from badges.errors import RubricError
 from issuer.db import repo_learning as repo
-from issuer.services import awarding
+from issuer.services import audit_trail, awarding
 from issuer.services.learning_access import STAFF, check_record, require
 from issuer.services.learning_errors import Conflict, InvalidInput, NotFound
 
@@ -114,6 +114,8 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
                                              role=role, ratings=ratings, feedback=feedback_text, met=own.awarded,
                                              created_at=now)
         reviews.append({"reviewer": principal.id, "role": role, "ratings": ratings, "id": review_id})
+        await audit_trail.record(principal, action="review.record", school_id=sub["school"], subject=str(sub["uuid"]),
+                                 at=now, review=review_id, version=ver["number"], role=role, met=own.awarded)
         state, final = consensus(reviews, bool(achievement["second_rater"]))
         result = {"submission": str(sub["uuid"]), "version": ver["number"], "review": review_id, "role": role,
                   "decision": None, "credential": None, "issued": False}
@@ -146,6 +148,11 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
             kit=kit, school_id=sub["school"], learner=learner, achievement=achievement, achievement_doc=doc,
             ratings=final, now=now, submission=current, version=ver, source="review")
         await repo.set_submission_status(sub["id"], "awarded", now)
+        if issued:
+            await audit_trail.record(principal, action="credential.award", school_id=sub["school"],
+                                     subject=row["credential_id"], at=now, source="review",
+                                     submission=str(sub["uuid"]), achievement=str(achievement["uuid"]),
+                                     learner=learner["id"])
         result.update(status="awarded", credential=credential_ref(row), issued=issued)
         return result
 

@@ -36,7 +36,7 @@ from badges.signing import sign
 from issuer import runtime
 from issuer.db import repo_platform as repo
 from issuer.db.repo import write_transaction
-from issuer.services import identity, status
+from issuer.services import audit_trail, identity, status
 from issuer.services.platform_errors import BadRequest, Conflict, Unprocessable
 
 ISSUER_DEPENDENT = "https://www.w3.org/ns/credentials/issuer-dependent#"
@@ -157,8 +157,9 @@ def _purposes(option: Any) -> list[str]:
     return list(dict.fromkeys(purposes))
 
 
-async def issue(*, school_id: int, credential: dict, options: dict | None) -> tuple[str, dict]:
-    """Sign and store; returns (the stored JSON text, its IssuedCredential row)."""
+async def issue(*, school_id: int, credential: dict, options: dict | None, actor: Any = None) -> tuple[str, dict]:
+    """Sign and store; returns (the stored JSON text, its IssuedCredential row). ``actor``: the
+    principal asking, for the audit log."""
     options = options or {}
     check_structure(credential)
     doc = copy.deepcopy(credential)
@@ -198,8 +199,8 @@ async def issue(*, school_id: int, credential: dict, options: dict | None) -> tu
         row = await repo.insert_issued_credential(
             school_id=school_id, credential_id=doc["id"], document=text, issued_at=rt.clock.now(),
             status_list_id=first[1], status_index=first[2], status_purpose=purposes[0] if purposes else "")
-        await repo.audit(action="credential.issue", at=rt.clock.now(), school_id=school_id,
-                         subject=doc["id"], details={"via": "vc-api"})
+        await audit_trail.record(actor, action="credential.issue", school_id=school_id, subject=doc["id"],
+                                 at=rt.clock.now(), source="vc-api")
     return text, row
 
 

@@ -32,6 +32,16 @@ def test_demo_base_url_is_used_by_later_commands(data_dir, capsys):
     # a later command without --base-url: the demo's did:web, not the default 127.0.0.1:8000 one
     assert _token_issuer(capsys) == "issuer: did:web:badges.lincoln.example:issuers:lincoln"
     assert settings_for(argparse.Namespace(base_url=None)).base_url == "https://badges.lincoln.example"
+    # the demo's reviews and awards are in the audit log, made from the command line
+    import asyncio
+
+    from issuer.db import repo_platform
+
+    events = asyncio.run(repo_platform.audit_events(limit=500))
+    awards = [e for e in events if e["action"] == "credential.award"]
+    assert awards and all(e["details"]["via"] == "cli" and e["subject"].startswith("https://badges.lincoln.example/")
+                          for e in awards)
+    assert any(e["action"] == "review.record" for e in events)
 
 
 def test_demo_without_base_url_keeps_the_default(data_dir, capsys):

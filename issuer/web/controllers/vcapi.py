@@ -25,7 +25,8 @@ class VcApiController(Controller):
         if principal.school_id is None:
             raise PermissionDenied("the token or account is not bound to a school")
         options = msgspec.to_builtins(data.options) if data.options is not None else None
-        stored, _ = await vcapi.issue(school_id=principal.school_id, credential=data.credential, options=options)
+        stored, _ = await vcapi.issue(school_id=principal.school_id, credential=data.credential, options=options,
+                                      actor=principal)
         return Response(content=vcapi.response_body(stored), status_code=201, media_type=VC_MEDIA_TYPE)
 
 
