@@ -215,14 +215,18 @@ async def run(job: dict, plan: Plan, *, clock, actor: Any = None) -> None:
                 new_count += int(new)
                 if loop.time() - start >= BATCH_SECONDS:
                     break
-            await repo.update_bulk_job(job["id"], processed=done + n, issued=issued + new_count)
+            # status again: a live job that another process's start-up took for an orphan
+            # (``mark_interrupted``) says it is running at its next batch.
+            await repo.update_bulk_job(job["id"], status="running", errors=[], finished_at=None,
+                                       processed=done + n, issued=issued + new_count)
             return n, new_count
 
         while done < len(plan.rows):
             n, new_count = await awarding.in_write_transaction(batch)
             done, issued = done + n, issued + new_count
             await asyncio.sleep(0)  # the writer lock is free: requests waiting for it, or the loop, go first
-        await repo.update_bulk_job(job["id"], status="done", processed=done, issued=issued, finished_at=clock.now())
+        await repo.update_bulk_job(job["id"], status="done", processed=done, issued=issued, errors=[],
+                                   finished_at=clock.now())
     except Exception as exc:  # reported on the job; the failed batch has rolled back, earlier ones stay
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         if done:
@@ -238,7 +242,11 @@ async def run(job: dict, plan: Plan, *, clock, actor: Any = None) -> None:
 async def mark_interrupted(now) -> list[int]:
     """At start-up: a job still queued or running was left so by a process that stopped (a
     crash, kill -9, a restart) and will never finish; it becomes failed with the reason. Its
-    committed batches stay (see the module docstring). Jobs are not resumed (yet)."""
+    committed batches stay (see the module docstring). Jobs are not resumed (yet).
+
+    The database does not say which process runs a job, so with several processes (PostgreSQL,
+    or the CLI beside the server) a live job of another process is marked too; it sets itself
+    back to running at its next batch (``run``)."""
     return await repo.fail_unfinished_bulk_jobs(errors=[{"line": None, "errors": [INTERRUPTED]}], at=now,
                                                 keep=_RUNNING)
 

@@ -65,3 +65,39 @@ async def test_jobs_this_process_runs_are_not_failed(seed, platform):
         transcript_cases._RUNNING.discard(cohort_jobs["running"]["id"])
     assert (await repo_learning.get_bulk_job(bulk_jobs["running"]["uuid"]))["status"] == "running"
     assert (await repo_transcripts.job(cohort_jobs["running"]["uuid"]))["status"] == "running"
+
+
+
+async def test_a_live_job_marked_by_another_process_start_up_recovers(seed, platform, monkeypatch):
+    """Several processes (PostgreSQL, or the CLI beside the server): another process's start-up
+    cannot tell a live job from an orphan; the live job says it is running again at its next
+    batch and ends done, without the restart's error."""
+    import asyncio
+
+    from issuer.db import repo_learning
+    from issuer.services import bulk
+    from tests.web.learning_app import in_process_client
+    from tests.web.test_bulk_latency import _students
+    from tests.web.test_e2e_learning import bearer, setup_achievement
+
+    monkeypatch.setattr(bulk, "BATCH_ROWS", 1)
+    async with in_process_client() as client:
+        a = await setup_achievement(client, seed)
+        emails = await _students(seed, 30)
+        data = "email,achievement,plan,analysis\n" + "".join(f"{e},{a['id']},3,3\n" for e in emails)
+        r = await client.post("/api/awards/bulk", headers=bearer(seed, "teacher"),
+                              files={"file": ("a.csv", data.encode(), "text/csv")})
+        assert r.status_code == 202, r.text
+        j_uuid = r.json()["id"]
+        while (await repo_learning.get_bulk_job(j_uuid))["processed"] < 1:
+            await asyncio.sleep(0)
+        # another process starts up: it knows nothing of this process's jobs
+        marked = await repo_learning.fail_unfinished_bulk_jobs(errors=[{"line": None, "errors": ["x"]}],
+                                                               at=platform.clock.now())
+        assert len(marked) == 1
+        statuses = set()
+        while (job := await repo_learning.get_bulk_job(j_uuid))["status"] != "done":
+            statuses.add(job["status"])
+            await asyncio.sleep(0)
+    assert "running" in statuses, statuses
+    assert job["issued"] == 30 and job["errors"] == [] and job["processed"] == 30, job
