@@ -220,6 +220,12 @@ async def _cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _probe_database() -> None:
+    from issuer.db.tables import District
+
+    await District.table_exists()
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -233,6 +239,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         app = create_app(settings)
     except (SettingsError, KeyStoreError) as exc:
         return fail(str(exc))
+    # The app connects at start-up, inside uvicorn, which would print a traceback: reach the
+    # database here first, so an unreachable one is one line (``command``).
+    asyncio.run(_probe_database())
     # uvloop + httptools (installed dependencies): less CPU per request than asyncio + h11.
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", loop="uvloop", http="httptools")
     return 0

@@ -22,7 +22,7 @@ def env(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("argv", [
     ["award", "a.csv"], ["token", "create"], ["init"], ["demo"], ["transcript", "--all"],
-    ["transcript", "someone"], ["revoke", "x", "--reason", "y"], ["keys", "rotate"],
+    ["transcript", "someone"], ["revoke", "x", "--reason", "y"], ["keys", "rotate"], ["serve", "--port", "8241"],
 ])
 def test_unreachable_database_is_one_line(env, monkeypatch, capsys, argv):
     monkeypatch.setenv("DATABASE_URL", UNREACHABLE)
