@@ -220,9 +220,11 @@ async def _cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _probe_database() -> None:
+async def _probe_database(settings: Settings) -> None:
+    from issuer.db.repo import configure
     from issuer.db.tables import District
 
+    configure(settings)
     await District.table_exists()
 
 
@@ -236,12 +238,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         if args.base_url is None and "BADGES_BASE_URL" not in os.environ and not (
                 settings.data_dir / "base_url").is_file():
             settings = settings.replace(base_url=f"http://{args.host}:{args.port}")
+        # The app connects at start-up, inside uvicorn, which would print a traceback: reach the
+        # database here first, so an unreachable one is one line (``command``).
+        asyncio.run(_probe_database(settings))
         app = create_app(settings)
     except (SettingsError, KeyStoreError) as exc:
         return fail(str(exc))
-    # The app connects at start-up, inside uvicorn, which would print a traceback: reach the
-    # database here first, so an unreachable one is one line (``command``).
-    asyncio.run(_probe_database())
     # uvloop + httptools (installed dependencies): less CPU per request than asyncio + h11.
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", loop="uvloop", http="httptools")
     return 0
