@@ -508,7 +508,9 @@ async def run_cohort(job: dict, learner_ids: list[int], *, workers: int | None =
 
 async def mark_interrupted(now: datetime) -> list[int]:
     """At start-up: a cohort job still queued or running was left so by a process that stopped
-    and will never finish; it becomes failed with the reason (the transcripts it stored stay)."""
+    and will never finish; it becomes failed with the reason (the transcripts it stored stay).
+    A live job of another process (several processes share the database) that is marked too
+    ends as done all the same: its last update sets its status and errors."""
     return await repo.fail_unfinished_jobs(errors=[{"student": None, "error": INTERRUPTED}], at=now, keep=_RUNNING)
 
 
