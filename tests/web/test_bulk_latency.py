@@ -62,19 +62,26 @@ async def test_requests_are_answered_while_a_bulk_award_runs(client, seed):
     latencies: list[float] = []
     progress: list[int] = []
     status: dict = {}
+    due = time.perf_counter()
     while True:
-        # a page-like API read and the job's own progress, each timed from send to answer
+        # A page-like API read and the job's own progress, each timed from when it was due to
+        # its answer: client and app share this event loop, so a job that keeps the loop delays
+        # the sending (the 10 ms pause below overruns) as much as the answering.
         for path in ("/api/achievements", job_url):
-            sent = time.perf_counter()
             answer = await client.get(path, headers=t)
-            latencies.append(time.perf_counter() - sent)
+            latencies.append(time.perf_counter() - due)
+            due = time.perf_counter()
             assert answer.status_code == 200, answer.text
         status = answer.json()
         progress.append(status["processed"])
         if status["status"] in ("done", "failed") or time.perf_counter() - started > 120:
             break
+        due = time.perf_counter() + 0.01
         await asyncio.sleep(0.01)
     duration = time.perf_counter() - started
+    print(f"bulk job of {ROWS} rows: {duration:.2f} s; {len(latencies)} requests, "
+          f"max latency {max(latencies) * 1000:.0f} ms, median {sorted(latencies)[len(latencies) // 2] * 1000:.0f} ms; "
+          f"{len({p for p in progress if 0 < p < ROWS})} progress figures seen while running")
 
     assert status["status"] == "done" and status["issued"] == ROWS and status["processed"] == ROWS, status
     # progress was visible while the job ran, and only ever went up
@@ -84,9 +91,6 @@ async def test_requests_are_answered_while_a_bulk_award_runs(client, seed):
     # every request was answered in a small fraction of the job's duration
     assert len(latencies) >= 8, latencies
     assert max(latencies) < max(0.4, duration / 5), (max(latencies), duration, [round(x * 1000) for x in latencies])
-    print(f"bulk job of {ROWS} rows: {duration:.2f} s; {len(latencies)} requests, "
-          f"max latency {max(latencies) * 1000:.0f} ms, median {sorted(latencies)[len(latencies) // 2] * 1000:.0f} ms; "
-          f"{len(running)} progress figures seen while running")
     # and nothing was issued twice or left out: one badge per student
     from issuer.db.tables import IssuedCredential
 
