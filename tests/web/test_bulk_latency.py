@@ -90,7 +90,7 @@ async def test_requests_are_answered_while_a_bulk_award_runs(client, seed):
     assert progress == sorted(progress), progress
     # every request was answered in a small fraction of the job's duration
     assert len(latencies) >= 8, latencies
-    assert max(latencies) < max(0.4, duration / 5), (max(latencies), duration, [round(x * 1000) for x in latencies])
+    assert max(latencies) < max(0.5, duration / 5), (max(latencies), duration, [round(x * 1000) for x in latencies])
     # and nothing was issued twice or left out: one badge per student
     from issuer.db.tables import IssuedCredential
 
