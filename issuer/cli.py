@@ -13,20 +13,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import importlib
 import importlib.util
 import os
 import secrets
+import socket
+import sqlite3
 import sys
 import uuid as uuidlib
+import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from badges.errors import BadgeError
 
 from issuer import runtime
+from issuer.errors import IssuerError
 from issuer.keys import KeyStoreError
-from issuer.services.platform_errors import PlatformError
 from issuer.settings import Settings, SettingsError, private_dir, save_base_url
 from issuer.settings import load as load_settings
 
@@ -46,16 +51,79 @@ def fail(message: str) -> int:
     return 2
 
 
-def _run(coro_fn: Callable[[argparse.Namespace], Awaitable[int]]) -> Callable[[argparse.Namespace], int]:
-    """Sync ``func(args)`` around an async command; known errors become one stderr line."""
+try:  # the PostgreSQL driver is optional at import time
+    from asyncpg.exceptions import InterfaceError as _PgInterface
+    from asyncpg.exceptions import PostgresError as _PgError
+    _DB_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, _PgError, _PgInterface)
+except ImportError:  # pragma: no cover
+    _DB_ERRORS = (sqlite3.Error,)
+# What a connection attempt to an unreachable or unknown host ends with.
+_UNREACHABLE = (ConnectionError, socket.gaierror, TimeoutError)
+
+
+def _database_url() -> str:
+    """The database the command is using, with any password masked (it ends up on a terminal)."""
+    try:
+        url = runtime.current().settings.database_url
+    except RuntimeError:  # the runtime was not configured yet
+        url = os.environ.get("DATABASE_URL", "the SQLite file in the data directory")
+    parts = urlsplit(url)
+    if parts.password:
+        host = parts.hostname or ""
+        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        url = urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def error_line(exc: BaseException) -> str | None:
+    """The one line a command that failed with ``exc`` prints, or None for a bug (traceback).
+
+    This is the CLI's one error map: service and engine errors carry their own message; a
+    database that cannot be reached or used names the database (never a driver traceback)."""
+    if isinstance(exc, (IssuerError, BadgeError)):
+        return exc.message
+    if isinstance(exc, (SettingsError, KeyStoreError)):
+        return str(exc)
+    if isinstance(exc, _UNREACHABLE):
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        return f"cannot reach the database {_database_url()}: {reason}"
+    if isinstance(exc, _DB_ERRORS):
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "no such table" in text or type(exc).__name__ == "UndefinedTableError":
+            return f"the database {_database_url()} has no tables yet ({text}): run `badges init` first"
+        return f"database error ({_database_url()}): {text}"
+    if isinstance(exc, OSError):  # a file the command reads or writes
+        if exc.strerror and exc.filename:
+            return f"{exc.strerror}: {exc.filename}"
+        return exc.strerror or str(exc)
+    return None
+
+
+def command(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Wrap a command's ``func(args)``: every known error ends as one stderr line, exit code 2.
+
+    Piccolo also warns (in colour, with a source line) when it cannot reach PostgreSQL; that
+    says the same as our line, so it is silenced here."""
+    @functools.wraps(fn)
     def func(args: argparse.Namespace) -> int:
-        try:
-            return asyncio.run(coro_fn(args))
-        except (PlatformError, BadgeError) as exc:
-            return fail(exc.message)
-        except (SettingsError, KeyStoreError) as exc:
-            return fail(str(exc))
-    func.__name__ = coro_fn.__name__
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r".*Unable to (connect to database|fetch server version)")
+            try:
+                return fn(args)
+            except Exception as exc:
+                line = error_line(exc)
+                if line is None:
+                    raise
+                return fail(line)
+    return func
+
+
+def _run(coro_fn: Callable[[argparse.Namespace], Awaitable[int]]) -> Callable[[argparse.Namespace], int]:
+    """Sync ``func(args)`` around an async command, through the one error printer (``command``)."""
+    @command
+    @functools.wraps(coro_fn)
+    def func(args: argparse.Namespace) -> int:
+        return asyncio.run(coro_fn(args))
     return func
 
 
@@ -80,7 +148,10 @@ async def migrate(settings: Settings) -> list[str]:
         return await create_tables()
     created: list[str] = []
     fake = False
-    if not settings.is_postgres and not await District.table_exists():
+    # The first contact with the database: an unreachable one fails here, in-process and with
+    # a clear line (``error_line``), not inside the migration child process.
+    exists = await District.table_exists()
+    if not settings.is_postgres and not exists:
         created = await create_tables()
         fake = True
     await asyncio.to_thread(_piccolo_forwards, settings.database_url, fake)
@@ -154,6 +225,14 @@ async def _cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _probe_database(settings: Settings) -> None:
+    from issuer.db.repo import configure
+    from issuer.db.tables import District
+
+    configure(settings)
+    await District.table_exists()
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -164,6 +243,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         if args.base_url is None and "BADGES_BASE_URL" not in os.environ and not (
                 settings.data_dir / "base_url").is_file():
             settings = settings.replace(base_url=f"http://{args.host}:{args.port}")
+        # The app connects at start-up, inside uvicorn, which would print a traceback: reach the
+        # database here first, so an unreachable one is one line (``command``).
+        asyncio.run(_probe_database(settings))
         app = create_app(settings)
     except (SettingsError, KeyStoreError) as exc:
         return fail(str(exc))
@@ -255,7 +337,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--base-url")
     add_verifier_options(p)
-    p.set_defaults(func=_cmd_serve)
+    p.set_defaults(func=command(_cmd_serve))
 
     p = subparsers.add_parser("token", help="API bearer tokens")
     token_sub = p.add_subparsers(dest="token_command", required=True)

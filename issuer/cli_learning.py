@@ -12,9 +12,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from badges.errors import BadgeError
 from issuer import runtime
-from issuer.cli import fail
+from issuer.cli import command, fail
 from issuer.services.learning_errors import LearningError
 from issuer.settings import private_dir
 
@@ -34,8 +33,10 @@ def _staff(user: dict | None, school: dict):
     from issuer.services.accounts import Principal, Role
 
     if user is None:
-        return Principal(role=Role.SCHOOL_ADMIN, id=None, school_id=school["id"], district_id=school["district"])
-    return Principal(role=Role(user["role"]), id=user["id"], school_id=user["school"], district_id=user["district"])
+        return Principal(role=Role.SCHOOL_ADMIN, id=None, school_id=school["id"], district_id=school["district"],
+                         via="cli")
+    return Principal(role=Role(user["role"]), id=user["id"], school_id=user["school"], district_id=user["district"],
+                     via="cli")
 
 
 async def _award(args) -> int:
@@ -59,13 +60,9 @@ async def _award(args) -> int:
     return 0
 
 
+@command
 def cmd_award(args) -> int:
-    try:
-        return asyncio.run(_award(args))
-    except (LearningError, BadgeError) as exc:
-        return fail(exc.message)
-    except OSError as exc:
-        return fail(str(exc))
+    return asyncio.run(_award(args))
 
 
 # --- demo ------------------------------------------------------------------------------------
@@ -92,9 +89,13 @@ async def seed_demo(settings) -> dict:
     from issuer.db import repo_learning as repo
     from issuer.services import accounts, achievements, elos, evidence, frameworks, identity, review, status
     from issuer.services.accounts import Principal, Role
+    from issuer.settings import save_base_url
     from issuer.storage import FileStore
 
     private_dir(settings.data_dir)
+    # Like `badges init`: later commands (award, transcript, serve) issue under the same did:web
+    # ids as the demo's badges, which would otherwise fail verification.
+    save_base_url(settings)
     rt = runtime.configure(settings, create_kek=True)
     await migrate(settings)
     clock = rt.clock
@@ -228,13 +229,11 @@ async def _demo(args) -> dict:
     return await seed_demo(_settings(args))
 
 
+@command
 def cmd_demo(args) -> int:
     if args.data_dir:
         os.environ["BADGES_DATA_DIR"] = args.data_dir
-    try:
-        out = asyncio.run(_demo(args))
-    except (LearningError, BadgeError) as exc:
-        return fail(exc.message)
+    out = asyncio.run(_demo(args))
     base = _settings(args).base_url
     if out.get("existing"):
         print(f"demo school: {out['school']['name']} already seeded in this data dir; new logins issued")
@@ -260,7 +259,7 @@ def cmd_demo(args) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     from issuer.cli import add_verifier_options
 
-    p = subparsers.add_parser("award", help="award badges from a CSV file (all rows or none)")
+    p = subparsers.add_parser("award", help="award badges from a CSV file (every row checked before any is issued)")
     p.add_argument("csv", help="CSV with columns email, achievement, then one column per criterion id")
     p.add_argument("--school", help="school slug (default: the first school)")
     p.add_argument("--base-url")

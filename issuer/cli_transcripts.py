@@ -12,13 +12,8 @@ import asyncio
 import sys
 from pathlib import Path
 
-from badges.errors import BadgeError
 from issuer import runtime
-from issuer.cli import fail, settings_for
-from issuer.keys import KeyStoreError
-from issuer.settings import SettingsError
-from issuer.services.learning_errors import LearningError
-from issuer.services.platform_errors import PlatformError
+from issuer.cli import command, fail, settings_for
 
 
 async def _one(args, out: Path) -> int:
@@ -77,14 +72,13 @@ async def _transcript(args) -> int:
     return await _one(args, out)
 
 
+@command
 def cmd_transcript(args) -> int:
     if bool(args.all) == bool(args.student):
         return fail("give one STUDENT (id, email or username) or --all")
     try:
         return asyncio.run(_transcript(args))
-    except (LearningError, PlatformError, BadgeError) as exc:
-        return fail(exc.message)
-    except (OSError, SettingsError, KeyStoreError, LookupError) as exc:
+    except LookupError as exc:
         return fail(str(exc))
 
 

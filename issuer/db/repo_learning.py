@@ -595,3 +595,13 @@ async def get_bulk_job(j_uuid) -> Row | None:
 
 async def update_bulk_job(j_id: int, **values) -> None:
     await BulkJob.update({getattr(BulkJob, k): v for k, v in values.items()}).where(BulkJob.id == j_id)
+
+
+async def fail_unfinished_bulk_jobs(*, errors: list[dict], at: datetime, keep: Iterable[int] = ()) -> list[int]:
+    """Every queued or running job (but those in ``keep``) becomes failed; their ids."""
+    where = BulkJob.status.is_in(["queued", "running"])
+    if keep := list(keep):
+        where = where & BulkJob.id.not_in(keep)
+    rows = await BulkJob.update({BulkJob.status: "failed", BulkJob.errors: errors, BulkJob.finished_at: at}).where(
+        where).returning(BulkJob.id)
+    return [r["id"] for r in rows]

@@ -190,9 +190,11 @@ async def shares(transcript_id: int) -> list[Row]:
         TranscriptShare.id)
 
 
-async def revoke_share(share_id: int, at: datetime) -> None:
-    await TranscriptShare.update({TranscriptShare.revoked_at: at}).where(
-        (TranscriptShare.id == share_id) & (TranscriptShare.revoked_at.is_null()))
+async def revoke_share(share_id: int, at: datetime) -> bool:
+    """True when this call withdrew the link (False: it already was)."""
+    rows = await TranscriptShare.update({TranscriptShare.revoked_at: at}).where(
+        (TranscriptShare.id == share_id) & (TranscriptShare.revoked_at.is_null())).returning(TranscriptShare.id)
+    return bool(rows)
 
 
 # --- cohort jobs --------------------------------------------------------------------------------
@@ -214,3 +216,13 @@ async def job(j_uuid: Any) -> Row | None:
 async def update_job(job_id: int, **values: Any) -> None:
     await TranscriptJob.update({getattr(TranscriptJob, k): v for k, v in values.items()}).where(
         TranscriptJob.id == job_id)
+
+
+async def fail_unfinished_jobs(*, errors: list[dict], at: datetime, keep: Iterable[int] = ()) -> list[int]:
+    """Every queued or running cohort job (but those in ``keep``) becomes failed; their ids."""
+    where = TranscriptJob.status.is_in(["queued", "running"])
+    if keep := list(keep):
+        where = where & TranscriptJob.id.not_in(keep)
+    rows = await TranscriptJob.update({TranscriptJob.status: "failed", TranscriptJob.errors: errors,
+                                       TranscriptJob.finished_at: at}).where(where).returning(TranscriptJob.id)
+    return [r["id"] for r in rows]

@@ -1,11 +1,20 @@
-"""Bulk award from CSV: validate every row first, then issue all or nothing.
+"""Bulk award from CSV: validate every row first, then issue in small committed batches.
 
 CSV columns: ``email``, ``achievement`` (its id or exact name), then one column per rubric
-criterion id with the level. Validation is synchronous and returns every row's errors; the
-issuing runs as a background task in ONE write transaction, so either every badge exists or
-none does. Progress is reported through the BulkJob row (status, total, issued) and, while
-the transaction runs, an in-process counter (rows written inside an open transaction are
-not visible to other connections).
+criterion id with the level. Validation is synchronous and returns every row's errors; nothing
+is issued unless every row is valid. The issuing runs as a background task in batches: each
+batch is one write transaction of at most ``BATCH_ROWS`` rows or ``BATCH_SECONDS`` of work, and
+records the job's progress (processed, issued) in the same transaction, so the BulkJob row is
+always exactly what is committed and other processes see it too. Between batches the writer
+lock is released and the event loop runs other requests: on SQLite every statement of a write
+transaction runs on the loop's own thread (``issuer.db.repo``), so one transaction for a whole
+term's awards would stall the server until it ended.
+
+Each badge is still all-or-nothing (``awarding.issue_locked``: award row, status index and signed
+credential in one transaction), and exactly once (the unique learner/achievement constraint). A
+job that stops part-way (an error, a crash: ``mark_interrupted`` at start-up) keeps the badges
+of its committed batches; running the same file again skips them ("already awarded") and issues
+the rest.
 """
 from __future__ import annotations
 
@@ -19,15 +28,23 @@ from badges import award as award_rules
 from badges import rubrics
 from badges.errors import RubricError
 from issuer.db import repo_learning as repo
-from issuer.services import awarding
+from issuer.db.repo import write_transaction
+from issuer.services import audit_trail, awarding
 from issuer.services.achievements import achievement_document
 from issuer.services.learning_access import TEACHERS, acting_school, require
 from issuer.services.learning_errors import InvalidInput, NotFound
 
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
-_PROGRESS: dict[str, int] = {}
+# One batch holds the writer lock (and, on SQLite, the event loop) for at most about this long.
+BATCH_ROWS = 25
+BATCH_SECONDS = 0.03
+# Validation and the job's set-up work on the event loop; they let other requests in this often.
+YIELD_EVERY = 50
 _TASKS: set[asyncio.Task] = set()
+_RUNNING: set[int] = set()  # ids of the jobs this process is running
+INTERRUPTED = ("interrupted by a restart: the service stopped while this job ran; the badges issued "
+               "before that are kept, run the same file again to issue the rest")
 
 
 @dataclass
@@ -82,7 +99,9 @@ async def validate(principal: Any, data: bytes, *, school_id: int | None = None)
         by_name.setdefault(a["name"].strip().lower(), []).append(a)
     already = await repo.awards_for_learners(u["id"] for u in users.values())
     planned: set[tuple[int, int]] = set()
-    for line, r in rows:
+    for n, (line, r) in enumerate(rows, start=1):
+        if n % YIELD_EVERY == 0:  # a long file: let other requests run meanwhile
+            await asyncio.sleep(0)
         problems = []
         user = users.get(r["email"].lower())
         if user is None:
@@ -141,22 +160,26 @@ async def start(principal: Any, data: bytes, *, clock, school_id: int | None = N
     plan = await validate(principal, data, school_id=school_id)
     if plan.errors:
         raise InvalidInput(f"{len(plan.errors)} row(s) have errors; nothing was issued", rows=plan.errors)
-    job = await repo.insert_bulk_job(school=plan.school_id, created_by=getattr(principal, "id", None),
-                                     status="queued", total=len(plan.rows), created_at=clock.now())
-    if not plan.rows:  # every row already awarded: nothing to run
-        await repo.update_bulk_job(job["id"], status="done", finished_at=clock.now())
-    elif background:
-        task = asyncio.get_running_loop().create_task(run(job, plan, clock=clock))
+    empty = not plan.rows  # every row already awarded: nothing to run
+    async with write_transaction():  # the job and its audit event together
+        job = await repo.insert_bulk_job(school=plan.school_id, created_by=getattr(principal, "id", None),
+                                         status="done" if empty else "queued", total=len(plan.rows),
+                                         created_at=clock.now(), finished_at=clock.now() if empty else None)
+        await audit_trail.record(principal, action="awards.bulk", school_id=plan.school_id,
+                                 subject=str(job["uuid"]), at=clock.now(), total=len(plan.rows),
+                                 skipped=len(plan.skipped))
+    if not empty and background:
+        task = asyncio.get_running_loop().create_task(run(job, plan, clock=clock, actor=principal))
         _TASKS.add(task)
         task.add_done_callback(_TASKS.discard)
-    else:
-        await run(job, plan, clock=clock)
+    elif not empty:
+        await run(job, plan, clock=clock, actor=principal)
     return await repo.get_bulk_job(job["uuid"]), plan
 
 
-async def run(job: dict, plan: Plan, *, clock) -> None:
-    key = str(job["uuid"])
-    _PROGRESS[key] = 0
+async def run(job: dict, plan: Plan, *, clock, actor: Any = None) -> None:
+    done = issued = 0
+    _RUNNING.add(job["id"])
     try:
         await repo.update_bulk_job(job["id"], status="running")
         kit = await awarding.issuer_kit(plan.school_id)
@@ -165,30 +188,67 @@ async def run(job: dict, plan: Plan, *, clock) -> None:
             a = row["achievement"]
             if a["id"] not in docs:
                 docs[a["id"]] = await achievement_document(a, base_url=kit.base_url)
-        learners = {u: await repo.get_user(u) for u in {r["learner"] for r in plan.rows}}
+        learners = {}
+        for n, u in enumerate({r["learner"] for r in plan.rows}, start=1):
+            learners[u] = await repo.get_user(u)
+            if n % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
         now = clock.now()
+        district = kit.school["district"] if kit.school else await repo.school_district(plan.school_id)
+        loop = asyncio.get_running_loop()
 
-        async def unit() -> int:
-            _PROGRESS[key] = 0
-            issued = 0
-            for row in plan.rows:
-                _, new = await awarding.issue_locked(
+        async def batch() -> tuple[int, int]:
+            # Retried from scratch by in_write_transaction after a unique-constraint race; rows
+            # of earlier batches are committed and never run again.
+            start, n, new_count = loop.time(), 0, 0
+            for row in plan.rows[done:done + BATCH_ROWS]:
+                credential, new = await awarding.issue_locked(
                     kit=kit, school_id=plan.school_id, learner=learners[row["learner"]],
                     achievement=row["achievement"], achievement_doc=docs[row["achievement"]["id"]],
                     ratings=row["ratings"], now=now, source="bulk")
-                issued += int(new)
-                _PROGRESS[key] += 1
-            return issued
+                if new:
+                    await audit_trail.record(actor, action="credential.award", school_id=plan.school_id,
+                                             district_id=district, subject=credential["credential_id"], at=now,
+                                             source="bulk", job=str(job["uuid"]), line=row["line"],
+                                             achievement=str(row["achievement"]["uuid"]), learner=row["learner"])
+                n += 1
+                new_count += int(new)
+                if loop.time() - start >= BATCH_SECONDS:
+                    break
+            # status again: a live job that another process's start-up took for an orphan
+            # (``mark_interrupted``) says it is running at its next batch.
+            await repo.update_bulk_job(job["id"], status="running", errors=[], finished_at=None,
+                                       processed=done + n, issued=issued + new_count)
+            return n, new_count
 
-        issued = await awarding.in_write_transaction(unit)
-        await repo.update_bulk_job(job["id"], status="done", processed=len(plan.rows), issued=issued,
+        while done < len(plan.rows):
+            n, new_count = await awarding.in_write_transaction(batch)
+            done, issued = done + n, issued + new_count
+            await asyncio.sleep(0)  # the writer lock is free: requests waiting for it, or the loop, go first
+        await repo.update_bulk_job(job["id"], status="done", processed=done, issued=issued, errors=[],
                                    finished_at=clock.now())
-    except Exception as exc:  # reported on the job; the transaction has rolled back
+    except Exception as exc:  # reported on the job; the failed batch has rolled back, earlier ones stay
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-        await repo.update_bulk_job(job["id"], status="failed", processed=0, issued=0,
-                                   errors=[{"line": None, "errors": [message]}], finished_at=clock.now())
+        if done:
+            message += (f" (stopped after {done} of {len(plan.rows)} rows, {issued} badge(s) issued; "
+                        "run the same file again to issue the rest)")
+        line = plan.rows[done]["line"] if done < len(plan.rows) else None
+        await repo.update_bulk_job(job["id"], status="failed", processed=done, issued=issued,
+                                   errors=[{"line": line, "errors": [message]}], finished_at=clock.now())
     finally:
-        _PROGRESS.pop(key, None)
+        _RUNNING.discard(job["id"])
+
+
+async def mark_interrupted(now) -> list[int]:
+    """At start-up: a job still queued or running was left so by a process that stopped (a
+    crash, kill -9, a restart) and will never finish; it becomes failed with the reason. Its
+    committed batches stay (see the module docstring). Jobs are not resumed (yet).
+
+    The database does not say which process runs a job, so with several processes (PostgreSQL,
+    or the CLI beside the server) a live job of another process is marked too; it sets itself
+    back to running at its next batch (``run``)."""
+    return await repo.fail_unfinished_bulk_jobs(errors=[{"line": None, "errors": [INTERRUPTED]}], at=now,
+                                                keep=_RUNNING)
 
 
 async def job_status(principal: Any, job_uuid: str) -> dict:
@@ -199,8 +259,6 @@ async def job_status(principal: Any, job_uuid: str) -> dict:
     from issuer.services.learning_access import check_school
 
     await check_school(principal, job["school"], "job")
-    if job["status"] == "running" and str(job["uuid"]) in _PROGRESS:
-        job["processed"] = _PROGRESS[str(job["uuid"])]
     return job
 
 

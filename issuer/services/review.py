@@ -17,7 +17,7 @@ from badges import award as award_rules
 from badges import rubrics
 from badges.errors import RubricError
 from issuer.db import repo_learning as repo
-from issuer.services import awarding
+from issuer.services import audit_trail, awarding
 from issuer.services.learning_access import STAFF, check_record, require
 from issuer.services.learning_errors import Conflict, InvalidInput, NotFound
 
@@ -97,8 +97,20 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
     require(principal, *STAFF)
     now = clock.now()
     given = ratings
+    events: list[dict] = []  # audit events of this review, written last (see ``unit``)
 
     async def unit() -> dict:
+        # The audit events go last in the transaction: an insert that refers to the school
+        # takes a key-share lock on its row, and the school's first badge first locks that row
+        # for update (``keys.active_key_row``); taken the other way round, concurrent first
+        # reviews of a school deadlock on PostgreSQL.
+        events.clear()  # a retried unit starts again
+        result = await reviewed()
+        for event in events:
+            await audit_trail.record(principal, **event)
+        return result
+
+    async def reviewed() -> dict:
         # The reads run inside the write transaction too: on SQLite each query outside one opens
         # a connection and a thread, which costs more CPU than holding the writer lock for them.
         sub, achievement, learner, ver, ratings, feedback_text, own = await _prepare(
@@ -126,6 +138,8 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
                                                  role=role, ratings=ratings, feedback=feedback_text,
                                                  met=own.awarded, created_at=now)
             reviews.append({"reviewer": principal.id, "role": role, "ratings": ratings, "id": review_id})
+        events.append(dict(action="review.record", school_id=sub["school"], subject=str(sub["uuid"]), at=now,
+                           review=review_id, version=ver["number"], role=role, met=own.awarded))
         state, final = consensus(reviews, bool(achievement["second_rater"]))
         result = {"submission": str(sub["uuid"]), "version": ver["number"], "review": review_id, "role": role,
                   "decision": None, "credential": None, "issued": False}
@@ -168,6 +182,10 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
             kit=kit, school_id=sub["school"], learner=learner, achievement=achievement, achievement_doc=doc,
             ratings=final, now=now, submission=current, version=ver, source="review", pair=pair)
         await repo.set_submission_status(sub["id"], "awarded", now)
+        if issued:
+            events.append(dict(action="credential.award", school_id=sub["school"], subject=row["credential_id"],
+                               at=now, source="review", submission=str(sub["uuid"]),
+                               achievement=str(achievement["uuid"]), learner=learner["id"]))
         result.update(status="awarded", credential=credential_ref(row), issued=issued)
         return result
 

@@ -28,7 +28,8 @@ import anyio.to_thread
 from badges.rubrics import Level
 from issuer import runtime
 from issuer.db import repo_transcripts as repo
-from issuer.services import identity
+from issuer.db.repo import write_transaction
+from issuer.services import audit_trail, identity
 from issuer.services import status as status_service
 from issuer.services import transcripts as engine
 from issuer.services.learning_access import STAFF, TEACHERS, acting_school, require, role_of, school_ids
@@ -75,6 +76,8 @@ LEFT_OUT = frozenset({"revoked", "suspended"})
 PDF_CACHE_ENTRIES = 16
 _PDFS: OrderedDict[tuple, bytes] = OrderedDict()
 _PROGRESS: dict[str, int] = {}
+_RUNNING: set[int] = set()  # ids of the cohort jobs this process is running
+INTERRUPTED = "interrupted by a restart: the service stopped while this job ran; start it again"
 _TASKS: set[asyncio.Task] = set()
 
 
@@ -144,15 +147,33 @@ async def list_for(principal: Any, student: str | None = None) -> list[dict]:
 
 # --- generating --------------------------------------------------------------------------------
 
+class _AuditedSource(repo.DbTranscriptSource):
+    """Stores each transcript together with its audit event (one transaction)."""
+
+    def __init__(self, *, now: datetime, created_by: int | None, actor: Any, **details: Any) -> None:
+        super().__init__(now=now, created_by=created_by)
+        self.actor, self.details = actor, details
+
+    async def store_transcript(self, *, learner_id: Any, clr_id: str, document: str, issued_at: datetime) -> None:
+        async with write_transaction():
+            await super().store_transcript(learner_id=learner_id, clr_id=clr_id, document=document,
+                                           issued_at=issued_at)
+            row = self.stored[-1]
+            await audit_trail.record(self.actor, action="transcript.generate", school_id=row["school"],
+                                     subject=row["clr_id"], at=issued_at, learner=row["learner"], **self.details)
+
+
 async def generate(principal: Any, student: str | int | None = None) -> tuple[dict, engine.TranscriptResult]:
     """Sign and store a new transcript of the student's current badges."""
     learner = await student_for(principal, student)
-    return await generate_for(learner, created_by=getattr(principal, "id", None))
+    return await generate_for(learner, created_by=getattr(principal, "id", None), actor=principal)
 
 
-async def generate_for(learner: dict, *, created_by: int | None = None) -> tuple[dict, engine.TranscriptResult]:
+async def generate_for(learner: dict, *, created_by: int | None = None,
+                       actor: Any = None) -> tuple[dict, engine.TranscriptResult]:
+    """``actor``: who asked, for the audit log (None: the command line)."""
     now = _now()
-    source = repo.DbTranscriptSource(now=now, created_by=created_by)
+    source = _AuditedSource(now=now, created_by=created_by, actor=actor)
     stored = await source.transcript_credentials(learner["id"])
     if not any(s.status not in LEFT_OUT for s in stored):
         raise Conflict("this student has no valid badges yet, so there is nothing to put on a transcript")
@@ -231,8 +252,12 @@ async def create_share(principal: Any, t_uuid: str, *, expires_in_days: int | No
     if len(label) > 255:
         raise InvalidInput("label is longer than 255 characters", field="label")
     token = secrets.token_urlsafe(32)
-    share = await repo.insert_share(transcript_id=row["id"], token_hash=token_hash(token), label=label,
-                                    created_by=getattr(principal, "id", None), created_at=now, expires_at=expires_at)
+    async with write_transaction():
+        share = await repo.insert_share(transcript_id=row["id"], token_hash=token_hash(token), label=label,
+                                        created_by=getattr(principal, "id", None), created_at=now,
+                                        expires_at=expires_at)
+        await audit_trail.record(principal, action="transcript.share", school_id=row["school"], subject=row["clr_id"],
+                                 at=now, share=share["id"], label=label, expires=expires_at.isoformat())
     return share, token
 
 
@@ -245,7 +270,11 @@ async def revoke_share(principal: Any, t_uuid: str, share_id: int) -> dict:
     share = await repo.share(share_id, row["id"])
     if share is None:
         raise NotFound("no such share link")
-    await repo.revoke_share(share["id"], _now())
+    now = _now()
+    async with write_transaction():
+        if await repo.revoke_share(share["id"], now):  # withdrawing it again changes nothing: no event
+            await audit_trail.record(principal, action="transcript.share.withdraw", school_id=row["school"],
+                                     subject=row["clr_id"], at=now, share=share["id"])
     return await repo.share(share_id, row["id"])
 
 
@@ -383,12 +412,15 @@ async def start_cohort(principal: Any, *, school_id: int | None = None, backgrou
     require(principal, *TEACHERS, "district_admin")
     school = await acting_school(principal, school_id)
     learners = await repo.learners_of_school(school)
-    job = await repo.insert_job(school=school, created_by=getattr(principal, "id", None), status="queued",
-                                total=len(learners), created_at=_now())
-    out_dir = runtime.current().settings.data_dir / "transcripts" / str(job["uuid"])
-    await repo.update_job(job["id"], out_dir=str(out_dir))
+    async with write_transaction():  # the job and its audit event together
+        job = await repo.insert_job(school=school, created_by=getattr(principal, "id", None), status="queued",
+                                    total=len(learners), created_at=_now())
+        out_dir = runtime.current().settings.data_dir / "transcripts" / str(job["uuid"])
+        await repo.update_job(job["id"], out_dir=str(out_dir))
+        await audit_trail.record(principal, action="transcript.cohort", school_id=school, subject=str(job["uuid"]),
+                                 at=_now(), total=len(learners))
     job = await repo.job(job["uuid"])
-    coro = run_cohort(job, [u["id"] for u in learners], workers=workers)
+    coro = run_cohort(job, [u["id"] for u in learners], workers=workers, actor=principal)
     if background:
         task = asyncio.get_running_loop().create_task(coro)
         _TASKS.add(task)
@@ -410,15 +442,17 @@ async def job_status(principal: Any, j_uuid: str) -> dict:
 
 async def run_cohort(job: dict, learner_ids: list[int], *, workers: int | None = None,
                      progress: Callable[[int, int, engine.CohortResult], None] | None = None,
-                     stems: dict[int, str] | None = None) -> dict:
-    """Every learner's transcript on every core; each one is stored so its QR code resolves."""
+                     stems: dict[int, str] | None = None, actor: Any = None) -> dict:
+    """Every learner's transcript on every core; each one is stored so its QR code resolves.
+    ``actor``: who started the job, for the audit log (None: the command line)."""
     key = str(job["uuid"])
     _PROGRESS[key] = 0
+    _RUNNING.add(job["id"])
     errors: list[dict] = []
     try:
         await repo.update_job(job["id"], status="running")
         now = _now()
-        source = repo.DbTranscriptSource(now=now, created_by=job.get("created_by"))
+        source = _AuditedSource(now=now, created_by=job.get("created_by"), actor=actor, job=str(job["uuid"]))
         names = stems or {}
         by_stem: dict[str, int] = {}
 
@@ -468,7 +502,16 @@ async def run_cohort(job: dict, learner_ids: list[int], *, workers: int | None =
                               finished_at=_now())
     finally:
         _PROGRESS.pop(key, None)
+        _RUNNING.discard(job["id"])
     return await repo.job(job["uuid"])
+
+
+async def mark_interrupted(now: datetime) -> list[int]:
+    """At start-up: a cohort job still queued or running was left so by a process that stopped
+    and will never finish; it becomes failed with the reason (the transcripts it stored stay).
+    A live job of another process (several processes share the database) that is marked too
+    ends as done all the same: its last update sets its status and errors."""
+    return await repo.fail_unfinished_jobs(errors=[{"student": None, "error": INTERRUPTED}], at=now, keep=_RUNNING)
 
 
 async def wait_for_job(j_uuid: str, timeout: float = 600) -> dict:

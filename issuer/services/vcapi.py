@@ -55,7 +55,7 @@ from badges.verification_checks import check_schema, check_subject, credential_k
 from issuer import runtime
 from issuer.db import repo_platform as repo
 from issuer.db.repo import write_transaction
-from issuer.services import identity, status
+from issuer.services import audit_trail, identity, status
 from issuer.services.platform_errors import BadRequest, Conflict, Unprocessable
 
 RETRIES = 3
@@ -221,13 +221,15 @@ def _purposes(option: Any) -> list[str]:
     return list(dict.fromkeys(purposes))
 
 
-async def issue(*, school_id: int, credential: dict, options: dict | None) -> tuple[str, dict]:
-    """Sign and store; returns (the stored JSON text, its IssuedCredential row)."""
-    text, row, _ = await issue_or_replay(school_id=school_id, credential=credential, options=options)
+async def issue(*, school_id: int, credential: dict, options: dict | None, actor: Any = None) -> tuple[str, dict]:
+    """Sign and store; returns (the stored JSON text, its IssuedCredential row). ``actor``: the
+    principal asking, for the audit log."""
+    text, row, _ = await issue_or_replay(school_id=school_id, credential=credential, options=options, actor=actor)
     return text, row
 
 
-async def issue_or_replay(*, school_id: int, credential: dict, options: dict | None) -> tuple[str, dict, bool]:
+async def issue_or_replay(*, school_id: int, credential: dict, options: dict | None,
+                          actor: Any = None) -> tuple[str, dict, bool]:
     """``issue``, also saying whether the credential is new: a repeat of one this school already
     issued with the same content returns the stored one (``False``)."""
     options = options or {}
@@ -264,7 +266,7 @@ async def issue_or_replay(*, school_id: int, credential: dict, options: dict | N
     check_open_badge(doc)
     for _attempt in range(RETRIES):
         try:
-            return await _store(school_id=school_id, doc=doc, purposes=purposes)
+            return await _store(school_id=school_id, doc=doc, purposes=purposes, actor=actor)
         except _UNIQUE:
             # Two requests with the same id raced past the lookup: the loser looks again and
             # finds the winner's credential (a replay, or a 409 when the content differs).
@@ -272,7 +274,7 @@ async def issue_or_replay(*, school_id: int, credential: dict, options: dict | N
     raise Conflict(f"the credential {doc['id']!r} could not be stored after repeated conflicts; try again")
 
 
-async def _store(*, school_id: int, doc: dict, purposes: list[str]) -> tuple[str, dict, bool]:
+async def _store(*, school_id: int, doc: dict, purposes: list[str], actor: Any) -> tuple[str, dict, bool]:
     rt = runtime.current()
     async with write_transaction():
         existing = await repo.issued_credential(credential_id=doc["id"])
@@ -289,8 +291,8 @@ async def _store(*, school_id: int, doc: dict, purposes: list[str]) -> tuple[str
         row = await repo.insert_issued_credential(
             school_id=school_id, credential_id=doc["id"], document=text, issued_at=rt.clock.now(),
             status_list_id=list_id, status_index=index, status_purpose=entry["statusPurpose"] if entry else "")
-        await repo.audit(action="credential.issue", at=rt.clock.now(), school_id=school_id,
-                         subject=doc["id"], details={"via": "vc-api"})
+        await audit_trail.record(actor, action="credential.issue", school_id=school_id, subject=doc["id"],
+                                 at=rt.clock.now(), source="vc-api")
     return text, row, True
 
 

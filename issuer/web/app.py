@@ -44,7 +44,7 @@ from issuer.web.controllers import admin, credentials, did, issuers, status, vca
 from issuer.web.controllers import auth as auth_controllers
 from issuer.web.deps import DEPENDENCIES
 from issuer.web.errors import EXCEPTION_HANDLERS, exception_handler
-from issuer.services import local_documents
+from issuer.services import bulk, local_documents, transcript_cases
 
 # The one issuer module that imports the verifier (the composition root; see CONTRACTS.md).
 from verifier import web as verifier_web
@@ -237,6 +237,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         configure_db(db)
         if owns_pool:
             await db.start_connection_pool(min_size=1, max_size=10)
+        # Jobs left running by a stopped process never finish: say so on their rows.
+        await bulk.mark_interrupted(rt.clock.now())
+        await transcript_cases.mark_interrupted(rt.clock.now())
 
     async def on_shutdown() -> None:
         verifier_service.close()

@@ -9,7 +9,6 @@ import re
 
 import pytest
 from tests.platform_fixtures import *  # noqa: F401,F403
-from tests.web.learning_app import in_process_client
 from tests.web.test_e2e_learning import bearer, setup_achievement
 
 pytestmark = [pytest.mark.anyio,

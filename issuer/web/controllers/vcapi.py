@@ -29,7 +29,8 @@ class VcApiController(Controller):
             raise PermissionDenied("the token or account is not bound to a school")
         options = msgspec.to_builtins(data.options) if data.options is not None else None
         stored, _, created = await vcapi.issue_or_replay(school_id=principal.school_id,
-                                                         credential=data.credential, options=options)
+                                                         credential=data.credential, options=options,
+                                                         actor=principal)
         # 200 for a retry of a credential already issued: the same signed bytes, nothing new made
         return Response(content=vcapi.response_body(stored), status_code=201 if created else 200,
                         media_type=VC_MEDIA_TYPE)
