@@ -163,7 +163,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     except (SettingsError, KeyStoreError) as exc:
         return fail(str(exc))
     # uvloop + httptools (installed dependencies): less CPU per request than asyncio + h11.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", loop="uvloop", http="httptools")
+    # proxy_headers=False: uvicorn would otherwise take X-Forwarded-For from any 127.0.0.1 peer
+    # (its forwarded_allow_ips default); the app honours only BADGES_TRUSTED_PROXIES.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", loop="uvloop", http="httptools",
+                proxy_headers=False)
     return 0
 
 

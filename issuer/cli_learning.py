@@ -88,6 +88,7 @@ async def seed_demo(settings) -> dict:
     """A demo district: one school, staff, students, all three framework kinds, badges."""
     from issuer.cli import migrate
     from issuer.db import repo_platform
+    from issuer.db.scope import SchoolScope
     from issuer.db import repo_learning as repo
     from issuer.services import accounts, achievements, elos, evidence, frameworks, identity, review, status
     from issuer.services.accounts import Principal, Role
@@ -213,10 +214,11 @@ async def seed_demo(settings) -> dict:
 
 async def _renew_demo_logins(school) -> dict:
     from issuer.db import repo_platform
+    from issuer.db.scope import SchoolScope
     from issuer.services import accounts
 
     logins = []
-    for user in await repo_platform.users(school_id=school["id"]):
+    for user in await repo_platform.users(SchoolScope(frozenset({school["id"]}))):
         password = secrets.token_urlsafe(9)
         await repo_platform.set_password_hash(user["id"], accounts.hash_password(password))
         logins.append((user["role"], user["username"], password))
@@ -251,7 +253,8 @@ def cmd_demo(args) -> int:
         from issuer.web.app import create_app
 
         print(f"serving on {base} (Ctrl-C to stop)")
-        uvicorn.run(create_app(_settings(args)), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(create_app(_settings(args)), host=args.host, port=args.port, log_level="info",
+                    proxy_headers=False)  # forwarded headers: only BADGES_TRUSTED_PROXIES (issuer.web.auth)
     return 0
 
 

@@ -234,7 +234,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     return Litestar(
         route_handlers=_route_handlers(),
         dependencies=DEPENDENCIES,
-        middleware=[web_auth.AuthMiddleware],
+        middleware=web_auth.middleware(settings),
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
         openapi_config=OpenAPIConfig(title="Open Badges for Schools — issuer", version="0.1.0",

@@ -93,12 +93,24 @@ class UserOut(Dto):
     email: str = ""
     display_name: str = ""
     school_id: int | None = None
+    active: bool = True
+
+
+class PasswordIn(Dto):
+    """``POST /me/password``: every other session of the account ends."""
+    current_password: str
+    new_password: str
 
 
 class TokenIn(Dto):
+    """A new API token. ``role`` defaults to the user's (or school_admin without one); a
+    student or teacher token names its ``user`` (username, of the same school and role)."""
     name: str = ""
-    role: str = "school_admin"
+    role: str | None = None
     school: str | None = None
+    user: str | None = None
+    expires_in: int | None = None  # seconds from now
+    expires_at: datetime | None = None  # or an instant (with a time zone)
 
 
 class TokenOut(Dto):
@@ -106,6 +118,22 @@ class TokenOut(Dto):
     role: str
     issuer_did: str = ""
     school: str = ""
+    id: int | None = None
+    user: str | None = None
+    expires_at: datetime | None = None
+
+
+class TokenInfoOut(Dto):
+    """A token as listed (never the token itself)."""
+    id: int
+    name: str
+    role: str
+    created_at: datetime
+    school: str | None = None
+    user: str | None = None
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
 
 
 # --- credentials and status ----------------------------------------------------------------------
