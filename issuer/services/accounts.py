@@ -227,7 +227,7 @@ async def create_api_token(*, school_id: int | None, district_id: int, role: str
             raise BadRequest("the token's user does not exist or is deactivated")
         if user["district"] != district_id or user["school"] != school_id:
             raise BadRequest("the token's user belongs to another school")
-    role = parse_role(role if role else (user["role"] if user else ""))
+    role = parse_role(role if role else (user["role"] if user else Role.SCHOOL_ADMIN))
     if role not in ACCOUNT_ROLES:
         raise BadRequest(f"a token cannot act as {role}")
     if user is not None and role != user["role"]:
