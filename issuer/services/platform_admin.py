@@ -167,7 +167,7 @@ async def create_token(principal: Principal, *, name: str, role: str | None, sch
         user = await repo.user_by_username(username.strip())
         if user is None or user["school"] != school["id"]:
             raise NotFound(f"no user {username!r} in {school['slug']}")
-    wanted = accounts.parse_role(role) if role else (Role(user["role"]) if user else Role.SCHOOL_ADMIN)
+    wanted = accounts.parse_role(role) if role is not None else (Role(user["role"]) if user else Role.SCHOOL_ADMIN)
     if wanted == Role.DISTRICT_ADMIN:
         raise PermissionDenied("a token acts within one school")
     if wanted not in RANK or RANK[wanted] > RANK[principal.role]:
