@@ -90,10 +90,10 @@ class UserOut(Dto):
     id: int
     username: str
     role: str
+    active: bool  # always sent (omit_defaults would hide True)
     email: str = ""
     display_name: str = ""
     school_id: int | None = None
-    active: bool = True
 
 
 class PasswordIn(Dto):
