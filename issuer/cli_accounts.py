@@ -53,7 +53,8 @@ async def _cmd_token_create(args: argparse.Namespace) -> int:
                                             "expiresAt": expires_at.isoformat() if expires_at else None})
     print(token)
     print(f"issuer: {await identity.issuer_did(school['id'])}")
-    print(f"id: {row['id']}" + (f"  expires: {expires_at.isoformat()}" if expires_at else ""))
+    # stdout stays the two lines scripts read (token, issuer); the id is for `token revoke`
+    print(f"token id {row['id']}" + (f", expires {expires_at.isoformat()}" if expires_at else ""), file=sys.stderr)
     return 0
 
 

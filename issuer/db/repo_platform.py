@@ -277,7 +277,9 @@ async def delete_user_sessions(user_id: int, *, keep: str | None = None) -> None
 
 
 async def record_login_attempt(*, login: str, ip: str, success: bool, at: datetime) -> None:
-    await LoginAttempt(login=login, ip=ip, success=success, at=at).save()
+    # Cut to the columns' lengths (PostgreSQL refuses longer values): a name longer than any
+    # username is no account anyway, and the attempt is still counted by its full key.
+    await LoginAttempt(login=login[:150], ip=ip[:64], success=success, at=at).save()
 
 
 # One statement that counts an attempt and returns the count: concurrent attempts each get

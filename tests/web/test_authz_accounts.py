@@ -215,7 +215,8 @@ def test_cli_token_list_revoke_and_user_commands(tmp_path):
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "name the user" in bad.stderr
     made = _badges(tmp_path, "token", "create", "--name", "vc-client", "--expires-in", "30")
     assert made.returncode == 0, made.stderr
-    token_id = made.stdout.split("id: ")[1].split()[0]
+    assert len(made.stdout.splitlines()) == 2  # token, issuer: what scripts read
+    token_id = made.stderr.split("token id ")[1].split(",")[0]
     listed = _badges(tmp_path, "token", "list").stdout
     assert f"{token_id}\tactive\tschool_admin" in listed and "vc-client" in listed and "expires=never" not in listed
     assert _badges(tmp_path, "token", "revoke", token_id).returncode == 0
