@@ -225,8 +225,11 @@ async def revoke_token(token_id: int, at: datetime) -> bool:
 
 
 async def revoke_user_tokens(user_id: int, at: datetime) -> int:
+    """Revoke the user's tokens and the user-less (service) tokens they created, which held
+    their authority; tokens they made for other people stay with those people."""
     rows = await ApiToken.update({ApiToken.revoked_at: at}).where(
-        (ApiToken.user == user_id) & ApiToken.revoked_at.is_null()).returning(ApiToken.id)
+        ((ApiToken.user == user_id) | ((ApiToken.created_by == user_id) & ApiToken.user.is_null()))
+        & ApiToken.revoked_at.is_null()).returning(ApiToken.id)
     return len(rows)
 
 

@@ -230,3 +230,23 @@ def test_cli_token_list_revoke_and_user_commands(tmp_path):
     off = _badges(tmp_path, "user", "deactivate", "admin")
     assert off.returncode == 0 and "deactivated" in off.stdout
     assert _badges(tmp_path, "user", "deactivate", "nobody").returncode == 2
+
+
+async def test_deactivating_an_admin_revokes_the_service_tokens_they_made(client, seed):
+    """A user-less token holds its creator's authority: it ends with them. Tokens they made
+    for other people (bound to those people) and other admins' tokens live on."""
+    from issuer.services import accounts
+
+    admin = await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+                                       role="school_admin", username="a-leaving", password=PASSWORD)
+    own = bearer(await accounts.create_api_token(school_id=admin["school"], district_id=seed.district["id"],
+                                                 user_id=admin["id"], name="own"))
+    service = (await client.post("/admin/tokens", headers=own, json={"name": "service"})).json()["token"]
+    for_teacher = (await client.post("/admin/tokens", headers=own, json={"user": "north-teacher-0"})).json()["token"]
+    r = await client.post(f"/admin/users/{admin['id']}/deactivate", headers=bearer(seed.token["school_admin"]))
+    assert r.status_code == 200
+    for dead in (own, bearer(service)):
+        assert_problem(await client.get("/me", headers=dead), 401)
+    for alive in (bearer(for_teacher), bearer(seed.school_token), bearer(seed.token["school_admin"])):
+        assert (await client.get("/me", headers=alive)).status_code == 200
+    assert (await _audit("user.deactivate"))[-1]["details"] == {"tokensRevoked": 2}
