@@ -78,13 +78,29 @@ async def test_password_spraying_from_one_ip_is_limited(platform, db, seed):
 async def test_successful_logins_do_not_fill_the_per_ip_count(platform, db, seed):
     """A school behind one address: its people signing in are not counted against it."""
     settings = platform.settings.replace(login_max_failures_per_ip=3)
-    await _user(seed, "t-many")
+    for n in range(6):
+        await _user(seed, f"t-many-{n}")
     async with app_client(platform, db, settings=settings) as client:
         csrf = await login_csrf(client)
-        for _ in range(6):
-            assert (await _attempt(client, csrf, "t-many", PASSWORD)).status_code == 303
+        for n in range(6):
+            assert (await _attempt(client, csrf, f"t-many-{n}", PASSWORD)).status_code == 303
             client.cookies.delete("badges_session")  # the next person at the same address
-        assert (await _attempt(client, csrf, "t-many", "wrong")).status_code == 401
+        assert (await _attempt(client, csrf, "t-many-0", "wrong")).status_code == 401
+
+
+async def test_signing_in_between_guesses_does_not_reopen_spraying(platform, db, seed):
+    """A success takes back only its own count: an attacker's own sign-ins between guesses
+    leave every failed guess counted."""
+    settings = platform.settings.replace(login_max_failures_per_ip=4)
+    await _user(seed, "t-attacker")
+    async with app_client(platform, db, settings=settings) as client:
+        csrf = await login_csrf(client)
+        codes = []
+        for n in range(8):
+            assert (await _attempt(client, csrf, "t-attacker", PASSWORD)).status_code in (303, 429)
+            client.cookies.delete("badges_session")
+            codes.append((await _attempt(client, csrf, f"user-{n}", "Spring2026!")).status_code)
+        assert codes.count(401) <= 4 and codes[-1] == 429, codes
 
 
 async def test_rotating_forwarded_for_from_an_untrusted_peer_does_not_reset_the_limit(platform, db, seed):
