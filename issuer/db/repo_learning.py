@@ -355,7 +355,8 @@ async def list_submissions(scope: Scope, *, statuses: Sequence[str] | None = Non
                           Submission.achievement.name.as_alias("achievement_name"),
                           Submission.achievement.uuid.as_alias("achievement_uuid"),
                           Submission.learner.display_name.as_alias("learner_name"),
-                          Submission.learner.email.as_alias("learner_email")).where(scoped(scope, Submission))
+                          Submission.learner.email.as_alias("learner_email")).where(
+        scoped(scope, Submission) & Submission.learner.is_not_null())  # learner-less: see check_record
     if statuses:
         q = q.where(Submission.status.is_in(list(statuses)))
     return await _all(q.order_by(Submission.updated_at).limit(limit))
@@ -487,7 +488,7 @@ async def list_elos(scope: Scope) -> list[Row]:
     q = ExtendedLearning.select(*ExtendedLearning.all_columns(),
                                 ExtendedLearning.learner.display_name.as_alias("learner_name"),
                                 ExtendedLearning.achievement.name.as_alias("achievement_name")
-                                ).where(scoped(scope, ExtendedLearning))
+                                ).where(scoped(scope, ExtendedLearning) & ExtendedLearning.learner.is_not_null())
     return await _all(q.order_by(ExtendedLearning.id))
 
 

@@ -87,7 +87,9 @@ async def acting_school(principal: Any, school_id: int | None = None) -> int:
 
 async def check_record(principal: Any, row: dict | None, what: str, *, learner_field: str = "learner") -> dict:
     """The row when the caller may see it: a student their own, staff their schools'."""
-    if row is None:
+    if row is None or (learner_field in row and row[learner_field] is None):
+        # a learner-less submission or plan (written by a user-less student token before
+        # issue 10) belongs to nobody: it cannot be shown, reviewed or awarded
         raise NotFound(f"no such {what}")
     role = role_of(principal)
     if role == "student":

@@ -266,3 +266,37 @@ async def test_list_queries_require_a_scope(seed):
             await call(None)
     with pytest.raises(TypeError):
         await repo_platform.audit_events()
+
+
+async def test_learner_less_records_left_by_the_attack_are_not_found_not_500(client, seed, platform):
+    """Submissions and ELO plans the user-less student token wrote before the fix (learner
+    NULL) used to sit in the review queue and answer every review with a 500: now they are
+    nobody's (404) and out of the listings, while a real student's twin is reviewed as usual."""
+    from issuer.db import repo_learning as repo
+    from issuer.db.tables import ExtendedLearning, Submission
+
+    teacher = bearer(seed.token["teacher"])
+    r = await client.post("/api/achievements", headers=teacher, json={
+        "name": "Orphan check", "description": "d", "criteria": "c", "rubric": RUBRIC, "alignments": []})
+    achievement = await repo.get_achievement(r.json()["id"])
+    good = (await client.post("/api/submissions", headers=bearer(seed.token["student"]),
+                              data={"achievement": str(achievement["uuid"]), "narrative": "mine"})).json()["id"]
+    now = platform.clock.now()
+    orphan = await repo.insert_submission(school_id=achievement["school"], learner_id=None,
+                                          achievement_id=achievement["id"], kind="classroom", created_at=now,
+                                          narrative="written by a user-less token", urls=[], files=[])
+    elo = await repo.insert_elo(school=achievement["school"], learner=None, achievement=achievement["id"],
+                                partner_org="p", mentor_name="m", mentor_email="m@example.org", goals="g",
+                                competencies=[], hours=1, start_date=now.date(), end_date=now.date(),
+                                status="proposed", created_at=now)
+    assert await Submission.count().where(Submission.learner.is_null()) == 1
+    assert await ExtendedLearning.count().where(ExtendedLearning.learner.is_null()) == 1
+    queue = [s["id"] for s in (await client.get("/api/reviews/queue", headers=teacher)).json()]
+    assert good in queue and str(orphan["uuid"]) not in queue
+    assert str(elo["uuid"]) not in [e["id"] for e in (await client.get("/api/elos", headers=teacher)).json()]
+    assert_problem(await client.get(f"/api/submissions/{orphan['uuid']}", headers=teacher), 404)
+    assert_problem(await client.post(f"/api/submissions/{orphan['uuid']}/reviews", headers=teacher,
+                                     json={"ratings": {"plan": 3, "analysis": 3}}), 404)
+    assert_problem(await client.get(f"/api/elos/{elo['uuid']}", headers=teacher), 404)
+    r = await client.post(f"/api/submissions/{good}/reviews", headers=teacher, json={"ratings": {"plan": 3, "analysis": 3}})
+    assert r.status_code in (200, 201), r.text
