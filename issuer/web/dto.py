@@ -5,9 +5,17 @@ Signed documents (credentials, status lists) are never DTOs: they are served ver
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+
+# Bounded to the columns they fill (PostgreSQL refuses longer values): a 400, never a 500.
+Name = Annotated[str, msgspec.Meta(max_length=255)]
+Username = Annotated[str, msgspec.Meta(max_length=150)]
+Email = Annotated[str, msgspec.Meta(max_length=320)]
+Slug = Annotated[str, msgspec.Meta(max_length=64)]
+RoleName = Annotated[str, msgspec.Meta(max_length=32)]
+Password = Annotated[str, msgspec.Meta(max_length=1024)]  # argon2 hashes it: bound the work
 
 
 class Dto(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):
@@ -78,12 +86,12 @@ class MeOut(Dto):
 
 
 class UserIn(Dto):
-    username: str
-    role: str
-    password: str | None = None
-    email: str = ""
-    display_name: str = ""
-    school: str | None = None  # school slug; defaults to the caller's school
+    username: Username
+    role: RoleName
+    password: Password | None = None
+    email: Email = ""
+    display_name: Name = ""
+    school: Slug | None = None  # school slug; defaults to the caller's school
 
 
 class UserOut(Dto):
@@ -98,17 +106,17 @@ class UserOut(Dto):
 
 class PasswordIn(Dto):
     """``POST /me/password``: every other session of the account ends."""
-    current_password: str
-    new_password: str
+    current_password: Password
+    new_password: Password
 
 
 class TokenIn(Dto):
     """A new API token. ``role`` defaults to the user's (or school_admin without one); a
     student or teacher token names its ``user`` (username, of the same school and role)."""
-    name: str = ""
-    role: str | None = None
-    school: str | None = None
-    user: str | None = None
+    name: Name = ""
+    role: RoleName | None = None
+    school: Slug | None = None
+    user: Username | None = None
     expires_in: int | None = None  # seconds from now
     expires_at: datetime | None = None  # or an instant (with a time zone)
 

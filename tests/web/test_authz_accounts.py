@@ -250,3 +250,18 @@ async def test_deactivating_an_admin_revokes_the_service_tokens_they_made(client
     for alive in (bearer(for_teacher), bearer(seed.school_token), bearer(seed.token["school_admin"])):
         assert (await client.get("/me", headers=alive)).status_code == 200
     assert (await _audit("user.deactivate"))[-1]["details"] == {"tokensRevoked": 2}
+
+
+async def test_overlong_account_fields_are_400_not_500(client, seed):
+    """Token and user bodies are bounded to their columns (PostgreSQL refused longer values)."""
+    admin = bearer(seed.token["school_admin"])
+    for body in ({"name": "n" * 256}, {"user": "u" * 151}, {"role": "r" * 33}, {"school": "s" * 65}):
+        assert_problem(await client.post("/admin/tokens", headers=admin, json=body), 400)
+    for extra in ({"displayName": "d" * 256}, {"email": "e" * 321}, {"password": "p" * 1025}):
+        assert_problem(await client.post("/admin/users", headers=admin,
+                                         json={"username": "new-user", "role": "teacher", **extra}), 400)
+    ok = await client.post("/admin/tokens", headers=admin, json={"name": "n" * 255})
+    assert ok.status_code == 201, ok.text
+    made = await client.post("/admin/users", headers=admin, json={"username": "new-user", "role": "teacher",
+                                                                   "displayName": "d" * 255})
+    assert made.status_code == 201 and made.json()["active"] is True
