@@ -1,10 +1,12 @@
 """``badges`` sub-commands of the issuing service (entry point group ``badges.commands``).
 
-``register(subparsers)`` adds: ``init``, ``serve``, ``token create``, ``keys rotate``, ``revoke``,
-``suspend``, ``reinstate``.
+``register(subparsers)`` adds: ``init``, ``serve``, ``keys rotate``, ``revoke``, ``suspend``,
+``reinstate``.
 Other parts of the issuer add theirs through ``PLUGIN_MODULES``: each listed module that exists
-exposes ``register(subparsers)`` (``issuer.cli_learning``: award, transcript; ``issuer.cli_demo``:
-demo; ``issuer.cli_bundle``: the database side of the engine's ``bundle``). Each command sets ``func(args) -> int``; problems end as one line on stderr, exit code 2.
+exposes ``register(subparsers)`` (``issuer.cli_accounts``: token, user; ``issuer.cli_learning``:
+award, transcript; ``issuer.cli_demo``: demo; ``issuer.cli_bundle``: the database side of the
+engine's ``bundle``). Each command sets ``func(args) -> int``; problems end as one line on stderr,
+exit code 2.
 
 Configuration comes from the environment (``issuer.settings``) plus the command's options;
 ``--base-url`` sets the issuers' did:web ids and every URL inside issued badges.
@@ -35,7 +37,8 @@ from issuer.keys import KeyStoreError
 from issuer.settings import Settings, SettingsError, private_dir, save_base_url
 from issuer.settings import load as load_settings
 
-PLUGIN_MODULES = ["issuer.cli_learning", "issuer.cli_demo", "issuer.cli_transcripts", "issuer.cli_bundle"]
+PLUGIN_MODULES = ["issuer.cli_accounts", "issuer.cli_learning", "issuer.cli_demo", "issuer.cli_transcripts",
+                  "issuer.cli_bundle"]
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "db" / "piccolo_migrations"
 
 
@@ -255,18 +258,6 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _cmd_token_create(args: argparse.Namespace) -> int:
-    from issuer.services import accounts, identity
-
-    runtime.configure(settings_for(args))
-    school = await _first_school(args.school)
-    token = await accounts.create_api_token(school_id=school["id"], district_id=school["district"],
-                                            role=args.role, name=args.name or f"cli-{school['slug']}")
-    print(token)
-    print(f"issuer: {await identity.issuer_did(school['id'])}")
-    return 0
-
-
 async def _cmd_keys_rotate(args: argparse.Namespace) -> int:
     from issuer.db import repo_platform as repo
     from issuer.services import identity, keys
@@ -338,14 +329,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--base-url")
     add_verifier_options(p)
     p.set_defaults(func=command(_cmd_serve))
-
-    p = subparsers.add_parser("token", help="API bearer tokens")
-    token_sub = p.add_subparsers(dest="token_command", required=True)
-    t = token_sub.add_parser("create", help="print a new bearer token for a school (and its issuer DID)")
-    t.add_argument("--school", help="school slug (default: the first school)")
-    t.add_argument("--role", default="school_admin", choices=["school_admin", "teacher"])
-    t.add_argument("--name", default="")
-    t.set_defaults(func=_run(_cmd_token_create))
 
     p = subparsers.add_parser("keys", help="signing keys")
     keys_sub = p.add_subparsers(dest="keys_command", required=True)

@@ -86,6 +86,7 @@ async def seed_demo(settings) -> dict:
     """A demo district: one school, staff, students, all three framework kinds, badges."""
     from issuer.cli import migrate
     from issuer.db import repo_platform
+    from issuer.db.scope import SchoolScope
     from issuer.db import repo_learning as repo
     from issuer.services import accounts, achievements, elos, evidence, frameworks, identity, review, status
     from issuer.services.accounts import Principal, Role
@@ -215,10 +216,11 @@ async def seed_demo(settings) -> dict:
 
 async def _renew_demo_logins(school) -> dict:
     from issuer.db import repo_platform
+    from issuer.db.scope import SchoolScope
     from issuer.services import accounts
 
     logins = []
-    for user in await repo_platform.users(school_id=school["id"]):
+    for user in await repo_platform.users(SchoolScope(frozenset({school["id"]}))):
         password = secrets.token_urlsafe(9)
         await repo_platform.set_password_hash(user["id"], accounts.hash_password(password))
         logins.append((user["role"], user["username"], password))

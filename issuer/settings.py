@@ -22,12 +22,18 @@ Environment variables (all optional):
 ``BADGES_VERIFIER_TRUST``  a trust file of further registered issuers (besides the district's schools)
 ``BADGES_VERIFIER_ALLOW_PRIVATE_NETWORKS`` ``1`` lets the verifier fetch from private addresses
                            (tests, a closed intranet); refused by default (SSRF)
+``BADGES_TRUSTED_PROXIES`` comma-separated addresses or networks (``10.0.0.0/8``) of reverse
+                           proxies whose ``X-Forwarded-For`` gives the client address (login
+                           limits); default none: the peer address is the client
+``BADGES_LOGIN_MAX_FAILURES`` failed logins per (username, IP) in the window (default 5)
+``BADGES_LOGIN_MAX_FAILURES_PER_IP`` failed logins per IP across usernames (default 50)
 =========================  ==============================================================
 """
 from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -69,7 +75,9 @@ class Settings:
     max_image_bytes: int = 1024 * 1024
     session_max_age: int = 8 * 3600
     login_max_failures: int = 5
+    login_max_failures_per_ip: int = 50
     login_window_seconds: int = 15 * 60
+    trusted_proxies: tuple[str, ...] = ()
     status_cache_seconds: int = 60
     verifier_documents_dir: Path | None = None
     verifier_trust_file: Path | None = None
@@ -91,6 +99,13 @@ class Settings:
             raise SettingsError(f"status list size must be a multiple of 8 and ≥ {MIN_STATUS_LIST_SIZE}")
         if not (self.is_postgres or self.database_url.startswith("sqlite:///")):
             raise SettingsError("DATABASE_URL must be postgres://… or sqlite:///path")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise SettingsError(f"BADGES_TRUSTED_PROXIES: {proxy!r} is not an address or network") from None
+        if self.login_max_failures < 1 or self.login_max_failures_per_ip < 1:
+            raise SettingsError("login limits must be at least 1")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -114,9 +129,13 @@ class Settings:
             kw["verifier_trust_file"] = Path(v)
         if v := env.get("BADGES_VERIFIER_ALLOW_PRIVATE_NETWORKS"):
             kw["verifier_allow_private_networks"] = v.strip().lower() in {"1", "true", "yes", "on"}
+        if v := env.get("BADGES_TRUSTED_PROXIES"):
+            kw["trusted_proxies"] = tuple(p.strip() for p in v.split(",") if p.strip())
         for name, key in (("BADGES_STATUS_LIST_SIZE", "status_list_size"),
                           ("BADGES_MAX_UPLOAD_BYTES", "max_upload_bytes"),
-                          ("BADGES_MAX_IMAGE_BYTES", "max_image_bytes")):
+                          ("BADGES_MAX_IMAGE_BYTES", "max_image_bytes"),
+                          ("BADGES_LOGIN_MAX_FAILURES", "login_max_failures"),
+                          ("BADGES_LOGIN_MAX_FAILURES_PER_IP", "login_max_failures_per_ip")):
             if v := env.get(name):
                 try:
                     kw[key] = int(v)

@@ -18,6 +18,7 @@ from piccolo.columns import JSON, JSONB
 from piccolo.utils.encoding import dump_json, load_json
 
 from issuer.db.repo import is_postgres
+from issuer.db.scope import Scope, where as scoped
 
 Row = dict[str, Any]
 
@@ -354,17 +355,13 @@ async def get_version_by_id(version_id: int) -> Row | None:
     return await _first(SubmissionVersion.select().where(SubmissionVersion.id == version_id))
 
 
-async def list_submissions(*, school_ids: Sequence[int] | None = None, learner_id: int | None = None,
-                           statuses: Sequence[str] | None = None, limit: int = 500) -> list[Row]:
+async def list_submissions(scope: Scope, *, statuses: Sequence[str] | None = None, limit: int = 500) -> list[Row]:
     q = Submission.select(*Submission.all_columns(),
                           Submission.achievement.name.as_alias("achievement_name"),
                           Submission.achievement.uuid.as_alias("achievement_uuid"),
                           Submission.learner.display_name.as_alias("learner_name"),
-                          Submission.learner.email.as_alias("learner_email"))
-    if school_ids is not None:
-        q = q.where(Submission.school.is_in(list(school_ids) or [-1]))
-    if learner_id is not None:
-        q = q.where(Submission.learner == learner_id)
+                          Submission.learner.email.as_alias("learner_email")).where(
+        scoped(scope, Submission) & Submission.learner.is_not_null())  # learner-less: see check_record
     if statuses:
         q = q.where(Submission.status.is_in(list(statuses)))
     return await _all(q.order_by(Submission.updated_at).limit(limit))
@@ -508,8 +505,7 @@ async def get_credential(c_uuid) -> Row | None:
     return await _first(IssuedCredential.select().where(IssuedCredential.uuid == u))
 
 
-async def list_credentials(*, school_ids: Sequence[int] | None = None, learner_id: int | None = None,
-                           limit: int = 500) -> list[Row]:
+async def list_credentials(scope: Scope, *, limit: int = 500) -> list[Row]:
     q = IssuedCredential.select(
         IssuedCredential.id, IssuedCredential.uuid, IssuedCredential.school, IssuedCredential.learner,
         IssuedCredential.achievement, IssuedCredential.award, IssuedCredential.credential_id,
@@ -518,11 +514,7 @@ async def list_credentials(*, school_ids: Sequence[int] | None = None, learner_i
         IssuedCredential.achievement.name.as_alias("achievement_name"),
         IssuedCredential.achievement.uuid.as_alias("achievement_uuid"),
         IssuedCredential.learner.display_name.as_alias("learner_name"),
-    ).where(IssuedCredential.award.is_not_null())
-    if school_ids is not None:
-        q = q.where(IssuedCredential.school.is_in(list(school_ids) or [-1]))
-    if learner_id is not None:
-        q = q.where(IssuedCredential.learner == learner_id)
+    ).where(IssuedCredential.award.is_not_null() & scoped(scope, IssuedCredential))
     return await _all(q.order_by(IssuedCredential.id).limit(limit))
 
 
@@ -544,14 +536,11 @@ async def get_elo_by_id(e_id: int) -> Row | None:
     return await _first(ExtendedLearning.select().where(ExtendedLearning.id == e_id))
 
 
-async def list_elos(*, school_ids: Sequence[int] | None = None, learner_id: int | None = None) -> list[Row]:
+async def list_elos(scope: Scope) -> list[Row]:
     q = ExtendedLearning.select(*ExtendedLearning.all_columns(),
                                 ExtendedLearning.learner.display_name.as_alias("learner_name"),
-                                ExtendedLearning.achievement.name.as_alias("achievement_name"))
-    if school_ids is not None:
-        q = q.where(ExtendedLearning.school.is_in(list(school_ids) or [-1]))
-    if learner_id is not None:
-        q = q.where(ExtendedLearning.learner == learner_id)
+                                ExtendedLearning.achievement.name.as_alias("achievement_name")
+                                ).where(scoped(scope, ExtendedLearning) & ExtendedLearning.learner.is_not_null())
     return await _all(q.order_by(ExtendedLearning.id))
 
 

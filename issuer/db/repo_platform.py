@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from issuer.db.repo import lock_row
-from issuer.db.tables import (ApiToken, AuditEvent, District, IssuedCredential, LoginAttempt, School,
-                              SigningKey, StatusEntry, StatusList, User, WebSession)
+from issuer.db.scope import Scope, where as scoped
+from issuer.db.tables import (ApiToken, AuditEvent, District, IssuedCredential, LoginAttempt, LoginThrottle,
+                              School, SigningKey, StatusEntry, StatusList, User, WebSession)
 
 Row = dict[str, Any]
 
@@ -175,30 +176,43 @@ async def user_credentials(username: str) -> Row | None:
     return await User.select(*_USER_PUBLIC, User.password_hash).where(User.username == username).first()
 
 
-async def users(*, district_id: int | None = None, school_id: int | None = None,
-                role: str | None = None, user_id: int | None = None) -> list[Row]:
-    query = User.select(*_USER_PUBLIC).order_by(User.id)
-    if district_id is not None:
-        query = query.where(User.district == district_id)
-    if school_id is not None:
-        query = query.where(User.school == school_id)
+async def users(scope: Scope, *, role: str | None = None) -> list[Row]:
+    """The accounts in ``scope`` (a learner scope: that one account); district admins, who
+    belong to no school, only through ``district_admins``."""
+    query = User.select(*_USER_PUBLIC).where(scoped(scope, User, learner="id")).order_by(User.id)
     if role is not None:
         query = query.where(User.role == role)
-    if user_id is not None:
-        query = query.where(User.id == user_id)
     return await query
 
 
-async def set_password_hash(user_id: int, password_hash: str) -> None:
+async def district_admins(district_id: int) -> list[Row]:
+    return await User.select(*_USER_PUBLIC).where(
+        (User.district == district_id) & User.school.is_null()).order_by(User.id)
+
+
+async def user_by_username(username: str) -> Row | None:
+    return await User.select(*_USER_PUBLIC).where(User.username == username).first()
+
+
+async def set_password_hash(user_id: int, password_hash: str, *, keep_session: str | None = None) -> None:
+    """A new password, and the end of every session of the user but ``keep_session`` (the
+    sha256 of the one that changed it): whoever knew the old password is signed out."""
     await User.update({User.password_hash: password_hash}).where(User.id == user_id)
+    await delete_user_sessions(user_id, keep=keep_session)
+
+
+async def set_user_active(user_id: int, active: bool) -> None:
+    await User.update({User.active: active}).where(User.id == user_id)
 
 
 async def insert_token(*, token_hash: str, name: str, district_id: int, school_id: int | None,
-                       user_id: int | None, role: str, at: datetime) -> Row:
+                       user_id: int | None, role: str, at: datetime, expires_at: datetime | None = None,
+                       created_by: int | None = None) -> Row:
     row = ApiToken(token_hash=token_hash, name=name, district=district_id, school=school_id,
-                   user=user_id, role=role, created_at=at)
+                   user=user_id, role=role, created_at=at, expires_at=expires_at, created_by=created_by)
     await row.save()
-    return {"id": row.id, "name": name, "role": role, "school": school_id, "district": district_id}
+    return {"id": row.id, "name": name, "role": role, "school": school_id, "district": district_id,
+            "user": user_id, "expires_at": expires_at, "created_at": at}
 
 
 async def token_by_hash(token_hash: str) -> Row | None:
@@ -206,11 +220,45 @@ async def token_by_hash(token_hash: str) -> Row | None:
                                          ApiToken.revoked_at.is_null()).first()
 
 
+_TOKEN_LIST = (ApiToken.id, ApiToken.name, ApiToken.district, ApiToken.school, ApiToken.user, ApiToken.role,
+               ApiToken.created_at, ApiToken.last_used_at, ApiToken.revoked_at, ApiToken.expires_at,
+               ApiToken.created_by, ApiToken.user.username.as_alias("username"),
+               ApiToken.school.slug.as_alias("school_slug"))
+
+
+async def tokens(*, district_id: int, school_id: int | None = None) -> list[Row]:
+    """The tokens of a district, or of one of its schools (never the hashes)."""
+    query = ApiToken.select(*_TOKEN_LIST).where(ApiToken.district == district_id).order_by(ApiToken.id)
+    if school_id is not None:
+        query = query.where(ApiToken.school == school_id)
+    return await query
+
+
+async def token_by_id(token_id: int) -> Row | None:
+    return await ApiToken.select(*_TOKEN_LIST).where(ApiToken.id == token_id).first()
+
+
+async def revoke_token(token_id: int, at: datetime) -> bool:
+    """False when it was already revoked (the first revocation's time stays)."""
+    rows = await ApiToken.update({ApiToken.revoked_at: at}).where(
+        (ApiToken.id == token_id) & ApiToken.revoked_at.is_null()).returning(ApiToken.id)
+    return bool(rows)
+
+
+async def revoke_user_tokens(user_id: int, at: datetime) -> int:
+    """Revoke the user's tokens and the user-less (service) tokens they created, which held
+    their authority; tokens they made for other people stay with those people."""
+    rows = await ApiToken.update({ApiToken.revoked_at: at}).where(
+        ((ApiToken.user == user_id) | ((ApiToken.created_by == user_id) & ApiToken.user.is_null()))
+        & ApiToken.revoked_at.is_null()).returning(ApiToken.id)
+    return len(rows)
+
+
 _TOKEN_USER = ("id", "district", "school", "role", "username", "display_name", "active")
 # Prebuilt (Piccolo spends ~1 ms of CPU building an FK-join select): the token (as
 # ``token_by_hash`` filters it) and its user, portable SQL for SQLite and PostgreSQL.
 _TOKEN_WITH_USER = (
-    'SELECT t.id, t.name, t.district, t.school, t."user", t.role, '
+    'SELECT t.id, t.name, t.district, t.school, t."user", t.role, t.expires_at, '
     + ", ".join(f"u.{name} AS u__{name}" for name in _TOKEN_USER)
     + ' FROM api_token t LEFT JOIN app_user u ON u.id = t."user" '
     "WHERE t.token_hash = {} AND t.revoked_at IS NULL LIMIT 1")
@@ -244,20 +292,51 @@ async def delete_session(token_hash: str) -> None:
     await WebSession.delete().where(WebSession.token_hash == token_hash)
 
 
+async def delete_user_sessions(user_id: int, *, keep: str | None = None) -> None:
+    """End every session of the user (but the one whose hash is ``keep``)."""
+    query = WebSession.delete().where(WebSession.user == user_id)
+    if keep is not None:
+        query = query.where(WebSession.token_hash != keep)
+    await query
+
+
 async def record_login_attempt(*, login: str, ip: str, success: bool, at: datetime) -> None:
-    await LoginAttempt(login=login, ip=ip, success=success, at=at).save()
+    # Cut to the columns' lengths (PostgreSQL refuses longer values): a name longer than any
+    # username is no account anyway, and the attempt is still counted by its full key.
+    await LoginAttempt(login=login[:150], ip=ip[:64], success=success, at=at).save()
 
 
-async def failed_logins_since(*, login: str, ip: str, since: datetime) -> list[datetime]:
-    rows = await LoginAttempt.select(LoginAttempt.at).where(
-        LoginAttempt.login == login, LoginAttempt.ip == ip, LoginAttempt.success == False,  # noqa: E712
-        LoginAttempt.at >= since).order_by(LoginAttempt.at)
-    return [r["at"] for r in rows]
+# One statement that counts an attempt and returns the count: concurrent attempts each get
+# their own number (the row is locked by the upsert on PostgreSQL, the database by the write
+# on SQLite), so no two can both read "under the limit". A window older than the cutoff
+# starts again at 1. Both databases evaluate SET against the row as it was.
+_BUMP = ('INSERT INTO "login_throttle" ("key","window_start","failures") VALUES ({},{},1) '
+         'ON CONFLICT ("key") DO UPDATE SET '
+         '"failures" = CASE WHEN "login_throttle"."window_start" <= {} THEN 1 '
+         'ELSE "login_throttle"."failures" + 1 END, '
+         '"window_start" = CASE WHEN "login_throttle"."window_start" <= {} THEN excluded."window_start" '
+         'ELSE "login_throttle"."window_start" END '
+         'RETURNING "failures", "window_start"')
 
 
-async def clear_failed_logins(*, login: str, ip: str) -> None:
-    await LoginAttempt.delete().where(LoginAttempt.login == login, LoginAttempt.ip == ip,
-                                      LoginAttempt.success == False)  # noqa: E712
+async def bump_login_counter(key: str, *, at: datetime, window_start_after: datetime) -> tuple[int, datetime]:
+    """Count one attempt under ``key``: (attempts in the current window, when it started)."""
+    rows = await LoginThrottle.raw(_BUMP, key, at, window_start_after, window_start_after)
+    row = rows[0]
+    start = row["window_start"]
+    if isinstance(start, str):  # SQLite hands RETURNING values back as stored
+        start = datetime.fromisoformat(start)
+    return int(row["failures"]), start
+
+
+async def forgive_login_attempt(key: str) -> None:
+    """Take back one counted attempt (it succeeded)."""
+    await LoginThrottle.update({LoginThrottle.failures: LoginThrottle.failures - 1}).where(
+        (LoginThrottle.key == key) & (LoginThrottle.failures > 0))
+
+
+async def reset_login_counter(key: str) -> None:
+    await LoginThrottle.delete().where(LoginThrottle.key == key)
 
 
 # --- status lists ------------------------------------------------------------------------------
@@ -345,19 +424,12 @@ async def issued_credential(*, row_id: int | None = None, uuid: uuidlib.UUID | N
     return await query.first()
 
 
-async def issued_credentials(*, school_id: int | None = None, learner_id: int | None = None,
-                             district_id: int | None = None, limit: int = 100, offset: int = 0) -> list[Row]:
-    query = IssuedCredential.select(
+async def issued_credentials(scope: Scope, *, limit: int = 100, offset: int = 0) -> list[Row]:
+    return await IssuedCredential.select(
         IssuedCredential.id, IssuedCredential.uuid, IssuedCredential.school, IssuedCredential.learner,
         IssuedCredential.credential_id, IssuedCredential.issued_at, IssuedCredential.revoked_at,
-        IssuedCredential.suspended).order_by(IssuedCredential.id).limit(limit).offset(offset)
-    if school_id is not None:
-        query = query.where(IssuedCredential.school == school_id)
-    if learner_id is not None:
-        query = query.where(IssuedCredential.learner == learner_id)
-    if district_id is not None:
-        query = query.where(IssuedCredential.school.district == district_id)
-    return await query
+        IssuedCredential.suspended).where(scoped(scope, IssuedCredential)).order_by(
+        IssuedCredential.id).limit(limit).offset(offset)
 
 
 async def lock_issued_credential(row_id: int) -> None:
@@ -385,9 +457,10 @@ async def audit(*, action: str, at: datetime, actor_id: int | None = None, distr
 
 async def audit_events(*, district_id: int | None = None, school_id: int | None = None,
                        limit: int = 100) -> list[Row]:
+    """A district's events or one school's: exactly one of the two (never everyone's)."""
+    if (district_id is None) == (school_id is None):
+        raise TypeError("audit_events needs exactly one of district_id and school_id")
     query = AuditEvent.select().order_by(AuditEvent.id, ascending=False).limit(limit).output(load_json=True)
     if district_id is not None:
-        query = query.where(AuditEvent.district == district_id)
-    if school_id is not None:
-        query = query.where(AuditEvent.school == school_id)
-    return await query
+        return await query.where(AuditEvent.district == district_id)
+    return await query.where(AuditEvent.school == school_id)

@@ -17,6 +17,7 @@ from typing import Any
 
 from badges.identity import identity_object
 from badges.verification_checks import parse_datetime
+from issuer.db.scope import Scope, where as scoped
 from issuer.db.tables import IssuedCredential, School, Transcript, TranscriptJob, TranscriptShare, User
 from issuer.services.transcripts import StoredCredential
 
@@ -153,16 +154,11 @@ async def transcript_by_id(row_id: int) -> Row | None:
     return await Transcript.select().where(Transcript.id == row_id).first()
 
 
-async def transcripts(*, learner_id: int | None = None, school_ids: Sequence[int] | None = None,
-                      limit: int = 100) -> list[Row]:
+async def transcripts(scope: Scope, *, limit: int = 100) -> list[Row]:
     query = Transcript.select(Transcript.id, Transcript.uuid, Transcript.school, Transcript.learner,
                               Transcript.clr_id, Transcript.issued_at, Transcript.created_by,
                               Transcript.learner.display_name.as_alias("learner_name")
-                              ).order_by(Transcript.id, ascending=False).limit(limit)
-    if learner_id is not None:
-        query = query.where(Transcript.learner == learner_id)
-    if school_ids is not None:
-        query = query.where(Transcript.school.is_in(list(school_ids) or [-1]))
+                              ).where(scoped(scope, Transcript)).order_by(Transcript.id, ascending=False).limit(limit)
     return await query
 
 

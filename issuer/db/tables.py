@@ -4,10 +4,11 @@ from __future__ import annotations
 # ruff: noqa: F401
 from piccolo.columns import (JSON, UUID, Boolean, Date, ForeignKey, Integer, Real, Serial, Text,
                              Timestamptz, Varchar, Bytea)
+from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 # --- platform: District, School, SigningKey, User, ApiToken, WebSession, StatusList, IssuedCredential,
-# --- LoginAttempt, AuditEvent (owner: issuer-platform; edit only below this line and above the next marker)
+# --- LoginAttempt, LoginThrottle, AuditEvent (owner: issuer-platform; edit only below this line and above the next marker)
 
 from piccolo.constraints import Unique as _PUnique  # noqa: E402  (platform: composite unique constraints)
 
@@ -59,7 +60,8 @@ class User(Table, tablename="app_user"):
 
 
 class ApiToken(Table):
-    """A bearer token; only its sha256 is stored. Acts as ``role`` within ``school``."""
+    """A bearer token; only its sha256 is stored. Acts as ``role`` within ``school``: as its
+    ``user`` (same role and school) for a person's role, or as a school admin without one."""
     token_hash = Varchar(length=64, unique=True)
     name = Varchar(length=255, default="")
     district = ForeignKey(references=District)
@@ -69,6 +71,8 @@ class ApiToken(Table):
     created_at = Timestamptz()
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+    expires_at = Timestamptz(null=True, default=None)  # null: until revoked
+    created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)  # null: the CLI
 
 
 class WebSession(Table):
@@ -84,6 +88,14 @@ class LoginAttempt(Table):
     ip = Varchar(length=64, default="")
     success = Boolean(default=False)
     at = Timestamptz(index=True)
+
+
+class LoginThrottle(Table):
+    """Failed-login counters, one row per key (sha256 of the (username, IP) or IP it limits):
+    bumped and read in one statement, so concurrent attempts cannot all pass the check."""
+    key = Varchar(length=64, unique=True)
+    window_start = Timestamptz()
+    failures = Integer(default=0)
 
 
 class StatusList(Table):

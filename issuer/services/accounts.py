@@ -1,8 +1,20 @@
 """Accounts, sessions, API tokens and the login rate limit.
 
 Passwords: argon2id (argon2-cffi defaults). Session and API tokens are random; only their
-sha256 is stored. Login failures are counted per (username, IP): ``login_max_failures`` within
-``login_window_seconds`` gives 429 with ``Retry-After`` until the oldest failure ages out.
+sha256 is stored.
+
+Tokens act as ``role`` within their ``school``. A person's role (student, teacher) is only
+ever held through that person: such a token is bound to a user of the same role and school,
+and stops working when the user is deactivated, changes role or school, or the token expires
+or is revoked. Only a school admin token (a VC-API client) and a district admin token (the
+CLI) may stand without a user.
+
+Login limits: every attempt is counted before the password is checked, in one statement per
+counter (``repo.bump_login_counter``), so concurrent guesses cannot all pass; a successful
+login takes its count back. Two counters: per (username, IP), ``login_max_failures``, and
+per IP across usernames (password spraying), ``login_max_failures_per_ip``, each within
+``login_window_seconds``; over either, 429 with ``Retry-After`` until the window ends.
+Every login, failed, throttled or successful, is written to the audit log.
 """
 from __future__ import annotations
 
@@ -12,7 +24,7 @@ import math
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
 from argon2 import PasswordHasher
@@ -39,6 +51,18 @@ class Role(StrEnum):
 
 
 ACCOUNT_ROLES = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER, Role.STUDENT)
+# What a role may hand on: a token's role never exceeds its creator's.
+RANK = {Role.STUDENT: 1, Role.TEACHER: 2, Role.SCHOOL_ADMIN: 3, Role.DISTRICT_ADMIN: 4}
+# The roles a token may hold without a user (service clients); the others are people.
+USERLESS_TOKEN_ROLES = (Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN)
+
+
+def parse_role(value: object) -> Role:
+    """A role from the wire: an empty or unknown value is a 400, never a 500."""
+    try:
+        return Role(str(value or "").strip())
+    except ValueError:
+        raise BadRequest(f"unknown role {value!r}: one of {', '.join(r.value for r in ACCOUNT_ROLES)}") from None
 
 
 @dataclass(frozen=True)
@@ -59,26 +83,6 @@ class Principal:
 
 
 ANONYMOUS = Principal()
-
-
-@dataclass(frozen=True)
-class Visibility:
-    """The query scope a principal may see; services pass it to repo queries as filters."""
-    district_id: int | None = None
-    school_id: int | None = None
-    learner_id: int | None = None
-    nothing: bool = False
-
-
-def visibility(principal: Principal) -> Visibility:
-    if principal.role == Role.DISTRICT_ADMIN:
-        return Visibility(district_id=principal.district_id)
-    if principal.role in (Role.SCHOOL_ADMIN, Role.TEACHER) and principal.school_id is not None:
-        return Visibility(district_id=principal.district_id, school_id=principal.school_id)
-    if principal.role == Role.STUDENT and principal.id is not None:
-        return Visibility(district_id=principal.district_id, school_id=principal.school_id,
-                          learner_id=principal.id)
-    return Visibility(nothing=True)
 
 
 def sha256_hex(value: str) -> str:
@@ -107,10 +111,7 @@ def _principal(user: dict, via: str) -> Principal:
 
 async def create_user(*, district_id: int, school_id: int | None, role: str, username: str,
                       password: str | None = None, email: str = "", display_name: str = "") -> dict:
-    try:
-        role = Role(role)
-    except ValueError:
-        raise BadRequest(f"unknown role {role!r}") from None
+    role = parse_role(role)
     if role not in ACCOUNT_ROLES:
         raise BadRequest(f"role {role} has no account")
     if role != Role.DISTRICT_ADMIN and school_id is None:
@@ -127,16 +128,42 @@ async def create_user(*, district_id: int, school_id: int | None, role: str, use
         at=runtime.current().clock.now())
 
 
+def _throttle_key(*parts: str) -> str:
+    return sha256_hex("\x00".join(parts))
+
+
+async def _count_attempt(username: str, ip: str, now, settings) -> tuple[list[str], int | None]:
+    """Count this attempt on both counters: (their keys, seconds to wait when over a limit)."""
+    window = timedelta(seconds=settings.login_window_seconds)
+    limits = ((_throttle_key("user-ip", username, ip), settings.login_max_failures),
+              (_throttle_key("ip", ip), settings.login_max_failures_per_ip))
+    retry = None
+    async with write_transaction():
+        for key, limit in limits:
+            count, started = await repo.bump_login_counter(key, at=now, window_start_after=now - window)
+            if count > limit:
+                wait = max(1, math.ceil((started + window - now).total_seconds()))
+                retry = max(retry or 0, wait)
+    return [key for key, _ in limits], retry
+
+
+async def _audit_login(action: str, username: str, user: dict | None, ip: str, at, **details) -> None:
+    await repo.audit(action=action, at=at, actor_id=user["id"] if user else None,
+                     district_id=user["district"] if user else None, school_id=user["school"] if user else None,
+                     subject=username[:150], details={"ip": ip, **details})
+
+
 async def login(username: str, password: str, *, ip: str) -> tuple[str, Principal]:
     """(session token for the cookie, principal); 401 on bad credentials, 429 when limited."""
     rt = runtime.current()
     settings = rt.settings
     now = rt.clock.now()
-    window = timedelta(seconds=settings.login_window_seconds)
-    failures = await repo.failed_logins_since(login=username, ip=ip, since=now - window)
-    if len(failures) >= settings.login_max_failures:
-        oldest = failures[-settings.login_max_failures]
-        retry = max(1, math.ceil((oldest + window - now).total_seconds()))
+    keys, retry = await _count_attempt(username, ip, now, settings)
+    if retry is not None:
+        user = await repo.user_credentials(username)
+        async with write_transaction():
+            await repo.record_login_attempt(login=username, ip=ip, success=False, at=now)
+            await _audit_login("login.throttled", username, user, ip, now)
         raise TooManyRequests("too many failed logins; try again later", retry_after=retry)
     user = await repo.user_credentials(username)
     stored = user["password_hash"] if user and user["password_hash"] else _DUMMY_HASH
@@ -147,9 +174,15 @@ async def login(username: str, password: str, *, ip: str) -> tuple[str, Principa
     async with write_transaction():
         await repo.record_login_attempt(login=username, ip=ip, success=ok, at=now)
         if ok:
-            await repo.clear_failed_logins(login=username, ip=ip)
+            await repo.reset_login_counter(keys[0])
+            await repo.forgive_login_attempt(keys[1])
             await repo.insert_session(token_hash=sha256_hex(token), user_id=user["id"], at=now,
                                       expires_at=now + timedelta(seconds=settings.session_max_age))
+            await _audit_login("login.success", username, user, ip, now)
+        else:
+            reason = ("unknown user" if user is None else "inactive" if not user["active"]
+                      else "no password" if not user["password_hash"] else "wrong password")
+            await _audit_login("login.failure", username, user, ip, now, reason=reason)
     if not ok:
         raise Unauthenticated("unknown username or wrong password")
     return token, _principal(user, "session")
@@ -179,32 +212,119 @@ async def principal_for_session(session_token: str) -> Principal | None:
     return _principal(user, "session")
 
 
-async def create_api_token(*, school_id: int | None, district_id: int, role: str = Role.SCHOOL_ADMIN,
-                           user_id: int | None = None, name: str = "") -> str:
-    """A new bearer token (shown once); acts as ``role`` within ``school_id``."""
-    role = Role(role)
+async def create_api_token(*, school_id: int | None, district_id: int, role: str | None = Role.SCHOOL_ADMIN,
+                           user_id: int | None = None, name: str = "", expires_at: datetime | None = None,
+                           created_by: int | None = None) -> str:
+    """A new bearer token (shown once); acts as ``role`` within ``school_id``.
+
+    A person's role (student, teacher) needs ``user_id``, a user of that role and school (the
+    role defaults to the user's); an expired ``expires_at`` or an unknown role is a 400."""
+    now = runtime.current().clock.now()
+    user = None
+    if user_id is not None:
+        user = await repo.user_by_id(user_id)
+        if user is None or not user["active"]:
+            raise BadRequest("the token's user does not exist or is deactivated")
+        if user["district"] != district_id or user["school"] != school_id:
+            raise BadRequest("the token's user belongs to another school")
+    role = parse_role(role if role else (user["role"] if user else Role.SCHOOL_ADMIN))
     if role not in ACCOUNT_ROLES:
         raise BadRequest(f"a token cannot act as {role}")
+    if user is not None and role != user["role"]:
+        raise BadRequest(f"{user['username']} is a {user['role']}, not a {role}")
+    if user is None and role not in USERLESS_TOKEN_ROLES:
+        raise BadRequest(f"a {role} token acts as a person: name the user it is for")
     if role != Role.DISTRICT_ADMIN and school_id is None:
         raise BadRequest("a school token needs a school")
+    if expires_at is not None and expires_at <= now:
+        raise BadRequest("the token would already be expired")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     await repo.insert_token(token_hash=sha256_hex(token), name=name, district_id=district_id,
-                            school_id=school_id, user_id=user_id, role=role.value,
-                            at=runtime.current().clock.now())
+                            school_id=school_id, user_id=user_id, role=role.value, at=now,
+                            expires_at=expires_at, created_by=created_by)
     return token
+
+
+def token_principal(row: dict, user: dict | None, now: datetime) -> Principal | None:
+    """The principal a live token row stands for, or None when it must be refused: expired,
+    an unknown role, a user deactivated or no longer of the token's role and school, or a
+    person's role without a user (tokens minted before that was refused)."""
+    if row.get("expires_at") is not None and _aware(row["expires_at"]) <= now:
+        return None
+    try:
+        role = Role(row["role"])
+    except ValueError:
+        return None
+    if row["user"] is not None:
+        if user is None or not user["active"] or user["role"] != role.value or user["school"] != row["school"]:
+            return None
+        return _principal(user, "token")
+    if role not in USERLESS_TOKEN_ROLES or (role != Role.DISTRICT_ADMIN and row["school"] is None):
+        return None
+    return Principal(role=role, school_id=row["school"], district_id=row["district"],
+                     username=row["name"] or f"token-{row['id']}", display_name=row["name"], via="token")
+
+
+def _aware(value: datetime | str) -> datetime:
+    if isinstance(value, str):  # raw SQL on SQLite hands timestamps back as stored
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
 async def principal_for_token(token: str) -> Principal | None:
     row = await repo.token_by_hash(sha256_hex(token))
     if row is None:
         return None
-    if row["user"] is not None:
-        user = await repo.user_by_id(row["user"])
-        if user is None or not user["active"]:
-            return None
-        return _principal(user, "token")
-    return Principal(role=Role(row["role"]), school_id=row["school"], district_id=row["district"],
-                     username=row["name"] or f"token-{row['id']}", display_name=row["name"], via="token")
+    user = await repo.user_by_id(row["user"]) if row["user"] is not None else None
+    return token_principal(row, user, runtime.current().clock.now())
+
+
+async def revoke_token(token_id: int, *, actor_id: int | None, district_id: int, school_id: int | None,
+                       subject: str = "") -> bool:
+    """Revoke (False when it already was); audited."""
+    now = runtime.current().clock.now()
+    async with write_transaction():
+        done = await repo.revoke_token(token_id, now)
+        if done:
+            await repo.audit(action="token.revoke", at=now, actor_id=actor_id, district_id=district_id,
+                             school_id=school_id, subject=subject, details={"token": token_id})
+    return done
+
+
+async def set_active(user: dict, active: bool, *, actor_id: int | None) -> dict:
+    """Deactivate (sessions end, tokens are revoked, logins refused) or reactivate a user; audited."""
+    now = runtime.current().clock.now()
+    async with write_transaction():
+        await repo.set_user_active(user["id"], active)
+        revoked = 0
+        if not active:
+            await repo.delete_user_sessions(user["id"])
+            revoked = await repo.revoke_user_tokens(user["id"], now)
+        await repo.audit(action="user.deactivate" if not active else "user.activate", at=now, actor_id=actor_id,
+                         district_id=user["district"], school_id=user["school"], subject=user["username"],
+                         details={"tokensRevoked": revoked} if not active else {})
+    return await repo.user_by_id(user["id"])
+
+
+async def change_password(user_id: int, new_password: str, *, current_password: str | None,
+                          keep_session: str | None = None, actor_id: int | None = None) -> None:
+    """A new password; every other session of the user ends. ``current_password`` is checked
+    unless None (an administrator or the CLI setting it)."""
+    new_hash = await asyncio.to_thread(hash_password, new_password)
+    user = await repo.user_by_id(user_id)
+    if user is None:
+        raise BadRequest("no such user")
+    if current_password is not None:
+        creds = await repo.user_credentials(user["username"])
+        if not creds["password_hash"] or not await asyncio.to_thread(_verify, creds["password_hash"],
+                                                                     current_password):
+            raise Unauthenticated("the current password is wrong")
+    now = runtime.current().clock.now()
+    async with write_transaction():
+        await repo.set_password_hash(user_id, new_hash,
+                                     keep_session=sha256_hex(keep_session) if keep_session else None)
+        await repo.audit(action="user.password", at=now, actor_id=actor_id if actor_id is not None else user_id,
+                         district_id=user["district"], school_id=user["school"], subject=user["username"])
 
 
 def csrf_token(secret: bytes, binding: str) -> str:

@@ -76,12 +76,10 @@ async def get_elo(principal: Any, elo_uuid: str) -> dict:
 
 
 async def list_elos(principal: Any) -> list[dict]:
-    from issuer.services.learning_access import role_of, school_ids
+    from issuer.services.learning_access import scope_of
 
-    if role_of(principal) == "student":
-        return await repo.list_elos(learner_id=principal.id)
-    require(principal, *STAFF)
-    return await repo.list_elos(school_ids=await school_ids(principal))
+    require(principal, "student", *STAFF)
+    return await repo.list_elos(await scope_of(principal))
 
 
 async def _new_link(elo_id: int, now) -> str:

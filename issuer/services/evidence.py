@@ -5,7 +5,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from issuer.db import repo_learning as repo
-from issuer.services.learning_access import check_record, require, school_ids, role_of
+from issuer.services.learning_access import check_record, require, role_of, scope_of
 from issuer.services.learning_errors import Conflict, InvalidInput, NotFound
 from issuer.storage import FileStore, StoredFile, check_hash
 
@@ -107,15 +107,13 @@ def blind(reviews: list[dict], version: int, viewer: Any) -> tuple[list[dict], b
 
 
 async def list_submissions(principal: Any, *, statuses: list[str] | None = None) -> list[dict]:
-    if role_of(principal) == "student":
-        return await repo.list_submissions(learner_id=principal.id, statuses=statuses)
-    require(principal, "teacher", "school_admin", "district_admin")
-    return await repo.list_submissions(school_ids=await school_ids(principal), statuses=statuses)
+    require(principal, "student", "teacher", "school_admin", "district_admin")
+    return await repo.list_submissions(await scope_of(principal), statuses=statuses)
 
 
 async def review_queue(principal: Any) -> list[dict]:
     require(principal, "teacher", "school_admin", "district_admin")
-    return await repo.list_submissions(school_ids=await school_ids(principal),
+    return await repo.list_submissions(await scope_of(principal),
                                        statuses=["submitted", "needs_second", "moderation"])
 
 

@@ -32,7 +32,8 @@ from issuer.db.repo import write_transaction
 from issuer.services import audit_trail, identity
 from issuer.services import status as status_service
 from issuer.services import transcripts as engine
-from issuer.services.learning_access import STAFF, TEACHERS, acting_school, require, role_of, school_ids
+from issuer.db.scope import LearnerScope
+from issuer.services.learning_access import STAFF, TEACHERS, acting_school, require, role_of, school_ids, scope_of
 from issuer.services.learning_errors import Conflict, InvalidInput, LinkExpired, NotFound
 from issuer.services.platform_errors import PlatformError
 
@@ -133,16 +134,14 @@ async def visible(principal: Any, t_uuid: str) -> dict:
 
 
 async def list_for(principal: Any, student: str | None = None) -> list[dict]:
-    if role_of(principal) == "student":
-        return await repo.transcripts(learner_id=principal.id)
-    require(principal, *STAFF)
-    ids = await school_ids(principal)
-    if student:
-        learner = await repo.find_learner(student, school_ids=ids)
+    require(principal, "student", *STAFF)
+    scope = await scope_of(principal)
+    if student and role_of(principal) != "student":
+        learner = await repo.find_learner(student, school_ids=sorted(scope.school_ids))
         if learner is None:
             raise NotFound("no such student")
-        return await repo.transcripts(learner_id=learner["id"], school_ids=ids)
-    return await repo.transcripts(school_ids=ids)
+        scope = LearnerScope(school_id=learner["school"], learner_id=learner["id"])
+    return await repo.transcripts(scope)
 
 
 # --- generating --------------------------------------------------------------------------------

@@ -62,7 +62,9 @@ SECRET_PATHS = ("/share/", "/mentor/")
 def server_options() -> dict[str, Any]:
     """``uvicorn.run`` keyword arguments for this app: a capped request head (431 past
     ``verifier.server.MAX_HEAD_BYTES``) and an access log without share or mentor tokens."""
-    return uvicorn_options(secret_paths=SECRET_PATHS)
+    # proxy_headers=False: uvicorn would otherwise take X-Forwarded-For from any 127.0.0.1 peer
+    # (its forwarded_allow_ips default); the app honours only BADGES_TRUSTED_PROXIES (issuer.web.auth).
+    return {**uvicorn_options(secret_paths=SECRET_PATHS), "proxy_headers": False}
 
 PLATFORM_ROUTES: list[Any] = [
     *auth_controllers.ROUTES, *issuers.ROUTES, *did.ROUTES, *status.ROUTES,
@@ -249,7 +251,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     return Litestar(
         route_handlers=_route_handlers(),
         dependencies=DEPENDENCIES,
-        middleware=[web_auth.AuthMiddleware],
+        middleware=web_auth.middleware(settings),
         before_send=[security_headers],  # CSP, framing, nosniff, referrer on every response
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),

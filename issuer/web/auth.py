@@ -14,7 +14,11 @@ role ``public`` when nothing is presented, so public pages need no special casin
 
 Guards: ``requires(Role.SCHOOL_ADMIN, …)`` → 401 for anonymous callers, 403 for other roles.
 Guards only gate the endpoint; what a principal may *see* is enforced in the queries
-(``issuer.services.accounts.visibility``).
+(an explicit ``issuer.db.scope`` value from ``issuer.services.learning_access.scope_of``).
+
+Client addresses: forwarded headers (``X-Forwarded-For``) are honoured only from the proxies
+listed in ``BADGES_TRUSTED_PROXIES`` (``issuer.web.app`` wraps the app in uvicorn's
+``ProxyHeadersMiddleware`` for them; ``badges serve`` turns uvicorn's own handling off).
 """
 from __future__ import annotations
 
@@ -29,11 +33,11 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from issuer import runtime
 from issuer.db import repo_platform
 from issuer.services import accounts
-from issuer.services.accounts import ANONYMOUS, Principal, Role, Visibility, visibility
+from issuer.services.accounts import ANONYMOUS, Principal, Role
 from issuer.services.platform_errors import PermissionDenied, Unauthenticated
 
 __all__ = ["ANONYMOUS", "AuthMiddleware", "CSRF_COOKIE", "CSRF_FIELD", "CSRF_HEADER", "Principal", "Role",
-           "SESSION_COOKIE", "Visibility", "check_csrf", "csrf_token", "requires", "session_cookie", "visibility"]
+           "SESSION_COOKIE", "check_csrf", "csrf_token", "middleware", "requires", "session_cookie"]
 
 SESSION_COOKIE = "badges_session"
 CSRF_COOKIE = "badges_csrf"
@@ -116,12 +120,9 @@ async def principal_for_token(token: str) -> Principal | None:
     if found is None:
         return None
     row, user = found
-    if row["user"] is not None:
-        if user is None or not user["active"]:
-            return None
-        return accounts._principal(user, "token")
-    return Principal(role=Role(row["role"]), school_id=row["school"], district_id=row["district"],
-                     username=row["name"] or f"token-{row['id']}", display_name=row["name"], via="token")
+    if user is not None:
+        user["active"] = bool(user["active"])  # 0/1 from SQLite's raw rows
+    return accounts.token_principal(row, user, runtime.current().clock.now())
 
 
 class AuthMiddleware:
@@ -176,6 +177,18 @@ class AuthMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+
+def middleware(settings) -> list:
+    """The app's authentication stack: the configured proxies' forwarded headers first (and
+    only theirs: a client's own ``X-Forwarded-For`` must not pick its address), then auth."""
+    stack: list = []
+    if settings.trusted_proxies:
+        from litestar.middleware import DefineMiddleware
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        stack.append(DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)))
+    return [*stack, AuthMiddleware]
 
 
 def check_csrf(connection: ASGIConnection, presented: str | None) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from issuer.web.dto_types import (AccountRole, Email, Keyword, Name, Password, Reason, Slug, Url, Username,
+from issuer.web.dto_types import (AccountRole, Email, ExpirySeconds, Keyword, Name, Password, Reason, Slug, Url, Username,
                                   check_depth)
 
 
@@ -97,15 +97,27 @@ class UserOut(Dto):
     id: int
     username: str
     role: str
+    active: bool  # always sent (omit_defaults would hide True)
     email: str = ""
     display_name: str = ""
     school_id: int | None = None
 
 
+class PasswordIn(Dto):
+    """``POST /me/password``: every other session of the account ends."""
+    current_password: Password
+    new_password: Password
+
+
 class TokenIn(Dto):
+    """A new API token. ``role`` defaults to the user's (or school_admin without one); a
+    student or teacher token names its ``user`` (username, of the same school and role)."""
     name: Name = ""
-    role: AccountRole = "school_admin"
+    role: AccountRole | None = None
     school: Slug | None = None
+    user: Username | None = None
+    expires_in: ExpirySeconds | None = None  # seconds from now
+    expires_at: datetime | None = None  # or an instant (with a time zone)
 
 
 class TokenOut(Dto):
@@ -113,6 +125,22 @@ class TokenOut(Dto):
     role: str
     issuer_did: str = ""
     school: str = ""
+    id: int | None = None
+    user: str | None = None
+    expires_at: datetime | None = None
+
+
+class TokenInfoOut(Dto):
+    """A token as listed (never the token itself)."""
+    id: int
+    name: str
+    role: str
+    created_at: datetime
+    school: str | None = None
+    user: str | None = None
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
 
 
 # --- credentials and status ----------------------------------------------------------------------

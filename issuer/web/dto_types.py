@@ -23,6 +23,8 @@ Limit = Annotated[int, Parameter(ge=1, le=INT4_MAX)]
 Offset = Annotated[int, Parameter(ge=0, le=INT4_MAX)]
 # a rubric level or a day count: small by nature
 SmallInt = Annotated[int, msgspec.Meta(ge=-1000, le=100_000)]
+# a token's lifetime in seconds (the service caps it further)
+ExpirySeconds = Annotated[int, msgspec.Meta(ge=1, le=INT4_MAX)]
 Hours = Annotated[float, msgspec.Meta(ge=0, le=100_000)]
 
 # free text, by what it holds (lengths match issuer/db/tables.py where a Varchar backs them)

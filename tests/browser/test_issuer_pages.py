@@ -139,3 +139,29 @@ def test_teacher_rates_at_the_threshold_and_the_student_verifies_the_badge(serve
     checks = page.locator("main").inner_text()
     assert "Lincoln High School" in checks and "registered issuer" in checks
     assert "Data Storyteller" in page.locator("#badge").inner_text()
+
+
+def test_school_admin_revokes_an_api_token_from_its_page(server, page, demo, shots):
+    """Issue 10: the API tokens page lists the school's tokens and revokes one (a plain form
+    with its CSRF token); the revoked token stops working at once."""
+    _, _, passwords = demo
+    sign_in(page, server, "principal", passwords["principal"])
+    csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    made = page.request.post(f"{server}/admin/tokens", data={"name": "gradebook sync", "expiresIn": 86400},
+                             headers={"X-CSRF-Token": csrf})
+    assert made.status == 201, made.text()
+    token = made.json()["token"]
+    assert page.request.get(f"{server}/me", headers={"Authorization": f"Bearer {token}"}).status == 200
+    with page.expect_navigation():
+        page.click("text=API tokens")
+    assert page.url == f"{server}/admin/api-tokens"
+    row = page.locator("tr", has_text="gradebook sync")
+    assert "active" in row.inner_text()
+    page.screenshot(path=str(shots / "admin-tokens.png"), full_page=True)
+    with page.expect_navigation():
+        row.locator("button", has_text="Revoke").click()
+    assert "is revoked" in page.locator("main").inner_text()
+    assert "revoked" in page.locator("tr", has_text="gradebook sync").inner_text()
+    page.screenshot(path=str(shots / "admin-tokens-revoked.png"), full_page=True)
+    gone = page.request.get(f"{server}/me", headers={"Authorization": f"Bearer {token}"})
+    assert gone.status == 401

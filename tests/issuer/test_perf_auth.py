@@ -29,10 +29,33 @@ async def test_every_live_token_gives_the_same_principal(seed):
     school = seed.schools["north"]["id"]
     for name in ("integration", ""):  # a token without a user (named and unnamed)
         token = await accounts.create_api_token(school_id=school, district_id=seed.district["id"],
-                                                role="teacher", name=name)
+                                                role="school_admin", name=name)
         fast, plain = await _both(token)
         assert plain is not None and plain.id is None
         assert fast == plain
+
+
+async def test_person_roles_without_a_user_give_no_principal_either_way(seed):
+    """Rows minted before a person's role needed its user (issue 10): refused by both paths,
+    as are unknown roles and expired tokens."""
+    from datetime import timedelta
+
+    from issuer.db import repo_platform as repo
+    from issuer.services import accounts
+
+    school = seed.schools["north"]["id"]
+    for role, expires in (("student", None), ("teacher", None), ("", None), ("root", None),
+                          ("school_admin", NOW), ("school_admin", NOW - timedelta(seconds=1))):
+        token = f"bdg_legacy_{role}_{expires}"
+        await repo.insert_token(token_hash=accounts.sha256_hex(token), name="legacy", district_id=seed.district["id"],
+                                school_id=school, user_id=None, role=role, at=NOW, expires_at=expires)
+        assert await _both(token) == (None, None), role
+    live = "bdg_legacy_live"
+    await repo.insert_token(token_hash=accounts.sha256_hex(live), name="live", district_id=seed.district["id"],
+                            school_id=school, user_id=None, role="school_admin", at=NOW,
+                            expires_at=NOW + timedelta(seconds=1))
+    fast, plain = await _both(live)
+    assert plain is not None and fast == plain
 
 
 async def test_dead_tokens_give_no_principal_either_way(seed):

@@ -1,15 +1,18 @@
-"""Administration API (JSON, bearer token or session): credentials, keys, users, tokens, audit."""
+"""Administration API (JSON, bearer token or session): credentials, keys, users, tokens, audit;
+and the API tokens page (``/admin/api-tokens``: the list, with a CSRF-protected revoke button)."""
 
 from __future__ import annotations
 
 import uuid as uuidlib
 
 from litestar.params import JSONBody, FromPath, FromQuery
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.response import Redirect
 
 from issuer import runtime
-from issuer.services import identity, platform_admin
-from issuer.web.auth import Role, requires
+from issuer.services import accounts, identity, platform_admin
+from issuer.services.platform_errors import PermissionDenied
+from issuer.web.auth import SESSION_COOKIE, Role, requires
 from issuer.web.dto import problem_responses
 from issuer.web.dto_types import JSON_BODY_LIMIT, Limit, Offset
 from issuer.web.dto import (
@@ -17,8 +20,10 @@ from issuer.web.dto import (
     CredentialOut,
     KeyOut,
     MeOut,
+    PasswordIn,
     ReasonIn,
     TokenIn,
+    TokenInfoOut,
     TokenOut,
     UserIn,
     UserOut,
@@ -55,7 +60,14 @@ def _user_out(row: dict) -> UserOut:
         email=row["email"],
         display_name=row["display_name"],
         school_id=row["school"],
+        active=bool(row["active"]),
     )
+
+
+def _token_info(row: dict) -> TokenInfoOut:
+    return TokenInfoOut(id=row["id"], name=row["name"], role=row["role"], created_at=row["created_at"],
+                        school=row.get("school_slug"), user=row.get("username"), expires_at=row["expires_at"],
+                        revoked_at=row["revoked_at"], last_used_at=row["last_used_at"])
 
 
 class MeController(Controller):
@@ -73,6 +85,15 @@ class MeController(Controller):
             school_id=p.school_id,
             district_id=p.district_id,
         )
+
+    @post("/me/password", guards=[requires(*ANY_ACCOUNT)], responses=_ERRORS, status_code=204,
+          summary="Change one's password (every other session ends)")
+    async def change_password(self, request: Request, data: JSONBody[PasswordIn]) -> None:
+        p = request.user
+        if p.id is None:
+            raise PermissionDenied("this token has no account with a password")
+        await accounts.change_password(p.id, data.new_password, current_password=data.current_password,
+                                       keep_session=request.cookies.get(SESSION_COOKIE) if p.via == "session" else None)
 
 
 class AdminController(Controller):
@@ -196,6 +217,15 @@ class AdminController(Controller):
         )
         return _user_out(row)
 
+    @post("/users/{user_id:int}/deactivate", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=200,
+          summary="Deactivate an account: no login, its sessions end, its tokens are revoked")
+    async def deactivate_user(self, request: Request, user_id: FromPath[int]) -> UserOut:
+        return _user_out(await platform_admin.set_user_active(request.user, user_id, active=False))
+
+    @post("/users/{user_id:int}/activate", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=200)
+    async def activate_user(self, request: Request, user_id: FromPath[int]) -> UserOut:
+        return _user_out(await platform_admin.set_user_active(request.user, user_id, active=True))
+
     @post(
         "/tokens",
         guards=[requires(*ADMINS)],
@@ -204,15 +234,27 @@ class AdminController(Controller):
         summary="Create a bearer token for a school (shown once)",
     )
     async def create_token(self, request: Request, data: JSONBody[TokenIn]) -> TokenOut:
-        token, school = await platform_admin.create_token(
-            request.user, name=data.name, role=data.role, school_slug=data.school
-        )
+        token, school, row = await platform_admin.create_token(
+            request.user, name=data.name, role=data.role, school_slug=data.school, username=data.user,
+            expires_in=data.expires_in, expires_at=data.expires_at)
         return TokenOut(
             token=token,
-            role=data.role,
+            role=row["role"],
             issuer_did=await identity.issuer_did(school["id"]),
             school=school["slug"],
+            id=row["id"],
+            user=data.user.strip() if data.user else None,
+            expires_at=row["expires_at"],
         )
+
+    @get("/tokens", guards=[requires(*ADMINS)], responses=_ERRORS, summary="API tokens (never the secrets)")
+    async def tokens(self, request: Request) -> list[TokenInfoOut]:
+        return [_token_info(r) for r in await platform_admin.list_tokens(request.user)]
+
+    @delete("/tokens/{token_id:int}", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=200,
+            summary="Revoke a token (it stops working at once)")
+    async def revoke_token(self, request: Request, token_id: FromPath[int]) -> TokenInfoOut:
+        return _token_info(await platform_admin.revoke_token(request.user, token_id))
 
     @get("/audit", guards=[requires(*ADMINS)], responses=_ERRORS)
     async def audit(self, request: Request, limit: FromQuery[Limit] = 100) -> list[AuditOut]:
@@ -230,4 +272,25 @@ class AdminController(Controller):
         ]
 
 
-ROUTES = [MeController, AdminController]
+class AdminPages(Controller):
+    """The API tokens page: a list with a revoke button per live token (CSRF: the form's
+    ``csrf_token``, checked by the auth middleware for every session POST)."""
+    path = "/admin/api-tokens"
+    include_in_schema = False
+    guards = [requires(*ADMINS)]
+
+    @get("/")
+    async def tokens_page(self, request: Request, revoked: FromQuery[int | None] = None) -> Response:
+        from issuer.web.controllers.learning_common import page
+
+        rows = await platform_admin.list_tokens(request.user)
+        now = runtime.current().clock.now()
+        return page(request, "admin/tokens.html.j2", tokens=rows, now=now, revoked=revoked)
+
+    @post("/{token_id:int}/revoke", status_code=303)
+    async def revoke_from_page(self, request: Request, token_id: FromPath[int]) -> Redirect:
+        await platform_admin.revoke_token(request.user, token_id)
+        return Redirect(path=f"/admin/api-tokens?revoked={token_id}", status_code=303)
+
+
+ROUTES = [MeController, AdminController, AdminPages]

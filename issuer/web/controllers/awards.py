@@ -6,7 +6,7 @@ from litestar.params import FromPath
 
 from issuer.db import repo_learning as repo
 from issuer.services import bulk
-from issuer.services.learning_access import role_of, school_ids
+from issuer.services.learning_access import scope_of
 from issuer.services.learning_errors import InvalidInput
 from issuer.web.auth import requires
 from issuer.web.controllers.learning_common import STAFF, base_url, clock, files_of, form_of, who
@@ -19,11 +19,7 @@ class AwardController(Controller):
 
     @get("/", guards=[requires(*STAFF, "student")])
     async def list_(self, request: Request) -> list[dict]:
-        p = who(request)
-        if role_of(p) == "student":
-            rows = await repo.list_credentials(learner_id=p.id)
-        else:
-            rows = await repo.list_credentials(school_ids=await school_ids(p))
+        rows = await repo.list_credentials(await scope_of(who(request)))
         return [credential_out(r, base_url()) for r in rows]
 
     @post("/bulk", guards=[requires("teacher", "school_admin", "district_admin")], status_code=202)

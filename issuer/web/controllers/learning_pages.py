@@ -7,7 +7,7 @@ from litestar.params import FromPath, FromQuery
 
 from issuer.db import repo_learning as repo
 from issuer.services import achievements, elos, evidence, frameworks, review
-
+from issuer.services.learning_access import scope_of
 from issuer.services.learning_errors import LearningError
 from issuer.web.auth import requires
 from issuer.web.controllers.learning_common import (STAFF, getall, base_url, clock, files_of, form_of, page, see_other,
@@ -58,7 +58,7 @@ class StudentPages(Controller):
     @get("/badges")
     async def badges(self, request: Request) -> Response:
         p = who(request)
-        return page(request, "student/badges.html.j2", badges=await repo.list_credentials(learner_id=p.id),
+        return page(request, "student/badges.html.j2", badges=await repo.list_credentials(await scope_of(p)),
                     submissions=await evidence.list_submissions(p), elos=await elos.list_elos(p),
                     achievements=await achievements.list_achievements(p))
 

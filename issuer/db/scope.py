@@ -1,0 +1,56 @@
+"""The rows a listing may return, as an explicit value every list query requires.
+
+A scope is built from the caller (``issuer.services.learning_access.scope_of``) and handed
+to the repo, which turns it into the WHERE clause. There is no "everything" scope and no
+optional filter: a missing school or learner id is a ``TypeError`` when the scope is built,
+so a principal without an id (a token with no user, say) can never widen a query to all
+schools (issue 10, item 1).
+
+``SchoolScope``   staff: the rows of these schools (an empty set matches nothing)
+``LearnerScope``  a student: their own rows, in their school
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolScope:
+    school_ids: frozenset[int]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.school_ids, frozenset) or not all(_is_id(i) for i in self.school_ids):
+            raise TypeError("a school scope needs a frozenset of school ids")
+
+    def admits(self, *, school_id: Any, learner_id: Any = None) -> bool:
+        return school_id in self.school_ids
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerScope:
+    school_id: int
+    learner_id: int
+
+    def __post_init__(self) -> None:
+        if not (_is_id(self.school_id) and _is_id(self.learner_id)):
+            raise TypeError("a learner scope needs a school id and a learner id")
+
+    def admits(self, *, school_id: Any, learner_id: Any = None) -> bool:
+        return school_id == self.school_id and learner_id == self.learner_id
+
+
+Scope = SchoolScope | LearnerScope
+
+
+def where(scope: Scope, table, *, school: str = "school", learner: str = "learner"):
+    """The Piccolo WHERE clause that keeps ``table``'s rows inside ``scope``."""
+    if isinstance(scope, SchoolScope):
+        return getattr(table, school).is_in(sorted(scope.school_ids) or [-1])
+    if isinstance(scope, LearnerScope):
+        return (getattr(table, school) == scope.school_id) & (getattr(table, learner) == scope.learner_id)
+    raise TypeError(f"not a scope: {scope!r}")
