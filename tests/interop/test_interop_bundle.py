@@ -74,5 +74,5 @@ async def test_javascript_verifies_a_badge_from_our_bundle(seed, platform, platf
     assert results["bundled"]["status"] == {"verified": True}
     assert results["tampered"]["verified"] is False
     revoked = results["revoked"]
-    assert revoked["verified"] is False and "revocation bit" in revoked["error"], revoked
+    assert revoked["verified"] is False and "message bit" in revoked["error"], revoked
     assert results["no status list"]["verified"] is False

@@ -36,8 +36,13 @@ def test_demo_base_url_is_used_by_later_commands(data_dir, capsys):
     import asyncio
 
     from issuer.db import repo_platform
+    from issuer.db.tables import District
 
-    events = asyncio.run(repo_platform.audit_events(limit=500))
+    async def district_events() -> list[dict]:
+        district = await District.select(District.id).first()
+        return await repo_platform.audit_events(district_id=district["id"], limit=500)
+
+    events = asyncio.run(district_events())
     awards = [e for e in events if e["action"] == "credential.award"]
     assert awards and all(e["details"]["via"] == "cli" and e["subject"].startswith("https://badges.lincoln.example/")
                           for e in awards)

@@ -167,9 +167,10 @@ def test_trusted_proxies_setting_and_serve_without_uvicorn_proxy_headers(monkeyp
     assert seen["proxy_headers"] is False
 
 
-async def test_an_overlong_username_is_a_401_not_a_500(platform, db, seed):
-    """The attempt log's columns are bounded: PostgreSQL refused a longer name with a 500."""
+async def test_an_overlong_username_is_a_4xx_not_a_500(platform, db, seed):
+    """The attempt log's columns are bounded: PostgreSQL refused a longer name with a 500. The
+    login form refuses it before any lookup (400, the form again with the error)."""
     async with app_client(platform, db) as client:
         csrf = await login_csrf(client)
         r = await _attempt(client, csrf, "x" * 5000, "whatever")
-        assert r.status_code == 401
+        assert r.status_code == 400
