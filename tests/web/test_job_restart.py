@@ -81,6 +81,17 @@ async def test_a_live_job_marked_by_another_process_start_up_recovers(seed, plat
     from tests.web.test_e2e_learning import bearer, setup_achievement
 
     monkeypatch.setattr(bulk, "BATCH_ROWS", 1)
+    # Hold the job before its second batch, so the other process's start-up surely meets it live
+    # (unheld, a fast run could finish all 30 rows first).
+    gate, real, batches = asyncio.Event(), bulk.awarding.in_write_transaction, []
+
+    async def held(fn):
+        batches.append(fn)
+        if len(batches) == 2:
+            await gate.wait()
+        return await real(fn)
+
+    monkeypatch.setattr(bulk.awarding, "in_write_transaction", held)
     async with in_process_client() as client:
         a = await setup_achievement(client, seed)
         emails = await _students(seed, 30)
@@ -95,6 +106,7 @@ async def test_a_live_job_marked_by_another_process_start_up_recovers(seed, plat
         marked = await repo_learning.fail_unfinished_bulk_jobs(errors=[{"line": None, "errors": ["x"]}],
                                                                at=platform.clock.now())
         assert len(marked) == 1
+        gate.set()
         statuses = set()
         while (job := await repo_learning.get_bulk_job(j_uuid))["status"] != "done":
             statuses.add(job["status"])
