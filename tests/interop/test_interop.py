@@ -5,24 +5,16 @@ Needs Node and `npm ci` in tests/interop (see package.json); skipped otherwise.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from badges.signing import Ed25519Signer, sign
 from badges.signing.proofs import format_datetime
 from tests.conftest import NOW, SEED
+from tests.interop.support import HERE, NODE, requires_node
 
-HERE = Path(__file__).resolve().parent
-NODE = shutil.which("node")
-
-pytestmark = [
-    pytest.mark.skipif(NODE is None, reason="node is not installed"),
-    pytest.mark.skipif(not (HERE / "node_modules").is_dir(),
-                       reason="tests/interop/node_modules missing: run `npm ci --prefix tests/interop`"),
-]
+pytestmark = requires_node()
 
 ISSUER = "https://school.example/issuers/1"
 

@@ -13,33 +13,16 @@ from __future__ import annotations
 
 import copy
 import shutil
-from pathlib import Path
-
-import pytest
 
 from badges.signing.proofs import format_datetime
 from tests.conftest import NOW
+from tests.interop.support import SERVICE_MARKS, requires_node
 from tests.interop.test_interop_service import run_node
 from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.web.test_bundle_issuer import _issued, issuer_bundle
 from tests.web.test_issuer_verifier import revoke
 
-HERE = Path(__file__).resolve().parent
-NODE = shutil.which("node")
-
-pytestmark = [
-    pytest.mark.anyio,
-    pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning"),
-    pytest.mark.skipif(NODE is None, reason="node is not installed"),
-    pytest.mark.skipif(not (HERE / "node_modules").is_dir(),
-                       reason="tests/interop/node_modules missing: run `npm ci --prefix tests/interop`"),
-]
-
-
-@pytest.fixture
-def db_url(tmp_path):
-    # The bundle's layout and the cryptography are what is cross-checked; the backends have their own tests.
-    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+pytestmark = [*SERVICE_MARKS, *requires_node()]
 
 
 async def test_javascript_verifies_a_badge_from_our_bundle(seed, platform, platform_settings, db, db_url, tmp_path,

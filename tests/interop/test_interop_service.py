@@ -12,37 +12,24 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import httpx
-import pytest
 
 from badges.signing import Ed25519Signer
 from badges.signing.proofs import format_datetime
 from tests.conftest import NOW
+from tests.interop.support import (
+    BASE,
+    SERVICE_MARKS,
+    requires_node,
+    run_script,
+)
 from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.web.test_issuer_verifier import award, revoke
 
-HERE = Path(__file__).resolve().parent
-NODE = shutil.which("node")
-BASE = "http://127.0.0.1:8000"
-
-pytestmark = [
-    pytest.mark.anyio,
-    pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning"),
-    pytest.mark.skipif(NODE is None, reason="node is not installed"),
-    pytest.mark.skipif(not (HERE / "node_modules").is_dir(),
-                       reason="tests/interop/node_modules missing: run `npm ci --prefix tests/interop`"),
-]
-
-
-@pytest.fixture
-def db_url(tmp_path):
-    # The cryptography is what is cross-checked here; the database backends have their own tests.
-    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+pytestmark = [*SERVICE_MARKS, *requires_node()]
 
 
 def did_web_path(did: str) -> str:
@@ -52,12 +39,7 @@ def did_web_path(did: str) -> str:
 
 
 def run_node(served: list[dict], tmp_path: Path) -> dict:
-    path = tmp_path / "served.json"
-    path.write_text(json.dumps({"served": served}), encoding="utf-8")
-    run = subprocess.run([NODE, str(HERE / "interop.mjs"), str(path)], capture_output=True, text=True,
-                         timeout=120, check=False)
-    assert run.returncode == 0, run.stderr
-    return {r["name"]: r for r in json.loads(run.stdout)["served"]}
+    return run_script("interop.mjs", "served", served, tmp_path)
 
 
 async def test_service_badge_verifies_in_javascript_through_its_did_web(seed, platform, platform_settings, db,

@@ -16,36 +16,25 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from tests.interop.support import (
+    BASE,
+    SERVICE_MARKS,
+    requires_node,
+    run_script,
+)
 from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.web.status_support import KINDS, bearer, issue_every_kind
 
-HERE = Path(__file__).resolve().parent
-NODE = shutil.which("node")
-BASE = "http://127.0.0.1:8000"
 STATES = ("issued", "suspended", "reinstated", "revoked")
 FLAGGED = {"issued": False, "suspended": True, "reinstated": False, "revoked": True}
 
-pytestmark = [
-    pytest.mark.anyio,
-    pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning"),
-    pytest.mark.skipif(NODE is None, reason="node is not installed"),
-    pytest.mark.skipif(not (HERE / "node_modules" / "@digitalcredentials" / "verifier-core").is_dir(),
-                       reason="tests/interop/node_modules missing: run `npm ci --prefix tests/interop`"),
-]
-
-
-@pytest.fixture
-def db_url(tmp_path):
-    # What the JS verifiers read is the same on both databases; the transitions have their own tests.
-    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+pytestmark = [*SERVICE_MARKS, *requires_node("@digitalcredentials/verifier-core")]
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +43,7 @@ def anyio_backend():
 
 
 def run_node(cases: list[dict], tmp_path: Path) -> dict:
-    path = tmp_path / "status-cases.json"
-    path.write_text(json.dumps({"cases": cases}), encoding="utf-8")
-    run = subprocess.run([NODE, str(HERE / "status.mjs"), str(path)], capture_output=True, text=True,
-                         timeout=600, check=False)
-    assert run.returncode == 0, run.stderr
-    return {r["name"]: r for r in json.loads(run.stdout)["results"]}
+    return run_script("status.mjs", "cases", cases, tmp_path, answer="results", timeout=600)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.web.learning_app import in_process_client
+from tests.web.test_e2e_learning import RUBRIC, bearer
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
@@ -19,15 +20,6 @@ pytestmark = [pytest.mark.anyio,
 BASE = "http://127.0.0.1:8000"
 HTML = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 JSON = {"accept": "application/json"}
-RUBRIC = {"name": "Investigation rubric", "criteria": [
-    {"id": "plan", "name": "Planning", "requiredLevel": 3},
-    {"id": "analysis", "name": "Analysis", "requiredLevel": 3}], "totalRequired": 6}
-
-
-def bearer(seed, role):
-    return {"Authorization": f"Bearer {seed.token[role]}"}
-
-
 @pytest.fixture
 async def client(seed):
     async with in_process_client() as c:
