@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_verify.py [--workers 2] [--connections 4] [--requests 10000]
                                            [--distinct-requests 2000] [--seconds 20] [--max-concurrent 2]
+                                           [--port N]
 
 Starts the standalone verifier under uvicorn (``--workers`` processes) on a free loopback port,
 then drives ``POST /credentials/verify`` with a full-featured badge (did:web issuer, rubric with
@@ -196,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--max-concurrent", type=int, default=2,
                         help="verifications running at once per worker (CPU-bound: about one per core)")
+    parser.add_argument("--port", type=int, default=0,
+                        help="loopback port for the server (0: any free port; shared machines reserve ranges)")
     args = parser.parse_args(argv)
 
     warm = 50
@@ -204,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "auto"
     http = "httptools" if importlib.util.find_spec("httptools") else "auto"
     bundle, bodies = _fixtures(1 + warm + args.distinct_requests)
-    port = _free_port()
+    port = args.port or _free_port()
     env = dict(os.environ, BENCH_DOCUMENTS=str(bundle), PYTHONPATH=str(ROOT),
                BENCH_MAX_CONCURRENT=str(args.max_concurrent))
     server = subprocess.Popen(
