@@ -19,7 +19,8 @@ PY = BIN / "python"
 STAMP = VENV / ".installed"
 
 # Debian packages: a browser for the page tests, HarfBuzz subsetting for fast PDFs, poppler for
-# rasterising PDF pages (QR decoding in tests). Best effort: the code works without them, the browser tests skip without chromium.
+# rasterising PDF pages (QR decoding in tests). Best effort: the code works without them, the
+# browser tests skip without chromium.
 APT_PACKAGES = ["chromium", "libharfbuzz-subset0", "fonts-dejavu-core", "poppler-utils"]
 
 

@@ -156,9 +156,9 @@ def wanted(credentials: Iterable[Mapping[str, Any]]) -> list[str]:
             if isinstance(entry, Mapping):
                 for key in ("statusListCredential", "id"):
                     url = entry.get(key)
-                    if key == "statusListCredential" or entry.get("type") == "1EdTechRevocationList":
-                        if isinstance(url, str):
-                            _add(out, url.partition("#")[0])
+                    wanted_key = key == "statusListCredential" or entry.get("type") == "1EdTechRevocationList"
+                    if wanted_key and isinstance(url, str):
+                        _add(out, url.partition("#")[0])
     return out
 
 

@@ -16,19 +16,29 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TextIO
 
-from badges.bundle import MANIFEST, Bundle, BundleError, document_path, manifest, read_bundle, stamp_status
-from badges.bundle import wanted
+from badges.bundle import MANIFEST, Bundle, BundleError, document_path, manifest, read_bundle, stamp_status, wanted
 from badges.errors import BadgeError, ResolutionError
 from badges.jsonld import OB_V3P0, VC_V2
 from badges.pdf_input import PdfInputError, extract_credential, is_pdf
 from badges.record_content import PDF_NOTICE, RecordContent, content_lines, record_content
-from badges.signing import ChainResolver, DidKeyResolver, DocumentResolver, Ed25519Signer, FragmentKeyResolver
-from badges.signing import KeyResolver, VerificationMethod, did_web_url, format_datetime, load_key_file, sign
+from badges.signing import (
+    ChainResolver,
+    DidKeyResolver,
+    DocumentResolver,
+    Ed25519Signer,
+    FragmentKeyResolver,
+    KeyResolver,
+    VerificationMethod,
+    did_web_url,
+    format_datetime,
+    load_key_file,
+    sign,
+)
 from badges.trust import TrustedIssuer, TrustRegistry
 from badges.verification import VerificationReport, verify_credential
 from badges.verification_checks import parse_datetime
@@ -139,7 +149,7 @@ def _datetime(value: str, option: str) -> datetime:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _trust(path: str | None) -> TrustRegistry | None:

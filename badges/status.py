@@ -29,7 +29,7 @@ import binascii
 import gzip
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from badges.errors import StatusListError
@@ -234,7 +234,7 @@ def message_state(bits: BitstringStatusList, index: int) -> int:
 def _xsd_datetime(value: datetime) -> str:
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError("valid_from must be a timezone-aware datetime")
-    return value.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def status_list_credential(*, list_url: str, issuer: dict, purpose: str, encoded_list: str,
@@ -358,7 +358,8 @@ def _check_bitstring(entry: dict, list_credential: dict) -> StatusResult:
     bits = BitstringStatusList.decode(subject.get("encodedList"))
     if bits.size_bits // size < MIN_BITS:  # BSL §3.2: at least 131,072 entries of this size
         raise _error("STATUS_LIST_LENGTH_ERROR",
-                     f"status list has {bits.size_bits // size} entries of {size} bits; at least {MIN_BITS} are required",
+                     f"status list has {bits.size_bits // size} entries of {size} bits; "
+                     f"at least {MIN_BITS} are required",
                      bits=bits.size_bits)
     value = bits.get_value(index, size)
     if purpose == "message":

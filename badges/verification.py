@@ -419,7 +419,7 @@ class _Run:
         if level >= MAX_NESTING:
             return CheckResult.warning(cid, "Endorsements nested this deep were not checked.", "too-deep")
         reports = [self.verify(item.value, level=level + 1) for item in found]
-        details = [{"where": where, **report.to_dict()} for where, report in zip(found.values(), reports)]
+        details = [{"where": where, **report.to_dict()} for where, report in zip(found.values(), reports, strict=True)]
         bad = [r for r in reports if not r.verified]
         names = ", ".join(sorted({r.credential.get("issuerName", "an unknown endorser") for r in reports}))
         if bad:

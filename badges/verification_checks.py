@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from badges import rubric_reader, schema
@@ -136,7 +136,7 @@ def parse_datetime(value: Any) -> datetime:
 
 
 def display_date(value: datetime) -> str:
-    utc = value.astimezone(timezone.utc)
+    utc = value.astimezone(UTC)
     return f"{utc.day} {utc:%B %Y}, {utc:%H:%M} UTC"
 
 

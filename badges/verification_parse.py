@@ -12,7 +12,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from badges.bake import unbake
@@ -95,7 +95,7 @@ def jwt_credential(payload: dict) -> dict:
             credential["issuer"] = payload["iss"]
         for claim, name in (("nbf", "issuanceDate"), ("exp", "expirationDate")):
             if name not in credential and _numeric(payload.get(claim)):
-                stamp = datetime.fromtimestamp(payload[claim], tz=timezone.utc)
+                stamp = datetime.fromtimestamp(payload[claim], tz=UTC)
                 credential[name] = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
         subject = credential.get("credentialSubject")
         if isinstance(subject, dict) and "id" not in subject and isinstance(payload.get("sub"), str):

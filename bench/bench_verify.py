@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,12 +63,12 @@ def _fixtures(count: int) -> tuple[Path, list[bytes]]:
 
 def create_bench_app():
     """uvicorn factory (runs in each worker): the standalone app with the bench bundle, offline."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from verifier.app import create_app
     from verifier.config import VerifierConfig
 
-    now = datetime(2026, 1, 15, 10, 0, tzinfo=timezone.utc)  # the badges' fixed clock
+    now = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)  # the badges' fixed clock
     # freeze_gc: as ``badges verifier serve`` runs it (verifier.app.serve_app).
     return create_app(VerifierConfig(documents_dir=Path(os.environ["BENCH_DOCUMENTS"]), online=False,
                                      clock=lambda: now, report_cache_ttl=60.0,
@@ -231,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         server.wait(timeout=15)
         shutil.rmtree(bundle, ignore_errors=True)
     print(f"verifier bench: {args.workers} uvicorn workers ({loop}/{http}), {args.connections} keep-alive connections, "
-          f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}), full-featured badge ({len(bodies[0]):,} bytes)")
+          f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}), "
+          f"full-featured badge ({len(bodies[0]):,} bytes)")
     for name, r in results.items():
         print(f"  {name:9s} {r['requests']:6d} req in {r['seconds']:6.2f} s = {r['per_second']:8.1f} verifications/s"
               f"   p50 {r['p50_ms']:7.2f} ms   p99 {r['p99_ms']:7.2f} ms   max {r['max_ms']:7.2f} ms"

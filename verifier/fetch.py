@@ -22,6 +22,7 @@ status check or tries the next key resolver, which is exactly what an unreachabl
 """
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import socket
@@ -254,12 +255,12 @@ class Fetcher:
         try:
             ipaddress.ip_address(host)
         except ValueError:
-            if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-                if not self.allow_private:
-                    raise UnsafeUrl(f"refusing to fetch from the local host name {host!r}", url=url) from None
+            local_name = host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
+            if local_name and not self.allow_private:
+                raise UnsafeUrl(f"refusing to fetch from the local host name {host!r}", url=url) from None
             addresses = self._resolve_host(host, port)
             if not addresses:
-                raise FetchError(f"the host {host!r} has no address", url=url)
+                raise FetchError(f"the host {host!r} has no address", url=url) from None
         else:
             addresses = [host]
         for address in addresses:
@@ -428,10 +429,8 @@ class LiveDocumentResolver:
         controller = standalone.get("controller")
         if base == vm_id and isinstance(controller, str) and controller != base:
             # A key published at its own URL: its controller's document says what it may be used for.
-            try:
+            with contextlib.suppress(ResolutionError):
                 docs[controller] = self._document(controller)
-            except ResolutionError:
-                pass
         return DocumentResolver(docs).resolve(vm_id)
 
 

@@ -18,6 +18,7 @@ cached, and the status it reports is at most as old as the status-list cache alr
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -40,9 +41,9 @@ from badges.verification_checks import parse_datetime
 from verifier.budget import BudgetExceeded, run_with_budget
 from verifier.config import VerifierConfig
 from verifier.fetch import (
+    Fetcher,
     FetchError,
     FetchLimits,
-    Fetcher,
     OfflineBundle,
     UnsafeUrl,
     did_web_url,
@@ -195,10 +196,8 @@ class VerifierService:
         config = self.config
         if allow_url and isinstance(raw, (bytes, bytearray)) and len(raw) < 4096 \
                 and raw.lstrip()[:4].lower() == b"http":
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 raw = bytes(raw).decode("utf-8")
-            except UnicodeDecodeError:
-                pass
         if allow_url and isinstance(raw, str) and _looks_like_url(raw):
             return await self._verify_url(raw.strip())
         data = _sized(raw, config)
@@ -323,10 +322,9 @@ class VerifierService:
             return
 
         def warm(url: str) -> None:
-            try:
+            # the pipeline will fetch again and report the failure properly
+            with contextlib.suppress(Exception):
                 self.fetcher.get_json(url)
-            except Exception:  # the pipeline will fetch again and report the failure properly
-                pass
 
         with anyio.move_on_after(min(self.config.fetch_timeout, self.config.time_budget / 2)):
             async with anyio.create_task_group() as group:
@@ -426,10 +424,8 @@ def _end_dates(document: Any) -> list[datetime]:
     found: list[datetime] = []
     for match in _END_DATE.finditer(encoded):
         raw = match.group(1)
-        try:
+        with contextlib.suppress(ValueError, TypeError, UnicodeDecodeError, msgspec.MsgspecError):
             found.append(parse_datetime(msgspec.json.decode(b'"' + raw + b'"') if b"\\" in raw else raw.decode()))
-        except (ValueError, TypeError, UnicodeDecodeError, msgspec.MsgspecError):
-            pass
     return found
 
 
@@ -444,10 +440,8 @@ def _walk_end_dates(document: Any) -> list[datetime]:
         if isinstance(node, Mapping):
             for key, value in node.items():
                 if key in ("validUntil", "expirationDate"):
-                    try:
+                    with contextlib.suppress(ValueError, TypeError):
                         found.append(parse_datetime(value))
-                    except (ValueError, TypeError):
-                        pass
                 elif isinstance(value, (Mapping, list)):
                     stack.append((value, depth + 1))
         elif isinstance(node, list):
@@ -494,7 +488,8 @@ def _key_document_urls(data: Any) -> list[str]:
 
 def _budget_report(stage: CheckId, budget: float) -> VerificationReport:
     where = {CheckId.STATUS: "while checking its status list", CheckId.ISSUER_KEY: "while looking up the issuer's key"}
-    message = (f"Verification did not finish within {budget:g} seconds ({where.get(stage, 'while checking the signature')}), "
+    during = where.get(stage, "while checking the signature")
+    message = (f"Verification did not finish within {budget:g} seconds ({during}), "
                "so this badge is not shown as valid. Try again later.")
     checks = [CheckResult.failed(cid, message, "time-budget-exceeded", budgetSeconds=budget) if cid is stage
               else CheckResult.skipped(cid, "Not checked: verification ran out of time.")

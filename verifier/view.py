@@ -148,7 +148,8 @@ def _issuer(credential: dict) -> tuple[str | None, str | None]:
     if isinstance(issuer, str):
         return issuer, _safe_url(issuer)
     if isinstance(issuer, dict):
-        return _text(issuer.get("name")) or issuer.get("id"), _safe_url(issuer.get("url")) or _safe_url(issuer.get("id"))
+        name = _text(issuer.get("name")) or issuer.get("id")
+        return name, _safe_url(issuer.get("url")) or _safe_url(issuer.get("id"))
     return None, None
 
 

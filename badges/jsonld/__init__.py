@@ -17,6 +17,7 @@ from typing import Any
 from pyld import jsonld
 
 from badges.errors import ContextNotAllowed, JsonLdError, RelativeIri, UndefinedTerm
+
 # byte-identical to _pyld_nquads, with processed contexts memoized (tests/badges/test_processor.py)
 from badges.jsonld.processor import checked_nquads as _checked_nquads
 from badges.jsonld.processor import checked_unsecured_nquads as _checked_unsecured

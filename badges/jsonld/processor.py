@@ -173,9 +173,8 @@ class MemoProcessor(JsonLdProcessor):
     def _local_key(self, local_ctx):
         if isinstance(local_ctx, str):
             return local_ctx
-        if isinstance(local_ctx, list):
-            if all(isinstance(c, str) for c in local_ctx):
-                return tuple(local_ctx)
+        if isinstance(local_ctx, list) and all(isinstance(c, str) for c in local_ctx):
+            return tuple(local_ctx)
         if isinstance(local_ctx, (dict, list)) and id(local_ctx) in self._pinned:
             return (_PINNED, id(local_ctx))
         return None
@@ -411,7 +410,7 @@ class _Expander:
 
     def blank(self) -> str:
         self.bnodes += 1
-        return "_:b%d" % self.bnodes
+        return f"_:b{self.bnodes}"
 
     def iri_term(self, iri) -> str:
         if not isinstance(iri, str):
@@ -419,7 +418,7 @@ class _Expander:
         if iri.startswith("_:"):
             label = self.labels.get(iri)
             if label is None:
-                label = self.labels[iri] = "_:d%d" % len(self.labels)
+                label = self.labels[iri] = f"_:d{len(self.labels)}"
             return label
         if not _ABSOLUTE_IRI(iri):
             raise _Fallback  # pyld silently drops relative IRIs; let it
@@ -609,7 +608,7 @@ class _Expander:
         heads = [self.blank() for _ in objects]
         self.emit(subject, expanded, pred, ("LIST", heads[0]), heads[0], g)
         last = len(heads) - 1
-        for i, (head, o) in enumerate(zip(heads, objects)):
+        for i, (head, o) in enumerate(zip(heads, objects, strict=True)):
             self.quads.append((head, _FIRST, o, g))
             self.quads.append((head, _REST, heads[i + 1] if i < last else _NIL, g))
 
@@ -632,7 +631,7 @@ class _Expander:
             if datatype is None:
                 o = '"' + (escape(value) if _NEEDS_ESCAPE(value) else value) + '"'
                 return ("L", False, value, None), o
-            if datatype == _UNSUPPORTED or datatype == XSD_DOUBLE:
+            if datatype in (_UNSUPPORTED, XSD_DOUBLE):
                 raise _Fallback
             o = '"' + (escape(value) if _NEEDS_ESCAPE(value) else value) + '"'
             return ("L", False, value, datatype), o if datatype == XSD_STRING else o + "^^<" + datatype + ">"
@@ -646,7 +645,8 @@ class _Expander:
             lexical, dt = _canonicalize_double(value), datatype or XSD_DOUBLE
         elif type(value) is int or type(value) is float:
             if datatype == XSD_DOUBLE or abs(value) >= 1e21:
-                lexical, dt = _canonicalize_double(float(value) if datatype == XSD_DOUBLE else value), datatype or XSD_DOUBLE
+                lexical = _canonicalize_double(float(value) if datatype == XSD_DOUBLE else value)
+                dt = datatype or XSD_DOUBLE
             else:
                 lexical, dt = str(int(value)), datatype or XSD_INTEGER
         else:
@@ -687,7 +687,7 @@ def _rdfc10(quads: list[tuple[str, str, str, str | None]]) -> str:
             lines.sort()
             by_hash.setdefault(sha256("".join(lines).encode("utf-8")).hexdigest(), []).append(bnode)
         if len(by_hash) == len(mentions):
-            canonical = {by_hash[h][0]: "_:c14n%d" % i for i, h in enumerate(sorted(by_hash))}
+            canonical = {by_hash[h][0]: f"_:c14n{i}" for i, h in enumerate(sorted(by_hash))}
         else:
             canonical = _n_degree(mentions, by_hash)
         relabel = canonical.get

@@ -8,8 +8,9 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from datetime import date, datetime, timezone
-from typing import Any, ClassVar, Iterable, TypeVar
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, TypeVar
 
 import msgspec
 import msgspec.structs
@@ -192,7 +193,7 @@ def require_type(types: Iterable[str], needed: str | tuple[str, ...], cls: str) 
 
 def format_datetime(value: datetime) -> str:
     """ISO 8601 in UTC with a ``Z``; microseconds only when present."""
-    text = value.astimezone(timezone.utc).replace(tzinfo=None).isoformat()
+    text = value.astimezone(UTC).replace(tzinfo=None).isoformat()
     return text + "Z"
 
 

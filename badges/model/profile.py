@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, ClassVar
 
-
 from badges.errors import ModelError
 from badges.model.base import (
     Base,

@@ -11,7 +11,7 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from badges.errors import (
     InvalidSignature,
@@ -50,7 +50,7 @@ def _numeric_date(value: object, name: str) -> int:
     except ValueError:
         raise ProofError(f"{name} is not a valid dateTime: {value!r}") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return int(parsed.timestamp())
 
 
@@ -152,7 +152,7 @@ def _from_numeric(value: object, name: str) -> datetime:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ProofError(f"the JWT claim {name!r} must be a NumericDate")
     try:
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        return datetime.fromtimestamp(value, tz=UTC)
     except (OverflowError, OSError, ValueError):
         raise ProofError(f"the JWT claim {name!r} is out of range") from None
 

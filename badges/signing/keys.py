@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa

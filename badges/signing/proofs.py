@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from badges.errors import BadgeError, JsonLdError, ProofError, ProofPurposeError, UndefinedTerm, UnsupportedSuite
 from badges.jsonld import DocumentLoader, load_document
@@ -67,7 +67,7 @@ def format_datetime(value: datetime) -> str:
     """XML Schema dateTimeStamp in UTC with whole seconds, as proofs and credentials carry it."""
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError("a timezone-aware datetime is required")
-    return value.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _proofs(document: dict) -> list:
@@ -198,8 +198,9 @@ def _check_one(index: int, proof: object, document: dict, unsecured: dict, *, al
             # but its own controller must still list it for this purpose.
             binding, warnings = exc, []
             if method.relationships is not None and purpose.expected not in method.relationships:
-                raise ProofPurposeError(f"verification method {method.id!r} is not listed under "
-                                        f"{purpose.expected} by its controller", verification_method=method.id) from None
+                raise ProofPurposeError(
+                    f"verification method {method.id!r} is not listed under {purpose.expected} by its controller",
+                    verification_method=method.id) from None
         try:
             suite.verify_proof(signed_over, proof, method.public_key, transformed=transformed)
         except BadgeError:

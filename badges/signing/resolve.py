@@ -162,7 +162,8 @@ class DocumentResolver:
             controller_doc = self._docs.get(controller) if isinstance(controller, str) else None
             confirmed = controller_doc is not None and controller_doc is not standalone
             origin = _origin(vm_id)
-            if not confirmed and (origin is None or origin != _origin(controller if isinstance(controller, str) else "")):
+            controller_origin = _origin(controller if isinstance(controller, str) else "")
+            if not confirmed and (origin is None or origin != controller_origin):
                 # Anyone can publish a key document naming any controller; across origins only the
                 # controller's own document may vouch for it.
                 raise ResolutionError(f"key document {vm_id!r} names controller {controller!r} on another "

@@ -7,7 +7,7 @@ Steps raise (``ProofError`` subclasses, ``JsonLdError``); the caller reports.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from badges.errors import InvalidSignature, ProofError, UnsupportedSuite
 from badges.jsonld import DocumentLoader, canonize, load_document
@@ -27,7 +27,7 @@ def parse_datetime(value: object, name: str = "created") -> datetime:
         raise ProofError(f"proof {name} is not a valid dateTime: {value!r}") from None
     if "T" not in value:
         raise ProofError(f"proof {name} is not a valid dateTime: {value!r}")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class EddsaRdfc2022:
