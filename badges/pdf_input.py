@@ -105,7 +105,7 @@ def _embedded_files(data: bytes) -> list[tuple[str, str, Any]]:
         raise PdfInputError(f"the PDF cannot be read: {type(exc).__name__}: {exc}"[:300]) from None
 
 
-def _walk(node: Any, found: list, depth: int) -> None:
+def _walk(node: Any, found: list[Any], depth: int) -> None:
     if depth > _MAX_TREE_DEPTH:
         raise PdfInputError("the PDF's attachment list is nested too deeply")
     pairs = node.get("/Names")

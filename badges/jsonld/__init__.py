@@ -17,6 +17,7 @@ from typing import Any
 from pyld import jsonld
 
 from badges.errors import ContextNotAllowed, JsonLdError, RelativeIri, UndefinedTerm
+from badges.json_types import JsonObject
 
 # byte-identical to _pyld_nquads, with processed contexts memoized (tests/badges/test_processor.py)
 from badges.jsonld.processor import checked_nquads as _checked_nquads
@@ -55,7 +56,7 @@ DID_V1 = "https://www.w3.org/ns/did/v1"
 STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"
 ED25519_2020 = "https://w3id.org/security/suites/ed25519-2020/v1"
 
-DocumentLoader = Callable[..., dict]
+DocumentLoader = Callable[..., JsonObject]
 
 _PACKAGE = "badges.jsonld"
 _CONTEXT_DIR = "contexts"
@@ -110,7 +111,7 @@ def pinned_urls() -> frozenset[str]:
     return frozenset(CONTEXTS)
 
 
-def load_document(url: str, options: dict | None = None) -> dict:
+def load_document(url: str, options: JsonObject | None = None) -> JsonObject:
     """pyld document loader serving only the pinned contexts (a pyld ``RemoteDocument``)."""
     try:
         document = CONTEXTS[url]
@@ -148,14 +149,14 @@ def _pyld_call(func: Callable[[], Any]) -> Any:
         raise JsonLdError(f"JSON-LD processing failed: {exc}") from exc
 
 
-def _pyld_nquads(doc: dict, loader: DocumentLoader) -> str:
+def _pyld_nquads(doc: JsonObject, loader: DocumentLoader) -> str:
     return jsonld.normalize(doc, {"algorithm": "URDNA2015", "format": "application/n-quads",
                                   "documentLoader": loader, "base": None})
 
 
 
 
-def _to_nquads(doc: dict, loader: DocumentLoader) -> str:
+def _to_nquads(doc: JsonObject, loader: DocumentLoader) -> str:
     """RDFC-1.0 (URDNA2015) canonical N-Quads; the single place that produces them.
 
     ``base: None`` keeps relative IRIs relative (so they are dropped, as jsonld.js does) instead
@@ -164,7 +165,7 @@ def _to_nquads(doc: dict, loader: DocumentLoader) -> str:
     return _fast_nquads(doc, loader=loader, base=None)
 
 
-def canonize(doc: dict, *, loader: DocumentLoader = load_document, checked: bool = False) -> str:
+def canonize(doc: JsonObject, *, loader: DocumentLoader = load_document, checked: bool = False) -> str:
     """RDF Dataset Canonicalization (RDFC-1.0 = URDNA2015) of ``doc`` as N-Quads.
 
     ``checked=True`` is ``check_terms(doc)`` then ``canonize(doc)`` with the document expanded
@@ -181,7 +182,7 @@ def canonize(doc: dict, *, loader: DocumentLoader = load_document, checked: bool
     return _pyld_call(lambda: _to_nquads(doc, loader))
 
 
-def expand(doc: dict, *, loader: DocumentLoader = load_document) -> list:
+def expand(doc: JsonObject, *, loader: DocumentLoader = load_document) -> list[Any]:
     if not isinstance(doc, dict):
         raise JsonLdError("a JSON-LD document must be an object")
     return _pyld_call(lambda: jsonld.expand(doc, {"documentLoader": loader, "base": None}))
@@ -246,7 +247,7 @@ def _relative_iris(node: Any, found: list[str]) -> None:
         _relative_iris(value, found)
 
 
-def check_terms(doc: dict, *, loader: DocumentLoader = load_document) -> None:
+def check_terms(doc: JsonObject, *, loader: DocumentLoader = load_document) -> None:
     """Refuse properties the contexts do not define and IRIs that are not absolute.
 
     pyld drops both silently, and a dropped property or node is not covered by an RDFC-based
@@ -262,7 +263,7 @@ def check_terms(doc: dict, *, loader: DocumentLoader = load_document) -> None:
     _explain_terms(doc, loader)
 
 
-def check_terms_unsecured(doc: dict, *, loader: DocumentLoader = load_document) -> str | None:
+def check_terms_unsecured(doc: JsonObject, *, loader: DocumentLoader = load_document) -> str | None:
     """``check_terms(doc)``, and from the same expansion the canonical N-Quads of ``doc`` without
     its ``proof`` (what an embedded proof signs, ``canonize`` of it), or None when they did not
     come out of that expansion. A verifier needs both; expanding twice costs twice."""
@@ -274,7 +275,7 @@ def check_terms_unsecured(doc: dict, *, loader: DocumentLoader = load_document) 
     return nquads
 
 
-def _explain_terms(doc: dict, loader: DocumentLoader) -> None:
+def _explain_terms(doc: JsonObject, loader: DocumentLoader) -> None:
     """check_terms with pyld's own expansion: slow, but it names every dropped property."""
     recorder = _DropRecorder()
     expanded = _pyld_call(lambda: recorder.expand(doc, {"documentLoader": loader, "base": None}))

@@ -49,9 +49,11 @@ from pyld.jsonld import (
 )
 from pyld.nquads import escape
 
+from badges.json_types import JsonObject
+
 __all__ = ["to_nquads", "fully_defined", "checked_nquads", "checked_unsecured_nquads", "expand", "processor_for"]
 
-Loader = Callable[[str, dict], dict]
+Loader = Callable[[str, JsonObject], JsonObject]
 
 _KEYWORDS = frozenset(KEYWORDS)
 # pyld's own absolute-IRI test (jsonld._is_absolute_iri); must match it exactly.
@@ -80,7 +82,7 @@ class _Memo:
     __slots__ = ("_data", "_lock", "_max")
 
     def __init__(self, maxsize: int) -> None:
-        self._data: dict = {}
+        self._data: JsonObject = {}
         self._lock = threading.Lock()
         self._max = maxsize
 
@@ -98,7 +100,7 @@ class _LockedCache:
     """Thread-safe stand-in for pyld's global (unlocked) cachetools LRU of resolved contexts."""
 
     def __init__(self, maxsize: int = 256) -> None:
-        self._data: OrderedDict = OrderedDict()
+        self._data: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._max = maxsize
 
@@ -128,7 +130,7 @@ class MemoProcessor(JsonLdProcessor):
     def __init__(self, loader: Loader) -> None:
         super().__init__()
         self._loader = loader
-        self._documents: dict[str, dict] = {}
+        self._documents: dict[str, JsonObject] = {}
         self._pinned: set[int] = set()
         self._doc_lock = threading.Lock()
         self._contexts = _Memo(_MAX_CONTEXTS * 4)
@@ -136,7 +138,7 @@ class MemoProcessor(JsonLdProcessor):
         self._resolved = _LockedCache()
 
     # -- loading ---------------------------------------------------------------------------
-    def _load(self, url: str, options: dict | None = None) -> dict:
+    def _load(self, url: str, options: JsonObject | None = None) -> JsonObject:
         remote = self._documents.get(url)
         if remote is not None:
             return remote
@@ -161,7 +163,7 @@ class MemoProcessor(JsonLdProcessor):
             for item in value:
                 self._pin(item)
 
-    def options(self, base: str | None = "") -> dict:
+    def options(self, base: str | None = "") -> JsonObject:
         return {
             "documentLoader": self._load,
             "contextResolver": ContextResolver(self._resolved, self._load),
@@ -250,7 +252,7 @@ class MemoProcessor(JsonLdProcessor):
         opts.update(algorithm="URDNA2015", format="application/n-quads")
         return self.normalize(doc, opts)
 
-    def expand_doc(self, doc, base: str | None = "") -> list:
+    def expand_doc(self, doc, base: str | None = "") -> list[Any]:
         return self.expand(doc, self.options(base))
 
     def to_nquads(self, doc, base: str | None = "") -> str:
@@ -271,11 +273,11 @@ class _Compiled:
 
     def __init__(self, ctx) -> None:
         self.ctx = ctx
-        self.terms: dict = {}  # (value, base) -> pyld _expand_iri(ctx, value, base, vocab=True)
-        self.facts: dict = {}  # term -> _facts() tuple
-        self.derived: dict = {}  # (kind, local context key, base) -> (local context, _Compiled)
+        self.terms: JsonObject = {}  # (value, base) -> pyld _expand_iri(ctx, value, base, vocab=True)
+        self.facts: JsonObject = {}  # term -> _facts() tuple
+        self.derived: JsonObject = {}  # (kind, local context key, base) -> (local context, _Compiled)
 
-    def info(self, processor: MemoProcessor, key: str) -> tuple:
+    def info(self, processor: MemoProcessor, key: str) -> tuple[Any, ...]:
         facts = self.facts.get(key)
         if facts is None:
             facts = _facts(processor, self.ctx, key)
@@ -284,7 +286,7 @@ class _Compiled:
         return facts
 
 
-def _facts(processor: MemoProcessor, ctx, key: str) -> tuple:
+def _facts(processor: MemoProcessor, ctx, key: str) -> tuple[Any, ...]:
     """(expanded IRI, scoped context, container kind, @type, strings need pyld, datatype, role)."""
     expanded = processor._expand_iri(ctx, key, vocab=True)
     m = ctx["mappings"].get(key)
@@ -347,7 +349,7 @@ class _Expander:
         self.base = base
         self.opts = processor.options(base)
         self.quads: list[tuple[str, str, str, str | None]] = []
-        self.seen: set = set()
+        self.seen: set[Any] = set()
         self.bnodes = 0
         self.labels: dict[str, str] = {}
         self.dropped = 0  # properties pyld would drop (undefined terms, null mappings)
@@ -434,7 +436,7 @@ class _Expander:
         self.quads.append((s, p, o, g))
 
     # -- expansion -----------------------------------------------------------------------------
-    def node(self, C: _Compiled, active_property, element: dict, g, top=False) -> str:
+    def node(self, C: _Compiled, active_property, element: JsonObject, g, top=False) -> str:
         """Expand a node object, emit its quads into graph `g`, return its subject term."""
         p = self.p
         # _expand: the property-scoped context is looked up before any type-scoped one reverts.
@@ -462,7 +464,7 @@ class _Expander:
             C = self.derive(C, "L", element["@context"])
         type_C = C
         type_mappings = C.ctx["mappings"]
-        type_values: list = []
+        type_values: list[Any] = []
         type_keys = []
         for key in keys:
             if C.info(p, key)[_EXP] != "@type":
@@ -612,7 +614,7 @@ class _Expander:
             self.quads.append((head, _FIRST, o, g))
             self.quads.append((head, _REST, heads[i + 1] if i < last else _NIL, g))
 
-    def scalar(self, C, facts, value) -> tuple:
+    def scalar(self, C, facts, value) -> tuple[Any, ...]:
         """(value-equality key, RDF term) of a scalar: _expand_value then _object_to_rdf.
 
         Node references are keyed by their term (a str); literals by a tuple that compares
@@ -660,7 +662,7 @@ _INF = float("inf")
 
 def _rdfc10(quads: list[tuple[str, str, str, str | None]]) -> str:
     """RDFC-1.0 (URDNA2015) of a dataset of (s, p, o, g) N-Quads terms; g is None or a blank node."""
-    mentions: dict[str, list] = {}
+    mentions: dict[str, list[Any]] = {}
     for q in quads:
         s, _, o, g = q
         # pyld lists a quad once per blank-node position (subject, object, graph name).
@@ -698,7 +700,7 @@ def _rdfc10(quads: list[tuple[str, str, str, str | None]]) -> str:
     return "".join(out)
 
 
-def _component(term: str) -> dict:
+def _component(term: str) -> JsonObject:
     if term[0] == "_":
         return {"type": "blank node", "value": term}
     if term[0] == "<":
@@ -717,17 +719,17 @@ class _Issuer(IdentifierIssuer):
         return clone
 
 
-class _BlankNodeInfo(dict):
+class _BlankNodeInfo(JsonObject):
     """pyld's blank node to quads map, built on first use: Hash N-Degree Quads only visits the
     blank nodes related to the ones it must tell apart."""
 
-    def __init__(self, mentions: dict[str, list], first_degree: dict[str, str]) -> None:
+    def __init__(self, mentions: dict[str, list[Any]], first_degree: dict[str, str]) -> None:
         super().__init__()
         self.mentions = mentions
         self.first_degree = first_degree
-        self.converted: dict[int, dict] = {}  # the quad tuples stay alive in `mentions`
+        self.converted: dict[int, JsonObject] = {}  # the quad tuples stay alive in `mentions`
 
-    def __missing__(self, bnode: str) -> dict:
+    def __missing__(self, bnode: str) -> JsonObject:
         quads = []
         for q in self.mentions[bnode]:
             d = self.converted.get(id(q))
@@ -743,7 +745,7 @@ class _BlankNodeInfo(dict):
         return info
 
 
-def _n_degree(mentions: dict[str, list], by_hash: dict[str, list[str]]) -> dict[str, str]:
+def _n_degree(mentions: dict[str, list[Any]], by_hash: dict[str, list[str]]) -> dict[str, str]:
     """Steps 5-6 of RDFC-1.0 with pyld's own Hash N-Degree Quads, seeded with our
     first-degree hashes (identical by construction)."""
     canon = URDNA2015()
@@ -769,7 +771,7 @@ def _n_degree(mentions: dict[str, list], by_hash: dict[str, list[str]]) -> dict[
     return {bnode: issuer.get_id(bnode) for bnode in mentions}
 
 
-_processors: OrderedDict = OrderedDict()
+_processors: OrderedDict[Any, Any] = OrderedDict()
 _processors_lock = threading.Lock()
 
 
@@ -790,7 +792,7 @@ def processor_for(loader: Loader) -> MemoProcessor:
         return proc
 
 
-def to_nquads(doc: dict, *, loader: Loader, base: str | None = "") -> str:
+def to_nquads(doc: JsonObject, *, loader: Loader, base: str | None = "") -> str:
     """RDFC-1.0 canonical N-Quads of `doc`, byte-identical to
     `pyld.jsonld.normalize(doc, {"algorithm": "URDNA2015", "format": "application/n-quads",
     "documentLoader": loader, "base": base})`, raising the same JsonLdError where pyld does.
@@ -799,7 +801,7 @@ def to_nquads(doc: dict, *, loader: Loader, base: str | None = "") -> str:
     return processor_for(loader).to_nquads(doc, base)
 
 
-def fully_defined(doc: dict, *, loader: Loader, base: str | None = None) -> bool:
+def fully_defined(doc: JsonObject, *, loader: Loader, base: str | None = None) -> bool:
     """True when the fast path proves that expanding `doc` drops no property (every term is
     defined) and leaves no relative IRI -- what `badges.jsonld.check_terms` demands, in a
     fraction of its time. False means "not proven": run check_terms for the precise error."""
@@ -811,7 +813,7 @@ def fully_defined(doc: dict, *, loader: Loader, base: str | None = None) -> bool
     return expander.dropped == 0
 
 
-def checked_nquads(doc: dict, *, loader: Loader, base: str | None = None) -> str | None:
+def checked_nquads(doc: JsonObject, *, loader: Loader, base: str | None = None) -> str | None:
     """`fully_defined` and `to_nquads` from one expansion: the canonical N-Quads when the fast
     path proves every property defined and every IRI absolute, else None ("not proven": run
     check_terms for the precise error, then to_nquads). The quads are those to_nquads hashes,
@@ -826,7 +828,7 @@ def checked_nquads(doc: dict, *, loader: Loader, base: str | None = None) -> str
         return None
 
 
-def checked_unsecured_nquads(doc: dict, *, loader: Loader, base: str | None = None,
+def checked_unsecured_nquads(doc: JsonObject, *, loader: Loader, base: str | None = None,
                              omit: str = "proof") -> tuple[bool, str | None]:
     """One expansion of `doc` for a verifier: (`fully_defined(doc)`, `to_nquads` of `doc`
     without its top-level `omit` key, or None when the fast path could not set that key's quads
@@ -850,7 +852,7 @@ def checked_unsecured_nquads(doc: dict, *, loader: Loader, base: str | None = No
         return expander.dropped == 0, None
 
 
-def expand(doc: dict, *, loader: Loader, base: str | None = "") -> list:
+def expand(doc: JsonObject, *, loader: Loader, base: str | None = "") -> list[Any]:
     """`pyld.jsonld.expand(doc, {"documentLoader": loader, "base": base})`, memoized contexts."""
     return processor_for(loader).expand_doc(doc, base)
 

@@ -10,7 +10,7 @@ import functools
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeGuard, TypeVar
 
 import msgspec
 import msgspec.structs
@@ -143,7 +143,8 @@ def enum_value(kind: type[enum.Enum], value: str | enum.Enum | None, field: str)
     if value is None:
         return None
     if isinstance(value, kind):
-        return value.value
+        wire: str = value.value
+        return wire
     if isinstance(value, str):
         if value in kind._value2member_map_:
             return value
@@ -153,7 +154,7 @@ def enum_value(kind: type[enum.Enum], value: str | enum.Enum | None, field: str)
     raise ModelError(f"{field}: {value!r} is not a {kind.__name__}{hint}", field=field, value=value)
 
 
-def is_absolute_uri(value: object) -> bool:
+def is_absolute_uri(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and bool(_ABSOLUTE_URI.match(value))
 
 
@@ -276,7 +277,8 @@ class Base(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defau
         """Per-class rules beyond presence; runs after the required check."""
 
     def to_jsonld(self) -> dict[str, Any]:
-        return _clean(_plain(self))
+        document: dict[str, Any] = _clean(_plain(self))
+        return document
 
     @classmethod
     def from_jsonld(cls: type[S], data: dict[str, Any]) -> S:

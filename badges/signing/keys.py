@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 from badges.errors import InvalidSignature, KeyFormatError
+from badges.json_types import JsonObject
 from badges.signing._multibase import multibase_decode, multibase_encode
 
 __all__ = [
@@ -48,7 +49,7 @@ def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _jwk_bytes(jwk: dict, name: str) -> bytes:
+def _jwk_bytes(jwk: JsonObject, name: str) -> bytes:
     try:
         return b64url_decode(jwk[name])
     except (KeyError, ValueError, TypeError):
@@ -82,7 +83,7 @@ class PublicKey:
         return cls.from_bytes(data[2:])
 
     @classmethod
-    def from_jwk(cls, jwk: dict) -> PublicKey:
+    def from_jwk(cls, jwk: JsonObject) -> PublicKey:
         if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
             raise KeyFormatError("not an Ed25519 JWK (kty OKP, crv Ed25519)")
         return cls.from_bytes(_jwk_bytes(jwk, "x"))
@@ -99,7 +100,7 @@ class PublicKey:
     def did_key(self) -> str:
         return "did:key:" + self.multibase
 
-    def to_jwk(self) -> dict:
+    def to_jwk(self) -> JsonObject:
         return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(self._raw)}
 
     def verify(self, signature: bytes, data: bytes) -> None:
@@ -127,7 +128,7 @@ class RsaPublicKey:
         self._key = key
 
     @classmethod
-    def from_jwk(cls, jwk: dict) -> RsaPublicKey:
+    def from_jwk(cls, jwk: JsonObject) -> RsaPublicKey:
         if not isinstance(jwk, dict) or jwk.get("kty") != "RSA":
             raise KeyFormatError("not an RSA JWK (kty RSA)")
         if "d" in jwk:
@@ -141,7 +142,7 @@ class RsaPublicKey:
         except ValueError as exc:
             raise KeyFormatError(f"invalid RSA JWK: {exc}") from None
 
-    def to_jwk(self) -> dict:
+    def to_jwk(self) -> JsonObject:
         numbers = self._key.public_numbers()
         return {"kty": "RSA",
                 "n": b64url_encode(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
@@ -185,7 +186,7 @@ class Ed25519Signer:
         return signer
 
     @classmethod
-    def from_multikey(cls, doc: dict) -> Ed25519Signer:
+    def from_multikey(cls, doc: JsonObject) -> Ed25519Signer:
         """Multikey with ``secretKeyMultibase`` (or the older ``privateKeyMultibase``)."""
         if not isinstance(doc, dict):
             raise KeyFormatError("a Multikey must be a JSON object")
@@ -206,7 +207,7 @@ class Ed25519Signer:
         return signer.with_verification_method(vm) if isinstance(vm, str) and vm else signer
 
     @classmethod
-    def from_jwk(cls, jwk: dict) -> Ed25519Signer:
+    def from_jwk(cls, jwk: JsonObject) -> Ed25519Signer:
         if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
             raise KeyFormatError("not an Ed25519 JWK (kty OKP, crv Ed25519)")
         if "d" not in jwk:
@@ -243,14 +244,14 @@ class Ed25519Signer:
     def private_bytes(self) -> bytes:
         return self._key.private_bytes_raw()
 
-    def to_multikey(self, secret: bool = False) -> dict:
+    def to_multikey(self, secret: bool = False) -> JsonObject:
         doc = {"@context": MULTIKEY_CONTEXT, "id": self._vm, "type": "Multikey",
                "controller": self.controller, "publicKeyMultibase": self._public.multibase}
         if secret:
             doc["secretKeyMultibase"] = multibase_encode(ED25519_SECRET_PREFIX + self.private_bytes())
         return doc
 
-    def to_jwk(self, secret: bool = False) -> dict:
+    def to_jwk(self, secret: bool = False) -> JsonObject:
         jwk = self._public.to_jwk()
         if secret:
             jwk["d"] = b64url_encode(self.private_bytes())
@@ -286,12 +287,12 @@ def public_key_from_did_key(did: str) -> PublicKey:
     return PublicKey.from_multibase(match.group(1))
 
 
-def multikey_document(vm_id: str, controller: str, public_key: PublicKey) -> dict:
+def multikey_document(vm_id: str, controller: str, public_key: PublicKey) -> JsonObject:
     return {"@context": MULTIKEY_CONTEXT, "id": vm_id, "type": "Multikey",
             "controller": controller, "publicKeyMultibase": public_key.multibase}
 
 
-def did_key_document(did: str) -> dict:
+def did_key_document(did: str) -> JsonObject:
     """The DID document a did:key generates (DIDKEY §3); never fetched."""
     key = public_key_from_did_key(did.partition("#")[0])
     did = key.did_key
