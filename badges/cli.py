@@ -214,7 +214,8 @@ def _clients(args: argparse.Namespace, bundle: Bundle | None = None) -> tuple[Ke
     online = bool(getattr(args, "online", False))
     factory = getattr(args, "fetchers", None)
     if factory is not None:
-        return factory(args.documents, online)
+        clients: tuple[KeyResolver, Callable[[str], JsonObject]] = factory(args.documents, online)
+        return clients
     documents = bundle.documents if bundle is not None else {}
     return make_resolver(documents), make_fetcher(documents, online=online)
 
@@ -314,7 +315,7 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(found[ref])
-    ids = [c.get("id") for c in credentials if isinstance(c.get("id"), str)]
+    ids = [cid for c in credentials if isinstance(cid := c.get("id"), str)]
     (out / MANIFEST).write_text(json.dumps(manifest(created=now, credentials=ids, documents=paths, missing=missing),
                                            indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for ref, rel in paths.items():

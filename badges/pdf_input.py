@@ -92,7 +92,8 @@ def _embedded_files(data: bytes) -> list[tuple[str, str, Any]]:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             raise PdfInputError("the PDF is encrypted; a transcript PDF is never encrypted")
-        root = reader.trailer["/Root"].get_object()
+        # A hostile PDF's objects can be of any type: the AttributeError that makes is caught below.
+        root: Any = reader.trailer["/Root"].get_object()
         names = root.get("/Names")
         tree = names.get_object().get("/EmbeddedFiles") if names is not None else None
         found: list[tuple[str, str, Any]] = []

@@ -391,7 +391,7 @@ def _check_revocation_list(list_document: JsonObject, credential_id: str) -> Sta
     return StatusResult(ok=True, purpose="revocation", index=None, message="not revoked")
 
 
-def check_status(entry: JsonObject, list_credential: JsonObject, *, credential_id: str) -> StatusResult:
+def check_status(entry: JsonObject, list_credential: JsonObject, *, credential_id: object) -> StatusResult:
     """Evaluate one ``credentialStatus`` entry against its (already fetched and, for bitstring
     lists, already proof-checked) list document. Raises ``StatusListError`` when the status
     cannot be determined; a verifier must then fail the status check, never pass it."""

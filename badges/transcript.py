@@ -229,7 +229,7 @@ def _validate(clr: JsonObject) -> None:
                           problems=problems)
 
 
-_VALIDATOR: list[Any] = []
+_VALIDATOR: list[Validator] = []
 
 
 def _fallback_validator() -> Validator:

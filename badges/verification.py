@@ -232,7 +232,7 @@ class _Run:
         cid = CheckId.PROOF
         credential = parsed.credential
         if parsed.token is not None:
-            return self._check_jwt(parsed, state)
+            return self._check_jwt(parsed, parsed.token, state)
         if not as_list(credential.get("proof")):
             return CheckResult.failed(cid, f"This {noun(credential)} is not signed, so nothing shows who issued it or "
                                            "that it is unchanged.", "proof-missing")
@@ -245,6 +245,7 @@ class _Run:
                   for c in result.checks]
         if result.verified:
             good = result.primary
+            assert good is not None  # verified means an issuer-bound proof verified
             state.ok = True
             suite = good.cryptosuite or good.proof_type
             every = f"all {len(proofs)} signatures verify, " if len(proofs) > 1 else ""
@@ -253,9 +254,9 @@ class _Run:
                      f"{suite}).", proofs=proofs)
         return _proof_failure(result.error, noun(credential), proofs=proofs)
 
-    def _check_jwt(self, parsed: Parsed, state: _ProofState) -> CheckResult:
+    def _check_jwt(self, parsed: Parsed, token: str, state: _ProofState) -> CheckResult:
         try:
-            result = verify_jwt(parsed.token, resolver=self.resolver, now=self.now)
+            result = verify_jwt(token, resolver=self.resolver, now=self.now)
         except BadgeError as exc:
             state.error = exc
             return _proof_failure(exc, noun(parsed.credential))
@@ -388,14 +389,14 @@ class _Run:
         cid = CheckId.STATUS
         memo = self.status_lists
         key = memo.key(document) if memo is not None else None
-        if key is None or not memo.verified(key, self.now):
+        if key is None or memo is None or not memo.verified(key, self.now):
             result = verify_proof(document, resolver=self.resolver, now=self.now, loader=self.loader)
             if not result.verified:
                 reason = result.error.message if result.error else "no valid proof"
                 return CheckResult.failed(cid, "Could not confirm it has not been revoked: the issuer's status list "
                                                f"is not properly signed ({reason}).",
                                           STATUS_BASE + "STATUS_VERIFICATION_ERROR", url=url)
-            if key is not None:
+            if key is not None and memo is not None:
                 memo.remember(key, document, self.now)
         until = document.get("validUntil")
         if until is not None:

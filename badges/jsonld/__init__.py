@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from pyld import jsonld
 
@@ -57,6 +57,7 @@ STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"
 ED25519_2020 = "https://w3id.org/security/suites/ed25519-2020/v1"
 
 DocumentLoader = Callable[..., JsonObject]
+_T = TypeVar("_T")
 
 _PACKAGE = "badges.jsonld"
 _CONTEXT_DIR = "contexts"
@@ -97,7 +98,7 @@ class _PinnedContexts(Mapping[str, Any]):
     def __getitem__(self, url: str) -> Any:
         return self._load()[url]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._load())
 
     def __len__(self) -> int:
@@ -133,7 +134,7 @@ def _unwrap(exc: BaseException) -> BaseException | None:
     return None
 
 
-def _pyld_call(func: Callable[[], Any]) -> Any:
+def _pyld_call(func: Callable[[], _T]) -> _T:
     try:
         return func()
     except JsonLdError:
@@ -150,8 +151,9 @@ def _pyld_call(func: Callable[[], Any]) -> Any:
 
 
 def _pyld_nquads(doc: JsonObject, loader: DocumentLoader) -> str:
-    return jsonld.normalize(doc, {"algorithm": "URDNA2015", "format": "application/n-quads",
-                                  "documentLoader": loader, "base": None})
+    nquads: str = jsonld.normalize(doc, {"algorithm": "URDNA2015", "format": "application/n-quads",
+                                         "documentLoader": loader, "base": None})
+    return nquads
 
 
 
@@ -185,7 +187,8 @@ def canonize(doc: JsonObject, *, loader: DocumentLoader = load_document, checked
 def expand(doc: JsonObject, *, loader: DocumentLoader = load_document) -> list[Any]:
     if not isinstance(doc, dict):
         raise JsonLdError("a JSON-LD document must be an object")
-    return _pyld_call(lambda: jsonld.expand(doc, {"documentLoader": loader, "base": None}))
+    expanded: list[Any] = _pyld_call(lambda: jsonld.expand(doc, {"documentLoader": loader, "base": None}))
+    return expanded
 
 
 class _DropRecorder(jsonld.JsonLdProcessor):
@@ -201,18 +204,21 @@ class _DropRecorder(jsonld.JsonLdProcessor):
         self.path: list[str] = []
         self.dropped: list[str] = []
 
-    def _expand(self, active_ctx, active_property, element, options, *args, **kwargs):
-        pushed = isinstance(element, dict) and active_property not in (None, "@default")
-        if pushed:
+    def _expand(self, active_ctx: Any, active_property: str | None, element: Any, options: JsonObject,
+                *args: Any, **kwargs: Any) -> Any:
+        pushed = False
+        if isinstance(element, dict) and active_property is not None and active_property != "@default":
             self.path.append(active_property)
+            pushed = True
         try:
             return super()._expand(active_ctx, active_property, element, options, *args, **kwargs)
         finally:
             if pushed:
                 self.path.pop()
 
-    def _expand_object(self, active_ctx, active_property, expanded_active_property, element,
-                       expanded_parent, options, *args, **kwargs):
+    def _expand_object(self, active_ctx: Any, active_property: str | None, expanded_active_property: str | None,
+                       element: JsonObject, expanded_parent: JsonObject, options: JsonObject,
+                       *args: Any, **kwargs: Any) -> Any:
         for key in element:
             if key == "@context":
                 continue
@@ -224,7 +230,7 @@ class _DropRecorder(jsonld.JsonLdProcessor):
 
 
 def _is_absolute(iri: str) -> bool:
-    return jsonld._is_absolute_iri(iri)
+    return bool(jsonld._is_absolute_iri(iri))
 
 
 def _relative_iris(node: Any, found: list[str]) -> None:

@@ -29,8 +29,8 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from frozendict import frozendict
 from pyld.canon import URDNA2015
@@ -54,6 +54,13 @@ from badges.json_types import JsonObject
 __all__ = ["to_nquads", "fully_defined", "checked_nquads", "checked_unsecured_nquads", "expand", "processor_for"]
 
 Loader = Callable[[str, JsonObject], JsonObject]
+# pyld's active context: a frozendict of pyld's own making (pyld is untyped).
+_Context: TypeAlias = Any
+# _Compiled.info: (expanded IRI, scoped context, container kind, @type, strings need pyld, datatype, role).
+_Facts: TypeAlias = tuple[Any, ...]
+_Quad: TypeAlias = tuple[str, str, str, str | None]
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
 
 _KEYWORDS = frozenset(KEYWORDS)
 # pyld's own absolute-IRI test (jsonld._is_absolute_iri); must match it exactly.
@@ -74,7 +81,7 @@ class _Fallback(Exception):
     """The document leaves the fast path; pyld's algorithms decide (and raise, if invalid)."""
 
 
-class _Memo:
+class _Memo(Generic[_K, _V]):
     """Bounded, thread-safe map. Reads are plain dict reads (atomic); a full map is cleared,
     which can only cost speed, never change a result, because every cached value is a pure
     function of its key."""
@@ -82,14 +89,14 @@ class _Memo:
     __slots__ = ("_data", "_lock", "_max")
 
     def __init__(self, maxsize: int) -> None:
-        self._data: JsonObject = {}
+        self._data: dict[_K, _V] = {}
         self._lock = threading.Lock()
         self._max = maxsize
 
-    def get(self, key):
+    def get(self, key: _K) -> _V | None:
         return self._data.get(key)
 
-    def put(self, key, value):
+    def put(self, key: _K, value: _V) -> _V:
         with self._lock:
             if len(self._data) >= self._max:
                 self._data.clear()
@@ -104,22 +111,22 @@ class _LockedCache:
         self._lock = threading.Lock()
         self._max = maxsize
 
-    def get(self, key, default=None):
+    def get(self, key: Any, default: Any = None) -> Any:
         with self._lock:
             return self._data.get(key, default)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: Any) -> Any:
         with self._lock:
             return self._data[key]
 
-    def __setitem__(self, key, value):
+    def __setitem__(self, key: Any, value: Any) -> None:
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
             while len(self._data) > self._max:
                 self._data.popitem(last=False)
 
-    def __contains__(self, key):
+    def __contains__(self, key: Any) -> bool:
         with self._lock:
             return key in self._data
 
@@ -133,8 +140,9 @@ class MemoProcessor(JsonLdProcessor):
         self._documents: dict[str, JsonObject] = {}
         self._pinned: set[int] = set()
         self._doc_lock = threading.Lock()
-        self._contexts = _Memo(_MAX_CONTEXTS * 4)
-        self._compiled = _Memo(_MAX_CONTEXTS)
+        # (id(active context), local key, flags...) -> (active context, pinned local, result)
+        self._contexts: _Memo[tuple[Any, ...], tuple[_Context, Any, _Context]] = _Memo(_MAX_CONTEXTS * 4)
+        self._compiled: _Memo[int, _Compiled] = _Memo(_MAX_CONTEXTS)
         self._resolved = _LockedCache()
 
     # -- loading ---------------------------------------------------------------------------
@@ -172,7 +180,7 @@ class MemoProcessor(JsonLdProcessor):
         }
 
     # -- memoized context processing -------------------------------------------------------
-    def _local_key(self, local_ctx):
+    def _local_key(self, local_ctx: Any) -> str | tuple[Any, ...] | None:
         if isinstance(local_ctx, str):
             return local_ctx
         if isinstance(local_ctx, list) and all(isinstance(c, str) for c in local_ctx):
@@ -183,14 +191,14 @@ class MemoProcessor(JsonLdProcessor):
 
     def _process_context(
         self,
-        active_ctx,
-        local_ctx,
-        options,
-        override_protected=False,
-        propagate=True,
-        validate_scoped=True,
-        cycles=None,
-    ):
+        active_ctx: _Context,
+        local_ctx: Any,
+        options: JsonObject,
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: set[str] | None = None,
+    ) -> _Context:
         local_key = None
         if type(active_ctx) is frozendict and not cycles:
             local_key = self._local_key(local_ctx)
@@ -221,7 +229,8 @@ class MemoProcessor(JsonLdProcessor):
             self._contexts.put(key, (active_ctx, pinned, result))
         return result
 
-    def _expand_iri(self, active_ctx, value, base=None, vocab=False, local_ctx=None, defined=None):
+    def _expand_iri(self, active_ctx: _Context, value: Any, base: str | None = None, vocab: bool = False,
+                    local_ctx: Any = None, defined: JsonObject | None = None) -> Any:
         if not vocab or local_ctx is not None or type(active_ctx) is not frozendict:
             return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
         terms = self.compiled(active_ctx).terms
@@ -237,7 +246,7 @@ class MemoProcessor(JsonLdProcessor):
             terms[key] = result
         return result
 
-    def compiled(self, ctx) -> _Compiled:
+    def compiled(self, ctx: _Context) -> _Compiled:
         """The per-context lookup tables of a frozen active context."""
         entry = self._compiled.get(id(ctx))
         if entry is None or entry.ctx is not ctx:
@@ -247,15 +256,17 @@ class MemoProcessor(JsonLdProcessor):
         return entry
 
     # -- public operations -------------------------------------------------------------------
-    def normalize_nquads(self, doc, base: str | None = "") -> str:
+    def normalize_nquads(self, doc: Any, base: str | None = "") -> str:
         opts = self.options(base)
         opts.update(algorithm="URDNA2015", format="application/n-quads")
-        return self.normalize(doc, opts)
+        nquads: str = self.normalize(doc, opts)
+        return nquads
 
-    def expand_doc(self, doc, base: str | None = "") -> list[Any]:
-        return self.expand(doc, self.options(base))
+    def expand_doc(self, doc: Any, base: str | None = "") -> list[Any]:
+        expanded: list[Any] = self.expand(doc, self.options(base))
+        return expanded
 
-    def to_nquads(self, doc, base: str | None = "") -> str:
+    def to_nquads(self, doc: Any, base: str | None = "") -> str:
         try:
             return _rdfc10(_Expander(self, base).run(doc))
         except Exception:  # _Fallback, or input so odd that pyld must be the one to judge it
@@ -271,13 +282,15 @@ class _Compiled:
 
     __slots__ = ("ctx", "terms", "facts", "derived")
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: _Context) -> None:
         self.ctx = ctx
-        self.terms: JsonObject = {}  # (value, base) -> pyld _expand_iri(ctx, value, base, vocab=True)
-        self.facts: JsonObject = {}  # term -> _facts() tuple
-        self.derived: JsonObject = {}  # (kind, local context key, base) -> (local context, _Compiled)
+        # (value, base) -> pyld _expand_iri(ctx, value, base, vocab=True)
+        self.terms: dict[tuple[Any, str | None], Any] = {}
+        self.facts: dict[str, _Facts] = {}  # term -> _facts() tuple
+        # (kind, local context key, base) -> (local context, _Compiled)
+        self.derived: dict[tuple[str, tuple[str, ...] | int, str | None], tuple[Any, _Compiled]] = {}
 
-    def info(self, processor: MemoProcessor, key: str) -> tuple[Any, ...]:
+    def info(self, processor: MemoProcessor, key: str) -> _Facts:
         facts = self.facts.get(key)
         if facts is None:
             facts = _facts(processor, self.ctx, key)
@@ -286,7 +299,7 @@ class _Compiled:
         return facts
 
 
-def _facts(processor: MemoProcessor, ctx, key: str) -> tuple[Any, ...]:
+def _facts(processor: MemoProcessor, ctx: _Context, key: str) -> _Facts:
     """(expanded IRI, scoped context, container kind, @type, strings need pyld, datatype, role)."""
     expanded = processor._expand_iri(ctx, key, vocab=True)
     m = ctx["mappings"].get(key)
@@ -348,7 +361,7 @@ class _Expander:
         self.p = processor
         self.base = base
         self.opts = processor.options(base)
-        self.quads: list[tuple[str, str, str, str | None]] = []
+        self.quads: list[_Quad] = []
         self.seen: set[Any] = set()
         self.bnodes = 0
         self.labels: dict[str, str] = {}
@@ -358,7 +371,7 @@ class _Expander:
         self.omit: str | None = None
         self.omitted: tuple[int, int] | None = None
 
-    def run(self, doc) -> list[tuple[str, str, str, str | None]]:
+    def run(self, doc: Any) -> list[_Quad]:
         if not isinstance(doc, dict):
             raise _Fallback
         p = self.p
@@ -370,7 +383,7 @@ class _Expander:
         return self.quads
 
     # -- helpers -----------------------------------------------------------------------------
-    def derive(self, C: _Compiled, kind: str, local) -> _Compiled:
+    def derive(self, C: _Compiled, kind: str, local: Any) -> _Compiled:
         """The context after applying `local` to C: "P" property-scoped, "T" type-scoped,
         "L" an embedded context (only URL strings stay on the fast path)."""
         if kind == "L":
@@ -378,14 +391,14 @@ class _Expander:
                 local = [local]
             if not isinstance(local, list) or not all(isinstance(c, str) for c in local):
                 raise _Fallback
-            local_key = tuple(local)
+            local_key: tuple[str, ...] | int = tuple(local)
         else:
             local_key = id(local)
         key = (kind, local_key, self.base)
         hit = C.derived.get(key)
         if hit is not None and (kind == "L" or hit[0] is local):
             return hit[1]
-        flags = {"P": {"override_protected": True}, "T": {"propagate": False}, "L": {}}[kind]
+        flags: dict[str, Any] = {"P": {"override_protected": True}, "T": {"propagate": False}, "L": {}}[kind]
         try:
             result = self.p._process_context(C.ctx, local, self.opts, **flags)
         except JsonLdError as exc:
@@ -398,7 +411,7 @@ class _Expander:
             C.derived[key] = (None if kind == "L" else local, compiled)
         return compiled
 
-    def id_iri(self, C: _Compiled, value: str):
+    def id_iri(self, C: _Compiled, value: str) -> Any:
         """pyld's _expand_iri(ctx, value, base) (document-relative, no @vocab), short-cut for
         the absolute IRIs credentials use; everything else goes to pyld."""
         colon = value.find(":")
@@ -414,7 +427,7 @@ class _Expander:
         self.bnodes += 1
         return f"_:b{self.bnodes}"
 
-    def iri_term(self, iri) -> str:
+    def iri_term(self, iri: object) -> str:
         if not isinstance(iri, str):
             raise _Fallback
         if iri.startswith("_:"):
@@ -426,7 +439,7 @@ class _Expander:
             raise _Fallback  # pyld silently drops relative IRIs; let it
         return "<" + iri + ">"
 
-    def emit(self, s: str, scope: str, p: str, key, o: str, g: str | None) -> None:
+    def emit(self, s: str, scope: str, p: str, key: Hashable, o: str, g: str | None) -> None:
         # pyld's node map de-duplicates (graph, subject, property, value) by JSON-LD value
         # equality (compare_values), not by the RDF term, and keeps the first value.
         k = (g, s, scope, key)
@@ -436,7 +449,8 @@ class _Expander:
         self.quads.append((s, p, o, g))
 
     # -- expansion -----------------------------------------------------------------------------
-    def node(self, C: _Compiled, active_property, element: JsonObject, g, top=False) -> str:
+    def node(self, C: _Compiled, active_property: str | None, element: JsonObject, g: str | None,
+             top: bool = False) -> str:
         """Expand a node object, emit its quads into graph `g`, return its subject term."""
         p = self.p
         # _expand: the property-scoped context is looked up before any type-scoped one reverts.
@@ -537,7 +551,7 @@ class _Expander:
             self.property(C, subject, key, facts, element[key], g)
         return subject
 
-    def property(self, C: _Compiled, subject, key, facts, value, g) -> None:
+    def property(self, C: _Compiled, subject: str, key: str, facts: _Facts, value: Any, g: str | None) -> None:
         kind = facts[_KIND]
         if kind == _UNSUPPORTED:
             raise _Fallback
@@ -560,7 +574,8 @@ class _Expander:
         else:
             self.list(term_C, term_facts, subject, key, expanded, pred, value, g)
 
-    def values(self, C, facts, subject, key, expanded, pred, value, g) -> None:
+    def values(self, C: _Compiled, facts: _Facts, subject: str, key: str, expanded: str, pred: str, value: Any,
+               g: str | None) -> None:
         if value is None:
             return
         if isinstance(value, list):
@@ -574,7 +589,8 @@ class _Expander:
         dedupe, o = self.scalar(C, facts, value)
         self.emit(subject, expanded, pred, dedupe, o, g)
 
-    def graphs(self, C, facts, subject, key, expanded, pred, value, g) -> None:
+    def graphs(self, C: _Compiled, facts: _Facts, subject: str, key: str, expanded: str, pred: str, value: Any,
+               g: str | None) -> None:
         # A @graph container wraps each expanded value in its own blank-node named graph
         # (embedded proofs and credentials); only node objects stay on the fast path.
         if value is None:
@@ -589,7 +605,8 @@ class _Expander:
         self.node(C, key, value, name)
         self.emit(subject, expanded, pred, name, name, g)
 
-    def list(self, C, facts, subject, key, expanded, pred, value, g) -> None:
+    def list(self, C: _Compiled, facts: _Facts, subject: str, key: str, expanded: str, pred: str, value: Any,
+             g: str | None) -> None:
         # An @list container: an rdf:first/rdf:rest chain of fresh blank nodes. pyld's node map
         # never de-duplicates lists, so the reference gets a key of its own.
         if value is None:
@@ -614,7 +631,7 @@ class _Expander:
             self.quads.append((head, _FIRST, o, g))
             self.quads.append((head, _REST, heads[i + 1] if i < last else _NIL, g))
 
-    def scalar(self, C, facts, value) -> tuple[Any, ...]:
+    def scalar(self, C: _Compiled, facts: _Facts, value: Any) -> tuple[Hashable, str]:
         """(value-equality key, RDF term) of a scalar: _expand_value then _object_to_rdf.
 
         Node references are keyed by their term (a str); literals by a tuple that compares
@@ -712,14 +729,14 @@ class _Issuer(IdentifierIssuer):
     """pyld's IdentifierIssuer with a cheap deepcopy: Hash N-Degree Quads copies the issuer for
     every permutation, and its state is only strings, so shallow container copies suffice."""
 
-    def __deepcopy__(self, memo) -> _Issuer:
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Issuer:
         clone = _Issuer.__new__(_Issuer)
         clone.prefix, clone.counter = self.prefix, self.counter
         clone.existing, clone.order = dict(self.existing), list(self.order)
         return clone
 
 
-class _BlankNodeInfo(JsonObject):
+class _BlankNodeInfo(dict[str, JsonObject]):
     """pyld's blank node to quads map, built on first use: Hash N-Degree Quads only visits the
     blank nodes related to the ones it must tell apart."""
 
