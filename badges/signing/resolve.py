@@ -12,7 +12,7 @@ import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlsplit
 
 from badges.errors import BadgeError, KeyFormatError, ResolutionError
@@ -89,7 +89,7 @@ def _method_from(vm: JsonObject, vm_id: str, *, relationships: frozenset[str] | 
                               relationships=relationships, source=source)
 
 
-def _relationships(doc: JsonObject, vm_id: str) -> frozenset[str]:
+def _relationships(doc: Mapping[str, Any], vm_id: str) -> frozenset[str]:
     base = doc.get("id", "")
     found = set()
     for rel in RELATIONSHIPS:
