@@ -19,7 +19,9 @@ import json
 import struct
 import xml.parsers.expat
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from badges.errors import BakeError
 
@@ -210,8 +212,8 @@ def _tag_end(data: bytes, start: int) -> int:
     raise BakeError("SVG tag is not closed")
 
 
-def _refuse(message: str):
-    def handler(*_args):
+def _refuse(message: str) -> Callable[..., NoReturn]:
+    def handler(*_args: object) -> NoReturn:
         raise BakeError(message)
     return handler
 
@@ -228,30 +230,30 @@ def _parse_svg(data: bytes) -> _Svg:
     stack: list[_Element | None] = []
     current: list[_Element] = []  # the outermost credential element we are inside, if any
 
-    def xml_decl(_version, encoding, _standalone):
+    def xml_decl(_version: str, encoding: str | None, _standalone: int) -> None:
         if encoding and encoding.lower() not in ("utf-8", "utf8", "us-ascii", "ascii"):
             raise BakeError(f"SVG encoding {encoding!r} is not supported (use UTF-8)")
 
-    def doctype(_name, _system_id, _public_id, has_internal_subset):
+    def doctype(_name: str, _system_id: str | None, _public_id: str | None, has_internal_subset: bool) -> None:
         if has_internal_subset:
             raise BakeError("SVG has an internal DTD subset (entity declarations are refused)")
 
-    def ns_decl(prefix, uri):
+    def ns_decl(prefix: str | None, uri: str) -> None:
         if info.root_start < 0:
             info.root_namespaces[prefix or ""] = uri
 
-    def start(name, attrs):
+    def start(name: str, attrs: dict[str, str]) -> None:
         index = parser.CurrentByteIndex
         if info.root_start < 0:
             info.root_start = index
             info.root_is_svg = name in (f"{SVG_NAMESPACE} svg", "svg")
-        element = None
+        element: _Element | None = None
         if name == f"{OB_NAMESPACE} credential" and not current:
             element = _Element(start=index, verify=attrs.get("verify"))
             current.append(element)
         stack.append(element)
 
-    def end(_name):
+    def end(_name: str) -> None:
         element = stack.pop()
         if element is None:
             return
@@ -261,7 +263,7 @@ def _parse_svg(data: bytes) -> _Svg:
         info.credentials.append(element)
         current.clear()
 
-    def chars(text):
+    def chars(text: str) -> None:
         if current:
             current[0].text.append(text)
 

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from badges.errors import BadgeError
+from badges.json_types import JsonObject
 from badges.signing import format_datetime
 from badges.verification_checks import display_date, parse_datetime
 from badges.verification_report import CheckId, VerificationReport
@@ -48,7 +49,7 @@ class BundleError(BadgeError):
 
 @dataclass(frozen=True)
 class Bundle:
-    documents: dict[str, dict]
+    documents: dict[str, JsonObject]
     created: datetime | None = None  # from manifest.json; None for a bundle made by hand
     files: dict[str, str] = field(default_factory=dict)  # id → path inside the bundle (for messages)
 
@@ -62,9 +63,9 @@ def read_bundle(root: str | Path) -> Bundle:
     root = Path(root)
     if not root.is_dir():
         raise BundleError(f"{root}: not a directory")
-    documents: dict[str, dict] = {}
+    documents: dict[str, JsonObject] = {}
     files: dict[str, str] = {}
-    by_path: dict[str, dict] = {}
+    by_path: dict[str, JsonObject] = {}
     listed: list[Any] = []
     created: datetime | None = None
     for path in _files(root):
@@ -156,9 +157,9 @@ def wanted(credentials: Iterable[Mapping[str, Any]]) -> list[str]:
             if isinstance(entry, Mapping):
                 for key in ("statusListCredential", "id"):
                     url = entry.get(key)
-                    if key == "statusListCredential" or entry.get("type") == "1EdTechRevocationList":
-                        if isinstance(url, str):
-                            _add(out, url.partition("#")[0])
+                    wanted_key = key == "statusListCredential" or entry.get("type") == "1EdTechRevocationList"
+                    if wanted_key and isinstance(url, str):
+                        _add(out, url.partition("#")[0])
     return out
 
 
@@ -247,7 +248,7 @@ def stamp_status(report: VerificationReport, bundle: Bundle) -> VerificationRepo
     return replace(report, checks=tuple(checks), nested=nested)
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]

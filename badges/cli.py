@@ -16,19 +16,30 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TextIO
 
-from badges.bundle import MANIFEST, Bundle, BundleError, document_path, manifest, read_bundle, stamp_status
-from badges.bundle import wanted
+from badges.bundle import MANIFEST, Bundle, BundleError, document_path, manifest, read_bundle, stamp_status, wanted
 from badges.errors import BadgeError, ResolutionError
+from badges.json_types import JsonObject
 from badges.jsonld import OB_V3P0, VC_V2
 from badges.pdf_input import PdfInputError, extract_credential, is_pdf
 from badges.record_content import PDF_NOTICE, RecordContent, content_lines, record_content
-from badges.signing import ChainResolver, DidKeyResolver, DocumentResolver, Ed25519Signer, FragmentKeyResolver
-from badges.signing import KeyResolver, VerificationMethod, did_web_url, format_datetime, load_key_file, sign
+from badges.signing import (
+    ChainResolver,
+    DidKeyResolver,
+    DocumentResolver,
+    Ed25519Signer,
+    FragmentKeyResolver,
+    KeyResolver,
+    VerificationMethod,
+    did_web_url,
+    format_datetime,
+    load_key_file,
+    sign,
+)
 from badges.trust import TrustedIssuer, TrustRegistry
 from badges.verification import VerificationReport, verify_credential
 from badges.verification_checks import parse_datetime
@@ -55,7 +66,7 @@ def load_bundle(directory: str | Path) -> Bundle:
         raise CliError(f"--documents {exc.message}") from None
 
 
-def load_documents(directory: Path) -> dict[str, dict]:
+def load_documents(directory: Path) -> dict[str, JsonObject]:
     """Every JSON document with an ``id`` anywhere under ``directory``, indexed by it (DID
     documents, controller documents, status list credentials, 1EdTech revocation lists)."""
     return load_bundle(directory).documents
@@ -65,7 +76,7 @@ class _UnpublishedFragmentResolver:
     """``<controller>#z6Mk…`` only for controllers the bundle has no document for: when the issuer's
     own document is at hand and does not list the key, the key is not the issuer's."""
 
-    def __init__(self, documents: Mapping[str, dict]) -> None:
+    def __init__(self, documents: Mapping[str, JsonObject]) -> None:
         self._documents = documents
         self._fragment = FragmentKeyResolver()
 
@@ -82,7 +93,7 @@ class _UnpublishedFragmentResolver:
         return self._fragment.resolve(vm_id)
 
 
-def make_resolver(documents: Mapping[str, dict] | None = None) -> KeyResolver:
+def make_resolver(documents: Mapping[str, JsonObject] | None = None) -> KeyResolver:
     """did:key, then the bundle (it confirms keys), then the unconfirmed ``#z6Mk…`` fragment
     for controllers the bundle says nothing about."""
     if documents:
@@ -90,7 +101,8 @@ def make_resolver(documents: Mapping[str, dict] | None = None) -> KeyResolver:
     return ChainResolver(DidKeyResolver(), FragmentKeyResolver())
 
 
-def make_fetcher(documents_dir: Path | Mapping[str, dict] | None, online: bool = False) -> Callable[[str], dict]:
+def make_fetcher(documents_dir: Path | Mapping[str, JsonObject] | None,
+                 online: bool = False) -> Callable[[str], JsonObject]:
     """``fetch_document`` for ``verify_credential``: the offline bundle, looked up by ``id``.
 
     ``online`` is the seam for live https fetching (the verifier service provides it); the engine
@@ -102,7 +114,7 @@ def make_fetcher(documents_dir: Path | Mapping[str, dict] | None, online: bool =
     else:
         documents = load_documents(Path(documents_dir)) if documents_dir is not None else {}
 
-    def fetch(url: str) -> dict:
+    def fetch(url: str) -> JsonObject:
         document = documents.get(url)
         if document is not None:
             return document
@@ -139,7 +151,7 @@ def _datetime(value: str, option: str) -> datetime:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _trust(path: str | None) -> TrustRegistry | None:
@@ -195,14 +207,15 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clients(args: argparse.Namespace, bundle: Bundle | None = None) -> tuple[KeyResolver, Callable[[str], dict]]:
+def _clients(args: argparse.Namespace, bundle: Bundle | None = None) -> tuple[KeyResolver, Callable[[str], JsonObject]]:
     """(resolver, fetch_document). A plugin that can fetch live (the verifier service) sets
     ``fetchers=callable(documents_dir, online) -> (resolver, fetch_document)`` on the verify
     sub-parser and adds its own ``--online`` option; the engine alone stays offline."""
     online = bool(getattr(args, "online", False))
     factory = getattr(args, "fetchers", None)
     if factory is not None:
-        return factory(args.documents, online)
+        clients: tuple[KeyResolver, Callable[[str], JsonObject]] = factory(args.documents, online)
+        return clients
     documents = bundle.documents if bundle is not None else {}
     return make_resolver(documents), make_fetcher(documents, online=online)
 
@@ -302,7 +315,7 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(found[ref])
-    ids = [c.get("id") for c in credentials if isinstance(c.get("id"), str)]
+    ids = [cid for c in credentials if isinstance(cid := c.get("id"), str)]
     (out / MANIFEST).write_text(json.dumps(manifest(created=now, credentials=ids, documents=paths, missing=missing),
                                            indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for ref, rel in paths.items():
@@ -319,7 +332,7 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
     return 0
 
 
-def _json_object(data: bytes) -> dict:
+def _json_object(data: bytes) -> JsonObject:
     try:
         value = json.loads(data)
     except (ValueError, UnicodeDecodeError):
@@ -346,12 +359,12 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
     return 0
 
 
-def demo_credential(issuer_id: str, *, issued_at: datetime) -> dict:
+def demo_credential(issuer_id: str, *, issued_at: datetime) -> JsonObject:
     """An unsigned badge with a two-criterion rubric the learner meets (for ``demo-engine``)."""
     achievement = "https://demo.example.edu/achievements/collaboration"
     levels = [("1", "Beginning"), ("2", "Developing"), ("3", "Proficient"), ("4", "Exceeds")]
 
-    def criterion(slug: str, name: str) -> dict:
+    def criterion(slug: str, name: str) -> JsonObject:
         base = f"{achievement}/criteria/{slug}"
         return {"id": base, "type": ["ResultDescription"], "name": name, "resultType": "RubricCriterionLevel",
                 "rubricCriterionLevel": [{"id": f"{base}/levels/{n}", "type": ["RubricCriterionLevel"],

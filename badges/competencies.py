@@ -13,17 +13,17 @@ import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from badges.errors import ModelError
 from badges.model import Alignment, is_absolute_uri
 
 Kind = Literal["academic", "habits", "elo"]
-KINDS: tuple[str, ...] = ("academic", "habits", "elo")
+KINDS: tuple[Kind, ...] = ("academic", "habits", "elo")
 CSV_COLUMNS = ("framework", "code", "name", "kind", "description", "url")
 
 # Spellings seen in school exports and CASE CFItemType values, lower-cased.
-_KIND_ALIASES: dict[str, str] = {
+_KIND_ALIASES: dict[str, Kind] = {
     "academic": "academic", "content": "academic", "standard": "academic", "competency": "academic",
     "habits": "habits", "habit": "habits", "habits of work": "habits", "habit of work": "habits",
     "how": "habits", "habits of work and learning": "habits", "hows": "habits", "howl": "habits",
@@ -32,7 +32,7 @@ _KIND_ALIASES: dict[str, str] = {
 }
 
 
-def normalize_kind(value: str | None) -> str | None:
+def normalize_kind(value: str | None) -> Kind | None:
     if value is None:
         return None
     return _KIND_ALIASES.get(" ".join(str(value).replace("-", " ").replace("_", " ").split()).lower())
@@ -151,6 +151,10 @@ def parse_csv(text: str, *, kind: str | None = None, name: str | None = None) ->
     return Framework(name=framework or "", competencies=tuple(competencies), source="csv")
 
 
+@overload
+def _text(obj: Mapping[str, Any], key: str, where: str, *, required: Literal[True] = True) -> str: ...
+@overload
+def _text(obj: Mapping[str, Any], key: str, where: str, *, required: bool) -> str | None: ...
 def _text(obj: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
     value = obj.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -168,8 +172,9 @@ def _item_type(item: Mapping[str, Any]) -> str | None:
         return value
     # CASE 1.0 also allows CFItemTypeURI {title, identifier, uri}
     ref = item.get("CFItemTypeURI")
-    if isinstance(ref, Mapping) and isinstance(ref.get("title"), str):
-        return ref["title"]
+    title = ref.get("title") if isinstance(ref, Mapping) else None
+    if isinstance(title, str):
+        return title
     return None
 
 

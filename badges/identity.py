@@ -18,6 +18,7 @@ import hmac
 from typing import Any
 
 from badges.errors import ModelError
+from badges.json_types import JsonObject
 
 __all__ = ["ALGORITHMS", "IDENTIFIER_TYPES", "identity_hash", "identity_object", "matches", "normalise"]
 
@@ -93,7 +94,7 @@ def _parse_hash(identity_hash_value: Any) -> tuple[str, str]:
     return alg, hexpart.lower()
 
 
-def matches(identity_object: dict, value: str) -> bool:
+def matches(identity_object: JsonObject, value: str) -> bool:
     """True if ``value`` is the identifier this IdentityObject stands for (OB §9.3).
 
     Raises ``ModelError`` for an IdentityObject that cannot be evaluated (a malformed hash

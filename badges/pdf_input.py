@@ -92,7 +92,8 @@ def _embedded_files(data: bytes) -> list[tuple[str, str, Any]]:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             raise PdfInputError("the PDF is encrypted; a transcript PDF is never encrypted")
-        root = reader.trailer["/Root"].get_object()
+        # A hostile PDF's objects can be of any type: the AttributeError that makes is caught below.
+        root: Any = reader.trailer["/Root"].get_object()
         names = root.get("/Names")
         tree = names.get_object().get("/EmbeddedFiles") if names is not None else None
         found: list[tuple[str, str, Any]] = []
@@ -105,7 +106,7 @@ def _embedded_files(data: bytes) -> list[tuple[str, str, Any]]:
         raise PdfInputError(f"the PDF cannot be read: {type(exc).__name__}: {exc}"[:300]) from None
 
 
-def _walk(node: Any, found: list, depth: int) -> None:
+def _walk(node: Any, found: list[Any], depth: int) -> None:
     if depth > _MAX_TREE_DEPTH:
         raise PdfInputError("the PDF's attachment list is nested too deeply")
     pairs = node.get("/Names")

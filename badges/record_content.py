@@ -10,7 +10,7 @@ report's). Levels come from the one rubric reader (``badges.rubric_reader``).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +71,8 @@ def content_lines(content: RecordContent) -> list[str]:
 
 def _badge(credential: Mapping[str, Any], verified: bool) -> BadgeContent:
     subject = _subject(credential)
-    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), Mapping) else {}
+    found = subject.get("achievement")
+    achievement: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     name = _text(achievement.get("name")) or _text(credential.get("name")) or "Unnamed badge"
     try:
         reading = read_credential(credential)
@@ -82,7 +83,7 @@ def _badge(credential: Mapping[str, Any], verified: bool) -> BadgeContent:
     return BadgeContent(name, _issuer(credential), levels, verified)
 
 
-def _student(subject: Mapping[str, Any], nested: list[Mapping[str, Any]]) -> str | None:
+def _student(subject: Mapping[str, Any], nested: Sequence[Mapping[str, Any]]) -> str | None:
     """The learner's name as the record gives it: the subject's name, a plain (unhashed) name
     identifier, else a name on a bundled badge's subject; the subject id as a last resort."""
     name = _text(subject.get("name"))
@@ -119,7 +120,7 @@ def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]

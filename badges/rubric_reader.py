@@ -132,7 +132,7 @@ def _read(achievement: Mapping[str, Any], raw_results: Any) -> RubricReading:
     return RubricReading(tuple(out), total)
 
 
-def _level(rd: Mapping[str, Any], results: list[Mapping]) -> CriterionReading:
+def _level(rd: Mapping[str, Any], results: list[Mapping[str, Any]]) -> CriterionReading:
     levels = [lv for lv in _as_list(rd.get("rubricCriterionLevel")) if isinstance(lv, Mapping)]
     order = {lv.get("id"): i for i, lv in enumerate(levels)}
     name, rid = _name(rd), str(rd.get("id"))
@@ -150,7 +150,7 @@ def _level(rd: Mapping[str, Any], results: list[Mapping]) -> CriterionReading:
                     achieved_level=levels[worst])
 
 
-def _value(rd: Mapping[str, Any], results: list[Mapping]) -> CriterionReading:
+def _value(rd: Mapping[str, Any], results: list[Mapping[str, Any]]) -> CriterionReading:
     name, rid = _name(rd), str(rd.get("id"))
     required = str(rd["requiredValue"])
     values = [r.get("value") for r in results if r.get("resultDescription") == rd.get("id") and "value" in r]
@@ -176,7 +176,7 @@ def _value(rd: Mapping[str, Any], results: list[Mapping]) -> CriterionReading:
     return _reading(rid, name, shown, required, in_range and number >= needed, "value", rd, number=number)
 
 
-def _unjudged(rd: Mapping[str, Any], results: list[Mapping]) -> CriterionReading:
+def _unjudged(rd: Mapping[str, Any], results: list[Mapping[str, Any]]) -> CriterionReading:
     """A description that requires nothing (a Status, hours): shown, never judged."""
     levels = {lv.get("id"): lv for lv in _as_list(rd.get("rubricCriterionLevel")) if isinstance(lv, Mapping)}
     achieved: str | None = None
@@ -236,7 +236,7 @@ def _number(value: Any) -> int | float:
     return int(number) if number.is_integer() else number
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]

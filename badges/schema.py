@@ -63,7 +63,9 @@ def _is_date(value: object) -> bool:
 
 @cache
 def _index() -> dict[str, dict[str, str]]:
-    return json.loads(resources.files("badges").joinpath("schemas/index.json").read_text("utf-8"))
+    text = resources.files("badges").joinpath("schemas/index.json").read_text("utf-8")
+    index: dict[str, dict[str, str]] = json.loads(text)
+    return index
 
 
 @cache
@@ -72,7 +74,8 @@ def _schema(url: str) -> dict[str, Any]:
     raw = resources.files("badges").joinpath("schemas", entry["file"]).read_bytes()
     if hashlib.sha256(raw).hexdigest() != entry["sha256"]:
         raise SchemaError(f"pinned schema {entry['file']} does not match its sha256", url=url)
-    return json.loads(raw)
+    schema: dict[str, Any] = json.loads(raw)
+    return schema
 
 
 @cache
@@ -122,7 +125,7 @@ def _plain_json(value: Any) -> bool:
     if kind is list:
         return all(_plain_json(v) for v in value)
     if kind is float:
-        return value - value == 0.0  # false for inf and nan
+        return bool(value - value == 0.0)  # false for inf and nan
     return kind in _PLAIN_SCALARS
 
 
@@ -158,7 +161,7 @@ def _message(error: Any) -> str:
     if error.validator == "type":
         got = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
         return f"expected {error.validator_value}, got {got}"
-    text = error.message
+    text: str = error.message
     return text if len(text) <= 200 else text[:197] + "..."
 
 

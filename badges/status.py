@@ -29,10 +29,11 @@ import binascii
 import gzip
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from badges.errors import StatusListError
+from badges.json_types import JsonObject
 
 __all__ = [
     "MAX_DECODED_BYTES", "MESSAGE_SIZE", "MIN_BITS", "PURPOSES", "STATE_REVOKED", "STATE_SUSPENDED",
@@ -136,7 +137,7 @@ class BitstringStatusList:
         return "u" + base64.urlsafe_b64encode(compressed).rstrip(b"=").decode("ascii")
 
     @classmethod
-    def decode(cls, encoded: str) -> BitstringStatusList:
+    def decode(cls, encoded: object) -> BitstringStatusList:
         """Parse an ``encodedList``; the ``u`` multibase prefix is optional (StatusList2021 and
         the lists VAL accepts omit it; bare GZIP base64 always starts ``H4sI``, never ``u``)."""
         if not isinstance(encoded, str):
@@ -234,10 +235,10 @@ def message_state(bits: BitstringStatusList, index: int) -> int:
 def _xsd_datetime(value: datetime) -> str:
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError("valid_from must be a timezone-aware datetime")
-    return value.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def status_list_credential(*, list_url: str, issuer: dict, purpose: str, encoded_list: str,
+def status_list_credential(*, list_url: str, issuer: JsonObject, purpose: str, encoded_list: str,
                            valid_from: datetime) -> dict[str, Any]:
     """The unsigned ``BitstringStatusListCredential`` published at ``list_url`` (BSL §2.2)."""
     if not isinstance(list_url, str) or not list_url:
@@ -285,7 +286,7 @@ class StatusResult:
         return self.message if self.message in ("revoked", "suspended") else "flagged"
 
 
-def _types(value: Any) -> list:
+def _types(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
@@ -303,7 +304,7 @@ def _parse_index(value: Any) -> int:
     return index
 
 
-def _status_size(entry: dict) -> int:
+def _status_size(entry: JsonObject) -> int:
     size = entry.get("statusSize", 1)
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= _MAX_STATUS_SIZE:
         raise _error("MALFORMED_VALUE_ERROR", f"statusSize must be an integer in 1..{_MAX_STATUS_SIZE}",
@@ -311,7 +312,7 @@ def _status_size(entry: dict) -> int:
     return size
 
 
-def _status_messages(entry: dict, size: int) -> dict[int, str] | None:
+def _status_messages(entry: JsonObject, size: int) -> dict[int, str] | None:
     """BSL §2.1: ``statusMessage`` is required when ``statusSize`` > 1 (and for a ``message``
     entry, which means nothing without it): one ``{status: "0x…", message}`` per value."""
     table = entry.get("statusMessage")
@@ -336,7 +337,7 @@ def _status_messages(entry: dict, size: int) -> dict[int, str] | None:
     return messages
 
 
-def _check_bitstring(entry: dict, list_credential: dict) -> StatusResult:
+def _check_bitstring(entry: JsonObject, list_credential: JsonObject) -> StatusResult:
     purpose = entry.get("statusPurpose")
     if purpose not in PURPOSES:
         raise _error("MALFORMED_VALUE_ERROR", f"unsupported statusPurpose {purpose!r}", statusPurpose=purpose)
@@ -358,17 +359,19 @@ def _check_bitstring(entry: dict, list_credential: dict) -> StatusResult:
     bits = BitstringStatusList.decode(subject.get("encodedList"))
     if bits.size_bits // size < MIN_BITS:  # BSL §3.2: at least 131,072 entries of this size
         raise _error("STATUS_LIST_LENGTH_ERROR",
-                     f"status list has {bits.size_bits // size} entries of {size} bits; at least {MIN_BITS} are required",
+                     f"status list has {bits.size_bits // size} entries of {size} bits; "
+                     f"at least {MIN_BITS} are required",
                      bits=bits.size_bits)
     value = bits.get_value(index, size)
     if purpose == "message":
+        assert messages is not None  # _status_messages refuses a message entry without its table
         return StatusResult(ok=value == 0, purpose=purpose, index=index, message=messages[value])
     state = {"revocation": "revoked", "suspension": "suspended"}[purpose]
     return StatusResult(ok=not value, purpose=purpose, index=index,
                         message=f"{state}" if value else f"not {state}")
 
 
-def _check_revocation_list(list_document: dict, credential_id: str) -> StatusResult:
+def _check_revocation_list(list_document: JsonObject, credential_id: str) -> StatusResult:
     if not isinstance(list_document, dict):
         raise _error("MALFORMED_VALUE_ERROR", "the revocation list is not a JSON object")
     # STANDARDS/VCRL name the array revokedCredential; VAL reads revokedCredentials. Accept both.
@@ -388,7 +391,7 @@ def _check_revocation_list(list_document: dict, credential_id: str) -> StatusRes
     return StatusResult(ok=True, purpose="revocation", index=None, message="not revoked")
 
 
-def check_status(entry: dict, list_credential: dict, *, credential_id: str) -> StatusResult:
+def check_status(entry: JsonObject, list_credential: JsonObject, *, credential_id: object) -> StatusResult:
     """Evaluate one ``credentialStatus`` entry against its (already fetched and, for bitstring
     lists, already proof-checked) list document. Raises ``StatusListError`` when the status
     cannot be determined; a verifier must then fail the status check, never pass it."""

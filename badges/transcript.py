@@ -36,13 +36,18 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any, Protocol
+from datetime import UTC, date, datetime
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Protocol
 
 from badges.errors import ModelError, RubricError, SchemaError
+from badges.json_types import JsonObject
 from badges.rubric_reader import read_rubric
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 __all__ = [
     "AREAS",
@@ -81,10 +86,10 @@ _COMPETENCY_NS = uuid.UUID("6f1b2c1e-3d7a-5b6e-9c1d-2a4b8e0f7c31")
 
 # ----------------------------------------------------------------------------------------- build
 
-def build_clr(credentials: Iterable[dict | str | bytes], *, learner: Mapping[str, Any], issuer: Mapping[str, Any],
-              clr_id: str, issued_at: datetime, achievements: Sequence[dict] = (),
-              associations: Sequence[dict] = (), partial: bool = False, name: str | None = None,
-              description: str | None = None) -> dict:
+def build_clr(credentials: Iterable[JsonObject | str | bytes], *, learner: Mapping[str, Any], issuer: Mapping[str, Any],
+              clr_id: str, issued_at: datetime, achievements: Sequence[JsonObject] = (),
+              associations: Sequence[JsonObject] = (), partial: bool = False, name: str | None = None,
+              description: str | None = None) -> JsonObject:
     """An unsigned ClrCredential bundling ``credentials`` unchanged (CLR 2.0 ClrCredential).
 
     ``learner`` carries ``id`` and/or ``identifier`` (IdentityObjects) and ``name``. Competency
@@ -148,10 +153,11 @@ def build_clr(credentials: Iterable[dict | str | bytes], *, learner: Mapping[str
     return clr
 
 
-def competency_nodes(credentials: Iterable[dict], *, creator: Mapping[str, Any]) -> tuple[list[dict], list[dict]]:
+def competency_nodes(credentials: Iterable[JsonObject], *,
+                     creator: Mapping[str, Any]) -> tuple[list[JsonObject], list[JsonObject]]:
     """Competency-level Achievement nodes and badge-achievement ``isChildOf`` competency links."""
-    nodes: dict[str, dict] = {}
-    links: list[dict] = []
+    nodes: dict[str, JsonObject] = {}
+    links: list[JsonObject] = []
     for cred in credentials:
         ach = _achievement(cred)
         if not ach or not ach.get("alignment"):
@@ -191,7 +197,7 @@ def competency_node_id(target_url: str) -> str:
     return f"urn:uuid:{uuid.uuid5(_COMPETENCY_NS, target_url)}"
 
 
-def _parse_credential(raw: dict | str | bytes, index: int) -> dict:
+def _parse_credential(raw: JsonObject | str | bytes, index: int) -> JsonObject:
     if isinstance(raw, (str, bytes, bytearray)):
         try:
             raw = json.loads(raw)
@@ -207,7 +213,8 @@ def _parse_credential(raw: dict | str | bytes, index: int) -> dict:
     return copy.deepcopy(raw)
 
 
-def _validate(clr: dict) -> None:
+def _validate(clr: JsonObject) -> None:
+    _schema: ModuleType | None
     try:
         from badges import schema as _schema  # the engine's cached validator, once it exists
     except ImportError:
@@ -222,10 +229,10 @@ def _validate(clr: dict) -> None:
                           problems=problems)
 
 
-_VALIDATOR: list[Any] = []
+_VALIDATOR: list[Validator] = []
 
 
-def _fallback_validator():
+def _fallback_validator() -> Validator:
     # Package data read once; a cache of a constant, not mutable program state.
     if not _VALIDATOR:
         from importlib import resources
@@ -368,7 +375,7 @@ def transcript_view(clr: Mapping[str, Any], *, scale: Sequence[ScaleLevel], stat
     subject = clr.get("credentialSubject") or {}
     creds = [c for c in _list(subject.get("verifiableCredential")) if isinstance(c, dict)]
 
-    counted: list[tuple[dict, BadgeRef]] = []
+    counted: list[tuple[JsonObject, BadgeRef]] = []
     left_out = 0
     for cred in creds:
         cid = cred.get("id")
@@ -449,7 +456,7 @@ class _Acc:
         self.evidence = 0
         self.credits: list[str] = []
 
-    def add(self, ref: BadgeRef, level: int | None, cred: dict) -> None:
+    def add(self, ref: BadgeRef, level: int | None, cred: JsonObject) -> None:
         if ref.id not in self.badge_ids:
             self.badge_ids.add(ref.id)
             self.evidence += ref.evidence_count
@@ -482,12 +489,13 @@ def _rows(accs: Mapping[str, _Acc], by_value: Mapping[int, LevelKey], credit_map
     return tuple(sorted(rows, key=lambda r: (r.code.casefold() or "\uffff", r.name.casefold())))
 
 
-def _experience(cred: dict, ref: BadgeRef, rated: list[tuple[_Competency, int | None]],
+def _experience(cred: JsonObject, ref: BadgeRef, rated: list[tuple[_Competency, int | None]],
                 by_value: Mapping[int, LevelKey], credit_map: Mapping[str, str]) -> ExperienceRow:
     subj = cred.get("credentialSubject") or {}
     ach = _achievement(cred) or {}
-    source = subj.get("source") if isinstance(subj.get("source"), dict) else {}
-    mentor = next((e for e in _list(cred.get("evidence"))
+    source_value = subj.get("source")
+    source: JsonObject = source_value if isinstance(source_value, dict) else {}
+    mentor: JsonObject | None = next((e for e in _list(cred.get("evidence"))
                    if isinstance(e, dict) and e.get("genre") == MENTOR_GENRE), None)
     levels = [lvl for _, lvl in rated if lvl is not None]
     credit = next((c for comp, _ in rated if (c := _credit(credit_map, comp.id, comp.code))), None)
@@ -506,7 +514,7 @@ def _experience(cred: dict, ref: BadgeRef, rated: list[tuple[_Competency, int | 
         credit=credit)
 
 
-def _competency_levels(cred: dict, key: Sequence[LevelKey]) -> list[tuple[_Competency, int | None]]:
+def _competency_levels(cred: JsonObject, key: Sequence[LevelKey]) -> list[tuple[_Competency, int | None]]:
     """(competency, level reached in this badge) for every competency the badge rates."""
     ach = _achievement(cred) or {}
     comps = []
@@ -518,7 +526,7 @@ def _competency_levels(cred: dict, key: Sequence[LevelKey]) -> list[tuple[_Compe
     if not comps:
         comps.append(_Competency(id=str(ach.get("id") or cred.get("id")), code=str(ach.get("humanCode") or ""),
                                  name=str(ach.get("name") or cred.get("name") or ""), framework=""))
-    aligned: dict[str, list[int]] = {}
+    aligned: dict[Any, list[int]] = {}  # keyed by targetUrl as the badge gives it
     unaligned: list[int] = []
     # The one rubric reader decides which result belongs to which criterion and which level it reached.
     try:
@@ -538,7 +546,7 @@ def _competency_levels(cred: dict, key: Sequence[LevelKey]) -> list[tuple[_Compe
                 aligned.setdefault(t, []).append(level)
         else:
             unaligned.append(level)
-    out = []
+    out: list[tuple[_Competency, int | None]] = []
     for comp in comps:
         if comp.id in aligned:
             out.append((comp, max(aligned[comp.id])))
@@ -558,7 +566,7 @@ def _level_value(lvl: Mapping[str, Any], key: Sequence[LevelKey]) -> int | None:
     return next((k.value for k in key if k.name.casefold() == name), None)
 
 
-def _hours(cred: dict, ach: dict) -> float | None:
+def _hours(cred: JsonObject, ach: JsonObject) -> float | None:
     kinds = {rd.get("id"): rd.get("resultType") for rd in _list(ach.get("resultDescription")) if isinstance(rd, dict)}
     for result in _list((cred.get("credentialSubject") or {}).get("result")):
         if isinstance(result, dict) and kinds.get(result.get("resultDescription")) == HOURS_RESULT_TYPE:
@@ -571,7 +579,7 @@ def _hours(cred: dict, ach: dict) -> float | None:
     return None
 
 
-def _badge_ref(cred: dict, status: str, key: Sequence[LevelKey]) -> BadgeRef:
+def _badge_ref(cred: JsonObject, status: str, key: Sequence[LevelKey]) -> BadgeRef:
     ach = _achievement(cred) or {}
     levels = [lvl for _, lvl in _competency_levels(cred, key) if lvl is not None]
     issuer = cred.get("issuer")
@@ -584,7 +592,7 @@ def _badge_ref(cred: dict, status: str, key: Sequence[LevelKey]) -> BadgeRef:
         issuer_name=str(issuer.get("name", "")) if isinstance(issuer, dict) else "")
 
 
-def _area(ach: dict) -> str | None:
+def _area(ach: JsonObject) -> str | None:
     found = {AREA_TAGS[t] for t in _list(ach.get("tag")) if isinstance(t, str) and t in AREA_TAGS}
     if len(found) > 1:
         raise ModelError(f"achievement {ach.get('id')!r} is tagged with more than one area: {sorted(found)}",
@@ -592,7 +600,7 @@ def _area(ach: dict) -> str | None:
     return found.pop() if found else None
 
 
-def _competency_areas(ach: dict) -> dict[str, str]:
+def _competency_areas(ach: JsonObject) -> dict[str, str]:
     """``{targetUrl: area}`` from tags ``area:<academic|habits>:<targetUrl>`` (see the module rule)."""
     out = {}
     for tag in _list(ach.get("tag")):
@@ -603,19 +611,19 @@ def _competency_areas(ach: dict) -> dict[str, str]:
     return out
 
 
-def _subject_name(ach: dict) -> str:
+def _subject_name(ach: JsonObject) -> str:
     for tag in _list(ach.get("tag")):
         if isinstance(tag, str) and tag.startswith("subject:") and tag[8:].strip():
             return tag[8:].strip()
     return str(ach.get("fieldOfStudy") or "General")
 
 
-def _achievement(cred: dict) -> dict | None:
+def _achievement(cred: JsonObject) -> JsonObject | None:
     ach = (cred.get("credentialSubject") or {}).get("achievement")
     return ach if isinstance(ach, dict) else None
 
 
-def _learner_name(subject: Mapping[str, Any], creds: list[dict]) -> str:
+def _learner_name(subject: Mapping[str, Any], creds: list[JsonObject]) -> str:
     for ident in _list(subject.get("identifier")):
         if isinstance(ident, dict) and ident.get("identityType") == "name" and not ident.get("hashed"):
             return str(ident.get("identityHash"))
@@ -638,13 +646,14 @@ def _credit(credit_map: Mapping[str, str], *keys: str) -> str | None:
     return next((credit_map[k] for k in keys if k and k in credit_map), None)
 
 
-def _expired(cred: dict, now: datetime) -> bool:
+def _expired(cred: JsonObject, now: datetime) -> bool:
     until = _datetime(cred.get("validUntil") or cred.get("expirationDate"))
     return until is not None and until <= now
 
 
-def _dedupe(items: Iterable[dict], *, key) -> list[dict]:
-    seen, out = set(), []
+def _dedupe(items: Iterable[JsonObject], *, key: Callable[[JsonObject], Hashable]) -> list[JsonObject]:
+    seen: set[Hashable] = set()
+    out: list[JsonObject] = []
     for item in items:
         k = key(item)
         if k not in seen:
@@ -653,7 +662,7 @@ def _dedupe(items: Iterable[dict], *, key) -> list[dict]:
     return out
 
 
-def _list(value: Any) -> list:
+def _list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
@@ -674,7 +683,7 @@ def _datetime(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _date(value: Any) -> date | None:
@@ -688,4 +697,4 @@ def _date(value: Any) -> date | None:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -40,6 +40,7 @@ from badges.errors import (
     StatusListError,
     UnsupportedSuite,
 )
+from badges.json_types import JsonObject
 from badges.jsonld import DocumentLoader, load_document
 from badges.signing import KeyResolver, VerificationMethod, verify_proof
 from badges.signing.jwt import verify_jwt
@@ -76,7 +77,7 @@ __all__ = [
     "verify_credential",
 ]
 
-DocumentFetcher = Callable[[str], dict]
+DocumentFetcher = Callable[[str], JsonObject]
 STATUS_BASE = "https://www.w3.org/ns/credentials/status-list#"
 _MALFORMED = STATUS_BASE + "MALFORMED_VALUE_ERROR"
 MAX_NESTING = 4  # CLR → badge → endorsement → (its endorsements): deeper is not a real credential
@@ -101,7 +102,7 @@ class VerifiedStatusLists:
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(document: dict) -> str | None:
+    def key(document: JsonObject) -> str | None:
         try:
             text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         except (TypeError, ValueError, RecursionError):
@@ -120,7 +121,7 @@ class VerifiedStatusLists:
             self._entries.move_to_end(key)
             return True
 
-    def remember(self, key: str, document: dict, now: datetime) -> None:
+    def remember(self, key: str, document: JsonObject, now: datetime) -> None:
         until = now + self.ttl
         for proof in as_list(document.get("proof")):
             expires = proof.get("expires") if isinstance(proof, dict) else None
@@ -141,7 +142,7 @@ class VerifiedStatusLists:
         return len(self._entries)
 
 
-def verify_credential(raw: bytes | str | dict, *, now: datetime, loader: DocumentLoader = load_document,
+def verify_credential(raw: bytes | str | JsonObject, *, now: datetime, loader: DocumentLoader = load_document,
                       resolver: KeyResolver, fetch_document: DocumentFetcher, trust: TrustRegistry | None = None,
                       max_bytes: int = 2_000_000, max_depth: int = 64,
                       status_lists: VerifiedStatusLists | None = None) -> VerificationReport:
@@ -231,7 +232,7 @@ class _Run:
         cid = CheckId.PROOF
         credential = parsed.credential
         if parsed.token is not None:
-            return self._check_jwt(parsed, state)
+            return self._check_jwt(parsed, parsed.token, state)
         if not as_list(credential.get("proof")):
             return CheckResult.failed(cid, f"This {noun(credential)} is not signed, so nothing shows who issued it or "
                                            "that it is unchanged.", "proof-missing")
@@ -244,6 +245,7 @@ class _Run:
                   for c in result.checks]
         if result.verified:
             good = result.primary
+            assert good is not None  # verified means an issuer-bound proof verified
             state.ok = True
             suite = good.cryptosuite or good.proof_type
             every = f"all {len(proofs)} signatures verify, " if len(proofs) > 1 else ""
@@ -252,9 +254,9 @@ class _Run:
                      f"{suite}).", proofs=proofs)
         return _proof_failure(result.error, noun(credential), proofs=proofs)
 
-    def _check_jwt(self, parsed: Parsed, state: _ProofState) -> CheckResult:
+    def _check_jwt(self, parsed: Parsed, token: str, state: _ProofState) -> CheckResult:
         try:
-            result = verify_jwt(parsed.token, resolver=self.resolver, now=self.now)
+            result = verify_jwt(token, resolver=self.resolver, now=self.now)
         except BadgeError as exc:
             state.error = exc
             return _proof_failure(exc, noun(parsed.credential))
@@ -272,7 +274,7 @@ class _Run:
             CheckId.PROOF, f"The {noun(parsed.credential)} has not been changed since it was signed (a signed token, "
                            f"algorithm {alg}).", alg=alg, keyId=result.key_id)
 
-    def _check_issuer_key(self, credential: dict, state: _ProofState) -> CheckResult:
+    def _check_issuer_key(self, credential: JsonObject, state: _ProofState) -> CheckResult:
         """OB impl guide "Key provenance": the key's controller is the issuer (DI §5 binding)."""
         cid = CheckId.ISSUER_KEY
         issuer, name = issuer_id(credential), issuer_name(credential, self.trust)
@@ -318,7 +320,7 @@ class _Run:
 
     # ---- status ----------------------------------------------------------------------------
 
-    def _check_status(self, credential: dict) -> CheckResult:
+    def _check_status(self, credential: JsonObject) -> CheckResult:
         """OB §9.1 step 4, BSL §3.2; every entry must be confirmed."""
         cid = CheckId.STATUS
         entries = as_list(credential.get("credentialStatus"))
@@ -334,7 +336,7 @@ class _Run:
         return CheckResult.passed(cid, f"The issuer has not revoked{said} this badge (checked its published "
                                        "status list).", entries=[dict(r.details) for r in outcomes])
 
-    def _status_entry(self, credential: dict, entry: Any) -> CheckResult:
+    def _status_entry(self, credential: JsonObject, entry: Any) -> CheckResult:
         cid = CheckId.STATUS
         cannot = "This badge's status could not be confirmed, so it cannot be shown to be still valid"
         if not isinstance(entry, dict):
@@ -382,19 +384,19 @@ class _Run:
         return CheckResult.failed(cid, f"The issuer's status list marks this badge as not valid "
                                        f"(\"{result.message}\").", "status-flagged", **details)
 
-    def _check_list_credential(self, document: dict, url: str) -> CheckResult | None:
+    def _check_list_credential(self, document: JsonObject, url: str) -> CheckResult | None:
         """BSL §3.2 step: a status list credential is only believed when its own proof verifies."""
         cid = CheckId.STATUS
         memo = self.status_lists
         key = memo.key(document) if memo is not None else None
-        if key is None or not memo.verified(key, self.now):
+        if key is None or memo is None or not memo.verified(key, self.now):
             result = verify_proof(document, resolver=self.resolver, now=self.now, loader=self.loader)
             if not result.verified:
                 reason = result.error.message if result.error else "no valid proof"
                 return CheckResult.failed(cid, "Could not confirm it has not been revoked: the issuer's status list "
                                                f"is not properly signed ({reason}).",
                                           STATUS_BASE + "STATUS_VERIFICATION_ERROR", url=url)
-            if key is not None:
+            if key is not None and memo is not None:
                 memo.remember(key, document, self.now)
         until = document.get("validUntil")
         if until is not None:
@@ -410,7 +412,7 @@ class _Run:
 
     # ---- embedded credentials --------------------------------------------------------------
 
-    def _check_endorsements(self, credential: dict, level: int) -> CheckResult:
+    def _check_endorsements(self, credential: JsonObject, level: int) -> CheckResult:
         """OB §9.1 step 6 / §9.2: embedded EndorsementCredentials verified with the same pipeline."""
         cid = CheckId.ENDORSEMENTS
         found = _endorsements(credential)
@@ -419,7 +421,7 @@ class _Run:
         if level >= MAX_NESTING:
             return CheckResult.warning(cid, "Endorsements nested this deep were not checked.", "too-deep")
         reports = [self.verify(item.value, level=level + 1) for item in found]
-        details = [{"where": where, **report.to_dict()} for where, report in zip(found.values(), reports)]
+        details = [{"where": where, **report.to_dict()} for where, report in zip(found.values(), reports, strict=True)]
         bad = [r for r in reports if not r.verified]
         names = ", ".join(sorted({r.credential.get("issuerName", "an unknown endorser") for r in reports}))
         if bad:
@@ -429,7 +431,7 @@ class _Run:
                 "endorsement-unverified", endorsements=details)
         return CheckResult.passed(cid, f"Endorsed by {names}; every endorsement verified.", endorsements=details)
 
-    def _check_nested(self, credential: dict, level: int) -> tuple[CheckResult, tuple[VerificationReport, ...]]:
+    def _check_nested(self, credential: JsonObject, level: int) -> tuple[CheckResult, tuple[VerificationReport, ...]]:
         """CLR (VAL CLR20Inspector): every bundled credential passes the full pipeline on its own."""
         cid = CheckId.NESTED
         if credential_kind(credential) != "clr":
@@ -477,7 +479,7 @@ class _ProofState:
         self.ok = False
         self.method: VerificationMethod | None = None
         self.error: BadgeError | None = None
-        self.jwt_header: dict | None = None
+        self.jwt_header: JsonObject | None = None
         # The credential's canonical N-Quads without its proof, from the terms check's expansion
         # of this very object (checks never mutate it): the proof check's transformation step.
         self.unsecured: str | None = None
@@ -486,7 +488,7 @@ class _ProofState:
         self.unsecured = nquads
 
 
-def _endorsements(credential: dict) -> dict[_Item, str]:
+def _endorsements(credential: JsonObject) -> dict[_Item, str]:
     """Embedded endorsements (objects and compact JWS) → where they were found, keyed by identity."""
     places: list[tuple[str, Any]] = [("endorsement", credential)]
     issuer = credential.get("issuer")

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from badges import rubric_reader, schema
 from badges.errors import ContextNotAllowed, RelativeIri, RubricError, UndefinedTerm
+from badges.json_types import JsonObject
 from badges.jsonld import CLR_V2P0, OB_V3P0, VC_V1, VC_V2, DocumentLoader, check_terms_unsecured
 from badges.trust import TrustRegistry
 from badges.verification_report import CheckId, CheckResult
@@ -43,7 +44,7 @@ _KIND_NAMES = {"achievement": "Open Badges 3.0 badge", "endorsement": "Open Badg
 
 # ---- helpers -------------------------------------------------------------------------------
 
-def as_list(value: Any) -> list:
+def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
@@ -136,13 +137,13 @@ def parse_datetime(value: Any) -> datetime:
 
 
 def display_date(value: datetime) -> str:
-    utc = value.astimezone(timezone.utc)
+    utc = value.astimezone(UTC)
     return f"{utc.day} {utc:%B %Y}, {utc:%H:%M} UTC"
 
 
 # ---- checks --------------------------------------------------------------------------------
 
-def check_context(credential: dict, *, loader: DocumentLoader) -> CheckResult:
+def check_context(credential: JsonObject, *, loader: DocumentLoader) -> CheckResult:
     """VCDM §4.3 (base context first), DI §2.4.1 (only known contexts), OB App. A (OB context)."""
     cid = CheckId.CONTEXT
     contexts = as_list(credential.get("@context"))
@@ -194,7 +195,7 @@ def check_context(credential: dict, *, loader: DocumentLoader) -> CheckResult:
     return CheckResult.passed(cid, f"Uses the standard {vocabulary} vocabulary.", contexts=contexts)
 
 
-def check_terms_defined(credential: dict, *, loader: DocumentLoader,
+def check_terms_defined(credential: JsonObject, *, loader: DocumentLoader,
                         unsecured: Callable[[str], None] | None = None) -> CheckResult:
     """Every property must be defined by the contexts, or it is not covered by the signature.
 
@@ -215,7 +216,7 @@ def check_terms_defined(credential: dict, *, loader: DocumentLoader,
     return CheckResult.passed(cid, f"Every field in the {noun(credential)} is defined by its vocabulary.")
 
 
-def _as_current(credential: dict) -> dict:
+def _as_current(credential: JsonObject) -> JsonObject:
     """A VC 1.1 credential with its base context and dates under their VC 2.0 names: the
     'any…credential' schema that accepts VC 1.1 was never published (STANDARDS §7), and the two
     generations differ only in these fields (the context check has already vetted the contexts)."""
@@ -234,7 +235,7 @@ def _schema_kind(url: Any) -> str | None:
     return _SCHEMA_FILES.get(url.rsplit("/", 1)[-1])
 
 
-def check_schema(credential: dict) -> CheckResult:
+def check_schema(credential: JsonObject) -> CheckResult:
     """OB §9.1 step 1: the 1EdTech schema for the credential's type, plus each credentialSchema
     of type 1EdTechJsonSchemaValidator2019 that we hold a pinned copy of (never fetched)."""
     cid = CheckId.SCHEMA
@@ -269,15 +270,16 @@ def check_schema(credential: dict) -> CheckResult:
 
 
 def _recipient(subject: Mapping[str, Any]) -> str:
-    if isinstance(subject.get("id"), str):
-        return subject["id"]
+    subject_id = subject.get("id")
+    if isinstance(subject_id, str):
+        return subject_id
     identifiers = [i for i in as_list(subject.get("identifier")) if isinstance(i, Mapping)]
     kinds = sorted({str(i.get("identityType", "identifier")) for i in identifiers})
     hashed = any(i.get("hashed") is True for i in identifiers)
     return f"a recipient identified by {'a hashed ' if hashed else ''}{' / '.join(kinds)}"
 
 
-def check_subject(credential: dict) -> CheckResult:
+def check_subject(credential: JsonObject) -> CheckResult:
     """OB §9.1 step 1: AchievementSubject / ClrSubject has id or identifier (CLR: ≥1 credential)."""
     cid = CheckId.SUBJECT
     kind = credential_kind(credential)
@@ -311,7 +313,7 @@ def check_subject(credential: dict) -> CheckResult:
     return CheckResult.passed(cid, f"Awarded to {_recipient(subject)}.")
 
 
-def check_validity(credential: dict, *, now: datetime) -> CheckResult:
+def check_validity(credential: JsonObject, *, now: datetime) -> CheckResult:
     """VCDM §4.9 validFrom/validUntil (VC 1.1: issuanceDate/expirationDate); proof dates too."""
     cid = CheckId.VALIDITY
     legacy = is_legacy(credential)
@@ -351,7 +353,7 @@ def check_validity(credential: dict, *, now: datetime) -> CheckResult:
     return CheckResult.passed(cid, since + until)
 
 
-def check_rubric(credential: dict) -> CheckResult:
+def check_rubric(credential: JsonObject) -> CheckResult:
     """What the badge's own rubric says about its own results (``badges.rubric_reader``).
 
     Information, never a failure: whether an issuer's results meet its own rubric is the
@@ -386,7 +388,7 @@ def check_rubric(credential: dict) -> CheckResult:
         criteria=criteria)
 
 
-def check_trust(credential: dict, trust: TrustRegistry | None, *, key_confirmed: bool = True) -> CheckResult:
+def check_trust(credential: JsonObject, trust: TrustRegistry | None, *, key_confirmed: bool = True) -> CheckResult:
     """A registered issuer passes; anybody else is a warning (the signature alone says who, not what).
 
     A registered issuer id is only worth something when the signing key is confirmed as that

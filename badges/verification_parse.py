@@ -12,11 +12,12 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from badges.bake import unbake
 from badges.errors import BadgeError
+from badges.json_types import JsonObject
 
 __all__ = ["JWT_CLAIMS", "Parsed", "ParseFailure", "json_depth", "parse_input"]
 
@@ -30,7 +31,7 @@ JWT_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
 @dataclass(frozen=True, slots=True)
 class Parsed:
     format: str  # "json" | "jwt", prefixed "png+" / "svg+" when it came out of an image
-    credential: dict
+    credential: JsonObject
     token: str | None = None  # the compact JWS for "jwt" formats
 
 
@@ -57,7 +58,7 @@ def json_depth(value: Any) -> int:
     return depth
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> JsonObject:
     # Two values for one key would let a signer and a displayer read different things.
     out: dict[str, Any] = {}
     for key, value in pairs:
@@ -83,7 +84,7 @@ def _numeric(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 253402300800
 
 
-def jwt_credential(payload: dict) -> dict:
+def jwt_credential(payload: JsonObject) -> JsonObject:
     """The credential a VC-JWT carries: the payload itself (VC 2.0) or its ``vc`` claim (VC 1.1)."""
     vc = payload.get("vc")
     if isinstance(vc, dict):
@@ -95,7 +96,7 @@ def jwt_credential(payload: dict) -> dict:
             credential["issuer"] = payload["iss"]
         for claim, name in (("nbf", "issuanceDate"), ("exp", "expirationDate")):
             if name not in credential and _numeric(payload.get(claim)):
-                stamp = datetime.fromtimestamp(payload[claim], tz=timezone.utc)
+                stamp = datetime.fromtimestamp(payload[claim], tz=UTC)
                 credential[name] = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
         subject = credential.get("credentialSubject")
         if isinstance(subject, dict) and "id" not in subject and isinstance(payload.get("sub"), str):

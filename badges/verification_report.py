@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from badges.errors import PROBLEM_BASE
+from badges.json_types import JsonObject
 
 __all__ = ["CheckId", "CheckResult", "Outcome", "VerificationReport", "problem_uri"]
 
@@ -92,11 +93,12 @@ class VerificationReport:
     nested: tuple[VerificationReport, ...] = ()
     # The credential as parsed (the JWT payload's credential for VC-JWT), for callers that
     # display or return it; never serialised by to_dict() unless asked.
-    document: dict | None = field(default=None, repr=False, compare=False)
+    document: JsonObject | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_checks(cls, checks: list[CheckResult], *, credential: Mapping[str, Any], format: str | None,
-                    nested: tuple[VerificationReport, ...] = (), document: dict | None = None) -> VerificationReport:
+                    nested: tuple[VerificationReport, ...] = (),
+                    document: JsonObject | None = None) -> VerificationReport:
         verified = bool(checks) and all(check.outcome != "fail" for check in checks)
         return cls(verified, tuple(checks), credential, format, nested, document)
 

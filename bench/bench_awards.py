@@ -15,9 +15,9 @@ drops afterwards.
 (``issuer.web.app:create_app``, configured from the environment as ``badges serve`` is) under
 uvicorn in its own process(es) on loopback: ``--workers`` stateless app processes on
 PostgreSQL (default 2, the documented scale-out), exactly one on SQLite (one writer); uvloop +
-httptools as ``badges serve`` runs. Access log off. The load generator is this process: a minimal keep-alive HTTP/1.1 client (one
-connection per concurrent request), so little of the 2 cores goes to the client. CPU per award
-is given for the server processes (user+sys, from /proc) and for the client.
+httptools as ``badges serve`` runs. Access log off. The load generator is this process: a minimal
+keep-alive HTTP/1.1 client (one connection per concurrent request), so little of the 2 cores goes to
+the client. CPU per award is given for the server processes (user+sys, from /proc) and for the client.
 ``--server inproc`` is the older set-up: the test app (``tests/web/learning_app.make_app``)
 in this process behind httpx's ASGITransport, its CPU counted together with the client's.
 
@@ -49,7 +49,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -90,8 +90,8 @@ async def setup(db_url: str, data_dir: Path, n_students: int):
     ach = await achievements.create_achievement(tp, name="Bench badge", description="d", rubric=RUBRIC,
                                                 alignments=[fw["competencies"][0]["id"]], clock=rt.clock)
     store = FileStore(settings.upload_dir)
-    return {"engine": engine, "db_url": db_url, "school": school, "district": district, "token": token, "achievement": ach,
-            "store": store, "rt": rt}
+    return {"engine": engine, "db_url": db_url, "school": school, "district": district, "token": token,
+            "achievement": ach, "store": store, "rt": rt}
 
 
 async def make_submissions(ctx, n: int, tag: str) -> list[str]:
@@ -222,8 +222,8 @@ class Server:
                    PYTHONPATH=str(Path(__file__).resolve().parent.parent))
         self.proc = subprocess.Popen(  # noqa: ASYNC220 - started once, before measuring
             [sys.executable, "-m", "uvicorn", "--factory", "issuer.web.app:create_app", "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", str(self.workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-             "--log-level", "warning"],
+             "--port", str(self.port), "--workers", str(self.workers), "--loop", "uvloop", "--http", "httptools",
+             "--no-access-log", "--log-level", "warning"],
             env=env)
         for _ in range(600):
             try:
@@ -349,7 +349,7 @@ async def prefill(ctx, total: int) -> None:
     have = ctx.setdefault("prefilled", 0)
     if total <= have:
         return
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if "syn_school" not in ctx:  # through the app's engine, before the bulk writer takes the lock
         from issuer.db import repo_platform
 

@@ -78,9 +78,10 @@ def synthetic_badges(n_competencies: int) -> dict[str, dict]:
                                     issued=NOW - timedelta(days=300 - i - j))
     for k in range(2):
         key = f"elo{k}"
-        creds[key] = data.badge(key, name=f"Internship {k + 1}", area="elo", competencies=[(f"ELO.{k}", "Works with a partner")],
-                                ratings=[3], extra_subject={"source": {"id": f"https://partner{k}.example",
-                                                                       "type": ["Profile"], "name": f"Partner {k + 1}"}})
+        partner = {"id": f"https://partner{k}.example", "type": ["Profile"], "name": f"Partner {k + 1}"}
+        creds[key] = data.badge(key, name=f"Internship {k + 1}", area="elo",
+                                competencies=[(f"ELO.{k}", "Works with a partner")],
+                                ratings=[3], extra_subject={"source": partner})
     for n, cred in enumerate(creds.values()):
         cred["id"] = f"{data.BASE}/credentials/00000000-0000-4000-8000-{n + 1:012d}"  # as the issuer mints them
     return creds
@@ -172,7 +173,8 @@ def render_bare(html: str) -> bytes:
     from issuer.render.pdf import local_only_fetcher, relaxed_gc, shared_font_config
 
     with relaxed_gc():  # the same collector settings as our renders get, so the comparison stays fair
-        return weasyprint.HTML(string=html, url_fetcher=local_only_fetcher()).write_pdf(font_config=shared_font_config())
+        document = weasyprint.HTML(string=html, url_fetcher=local_only_fetcher())
+        return document.write_pdf(font_config=shared_font_config())
 
 
 FILLER = ("Students show what they can do against explicit, measurable competencies; a rubric scores "
@@ -305,7 +307,8 @@ def bench_cohort(students: int, workers: int | None, render: bool = True) -> dic
     with tempfile.TemporaryDirectory() as out:
         c0 = children_cpu()
         t0 = time.perf_counter()
-        results = generate_cohort(jobs, signer_seed=signer.private_bytes(), verification_method=signer.verification_method,
+        results = generate_cohort(jobs, signer_seed=signer.private_bytes(),
+                                  verification_method=signer.verification_method,
                                   issuer=data.issuer_profile(), base_url=data.BASE, scale=data.SCALE, now=NOW,
                                   out_dir=out, workers=workers, progress=progress, render=render)
         elapsed = time.perf_counter() - t0
@@ -352,7 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cohort: {r['ok']}/{r['students']} transcripts (signed CLR + PDF, written to disk) in "
               f"{r['seconds']} s wall on {r['workers']} worker processes -> {r['students_per_s']} students/s")
         print(f"    worker CPU {r['worker_cpu_s']} s = {r['cpu_per_student_s']} CPU s per student (start-up "
-              f"included); on {r['workers']} otherwise idle cores: ~{1000 * r['cpu_per_student_s'] / r['workers']:.0f} s "
+              f"included); on {r['workers']} otherwise idle cores: "
+              f"~{1000 * r['cpu_per_student_s'] / r['workers']:.0f} s "
               f"per 1000 students")
         if r["students"] != 1000 and r["students_per_s"]:
             print(f"    extrapolated to 1000 students: {1000 / r['students_per_s']:.0f} s (measured {r['students']})")

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,7 @@ from pyld import jsonld as pyld_jsonld  # noqa: E402
 from badges.jsonld import processor  # noqa: E402
 
 SEED = bytes(range(32))
-CREATED = datetime(2026, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
+CREATED = datetime(2026, 1, 15, 10, 0, 0, tzinfo=UTC)
 # Used only when badges.signing is missing; otherwise the issuer is the did:key of SEED.
 ISSUER = "did:key:z6MkiY62766b1LJkExWMsM3QG4WtX7QpY823dxoYzr9qZvJ3"
 
@@ -198,7 +198,8 @@ def composed_sign(doc, vm, key, canon, loader) -> bytes:
 def composed_sign_checked(doc, vm, key, loader) -> bytes:
     # What badges.signing.sign needs: refuse undefined terms / relative IRIs first (check_terms).
     # processor.fully_defined proves it on the fast path; stock check_terms expands with pyld twice.
-    if not (processor.fully_defined(doc, loader=loader) and processor.fully_defined(proof_config(doc, vm), loader=loader)):
+    defined = processor.fully_defined(doc, loader=loader)
+    if not (defined and processor.fully_defined(proof_config(doc, vm), loader=loader)):
         raise AssertionError("the bench credential must be fully defined")
     return composed_sign(doc, vm, key, fast_canon, loader)
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_verify.py [--workers 2] [--connections 4] [--requests 10000]
                                            [--distinct-requests 2000] [--seconds 20] [--max-concurrent 2]
+                                           [--port N]
 
 Starts the standalone verifier under uvicorn (``--workers`` processes) on a free loopback port,
 then drives ``POST /credentials/verify`` with a full-featured badge (did:web issuer, rubric with
@@ -38,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,12 +63,12 @@ def _fixtures(count: int) -> tuple[Path, list[bytes]]:
 
 def create_bench_app():
     """uvicorn factory (runs in each worker): the standalone app with the bench bundle, offline."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from verifier.app import create_app
     from verifier.config import VerifierConfig
 
-    now = datetime(2026, 1, 15, 10, 0, tzinfo=timezone.utc)  # the badges' fixed clock
+    now = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)  # the badges' fixed clock
     # freeze_gc: as ``badges verifier serve`` runs it (verifier.app.serve_app).
     return create_app(VerifierConfig(documents_dir=Path(os.environ["BENCH_DOCUMENTS"]), online=False,
                                      clock=lambda: now, report_cache_ttl=60.0,
@@ -196,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--max-concurrent", type=int, default=2,
                         help="verifications running at once per worker (CPU-bound: about one per core)")
+    parser.add_argument("--port", type=int, default=0,
+                        help="loopback port for the server (0: any free port; shared machines reserve ranges)")
     args = parser.parse_args(argv)
 
     warm = 50
@@ -204,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "auto"
     http = "httptools" if importlib.util.find_spec("httptools") else "auto"
     bundle, bodies = _fixtures(1 + warm + args.distinct_requests)
-    port = _free_port()
+    port = args.port or _free_port()
     env = dict(os.environ, BENCH_DOCUMENTS=str(bundle), PYTHONPATH=str(ROOT),
                BENCH_MAX_CONCURRENT=str(args.max_concurrent))
     server = subprocess.Popen(
@@ -228,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         server.wait(timeout=15)
         shutil.rmtree(bundle, ignore_errors=True)
     print(f"verifier bench: {args.workers} uvicorn workers ({loop}/{http}), {args.connections} keep-alive connections, "
-          f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}), full-featured badge ({len(bodies[0]):,} bytes)")
+          f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}), "
+          f"full-featured badge ({len(bodies[0]):,} bytes)")
     for name, r in results.items():
         print(f"  {name:9s} {r['requests']:6d} req in {r['seconds']:6.2f} s = {r['per_second']:8.1f} verifications/s"
               f"   p50 {r['p50_ms']:7.2f} ms   p99 {r['p99_ms']:7.2f} ms   max {r['max_ms']:7.2f} ms"

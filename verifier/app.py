@@ -44,8 +44,9 @@ def create_app(config: VerifierConfig | None = None, *, freeze_gc: bool = False)
         before_send=[security_headers],
         on_startup=[_freeze_startup_objects] if freeze_gc else [],
         on_shutdown=[service.close],
-        openapi_config=OpenAPIConfig(title="Open Badges verifier", version="1.0.0",
-                                     description="Verifies Open Badges 3.0 and CLR 2.0 credentials (OB 3.0 §9, VC-API)."),
+        openapi_config=OpenAPIConfig(
+            title="Open Badges verifier", version="1.0.0",
+            description="Verifies Open Badges 3.0 and CLR 2.0 credentials (OB 3.0 §9, VC-API)."),
         debug=False,
     )
 

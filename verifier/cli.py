@@ -9,30 +9,40 @@ documents no local source (the issuer's database) has.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the plugin stays cheap to load: the fetcher is imported when a command runs
+    from badges.json_types import JsonObject
+    from badges.signing.resolve import KeyResolver
 
 __all__ = ["register"]
 
 
-def _auto_fetchers(documents_dir, online: bool):
+_Clients = tuple["KeyResolver", Callable[[str], "JsonObject"]]
+
+
+def _auto_fetchers(documents_dir: str | Path | None, online: bool) -> _Clients:
     from verifier.fetch import cli_fetcher
 
     return cli_fetcher(documents_dir, online=online and documents_dir is None)
 
 
-def _live_fetchers(documents_dir, online: bool):
+def _live_fetchers(documents_dir: str | Path | None, online: bool) -> _Clients:
     from verifier.fetch import cli_fetcher
 
     return cli_fetcher(documents_dir, online=True)
 
 
 class _Online(argparse.Action):
-    def __call__(self, parser, namespace, values, option_string=None) -> None:
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
         namespace.online = True
         namespace.fetchers = _live_fetchers
 
 
-def _extend_verify(subparsers: argparse._SubParsersAction) -> None:
+def _extend_verify(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The engine's seam (badges/cli.py ``_clients``): ``fetchers`` on the verify sub-parser."""
     verify = subparsers.choices.get("verify")
     if verify is None:
@@ -44,7 +54,7 @@ def _extend_verify(subparsers: argparse._SubParsersAction) -> None:
                         help="never use the network (only did:key and --documents)")
 
 
-def _fetch_for_bundle(args: argparse.Namespace, refs: list[str]):
+def _fetch_for_bundle(args: argparse.Namespace, refs: list[str]) -> tuple[dict[str, bytes], dict[str, str]]:
     from verifier.fetch import Fetcher, bundle_source
 
     fetcher = Fetcher()
@@ -54,14 +64,14 @@ def _fetch_for_bundle(args: argparse.Namespace, refs: list[str]):
         fetcher.close()
 
 
-def _extend_bundle(subparsers: argparse._SubParsersAction) -> None:
+def _extend_bundle(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``badges bundle`` fetches what no local source has: https only, through the SSRF-safe fetcher."""
     bundle = subparsers.choices.get("bundle")
     if bundle is not None:
         bundle.set_defaults(bundle_fetch=_fetch_for_bundle)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _extend_verify(subparsers)
     _extend_bundle(subparsers)
     verifier = subparsers.add_parser("verifier", help="the verification service")

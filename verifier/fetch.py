@@ -22,6 +22,7 @@ status check or tries the next key resolver, which is exactly what an unreachabl
 """
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import socket
@@ -39,6 +40,7 @@ import httpx
 
 from badges.bundle import Bundle, BundleError, read_bundle
 from badges.errors import BadgeError, ResolutionError
+from badges.json_types import JsonObject
 from badges.signing import (
     ChainResolver,
     DidKeyResolver,
@@ -254,12 +256,12 @@ class Fetcher:
         try:
             ipaddress.ip_address(host)
         except ValueError:
-            if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-                if not self.allow_private:
-                    raise UnsafeUrl(f"refusing to fetch from the local host name {host!r}", url=url) from None
+            local_name = host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
+            if local_name and not self.allow_private:
+                raise UnsafeUrl(f"refusing to fetch from the local host name {host!r}", url=url) from None
             addresses = self._resolve_host(host, port)
             if not addresses:
-                raise FetchError(f"the host {host!r} has no address", url=url)
+                raise FetchError(f"the host {host!r} has no address", url=url) from None
         else:
             addresses = [host]
         for address in addresses:
@@ -360,7 +362,7 @@ class Fetcher:
 
     # ---- callables for the engine ----------------------------------------------------------
 
-    def fetch_document(self, url: str) -> dict:
+    def fetch_document(self, url: str) -> JsonObject:
         """``badges.verification``'s ``fetch_document``: a JSON object or ``ResolutionError``."""
         value = self.get_json(url)
         if not isinstance(value, dict):
@@ -378,8 +380,8 @@ class OfflineBundle(DocumentResolver):
     revocation lists) indexed by ``id``: the same offline bundle as ``badges verify --documents``
     (``badges.bundle.read_bundle``)."""
 
-    def __init__(self, directory: str | Path | None = None, documents: Iterable[dict] = ()) -> None:
-        docs: list[dict] = list(documents)
+    def __init__(self, directory: str | Path | None = None, documents: Iterable[JsonObject] = ()) -> None:
+        docs: list[JsonObject] = list(documents)
         self.created = None  # the bundle's date (manifest.json): its status is as of then
         self.bundle: Bundle | None = None
         if directory is not None:
@@ -389,13 +391,13 @@ class OfflineBundle(DocumentResolver):
                 raise ValueError(f"documents directory {exc.message}") from None
             self.created = self.bundle.created
             docs.extend(self.bundle.documents.values())
-        self.documents: dict[str, dict] = {}
+        self.documents: dict[str, JsonObject] = {}
         for doc in docs:
             if isinstance(doc.get("id"), str):
                 self.documents.setdefault(doc["id"], doc)
         super().__init__(self.documents)
 
-    def get(self, url: str) -> dict | None:
+    def get(self, url: str) -> JsonObject | None:
         doc = self.documents.get(url) or self.documents.get(url.partition("#")[0])
         return _fresh(doc) if doc is not None else None
 
@@ -409,7 +411,7 @@ class LiveDocumentResolver:
     def __init__(self, fetcher: Fetcher) -> None:
         self._fetcher = fetcher
 
-    def _document(self, url: str) -> dict:
+    def _document(self, url: str) -> JsonObject:
         if url.startswith("did:web:"):
             doc = self._fetcher.fetch_document(did_web_url(url))
             if doc.get("id") != url:
@@ -428,10 +430,8 @@ class LiveDocumentResolver:
         controller = standalone.get("controller")
         if base == vm_id and isinstance(controller, str) and controller != base:
             # A key published at its own URL: its controller's document says what it may be used for.
-            try:
+            with contextlib.suppress(ResolutionError):
                 docs[controller] = self._document(controller)
-            except ResolutionError:
-                pass
         return DocumentResolver(docs).resolve(vm_id)
 
 
@@ -441,7 +441,7 @@ class _BundleFetch:
     def __init__(self, bundle: OfflineBundle | None, fetcher: Fetcher | None) -> None:
         self._bundle, self._fetcher = bundle, fetcher
 
-    def __call__(self, url: str) -> dict:
+    def __call__(self, url: str) -> JsonObject:
         if self._bundle is not None:
             doc = self._bundle.get(url)
             if doc is not None:
@@ -462,13 +462,13 @@ def resolver_chain(*, bundle: OfflineBundle | None, fetcher: Fetcher | None) -> 
     return ChainResolver(*chain)
 
 
-def document_fetcher(*, bundle: OfflineBundle | None, fetcher: Fetcher | None) -> Callable[[str], dict]:
+def document_fetcher(*, bundle: OfflineBundle | None, fetcher: Fetcher | None) -> Callable[[str], JsonObject]:
     return _BundleFetch(bundle, fetcher)
 
 
 def cli_fetcher(documents_dir: str | Path | None = None, online: bool = True, *,
                 transport: httpx.BaseTransport | None = None, allow_private_networks: bool = False,
-                ) -> tuple[KeyResolver, Callable[[str], dict]]:
+                ) -> tuple[KeyResolver, Callable[[str], JsonObject]]:
     """(resolver, fetch_document) for ``badges verify``: offline bundle first, live when ``online``."""
     bundle = OfflineBundle(documents_dir) if documents_dir is not None else None
     fetcher = Fetcher(transport=transport, allow_private_networks=allow_private_networks) if online else None

@@ -13,12 +13,15 @@ issuer, and a ``challenge``/``domain`` given in the options must match the proof
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import anyio
 
 from badges.errors import BadgeError, ProofError
+from badges.json_types import JsonObject
 from badges.jsonld import VC_V1, VC_V2, load_document
 from badges.signing.proofs import previous_proofs
+from badges.signing.resolve import KeyResolver
 from badges.signing.suites import suite_for
 from verifier.budget import BudgetExceeded, run_with_budget
 from verifier.dto import CheckOut, PresentationResult, ProblemDetail, VerifyResult, result_from_report
@@ -30,7 +33,8 @@ MAX_CREDENTIALS = 50
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
-def _check_presentation_proof(presentation: dict, *, resolver, challenge: str | None, domain: str | None) -> CheckOut:
+def _check_presentation_proof(presentation: JsonObject, *, resolver: KeyResolver, challenge: str | None,
+                              domain: str | None) -> CheckOut:
     proofs = presentation.get("proof")
     proofs = [] if proofs is None else proofs if isinstance(proofs, list) else [proofs]
     if not proofs:
@@ -76,7 +80,7 @@ def _check_presentation_proof(presentation: dict, *, resolver, challenge: str | 
                     message=f"The presentation's signature does not verify ({'; '.join(reasons)}).")
 
 
-def check_shape(presentation: object) -> dict:
+def check_shape(presentation: object) -> JsonObject:
     """The presentation's own data model rules; ``InputError`` (400) names the first one broken."""
     if not isinstance(presentation, dict):
         raise InputError("Only presentations with embedded proofs (JSON objects) are accepted here.")
@@ -97,7 +101,7 @@ def check_shape(presentation: object) -> dict:
     return presentation
 
 
-async def verify_presentation(service: VerifierService, presentation: dict | str, *, challenge: str | None = None,
+async def verify_presentation(service: VerifierService, presentation: JsonObject | str, *, challenge: str | None = None,
                               domain: str | None = None) -> PresentationResult:
     presentation = check_shape(presentation)
     credentials = presentation.get("verifiableCredential")
@@ -112,9 +116,9 @@ async def verify_presentation(service: VerifierService, presentation: dict | str
         proof_check = CheckOut(id="presentation_proof", outcome="fail",
                                problem_type="https://openbadges.school/problems/time-budget-exceeded",
                                message="The presentation's signature could not be checked in time.")
-    results = [None] * len(credentials)
+    results: list[VerifyResult | None] = [None] * len(credentials)
 
-    async def one(index: int, credential) -> None:
+    async def one(index: int, credential: Any) -> None:
         try:
             verification = await service.verify(vcapi_document(credential, "each verifiableCredential"),
                                                  allow_url=False)

@@ -7,6 +7,7 @@ A credential that was read but fails a check is not an error: it is a 422 verifi
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import msgspec
 from litestar import Request, Response
@@ -28,7 +29,7 @@ class MalformedCredential(InputError):
 
     title = "This is not a readable credential"
 
-    def __init__(self, report: VerificationReport, **extra) -> None:
+    def __init__(self, report: VerificationReport, **extra: Any) -> None:
         parse = report.check(CheckId.PARSE)
         super().__init__(parse.message if parse else "The input could not be read.", **extra)
         self.report = report
@@ -75,7 +76,7 @@ def problem_for(exc: BaseException) -> ProblemOut:
                       detail="The verifier failed unexpectedly; nothing was verified.")
 
 
-def problem_response(exc: BaseException) -> Response:
+def problem_response(exc: BaseException) -> Response[Any]:
     problem = problem_for(exc)
     if problem.status >= 500:
         log.error("verifier error", exc_info=exc)
@@ -87,8 +88,8 @@ def problem_response(exc: BaseException) -> Response:
                     media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
-def problem_handler(_request: Request, exc: Exception) -> Response:
-    cause = exc
+def problem_handler(_request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    cause: BaseException = exc
     # Decoding errors raised while Litestar reads the body arrive wrapped.
     while not isinstance(cause, (InputError, RecursionError, msgspec.DecodeError)) and cause.__cause__ is not None:
         if isinstance(cause, HTTPException) and cause.status_code < 500:

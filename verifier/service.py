@@ -18,6 +18,7 @@ cached, and the status it reports is at most as old as the status-list cache alr
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -34,15 +35,17 @@ import msgspec
 
 from badges.bundle import stamp_status
 from badges.errors import ResolutionError
+from badges.json_types import JsonObject
+from badges.signing.resolve import KeyResolver, VerificationMethod
 from badges.trust import TrustRegistry
 from badges.verification import CheckId, CheckResult, VerificationReport, VerifiedStatusLists, verify_credential
 from badges.verification_checks import parse_datetime
 from verifier.budget import BudgetExceeded, run_with_budget
 from verifier.config import VerifierConfig
 from verifier.fetch import (
+    Fetcher,
     FetchError,
     FetchLimits,
-    Fetcher,
     OfflineBundle,
     UnsafeUrl,
     did_web_url,
@@ -96,7 +99,7 @@ class NotAMap(InputError):
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 
 
-def vcapi_document(value: Any, noun: str = "verifiableCredential") -> dict | str:
+def vcapi_document(value: Any, noun: str = "verifiableCredential") -> JsonObject | str:
     """A VC-API body's credential as given: an object, or a string only when it is a compact JWS.
 
     JSON text inside a JSON string (``"{\"@context\": …}"``) is not a map, so Data Integrity
@@ -134,10 +137,10 @@ class _Stage:
 
 
 class _TracingResolver:
-    def __init__(self, inner: Any, stage: _Stage) -> None:
+    def __init__(self, inner: KeyResolver, stage: _Stage) -> None:
         self._inner, self._stage = inner, stage
 
-    def resolve(self, vm_id: str):
+    def resolve(self, vm_id: str) -> VerificationMethod:
         before, self._stage.current = self._stage.current, CheckId.ISSUER_KEY
         try:
             return self._inner.resolve(vm_id)
@@ -186,7 +189,7 @@ class VerifierService:
 
     # ---- the use case ---------------------------------------------------------------------
 
-    async def verify(self, raw: bytes | str | dict, *, source: str | None = None,
+    async def verify(self, raw: bytes | str | JsonObject, *, source: str | None = None,
                      allow_url: bool = True) -> Verification:
         """Verify ``raw``; raises ``InputError`` for requests that cannot be verified at all.
 
@@ -195,10 +198,8 @@ class VerifierService:
         config = self.config
         if allow_url and isinstance(raw, (bytes, bytearray)) and len(raw) < 4096 \
                 and raw.lstrip()[:4].lower() == b"http":
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 raw = bytes(raw).decode("utf-8")
-            except UnicodeDecodeError:
-                pass
         if allow_url and isinstance(raw, str) and _looks_like_url(raw):
             return await self._verify_url(raw.strip())
         data = _sized(raw, config)
@@ -253,7 +254,7 @@ class VerifierService:
         verification = await self._run(body, source=source)
         return replace(verification, url=url)
 
-    async def _run(self, data: bytes | str | dict, *, source: str) -> Verification:
+    async def _run(self, data: bytes | str | JsonObject, *, source: str) -> Verification:
         config = self.config
         trust = await self.trust()
         key = _cache_key(data, trust) if config.report_cache_ttl > 0 else None
@@ -284,13 +285,13 @@ class VerifierService:
             self._remember(key, verification, now)
         return verification
 
-    async def _verify_now(self, data: bytes | str | dict, *, source: str, trust: TrustRegistry,
+    async def _verify_now(self, data: bytes | str | JsonObject, *, source: str, trust: TrustRegistry,
                           now: datetime) -> Verification:
         config = self.config
         stage = _Stage()
         resolver = _TracingResolver(self.resolver, stage)
 
-        def fetch_document(url: str) -> dict:
+        def fetch_document(url: str) -> JsonObject:
             before, stage.current = stage.current, CheckId.STATUS
             try:
                 return self.fetch_document(url)
@@ -314,7 +315,7 @@ class VerifierService:
         elapsed = (anyio.current_time() - started) * 1000
         return Verification(report=report, checked_at=now, source=source, elapsed_ms=elapsed)
 
-    async def _prefetch_keys(self, data: bytes | str | dict) -> None:
+    async def _prefetch_keys(self, data: bytes | str | JsonObject) -> None:
         """A transcript bundles badges from several schools: fetch their key documents at once
         instead of one after another inside the pipeline. Only key documents, which the resolver
         needs before any proof can be checked anyway; status lists wait for a verified proof."""
@@ -323,10 +324,9 @@ class VerifierService:
             return
 
         def warm(url: str) -> None:
-            try:
+            # the pipeline will fetch again and report the failure properly
+            with contextlib.suppress(Exception):
                 self.fetcher.get_json(url)
-            except Exception:  # the pipeline will fetch again and report the failure properly
-                pass
 
         with anyio.move_on_after(min(self.config.fetch_timeout, self.config.time_budget / 2)):
             async with anyio.create_task_group() as group:
@@ -370,7 +370,7 @@ def _is_image(data: Any) -> bool:
     return data.startswith(_PNG) or data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
-def _sized(raw: Any, config: VerifierConfig) -> bytes | str | dict:
+def _sized(raw: Any, config: VerifierConfig) -> bytes | str | JsonObject:
     if isinstance(raw, (bytearray, memoryview)):
         raw = bytes(raw)
     if isinstance(raw, bytes):
@@ -426,10 +426,8 @@ def _end_dates(document: Any) -> list[datetime]:
     found: list[datetime] = []
     for match in _END_DATE.finditer(encoded):
         raw = match.group(1)
-        try:
+        with contextlib.suppress(ValueError, TypeError, UnicodeDecodeError, msgspec.MsgspecError):
             found.append(parse_datetime(msgspec.json.decode(b'"' + raw + b'"') if b"\\" in raw else raw.decode()))
-        except (ValueError, TypeError, UnicodeDecodeError, msgspec.MsgspecError):
-            pass
     return found
 
 
@@ -444,10 +442,8 @@ def _walk_end_dates(document: Any) -> list[datetime]:
         if isinstance(node, Mapping):
             for key, value in node.items():
                 if key in ("validUntil", "expirationDate"):
-                    try:
+                    with contextlib.suppress(ValueError, TypeError):
                         found.append(parse_datetime(value))
-                    except (ValueError, TypeError):
-                        pass
                 elif isinstance(value, (Mapping, list)):
                     stack.append((value, depth + 1))
         elif isinstance(node, list):
@@ -462,7 +458,8 @@ def _key_document_urls(data: Any) -> list[str]:
     """did:web / https documents named by the proofs of a CLR and the badges inside it."""
     if isinstance(data, (bytes, str)):
         head = data[:200_000]
-        if (b"ClrCredential" if isinstance(head, bytes) else "ClrCredential") not in head:
+        found = b"ClrCredential" in head if isinstance(head, bytes) else "ClrCredential" in head
+        if not found:
             return []
         try:
             data = json.loads(data)
@@ -494,7 +491,8 @@ def _key_document_urls(data: Any) -> list[str]:
 
 def _budget_report(stage: CheckId, budget: float) -> VerificationReport:
     where = {CheckId.STATUS: "while checking its status list", CheckId.ISSUER_KEY: "while looking up the issuer's key"}
-    message = (f"Verification did not finish within {budget:g} seconds ({where.get(stage, 'while checking the signature')}), "
+    during = where.get(stage, "while checking the signature")
+    message = (f"Verification did not finish within {budget:g} seconds ({during}), "
                "so this badge is not shown as valid. Try again later.")
     checks = [CheckResult.failed(cid, message, "time-budget-exceeded", budgetSeconds=budget) if cid is stage
               else CheckResult.skipped(cid, "Not checked: verification ran out of time.")
@@ -516,7 +514,7 @@ def service_for(config: VerifierConfig) -> VerifierService:
     return found[1]
 
 
-async def verify(raw: bytes | str | dict, *, config: VerifierConfig | None = None) -> VerificationReport:
+async def verify(raw: bytes | str | JsonObject, *, config: VerifierConfig | None = None) -> VerificationReport:
     """Verify a credential (JSON, JWS, baked PNG/SVG, transcript PDF) or an https URL of one."""
     service = service_for(config) if config is not None else VerifierService()
     return (await service.verify(raw)).report

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from badges.errors import RubricError
+from badges.json_types import JsonObject
 from badges.record_content import PDF_NOTICE, RecordContent, record_content
 from badges.rubric_reader import read_rubric
 from badges.verification import CheckId, VerificationReport
@@ -90,7 +91,7 @@ class ReportView:
     content: RecordContent | None = None
 
 
-def _list(value: Any) -> list:
+def _list(value: Any) -> list[Any]:
     return [] if value is None else value if isinstance(value, list) else [value]
 
 
@@ -143,29 +144,36 @@ def _check_views(report: VerificationReport, checked_at: datetime) -> list[Check
     return out
 
 
-def _issuer(credential: dict) -> tuple[str | None, str | None]:
+def _issuer(credential: JsonObject) -> tuple[str | None, str | None]:
     issuer = credential.get("issuer")
     if isinstance(issuer, str):
         return issuer, _safe_url(issuer)
     if isinstance(issuer, dict):
-        return _text(issuer.get("name")) or issuer.get("id"), _safe_url(issuer.get("url")) or _safe_url(issuer.get("id"))
+        name = _text(issuer.get("name")) or issuer.get("id")
+        return name, _safe_url(issuer.get("url")) or _safe_url(issuer.get("id"))
     return None, None
 
 
-def _recipient(subject: dict) -> str | None:
+def _object(value: Any) -> JsonObject:
+    """A member that should be a JSON object; anything else reads as an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _recipient(subject: JsonObject) -> str | None:
     name = _text(subject.get("name"))
     if name:
         return name
     for ident in _list(subject.get("identifier")):
-        if isinstance(ident, dict) and not ident.get("hashed") and isinstance(ident.get("identityHash"), str):
-            return ident["identityHash"]
+        identity = ident.get("identityHash") if isinstance(ident, dict) and not ident.get("hashed") else None
+        if isinstance(identity, str):
+            return identity
     if any(isinstance(i, dict) and i.get("hashed") for i in _list(subject.get("identifier"))):
         return "a recipient identified privately (hashed identifier)"
     subject_id = subject.get("id")
     return subject_id if isinstance(subject_id, str) else None
 
 
-def _rubric(achievement: dict, subject: dict) -> list[RubricRow]:
+def _rubric(achievement: JsonObject, subject: JsonObject) -> list[RubricRow]:
     """The badge's rubric as the one reader sees it (``badges.rubric_reader``): the same "met"
     as the report's rubric check and the transcript."""
     try:
@@ -176,7 +184,7 @@ def _rubric(achievement: dict, subject: dict) -> list[RubricRow]:
             for c in reading.criteria if c.kind != "orphan"]
 
 
-def _evidence(credential: dict) -> list[Link]:
+def _evidence(credential: JsonObject) -> list[Link]:
     out = []
     for item in _list(credential.get("evidence"))[:50]:
         if isinstance(item, dict):
@@ -187,7 +195,7 @@ def _evidence(credential: dict) -> list[Link]:
     return out
 
 
-def _competencies(achievement: dict) -> list[Link]:
+def _competencies(achievement: JsonObject) -> list[Link]:
     out = []
     for align in _list(achievement.get("alignment"))[:100]:
         if not isinstance(align, dict):
@@ -203,11 +211,11 @@ def badge_view(report: VerificationReport, checked_at: datetime) -> BadgeView:
     credential = report.document if isinstance(report.document, dict) else {}
     subjects = _list(credential.get("credentialSubject"))
     subject = subjects[0] if subjects and isinstance(subjects[0], dict) else {}
-    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
+    achievement = _object(subject.get("achievement"))
     types = _list(credential.get("type"))
     kind = "record" if "ClrCredential" in types else "endorsement" if "EndorsementCredential" in types else "badge"
     issuer, issuer_url = _issuer(credential)
-    criteria = achievement.get("criteria") if isinstance(achievement.get("criteria"), dict) else {}
+    criteria = _object(achievement.get("criteria"))
     return BadgeView(
         verified=report.verified,
         kind=kind,

@@ -48,8 +48,8 @@ JSON_BODY_LIMIT = 4_000_000  # a 2 MB credential inside a VC-API envelope, with 
 UPLOAD_LIMIT = 26_000_000  # transcript PDFs carry fonts
 
 
-def _responses(*codes: int, invalid: type = VerifyResult) -> dict:
-    out = {}
+def _responses(*codes: int, invalid: type = VerifyResult) -> dict[int, ResponseSpec]:
+    out: dict[int, ResponseSpec] = {}
     for code in codes:
         model = invalid if code == 422 else ProblemOut
         media = PROBLEM_MEDIA_TYPE if model is ProblemOut else "application/json"
@@ -84,15 +84,15 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
-def _wants_html(request: Request) -> bool:
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
     if request.query_params.get("format") == "json":
         return False
     accept = request.headers.get("accept", "")
     return "text/html" in accept
 
 
-def _render(request: Request, service: VerifierService, template: str, status: int = 200,
-            **context: Any) -> Response:
+def _render(request: Request[Any, Any, Any], service: VerifierService, template: str, status: int = 200,
+            **context: Any) -> Response[Any]:
     config = service.config
     env = config.template_environment or _environment(config.templates_dir)
     layout = "base.html.j2" if (config.templates_dir / "base.html.j2").is_file() else "verify/_layout.html.j2"
@@ -104,7 +104,7 @@ def _render(request: Request, service: VerifierService, template: str, status: i
                              "Referrer-Policy": "no-referrer"})
 
 
-def _input_error(request: Request, service: VerifierService, exc: InputError) -> Response:
+def _input_error(request: Request[Any, Any, Any], service: VerifierService, exc: InputError) -> Response[Any]:
     """People get the page with the reason; programs get problem details (the one mapping)."""
     if not _wants_html(request):
         raise exc
@@ -118,8 +118,8 @@ def _status(report: VerificationReport) -> int:
     return 200 if report.verified else 422
 
 
-def _reply(request: Request, service: VerifierService, verification: Verification, *,
-           include_credential: bool = False) -> Response:
+def _reply(request: Request[Any, Any, Any], service: VerifierService, verification: Verification, *,
+           include_credential: bool = False) -> Response[Any]:
     report = verification.report
     checked = verification.checked_at.isoformat().replace("+00:00", "Z")
     if report.failed(CheckId.PARSE):
@@ -143,8 +143,8 @@ def _reply(request: Request, service: VerifierService, verification: Verificatio
 @post("/credentials/verify", status_code=200, request_max_body_size=JSON_BODY_LIMIT,
       responses=_responses(400, 413, 422), summary="Verify a credential (VC-API)", tags=["verify"],
       )
-async def verify_credential_api(request: Request, data: JSONBody[VerifyCredentialRequest],
-                                verifier_service: NamedDependency[VerifierService]) -> VerifyResult:
+async def verify_credential_api(request: Request[Any, Any, Any], data: JSONBody[VerifyCredentialRequest],
+                                verifier_service: NamedDependency[VerifierService]) -> Response[VerifyResult]:
     """Verify one credential; 200 when verified, 422 (with the same result body) when not."""
     options = data.options
     credential = vcapi_document(data.verifiable_credential)
@@ -158,14 +158,16 @@ async def verify_credential_api(request: Request, data: JSONBody[VerifyCredentia
       responses=_responses(400, 413, 422, invalid=PresentationResult), summary="Verify a presentation (VC-API)",
       tags=["verify"])
 async def verify_presentation_api(data: JSONBody[VerifyPresentationRequest],
-                                  verifier_service: NamedDependency[VerifierService]) -> PresentationResult:
+                                  verifier_service: NamedDependency[VerifierService]) -> Response[PresentationResult]:
     from verifier.presentations import verify_presentation
 
     result = await verify_presentation(verifier_service, data.verifiable_presentation,
                                        challenge=data.options.challenge if data.options else None,
                                        domain=data.options.domain if data.options else None)
-    return Response(content=msgspec.json.encode(result), status_code=200 if result.verified else 422,
-                    media_type="application/json")
+    # Pre-encoded like _reply's; the annotation still documents the body for the OpenAPI schema.
+    response: Response[Any] = Response(content=msgspec.json.encode(result), status_code=200 if result.verified else 422,
+                                       media_type="application/json")
+    return response
 
 
 @dataclass
@@ -192,7 +194,8 @@ verify_any_doc = ("A JSON credential (or {verifiableCredential}), a compact JWS 
 @post("/verify", status_code=200, request_max_body_size=UPLOAD_LIMIT, responses=_responses(400, 413, 422),
       operation_class=_AnyInputOperation,
       summary="Verify anything: JSON, JWS, link, or an uploaded file", tags=["verify"])
-async def verify_any(request: Request, verifier_service: NamedDependency[VerifierService]) -> VerifyResult:
+async def verify_any(request: Request[Any, Any, Any],
+                     verifier_service: NamedDependency[VerifierService]) -> Response[VerifyResult]:
     """Body: a JSON credential (or ``{verifiableCredential}``), a compact JWS or an https link as
     text/plain, an image/PDF as the raw body, or multipart with ``file``, ``credential`` or ``url``."""
     try:
@@ -205,10 +208,10 @@ async def verify_any(request: Request, verifier_service: NamedDependency[Verifie
 
 @get("/verify", responses=_responses(400, 413, 422), summary="The verification page, or verify ?url=",
      tags=["verify"])
-async def verify_page(request: Request, verifier_service: NamedDependency[VerifierService],
+async def verify_page(request: Request[Any, Any, Any], verifier_service: NamedDependency[VerifierService],
                       url: Annotated[str | None, Parameter(max_length=4096,
                                                            description="https link of a hosted credential")] = None,
-                      ) -> VerifyResult:
+                      ) -> Response[VerifyResult]:
     if url is None or not url.strip():
         if not _wants_html(request) and "application/json" in request.headers.get("accept", ""):
             raise InputError("Give ?url= the https link of a hosted credential, or POST a credential to /verify.")
@@ -220,7 +223,7 @@ async def verify_page(request: Request, verifier_service: NamedDependency[Verifi
     return _reply(request, verifier_service, verification)
 
 
-async def _request_input(request: Request, config: VerifierConfig) -> tuple[bytes | str, str]:
+async def _request_input(request: Request[Any, Any, Any], config: VerifierConfig) -> tuple[bytes | str, str]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         try:
@@ -272,7 +275,7 @@ def _kind(data: bytes) -> str:
     return "text"
 
 
-def route_handlers() -> list:
+def route_handlers() -> list[Any]:
     return [verify_credential_api, verify_presentation_api, verify_any, verify_page]
 
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from pyld import jsonld
 
 from badges.errors import ContextNotAllowed, JsonLdError, RelativeIri, UndefinedTerm
+from badges.json_types import JsonObject
+
 # byte-identical to _pyld_nquads, with processed contexts memoized (tests/badges/test_processor.py)
 from badges.jsonld.processor import checked_nquads as _checked_nquads
 from badges.jsonld.processor import checked_unsecured_nquads as _checked_unsecured
@@ -54,7 +56,8 @@ DID_V1 = "https://www.w3.org/ns/did/v1"
 STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"
 ED25519_2020 = "https://w3id.org/security/suites/ed25519-2020/v1"
 
-DocumentLoader = Callable[..., dict]
+DocumentLoader = Callable[..., JsonObject]
+_T = TypeVar("_T")
 
 _PACKAGE = "badges.jsonld"
 _CONTEXT_DIR = "contexts"
@@ -95,7 +98,7 @@ class _PinnedContexts(Mapping[str, Any]):
     def __getitem__(self, url: str) -> Any:
         return self._load()[url]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._load())
 
     def __len__(self) -> int:
@@ -109,7 +112,7 @@ def pinned_urls() -> frozenset[str]:
     return frozenset(CONTEXTS)
 
 
-def load_document(url: str, options: dict | None = None) -> dict:
+def load_document(url: str, options: JsonObject | None = None) -> JsonObject:
     """pyld document loader serving only the pinned contexts (a pyld ``RemoteDocument``)."""
     try:
         document = CONTEXTS[url]
@@ -131,7 +134,7 @@ def _unwrap(exc: BaseException) -> BaseException | None:
     return None
 
 
-def _pyld_call(func: Callable[[], Any]) -> Any:
+def _pyld_call(func: Callable[[], _T]) -> _T:
     try:
         return func()
     except JsonLdError:
@@ -147,14 +150,15 @@ def _pyld_call(func: Callable[[], Any]) -> Any:
         raise JsonLdError(f"JSON-LD processing failed: {exc}") from exc
 
 
-def _pyld_nquads(doc: dict, loader: DocumentLoader) -> str:
-    return jsonld.normalize(doc, {"algorithm": "URDNA2015", "format": "application/n-quads",
-                                  "documentLoader": loader, "base": None})
+def _pyld_nquads(doc: JsonObject, loader: DocumentLoader) -> str:
+    nquads: str = jsonld.normalize(doc, {"algorithm": "URDNA2015", "format": "application/n-quads",
+                                         "documentLoader": loader, "base": None})
+    return nquads
 
 
 
 
-def _to_nquads(doc: dict, loader: DocumentLoader) -> str:
+def _to_nquads(doc: JsonObject, loader: DocumentLoader) -> str:
     """RDFC-1.0 (URDNA2015) canonical N-Quads; the single place that produces them.
 
     ``base: None`` keeps relative IRIs relative (so they are dropped, as jsonld.js does) instead
@@ -163,7 +167,7 @@ def _to_nquads(doc: dict, loader: DocumentLoader) -> str:
     return _fast_nquads(doc, loader=loader, base=None)
 
 
-def canonize(doc: dict, *, loader: DocumentLoader = load_document, checked: bool = False) -> str:
+def canonize(doc: JsonObject, *, loader: DocumentLoader = load_document, checked: bool = False) -> str:
     """RDF Dataset Canonicalization (RDFC-1.0 = URDNA2015) of ``doc`` as N-Quads.
 
     ``checked=True`` is ``check_terms(doc)`` then ``canonize(doc)`` with the document expanded
@@ -180,10 +184,11 @@ def canonize(doc: dict, *, loader: DocumentLoader = load_document, checked: bool
     return _pyld_call(lambda: _to_nquads(doc, loader))
 
 
-def expand(doc: dict, *, loader: DocumentLoader = load_document) -> list:
+def expand(doc: JsonObject, *, loader: DocumentLoader = load_document) -> list[Any]:
     if not isinstance(doc, dict):
         raise JsonLdError("a JSON-LD document must be an object")
-    return _pyld_call(lambda: jsonld.expand(doc, {"documentLoader": loader, "base": None}))
+    expanded: list[Any] = _pyld_call(lambda: jsonld.expand(doc, {"documentLoader": loader, "base": None}))
+    return expanded
 
 
 class _DropRecorder(jsonld.JsonLdProcessor):
@@ -199,18 +204,21 @@ class _DropRecorder(jsonld.JsonLdProcessor):
         self.path: list[str] = []
         self.dropped: list[str] = []
 
-    def _expand(self, active_ctx, active_property, element, options, *args, **kwargs):
-        pushed = isinstance(element, dict) and active_property not in (None, "@default")
-        if pushed:
+    def _expand(self, active_ctx: Any, active_property: str | None, element: Any, options: JsonObject,
+                *args: Any, **kwargs: Any) -> Any:
+        pushed = False
+        if isinstance(element, dict) and active_property is not None and active_property != "@default":
             self.path.append(active_property)
+            pushed = True
         try:
             return super()._expand(active_ctx, active_property, element, options, *args, **kwargs)
         finally:
             if pushed:
                 self.path.pop()
 
-    def _expand_object(self, active_ctx, active_property, expanded_active_property, element,
-                       expanded_parent, options, *args, **kwargs):
+    def _expand_object(self, active_ctx: Any, active_property: str | None, expanded_active_property: str | None,
+                       element: JsonObject, expanded_parent: JsonObject, options: JsonObject,
+                       *args: Any, **kwargs: Any) -> Any:
         for key in element:
             if key == "@context":
                 continue
@@ -222,7 +230,7 @@ class _DropRecorder(jsonld.JsonLdProcessor):
 
 
 def _is_absolute(iri: str) -> bool:
-    return jsonld._is_absolute_iri(iri)
+    return bool(jsonld._is_absolute_iri(iri))
 
 
 def _relative_iris(node: Any, found: list[str]) -> None:
@@ -245,7 +253,7 @@ def _relative_iris(node: Any, found: list[str]) -> None:
         _relative_iris(value, found)
 
 
-def check_terms(doc: dict, *, loader: DocumentLoader = load_document) -> None:
+def check_terms(doc: JsonObject, *, loader: DocumentLoader = load_document) -> None:
     """Refuse properties the contexts do not define and IRIs that are not absolute.
 
     pyld drops both silently, and a dropped property or node is not covered by an RDFC-based
@@ -261,7 +269,7 @@ def check_terms(doc: dict, *, loader: DocumentLoader = load_document) -> None:
     _explain_terms(doc, loader)
 
 
-def check_terms_unsecured(doc: dict, *, loader: DocumentLoader = load_document) -> str | None:
+def check_terms_unsecured(doc: JsonObject, *, loader: DocumentLoader = load_document) -> str | None:
     """``check_terms(doc)``, and from the same expansion the canonical N-Quads of ``doc`` without
     its ``proof`` (what an embedded proof signs, ``canonize`` of it), or None when they did not
     come out of that expansion. A verifier needs both; expanding twice costs twice."""
@@ -273,7 +281,7 @@ def check_terms_unsecured(doc: dict, *, loader: DocumentLoader = load_document) 
     return nquads
 
 
-def _explain_terms(doc: dict, loader: DocumentLoader) -> None:
+def _explain_terms(doc: JsonObject, loader: DocumentLoader) -> None:
     """check_terms with pyld's own expansion: slow, but it names every dropped property."""
     recorder = _DropRecorder()
     expanded = _pyld_call(lambda: recorder.expand(doc, {"documentLoader": loader, "base": None}))

@@ -29,8 +29,8 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from frozendict import frozendict
 from pyld.canon import URDNA2015
@@ -49,9 +49,18 @@ from pyld.jsonld import (
 )
 from pyld.nquads import escape
 
+from badges.json_types import JsonObject
+
 __all__ = ["to_nquads", "fully_defined", "checked_nquads", "checked_unsecured_nquads", "expand", "processor_for"]
 
-Loader = Callable[[str, dict], dict]
+Loader = Callable[[str, JsonObject], JsonObject]
+# pyld's active context: a frozendict of pyld's own making (pyld is untyped).
+_Context: TypeAlias = Any
+# _Compiled.info: (expanded IRI, scoped context, container kind, @type, strings need pyld, datatype, role).
+_Facts: TypeAlias = tuple[Any, ...]
+_Quad: TypeAlias = tuple[str, str, str, str | None]
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
 
 _KEYWORDS = frozenset(KEYWORDS)
 # pyld's own absolute-IRI test (jsonld._is_absolute_iri); must match it exactly.
@@ -72,7 +81,7 @@ class _Fallback(Exception):
     """The document leaves the fast path; pyld's algorithms decide (and raise, if invalid)."""
 
 
-class _Memo:
+class _Memo(Generic[_K, _V]):
     """Bounded, thread-safe map. Reads are plain dict reads (atomic); a full map is cleared,
     which can only cost speed, never change a result, because every cached value is a pure
     function of its key."""
@@ -80,14 +89,14 @@ class _Memo:
     __slots__ = ("_data", "_lock", "_max")
 
     def __init__(self, maxsize: int) -> None:
-        self._data: dict = {}
+        self._data: dict[_K, _V] = {}
         self._lock = threading.Lock()
         self._max = maxsize
 
-    def get(self, key):
+    def get(self, key: _K) -> _V | None:
         return self._data.get(key)
 
-    def put(self, key, value):
+    def put(self, key: _K, value: _V) -> _V:
         with self._lock:
             if len(self._data) >= self._max:
                 self._data.clear()
@@ -98,26 +107,26 @@ class _LockedCache:
     """Thread-safe stand-in for pyld's global (unlocked) cachetools LRU of resolved contexts."""
 
     def __init__(self, maxsize: int = 256) -> None:
-        self._data: OrderedDict = OrderedDict()
+        self._data: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._max = maxsize
 
-    def get(self, key, default=None):
+    def get(self, key: Any, default: Any = None) -> Any:
         with self._lock:
             return self._data.get(key, default)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: Any) -> Any:
         with self._lock:
             return self._data[key]
 
-    def __setitem__(self, key, value):
+    def __setitem__(self, key: Any, value: Any) -> None:
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
             while len(self._data) > self._max:
                 self._data.popitem(last=False)
 
-    def __contains__(self, key):
+    def __contains__(self, key: Any) -> bool:
         with self._lock:
             return key in self._data
 
@@ -128,15 +137,16 @@ class MemoProcessor(JsonLdProcessor):
     def __init__(self, loader: Loader) -> None:
         super().__init__()
         self._loader = loader
-        self._documents: dict[str, dict] = {}
+        self._documents: dict[str, JsonObject] = {}
         self._pinned: set[int] = set()
         self._doc_lock = threading.Lock()
-        self._contexts = _Memo(_MAX_CONTEXTS * 4)
-        self._compiled = _Memo(_MAX_CONTEXTS)
+        # (id(active context), local key, flags...) -> (active context, pinned local, result)
+        self._contexts: _Memo[tuple[Any, ...], tuple[_Context, Any, _Context]] = _Memo(_MAX_CONTEXTS * 4)
+        self._compiled: _Memo[int, _Compiled] = _Memo(_MAX_CONTEXTS)
         self._resolved = _LockedCache()
 
     # -- loading ---------------------------------------------------------------------------
-    def _load(self, url: str, options: dict | None = None) -> dict:
+    def _load(self, url: str, options: JsonObject | None = None) -> JsonObject:
         remote = self._documents.get(url)
         if remote is not None:
             return remote
@@ -161,7 +171,7 @@ class MemoProcessor(JsonLdProcessor):
             for item in value:
                 self._pin(item)
 
-    def options(self, base: str | None = "") -> dict:
+    def options(self, base: str | None = "") -> JsonObject:
         return {
             "documentLoader": self._load,
             "contextResolver": ContextResolver(self._resolved, self._load),
@@ -170,26 +180,25 @@ class MemoProcessor(JsonLdProcessor):
         }
 
     # -- memoized context processing -------------------------------------------------------
-    def _local_key(self, local_ctx):
+    def _local_key(self, local_ctx: Any) -> str | tuple[Any, ...] | None:
         if isinstance(local_ctx, str):
             return local_ctx
-        if isinstance(local_ctx, list):
-            if all(isinstance(c, str) for c in local_ctx):
-                return tuple(local_ctx)
+        if isinstance(local_ctx, list) and all(isinstance(c, str) for c in local_ctx):
+            return tuple(local_ctx)
         if isinstance(local_ctx, (dict, list)) and id(local_ctx) in self._pinned:
             return (_PINNED, id(local_ctx))
         return None
 
     def _process_context(
         self,
-        active_ctx,
-        local_ctx,
-        options,
-        override_protected=False,
-        propagate=True,
-        validate_scoped=True,
-        cycles=None,
-    ):
+        active_ctx: _Context,
+        local_ctx: Any,
+        options: JsonObject,
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: set[str] | None = None,
+    ) -> _Context:
         local_key = None
         if type(active_ctx) is frozendict and not cycles:
             local_key = self._local_key(local_ctx)
@@ -220,7 +229,8 @@ class MemoProcessor(JsonLdProcessor):
             self._contexts.put(key, (active_ctx, pinned, result))
         return result
 
-    def _expand_iri(self, active_ctx, value, base=None, vocab=False, local_ctx=None, defined=None):
+    def _expand_iri(self, active_ctx: _Context, value: Any, base: str | None = None, vocab: bool = False,
+                    local_ctx: Any = None, defined: JsonObject | None = None) -> Any:
         if not vocab or local_ctx is not None or type(active_ctx) is not frozendict:
             return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
         terms = self.compiled(active_ctx).terms
@@ -236,7 +246,7 @@ class MemoProcessor(JsonLdProcessor):
             terms[key] = result
         return result
 
-    def compiled(self, ctx) -> _Compiled:
+    def compiled(self, ctx: _Context) -> _Compiled:
         """The per-context lookup tables of a frozen active context."""
         entry = self._compiled.get(id(ctx))
         if entry is None or entry.ctx is not ctx:
@@ -246,15 +256,17 @@ class MemoProcessor(JsonLdProcessor):
         return entry
 
     # -- public operations -------------------------------------------------------------------
-    def normalize_nquads(self, doc, base: str | None = "") -> str:
+    def normalize_nquads(self, doc: Any, base: str | None = "") -> str:
         opts = self.options(base)
         opts.update(algorithm="URDNA2015", format="application/n-quads")
-        return self.normalize(doc, opts)
+        nquads: str = self.normalize(doc, opts)
+        return nquads
 
-    def expand_doc(self, doc, base: str | None = "") -> list:
-        return self.expand(doc, self.options(base))
+    def expand_doc(self, doc: Any, base: str | None = "") -> list[Any]:
+        expanded: list[Any] = self.expand(doc, self.options(base))
+        return expanded
 
-    def to_nquads(self, doc, base: str | None = "") -> str:
+    def to_nquads(self, doc: Any, base: str | None = "") -> str:
         try:
             return _rdfc10(_Expander(self, base).run(doc))
         except Exception:  # _Fallback, or input so odd that pyld must be the one to judge it
@@ -270,13 +282,15 @@ class _Compiled:
 
     __slots__ = ("ctx", "terms", "facts", "derived")
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: _Context) -> None:
         self.ctx = ctx
-        self.terms: dict = {}  # (value, base) -> pyld _expand_iri(ctx, value, base, vocab=True)
-        self.facts: dict = {}  # term -> _facts() tuple
-        self.derived: dict = {}  # (kind, local context key, base) -> (local context, _Compiled)
+        # (value, base) -> pyld _expand_iri(ctx, value, base, vocab=True)
+        self.terms: dict[tuple[Any, str | None], Any] = {}
+        self.facts: dict[str, _Facts] = {}  # term -> _facts() tuple
+        # (kind, local context key, base) -> (local context, _Compiled)
+        self.derived: dict[tuple[str, tuple[str, ...] | int, str | None], tuple[Any, _Compiled]] = {}
 
-    def info(self, processor: MemoProcessor, key: str) -> tuple:
+    def info(self, processor: MemoProcessor, key: str) -> _Facts:
         facts = self.facts.get(key)
         if facts is None:
             facts = _facts(processor, self.ctx, key)
@@ -285,7 +299,7 @@ class _Compiled:
         return facts
 
 
-def _facts(processor: MemoProcessor, ctx, key: str) -> tuple:
+def _facts(processor: MemoProcessor, ctx: _Context, key: str) -> _Facts:
     """(expanded IRI, scoped context, container kind, @type, strings need pyld, datatype, role)."""
     expanded = processor._expand_iri(ctx, key, vocab=True)
     m = ctx["mappings"].get(key)
@@ -347,8 +361,8 @@ class _Expander:
         self.p = processor
         self.base = base
         self.opts = processor.options(base)
-        self.quads: list[tuple[str, str, str, str | None]] = []
-        self.seen: set = set()
+        self.quads: list[_Quad] = []
+        self.seen: set[Any] = set()
         self.bnodes = 0
         self.labels: dict[str, str] = {}
         self.dropped = 0  # properties pyld would drop (undefined terms, null mappings)
@@ -357,7 +371,7 @@ class _Expander:
         self.omit: str | None = None
         self.omitted: tuple[int, int] | None = None
 
-    def run(self, doc) -> list[tuple[str, str, str, str | None]]:
+    def run(self, doc: Any) -> list[_Quad]:
         if not isinstance(doc, dict):
             raise _Fallback
         p = self.p
@@ -369,7 +383,7 @@ class _Expander:
         return self.quads
 
     # -- helpers -----------------------------------------------------------------------------
-    def derive(self, C: _Compiled, kind: str, local) -> _Compiled:
+    def derive(self, C: _Compiled, kind: str, local: Any) -> _Compiled:
         """The context after applying `local` to C: "P" property-scoped, "T" type-scoped,
         "L" an embedded context (only URL strings stay on the fast path)."""
         if kind == "L":
@@ -377,14 +391,14 @@ class _Expander:
                 local = [local]
             if not isinstance(local, list) or not all(isinstance(c, str) for c in local):
                 raise _Fallback
-            local_key = tuple(local)
+            local_key: tuple[str, ...] | int = tuple(local)
         else:
             local_key = id(local)
         key = (kind, local_key, self.base)
         hit = C.derived.get(key)
         if hit is not None and (kind == "L" or hit[0] is local):
             return hit[1]
-        flags = {"P": {"override_protected": True}, "T": {"propagate": False}, "L": {}}[kind]
+        flags: dict[str, Any] = {"P": {"override_protected": True}, "T": {"propagate": False}, "L": {}}[kind]
         try:
             result = self.p._process_context(C.ctx, local, self.opts, **flags)
         except JsonLdError as exc:
@@ -397,7 +411,7 @@ class _Expander:
             C.derived[key] = (None if kind == "L" else local, compiled)
         return compiled
 
-    def id_iri(self, C: _Compiled, value: str):
+    def id_iri(self, C: _Compiled, value: str) -> Any:
         """pyld's _expand_iri(ctx, value, base) (document-relative, no @vocab), short-cut for
         the absolute IRIs credentials use; everything else goes to pyld."""
         colon = value.find(":")
@@ -411,21 +425,21 @@ class _Expander:
 
     def blank(self) -> str:
         self.bnodes += 1
-        return "_:b%d" % self.bnodes
+        return f"_:b{self.bnodes}"
 
-    def iri_term(self, iri) -> str:
+    def iri_term(self, iri: object) -> str:
         if not isinstance(iri, str):
             raise _Fallback
         if iri.startswith("_:"):
             label = self.labels.get(iri)
             if label is None:
-                label = self.labels[iri] = "_:d%d" % len(self.labels)
+                label = self.labels[iri] = f"_:d{len(self.labels)}"
             return label
         if not _ABSOLUTE_IRI(iri):
             raise _Fallback  # pyld silently drops relative IRIs; let it
         return "<" + iri + ">"
 
-    def emit(self, s: str, scope: str, p: str, key, o: str, g: str | None) -> None:
+    def emit(self, s: str, scope: str, p: str, key: Hashable, o: str, g: str | None) -> None:
         # pyld's node map de-duplicates (graph, subject, property, value) by JSON-LD value
         # equality (compare_values), not by the RDF term, and keeps the first value.
         k = (g, s, scope, key)
@@ -435,7 +449,8 @@ class _Expander:
         self.quads.append((s, p, o, g))
 
     # -- expansion -----------------------------------------------------------------------------
-    def node(self, C: _Compiled, active_property, element: dict, g, top=False) -> str:
+    def node(self, C: _Compiled, active_property: str | None, element: JsonObject, g: str | None,
+             top: bool = False) -> str:
         """Expand a node object, emit its quads into graph `g`, return its subject term."""
         p = self.p
         # _expand: the property-scoped context is looked up before any type-scoped one reverts.
@@ -463,7 +478,7 @@ class _Expander:
             C = self.derive(C, "L", element["@context"])
         type_C = C
         type_mappings = C.ctx["mappings"]
-        type_values: list = []
+        type_values: list[Any] = []
         type_keys = []
         for key in keys:
             if C.info(p, key)[_EXP] != "@type":
@@ -536,7 +551,7 @@ class _Expander:
             self.property(C, subject, key, facts, element[key], g)
         return subject
 
-    def property(self, C: _Compiled, subject, key, facts, value, g) -> None:
+    def property(self, C: _Compiled, subject: str, key: str, facts: _Facts, value: Any, g: str | None) -> None:
         kind = facts[_KIND]
         if kind == _UNSUPPORTED:
             raise _Fallback
@@ -559,7 +574,8 @@ class _Expander:
         else:
             self.list(term_C, term_facts, subject, key, expanded, pred, value, g)
 
-    def values(self, C, facts, subject, key, expanded, pred, value, g) -> None:
+    def values(self, C: _Compiled, facts: _Facts, subject: str, key: str, expanded: str, pred: str, value: Any,
+               g: str | None) -> None:
         if value is None:
             return
         if isinstance(value, list):
@@ -573,7 +589,8 @@ class _Expander:
         dedupe, o = self.scalar(C, facts, value)
         self.emit(subject, expanded, pred, dedupe, o, g)
 
-    def graphs(self, C, facts, subject, key, expanded, pred, value, g) -> None:
+    def graphs(self, C: _Compiled, facts: _Facts, subject: str, key: str, expanded: str, pred: str, value: Any,
+               g: str | None) -> None:
         # A @graph container wraps each expanded value in its own blank-node named graph
         # (embedded proofs and credentials); only node objects stay on the fast path.
         if value is None:
@@ -588,7 +605,8 @@ class _Expander:
         self.node(C, key, value, name)
         self.emit(subject, expanded, pred, name, name, g)
 
-    def list(self, C, facts, subject, key, expanded, pred, value, g) -> None:
+    def list(self, C: _Compiled, facts: _Facts, subject: str, key: str, expanded: str, pred: str, value: Any,
+             g: str | None) -> None:
         # An @list container: an rdf:first/rdf:rest chain of fresh blank nodes. pyld's node map
         # never de-duplicates lists, so the reference gets a key of its own.
         if value is None:
@@ -609,11 +627,11 @@ class _Expander:
         heads = [self.blank() for _ in objects]
         self.emit(subject, expanded, pred, ("LIST", heads[0]), heads[0], g)
         last = len(heads) - 1
-        for i, (head, o) in enumerate(zip(heads, objects)):
+        for i, (head, o) in enumerate(zip(heads, objects, strict=True)):
             self.quads.append((head, _FIRST, o, g))
             self.quads.append((head, _REST, heads[i + 1] if i < last else _NIL, g))
 
-    def scalar(self, C, facts, value) -> tuple:
+    def scalar(self, C: _Compiled, facts: _Facts, value: Any) -> tuple[Hashable, str]:
         """(value-equality key, RDF term) of a scalar: _expand_value then _object_to_rdf.
 
         Node references are keyed by their term (a str); literals by a tuple that compares
@@ -632,7 +650,7 @@ class _Expander:
             if datatype is None:
                 o = '"' + (escape(value) if _NEEDS_ESCAPE(value) else value) + '"'
                 return ("L", False, value, None), o
-            if datatype == _UNSUPPORTED or datatype == XSD_DOUBLE:
+            if datatype in (_UNSUPPORTED, XSD_DOUBLE):
                 raise _Fallback
             o = '"' + (escape(value) if _NEEDS_ESCAPE(value) else value) + '"'
             return ("L", False, value, datatype), o if datatype == XSD_STRING else o + "^^<" + datatype + ">"
@@ -646,7 +664,8 @@ class _Expander:
             lexical, dt = _canonicalize_double(value), datatype or XSD_DOUBLE
         elif type(value) is int or type(value) is float:
             if datatype == XSD_DOUBLE or abs(value) >= 1e21:
-                lexical, dt = _canonicalize_double(float(value) if datatype == XSD_DOUBLE else value), datatype or XSD_DOUBLE
+                lexical = _canonicalize_double(float(value) if datatype == XSD_DOUBLE else value)
+                dt = datatype or XSD_DOUBLE
             else:
                 lexical, dt = str(int(value)), datatype or XSD_INTEGER
         else:
@@ -660,7 +679,7 @@ _INF = float("inf")
 
 def _rdfc10(quads: list[tuple[str, str, str, str | None]]) -> str:
     """RDFC-1.0 (URDNA2015) of a dataset of (s, p, o, g) N-Quads terms; g is None or a blank node."""
-    mentions: dict[str, list] = {}
+    mentions: dict[str, list[Any]] = {}
     for q in quads:
         s, _, o, g = q
         # pyld lists a quad once per blank-node position (subject, object, graph name).
@@ -687,7 +706,7 @@ def _rdfc10(quads: list[tuple[str, str, str, str | None]]) -> str:
             lines.sort()
             by_hash.setdefault(sha256("".join(lines).encode("utf-8")).hexdigest(), []).append(bnode)
         if len(by_hash) == len(mentions):
-            canonical = {by_hash[h][0]: "_:c14n%d" % i for i, h in enumerate(sorted(by_hash))}
+            canonical = {by_hash[h][0]: f"_:c14n{i}" for i, h in enumerate(sorted(by_hash))}
         else:
             canonical = _n_degree(mentions, by_hash)
         relabel = canonical.get
@@ -698,7 +717,7 @@ def _rdfc10(quads: list[tuple[str, str, str, str | None]]) -> str:
     return "".join(out)
 
 
-def _component(term: str) -> dict:
+def _component(term: str) -> JsonObject:
     if term[0] == "_":
         return {"type": "blank node", "value": term}
     if term[0] == "<":
@@ -710,24 +729,24 @@ class _Issuer(IdentifierIssuer):
     """pyld's IdentifierIssuer with a cheap deepcopy: Hash N-Degree Quads copies the issuer for
     every permutation, and its state is only strings, so shallow container copies suffice."""
 
-    def __deepcopy__(self, memo) -> _Issuer:
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Issuer:
         clone = _Issuer.__new__(_Issuer)
         clone.prefix, clone.counter = self.prefix, self.counter
         clone.existing, clone.order = dict(self.existing), list(self.order)
         return clone
 
 
-class _BlankNodeInfo(dict):
+class _BlankNodeInfo(dict[str, JsonObject]):
     """pyld's blank node to quads map, built on first use: Hash N-Degree Quads only visits the
     blank nodes related to the ones it must tell apart."""
 
-    def __init__(self, mentions: dict[str, list], first_degree: dict[str, str]) -> None:
+    def __init__(self, mentions: dict[str, list[Any]], first_degree: dict[str, str]) -> None:
         super().__init__()
         self.mentions = mentions
         self.first_degree = first_degree
-        self.converted: dict[int, dict] = {}  # the quad tuples stay alive in `mentions`
+        self.converted: dict[int, JsonObject] = {}  # the quad tuples stay alive in `mentions`
 
-    def __missing__(self, bnode: str) -> dict:
+    def __missing__(self, bnode: str) -> JsonObject:
         quads = []
         for q in self.mentions[bnode]:
             d = self.converted.get(id(q))
@@ -743,7 +762,7 @@ class _BlankNodeInfo(dict):
         return info
 
 
-def _n_degree(mentions: dict[str, list], by_hash: dict[str, list[str]]) -> dict[str, str]:
+def _n_degree(mentions: dict[str, list[Any]], by_hash: dict[str, list[str]]) -> dict[str, str]:
     """Steps 5-6 of RDFC-1.0 with pyld's own Hash N-Degree Quads, seeded with our
     first-degree hashes (identical by construction)."""
     canon = URDNA2015()
@@ -769,7 +788,7 @@ def _n_degree(mentions: dict[str, list], by_hash: dict[str, list[str]]) -> dict[
     return {bnode: issuer.get_id(bnode) for bnode in mentions}
 
 
-_processors: OrderedDict = OrderedDict()
+_processors: OrderedDict[Any, Any] = OrderedDict()
 _processors_lock = threading.Lock()
 
 
@@ -790,7 +809,7 @@ def processor_for(loader: Loader) -> MemoProcessor:
         return proc
 
 
-def to_nquads(doc: dict, *, loader: Loader, base: str | None = "") -> str:
+def to_nquads(doc: JsonObject, *, loader: Loader, base: str | None = "") -> str:
     """RDFC-1.0 canonical N-Quads of `doc`, byte-identical to
     `pyld.jsonld.normalize(doc, {"algorithm": "URDNA2015", "format": "application/n-quads",
     "documentLoader": loader, "base": base})`, raising the same JsonLdError where pyld does.
@@ -799,7 +818,7 @@ def to_nquads(doc: dict, *, loader: Loader, base: str | None = "") -> str:
     return processor_for(loader).to_nquads(doc, base)
 
 
-def fully_defined(doc: dict, *, loader: Loader, base: str | None = None) -> bool:
+def fully_defined(doc: JsonObject, *, loader: Loader, base: str | None = None) -> bool:
     """True when the fast path proves that expanding `doc` drops no property (every term is
     defined) and leaves no relative IRI -- what `badges.jsonld.check_terms` demands, in a
     fraction of its time. False means "not proven": run check_terms for the precise error."""
@@ -811,7 +830,7 @@ def fully_defined(doc: dict, *, loader: Loader, base: str | None = None) -> bool
     return expander.dropped == 0
 
 
-def checked_nquads(doc: dict, *, loader: Loader, base: str | None = None) -> str | None:
+def checked_nquads(doc: JsonObject, *, loader: Loader, base: str | None = None) -> str | None:
     """`fully_defined` and `to_nquads` from one expansion: the canonical N-Quads when the fast
     path proves every property defined and every IRI absolute, else None ("not proven": run
     check_terms for the precise error, then to_nquads). The quads are those to_nquads hashes,
@@ -826,7 +845,7 @@ def checked_nquads(doc: dict, *, loader: Loader, base: str | None = None) -> str
         return None
 
 
-def checked_unsecured_nquads(doc: dict, *, loader: Loader, base: str | None = None,
+def checked_unsecured_nquads(doc: JsonObject, *, loader: Loader, base: str | None = None,
                              omit: str = "proof") -> tuple[bool, str | None]:
     """One expansion of `doc` for a verifier: (`fully_defined(doc)`, `to_nquads` of `doc`
     without its top-level `omit` key, or None when the fast path could not set that key's quads
@@ -850,7 +869,7 @@ def checked_unsecured_nquads(doc: dict, *, loader: Loader, base: str | None = No
         return expander.dropped == 0, None
 
 
-def expand(doc: dict, *, loader: Loader, base: str | None = "") -> list:
+def expand(doc: JsonObject, *, loader: Loader, base: str | None = "") -> list[Any]:
     """`pyld.jsonld.expand(doc, {"documentLoader": loader, "base": base})`, memoized contexts."""
     return processor_for(loader).expand_doc(doc, base)
 

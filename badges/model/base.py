@@ -8,8 +8,9 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from datetime import date, datetime, timezone
-from typing import Any, ClassVar, Iterable, TypeVar
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, TypeGuard, TypeVar
 
 import msgspec
 import msgspec.structs
@@ -142,7 +143,8 @@ def enum_value(kind: type[enum.Enum], value: str | enum.Enum | None, field: str)
     if value is None:
         return None
     if isinstance(value, kind):
-        return value.value
+        wire: str = value.value
+        return wire
     if isinstance(value, str):
         if value in kind._value2member_map_:
             return value
@@ -152,7 +154,7 @@ def enum_value(kind: type[enum.Enum], value: str | enum.Enum | None, field: str)
     raise ModelError(f"{field}: {value!r} is not a {kind.__name__}{hint}", field=field, value=value)
 
 
-def is_absolute_uri(value: object) -> bool:
+def is_absolute_uri(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and bool(_ABSOLUTE_URI.match(value))
 
 
@@ -192,7 +194,7 @@ def require_type(types: Iterable[str], needed: str | tuple[str, ...], cls: str) 
 
 def format_datetime(value: datetime) -> str:
     """ISO 8601 in UTC with a ``Z``; microseconds only when present."""
-    text = value.astimezone(timezone.utc).replace(tzinfo=None).isoformat()
+    text = value.astimezone(UTC).replace(tzinfo=None).isoformat()
     return text + "Z"
 
 
@@ -275,7 +277,8 @@ class Base(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defau
         """Per-class rules beyond presence; runs after the required check."""
 
     def to_jsonld(self) -> dict[str, Any]:
-        return _clean(_plain(self))
+        document: dict[str, Any] = _clean(_plain(self))
+        return document
 
     @classmethod
     def from_jsonld(cls: type[S], data: dict[str, Any]) -> S:

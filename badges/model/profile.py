@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, ClassVar
 
-
 from badges.errors import ModelError
+from badges.json_types import JsonObject
 from badges.model.base import (
     Base,
     IdentifierType,
@@ -85,7 +85,7 @@ class IdentityObject(Base, frozen=True, kw_only=True):
         require_text(self.identity_hash, "IdentityObject.identityHash")
         enum_value(IdentifierType, self.identity_type, "IdentityObject.identityType")
         if self.hashed:
-            alg, _, digest = self.identity_hash.partition("$")
+            alg, _, digest = (self.identity_hash or "").partition("$")  # require_text refused None
             if alg not in ("sha256", "md5") or not digest or any(c not in "0123456789abcdefABCDEF" for c in digest):
                 raise ModelError("IdentityObject.identityHash must be '<sha256|md5>$<hex>' when hashed",
                                  field="identityHash")
@@ -119,14 +119,14 @@ class Profile(Base, frozen=True, kw_only=True):
         optional_uri(self.url, "Profile.url")
 
 
-def profile_ref_id(issuer: Profile | str | dict) -> str:
+def profile_ref_id(issuer: Profile | str | JsonObject) -> str:
     """The id of a ProfileRef however it is given."""
     if isinstance(issuer, Profile):
+        assert issuer.id is not None  # a Profile is never built without its required id
         return issuer.id
-    if isinstance(issuer, dict) and is_absolute_uri(issuer.get("id")):
-        return issuer["id"]
-    if is_absolute_uri(issuer):
-        return issuer  # type: ignore[return-value]
+    ref = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if is_absolute_uri(ref):
+        return ref
     raise ModelError("issuer must be a Profile or a URI", field="issuer")
 
 

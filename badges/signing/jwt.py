@@ -11,7 +11,7 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from badges.errors import (
     InvalidSignature,
@@ -20,25 +20,28 @@ from badges.errors import (
     ProofPurposeError,
     UnsupportedSuite,
 )
+from badges.json_types import JsonObject
 from badges.signing.keys import Ed25519Signer, PublicKey, RsaPublicKey, b64url_decode, b64url_encode
 from badges.signing.purposes import MAX_CLOCK_SKEW, issuer_id
 from badges.signing.resolve import KeyResolver
 
 __all__ = ["JwtResult", "jwk_thumbprint", "sign_jwt", "verify_jwt"]
 
-_ALGS = {"EdDSA": PublicKey, "RS256": RsaPublicKey}
+_ALGS: dict[str, type[PublicKey] | type[RsaPublicKey]] = {"EdDSA": PublicKey, "RS256": RsaPublicKey}
+# RFC 7638 §3.2: the required members of each key type, the only ones a thumbprint hashes.
+_THUMBPRINT_MEMBERS: dict[str, tuple[str, ...]] = {"RSA": ("e", "kty", "n"), "OKP": ("crv", "kty", "x")}
 _TYPS = {"JWT", "vc+jwt", "vc+ld+json+jwt"}
 _REGISTERED = ("iss", "jti", "nbf", "sub", "exp", "iat", "aud")
 
 
 @dataclass(frozen=True)
 class JwtResult:
-    credential: dict
-    header: dict
+    credential: JsonObject
+    header: JsonObject
     key_id: str
 
 
-def _b64json(data: dict) -> str:
+def _b64json(data: JsonObject) -> str:
     return b64url_encode(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
 
 
@@ -50,11 +53,11 @@ def _numeric_date(value: object, name: str) -> int:
     except ValueError:
         raise ProofError(f"{name} is not a valid dateTime: {value!r}") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return int(parsed.timestamp())
 
 
-def _subject_id(credential: dict) -> str | None:
+def _subject_id(credential: JsonObject) -> str | None:
     subject = credential.get("credentialSubject")
     if isinstance(subject, list) and len(subject) == 1:
         subject = subject[0]
@@ -62,7 +65,7 @@ def _subject_id(credential: dict) -> str | None:
     return subject_id if isinstance(subject_id, str) else None
 
 
-def sign_jwt(credential: dict, *, signer: Ed25519Signer, kid: str | None = None) -> str:
+def sign_jwt(credential: JsonObject, *, signer: Ed25519Signer, kid: str | None = None) -> str:
     """Compact JWS (EdDSA) of the credential plus iss/jti/nbf/sub/exp (OB §8.2.3)."""
     if not isinstance(credential, dict):
         raise ValueError("the credential must be a JSON object")
@@ -84,15 +87,16 @@ def sign_jwt(credential: dict, *, signer: Ed25519Signer, kid: str | None = None)
     return f"{signing_input}.{b64url_encode(signer.sign(signing_input.encode('ascii')))}"
 
 
-def jwk_thumbprint(jwk: dict) -> str:
+def jwk_thumbprint(jwk: JsonObject) -> str:
     """RFC 7638 JWK thumbprint URI (RFC 9278), naming a key that came without a ``kid``."""
-    members = {"RSA": ("e", "kty", "n"), "OKP": ("crv", "kty", "x")}.get(jwk.get("kty"), ())
+    kty = jwk.get("kty")
+    members = _THUMBPRINT_MEMBERS.get(kty, ()) if isinstance(kty, str) else ()
     canonical = json.dumps({m: jwk[m] for m in members if m in jwk}, separators=(",", ":"), sort_keys=True)
     digest = b64url_encode(hashlib.sha256(canonical.encode("utf-8")).digest())
     return f"urn:ietf:params:oauth:jwk-thumbprint:sha-256:{digest}"
 
 
-def _decode_part(part: str, name: str) -> dict:
+def _decode_part(part: str, name: str) -> JsonObject:
     try:
         value = json.loads(b64url_decode(part))
     except (ValueError, UnicodeDecodeError):
@@ -102,7 +106,7 @@ def _decode_part(part: str, name: str) -> dict:
     return value
 
 
-def _key_from_header(header: dict, resolver: KeyResolver) -> tuple[PublicKey | RsaPublicKey, str, str | None]:
+def _key_from_header(header: JsonObject, resolver: KeyResolver) -> tuple[PublicKey | RsaPublicKey, str, str | None]:
     """(key, key id, controller if known)."""
     key_type = _ALGS[header["alg"]]
     jwk = header.get("jwk")
@@ -115,7 +119,8 @@ def _key_from_header(header: dict, resolver: KeyResolver) -> tuple[PublicKey | R
             key = key_type.from_jwk(jwk)
         except KeyFormatError as exc:
             raise ProofError(f"the 'jwk' header does not fit alg {header['alg']}: {exc.message}") from None
-        return key, header.get("kid") if isinstance(header.get("kid"), str) else jwk_thumbprint(jwk), None
+        header_kid = header.get("kid")
+        return key, header_kid if isinstance(header_kid, str) else jwk_thumbprint(jwk), None
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise ProofError("the JWT header names no key: it needs 'kid' or 'jwk'")
@@ -125,7 +130,7 @@ def _key_from_header(header: dict, resolver: KeyResolver) -> tuple[PublicKey | R
     return method.public_key, kid, method.controller
 
 
-def _credential_from_payload(payload: dict) -> dict:
+def _credential_from_payload(payload: JsonObject) -> JsonObject:
     """The credential: the ``vc`` claim (VC 1.1, completed from the JWT claims) or the payload."""
     if "vc" not in payload:
         return {k: v for k, v in payload.items() if k not in _REGISTERED}
@@ -152,12 +157,12 @@ def _from_numeric(value: object, name: str) -> datetime:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ProofError(f"the JWT claim {name!r} must be a NumericDate")
     try:
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        return datetime.fromtimestamp(value, tz=UTC)
     except (OverflowError, OSError, ValueError):
         raise ProofError(f"the JWT claim {name!r} is out of range") from None
 
 
-def _check_claims(payload: dict, credential: dict, now: datetime) -> None:
+def _check_claims(payload: JsonObject, credential: JsonObject, now: datetime) -> None:
     issuer = issuer_id(credential)
     if payload.get("iss") is None or payload.get("iss") != issuer:
         raise ProofPurposeError(f"the JWT 'iss' {payload.get('iss')!r} is not the credential issuer {issuer!r}")

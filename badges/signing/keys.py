@@ -8,18 +8,25 @@ from __future__ import annotations
 import base64
 import json
 import re
+from typing import NotRequired, Required, TypedDict
+
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 from badges.errors import InvalidSignature, KeyFormatError
+from badges.json_types import JsonObject
 from badges.signing._multibase import multibase_decode, multibase_encode
 
 __all__ = [
     "ED25519_PUB_PREFIX",
     "ED25519_SECRET_PREFIX",
     "MULTIKEY_CONTEXT",
+    "DidKeyDocument",
     "Ed25519Signer",
+    "Jwk",
+    "MultikeyDocument",
+    "MultikeyMethod",
     "PublicKey",
     "RsaPublicKey",
     "b64url_decode",
@@ -34,6 +41,43 @@ ED25519_PUB_PREFIX = b"\xed\x01"     # multicodec ed25519-pub, varint-encoded
 ED25519_SECRET_PREFIX = b"\x80\x26"  # multicodec ed25519-priv, varint-encoded
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
+
+
+class Jwk(TypedDict, total=False):
+    """A JSON Web Key as this module writes one: OKP/Ed25519 (RFC 8037) or RSA (RFC 7518 §6.3);
+    ``d`` only when a secret key is asked for."""
+
+    kty: Required[str]
+    crv: str
+    x: str
+    n: str
+    e: str
+    d: str
+
+
+# A Multikey verification method (Controlled Identifiers §2.2.2) as written here; the secret key
+# member only in a key file. "@context" is not an identifier, hence the functional form.
+MultikeyDocument = TypedDict("MultikeyDocument", {
+    "@context": str, "id": str, "type": str, "controller": str, "publicKeyMultibase": str,
+    "secretKeyMultibase": NotRequired[str],
+})
+
+
+class MultikeyMethod(TypedDict):
+    """A Multikey verification method embedded in a DID document (no @context of its own)."""
+
+    id: str
+    type: str
+    controller: str
+    publicKeyMultibase: str
+
+
+# The DID document a did:key generates (DIDKEY §3).
+DidKeyDocument = TypedDict("DidKeyDocument", {
+    "@context": list[str], "id": str, "verificationMethod": list[MultikeyMethod],
+    "authentication": list[str], "assertionMethod": list[str],
+    "capabilityInvocation": list[str], "capabilityDelegation": list[str],
+})
 _DID_KEY = re.compile(r"^did:key:(z6Mk[1-9A-HJ-NP-Za-km-z]+)$")
 
 
@@ -47,7 +91,7 @@ def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _jwk_bytes(jwk: dict, name: str) -> bytes:
+def _jwk_bytes(jwk: JsonObject, name: str) -> bytes:
     try:
         return b64url_decode(jwk[name])
     except (KeyError, ValueError, TypeError):
@@ -81,7 +125,7 @@ class PublicKey:
         return cls.from_bytes(data[2:])
 
     @classmethod
-    def from_jwk(cls, jwk: dict) -> PublicKey:
+    def from_jwk(cls, jwk: JsonObject) -> PublicKey:
         if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
             raise KeyFormatError("not an Ed25519 JWK (kty OKP, crv Ed25519)")
         return cls.from_bytes(_jwk_bytes(jwk, "x"))
@@ -98,7 +142,7 @@ class PublicKey:
     def did_key(self) -> str:
         return "did:key:" + self.multibase
 
-    def to_jwk(self) -> dict:
+    def to_jwk(self) -> Jwk:
         return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(self._raw)}
 
     def verify(self, signature: bytes, data: bytes) -> None:
@@ -126,7 +170,7 @@ class RsaPublicKey:
         self._key = key
 
     @classmethod
-    def from_jwk(cls, jwk: dict) -> RsaPublicKey:
+    def from_jwk(cls, jwk: JsonObject) -> RsaPublicKey:
         if not isinstance(jwk, dict) or jwk.get("kty") != "RSA":
             raise KeyFormatError("not an RSA JWK (kty RSA)")
         if "d" in jwk:
@@ -140,7 +184,7 @@ class RsaPublicKey:
         except ValueError as exc:
             raise KeyFormatError(f"invalid RSA JWK: {exc}") from None
 
-    def to_jwk(self) -> dict:
+    def to_jwk(self) -> Jwk:
         numbers = self._key.public_numbers()
         return {"kty": "RSA",
                 "n": b64url_encode(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
@@ -184,7 +228,7 @@ class Ed25519Signer:
         return signer
 
     @classmethod
-    def from_multikey(cls, doc: dict) -> Ed25519Signer:
+    def from_multikey(cls, doc: JsonObject) -> Ed25519Signer:
         """Multikey with ``secretKeyMultibase`` (or the older ``privateKeyMultibase``)."""
         if not isinstance(doc, dict):
             raise KeyFormatError("a Multikey must be a JSON object")
@@ -205,7 +249,7 @@ class Ed25519Signer:
         return signer.with_verification_method(vm) if isinstance(vm, str) and vm else signer
 
     @classmethod
-    def from_jwk(cls, jwk: dict) -> Ed25519Signer:
+    def from_jwk(cls, jwk: JsonObject) -> Ed25519Signer:
         if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
             raise KeyFormatError("not an Ed25519 JWK (kty OKP, crv Ed25519)")
         if "d" not in jwk:
@@ -242,14 +286,14 @@ class Ed25519Signer:
     def private_bytes(self) -> bytes:
         return self._key.private_bytes_raw()
 
-    def to_multikey(self, secret: bool = False) -> dict:
-        doc = {"@context": MULTIKEY_CONTEXT, "id": self._vm, "type": "Multikey",
+    def to_multikey(self, secret: bool = False) -> MultikeyDocument:
+        doc: MultikeyDocument = {"@context": MULTIKEY_CONTEXT, "id": self._vm, "type": "Multikey",
                "controller": self.controller, "publicKeyMultibase": self._public.multibase}
         if secret:
             doc["secretKeyMultibase"] = multibase_encode(ED25519_SECRET_PREFIX + self.private_bytes())
         return doc
 
-    def to_jwk(self, secret: bool = False) -> dict:
+    def to_jwk(self, secret: bool = False) -> Jwk:
         jwk = self._public.to_jwk()
         if secret:
             jwk["d"] = b64url_encode(self.private_bytes())
@@ -285,17 +329,17 @@ def public_key_from_did_key(did: str) -> PublicKey:
     return PublicKey.from_multibase(match.group(1))
 
 
-def multikey_document(vm_id: str, controller: str, public_key: PublicKey) -> dict:
+def multikey_document(vm_id: str, controller: str, public_key: PublicKey) -> MultikeyDocument:
     return {"@context": MULTIKEY_CONTEXT, "id": vm_id, "type": "Multikey",
             "controller": controller, "publicKeyMultibase": public_key.multibase}
 
 
-def did_key_document(did: str) -> dict:
+def did_key_document(did: str) -> DidKeyDocument:
     """The DID document a did:key generates (DIDKEY §3); never fetched."""
     key = public_key_from_did_key(did.partition("#")[0])
     did = key.did_key
     vm_id = f"{did}#{key.multibase}"
-    vm = {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": key.multibase}
+    vm: MultikeyMethod = {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": key.multibase}
     return {"@context": [DID_CONTEXT, MULTIKEY_CONTEXT], "id": did, "verificationMethod": [vm],
             "authentication": [vm_id], "assertionMethod": [vm_id],
             "capabilityInvocation": [vm_id], "capabilityDelegation": [vm_id]}

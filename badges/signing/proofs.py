@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from badges.errors import BadgeError, JsonLdError, ProofError, ProofPurposeError, UndefinedTerm, UnsupportedSuite
+from badges.json_types import JsonObject
 from badges.jsonld import DocumentLoader, load_document
 from badges.signing._multibase import multibase_encode
 from badges.signing.keys import Ed25519Signer
@@ -67,21 +69,21 @@ def format_datetime(value: datetime) -> str:
     """XML Schema dateTimeStamp in UTC with whole seconds, as proofs and credentials carry it."""
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError("a timezone-aware datetime is required")
-    return value.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _proofs(document: dict) -> list:
+def _proofs(document: JsonObject) -> list[Any]:
     proof = document.get("proof")
     if proof is None:
         return []
     return list(proof) if isinstance(proof, list) else [proof]
 
 
-def _unsecured(document: dict) -> dict:
+def _unsecured(document: JsonObject) -> JsonObject:
     return {k: v for k, v in document.items() if k != "proof"}
 
 
-def _copy_tree(value):
+def _copy_tree(value: Any) -> Any:
     """copy.deepcopy for the JSON tree a signable document is, at a fifth of its cost (deepcopy's
     memo and dispatch dominate a signature's time). Anything else still goes to deepcopy; a
     cyclic document never gets here, because canonicalizing it has already raised."""
@@ -95,10 +97,10 @@ def _copy_tree(value):
     return copy.deepcopy(value)
 
 
-def sign(document: dict, *, signer: Ed25519Signer, created: datetime,
+def sign(document: JsonObject, *, signer: Ed25519Signer, created: datetime,
          loader: DocumentLoader = load_document, verification_method: str | None = None,
          proof_purpose: str = "assertionMethod", cryptosuite: str = "eddsa-rdfc-2022",
-         proof_id: str | None = None, previous_proof: str | list[str] | None = None) -> dict:
+         proof_id: str | None = None, previous_proof: str | list[str] | None = None) -> JsonObject:
     """A new dict: ``document`` with an eddsa-rdfc-2022 proof appended to ``proof`` (a list).
 
     Refuses (``UndefinedTerm``/``RelativeIri``) a document whose properties the contexts do not
@@ -109,12 +111,12 @@ def sign(document: dict, *, signer: Ed25519Signer, created: datetime,
     proof = create_proof(document, signer=signer, created=created, loader=loader,
                          verification_method=verification_method, proof_purpose=proof_purpose,
                          cryptosuite=cryptosuite, proof_id=proof_id, previous_proof=previous_proof)
-    signed = _copy_tree(document)  # the one copy: the existing proofs inside it are copies too
+    signed: JsonObject = _copy_tree(document)  # the one copy: the existing proofs inside it are copies too
     signed["proof"] = [*_proofs(signed), proof]
     return signed
 
 
-def previous_proofs(previous: object, all_proofs: list) -> list:
+def previous_proofs(previous: object, all_proofs: list[Any]) -> list[Any]:
     """DI §4.3 step 4 / §4.4 step 4.2: the proofs ``previousProof`` names, each of which must exist."""
     names = [previous] if isinstance(previous, str) else previous
     if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
@@ -129,10 +131,10 @@ def previous_proofs(previous: object, all_proofs: list) -> list:
     return matching
 
 
-def create_proof(document: dict, *, signer: Ed25519Signer, created: datetime,
+def create_proof(document: JsonObject, *, signer: Ed25519Signer, created: datetime,
                  loader: DocumentLoader = load_document, verification_method: str | None = None,
                  proof_purpose: str = "assertionMethod", cryptosuite: str = "eddsa-rdfc-2022",
-                 proof_id: str | None = None, previous_proof: str | list[str] | None = None) -> dict:
+                 proof_id: str | None = None, previous_proof: str | list[str] | None = None) -> JsonObject:
     """The proof ``sign`` appends, with the same checks, without copying ``document``.
 
     For a caller that owns a freshly built document without proofs (an award):
@@ -150,7 +152,7 @@ def create_proof(document: dict, *, signer: Ed25519Signer, created: datetime,
     # EDDSA §3.2.1 step by step, each canonicalization also being the term check (checked=True):
     # one expansion per document instead of check_terms' and canonicalization's two.
     transformed = suite.transformation(unsecured, checked=True)
-    options = {"type": EddsaRdfc2022.proof_type, "cryptosuite": cryptosuite,
+    options: JsonObject = {"type": EddsaRdfc2022.proof_type, "cryptosuite": cryptosuite,
                "created": format_datetime(created),
                "verificationMethod": verification_method or signer.verification_method,
                "proofPurpose": proof_purpose}
@@ -166,7 +168,7 @@ def create_proof(document: dict, *, signer: Ed25519Signer, created: datetime,
     return {**options, "proofValue": multibase_encode(suite.proof_serialization(hash_data, signer))}
 
 
-def _check_one(index: int, proof: object, document: dict, unsecured: dict, *, all_proofs: list,
+def _check_one(index: int, proof: object, document: JsonObject, unsecured: JsonObject, *, all_proofs: list[Any],
                resolver: KeyResolver, purpose: AssertionMethodPurpose, loader: DocumentLoader,
                transformed: str | None) -> ProofCheck:
     if not isinstance(proof, dict):
@@ -198,8 +200,9 @@ def _check_one(index: int, proof: object, document: dict, unsecured: dict, *, al
             # but its own controller must still list it for this purpose.
             binding, warnings = exc, []
             if method.relationships is not None and purpose.expected not in method.relationships:
-                raise ProofPurposeError(f"verification method {method.id!r} is not listed under "
-                                        f"{purpose.expected} by its controller", verification_method=method.id) from None
+                raise ProofPurposeError(
+                    f"verification method {method.id!r} is not listed under {purpose.expected} by its controller",
+                    verification_method=method.id) from None
         try:
             suite.verify_proof(signed_over, proof, method.public_key, transformed=transformed)
         except BadgeError:
@@ -217,7 +220,7 @@ def _check_one(index: int, proof: object, document: dict, unsecured: dict, *, al
     return ProofCheck(index, proof_type, cryptosuite, vm_id, True, method, None, tuple(warnings), binding)
 
 
-def verify_proof(document: dict, *, resolver: KeyResolver, now: datetime,
+def verify_proof(document: JsonObject, *, resolver: KeyResolver, now: datetime,
                  loader: DocumentLoader = load_document,
                  expected_purpose: str = "assertionMethod", strict_did_key: bool = False,
                  transformed: str | None = None) -> ProofResult:

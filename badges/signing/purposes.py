@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from badges.errors import ProofError, ProofPurposeError
+from badges.json_types import JsonObject
 from badges.signing.resolve import VerificationMethod
 from badges.signing.suites import parse_datetime
 
@@ -14,7 +15,7 @@ __all__ = ["MAX_CLOCK_SKEW", "AssertionMethodPurpose", "issuer_id"]
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 
 
-def issuer_id(document: dict) -> str | None:
+def issuer_id(document: JsonObject) -> str | None:
     issuer = document.get("issuer")
     if isinstance(issuer, dict):
         issuer = issuer.get("id")
@@ -31,7 +32,7 @@ class AssertionMethodPurpose:
         self.max_clock_skew = max_clock_skew
         self.strict_did_key = strict_did_key
 
-    def check_proof(self, proof: dict) -> None:
+    def check_proof(self, proof: JsonObject) -> None:
         """The proof's declared purpose and its time window, before any key is fetched."""
         purpose = proof.get("proofPurpose")
         if purpose != self.expected:
@@ -46,7 +47,7 @@ class AssertionMethodPurpose:
             if expires < self.now - self.max_clock_skew:
                 raise ProofError(f"proof expired at {proof['expires']}", expires=proof["expires"])
 
-    def check_method(self, document: dict, method: VerificationMethod) -> list[str]:
+    def check_method(self, document: JsonObject, method: VerificationMethod) -> list[str]:
         """The key is the issuer's, and listed for this purpose when its controller says so.
 
         Returns warnings. The one tolerated mismatch is a did:key whose DID is not the issuer id

@@ -12,10 +12,11 @@ import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlsplit
 
 from badges.errors import BadgeError, KeyFormatError, ResolutionError
+from badges.json_types import JsonObject
 from badges.signing.keys import PublicKey, RsaPublicKey, did_key_document, public_key_from_did_key
 
 __all__ = [
@@ -50,7 +51,7 @@ class KeyResolver(Protocol):
     def resolve(self, vm_id: str) -> VerificationMethod: ...
 
 
-def _public_key(vm: dict) -> PublicKey | RsaPublicKey:
+def _public_key(vm: JsonObject) -> PublicKey | RsaPublicKey:
     try:
         if isinstance(vm.get("publicKeyMultibase"), str):
             return PublicKey.from_multibase(vm["publicKeyMultibase"])
@@ -73,7 +74,7 @@ def _absolute(ref: str, base: str) -> str:
     return base + ref if ref.startswith("#") else ref
 
 
-def _method_from(vm: dict, vm_id: str, *, relationships: frozenset[str] | None, source: str,
+def _method_from(vm: JsonObject, vm_id: str, *, relationships: frozenset[str] | None, source: str,
                  controller_doc: str | None) -> VerificationMethod:
     vm_type = vm.get("type")
     if vm_type not in _KEY_TYPES:
@@ -88,7 +89,7 @@ def _method_from(vm: dict, vm_id: str, *, relationships: frozenset[str] | None, 
                               relationships=relationships, source=source)
 
 
-def _relationships(doc: dict, vm_id: str) -> frozenset[str]:
+def _relationships(doc: Mapping[str, Any], vm_id: str) -> frozenset[str]:
     base = doc.get("id", "")
     found = set()
     for rel in RELATIONSHIPS:
@@ -100,7 +101,7 @@ def _relationships(doc: dict, vm_id: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _find_method(doc: dict, vm_id: str) -> dict | None:
+def _find_method(doc: JsonObject, vm_id: str) -> JsonObject | None:
     base = doc.get("id", "")
     candidates = []
     for key in ("verificationMethod", *RELATIONSHIPS):
@@ -133,8 +134,8 @@ class DocumentResolver:
     verification methods (a Multikey document served at its own URL), looked up by ``id``
     (and by the mapping's keys, so ``{did_web_url(did): doc}`` works too)."""
 
-    def __init__(self, documents: Mapping[str, dict] | Iterable[dict]) -> None:
-        self._docs: dict[str, dict] = {}
+    def __init__(self, documents: Mapping[str, JsonObject] | Iterable[JsonObject]) -> None:
+        self._docs: dict[str, JsonObject] = {}
         items = documents.items() if isinstance(documents, Mapping) else ((None, d) for d in documents)
         for key, doc in items:
             if not isinstance(doc, dict):
@@ -144,7 +145,7 @@ class DocumentResolver:
             if isinstance(key, str):
                 self._docs.setdefault(key, doc)
 
-    def _document(self, url: str) -> dict | None:
+    def _document(self, url: str) -> JsonObject | None:
         doc = self._docs.get(url)
         if doc is None and url.startswith("did:web:"):
             doc = self._docs.get(did_web_url(url))
@@ -162,12 +163,13 @@ class DocumentResolver:
             controller_doc = self._docs.get(controller) if isinstance(controller, str) else None
             confirmed = controller_doc is not None and controller_doc is not standalone
             origin = _origin(vm_id)
-            if not confirmed and (origin is None or origin != _origin(controller if isinstance(controller, str) else "")):
+            controller_origin = _origin(controller if isinstance(controller, str) else "")
+            if not confirmed and (origin is None or origin != controller_origin):
                 # Anyone can publish a key document naming any controller; across origins only the
                 # controller's own document may vouch for it.
                 raise ResolutionError(f"key document {vm_id!r} names controller {controller!r} on another "
                                       "origin, and no controller document confirms it", id=vm_id)
-            relationships = _relationships(controller_doc, vm_id) if confirmed else None
+            relationships = _relationships(controller_doc, vm_id) if confirmed and controller_doc is not None else None
             return _method_from(standalone, vm_id, relationships=relationships, source="document",
                                 controller_doc=None)
         doc = self._document(base) if base != vm_id else None

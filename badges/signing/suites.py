@@ -7,12 +7,13 @@ Steps raise (``ProofError`` subclasses, ``JsonLdError``); the caller reports.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from badges.errors import InvalidSignature, ProofError, UnsupportedSuite
+from badges.json_types import JsonObject
 from badges.jsonld import DocumentLoader, canonize, load_document
 from badges.signing._multibase import multibase_decode, multibase_encode
-from badges.signing.keys import Ed25519Signer, PublicKey
+from badges.signing.keys import Ed25519Signer, PublicKey, RsaPublicKey
 
 __all__ = ["Ed25519Signature2020", "EddsaRdfc2022", "parse_datetime", "suite_for"]
 
@@ -27,7 +28,7 @@ def parse_datetime(value: object, name: str = "created") -> datetime:
         raise ProofError(f"proof {name} is not a valid dateTime: {value!r}") from None
     if "T" not in value:
         raise ProofError(f"proof {name} is not a valid dateTime: {value!r}")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class EddsaRdfc2022:
@@ -39,7 +40,7 @@ class EddsaRdfc2022:
     def __init__(self, *, loader: DocumentLoader = load_document) -> None:
         self.loader = loader
 
-    def create_proof(self, unsecured: dict, options: dict, signer: Ed25519Signer) -> dict:
+    def create_proof(self, unsecured: JsonObject, options: JsonObject, signer: Ed25519Signer) -> JsonObject:
         """§3.2.1 Create Proof: returns the proof with ``proofValue``."""
         proof = dict(options)
         proof.pop("proofValue", None)
@@ -49,7 +50,7 @@ class EddsaRdfc2022:
         proof["proofValue"] = multibase_encode(self.proof_serialization(hash_data, signer))
         return proof
 
-    def verify_proof(self, unsecured: dict, proof: dict, public_key: PublicKey, *,
+    def verify_proof(self, unsecured: JsonObject, proof: JsonObject, public_key: PublicKey | RsaPublicKey, *,
                      transformed: str | None = None) -> None:
         """§3.2.2 Verify Proof: returns None or raises ``InvalidSignature``/``ProofError``.
 
@@ -62,7 +63,7 @@ class EddsaRdfc2022:
         hash_data = self.hashing(transformed, canonical_proof_config)
         self.proof_verification(hash_data, proof_bytes, public_key)
 
-    def transformation(self, unsecured: dict, *, checked: bool = False) -> str:
+    def transformation(self, unsecured: JsonObject, *, checked: bool = False) -> str:
         """§3.2.3 Transformation: RDFC-1.0 canonical N-Quads of the document without proof.
 
         ``checked`` also refuses undefined terms and relative IRIs (``check_terms``) from the
@@ -74,7 +75,7 @@ class EddsaRdfc2022:
         return (hashlib.sha256(canonical_proof_config.encode("utf-8")).digest()
                 + hashlib.sha256(transformed.encode("utf-8")).digest())
 
-    def proof_configuration(self, unsecured: dict, options: dict, *, checked: bool = False) -> str:
+    def proof_configuration(self, unsecured: JsonObject, options: JsonObject, *, checked: bool = False) -> str:
         """§3.2.5 Proof Configuration: options + the document's ``@context``, canonicalized."""
         if options.get("type") != self.proof_type or options.get("cryptosuite") != self.cryptosuite:
             raise UnsupportedSuite(f"this suite handles {self.proof_type}/{self.cryptosuite}, not "
@@ -89,8 +90,8 @@ class EddsaRdfc2022:
         """§3.2.6 Proof Serialization: pure Ed25519 (RFC 8032) over the 64 hash bytes."""
         return signer.sign(hash_data)
 
-    def proof_verification(self, hash_data: bytes, proof_bytes: bytes, public_key: PublicKey) -> None:
-        """§3.2.7 Proof Verification."""
+    def proof_verification(self, hash_data: bytes, proof_bytes: bytes, public_key: PublicKey | RsaPublicKey) -> None:
+        """§3.2.7 Proof Verification (any key a verification method can hold; only Ed25519 fits)."""
         if not isinstance(public_key, PublicKey):
             raise ProofError("an Ed25519 proof needs an Ed25519 verification method")
         public_key.verify(proof_bytes, hash_data)
@@ -115,7 +116,7 @@ class Ed25519Signature2020(EddsaRdfc2022):
     cryptosuite = None
 
 
-def suite_for(proof: dict, *, loader: DocumentLoader = load_document) -> EddsaRdfc2022:
+def suite_for(proof: JsonObject, *, loader: DocumentLoader = load_document) -> EddsaRdfc2022:
     proof_type, cryptosuite = proof.get("type"), proof.get("cryptosuite")
     if proof_type == "DataIntegrityProof" and cryptosuite == "eddsa-rdfc-2022":
         return EddsaRdfc2022(loader=loader)

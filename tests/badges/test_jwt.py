@@ -201,3 +201,20 @@ def test_header_without_key(credential):
         verify_jwt(_with(token, header={"alg": "EdDSA"}), resolver=RESOLVER, now=NOW)
     with pytest.raises(ProofError, match="crit"):
         verify_jwt(_with(token, header={"alg": "EdDSA", "crit": ["b64"], "b64": False}), resolver=RESOLVER, now=NOW)
+
+
+# RFC 8037 appendix A.3: the thumbprint of the appendix A.1 Ed25519 public key.
+_RFC8037_JWK = {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
+_RFC8037_THUMBPRINT = "urn:ietf:params:oauth:jwk-thumbprint:sha-256:kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+
+
+def test_jwk_thumbprint_matches_rfc8037():
+    assert jwk_thumbprint(_RFC8037_JWK) == _RFC8037_THUMBPRINT
+    assert jwk_thumbprint({**_RFC8037_JWK, "kid": "ignored", "use": "sig"}) == _RFC8037_THUMBPRINT
+
+
+@pytest.mark.parametrize("kty", [["OKP"], {"OKP": 1}])
+def test_jwk_thumbprint_of_a_non_string_kty_is_no_type_error(kty):
+    # mypy found it: the member table was indexed with whatever kty held, and a list or object
+    # there raised TypeError (unhashable) instead of being treated as an unknown key type.
+    assert jwk_thumbprint({**_RFC8037_JWK, "kty": kty}) == jwk_thumbprint({"kty": "EC"})

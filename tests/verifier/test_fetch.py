@@ -323,3 +323,17 @@ def test_check_url_refuses_a_host_that_resolves_to_a_6to4_loopback():
     backend = PinnedBackend(allow_private=False, resolve_host=lambda host, port: ["64:ff9b::a00:1"])
     with pytest.raises(httpcore.ConnectError, match="10.0.0.1"):
         backend.connect_tcp("rebind.example", 443)
+
+
+def test_a_host_without_addresses_is_a_fetch_error_without_the_ip_parse_chained(web):
+    # The check runs inside `except ValueError` (the host is not an IP literal); the ValueError
+    # is how we know that, not the cause of the failure, so it is not chained (ruff B904).
+    with pytest.raises(FetchError, match="has no address") as caught:
+        fetcher(web, resolve_host=lambda host, port: []).get_json("https://empty.example/doc")
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_a_resolving_host_is_fetched(web):
+    web.json("https://empty.example/doc", {"ok": True})
+    found = fetcher(web, resolve_host=lambda host, port: ["93.184.216.34"]).get_json("https://empty.example/doc")
+    assert found == {"ok": True}
