@@ -242,7 +242,7 @@ def test_url_fetcher_refuses_network_and_foreign_files():
 
     fetcher = local_only_fetcher()
     for url in ("https://example.com/logo.png", "http://127.0.0.1:1/x.css", "ftp://example.com/a",
-                "file:///etc/passwd", (TEMPLATES_DIR / ".." / "pyproject.toml").resolve().as_uri()):
+                "file:///etc/passwd", (TEMPLATES_DIR / ".." / "__init__.py").resolve().as_uri()):
         with pytest.raises(ValueError, match="refused"):
             fetcher.fetch(url)
     font = fetcher.fetch((TEMPLATES_DIR / "fonts" / "DejaVuSans.ttf").as_uri())
@@ -267,7 +267,7 @@ def test_print_stylesheet_is_parsed_once_per_font_configuration_and_only_from_te
     with pytest.raises(ValueError, match="templates"):
         parsed_stylesheet(foreign, config)
     with pytest.raises(ValueError, match="templates"):
-        parsed_stylesheet(TEMPLATES_DIR / ".." / "pyproject.toml", config)
+        parsed_stylesheet(TEMPLATES_DIR / ".." / "__init__.py", config)
 
 
 def test_renders_collect_less_often_and_restore_the_collector_settings(monkeypatch):
