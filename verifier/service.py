@@ -50,7 +50,7 @@ from verifier.fetch import (
     resolver_chain,
 )
 
-__all__ = ["InputError", "NotAMap", "Verification", "VerifierService", "service_for", "vcapi_document", "verify"]
+__all__ = ["InputError", "NotAMap", "Verification", "VerifierService", "vcapi_document", "verify"]
 
 _PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -504,19 +504,13 @@ def _budget_report(stage: CheckId, budget: float) -> VerificationReport:
 
 # ---- module-level convenience -----------------------------------------------------------------
 
-_services: dict[int, tuple[VerifierConfig, VerifierService]] = {}
-
-
-def service_for(config: VerifierConfig) -> VerifierService:
-    """One service (fetch cache, report cache) per config object."""
-    found = _services.get(id(config))
-    if found is None or found[0] is not config:
-        found = (config, VerifierService(config))
-        _services[id(config)] = found
-    return found[1]
-
-
 async def verify(raw: bytes | str | dict, *, config: VerifierConfig | None = None) -> VerificationReport:
-    """Verify a credential (JSON, JWS, baked PNG/SVG, transcript PDF) or an https URL of one."""
-    service = service_for(config) if config is not None else VerifierService()
-    return (await service.verify(raw)).report
+    """Verify a credential (JSON, JWS, baked PNG/SVG, transcript PDF) or an https URL of one.
+
+    A one-off: the service (and its HTTP client) lives for this call only. Anything verifying
+    more than once keeps a ``VerifierService`` and closes it when done (the apps do on shutdown)."""
+    service = VerifierService(config)
+    try:
+        return (await service.verify(raw)).report
+    finally:
+        service.close()
