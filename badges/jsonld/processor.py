@@ -33,6 +33,8 @@ from collections.abc import Callable
 from typing import Any
 
 from frozendict import frozendict
+
+from badges.errors import CanonicalizationLimit
 from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
 from pyld.identifier_issuer import IdentifierIssuer
@@ -65,6 +67,10 @@ _GRAPH_CONTAINERS = ("@graph", ["@graph"], ["@graph", "@set"], ["@set", "@graph"
 _MAX_CONTEXTS = 1024
 _MAX_TERMS_PER_CONTEXT = 4096
 _MAX_PROCESSORS = 8
+# Hash N-Degree Quads steps (calls plus permutations tried) one canonicalization may take. Real
+# credentials need none or a handful; a crafted graph of look-alike blank nodes needs factorially
+# many, and this stops it in well under a second instead of keeping a CPU busy for minutes.
+MAX_N_DEGREE_STEPS = 100_000
 _PINNED = object()  # marks a memo key made from the identity of a loader-document object
 
 
@@ -247,9 +253,17 @@ class MemoProcessor(JsonLdProcessor):
 
     # -- public operations -------------------------------------------------------------------
     def normalize_nquads(self, doc, base: str | None = "") -> str:
+        """pyld's ``normalize`` (to_rdf, then URDNA2015) with the work-limited canonicalizer."""
         opts = self.options(base)
         opts.update(algorithm="URDNA2015", format="application/n-quads")
-        return self.normalize(doc, opts)
+        rdf_opts = {k: v for k, v in opts.items() if k != "format"}
+        rdf_opts["produceGeneralizedRdf"] = False
+        try:
+            dataset = self.to_rdf(doc, rdf_opts)
+        except JsonLdError as cause:  # pyld's wording, so callers see what pyld.normalize raises
+            raise JsonLdError("Could not convert input to RDF dataset before normalization.",
+                              "jsonld.NormalizeError") from cause
+        return _BoundedURDNA2015().main(dataset, opts)
 
     def expand_doc(self, doc, base: str | None = "") -> list:
         return self.expand(doc, self.options(base))
@@ -257,6 +271,8 @@ class MemoProcessor(JsonLdProcessor):
     def to_nquads(self, doc, base: str | None = "") -> str:
         try:
             return _rdfc10(_Expander(self, base).run(doc))
+        except CanonicalizationLimit:
+            raise  # pyld would only do the same work again, without a limit
         except Exception:  # _Fallback, or input so odd that pyld must be the one to judge it
             return self.normalize_nquads(doc, base)
 
@@ -706,15 +722,55 @@ def _component(term: str) -> dict:
     return {"type": "literal", "value": term}  # Hash N-Degree Quads never reads a literal
 
 
+class _Work:
+    """The steps left to one canonicalization, shared by every issuer copy it makes."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, steps: int) -> None:
+        self.left = steps
+
+    def step(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise CanonicalizationLimit(
+                f"RDF canonicalization stopped after {MAX_N_DEGREE_STEPS} Hash N-Degree Quads steps: the document's "
+                f"blank nodes are too many look-alikes to tell apart (no real credential needs this)")
+
+
 class _Issuer(IdentifierIssuer):
     """pyld's IdentifierIssuer with a cheap deepcopy: Hash N-Degree Quads copies the issuer for
-    every permutation, and its state is only strings, so shallow container copies suffice."""
+    every permutation, and its state is only strings, so shallow container copies suffice. Each
+    copy is one step of the canonicalization's work."""
+
+    work: _Work | None = None
 
     def __deepcopy__(self, memo) -> _Issuer:
+        if self.work is not None:
+            self.work.step()
         clone = _Issuer.__new__(_Issuer)
-        clone.prefix, clone.counter = self.prefix, self.counter
+        clone.prefix, clone.counter, clone.work = self.prefix, self.counter, self.work
         clone.existing, clone.order = dict(self.existing), list(self.order)
         return clone
+
+
+class _BoundedURDNA2015(URDNA2015):
+    """pyld's URDNA2015 with a work limit: every Hash N-Degree Quads call and every permutation
+    it tries (an issuer copy) counts, and past ``MAX_N_DEGREE_STEPS`` it raises
+    ``CanonicalizationLimit`` (a clear error in the calling thread; nothing needs killing)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.work = _Work(MAX_N_DEGREE_STEPS)
+
+    def hash_n_degree_quads(self, id_, issuer):
+        self.work.step()
+        if not isinstance(issuer, _Issuer) or issuer.work is not self.work:
+            adopted = _Issuer.__new__(_Issuer)
+            adopted.prefix, adopted.counter, adopted.work = issuer.prefix, issuer.counter, self.work
+            adopted.existing, adopted.order = dict(issuer.existing), list(issuer.order)
+            issuer = adopted
+        return super().hash_n_degree_quads(id_, issuer)
 
 
 class _BlankNodeInfo(dict):
@@ -746,7 +802,7 @@ class _BlankNodeInfo(dict):
 def _n_degree(mentions: dict[str, list], by_hash: dict[str, list[str]]) -> dict[str, str]:
     """Steps 5-6 of RDFC-1.0 with pyld's own Hash N-Degree Quads, seeded with our
     first-degree hashes (identical by construction)."""
-    canon = URDNA2015()
+    canon = _BoundedURDNA2015()
     canon.blank_node_info = _BlankNodeInfo(mentions, {b: h for h, group in by_hash.items() for b in group})
     issuer = canon.canonical_issuer
     for first_degree in sorted(by_hash):
@@ -761,6 +817,7 @@ def _n_degree(mentions: dict[str, list], by_hash: dict[str, list[str]]) -> dict[
             if issuer.has_id(bnode):
                 continue
             temporary = _Issuer("_:b")
+            temporary.work = canon.work
             temporary.get_id(bnode)
             paths.append(canon.hash_n_degree_quads(bnode, temporary))
         for result in sorted(paths, key=lambda r: r["hash"]):
@@ -822,6 +879,8 @@ def checked_nquads(doc: dict, *, loader: Loader, base: str | None = None) -> str
         if expander.dropped:
             return None
         return _rdfc10(quads)
+    except CanonicalizationLimit:
+        raise
     except Exception:  # _Fallback included: not proven
         return None
 
@@ -846,6 +905,8 @@ def checked_unsecured_nquads(doc: dict, *, loader: Loader, base: str | None = No
         unsecured = quads[:start] + quads[end:]
     try:
         return expander.dropped == 0, _rdfc10(unsecured)
+    except CanonicalizationLimit:
+        raise
     except Exception:  # Hash N-Degree Quads refused something: let the caller canonicalize
         return expander.dropped == 0, None
 
