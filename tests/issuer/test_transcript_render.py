@@ -270,7 +270,9 @@ def test_print_stylesheet_is_parsed_once_per_font_configuration_and_only_from_te
         parsed_stylesheet(TEMPLATES_DIR / ".." / "__init__.py", config)
 
 
-def test_renders_collect_less_often_and_restore_the_collector_settings(monkeypatch):
+def test_a_render_leaves_the_process_collector_alone(monkeypatch):
+    """The web process renders PDFs in threads beside requests: no render may change the
+    interpreter-wide GC threshold there (only a cohort worker process, which does nothing else)."""
     import gc
 
     import weasyprint
@@ -288,15 +290,28 @@ def test_renders_collect_less_often_and_restore_the_collector_settings(monkeypat
     monkeypatch.setattr(weasyprint.Document, "write_pdf", spy)
     html = "<!DOCTYPE html><html lang='en'><head><title>t</title></head><body><p>x</p></body></html>"
     assert pdf_mod.render_html_pdf(html, base_dir=pdf_mod.TEMPLATES_DIR, variant=None).startswith(b"%PDF")
-    assert seen and seen[0][0] >= pdf_mod.RENDER_GC_THRESHOLD
-    assert gc.get_threshold() == before
-    # nested and failing renders (threads overlap the same way): restored once the last one ends
-    with pdf_mod.relaxed_gc():
-        with pytest.raises(RuntimeError):
-            with pdf_mod.relaxed_gc():
-                raise RuntimeError("render failed")
-        assert gc.get_threshold()[0] >= pdf_mod.RENDER_GC_THRESHOLD
-    assert gc.get_threshold() == before
+    assert seen == [before] and gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("render", [True, False])
+def test_only_a_rendering_cohort_worker_raises_its_gc_threshold(render):
+    # a child process, since the worker set-up changes its own interpreter for good
+    code = f"""
+import gc
+from datetime import datetime, timezone
+from issuer.render.pdf import RENDER_GC_THRESHOLD
+from issuer.services import transcripts as t
+before = gc.get_threshold()
+t._init_worker(None, None, t._Settings(issuer={{}}, base_url="https://x.example", scale=(), now=datetime.now(timezone.utc),
+                                       out_dir=None, render={render}, page_size="a4", credit_map=None, logo=None))
+after = gc.get_threshold()
+print(after[0] >= RENDER_GC_THRESHOLD, after[1:] == before[1:], after == before)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=str(Path(__file__).resolve().parents[2]))
+    assert out.returncode == 0, out.stderr
+    # the bad twin: a worker that does not render keeps the interpreter's settings
+    assert out.stdout.split() == (["True", "True", "False"] if render else ["False", "True", "True"])
 
 
 def test_remote_images_in_credentials_are_never_fetched(made):
