@@ -138,41 +138,33 @@ async def migrate(settings: Settings) -> list[str]:
     """Bring the schema up to date: the committed migrations when there are any, else
     create the tables directly (development before the first migration exists).
 
-    A fresh SQLite database is created with ``create_tables`` and the migrations are then
-    recorded as applied (``--fake``): Piccolo's migrations add composite unique constraints with
-    ``ALTER TABLE … ADD CONSTRAINT``, which SQLite cannot run. Later migrations run for real.
-    Piccolo finds its database through ``piccolo_conf`` at import time, so the migrations run in
-    a child process given this command's ``DATABASE_URL``, never in this one.
+    Both databases run the real migrations, a fresh one as much as one made by an earlier
+    release; on SQLite through ``issuer.db.sqlite_migrate`` (composite unique constraints become
+    unique indexes there). Piccolo finds its database through ``piccolo_conf`` at import time, so
+    the migrations run in a child process given this command's ``DATABASE_URL``, never in this one.
     """
     from issuer.db.repo import create_tables
     from issuer.db.tables import District
 
     if not has_migrations():
         return await create_tables()
-    created: list[str] = []
-    fake = False
     # The first contact with the database: an unreachable one fails here, in-process and with
     # a clear line (``error_line``), not inside the migration child process.
-    exists = await District.table_exists()
-    if not settings.is_postgres and not exists:
-        created = await create_tables()
-        fake = True
-    await asyncio.to_thread(_piccolo_forwards, settings.database_url, fake)
-    return created
+    await District.table_exists()
+    await asyncio.to_thread(_piccolo_forwards, settings.database_url)
+    return []
 
 
-def _piccolo_forwards(database_url: str, fake: bool) -> None:
+def _piccolo_forwards(database_url: str) -> None:
     import subprocess
 
     env = dict(os.environ, DATABASE_URL=database_url, PICCOLO_CONF="issuer.piccolo_conf")
     # SQLite: Piccolo's command with composite unique constraints as unique indexes
     runner = "piccolo.main" if database_url.startswith("postgres") else "issuer.db.sqlite_migrate"
     command = [sys.executable, "-m", runner, "migrations", "forwards", "issuer"]
-    # With more than one migration to record, ``--fake`` asks "Continue? [y/N]": answer it (an
-    # unanswered prompt reads EOF and fails the whole init).
-    result = subprocess.run([*command, *(["--fake"] if fake else [])], env=env, capture_output=True,
-                            text=True, timeout=600, input="y\n" if fake else "")
-    if result.returncode != 0:
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    # Piccolo reports a failed migration on stdout and may still exit 0
+    if result.returncode != 0 or "failed" in result.stdout.lower():
         raise SettingsError(f"migrations failed: {(result.stderr or result.stdout).strip()[-500:]}")
 
 
