@@ -23,7 +23,6 @@ import hashlib
 import json
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -31,6 +30,7 @@ from typing import Any
 
 import anyio
 import msgspec
+from cachetools import LRUCache
 
 from badges.bundle import stamp_status
 from badges.errors import ResolutionError
@@ -164,10 +164,11 @@ class VerifierService:
         # Status lists whose proof verified, by content hash: no longer than the fetch cache keeps them.
         self.status_lists = VerifiedStatusLists(ttl=min(config.cache_ttl, config.max_cache_ttl))
         self._limiter = anyio.CapacityLimiter(config.max_concurrent)
-        self._reports: OrderedDict[str, tuple[datetime, Verification]] = OrderedDict()
+        # (expires, verification) by input, least recently used first out; expiry on config.clock
+        self._reports: LRUCache[str, tuple[datetime, Verification]] = LRUCache(config.report_cache_entries)
         # Single flight: identical input arriving while it is being verified waits for that run.
         self._inflight: dict[str, anyio.Event] = {}
-        self._shared: OrderedDict[str, Verification] = OrderedDict()
+        self._shared: LRUCache[str, Verification] = LRUCache(64)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -275,8 +276,6 @@ class VerifierService:
         try:
             verification = await self._verify_now(data, source=source, trust=trust, now=now)
             self._shared[key] = verification
-            if len(self._shared) > 64:
-                self._shared.popitem(last=False)
         finally:
             del self._inflight[key]
             event.set()
@@ -343,7 +342,6 @@ class VerifierService:
             if hit[0] <= now:
                 del self._reports[key]
                 return None
-            self._reports.move_to_end(key)
             return hit[1]
 
     def _remember(self, key: str, verification: Verification, now: datetime) -> None:
@@ -354,8 +352,6 @@ class VerifierService:
             return
         with self._lock:
             self._reports[key] = (expires, verification)
-            while len(self._reports) > self.config.report_cache_entries:
-                self._reports.popitem(last=False)
 
 
 def _looks_like_url(text: str) -> bool:

@@ -28,10 +28,10 @@ import copy
 import hashlib
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from cachetools import LRUCache
 from frozendict import frozendict
 
 from badges.errors import CanonicalizationLimit
@@ -104,9 +104,8 @@ class _LockedCache:
     """Thread-safe stand-in for pyld's global (unlocked) cachetools LRU of resolved contexts."""
 
     def __init__(self, maxsize: int = 256) -> None:
-        self._data: OrderedDict = OrderedDict()
+        self._data: LRUCache = LRUCache(maxsize)
         self._lock = threading.Lock()
-        self._max = maxsize
 
     def get(self, key, default=None):
         with self._lock:
@@ -119,9 +118,6 @@ class _LockedCache:
     def __setitem__(self, key, value):
         with self._lock:
             self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self._max:
-                self._data.popitem(last=False)
 
     def __contains__(self, key):
         with self._lock:
@@ -826,7 +822,7 @@ def _n_degree(mentions: dict[str, list], by_hash: dict[str, list[str]]) -> dict[
     return {bnode: issuer.get_id(bnode) for bnode in mentions}
 
 
-_processors: OrderedDict = OrderedDict()
+_processors: LRUCache = LRUCache(_MAX_PROCESSORS)
 _processors_lock = threading.Lock()
 
 
@@ -840,10 +836,6 @@ def processor_for(loader: Loader) -> MemoProcessor:
         proc = _processors.get(loader)
         if proc is None:
             proc = _processors[loader] = MemoProcessor(loader)
-            while len(_processors) > _MAX_PROCESSORS:
-                _processors.popitem(last=False)
-        else:
-            _processors.move_to_end(loader)
         return proc
 
 
