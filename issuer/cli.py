@@ -2,9 +2,9 @@
 
 ``register(subparsers)`` adds: ``init``, ``serve``, ``keys rotate``, ``revoke``, ``suspend``,
 ``reinstate``.
-Other parts of the issuer add theirs through ``PLUGIN_MODULES``: each listed module that exists
-exposes ``register(subparsers)`` (``issuer.cli_accounts``: token, user; ``issuer.cli_learning``:
-award, transcript; ``issuer.cli_demo``: demo; ``issuer.cli_bundle``: the database side of the
+Other parts of the issuer add theirs through ``PLUGIN_MODULES``: each listed module exposes
+``register(subparsers)`` (``issuer.cli_accounts``: token, user; ``issuer.cli_learning``: award,
+demo; ``issuer.cli_transcripts``: transcript; ``issuer.cli_bundle``: the database side of the
 engine's ``bundle``). Each command sets ``func(args) -> int``; problems end as one line on stderr,
 exit code 2.
 
@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import functools
 import importlib
-import importlib.util
 import os
 import secrets
 import socket
@@ -29,6 +28,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg.exceptions
+
 from badges.errors import BadgeError
 
 from issuer import runtime
@@ -37,8 +38,7 @@ from issuer.keys import KeyStoreError
 from issuer.settings import Settings, SettingsError, private_dir, save_base_url
 from issuer.settings import load as load_settings
 
-PLUGIN_MODULES = ["issuer.cli_accounts", "issuer.cli_learning", "issuer.cli_demo", "issuer.cli_transcripts",
-                  "issuer.cli_bundle"]
+PLUGIN_MODULES = ["issuer.cli_accounts", "issuer.cli_learning", "issuer.cli_transcripts", "issuer.cli_bundle"]
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "db" / "piccolo_migrations"
 
 
@@ -54,12 +54,8 @@ def fail(message: str) -> int:
     return 2
 
 
-try:  # the PostgreSQL driver is optional at import time
-    from asyncpg.exceptions import InterfaceError as _PgInterface
-    from asyncpg.exceptions import PostgresError as _PgError
-    _DB_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, _PgError, _PgInterface)
-except ImportError:  # pragma: no cover
-    _DB_ERRORS = (sqlite3.Error,)
+_DB_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, asyncpg.exceptions.PostgresError,
+                                               asyncpg.exceptions.InterfaceError)
 # What a connection attempt to an unreachable or unknown host ends with.
 _UNREACHABLE = (ConnectionError, socket.gaierror, TimeoutError)
 
@@ -338,6 +334,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("--reason", required=reason_required, help="kept in the audit log, never published")
         p.set_defaults(func=_run(_cmd_status), status_action=name)
 
-    for name in PLUGIN_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).register(subparsers)
+    for name in PLUGIN_MODULES:  # all ship with the issuer: a missing one is a broken install, said loudly
+        importlib.import_module(name).register(subparsers)

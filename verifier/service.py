@@ -220,10 +220,8 @@ class VerifierService:
             raise PdfInput(f"This PDF could not be read within {self.config.time_budget:g} seconds.") from None
 
     def _pdf_credential(self, data: bytes) -> str:
-        try:
-            from badges import pdf_input as inputs_pdf
-        except ImportError:  # pragma: no cover - the transcript module ships with the verifier
-            raise PdfInput("PDF transcripts cannot be read by this installation.") from None
+        from badges import pdf_input as inputs_pdf  # pypdf: loaded with the first PDF
+
         try:
             return inputs_pdf.extract_credential(data, max_bytes=self.config.max_input_bytes,
                                                  max_pdf_bytes=self.config.max_pdf_bytes)

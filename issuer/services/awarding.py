@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from typing import Any, TypeVar
 
+import asyncpg.exceptions
 from cachetools import LRUCache
 
 from badges import identity as ident
@@ -41,14 +42,9 @@ from issuer.services.learning_errors import Conflict, InvalidInput
 T = TypeVar("T")
 RETRIES = 8
 
-try:  # the PostgreSQL driver is optional at import time
-    from asyncpg.exceptions import UniqueViolationError as _PgUnique
-    from asyncpg.exceptions import SerializationError as _PgSerialization
-    from asyncpg.exceptions import DeadlockDetectedError as _PgDeadlock
-    _RETRYABLE: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, _PgUnique, _PgSerialization,
-                                                   _PgDeadlock)
-except ImportError:  # pragma: no cover
-    _RETRYABLE = (sqlite3.IntegrityError,)
+_RETRYABLE: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, asyncpg.exceptions.UniqueViolationError,
+                                               asyncpg.exceptions.SerializationError,
+                                               asyncpg.exceptions.DeadlockDetectedError)
 
 
 def _dumps(document: dict) -> str:

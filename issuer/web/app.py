@@ -42,7 +42,6 @@ from issuer.settings import load as load_settings
 from issuer.web import auth as web_auth
 from issuer.web.controllers import admin, credentials, did, issuers, status, vcapi
 from issuer.web.controllers import auth as auth_controllers
-from issuer.web.deps import DEPENDENCIES
 from issuer.web.errors import EXCEPTION_HANDLERS, exception_handler
 from issuer.services import bulk, local_documents, transcript_cases
 
@@ -253,7 +252,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
 
     return Litestar(
         route_handlers=_route_handlers(),
-        dependencies=DEPENDENCIES,
         middleware=web_auth.middleware(settings),
         before_send=[security_headers],  # CSP, framing, nosniff, referrer on every response
         exception_handlers=EXCEPTION_HANDLERS,
