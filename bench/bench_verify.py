@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=10000)
     parser.add_argument("--distinct-requests", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--port", type=int, default=None, help="the server's loopback port (default: a free one)")
     parser.add_argument("--max-concurrent", type=int, default=2,
                         help="verifications running at once per worker (CPU-bound: about one per core)")
     args = parser.parse_args(argv)
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "auto"
     http = "httptools" if importlib.util.find_spec("httptools") else "auto"
     bundle, bodies = _fixtures(1 + warm + args.distinct_requests)
-    port = _free_port()
+    port = args.port or _free_port()
     env = dict(os.environ, BENCH_DOCUMENTS=str(bundle), PYTHONPATH=str(ROOT),
                BENCH_MAX_CONCURRENT=str(args.max_concurrent))
     server = subprocess.Popen(
