@@ -47,6 +47,13 @@ class JsonLdError(BadgeError):
     problem_type = "jsonld-error"
 
 
+class CanonicalizationLimit(JsonLdError):
+    """RDFC-1.0 gave up: telling the blank nodes apart needs more Hash N-Degree Quads work than
+    any real credential does (a graph of many look-alike blank nodes grows factorially)."""
+
+    problem_type = "canonicalization-limit"
+
+
 class ContextNotAllowed(JsonLdError):
     problem_type = "context-not-allowed"
 

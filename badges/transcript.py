@@ -39,15 +39,11 @@ import uuid
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from badges.errors import ModelError, RubricError, SchemaError
+from badges.errors import ModelError, RubricError
 from badges.json_types import JsonObject
 from badges.rubric_reader import read_rubric
-
-if TYPE_CHECKING:
-    from jsonschema.protocols import Validator
 
 __all__ = [
     "AREAS",
@@ -72,7 +68,6 @@ OB_V3P0 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 OB_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 CLR_CONTEXTS = (VC_V2, CLR_V2P0, OB_V3P0, OB_EXTENSIONS)
 CLR_SCHEMA_URL = "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
-_SCHEMA_FILE = "clr_v2p0_clrcredential_schema.json"
 
 AREAS = ("academic", "habits", "elo")
 AREA_TAGS = {f"area:{a}": a for a in AREAS}
@@ -214,35 +209,9 @@ def _parse_credential(raw: JsonObject | str | bytes, index: int) -> JsonObject:
 
 
 def _validate(clr: JsonObject) -> None:
-    _schema: ModuleType | None
-    try:
-        from badges import schema as _schema  # the engine's cached validator, once it exists
-    except ImportError:
-        _schema = None
-    if _schema is not None and hasattr(_schema, "validate"):
-        _schema.validate(clr, "clr")
-        return
-    problems = [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
-                for e in _fallback_validator().iter_errors(clr)]
-    if problems:
-        raise SchemaError("the transcript does not match the CLR 2.0 ClrCredential schema: " + problems[0],
-                          problems=problems)
+    from badges import schema  # the engine's cached validator (jsonschema-rs), loaded on first use
 
-
-_VALIDATOR: list[Validator] = []
-
-
-def _fallback_validator() -> Validator:
-    # Package data read once; a cache of a constant, not mutable program state.
-    if not _VALIDATOR:
-        from importlib import resources
-
-        import jsonschema
-
-        text = resources.files("badges").joinpath("schemas", _SCHEMA_FILE).read_text(encoding="utf-8")
-        doc = json.loads(text)
-        _VALIDATOR.append(jsonschema.Draft201909Validator(doc))
-    return _VALIDATOR[0]
+    schema.validate(clr, "clr")
 
 
 # ------------------------------------------------------------------------------------------ view

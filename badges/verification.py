@@ -26,10 +26,11 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+
+from cachetools import LRUCache
 
 from badges.errors import (
     BadgeError,
@@ -98,7 +99,8 @@ class VerifiedStatusLists:
 
     def __init__(self, ttl: float = 300.0, max_entries: int = 256) -> None:
         self.ttl, self.max_entries = timedelta(seconds=ttl), max_entries
-        self._entries: OrderedDict[str, tuple[datetime, datetime]] = OrderedDict()
+        # least recently used first out; each entry's own window is checked against the caller's clock
+        self._entries: LRUCache[str, tuple[datetime, datetime]] = LRUCache(max_entries)
         self._lock = threading.Lock()
 
     @staticmethod
@@ -118,7 +120,6 @@ class VerifiedStatusLists:
             if not checked <= now < until:
                 del self._entries[key]
                 return False
-            self._entries.move_to_end(key)
             return True
 
     def remember(self, key: str, document: JsonObject, now: datetime) -> None:
@@ -134,9 +135,6 @@ class VerifiedStatusLists:
             return
         with self._lock:
             self._entries[key] = (now, until)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._entries)

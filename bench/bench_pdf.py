@@ -170,11 +170,9 @@ def bare_html(blocks: list[str], gap_tenth_mm: int, page_size: str = "A4") -> st
 def render_bare(html: str) -> bytes:
     import weasyprint
 
-    from issuer.render.pdf import local_only_fetcher, relaxed_gc, shared_font_config
+    from issuer.render.pdf import local_only_fetcher, shared_font_config
 
-    with relaxed_gc():  # the same collector settings as our renders get, so the comparison stays fair
-        document = weasyprint.HTML(string=html, url_fetcher=local_only_fetcher())
-        return document.write_pdf(font_config=shared_font_config())
+    return weasyprint.HTML(string=html, url_fetcher=local_only_fetcher()).write_pdf(font_config=shared_font_config())
 
 
 FILLER = ("Students show what they can do against explicit, measurable competencies; a rubric scores "

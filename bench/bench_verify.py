@@ -196,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=10000)
     parser.add_argument("--distinct-requests", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--port", type=int, default=None, help="the server's loopback port (default: a free one)")
     parser.add_argument("--max-concurrent", type=int, default=2,
                         help="verifications running at once per worker (CPU-bound: about one per core)")
     parser.add_argument("--port", type=int, default=0,

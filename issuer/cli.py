@@ -2,9 +2,9 @@
 
 ``register(subparsers)`` adds: ``init``, ``serve``, ``keys rotate``, ``revoke``, ``suspend``,
 ``reinstate``.
-Other parts of the issuer add theirs through ``PLUGIN_MODULES``: each listed module that exists
-exposes ``register(subparsers)`` (``issuer.cli_accounts``: token, user; ``issuer.cli_learning``:
-award, transcript; ``issuer.cli_demo``: demo; ``issuer.cli_bundle``: the database side of the
+Other parts of the issuer add theirs through ``PLUGIN_MODULES``: each listed module exposes
+``register(subparsers)`` (``issuer.cli_accounts``: token, user; ``issuer.cli_learning``: award,
+demo; ``issuer.cli_transcripts``: transcript; ``issuer.cli_bundle``: the database side of the
 engine's ``bundle``). Each command sets ``func(args) -> int``; problems end as one line on stderr,
 exit code 2.
 
@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import functools
 import importlib
-import importlib.util
 import os
 import secrets
 import socket
@@ -29,6 +28,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg.exceptions
+
 from badges.errors import BadgeError
 
 from issuer import runtime
@@ -37,8 +38,7 @@ from issuer.keys import KeyStoreError
 from issuer.settings import Settings, SettingsError, private_dir, save_base_url
 from issuer.settings import load as load_settings
 
-PLUGIN_MODULES = ["issuer.cli_accounts", "issuer.cli_learning", "issuer.cli_demo", "issuer.cli_transcripts",
-                  "issuer.cli_bundle"]
+PLUGIN_MODULES = ["issuer.cli_accounts", "issuer.cli_learning", "issuer.cli_transcripts", "issuer.cli_bundle"]
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "db" / "piccolo_migrations"
 
 
@@ -54,12 +54,8 @@ def fail(message: str) -> int:
     return 2
 
 
-try:  # the PostgreSQL driver is optional at import time
-    from asyncpg.exceptions import InterfaceError as _PgInterface
-    from asyncpg.exceptions import PostgresError as _PgError
-    _DB_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, _PgError, _PgInterface)
-except ImportError:  # pragma: no cover
-    _DB_ERRORS = (sqlite3.Error,)
+_DB_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, asyncpg.exceptions.PostgresError,
+                                               asyncpg.exceptions.InterfaceError)
 # What a connection attempt to an unreachable or unknown host ends with.
 _UNREACHABLE = (ConnectionError, socket.gaierror, TimeoutError)
 
@@ -138,41 +134,33 @@ async def migrate(settings: Settings) -> list[str]:
     """Bring the schema up to date: the committed migrations when there are any, else
     create the tables directly (development before the first migration exists).
 
-    A fresh SQLite database is created with ``create_tables`` and the migrations are then
-    recorded as applied (``--fake``): Piccolo's migrations add composite unique constraints with
-    ``ALTER TABLE … ADD CONSTRAINT``, which SQLite cannot run. Later migrations run for real.
-    Piccolo finds its database through ``piccolo_conf`` at import time, so the migrations run in
-    a child process given this command's ``DATABASE_URL``, never in this one.
+    Both databases run the real migrations, a fresh one as much as one made by an earlier
+    release; on SQLite through ``issuer.db.sqlite_migrate`` (composite unique constraints become
+    unique indexes there). Piccolo finds its database through ``piccolo_conf`` at import time, so
+    the migrations run in a child process given this command's ``DATABASE_URL``, never in this one.
     """
     from issuer.db.repo import create_tables
     from issuer.db.tables import District
 
     if not has_migrations():
         return await create_tables()
-    created: list[str] = []
-    fake = False
     # The first contact with the database: an unreachable one fails here, in-process and with
     # a clear line (``error_line``), not inside the migration child process.
-    exists = await District.table_exists()
-    if not settings.is_postgres and not exists:
-        created = await create_tables()
-        fake = True
-    await asyncio.to_thread(_piccolo_forwards, settings.database_url, fake)
-    return created
+    await District.table_exists()
+    await asyncio.to_thread(_piccolo_forwards, settings.database_url)
+    return []
 
 
-def _piccolo_forwards(database_url: str, fake: bool) -> None:
+def _piccolo_forwards(database_url: str) -> None:
     import subprocess
 
     env = dict(os.environ, DATABASE_URL=database_url, PICCOLO_CONF="issuer.piccolo_conf")
     # SQLite: Piccolo's command with composite unique constraints as unique indexes
     runner = "piccolo.main" if database_url.startswith("postgres") else "issuer.db.sqlite_migrate"
     command = [sys.executable, "-m", runner, "migrations", "forwards", "issuer"]
-    # With more than one migration to record, ``--fake`` asks "Continue? [y/N]": answer it (an
-    # unanswered prompt reads EOF and fails the whole init).
-    result = subprocess.run([*command, *(["--fake"] if fake else [])], env=env, capture_output=True,
-                            text=True, timeout=600, input="y\n" if fake else "")
-    if result.returncode != 0:
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    # Piccolo reports a failed migration on stdout and may still exit 0
+    if result.returncode != 0 or "failed" in result.stdout.lower():
         raise SettingsError(f"migrations failed: {(result.stderr or result.stdout).strip()[-500:]}")
 
 
@@ -346,6 +334,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("--reason", required=reason_required, help="kept in the audit log, never published")
         p.set_defaults(func=_run(_cmd_status), status_action=name)
 
-    for name in PLUGIN_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).register(subparsers)
+    for name in PLUGIN_MODULES:  # all ship with the issuer: a missing one is a broken install, said loudly
+        importlib.import_module(name).register(subparsers)

@@ -1,10 +1,10 @@
 """Run blocking work in a worker thread under a wall-clock budget that really stops it.
 
-RDF canonicalization has no work limit of its own: a crafted document with many blank nodes can
-keep pyld busy for minutes. Abandoning the thread would free the request but not the CPU, so on
-timeout the worker is interrupted with ``BudgetExceeded`` (``PyThreadState_SetAsyncExc``), which
-CPython delivers at the next bytecode boundary of that thread. It derives from BaseException so
-that the pipeline's ``except Exception`` guards cannot swallow it.
+RDF canonicalization stops itself (``badges.jsonld.processor.MAX_N_DEGREE_STEPS`` raises
+``CanonicalizationLimit``); this wall clock is the backstop for any other slow step. Abandoning
+the thread would free the request but not the CPU, so on timeout the worker is interrupted with
+``BudgetExceeded`` (``PyThreadState_SetAsyncExc``), which CPython delivers at the next bytecode
+boundary of that thread. It derives from BaseException so that the pipeline's ``except Exception`` guards cannot swallow it.
 """
 from __future__ import annotations
 

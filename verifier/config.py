@@ -3,6 +3,7 @@ app that mounts the verifier) or from the environment by ``VerifierSettings.from
 standalone service, called only inside ``create_app``)."""
 from __future__ import annotations
 
+import importlib.resources
 import json
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -19,7 +20,9 @@ __all__ = ["Clock", "VerifierConfig", "VerifierSettings", "load_trust_file", "tr
 
 Clock = Callable[[], datetime]
 TrustSource = Callable[[], "TrustRegistry | Awaitable[TrustRegistry]"]
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+# The verifier's own pages and static files are its package data (never the issuer's: verifier
+# must run without it); a host app passes its own templates_dir and environment instead.
+TEMPLATES_DIR = Path(str(importlib.resources.files("verifier") / "templates")).resolve()
 
 
 def _utcnow() -> datetime:

@@ -28,7 +28,6 @@ import json
 import socket
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
+from cachetools import LRUCache
 
 from badges.bundle import Bundle, BundleError, read_bundle
 from badges.errors import BadgeError, ResolutionError
@@ -229,7 +229,8 @@ class Fetcher:
         self._client = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
                                     headers={"User-Agent": USER_AGENT,
                                              "Accept": "application/ld+json, application/json;q=0.9, */*;q=0.1"})
-        self._cache: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        # (expires, value) by URL, least recently used first out; expiry on this fetcher's clock
+        self._cache: LRUCache[str, tuple[float, Any]] = LRUCache(limits.cache_entries)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -279,15 +280,11 @@ class Fetcher:
         with self._lock:
             hit = self._cache.get(url)
             if hit is not None and hit[0] > now:
-                self._cache.move_to_end(url)
                 return _fresh(hit[1])
         value, ttl = self._fetch_json(url)
         if ttl > 0:
             with self._lock:
                 self._cache[url] = (self._clock() + ttl, value)
-                self._cache.move_to_end(url)
-                while len(self._cache) > self.limits.cache_entries:
-                    self._cache.popitem(last=False)
         return _fresh(value)
 
     def get_bytes(self, url: str, *, max_bytes: int | None = None) -> tuple[bytes, str]:

@@ -24,7 +24,6 @@ import hashlib
 import json
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -32,6 +31,7 @@ from typing import Any
 
 import anyio
 import msgspec
+from cachetools import LRUCache
 
 from badges.bundle import stamp_status
 from badges.errors import ResolutionError
@@ -53,7 +53,7 @@ from verifier.fetch import (
     resolver_chain,
 )
 
-__all__ = ["InputError", "NotAMap", "Verification", "VerifierService", "service_for", "vcapi_document", "verify"]
+__all__ = ["InputError", "NotAMap", "Verification", "VerifierService", "vcapi_document", "verify"]
 
 _PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -167,10 +167,11 @@ class VerifierService:
         # Status lists whose proof verified, by content hash: no longer than the fetch cache keeps them.
         self.status_lists = VerifiedStatusLists(ttl=min(config.cache_ttl, config.max_cache_ttl))
         self._limiter = anyio.CapacityLimiter(config.max_concurrent)
-        self._reports: OrderedDict[str, tuple[datetime, Verification]] = OrderedDict()
+        # (expires, verification) by input, least recently used first out; expiry on config.clock
+        self._reports: LRUCache[str, tuple[datetime, Verification]] = LRUCache(config.report_cache_entries)
         # Single flight: identical input arriving while it is being verified waits for that run.
         self._inflight: dict[str, anyio.Event] = {}
-        self._shared: OrderedDict[str, Verification] = OrderedDict()
+        self._shared: LRUCache[str, Verification] = LRUCache(64)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -220,10 +221,8 @@ class VerifierService:
             raise PdfInput(f"This PDF could not be read within {self.config.time_budget:g} seconds.") from None
 
     def _pdf_credential(self, data: bytes) -> str:
-        try:
-            from badges import pdf_input as inputs_pdf
-        except ImportError:  # pragma: no cover - the transcript module ships with the verifier
-            raise PdfInput("PDF transcripts cannot be read by this installation.") from None
+        from badges import pdf_input as inputs_pdf  # pypdf: loaded with the first PDF
+
         try:
             return inputs_pdf.extract_credential(data, max_bytes=self.config.max_input_bytes,
                                                  max_pdf_bytes=self.config.max_pdf_bytes)
@@ -276,8 +275,6 @@ class VerifierService:
         try:
             verification = await self._verify_now(data, source=source, trust=trust, now=now)
             self._shared[key] = verification
-            if len(self._shared) > 64:
-                self._shared.popitem(last=False)
         finally:
             del self._inflight[key]
             event.set()
@@ -343,7 +340,6 @@ class VerifierService:
             if hit[0] <= now:
                 del self._reports[key]
                 return None
-            self._reports.move_to_end(key)
             return hit[1]
 
     def _remember(self, key: str, verification: Verification, now: datetime) -> None:
@@ -354,8 +350,6 @@ class VerifierService:
             return
         with self._lock:
             self._reports[key] = (expires, verification)
-            while len(self._reports) > self.config.report_cache_entries:
-                self._reports.popitem(last=False)
 
 
 def _looks_like_url(text: str) -> bool:
@@ -502,19 +496,13 @@ def _budget_report(stage: CheckId, budget: float) -> VerificationReport:
 
 # ---- module-level convenience -----------------------------------------------------------------
 
-_services: dict[int, tuple[VerifierConfig, VerifierService]] = {}
-
-
-def service_for(config: VerifierConfig) -> VerifierService:
-    """One service (fetch cache, report cache) per config object."""
-    found = _services.get(id(config))
-    if found is None or found[0] is not config:
-        found = (config, VerifierService(config))
-        _services[id(config)] = found
-    return found[1]
-
-
 async def verify(raw: bytes | str | JsonObject, *, config: VerifierConfig | None = None) -> VerificationReport:
-    """Verify a credential (JSON, JWS, baked PNG/SVG, transcript PDF) or an https URL of one."""
-    service = service_for(config) if config is not None else VerifierService()
-    return (await service.verify(raw)).report
+    """Verify a credential (JSON, JWS, baked PNG/SVG, transcript PDF) or an https URL of one.
+
+    A one-off: the service (and its HTTP client) lives for this call only. Anything verifying
+    more than once keeps a ``VerifierService`` and closes it when done (the apps do on shutdown)."""
+    service = VerifierService(config)
+    try:
+        return (await service.verify(raw)).report
+    finally:
+        service.close()

@@ -28,10 +28,10 @@ import copy
 import hashlib
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeAlias, TypeVar
 
+from cachetools import LRUCache
 from frozendict import frozendict
 from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
@@ -49,6 +49,7 @@ from pyld.jsonld import (
 )
 from pyld.nquads import escape
 
+from badges.errors import CanonicalizationLimit
 from badges.json_types import JsonObject
 
 __all__ = ["to_nquads", "fully_defined", "checked_nquads", "checked_unsecured_nquads", "expand", "processor_for"]
@@ -74,6 +75,10 @@ _GRAPH_CONTAINERS = ("@graph", ["@graph"], ["@graph", "@set"], ["@set", "@graph"
 _MAX_CONTEXTS = 1024
 _MAX_TERMS_PER_CONTEXT = 4096
 _MAX_PROCESSORS = 8
+# Hash N-Degree Quads steps (calls plus permutations tried) one canonicalization may take. Real
+# credentials need none or a handful; a crafted graph of look-alike blank nodes needs factorially
+# many, and this stops it in well under a second instead of keeping a CPU busy for minutes.
+MAX_N_DEGREE_STEPS = 100_000
 _PINNED = object()  # marks a memo key made from the identity of a loader-document object
 
 
@@ -107,9 +112,8 @@ class _LockedCache:
     """Thread-safe stand-in for pyld's global (unlocked) cachetools LRU of resolved contexts."""
 
     def __init__(self, maxsize: int = 256) -> None:
-        self._data: OrderedDict[Any, Any] = OrderedDict()
+        self._data: LRUCache[Any, Any] = LRUCache(maxsize)
         self._lock = threading.Lock()
-        self._max = maxsize
 
     def get(self, key: Any, default: Any = None) -> Any:
         with self._lock:
@@ -122,9 +126,6 @@ class _LockedCache:
     def __setitem__(self, key: Any, value: Any) -> None:
         with self._lock:
             self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self._max:
-                self._data.popitem(last=False)
 
     def __contains__(self, key: Any) -> bool:
         with self._lock:
@@ -257,9 +258,17 @@ class MemoProcessor(JsonLdProcessor):
 
     # -- public operations -------------------------------------------------------------------
     def normalize_nquads(self, doc: Any, base: str | None = "") -> str:
+        """pyld's ``normalize`` (to_rdf, then URDNA2015) with the work-limited canonicalizer."""
         opts = self.options(base)
         opts.update(algorithm="URDNA2015", format="application/n-quads")
-        nquads: str = self.normalize(doc, opts)
+        rdf_opts = {k: v for k, v in opts.items() if k != "format"}
+        rdf_opts["produceGeneralizedRdf"] = False
+        try:
+            dataset = self.to_rdf(doc, rdf_opts)
+        except JsonLdError as cause:  # pyld's wording, so callers see what pyld.normalize raises
+            raise JsonLdError("Could not convert input to RDF dataset before normalization.",
+                              "jsonld.NormalizeError") from cause
+        nquads: str = _BoundedURDNA2015().main(dataset, opts)
         return nquads
 
     def expand_doc(self, doc: Any, base: str | None = "") -> list[Any]:
@@ -269,6 +278,8 @@ class MemoProcessor(JsonLdProcessor):
     def to_nquads(self, doc: Any, base: str | None = "") -> str:
         try:
             return _rdfc10(_Expander(self, base).run(doc))
+        except CanonicalizationLimit:
+            raise  # pyld would only do the same work again, without a limit
         except Exception:  # _Fallback, or input so odd that pyld must be the one to judge it
             return self.normalize_nquads(doc, base)
 
@@ -725,15 +736,55 @@ def _component(term: str) -> JsonObject:
     return {"type": "literal", "value": term}  # Hash N-Degree Quads never reads a literal
 
 
+class _Work:
+    """The steps left to one canonicalization, shared by every issuer copy it makes."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, steps: int) -> None:
+        self.left = steps
+
+    def step(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise CanonicalizationLimit(
+                f"RDF canonicalization stopped after {MAX_N_DEGREE_STEPS} Hash N-Degree Quads steps: the document's "
+                f"blank nodes are too many look-alikes to tell apart (no real credential needs this)")
+
+
 class _Issuer(IdentifierIssuer):
     """pyld's IdentifierIssuer with a cheap deepcopy: Hash N-Degree Quads copies the issuer for
-    every permutation, and its state is only strings, so shallow container copies suffice."""
+    every permutation, and its state is only strings, so shallow container copies suffice. Each
+    copy is one step of the canonicalization's work."""
+
+    work: _Work | None = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> _Issuer:
+        if self.work is not None:
+            self.work.step()
         clone = _Issuer.__new__(_Issuer)
-        clone.prefix, clone.counter = self.prefix, self.counter
+        clone.prefix, clone.counter, clone.work = self.prefix, self.counter, self.work
         clone.existing, clone.order = dict(self.existing), list(self.order)
         return clone
+
+
+class _BoundedURDNA2015(URDNA2015):
+    """pyld's URDNA2015 with a work limit: every Hash N-Degree Quads call and every permutation
+    it tries (an issuer copy) counts, and past ``MAX_N_DEGREE_STEPS`` it raises
+    ``CanonicalizationLimit`` (a clear error in the calling thread; nothing needs killing)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.work = _Work(MAX_N_DEGREE_STEPS)
+
+    def hash_n_degree_quads(self, id_: str, issuer: IdentifierIssuer) -> Any:
+        self.work.step()
+        if not isinstance(issuer, _Issuer) or issuer.work is not self.work:
+            adopted = _Issuer.__new__(_Issuer)
+            adopted.prefix, adopted.counter, adopted.work = issuer.prefix, issuer.counter, self.work
+            adopted.existing, adopted.order = dict(issuer.existing), list(issuer.order)
+            issuer = adopted
+        return super().hash_n_degree_quads(id_, issuer)
 
 
 class _BlankNodeInfo(dict[str, JsonObject]):
@@ -765,7 +816,7 @@ class _BlankNodeInfo(dict[str, JsonObject]):
 def _n_degree(mentions: dict[str, list[Any]], by_hash: dict[str, list[str]]) -> dict[str, str]:
     """Steps 5-6 of RDFC-1.0 with pyld's own Hash N-Degree Quads, seeded with our
     first-degree hashes (identical by construction)."""
-    canon = URDNA2015()
+    canon = _BoundedURDNA2015()
     canon.blank_node_info = _BlankNodeInfo(mentions, {b: h for h, group in by_hash.items() for b in group})
     issuer = canon.canonical_issuer
     for first_degree in sorted(by_hash):
@@ -780,6 +831,7 @@ def _n_degree(mentions: dict[str, list[Any]], by_hash: dict[str, list[str]]) -> 
             if issuer.has_id(bnode):
                 continue
             temporary = _Issuer("_:b")
+            temporary.work = canon.work
             temporary.get_id(bnode)
             paths.append(canon.hash_n_degree_quads(bnode, temporary))
         for result in sorted(paths, key=lambda r: r["hash"]):
@@ -788,7 +840,7 @@ def _n_degree(mentions: dict[str, list[Any]], by_hash: dict[str, list[str]]) -> 
     return {bnode: issuer.get_id(bnode) for bnode in mentions}
 
 
-_processors: OrderedDict[Any, Any] = OrderedDict()
+_processors: LRUCache[Any, Any] = LRUCache(_MAX_PROCESSORS)
 _processors_lock = threading.Lock()
 
 
@@ -802,10 +854,6 @@ def processor_for(loader: Loader) -> MemoProcessor:
         proc = _processors.get(loader)
         if proc is None:
             proc = _processors[loader] = MemoProcessor(loader)
-            while len(_processors) > _MAX_PROCESSORS:
-                _processors.popitem(last=False)
-        else:
-            _processors.move_to_end(loader)
         return proc
 
 
@@ -841,6 +889,8 @@ def checked_nquads(doc: JsonObject, *, loader: Loader, base: str | None = None) 
         if expander.dropped:
             return None
         return _rdfc10(quads)
+    except CanonicalizationLimit:
+        raise
     except Exception:  # _Fallback included: not proven
         return None
 
@@ -865,6 +915,8 @@ def checked_unsecured_nquads(doc: JsonObject, *, loader: Loader, base: str | Non
         unsecured = quads[:start] + quads[end:]
     try:
         return expander.dropped == 0, _rdfc10(unsecured)
+    except CanonicalizationLimit:
+        raise
     except Exception:  # Hash N-Degree Quads refused something: let the caller canonicalize
         return expander.dropped == 0, None
 

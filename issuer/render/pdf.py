@@ -11,10 +11,8 @@ neither make the server fetch it nor leak that a transcript is being printed.
 from __future__ import annotations
 
 import base64
-import gc
 import mimetypes
 import threading
-from contextlib import contextmanager
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,7 +22,8 @@ from urllib.parse import unquote, urlsplit
 
 from issuer.render.templating import TEMPLATES_DIR, render_template
 
-__all__ = ["PDF_VARIANT", "PdfAttachment", "local_only_fetcher", "parsed_stylesheet", "relaxed_gc", "render_html_pdf",
+__all__ = ["PDF_VARIANT", "PdfAttachment", "local_only_fetcher", "parsed_stylesheet", "RENDER_GC_THRESHOLD",
+           "render_html_pdf",
            "render_pdf", "render_pdf_async", "shared_font_config"]
 
 # PDF/UA-1: tagged structure + metadata; WeasyPrint 70 sets pdf_tags and PDF 1.7 for it.
@@ -118,35 +117,11 @@ def parsed_stylesheet(path: Path, font_config: Any) -> Any:
     return cache[key][0]
 
 
-# Young-generation threshold while a PDF is being made (CPython's default is 700).
+# Young-generation threshold of a cohort worker process (CPython's default is 700): WeasyPrint
+# keeps its whole box tree alive until the PDF is written, so its objects survive young
+# collections and keep triggering full ones. Set only in processes that do nothing but render
+# (issuer.services.transcripts._init_worker); a web process keeps the interpreter's settings.
 RENDER_GC_THRESHOLD = 10_000
-_GC_LOCK = threading.Lock()
-_GC_STATE: dict[str, Any] = {"depth": 0, "saved": None}
-
-
-@contextmanager
-def relaxed_gc():
-    """Collect cyclic garbage less often while WeasyPrint works (process-wide, re-entrant).
-
-    WeasyPrint keeps its whole box tree alive until the PDF is written, so the objects it makes
-    survive young collections and keep triggering full ones, and each full collection walks every
-    long-lived object of the process (contexts, caches, a server's whole heap). Measured on a
-    10-page transcript in a process holding the usual issuer state: ~25 % of the render time.
-    Counts are raised only while at least one render runs, then restored; nothing is disabled.
-    """
-    with _GC_LOCK:
-        if _GC_STATE["depth"] == 0:
-            saved = gc.get_threshold()
-            _GC_STATE["saved"] = saved
-            gc.set_threshold(max(saved[0], RENDER_GC_THRESHOLD), *saved[1:])
-        _GC_STATE["depth"] += 1
-    try:
-        yield
-    finally:
-        with _GC_LOCK:
-            _GC_STATE["depth"] -= 1
-            if _GC_STATE["depth"] == 0:
-                gc.set_threshold(*_GC_STATE["saved"])
 
 
 def render_html_pdf(html: str, *, base_dir: Path, attachments: Sequence[PdfAttachment] = (),
@@ -172,8 +147,7 @@ def render_html_pdf(html: str, *, base_dir: Path, attachments: Sequence[PdfAttac
     options: dict[str, Any] = {"attachments": files or None, "pdf_variant": variant, "stylesheets": sheets or None}
     if identifier is not None:
         options["pdf_identifier"] = identifier
-    with relaxed_gc():
-        return doc.write_pdf(font_config=font_config, **options)
+    return doc.write_pdf(font_config=font_config, **options)
 
 
 def render_pdf(template: str, context: Mapping[str, Any], *, attachments: Sequence[PdfAttachment] = (),

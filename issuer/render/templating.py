@@ -1,4 +1,4 @@
-"""The one jinja2 Environment over the top-level ``templates/`` folder.
+"""The one jinja2 Environment over the issuer's ``templates/`` package data.
 
 Litestar pages use it through ``JinjaTemplateEngine.from_environment(environment())`` and the
 WeasyPrint PDFs through ``render_template``; both therefore escape the same way. Autoescape is on
@@ -7,16 +7,32 @@ people wrote.
 """
 from __future__ import annotations
 
+import atexit
 import functools
+import importlib.resources
+from contextlib import ExitStack
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-__all__ = ["TEMPLATES_DIR", "environment", "render_template"]
+__all__ = ["TEMPLATES_DIR", "environment", "include_templates", "package_dir", "render_template"]
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+_EXTRACTED = ExitStack()
+atexit.register(_EXTRACTED.close)
+
+
+def package_dir(package: str, name: str) -> Path:
+    """A folder of package data as a real directory (jinja2's loader and WeasyPrint's base URL
+    need file paths): the folder itself in an ordinary install, else a copy kept for the process."""
+    resource = importlib.resources.files(package) / name
+    if isinstance(resource, Path):
+        return resource.resolve()
+    return _EXTRACTED.enter_context(importlib.resources.as_file(resource)).resolve()
+
+
+TEMPLATES_DIR = package_dir("issuer", "templates")
 
 
 def _date(value: date | datetime | str | None, fmt: str = "%d %b %Y") -> str:
@@ -42,6 +58,15 @@ def environment() -> jinja2.Environment:
     )
     env.filters["date"] = _date
     return env
+
+
+def include_templates(directory: Path) -> None:
+    """Let the environment also find templates in ``directory`` (after the issuer's own): the
+    composition root adds the mounted verifier's pages this way, so this module never imports it."""
+    loader = environment().loader
+    assert isinstance(loader, jinja2.FileSystemLoader)
+    if str(directory) not in loader.searchpath:
+        loader.searchpath.append(str(directory))
 
 
 def render_template(name: str, /, **context: Any) -> str:

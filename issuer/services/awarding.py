@@ -24,11 +24,13 @@ import secrets
 import sqlite3
 import threading
 import uuid as uuidlib
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from typing import Any, TypeVar
+
+import asyncpg.exceptions
+from cachetools import LRUCache
 
 from badges import identity as ident
 from badges import issuance, rubrics
@@ -40,14 +42,9 @@ from issuer.services.learning_errors import Conflict, InvalidInput
 T = TypeVar("T")
 RETRIES = 8
 
-try:  # the PostgreSQL driver is optional at import time
-    from asyncpg.exceptions import UniqueViolationError as _PgUnique
-    from asyncpg.exceptions import SerializationError as _PgSerialization
-    from asyncpg.exceptions import DeadlockDetectedError as _PgDeadlock
-    _RETRYABLE: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, _PgUnique, _PgSerialization,
-                                                   _PgDeadlock)
-except ImportError:  # pragma: no cover
-    _RETRYABLE = (sqlite3.IntegrityError,)
+_RETRYABLE: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, asyncpg.exceptions.UniqueViolationError,
+                                               asyncpg.exceptions.SerializationError,
+                                               asyncpg.exceptions.DeadlockDetectedError)
 
 
 def _dumps(document: dict) -> str:
@@ -81,8 +78,8 @@ class IssuerKit:
 # school until its key rotates. Keyed by everything that work reads: the key row's id, public
 # key and encrypted seed (a rotation is a new row, so a new key), the KEK, the identity mode
 # and the slug (did:web). The Profile is rebuilt from the row each time (cheap; follows edits).
-_SIGNER_CACHE: OrderedDict[tuple, tuple[Any, str]] = OrderedDict()
 _SIGNER_CACHE_SIZE = 64
+_SIGNER_CACHE: LRUCache[tuple, tuple[Any, str]] = LRUCache(_SIGNER_CACHE_SIZE)
 _SIGNER_LOCK = threading.Lock()
 
 
@@ -97,7 +94,6 @@ def _signer_and_did(school: dict, row: dict, rt) -> tuple[Any, str]:
     with _SIGNER_LOCK:
         hit = _SIGNER_CACHE.get(cache_key)
         if hit is not None:
-            _SIGNER_CACHE.move_to_end(cache_key)
             return hit
     signer = key_service.signer_from_row(row)
     if mode == "did:key":
@@ -107,8 +103,6 @@ def _signer_and_did(school: dict, row: dict, rt) -> tuple[Any, str]:
         signer = signer.with_verification_method(f"{did}#{row['public_key_multibase']}")
     with _SIGNER_LOCK:
         _SIGNER_CACHE[cache_key] = (signer, did)
-        while len(_SIGNER_CACHE) > _SIGNER_CACHE_SIZE:
-            _SIGNER_CACHE.popitem(last=False)
     return signer, did
 
 
@@ -140,8 +134,8 @@ async def issuer_kit(school_id: int) -> IssuerKit:
 # new key; the competency rows it reads are never updated or deleted (frameworks are
 # append-only), so the row's alignment ids pin them. Bounded; shared by threads (tests run
 # the app on another event loop), hence the lock.
-_DOC_CACHE: OrderedDict[str, dict] = OrderedDict()
 _DOC_CACHE_SIZE = 256
+_DOC_CACHE: LRUCache[str, dict] = LRUCache(_DOC_CACHE_SIZE)
 _DOC_LOCK = threading.Lock()
 
 
@@ -154,13 +148,10 @@ async def achievement_doc(achievement: dict, *, base_url: str) -> dict:
     with _DOC_LOCK:
         doc = _DOC_CACHE.get(key)
         if doc is not None:
-            _DOC_CACHE.move_to_end(key)
             return doc
     doc = await achievement_document(achievement, base_url=base_url)
     with _DOC_LOCK:
         _DOC_CACHE[key] = doc
-        while len(_DOC_CACHE) > _DOC_CACHE_SIZE:
-            _DOC_CACHE.popitem(last=False)
     return doc
 
 

@@ -15,7 +15,6 @@ import dataclasses
 import hashlib
 import json
 import secrets
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit
 
 import anyio
 import anyio.to_thread
+from cachetools import LRUCache
 
 from badges.rubrics import Level
 from issuer import runtime
@@ -75,7 +75,7 @@ def _bundled(clr: dict) -> list[dict]:
     return [c for c in _as_list(subject.get("verifiableCredential")) if isinstance(c, dict)]
 LEFT_OUT = frozenset({"revoked", "suspended"})
 PDF_CACHE_ENTRIES = 16
-_PDFS: OrderedDict[tuple, bytes] = OrderedDict()
+_PDFS: LRUCache[tuple, bytes] = LRUCache(PDF_CACHE_ENTRIES)
 _PROGRESS: dict[str, int] = {}
 _RUNNING: set[int] = set()  # ids of the cohort jobs this process is running
 INTERRUPTED = "interrupted by a restart: the service stopped while this job ran; start it again"
@@ -198,9 +198,9 @@ async def render_pdf(row: dict) -> bytes:
     clr_json = row["document"]
     statuses = await statuses_now(json.loads(clr_json))
     key = (str(row["uuid"]), hashlib.sha256(clr_json.encode("utf-8")).hexdigest(), tuple(sorted(statuses.items())))
-    if key in _PDFS:
-        _PDFS.move_to_end(key)
-        return _PDFS[key]
+    cached = _PDFS.get(key)
+    if cached is not None:
+        return cached
     links, base, now = links_for(row), _base(), _now()
     scale = scale_for(_bundled(json.loads(clr_json)))
 
@@ -210,8 +210,6 @@ async def render_pdf(row: dict) -> bytes:
 
     pdf = await anyio.to_thread.run_sync(work)
     _PDFS[key] = pdf
-    while len(_PDFS) > PDF_CACHE_ENTRIES:
-        _PDFS.popitem(last=False)
     return pdf
 
 

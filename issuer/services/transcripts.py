@@ -333,10 +333,15 @@ def _init_worker(seed: bytes | None, verification_method: str | None, settings: 
     _WORKER.update(signer=signer, settings=settings)
     if settings.render:
         _warm_renderer(settings.page_size)
+    if settings.render:
+        # This process only renders: collect less often while WeasyPrint's box trees live (a web
+        # process never changes the interpreter-wide threshold; see issuer.render.pdf).
+        from issuer.render.pdf import RENDER_GC_THRESHOLD
+
+        gen0, *older = gc.get_threshold()
+        gc.set_threshold(max(gen0, RENDER_GC_THRESHOLD), *older)
     # What a worker has loaded by now (modules, contexts, fonts) lives as long as the process, so
-    # the collector need not keep re-scanning it (renders themselves collect less often anyway:
-    # issuer.render.pdf.relaxed_gc, which made a worker-wide threshold redundant: 0.172 vs 0.170 CPU s
-    # per student, bench/bench_pdf.py --skip-pages --students 300).
+    # the collector need not keep re-scanning it.
     gc.freeze()
 
 

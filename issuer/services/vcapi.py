@@ -47,6 +47,8 @@ import uuid as uuidlib
 from datetime import datetime, timezone
 from typing import Any
 
+import asyncpg.exceptions
+
 from badges.jsonld import OB_V3P0, VC_V1, VC_V2, check_terms, expand
 from badges.errors import UndefinedTerm
 from badges.signing import sign
@@ -59,11 +61,7 @@ from issuer.services import audit_trail, identity, status
 from issuer.services.platform_errors import BadRequest, Conflict, Unprocessable
 
 RETRIES = 3
-try:  # the PostgreSQL driver is optional at import time
-    from asyncpg.exceptions import UniqueViolationError as _PgUnique
-    _UNIQUE: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, _PgUnique)
-except ImportError:  # pragma: no cover
-    _UNIQUE = (sqlite3.IntegrityError,)
+_UNIQUE: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, asyncpg.exceptions.UniqueViolationError)
 
 ISSUER_DEPENDENT = "https://www.w3.org/ns/credentials/issuer-dependent#"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"

@@ -36,19 +36,18 @@ from issuer import runtime
 from issuer.clock import Clock
 from issuer.db.repo import configure as configure_db
 from issuer.db.repo import current_engine
-from issuer.render.templating import TEMPLATES_DIR, environment
+from issuer.render.templating import TEMPLATES_DIR, environment, include_templates
 from issuer.settings import Settings, SettingsError
 from issuer.settings import load as load_settings
 from issuer.web import auth as web_auth
 from issuer.web.controllers import admin, credentials, did, issuers, status, vcapi
 from issuer.web.controllers import auth as auth_controllers
-from issuer.web.deps import DEPENDENCIES
 from issuer.web.errors import EXCEPTION_HANDLERS, exception_handler
 from issuer.services import bulk, local_documents, transcript_cases
 
 # The one issuer module that imports the verifier (the composition root; see CONTRACTS.md).
 from verifier import web as verifier_web
-from verifier.config import VerifierConfig, load_trust_file
+from verifier.config import TEMPLATES_DIR as VERIFIER_TEMPLATES_DIR, VerifierConfig, load_trust_file
 from verifier.headers import security_headers
 from verifier.problems import problem_handler
 from verifier.service import UnreachableInputUrl, Verification, VerifierService
@@ -79,7 +78,9 @@ from issuer.web.controllers.transcripts import TRANSCRIPT_ROUTES  # noqa: E402
 
 def _route_handlers() -> list[Any]:
     handlers = [*PLATFORM_ROUTES, *LEARNING_ROUTES, *TRANSCRIPT_ROUTES, _verifier_router()]
-    handlers.append(create_static_files_router(path="/static", directories=[TEMPLATES_DIR / "static"],
+    # the mounted verifier's pages link its own static files (verify.css, verify.js)
+    handlers.append(create_static_files_router(path="/static", directories=[TEMPLATES_DIR / "static",
+                                                                            VERIFIER_TEMPLATES_DIR / "static"],
                                                include_in_schema=False))
     return handlers
 
@@ -228,6 +229,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
 
     env = environment()
     env.globals["csrf_for"] = web_auth.csrf_token
+    include_templates(VERIFIER_TEMPLATES_DIR)  # the mounted verifier renders its pages in our layout
     try:
         verifier_service = IssuerVerifierService(verifier_config(verifier_options, clock=rt.clock, env=env))
     except ValueError as exc:  # a missing documents dir, an unreadable trust file
@@ -250,7 +252,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
 
     return Litestar(
         route_handlers=_route_handlers(),
-        dependencies=DEPENDENCIES,
         middleware=web_auth.middleware(settings),
         before_send=[security_headers],  # CSP, framing, nosniff, referrer on every response
         exception_handlers=EXCEPTION_HANDLERS,

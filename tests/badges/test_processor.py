@@ -528,3 +528,35 @@ def test_checked_unsecured_nquads_bad_twins(load_json):
     other = {"@context": ["https://www.w3.org/ns/did/v1"], "id": "did:example:1", "proof": {"type": "X"}}
     assert on_fast_path(other, None)  # the fast path expands it: the answer is not a fallback's
     assert processor.checked_unsecured_nquads(other, loader=LOADER) == (False, None)
+
+
+def _clique(n: int) -> dict:
+    """n blank nodes, each linked to all the others: every one looks like every other, so Hash
+    N-Degree Quads tries factorially many permutations (the classic poison graph)."""
+    return {"@context": {"p": {"@id": "http://example.org/p", "@type": "@id"}},
+            "@graph": [{"@id": f"_:n{i}", "p": [f"_:n{j}" for j in range(n) if j != i]} for i in range(n)]}
+
+
+def test_canonicalization_has_a_work_limit_not_a_killed_thread():
+    import time
+
+    from badges.errors import CanonicalizationLimit
+    from badges.jsonld import canonize
+
+    # the good case: a small look-alike graph is canonicalized, byte-identical to pyld
+    assert processor.to_nquads(_clique(5), loader=LOADER) == stock(_clique(5)) != ""
+    # the bad twin: a bigger one stops in the calling thread with a clear error, quickly
+    for run in (lambda: processor.to_nquads(_clique(9), loader=LOADER),
+                lambda: canonize(_clique(9), loader=LOADER),
+                # pyld's own path (taken for input the fast path leaves to pyld) is bounded too
+                lambda: processor.processor_for(LOADER).normalize_nquads(_clique(9))):
+        started = time.perf_counter()
+        with pytest.raises(CanonicalizationLimit, match="Hash N-Degree Quads steps"):
+            run()
+        assert time.perf_counter() - started < 10
+
+
+def test_work_limited_pyld_path_matches_pyld():
+    doc = {"@context": [VC_V2, OB_V3P0], "id": "https://example.edu/a", "type": "Achievement",
+           "alignment": blank_node_heavy(random.Random(2))}
+    assert processor.processor_for(LOADER).normalize_nquads(copy.deepcopy(doc)) == stock(doc)

@@ -63,3 +63,22 @@ def test_a_bug_is_not_hidden(monkeypatch):
 
     with pytest.raises(ZeroDivisionError):
         broken(None)
+
+
+def test_every_issuer_plugin_module_ships_and_registers(monkeypatch):
+    """No ghost plugin: every listed module exists and adds its commands; a missing one is a
+    loud error (a broken install), never silently skipped."""
+    import argparse
+
+    from issuer import cli as issuer_cli
+
+    def commands() -> set[str]:
+        parser = argparse.ArgumentParser()
+        issuer_cli.register(parser.add_subparsers())
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return set(sub.choices)
+
+    assert {"init", "serve", "token", "user", "award", "demo", "transcript", "revoke"} <= commands()
+    monkeypatch.setattr(issuer_cli, "PLUGIN_MODULES", [*issuer_cli.PLUGIN_MODULES, "issuer.cli_no_such_module"])
+    with pytest.raises(ModuleNotFoundError, match="cli_no_such_module"):
+        commands()

@@ -80,26 +80,74 @@ def test_migrations_apply_forwards_on_postgres(pg_database, tmp_path):  # noqa: 
         anyio.run(run, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_badges_init_on_sqlite_records_the_migrations(tmp_path):
-    """SQLite cannot run Piccolo's ALTER TABLE … ADD CONSTRAINT: `badges init` creates the same
-    schema directly and records the migrations as applied, so later ones run on top."""
-    env = dict(os.environ, BADGES_DATA_DIR=str(tmp_path), PYTHONWARNINGS="ignore")
-    env.pop("DATABASE_URL", None)
-    init = subprocess.run([sys.executable, "-m", "badges.cli", "init"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert init.returncode == 0, init.stdout + init.stderr
-    url = f"sqlite:///{tmp_path}/badges.sqlite3"
-    check = _piccolo("migrations", "check", database_url=url, data_dir=tmp_path)
-    assert check.returncode == 0, check.stdout + check.stderr
-    assert "False" not in check.stdout  # every migration is recorded as ran
+def _sqlite_schema(path: Path) -> dict:
+    """Every table's columns (name, type, not null, primary key) and foreign keys, every index's
+    columns: what a migrated database must share with one ``create_tables`` made."""
     import sqlite3
 
-    with sqlite3.connect(tmp_path / "badges.sqlite3") as conn:
-        rows = [(t, c[1]) for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-                for c in conn.execute(f'PRAGMA table_info("{t}")')]
-    found = _columns(rows)
-    for table, columns in _expected().items():
-        assert columns <= found.get(table, set()), table
+    with sqlite3.connect(path) as conn:
+        found: dict = {}
+        for kind, name in conn.execute("SELECT type, name FROM sqlite_master "
+                                       "WHERE name NOT LIKE 'sqlite_%' AND name != 'migration'"):
+            if kind == "table":
+                found[name] = (sorted((r[1], r[2].upper(), r[3], r[5])
+                                      for r in conn.execute(f'PRAGMA table_info("{name}")')),
+                               sorted(r[2:7] for r in conn.execute(f'PRAGMA foreign_key_list("{name}")')))
+            elif kind == "index":
+                found[name] = sorted(r[2] for r in conn.execute(f'PRAGMA index_info("{name}")'))
+    return found
+
+
+def test_badges_init_on_sqlite_runs_the_real_migrations(tmp_path, monkeypatch):
+    """`badges init` builds a fresh SQLite database by running the migrations (never
+    ``create_tables`` plus a faked record), and gets the very schema tables.py describes."""
+    from issuer import cli, runtime
+    from issuer.db import repo
+    from issuer.settings import Settings
+
+    def no_create_tables(*args, **kwargs):
+        raise AssertionError("badges init created the tables directly")
+
+    monkeypatch.setattr(repo, "create_tables", no_create_tables)
+    monkeypatch.setenv("PYTHONWARNINGS", "ignore")
+    settings = Settings(base_url="http://127.0.0.1:8000", data_dir=tmp_path / "new")
+    runtime.configure(settings, create_kek=True)
+    assert anyio.run(cli.migrate, settings) == []
+    check = _piccolo("migrations", "check", database_url=settings.database_url, data_dir=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "False" not in check.stdout  # every migration is recorded as ran
+    monkeypatch.undo()
+
+    # the same schema as create_tables makes from tables.py (the fast path of the test fixtures)
+    async def direct() -> None:
+        engine = repo.engine_for_url(f"sqlite:///{tmp_path}/direct.sqlite3")
+        try:
+            await repo.create_tables(engine)
+        finally:
+            await engine.close_connection_pool()
+
+    anyio.run(direct)
+    migrated, made = _sqlite_schema(settings.data_dir / "badges.sqlite3"), _sqlite_schema(tmp_path / "direct.sqlite3")
+    assert migrated == made and set(_expected()) <= set(migrated)
+
+    # running it again on the now current database applies nothing and fails nothing
+    assert anyio.run(cli.migrate, settings) == []
+
+
+def test_badges_init_reports_a_failed_migration(tmp_path, monkeypatch):
+    """The bad twin: a database the migrations cannot apply to fails init with a clear error."""
+    import sqlite3
+
+    from issuer import cli, runtime
+    from issuer.settings import Settings, SettingsError
+
+    settings = Settings(base_url="http://127.0.0.1:8000", data_dir=tmp_path / "clash")
+    settings.data_dir.mkdir(mode=0o700)
+    with sqlite3.connect(settings.data_dir / "badges.sqlite3") as conn:
+        conn.execute('CREATE TABLE "school" (id INTEGER PRIMARY KEY)')  # not ours: the first migration clashes
+    runtime.configure(settings, create_kek=True)
+    with pytest.raises(SettingsError, match="migrations failed"):
+        anyio.run(cli.migrate, settings)
 
 
 def test_sqlite_runs_constraint_statements_as_unique_indexes():

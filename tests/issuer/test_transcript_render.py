@@ -242,7 +242,7 @@ def test_url_fetcher_refuses_network_and_foreign_files():
 
     fetcher = local_only_fetcher()
     for url in ("https://example.com/logo.png", "http://127.0.0.1:1/x.css", "ftp://example.com/a",
-                "file:///etc/passwd", (TEMPLATES_DIR / ".." / "pyproject.toml").resolve().as_uri()):
+                "file:///etc/passwd", (TEMPLATES_DIR / ".." / "__init__.py").resolve().as_uri()):
         with pytest.raises(ValueError, match="refused"):
             fetcher.fetch(url)
     font = fetcher.fetch((TEMPLATES_DIR / "fonts" / "DejaVuSans.ttf").as_uri())
@@ -267,10 +267,12 @@ def test_print_stylesheet_is_parsed_once_per_font_configuration_and_only_from_te
     with pytest.raises(ValueError, match="templates"):
         parsed_stylesheet(foreign, config)
     with pytest.raises(ValueError, match="templates"):
-        parsed_stylesheet(TEMPLATES_DIR / ".." / "pyproject.toml", config)
+        parsed_stylesheet(TEMPLATES_DIR / ".." / "__init__.py", config)
 
 
-def test_renders_collect_less_often_and_restore_the_collector_settings(monkeypatch):
+def test_a_render_leaves_the_process_collector_alone(monkeypatch):
+    """The web process renders PDFs in threads beside requests: no render may change the
+    interpreter-wide GC threshold there (only a cohort worker process, which does nothing else)."""
     import gc
 
     import weasyprint
@@ -288,15 +290,28 @@ def test_renders_collect_less_often_and_restore_the_collector_settings(monkeypat
     monkeypatch.setattr(weasyprint.Document, "write_pdf", spy)
     html = "<!DOCTYPE html><html lang='en'><head><title>t</title></head><body><p>x</p></body></html>"
     assert pdf_mod.render_html_pdf(html, base_dir=pdf_mod.TEMPLATES_DIR, variant=None).startswith(b"%PDF")
-    assert seen and seen[0][0] >= pdf_mod.RENDER_GC_THRESHOLD
-    assert gc.get_threshold() == before
-    # nested and failing renders (threads overlap the same way): restored once the last one ends
-    with pdf_mod.relaxed_gc():
-        with pytest.raises(RuntimeError):
-            with pdf_mod.relaxed_gc():
-                raise RuntimeError("render failed")
-        assert gc.get_threshold()[0] >= pdf_mod.RENDER_GC_THRESHOLD
-    assert gc.get_threshold() == before
+    assert seen == [before] and gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("render", [True, False])
+def test_only_a_rendering_cohort_worker_raises_its_gc_threshold(render):
+    # a child process, since the worker set-up changes its own interpreter for good
+    code = f"""
+import gc
+from datetime import datetime, timezone
+from issuer.render.pdf import RENDER_GC_THRESHOLD
+from issuer.services import transcripts as t
+before = gc.get_threshold()
+t._init_worker(None, None, t._Settings(issuer={{}}, base_url="https://x.example", scale=(), now=datetime.now(timezone.utc),
+                                       out_dir=None, render={render}, page_size="a4", credit_map=None, logo=None))
+after = gc.get_threshold()
+print(after[0] >= RENDER_GC_THRESHOLD, after[1:] == before[1:], after == before)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=str(Path(__file__).resolve().parents[2]))
+    assert out.returncode == 0, out.stderr
+    # the bad twin: a worker that does not render keeps the interpreter's settings
+    assert out.stdout.split() == (["True", "True", "False"] if render else ["False", "True", "True"])
 
 
 def test_remote_images_in_credentials_are_never_fetched(made):

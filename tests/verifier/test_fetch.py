@@ -184,6 +184,20 @@ def test_cache_honours_max_age_up_to_the_cap(web):
     assert web.requests.count("https://hosted.example/doc") == 2
 
 
+def test_cache_keeps_the_most_recently_used_documents(web):
+    for name in ("a", "b", "c"):
+        web.json(f"https://hosted.example/{name}", {"id": name})
+    f = fetcher(web, limits=FetchLimits(cache_entries=2))
+    f.get_json("https://hosted.example/a")
+    f.get_json("https://hosted.example/b")
+    f.get_json("https://hosted.example/a")  # a is now the most recently used
+    f.get_json("https://hosted.example/c")  # full: b, the least recently used, goes
+    f.get_json("https://hosted.example/a")
+    assert web.requests.count("https://hosted.example/a") == 1
+    f.get_json("https://hosted.example/b")  # the bad twin: the evicted one is fetched again
+    assert web.requests.count("https://hosted.example/b") == 2
+
+
 def test_cached_documents_are_copies(web):
     f = fetcher(web)
     f.get_json("https://hosted.example/doc")["ok"] = False

@@ -80,11 +80,30 @@ async def test_trust_source_adds_the_issuers_own_schools():
     assert trust.outcome == "pass" and "District school" in trust.message
 
 
-async def test_module_level_verify():
+async def test_module_level_verify_closes_its_http_client(monkeypatch):
     world = World()
+    made: list[VerifierService] = []
+
+    class Recorded(VerifierService):
+        def __init__(self, config=None) -> None:
+            super().__init__(config)
+            made.append(self)
+
+    monkeypatch.setattr(service_module, "VerifierService", Recorded)
     report = await verify(world.badge(), config=world.config())
     assert report.verified
-    assert service_module.service_for(world.config()) is not None
+    [service] = made
+    assert service.fetcher._client.is_closed
+    # a failing verification closes it too
+    with pytest.raises(InputError):
+        await verify(42, config=world.config())
+    assert len(made) == 2 and made[1].fetcher._client.is_closed
+    # the bad twin: a service kept by its owner stays open until the owner closes it
+    kept = VerifierService(world.config())
+    await kept.verify(world.badge())
+    assert not kept.fetcher._client.is_closed
+    kept.close()
+    assert kept.fetcher._client.is_closed
 
 
 @pytest.mark.parametrize("raw,error", [

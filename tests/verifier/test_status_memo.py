@@ -119,6 +119,13 @@ def test_keys_follow_every_byte_and_the_memo_is_bounded(world):
     for n in range(3):
         memo.remember(f"k{n}", {}, NOW)
     assert len(memo) == 2 and not memo.verified("k0", NOW) and memo.verified("k2", NOW)
+    # least recently used out: k1 was checked last, so k2 goes when k3 comes
+    assert memo.verified("k1", NOW)
+    memo.remember("k3", {}, NOW)
+    assert memo.verified("k1", NOW) and memo.verified("k3", NOW) and not memo.verified("k2", NOW)
+    # each entry's window is read on the caller's clock: past its TTL (or before it was checked) it is gone
+    assert not memo.verified("k1", NOW + timedelta(seconds=300)) and len(memo) == 1
+    assert not memo.verified("k3", NOW - timedelta(seconds=1))
     off = VerifiedStatusLists(ttl=0)
     off.remember("k", {}, NOW)
     assert len(off) == 0 and not off.verified("k", NOW)
