@@ -4,7 +4,8 @@ RDF canonicalization stops itself (``badges.jsonld.processor.MAX_N_DEGREE_STEPS`
 ``CanonicalizationLimit``); this wall clock is the backstop for any other slow step. Abandoning
 the thread would free the request but not the CPU, so on timeout the worker is interrupted with
 ``BudgetExceeded`` (``PyThreadState_SetAsyncExc``), which CPython delivers at the next bytecode
-boundary of that thread. It derives from BaseException so that the pipeline's ``except Exception`` guards cannot swallow it.
+boundary of that thread. It derives from BaseException so that the pipeline's ``except Exception``
+guards cannot swallow it.
 """
 from __future__ import annotations
 
