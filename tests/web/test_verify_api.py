@@ -763,7 +763,9 @@ def _canonicalization_bomb(world, fanout: int = 9) -> dict:
     }
 
 
-async def test_canonicalization_bomb_is_stopped_by_the_time_budget(world):
+async def test_canonicalization_bomb_is_stopped_by_the_work_limit_or_the_time_budget(world):
+    """Whichever comes first on this machine: RDFC's own step limit (a clear error in the thread)
+    or the wall-clock budget (the thread interrupted). Either way fast, and nothing keeps burning."""
     import time
 
     bomb = _canonicalization_bomb(world)
@@ -775,7 +777,7 @@ async def test_canonicalization_bomb_is_stopped_by_the_time_budget(world):
         elapsed = time.monotonic() - started
         assert response.status_code == 422, response.text
         body = response.json()
-        assert problem(body, "proof") == PROBLEMS + "time-budget-exceeded"
+        assert problem(body, "proof") in {PROBLEMS + "time-budget-exceeded", PROBLEMS + "canonicalization-limit"}
         assert elapsed < 3.0
         # The worker thread was interrupted, not abandoned: the process stops burning CPU.
         await anyio.sleep(0.3)
