@@ -55,4 +55,4 @@ def share_out(row: dict, *, url: str | None = None) -> dict:
 def job_out(job: dict, base_url: str) -> dict:
     return {"id": str(job["uuid"]), "status": job["status"], "total": job["total"], "processed": job["processed"],
             "succeeded": job["succeeded"], "errors": job["errors"], "createdAt": _iso(job["created_at"]),
-            "finishedAt": _iso(job["finished_at"]), "url": f"{base_url}/api/transcripts/cohort/{job['uuid']}"}
+            "finishedAt": _iso(job["finished_at"]), "url": f"{base_url}/api/transcript-jobs/{job['uuid']}"}
