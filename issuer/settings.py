@@ -233,12 +233,21 @@ def private_file(path: Path) -> Path:
     """Create ``path`` empty with mode 0600 when missing, else narrow it to 0600 (a SQLite file
     made by an older version). SQLite gives its -wal and -shm files the database file's mode."""
     path = Path(path)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
+    # An existing file is never opened: closing any descriptor of a SQLite database drops every
+    # POSIX lock this process's SQLite connections hold on it (fcntl semantics), after which
+    # other processes read stale snapshots or fail with "disk I/O error".
     try:
-        if os.fstat(fd).st_mode & 0o077:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        try:
+            if os.stat(path).st_mode & 0o077:
+                os.chmod(path, PRIVATE_FILE_MODE)
+        except PermissionError:
+            pass
+        return path
+    try:
+        if os.fstat(fd).st_mode & 0o077:  # a umask cannot widen it, but an ACL default might
             os.fchmod(fd, PRIVATE_FILE_MODE)
-    except PermissionError:
-        pass
     finally:
         os.close(fd)
     return path
