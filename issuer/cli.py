@@ -335,11 +335,25 @@ async def _cmd_worker(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    serving = asyncio.ensure_future(runner.serve(stop, poll=args.poll))
+    tasks = [asyncio.ensure_future(runner.serve(stop, poll=args.poll))]  # orphans, lost messages
+    queue = None
+    if rt.settings.is_postgres:  # new jobs arrive through Procrastinate (issuer.jobs_queue)
+        from issuer import jobs_queue
+
+        queue = jobs_queue.queue_app(rt.settings.database_url, runner)
+        await queue.open_async()
+        await jobs_queue.ensure_schema(rt.settings.database_url, queue)
+        tasks.append(asyncio.ensure_future(queue.run_worker_async(
+            queues=[jobs_queue.QUEUE], concurrency=1, install_signal_handlers=False)))
+    print(f"worker {runner.owner} waiting for jobs", file=sys.stderr, flush=True)
     await stop.wait()
-    serving.cancel()  # a job in progress gives its lease back (JobRunner.run) and resumes elsewhere
-    with contextlib.suppress(asyncio.CancelledError):
-        await serving
+    for task in tasks:  # a job in progress gives its lease back (JobRunner.run) and resumes elsewhere
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    if queue is not None:
+        await queue.close_async()
     return 0
 
 

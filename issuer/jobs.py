@@ -19,7 +19,9 @@ each transcript with its job id and resumes with the students that have none.
 
 Where jobs run (``Settings.jobs``): ``inline`` (the default, and the embedded SQLite one-process
 set-up) runs them in the app's own event loop, and the app also resumes orphans; ``worker`` has
-the app only queue them for ``badges worker`` processes (PostgreSQL, several app processes).
+the app only queue them for ``badges worker`` processes (PostgreSQL, several app processes): on
+PostgreSQL through Procrastinate (``issuer.jobs_queue``), and every worker also sweeps the job
+tables for rows whose lease has run out.
 """
 from __future__ import annotations
 
@@ -69,13 +71,18 @@ class JobRunner:
     """Claims, heartbeats and runs jobs. One per app or worker process (``owner`` names it)."""
 
     def __init__(self, *, lease_seconds: float = 30, owner: str | None = None,
-                 wall: Callable[[], datetime] = wall_now, inline: bool = True, clock: Any = None) -> None:
+                 wall: Callable[[], datetime] = wall_now, inline: bool = True, clock: Any = None,
+                 dispatch: Callable[[Kind, int], Awaitable[None]] | None = None) -> None:
         self.lease = timedelta(seconds=lease_seconds)
         self.clock = clock  # the service clock the jobs read (None: the runtime's)
         self.owner = owner or new_owner()
         self.wall = wall
         self.inline = inline  # False: ``submit`` only queues (a worker process will run it)
+        # not inline: how a new job is handed to the workers (issuer.jobs_queue on PostgreSQL);
+        # without it, the job waits for a worker's sweep of the table
+        self.dispatch = dispatch
         self._tasks: set[asyncio.Task] = set()
+        self._active: set[tuple[str, int]] = set()  # jobs this runner is running now
 
     @classmethod
     def from_settings(cls, settings: Any, **kw: Any) -> JobRunner:
@@ -91,9 +98,11 @@ class JobRunner:
     async def claim(self, kind: Kind, job_id: int) -> bool:
         """Take the job if it is unfinished and its lease is free or expired (one UPDATE, so two
         processes racing for it cannot both win)."""
+        if (kind, job_id) in self._active:  # this process runs it already (the queue and a sweep met)
+            return False
         table = TABLES[kind]
         now = self.wall()
-        free = (table.lease_until.is_null() | (table.lease_until < now) | (table.lease_owner == self.owner))
+        free = table.lease_until.is_null() | (table.lease_until < now)
         async with write_transaction():
             rows = await table.update({table.lease_owner: self.owner, table.lease_until: now + self.lease}).where(
                 (table.id == job_id) & table.status.is_in(list(UNFINISHED)) & free).returning(table.id)
@@ -133,6 +142,13 @@ class JobRunner:
         ``options`` go to the handler (the CLI's progress line, worker count)."""
         if not await self.claim(kind, job_id):
             return False
+        self._active.add((kind, job_id))
+        try:
+            return await self._run_claimed(kind, job_id, options)
+        finally:
+            self._active.discard((kind, job_id))
+
+    async def _run_claimed(self, kind: Kind, job_id: int, options: dict) -> bool:
         table = TABLES[kind]
         job = await table.select().where(table.id == job_id).first().output(load_json=True)
         work = asyncio.ensure_future(_handlers()[kind](self, job, **options))
@@ -160,6 +176,8 @@ class JobRunner:
         """A job just queued: run it in this process (inline), or leave it to a worker."""
         if self.inline:
             self._spawn(self.run(kind, job_id))
+        elif self.dispatch is not None:
+            self._spawn(self.dispatch(kind, job_id))  # lost: a worker's sweep still finds the row
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)

@@ -236,6 +236,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         raise SettingsError(f"verifier: {exc}") from None
 
     runner = JobRunner.from_settings(settings, clock=rt.clock)
+    queue = None
+    if not runner.inline and settings.is_postgres:
+        from issuer import jobs_queue
+
+        queue = jobs_queue.queue_app(settings.database_url)
     stop_jobs: list[asyncio.Event] = []
 
     async def on_startup() -> None:
@@ -247,11 +252,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         # Inline jobs: this process also resumes those a stopped process left (issuer.jobs).
         if runner.inline:
             stop_jobs.append(runner.start_background())
+        elif queue is not None:  # BADGES_JOBS=worker on PostgreSQL: jobs go to `badges worker`
+            await queue.open_async()
+            await jobs_queue.ensure_schema(settings.database_url, queue)
+            runner.dispatch = jobs_queue.dispatcher(queue)
 
     async def on_shutdown() -> None:
         for stop in stop_jobs:
             stop.set()
         await runner.close()  # a job cut short here is resumed by the next process to start
+        if queue is not None and runner.dispatch is not None:
+            await queue.close_async()
         verifier_service.close()
         if owns_pool:
             await db.close_connection_pool()
