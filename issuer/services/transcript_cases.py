@@ -502,13 +502,14 @@ async def run_cohort(job: dict, learner_ids: list[int], *, runner: JobRunner, wo
         signer = await identity.signer_for(school_id)
         issuer = await identity.issuer_profile(school_id)
         base = _base()
-        total, finished = len(learner_ids), ok + len(errors)
+        rendered = 0
 
         def tick(_done: int, _total: int, result: engine.CohortResult) -> None:
-            nonlocal finished
-            finished += 1
+            # (done, total) over the students rendered in this run, as one generate_cohort call said
+            nonlocal rendered
+            rendered += 1
             if progress is not None:
-                progress(finished, total, result)
+                progress(rendered, len(cohort), result)
 
         # In chunks, so that what is done is stored (and counted) while the rest renders.
         chunk = max(8, 4 * (workers or os.cpu_count() or 1))
