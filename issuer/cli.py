@@ -345,6 +345,7 @@ async def _cmd_worker(args: argparse.Namespace) -> int:
         await jobs_queue.ensure_schema(rt.settings.database_url, queue)
         tasks.append(asyncio.ensure_future(queue.run_worker_async(
             queues=[jobs_queue.QUEUE], concurrency=1, install_signal_handlers=False)))
+        tasks.append(asyncio.ensure_future(jobs_queue.tend(queue)))
     print(f"worker {runner.owner} waiting for jobs", file=sys.stderr, flush=True)
     await stop.wait()
     for task in tasks:  # a job in progress gives its lease back (JobRunner.run) and resumes elsewhere

@@ -16,6 +16,7 @@ sweep, which takes any unfinished row whose lease has run out.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -53,6 +54,27 @@ async def ensure_schema(database_url: str, app: procrastinate.App) -> None:
                 await conn.execute(app.schema_manager.get_schema())
         finally:
             await conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
+
+
+async def retry_stalled(app: procrastinate.App, *, seconds_since_heartbeat: float = 30) -> int:
+    """Messages a killed worker left ``doing`` go back to the queue (Procrastinate's recipe for
+    stalled jobs), so its tables hold no job in progress forever; the job row itself is resumed
+    by the sweeps already, so a retried message usually finds it finished and does nothing."""
+    stalled = list(await app.job_manager.get_stalled_jobs(queue=QUEUE, task_name=TASK,
+                                                          seconds_since_heartbeat=seconds_since_heartbeat))
+    for job in stalled:
+        await app.job_manager.retry_job(job)
+    return len(stalled)
+
+
+async def tend(app: procrastinate.App, *, every: float = 60) -> None:
+    """A worker's housekeeping loop: ``retry_stalled`` now and then."""
+    while True:
+        try:
+            await retry_stalled(app)
+        except Exception:  # the database went away for a moment: try again later
+            log.warning("retrying stalled queue jobs failed", exc_info=True)
+        await asyncio.sleep(every)
 
 
 def dispatcher(app: procrastinate.App) -> Callable[[str, int], Awaitable[None]]:

@@ -20,9 +20,9 @@ pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
 
 
-def _worker(env: dict) -> subprocess.Popen:
+def _worker(env: dict, poll: float = 0.5) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", "from badges.cli import main; raise SystemExit(main())",
-                             "worker", "--poll", "0.5"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             "worker", "--poll", str(poll)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 async def test_app_queues_and_workers_run_resume_after_kill_9(seed, platform, platform_settings, db_url, db,
@@ -66,8 +66,28 @@ async def test_app_queues_and_workers_run_resume_after_kill_9(seed, platform, pl
                 assert workers[1].poll() is None, workers[1].stderr.read().decode()
                 assert time.monotonic() < deadline, body
                 await asyncio.sleep(0.2)
-        assert body["status"] == "done" and body["errors"] == [], body
-        assert body["processed"] == body["issued"] == body["total"] == ROWS, body
+            assert body["status"] == "done" and body["errors"] == [], body
+            assert body["processed"] == body["issued"] == body["total"] == ROWS, body
+            await _exactly_once(school["id"], ROWS)
+
+            # a queue message the killed worker left "doing" (when its queue task, not its first
+            # sweep, took the job) goes back to the queue; the live worker runs it, finds the job finished, and
+            # issues nothing: no message stays in progress
+            from issuer import jobs_queue
+
+            queue = jobs_queue.queue_app(db_url)
+            async with queue.open_async():
+                await jobs_queue.retry_stalled(queue, seconds_since_heartbeat=0)
+            deadline = time.monotonic() + 60
+            while True:
+                async with await psycopg.AsyncConnection.connect(db_url) as conn:
+                    left = await (await conn.execute(
+                        "SELECT status, count(*) FROM procrastinate_jobs GROUP BY status")).fetchall()
+                if set(dict(left)) == {"succeeded"}:
+                    break
+                assert time.monotonic() < deadline, left
+                await asyncio.sleep(0.2)
+            assert (await client.get(path, headers=t)).json() == body
         await _exactly_once(school["id"], ROWS)
         workers[1].send_signal(signal.SIGTERM)  # stops cleanly
         assert workers[1].wait(timeout=30) == 0, workers[1].stderr.read().decode()
