@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import importlib
 import os
@@ -303,6 +304,48 @@ def verifier_overrides(args: argparse.Namespace) -> dict:
             "verifier_allow_private_networks": getattr(args, "allow_private_networks", None)}
 
 
+async def _cmd_worker(args: argparse.Namespace) -> int:
+    """A job worker (``issuer.jobs``): takes queued jobs and those whose process stopped, one at a
+    time, until SIGTERM/SIGINT; a job cut short by the signal is given back for another worker."""
+    import signal
+
+    from issuer.jobs import JobRunner
+
+    if not 0.05 <= args.poll <= 3600:
+        return fail("--poll must be between 0.05 and 3600 seconds")
+    rt = runtime.configure(settings_for(args))
+    runner = JobRunner.from_settings(rt.settings, clock=rt.clock, inline=True)
+    if args.once:
+        ran = await runner.sweep()
+        print(f"ran {ran} job(s)")
+        return 0
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.ensure_future(runner.serve(stop, poll=args.poll))]  # orphans, lost messages
+    queue = None
+    if rt.settings.is_postgres:  # new jobs arrive through Procrastinate (issuer.jobs_queue)
+        from issuer import jobs_queue
+
+        queue = jobs_queue.queue_app(rt.settings.database_url, runner)
+        await queue.open_async()
+        await jobs_queue.ensure_schema(rt.settings.database_url, queue)
+        tasks.append(asyncio.ensure_future(queue.run_worker_async(
+            queues=[jobs_queue.QUEUE], concurrency=1, install_signal_handlers=False)))
+        tasks.append(asyncio.ensure_future(jobs_queue.tend(queue)))
+    print(f"worker {runner.owner} waiting for jobs", file=sys.stderr, flush=True)
+    await stop.wait()
+    for task in tasks:  # a job in progress gives its lease back (JobRunner.run) and resumes elsewhere
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    if queue is not None:
+        await queue.close_async()
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("init", help="create the database, the district and its first school")
     p.add_argument("--base-url", help="public origin (default $BADGES_BASE_URL or http://127.0.0.1:8000)")
@@ -324,6 +367,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     k.add_argument("--school", help="school slug (default: the first school)")
     k.add_argument("--district", action="store_true", help="rotate the district's own key instead")
     k.set_defaults(func=_run(_cmd_keys_rotate))
+
+    p = subparsers.add_parser("worker", help="run queued bulk awards and cohort transcripts (and resume "
+                                             "stopped ones) until stopped")
+    p.add_argument("--once", action="store_true", help="run what is waiting now, then exit")
+    p.add_argument("--poll", type=float, default=1.0, help="seconds between looks at the queue (default 1)")
+    p.set_defaults(func=_run(_cmd_worker))
 
     for name, help_text, reason_required in (
             ("revoke", "revoke an issued credential for good (re-signs its status list)", True),

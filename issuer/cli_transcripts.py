@@ -38,22 +38,25 @@ async def _all(args, out: Path) -> int:
     from issuer.cli import _first_school
     from issuer.db import repo_platform
     from issuer.db import repo_transcripts as repo
-    from issuer.services import transcript_cases as cases
+    from issuer.jobs import JobRunner
 
     schools = [await _first_school(args.school)] if args.school else await repo_platform.schools()
     failed = 0
     for school in schools:
         learners = await repo.learners_of_school(school["id"])
         job = await repo.insert_job(school=school["id"], status="queued", total=len(learners),
-                                    created_at=runtime.current().clock.now(), out_dir=str(out))
+                                    created_at=runtime.current().clock.now(), out_dir=str(out),
+                                    learners=[u["id"] for u in learners])
 
         def progress(done: int, total: int, result, slug=school["slug"]) -> None:
             mark = "ok" if result.ok else f"FAILED ({result.error})"
             print(f"\r[{slug}] {done}/{total} {result.stem}: {mark}".ljust(79), end="", file=sys.stderr, flush=True)
 
         stems = {u["id"]: u["email"] or u["username"] for u in learners}
-        done = await cases.run_cohort(job, [u["id"] for u in learners], workers=args.workers, progress=progress,
-                                      stems=stems)
+        # through the job runner: the job holds a lease, so a running app does not take it over
+        await JobRunner.from_settings(runtime.current().settings).run(
+            "transcripts", job["id"], workers=args.workers, progress=progress, stems=stems)
+        done = await repo.job(job["uuid"])
         print(file=sys.stderr)
         for error in done["errors"]:
             print(f"[{school['slug']}] {error['student']}: {error['error']}", file=sys.stderr)

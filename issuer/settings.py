@@ -27,6 +27,10 @@ Environment variables (all optional):
                            limits); default none: the peer address is the client
 ``BADGES_LOGIN_MAX_FAILURES`` failed logins per (username, IP) in the window (default 5)
 ``BADGES_LOGIN_MAX_FAILURES_PER_IP`` failed logins per IP across usernames (default 50)
+``BADGES_JOBS``            ``inline`` (default): the app runs bulk awards and cohort transcripts
+                           itself; ``worker``: it only queues them for ``badges worker``
+``BADGES_JOB_LEASE_SECONDS`` how long a job's lease lasts without a heartbeat before another
+                           process resumes the job (default 30)
 =========================  ==============================================================
 """
 from __future__ import annotations
@@ -83,6 +87,8 @@ class Settings:
     verifier_trust_file: Path | None = None
     verifier_allow_private_networks: bool = False
     debug: bool = False
+    jobs: str = "inline"  # inline | worker (issuer.jobs)
+    job_lease_seconds: int = 30
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -106,6 +112,10 @@ class Settings:
                 raise SettingsError(f"BADGES_TRUSTED_PROXIES: {proxy!r} is not an address or network") from None
         if self.login_max_failures < 1 or self.login_max_failures_per_ip < 1:
             raise SettingsError("login limits must be at least 1")
+        if self.jobs not in ("inline", "worker"):
+            raise SettingsError("BADGES_JOBS must be inline or worker")
+        if not 1 <= self.job_lease_seconds <= 3600:
+            raise SettingsError("BADGES_JOB_LEASE_SECONDS must be between 1 and 3600")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -135,12 +145,15 @@ class Settings:
                           ("BADGES_MAX_UPLOAD_BYTES", "max_upload_bytes"),
                           ("BADGES_MAX_IMAGE_BYTES", "max_image_bytes"),
                           ("BADGES_LOGIN_MAX_FAILURES", "login_max_failures"),
-                          ("BADGES_LOGIN_MAX_FAILURES_PER_IP", "login_max_failures_per_ip")):
+                          ("BADGES_LOGIN_MAX_FAILURES_PER_IP", "login_max_failures_per_ip"),
+                          ("BADGES_JOB_LEASE_SECONDS", "job_lease_seconds")):
             if v := env.get(name):
                 try:
                     kw[key] = int(v)
                 except ValueError:
                     raise SettingsError(f"{name} must be an integer") from None
+        if v := env.get("BADGES_JOBS"):
+            kw["jobs"] = v
         kw.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**kw)
 
@@ -220,12 +233,21 @@ def private_file(path: Path) -> Path:
     """Create ``path`` empty with mode 0600 when missing, else narrow it to 0600 (a SQLite file
     made by an older version). SQLite gives its -wal and -shm files the database file's mode."""
     path = Path(path)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
+    # An existing file is never opened: closing any descriptor of a SQLite database drops every
+    # POSIX lock this process's SQLite connections hold on it (fcntl semantics), after which
+    # other processes read stale snapshots or fail with "disk I/O error".
     try:
-        if os.fstat(fd).st_mode & 0o077:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        try:
+            if os.stat(path).st_mode & 0o077:
+                os.chmod(path, PRIVATE_FILE_MODE)
+        except PermissionError:
+            pass
+        return path
+    try:
+        if os.fstat(fd).st_mode & 0o077:  # a umask cannot widen it, but an ACL default might
             os.fchmod(fd, PRIVATE_FILE_MODE)
-    except PermissionError:
-        pass
     finally:
         os.close(fd)
     return path

@@ -586,6 +586,21 @@ async def update_bulk_job(j_id: int, **values) -> None:
     await BulkJob.update({getattr(BulkJob, k): v for k, v in values.items()}).where(BulkJob.id == j_id)
 
 
+async def update_bulk_job_leased(j_id: int, owner: str, **values) -> bool:
+    """Update the job only while ``owner`` holds its lease (issuer.jobs); False otherwise."""
+    rows = await BulkJob.update({getattr(BulkJob, k): v for k, v in values.items()}).where(
+        (BulkJob.id == j_id) & (BulkJob.lease_owner == owner)).returning(BulkJob.id)
+    return bool(rows)
+
+
+async def achievements_by_id(ids: Iterable[int]) -> dict[int, Row]:
+    """Archived ones too: a job resumed after an achievement was archived still issues it."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    return {r["id"]: r for r in await _all(Achievement.select().where(Achievement.id.is_in(ids)))}
+
+
 async def fail_unfinished_bulk_jobs(*, errors: list[dict], at: datetime, keep: Iterable[int] = ()) -> list[int]:
     """Every queued or running job (but those in ``keep``) becomes failed; their ids."""
     where = BulkJob.status.is_in(["queued", "running"])

@@ -42,9 +42,10 @@ def credential_status(row: Row, now: datetime) -> str:
 class DbTranscriptSource:
     """``issuer.services.transcripts.TranscriptSource`` over the issuer's database."""
 
-    def __init__(self, *, now: datetime, created_by: int | None = None) -> None:
+    def __init__(self, *, now: datetime, created_by: int | None = None, job: int | None = None) -> None:
         self.now = now
         self.created_by = created_by
+        self.job = job  # the cohort job storing its transcripts (a resumed job skips their students)
         self.stored: list[Row] = []  # the Transcript rows this source stored, in order
 
     async def transcript_learner(self, learner_id: Any) -> dict:
@@ -65,7 +66,7 @@ class DbTranscriptSource:
         user = await learner(learner_id)
         row = await insert_transcript(uuid=uuid_of(clr_id), school_id=user["school"], learner_id=user["id"],
                                       clr_id=clr_id, document=document, issued_at=issued_at,
-                                      created_by=self.created_by)
+                                      created_by=self.created_by, job=self.job)
         self.stored.append(row)
 
 
@@ -135,9 +136,9 @@ async def schools_by_slug(slugs: Iterable[str]) -> list[Row]:
 # --- transcripts --------------------------------------------------------------------------------
 
 async def insert_transcript(*, uuid: uuidlib.UUID, school_id: int, learner_id: int, clr_id: str, document: str,
-                            issued_at: datetime, created_by: int | None = None) -> Row:
+                            issued_at: datetime, created_by: int | None = None, job: int | None = None) -> Row:
     row = Transcript(uuid=uuid, school=school_id, learner=learner_id, clr_id=clr_id, document=document,
-                     created_by=created_by, issued_at=issued_at)
+                     created_by=created_by, issued_at=issued_at, cohort_job=job)
     await row.save()
     return await Transcript.select().where(Transcript.id == row.id).first()
 
@@ -212,6 +213,19 @@ async def job(j_uuid: Any) -> Row | None:
 async def update_job(job_id: int, **values: Any) -> None:
     await TranscriptJob.update({getattr(TranscriptJob, k): v for k, v in values.items()}).where(
         TranscriptJob.id == job_id)
+
+
+async def update_job_leased(job_id: int, owner: str, **values: Any) -> bool:
+    """Update the job only while ``owner`` holds its lease (issuer.jobs); False otherwise."""
+    rows = await TranscriptJob.update({getattr(TranscriptJob, k): v for k, v in values.items()}).where(
+        (TranscriptJob.id == job_id) & (TranscriptJob.lease_owner == owner)).returning(TranscriptJob.id)
+    return bool(rows)
+
+
+async def learners_done_by_job(job_id: int) -> set[int]:
+    """The students a cohort job has stored a transcript for."""
+    rows = await Transcript.select(Transcript.learner).where(Transcript.cohort_job == job_id)
+    return {r["learner"] for r in rows}
 
 
 async def fail_unfinished_jobs(*, errors: list[dict], at: datetime, keep: Iterable[int] = ()) -> list[int]:

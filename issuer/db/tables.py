@@ -288,6 +288,12 @@ class BulkJob(Table):
     errors = JSON(default="[]")
     created_at = Timestamptz()
     finished_at = Timestamptz(null=True, default=None)
+    # What a resumed run needs (issuer.jobs): the validated rows and who started it.
+    plan = JSON(default="[]")  # [{line, learner, achievement, ratings}], in issuing order
+    actor = JSON(default="{}")  # the principal's role/id/school/district, for the audit log
+    # The lease of the process running the job (issuer.jobs): expired or empty = free to take.
+    lease_owner = Varchar(length=128, default="")
+    lease_until = Timestamptz(null=True, default=None)
 
 
 # --- platform, continued: IssuedCredential refers to the learning half's Achievement and Award
@@ -326,6 +332,9 @@ class Transcript(Table):
     document = Text()
     created_by = ForeignKey(references=User, null=True)
     issued_at = Timestamptz()
+    # The cohort job (TranscriptJob id) that made it: a resumed job skips its finished students.
+    # (Not named `job`: its index, "transcript_job", would clash with that table's name.)
+    cohort_job = Integer(null=True, default=None, index=True)
 
 
 class TranscriptShare(Table):
@@ -352,3 +361,7 @@ class TranscriptJob(Table):
     out_dir = Varchar(length=1024, default="")
     created_at = Timestamptz()
     finished_at = Timestamptz(null=True, default=None)
+    learners = JSON(default="[]")  # the cohort's learner ids, fixed when the job starts
+    actor = JSON(default="{}")
+    lease_owner = Varchar(length=128, default="")
+    lease_until = Timestamptz(null=True, default=None)

@@ -11,10 +11,11 @@ transaction runs on the loop's own thread (``issuer.db.repo``), so one transacti
 term's awards would stall the server until it ended.
 
 Each badge is still all-or-nothing (``awarding.issue_locked``: award row, status index and signed
-credential in one transaction), and exactly once (the unique learner/achievement constraint). A
-job that stops part-way (an error, a crash: ``mark_interrupted`` at start-up) keeps the badges
-of its committed batches; running the same file again skips them ("already awarded") and issues
-the rest.
+credential in one transaction), and exactly once (the unique learner/achievement constraint). The
+job row holds the validated plan, so the job runner (``issuer.jobs``) resumes a job that a crash
+or restart stopped from its first uncommitted row; a job that failed on an error keeps the
+badges of its committed batches, and running the same file again skips them ("already
+awarded") and issues the rest.
 """
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ from typing import Any
 from badges import award as award_rules
 from badges import rubrics
 from badges.errors import RubricError
+from issuer import jobs, runtime
 from issuer.db import repo_learning as repo
 from issuer.db.repo import write_transaction
+from issuer.jobs import JobRunner, LeaseLost
 from issuer.services import audit_trail, awarding
 from issuer.services.achievements import achievement_document
 from issuer.services.learning_access import TEACHERS, acting_school, require
@@ -41,8 +44,7 @@ BATCH_ROWS = 25
 BATCH_SECONDS = 0.03
 # Validation and the job's set-up work on the event loop; they let other requests in this often.
 YIELD_EVERY = 50
-_TASKS: set[asyncio.Task] = set()
-_RUNNING: set[int] = set()  # ids of the jobs this process is running
+# A job queued by a version that did not store its plan cannot be resumed.
 INTERRUPTED = ("interrupted by a restart: the service stopped while this job ran; the badges issued "
                "before that are kept, run the same file again to issue the rest")
 
@@ -155,100 +157,106 @@ async def validate(principal: Any, data: bytes, *, school_id: int | None = None)
 
 
 async def start(principal: Any, data: bytes, *, clock, school_id: int | None = None,
-                background: bool = True) -> tuple[dict, Plan]:
-    """Validate, then (only when every row is valid) create the job and start issuing."""
+                background: bool = True, runner: JobRunner | None = None) -> tuple[dict, Plan]:
+    """Validate, then (only when every row is valid) queue the job with its plan and hand it to
+    ``runner`` (``background``: it runs in the app or a worker; otherwise here, to its end)."""
     plan = await validate(principal, data, school_id=school_id)
     if plan.errors:
         raise InvalidInput(f"{len(plan.errors)} row(s) have errors; nothing was issued", rows=plan.errors)
     empty = not plan.rows  # every row already awarded: nothing to run
+    rows = [{"line": r["line"], "learner": r["learner"], "achievement": r["achievement"]["id"],
+             "ratings": r["ratings"]} for r in plan.rows]
     async with write_transaction():  # the job and its audit event together
         job = await repo.insert_bulk_job(school=plan.school_id, created_by=getattr(principal, "id", None),
                                          status="done" if empty else "queued", total=len(plan.rows),
-                                         created_at=clock.now(), finished_at=clock.now() if empty else None)
+                                         created_at=clock.now(), finished_at=clock.now() if empty else None,
+                                         plan=rows, actor=jobs.actor_json(principal))
         await audit_trail.record(principal, action="awards.bulk", school_id=plan.school_id,
                                  subject=str(job["uuid"]), at=clock.now(), total=len(plan.rows),
                                  skipped=len(plan.skipped))
-    if not empty and background:
-        task = asyncio.get_running_loop().create_task(run(job, plan, clock=clock, actor=principal))
-        _TASKS.add(task)
-        task.add_done_callback(_TASKS.discard)
-    elif not empty:
-        await run(job, plan, clock=clock, actor=principal)
+    if not empty:
+        if background:
+            if runner is None:
+                raise ValueError("a background job needs the app's runner")
+            runner.submit("bulk", job["id"])
+        else:
+            runner = runner or jobs.JobRunner.from_settings(runtime.current().settings, clock=clock)
+            await runner.run("bulk", job["id"])
     return await repo.get_bulk_job(job["uuid"]), plan
 
 
-async def run(job: dict, plan: Plan, *, clock, actor: Any = None) -> None:
-    done = issued = 0
-    _RUNNING.add(job["id"])
+async def run_job(runner: JobRunner, job: dict) -> None:
+    """Run (or resume) a queued job from its row: the rows from ``processed`` on, in batches."""
+    clock = runner.clock or runtime.current().clock
+    rows = job["plan"] or []
+    if len(rows) != job["total"]:  # a job queued before plans were stored cannot be resumed
+        await repo.update_bulk_job_leased(job["id"], runner.owner, status="failed", finished_at=clock.now(),
+                                          errors=[{"line": None, "errors": [INTERRUPTED]}])
+        return
+    done, issued = job["processed"], job["issued"]
+    actor = jobs.actor_from_json(job["actor"])
+    school_id = job["school"]
     try:
-        await repo.update_bulk_job(job["id"], status="running")
-        kit = await awarding.issuer_kit(plan.school_id)
+        if not await repo.update_bulk_job_leased(job["id"], runner.owner, status="running", errors=[],
+                                                 finished_at=None):
+            raise LeaseLost("the job was taken over")
+        kit = await awarding.issuer_kit(school_id)
+        achievements = await repo.achievements_by_id(r["achievement"] for r in rows[done:])
         docs = {}
-        for row in plan.rows:
-            a = row["achievement"]
-            if a["id"] not in docs:
-                docs[a["id"]] = await achievement_document(a, base_url=kit.base_url)
+        for a_id, a in achievements.items():
+            docs[a_id] = await achievement_document(a, base_url=kit.base_url)
         learners = {}
-        for n, u in enumerate({r["learner"] for r in plan.rows}, start=1):
+        for n, u in enumerate({r["learner"] for r in rows[done:]}, start=1):
             learners[u] = await repo.get_user(u)
             if n % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         now = clock.now()
-        district = kit.school["district"] if kit.school else await repo.school_district(plan.school_id)
+        district = kit.school["district"] if kit.school else await repo.school_district(school_id)
         loop = asyncio.get_running_loop()
 
         async def batch() -> tuple[int, int]:
             # Retried from scratch by in_write_transaction after a unique-constraint race; rows
-            # of earlier batches are committed and never run again.
+            # of earlier batches are committed with the progress that says so, and never run again.
             start, n, new_count = loop.time(), 0, 0
-            for row in plan.rows[done:done + BATCH_ROWS]:
+            for row in rows[done:done + BATCH_ROWS]:
+                achievement = achievements[row["achievement"]]
                 credential, new = await awarding.issue_locked(
-                    kit=kit, school_id=plan.school_id, learner=learners[row["learner"]],
-                    achievement=row["achievement"], achievement_doc=docs[row["achievement"]["id"]],
+                    kit=kit, school_id=school_id, learner=learners[row["learner"]],
+                    achievement=achievement, achievement_doc=docs[achievement["id"]],
                     ratings=row["ratings"], now=now, source="bulk")
                 if new:
-                    await audit_trail.record(actor, action="credential.award", school_id=plan.school_id,
+                    await audit_trail.record(actor, action="credential.award", school_id=school_id,
                                              district_id=district, subject=credential["credential_id"], at=now,
                                              source="bulk", job=str(job["uuid"]), line=row["line"],
-                                             achievement=str(row["achievement"]["uuid"]), learner=row["learner"])
+                                             achievement=str(achievement["uuid"]), learner=row["learner"])
                 n += 1
                 new_count += int(new)
                 if loop.time() - start >= BATCH_SECONDS:
                     break
-            # status again: a live job that another process's start-up took for an orphan
-            # (``mark_interrupted``) says it is running at its next batch.
-            await repo.update_bulk_job(job["id"], status="running", errors=[], finished_at=None,
-                                       processed=done + n, issued=issued + new_count)
+            # progress and lease in the batch's own transaction: if another process has taken
+            # the job (ours stalled past its lease), the batch rolls back instead.
+            if not await repo.update_bulk_job_leased(job["id"], runner.owner, processed=done + n,
+                                                     issued=issued + new_count,
+                                                     **runner.lease_columns()):
+                raise LeaseLost("the job was taken over")
             return n, new_count
 
-        while done < len(plan.rows):
+        while done < len(rows):
             n, new_count = await awarding.in_write_transaction(batch)
             done, issued = done + n, issued + new_count
             await asyncio.sleep(0)  # the writer lock is free: requests waiting for it, or the loop, go first
-        await repo.update_bulk_job(job["id"], status="done", processed=done, issued=issued, errors=[],
-                                   finished_at=clock.now())
+        await repo.update_bulk_job_leased(job["id"], runner.owner, status="done", processed=done, issued=issued,
+                                          errors=[], finished_at=clock.now())
+    except LeaseLost:
+        raise
     except Exception as exc:  # reported on the job; the failed batch has rolled back, earlier ones stay
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         if done:
-            message += (f" (stopped after {done} of {len(plan.rows)} rows, {issued} badge(s) issued; "
+            message += (f" (stopped after {done} of {len(rows)} rows, {issued} badge(s) issued; "
                         "run the same file again to issue the rest)")
-        line = plan.rows[done]["line"] if done < len(plan.rows) else None
-        await repo.update_bulk_job(job["id"], status="failed", processed=done, issued=issued,
-                                   errors=[{"line": line, "errors": [message]}], finished_at=clock.now())
-    finally:
-        _RUNNING.discard(job["id"])
-
-
-async def mark_interrupted(now) -> list[int]:
-    """At start-up: a job still queued or running was left so by a process that stopped (a
-    crash, kill -9, a restart) and will never finish; it becomes failed with the reason. Its
-    committed batches stay (see the module docstring). Jobs are not resumed (yet).
-
-    The database does not say which process runs a job, so with several processes (PostgreSQL,
-    or the CLI beside the server) a live job of another process is marked too; it sets itself
-    back to running at its next batch (``run``)."""
-    return await repo.fail_unfinished_bulk_jobs(errors=[{"line": None, "errors": [INTERRUPTED]}], at=now,
-                                                keep=_RUNNING)
+        line = rows[done]["line"] if done < len(rows) else None
+        await repo.update_bulk_job_leased(job["id"], runner.owner, status="failed", processed=done, issued=issued,
+                                          errors=[{"line": line, "errors": [message]}], finished_at=clock.now())
 
 
 async def job_status(principal: Any, job_uuid: str) -> dict:

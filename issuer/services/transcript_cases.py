@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import hashlib
 import json
+import os
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -26,9 +27,10 @@ import anyio.to_thread
 from cachetools import LRUCache
 
 from badges.rubrics import Level
-from issuer import runtime
+from issuer import jobs, runtime
 from issuer.db import repo_transcripts as repo
 from issuer.db.repo import write_transaction
+from issuer.jobs import JobRunner, LeaseLost
 from issuer.services import audit_trail, identity
 from issuer.services import status as status_service
 from issuer.services import transcripts as engine
@@ -76,10 +78,7 @@ def _bundled(clr: dict) -> list[dict]:
 LEFT_OUT = frozenset({"revoked", "suspended"})
 PDF_CACHE_ENTRIES = 16
 _PDFS: LRUCache[tuple, bytes] = LRUCache(PDF_CACHE_ENTRIES)
-_PROGRESS: dict[str, int] = {}
-_RUNNING: set[int] = set()  # ids of the cohort jobs this process is running
 INTERRUPTED = "interrupted by a restart: the service stopped while this job ran; start it again"
-_TASKS: set[asyncio.Task] = set()
 
 
 def _base() -> str:
@@ -149,9 +148,11 @@ async def list_for(principal: Any, student: str | None = None) -> list[dict]:
 class _AuditedSource(repo.DbTranscriptSource):
     """Stores each transcript together with its audit event (one transaction)."""
 
-    def __init__(self, *, now: datetime, created_by: int | None, actor: Any, **details: Any) -> None:
-        super().__init__(now=now, created_by=created_by)
+    def __init__(self, *, now: datetime, created_by: int | None, actor: Any, job: int | None = None,
+                 stored_hook: Callable[[], Any] | None = None, **details: Any) -> None:
+        super().__init__(now=now, created_by=created_by, job=job)
         self.actor, self.details = actor, details
+        self.stored_hook = stored_hook  # a cohort job's progress, written in the same transaction
 
     async def store_transcript(self, *, learner_id: Any, clr_id: str, document: str, issued_at: datetime) -> None:
         async with write_transaction():
@@ -160,6 +161,8 @@ class _AuditedSource(repo.DbTranscriptSource):
             row = self.stored[-1]
             await audit_trail.record(self.actor, action="transcript.generate", school_id=row["school"],
                                      subject=row["clr_id"], at=issued_at, learner=row["learner"], **self.details)
+            if self.stored_hook is not None:
+                await self.stored_hook()
 
 
 async def generate(principal: Any, student: str | int | None = None) -> tuple[dict, engine.TranscriptResult]:
@@ -405,25 +408,25 @@ async def share_pdf(token: str) -> bytes:
 # --- cohort jobs -------------------------------------------------------------------------------
 
 async def start_cohort(principal: Any, *, school_id: int | None = None, background: bool = True,
-                       workers: int | None = None) -> dict:
+                       workers: int | None = None, runner: JobRunner | None = None) -> dict:
     require(principal, *TEACHERS, "district_admin")
     school = await acting_school(principal, school_id)
     learners = await repo.learners_of_school(school)
     async with write_transaction():  # the job and its audit event together
         job = await repo.insert_job(school=school, created_by=getattr(principal, "id", None), status="queued",
-                                    total=len(learners), created_at=_now())
+                                    total=len(learners), created_at=_now(), learners=[u["id"] for u in learners],
+                                    actor=jobs.actor_json(principal))
         out_dir = runtime.current().settings.data_dir / "transcripts" / str(job["uuid"])
         await repo.update_job(job["id"], out_dir=str(out_dir))
         await audit_trail.record(principal, action="transcript.cohort", school_id=school, subject=str(job["uuid"]),
                                  at=_now(), total=len(learners))
-    job = await repo.job(job["uuid"])
-    coro = run_cohort(job, [u["id"] for u in learners], workers=workers, actor=principal)
     if background:
-        task = asyncio.get_running_loop().create_task(coro)
-        _TASKS.add(task)
-        task.add_done_callback(_TASKS.discard)
+        if runner is None:
+            raise ValueError("a background job needs the app's runner")
+        runner.submit("transcripts", job["id"])
     else:
-        await coro
+        runner = runner or jobs.JobRunner.from_settings(runtime.current().settings)
+        await runner.run("transcripts", job["id"], workers=workers)
     return await repo.job(job["uuid"])
 
 
@@ -432,83 +435,108 @@ async def job_status(principal: Any, j_uuid: str) -> dict:
     job = await repo.job(j_uuid)
     if job is None or job["school"] not in await school_ids(principal):
         raise NotFound("no such job")
-    if job["status"] == "running" and str(job["uuid"]) in _PROGRESS:
-        job["processed"] = _PROGRESS[str(job["uuid"])]
     return job
 
 
-async def run_cohort(job: dict, learner_ids: list[int], *, workers: int | None = None,
+async def run_job(runner: JobRunner, job: dict, *, workers: int | None = None,
+                  progress: Callable[[int, int, engine.CohortResult], None] | None = None,
+                  stems: dict[int, str] | None = None) -> None:
+    """The runner's handler: run (or resume) a cohort job from its row."""
+    learners = job["learners"] or []
+    if len(learners) != job["total"]:  # a job queued before learners were stored cannot be resumed
+        await repo.update_job_leased(job["id"], runner.owner, status="failed", finished_at=_now(),
+                                     errors=[{"student": None, "error": INTERRUPTED}])
+        return
+    await run_cohort(job, learners, workers=workers, progress=progress, stems=stems,
+                     actor=jobs.actor_from_json(job["actor"]), runner=runner)
+
+
+async def run_cohort(job: dict, learner_ids: list[int], *, runner: JobRunner, workers: int | None = None,
                      progress: Callable[[int, int, engine.CohortResult], None] | None = None,
                      stems: dict[int, str] | None = None, actor: Any = None) -> dict:
-    """Every learner's transcript on every core; each one is stored so its QR code resolves.
-    ``actor``: who started the job, for the audit log (None: the command line)."""
-    key = str(job["uuid"])
-    _PROGRESS[key] = 0
-    _RUNNING.add(job["id"])
-    errors: list[dict] = []
+    """Every learner's transcript on every core, in chunks; each one is stored (so its QR code
+    resolves) with the job's progress, in one transaction. Students this job has already stored
+    are skipped, so a resumed job does only the rest. ``actor``: who started the job, for the
+    audit log (None: the command line)."""
+    owner = runner.owner
+    done_before = await repo.learners_done_by_job(job["id"])
+    todo = [i for i in learner_ids if i not in done_before]
+    # errors of students still to do are found again; those of finished ones stay
+    errors: list[dict] = [e for e in job["errors"] or [] if e.get("learner") not in todo and e.get("learner")]
+    ok = len(done_before)
     try:
-        await repo.update_job(job["id"], status="running")
+        if not await repo.update_job_leased(job["id"], owner, status="running", finished_at=None,
+                                            processed=ok + len(errors), succeeded=ok, errors=errors):
+            raise LeaseLost("the job was taken over")
         now = _now()
-        source = _AuditedSource(now=now, created_by=job.get("created_by"), actor=actor, job=str(job["uuid"]))
         names = stems or {}
         by_stem: dict[str, int] = {}
+
+        async def stored() -> None:
+            nonlocal ok
+            if not await repo.update_job_leased(job["id"], owner, processed=ok + 1 + len(errors), succeeded=ok + 1,
+                                                **runner.lease_columns()):
+                raise LeaseLost("the job was taken over")
+            ok += 1
+
+        source = _AuditedSource(now=now, created_by=job.get("created_by"), actor=actor, job=job["id"],
+                                stored_hook=stored)
+        source.details = {"job": str(job["uuid"])}  # the audit events name the job by its public id
 
         def stem(learner_id: Any, _learner: dict) -> str:
             value = engine.safe_stem(names.get(learner_id) or str(learner_id))
             by_stem[value] = learner_id
             return value
 
-        jobs = []
-        for cohort_job in await engine.cohort_jobs(source, learner_ids, stem=stem):
+        cohort = []
+        for cohort_job in await engine.cohort_jobs(source, todo, stem=stem):
             if any(c.status not in LEFT_OUT for c in cohort_job.credentials):
-                jobs.append(cohort_job)
+                cohort.append(cohort_job)
             else:
-                errors.append({"student": cohort_job.stem, "error": "no valid badges yet"})
-        scale = scale_for(json.loads(c.document) for j in jobs for c in j.credentials if c.status not in LEFT_OUT)
+                errors.append({"student": cohort_job.stem, "learner": by_stem[cohort_job.stem],
+                               "error": "no valid badges yet"})
+        scale = scale_for(json.loads(c.document) for j in cohort for c in j.credentials if c.status not in LEFT_OUT)
         school_id = job["school"]
         signer = await identity.signer_for(school_id)
         issuer = await identity.issuer_profile(school_id)
         base = _base()
+        rendered = 0
 
-        def tick(done: int, total: int, result: engine.CohortResult) -> None:
-            _PROGRESS[key] = done + len(errors)
+        def tick(_done: int, _total: int, result: engine.CohortResult) -> None:
+            # (done, total) over the students rendered in this run, as one generate_cohort call said
+            nonlocal rendered
+            rendered += 1
             if progress is not None:
-                progress(done, total, result)
+                progress(rendered, len(cohort), result)
 
-        def work() -> list[engine.CohortResult]:
-            return engine.generate_cohort(jobs, signer_seed=signer.private_bytes(),
-                                          verification_method=signer.verification_method, issuer=issuer,
-                                          base_url=base, scale=scale, now=now, out_dir=job["out_dir"] or None,
-                                          workers=workers, progress=tick)
+        # In chunks, so that what is done is stored (and counted) while the rest renders.
+        chunk = max(8, 4 * (workers or os.cpu_count() or 1))
+        for at in range(0, len(cohort), chunk):
+            part = cohort[at:at + chunk]
 
-        results = await anyio.to_thread.run_sync(work) if jobs else []
-        ok = 0
-        for result in results:
-            if not result.ok:
-                errors.append({"student": result.stem, "error": result.error})
-                continue
-            clr_json = result.clr_json or Path(result.paths[0]).read_text(encoding="utf-8")
-            await source.store_transcript(learner_id=by_stem[result.stem], clr_id=result.clr_id, document=clr_json,
-                                          issued_at=now)
-            ok += 1
-        await repo.update_job(job["id"], status="done", processed=len(learner_ids), succeeded=ok, errors=errors,
-                              finished_at=_now())
+            def work(part: list = part) -> list[engine.CohortResult]:
+                return engine.generate_cohort(part, signer_seed=signer.private_bytes(),
+                                              verification_method=signer.verification_method, issuer=issuer,
+                                              base_url=base, scale=scale, now=now, out_dir=job["out_dir"] or None,
+                                              workers=workers, progress=tick)
+
+            for result in await anyio.to_thread.run_sync(work):
+                if not result.ok:
+                    errors.append({"student": result.stem, "learner": by_stem.get(result.stem),
+                                   "error": result.error})
+                    continue
+                clr_json = result.clr_json or Path(result.paths[0]).read_text(encoding="utf-8")
+                await source.store_transcript(learner_id=by_stem[result.stem], clr_id=result.clr_id,
+                                              document=clr_json, issued_at=now)
+        await repo.update_job_leased(job["id"], owner, status="done", processed=len(learner_ids), succeeded=ok,
+                                     errors=errors, finished_at=_now())
+    except LeaseLost:
+        raise
     except Exception as exc:  # reported on the job, never lost in a background task
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-        await repo.update_job(job["id"], status="failed", errors=[*errors, {"student": None, "error": message}],
-                              finished_at=_now())
-    finally:
-        _PROGRESS.pop(key, None)
-        _RUNNING.discard(job["id"])
+        await repo.update_job_leased(job["id"], owner, status="failed",
+                                     errors=[*errors, {"student": None, "error": message}], finished_at=_now())
     return await repo.job(job["uuid"])
-
-
-async def mark_interrupted(now: datetime) -> list[int]:
-    """At start-up: a cohort job still queued or running was left so by a process that stopped
-    and will never finish; it becomes failed with the reason (the transcripts it stored stay).
-    A live job of another process (several processes share the database) that is marked too
-    ends as done all the same: its last update sets its status and errors."""
-    return await repo.fail_unfinished_jobs(errors=[{"student": None, "error": INTERRUPTED}], at=now, keep=_RUNNING)
 
 
 async def wait_for_job(j_uuid: str, timeout: float = 600) -> dict:

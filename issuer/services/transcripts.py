@@ -16,6 +16,8 @@ from __future__ import annotations
 import gc
 import json
 import os
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -321,7 +323,22 @@ class _Settings:
 _WORKER: dict[str, Any] = {}
 
 
+def watch_parent(interval: float = 0.5) -> None:
+    """In a worker process: exit as soon as the process that started it is gone (``kill -9``
+    of the app or CLI), instead of rendering on as an orphan. A daemon thread polls the parent
+    id, which changes when the parent dies (the worker is re-parented)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
 def _init_worker(seed: bytes | None, verification_method: str | None, settings: _Settings) -> None:
+    watch_parent()
     # Per-process state, set once when the worker starts: the key never travels with each job.
     signer = None
     if seed is not None:

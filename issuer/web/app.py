@@ -13,6 +13,7 @@ district's schools are its registered issuers ("District school").
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ from issuer.web import auth as web_auth
 from issuer.web.controllers import admin, credentials, did, issuers, status, vcapi
 from issuer.web.controllers import auth as auth_controllers
 from issuer.web.errors import EXCEPTION_HANDLERS, exception_handler
-from issuer.services import bulk, local_documents, transcript_cases
+from issuer.jobs import JobRunner
+from issuer.services import local_documents
 
 # The one issuer module that imports the verifier (the composition root; see CONTRACTS.md).
 from verifier import web as verifier_web
@@ -235,17 +237,34 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     except ValueError as exc:  # a missing documents dir, an unreadable trust file
         raise SettingsError(f"verifier: {exc}") from None
 
+    runner = JobRunner.from_settings(settings, clock=rt.clock)
+    queue = None
+    if not runner.inline and settings.is_postgres:
+        from issuer import jobs_queue
+
+        queue = jobs_queue.queue_app(settings.database_url)
+    stop_jobs: list[asyncio.Event] = []
+
     async def on_startup() -> None:
         # Several apps may live in one process (tests): the one starting up takes over.
         runtime.use(rt)
         configure_db(db)
         if owns_pool:
             await db.start_connection_pool(min_size=1, max_size=10)
-        # Jobs left running by a stopped process never finish: say so on their rows.
-        await bulk.mark_interrupted(rt.clock.now())
-        await transcript_cases.mark_interrupted(rt.clock.now())
+        # Inline jobs: this process also resumes those a stopped process left (issuer.jobs).
+        if runner.inline:
+            stop_jobs.append(runner.start_background())
+        elif queue is not None:  # BADGES_JOBS=worker on PostgreSQL: jobs go to `badges worker`
+            await queue.open_async()
+            await jobs_queue.ensure_schema(settings.database_url, queue)
+            runner.dispatch = jobs_queue.dispatcher(queue)
 
     async def on_shutdown() -> None:
+        for stop in stop_jobs:
+            stop.set()
+        await runner.close()  # a job cut short here is resumed by the next process to start
+        if queue is not None and runner.dispatch is not None:
+            await queue.close_async()
         verifier_service.close()
         if owns_pool:
             await db.close_connection_pool()
@@ -260,7 +279,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
                                      path="/schema"),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        state=State({"verifier_service": verifier_service}),
+        state=State({"verifier_service": verifier_service, "jobs": runner}),
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
         response_cache_config=ResponseCacheConfig(),
         debug=settings.debug,

@@ -54,5 +54,7 @@ def share_out(row: dict, *, url: str | None = None) -> dict:
 
 def job_out(job: dict, base_url: str) -> dict:
     return {"id": str(job["uuid"]), "status": job["status"], "total": job["total"], "processed": job["processed"],
-            "succeeded": job["succeeded"], "errors": job["errors"], "createdAt": _iso(job["created_at"]),
-            "finishedAt": _iso(job["finished_at"]), "url": f"{base_url}/api/transcripts/cohort/{job['uuid']}"}
+            "succeeded": job["succeeded"], "createdAt": _iso(job["created_at"]),
+            # the learner id beside each error is the runner's (a resumed job retries those students)
+            "errors": [{"student": e.get("student"), "error": e.get("error")} for e in job["errors"] or []],
+            "finishedAt": _iso(job["finished_at"]), "url": f"{base_url}/api/transcript-jobs/{job['uuid']}"}

@@ -99,3 +99,45 @@ def test_private_dir_narrows_an_existing_directory_and_creates_missing_levels(tm
     assert mode(private_dir(existing)) == 0o700
     created = private_dir(tmp_path / "x" / "y" / "z")
     assert [mode(p) for p in (tmp_path / "x", tmp_path / "x" / "y", created)] == [0o700] * 3
+
+
+def _write_from_another_process(path) -> str:
+    import subprocess
+    import sys
+
+    code = ("import sqlite3, sys\n"
+            "c = sqlite3.connect(sys.argv[1], timeout=0)\n"
+            "try:\n"
+            "    c.execute('insert into t values (2)'); c.commit(); print('written')\n"
+            "except sqlite3.OperationalError as e:\n"
+            "    print(e)\n")
+    return subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                          timeout=60).stdout.strip()
+
+
+def test_narrowing_an_open_sqlite_file_keeps_the_locks_of_its_connections(tmp_path):
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's
+    included: ``private_file`` (called by ``engine_for_url``) on a database this process has
+    open must not open it, or another process writes under a reader (seen as another app
+    process reading a stale job row). A reader's lock here makes the other writer wait."""
+    import sqlite3
+
+    from issuer.settings import private_file
+
+    path = tmp_path / "db.sqlite3"
+    setup = sqlite3.connect(path)
+    setup.execute("create table t (x int)")
+    setup.commit()
+    setup.close()
+    os.chmod(path, 0o644)
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("begin")
+    assert reader.execute("select count(*) from t").fetchone() == (0,)  # holds a SHARED lock
+    try:
+        private_file(path)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600  # still narrowed
+        assert _write_from_another_process(path) == "database is locked"  # the reader's lock held
+        reader.execute("commit")
+        assert _write_from_another_process(path) == "written"  # good twin: no reader, it writes
+    finally:
+        reader.close()

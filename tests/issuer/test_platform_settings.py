@@ -155,3 +155,22 @@ def test_cli_revoke_flips_the_bit(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().out.startswith(f"revoked {credential_id} at ")
     assert _cli("revoke", credential_id, "--reason", "twice") == 2
     assert "revocation is permanent" in capsys.readouterr().err
+
+
+def test_job_settings_are_checked(tmp_path, capsys, monkeypatch):
+    """BADGES_JOBS and BADGES_JOB_LEASE_SECONDS: good values are taken, bad ones are a clear error."""
+    good = Settings.from_env({"BADGES_JOBS": "worker", "BADGES_JOB_LEASE_SECONDS": "5"})
+    assert good.jobs == "worker" and good.job_lease_seconds == 5
+    assert Settings.from_env({}).jobs == "inline" and Settings.from_env({}).job_lease_seconds == 30
+    for env, message in (({"BADGES_JOBS": "threads"}, "BADGES_JOBS must be inline or worker"),
+                         ({"BADGES_JOB_LEASE_SECONDS": "0"}, "between 1 and 3600"),
+                         ({"BADGES_JOB_LEASE_SECONDS": "soon"}, "must be an integer")):
+        with pytest.raises(SettingsError, match=message):
+            Settings.from_env(env)
+    # the worker command: a bad option or setting is one line, exit code 2
+    monkeypatch.setenv("BADGES_DATA_DIR", str(tmp_path))
+    assert _cli("worker", "--poll", "0") == 2
+    assert "--poll must be between" in capsys.readouterr().err
+    monkeypatch.setenv("BADGES_JOBS", "threads")
+    assert _cli("worker", "--once") == 2
+    assert "BADGES_JOBS must be inline or worker" in capsys.readouterr().err

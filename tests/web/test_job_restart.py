@@ -1,6 +1,11 @@
-"""Jobs left running by a process that stopped (a crash, kill -9) are marked failed, with the
-reason, when the app starts (issue 10); finished jobs and jobs this process runs are left alone."""
+"""Jobs a stopped process left are resumed when an app starts (issue 11; until then they were
+marked failed, issue 10): the app's runner takes a job whose lease has run out and finishes it
+from its row, issuing nothing twice; a job another live process holds is left alone until its
+lease ends; a job queued before plans were stored cannot be resumed and fails with the reason."""
 from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -9,107 +14,141 @@ from tests.platform_fixtures import BASE_URL
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
+STUDENTS = 30
 
 
-async def _jobs(seed, platform):
-    from issuer.db import repo_learning, repo_transcripts
+async def _half_done_job(seed, platform, monkeypatch) -> dict:
+    """A bulk job that a process left part-way, as after a kill -9: status running, some batches
+    committed, and the dead process's lease on the row (made to have run out by the caller)."""
+    from issuer.db import repo_learning
+    from issuer.jobs import JobRunner
+    from issuer.services import bulk
+    from issuer.services.accounts import Principal, Role
+    from tests.web.learning_app import in_process_client
+    from tests.web.test_bulk_latency import _students
+    from tests.web.test_e2e_learning import setup_achievement
 
-    school, now = seed.schools["north"]["id"], platform.clock.now()
-    bulk_jobs = {status: await repo_learning.insert_bulk_job(school=school, status=status, total=10, created_at=now)
-                 for status in ("queued", "running", "done", "failed")}
-    await repo_learning.update_bulk_job(bulk_jobs["running"]["id"], processed=4, issued=4)
-    cohort_jobs = {status: await repo_transcripts.insert_job(school=school, status=status, total=3, created_at=now)
-                   for status in ("running", "done")}
-    return bulk_jobs, cohort_jobs
+    async with in_process_client() as client:
+        a = await setup_achievement(client, seed)
+    emails = await _students(seed, STUDENTS)
+    data = "email,achievement,plan,analysis\n" + "".join(f"{e},{a['id']},3,3\n" for e in emails)
+    teacher = seed.users[("north", "teacher", 0)]
+    who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=seed.schools["north"]["id"],
+                    district_id=seed.district["id"], via="token")
+    dying = JobRunner(inline=False, clock=platform.clock, owner="dead-host:1:0")
+    job, _ = await bulk.start(who, data.encode(), clock=platform.clock, runner=dying)  # queued, not run
+    assert job["status"] == "queued" and job["total"] == STUDENTS
+
+    monkeypatch.setattr(bulk, "BATCH_ROWS", 5)
+    real, batches = bulk.awarding.in_write_transaction, []
+
+    async def dies_at_the_third_batch(fn):
+        batches.append(fn)
+        if len(batches) == 3:
+            raise asyncio.CancelledError  # the process is gone: nothing more is written
+        return await real(fn)
+
+    monkeypatch.setattr(bulk.awarding, "in_write_transaction", dies_at_the_third_batch)
+    monkeypatch.setattr(dying, "release", _never_released)
+    with pytest.raises(asyncio.CancelledError):
+        await dying.run("bulk", job["id"])
+    monkeypatch.setattr(bulk.awarding, "in_write_transaction", real)
+    left = await repo_learning.get_bulk_job(job["uuid"])
+    assert left["status"] == "running" and 0 < left["processed"] == left["issued"] < STUDENTS, left
+    assert left["lease_owner"] == "dead-host:1:0", left
+    return left
 
 
-async def test_app_start_fails_jobs_a_stopped_process_left_running(seed, platform, platform_settings):
+async def _never_released(kind, job_id) -> None:  # a killed process gives nothing back
+    return None
+
+
+async def _set_lease(job_id: int, owner: str, until) -> None:
+    from issuer.db.tables import BulkJob
+
+    await BulkJob.update({BulkJob.lease_owner: owner, BulkJob.lease_until: until}).where(BulkJob.id == job_id)
+
+
+async def _one_badge_each(school_id: int) -> None:
+    from issuer.db.tables import Award, IssuedCredential
+
+    rows = await IssuedCredential.select(IssuedCredential.learner, IssuedCredential.status_index).where(
+        IssuedCredential.school == school_id)
+    assert len(rows) == len({r["learner"] for r in rows}) == len({r["status_index"] for r in rows}) == STUDENTS
+    assert await Award.count().where(Award.school == school_id) == STUDENTS
+
+
+async def _poll(client, url: str, headers: dict, until, timeout: float = 60) -> dict:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        r = await client.get(url, headers=headers)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        if until(body) or loop.time() > deadline:
+            return body
+        await asyncio.sleep(0.2)
+
+
+async def test_app_start_resumes_a_job_a_killed_process_left(seed, platform, platform_settings, monkeypatch):
+    from litestar.testing import AsyncTestClient
+
+    from issuer.db.repo import engine_for_url
+    from issuer.jobs import wall_now
+    from issuer.web.app import create_app
+
+    job = await _half_done_job(seed, platform, monkeypatch)
+    await _set_lease(job["id"], job["lease_owner"], wall_now() - timedelta(seconds=1))  # its lease ran out
+    app = create_app(platform_settings, clock=platform.clock, engine=engine_for_url(platform_settings.database_url))
+    async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
+        t = {"Authorization": f"Bearer {seed.token['teacher']}"}
+        body = await _poll(client, f"/api/awards/bulk/{job['uuid']}", t, lambda b: b["status"] != "running")
+    assert body["status"] == "done" and body["errors"] == [], body
+    assert body["processed"] == body["issued"] == body["total"] == STUDENTS, body
+    await _one_badge_each(seed.schools["north"]["id"])
+
+
+async def test_a_job_a_live_process_holds_is_left_alone_until_its_lease_ends(seed, platform, platform_settings,
+                                                                            monkeypatch):
+    from litestar.testing import AsyncTestClient
+
+    from issuer.db import repo_learning
+    from issuer.db.repo import engine_for_url
+    from issuer.jobs import wall_now
+    from issuer.web.app import create_app
+
+    job = await _half_done_job(seed, platform, monkeypatch)
+    await _set_lease(job["id"], "live-host:2:0", wall_now() + timedelta(seconds=60))  # another process, alive
+    app = create_app(platform_settings, clock=platform.clock, engine=engine_for_url(platform_settings.database_url))
+    async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
+        t = {"Authorization": f"Bearer {seed.token['teacher']}"}
+        await asyncio.sleep(2.5)  # the app's runner has looked at the queue at least twice
+        held = await repo_learning.get_bulk_job(job["uuid"])
+        assert held["status"] == "running" and held["lease_owner"] == "live-host:2:0", held
+        assert held["processed"] == job["processed"], held
+        # the other process stops heartbeating: its lease runs out, and this app finishes the job
+        await _set_lease(job["id"], "live-host:2:0", wall_now() - timedelta(seconds=1))
+        body = await _poll(client, f"/api/awards/bulk/{job['uuid']}", t, lambda b: b["status"] != "running")
+    assert body["status"] == "done" and body["issued"] == STUDENTS, body
+    await _one_badge_each(seed.schools["north"]["id"])
+
+
+async def test_a_job_queued_before_plans_were_stored_fails_with_the_reason(seed, platform, platform_settings):
     from litestar.testing import AsyncTestClient
 
     from issuer.db import repo_learning, repo_transcripts
     from issuer.db.repo import engine_for_url
     from issuer.web.app import create_app
 
-    bulk_jobs, cohort_jobs = await _jobs(seed, platform)
-    platform.clock.advance(minutes=5)
+    school, now = seed.schools["north"]["id"], platform.clock.now()
+    old = await repo_learning.insert_bulk_job(school=school, status="running", total=10, created_at=now)
+    done = await repo_learning.insert_bulk_job(school=school, status="done", total=10, created_at=now)
+    cohort = await repo_transcripts.insert_job(school=school, status="running", total=3, created_at=now)
     app = create_app(platform_settings, clock=platform.clock, engine=engine_for_url(platform_settings.database_url))
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
         t = {"Authorization": f"Bearer {seed.token['teacher']}"}
-        for status in ("queued", "running"):
-            job = (await client.get(f"/api/awards/bulk/{bulk_jobs[status]['uuid']}", headers=t)).json()
-            assert job["status"] == "failed", job
-            assert "interrupted by a restart" in job["errors"][0]["errors"][0], job
-            assert job["finishedAt"] is not None
-        # what the interrupted job had committed stays visible
-        assert (await repo_learning.get_bulk_job(bulk_jobs["running"]["uuid"]))["processed"] == 4
-        # finished jobs keep their outcome
-        assert (await repo_learning.get_bulk_job(bulk_jobs["done"]["uuid"]))["status"] == "done"
-        assert (await repo_learning.get_bulk_job(bulk_jobs["failed"]["uuid"]))["errors"] == []
-        cohort = await repo_transcripts.job(cohort_jobs["running"]["uuid"])
-        assert cohort["status"] == "failed" and "interrupted by a restart" in cohort["errors"][0]["error"], cohort
-        assert (await repo_transcripts.job(cohort_jobs["done"]["uuid"]))["status"] == "done"
-
-
-async def test_jobs_this_process_runs_are_not_failed(seed, platform):
-    from issuer.db import repo_learning, repo_transcripts
-    from issuer.services import bulk, transcript_cases
-
-    bulk_jobs, cohort_jobs = await _jobs(seed, platform)
-    bulk._RUNNING.add(bulk_jobs["running"]["id"])
-    transcript_cases._RUNNING.add(cohort_jobs["running"]["id"])
-    try:
-        assert await bulk.mark_interrupted(platform.clock.now()) == [bulk_jobs["queued"]["id"]]
-        assert await transcript_cases.mark_interrupted(platform.clock.now()) == []
-    finally:
-        bulk._RUNNING.discard(bulk_jobs["running"]["id"])
-        transcript_cases._RUNNING.discard(cohort_jobs["running"]["id"])
-    assert (await repo_learning.get_bulk_job(bulk_jobs["running"]["uuid"]))["status"] == "running"
-    assert (await repo_transcripts.job(cohort_jobs["running"]["uuid"]))["status"] == "running"
-
-
-
-async def test_a_live_job_marked_by_another_process_start_up_recovers(seed, platform, monkeypatch):
-    """Several processes (PostgreSQL, or the CLI beside the server): another process's start-up
-    cannot tell a live job from an orphan; the live job says it is running again at its next
-    batch and ends done, without the restart's error."""
-    import asyncio
-
-    from issuer.db import repo_learning
-    from issuer.services import bulk
-    from tests.web.learning_app import in_process_client
-    from tests.web.test_bulk_latency import _students
-    from tests.web.test_e2e_learning import bearer, setup_achievement
-
-    monkeypatch.setattr(bulk, "BATCH_ROWS", 1)
-    # Hold the job before its second batch, so the other process's start-up surely meets it live
-    # (unheld, a fast run could finish all 30 rows first).
-    gate, real, batches = asyncio.Event(), bulk.awarding.in_write_transaction, []
-
-    async def held(fn):
-        batches.append(fn)
-        if len(batches) == 2:
-            await gate.wait()
-        return await real(fn)
-
-    monkeypatch.setattr(bulk.awarding, "in_write_transaction", held)
-    async with in_process_client() as client:
-        a = await setup_achievement(client, seed)
-        emails = await _students(seed, 30)
-        data = "email,achievement,plan,analysis\n" + "".join(f"{e},{a['id']},3,3\n" for e in emails)
-        r = await client.post("/api/awards/bulk", headers=bearer(seed, "teacher"),
-                              files={"file": ("a.csv", data.encode(), "text/csv")})
-        assert r.status_code == 202, r.text
-        j_uuid = r.json()["id"]
-        while (await repo_learning.get_bulk_job(j_uuid))["processed"] < 1:
-            await asyncio.sleep(0)
-        # another process starts up: it knows nothing of this process's jobs
-        marked = await repo_learning.fail_unfinished_bulk_jobs(errors=[{"line": None, "errors": ["x"]}],
-                                                               at=platform.clock.now())
-        assert len(marked) == 1
-        gate.set()
-        statuses = set()
-        while (job := await repo_learning.get_bulk_job(j_uuid))["status"] != "done":
-            statuses.add(job["status"])
-            await asyncio.sleep(0)
-    assert "running" in statuses, statuses
-    assert job["issued"] == 30 and job["errors"] == [] and job["processed"] == 30, job
+        body = await _poll(client, f"/api/awards/bulk/{old['uuid']}", t, lambda b: b["status"] != "running")
+        assert body["status"] == "failed" and "interrupted by a restart" in body["errors"][0]["errors"][0], body
+        c = await _poll(client, f"/api/transcript-jobs/{cohort['uuid']}", t, lambda b: b["status"] != "running")
+        assert c["status"] == "failed" and "interrupted by a restart" in c["errors"][0]["error"], c
+    assert (await repo_learning.get_bulk_job(done["uuid"]))["status"] == "done"

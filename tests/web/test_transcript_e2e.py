@@ -288,6 +288,11 @@ async def test_cohort_job_runs_in_the_background_with_progress(client, seed, wor
     assert r.status_code == 202, r.text
     job = r.json()
     assert job["total"] == 2 and job["status"] in ("queued", "running")
+    # the URL the 202 gives answers (it named /api/transcripts/cohort/<id>, a 404, before)
+    assert urlsplit(job["url"]).path == r.headers["location"] == f"/api/transcript-jobs/{job['id']}"
+    assert (await client.get(urlsplit(job["url"]).path, headers=teacher)).status_code == 200
+    page = await client.get(urlsplit(job["url"]).path, headers={**teacher, **HTML})
+    assert page.status_code == 200 and "Transcripts for a cohort" in page.text and "of 2 students done" in page.text
     done = await transcript_cases.wait_for_job(job["id"], timeout=300)
     assert done["status"] == "done", done
     r = await client.get(f"/api/transcript-jobs/{job['id']}", headers=teacher)
@@ -356,3 +361,45 @@ async def test_the_apps_own_mounted_verifier_verifies_the_transcript(seed, platf
         r = await plain.post("/verify", content=pdf, headers={"content-type": "application/pdf"})
         assert r.status_code == 422
         assert {c["id"] for c in r.json()["results"] if c["outcome"] == "fail"} == {"nested"}
+
+
+async def test_a_resumed_cohort_job_skips_the_students_it_finished(client, seed, world, db, platform, monkeypatch):
+    """A cohort job stopped after storing a transcript (its lease then runs out) is resumed by
+    another runner: the finished student is not signed again, and the job ends done."""
+    if db.engine_type != "sqlite":
+        pytest.skip("spawns worker processes: once is enough (the job's queries are covered by the other tests)")
+    from datetime import timedelta
+
+    from issuer.db import repo_transcripts
+    from issuer.db.tables import Transcript, TranscriptJob
+    from issuer.jobs import JobRunner, wall_now
+    from issuer.services import transcript_cases
+    from issuer.services.accounts import Principal, Role
+
+    teacher = seed.users[("north", "teacher", 0)]
+    who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=teacher["school"], district_id=seed.district["id"],
+                    via="token")
+    first = await transcript_cases.start_cohort(who, background=False, workers=1)
+    assert first["status"] == "done" and first["succeeded"] == 1, first
+    made = await Transcript.count().where(Transcript.cohort_job == first["id"])
+    assert made == 1
+    # as a kill -9 right after the transcript was stored: running, stale progress, a dead lease
+    await TranscriptJob.update({TranscriptJob.status: "running", TranscriptJob.processed: 0,
+                                TranscriptJob.succeeded: 0, TranscriptJob.finished_at: None,
+                                TranscriptJob.lease_owner: "dead:1:0",
+                                TranscriptJob.lease_until: wall_now() - timedelta(seconds=1)}).where(
+        TranscriptJob.id == first["id"])
+    rendered = []
+    real = transcript_cases.engine.generate_cohort
+    monkeypatch.setattr(transcript_cases.engine, "generate_cohort",
+                        lambda jobs, **kw: rendered.extend(j.stem for j in jobs) or real(jobs, **kw))
+    assert await JobRunner(clock=platform.clock).sweep() == 1
+    resumed = await repo_transcripts.job(first["uuid"])
+    assert resumed["status"] == "done" and resumed["succeeded"] == 1 and resumed["processed"] == 2, resumed
+    assert rendered == []  # the finished student was skipped, nobody else has badges
+    assert await Transcript.count().where(Transcript.cohort_job == first["id"]) == 1
+    assert [e["error"] for e in resumed["errors"]] == ["no valid badges yet"]
+    # bad twin: a new job for the same cohort signs the student's transcript again
+    second = await transcript_cases.start_cohort(who, background=False, workers=1)
+    assert second["succeeded"] == 1 and rendered == [str(seed.users[("north", "student", 0)]["id"])]
+    assert await Transcript.count().where(Transcript.cohort_job == second["id"]) == 1

@@ -9,7 +9,8 @@ from issuer.services import bulk
 from issuer.services.learning_access import scope_of
 from issuer.services.learning_errors import InvalidInput
 from issuer.web.auth import requires
-from issuer.web.controllers.learning_common import STAFF, base_url, clock, files_of, form_of, who
+from issuer.web.controllers.learning_common import (STAFF, base_url, clock, files_of, form_of, job_page, job_runner,
+                                                    wants_html, who)
 from issuer.web.dto_learning import credential_out, job_out
 
 
@@ -29,11 +30,16 @@ class AwardController(Controller):
         files = await files_of(await form_of(request), "file")
         if len(files) != 1:
             raise InvalidInput("send exactly one CSV file in the field 'file'")
-        job, plan = await bulk.start(who(request), files[0][1], clock=clock())
+        job, plan = await bulk.start(who(request), files[0][1], clock=clock(), runner=job_runner(request))
         body = job_out(job) | {"skipped": plan.skipped, "url": f"{base_url()}/api/awards/bulk/{job['uuid']}"}
         return Response(content=body, status_code=202,
                         headers={"Location": f"/api/awards/bulk/{job['uuid']}"})
 
     @get("/bulk/{job_id:str}", guards=[requires("teacher", "school_admin", "district_admin")])
-    async def bulk_status(self, request: Request, job_id: FromPath[str]) -> dict:
-        return job_out(await bulk.job_status(who(request), job_id))
+    async def bulk_status(self, request: Request, job_id: FromPath[str]) -> Response:
+        """The job's progress as JSON, or (a browser) a page that refreshes itself until it ends."""
+        job = await bulk.job_status(who(request), job_id)
+        if wants_html(request):
+            return job_page(request, job, title="Bulk award", unit="rows", done_key="issued",
+                            done_label="badges issued", json_url=f"/api/awards/bulk/{job['uuid']}")
+        return Response(content=job_out(job))

@@ -89,5 +89,27 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     return Response(content=html, media_type="text/html; charset=utf-8", status_code=status_code)
 
 
+def job_runner(request: Request) -> Any:
+    """The app's job runner (``create_app`` makes it); an app assembled without it (tests' route
+    sets) gets one on first use, so its jobs still run inline."""
+    from issuer.jobs import JobRunner
+
+    runner = request.app.state.get("jobs")
+    if runner is None:
+        rt = runtime.current()
+        runner = request.app.state["jobs"] = JobRunner.from_settings(rt.settings, clock=rt.clock)
+    return runner
+
+
+def job_page(request: Request, job: dict, **context: Any) -> Response:
+    """A job's progress page (bulk award, cohort transcripts): refreshed by a meta tag, since
+    the pages' CSP allows no inline script."""
+    from issuer.jobs import waiting_for_worker
+
+    finished = job["status"] in ("done", "failed")
+    return page(request, "jobs/progress.html.j2", job=job, finished=finished,
+                waiting=not finished and waiting_for_worker(job) and not job_runner(request).inline, **context)
+
+
 def see_other(url: str) -> Redirect:
     return Redirect(path=url, status_code=303)

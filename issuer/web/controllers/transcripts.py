@@ -22,7 +22,8 @@ from issuer.services import transcript_cases as service
 from issuer.services.learning_errors import LearningError, LinkExpired, NotFound
 from issuer.services.transcripts import CLR_MEDIA_TYPE
 from issuer.web.auth import require_login, requires
-from issuer.web.controllers.learning_common import STAFF, base_url, form_of, page, see_other, who
+from issuer.web.controllers.learning_common import (STAFF, base_url, form_of, job_page, job_runner, page, see_other,
+                                                    wants_html, who)
 from issuer.web.dto_transcripts import CohortIn, ShareIn, TranscriptIn, job_out, share_out, transcript_out
 from issuer.web.dto_types import JSON_BODY_LIMIT, PathId
 
@@ -71,14 +72,19 @@ class TranscriptJobApi(Controller):
     @post("/", guards=[requires("teacher", "school_admin", "district_admin")], status_code=202,
           summary="Transcripts for every student of a school, in the background")
     async def start(self, request: Request, data: JSONBody[CohortIn]) -> Response:
-        job = await service.start_cohort(who(request), school_id=data.school_id)
+        job = await service.start_cohort(who(request), school_id=data.school_id, runner=job_runner(request))
         return Response(content=job_out(job, base_url()), status_code=202,
                         headers={"Location": f"/api/transcript-jobs/{job['uuid']}"})
 
     @get("/{job_id:str}", guards=[requires("teacher", "school_admin", "district_admin")],
          summary="Progress of a cohort job")
-    async def status(self, request: Request, job_id: FromPath[str]) -> dict:
-        return job_out(await service.job_status(who(request), job_id), base_url())
+    async def status(self, request: Request, job_id: FromPath[str]) -> Response:
+        """JSON, or (a browser) a page that refreshes itself until the job ends."""
+        job = await service.job_status(who(request), job_id)
+        if wants_html(request):
+            return job_page(request, job, title="Transcripts for a cohort", unit="students", done_key="succeeded",
+                            done_label="transcripts made", json_url=f"/api/transcript-jobs/{job['uuid']}")
+        return Response(content=job_out(job, base_url()))
 
 
 class TranscriptDocuments(Controller):
