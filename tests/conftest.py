@@ -29,6 +29,10 @@ The database and platform fixtures of the issuer, web and interop tests (both ha
     engine without pool: the test client runs the app on another event loop).
 ``anyio_backend``
     ``"asyncio"``.
+
+A directory's own fixtures are in its ``conftest.py``; a module that defines one of these names (``client``,
+``platform_settings``, ``db_url``...) overrides it for its tests. Constants and plain helpers are in support
+modules (``tests/support.py``...), imported by name; ``tests/test_layout.py`` keeps it that way.
 """
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("weasyprint")
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
+HTML = {"accept": "text/html,application/xhtml+xml"}
 
 
 # The transcript tests' replacements for two fixtures of tests/conftest.py: the https base URL, and
@@ -30,9 +31,6 @@ def platform_settings(tmp_path, db_url):
 async def client(seed, platform, platform_settings, db):
     async with ts.bridged_client(platform, platform_settings, db) as c:
         yield c
-
-
-HTML = {"accept": "text/html,application/xhtml+xml"}
 
 
 @pytest.fixture
