@@ -48,8 +48,8 @@ from issuer.services.transcripts import (
     render_transcript_pdf,
     transcript_links,
 )
-from tests.badges import test_transcript_data as data
-from tests.conftest import NOW
+from tests.badges import transcript_data as data
+from tests.support import NOW
 
 SUBJECTS = ("Mathematics", "English", "Science", "History", "World Languages", "Arts")
 

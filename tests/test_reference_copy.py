@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REFERENCE, ROOT, SHARED_REFERENCE
+from tests.support import REFERENCE, ROOT, SHARED_REFERENCE
 
 MANIFEST = json.loads((REFERENCE / "manifest.json").read_text(encoding="utf-8"))
 SCHEMA_DIR = ROOT / "badges" / "schemas"

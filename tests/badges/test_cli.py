@@ -12,7 +12,7 @@ from badges.errors import ResolutionError
 from badges.jsonld import DID_V1, MULTIKEY_V1
 from badges.signing import Ed25519Signer
 from tests.badges.verification_support import CREDENTIALS, DOCUMENTS, VECTORS
-from tests.conftest import SEED
+from tests.support import SEED
 from tests.vectors.build import REVOCATION_LIST, badge
 
 NOW = "2026-01-15T10:00:00Z"
@@ -292,7 +292,7 @@ def test_a_key_missing_from_the_issuer_s_published_document_is_refused(capsys, t
     """With Lincoln's DID document in the bundle, a `did:web:lincoln…#z6Mk…` key it does not list
     is not Lincoln's: the proof fails instead of passing with a fragment-key warning."""
     from badges.signing import sign as sign_credential
-    from tests.conftest import NOW as now
+    from tests.support import NOW as now
     from tests.vectors.build import LINCOLN
 
     stranger = Ed25519Signer.from_seed(bytes(range(100, 132)))

@@ -13,7 +13,7 @@ from badges.errors import ModelError, RubricError, SchemaError
 from badges.model import AchievementCredential
 from badges.rubrics import Criterion, Rubric
 
-from tests.conftest import NOW
+from tests.support import NOW
 
 ACHIEVEMENT_ID = "https://lincoln.example/achievements/6f1c2a9e"
 ISSUER = {"id": "did:web:lincoln.example", "type": ["Profile"], "name": "Lincoln High School",
@@ -249,7 +249,7 @@ def test_signs_and_verifies_with_the_engine():
     signing = pytest.importorskip("badges.signing")
     from badges.signing import DidKeyResolver, Ed25519Signer, sign, verify_proof
 
-    from tests.conftest import SEED
+    from tests.support import SEED
 
     signer = Ed25519Signer.from_seed(SEED)
     issuer = {**ISSUER, "id": signer.verification_method.split("#")[0]}

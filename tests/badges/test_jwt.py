@@ -10,7 +10,7 @@ import pytest
 from badges.errors import InvalidSignature, ProofError, ProofPurposeError, ResolutionError, UnsupportedSuite
 from badges.signing import ChainResolver, DidKeyResolver, DocumentResolver, Ed25519Signer, multikey_document
 from badges.signing.jwt import jwk_thumbprint, sign_jwt, verify_jwt
-from tests.conftest import NOW, SEED
+from tests.support import NOW, SEED
 
 RESOLVER = ChainResolver(DidKeyResolver())
 

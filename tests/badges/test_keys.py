@@ -17,7 +17,7 @@ from badges.signing.resolve import (
     KeyResolver,
     did_web_url,
 )
-from tests.conftest import SEED
+from tests.support import SEED
 
 # RFC 8032 §7.1 TEST 1
 RFC8032_SECRET = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")

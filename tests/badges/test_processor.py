@@ -13,7 +13,7 @@ from pyld import jsonld as pyld_jsonld
 from pyld.documentloader.frozen import FrozenDocumentLoader
 
 from badges.jsonld import processor
-from tests.conftest import REFERENCE, SEED
+from tests.support import REFERENCE, SEED
 
 CONTEXT_DIR = Path(processor.__file__).parent / "contexts"
 INDEX = json.loads((CONTEXT_DIR / "index.json").read_text(encoding="utf-8"))

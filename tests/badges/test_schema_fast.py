@@ -13,7 +13,7 @@ import random
 import pytest
 
 from badges import schema
-from tests.conftest import SEED
+from tests.support import SEED
 
 EXAMPLES = ["ob3-complete-rubric-signed.json", "ob3-didkey-signed.json", "ob3-implguide-signed.json",
             "ob3-status-revoked-signed.json", "ob3-endorsement-signed.json", "clr2-implguide-signed.json",

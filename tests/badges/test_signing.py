@@ -28,7 +28,7 @@ from badges.signing import (
     sign,
     verify_proof,
 )
-from tests.conftest import NOW, SEED
+from tests.support import NOW, SEED
 
 ISSUER = "https://school.example/issuers/1"
 

@@ -29,7 +29,7 @@ from badges.signing import (
 )
 from badges.signing._multibase import multibase_decode, multibase_encode
 from badges.signing.suites import Ed25519Signature2020, EddsaRdfc2022
-from tests.conftest import NOW, SEED
+from tests.support import NOW, SEED
 
 W3C = "vectors/w3c-vc-di-eddsa"
 RESOLVER = ChainResolver(DidKeyResolver(), FragmentKeyResolver())

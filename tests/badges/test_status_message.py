@@ -139,7 +139,7 @@ MESSAGE_LIST = "https://lincoln.example.edu/status/message/1"
 
 def _signed(document: dict) -> dict:
     from badges.signing import Ed25519Signer, sign
-    from tests.conftest import NOW as SIGNED_AT, SEED
+    from tests.support import NOW as SIGNED_AT, SEED
     from tests.vectors.build import LINCOLN_KEY
 
     return sign(document, signer=Ed25519Signer.from_seed(SEED).with_verification_method(LINCOLN_KEY),
@@ -149,7 +149,7 @@ def _signed(document: dict) -> dict:
 def _verify(credential: dict, state: int | None):
     from badges.verification import verify_credential
     from tests.badges.verification_support import FakeFetcher, bundle, resolver
-    from tests.conftest import NOW as AT
+    from tests.support import NOW as AT
     from tests.vectors.build import LINCOLN
 
     documents = bundle()

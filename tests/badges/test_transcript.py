@@ -14,8 +14,8 @@ from badges.transcript import (
     competency_node_id,
     transcript_view,
 )
-from tests.badges import test_transcript_data as data
-from tests.conftest import NOW
+from tests.badges import transcript_data as data
+from tests.support import NOW
 
 try:
     from badges.signing import DidKeyResolver, sign, verify_proof

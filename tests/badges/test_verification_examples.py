@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from badges.verification import verify_credential
-from tests.conftest import NOW
+from tests.support import NOW
 from tests.badges.verification_support import (
     COMPLETE_REVOCATION_URL,
     REFERENCE_STATUS_URL,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from badges.verification import CheckId, verify_credential
-from tests.conftest import NOW
+from tests.support import NOW
 from tests.badges.verification_support import (
     CREDENTIALS,
     FakeFetcher,

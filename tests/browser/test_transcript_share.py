@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.browser.support import BROWSER_MARKS, free_port, serve, watch_csp
-from tests.conftest import NOW
+from tests.support import NOW
 
 pytestmark = [
     *BROWSER_MARKS,

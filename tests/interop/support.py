@@ -42,3 +42,7 @@ def run_script(script: str, key: str, payload: list[dict], tmp_path: Path, *, an
                          timeout=timeout, check=False)
     assert run.returncode == 0, run.stderr
     return {r["name"]: r for r in json.loads(run.stdout)[answer or key]}
+
+
+def run_node(served: list[dict], tmp_path: Path) -> dict:
+    return run_script("interop.mjs", "served", served, tmp_path)

@@ -11,7 +11,7 @@ import pytest
 
 from badges.signing import Ed25519Signer, sign
 from badges.signing.proofs import format_datetime
-from tests.conftest import NOW, SEED
+from tests.support import NOW, SEED
 from tests.interop.support import HERE, NODE, requires_node
 
 pytestmark = requires_node()

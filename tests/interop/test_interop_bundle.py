@@ -15,19 +15,17 @@ import copy
 import shutil
 
 from badges.signing.proofs import format_datetime
-from tests.conftest import NOW
-from tests.interop.support import SERVICE_MARKS, requires_node
-from tests.interop.test_interop_service import run_node
-from tests.platform_fixtures import *  # noqa: F401,F403
-from tests.web.test_bundle_issuer import _issued, issuer_bundle
-from tests.web.test_issuer_verifier import revoke
+from tests.support import NOW
+from tests.interop.support import SERVICE_MARKS, requires_node, run_node
+from tests.web.bundle_support import issued_badge, issuer_bundle
+from tests.web.award_support import revoke
 
 pytestmark = [*SERVICE_MARKS, *requires_node()]
 
 
 async def test_javascript_verifies_a_badge_from_our_bundle(seed, platform, platform_settings, db, db_url, tmp_path,
                                                            monkeypatch):
-    badge = await _issued(seed, platform, platform_settings, db, tmp_path)
+    badge = await issued_badge(seed, platform, platform_settings, db, tmp_path)
     path = tmp_path / "badge.json"
     path.write_bytes(badge["raw"])
     code, before = await issuer_bundle(path, tmp_path / "before", db_url=db_url, data_dir=tmp_path,

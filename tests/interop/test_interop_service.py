@@ -12,22 +12,20 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import httpx
 
 from badges.signing import Ed25519Signer
 from badges.signing.proofs import format_datetime
-from tests.conftest import NOW
+from tests.support import NOW
 from tests.interop.support import (
     BASE,
     SERVICE_MARKS,
     requires_node,
-    run_script,
+    run_node,
 )
-from tests.platform_fixtures import *  # noqa: F401,F403
-from tests.web.test_issuer_verifier import award, revoke
+from tests.web.award_support import award, revoke
 
 pytestmark = [*SERVICE_MARKS, *requires_node()]
 
@@ -36,10 +34,6 @@ def did_web_path(did: str) -> str:
     """DIDWEB Read, as a path on our own origin: did:web:host:a:b → /a/b/did.json."""
     segments = did.split(":")[3:]
     return "/" + "/".join(unquote(s) for s in segments) + "/did.json" if segments else "/.well-known/did.json"
-
-
-def run_node(served: list[dict], tmp_path: Path) -> dict:
-    return run_script("interop.mjs", "served", served, tmp_path)
 
 
 async def test_service_badge_verifies_in_javascript_through_its_did_web(seed, platform, platform_settings, db,

@@ -28,7 +28,6 @@ from tests.interop.support import (
     requires_node,
     run_script,
 )
-from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.web.status_support import KINDS, bearer, issue_every_kind
 
 STATES = ("issued", "suspended", "reinstated", "revoked")

@@ -1,8 +1,32 @@
-"""Fixtures for issuer tests (both halves): see ``tests/platform_fixtures.py`` for the details.
+"""Fixtures shared by the issuer tests; the database and platform fixtures (``db``, ``platform``, ``seed``...) are
+in ``tests/conftest.py``.
 
-``db`` gives each test a fresh database with every table created, on SQLite and (when
-reachable at postgresql://postgres@127.0.0.1:5432/test) on a private PostgreSQL database;
-``platform`` configures ``issuer.runtime`` (settings, FixedClock at NOW, KEK) on it; ``seed``
-adds a district, two schools, users of every role and a token/session per role.
+``people``
+    ``Principal`` objects for the seeded users: ``teacher``, ``admin``, ``student``, ``student2`` (school
+    ``north``), ``south_teacher``, ``south_student``.
+``store``
+    The platform's ``FileStore`` for evidence uploads.
 """
-from tests.platform_fixtures import *  # noqa: F401,F403
+from __future__ import annotations
+
+import pytest
+
+from tests.issuer.learning_support import principal
+
+
+@pytest.fixture
+def people(seed):
+    u = seed.users
+    return {"teacher": principal(u[("north", "teacher", 0)], "teacher"),
+            "admin": principal(u[("north", "school_admin", 0)], "school_admin"),
+            "student": principal(u[("north", "student", 0)], "student"),
+            "student2": principal(u[("north", "student", 1)], "student"),
+            "south_teacher": principal(u[("south", "teacher", 0)], "teacher"),
+            "south_student": principal(u[("south", "student", 0)], "student")}
+
+
+@pytest.fixture
+def store(platform):
+    from issuer.storage import FileStore
+
+    return FileStore(platform.settings.upload_dir, max_bytes=platform.settings.max_upload_bytes)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.issuer.test_learning_flow import make_achievement, people, store  # noqa: F401 (fixtures)
+from tests.issuer.learning_support import make_achievement
 
 pytestmark = pytest.mark.anyio
 
 
-async def _submission(people, platform, store):  # noqa: F811
+async def _submission(people, platform, store):
     from issuer.services import evidence
 
     a = await make_achievement(people, platform)
@@ -27,7 +27,7 @@ def _types(row: dict) -> dict:
     return {k: type(v) for k, v in row.items()}
 
 
-async def test_submission_for_review_is_the_three_getters(people, platform, store):  # noqa: F811
+async def test_submission_for_review_is_the_three_getters(people, platform, store):
     from issuer.db import repo_learning as repo
 
     _, sub = await _submission(people, platform, store)
@@ -50,7 +50,7 @@ async def test_submission_for_review_is_the_three_getters(people, platform, stor
     assert await repo.submission_for_review("not-a-uuid") is None
 
 
-async def test_issuer_kit_matches_identity_and_follows_rotation(people, platform):  # noqa: F811
+async def test_issuer_kit_matches_identity_and_follows_rotation(people, platform):
     from issuer.services import awarding, identity, keys
 
     school = people["teacher"].school_id
@@ -65,7 +65,7 @@ async def test_issuer_kit_matches_identity_and_follows_rotation(people, platform
     assert (await awarding.issuer_kit(school)).signer.public_key.multibase != kit.signer.public_key.multibase
 
 
-async def test_achievement_doc_is_cached_per_version(people, platform):  # noqa: F811
+async def test_achievement_doc_is_cached_per_version(people, platform):
     from issuer.db import repo_learning as repo
     from issuer.services import awarding
     from issuer.services.achievements import achievement_document
@@ -85,7 +85,7 @@ async def test_achievement_doc_is_cached_per_version(people, platform):  # noqa:
     assert other["id"].startswith("https://other.example/")
 
 
-async def test_insert_credential_row_is_the_stored_row(people, platform):  # noqa: F811
+async def test_insert_credential_row_is_the_stored_row(people, platform):
     import uuid
 
     from issuer.db import repo_learning as repo

@@ -14,7 +14,7 @@ import pytest
 from issuer.db.repo import engine_for_url
 from issuer.settings import Settings, private_dir
 from issuer.storage import FileStore
-from tests.issuer.test_platform_settings import _cli
+from tests.issuer.cli_support import cli
 
 
 def mode(path: Path) -> int:
@@ -40,7 +40,7 @@ def test_init_makes_the_data_dir_database_and_kek_private(tmp_path, monkeypatch,
     monkeypatch.setenv("BADGES_DATA_DIR", str(data))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("BADGES_KEK", raising=False)
-    assert _cli("init") == 0
+    assert cli("init") == 0
     capsys.readouterr()
     assert mode(tmp_path / "deep") == 0o700 and mode(data) == 0o700
     assert mode(data / "badges.sqlite3") == 0o600 and mode(data / "kek") == 0o600

@@ -138,14 +138,14 @@ async def test_http_rotation_past_the_cap_is_a_409_problem(client, seed, platfor
 
 
 def test_cli_rotation_past_the_cap_is_one_line(tmp_path, monkeypatch, capsys):
-    from tests.issuer.test_platform_settings import _cli
+    from tests.issuer.cli_support import cli
 
     monkeypatch.setenv("BADGES_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    assert _cli("init") == 0
+    assert cli("init") == 0
     for _ in range(key_service.MAX_PUBLISHED_KEYS - 1):
-        assert _cli("keys", "rotate") == 0
+        assert cli("keys", "rotate") == 0
     capsys.readouterr()
-    assert _cli("keys", "rotate") == 2
+    assert cli("keys", "rotate") == 2
     err = capsys.readouterr().err
     assert err.startswith("badges: error: this issuer already publishes 32 signing keys") and err.count("\n") == 1

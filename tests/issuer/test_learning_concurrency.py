@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from tests.issuer.test_learning_flow import make_achievement, people, principal, store  # noqa: F401
+from tests.issuer.learning_support import make_achievement, principal
 
 pytestmark = pytest.mark.anyio
 N = 50
 
 
-async def test_fifty_concurrent_reviews_fifty_badges_distinct_indexes(seed, platform, people, store):  # noqa: F811
+async def test_fifty_concurrent_reviews_fifty_badges_distinct_indexes(seed, platform, people, store):
     from issuer.db import repo_learning as repo
     from issuer.db import repo_platform
     from issuer.db.tables import Award, IssuedCredential

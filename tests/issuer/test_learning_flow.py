@@ -5,46 +5,9 @@ import json
 
 import pytest
 
-from issuer.services.accounts import Principal, Role
+from tests.issuer.learning_support import make_achievement
 
 pytestmark = pytest.mark.anyio
-
-RUBRIC = {"name": "Lab report", "criteria": [
-    {"id": "analysis", "name": "Analysis", "requiredLevel": 3},
-    {"id": "communication", "name": "Communication", "requiredLevel": 3}]}
-
-
-def principal(user: dict, role: str) -> Principal:
-    return Principal(role=Role(role), id=user["id"], school_id=user["school"], district_id=user["district"],
-                     learner_id=user["id"] if role == "student" else None)
-
-
-@pytest.fixture
-def people(seed):
-    u = seed.users
-    return {"teacher": principal(u[("north", "teacher", 0)], "teacher"),
-            "admin": principal(u[("north", "school_admin", 0)], "school_admin"),
-            "student": principal(u[("north", "student", 0)], "student"),
-            "student2": principal(u[("north", "student", 1)], "student"),
-            "south_teacher": principal(u[("south", "teacher", 0)], "teacher"),
-            "south_student": principal(u[("south", "student", 0)], "student")}
-
-
-@pytest.fixture
-def store(platform):
-    from issuer.storage import FileStore
-
-    return FileStore(platform.settings.upload_dir, max_bytes=platform.settings.max_upload_bytes)
-
-
-async def make_achievement(people, platform, **kw):
-    from issuer.services import achievements, frameworks
-
-    fw = await frameworks.create_framework(people["teacher"], kind="academic", name="Science", clock=platform.clock,
-                                           competencies=[{"code": "SCI.1", "name": "Plan investigations"}])
-    return await achievements.create_achievement(
-        people["teacher"], name="Lab Scientist", description="Plans and reports an investigation",
-        rubric=kw.pop("rubric", RUBRIC), alignments=[fw["competencies"][0]["id"]], clock=platform.clock, **kw)
 
 
 async def test_below_then_revised_meets_threshold_issues_one_signed_badge(people, platform, store):

@@ -7,21 +7,21 @@ import json
 
 import pytest
 
-from tests.issuer.test_learning_flow import make_achievement, people, principal, store  # noqa: F401
+from tests.issuer.learning_support import RUBRIC, make_achievement
 
 pytestmark = pytest.mark.anyio
 HIGH = {"analysis": 4, "communication": 4}
 MET = {"analysis": 3, "communication": 3}
 
 
-async def submit(people, platform, store, a, who="student", text="work"):  # noqa: F811
+async def submit(people, platform, store, a, who="student", text="work"):
     from issuer.services import evidence
 
     return await evidence.submit(people[who], achievement_uuid=str(a["uuid"]), narrative=text, urls=[], files=[],
                                  store=store, clock=platform.clock)
 
 
-async def rate(people, platform, sub, ratings, who="teacher"):  # noqa: F811
+async def rate(people, platform, sub, ratings, who="teacher"):
     from issuer.services import review
 
     return await review.record_review(people[who], str(sub["uuid"]), ratings=ratings, feedback="", version=None,
@@ -41,12 +41,12 @@ def transcript_levels(docs: list[dict]) -> dict[str, int | None]:
     clr = transcript.build_clr(docs, learner={"name": "S", "identifier": docs[0]["credentialSubject"]["identifier"]},
                                issuer={"id": docs[0]["issuer"]["id"], "type": ["Profile"], "name": "North"},
                                clr_id="urn:uuid:0e6b3c1e-0000-4000-8000-000000000001",
-                               issued_at=__import__("tests.conftest", fromlist=["NOW"]).NOW)
+                               issued_at=__import__("tests.support", fromlist=["NOW"]).NOW)
     view = transcript.transcript_view(clr, scale=DEFAULT_SCALE, statuses={d["id"]: "active" for d in docs})
     return {row.name: row.level.value if row.level else None for g in view.academic for row in g.competencies}
 
 
-async def test_higher_level_later_earns_a_new_badge_and_the_transcript_shows_it(people, platform, store):  # noqa: F811
+async def test_higher_level_later_earns_a_new_badge_and_the_transcript_shows_it(people, platform, store):
     a = await make_achievement(people, platform)
     first = await rate(people, platform, await submit(people, platform, store, a), MET)
     assert first["status"] == "awarded" and first["issued"]
@@ -61,7 +61,7 @@ async def test_higher_level_later_earns_a_new_badge_and_the_transcript_shows_it(
     assert transcript_levels(docs) == {"Plan investigations": 4}
 
 
-async def test_same_or_lower_level_issues_nothing_and_says_so(people, platform, store):  # noqa: F811
+async def test_same_or_lower_level_issues_nothing_and_says_so(people, platform, store):
     from issuer.db import repo_learning as repo
 
     a = await make_achievement(people, platform)
@@ -76,7 +76,7 @@ async def test_same_or_lower_level_issues_nothing_and_says_so(people, platform, 
     assert len(await credentials(people["student"].id)) == 1
 
 
-async def test_a_revoked_badge_is_not_held(people, platform, store, seed):  # noqa: F811
+async def test_a_revoked_badge_is_not_held(people, platform, store, seed):
     from issuer.db import repo_learning as repo
     from issuer.services import status
 
@@ -88,7 +88,7 @@ async def test_a_revoked_badge_is_not_held(people, platform, store, seed):  # no
     assert out["status"] == "awarded" and out["issued"] is True
 
 
-async def elo_submission(people, platform, a):  # noqa: F811
+async def elo_submission(people, platform, a):
     from datetime import date
 
     from issuer.services import elos
@@ -104,7 +104,7 @@ async def elo_submission(people, platform, a):  # noqa: F811
     return attested["submission"]
 
 
-async def test_elo_toward_a_held_badge(people, platform, store):  # noqa: F811
+async def test_elo_toward_a_held_badge(people, platform, store):
     a = await make_achievement(people, platform)
     first = await rate(people, platform, await submit(people, platform, store, a), MET)
     # bad twin: the ELO shows the same level: recorded as already held, not shown as "awarded"
@@ -119,7 +119,7 @@ async def test_elo_toward_a_held_badge(people, platform, store):  # noqa: F811
     assert len(docs) == 2 and docs[1]["credentialSubject"]["source"]["name"] == "River Lab"
 
 
-async def test_concurrent_reviews_of_one_redemonstration_issue_once(people, platform, store):  # noqa: F811
+async def test_concurrent_reviews_of_one_redemonstration_issue_once(people, platform, store):
     from issuer.db.tables import Award
 
     a = await make_achievement(people, platform)
@@ -132,7 +132,7 @@ async def test_concurrent_reviews_of_one_redemonstration_issue_once(people, plat
     assert len(await credentials(people["student"].id)) == 2 and await Award.count() == 2
 
 
-async def test_concurrent_higher_demonstrations_take_turns(people, platform, store):  # noqa: F811
+async def test_concurrent_higher_demonstrations_take_turns(people, platform, store):
     """Two different pieces of work at the same higher level, reviewed at once: the first is
     recognised, the second is then not higher than what is held (no duplicate, no 500)."""
     from issuer.db.tables import Award
@@ -149,9 +149,8 @@ async def test_concurrent_higher_demonstrations_take_turns(people, platform, sto
 
 # --- prerequisites -----------------------------------------------------------------------------
 
-async def test_work_held_for_a_prerequisite_is_released_when_it_is_earned(people, platform, store):  # noqa: F811
+async def test_work_held_for_a_prerequisite_is_released_when_it_is_earned(people, platform, store):
     from issuer.services import achievements, evidence
-    from tests.issuer.test_learning_flow import RUBRIC
 
     basic = await make_achievement(people, platform)
     other = await make_achievement(people, platform)
@@ -178,7 +177,7 @@ async def test_work_held_for_a_prerequisite_is_released_when_it_is_earned(people
 
 # --- blind second rating -----------------------------------------------------------------------
 
-async def test_second_rater_does_not_see_the_first_rating_until_both_rated(people, platform, store):  # noqa: F811
+async def test_second_rater_does_not_see_the_first_rating_until_both_rated(people, platform, store):
     from issuer.services import evidence
 
     a = await make_achievement(people, platform, second_rater=True)
@@ -196,10 +195,9 @@ async def test_second_rater_does_not_see_the_first_rating_until_both_rated(peopl
 
 # --- areas -------------------------------------------------------------------------------------
 
-async def test_academic_achievement_cannot_align_habits_of_work(people, platform):  # noqa: F811
+async def test_academic_achievement_cannot_align_habits_of_work(people, platform):
     from issuer.services import achievements, frameworks
     from issuer.services.learning_errors import InvalidInput
-    from tests.issuer.test_learning_flow import RUBRIC
 
     acad = await frameworks.create_framework(people["teacher"], kind="academic", name="Math", clock=platform.clock,
                                              competencies=[{"code": "M.1", "name": "Linear equations"}])
@@ -220,7 +218,7 @@ async def test_academic_achievement_cannot_align_habits_of_work(people, platform
     assert (await create("elo", ids))["area"] == "elo"  # extended learning may evidence both
 
 
-async def test_transcript_lists_a_legacy_habits_alignment_under_habits(people, platform, store):  # noqa: F811
+async def test_transcript_lists_a_legacy_habits_alignment_under_habits(people, platform, store):
     """A badge class made before academic and habits were kept apart (its alignments are
     edited in below, as such a row would be stored): its badges name the habits competency
     with an ``area:habits:<url>`` tag and the transcript lists it under habits of work."""

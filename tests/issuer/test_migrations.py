@@ -11,7 +11,6 @@ import pytest
 
 from issuer.cli import MIGRATIONS_DIR, has_migrations
 from issuer.db.piccolo_app import APP_CONFIG
-from tests.platform_fixtures import pg_database  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,7 +50,7 @@ def _expected() -> dict[str, set[str]]:
 
 
 @pytest.mark.postgres
-def test_migrations_apply_forwards_on_postgres(pg_database, tmp_path):  # noqa: F811
+def test_migrations_apply_forwards_on_postgres(pg_database, tmp_path):
     import asyncpg
 
     url = pg_database.rsplit("/", 1)[0] + "/" + pg_database.rsplit("/", 1)[1] + "_mig"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import NOW
+from tests.support import NOW
 
 pytestmark = pytest.mark.anyio
 

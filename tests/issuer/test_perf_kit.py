@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import NOW
-from tests.issuer.test_learning_flow import people  # noqa: F401 (fixture)
+from tests.support import NOW
 
 pytestmark = pytest.mark.anyio
 
@@ -36,7 +35,7 @@ async def _check_same(school_id: int):
     return got
 
 
-async def test_school_with_active_key_is_the_two_getters(people):  # noqa: F811
+async def test_school_with_active_key_is_the_two_getters(people):
     from issuer.db import repo_platform as repo
     from issuer.services import keys
 
@@ -61,7 +60,7 @@ async def test_school_with_active_key_is_the_two_getters(people):  # noqa: F811
     assert await repo.school_with_active_key(10**9) is None
 
 
-async def test_issuer_kit_signs_like_signer_for_and_follows_changes(people):  # noqa: F811
+async def test_issuer_kit_signs_like_signer_for_and_follows_changes(people):
     from issuer.db import repo_platform as repo
     from issuer.db.tables import School
     from issuer.services import awarding, identity, keys

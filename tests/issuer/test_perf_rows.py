@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from tests.conftest import NOW
-from tests.issuer.test_learning_flow import make_achievement, people  # noqa: F401 (fixtures)
+from tests.support import NOW
+from tests.issuer.learning_support import make_achievement
 
 pytestmark = pytest.mark.anyio
 
@@ -23,7 +23,7 @@ def _without(row: dict, skip=("id", "uuid", "credential_id")) -> dict:
     return {k: v for k, v in row.items() if k not in skip}
 
 
-async def test_insert_credential_row_is_piccolos_insert(people, platform):  # noqa: F811
+async def test_insert_credential_row_is_piccolos_insert(people, platform):
     import sqlite3
 
     from issuer.db import repo_learning as repo
@@ -66,7 +66,7 @@ async def _piccolo_latest(school_id: int, purpose: str):
         StatusList.list_no, ascending=False).first()
 
 
-async def test_latest_status_list_is_piccolos_select(people):  # noqa: F811
+async def test_latest_status_list_is_piccolos_select(people):
     from issuer.db import repo_platform as repo
 
     school = people["teacher"].school_id
@@ -87,7 +87,7 @@ async def test_latest_status_list_is_piccolos_select(people):  # noqa: F811
     assert await repo.latest_status_list(school_id=other, purpose="suspension") is None
 
 
-async def test_insert_args_are_piccolos_row_values(people):  # noqa: F811
+async def test_insert_args_are_piccolos_row_values(people):
     from issuer.db import repo_learning as repo
     from issuer.db.repo import current_engine
     from issuer.db.tables import Award, IssuedCredential, Review

@@ -19,7 +19,7 @@ from badges.errors import RelativeIri, UndefinedTerm
 from badges.signing import sign
 from badges.signing.keys import Ed25519Signer
 from badges.signing.proofs import create_proof
-from tests.issuer.test_learning_flow import make_achievement, people, store  # noqa: F401 (fixtures)
+from tests.issuer.learning_support import make_achievement
 
 VECTORS = ["1edtech-obv3p0", "1edtech-clrv2p0"]
 
@@ -70,7 +70,7 @@ def test_both_refuse_what_sign_refuses(load_json):
 
 
 @pytest.mark.anyio
-async def test_an_awarded_badge_is_what_sign_gives(people, platform, store):  # noqa: F811
+async def test_an_awarded_badge_is_what_sign_gives(people, platform, store):
     from issuer.db import repo_learning as repo
     from issuer.services import awarding, evidence, review
 

@@ -9,13 +9,13 @@ import uuid
 
 import pytest
 
-from tests.conftest import NOW
-from tests.issuer.test_learning_flow import make_achievement, people, store  # noqa: F401 (fixtures)
+from tests.support import NOW
+from tests.issuer.learning_support import make_achievement
 
 pytestmark = pytest.mark.anyio
 
 
-async def _submissions(people, platform, store, n):  # noqa: F811
+async def _submissions(people, platform, store, n):
     from issuer.db import repo_learning as repo
     from issuer.services import evidence
 
@@ -42,7 +42,7 @@ def _same(a: dict, b: dict, skip=("id", "uuid")) -> None:
     assert {k: type(v) for k, v in a.items()} == {k: type(v) for k, v in b.items()}
 
 
-async def test_award_and_review_inserts_are_piccolos(people, platform, store):  # noqa: F811
+async def test_award_and_review_inserts_are_piccolos(people, platform, store):
     from issuer.db import repo_learning as repo
     from issuer.db.repo import current_engine
     from issuer.db.tables import Award, Review
@@ -79,7 +79,7 @@ async def test_award_and_review_inserts_are_piccolos(people, platform, store):  
         _same(f, p, skip=("id", "uuid", "version", "submission", "learner"))
 
 
-async def test_submission_status_update_is_piccolos(people, platform, store):  # noqa: F811
+async def test_submission_status_update_is_piccolos(people, platform, store):
     from issuer.db import repo_learning as repo
     from issuer.db.tables import Submission
 
@@ -107,7 +107,7 @@ async def test_claim_status_index(seed):
     assert [(r["status_index"], r["created_at"]) for r in rows] == [(taken, NOW), (free, NOW)]
 
 
-async def test_prebuilt_reads_are_piccolos(people, platform, store):  # noqa: F811
+async def test_prebuilt_reads_are_piccolos(people, platform, store):
     """``lock_submission`` and ``reviews_for_version`` (prebuilt SQL) = the Piccolo selects."""
     from issuer.db import repo_learning as repo
     from issuer.db.repo import write_transaction

@@ -12,7 +12,7 @@ from issuer import runtime
 from issuer.db.tables import SigningKey
 from issuer.keys import KeyStoreError, decrypt_seed, encrypt_seed, kek_id
 from issuer.services import identity, keys as key_service
-from tests.conftest import NOW, SEED
+from tests.support import NOW, SEED
 
 pytestmark = pytest.mark.anyio
 

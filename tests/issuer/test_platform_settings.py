@@ -1,7 +1,6 @@
 """Settings from the environment, the dev KEK file, the CLI commands, the app factory."""
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import stat
@@ -11,7 +10,7 @@ import pytest
 
 from issuer.keys import ensure_dev_kek, load_kek
 from issuer.settings import MIN_STATUS_LIST_SIZE, Settings, SettingsError
-from tests.platform_fixtures import PG_ADMIN_URL, _pg_reachable  # noqa: F401
+from tests.issuer.cli_support import cli
 
 
 def test_defaults_and_env(tmp_path):
@@ -91,49 +90,40 @@ def _reset_pg(url: str) -> None:
     asyncio.run(reset())
 
 
-def _cli(*argv: str) -> int:
-    from issuer.cli import register
-
-    parser = argparse.ArgumentParser(prog="badges")
-    register(parser.add_subparsers())
-    args = parser.parse_args(list(argv))
-    return args.func(args)
-
-
 def test_cli_init_token_rotate_revoke(tmp_path, monkeypatch, capsys, db_url):
     if db_url.startswith("postgres"):
         _reset_pg(db_url)
     monkeypatch.setenv("BADGES_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.delenv("BADGES_KEK", raising=False)
-    assert _cli("init", "--base-url", "https://badges.example.org") == 0
+    assert cli("init", "--base-url", "https://badges.example.org") == 0
     out = capsys.readouterr().out
     assert "did:web:badges.example.org:issuers:demo-high" in out and "admin login:   admin / " in out
     assert stat.S_IMODE(os.stat(tmp_path / "var" / "kek").st_mode) == 0o600
-    assert _cli("init", "--base-url", "https://badges.example.org") == 0  # idempotent
+    assert cli("init", "--base-url", "https://badges.example.org") == 0  # idempotent
     assert "admin login" not in capsys.readouterr().out
 
-    assert _cli("token", "create") == 0
+    assert cli("token", "create") == 0
     token, issuer_line = capsys.readouterr().out.strip().splitlines()
     assert token.startswith("bdg_")
     assert issuer_line == "issuer: did:web:badges.example.org:issuers:demo-high"  # init's base URL is kept
 
-    assert _cli("keys", "rotate", "--school", "demo-high") == 0
+    assert cli("keys", "rotate", "--school", "demo-high") == 0
     assert capsys.readouterr().out.startswith("did:web:badges.example.org:issuers:demo-high#z6Mk")
     monkeypatch.setenv("BADGES_BASE_URL", "https://other.example")  # the environment still wins
-    assert _cli("keys", "rotate", "--district") == 0
+    assert cli("keys", "rotate", "--district") == 0
     assert capsys.readouterr().out.startswith("did:web:other.example#z6Mk")
 
-    assert _cli("revoke", "urn:uuid:00000000-0000-4000-8000-000000000000", "--reason", "x") == 2
+    assert cli("revoke", "urn:uuid:00000000-0000-4000-8000-000000000000", "--reason", "x") == 2
     assert "no issued credential" in capsys.readouterr().err
-    assert _cli("token", "create", "--school", "nowhere") == 2
+    assert cli("token", "create", "--school", "nowhere") == 2
     assert "no school 'nowhere'" in capsys.readouterr().err
 
 
 def test_cli_revoke_flips_the_bit(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("BADGES_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    assert _cli("init") == 0
+    assert cli("init") == 0
     capsys.readouterr()
 
     async def issue() -> str:
@@ -151,9 +141,9 @@ def test_cli_revoke_flips_the_bit(tmp_path, monkeypatch, capsys):
 
     runtime.configure(load())
     credential_id = asyncio.run(issue())
-    assert _cli("revoke", credential_id, "--reason", "issued in error") == 0
+    assert cli("revoke", credential_id, "--reason", "issued in error") == 0
     assert capsys.readouterr().out.startswith(f"revoked {credential_id} at ")
-    assert _cli("revoke", credential_id, "--reason", "twice") == 2
+    assert cli("revoke", credential_id, "--reason", "twice") == 2
     assert "revocation is permanent" in capsys.readouterr().err
 
 
@@ -169,8 +159,8 @@ def test_job_settings_are_checked(tmp_path, capsys, monkeypatch):
             Settings.from_env(env)
     # the worker command: a bad option or setting is one line, exit code 2
     monkeypatch.setenv("BADGES_DATA_DIR", str(tmp_path))
-    assert _cli("worker", "--poll", "0") == 2
+    assert cli("worker", "--poll", "0") == 2
     assert "--poll must be between" in capsys.readouterr().err
     monkeypatch.setenv("BADGES_JOBS", "threads")
-    assert _cli("worker", "--once") == 2
+    assert cli("worker", "--once") == 2
     assert "BADGES_JOBS must be inline or worker" in capsys.readouterr().err

@@ -13,7 +13,7 @@ from issuer.db.repo import write_transaction
 from issuer.db.tables import StatusEntry, StatusList
 from issuer.services import identity, status
 from issuer.services.platform_errors import BadRequest, Conflict, NotFound
-from tests.conftest import NOW
+from tests.support import NOW
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ import asyncio
 import json
 
 from badges.status import check_status
-from tests.issuer.test_platform_settings import _cli
+from tests.issuer.cli_support import cli
 
 
 def _state(credential: dict) -> str:
@@ -22,7 +22,7 @@ def _state(credential: dict) -> str:
 def test_cli_suspend_reinstate_revoke(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("BADGES_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    assert _cli("init") == 0
+    assert cli("init") == 0
     capsys.readouterr()
 
     async def issue() -> str:
@@ -43,22 +43,22 @@ def test_cli_suspend_reinstate_revoke(tmp_path, monkeypatch, capsys):
     cid = credential["id"]
     assert _state(credential) == "valid"
 
-    assert _cli("reinstate", cid) == 2  # bad twin: nothing to lift
+    assert cli("reinstate", cid) == 2  # bad twin: nothing to lift
     assert "not suspended" in capsys.readouterr().err
-    assert _cli("suspend", cid, "--reason", "under review") == 0
+    assert cli("suspend", cid, "--reason", "under review") == 0
     assert capsys.readouterr().out.strip() == f"suspended {cid}"
     assert _state(credential) == "suspended"
-    assert _cli("suspend", cid, "--reason", "twice") == 2
+    assert cli("suspend", cid, "--reason", "twice") == 2
     assert "already suspended" in capsys.readouterr().err
-    assert _cli("reinstate", cid, "--reason", "cleared") == 0
+    assert cli("reinstate", cid, "--reason", "cleared") == 0
     assert capsys.readouterr().out.strip() == f"reinstated {cid}"
     assert _state(credential) == "valid"
-    assert _cli("suspend", cid, "--reason", "  ") == 2  # bad twin: a reason is required
+    assert cli("suspend", cid, "--reason", "  ") == 2  # bad twin: a reason is required
     assert "reason is required" in capsys.readouterr().err
-    assert _cli("revoke", cid, "--reason", "issued in error") == 0
+    assert cli("revoke", cid, "--reason", "issued in error") == 0
     assert _state(credential) == "revoked"
     capsys.readouterr()
     for argv in (("suspend", cid, "--reason", "x"), ("reinstate", cid), ("revoke", cid, "--reason", "x")):
-        assert _cli(*argv) == 2
+        assert cli(*argv) == 2
         assert "revocation is permanent" in capsys.readouterr().err
     assert _state(credential) == "revoked"

@@ -16,8 +16,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from badges.cli import main
-from tests.badges import test_transcript_data as data
-from tests.issuer.test_transcript_render import LINKS, _replace_attachment, _stored
+from tests.badges import transcript_data as data
+from tests.issuer.render_support import LINKS, replace_attachment, stored_credentials
 from tests.verifier.factory import World, pdf_with_attachment
 
 pytest.importorskip("pypdf")
@@ -30,11 +30,11 @@ NOTICE = "The printed pages are not covered by its signature"
 @pytest.fixture(scope="module")
 def transcript():
     from issuer.services.transcripts import make_clr, render_transcript_pdf
-    from tests.conftest import NOW as now
+    from tests.support import NOW as now
 
     # the expired badge left out, so every badge in the record verifies
     statuses = dict(data.STATUSES_BY_KEY, **{"how-time": "suspended"})
-    made = make_clr(_stored(statuses=statuses), learner=data.learner(), issuer=data.issuer_profile(), links=LINKS,
+    made = make_clr(stored_credentials(statuses=statuses), learner=data.learner(), issuer=data.issuer_profile(), links=LINKS,
                     signer=data.signer(), now=now)
     pdf = render_transcript_pdf(made.clr_json, statuses=made.statuses, scale=data.SCALE, base_url=data.BASE,
                                 links=LINKS, now=now)
@@ -81,7 +81,7 @@ def test_cli_blank_pdf_with_the_same_record_shows_the_same_content(transcript, c
 
 def test_cli_tampered_record_in_a_pdf_fails(transcript, capsys, tmp_path):
     made, pdf = transcript
-    code, out, _ = _cli(capsys, tmp_path, "tampered.pdf", _replace_attachment(pdf, _tampered(made)))
+    code, out, _ = _cli(capsys, tmp_path, "tampered.pdf", replace_attachment(pdf, _tampered(made)))
     assert code == 1 and "NOT VERIFIED" in out
     assert "The record attached to this PDF did NOT verify" in out and NOTICE in out
     assert "Calculus III" in out and "[NOT verified]" in out
@@ -127,7 +127,7 @@ async def test_verifier_page_says_what_a_pdf_record_says(transcript, anyio_backe
         assert "Student Ada Lovelace" in words and "School Riverside Community School" in words
         assert "Linear Equations II" in words and "4 Distinguished" in words
 
-        tampered = _replace_attachment(pdf, _tampered(made))
+        tampered = replace_attachment(pdf, _tampered(made))
         page = await client.post("/verify", files={"file": ("t.pdf", tampered, "application/pdf")}, headers=html)
         assert page.status_code in (200, 422) and 'data-verified="false"' in page.text
         assert NOTICE in _words(page.text) and "Calculus III" in _words(page.text)

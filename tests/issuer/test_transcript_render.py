@@ -19,10 +19,10 @@ from issuer.services.transcripts import (
     make_clr,
     render_transcript_html,
     render_transcript_pdf,
-    transcript_links,
 )
-from tests.badges import test_transcript_data as data
-from tests.conftest import NOW
+from tests.badges import transcript_data as data
+from tests.issuer.render_support import LINKS, UUID, replace_attachment, stored_credentials
+from tests.support import NOW
 from verifier.inputs_pdf import PdfInputError, extract_credential
 
 pypdf = pytest.importorskip("pypdf")
@@ -32,19 +32,10 @@ try:
 except ImportError:  # pragma: no cover
     pytest.skip("badges.signing.sign is not available yet", allow_module_level=True)
 
-UUID = "2b9f1c64-1111-4c1e-9a55-0d8f7e6c5b4a"
-LINKS = transcript_links(data.BASE, UUID)
-
-
-def _stored(creds=None, statuses=None):
-    creds = data.signed_badges() if creds is None else creds
-    statuses = statuses or data.STATUSES_BY_KEY
-    return [StoredCredential(json.dumps(c, ensure_ascii=False), statuses[k]) for k, c in creds.items()]
-
 
 @pytest.fixture(scope="module")
 def made():
-    return make_clr(_stored(), learner=data.learner(), issuer=data.issuer_profile(), links=LINKS,
+    return make_clr(stored_credentials(), learner=data.learner(), issuer=data.issuer_profile(), links=LINKS,
                     signer=data.signer(), now=NOW)
 
 
@@ -88,7 +79,7 @@ def test_revoked_badge_is_not_in_the_pdf(pdf, made):
     assert all("Quadratic" not in c["name"] for c in bundled)
     # bad twin: the same badge not revoked shows up
     statuses = dict(data.STATUSES_BY_KEY, **{"math-quadratic": "active"})
-    other = make_clr(_stored(statuses=statuses), learner=data.learner(), issuer=data.issuer_profile(), links=LINKS,
+    other = make_clr(stored_credentials(statuses=statuses), learner=data.learner(), issuer=data.issuer_profile(), links=LINKS,
                      signer=data.signer(), now=NOW)
     html = render_transcript_html(other.clr, statuses=other.statuses, scale=data.SCALE, base_url=data.BASE,
                                   links=LINKS, now=NOW)
@@ -143,21 +134,11 @@ def test_attached_clr_is_the_signed_bytes(pdf, made):
     assert spec["/EF"]["/F"].get_object()["/Subtype"] == "/application/vc+ld+json"
 
 
-def _replace_attachment(pdf: bytes, new: bytes) -> bytes:
-    writer = pypdf.PdfWriter(clone_from=io.BytesIO(pdf))
-    spec = writer.root_object["/Names"]["/EmbeddedFiles"]["/Names"][1].get_object()
-    stream = spec["/EF"]["/F"].get_object()
-    stream.set_data(new)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def test_tampered_attachment_differs_and_fails_the_proof(pdf, made):
     tampered_doc = json.loads(made.clr_json)
     tampered_doc["credentialSubject"]["verifiableCredential"][0]["name"] = "Linear Equations III"
     tampered_json = json.dumps(tampered_doc, ensure_ascii=False, separators=(",", ":"))
-    tampered_pdf = _replace_attachment(pdf, tampered_json.encode("utf-8"))
+    tampered_pdf = replace_attachment(pdf, tampered_json.encode("utf-8"))
     got = extract_credential(tampered_pdf)
     assert got == tampered_json and got != made.clr_json
     from badges.signing import verify_proof
@@ -175,7 +156,7 @@ def _offline(url):
 def test_extracted_clr_verifies_with_every_nested_badge(pdf):
     verification = pytest.importorskip("badges.verification")
     statuses = dict(data.STATUSES_BY_KEY, **{"how-time": "suspended"})  # leave the expired badge out
-    fresh = make_clr(_stored(statuses=statuses), learner=data.learner(), issuer=data.issuer_profile(), links=LINKS,
+    fresh = make_clr(stored_credentials(statuses=statuses), learner=data.learner(), issuer=data.issuer_profile(), links=LINKS,
                      signer=data.signer(), now=NOW)
     fresh_pdf = render_transcript_pdf(fresh.clr_json, statuses=fresh.statuses, scale=data.SCALE, base_url=data.BASE,
                                       links=LINKS, now=NOW)
@@ -443,7 +424,7 @@ async def test_build_transcript_stores_what_it_signed():
             return data.learner()
 
         async def transcript_credentials(self, learner_id):
-            return _stored()
+            return stored_credentials()
 
         async def store_transcript(self, **kw):
             self.stored.append(kw)
@@ -467,9 +448,9 @@ def test_generate_cohort_on_every_core_with_progress(tmp_path):
     from issuer.services.transcripts import CohortJob, generate_cohort
 
     creds = data.signed_badges()
-    jobs = [CohortJob(stem=f"student-{n}", learner=data.learner(), credentials=tuple(_stored(creds)),
+    jobs = [CohortJob(stem=f"student-{n}", learner=data.learner(), credentials=tuple(stored_credentials(creds)),
                       transcript_uuid=f"00000000-0000-4000-8000-00000000000{n}") for n in range(3)]
-    jobs.append(CohortJob(stem="../escape", learner=data.learner(), credentials=tuple(_stored(creds))))
+    jobs.append(CohortJob(stem="../escape", learner=data.learner(), credentials=tuple(stored_credentials(creds))))
     seen = []
     signer = data.signer()
     results = generate_cohort(jobs, signer_seed=signer.private_bytes(), verification_method=signer.verification_method,
@@ -535,7 +516,6 @@ def test_small_qr_codes_only_for_badges_printed_and_they_decode(made):
     assert size > 33 + 8
 
 
-
 def _image_xobjects(pdf_bytes: bytes) -> list:
     images = []
     for page in pypdf.PdfReader(io.BytesIO(pdf_bytes)).pages:
@@ -599,7 +579,7 @@ def test_badge_revoked_after_the_transcript_fails_the_nested_status_check():
         cred["credentialStatus"] = status_entry(list_url=list_url, index=index[key])
     signed = {k: sign(c, signer=signer, created=NOW) for k, c in creds.items()}
     statuses = dict(data.STATUSES_BY_KEY, **{"how-time": "suspended"})  # keep the expired one out of this test
-    made = make_clr(_stored(signed, statuses), learner=data.learner(), issuer=data.issuer_profile(), links=LINKS,
+    made = make_clr(stored_credentials(signed, statuses), learner=data.learner(), issuer=data.issuer_profile(), links=LINKS,
                     signer=signer, now=NOW)
     pdf = render_transcript_pdf(made.clr_json, statuses=made.statuses, scale=data.SCALE, base_url=data.BASE,
                                 links=LINKS, now=NOW)

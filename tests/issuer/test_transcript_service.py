@@ -9,13 +9,25 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import NOW
+from tests.support import NOW
 from tests.web import transcript_support as ts
-from tests.web.transcript_support import *
 
 pytest.importorskip("weasyprint")
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
+
+
+# The transcript tests' replacements for two fixtures of tests/conftest.py: the https base URL, and
+# the full app with its verifier bridged to itself (tests/web/transcript_support.py).
+@pytest.fixture
+def platform_settings(tmp_path, db_url):
+    return ts.make_settings(tmp_path, db_url)
+
+
+@pytest.fixture
+async def client(seed, platform, platform_settings, db):
+    async with ts.bridged_client(platform, platform_settings, db) as c:
+        yield c
 
 
 @pytest.fixture
@@ -128,7 +140,7 @@ async def test_cli_transcript_for_one_student_and_for_all(client, seed, world, p
     from badges.cli import main
     from issuer import runtime
     from issuer.db.repo import configure as configure_db
-    from tests.platform_fixtures import TEST_KEK
+    from tests.support import TEST_KEK
 
     monkeypatch.setenv("DATABASE_URL", platform_settings.database_url)
     monkeypatch.setenv("BADGES_DATA_DIR", str(platform_settings.data_dir))

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from tests.issuer.test_bulk_kill import LEASE, ROWS, _env, _exactly_once, _kill_mid_run, _kill_test_setup
-from tests.platform_fixtures import BASE_URL
+from tests.issuer.bulk_kill_support import LEASE, ROWS, exactly_once, job_env, kill_mid_run, kill_test_setup
+from tests.support import BASE_URL
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
@@ -35,11 +35,11 @@ async def test_app_queues_and_workers_run_resume_after_kill_9(seed, platform, pl
     from issuer.db.repo import engine_for_url
     from issuer.web.app import create_app
 
-    school, data = await _kill_test_setup(seed, tmp_path)
+    school, data = await kill_test_setup(seed, tmp_path)
     settings = platform_settings.replace(jobs="worker", job_lease_seconds=LEASE)
     app = create_app(settings, clock=platform.clock, engine=engine_for_url(settings.database_url))
     t = {"Authorization": f"Bearer {seed.token['teacher']}"}
-    env = _env(db_url, tmp_path)
+    env = job_env(db_url, tmp_path)
     workers: list[subprocess.Popen] = []
     try:
         async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
@@ -57,7 +57,7 @@ async def test_app_queues_and_workers_run_resume_after_kill_9(seed, platform, pl
             assert queued == (1,)
 
             workers.append(_worker(env))
-            job = await _kill_mid_run(workers[0], school["id"])
+            job = await kill_mid_run(workers[0], school["id"])
             assert job["status"] == "running" and 20 <= job["processed"] < ROWS, job
 
             workers.append(_worker(env))  # a second worker: resumes it once the dead lease runs out
@@ -68,7 +68,7 @@ async def test_app_queues_and_workers_run_resume_after_kill_9(seed, platform, pl
                 await asyncio.sleep(0.2)
             assert body["status"] == "done" and body["errors"] == [], body
             assert body["processed"] == body["issued"] == body["total"] == ROWS, body
-            await _exactly_once(school["id"], ROWS)
+            await exactly_once(school["id"], ROWS)
 
             # a queue message the killed worker left "doing" (when its queue task, not its first
             # sweep, took the job) goes back to the queue; the live worker runs it, finds the job finished, and
@@ -88,7 +88,7 @@ async def test_app_queues_and_workers_run_resume_after_kill_9(seed, platform, pl
                 assert time.monotonic() < deadline, left
                 await asyncio.sleep(0.2)
             assert (await client.get(path, headers=t)).json() == body
-        await _exactly_once(school["id"], ROWS)
+        await exactly_once(school["id"], ROWS)
         workers[1].send_signal(signal.SIGTERM)  # stops cleanly
         assert workers[1].wait(timeout=30) == 0, workers[1].stderr.read().decode()
     finally:

@@ -3,7 +3,7 @@
 Regenerate after a deliberate change with ``.venv/bin/python -m tests.vectors.build``; the test
 ``tests/badges/test_verification_vectors.py::test_golden_files_are_current`` fails whenever the
 files on disk differ from what this module builds (Ed25519 is deterministic, so they are
-byte-stable). Every key comes from a fixed seed and every date from ``NOW`` (tests/conftest.py).
+byte-stable). Every key comes from a fixed seed and every date from ``NOW`` (tests/support.py).
 
 ``EXPECTED`` names, for each file, whether it verifies and which check must fail.
 """
@@ -24,7 +24,7 @@ from badges.signing import Ed25519Signer, format_datetime, multikey_document, si
 from badges.signing._multibase import multibase_decode, multibase_encode
 from badges.signing.jwt import sign_jwt
 from badges.status import BitstringStatusList, status_entry, status_list_credential
-from tests.conftest import NOW, SEED
+from tests.support import NOW, SEED
 
 HERE = Path(__file__).resolve().parent
 CREDENTIALS = HERE / "credentials"

@@ -24,7 +24,7 @@ from badges.rubrics import Criterion, Rubric, to_results
 from badges.signing import Ed25519Signer, sign
 from badges.status import BitstringStatusList, status_entry, status_list_credential
 from badges.transcript import build_clr
-from tests.conftest import NOW, SEED
+from tests.support import NOW, SEED
 from verifier.config import VerifierConfig
 
 ISSUER = "did:web:lincoln.example"

@@ -15,7 +15,7 @@ import pytest
 
 from badges.bundle import BundleError, document_path, read_bundle, stamp_status, wanted
 from badges.cli import main
-from tests.conftest import NOW
+from tests.support import NOW
 from tests.verifier.factory import ISSUER, REVOKED_INDEX, STATUS_REVOCATION, STATUS_SUSPENSION, World
 from verifier.config import VerifierSettings
 from verifier.service import VerifierService

@@ -18,7 +18,7 @@ from badges.rubrics import DEFAULT_SCALE
 from badges.transcript import transcript_view
 from badges.verification import verify_credential
 from badges.verification_checks import check_rubric
-from tests.conftest import NOW
+from tests.support import NOW
 from verifier.fetch import OfflineBundle, resolver_chain
 from verifier.view import badge_view, report_view
 

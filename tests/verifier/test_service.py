@@ -12,7 +12,7 @@ import pytest
 
 from badges.trust import TrustedIssuer, TrustRegistry
 from badges.verification import CheckId
-from tests.conftest import NOW
+from tests.support import NOW
 from tests.verifier.factory import ISSUER, World
 from verifier import service as service_module
 from verifier.budget import BudgetExceeded, run_with_budget

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from badges.trust import TrustRegistry
-from tests.conftest import NOW
+from tests.support import NOW
 from verifier.service import _cache_key, _end_dates, _walk_end_dates
 
 EMPTY = TrustRegistry()

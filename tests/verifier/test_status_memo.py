@@ -13,7 +13,7 @@ import pytest
 from badges.signing import ChainResolver, DidKeyResolver, DocumentResolver, sign
 from badges.status import BitstringStatusList
 from badges.verification import CheckId, VerifiedStatusLists, verify_credential
-from tests.conftest import NOW
+from tests.support import NOW
 from tests.verifier.factory import REVOKED_INDEX, STATUS_REVOCATION, World
 from verifier.service import VerifierService
 

@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from tests.platform_fixtures import BASE_URL
+from tests.support import BASE_URL
 
 
 def app_client(platform, db, *, settings=None, peer: str = "127.0.0.1") -> httpx.AsyncClient:

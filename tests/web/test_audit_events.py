@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.platform_fixtures import *  # noqa: F401,F403
-from tests.platform_fixtures import BASE_URL
-from tests.web.test_e2e_learning import bearer, setup_achievement
+from tests.support import BASE_URL
+from tests.web.support import bearer, setup_achievement
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]

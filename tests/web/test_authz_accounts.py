@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NOW
-from tests.platform_fixtures import *  # noqa: F401,F403
+from tests.support import NOW
 from tests.web.authz_support import app_client, assert_problem, bearer, csrf_for_session, login_csrf, session
 
 pytestmark = [pytest.mark.anyio,

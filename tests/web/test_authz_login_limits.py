@@ -12,7 +12,6 @@ from datetime import timedelta
 
 import pytest
 
-from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.web.authz_support import app_client, login_csrf
 
 pytestmark = [pytest.mark.anyio,

@@ -19,7 +19,6 @@ from __future__ import annotations
 import pytest
 
 from issuer.db.scope import LearnerScope, SchoolScope
-from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.web.authz_support import app_client, assert_problem, bearer, session
 
 pytestmark = [pytest.mark.anyio,
@@ -227,7 +226,7 @@ async def test_a_principal_without_the_id_its_role_needs_gets_403_not_everything
     from issuer.services.accounts import Principal, Role
     from issuer.services.learning_errors import Forbidden
     from issuer.storage import FileStore
-    from tests.conftest import NOW
+    from tests.support import NOW
 
     north = seed.schools["north"]["id"]
     ghost = Principal(role=Role.STUDENT, school_id=north, district_id=seed.district["id"], via="token")

@@ -9,9 +9,8 @@ import time
 
 import pytest
 
-from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.web.learning_app import in_process_client
-from tests.web.test_e2e_learning import bearer, setup_achievement
+from tests.web.support import add_students, bearer, setup_achievement
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
@@ -25,24 +24,10 @@ async def client(seed):
         yield c
 
 
-async def _students(seed, n: int) -> list[str]:
-    from issuer.db import repo_platform as repo
-    from tests.conftest import NOW
-
-    school = seed.schools["north"]
-    emails = []
-    for i in range(n):
-        email = f"bulk-{i}@example.org"
-        await repo.insert_user(district_id=seed.district["id"], school_id=school["id"], role="student",
-                               username=f"bulk-{i}", email=email, display_name=f"Bulk {i}", password_hash="", at=NOW)
-        emails.append(email)
-    return emails
-
-
 async def test_requests_are_answered_while_a_bulk_award_runs(client, seed):
     a = await setup_achievement(client, seed)
     t = bearer(seed, "teacher")
-    emails = await _students(seed, ROWS)
+    emails = await add_students(seed, ROWS)
     csv_text = "email,achievement,plan,analysis\n" + "".join(f"{e},{a['id']},3,3\n" for e in emails)
 
     # The school's first badge opens (and signs) its status list and warms the signing caches,
@@ -104,10 +89,10 @@ async def test_a_job_stopped_part_way_keeps_its_batches_and_a_rerun_finishes_exa
     from issuer.services.accounts import Principal, Role
     from issuer.services.learning_errors import InvalidInput
     from issuer.clock import FixedClock
-    from tests.conftest import NOW
+    from tests.support import NOW
 
     a = await setup_achievement(client, seed)
-    emails = await _students(seed, 60)
+    emails = await add_students(seed, 60)
     data = ("email,achievement,plan,analysis\n" + "".join(f"{e},{a['id']},3,3\n" for e in emails)).encode()
     teacher = seed.users[("north", "teacher", 0)]
     who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=teacher["school"], district_id=seed.district["id"])

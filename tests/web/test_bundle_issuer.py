@@ -9,58 +9,21 @@ Bad twins: the same badge revoked (the bundle says so), and a machine without th
 from __future__ import annotations
 
 import json
-from importlib.metadata import EntryPoint
-from pathlib import Path
 
-import anyio.to_thread
-import httpx
 import pytest
 
 from badges.cli import main
-from tests.platform_fixtures import *  # noqa: F401,F403
-from tests.platform_fixtures import TEST_KEK
-from tests.web.test_issuer_verifier import award, revoke
+from tests.web.award_support import revoke
+from tests.web.bundle_support import issued_badge, issuer_bundle
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
-BASE = "http://127.0.0.1:8000"
 NOW_TEXT = "2026-01-15T10:00:00Z"
-BUNDLE_DATE = "2026-01-15T09:00:00Z"
-ISSUER_PLUGIN = EntryPoint(name="issuer", value="issuer.cli:register", group="badges.commands")
-
-
-async def issuer_bundle(credential: Path, out: Path, *, db_url: str, data_dir: Path, monkeypatch) -> tuple[int, str]:
-    """Run ``badges bundle`` as the issuer's CLI would, in a worker thread (it runs its own event
-    loop and binds the issuer runtime; the test's runtime is restored by the caller's fixtures)."""
-    from issuer import runtime
-    from issuer.db.repo import configure, current_engine
-
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("BADGES_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("BADGES_BASE_URL", BASE)
-    monkeypatch.setenv("BADGES_KEK", TEST_KEK.hex())
-    before = runtime.current()
-    engine = current_engine()
-    try:
-        code = await anyio.to_thread.run_sync(lambda: main(
-            ["bundle", "--now", BUNDLE_DATE, "--out", str(out), str(credential)], plugins=[ISSUER_PLUGIN]))
-    finally:
-        runtime.use(before)
-        configure(engine)
-    return code, str(out)
-
-
-async def _issued(seed, platform, platform_settings, db, tmp_path) -> dict:
-    from issuer.web.app import create_app
-
-    app = create_app(platform_settings, clock=platform.clock, engine=db)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
-        return await award(client, seed)
 
 
 async def test_issuer_bundles_its_own_documents_and_they_verify_offline(seed, platform, platform_settings, db,
                                                                          db_url, tmp_path, monkeypatch, capsys):
-    badge = await _issued(seed, platform, platform_settings, db, tmp_path)
+    badge = await issued_badge(seed, platform, platform_settings, db, tmp_path)
     path = tmp_path / "badge.json"
     path.write_bytes(badge["raw"])
     did = badge["doc"]["issuer"]["id"]
@@ -99,7 +62,7 @@ async def _stored_status_list(url: str) -> str:
 
 async def test_no_issuer_database_here_reads_nothing_and_creates_nothing(seed, platform, platform_settings, db,
                                                                          tmp_path, monkeypatch, capsys):
-    badge = await _issued(seed, platform, platform_settings, db, tmp_path)
+    badge = await issued_badge(seed, platform, platform_settings, db, tmp_path)
     path = tmp_path / "badge.json"
     path.write_bytes(badge["raw"])
     elsewhere = tmp_path / "elsewhere"

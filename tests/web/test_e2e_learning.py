@@ -6,20 +6,12 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.web.learning_app import in_process_client
+from tests.web.support import bearer, setup_achievement
 
 # the platform half's controllers still use inferred path parameters (deprecated in Litestar 2.25)
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
-
-RUBRIC = {"name": "Investigation rubric", "criteria": [
-    {"id": "plan", "name": "Planning", "requiredLevel": 3},
-    {"id": "analysis", "name": "Analysis", "requiredLevel": 3}], "totalRequired": 6}
-
-
-def bearer(seed, role):
-    return {"Authorization": f"Bearer {seed.token[role]}"}
 
 
 @pytest.fixture
@@ -28,21 +20,6 @@ async def client(seed):
     # portal thread with its own loop, which a PostgreSQL pool bound to the test's loop cannot serve.
     async with in_process_client() as c:
         yield c
-
-
-async def setup_achievement(client, seed, *, second_rater=False, area=None):
-    t = bearer(seed, "teacher")
-    r = await client.post("/api/frameworks", headers=t, json={
-        "kind": "academic", "name": "Science practices",
-        "competencies": [{"code": "SP.3", "name": "Plan and carry out investigations"}]})
-    assert r.status_code == 201, r.text
-    comp = r.json()["competencies"][0]["id"]
-    r = await client.post("/api/achievements", headers=t, json={
-        "name": "Investigator", "description": "Plans and analyses an investigation.",
-        "criteria": "Both criteria at Proficient.", "rubric": RUBRIC, "alignments": [comp],
-        "secondRater": second_rater, "subject": "Science", **({"area": area} if area else {})})
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 async def verify(client, doc: dict, now):

@@ -7,9 +7,8 @@ import tracemalloc
 import zipfile
 
 import pytest
-from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.web.learning_app import in_process_client
-from tests.web.test_e2e_learning import bearer, setup_achievement
+from tests.web.support import bearer, setup_achievement
 
 from issuer.storage import MAX_ZIP_MEMBERS, sniff
 

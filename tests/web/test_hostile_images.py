@@ -5,12 +5,18 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from tests.issuer.test_svg_sanitiser import HOSTILE, LOGO
-from tests.platform_fixtures import *  # noqa: F401,F403
-from tests.web.test_issuer_verifier import app, award, bearer, client  # noqa: F401
+from tests.issuer.svg_samples import HOSTILE, LOGO
+from tests.web.award_support import award
+from tests.web.support import bearer
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
+
+
+@pytest.fixture
+def client(asgi_client):
+    # The full app over httpx in this event loop (tests/web/conftest.py), as in the hostile-request tests.
+    return asgi_client
 
 
 async def achievement_of(client, uuid: str) -> str:

@@ -8,8 +8,7 @@ import json
 import re
 
 import pytest
-from tests.platform_fixtures import *  # noqa: F401,F403
-from tests.web.test_e2e_learning import bearer, setup_achievement
+from tests.web.support import bearer, is_problem, setup_achievement
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
@@ -20,22 +19,10 @@ DEEP_OBJECT = '{"a":' * 50_000 + "1" + "}" * 50_000
 
 
 @pytest.fixture
-async def client(platform, platform_settings, db, seed):
-    # The full app (admin, VC-API, transcripts, mentor) over httpx in this event loop, so a
-    # PostgreSQL pool bound to the test's loop serves it.
-    import httpx
-
-    from issuer.web.app import create_app
-
-    app = create_app(platform_settings, clock=platform.clock, engine=db)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000") as c:
-        yield c
-
-
-def is_problem(r, *codes):
-    assert r.status_code in codes, (r.status_code, r.text[:300])
-    assert r.headers["content-type"].startswith("application/problem+json"), r.headers["content-type"]
-    return r.json()
+def client(asgi_client):
+    # The full app (admin, VC-API, transcripts, mentor) over httpx in this event loop, so a PostgreSQL pool
+    # bound to the test's loop serves it (tests/web/conftest.py).
+    return asgi_client
 
 
 async def test_huge_and_odd_integers_in_paths_and_queries(client, seed):

@@ -16,70 +16,24 @@ import re
 import httpx
 import pytest
 
-from tests.conftest import NOW, SEED
-from tests.platform_fixtures import *  # noqa: F401,F403
+from tests.support import NOW, SEED
+from tests.web.award_support import award, revoke
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
 
 BASE = "http://127.0.0.1:8000"
 NORTH = "did:web:127.0.0.1%3A8000:issuers:north"
-RUBRIC = {"name": "Rubric", "criteria": [{"id": "plan", "name": "Planning", "requiredLevel": 3},
-                                         {"id": "analysis", "name": "Analysis", "requiredLevel": 3}]}
-
-
-def bearer(seed, role):
-    return {"Authorization": f"Bearer {seed.token[role]}"}
 
 
 @pytest.fixture
-async def app(seed, platform_settings, platform, db):
-    from issuer.web.app import create_app
-
-    return create_app(platform_settings, clock=platform.clock, engine=db)
-
-
-@pytest.fixture
-async def client(app):
-    # In this event loop (the PostgreSQL pool belongs to it); the verifier's worker threads reach
-    # the database back through anyio.from_thread.
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
-        yield c
-
-
-async def award(client, seed) -> dict:
-    teacher, student = bearer(seed, "teacher"), bearer(seed, "student")
-    r = await client.post("/api/frameworks", headers=teacher, json={
-        "kind": "academic", "name": "Science", "competencies": [{"code": "SP.3", "name": "Investigate"}]})
-    assert r.status_code == 201, r.text
-    comp = r.json()["competencies"][0]["id"]
-    r = await client.post("/api/achievements", headers=teacher, json={
-        "name": "Investigator", "description": "Plans and analyses an investigation.",
-        "criteria": "Both criteria at Proficient.", "rubric": RUBRIC, "alignments": [comp], "subject": "Science"})
-    assert r.status_code == 201, r.text
-    r = await client.post("/api/submissions", headers=student, data={"achievement": r.json()["id"],
-                                                                     "narrative": "My lab report"})
-    assert r.status_code == 201, r.text
-    r = await client.post(f"/api/submissions/{r.json()['id']}/reviews", headers=teacher,
-                          json={"ratings": {"plan": 3, "analysis": 3}})
-    assert r.status_code == 200 and r.json()["status"] == "awarded", r.text
-    uuid = r.json()["credential"]["uuid"]
-    r = await client.get(f"/credentials/{uuid}")
-    assert r.status_code == 200
-    return {"uuid": uuid, "raw": r.content, "doc": json.loads(r.content)}
+def client(asgi_client):
+    # The full app over httpx in this event loop (tests/web/conftest.py), not the platform's test client.
+    return asgi_client
 
 
 def checks(body: dict) -> dict:
     return {c["id"]: c for c in body["results"]}
-
-
-async def revoke(seed, uuid):
-    from issuer.db import repo_learning
-    from issuer.services import status
-
-    row = await repo_learning.get_credential(uuid)
-    await status.revoke(row["id"], reason="Not the student's own work",
-                        actor_id=seed.users[("north", "school_admin", 0)]["id"])
 
 
 async def test_own_badge_verifies_in_process_then_revoked(client, seed):

@@ -9,8 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.platform_fixtures import *  # noqa: F401,F403
-from tests.platform_fixtures import BASE_URL
+from tests.support import BASE_URL
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
@@ -25,12 +24,11 @@ async def _half_done_job(seed, platform, monkeypatch) -> dict:
     from issuer.services import bulk
     from issuer.services.accounts import Principal, Role
     from tests.web.learning_app import in_process_client
-    from tests.web.test_bulk_latency import _students
-    from tests.web.test_e2e_learning import setup_achievement
+    from tests.web.support import add_students, setup_achievement
 
     async with in_process_client() as client:
         a = await setup_achievement(client, seed)
-    emails = await _students(seed, STUDENTS)
+    emails = await add_students(seed, STUDENTS)
     data = "email,achievement,plan,analysis\n" + "".join(f"{e},{a['id']},3,3\n" for e in emails)
     teacher = seed.users[("north", "teacher", 0)]
     who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=seed.schools["north"]["id"],

@@ -14,8 +14,7 @@ import time
 import httpx
 import pytest
 
-from tests.platform_fixtures import *  # noqa: F401,F403
-from tests.platform_fixtures import BASE_URL, TEST_KEK
+from tests.support import BASE_URL, TEST_KEK
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
@@ -52,12 +51,11 @@ async def test_two_app_processes_read_the_same_figures_for_one_job(seed, platfor
     from issuer.services import bulk
     from issuer.web.app import create_app
     from tests.web.learning_app import in_process_client
-    from tests.web.test_bulk_latency import _students
-    from tests.web.test_e2e_learning import setup_achievement
+    from tests.web.support import add_students, setup_achievement
 
     async with in_process_client() as c:
         a = await setup_achievement(c, seed)
-    emails = await _students(seed, STUDENTS)
+    emails = await add_students(seed, STUDENTS)
     data = "email,achievement,plan,analysis\n" + "".join(f"{e},{a['id']},3,3\n" for e in emails)
 
     monkeypatch.setattr(bulk, "BATCH_ROWS", 4)

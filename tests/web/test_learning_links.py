@@ -10,9 +10,8 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
-from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.web.learning_app import in_process_client
-from tests.web.test_e2e_learning import RUBRIC, bearer
+from tests.web.support import RUBRIC, bearer
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
@@ -20,6 +19,8 @@ pytestmark = [pytest.mark.anyio,
 BASE = "http://127.0.0.1:8000"
 HTML = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 JSON = {"accept": "application/json"}
+
+
 @pytest.fixture
 async def client(seed):
     async with in_process_client() as c:
@@ -70,7 +71,7 @@ async def elo_badge(client, seed, a) -> str:
     token = link["mentorLink"].rsplit("/", 1)[-1]
     from issuer.services import elos
     from issuer.clock import FixedClock
-    from tests.conftest import NOW
+    from tests.support import NOW
 
     sub = (await elos.attest(token, statement="Careful", hours=38, confirm=True, clock=FixedClock(NOW)))["submission"]
     r = await client.post(f"/api/submissions/{sub['uuid']}/reviews", headers=t,

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.web.learning_app import in_process_client
-from tests.web.test_e2e_learning import RUBRIC, bearer, setup_achievement
+from tests.web.support import RUBRIC, bearer, setup_achievement
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]

@@ -4,14 +4,18 @@ mirror) while one character more is a 400 problem, not a stored megabyte or a 50
 from __future__ import annotations
 
 import pytest
-from tests.platform_fixtures import *  # noqa: F401,F403
-from tests.web.test_e2e_learning import RUBRIC, bearer, setup_achievement
-from tests.web.test_hostile_requests import client, is_problem  # noqa: F401
+from tests.web.support import RUBRIC, bearer, is_problem, setup_achievement
 
 from issuer.web.dto_types import JSON_BODY_LIMIT
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
+
+
+@pytest.fixture
+def client(asgi_client):
+    # The full app over httpx in this event loop (tests/web/conftest.py), as in the hostile-request tests.
+    return asgi_client
 
 
 def user(**over):
@@ -41,7 +45,7 @@ async def test_token_name(client, seed):
 
 
 async def test_revocation_reason(client, seed):
-    from tests.web.test_issuer_verifier import award
+    from tests.web.award_support import award
 
     badge = await award(client, seed)
     admin = bearer(seed, "school_admin")

@@ -13,8 +13,7 @@ from badges.status import check_status
 from issuer.db import repo_platform as repo
 from issuer.services import accounts
 from issuer.web.errors import EXCEPTION_HANDLERS
-from tests.conftest import NOW
-from tests.platform_fixtures import *  # noqa: F401,F403
+from tests.support import NOW
 
 pytestmark = pytest.mark.anyio
 

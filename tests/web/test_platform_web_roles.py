@@ -9,7 +9,6 @@ import pytest
 
 from issuer.db import repo_platform as repo
 from issuer.services import vcapi
-from tests.platform_fixtures import *  # noqa: F401,F403
 
 pytestmark = pytest.mark.anyio
 

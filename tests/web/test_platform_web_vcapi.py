@@ -9,8 +9,7 @@ from badges.signing import DocumentResolver, verify_proof
 from badges.status import check_status
 from issuer.db import repo_platform as repo
 from issuer.db.tables import IssuedCredential
-from tests.conftest import NOW
-from tests.platform_fixtures import *  # noqa: F401,F403
+from tests.support import NOW
 
 pytestmark = pytest.mark.anyio
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import NOW
-from tests.platform_fixtures import BASE_URL, TEST_KEK, pg_database  # noqa: F401
+from tests.support import NOW
+from tests.support import BASE_URL, TEST_KEK
 
 schemathesis = pytest.importorskip("schemathesis")
 from schemathesis import GenerationMode  # noqa: E402

@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from badges import schema
-from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.web.status_support import KINDS, bearer, issue_every_kind
 
 pytestmark = [pytest.mark.anyio,
@@ -151,7 +150,7 @@ async def _legacy_badge(seed, purposes: tuple[str, ...]) -> dict:
     from issuer.db import repo_platform as repo
     from issuer.db.repo import write_transaction
     from issuer.services import identity, status
-    from tests.conftest import NOW
+    from tests.support import NOW
 
     north = seed.schools["north"]["id"]
     async with write_transaction():

@@ -10,16 +10,27 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.conftest import NOW
-from tests.platform_fixtures import *  # noqa: F401,F403
+from tests.support import NOW
 from tests.web import transcript_support as ts
-from tests.web.transcript_support import *
 
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("weasyprint")
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
 HTML = {"accept": "text/html,application/xhtml+xml"}
+
+
+# The transcript tests' replacements for two fixtures of tests/conftest.py: the https base URL, and
+# the full app with its verifier bridged to itself (tests/web/transcript_support.py).
+@pytest.fixture
+def platform_settings(tmp_path, db_url):
+    return ts.make_settings(tmp_path, db_url)
+
+
+@pytest.fixture
+async def client(seed, platform, platform_settings, db):
+    async with ts.bridged_client(platform, platform_settings, db) as c:
+        yield c
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from badges.signing import jwt
-from tests.conftest import NOW
+from tests.support import NOW
 from tests.verifier.factory import (
     ISSUER,
     REVOKED_INDEX,

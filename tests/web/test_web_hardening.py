@@ -12,8 +12,7 @@ import pytest
 from litestar import Litestar, MediaType, Response, get
 from litestar.testing import TestClient
 
-from tests.platform_fixtures import *  # noqa: F401,F403
-from tests.web.test_e2e_learning import bearer, setup_achievement
+from tests.web.support import bearer, setup_achievement
 from verifier.headers import PAGE_POLICY, security_headers
 
 pytestmark = [pytest.mark.anyio,

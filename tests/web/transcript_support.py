@@ -14,18 +14,15 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import anyio.from_thread
 import httpx
-import pytest
 
-from tests.conftest import NOW
-
-# A star import gives a test module just the two fixtures below (the helpers are used as ts.<name>);
-# a star import binds no name a test's parameters could be said to redefine.
-__all__ = ["client", "platform_settings"]
+from tests.support import NOW
 
 BASE = "https://school.example"
 RUBRIC = {"name": "Rubric", "criteria": [{"id": "plan", "name": "Planning", "requiredLevel": 3},
@@ -38,7 +35,7 @@ def bearer(token: str) -> dict:
 
 def make_settings(tmp_path, db_url):
     from issuer.settings import Settings
-    from tests.platform_fixtures import TEST_KEK
+    from tests.support import TEST_KEK
 
     return Settings(base_url=BASE, data_dir=tmp_path, database_url=db_url, key_encryption_key=TEST_KEK)
 
@@ -75,18 +72,15 @@ def make_app(settings, clock, engine, holder: dict):
     return app
 
 
-# The transcript tests' replacements for two fixtures of tests/platform_fixtures.py: the https base
-# URL, and the full app with its verifier bridged to itself. A test module star-imports this module
-# (after platform_fixtures' star import, where it has one) to use them.
-@pytest.fixture
-def platform_settings(tmp_path, db_url):
-    return make_settings(tmp_path, db_url)
+@asynccontextmanager
+async def bridged_client(platform, settings, engine) -> AsyncIterator[httpx.AsyncClient]:
+    """The full app (``make_app``) over httpx in this event loop, its verifier bridged to itself.
 
-
-@pytest.fixture
-async def client(seed, platform, platform_settings, db):
+    With ``make_settings`` it replaces two platform fixtures (``platform_settings``, ``client``) in a
+    transcript test module: the https base URL, and this client.
+    """
     holder: dict = {}
-    app = make_app(platform_settings, platform.clock, db, holder)
+    app = make_app(settings, platform.clock, engine, holder)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
         holder["client"] = c
         yield c

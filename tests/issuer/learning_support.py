@@ -1,0 +1,24 @@
+"""The learning half's service-level helpers shared by the issuer tests (fixtures ``people`` and ``store`` are in
+this directory's conftest)."""
+from __future__ import annotations
+
+from issuer.services.accounts import Principal, Role
+
+RUBRIC = {"name": "Lab report", "criteria": [
+    {"id": "analysis", "name": "Analysis", "requiredLevel": 3},
+    {"id": "communication", "name": "Communication", "requiredLevel": 3}]}
+
+
+def principal(user: dict, role: str) -> Principal:
+    return Principal(role=Role(role), id=user["id"], school_id=user["school"], district_id=user["district"],
+                     learner_id=user["id"] if role == "student" else None)
+
+
+async def make_achievement(people, platform, **kw):
+    from issuer.services import achievements, frameworks
+
+    fw = await frameworks.create_framework(people["teacher"], kind="academic", name="Science", clock=platform.clock,
+                                           competencies=[{"code": "SCI.1", "name": "Plan investigations"}])
+    return await achievements.create_achievement(
+        people["teacher"], name="Lab Scientist", description="Plans and reports an investigation",
+        rubric=kw.pop("rubric", RUBRIC), alignments=[fw["competencies"][0]["id"]], clock=platform.clock, **kw)
