@@ -455,6 +455,15 @@ async def audit(*, action: str, at: datetime, actor_id: int | None = None, distr
                      subject=subject, details=details or {}).save()
 
 
+async def audit_many(events: list[dict]) -> None:
+    """Several events in one INSERT (a review writes two: the rating and the award)."""
+    if events:
+        await AuditEvent.insert(*[AuditEvent(at=e["at"], actor=e.get("actor_id"), district=e.get("district_id"),
+                                             school=e.get("school_id"), action=e["action"],
+                                             subject=e.get("subject", ""), details=e.get("details") or {})
+                                  for e in events])
+
+
 async def audit_events(*, district_id: int | None = None, school_id: int | None = None,
                        limit: int = 100) -> list[Row]:
     """A district's events or one school's: exactly one of the two (never everyone's)."""

@@ -29,11 +29,22 @@ def actor_details(actor: Any) -> dict[str, Any]:
 
 async def record(actor: Any, *, action: str, school_id: int, subject: str, reason: str = "",
                  at: datetime | None = None, district_id: int | None = None, **details: Any) -> None:
-    if district_id is None:
-        district_id = getattr(actor, "district_id", None) or await repo_learning.school_district(school_id)
-    info = {**details, **actor_details(actor)}
-    if reason:
-        info["reason"] = reason
-    await repo_platform.audit(action=action, at=at or runtime.current().clock.now(),
-                              actor_id=getattr(actor, "id", None), district_id=district_id, school_id=school_id,
-                              subject=subject, details=info)
+    await record_many(actor, [dict(action=action, school_id=school_id, subject=subject, reason=reason, at=at,
+                                   district_id=district_id, **details)])
+
+
+async def record_many(actor: Any, events: list[dict[str, Any]]) -> None:
+    """``record`` for several events of one action, in one INSERT (same arguments per event)."""
+    rows = []
+    for event in events:
+        event = dict(event)
+        action, school_id, subject = event.pop("action"), event.pop("school_id"), event.pop("subject")
+        reason, at, district_id = event.pop("reason", ""), event.pop("at", None), event.pop("district_id", None)
+        if district_id is None:
+            district_id = getattr(actor, "district_id", None) or await repo_learning.school_district(school_id)
+        info = {**event, **actor_details(actor)}
+        if reason:
+            info["reason"] = reason
+        rows.append(dict(action=action, at=at or runtime.current().clock.now(), actor_id=getattr(actor, "id", None),
+                         district_id=district_id, school_id=school_id, subject=subject, details=info))
+    await repo_platform.audit_many(rows)

@@ -106,8 +106,7 @@ async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, f
         # reviews of a school deadlock on PostgreSQL.
         events.clear()  # a retried unit starts again
         result = await reviewed()
-        for event in events:
-            await audit_trail.record(principal, **event)
+        await audit_trail.record_many(principal, events)
         return result
 
     async def reviewed() -> dict:
