@@ -55,15 +55,39 @@ class Caches:
 Verify = Callable[..., Awaitable[Any]]
 
 
-@dataclass(frozen=True)
 class IssuerContext:
+    """Frozen (attributes cannot be set; ``replace`` makes a changed copy). A plain class, not a
+    dataclass: Litestar's signature model would otherwise have msgspec walk its fields (locks,
+    caches) on every request that injects it; a plain class is checked with ``isinstance`` only."""
+
+    __slots__ = ("settings", "clock", "keys", "caches", "jobs", "verify", "engine")
+
     settings: Settings
     clock: Clock
     keys: KeyStore
     caches: Caches
     jobs: JobRunner
-    verify: Verify | None = None  # set by create_app once the verifier is mounted (None in the CLI)
-    engine: Any = field(default=None, repr=False, compare=False)  # the Piccolo engine every table uses
+    verify: Verify | None  # set by create_app once the verifier is mounted (None in the CLI)
+    engine: Any  # the Piccolo engine every table uses
+
+    def __init__(self, *, settings: Settings, clock: Clock, keys: KeyStore, caches: Caches, jobs: JobRunner,
+                 verify: Verify | None = None, engine: Any = None) -> None:
+        for name, value in (("settings", settings), ("clock", clock), ("keys", keys), ("caches", caches),
+                            ("jobs", jobs), ("verify", verify), ("engine", engine)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"IssuerContext is frozen: use replace({name}=...)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("IssuerContext is frozen")
+
+    def replace(self, **changes: Any) -> IssuerContext:
+        fields = {name: getattr(self, name) for name in self.__slots__}
+        return IssuerContext(**{**fields, **changes})
+
+    def __repr__(self) -> str:
+        return f"IssuerContext(settings={self.settings!r}, clock={self.clock!r}, jobs={self.jobs!r})"
 
     # The runtime shim's old attribute names (``runtime.current().kek``), until its readers move.
     @property

@@ -38,3 +38,9 @@ def current() -> IssuerContext:
     if _current is None:
         raise RuntimeError("issuer runtime not configured: call issuer.runtime.configure(settings)")
     return _current
+
+
+def or_current(ctx: IssuerContext | None) -> IssuerContext:
+    """``ctx``, or the shim's context for a caller that has none yet (services mid-conversion
+    take ``ctx: IssuerContext | None = None`` until all their callers pass one)."""
+    return ctx if ctx is not None else current()

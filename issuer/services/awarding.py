@@ -91,11 +91,11 @@ def _signer_and_did(school: dict, row: dict, rt) -> tuple[Any, str]:
         hit = rt.keys.signers.get(cache_key)
         if hit is not None:
             return hit
-    signer = key_service.signer_from_row(row)
+    signer = key_service.signer_from_row(row, ctx=rt)
     if mode == "did:key":
         did = PublicKey.from_multibase(row["public_key_multibase"]).did_key
     else:
-        did = identity.school_did_web(school["slug"])
+        did = identity.school_did_web(school["slug"], rt.settings.base_url)
         signer = signer.with_verification_method(f"{did}#{row['public_key_multibase']}")
     with rt.keys.lock:
         rt.keys.signers[cache_key] = (signer, did)
@@ -120,7 +120,7 @@ async def issuer_kit(school_id: int) -> IssuerKit:
         row = await key_service.active_key_row(district_id=school["district"], school_id=school_id)
     rt = runtime.current()
     signer, did = _signer_and_did(school, row, rt)
-    return IssuerKit(signer=signer, profile=identity.profile_from_row(school, did),
+    return IssuerKit(signer=signer, profile=identity.profile_from_row(school, did, ctx=rt),
                      base_url=rt.settings.base_url, school=school)
 
 

@@ -327,7 +327,7 @@ async def local_documents(clr: dict) -> tuple[dict[str, dict], dict[str, dict], 
         if did.startswith(prefix):
             slug = did[len(prefix):]
             try:
-                dids[did] = await identity.school_did_document(slug)
+                dids[did] = await identity.school_did_document(runtime.current(), slug)
             except PlatformError:
                 continue
     for school in await repo.schools_by_slug(d[len(prefix):] for d in dids):

@@ -237,7 +237,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         verifier_service = IssuerVerifierService(verifier_config(verifier_options, clock=ctx.clock, env=env))
     except ValueError as exc:  # a missing documents dir, an unreadable trust file
         raise SettingsError(f"verifier: {exc}") from None
-    ctx = replace(ctx, verify=verifier_service.verify)
+    ctx = ctx.replace(verify=verifier_service.verify)
     runtime.use(ctx)  # the shim, for the modules that do not take ``ctx`` yet
 
     runner = ctx.jobs

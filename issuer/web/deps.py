@@ -1,8 +1,8 @@
-"""Litestar DI providers: a handler declares ``ctx: IssuerContext`` and gets its app's context."""
+"""Litestar DI providers: a handler declares ``ctx: Ctx`` and gets its own app's ``IssuerContext``."""
 from __future__ import annotations
 
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from issuer.context import IssuerContext
 
@@ -16,3 +16,6 @@ def provide_context(state: State) -> IssuerContext:
 
 
 DEPENDENCIES = {"ctx": Provide(provide_context, sync_to_thread=False)}
+
+# What handlers declare (``ctx: Ctx``), as the verifier's handlers declare their service.
+Ctx = NamedDependency[IssuerContext]

@@ -11,6 +11,7 @@ from typing import Any
 from litestar.params import FromPath
 from litestar import Controller, MediaType, get
 
+from issuer.web.deps import Ctx
 from issuer.web.dto import problem_responses
 from issuer.services import identity
 
@@ -27,8 +28,8 @@ class DidController(Controller):
         response_headers=_CACHE,
         summary="A school's did:web DID document (all its keys, under assertionMethod)",
     )
-    async def school_did(self, slug: FromPath[str]) -> dict[str, Any]:
-        return await identity.school_did_document(slug)
+    async def school_did(self, ctx: Ctx, slug: FromPath[str]) -> dict[str, Any]:
+        return await identity.school_did_document(ctx, slug)
 
     # /did.json too: with a base URL that has a path (https://host/badges) the district DID is
     # did:web:host:badges, which resolves to <base>/did.json rather than /.well-known.
@@ -39,8 +40,8 @@ class DidController(Controller):
         response_headers=_CACHE,
         summary="The district's did:web DID document",
     )
-    async def district_did(self) -> dict[str, Any]:
-        return await identity.district_did_document()
+    async def district_did(self, ctx: Ctx) -> dict[str, Any]:
+        return await identity.district_did_document(ctx)
 
 
 ROUTES = [DidController]
