@@ -4,7 +4,7 @@
 CLI, tests) or by an app's startup (``use``). Code that has a ``ctx`` must use it instead: with
 several apps in one process, the last one started wins here. The import-linter contract
 "nothing new imports issuer.runtime" (pyproject.toml) lists the remaining readers; that list only
-shrinks, and step 7 of docs/ISSUER-LAYOUT deletes this module.
+shrinks, and the last step of the re-cut (issue 11) deletes this module.
 """
 from __future__ import annotations
 
