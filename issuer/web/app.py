@@ -2,7 +2,7 @@
 
 Reads configuration only here (``issuer.settings.load()`` when no settings are given), builds the
 ``IssuerContext`` (settings, clock, keys, caches, jobs, the verifier's entry point; ``issuer.context``)
-once, puts it on ``app.state`` with a DI provider (``ctx``), binds every table to one engine, mounts the controllers of both
+once and puts it on ``app.state`` (handlers get it as ``ctx``, ``issuer.web.deps``), binds every table to one engine, mounts the controllers of both
 halves and the verifier, the templates, ``/static``, the error map and the auth middleware.
 OpenAPI is at ``/schema``.
 
@@ -283,8 +283,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
                                      path="/schema"),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
+        # the context; controllers that take ``ctx`` declare deps.DEPENDENCIES (its provider) themselves
         state=State({"verifier_service": verifier_service, "jobs": runner, deps.STATE_KEY: ctx}),
-        dependencies=deps.DEPENDENCIES,
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
         response_cache_config=ResponseCacheConfig(),
         debug=settings.debug,

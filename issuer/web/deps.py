@@ -1,4 +1,7 @@
-"""Litestar DI providers: a handler declares ``ctx: Ctx`` and gets its own app's ``IssuerContext``."""
+"""Litestar DI providers: a handler declares ``ctx: Ctx`` and gets its own app's ``IssuerContext``.
+
+A controller that takes ``ctx`` sets ``dependencies = DEPENDENCIES``, so it works wherever it is
+mounted (create_app, or a test's app with the context on its state)."""
 from __future__ import annotations
 
 from litestar.datastructures import State

@@ -11,7 +11,7 @@ from typing import Any
 from litestar.params import FromPath
 from litestar import Controller, MediaType, get
 
-from issuer.web.deps import Ctx
+from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
 from issuer.services import identity
 
@@ -20,6 +20,7 @@ _CACHE = {"Cache-Control": "public, max-age=300"}
 
 class DidController(Controller):
     tags = ["identity"]
+    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
 
     @get(
         "/issuers/{slug:str}/did.json",

@@ -7,7 +7,7 @@ from typing import Any
 from litestar.params import FromPath
 from litestar import Controller, MediaType, get
 
-from issuer.web.deps import Ctx
+from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
 from issuer.db import repo_platform as repo
 from issuer.services import identity
@@ -17,6 +17,7 @@ from issuer.web.dto import SchoolOut
 class IssuerController(Controller):
     path = "/issuers"
     tags = ["identity"]
+    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
 
     @get("/", summary="The district's schools (issuers)")
     async def list_issuers(self, ctx: Ctx) -> list[SchoolOut]:

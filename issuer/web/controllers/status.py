@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar.params import FromPath
 from litestar import Controller, Response, get
 
-from issuer.web.deps import Ctx
+from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto_types import PathId
 from issuer.web.dto import problem_responses
 from issuer.services import status
@@ -16,6 +16,7 @@ VC_MEDIA_TYPE = "application/vc+ld+json"
 class StatusListController(Controller):
     path = "/status"
     tags = ["status"]
+    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
 
     @get(
         "/{slug:str}/{purpose:str}/{list_no:int}",

@@ -5,7 +5,7 @@ import msgspec
 from litestar.params import JSONBody
 from litestar import Controller, Request, Response, post
 
-from issuer.web.deps import Ctx
+from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.services import vcapi
 from issuer.services.platform_errors import PermissionDenied
 from issuer.web.auth import Role, requires
@@ -18,6 +18,7 @@ VC_MEDIA_TYPE = "application/json"
 class VcApiController(Controller):
     path = "/credentials"
     tags = ["vc-api"]
+    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
     request_max_body_size = ISSUE_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @post("/issue", guards=[requires(Role.SCHOOL_ADMIN)], status_code=201,
