@@ -1,54 +1,46 @@
-"""The process's wiring: settings, clock and KEK, set once by the app factory or the CLI.
+"""A shim over ``issuer.context`` for the modules not moved to an explicit context yet.
 
-Services reach them through ``current()`` so that the interfaces agreed in CONTRACTS.md
-(``signer_for(school_id)``, ``allocate_entry(school_id)``…) need no extra parameters. Like
-Piccolo's ``Table._meta.db`` this is process state; ``configure`` replaces it wholesale, which
-is what lets a test run several apps one after another.
+``current()`` returns the ``IssuerContext`` most recently made current: by ``configure`` (the
+CLI, tests) or by an app's startup (``use``). Code that has a ``ctx`` must use it instead: with
+several apps in one process, the last one started wins here. The import-linter contract
+"nothing new imports issuer.runtime" (pyproject.toml) lists the remaining readers; that list only
+shrinks, and the last step of the re-cut (issue 11) deletes this module.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import Any
 
-from issuer.clock import Clock, SystemClock
-from issuer.keys import derive_secret, load_kek
-from issuer.settings import Settings, private_dir
+from issuer.clock import Clock
+from issuer.context import IssuerContext, build_context
+from issuer.settings import Settings
 
+# The old name of the context, for the readers of ``runtime.Runtime``.
+Runtime = IssuerContext
 
-@dataclass(frozen=True)
-class Runtime:
-    settings: Settings
-    clock: Clock
-    kek: bytes = field(repr=False)
-    secret_key: bytes = field(repr=False)
-
-
-_current: Runtime | None = None
+_current: IssuerContext | None = None
 
 
 def configure(settings: Settings, *, clock: Clock | None = None, create_kek: bool = False,
-              engine=None) -> Runtime:
-    """Bind settings, clock, KEK and the database engine (``engine`` or one built from
-    ``settings.database_url``) for this process."""
+              engine: Any = None) -> IssuerContext:
+    """Build a context (``issuer.context.build_context``) and make it current."""
+    ctx = build_context(settings, clock=clock, engine=engine, create_kek=create_kek)
+    use(ctx)
+    return ctx
+
+
+def use(ctx: IssuerContext) -> None:
+    """Make an already-built context current again (an app's startup hook, tests)."""
     global _current
-    from issuer.db.repo import configure as configure_db
-
-    if settings.data_dir.is_dir():
-        private_dir(settings.data_dir)  # a data dir made 0755 by an older version is narrowed
-    kek = load_kek(settings, create=create_kek)
-    secret = settings.secret_key or derive_secret(kek, "cookies")
-    runtime = Runtime(settings=settings, clock=clock or SystemClock(), kek=kek, secret_key=secret)
-    configure_db(engine if engine is not None else settings)
-    _current = runtime
-    return runtime
+    _current = ctx
 
 
-def use(runtime: Runtime) -> None:
-    """Make an already-built runtime current again (an app's startup hook, tests)."""
-    global _current
-    _current = runtime
-
-
-def current() -> Runtime:
+def current() -> IssuerContext:
     if _current is None:
         raise RuntimeError("issuer runtime not configured: call issuer.runtime.configure(settings)")
     return _current
+
+
+def or_current(ctx: IssuerContext | None) -> IssuerContext:
+    """``ctx``, or the shim's context for a caller that has none yet (services mid-conversion
+    take ``ctx: IssuerContext | None = None`` until all their callers pass one)."""
+    return ctx if ctx is not None else current()

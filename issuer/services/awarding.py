@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-import threading
 import uuid as uuidlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -30,7 +29,6 @@ from datetime import datetime, time, timezone
 from typing import Any, TypeVar
 
 import asyncpg.exceptions
-from cachetools import LRUCache
 
 from badges import identity as ident
 from badges import issuance, rubrics
@@ -78,9 +76,7 @@ class IssuerKit:
 # school until its key rotates. Keyed by everything that work reads: the key row's id, public
 # key and encrypted seed (a rotation is a new row, so a new key), the KEK, the identity mode
 # and the slug (did:web). The Profile is rebuilt from the row each time (cheap; follows edits).
-_SIGNER_CACHE_SIZE = 64
-_SIGNER_CACHE: LRUCache[tuple, tuple[Any, str]] = LRUCache(_SIGNER_CACHE_SIZE)
-_SIGNER_LOCK = threading.Lock()
+# The cache lives in the context's key store (``ctx.keys.signers``), one per app or command.
 
 
 def _signer_and_did(school: dict, row: dict, rt) -> tuple[Any, str]:
@@ -91,18 +87,18 @@ def _signer_and_did(school: dict, row: dict, rt) -> tuple[Any, str]:
     mode = rt.settings.issuer_identity
     cache_key = (school["id"], school["slug"], row["id"], row["public_key_multibase"], row["encrypted_seed"],
                  bytes(rt.kek), mode)
-    with _SIGNER_LOCK:
-        hit = _SIGNER_CACHE.get(cache_key)
+    with rt.keys.lock:
+        hit = rt.keys.signers.get(cache_key)
         if hit is not None:
             return hit
-    signer = key_service.signer_from_row(row)
+    signer = key_service.signer_from_row(row, ctx=rt)
     if mode == "did:key":
         did = PublicKey.from_multibase(row["public_key_multibase"]).did_key
     else:
-        did = identity.school_did_web(school["slug"])
+        did = identity.school_did_web(school["slug"], rt.settings.base_url)
         signer = signer.with_verification_method(f"{did}#{row['public_key_multibase']}")
-    with _SIGNER_LOCK:
-        _SIGNER_CACHE[cache_key] = (signer, did)
+    with rt.keys.lock:
+        rt.keys.signers[cache_key] = (signer, did)
     return signer, did
 
 
@@ -124,7 +120,7 @@ async def issuer_kit(school_id: int) -> IssuerKit:
         row = await key_service.active_key_row(district_id=school["district"], school_id=school_id)
     rt = runtime.current()
     signer, did = _signer_and_did(school, row, rt)
-    return IssuerKit(signer=signer, profile=identity.profile_from_row(school, did),
+    return IssuerKit(signer=signer, profile=identity.profile_from_row(school, did, ctx=rt),
                      base_url=rt.settings.base_url, school=school)
 
 
@@ -133,25 +129,24 @@ async def issuer_kit(school_id: int) -> IssuerKit:
 # Keyed by the base URL and the whole achievement row, so any edit (name, rubric, image …) is a
 # new key; the competency rows it reads are never updated or deleted (frameworks are
 # append-only), so the row's alignment ids pin them. Bounded; shared by threads (tests run
-# the app on another event loop), hence the lock.
-_DOC_CACHE_SIZE = 256
-_DOC_CACHE: LRUCache[str, dict] = LRUCache(_DOC_CACHE_SIZE)
-_DOC_LOCK = threading.Lock()
+# the app on another event loop), hence the lock. The cache is the context's ``caches.documents``.
 
 
 async def achievement_doc(achievement: dict, *, base_url: str) -> dict:
     """``achievements.achievement_document`` memoized per achievement version. The returned
     dict is shared: callers must not mutate it (``build_credential`` deep-copies it)."""
+    from issuer import runtime
     from issuer.services.achievements import achievement_document
 
+    caches = runtime.current().caches
     key = base_url + "\x00" + json.dumps(achievement, sort_keys=True, default=str)
-    with _DOC_LOCK:
-        doc = _DOC_CACHE.get(key)
+    with caches.lock:
+        doc = caches.documents.get(key)
         if doc is not None:
             return doc
     doc = await achievement_document(achievement, base_url=base_url)
-    with _DOC_LOCK:
-        _DOC_CACHE[key] = doc
+    with caches.lock:
+        caches.documents[key] = doc
     return doc
 
 

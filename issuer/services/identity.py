@@ -18,6 +18,7 @@ from badges.jsonld import DID_V1, MULTIKEY_V1, OB_V3P0, VC_V2
 from badges.signing.keys import Ed25519Signer, PublicKey
 
 from issuer import runtime
+from issuer.context import IssuerContext
 from issuer.db import repo_platform as repo
 from issuer.services import keys as key_service
 from issuer.services.platform_errors import NotFound
@@ -48,37 +49,40 @@ async def _school(school_id: int) -> dict:
     return school
 
 
-async def issuer_did(school_id: int) -> str:
+async def issuer_did(school_id: int, *, ctx: IssuerContext | None = None) -> str:
     """The id this school issues as (did:web by default, did:key when so configured)."""
     school = await _school(school_id)
-    return await _issuer_did(school)
+    return await _issuer_did(school, runtime.or_current(ctx))
 
 
-async def _issuer_did(school: dict) -> str:
-    if runtime.current().settings.issuer_identity == "did:key":
-        row = await key_service.active_key_row(district_id=school["district"], school_id=school["id"])
+async def _issuer_did(school: dict, ctx: IssuerContext) -> str:
+    if ctx.settings.issuer_identity == "did:key":
+        row = await key_service.active_key_row(district_id=school["district"], school_id=school["id"], ctx=ctx)
         return PublicKey.from_multibase(row["public_key_multibase"]).did_key
-    return school_did_web(school["slug"])
+    return school_did_web(school["slug"], ctx.settings.base_url)
 
 
-async def signer_for(school_id: int) -> Ed25519Signer:
+async def signer_for(school_id: int, *, ctx: IssuerContext | None = None) -> Ed25519Signer:
     """The school's active signer, its verification method listed in the served DID document."""
+    ctx = runtime.or_current(ctx)
     school = await _school(school_id)
-    row = await key_service.active_key_row(district_id=school["district"], school_id=school_id)
-    signer = key_service.signer_from_row(row)
-    if runtime.current().settings.issuer_identity == "did:key":
+    row = await key_service.active_key_row(district_id=school["district"], school_id=school_id, ctx=ctx)
+    signer = key_service.signer_from_row(row, ctx=ctx)
+    if ctx.settings.issuer_identity == "did:key":
         return signer  # default verification method: did:key:z6Mk…#z6Mk…
-    return signer.with_verification_method(f"{school_did_web(school['slug'])}#{row['public_key_multibase']}")
+    did = school_did_web(school["slug"], ctx.settings.base_url)
+    return signer.with_verification_method(f"{did}#{row['public_key_multibase']}")
 
 
-async def district_signer(district_id: int) -> Ed25519Signer:
-    row = await key_service.active_key_row(district_id=district_id, school_id=None)
-    signer = key_service.signer_from_row(row)
-    return signer.with_verification_method(f"{district_did()}#{row['public_key_multibase']}")
+async def district_signer(district_id: int, *, ctx: IssuerContext | None = None) -> Ed25519Signer:
+    ctx = runtime.or_current(ctx)
+    row = await key_service.active_key_row(district_id=district_id, school_id=None, ctx=ctx)
+    signer = key_service.signer_from_row(row, ctx=ctx)
+    return signer.with_verification_method(f"{district_did(ctx.settings.base_url)}#{row['public_key_multibase']}")
 
 
-def profile_from_row(school: dict, did: str) -> dict:
-    base = runtime.current().settings.base_url
+def profile_from_row(school: dict, did: str, *, ctx: IssuerContext | None = None) -> dict:
+    base = runtime.or_current(ctx).settings.base_url
     profile: dict = {"id": did, "type": ["Profile"], "name": school["name"],
                      "url": school["url"] or f"{base}/issuers/{school['slug']}"}
     if school.get("email"):
@@ -93,18 +97,19 @@ def profile_from_row(school: dict, did: str) -> dict:
     return profile
 
 
-async def issuer_profile(school_id: int) -> dict:
+async def issuer_profile(school_id: int, *, ctx: IssuerContext | None = None) -> dict:
     """The OB Profile embedded as ``issuer`` (no @context: it lives inside a credential)."""
+    ctx = runtime.or_current(ctx)
     school = await _school(school_id)
-    return profile_from_row(school, await _issuer_did(school))
+    return profile_from_row(school, await _issuer_did(school, ctx), ctx=ctx)
 
 
-async def profile_document(slug: str) -> dict:
+async def profile_document(ctx: IssuerContext, slug: str) -> dict:
     """The Profile served at ``GET /issuers/<slug>`` as a stand-alone JSON-LD document."""
     school = await repo.school_by_slug(slug)
     if school is None:
         raise NotFound(f"no issuer {slug!r}")
-    return {"@context": [VC_V2, OB_V3P0], **profile_from_row(school, await _issuer_did(school))}
+    return {"@context": [VC_V2, OB_V3P0], **profile_from_row(school, await _issuer_did(school, ctx), ctx=ctx)}
 
 
 def did_document(did: str, multibases: list[str]) -> dict:
@@ -116,19 +121,19 @@ def did_document(did: str, multibases: list[str]) -> dict:
             "assertionMethod": ids, "authentication": ids[-1:]}
 
 
-async def school_did_document(slug: str) -> dict:
+async def school_did_document(ctx: IssuerContext, slug: str) -> dict:
     school = await repo.school_by_slug(slug)
     if school is None:
         raise NotFound(f"no issuer {slug!r}")
-    await key_service.active_key_row(district_id=school["district"], school_id=school["id"])
+    await key_service.active_key_row(district_id=school["district"], school_id=school["id"], ctx=ctx)
     rows = await repo.keys_of(district_id=school["district"], school_id=school["id"])
-    return did_document(school_did_web(slug), [r["public_key_multibase"] for r in rows])
+    return did_document(school_did_web(slug, ctx.settings.base_url), [r["public_key_multibase"] for r in rows])
 
 
-async def district_did_document() -> dict:
+async def district_did_document(ctx: IssuerContext) -> dict:
     district = await repo.first_district()
     if district is None:
         raise NotFound("no district configured (run `badges init`)")
-    await key_service.active_key_row(district_id=district["id"], school_id=None)
+    await key_service.active_key_row(district_id=district["id"], school_id=None, ctx=ctx)
     rows = await repo.keys_of(district_id=district["id"], school_id=None)
-    return did_document(district_did(), [r["public_key_multibase"] for r in rows])
+    return did_document(district_did(ctx.settings.base_url), [r["public_key_multibase"] for r in rows])

@@ -20,6 +20,7 @@ from datetime import timedelta
 from badges.signing.keys import Ed25519Signer, PublicKey
 
 from issuer import runtime
+from issuer.context import IssuerContext
 from issuer.db import repo_platform as repo
 from issuer.db.repo import write_transaction
 from issuer.keys import decrypt_seed, encrypt_seed
@@ -31,8 +32,8 @@ MAX_PUBLISHED_KEYS = 32
 WITHDRAW_AFTER = timedelta(hours=1)
 
 
-async def _create_key(*, district_id: int, school_id: int | None) -> dict:
-    rt = runtime.current()
+async def _create_key(*, district_id: int, school_id: int | None, ctx: IssuerContext) -> dict:
+    rt = ctx
     signer = Ed25519Signer.generate()
     multibase = signer.public_key.multibase
     row = await repo.insert_key(
@@ -50,7 +51,7 @@ async def _lock_owner(district_id: int, school_id: int | None) -> None:
         await repo.lock_school(school_id)
 
 
-async def active_key_row(*, district_id: int, school_id: int | None) -> dict:
+async def active_key_row(*, district_id: int, school_id: int | None, ctx: IssuerContext | None = None) -> dict:
     """The active key row, generated on first use (at most one, even under concurrency)."""
     row = await repo.active_key(district_id=district_id, school_id=school_id)
     if row is not None:
@@ -59,14 +60,14 @@ async def active_key_row(*, district_id: int, school_id: int | None) -> dict:
         await _lock_owner(district_id, school_id)
         row = await repo.active_key(district_id=district_id, school_id=school_id)
         if row is None:
-            row = await _create_key(district_id=district_id, school_id=school_id)
+            row = await _create_key(district_id=district_id, school_id=school_id, ctx=runtime.or_current(ctx))
     return row
 
 
-async def _make_room(*, district_id: int, school_id: int | None, max_keys: int, actor_id: int | None) -> None:
+async def _make_room(*, district_id: int, school_id: int | None, max_keys: int, actor_id: int | None,
+                     ctx: IssuerContext) -> None:
     """Withdraw the oldest unused retired keys until one more key fits (see the module docstring)."""
-    rt = runtime.current()
-    now = rt.clock.now()
+    now = ctx.clock.now()
     rows = await repo.keys_of(district_id=district_id, school_id=school_id)  # oldest first
     excess = len(rows) + 1 - max_keys
     for row in rows:
@@ -93,26 +94,25 @@ async def _make_room(*, district_id: int, school_id: int | None, max_keys: int, 
 
 
 async def rotate(*, district_id: int, school_id: int | None, actor_id: int | None = None,
-                 max_keys: int = MAX_PUBLISHED_KEYS) -> dict:
+                 max_keys: int = MAX_PUBLISHED_KEYS, ctx: IssuerContext | None = None) -> dict:
     """Retire the active key and create a new one; returns the new key's public row. Keeps the
     published keys within ``max_keys`` (withdrawing unused old ones, else ``Conflict``)."""
     if max_keys < 2:
         raise ValueError("max_keys must leave room for a retired key and the new one")
-    rt = runtime.current()
+    rt = runtime.or_current(ctx)
     async with write_transaction():
         await _lock_owner(district_id, school_id)
-        await _make_room(district_id=district_id, school_id=school_id, max_keys=max_keys, actor_id=actor_id)
+        await _make_room(district_id=district_id, school_id=school_id, max_keys=max_keys, actor_id=actor_id, ctx=rt)
         await repo.retire_keys(district_id=district_id, school_id=school_id, at=rt.clock.now())
-        row = await _create_key(district_id=district_id, school_id=school_id)
+        row = await _create_key(district_id=district_id, school_id=school_id, ctx=rt)
         await repo.audit(action="key.rotate", at=rt.clock.now(), actor_id=actor_id,
                          district_id=district_id, school_id=school_id,
                          subject=row["public_key_multibase"])
     return {k: row[k] for k in ("id", "public_key_multibase", "active", "created_at")}
 
 
-def signer_from_row(row: dict) -> Ed25519Signer:
-    rt = runtime.current()
-    seed = decrypt_seed(row["encrypted_seed"], kek=rt.kek, public_key_multibase=row["public_key_multibase"])
+def signer_from_row(row: dict, *, ctx: IssuerContext | None = None) -> Ed25519Signer:
+    seed = decrypt_seed(row["encrypted_seed"], kek=runtime.or_current(ctx).keys.kek, public_key_multibase=row["public_key_multibase"])
     signer = Ed25519Signer.from_seed(seed)
     if signer.public_key.multibase != row["public_key_multibase"]:
         raise ValueError("stored key does not match its public key")

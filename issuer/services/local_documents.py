@@ -82,14 +82,14 @@ async def _find(id_or_url: str) -> dict | str | None:
         if id_or_url.startswith("did:web:"):
             rest = id_or_url.partition("#")[0][len(identity.district_did()):]
             if rest == "":
-                return await identity.district_did_document()
+                return await identity.district_did_document(runtime.current())
             match = _SCHOOL_DID.match(rest)
-            return await identity.school_did_document(unquote(match.group(1))) if match else None
+            return await identity.school_did_document(runtime.current(), unquote(match.group(1))) if match else None
         path = _local_path(id_or_url) or ""
         if path in ("/.well-known/did.json", "/did.json"):
-            return await identity.district_did_document()
+            return await identity.district_did_document(runtime.current())
         if match := _SCHOOL_DOC.match(path):
-            return await identity.school_did_document(match.group(1))
+            return await identity.school_did_document(runtime.current(), match.group(1))
         if match := _STATUS.match(path):
             slug, purpose, list_no = match.groups()
             return await status_service.list_document(slug, purpose, int(list_no))

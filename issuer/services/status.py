@@ -35,6 +35,7 @@ from badges.status import (
 )
 
 from issuer import runtime
+from issuer.context import IssuerContext
 from issuer.db import repo_platform as repo
 from issuer.db.repo import in_transaction, write_transaction
 from issuer.services import identity
@@ -47,13 +48,13 @@ _LIST_PATH = re.compile(r"/status/([^/]+)/(revocation|suspension|message)/(\d+)$
 _STATE_OF_ACTION = {"revoke": STATE_REVOKED, "suspend": STATE_SUSPENDED, "reinstate": STATE_VALID}
 
 
-def list_url(slug: str, purpose: str, list_no: int) -> str:
-    return f"{runtime.current().settings.base_url}/status/{slug}/{purpose}/{list_no}"
+def list_url(slug: str, purpose: str, list_no: int, *, ctx: IssuerContext | None = None) -> str:
+    return f"{runtime.or_current(ctx).settings.base_url}/status/{slug}/{purpose}/{list_no}"
 
 
-def list_bits(purpose: str) -> int:
+def list_bits(purpose: str, *, ctx: IssuerContext | None = None) -> int:
     """Bits of a new list: ``status_list_size`` entries of the purpose's status size."""
-    return runtime.current().settings.status_list_size * (MESSAGE_SIZE if purpose == "message" else 1)
+    return runtime.or_current(ctx).settings.status_list_size * (MESSAGE_SIZE if purpose == "message" else 1)
 
 
 def _draw(purpose: str, size_bits: int) -> int:
@@ -68,48 +69,49 @@ def dumps(document: dict) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
-async def _sign_list(school: dict, *, purpose: str, list_no: int, encoded: str) -> str:
-    rt = runtime.current()
-    url = list_url(school["slug"], purpose, list_no)
-    unsigned = status_list_credential(list_url=url, issuer={"id": await identity.issuer_did(school["id"])},
+async def _sign_list(school: dict, *, purpose: str, list_no: int, encoded: str,
+                     ctx: IssuerContext | None = None) -> str:
+    rt = runtime.or_current(ctx)
+    url = list_url(school["slug"], purpose, list_no, ctx=rt)
+    unsigned = status_list_credential(list_url=url, issuer={"id": await identity.issuer_did(school["id"], ctx=rt)},
                                       purpose=purpose, encoded_list=encoded, valid_from=rt.clock.now())
-    signer = await identity.signer_for(school["id"])
+    signer = await identity.signer_for(school["id"], ctx=rt)
     return dumps(sign(unsigned, signer=signer, created=rt.clock.now()))
 
 
-async def _open_list(school: dict, purpose: str, list_no: int) -> dict:
+async def _open_list(school: dict, purpose: str, list_no: int, ctx: IssuerContext) -> dict:
     """The list row, created (and signed) when missing; safe when two transactions race."""
     row = await repo.status_list(school_id=school["id"], purpose=purpose, list_no=list_no)
     if row is not None:
         return row
-    rt = runtime.current()
-    size = list_bits(purpose)
+    rt = ctx
+    size = list_bits(purpose, ctx=rt)
     encoded = BitstringStatusList(size).encode()
     if await repo.insert_status_list(school_id=school["id"], purpose=purpose, list_no=list_no,
                                      size=size, encoded_list=encoded, at=rt.clock.now()):
         row = await repo.status_list(school_id=school["id"], purpose=purpose, list_no=list_no)
-        document = await _sign_list(school, purpose=purpose, list_no=list_no, encoded=encoded)
+        document = await _sign_list(school, purpose=purpose, list_no=list_no, encoded=encoded, ctx=rt)
         await repo.update_status_list(row["id"], encoded_list=encoded, document=document, at=rt.clock.now())
     return await repo.status_list(school_id=school["id"], purpose=purpose, list_no=list_no)
 
 
-async def _allocate(school: dict, purpose: str) -> tuple[dict, int, int]:
-    rt = runtime.current()
+async def _allocate(school: dict, purpose: str, ctx: IssuerContext) -> tuple[dict, int, int]:
+    rt = ctx
     lst = await repo.latest_status_list(school_id=school["id"], purpose=purpose)
     if lst is None:
-        lst = await _open_list(school, purpose, 1)
+        lst = await _open_list(school, purpose, 1, rt)
     while True:
         for _ in range(_DRAWS_PER_LIST):
             index = _draw(purpose, lst["size"])
             if await repo.claim_status_index(list_id=lst["id"], index=index, at=rt.clock.now()):
-                entry = status_entry(list_url=list_url(school["slug"], purpose, lst["list_no"]), index=index,
+                entry = status_entry(list_url=list_url(school["slug"], purpose, lst["list_no"], ctx=rt), index=index,
                                      purpose=purpose)
                 return entry, lst["id"], index
-        lst = await _open_list(school, purpose, lst["list_no"] + 1)
+        lst = await _open_list(school, purpose, lst["list_no"] + 1, rt)
 
 
 async def allocate_entry(school_id: int, *, purpose: str = ISSUED_PURPOSE,
-                         school: dict | None = None) -> tuple[dict, int, int]:
+                         school: dict | None = None, ctx: IssuerContext | None = None) -> tuple[dict, int, int]:
     """(credentialStatus entry, status_list_id, index) for a new credential of this school.
 
     Call it inside the transaction that stores the credential, so an index is only ever
@@ -122,10 +124,11 @@ async def allocate_entry(school_id: int, *, purpose: str = ISSUED_PURPOSE,
         school = await repo.school_by_id(school_id)
     if school is None:
         raise NotFound(f"no school {school_id}")
+    ctx = runtime.or_current(ctx)
     if in_transaction():
-        return await _allocate(school, purpose)
+        return await _allocate(school, purpose, ctx)
     async with write_transaction():
-        return await _allocate(school, purpose)
+        return await _allocate(school, purpose, ctx)
 
 
 def entries_of(document: dict) -> list[dict]:

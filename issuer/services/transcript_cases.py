@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 
 import anyio
 import anyio.to_thread
-from cachetools import LRUCache
 
 from badges.rubrics import Level
 from issuer import jobs, runtime
@@ -76,8 +75,6 @@ def _bundled(clr: dict) -> list[dict]:
     subject = clr.get("credentialSubject") if isinstance(clr.get("credentialSubject"), dict) else {}
     return [c for c in _as_list(subject.get("verifiableCredential")) if isinstance(c, dict)]
 LEFT_OUT = frozenset({"revoked", "suspended"})
-PDF_CACHE_ENTRIES = 16
-_PDFS: LRUCache[tuple, bytes] = LRUCache(PDF_CACHE_ENTRIES)
 INTERRUPTED = "interrupted by a restart: the service stopped while this job ran; start it again"
 
 
@@ -201,7 +198,9 @@ async def render_pdf(row: dict) -> bytes:
     clr_json = row["document"]
     statuses = await statuses_now(json.loads(clr_json))
     key = (str(row["uuid"]), hashlib.sha256(clr_json.encode("utf-8")).hexdigest(), tuple(sorted(statuses.items())))
-    cached = _PDFS.get(key)
+    caches = runtime.current().caches
+    with caches.lock:
+        cached = caches.pdfs.get(key)
     if cached is not None:
         return cached
     links, base, now = links_for(row), _base(), _now()
@@ -212,7 +211,8 @@ async def render_pdf(row: dict) -> bytes:
                                             now=now)
 
     pdf = await anyio.to_thread.run_sync(work)
-    _PDFS[key] = pdf
+    with caches.lock:
+        caches.pdfs[key] = pdf
     return pdf
 
 
@@ -327,7 +327,7 @@ async def local_documents(clr: dict) -> tuple[dict[str, dict], dict[str, dict], 
         if did.startswith(prefix):
             slug = did[len(prefix):]
             try:
-                dids[did] = await identity.school_did_document(slug)
+                dids[did] = await identity.school_did_document(runtime.current(), slug)
             except PlatformError:
                 continue
     for school in await repo.schools_by_slug(d[len(prefix):] for d in dids):

@@ -55,6 +55,7 @@ from badges.signing import sign
 from badges.verification_checks import check_schema, check_subject, credential_kind
 
 from issuer import runtime
+from issuer.context import IssuerContext
 from issuer.db import repo_platform as repo
 from issuer.db.repo import write_transaction
 from issuer.services import audit_trail, identity, status
@@ -227,9 +228,11 @@ async def issue(*, school_id: int, credential: dict, options: dict | None, actor
 
 
 async def issue_or_replay(*, school_id: int, credential: dict, options: dict | None,
-                          actor: Any = None) -> tuple[str, dict, bool]:
+                          actor: Any = None, ctx: IssuerContext | None = None) -> tuple[str, dict, bool]:
     """``issue``, also saying whether the credential is new: a repeat of one this school already
-    issued with the same content returns the stored one (``False``)."""
+    issued with the same content returns the stored one (``False``). ``ctx``: the app's context
+    (its clock, keys and base URL); the CLI and unconverted callers leave it to the runtime shim."""
+    ctx = runtime.or_current(ctx)
     options = options or {}
     check_structure(credential)
     doc = copy.deepcopy(credential)
@@ -237,7 +240,7 @@ async def issue_or_replay(*, school_id: int, credential: dict, options: dict | N
     if v1 and DATA_INTEGRITY_V2 not in _items(doc["@context"]):
         # The VC 1.1 context does not define DataIntegrityProof or cryptosuite (DI §2.4.1).
         doc["@context"] = [*_items(doc["@context"]), DATA_INTEGRITY_V2]
-    profile = await identity.issuer_profile(school_id)
+    profile = await identity.issuer_profile(school_id, ctx=ctx)
     issuer = doc.get("issuer")
     if issuer is None:
         # The full Profile needs the OB context's terms; a plain VC 2.0 gets the bare id.
@@ -264,7 +267,7 @@ async def issue_or_replay(*, school_id: int, credential: dict, options: dict | N
     check_open_badge(doc)
     for _attempt in range(RETRIES):
         try:
-            return await _store(school_id=school_id, doc=doc, purposes=purposes, actor=actor)
+            return await _store(school_id=school_id, doc=doc, purposes=purposes, actor=actor, ctx=ctx)
         except _UNIQUE:
             # Two requests with the same id raced past the lookup: the loser looks again and
             # finds the winner's credential (a replay, or a 409 when the content differs).
@@ -272,8 +275,9 @@ async def issue_or_replay(*, school_id: int, credential: dict, options: dict | N
     raise Conflict(f"the credential {doc['id']!r} could not be stored after repeated conflicts; try again")
 
 
-async def _store(*, school_id: int, doc: dict, purposes: list[str], actor: Any) -> tuple[str, dict, bool]:
-    rt = runtime.current()
+async def _store(*, school_id: int, doc: dict, purposes: list[str], actor: Any,
+                 ctx: IssuerContext) -> tuple[str, dict, bool]:
+    rt = ctx
     async with write_transaction():
         existing = await repo.issued_credential(credential_id=doc["id"])
         if existing is not None:
@@ -281,10 +285,10 @@ async def _store(*, school_id: int, doc: dict, purposes: list[str], actor: Any) 
             return existing["document"], existing, False
         doc = dict(doc)  # a retry starts again from the unsigned document, without status
         # One two-bit ``message`` entry covers whatever purposes were asked for (see the docstring).
-        entry, list_id, index = (await status.allocate_entry(school_id) if purposes else (None, None, None))
+        entry, list_id, index = (await status.allocate_entry(school_id, ctx=rt) if purposes else (None, None, None))
         if entry is not None:
             doc["credentialStatus"] = entry
-        signed = sign(doc, signer=await identity.signer_for(school_id), created=rt.clock.now())
+        signed = sign(doc, signer=await identity.signer_for(school_id, ctx=rt), created=rt.clock.now())
         text = status.dumps(signed)
         row = await repo.insert_issued_credential(
             school_id=school_id, credential_id=doc["id"], document=text, issued_at=rt.clock.now(),

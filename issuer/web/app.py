@@ -1,7 +1,8 @@
 """The composition root: ``create_app(settings=None) -> Litestar``.
 
-Reads configuration only here (``issuer.settings.load()`` when no settings are given), binds the
-runtime (settings, clock, KEK) and every table to one engine, mounts the controllers of both
+Reads configuration only here (``issuer.settings.load()`` when no settings are given), builds the
+``IssuerContext`` (settings, clock, keys, caches, jobs, the verifier's entry point; ``issuer.context``)
+once and puts it on ``app.state`` (handlers get it as ``ctx``, ``issuer.web.deps``), binds every table to one engine, mounts the controllers of both
 halves and the verifier, the templates, ``/static``, the error map and the auth middleware.
 OpenAPI is at ``/schema``.
 
@@ -35,16 +36,16 @@ from badges.trust import TrustRegistry
 
 from issuer import runtime
 from issuer.clock import Clock
+from issuer.context import build_context
 from issuer.db.repo import configure as configure_db
-from issuer.db.repo import current_engine
 from issuer.render.templating import TEMPLATES_DIR, environment, include_templates
 from issuer.settings import Settings, SettingsError
 from issuer.settings import load as load_settings
 from issuer.web import auth as web_auth
+from issuer.web import deps
 from issuer.web.controllers import admin, credentials, did, issuers, status, vcapi
 from issuer.web.controllers import auth as auth_controllers
 from issuer.web.errors import EXCEPTION_HANDLERS, exception_handler
-from issuer.jobs import JobRunner
 from issuer.services import local_documents
 
 # The one issuer module that imports the verifier (the composition root; see CONTRACTS.md).
@@ -225,19 +226,21 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     settings = settings if settings is not None else load_settings()
     if verifier_options is None:
         verifier_options = VerifierOptions.from_settings(settings)
-    rt = runtime.configure(settings, clock=clock, engine=engine)
-    db = engine if engine is not None else current_engine()
+    ctx = build_context(settings, clock=clock, engine=engine)
+    db = ctx.engine
     owns_pool = engine is None and db.engine_type == "postgres"
 
     env = environment()
     env.globals["csrf_for"] = web_auth.csrf_token
     include_templates(VERIFIER_TEMPLATES_DIR)  # the mounted verifier renders its pages in our layout
     try:
-        verifier_service = IssuerVerifierService(verifier_config(verifier_options, clock=rt.clock, env=env))
+        verifier_service = IssuerVerifierService(verifier_config(verifier_options, clock=ctx.clock, env=env))
     except ValueError as exc:  # a missing documents dir, an unreadable trust file
         raise SettingsError(f"verifier: {exc}") from None
+    ctx = ctx.replace(verify=verifier_service.verify)
+    runtime.use(ctx)  # the shim, for the modules that do not take ``ctx`` yet
 
-    runner = JobRunner.from_settings(settings, clock=rt.clock)
+    runner = ctx.jobs
     queue = None
     if not runner.inline and settings.is_postgres:
         from issuer import jobs_queue
@@ -246,8 +249,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     stop_jobs: list[asyncio.Event] = []
 
     async def on_startup() -> None:
-        # Several apps may live in one process (tests): the one starting up takes over.
-        runtime.use(rt)
+        # Several apps may live in one process (tests): for the shim's readers, the one starting
+        # up takes over; handlers that take ``ctx`` get their own app's context regardless.
+        runtime.use(ctx)
         configure_db(db)
         if owns_pool:
             await db.start_connection_pool(min_size=1, max_size=10)
@@ -279,7 +283,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
                                      path="/schema"),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        state=State({"verifier_service": verifier_service, "jobs": runner}),
+        # the context; controllers that take ``ctx`` declare deps.DEPENDENCIES (its provider) themselves
+        state=State({"verifier_service": verifier_service, "jobs": runner, deps.STATE_KEY: ctx}),
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
         response_cache_config=ResponseCacheConfig(),
         debug=settings.debug,

@@ -10,6 +10,7 @@ import uuid as uuidlib
 import pytest
 
 from badges.signing import DocumentResolver, verify_proof
+from issuer import runtime
 from issuer.db import repo_platform as repo
 from issuer.services import identity, keys as key_service, vcapi
 from issuer.services.platform_errors import Conflict
@@ -36,7 +37,7 @@ def _method(doc: dict) -> str:
 
 
 async def _published(slug: str = "north") -> list[str]:
-    return [vm["publicKeyMultibase"] for vm in (await identity.school_did_document(slug))["verificationMethod"]]
+    return [vm["publicKeyMultibase"] for vm in (await identity.school_did_document(runtime.current(), slug))["verificationMethod"]]
 
 
 async def _rotate(school: dict, **kw) -> str:
@@ -83,7 +84,7 @@ async def test_old_unused_keys_are_withdrawn_and_used_ones_stay(seed, platform):
 
     # A verifier still finds the key of the old badge in the served DID document ...
     did = identity.school_did_web("north")
-    resolver = DocumentResolver({did: await identity.school_did_document("north")})
+    resolver = DocumentResolver({did: await identity.school_did_document(runtime.current(), "north")})
     assert verify_proof(old_badge, resolver=resolver, now=platform.clock.now()).verified
     # ... and a badge signed with a withdrawn key would not verify (the bad twin: why only unused
     # keys may go).

@@ -87,7 +87,7 @@ async def test_rotation_keeps_old_badges_verifying(seed, platform):
     assert rotated["public_key_multibase"] == second.public_key.multibase
     new_badge = sign(CREDENTIAL | {"issuer": did}, signer=second, created=NOW)
 
-    document = await identity.school_did_document("north")
+    document = await identity.school_did_document(runtime.current(), "north")
     assert [vm["publicKeyMultibase"] for vm in document["verificationMethod"]] == [
         first.public_key.multibase, second.public_key.multibase]
     assert document["assertionMethod"] == [f"{did}#{first.public_key.multibase}",
@@ -114,11 +114,11 @@ async def test_did_documents_and_profile(seed, platform):
                        "name": "North High School", "url": "https://north.riverside.example",
                        "email": "office@north.example",
                        "address": {"type": ["Address"], "addressLocality": "Riverside", "addressCountry": "US"}}
-    district = await identity.district_did_document()
+    district = await identity.district_did_document(runtime.current())
     assert district["id"] == "did:web:127.0.0.1%3A8000"
     assert district["assertionMethod"] == [vm["id"] for vm in district["verificationMethod"]]
     # The district key is not any school's key.
-    north = await identity.school_did_document("north")
+    north = await identity.school_did_document(runtime.current(), "north")
     assert {vm["publicKeyMultibase"] for vm in district["verificationMethod"]}.isdisjoint(
         {vm["publicKeyMultibase"] for vm in north["verificationMethod"]})
 

@@ -8,6 +8,7 @@ import pytest
 
 from badges.signing import DocumentResolver, sign, verify_proof
 from badges.status import MIN_BITS, BitstringStatusList, check_status, message_index_range
+from issuer import runtime
 from issuer.db import repo_platform as repo
 from issuer.db.repo import write_transaction
 from issuer.db.tables import StatusEntry, StatusList
@@ -115,7 +116,7 @@ async def test_revoke_flips_the_bit_and_the_list_is_re_signed(seed, platform):
     bits = BitstringStatusList.decode(after["credentialSubject"]["encodedList"])
     assert bits.set_indexes() == [int(entry["statusListIndex"])]
 
-    resolver = DocumentResolver({identity.school_did_web("north"): await identity.school_did_document("north")})
+    resolver = DocumentResolver({identity.school_did_web("north"): await identity.school_did_document(runtime.current(), "north")})
     assert verify_proof(after, resolver=resolver, now=platform.clock.now()).verified
     tampered = {**after, "credentialSubject": {**after["credentialSubject"], "encodedList": before["credentialSubject"]["encodedList"]}}
     assert not verify_proof(tampered, resolver=resolver, now=platform.clock.now()).verified
@@ -171,7 +172,7 @@ async def test_concurrent_revocations_lose_no_bit(seed, platform):
     lst = await _list("north", "revocation")
     bits = BitstringStatusList.decode(lst["credentialSubject"]["encodedList"])
     assert sorted(bits.set_indexes()) == sorted(r["status_index"] for r in rows)
-    resolver = DocumentResolver({identity.school_did_web("north"): await identity.school_did_document("north")})
+    resolver = DocumentResolver({identity.school_did_web("north"): await identity.school_did_document(runtime.current(), "north")})
     assert verify_proof(lst, resolver=resolver, now=platform.clock.now()).verified
 
 
@@ -221,7 +222,7 @@ async def test_message_entry_transitions_and_concurrent_writes_lose_nothing(seed
         doc = json.loads(row["document"])
         word = {STATE_VALID: "valid", STATE_SUSPENDED: "suspended", STATE_REVOKED: "revoked"}[state]
         assert check_status(doc["credentialStatus"][0], lst, credential_id=doc["id"]).state == word
-    resolver = DocumentResolver({identity.school_did_web("north"): await identity.school_did_document("north")})
+    resolver = DocumentResolver({identity.school_did_web("north"): await identity.school_did_document(runtime.current(), "north")})
     assert verify_proof(lst, resolver=resolver, now=platform.clock.now()).verified
 
     # suspended → revoked is allowed (revoke wins); reinstating after that is not

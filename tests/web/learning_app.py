@@ -5,7 +5,10 @@ from __future__ import annotations
 
 def make_app():
     from litestar import Litestar
+    from litestar.datastructures import State
     from litestar.middleware import DefineMiddleware
+
+    from issuer import runtime
 
     from issuer.web.auth import AuthMiddleware
     from issuer.web.controllers.credentials import CredentialController
@@ -18,7 +21,8 @@ def make_app():
     return Litestar(route_handlers=[*LEARNING_ROUTES, CredentialController, DidController, IssuerController,
                                     StatusListController],
                     middleware=[DefineMiddleware(AuthMiddleware)], exception_handlers=EXCEPTION_HANDLERS,
-                    openapi_config=None, debug=False)
+                    openapi_config=None, debug=False,
+                    state=State({"ctx": runtime.current()}))  # the configured context, as create_app provides it
 
 
 def in_process_client():

@@ -11,6 +11,7 @@ from typing import Any
 from litestar.params import FromPath
 from litestar import Controller, MediaType, get
 
+from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
 from issuer.services import identity
 
@@ -19,6 +20,7 @@ _CACHE = {"Cache-Control": "public, max-age=300"}
 
 class DidController(Controller):
     tags = ["identity"]
+    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
 
     @get(
         "/issuers/{slug:str}/did.json",
@@ -27,8 +29,8 @@ class DidController(Controller):
         response_headers=_CACHE,
         summary="A school's did:web DID document (all its keys, under assertionMethod)",
     )
-    async def school_did(self, slug: FromPath[str]) -> dict[str, Any]:
-        return await identity.school_did_document(slug)
+    async def school_did(self, ctx: Ctx, slug: FromPath[str]) -> dict[str, Any]:
+        return await identity.school_did_document(ctx, slug)
 
     # /did.json too: with a base URL that has a path (https://host/badges) the district DID is
     # did:web:host:badges, which resolves to <base>/did.json rather than /.well-known.
@@ -39,8 +41,8 @@ class DidController(Controller):
         response_headers=_CACHE,
         summary="The district's did:web DID document",
     )
-    async def district_did(self) -> dict[str, Any]:
-        return await identity.district_did_document()
+    async def district_did(self, ctx: Ctx) -> dict[str, Any]:
+        return await identity.district_did_document(ctx)
 
 
 ROUTES = [DidController]

@@ -7,7 +7,7 @@ from typing import Any
 from litestar.params import FromPath
 from litestar import Controller, MediaType, get
 
-from issuer import runtime
+from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
 from issuer.db import repo_platform as repo
 from issuer.services import identity
@@ -17,13 +17,14 @@ from issuer.web.dto import SchoolOut
 class IssuerController(Controller):
     path = "/issuers"
     tags = ["identity"]
+    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
 
     @get("/", summary="The district's schools (issuers)")
-    async def list_issuers(self) -> list[SchoolOut]:
-        base = runtime.current().settings.base_url
+    async def list_issuers(self, ctx: Ctx) -> list[SchoolOut]:
+        base = ctx.settings.base_url
         out = []
         for school in await repo.schools():
-            did = await identity.issuer_did(school["id"])
+            did = await identity.issuer_did(school["id"], ctx=ctx)
             out.append(
                 SchoolOut(
                     slug=school["slug"],
@@ -42,8 +43,8 @@ class IssuerController(Controller):
         media_type=MediaType.JSON,
         summary="The school's OB 3.0 Profile",
     )
-    async def profile(self, slug: FromPath[str]) -> dict[str, Any]:
-        return await identity.profile_document(slug)
+    async def profile(self, ctx: Ctx, slug: FromPath[str]) -> dict[str, Any]:
+        return await identity.profile_document(ctx, slug)
 
 
 ROUTES = [IssuerController]

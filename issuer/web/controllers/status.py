@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar.params import FromPath
 from litestar import Controller, Response, get
 
-from issuer import runtime
+from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto_types import PathId
 from issuer.web.dto import problem_responses
 from issuer.services import status
@@ -16,6 +16,7 @@ VC_MEDIA_TYPE = "application/vc+ld+json"
 class StatusListController(Controller):
     path = "/status"
     tags = ["status"]
+    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
 
     @get(
         "/{slug:str}/{purpose:str}/{list_no:int}",
@@ -24,10 +25,11 @@ class StatusListController(Controller):
         response_description="application/vc+ld+json, re-signed on every change",
     )
     async def status_list(
-        self, slug: FromPath[str], purpose: FromPath[str], list_no: FromPath[PathId]
+        self, ctx: Ctx, slug: FromPath[str], purpose: FromPath[str],
+        list_no: FromPath[PathId],
     ) -> Response[bytes]:
         document = await status.list_document(slug, purpose, list_no)
-        max_age = runtime.current().settings.status_cache_seconds
+        max_age = ctx.settings.status_cache_seconds
         return Response(
             content=document.encode("utf-8"),
             media_type=VC_MEDIA_TYPE,

@@ -1,0 +1,119 @@
+"""The issuer's explicit context: everything a use case may read besides its arguments.
+
+``build_context(settings)`` is called once per app (``issuer.web.app.create_app``) and once per
+CLI command (through ``issuer.runtime.configure``). Handlers receive it through Litestar DI
+(``ctx: IssuerContext``, ``issuer.web.deps``) and pass it to their service, which reads time
+only from ``ctx.clock``, keys only from ``ctx.keys`` and configuration only from ``ctx.settings``.
+Two apps built in one process therefore answer each with its own settings and clock.
+
+Modules not converted yet still call ``issuer.runtime.current()``, a shim that returns the
+context most recently made current (see docs/ARCHITECTURE.md for which ones).
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cachetools import LRUCache
+
+from issuer.clock import Clock, SystemClock
+from issuer.jobs import JobRunner
+from issuer.keys import derive_secret, load_kek
+from issuer.settings import Settings, private_dir
+
+SIGNER_CACHE_ENTRIES = 64
+DOCUMENT_CACHE_ENTRIES = 256
+PDF_CACHE_ENTRIES = 16
+
+
+@dataclass(frozen=True)
+class KeyStore:
+    """The key-encryption key, the cookie secret derived from it, and the cache of decrypted
+    signers (decrypting a seed and deriving its DID is the same work for every award of a school
+    until its key rotates). The cache is shared by threads (tests run apps on other loops)."""
+
+    kek: bytes = field(repr=False)
+    secret_key: bytes = field(repr=False)
+    signers: LRUCache[tuple, tuple[Any, str]] = field(
+        default_factory=lambda: LRUCache(SIGNER_CACHE_ENTRIES), repr=False, compare=False)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Caches:
+    """What the issuer memoizes per process: Achievement JSON per achievement version and
+    rendered transcript PDFs. Bounded; ``lock`` guards both (threads share them)."""
+
+    documents: LRUCache[str, dict] = field(default_factory=lambda: LRUCache(DOCUMENT_CACHE_ENTRIES))
+    pdfs: LRUCache[tuple, bytes] = field(default_factory=lambda: LRUCache(PDF_CACHE_ENTRIES))
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+
+# The mounted verifier's entry point: ``verify(raw, *, source=None, allow_url=True)``.
+Verify = Callable[..., Awaitable[Any]]
+
+
+class IssuerContext:
+    """Frozen (attributes cannot be set; ``replace`` makes a changed copy). A plain class, not a
+    dataclass: Litestar's signature model would otherwise have msgspec walk its fields (locks,
+    caches) on every request that injects it; a plain class is checked with ``isinstance`` only."""
+
+    __slots__ = ("settings", "clock", "keys", "caches", "jobs", "verify", "engine")
+
+    settings: Settings
+    clock: Clock
+    keys: KeyStore
+    caches: Caches
+    jobs: JobRunner
+    verify: Verify | None  # set by create_app once the verifier is mounted (None in the CLI)
+    engine: Any  # the Piccolo engine every table uses
+
+    def __init__(self, *, settings: Settings, clock: Clock, keys: KeyStore, caches: Caches, jobs: JobRunner,
+                 verify: Verify | None = None, engine: Any = None) -> None:
+        for name, value in (("settings", settings), ("clock", clock), ("keys", keys), ("caches", caches),
+                            ("jobs", jobs), ("verify", verify), ("engine", engine)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"IssuerContext is frozen: use replace({name}=...)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("IssuerContext is frozen")
+
+    def replace(self, **changes: Any) -> IssuerContext:
+        fields = {name: getattr(self, name) for name in self.__slots__}
+        return IssuerContext(**{**fields, **changes})
+
+    def __repr__(self) -> str:
+        return f"IssuerContext(settings={self.settings!r}, clock={self.clock!r}, jobs={self.jobs!r})"
+
+    # The runtime shim's old attribute names (``runtime.current().kek``), until its readers move.
+    @property
+    def kek(self) -> bytes:
+        return self.keys.kek
+
+    @property
+    def secret_key(self) -> bytes:
+        return self.keys.secret_key
+
+
+def build_context(settings: Settings, *, clock: Clock | None = None, engine: Any = None,
+                  create_kek: bool = False) -> IssuerContext:
+    """The context for ``settings``: its clock (the system clock by default), its KEK (made on
+    first use when ``create_kek``), a job runner and fresh caches. ``engine`` (tests) reuses an
+    existing Piccolo engine; otherwise one is built from ``settings.database_url``. Binding the
+    tables to the engine is still process state (Piccolo's ``Table._meta.db``)."""
+    from issuer.db.repo import configure as configure_db
+    from issuer.db.repo import current_engine
+
+    if settings.data_dir.is_dir():
+        private_dir(settings.data_dir)  # a data dir made 0755 by an older version is narrowed
+    kek = load_kek(settings, create=create_kek)
+    secret = settings.secret_key or derive_secret(kek, "cookies")
+    clock = clock or SystemClock()
+    configure_db(engine if engine is not None else settings)
+    return IssuerContext(settings=settings, clock=clock, keys=KeyStore(kek=kek, secret_key=secret),
+                         caches=Caches(), jobs=JobRunner.from_settings(settings, clock=clock),
+                         engine=engine if engine is not None else current_engine())

@@ -1,0 +1,50 @@
+"""``issuer.context``: one IssuerContext per app or command, frozen, with caches of its own; the
+``issuer.runtime`` shim hands out the context it was given."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from issuer import runtime
+from issuer.clock import FixedClock
+from issuer.context import IssuerContext, build_context
+from tests.conftest import NOW
+from tests.platform_fixtures import *  # noqa: F401,F403
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_build_context_carries_settings_clock_and_keys(platform_settings, db):
+    clock = FixedClock(NOW)
+    ctx = build_context(platform_settings, clock=clock, engine=db)
+    assert ctx.settings is platform_settings and ctx.clock is clock and ctx.engine is db
+    assert ctx.keys.kek == platform_settings.key_encryption_key and ctx.kek == ctx.keys.kek
+    assert ctx.jobs.clock is clock and ctx.verify is None  # no verifier outside an app
+    assert "kek" not in repr(ctx) and repr(ctx.keys.kek) not in repr(ctx)
+
+
+async def test_context_is_frozen_and_replace_makes_a_copy(platform_settings, db):
+    ctx = build_context(platform_settings, clock=FixedClock(NOW), engine=db)
+    with pytest.raises(AttributeError):
+        ctx.clock = FixedClock(NOW + timedelta(days=1))  # type: ignore[misc]
+    other = ctx.replace(clock=FixedClock(NOW + timedelta(days=1)))
+    assert other.clock.now() == NOW + timedelta(days=1) and ctx.clock.now() == NOW
+    assert other.keys is ctx.keys and other.caches is ctx.caches
+
+
+async def test_each_context_has_its_own_caches(platform_settings, db):
+    one = build_context(platform_settings, clock=FixedClock(NOW), engine=db)
+    two = build_context(platform_settings, clock=FixedClock(NOW), engine=db)
+    one.caches.documents["k"] = {"x": 1}
+    one.keys.signers[("k",)] = (None, "did:example:1")
+    assert "k" not in two.caches.documents and ("k",) not in two.keys.signers
+
+
+async def test_runtime_shim_returns_the_context_it_was_given(platform_settings, db):
+    ctx = runtime.configure(platform_settings, clock=FixedClock(NOW), engine=db)
+    assert isinstance(ctx, IssuerContext) and runtime.current() is ctx and runtime.or_current(None) is ctx
+    other = ctx.replace(clock=FixedClock(NOW + timedelta(hours=1)))
+    assert runtime.or_current(other) is other  # an explicit context wins over the shim
+    runtime.use(other)
+    assert runtime.current() is other
