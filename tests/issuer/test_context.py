@@ -9,8 +9,7 @@ import pytest
 from issuer import runtime
 from issuer.clock import FixedClock
 from issuer.context import IssuerContext, build_context
-from tests.conftest import NOW
-from tests.platform_fixtures import *  # noqa: F401,F403
+from tests.support import NOW
 
 pytestmark = pytest.mark.anyio
 

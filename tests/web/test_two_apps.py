@@ -14,8 +14,7 @@ from datetime import timedelta
 import pytest
 
 from badges.signing import DocumentResolver, verify_proof
-from tests.conftest import NOW
-from tests.platform_fixtures import *  # noqa: F401,F403
+from tests.support import NOW
 
 pytestmark = pytest.mark.anyio
 
