@@ -10,7 +10,7 @@ import pytest
 
 from issuer.keys import ensure_dev_kek, load_kek
 from issuer.settings import MIN_STATUS_LIST_SIZE, Settings, SettingsError
-from tests.issuer.cli_support import cli
+from tests.issuer.cli_support import cli, init_and_issue
 
 
 def test_defaults_and_env(tmp_path):
@@ -121,26 +121,7 @@ def test_cli_init_token_rotate_revoke(tmp_path, monkeypatch, capsys, db_url):
 
 
 def test_cli_revoke_flips_the_bit(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("BADGES_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    assert cli("init") == 0
-    capsys.readouterr()
-
-    async def issue() -> str:
-        from issuer.db import repo_platform as repo
-        from issuer.services import vcapi
-
-        school = (await repo.schools())[0]
-        text, row = await vcapi.issue(school_id=school["id"], credential={
-            "@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
-            "credentialSubject": {"id": "did:example:1"}}, options={"credentialStatus": {}})
-        return row["credential_id"]
-
-    from issuer import runtime
-    from issuer.settings import load
-
-    runtime.configure(load())
-    credential_id = asyncio.run(issue())
+    credential_id = init_and_issue(tmp_path, monkeypatch, capsys)["id"]
     assert cli("revoke", credential_id, "--reason", "issued in error") == 0
     assert capsys.readouterr().out.startswith(f"revoked {credential_id} at ")
     assert cli("revoke", credential_id, "--reason", "twice") == 2

@@ -7,7 +7,7 @@ import asyncio
 import json
 
 from badges.status import check_status
-from tests.issuer.cli_support import cli
+from tests.issuer.cli_support import cli, init_and_issue
 
 
 def _state(credential: dict) -> str:
@@ -20,26 +20,7 @@ def _state(credential: dict) -> str:
 
 
 def test_cli_suspend_reinstate_revoke(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("BADGES_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    assert cli("init") == 0
-    capsys.readouterr()
-
-    async def issue() -> str:
-        from issuer.db import repo_platform as repo
-        from issuer.services import vcapi
-
-        school = (await repo.schools())[0]
-        text, _ = await vcapi.issue(school_id=school["id"], credential={
-            "@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
-            "credentialSubject": {"id": "did:example:1"}}, options={"credentialStatus": {}})
-        return text
-
-    from issuer import runtime
-    from issuer.settings import load
-
-    runtime.configure(load())
-    credential = json.loads(asyncio.run(issue()))
+    credential = init_and_issue(tmp_path, monkeypatch, capsys)
     cid = credential["id"]
     assert _state(credential) == "valid"
 
