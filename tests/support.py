@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import socket
+import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -44,3 +47,30 @@ def with_database(url: str, name: str) -> str:
     """``url`` pointing at database ``name`` instead."""
     base, _, _ = url.rpartition("/")
     return f"{base}/{name}"
+
+
+def free_port(ports: range) -> int:
+    """The first port of ``ports`` (the range a test may serve on) that nothing listens on; the
+    test is skipped when every one is taken."""
+    import pytest
+
+    for port in ports:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    pytest.skip(f"no free port in {ports.start}-{ports.stop - 1}")
+
+
+def stop_process_group(proc: subprocess.Popen) -> None:
+    """End a server started with ``start_new_session=True``: SIGTERM to its group, SIGKILL if it
+    has not gone after 15 s."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)

@@ -13,8 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -23,21 +21,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.support import free_port, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[1]
 PORTS = range(8320, 8330)  # the ports this project's tests may serve on
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.skip("no free port in 8320-8329")
 
 
 def _child_env(data_dir: Path) -> dict[str, str]:
@@ -109,20 +97,10 @@ def _wait_serving(proc: subprocess.Popen, base: str, log: Path) -> None:
     pytest.fail(f"not serving after 120 s:\n{log.read_text()}")
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-
-
 def test_installed_badges_serves_pages_and_prints_a_transcript(installed, tmp_path):
     from pypdf import PdfReader
 
-    port = _free_port()
+    port = free_port(PORTS)
     base = f"http://127.0.0.1:{port}"
     data = tmp_path / "data"
     env = _child_env(data)
@@ -152,7 +130,7 @@ def test_installed_badges_serves_pages_and_prints_a_transcript(installed, tmp_pa
                 # the bad twin: a file that is not package data is not served
                 assert client.get("/static/no-such.css").status_code == 404
         finally:
-            _stop(proc)
+            stop_process_group(proc)
 
     out = tmp_path / "pdf"
     out.mkdir()

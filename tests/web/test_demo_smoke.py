@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from tests.support import stop_process_group
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,10 +178,4 @@ def test_badges_demo_serve_prints_logins_and_serves(tmp_path):
             with httpx.Client(base_url=base, timeout=10) as client:
                 assert client.get("/issuers/lincoln/did.json").json()["id"].endswith(":issuers:lincoln")
         finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=5)
+            stop_process_group(proc)

@@ -15,6 +15,7 @@ import pytest
 
 from issuer.web.app import server_options
 from verifier.server import MAX_HEAD_BYTES, RedactSecrets, redact
+from tests.support import free_port
 
 PORTS = range(8230, 8240)  # this test suite's ports (see the engineers' brief)
 SHARE_TOKEN = "Zq3_secretShareToken-9f8e7d6c5b4a"
@@ -32,22 +33,11 @@ async def ok_app(scope, receive, send) -> None:
     await send({"type": "http.response.body", "body": b"ok"})
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.skip("no free port in 8230-8239")
-
-
 @contextmanager
 def live(**options) -> Iterator[int]:
     import uvicorn
 
-    port = _free_port()
+    port = free_port(PORTS)
     # dictConfig adds logger filters without removing earlier ones: start each server clean.
     logging.getLogger("uvicorn.access").filters.clear()
     config = uvicorn.Config(ok_app, host="127.0.0.1", port=port, log_level="info", loop="asyncio", **options)
