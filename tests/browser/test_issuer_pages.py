@@ -165,3 +165,19 @@ def test_school_admin_revokes_an_api_token_from_its_page(server, page, demo, sho
     page.screenshot(path=str(shots / "admin-tokens-revoked.png"), full_page=True)
     gone = page.request.get(f"{server}/me", headers={"Authorization": f"Bearer {token}"})
     assert gone.status == 401
+
+
+def test_every_demo_badge_page_fits_a_phone(server, page, demo, shots):
+    """At 390 px no badge page is wider than the screen: long evidence hashes and URLs wrap."""
+    _, _, passwords = demo
+    sign_in(page, server, "principal", passwords["principal"])
+    listed = page.request.get(f"{server}/admin/credentials?limit=100")
+    assert listed.status == 200, listed.text()
+    uuids = [c["uuid"] for c in listed.json()]
+    assert uuids
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 390, "height": 844})
+    for uuid in uuids:
+        page.goto(f"{server}/badges/{uuid}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, uuid
+    page.screenshot(path=str(shots / "badge-page-phone.png"), full_page=True)
