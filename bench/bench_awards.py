@@ -12,7 +12,7 @@ one transaction. PostgreSQL runs in a database the bench creates (``badges_bench
 drops afterwards.
 
 ``--server process`` (default) measures the deployment: the real app
-(``issuer.web.app:create_app``, configured from the environment as ``badges serve`` is) under
+(``issuer.app:create_app``, configured from the environment as ``badges serve`` is) under
 uvicorn in its own process(es) on loopback: ``--workers`` stateless app processes on
 PostgreSQL (default 2, the documented scale-out), exactly one on SQLite (one writer); uvloop +
 httptools as ``badges serve`` runs. Access log off. The load generator is this process: a minimal
@@ -60,10 +60,12 @@ RUBRIC = {"name": "Bench", "criteria": [{"id": "a", "name": "A", "requiredLevel"
 
 async def setup(db_url: str, data_dir: Path, n_students: int):
     from issuer import runtime
-    from issuer.db import repo_platform
-    from issuer.db.repo import create_tables, engine_for_url
-    from issuer.services import accounts, achievements, frameworks
-    from issuer.services.accounts import Principal, Role
+    from issuer.accounts import repo as accounts_repo
+    from issuer.schools import repo as schools_repo
+    from issuer.db.engine import create_tables, engine_for_url
+    from issuer.accounts import service as accounts
+    from issuer.catalog import achievements, frameworks
+    from issuer.accounts.service import Principal, Role
     from issuer.settings import Settings
     from issuer.storage import FileStore
 
@@ -77,9 +79,9 @@ async def setup(db_url: str, data_dir: Path, n_students: int):
     rt = runtime.configure(settings, engine=engine)
     await create_tables(engine)
     now = rt.clock.now()
-    district = await repo_platform.insert_district(slug="d", name="Bench District", url="", email="", at=now)
-    school = await repo_platform.insert_school(district_id=district["id"], slug="s", name="Bench School", at=now)
-    teacher = await repo_platform.insert_user(district_id=district["id"], school_id=school["id"], role="teacher",
+    district = await schools_repo.insert_district(slug="d", name="Bench District", url="", email="", at=now)
+    school = await schools_repo.insert_school(district_id=district["id"], slug="s", name="Bench School", at=now)
+    teacher = await accounts_repo.insert_user(district_id=district["id"], school_id=school["id"], role="teacher",
                                               username="t", email="t@example.org", display_name="T",
                                               password_hash="", at=now)
     token = await accounts.create_api_token(school_id=school["id"], district_id=district["id"], role="teacher",
@@ -95,14 +97,14 @@ async def setup(db_url: str, data_dir: Path, n_students: int):
 
 
 async def make_submissions(ctx, n: int, tag: str) -> list[str]:
-    from issuer.db import repo_platform
-    from issuer.services import evidence
-    from issuer.services.accounts import Principal, Role
+    from issuer.accounts import repo as accounts_repo
+    from issuer.evidence import service as evidence
+    from issuer.accounts.service import Principal, Role
 
     out = []
     now = ctx["rt"].clock.now()
     for i in range(n):
-        u = await repo_platform.insert_user(district_id=ctx["district"]["id"], school_id=ctx["school"]["id"],
+        u = await accounts_repo.insert_user(district_id=ctx["district"]["id"], school_id=ctx["school"]["id"],
                                             role="student", username=f"{tag}-{i}", email=f"{tag}-{i}@example.org",
                                             display_name=f"S{i}", password_hash="", at=now)
         p = Principal(role=Role.STUDENT, id=u["id"], school_id=ctx["school"]["id"], district_id=ctx["district"]["id"])
@@ -208,7 +210,7 @@ def _tree_cpu(root: int) -> float:
 
 
 class Server:
-    """``issuer.web.app:create_app`` under uvicorn in its own process(es), configured from the
+    """``issuer.app:create_app`` under uvicorn in its own process(es), configured from the
     environment like ``badges serve``."""
 
     def __init__(self, ctx, workers: int) -> None:
@@ -221,7 +223,7 @@ class Server:
                    BADGES_SECRET_KEY=bytes(range(32, 64)).hex(),
                    PYTHONPATH=str(Path(__file__).resolve().parent.parent))
         self.proc = subprocess.Popen(  # noqa: ASYNC220 - started once, before measuring
-            [sys.executable, "-m", "uvicorn", "--factory", "issuer.web.app:create_app", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", "--factory", "issuer.app:create_app", "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(self.workers), "--loop", "uvloop", "--http", "httptools",
              "--no-access-log", "--log-level", "warning"],
             env=env)
@@ -351,9 +353,9 @@ async def prefill(ctx, total: int) -> None:
         return
     now = datetime.now(UTC)
     if "syn_school" not in ctx:  # through the app's engine, before the bulk writer takes the lock
-        from issuer.db import repo_platform
+        from issuer.schools import repo as schools_repo
 
-        ctx["syn_school"] = await repo_platform.insert_school(district_id=ctx["district"]["id"], slug="prefill",
+        ctx["syn_school"] = await schools_repo.insert_school(district_id=ctx["district"]["id"], slug="prefill",
                                                               name="Prefill School", at=now)
     async with BulkWriter(ctx) as bulk:
         syn = ctx.get("syn")

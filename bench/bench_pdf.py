@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from issuer.services.transcripts import (
+from issuer.transcripts.clr import (
     CohortJob,
     StoredCredential,
     generate_cohort,
@@ -247,7 +247,7 @@ def transcript_for_pages(target: int) -> tuple[object, object, int]:
 def bench_pages(target: int, repeat: int) -> dict:
     from issuer.render.pdf import PDF_VARIANT, render_html_pdf
     from issuer.render.templating import TEMPLATES_DIR, render_template
-    from issuer.services.transcripts import PDF_STYLESHEET, PDF_TEMPLATE, transcript_context
+    from issuer.transcripts.clr import PDF_STYLESHEET, PDF_TEMPLATE, transcript_context
 
     made, links, pages = transcript_for_pages(target)
 

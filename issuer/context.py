@@ -1,6 +1,6 @@
 """The issuer's explicit context: everything a use case may read besides its arguments.
 
-``build_context(settings)`` is called once per app (``issuer.web.app.create_app``) and once per
+``build_context(settings)`` is called once per app (``issuer.app.create_app``) and once per
 CLI command (through ``issuer.runtime.configure``). Handlers receive it through Litestar DI
 (``ctx: IssuerContext``, ``issuer.web.deps``) and pass it to their service, which reads time
 only from ``ctx.clock``, keys only from ``ctx.keys`` and configuration only from ``ctx.settings``.
@@ -20,7 +20,7 @@ from cachetools import LRUCache
 
 from issuer.clock import Clock, SystemClock
 from issuer.jobs import JobRunner
-from issuer.keys import derive_secret, load_kek
+from issuer.schools.kek import derive_secret, load_kek
 from issuer.settings import Settings, private_dir
 
 SIGNER_CACHE_ENTRIES = 64
@@ -105,8 +105,8 @@ def build_context(settings: Settings, *, clock: Clock | None = None, engine: Any
     first use when ``create_kek``), a job runner and fresh caches. ``engine`` (tests) reuses an
     existing Piccolo engine; otherwise one is built from ``settings.database_url``. Binding the
     tables to the engine is still process state (Piccolo's ``Table._meta.db``)."""
-    from issuer.db.repo import configure as configure_db
-    from issuer.db.repo import current_engine
+    from issuer.db.engine import configure as configure_db
+    from issuer.db.engine import current_engine
 
     if settings.data_dir.is_dir():
         private_dir(settings.data_dir)  # a data dir made 0755 by an older version is narrowed

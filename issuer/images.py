@@ -12,7 +12,7 @@ import warnings
 
 from PIL import Image, UnidentifiedImageError
 
-from issuer.services.learning_errors import FileTooLarge, InvalidInput, UnsupportedMediaType
+from issuer.errors import FileTooLarge, InvalidInput, UnsupportedMediaType
 from issuer.svg_sanitiser import sanitise_svg
 
 MAX_IMAGE_BYTES = 512 * 1024

@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from issuer.db.repo import write_transaction
+from issuer.db.engine import write_transaction
 from issuer.db.tables import BulkJob, TranscriptJob
 
 Kind = Literal["bulk", "transcripts"]
@@ -62,7 +62,8 @@ Handler = Callable[..., Awaitable[None]]  # (runner, job row, **options)
 
 def _handlers() -> dict[str, Handler]:
     # Imported when first needed: the services import this module for LeaseLost and the runner.
-    from issuer.services import bulk, transcript_cases
+    from issuer.credentials import bulk
+    from issuer.transcripts import service as transcript_cases
 
     return {"bulk": bulk.run_job, "transcripts": transcript_cases.run_job}
 
@@ -243,7 +244,7 @@ def actor_json(principal: Any) -> dict:
 
 
 def actor_from_json(data: dict) -> Any:
-    from issuer.services.accounts import Principal, Role
+    from issuer.accounts.service import Principal, Role
 
     if not data or not data.get("role"):
         return None

@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from issuer.services.learning_errors import FileTooLarge, InvalidInput, NotFound, UnsupportedMediaType
+from issuer.errors import FileTooLarge, InvalidInput, NotFound, UnsupportedMediaType
 from issuer.settings import private_dir
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024

@@ -22,7 +22,7 @@ import xml.etree.ElementTree as ET
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from issuer.services.learning_errors import InvalidInput, UnsupportedMediaType
+from issuer.errors import InvalidInput, UnsupportedMediaType
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"

@@ -7,7 +7,7 @@ The database and platform fixtures of the issuer, web and interop tests (both ha
 
 ``db``
     A fresh, empty database per test with every table of ``APP_CONFIG`` created (through
-    ``issuer.db.repo.create_tables``: Piccolo's ``create_db_tables`` emits ``ALTER TABLE … ADD
+    ``issuer.db.engine.create_tables``: Piccolo's ``create_db_tables`` emits ``ALTER TABLE … ADD
     CONSTRAINT`` for composite ``Unique`` constraints, which SQLite rejects) and every table
     class bound to its engine. Parametrized:
     ``sqlite`` (a file in ``tmp_path``) always; ``postgres`` when PostgreSQL answers at
@@ -115,7 +115,7 @@ def db_url(request, tmp_path):
 
 @pytest.fixture
 async def db(db_url):
-    from issuer.db.repo import configure, create_tables, engine_for_url
+    from issuer.db.engine import configure, create_tables, engine_for_url
 
     engine = engine_for_url(db_url)
     if engine.engine_type == "postgres":
@@ -148,26 +148,27 @@ def platform(db, platform_settings):
 
 @pytest.fixture
 async def seed(platform):
-    from issuer.db import repo_platform as repo
-    from issuer.services import accounts
+    from issuer.accounts import repo as accounts_repo
+    from issuer.schools import repo as schools_repo
+    from issuer.accounts import service as accounts
 
     at = platform.clock.now()
-    district = await repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
+    district = await schools_repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
                                           email="office@riverside.example", at=at)
     ns = SimpleNamespace(district=district, schools={}, users={}, token={}, session={})
     for slug, name in (("north", "North High School"), ("south", "South High School")):
-        school = await repo.insert_school(district_id=district["id"], slug=slug, name=name,
+        school = await schools_repo.insert_school(district_id=district["id"], slug=slug, name=name,
                                           url=f"https://{slug}.riverside.example", email=f"office@{slug}.example",
                                           address={"addressLocality": "Riverside", "addressCountry": "US"}, at=at)
         ns.schools[slug] = school
         for role in ("school_admin", "teacher", "student", "student"):
             n = sum(1 for k in ns.users if k[0] == slug and k[1] == role)
             key = (slug, role, n)
-            user = await repo.insert_user(district_id=district["id"], school_id=school["id"], role=role,
+            user = await accounts_repo.insert_user(district_id=district["id"], school_id=school["id"], role=role,
                                           username=f"{slug}-{role}-{n}", email=f"{slug}-{role}-{n}@example.org",
                                           display_name=f"{slug.title()} {role} {n}", password_hash="", at=at)
             ns.users[key] = user
-    admin = await repo.insert_user(district_id=district["id"], school_id=None, role="district_admin",
+    admin = await accounts_repo.insert_user(district_id=district["id"], school_id=None, role="district_admin",
                                    username="district-admin", email="admin@riverside.example",
                                    display_name="District Admin", password_hash="", at=at)
     ns.users[(None, "district_admin", 0)] = admin
@@ -192,8 +193,8 @@ async def client(platform, platform_settings, db):
     """
     from litestar.testing import AsyncTestClient
 
-    from issuer.db.repo import engine_for_url
-    from issuer.web.app import create_app
+    from issuer.db.engine import engine_for_url
+    from issuer.app import create_app
 
     app = create_app(platform_settings, clock=platform.clock, engine=engine_for_url(platform_settings.database_url))
     async with AsyncTestClient(app=app, base_url=BASE_URL) as test_client:

@@ -9,7 +9,7 @@ and static files get them too, not only what route handlers return).
 
 A header a handler has set already is kept (the stricter policies of evidence files and
 badge SVGs, a share page's own headers). Both services install it: the verifier on its own
-(``verifier.app``) and the issuer, which mounts the verifier (``issuer.web.app``).
+(``verifier.app``) and the issuer, which mounts the verifier (``issuer.app``).
 """
 from __future__ import annotations
 

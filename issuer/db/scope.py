@@ -1,6 +1,6 @@
 """The rows a listing may return, as an explicit value every list query requires.
 
-A scope is built from the caller (``issuer.services.learning_access.scope_of``) and handed
+A scope is built from the caller (``issuer.access.scope_of``) and handed
 to the repo, which turns it into the WHERE clause. There is no "everything" scope and no
 optional filter: a missing school or learner id is a ``TypeError`` when the scope is built,
 so a principal without an id (a token with no user, say) can never widen a query to all

@@ -1,7 +1,7 @@
 """Piccolo's ``migrations`` command for a SQLite database.
 
 SQLite cannot ``ALTER TABLE … ADD/DROP CONSTRAINT``; there a composite ``Unique`` constraint is
-a unique index named ``<table>__<constraint>`` (``issuer.db.repo._portable_ddl``, which
+a unique index named ``<table>__<constraint>`` (``issuer.db.engine._portable_ddl``, which
 ``create_tables`` uses). This entry point runs ``piccolo.main`` with each migration statement
 rewritten the same way, so a migration that adds or drops such a constraint also applies to
 an existing SQLite database (``badges init`` calls it; PostgreSQL runs Piccolo unchanged).

@@ -2,7 +2,7 @@
 
 WeasyPrint is imported inside the functions that need it (it takes ~1 s and pulls in Pango):
 the web app and CLI start without it. Rendering is CPU-bound and synchronous; async callers use
-``render_pdf_async`` (a worker thread) and bulk jobs use processes (issuer.services.transcripts).
+``render_pdf_async`` (a worker thread) and bulk jobs use processes (issuer.transcripts.clr).
 
 Resources: the URL fetcher serves ``data:`` URIs and files under ``templates/`` only. Anything else
 (http, https, ftp, other local files) is refused, so a credential that names a remote image can
@@ -120,7 +120,7 @@ def parsed_stylesheet(path: Path, font_config: Any) -> Any:
 # Young-generation threshold of a cohort worker process (CPython's default is 700): WeasyPrint
 # keeps its whole box tree alive until the PDF is written, so its objects survive young
 # collections and keep triggering full ones. Set only in processes that do nothing but render
-# (issuer.services.transcripts._init_worker); a web process keeps the interpreter's settings.
+# (issuer.transcripts.clr._init_worker); a web process keeps the interpreter's settings.
 RENDER_GC_THRESHOLD = 10_000
 
 

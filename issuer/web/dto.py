@@ -30,7 +30,7 @@ class ProblemDetails(Dto):
 
 class StatusOption(Dto):
     """Our option: add a status entry. Any of revocation / suspension / message gives the one
-    two-bit ``message`` entry that serves all three (``issuer.services.status``)."""
+    two-bit ``message`` entry that serves all three (``issuer.credentials.status``)."""
     type: Keyword = "BitstringStatusListEntry"
     status_purpose: Keyword | Annotated[list[Keyword], msgspec.Meta(max_length=4)] = "revocation"
 

@@ -18,7 +18,7 @@ from litestar.exceptions import HTTPException, SerializationException, Validatio
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from badges import errors as be
-from issuer.keys import KeyStoreError
+from issuer.schools.kek import KeyStoreError
 from issuer.errors import PROBLEM_BASE
 from issuer.settings import SettingsError
 

@@ -1,7 +1,7 @@
 """The issuer's pages in a real browser: headless Chromium (the system binary) through Playwright.
 
 The issuer app runs under uvicorn on a free loopback port in a background thread, on a temporary
-SQLite data dir seeded by ``badges demo`` (``issuer.cli_learning.seed_demo``) with the base URL of
+SQLite data dir seeded by ``badges demo`` (``issuer.cli.learning.seed_demo``) with the base URL of
 that port, so every link in the pages and badges leads back to it. A teacher rates the waiting
 submission at the threshold and sees the badge issued; the student finds it under "My badges",
 opens its page, follows "Verify this badge" and reads a green verdict (the mounted verifier reads
@@ -37,7 +37,7 @@ def shots(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The demo school, seeded in this process: (base URL, settings, {username: password})."""
-    from issuer.cli_learning import seed_demo
+    from issuer.cli.learning import seed_demo
     from issuer.settings import Settings
 
     port = free_port()
@@ -55,7 +55,7 @@ def demo(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(demo):
-    from issuer.web.app import create_app
+    from issuer.app import create_app
 
     port, settings, _ = demo
     with serve(create_app(settings), port, name="the issuer app", timeout=20) as url:

@@ -27,28 +27,29 @@ async def _seed(settings) -> SimpleNamespace:
 
     from issuer import runtime
     from issuer.clock import FixedClock
-    from issuer.db import repo_platform as repo
-    from issuer.db.repo import create_tables
-    from issuer.services import accounts
+    from issuer.accounts import repo as accounts_repo
+    from issuer.schools import repo as schools_repo
+    from issuer.db.engine import create_tables
+    from issuer.accounts import service as accounts
     from tests.web import transcript_support as ts
 
     runtime.configure(settings, clock=FixedClock(NOW))
     await create_tables()
-    district = await repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
+    district = await schools_repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
                                           email="office@riverside.example", at=NOW)
-    school = await repo.insert_school(district_id=district["id"], slug="north", name="North High School",
+    school = await schools_repo.insert_school(district_id=district["id"], slug="north", name="North High School",
                                       url="https://north.example", email="office@north.example",
                                       address={"addressLocality": "Riverside"}, at=NOW)
     ns = SimpleNamespace(users={}, token={}, session={})
     for role in ("school_admin", "teacher", "student"):
-        user = await repo.insert_user(district_id=district["id"], school_id=school["id"], role=role,
+        user = await accounts_repo.insert_user(district_id=district["id"], school_id=school["id"], role=role,
                                       username=f"north-{role}", email=f"north-{role}@example.org",
                                       display_name=f"North {role}", password_hash="", at=NOW)
         ns.users[("north", role, 0)] = user
         ns.token[role] = await accounts.create_api_token(school_id=school["id"], district_id=district["id"],
                                                          role=role, user_id=user["id"], name=role)
         ns.session[role] = await accounts.create_session(user["id"])
-    from issuer.web.app import create_app
+    from issuer.app import create_app
 
     app = create_app(settings, clock=runtime.current().clock)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ts.BASE) as client:
@@ -60,7 +61,7 @@ async def _seed(settings) -> SimpleNamespace:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     from issuer.clock import FixedClock
-    from issuer.web.app import create_app
+    from issuer.app import create_app
     from tests.web import transcript_support as ts
 
     tmp = tmp_path_factory.mktemp("issuer")

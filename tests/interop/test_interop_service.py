@@ -38,7 +38,7 @@ def did_web_path(did: str) -> str:
 
 async def test_service_badge_verifies_in_javascript_through_its_did_web(seed, platform, platform_settings, db,
                                                                         tmp_path):
-    from issuer.web.app import create_app
+    from issuer.app import create_app
 
     app = create_app(platform_settings, clock=platform.clock, engine=db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:

@@ -47,7 +47,7 @@ def run_node(cases: list[dict], tmp_path: Path) -> dict:
 
 @pytest.fixture
 async def js(seed, platform, platform_settings, db, tmp_path) -> dict:
-    from issuer.web.app import create_app
+    from issuer.app import create_app
 
     app = create_app(platform_settings, clock=platform.clock, engine=db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:

@@ -25,10 +25,10 @@ def init_and_issue(tmp_path, monkeypatch, capsys) -> dict:
     capsys.readouterr()
 
     async def issue() -> str:
-        from issuer.db import repo_platform as repo
-        from issuer.services import vcapi
+        from issuer.schools import repo as schools_repo
+        from issuer.credentials import vcapi
 
-        school = (await repo.schools())[0]
+        school = (await schools_repo.schools())[0]
         text, _ = await vcapi.issue(school_id=school["id"], credential={
             "@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
             "credentialSubject": {"id": "did:example:1"}}, options={"credentialStatus": {}})

@@ -2,7 +2,7 @@
 this directory's conftest)."""
 from __future__ import annotations
 
-from issuer.services.accounts import Principal, Role
+from issuer.accounts.service import Principal, Role
 
 RUBRIC = {"name": "Lab report", "criteria": [
     {"id": "analysis", "name": "Analysis", "requiredLevel": 3},
@@ -15,7 +15,7 @@ def principal(user: dict, role: str) -> Principal:
 
 
 async def make_achievement(people, platform, **kw):
-    from issuer.services import achievements, frameworks
+    from issuer.catalog import achievements, frameworks
 
     fw = await frameworks.create_framework(people["teacher"], kind="academic", name="Science", clock=platform.clock,
                                            competencies=[{"code": "SCI.1", "name": "Plan investigations"}])

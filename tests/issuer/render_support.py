@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from issuer.services.transcripts import StoredCredential, transcript_links
+from issuer.transcripts.clr import StoredCredential, transcript_links
 from tests.badges import transcript_data as data
 
 UUID = "2b9f1c64-1111-4c1e-9a55-0d8f7e6c5b4a"

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def _submission(people, platform, store):
-    from issuer.services import evidence
+    from issuer.evidence import service as evidence
 
     a = await make_achievement(people, platform)
     sub = await evidence.submit(people["student"], achievement_uuid=str(a["uuid"]), narrative="Work",
@@ -28,30 +28,33 @@ def _types(row: dict) -> dict:
 
 
 async def test_submission_for_review_is_the_three_getters(people, platform, store):
-    from issuer.db import repo_learning as repo
+    from issuer.accounts import repo as accounts_repo
+    from issuer.catalog import repo as catalog_repo
+    from issuer.evidence import repo as evidence_repo
 
     _, sub = await _submission(people, platform, store)
     for revision in (None, 2):
         if revision:  # a resubmission: the current version is now 2
-            from issuer.services import evidence
+            from issuer.evidence import service as evidence
 
             await evidence.revise(people["student"], str(sub["uuid"]), narrative="Better", urls=[], files=[],
                                     store=store, clock=platform.clock)
-        got = await repo.submission_for_review(str(sub["uuid"]))
-        want_sub = await repo.get_submission(str(sub["uuid"]))
-        want = (want_sub, await repo.get_achievement_by_id(want_sub["achievement"]),
-                await repo.get_user(want_sub["learner"]),
-                await repo.get_version(want_sub["id"], want_sub["current_version"]))
+        got = await evidence_repo.submission_for_review(str(sub["uuid"]))
+        want_sub = await evidence_repo.get_submission(str(sub["uuid"]))
+        want = (want_sub, await catalog_repo.get_achievement_by_id(want_sub["achievement"]),
+                await accounts_repo.get_user(want_sub["learner"]),
+                await evidence_repo.get_version(want_sub["id"], want_sub["current_version"]))
         assert got == want
         assert [_types(g) for g in got] == [_types(w) for w in want]
         assert got[3]["number"] == (revision or 1)
-    assert await repo.lock_submission(want_sub["id"]) == await repo.get_submission_by_id(want_sub["id"])
-    assert await repo.submission_for_review("00000000-0000-4000-8000-000000000000") is None
-    assert await repo.submission_for_review("not-a-uuid") is None
+    assert await evidence_repo.lock_submission(want_sub["id"]) == await evidence_repo.get_submission_by_id(want_sub["id"])
+    assert await evidence_repo.submission_for_review("00000000-0000-4000-8000-000000000000") is None
+    assert await evidence_repo.submission_for_review("not-a-uuid") is None
 
 
 async def test_issuer_kit_matches_identity_and_follows_rotation(people, platform):
-    from issuer.services import awarding, identity, keys
+    from issuer.credentials import awarding
+    from issuer.schools import identity, keys
 
     school = people["teacher"].school_id
     for _ in range(2):
@@ -66,18 +69,18 @@ async def test_issuer_kit_matches_identity_and_follows_rotation(people, platform
 
 
 async def test_achievement_doc_is_cached_per_version(people, platform):
-    from issuer.db import repo_learning as repo
-    from issuer.services import awarding
-    from issuer.services.achievements import achievement_document
+    from issuer.catalog import repo as catalog_repo
+    from issuer.credentials import awarding
+    from issuer.catalog.achievements import achievement_document
 
     a = await make_achievement(people, platform)
     base = platform.settings.base_url
-    row = await repo.get_achievement_by_id(a["id"])
+    row = await catalog_repo.get_achievement_by_id(a["id"])
     first = await awarding.achievement_doc(row, base_url=base)
     assert first == await achievement_document(row, base_url=base)
     assert await awarding.achievement_doc(dict(row), base_url=base) is first  # same version: reused
-    await repo.update_achievement(a["id"], image_sha256="ab" * 32, image_type="image/png")
-    edited = await repo.get_achievement_by_id(a["id"])
+    await catalog_repo.update_achievement(a["id"], image_sha256="ab" * 32, image_type="image/png")
+    edited = await catalog_repo.get_achievement_by_id(a["id"])
     second = await awarding.achievement_doc(edited, base_url=base)
     assert second == await achievement_document(edited, base_url=base) != first
     assert "image" in second and "image" not in first
@@ -88,10 +91,13 @@ async def test_achievement_doc_is_cached_per_version(people, platform):
 async def test_insert_credential_row_is_the_stored_row(people, platform):
     import uuid
 
-    from issuer.db import repo_learning as repo
 
-    row = await repo.insert_credential_row(
+
+    from issuer.credentials import repo as credentials_repo
+
+
+    row = await credentials_repo.insert_credential_row(
         uuid=uuid.uuid4(), school=people["teacher"].school_id, credential_id="urn:uuid:" + str(uuid.uuid4()),
         document='{"x":1}', status_purpose="revocation", issued_at=platform.clock.now())
-    stored = await repo.get_credential(row["uuid"])
+    stored = await credentials_repo.get_credential(row["uuid"])
     assert row == stored and _types(row) == _types(stored)

@@ -43,9 +43,9 @@ async def test_kill_9_during_a_bulk_award_then_a_worker_resumes_it_exactly_once(
     assert worker.returncode == 0, err.decode()
     assert out.decode().strip() == "ran 1 job(s)", (out, err)
 
-    from issuer.db import repo_learning
+    from issuer.credentials import repo as credentials_repo
 
-    done = await repo_learning.get_bulk_job(job["uuid"])
+    done = await credentials_repo.get_bulk_job(job["uuid"])
     assert done["status"] == "done" and done["errors"] == [], done
     assert done["processed"] == done["total"] == done["issued"] == ROWS, done
     assert done["lease_owner"] == "" and done["lease_until"] is None, done
@@ -56,7 +56,7 @@ async def test_a_live_job_is_not_taken_over_and_a_rerun_of_a_finished_file_issue
                                                                                          tmp_path):
     """Bad twin of the resume: while the job's lease is alive, a worker leaves it alone; after
     it finished, ``badges award`` with the same file skips every row."""
-    from issuer.db import repo_learning
+    from issuer.credentials import repo as credentials_repo
     from issuer.jobs import JobRunner
 
     school, data = await kill_test_setup(seed, tmp_path)
@@ -67,7 +67,7 @@ async def test_a_live_job_is_not_taken_over_and_a_rerun_of_a_finished_file_issue
     # within the lease, nobody takes the job: a worker finds nothing to run
     assert await JobRunner(lease_seconds=LEASE).claimable() == []
     assert not await JobRunner(lease_seconds=LEASE).run("bulk", job["id"])
-    assert (await repo_learning.get_bulk_job(job["uuid"]))["processed"] == before
+    assert (await credentials_repo.get_bulk_job(job["uuid"]))["processed"] == before
     await asyncio.sleep(LEASE + 0.5)
     assert await JobRunner(lease_seconds=LEASE).claimable() == [("bulk", job["id"])]
     assert await JobRunner(lease_seconds=LEASE, clock=platform.clock).run("bulk", job["id"])

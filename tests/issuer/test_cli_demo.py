@@ -35,12 +35,12 @@ def test_demo_base_url_is_used_by_later_commands(data_dir, capsys):
     # the demo's reviews and awards are in the audit log, made from the command line
     import asyncio
 
-    from issuer.db import repo_platform
+    from issuer.accounts import repo as accounts_repo
     from issuer.db.tables import District
 
     async def district_events() -> list[dict]:
         district = await District.select(District.id).first()
-        return await repo_platform.audit_events(district_id=district["id"], limit=500)
+        return await accounts_repo.audit_events(district_id=district["id"], limit=500)
 
     events = asyncio.run(district_events())
     awards = [e for e in events if e["action"] == "credential.award"]

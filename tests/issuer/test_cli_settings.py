@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from issuer import cli_learning
+from issuer.cli import learning as cli_learning
 from issuer.cli import settings_for
 from issuer.settings import Settings, save_base_url
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from issuer.db.repo import engine_for_url
+from issuer.db.engine import engine_for_url
 from issuer.settings import Settings, private_dir
 from issuer.storage import FileStore
 from tests.issuer.cli_support import cli

@@ -11,9 +11,10 @@ import pytest
 
 from badges.signing import DocumentResolver, verify_proof
 from issuer import runtime
-from issuer.db import repo_platform as repo
-from issuer.services import identity, keys as key_service, vcapi
-from issuer.services.platform_errors import Conflict
+from issuer.accounts import repo as accounts_repo
+from issuer.schools import identity, keys as key_service
+from issuer.credentials import vcapi
+from issuer.errors import Conflict
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
@@ -79,7 +80,7 @@ async def test_old_unused_keys_are_withdrawn_and_used_ones_stay(seed, platform):
     assert await _published() == [keys[0], keys[2], keys[3], keys[4]]  # the oldest unused one went
     keys.append(await _rotate(school, max_keys=4))
     assert await _published() == [keys[0], keys[3], keys[4], keys[5]]
-    events = [e for e in await repo.audit_events(school_id=school["id"]) if e["action"] == "key.withdraw"]
+    events = [e for e in await accounts_repo.audit_events(school_id=school["id"]) if e["action"] == "key.withdraw"]
     assert [e["subject"] for e in events] == [keys[2], keys[1]]  # newest event first
 
     # A verifier still finds the key of the old badge in the served DID document ...

@@ -14,16 +14,16 @@ N = 50
 
 
 async def test_fifty_concurrent_reviews_fifty_badges_distinct_indexes(seed, platform, people, store):
-    from issuer.db import repo_learning as repo
-    from issuer.db import repo_platform
+    from issuer.accounts import repo as accounts_repo
+    from issuer.credentials import repo as credentials_repo
     from issuer.db.tables import Award, IssuedCredential
-    from issuer.services import evidence, review
+    from issuer.evidence import service as evidence, review
 
     a = await make_achievement(people, platform)
     school = seed.schools["north"]
     students = []
     for i in range(N):
-        u = await repo_platform.insert_user(district_id=seed.district["id"], school_id=school["id"], role="student",
+        u = await accounts_repo.insert_user(district_id=seed.district["id"], school_id=school["id"], role="student",
                                             username=f"conc-{i}", email=f"conc-{i}@example.org",
                                             display_name=f"Student {i}", password_hash="", at=platform.clock.now())
         students.append(principal(u, "student"))
@@ -51,4 +51,4 @@ async def test_fifty_concurrent_reviews_fifty_badges_distinct_indexes(seed, plat
     ok = [r for r in again if isinstance(r, dict)]
     assert len(ok) == N + 10 and all(r["issued"] is False for r in ok)
     assert {r["credential"]["uuid"] for r in ok} == {r["credential"]["uuid"] for r in results}
-    assert await repo.find_award(students[0].id, a["id"])
+    assert await credentials_repo.find_award(students[0].id, a["id"])

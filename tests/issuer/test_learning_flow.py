@@ -12,7 +12,7 @@ pytestmark = pytest.mark.anyio
 
 async def test_below_then_revised_meets_threshold_issues_one_signed_badge(people, platform, store):
     from badges import schema
-    from issuer.services import evidence, review
+    from issuer.evidence import service as evidence, review
 
     a = await make_achievement(people, platform)
     sub = await evidence.submit(people["student"], achievement_uuid=str(a["uuid"]), narrative="My lab report",
@@ -26,9 +26,9 @@ async def test_below_then_revised_meets_threshold_issues_one_signed_badge(people
     high = await review.record_review(people["teacher"], str(sub["uuid"]), ratings={"analysis": 3, "communication": 4},
                                       feedback="Well done", version=None, clock=platform.clock)
     assert high["status"] == "awarded" and high["issued"] is True
-    from issuer.db import repo_learning as repo
+    from issuer.credentials import repo as credentials_repo
 
-    row = await repo.get_credential(high["credential"]["uuid"])
+    row = await credentials_repo.get_credential(high["credential"]["uuid"])
     doc = json.loads(row["document"])
     schema.validate(doc, "achievement")
     schema.validate(doc, "achievement", strict=True)

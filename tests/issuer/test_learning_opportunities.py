@@ -15,14 +15,14 @@ MET = {"analysis": 3, "communication": 3}
 
 
 async def submit(people, platform, store, a, who="student", text="work"):
-    from issuer.services import evidence
+    from issuer.evidence import service as evidence
 
     return await evidence.submit(people[who], achievement_uuid=str(a["uuid"]), narrative=text, urls=[], files=[],
                                  store=store, clock=platform.clock)
 
 
 async def rate(people, platform, sub, ratings, who="teacher"):
-    from issuer.services import review
+    from issuer.evidence import review
 
     return await review.record_review(people[who], str(sub["uuid"]), ratings=ratings, feedback="", version=None,
                                       clock=platform.clock)
@@ -62,7 +62,7 @@ async def test_higher_level_later_earns_a_new_badge_and_the_transcript_shows_it(
 
 
 async def test_same_or_lower_level_issues_nothing_and_says_so(people, platform, store):
-    from issuer.db import repo_learning as repo
+    from issuer.evidence import repo as evidence_repo
 
     a = await make_achievement(people, platform)
     first = await rate(people, platform, await submit(people, platform, store, a), HIGH)
@@ -72,17 +72,17 @@ async def test_same_or_lower_level_issues_nothing_and_says_so(people, platform, 
         assert out["status"] == "already_held" and out["issued"] is False and out["credential"] is None
         assert out["heldCredential"]["uuid"] == first["credential"]["uuid"]
         assert "no new badge" in out["message"]
-        assert (await repo.get_submission(sub["uuid"]))["status"] == "already_held"
+        assert (await evidence_repo.get_submission(sub["uuid"]))["status"] == "already_held"
     assert len(await credentials(people["student"].id)) == 1
 
 
 async def test_a_revoked_badge_is_not_held(people, platform, store, seed):
-    from issuer.db import repo_learning as repo
-    from issuer.services import status
+    from issuer.credentials import repo as credentials_repo
+    from issuer.credentials import status
 
     a = await make_achievement(people, platform)
     first = await rate(people, platform, await submit(people, platform, store, a), MET)
-    row = await repo.get_credential(first["credential"]["uuid"])
+    row = await credentials_repo.get_credential(first["credential"]["uuid"])
     await status.revoke(row["id"], reason="not their own", actor_id=people["admin"].id)
     out = await rate(people, platform, await submit(people, platform, store, a), MET)
     assert out["status"] == "awarded" and out["issued"] is True
@@ -91,7 +91,7 @@ async def test_a_revoked_badge_is_not_held(people, platform, store, seed):
 async def elo_submission(people, platform, a):
     from datetime import date
 
-    from issuer.services import elos
+    from issuer.evidence import elos
 
     elo = await elos.propose(people["student"], achievement_uuid=str(a["uuid"]), partner_org="River Lab",
                              mentor_name="Dr. Rivera", mentor_email="rivera@riverlab.example", goals="Sampling",
@@ -150,7 +150,8 @@ async def test_concurrent_higher_demonstrations_take_turns(people, platform, sto
 # --- prerequisites -----------------------------------------------------------------------------
 
 async def test_work_held_for_a_prerequisite_is_released_when_it_is_earned(people, platform, store):
-    from issuer.services import achievements, evidence
+    from issuer.catalog import achievements
+    from issuer.evidence import service as evidence
 
     basic = await make_achievement(people, platform)
     other = await make_achievement(people, platform)
@@ -178,7 +179,7 @@ async def test_work_held_for_a_prerequisite_is_released_when_it_is_earned(people
 # --- blind second rating -----------------------------------------------------------------------
 
 async def test_second_rater_does_not_see_the_first_rating_until_both_rated(people, platform, store):
-    from issuer.services import evidence
+    from issuer.evidence import service as evidence
 
     a = await make_achievement(people, platform, second_rater=True)
     sub = await submit(people, platform, store, a)
@@ -196,8 +197,8 @@ async def test_second_rater_does_not_see_the_first_rating_until_both_rated(peopl
 # --- areas -------------------------------------------------------------------------------------
 
 async def test_academic_achievement_cannot_align_habits_of_work(people, platform):
-    from issuer.services import achievements, frameworks
-    from issuer.services.learning_errors import InvalidInput
+    from issuer.catalog import achievements, frameworks
+    from issuer.errors import InvalidInput
 
     acad = await frameworks.create_framework(people["teacher"], kind="academic", name="Math", clock=platform.clock,
                                              competencies=[{"code": "M.1", "name": "Linear equations"}])
@@ -226,14 +227,14 @@ async def test_transcript_lists_a_legacy_habits_alignment_under_habits(people, p
 
     from badges import transcript
     from badges.rubrics import DEFAULT_SCALE
-    from issuer.db import repo_learning as repo
-    from issuer.services import frameworks
+    from issuer.catalog import repo as catalog_repo
+    from issuer.catalog import frameworks
 
     a = await make_achievement(people, platform)
     habits = await frameworks.create_framework(people["teacher"], kind="habits", name="Habits", clock=platform.clock,
                                                competencies=[{"code": "H.1", "name": "Collaboration"}])
-    await repo.update_achievement(a["id"], alignments=a["alignments"] + [habits["competencies"][0]["id"]])
-    a = await repo.get_achievement(a["uuid"])
+    await catalog_repo.update_achievement(a["id"], alignments=a["alignments"] + [habits["competencies"][0]["id"]])
+    a = await catalog_repo.get_achievement(a["uuid"])
     await rate(people, platform, await submit(people, platform, store, a), MET)
     doc = json.loads((await credentials(people["student"].id))[0]["document"])
     tags = doc["credentialSubject"]["achievement"]["tag"]

@@ -9,7 +9,7 @@ from PIL import Image
 
 from issuer.images import sanitise_image
 from issuer.render.qr import qr_data_uri, qr_png, qr_svg
-from issuer.services.learning_errors import FileTooLarge, InvalidInput, NotFound, UnsupportedMediaType
+from issuer.errors import FileTooLarge, InvalidInput, NotFound, UnsupportedMediaType
 from issuer.storage import FileStore, clean_filename, sniff
 
 

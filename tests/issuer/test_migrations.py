@@ -101,7 +101,7 @@ def test_badges_init_on_sqlite_runs_the_real_migrations(tmp_path, monkeypatch):
     """`badges init` builds a fresh SQLite database by running the migrations (never
     ``create_tables`` plus a faked record), and gets the very schema tables.py describes."""
     from issuer import cli, runtime
-    from issuer.db import repo
+    from issuer.db import engine as repo
     from issuer.settings import Settings
 
     def no_create_tables(*args, **kwargs):

@@ -1,4 +1,4 @@
-"""The bearer-token fast path (perf): ``issuer.web.auth.principal_for_token`` (one joined query)
+"""The bearer-token fast path (perf): ``issuer.accounts.auth.principal_for_token`` (one joined query)
 gives exactly what ``accounts.principal_for_token`` (token, then user) gives, for every kind of
 token: a user's token of every role, a token without a user, a deactivated user's token, a
 revoked token, an unknown token. Runs on SQLite and PostgreSQL (``db`` fixture).
@@ -13,14 +13,14 @@ pytestmark = pytest.mark.anyio
 
 
 async def _both(token: str):
-    from issuer.services import accounts
-    from issuer.web import auth
+    from issuer.accounts import service as accounts
+    from issuer.accounts import auth
 
     return await auth.principal_for_token(token), await accounts.principal_for_token(token)
 
 
 async def test_every_live_token_gives_the_same_principal(seed):
-    from issuer.services import accounts
+    from issuer.accounts import service as accounts
 
     for role, token in seed.token.items():
         fast, plain = await _both(token)
@@ -40,18 +40,18 @@ async def test_person_roles_without_a_user_give_no_principal_either_way(seed):
     as are unknown roles and expired tokens."""
     from datetime import timedelta
 
-    from issuer.db import repo_platform as repo
-    from issuer.services import accounts
+    from issuer.accounts import repo as accounts_repo
+    from issuer.accounts import service as accounts
 
     school = seed.schools["north"]["id"]
     for role, expires in (("student", None), ("teacher", None), ("", None), ("root", None),
                           ("school_admin", NOW), ("school_admin", NOW - timedelta(seconds=1))):
         token = f"bdg_legacy_{role}_{expires}"
-        await repo.insert_token(token_hash=accounts.sha256_hex(token), name="legacy", district_id=seed.district["id"],
+        await accounts_repo.insert_token(token_hash=accounts.sha256_hex(token), name="legacy", district_id=seed.district["id"],
                                 school_id=school, user_id=None, role=role, at=NOW, expires_at=expires)
         assert await _both(token) == (None, None), role
     live = "bdg_legacy_live"
-    await repo.insert_token(token_hash=accounts.sha256_hex(live), name="live", district_id=seed.district["id"],
+    await accounts_repo.insert_token(token_hash=accounts.sha256_hex(live), name="live", district_id=seed.district["id"],
                             school_id=school, user_id=None, role="school_admin", at=NOW,
                             expires_at=NOW + timedelta(seconds=1))
     fast, plain = await _both(live)

@@ -19,16 +19,16 @@ def _types(row: dict | None) -> dict | None:
 
 
 async def _plain(school_id: int):
-    from issuer.db import repo_platform as repo
+    from issuer.schools import repo as schools_repo
 
-    school = await repo.school_by_id(school_id)
-    return school, await repo.active_key(district_id=school["district"], school_id=school_id)
+    school = await schools_repo.school_by_id(school_id)
+    return school, await schools_repo.active_key(district_id=school["district"], school_id=school_id)
 
 
 async def _check_same(school_id: int):
-    from issuer.db import repo_platform as repo
+    from issuer.schools import repo as schools_repo
 
-    got = await repo.school_with_active_key(school_id)
+    got = await schools_repo.school_with_active_key(school_id)
     want = await _plain(school_id)
     assert got == want
     assert [_types(g) for g in got] == [_types(w) for w in want]
@@ -36,8 +36,8 @@ async def _check_same(school_id: int):
 
 
 async def test_school_with_active_key_is_the_two_getters(people):
-    from issuer.db import repo_platform as repo
-    from issuer.services import keys
+    from issuer.schools import repo as schools_repo
+    from issuer.schools import keys
 
     teacher = people["teacher"]
     school, key = await _check_same(teacher.school_id)
@@ -53,18 +53,19 @@ async def test_school_with_active_key_is_the_two_getters(people):
         key = new_key
     # a school with an address and no key yet; the district's own key is not the school's
     await keys.active_key_row(district_id=teacher.district_id, school_id=None)
-    other = await repo.insert_school(district_id=teacher.district_id, slug="perf-kit", name="Perf Kit",
+    other = await schools_repo.insert_school(district_id=teacher.district_id, slug="perf-kit", name="Perf Kit",
                                      address={"addressLocality": "Montpelier"}, at=NOW)
     school, key = await _check_same(other["id"])
     assert key is None and school["address"] == {"addressLocality": "Montpelier"}
-    assert await repo.school_with_active_key(10**9) is None
+    assert await schools_repo.school_with_active_key(10**9) is None
 
 
 async def test_issuer_kit_signs_like_signer_for_and_follows_changes(people):
-    from issuer.db import repo_platform as repo
+    from issuer.schools import repo as schools_repo
     from issuer.db.tables import School
-    from issuer.services import awarding, identity, keys
-    from issuer.services.platform_errors import NotFound
+    from issuer.credentials import awarding
+    from issuer.schools import identity, keys
+    from issuer.errors import NotFound
 
     teacher = people["teacher"]
     seen = set()
@@ -75,7 +76,7 @@ async def test_issuer_kit_signs_like_signer_for_and_follows_changes(people):
             assert kit.signer.sign(b"data") == signer.sign(b"data")
             assert kit.signer.verification_method == signer.verification_method
             assert kit.profile == await identity.issuer_profile(teacher.school_id)
-            assert kit.school == await repo.school_by_id(teacher.school_id)
+            assert kit.school == await schools_repo.school_by_id(teacher.school_id)
         seen.add(kit.signer.public_key.multibase)
         await keys.rotate(district_id=teacher.district_id, school_id=teacher.school_id)
     assert len(seen) == 3
@@ -84,9 +85,9 @@ async def test_issuer_kit_signs_like_signer_for_and_follows_changes(people):
     assert kit.profile["name"] == "Renamed School"
     assert kit.profile == await identity.issuer_profile(teacher.school_id)
     # the first award of a new school creates its key, as signer_for would
-    other = await repo.insert_school(district_id=teacher.district_id, slug="perf-kit-2", name="Kit Two", at=NOW)
+    other = await schools_repo.insert_school(district_id=teacher.district_id, slug="perf-kit-2", name="Kit Two", at=NOW)
     kit = await awarding.issuer_kit(other["id"])
     assert kit.signer.sign(b"x") == (await identity.signer_for(other["id"])).sign(b"x")
-    assert (await repo.active_key(district_id=teacher.district_id, school_id=other["id"])) is not None
+    assert (await schools_repo.active_key(district_id=teacher.district_id, school_id=other["id"])) is not None
     with pytest.raises(NotFound):
         await awarding.issuer_kit(10**9)

@@ -25,7 +25,7 @@ VECTORS = ["1edtech-obv3p0", "1edtech-clrv2p0"]
 
 
 def _dumps(doc: dict) -> str:
-    from issuer.services.status import dumps
+    from issuer.credentials.status import dumps
 
     return dumps(doc)
 
@@ -71,8 +71,9 @@ def test_both_refuse_what_sign_refuses(load_json):
 
 @pytest.mark.anyio
 async def test_an_awarded_badge_is_what_sign_gives(people, platform, store):
-    from issuer.db import repo_learning as repo
-    from issuer.services import awarding, evidence, review
+    from issuer.credentials import repo as credentials_repo
+    from issuer.credentials import awarding
+    from issuer.evidence import service as evidence, review
 
     a = await make_achievement(people, platform)
     sub = await evidence.submit(people["student"], achievement_uuid=str(a["uuid"]), narrative="Report",
@@ -80,7 +81,7 @@ async def test_an_awarded_badge_is_what_sign_gives(people, platform, store):
     out = await review.record_review(people["teacher"], str(sub["uuid"]), ratings={"analysis": 3, "communication": 4},
                                      feedback="ok", version=None, clock=platform.clock)
     assert out["issued"] is True
-    row = await repo.get_credential(out["credential"]["uuid"])
+    row = await credentials_repo.get_credential(out["credential"]["uuid"])
     stored = json.loads(row["document"])
     unsigned = {k: v for k, v in stored.items() if k != "proof"}
     kit = await awarding.issuer_kit(people["teacher"].school_id)

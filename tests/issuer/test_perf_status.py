@@ -12,14 +12,15 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_passing_the_school_row_changes_nothing(seed):
-    from issuer.db import repo_platform as repo
-    from issuer.db.repo import write_transaction
-    from issuer.services import status
+    from issuer.credentials import repo as credentials_repo
+    from issuer.schools import repo as schools_repo
+    from issuer.db.engine import write_transaction
+    from issuer.credentials import status
 
     north, south = seed.schools["north"], seed.schools["south"]
     got = []
     async with write_transaction():
-        for kw in ({}, {"school": await repo.school_by_id(north["id"])}, {"school": south}):
+        for kw in ({}, {"school": await schools_repo.school_by_id(north["id"])}, {"school": south}):
             got.append(await status.allocate_entry(north["id"], **kw))
     urls = {entry["statusListCredential"] for entry, _, _ in got}
     assert len(urls) == 1 and "/status/north/message/1" in urls.pop()  # never south's list
@@ -28,5 +29,5 @@ async def test_passing_the_school_row_changes_nothing(seed):
     for entry, _, index in got:
         assert entry["statusListIndex"] == str(index) and entry["statusPurpose"] == "message"
     for _, list_id, index in got:
-        assert not await repo.claim_status_index(list_id=list_id, index=index, at=NOW)
+        assert not await credentials_repo.claim_status_index(list_id=list_id, index=index, at=NOW)
 

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.anyio
 
 
 async def _submissions(people, platform, store, n):
-    from issuer.db import repo_learning as repo
-    from issuer.services import evidence
+    from issuer.evidence import repo as evidence_repo
+    from issuer.db import query as query
+    from issuer.evidence import service as evidence
 
     a = await make_achievement(people, platform)
     out = []
@@ -25,8 +26,8 @@ async def _submissions(people, platform, store, n):
         student = people["student"] if i == 0 else people["student2"]
         sub = await evidence.submit(student, achievement_uuid=str(a["uuid"]), narrative=f"Work {i}",
                                     urls=[], files=[], store=store, clock=platform.clock)
-        row = await repo.get_submission(str(sub["uuid"]))
-        out.append((row, await repo.get_version(row["id"], 1)))
+        row = await evidence_repo.get_submission(str(sub["uuid"]))
+        out.append((row, await evidence_repo.get_version(row["id"], 1)))
     return a, out
 
 
@@ -43,8 +44,10 @@ def _same(a: dict, b: dict, skip=("id", "uuid")) -> None:
 
 
 async def test_award_and_review_inserts_are_piccolos(people, platform, store):
-    from issuer.db import repo_learning as repo
-    from issuer.db.repo import current_engine
+    from issuer.credentials import repo as credentials_repo
+    from issuer.evidence import repo as evidence_repo
+    from issuer.db import query as query
+    from issuer.db.engine import current_engine
     from issuer.db.tables import Award, Review
 
     engine_type = current_engine().engine_type
@@ -57,76 +60,79 @@ async def test_award_and_review_inserts_are_piccolos(people, platform, store):
                      "submission": sub["id"], "version": ver["id"], "ratings": {"analysis": 3, "communication": 4},
                      "source": "review", "created_at": NOW}
         if fast:
-            _, args = repo.insert_args(Review, review)
+            _, args = query.insert_args(Review, review)
             assert args == _piccolo_args(Review.insert(Review(**review)).returning(Review.id), engine_type)[-len(args):]
-            _, args = repo.insert_args(Award, award, True)
+            _, args = query.insert_args(Award, award, True)
             assert args == _piccolo_args(Award.insert(Award(**award)).on_conflict(action="DO NOTHING")
                                          .returning(Award.id), engine_type)[-len(args):]
-            review_id = await repo.insert_review(**review)
-            award_id = await repo.insert_award_if_new(**award)
-            assert await repo.insert_award_if_new(**{**award, "uuid": uuid.uuid4()}) is None  # the pair exists
+            review_id = await evidence_repo.insert_review(**review)
+            award_id = await credentials_repo.insert_award_if_new(**award)
+            assert await credentials_repo.insert_award_if_new(**{**award, "uuid": uuid.uuid4()}) is None  # the pair exists
         else:  # what the fast path replaced
-            review_id = await repo._insert(Review, **review)
+            review_id = await query.insert_row(Review, **review)
             rows = await Award.insert(Award(**award)).on_conflict(action="DO NOTHING").returning(Award.id)
             award_id = rows[0]["id"]
         if fast:
-            fast_rows = ((await repo.reviews_for_version(ver["id"]))[0], await repo.find_award(sub["learner"], a["id"]))
+            fast_rows = ((await evidence_repo.reviews_for_version(ver["id"]))[0], await credentials_repo.find_award(sub["learner"], a["id"]))
             assert fast_rows[0]["id"] == review_id and fast_rows[1]["id"] == award_id
         else:
-            plain_rows = ((await repo.reviews_for_version(ver["id"]))[0], await repo.find_award(sub["learner"], a["id"]))
+            plain_rows = ((await evidence_repo.reviews_for_version(ver["id"]))[0], await credentials_repo.find_award(sub["learner"], a["id"]))
             assert plain_rows[0]["id"] == review_id and plain_rows[1]["id"] == award_id
     for f, p in zip(fast_rows, plain_rows, strict=True):
         _same(f, p, skip=("id", "uuid", "version", "submission", "learner"))
 
 
 async def test_submission_status_update_is_piccolos(people, platform, store):
-    from issuer.db import repo_learning as repo
+    from issuer.evidence import repo as evidence_repo
+    from issuer.db import query as query
     from issuer.db.tables import Submission
 
     _, [(s1, _), (s2, _)] = await _submissions(people, platform, store, 2)
-    await repo.set_submission_status(s1["id"], "awarded", NOW)
+    await evidence_repo.set_submission_status(s1["id"], "awarded", NOW)
     await Submission.update({Submission.status: "awarded", Submission.updated_at: NOW}).where(
         Submission.id == s2["id"])
-    fast, plain = await repo.get_submission_by_id(s1["id"]), await repo.get_submission_by_id(s2["id"])
+    fast, plain = await evidence_repo.get_submission_by_id(s1["id"]), await evidence_repo.get_submission_by_id(s2["id"])
     assert fast["status"] == "awarded" and fast["updated_at"] == NOW
     _same(fast, plain, skip=("id", "uuid", "learner", "created_at"))
-    assert (await repo.get_submission_by_id(s2["id"]))["status"] == "awarded"
+    assert (await evidence_repo.get_submission_by_id(s2["id"]))["status"] == "awarded"
 
 
 async def test_claim_status_index(seed):
-    from issuer.db import repo_platform as repo
+    from issuer.credentials import repo as credentials_repo
+    from issuer.db import query as query
     from issuer.db.tables import StatusEntry
-    from issuer.services import status
+    from issuer.credentials import status
 
     _, list_id, taken = await status.allocate_entry(seed.schools["north"]["id"])
     free = (taken + 1) % 131072
-    assert await repo.claim_status_index(list_id=list_id, index=free, at=NOW) is True
-    assert await repo.claim_status_index(list_id=list_id, index=free, at=NOW) is False
-    assert await repo.claim_status_index(list_id=list_id, index=taken, at=NOW) is False
+    assert await credentials_repo.claim_status_index(list_id=list_id, index=free, at=NOW) is True
+    assert await credentials_repo.claim_status_index(list_id=list_id, index=free, at=NOW) is False
+    assert await credentials_repo.claim_status_index(list_id=list_id, index=taken, at=NOW) is False
     rows = await StatusEntry.select().where(StatusEntry.status_list == list_id).order_by(StatusEntry.id)
     assert [(r["status_index"], r["created_at"]) for r in rows] == [(taken, NOW), (free, NOW)]
 
 
 async def test_prebuilt_reads_are_piccolos(people, platform, store):
     """``lock_submission`` and ``reviews_for_version`` (prebuilt SQL) = the Piccolo selects."""
-    from issuer.db import repo_learning as repo
-    from issuer.db.repo import write_transaction
+    from issuer.evidence import repo as evidence_repo
+    from issuer.db import query as query
+    from issuer.db.engine import write_transaction
     from issuer.db.tables import Review, Submission
 
     _, [(sub, ver)] = await _submissions(people, platform, store, 1)
-    assert await repo.reviews_for_version(ver["id"]) == []
+    assert await evidence_repo.reviews_for_version(ver["id"]) == []
     for reviewer, role in ((people["teacher"].id, "rater"), (people["admin"].id, "rater"),
                            (people["teacher"].id, "moderator")):
-        await repo.insert_review(version=ver["id"], submission=sub["id"], reviewer=reviewer, role=role,
+        await evidence_repo.insert_review(version=ver["id"], submission=sub["id"], reviewer=reviewer, role=role,
                                  ratings={"analysis": 2, "communication": 4}, feedback="", met=False, created_at=NOW)
     want = await Review.select().where(Review.version == ver["id"]).order_by(Review.id).output(load_json=True)
-    got = await repo.reviews_for_version(ver["id"])
+    got = await evidence_repo.reviews_for_version(ver["id"])
     assert len(got) == 3 and [r["id"] for r in got] == sorted(r["id"] for r in got)
     for g, w in zip(got, want, strict=True):
         _same(g, w, skip=())
-    assert await repo.reviews_for_version(ver["id"] + 1000) == []
+    assert await evidence_repo.reviews_for_version(ver["id"] + 1000) == []
     async with write_transaction():
-        locked = await repo.lock_submission(sub["id"])
+        locked = await evidence_repo.lock_submission(sub["id"])
     plain = await Submission.select().where(Submission.id == sub["id"]).output(load_json=True).first()
     _same(locked, plain, skip=())
-    assert await repo.lock_submission(sub["id"] + 1000) is None
+    assert await evidence_repo.lock_submission(sub["id"] + 1000) is None

@@ -10,8 +10,8 @@ from badges.signing import DocumentResolver, sign, verify_proof
 from badges.status import status_entry  # noqa: F401  (import check: engine present)
 from issuer import runtime
 from issuer.db.tables import SigningKey
-from issuer.keys import KeyStoreError, decrypt_seed, encrypt_seed, kek_id
-from issuer.services import identity, keys as key_service
+from issuer.schools.kek import KeyStoreError, decrypt_seed, encrypt_seed, kek_id
+from issuer.schools import identity, keys as key_service
 from tests.support import NOW, SEED
 
 pytestmark = pytest.mark.anyio

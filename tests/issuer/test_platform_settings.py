@@ -8,7 +8,7 @@ import warnings
 
 import pytest
 
-from issuer.keys import ensure_dev_kek, load_kek
+from issuer.schools.kek import ensure_dev_kek, load_kek
 from issuer.settings import MIN_STATUS_LIST_SIZE, Settings, SettingsError
 from tests.issuer.cli_support import cli, init_and_issue
 
@@ -59,13 +59,13 @@ def test_importing_the_app_reads_no_configuration(monkeypatch):
     monkeypatch.setenv("BADGES_BASE_URL", "ftp://would-fail-if-read")
     for name in [m for m in sys.modules if m.startswith("issuer.web")]:
         monkeypatch.delitem(sys.modules, name)
-    importlib.import_module("issuer.web.app")  # no SettingsError: nothing read at import
+    importlib.import_module("issuer.app")  # no SettingsError: nothing read at import
 
 
 def test_platform_routes_register_without_warnings():
     from litestar import Litestar
 
-    from issuer.web.app import PLATFORM_ROUTES
+    from issuer.app import PLATFORM_ROUTES
     from issuer.web.errors import EXCEPTION_HANDLERS
 
     with warnings.catch_warnings():

@@ -9,11 +9,13 @@ import pytest
 from badges.signing import DocumentResolver, sign, verify_proof
 from badges.status import MIN_BITS, BitstringStatusList, check_status, message_index_range
 from issuer import runtime
-from issuer.db import repo_platform as repo
-from issuer.db.repo import write_transaction
+from issuer.accounts import repo as accounts_repo
+from issuer.credentials import repo as credentials_repo
+from issuer.db.engine import write_transaction
 from issuer.db.tables import StatusEntry, StatusList
-from issuer.services import identity, status
-from issuer.services.platform_errors import BadRequest, Conflict, NotFound
+from issuer.schools import identity
+from issuer.credentials import status
+from issuer.errors import BadRequest, Conflict, NotFound
 from tests.support import NOW
 
 pytestmark = pytest.mark.anyio
@@ -29,7 +31,7 @@ async def _issue(school_id: int, n: int, purposes=("revocation", "suspension")) 
                "credentialSubject": {"id": "did:example:learner"},
                "credentialStatus": [a[0] for a in allocated]}
         signed = sign(doc, signer=await identity.signer_for(school_id), created=NOW)
-        return await repo.insert_issued_credential(
+        return await credentials_repo.insert_issued_credential(
             school_id=school_id, credential_id=doc["id"], document=status.dumps(signed), issued_at=NOW,
             status_list_id=allocated[0][1], status_index=allocated[0][2], status_purpose=purposes[0])
 
@@ -91,8 +93,8 @@ async def test_unique_constraint_is_enforced_by_the_database(seed):
     north = seed.schools["north"]["id"]
     async with write_transaction():
         _, list_id, index = await status.allocate_entry(north)
-    assert not await repo.claim_status_index(list_id=list_id, index=index, at=NOW)  # bad twin: taken
-    assert await repo.claim_status_index(list_id=list_id, index=(index + 1) % MIN_BITS, at=NOW)
+    assert not await credentials_repo.claim_status_index(list_id=list_id, index=index, at=NOW)  # bad twin: taken
+    assert await credentials_repo.claim_status_index(list_id=list_id, index=(index + 1) % MIN_BITS, at=NOW)
 
 
 async def test_revoke_flips_the_bit_and_the_list_is_re_signed(seed, platform):
@@ -121,7 +123,7 @@ async def test_revoke_flips_the_bit_and_the_list_is_re_signed(seed, platform):
     tampered = {**after, "credentialSubject": {**after["credentialSubject"], "encodedList": before["credentialSubject"]["encodedList"]}}
     assert not verify_proof(tampered, resolver=resolver, now=platform.clock.now()).verified
 
-    events = await repo.audit_events(school_id=north["id"])
+    events = await accounts_repo.audit_events(school_id=north["id"])
     assert events[0]["action"] == "credential.revoke" and events[0]["actor"] == admin["id"]
     assert events[0]["details"] == {"reason": "plagiarised evidence", "statusPurpose": "revocation"}
     with pytest.raises(Conflict):
@@ -231,7 +233,7 @@ async def test_message_entry_transitions_and_concurrent_writes_lose_nothing(seed
     assert message_state(bits, rows[0]["status_index"]) == STATE_REVOKED
     with pytest.raises(Conflict, match="permanent"):
         await status.reinstate(rows[0]["id"], actor_id=None)
-    events = await repo.audit_events(school_id=north, limit=1)
+    events = await accounts_repo.audit_events(school_id=north, limit=1)
     assert events[0]["details"] == {"reason": "confirmed", "statusPurpose": "message"}
 
 
@@ -252,4 +254,4 @@ async def test_an_index_outside_the_message_entries_is_a_conflict_not_a_crash(se
     with pytest.raises(Conflict, match="does not belong"):
         await status.suspend(row["id"], reason="x", actor_id=None)
     assert await _list("north", "message") == before
-    assert (await repo.issued_credential(row_id=row["id"]))["suspended"] is False
+    assert (await credentials_repo.issued_credential(row_id=row["id"]))["suspended"] is False

@@ -11,7 +11,7 @@ from tests.issuer.cli_support import cli, init_and_issue
 
 
 def _state(credential: dict) -> str:
-    from issuer.services import status
+    from issuer.credentials import status
 
     url = credential["credentialStatus"]["statusListCredential"]
     slug, purpose, list_no = url.rsplit("/", 3)[1:]

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from issuer.images import sanitise_image
-from issuer.services.learning_errors import InvalidInput
+from issuer.errors import InvalidInput
 from issuer.svg_sanitiser import sanitise_svg
 from tests.issuer.svg_samples import HOSTILE, LOGO, svg
 

@@ -29,7 +29,7 @@ NOTICE = "The printed pages are not covered by its signature"
 
 @pytest.fixture(scope="module")
 def transcript():
-    from issuer.services.transcripts import make_clr, render_transcript_pdf
+    from issuer.transcripts.clr import make_clr, render_transcript_pdf
     from tests.support import NOW as now
 
     # the expired badge left out, so every badge in the record verifies

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from issuer.services.transcripts import (
+from issuer.transcripts.clr import (
     ATTACHMENT_NAME,
     StoredCredential,
     credential_url,
@@ -236,7 +236,7 @@ def test_print_stylesheet_is_parsed_once_per_font_configuration_and_only_from_te
 
     from issuer.render.pdf import parsed_stylesheet
     from issuer.render.templating import TEMPLATES_DIR
-    from issuer.services.transcripts import PDF_STYLESHEET
+    from issuer.transcripts.clr import PDF_STYLESHEET
 
     config = FontConfiguration()
     first = parsed_stylesheet(TEMPLATES_DIR / PDF_STYLESHEET, config)
@@ -281,7 +281,7 @@ def test_only_a_rendering_cohort_worker_raises_its_gc_threshold(render):
 import gc
 from datetime import datetime, timezone
 from issuer.render.pdf import RENDER_GC_THRESHOLD
-from issuer.services import transcripts as t
+from issuer.transcripts import clr as t
 before = gc.get_threshold()
 t._init_worker(None, None, t._Settings(issuer={{}}, base_url="https://x.example", scale=(), now=datetime.now(timezone.utc),
                                        out_dir=None, render={render}, page_size="a4", credit_map=None, logo=None))
@@ -345,7 +345,7 @@ def test_html_view_escapes_and_links(made):
 
 
 def test_weasyprint_is_imported_lazily():
-    code = ("import sys, issuer.render.pdf, issuer.services.transcripts, verifier.inputs_pdf, badges.transcript;"
+    code = ("import sys, issuer.render.pdf, issuer.transcripts.clr, verifier.inputs_pdf, badges.transcript;"
             "print('weasyprint' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=str(Path(__file__).resolve().parents[2]))
@@ -414,7 +414,7 @@ def test_plain_json_attachment_under_another_name_is_found():
 @pytest.mark.anyio
 async def test_build_transcript_stores_what_it_signed():
     from issuer.clock import FixedClock
-    from issuer.services.transcripts import build_transcript
+    from issuer.transcripts.clr import build_transcript
 
     class Source:
         stored: list = []
@@ -445,7 +445,7 @@ def anyio_backend():
 
 @pytest.mark.slow
 def test_generate_cohort_on_every_core_with_progress(tmp_path):
-    from issuer.services.transcripts import CohortJob, generate_cohort
+    from issuer.transcripts.clr import CohortJob, generate_cohort
 
     creds = data.signed_badges()
     jobs = [CohortJob(stem=f"student-{n}", learner=data.learner(), credentials=tuple(stored_credentials(creds)),
@@ -475,7 +475,7 @@ def test_small_qr_codes_only_for_badges_printed_and_they_decode(made):
 
     from PIL import Image
 
-    from issuer.services.transcripts import transcript_context
+    from issuer.transcripts.clr import transcript_context
 
     ctx = transcript_context(made.clr, statuses=made.statuses, scale=data.SCALE, base_url=data.BASE, links=LINKS,
                              now=NOW)
@@ -497,7 +497,7 @@ def test_small_qr_codes_only_for_badges_printed_and_they_decode(made):
     assert size <= 33 + 8  # version 4 or less with its quiet zone; the long link needs version 6 (49 px)
     assert len(base64.b64decode(shown["qr"].split(",", 1)[1])) < 1000  # one pixel per module
     # the bad twin: a badge whose id is not one of this school's credential URLs keeps the full link
-    from issuer.services.transcripts import short_verify_link
+    from issuer.transcripts.clr import short_verify_link
 
     for foreign in ("https://other.example/credentials/" + badge_id.rsplit("/", 1)[1], "urn:uuid:" + badge_id.rsplit("/", 1)[1],
                     f"{data.BASE}/credentials/not-a-uuid", f"{data.BASE}/credentials/9A0B6A35-5D0E-4A8E-9F3C-1C2D3E4F5A6B",
@@ -547,7 +547,7 @@ def test_qr_codes_are_embedded_as_small_grey_images(pdf, made):
 def test_safe_stem_and_cohort_jobs():
     import anyio
 
-    from issuer.services.transcripts import cohort_jobs, safe_stem
+    from issuer.transcripts.clr import cohort_jobs, safe_stem
 
     assert safe_stem("ada@school.example") == "ada@school.example"
     assert safe_stem("../../etc/passwd") == "etc_passwd"

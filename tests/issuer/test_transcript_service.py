@@ -38,11 +38,11 @@ async def world(client, seed):
 async def add_expired_badge(seed, template_uuid: str) -> dict:
     """A genuine badge of the school whose validity ended yesterday (our awards never expire)."""
     from badges.signing import sign
-    from issuer.db import repo_learning, repo_platform
-    from issuer.services.identity import signer_for
-    from issuer.services.status import dumps
+    from issuer.credentials import repo as credentials_repo
+    from issuer.schools.identity import signer_for
+    from issuer.credentials.status import dumps
 
-    row = await repo_learning.get_credential(template_uuid)
+    row = await credentials_repo.get_credential(template_uuid)
     doc = json.loads(row["document"])
     for key in ("proof", "credentialStatus"):
         doc.pop(key, None)
@@ -55,20 +55,20 @@ async def add_expired_badge(seed, template_uuid: str) -> dict:
     signed = sign(doc, signer=await signer_for(school), created=NOW - timedelta(days=400))
     import uuid
 
-    return await repo_platform.insert_issued_credential(
+    return await credentials_repo.insert_issued_credential(
         school_id=school, credential_id=doc["id"], document=dumps(signed), issued_at=NOW - timedelta(days=400),
         learner_id=seed.users[("north", "student", 0)]["id"], uuid=uuid.UUID(doc["id"].rsplit("/", 1)[-1]))
 
 
 async def test_statuses_come_from_our_records_and_decide_what_is_on_the_transcript(client, seed, world, platform):
-    from issuer.db import repo_learning, repo_platform
-    from issuer.db.repo_transcripts import DbTranscriptSource, transcript
-    from issuer.services import transcript_cases as cases
+    from issuer.credentials import repo as credentials_repo
+    from issuer.transcripts.repo import DbTranscriptSource, transcript
+    from issuer.transcripts import service as cases
 
     await ts.revoke(seed, world.quadratic)
     # our awards carry only a revocation entry, so suspension is set on the record itself here
-    collab_id = (await repo_learning.get_credential(world.collab))["id"]
-    await repo_platform.mark_suspended(collab_id, suspended=True, reason="under review")
+    collab_id = (await credentials_repo.get_credential(world.collab))["id"]
+    await credentials_repo.mark_suspended(collab_id, suspended=True, reason="under review")
     expired = await add_expired_badge(seed, world.collab)
     learner = seed.users[("north", "student", 0)]
     stored = await DbTranscriptSource(now=platform.clock.now()).transcript_credentials(learner["id"])
@@ -86,7 +86,7 @@ async def test_statuses_come_from_our_records_and_decide_what_is_on_the_transcri
     html = await cases.render_html(row)
     assert "EXPIRED" in html and "Old Habit" in html and "Team Player" not in html and "Quadratic" not in html
     # reinstated: the next transcript has it again (the bad twin of "suspended is left out")
-    await repo_platform.mark_suspended(collab_id, suspended=False, reason="")
+    await credentials_repo.mark_suspended(collab_id, suspended=False, reason="")
     _, again = await cases.generate_for(learner)
     assert "Team Player" in {b["name"] for b in again.clr["credentialSubject"]["verifiableCredential"]}
     assert expired["credential_id"] in again.statuses
@@ -94,7 +94,7 @@ async def test_statuses_come_from_our_records_and_decide_what_is_on_the_transcri
 
 async def test_expired_nested_badge_is_a_warning_in_the_clr_and_fails_alone(client, seed, world, platform):
     from badges.verification import CheckId, verify_credential
-    from issuer.services import transcript_cases as cases
+    from issuer.transcripts import service as cases
 
     expired = await add_expired_badge(seed, world.collab)
     row, result = await cases.generate_for(seed.users[("north", "student", 0)])
@@ -124,7 +124,7 @@ async def test_expired_nested_badge_is_a_warning_in_the_clr_and_fails_alone(clie
             badge["validUntil"] = "2099-01-01T00:00:00Z"
     del doc["proof"]
     from badges.signing import sign
-    from issuer.services.identity import signer_for
+    from issuer.schools.identity import signer_for
 
     resigned = json.dumps(sign(doc, signer=await signer_for(seed.schools["north"]["id"]), created=NOW))
     report = await cases.verify_live(resigned)
@@ -139,7 +139,7 @@ async def test_cli_transcript_for_one_student_and_for_all(client, seed, world, p
 
     from badges.cli import main
     from issuer import runtime
-    from issuer.db.repo import configure as configure_db
+    from issuer.db.engine import configure as configure_db
     from tests.support import TEST_KEK
 
     monkeypatch.setenv("DATABASE_URL", platform_settings.database_url)
@@ -180,7 +180,7 @@ async def test_cli_transcript_for_one_student_and_for_all(client, seed, world, p
 
 
 async def test_the_schools_own_words_for_its_levels(client, seed, world):
-    from issuer.services import transcript_cases as cases
+    from issuer.transcripts import service as cases
 
     teacher, student = ts.bearer(seed.token["teacher"]), ts.bearer(seed.token["student"])
     words = [(1, "Emerging", "Just starting."), (2, "Approaching", "Nearly there."), (3, "Meeting", "On target."),

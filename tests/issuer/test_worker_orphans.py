@@ -15,7 +15,7 @@ PARENT = """
 import sys, time
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing
-from issuer.services.transcripts import watch_parent
+from issuer.transcripts.clr import watch_parent
 
 def init(watch):
     if watch:

@@ -5,7 +5,6 @@ every student ends with exactly one badge, and the job row is done with the righ
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -32,8 +31,8 @@ async def test_app_queues_and_workers_run_resume_after_kill_9(seed, platform, pl
     import psycopg
     from litestar.testing import AsyncTestClient
 
-    from issuer.db.repo import engine_for_url
-    from issuer.web.app import create_app
+    from issuer.db.engine import engine_for_url
+    from issuer.app import create_app
 
     school, data = await kill_test_setup(seed, tmp_path)
     settings = platform_settings.replace(jobs="worker", job_lease_seconds=LEASE)

@@ -11,7 +11,7 @@ from tests.support import BASE_URL
 
 def app_client(platform, db, *, settings=None, peer: str = "127.0.0.1") -> httpx.AsyncClient:
     """``create_app`` on the test database and clock; requests arrive from ``peer``."""
-    from issuer.web.app import create_app
+    from issuer.app import create_app
 
     app = create_app(settings or platform.settings, clock=platform.clock, engine=db)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(peer, 40000)), base_url=BASE_URL)
@@ -27,7 +27,7 @@ def session(token: str) -> dict:
 
 def csrf_for_session(token: str) -> str:
     from issuer import runtime
-    from issuer.services import accounts
+    from issuer.accounts import service as accounts
 
     return accounts.csrf_token(runtime.current().secret_key, token)
 

@@ -33,9 +33,9 @@ async def award(client, seed) -> dict:
 
 
 async def revoke(seed, uuid):
-    from issuer.db import repo_learning
-    from issuer.services import status
+    from issuer.credentials import repo as credentials_repo
+    from issuer.credentials import status
 
-    row = await repo_learning.get_credential(uuid)
+    row = await credentials_repo.get_credential(uuid)
     await status.revoke(row["id"], reason="Not the student's own work",
                         actor_id=seed.users[("north", "school_admin", 0)]["id"])

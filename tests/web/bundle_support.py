@@ -22,7 +22,7 @@ async def issuer_bundle(credential: Path, out: Path, *, db_url: str, data_dir: P
     """Run ``badges bundle`` as the issuer's CLI would, in a worker thread (it runs its own event
     loop and binds the issuer runtime; the test's runtime is restored by the caller's fixtures)."""
     from issuer import runtime
-    from issuer.db.repo import configure, current_engine
+    from issuer.db.engine import configure, current_engine
 
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("BADGES_DATA_DIR", str(data_dir))
@@ -40,7 +40,7 @@ async def issuer_bundle(credential: Path, out: Path, *, db_url: str, data_dir: P
 
 
 async def issued_badge(seed, platform, platform_settings, db, tmp_path) -> dict:
-    from issuer.web.app import create_app
+    from issuer.app import create_app
 
     app = create_app(platform_settings, clock=platform.clock, engine=db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:

@@ -18,7 +18,7 @@ from tests.support import BASE_URL
 
 @pytest.fixture
 async def app(seed, platform_settings, platform, db):
-    from issuer.web.app import create_app
+    from issuer.app import create_app
 
     return create_app(platform_settings, clock=platform.clock, engine=db)
 

@@ -1,4 +1,4 @@
-"""The app the learning web tests drive: ``issuer.web.app.create_app`` when the platform half's
+"""The app the learning web tests drive: ``issuer.app.create_app`` when the platform half's
 factory can take the already-configured runtime, else the same pieces assembled here."""
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ def make_app():
 
     from issuer import runtime
 
-    from issuer.web.auth import AuthMiddleware
-    from issuer.web.controllers.credentials import CredentialController
-    from issuer.web.controllers.did import DidController
-    from issuer.web.controllers.issuers import IssuerController
-    from issuer.web.controllers.learning_routes import LEARNING_ROUTES
-    from issuer.web.controllers.status import StatusListController
+    from issuer.accounts.auth import AuthMiddleware
+    from issuer.credentials.controllers import CredentialController
+    from issuer.schools.did_controller import DidController
+    from issuer.schools.controllers import IssuerController
+    from issuer.web.routes import LEARNING_ROUTES
+    from issuer.credentials.status_controller import StatusListController
     from issuer.web.errors import EXCEPTION_HANDLERS
 
     return Litestar(route_handlers=[*LEARNING_ROUTES, CredentialController, DidController, IssuerController,

@@ -32,7 +32,7 @@ async def _bulk(client, seed, achievement_id: str) -> str:
 
 
 async def _vcapi(client, seed) -> str:
-    from issuer.db import repo_platform as repo
+    from issuer.credentials import repo as credentials_repo
 
     credential = {
         "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
@@ -45,7 +45,7 @@ async def _vcapi(client, seed) -> str:
         "credential": credential,
         "options": {"credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}}})
     assert r.status_code == 201, r.text
-    row = await repo.issued_credential(credential_id=r.json()["verifiableCredential"]["id"])
+    row = await credentials_repo.issued_credential(credential_id=r.json()["verifiableCredential"]["id"])
     return str(row["uuid"])
 
 

@@ -33,14 +33,14 @@ def is_problem(r, *codes):
 
 
 async def add_students(seed, n: int) -> list[str]:
-    from issuer.db import repo_platform as repo
+    from issuer.accounts import repo as accounts_repo
     from tests.support import NOW
 
     school = seed.schools["north"]
     emails = []
     for i in range(n):
         email = f"bulk-{i}@example.org"
-        await repo.insert_user(district_id=seed.district["id"], school_id=school["id"], role="student",
+        await accounts_repo.insert_user(district_id=seed.district["id"], school_id=school["id"], role="student",
                                username=f"bulk-{i}", email=email, display_name=f"Bulk {i}", password_hash="", at=NOW)
         emails.append(email)
     return emails

@@ -17,7 +17,7 @@ async def client(seed, platform, platform_settings, db):
     """The whole app (admin routes included) over ASGI in this event loop, on the test's engine."""
     import httpx
 
-    from issuer.web.app import create_app
+    from issuer.app import create_app
 
     app = create_app(platform_settings, clock=platform.clock, engine=db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as c:
@@ -25,7 +25,7 @@ async def client(seed, platform, platform_settings, db):
 
 
 async def _admin_token(seed, slug: str) -> dict:
-    from issuer.services import accounts
+    from issuer.accounts import service as accounts
 
     u = seed.users[(slug, "school_admin", 0)]
     token = await accounts.create_api_token(school_id=u["school"], district_id=seed.district["id"],
@@ -46,8 +46,9 @@ def _one(events, action, subject=None) -> dict:
 
 
 async def test_each_action_writes_its_event_and_only_its_school_reads_it(client, seed, platform):
-    from issuer.services import bulk, transcript_cases
-    from issuer.services.accounts import Principal, Role
+    from issuer.credentials import bulk
+    from issuer.transcripts import service as transcript_cases
+    from issuer.accounts.service import Principal, Role
 
     north = seed.schools["north"]["id"]
     teacher = seed.users[("north", "teacher", 0)]

@@ -69,7 +69,7 @@ async def test_token_revocation_over_the_api(client, seed):
     assert all(t["school"] == "north" for t in listed)  # a school admin lists their school's only
     # another school's admin cannot see or revoke it
     south_admin = seed.users[("south", "school_admin", 0)]
-    from issuer.services import accounts
+    from issuer.accounts import service as accounts
 
     south = bearer(await accounts.create_api_token(school_id=south_admin["school"], district_id=seed.district["id"],
                                                    user_id=south_admin["id"], name="south"))
@@ -110,7 +110,7 @@ async def test_token_page_lists_and_revokes_with_csrf(client, seed):
 
 
 async def test_deactivated_user_cannot_log_in_and_loses_sessions_and_tokens(client, seed):
-    from issuer.services import accounts
+    from issuer.accounts import service as accounts
 
     user = await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
                                       role="teacher", username="t-deact", password=PASSWORD)
@@ -150,8 +150,8 @@ async def test_deactivated_user_cannot_log_in_and_loses_sessions_and_tokens(clie
 
 
 async def test_password_change_ends_the_other_sessions(client, seed):
-    from issuer.db import repo_platform as repo
-    from issuer.services import accounts
+    from issuer.accounts import repo as accounts_repo
+    from issuer.accounts import service as accounts
 
     user = await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
                                       role="teacher", username="t-pw", password=PASSWORD)
@@ -175,7 +175,7 @@ async def test_password_change_ends_the_other_sessions(client, seed):
     assert [e["subject"] for e in await _audit("user.password")] == ["t-pw"]
     # the other path that sets passwords (the demo's reset) ends every session too
     third = await accounts.create_session(user["id"])
-    await repo.set_password_hash(user["id"], accounts.hash_password("reset by demo"))
+    await accounts_repo.set_password_hash(user["id"], accounts.hash_password("reset by demo"))
     assert_problem(await client.get("/me", headers=session(third)), 401)
     # a token without an account has no password to change
     assert_problem(await client.post(url, headers=bearer(seed.school_token),
@@ -183,7 +183,7 @@ async def test_password_change_ends_the_other_sessions(client, seed):
 
 
 async def test_logins_are_audited_with_who(client, seed):
-    from issuer.services import accounts
+    from issuer.accounts import service as accounts
 
     user = await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
                                       role="teacher", username="t-audit", password=PASSWORD)
@@ -234,7 +234,7 @@ def test_cli_token_list_revoke_and_user_commands(tmp_path):
 async def test_deactivating_an_admin_revokes_the_service_tokens_they_made(client, seed):
     """A user-less token holds its creator's authority: it ends with them. Tokens they made
     for other people (bound to those people) and other admins' tokens live on."""
-    from issuer.services import accounts
+    from issuer.accounts import service as accounts
 
     admin = await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
                                        role="school_admin", username="a-leaving", password=PASSWORD)

@@ -21,7 +21,7 @@ PASSWORD = "correct horse battery"
 
 
 async def _user(seed, username: str) -> dict:
-    from issuer.services import accounts
+    from issuer.accounts import service as accounts
 
     return await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
                                       role="teacher", username=username, password=PASSWORD)
@@ -48,15 +48,15 @@ async def test_concurrent_wrong_passwords_are_limited(platform, db, seed):
 
 async def test_the_counter_is_one_atomic_statement(seed, platform):
     """Each concurrent bump gets its own number: none can read a stale count."""
-    from issuer.db import repo_platform as repo
+    from issuer.accounts import repo as accounts_repo
 
     now = platform.clock.now()
-    counts = await asyncio.gather(*[repo.bump_login_counter("k", at=now, window_start_after=now - timedelta(minutes=15))
+    counts = await asyncio.gather(*[accounts_repo.bump_login_counter("k", at=now, window_start_after=now - timedelta(minutes=15))
                                     for _ in range(30)])
     assert sorted(c for c, _ in counts) == list(range(1, 31))
     assert {start for _, start in counts} == {now}
     later = now + timedelta(minutes=16)  # a window that has ended starts again at 1
-    assert await repo.bump_login_counter("k", at=later, window_start_after=later - timedelta(minutes=15)) == (1, later)
+    assert await accounts_repo.bump_login_counter("k", at=later, window_start_after=later - timedelta(minutes=15)) == (1, later)
 
 
 async def test_password_spraying_from_one_ip_is_limited(platform, db, seed):
@@ -141,7 +141,7 @@ async def test_forwarded_for_from_a_configured_proxy_is_honoured(platform, db, s
 
 def test_trusted_proxies_setting_and_serve_without_uvicorn_proxy_headers(monkeypatch, tmp_path):
     from issuer.settings import Settings, SettingsError
-    from issuer.web import auth
+    from issuer.accounts import auth
 
     assert Settings.from_env({}).trusted_proxies == ()
     assert Settings.from_env({"BADGES_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16"}).trusted_proxies == (

@@ -56,14 +56,15 @@ def list_paths(app) -> list[str]:
 
 async def _east(seed, platform):
     """A second district with one school, an admin and a student."""
-    from issuer.db import repo_platform as repo
+    from issuer.accounts import repo as accounts_repo
+    from issuer.schools import repo as schools_repo
 
     at = platform.clock.now()
-    district = await repo.insert_district(slug="east-district", name="East County", url="", email="", at=at)
-    school = await repo.insert_school(district_id=district["id"], slug="east", name="East Academy", at=at)
+    district = await schools_repo.insert_district(slug="east-district", name="East County", url="", email="", at=at)
+    school = await schools_repo.insert_school(district_id=district["id"], slug="east", name="East Academy", at=at)
     users = {}
     for role in ("school_admin", "teacher", "student"):
-        users[role] = await repo.insert_user(district_id=district["id"], school_id=school["id"], role=role,
+        users[role] = await accounts_repo.insert_user(district_id=district["id"], school_id=school["id"], role=role,
                                              username=f"east-{role}-0", email=f"east-{role}-0@example.org",
                                              display_name=f"East {role} 0", password_hash="", at=at)
     return district, school, users
@@ -133,7 +134,7 @@ async def _markers() -> dict[str, tuple[int | None, int | None]]:
 
 
 async def test_no_list_endpoint_leaks(client, seed, platform):
-    from issuer.services import accounts
+    from issuer.accounts import service as accounts
 
     district, east, east_users = await _east(seed, platform)
     people: list[tuple[str, dict, frozenset[int], int | None]] = []  # (label, user, schools, learner)
@@ -206,11 +207,11 @@ async def test_a_student_token_needs_its_student(client, seed):
 async def test_a_userless_student_token_minted_before_the_fix_is_refused(client, seed, platform):
     """Such rows may exist in a database: they authenticate as nobody (401), so they neither
     list other schools' records nor write learner-less submissions or ELOs."""
-    from issuer.db import repo_platform as repo
-    from issuer.services import accounts
+    from issuer.accounts import repo as accounts_repo
+    from issuer.accounts import service as accounts
 
     token = "bdg_legacy_student"
-    await repo.insert_token(token_hash=accounts.sha256_hex(token), name="legacy", district_id=seed.district["id"],
+    await accounts_repo.insert_token(token_hash=accounts.sha256_hex(token), name="legacy", district_id=seed.district["id"],
                             school_id=seed.schools["north"]["id"], user_id=None, role="student",
                             at=platform.clock.now())
     for path in ("/api/awards", "/api/submissions", "/api/elos", "/api/transcripts", "/admin/credentials"):
@@ -222,9 +223,10 @@ async def test_a_userless_student_token_minted_before_the_fix_is_refused(client,
 async def test_a_principal_without_the_id_its_role_needs_gets_403_not_everything(seed):
     """Below the web layer too: a student principal without a user id cannot list or write."""
     from issuer.clock import FixedClock
-    from issuer.services import elos, evidence, learning_access
-    from issuer.services.accounts import Principal, Role
-    from issuer.services.learning_errors import Forbidden
+    from issuer.evidence import elos, service as evidence
+    from issuer import access as learning_access
+    from issuer.accounts.service import Principal, Role
+    from issuer.errors import Forbidden
     from issuer.storage import FileStore
     from tests.support import NOW
 
@@ -255,36 +257,40 @@ def test_a_scope_cannot_be_built_without_its_ids():
 
 async def test_list_queries_require_a_scope(seed):
     """No query answers "everything" for a missing scope: calling one without it is a TypeError."""
-    from issuer.db import repo_learning, repo_platform, repo_transcripts
+    from issuer.accounts import repo as accounts_repo
+    from issuer.credentials import repo as credentials_repo
+    from issuer.evidence import repo as evidence_repo
+    from issuer.transcripts import repo as repo_transcripts
 
-    for call in (repo_learning.list_submissions, repo_learning.list_credentials, repo_learning.list_elos,
-                 repo_transcripts.transcripts, repo_platform.issued_credentials, repo_platform.users):
+    for call in (evidence_repo.list_submissions, credentials_repo.list_credentials, evidence_repo.list_elos,
+                 repo_transcripts.transcripts, credentials_repo.issued_credentials, accounts_repo.users):
         with pytest.raises(TypeError):
             await call()
         with pytest.raises(TypeError):
             await call(None)
     with pytest.raises(TypeError):
-        await repo_platform.audit_events()
+        await accounts_repo.audit_events()
 
 
 async def test_learner_less_records_left_by_the_attack_are_not_found_not_500(client, seed, platform):
     """Submissions and ELO plans the user-less student token wrote before the fix (learner
     NULL) used to sit in the review queue and answer every review with a 500: now they are
     nobody's (404) and out of the listings, while a real student's twin is reviewed as usual."""
-    from issuer.db import repo_learning as repo
+    from issuer.catalog import repo as catalog_repo
+    from issuer.evidence import repo as evidence_repo
     from issuer.db.tables import ExtendedLearning, Submission
 
     teacher = bearer(seed.token["teacher"])
     r = await client.post("/api/achievements", headers=teacher, json={
         "name": "Orphan check", "description": "d", "criteria": "c", "rubric": RUBRIC, "alignments": []})
-    achievement = await repo.get_achievement(r.json()["id"])
+    achievement = await catalog_repo.get_achievement(r.json()["id"])
     good = (await client.post("/api/submissions", headers=bearer(seed.token["student"]),
                               data={"achievement": str(achievement["uuid"]), "narrative": "mine"})).json()["id"]
     now = platform.clock.now()
-    orphan = await repo.insert_submission(school_id=achievement["school"], learner_id=None,
+    orphan = await evidence_repo.insert_submission(school_id=achievement["school"], learner_id=None,
                                           achievement_id=achievement["id"], kind="classroom", created_at=now,
                                           narrative="written by a user-less token", urls=[], files=[])
-    elo = await repo.insert_elo(school=achievement["school"], learner=None, achievement=achievement["id"],
+    elo = await evidence_repo.insert_elo(school=achievement["school"], learner=None, achievement=achievement["id"],
                                 partner_org="p", mentor_name="m", mentor_email="m@example.org", goals="g",
                                 competencies=[], hours=1, start_date=now.date(), end_date=now.date(),
                                 status="proposed", created_at=now)

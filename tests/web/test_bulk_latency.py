@@ -36,7 +36,7 @@ async def test_requests_are_answered_while_a_bulk_award_runs(client, seed):
     r = await client.post("/api/awards/bulk", headers=t,
                           files={"file": ("w.csv", (csv_text.splitlines()[0] + "\n" + warm).encode(), "text/csv")})
     assert r.status_code == 202, r.text
-    from issuer.services import bulk
+    from issuer.credentials import bulk
     assert (await bulk.wait(r.json()["id"]))["issued"] == 1
 
     started = time.perf_counter()
@@ -85,9 +85,9 @@ async def test_requests_are_answered_while_a_bulk_award_runs(client, seed):
 
 async def test_a_job_stopped_part_way_keeps_its_batches_and_a_rerun_finishes_exactly_once(client, seed, monkeypatch):
     from issuer.db.tables import IssuedCredential
-    from issuer.services import awarding, bulk
-    from issuer.services.accounts import Principal, Role
-    from issuer.services.learning_errors import InvalidInput
+    from issuer.credentials import awarding, bulk
+    from issuer.accounts.service import Principal, Role
+    from issuer.errors import InvalidInput
     from issuer.clock import FixedClock
     from tests.support import NOW
 

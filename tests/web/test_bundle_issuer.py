@@ -1,5 +1,5 @@
 """``badges bundle`` on the issuer's own machine reads its own DID documents and status lists from
-its database (the ``issuer.cli_bundle`` plugin), so a badge issued on ``http://127.0.0.1:8000`` —
+its database (the ``issuer.cli.bundle`` plugin), so a badge issued on ``http://127.0.0.1:8000`` —
 whose documents no one can fetch (did:web is https only) — can still be verified offline:
 ``badges verify --documents DIR`` then verifies it and says "status as of" the bundle's date.
 
@@ -55,7 +55,7 @@ async def test_issuer_bundles_its_own_documents_and_they_verify_offline(seed, pl
 
 
 async def _stored_status_list(url: str) -> str:
-    from issuer.services import local_documents
+    from issuer.credentials import local_documents
 
     return await local_documents.lookup_text(url)
 

@@ -49,9 +49,9 @@ async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> ht
 
 @pytest.mark.anyio
 async def test_demo_seed_then_app(tmp_path, clean_env):
-    from issuer.cli_learning import seed_demo
+    from issuer.cli.learning import seed_demo
     from issuer.settings import Settings
-    from issuer.web.app import create_app
+    from issuer.app import create_app
 
     settings = Settings(base_url=BASE, data_dir=tmp_path / "demo")
     out = await seed_demo(settings)

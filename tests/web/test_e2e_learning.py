@@ -48,10 +48,10 @@ async def verify(client, doc: dict, now):
 
 
 async def revoke(client, seed, platform, uuid):
-    from issuer.db import repo_learning as repo
-    from issuer.services import status
+    from issuer.credentials import repo as credentials_repo
+    from issuer.credentials import status
 
-    row = await repo.get_credential(uuid)
+    row = await credentials_repo.get_credential(uuid)
     await status.revoke(row["id"], reason="Plagiarism found", actor_id=seed.users[("north", "school_admin", 0)]["id"])
 
 

@@ -20,10 +20,11 @@ def client(asgi_client):
 
 
 async def achievement_of(client, uuid: str) -> str:
-    from issuer.db import repo_learning
+    from issuer.catalog import repo as catalog_repo
+    from issuer.credentials import repo as credentials_repo
 
-    row = await repo_learning.get_credential(uuid)
-    achievement = await repo_learning.get_achievement_by_id(row["achievement"])
+    row = await credentials_repo.get_credential(uuid)
+    achievement = await catalog_repo.get_achievement_by_id(row["achievement"])
     return str(achievement["uuid"])
 
 
@@ -47,8 +48,8 @@ async def test_hostile_svg_upload_is_refused_and_logo_accepted(client, seed, nam
 
 
 async def test_baked_svg_carries_the_sanitised_image(client, seed):
-    from issuer.db import repo_learning
-    from issuer.web.controllers.learning_common import store
+    from issuer.catalog import repo as catalog_repo
+    from issuer.web.common import store
 
     badge = await award(client, seed)
     a_id = await achievement_of(client, badge["uuid"])
@@ -63,8 +64,8 @@ async def test_baked_svg_carries_the_sanitised_image(client, seed):
     hostile = HOSTILE["set-href"]
     digest = hashlib.sha256(hostile).hexdigest()
     store().write(digest, hostile)
-    achievement = await repo_learning.get_achievement(a_id)
-    await repo_learning.update_achievement(achievement["id"], image_sha256=digest, image_type="image/svg+xml")
+    achievement = await catalog_repo.get_achievement(a_id)
+    await catalog_repo.update_achievement(achievement["id"], image_sha256=digest, image_type="image/svg+xml")
     r = await client.get(f"/badges/{badge['uuid']}.svg")
     assert r.status_code == 200
     assert b"<set" not in r.content and b"http://e.example/" not in r.content

@@ -2,7 +2,7 @@
 
 A badge issued on ``http://127.0.0.1:8000`` names a did:web that cannot be fetched (http, an IP
 address) and an http status list the SSRF guard refuses; the mounted verifier reads both from the
-service's own database (``issuer.services.local_documents``). The badge is awarded through the real
+service's own database (``issuer.credentials.local_documents``). The badge is awarded through the real
 HTTP API (framework → achievement → evidence → review at the threshold), verified on ``POST /verify``,
 ``POST /credentials/verify`` and ``GET /verify?url=`` (the badge page's link), then revoked and
 verified again. A foreign issuer's badge verifies with the trust check warning "unknown issuer".
@@ -138,7 +138,7 @@ async def test_verify_form_carries_the_csrf_token_for_a_signed_in_user(client, s
 
 
 async def test_did_key_deployment_is_a_registered_issuer_too(seed, platform_settings, platform, db):
-    from issuer.web.app import create_app
+    from issuer.app import create_app
 
     app = create_app(platform_settings.replace(issuer_identity="did:key"), clock=platform.clock, engine=db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
@@ -156,9 +156,9 @@ async def test_documents_dir_and_trust_file_settings(seed, platform_settings, pl
     offline bundle, then the same college as a registered issuer; a bad trust file is a settings error."""
     from badges.signing import sign
     from badges.signing.keys import Ed25519Signer
-    from issuer.services.identity import did_document
+    from issuer.schools.identity import did_document
     from issuer.settings import SettingsError
-    from issuer.web.app import VerifierOptions, create_app
+    from issuer.app import VerifierOptions, create_app
 
     college = "did:web:college.example"
     signer = Ed25519Signer.from_seed(SEED)
@@ -200,7 +200,7 @@ async def test_documents_dir_and_trust_file_settings(seed, platform_settings, pl
 
 async def test_options_from_settings_and_environment(tmp_path, platform_settings):
     from issuer.settings import Settings
-    from issuer.web.app import VerifierOptions
+    from issuer.app import VerifierOptions
 
     assert VerifierOptions.from_settings(platform_settings) == VerifierOptions()
     env = {"BADGES_VERIFIER_DOCUMENTS": str(tmp_path), "BADGES_VERIFIER_TRUST": str(tmp_path / "t.json"),

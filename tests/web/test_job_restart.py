@@ -19,10 +19,10 @@ STUDENTS = 30
 async def _half_done_job(seed, platform, monkeypatch) -> dict:
     """A bulk job that a process left part-way, as after a kill -9: status running, some batches
     committed, and the dead process's lease on the row (made to have run out by the caller)."""
-    from issuer.db import repo_learning
+    from issuer.credentials import repo as credentials_repo
     from issuer.jobs import JobRunner
-    from issuer.services import bulk
-    from issuer.services.accounts import Principal, Role
+    from issuer.credentials import bulk
+    from issuer.accounts.service import Principal, Role
     from tests.web.learning_app import in_process_client
     from tests.web.support import add_students, setup_achievement
 
@@ -51,7 +51,7 @@ async def _half_done_job(seed, platform, monkeypatch) -> dict:
     with pytest.raises(asyncio.CancelledError):
         await dying.run("bulk", job["id"])
     monkeypatch.setattr(bulk.awarding, "in_write_transaction", real)
-    left = await repo_learning.get_bulk_job(job["uuid"])
+    left = await credentials_repo.get_bulk_job(job["uuid"])
     assert left["status"] == "running" and 0 < left["processed"] == left["issued"] < STUDENTS, left
     assert left["lease_owner"] == "dead-host:1:0", left
     return left
@@ -91,9 +91,9 @@ async def _poll(client, url: str, headers: dict, until, timeout: float = 60) -> 
 async def test_app_start_resumes_a_job_a_killed_process_left(seed, platform, platform_settings, monkeypatch):
     from litestar.testing import AsyncTestClient
 
-    from issuer.db.repo import engine_for_url
+    from issuer.db.engine import engine_for_url
     from issuer.jobs import wall_now
-    from issuer.web.app import create_app
+    from issuer.app import create_app
 
     job = await _half_done_job(seed, platform, monkeypatch)
     await _set_lease(job["id"], job["lease_owner"], wall_now() - timedelta(seconds=1))  # its lease ran out
@@ -110,10 +110,10 @@ async def test_a_job_a_live_process_holds_is_left_alone_until_its_lease_ends(see
                                                                             monkeypatch):
     from litestar.testing import AsyncTestClient
 
-    from issuer.db import repo_learning
-    from issuer.db.repo import engine_for_url
+    from issuer.credentials import repo as credentials_repo
+    from issuer.db.engine import engine_for_url
     from issuer.jobs import wall_now
-    from issuer.web.app import create_app
+    from issuer.app import create_app
 
     job = await _half_done_job(seed, platform, monkeypatch)
     await _set_lease(job["id"], "live-host:2:0", wall_now() + timedelta(seconds=60))  # another process, alive
@@ -121,7 +121,7 @@ async def test_a_job_a_live_process_holds_is_left_alone_until_its_lease_ends(see
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
         t = {"Authorization": f"Bearer {seed.token['teacher']}"}
         await asyncio.sleep(2.5)  # the app's runner has looked at the queue at least twice
-        held = await repo_learning.get_bulk_job(job["uuid"])
+        held = await credentials_repo.get_bulk_job(job["uuid"])
         assert held["status"] == "running" and held["lease_owner"] == "live-host:2:0", held
         assert held["processed"] == job["processed"], held
         # the other process stops heartbeating: its lease runs out, and this app finishes the job
@@ -134,13 +134,14 @@ async def test_a_job_a_live_process_holds_is_left_alone_until_its_lease_ends(see
 async def test_a_job_queued_before_plans_were_stored_fails_with_the_reason(seed, platform, platform_settings):
     from litestar.testing import AsyncTestClient
 
-    from issuer.db import repo_learning, repo_transcripts
-    from issuer.db.repo import engine_for_url
-    from issuer.web.app import create_app
+    from issuer.credentials import repo as credentials_repo
+    from issuer.transcripts import repo as repo_transcripts
+    from issuer.db.engine import engine_for_url
+    from issuer.app import create_app
 
     school, now = seed.schools["north"]["id"], platform.clock.now()
-    old = await repo_learning.insert_bulk_job(school=school, status="running", total=10, created_at=now)
-    done = await repo_learning.insert_bulk_job(school=school, status="done", total=10, created_at=now)
+    old = await credentials_repo.insert_bulk_job(school=school, status="running", total=10, created_at=now)
+    done = await credentials_repo.insert_bulk_job(school=school, status="done", total=10, created_at=now)
     cohort = await repo_transcripts.insert_job(school=school, status="running", total=3, created_at=now)
     app = create_app(platform_settings, clock=platform.clock, engine=engine_for_url(platform_settings.database_url))
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
@@ -149,4 +150,4 @@ async def test_a_job_queued_before_plans_were_stored_fails_with_the_reason(seed,
         assert body["status"] == "failed" and "interrupted by a restart" in body["errors"][0]["errors"][0], body
         c = await _poll(client, f"/api/transcript-jobs/{cohort['uuid']}", t, lambda b: b["status"] != "running")
         assert c["status"] == "failed" and "interrupted by a restart" in c["errors"][0]["error"], c
-    assert (await repo_learning.get_bulk_job(done["uuid"]))["status"] == "done"
+    assert (await credentials_repo.get_bulk_job(done["uuid"]))["status"] == "done"

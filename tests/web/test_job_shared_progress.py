@@ -47,9 +47,9 @@ async def test_two_app_processes_read_the_same_figures_for_one_job(seed, platfor
                                                                   tmp_path, monkeypatch):
     from litestar.testing import AsyncTestClient
 
-    from issuer.db.repo import engine_for_url
-    from issuer.services import bulk
-    from issuer.web.app import create_app
+    from issuer.db.engine import engine_for_url
+    from issuer.credentials import bulk
+    from issuer.app import create_app
     from tests.web.learning_app import in_process_client
     from tests.web.support import add_students, setup_achievement
 
@@ -100,7 +100,7 @@ async def test_two_app_processes_read_the_same_figures_for_one_job(seed, platfor
             page = await other.get(path, headers={**t, "Accept": "text/html"})
             assert "Finished" in page.text and 'http-equiv="refresh"' not in page.text
             # another school's teacher cannot read the job from the other process either
-            from issuer.services import accounts
+            from issuer.accounts import service as accounts
 
             south = seed.users[("south", "teacher", 0)]
             token = await accounts.create_api_token(school_id=south["school"], district_id=seed.district["id"],

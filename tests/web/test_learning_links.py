@@ -69,7 +69,7 @@ async def elo_badge(client, seed, a) -> str:
     assert r.status_code == 201, r.text
     link = (await client.post(f"/api/elos/{r.json()['id']}/decision", headers=t, json={"approve": True})).json()
     token = link["mentorLink"].rsplit("/", 1)[-1]
-    from issuer.services import elos
+    from issuer.evidence import elos
     from issuer.clock import FixedClock
     from tests.support import NOW
 
@@ -157,9 +157,9 @@ async def test_unknown_ids_behind_badge_links_are_404_problems(client, seed):
     # the good twin of the first: the competency exists
     assert (await client.get(f"/frameworks/{fw['id']}/competencies/SP.3", headers=JSON)).status_code == 200
     # an archived badge class still answers: the badges issued for it name it
-    from issuer.db import repo_learning as repo
+    from issuer.catalog import repo as catalog_repo
 
-    await repo.update_achievement((await repo.get_achievement(a["id"]))["id"], archived=True)
+    await catalog_repo.update_achievement((await catalog_repo.get_achievement(a["id"]))["id"], archived=True)
     for path in (f"/achievements/{a['id']}", f"/achievements/{a['id']}/rubric/plan/levels/3"):
         assert (await client.get(path, headers=JSON)).status_code == 200
 
@@ -175,7 +175,7 @@ async def test_a_plan_not_yet_attested_has_no_partner_page(client, seed):
 # --- privacy -----------------------------------------------------------------------------------
 
 async def as_session(client, seed, user_key):
-    from issuer.services import accounts
+    from issuer.accounts import service as accounts
 
     client.cookies.clear()
     if user_key is not None:
@@ -184,12 +184,12 @@ async def as_session(client, seed, user_key):
 
 async def test_public_page_says_revoked_but_not_why(client, seed):
     c_uuid = await classroom_badge(client, seed, await achievement(client, seed))
-    from issuer.db import repo_learning as repo
-    from issuer.services import status
+    from issuer.credentials import repo as credentials_repo
+    from issuer.credentials import status
 
     page = await client.get(f"/badges/{c_uuid}", headers=HTML)
     assert page.status_code == 200 and "revoked" not in page.text
-    row = await repo.get_credential(c_uuid)
+    row = await credentials_repo.get_credential(c_uuid)
     await status.revoke(row["id"], reason="Plagiarism found in the lab report",
                         actor_id=seed.users[("north", "school_admin", 0)]["id"])
     page = await client.get(f"/badges/{c_uuid}", headers=HTML)

@@ -18,7 +18,7 @@ async def client(seed):
 
 @pytest.fixture
 async def south_teacher(seed):
-    from issuer.services import accounts
+    from issuer.accounts import service as accounts
 
     u = seed.users[("south", "teacher", 0)]
     token = await accounts.create_api_token(school_id=u["school"], district_id=seed.district["id"], role="teacher",
@@ -28,7 +28,7 @@ async def south_teacher(seed):
 
 @pytest.fixture
 async def other_student(seed):
-    from issuer.services import accounts
+    from issuer.accounts import service as accounts
 
     u = seed.users[("north", "student", 1)]
     token = await accounts.create_api_token(school_id=u["school"], district_id=seed.district["id"], role="student",

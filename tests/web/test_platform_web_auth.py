@@ -10,8 +10,9 @@ from litestar import Litestar, get, post
 
 from badges.signing import DocumentResolver, verify_proof
 from badges.status import check_status
-from issuer.db import repo_platform as repo
-from issuer.services import accounts
+from issuer.accounts import repo as accounts_repo
+from issuer.credentials import repo as credentials_repo
+from issuer.accounts import service as accounts
 from issuer.web.errors import EXCEPTION_HANDLERS
 from tests.support import NOW
 
@@ -34,10 +35,10 @@ async def _login_form(client, next_url="/"):
 
 async def test_password_is_argon2id(seed):
     await _user(seed)
-    row = await repo.user_credentials("teacher-login")
+    row = await accounts_repo.user_credentials("teacher-login")
     assert row["password_hash"].startswith("$argon2id$")
     assert PASSWORD not in row["password_hash"]
-    user = await repo.user_by_id(row["id"])
+    user = await accounts_repo.user_by_id(row["id"])
     assert "password_hash" not in user  # ordinary queries never carry the hash
 
 
@@ -67,7 +68,7 @@ async def test_login_session_and_csrf(client, seed):
     assert wrong.status_code == 403
     out = await client.post("/logout", data={"csrf_token": good}, follow_redirects=False)
     assert out.status_code == 303 and "badges_session=;" in out.headers["set-cookie"]
-    assert await repo.session_by_hash(accounts.sha256_hex(session)) is None
+    assert await accounts_repo.session_by_hash(accounts.sha256_hex(session)) is None
     client.cookies.set("badges_session", session)  # a replayed cookie is worthless now
     assert (await client.get("/me")).status_code == 401
 
@@ -178,7 +179,7 @@ async def test_revoke_over_http_and_the_served_list(client, seed, platform):
                        "credentialSubject": {"id": "did:example:1"}},
         "options": {"credentialStatus": {"statusPurpose": ["revocation", "suspension"]}}}, headers=admin)
     ).json()["verifiableCredential"]
-    row = await repo.issued_credential(credential_id=vc["id"])
+    row = await credentials_repo.issued_credential(credential_id=vc["id"])
     platform.clock.advance(minutes=1)
     r = await client.post(f"/admin/credentials/{row['uuid']}/revoke", json={"reason": "issued in error"}, headers=admin)
     assert r.status_code == 200 and r.json()["revokedReason"] == "issued in error"

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from issuer.db import repo_platform as repo
-from issuer.services import vcapi
+from issuer.credentials import repo as credentials_repo
+from issuer.credentials import vcapi
 
 pytestmark = pytest.mark.anyio
 
@@ -94,12 +94,12 @@ async def test_endpoint_by_role(client, seed, method, path, body, expected):
 async def test_listing_is_scoped_in_the_query(client, seed):
     north, south = seed.schools["north"]["id"], seed.schools["south"]["id"]
     student = seed.users[("north", "student", 0)]
-    mine = await repo.insert_issued_credential(school_id=north, learner_id=student["id"], credential_id="urn:uuid:11111111-1111-4111-8111-111111111111",
+    mine = await credentials_repo.insert_issued_credential(school_id=north, learner_id=student["id"], credential_id="urn:uuid:11111111-1111-4111-8111-111111111111",
                                                document="{}", issued_at=seed.district["created_at"])
-    await repo.insert_issued_credential(school_id=north, learner_id=seed.users[("north", "student", 1)]["id"],
+    await credentials_repo.insert_issued_credential(school_id=north, learner_id=seed.users[("north", "student", 1)]["id"],
                                         credential_id="urn:uuid:22222222-2222-4222-8222-222222222222", document="{}",
                                         issued_at=seed.district["created_at"])
-    await repo.insert_issued_credential(school_id=south, credential_id="urn:uuid:33333333-3333-4333-8333-333333333333",
+    await credentials_repo.insert_issued_credential(school_id=south, credential_id="urn:uuid:33333333-3333-4333-8333-333333333333",
                                         document="{}", issued_at=seed.district["created_at"])
 
     async def ids(role):

@@ -7,7 +7,7 @@ import pytest
 
 from badges.signing import DocumentResolver, verify_proof
 from badges.status import check_status
-from issuer.db import repo_platform as repo
+from issuer.credentials import repo as credentials_repo
 from issuer.db.tables import IssuedCredential
 from tests.support import NOW
 
@@ -54,7 +54,7 @@ async def test_issue_happy_path(client, seed):
     assert proof["verificationMethod"].startswith(DID + "#z6Mk")
     assert verify_proof(vc, resolver=await _did_resolver(client), now=NOW).verified
 
-    row = await repo.issued_credential(credential_id=vc["id"])
+    row = await credentials_repo.issued_credential(credential_id=vc["id"])
     raw = r.content
     assert raw == b'{"verifiableCredential":' + row["document"].encode() + b"}"  # byte for byte
     served = await client.get(f"/credentials/{row['uuid']}")
@@ -244,14 +244,14 @@ async def test_a_request_that_loses_the_race_for_an_id_gets_the_winner_s_answer(
     cred = credential(id="urn:uuid:3e1d9c55-2b7a-4f0e-9a61-7c4b8d2e6f10")
     first = await client.post("/credentials/issue", json={"credential": cred}, headers=bearer(seed))
     assert first.status_code == 201
-    real = repo.issued_credential
+    real = credentials_repo.issued_credential
     calls = []
 
     async def stale_once(**kwargs):  # the first lookup ran before the winner committed
         calls.append(kwargs)
         return None if len(calls) == 1 else await real(**kwargs)
 
-    monkeypatch.setattr(repo, "issued_credential", stale_once)
+    monkeypatch.setattr(credentials_repo, "issued_credential", stale_once)
     again = cred if same else {**cred, "credentialSubject": {"id": "did:example:learner", "name": "Grace"}}
     r = await client.post("/credentials/issue", json={"credential": again}, headers=bearer(seed))
     assert len(calls) == 2
@@ -263,7 +263,7 @@ async def test_a_request_that_loses_the_race_for_an_id_gets_the_winner_s_answer(
 
 
 async def test_an_id_issued_by_another_school_is_a_conflict_without_its_content(client, seed):
-    from issuer.services import vcapi
+    from issuer.credentials import vcapi
 
     cred = credential(id="urn:uuid:9d7e2b1a-4c3f-4e8a-8b6d-1f2e3a4b5c6d")
     await vcapi.issue(school_id=seed.schools["south"]["id"], credential=cred, options=None)
@@ -293,7 +293,7 @@ async def test_issue_bad_options(client, seed):
 async def test_credential_content_negotiation(client, seed):
     r = await client.post("/credentials/issue", json={"credential": credential()}, headers=bearer(seed))
     vc = r.json()["verifiableCredential"]
-    row = await repo.issued_credential(credential_id=vc["id"])
+    row = await credentials_repo.issued_credential(credential_id=vc["id"])
     html = await client.get(f"/credentials/{row['uuid']}", headers={"Accept": "text/html,*/*;q=0.8"},
                             follow_redirects=False)
     assert html.status_code == 303 and html.headers["location"] == f"/badges/{row['uuid']}"

@@ -31,9 +31,10 @@ EXAMPLES_PER_OPERATION = {"sqlite": 20, "postgres": 10}
 async def _seed(settings_, clock):
     """A district, one school, its school admin with a bearer token (on a fresh SQLite file)."""
     from issuer import runtime
-    from issuer.db import repo_platform as repo
-    from issuer.db.repo import create_tables, engine_for_url
-    from issuer.services import accounts
+    from issuer.accounts import repo as accounts_repo
+    from issuer.schools import repo as schools_repo
+    from issuer.db.engine import create_tables, engine_for_url
+    from issuer.accounts import service as accounts
 
     engine = engine_for_url(settings_.database_url)  # no pool: the ASGI client runs the app on its own loop
     if engine.engine_type == "postgres":
@@ -42,12 +43,12 @@ async def _seed(settings_, clock):
     runtime.configure(settings_, clock=clock, engine=engine)
     await create_tables()
     at = clock.now()
-    district = await repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
+    district = await schools_repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
                                           email="office@riverside.example", at=at)
-    school = await repo.insert_school(district_id=district["id"], slug="north", name="North High School",
+    school = await schools_repo.insert_school(district_id=district["id"], slug="north", name="North High School",
                                       url="https://north.example", email="office@north.example",
                                       address={"addressCountry": "US"}, at=at)
-    admin = await repo.insert_user(district_id=district["id"], school_id=school["id"], role="school_admin",
+    admin = await accounts_repo.insert_user(district_id=district["id"], school_id=school["id"], role="school_admin",
                                    username="north-admin", email="admin@north.example",
                                    display_name="North Admin", password_hash="", at=at)
     token = await accounts.create_api_token(school_id=school["id"], district_id=district["id"],
@@ -60,7 +61,7 @@ def api(request, tmp_path):
     """The schema loaded from the app; PostgreSQL too, whose column types refuse what SQLite stores."""
     from issuer.clock import FixedClock
     from issuer.settings import Settings
-    from issuer.web.app import create_app
+    from issuer.app import create_app
 
     url = (f"sqlite:///{tmp_path / 'fuzz.sqlite3'}" if request.param == "sqlite"
            else request.getfixturevalue("pg_database"))

@@ -1,6 +1,6 @@
 """The served process (issue 10): request heads are capped and the access log shows no URL
 secrets. Each test runs a live uvicorn on a loopback port with ``badges serve``'s options
-(``issuer.web.app.server_options``), next to a bad twin on uvicorn's defaults."""
+(``issuer.app.server_options``), next to a bad twin on uvicorn's defaults."""
 from __future__ import annotations
 
 import logging
@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from issuer.web.app import server_options
+from issuer.app import server_options
 from verifier.server import MAX_HEAD_BYTES, RedactSecrets, redact
 from tests.support import free_port
 

@@ -22,7 +22,7 @@ REVOKE_WHY = "Confirmed: the lab report was not the student's own work"
 
 @pytest.fixture
 async def client(seed, platform_settings, platform, db):
-    from issuer.web.app import create_app
+    from issuer.app import create_app
 
     app = create_app(platform_settings, clock=platform.clock, engine=db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
@@ -147,9 +147,10 @@ async def _legacy_badge(seed, purposes: tuple[str, ...]) -> dict:
     import json
 
     from badges.signing import sign
-    from issuer.db import repo_platform as repo
-    from issuer.db.repo import write_transaction
-    from issuer.services import identity, status
+    from issuer.credentials import repo as credentials_repo
+    from issuer.db.engine import write_transaction
+    from issuer.schools import identity
+    from issuer.credentials import status
     from tests.support import NOW
 
     north = seed.schools["north"]["id"]
@@ -161,7 +162,7 @@ async def _legacy_badge(seed, purposes: tuple[str, ...]) -> dict:
                "issuer": await identity.issuer_did(north), "credentialSubject": {"id": "did:example:learner"},
                "credentialStatus": entries[0] if len(entries) == 1 else entries}
         signed = sign(doc, signer=await identity.signer_for(north), created=NOW)
-        row = await repo.insert_issued_credential(
+        row = await credentials_repo.insert_issued_credential(
             school_id=north, credential_id=doc["id"], document=status.dumps(signed), issued_at=NOW,
             status_list_id=allocated[0][1], status_index=allocated[0][2], status_purpose=purposes[0])
     return {"uuid": str(row["uuid"]), "doc": json.loads(row["document"])}

@@ -127,7 +127,7 @@ async def test_transcript_pdf_attachment_qr_and_verifier(client, seed, world, pl
 async def test_tampering_fails_with_the_right_named_check(client, seed, world, platform):
     from badges.signing import sign
     from badges.verification import CheckId
-    from issuer.services.identity import signer_for
+    from issuer.schools.identity import signer_for
     from verifier.inputs_pdf import extract_credential
 
     t = await make_transcript(client, seed)
@@ -188,7 +188,7 @@ async def test_who_may_see_and_make_transcripts(client, seed, world):
     t = await make_transcript(client, seed)
     own = ts.bearer(seed.token["student"])
     teacher = ts.bearer(seed.token["teacher"])
-    from issuer.services import accounts
+    from issuer.accounts import service as accounts
 
     async def token(slug, role, n=0):
         user = who(slug, role, n)
@@ -280,7 +280,7 @@ async def test_share_links_verify_live_and_stop_when_revoked_or_expired(client, 
     # unknown → 404; someone else's transcript cannot be shared
     assert (await client.get("/share/" + "x" * 43)).status_code == 404
     r = await client.post(f"/api/transcripts/{t['id']}/shares", headers=ts.bearer(
-        await __import__("issuer.services.accounts", fromlist=["x"]).create_api_token(
+        await __import__("issuer.accounts.service", fromlist=["x"]).create_api_token(
             school_id=seed.schools["south"]["id"], district_id=seed.district["id"], role="teacher",
             user_id=seed.users[("south", "teacher", 0)]["id"], name="s")), json={})
     assert r.status_code == 404
@@ -292,7 +292,7 @@ async def test_share_links_verify_live_and_stop_when_revoked_or_expired(client, 
 async def test_cohort_job_runs_in_the_background_with_progress(client, seed, world, db):
     if db.engine_type != "sqlite":
         pytest.skip("spawns worker processes: once is enough (the job's queries are covered by the other tests)")
-    from issuer.services import transcript_cases
+    from issuer.transcripts import service as transcript_cases
 
     teacher = ts.bearer(seed.token["teacher"])
     r = await client.post("/api/transcript-jobs", headers=teacher, json={})
@@ -357,7 +357,7 @@ async def test_student_page_makes_shares_and_withdraws(client, seed, world):
 async def test_the_apps_own_mounted_verifier_verifies_the_transcript(seed, platform, platform_settings, db, client,
                                                                     world):
     """As deployed: no stand-in network, the verifier ``create_app`` mounts reads our own documents."""
-    from issuer.web.app import create_app
+    from issuer.app import create_app
 
     t = await make_transcript(client, seed)
     pdf = (await client.get(f"/transcripts/{t['id']}.pdf", headers=ts.bearer(seed.token["student"]))).content
@@ -381,11 +381,11 @@ async def test_a_resumed_cohort_job_skips_the_students_it_finished(client, seed,
         pytest.skip("spawns worker processes: once is enough (the job's queries are covered by the other tests)")
     from datetime import timedelta
 
-    from issuer.db import repo_transcripts
+    from issuer.transcripts import repo as repo_transcripts
     from issuer.db.tables import Transcript, TranscriptJob
     from issuer.jobs import JobRunner, wall_now
-    from issuer.services import transcript_cases
-    from issuer.services.accounts import Principal, Role
+    from issuer.transcripts import service as transcript_cases
+    from issuer.accounts.service import Principal, Role
 
     teacher = seed.users[("north", "teacher", 0)]
     who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=teacher["school"], district_id=seed.district["id"],

@@ -35,8 +35,8 @@ async def two(platform, platform_settings, seed):
 
     from issuer import runtime
     from issuer.clock import FixedClock
-    from issuer.db.repo import engine_for_url
-    from issuer.web.app import create_app
+    from issuer.db.engine import engine_for_url
+    from issuer.app import create_app
 
     url = platform_settings.database_url
     app_a = create_app(platform_settings, clock=FixedClock(NOW), engine=engine_for_url(url))

@@ -59,7 +59,7 @@ def bridge(get_client):
 
 
 def make_app(settings, clock, engine, holder: dict):
-    from issuer.web.app import create_app
+    from issuer.app import create_app
     from verifier.config import VerifierConfig
     from verifier.service import VerifierService
 
@@ -153,10 +153,10 @@ async def seed_student(client, seed) -> SimpleNamespace:
 
 
 async def revoke(seed, credential_uuid):
-    from issuer.db import repo_learning
-    from issuer.services import status
+    from issuer.credentials import repo as credentials_repo
+    from issuer.credentials import status
 
-    row = await repo_learning.get_credential(credential_uuid)
+    row = await credentials_repo.get_credential(credential_uuid)
     await status.revoke(row["id"], reason="Work was not the student's own",
                         actor_id=seed.users[("north", "school_admin", 0)]["id"])
 

@@ -1,0 +1,1 @@
+"""Users, API tokens, web sessions, login limits and the audit log."""

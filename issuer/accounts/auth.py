@@ -1,0 +1,225 @@
+"""Who is asking: bearer tokens (API) and session cookies (pages), CSRF, role guards.
+
+``AuthMiddleware`` puts a ``Principal`` on every request (``request.user``; ``ANONYMOUS`` with
+role ``public`` when nothing is presented, so public pages need no special casing).
+
+* ``Authorization: Bearer bdg_…`` → the token's principal. No CSRF check: a bearer token is
+  never sent by a browser on its own.
+* Cookie ``badges_session`` (HttpOnly, SameSite=Lax, Secure on https) → the session's user.
+* CSRF (tokens bound by HMAC to a cookie): every unsafe request authenticated by the session
+  cookie must present ``X-CSRF-Token`` or a ``csrf_token`` form field equal to
+  ``csrf_token(request)`` (403 otherwise). A ``badges_csrf`` cookie is set on the first response
+  so that anonymous forms (login, mentor links) can be protected too: their handlers call
+  ``check_csrf(request, form_value)``. Templates get the value from ``csrf_token(request)``.
+
+Guards: ``requires(Role.SCHOOL_ADMIN, …)`` → 401 for anonymous callers, 403 for other roles.
+Guards only gate the endpoint; what a principal may *see* is enforced in the queries
+(an explicit ``issuer.db.scope`` value from ``issuer.access.scope_of``).
+
+Client addresses: forwarded headers (``X-Forwarded-For``) are honoured only from the proxies
+listed in ``BADGES_TRUSTED_PROXIES`` (``issuer.app`` wraps the app in uvicorn's
+``ProxyHeadersMiddleware`` for them; ``badges serve`` turns uvicorn's own handling off).
+"""
+from __future__ import annotations
+
+import secrets
+from http.cookies import SimpleCookie
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
+from litestar.handlers import BaseRouteHandler
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from issuer import runtime
+from issuer.accounts import repo as accounts_repo
+from issuer.accounts import service as accounts
+from issuer.accounts.service import ANONYMOUS, Principal, Role
+from issuer.errors import Forbidden, Unauthenticated
+
+__all__ = ["ANONYMOUS", "AuthMiddleware", "CSRF_COOKIE", "CSRF_FIELD", "CSRF_HEADER", "Principal", "Role",
+           "SESSION_COOKIE", "check_csrf", "csrf_token", "middleware", "requires", "session_cookie"]
+
+SESSION_COOKIE = "badges_session"
+CSRF_COOKIE = "badges_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_STATE_KEY = "badges_auth"
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    jar = SimpleCookie()
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # noqa: BLE001 - a malformed cookie header is just ignored
+                continue
+    return {k: m.value for k, m in jar.items()}
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+            return ""  # present but not a bearer token: treated as a bad credential
+    return None
+
+
+def cookie_header(name: str, value: str, *, max_age: int | None, http_only: bool = True) -> str:
+    secure = runtime.current().settings.secure_cookies
+    parts = [f"{name}={value}", "Path=/", "SameSite=Lax"]
+    if max_age is not None:
+        parts.append(f"Max-Age={max_age}")
+    if http_only:
+        parts.append("HttpOnly")
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def session_cookie(token: str | None) -> str:
+    """The Set-Cookie value that starts (token) or ends (None) a session."""
+    if token is None:
+        return cookie_header(SESSION_COOKIE, "", max_age=0)
+    return cookie_header(SESSION_COOKIE, token, max_age=runtime.current().settings.session_max_age)
+
+
+def _state(connection: ASGIConnection | Scope) -> dict:
+    scope = connection.scope if isinstance(connection, ASGIConnection) else connection
+    return scope.setdefault("state", {}).setdefault(_STATE_KEY, {})
+
+
+def csrf_token(connection: ASGIConnection) -> str:
+    """The token forms and fetch() calls must send back (``csrf_token`` field / X-CSRF-Token)."""
+    binding = _state(connection).get("csrf_binding", "")
+    return accounts.csrf_token(runtime.current().secret_key, binding)
+
+
+async def _presented_csrf(scope: Scope, receive: Receive) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"x-csrf-token":
+            return value.decode("latin-1")
+    from litestar.connection import Request
+
+    request: Request = Request(scope, receive)
+    content_type = request.content_type[0]
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def principal_for_token(token: str) -> Principal | None:
+    """``accounts.principal_for_token`` in one query instead of two (token, then its user):
+    the same answer for every token (tests/issuer/test_perf_auth.py)."""
+    found = await accounts_repo.token_with_user(accounts.sha256_hex(token))
+    if found is None:
+        return None
+    row, user = found
+    if user is not None:
+        user["active"] = bool(user["active"])  # 0/1 from SQLite's raw rows
+    return accounts.token_principal(row, user, runtime.current().clock.now())
+
+
+class AuthMiddleware:
+    """ASGI middleware: authenticate, enforce CSRF, hand out the pre-session CSRF cookie."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            scope["user"] = ANONYMOUS
+            await self.app(scope, receive, send)
+            return
+        state = _state(scope)
+        cookies = _cookies(scope)
+        bearer = _bearer(scope)
+        principal: Principal = ANONYMOUS
+        if bearer is not None:
+            principal = (await principal_for_token(bearer)) if bearer else None
+            if principal is None:
+                raise Unauthenticated("the bearer token is not valid")
+        else:
+            session = cookies.get(SESSION_COOKIE)
+            if session:
+                principal = await accounts.principal_for_session(session) or ANONYMOUS
+                if principal.via == "session":
+                    state["csrf_binding"] = session
+                    state["session"] = session
+        new_cookie = None
+        if "csrf_binding" not in state:
+            pre = cookies.get(CSRF_COOKIE)
+            if not pre or len(pre) < 20:
+                pre = new_cookie = secrets.token_urlsafe(24)
+            state["csrf_binding"] = pre
+        scope["user"] = principal
+        scope["auth"] = principal.via
+        # Only a session is ambient authority a forged cross-site request could borrow; an
+        # anonymous form (login) checks its token itself with ``check_csrf``.
+        if principal.via == "session" and scope["method"] not in SAFE_METHODS:
+            presented = await _presented_csrf(scope, receive)
+            if not accounts.csrf_ok(runtime.current().secret_key, state["csrf_binding"], presented):
+                raise Forbidden("missing or wrong CSRF token", problem="csrf")
+
+        if new_cookie is None:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                headers.add("set-cookie", cookie_header(CSRF_COOKIE, new_cookie, max_age=None, http_only=True))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def middleware(settings) -> list:
+    """The app's authentication stack: the configured proxies' forwarded headers first (and
+    only theirs: a client's own ``X-Forwarded-For`` must not pick its address), then auth."""
+    stack: list = []
+    if settings.trusted_proxies:
+        from litestar.middleware import DefineMiddleware
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        stack.append(DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)))
+    return [*stack, AuthMiddleware]
+
+
+def check_csrf(connection: ASGIConnection, presented: str | None) -> None:
+    """For anonymous forms (login, mentor links): the token must match the CSRF cookie."""
+    binding = _state(connection).get("csrf_binding", "")
+    if CSRF_COOKIE not in connection.cookies or not accounts.csrf_ok(runtime.current().secret_key, binding,
+                                                                     presented):
+        raise Forbidden("missing or wrong CSRF token: reload the page and try again", problem="csrf")
+
+
+def requires(*roles: Role | str):
+    """A Litestar guard admitting only ``roles`` (401 for anonymous callers, 403 otherwise)."""
+    allowed = frozenset(Role(r) for r in roles)
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        principal: Principal = connection.scope.get("user", ANONYMOUS)
+        if principal.role in allowed:
+            return
+        if not principal.is_authenticated:
+            raise Unauthenticated("sign in or present a bearer token")
+        raise Forbidden(f"a {principal.role} may not do this")
+
+    guard.__name__ = "requires_" + "_".join(sorted(allowed))
+    return guard
+
+
+def principal_of(connection: ASGIConnection) -> Principal:
+    return connection.scope.get("user", ANONYMOUS)
+
+
+def require_login(principal: Principal) -> Principal:
+    if not principal.is_authenticated:
+        raise Unauthenticated("sign in or present a bearer token")
+    return principal

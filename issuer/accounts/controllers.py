@@ -1,0 +1,297 @@
+"""Administration API (JSON, bearer token or session): credentials, keys, users, tokens, audit;
+and the API tokens page (``/admin/api-tokens``: the list, with a CSRF-protected revoke button)."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+
+from litestar.params import JSONBody, FromPath, FromQuery
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.response import Redirect
+
+from issuer import runtime
+from issuer.accounts import service as accounts
+from issuer.schools import identity, service as platform_admin
+from issuer.errors import Forbidden
+from issuer.accounts.auth import SESSION_COOKIE, Role, requires
+from issuer.web.dto import problem_responses
+from issuer.web.dto_types import JSON_BODY_LIMIT, Limit, Offset
+from issuer.web.dto import (
+    AuditOut,
+    CredentialOut,
+    KeyOut,
+    MeOut,
+    PasswordIn,
+    ReasonIn,
+    TokenIn,
+    TokenInfoOut,
+    TokenOut,
+    UserIn,
+    UserOut,
+)
+
+_ERRORS = problem_responses(400, 401, 403, 404, 409)
+ANY_ACCOUNT = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER, Role.STUDENT)
+ADMINS = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN)
+STAFF = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER)
+
+
+def _credential_out(row: dict, role: Role | None = None) -> CredentialOut:
+    """``role``: the caller's; the revocation reason is internal, so a student sees only that
+    their badge was revoked, not why (it is in the school's audit log)."""
+    base = runtime.current().settings.base_url
+    return CredentialOut(
+        uuid=str(row["uuid"]),
+        credential_id=row["credential_id"],
+        school_id=row["school"],
+        learner_id=row["learner"],
+        issued_at=row["issued_at"],
+        revoked_at=row["revoked_at"],
+        revoked_reason=row.get("revoked_reason", "") if role in STAFF else "",
+        suspended=row["suspended"],
+        url=f"{base}/credentials/{row['uuid']}",
+    )
+
+
+def _user_out(row: dict) -> UserOut:
+    return UserOut(
+        id=row["id"],
+        username=row["username"],
+        role=row["role"],
+        email=row["email"],
+        display_name=row["display_name"],
+        school_id=row["school"],
+        active=bool(row["active"]),
+    )
+
+
+def _token_info(row: dict) -> TokenInfoOut:
+    return TokenInfoOut(id=row["id"], name=row["name"], role=row["role"], created_at=row["created_at"],
+                        school=row.get("school_slug"), user=row.get("username"), expires_at=row["expires_at"],
+                        revoked_at=row["revoked_at"], last_used_at=row["last_used_at"])
+
+
+class MeController(Controller):
+    tags = ["accounts"]
+
+    @get("/me", guards=[requires(*ANY_ACCOUNT)], responses=_ERRORS, summary="Who the caller is")
+    async def me(self, request: Request) -> MeOut:
+        p = request.user
+        return MeOut(
+            role=p.role.value,
+            via=p.via,
+            id=p.id,
+            username=p.username,
+            display_name=p.display_name,
+            school_id=p.school_id,
+            district_id=p.district_id,
+        )
+
+    @post("/me/password", guards=[requires(*ANY_ACCOUNT)], responses=_ERRORS, status_code=204,
+          summary="Change one's password (every other session ends)")
+    async def change_password(self, request: Request, data: JSONBody[PasswordIn]) -> None:
+        p = request.user
+        if p.id is None:
+            raise Forbidden("this token has no account with a password")
+        await accounts.change_password(p.id, data.new_password, current_password=data.current_password,
+                                       keep_session=request.cookies.get(SESSION_COOKIE) if p.via == "session" else None)
+
+
+class AdminController(Controller):
+    path = "/admin"
+    tags = ["admin"]
+    request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
+
+    @get(
+        "/credentials",
+        guards=[requires(*ANY_ACCOUNT)],
+        responses=_ERRORS,
+        summary="Issued credentials the caller may see (students: their own)",
+    )
+    async def credentials(
+        self, request: Request, limit: FromQuery[Limit] = 100, offset: FromQuery[Offset] = 0
+    ) -> list[CredentialOut]:
+        rows = await platform_admin.list_credentials(
+            request.user, limit=min(max(limit, 1), 500), offset=max(offset, 0)
+        )
+        return [_credential_out(r, request.user.role) for r in rows]
+
+    @get("/credentials/{credential_uuid:uuid}", guards=[requires(*ANY_ACCOUNT)], responses=_ERRORS)
+    async def credential(self, request: Request, credential_uuid: FromPath[uuidlib.UUID]) -> CredentialOut:
+        return _credential_out(await platform_admin.visible_credential(request.user, credential_uuid),
+                               request.user.role)
+
+    @post(
+        "/credentials/{credential_uuid:uuid}/revoke",
+        guards=[requires(*ADMINS)],
+        responses=_ERRORS,
+        status_code=200,
+        summary="Revoke permanently (the status entry reads revoked; the list is re-signed)",
+    )
+    async def revoke(
+        self, request: Request, credential_uuid: FromPath[uuidlib.UUID], data: JSONBody[ReasonIn]
+    ) -> CredentialOut:
+        return _credential_out(
+            await platform_admin.change_status(
+                request.user, credential_uuid, action="revoke", reason=data.reason
+            ),
+            request.user.role,
+        )
+
+    @post(
+        "/credentials/{credential_uuid:uuid}/suspend",
+        guards=[requires(*ADMINS)],
+        responses=_ERRORS,
+        status_code=200,
+        summary="Suspend until reinstated (the status entry reads suspended)",
+    )
+    async def suspend(
+        self, request: Request, credential_uuid: FromPath[uuidlib.UUID], data: JSONBody[ReasonIn]
+    ) -> CredentialOut:
+        return _credential_out(
+            await platform_admin.change_status(
+                request.user, credential_uuid, action="suspend", reason=data.reason
+            ),
+            request.user.role,
+        )
+
+    @post(
+        "/credentials/{credential_uuid:uuid}/reinstate",
+        guards=[requires(*ADMINS)],
+        responses=_ERRORS,
+        status_code=200,
+        summary="Lift a suspension (409 when not suspended or revoked)",
+    )
+    async def reinstate(
+        self, request: Request, credential_uuid: FromPath[uuidlib.UUID], data: JSONBody[ReasonIn]
+    ) -> CredentialOut:
+        return _credential_out(
+            await platform_admin.change_status(
+                request.user, credential_uuid, action="reinstate", reason=data.reason
+            ),
+            request.user.role,
+        )
+
+    @get("/schools/{slug:str}/keys", guards=[requires(*ADMINS)], responses=_ERRORS)
+    async def keys(self, request: Request, slug: FromPath[str]) -> list[KeyOut]:
+        rows = await platform_admin.school_keys(request.user, slug)
+        return [
+            KeyOut(
+                public_key_multibase=r["public_key_multibase"],
+                verification_method=r["verification_method"],
+                active=r["active"],
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]
+
+    @post(
+        "/schools/{slug:str}/keys/rotate",
+        guards=[requires(*ADMINS)],
+        responses=_ERRORS,
+        status_code=201,
+        summary="Add a new signing key; old keys stay in the DID document",
+    )
+    async def rotate(self, request: Request, slug: FromPath[str]) -> KeyOut:
+        r = await platform_admin.rotate_key(request.user, slug)
+        return KeyOut(
+            public_key_multibase=r["public_key_multibase"],
+            verification_method=r["verification_method"],
+            active=r["active"],
+            created_at=r["created_at"],
+        )
+
+    @get("/users", guards=[requires(*STAFF)], responses=_ERRORS)
+    async def users(self, request: Request) -> list[UserOut]:
+        return [_user_out(r) for r in await platform_admin.list_users(request.user)]
+
+    @post("/users", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=201)
+    async def create_user(self, request: Request, data: JSONBody[UserIn]) -> UserOut:
+        row = await platform_admin.create_user(
+            request.user,
+            username=data.username,
+            role=data.role,
+            password=data.password,
+            email=data.email,
+            display_name=data.display_name,
+            school_slug=data.school,
+        )
+        return _user_out(row)
+
+    @post("/users/{user_id:int}/deactivate", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=200,
+          summary="Deactivate an account: no login, its sessions end, its tokens are revoked")
+    async def deactivate_user(self, request: Request, user_id: FromPath[int]) -> UserOut:
+        return _user_out(await platform_admin.set_user_active(request.user, user_id, active=False))
+
+    @post("/users/{user_id:int}/activate", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=200)
+    async def activate_user(self, request: Request, user_id: FromPath[int]) -> UserOut:
+        return _user_out(await platform_admin.set_user_active(request.user, user_id, active=True))
+
+    @post(
+        "/tokens",
+        guards=[requires(*ADMINS)],
+        responses=_ERRORS,
+        status_code=201,
+        summary="Create a bearer token for a school (shown once)",
+    )
+    async def create_token(self, request: Request, data: JSONBody[TokenIn]) -> TokenOut:
+        token, school, row = await platform_admin.create_token(
+            request.user, name=data.name, role=data.role, school_slug=data.school, username=data.user,
+            expires_in=data.expires_in, expires_at=data.expires_at)
+        return TokenOut(
+            token=token,
+            role=row["role"],
+            issuer_did=await identity.issuer_did(school["id"]),
+            school=school["slug"],
+            id=row["id"],
+            user=data.user.strip() if data.user else None,
+            expires_at=row["expires_at"],
+        )
+
+    @get("/tokens", guards=[requires(*ADMINS)], responses=_ERRORS, summary="API tokens (never the secrets)")
+    async def tokens(self, request: Request) -> list[TokenInfoOut]:
+        return [_token_info(r) for r in await platform_admin.list_tokens(request.user)]
+
+    @delete("/tokens/{token_id:int}", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=200,
+            summary="Revoke a token (it stops working at once)")
+    async def revoke_token(self, request: Request, token_id: FromPath[int]) -> TokenInfoOut:
+        return _token_info(await platform_admin.revoke_token(request.user, token_id))
+
+    @get("/audit", guards=[requires(*ADMINS)], responses=_ERRORS)
+    async def audit(self, request: Request, limit: FromQuery[Limit] = 100) -> list[AuditOut]:
+        rows = await platform_admin.audit_log(request.user, limit=min(max(limit, 1), 500))
+        return [
+            AuditOut(
+                at=r["at"],
+                action=r["action"],
+                subject=r["subject"],
+                actor_id=r["actor"],
+                school_id=r["school"],
+                details=r["details"] or {},
+            )
+            for r in rows
+        ]
+
+
+class AdminPages(Controller):
+    """The API tokens page: a list with a revoke button per live token (CSRF: the form's
+    ``csrf_token``, checked by the auth middleware for every session POST)."""
+    path = "/admin/api-tokens"
+    include_in_schema = False
+    guards = [requires(*ADMINS)]
+
+    @get("/")
+    async def tokens_page(self, request: Request, revoked: FromQuery[int | None] = None) -> Response:
+        from issuer.web.common import page
+
+        rows = await platform_admin.list_tokens(request.user)
+        now = runtime.current().clock.now()
+        return page(request, "admin/tokens.html.j2", tokens=rows, now=now, revoked=revoked)
+
+    @post("/{token_id:int}/revoke", status_code=303)
+    async def revoke_from_page(self, request: Request, token_id: FromPath[int]) -> Redirect:
+        await platform_admin.revoke_token(request.user, token_id)
+        return Redirect(path=f"/admin/api-tokens?revoked={token_id}", status_code=303)
+
+
+ROUTES = [MeController, AdminController, AdminPages]

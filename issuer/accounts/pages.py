@@ -1,0 +1,83 @@
+"""Sign-in pages: ``GET/POST /login`` and ``POST /logout`` (session cookie + CSRF)."""
+from __future__ import annotations
+
+from litestar.params import FromQuery
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect, Template
+
+from issuer.accounts import service as accounts
+from issuer.errors import TooManyRequests, Unauthenticated
+from issuer.accounts.auth import CSRF_FIELD, check_csrf, csrf_token, session_cookie
+
+
+def _safe_next(value: str | None) -> str:
+    # Only local paths: "//evil.example" and "https://…" would be an open redirect.
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+def _page(request: Request, *, next_url: str, error: str = "", username: str = "", status: int = 200,
+          headers: dict | None = None) -> Template:
+    return Template(template_name="auth/login.html.j2", status_code=status, headers=headers or {},
+                    context={"csrf_token": csrf_token(request), "next": next_url, "error": error,
+                             "username": username})
+
+
+HOME_BY_ROLE = {"student": "/student/badges", "teacher": "/teacher/reviews", "school_admin": "/teacher/reviews",
+                "district_admin": "/issuers"}
+
+
+MAX_USERNAME = 150
+MAX_PASSWORD = 1024
+
+
+class AuthController(Controller):
+    tags = ["auth"]
+    include_in_schema = False
+
+    @get("/")
+    async def home(self, request: Request) -> Redirect:
+        """Where ``/`` leads: a person's own start page, or the verifier for everyone else."""
+        return Redirect(path=HOME_BY_ROLE.get(request.user.role.value, "/verify"), status_code=303)
+
+    @get("/login")
+    async def login_page(self, request: Request, next: FromQuery[str | None] = None) -> Template:
+        return _page(request, next_url=_safe_next(next))
+
+    @post("/login")
+    async def login(self, request: Request) -> Response:
+        form = await request.form()
+        username = str(form.get("username", "")).strip()
+        password = str(form.get("password", ""))
+        next_url = _safe_next(str(form.get("next", "/")))
+        # Login CSRF: a forged sign-in would log the victim into the attacker's account.
+        token_field = form.get(CSRF_FIELD)
+        check_csrf(request, token_field if isinstance(token_field, str) else None)
+        ip = request.client.host if request.client else ""
+        if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
+            # No account has such a name (the column holds 150), and hashing a huge password is work
+            # an attacker should not get for free.
+            return _page(request, next_url=next_url, status=400, error="Username or password is too long.")
+        try:
+            token, _ = await accounts.login(username, password, ip=ip)
+        except TooManyRequests as exc:
+            return _page(request, next_url=next_url, username=username, status=429,
+                         error="Too many failed attempts. Try again in a few minutes.",
+                         headers={"Retry-After": str(exc.retry_after)})
+        except Unauthenticated:
+            return _page(request, next_url=next_url, username=username, status=401,
+                         error="Unknown username or wrong password.")
+        return Redirect(path=next_url, status_code=303, headers={"Set-Cookie": session_cookie(token)})
+
+    @post("/logout")
+    async def logout(self, request: Request) -> Response:
+        from issuer.accounts.auth import SESSION_COOKIE
+
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            await accounts.logout(token)
+        return Redirect(path="/login", status_code=303, headers={"Set-Cookie": session_cookie(None)})
+
+
+ROUTES = [AuthController]

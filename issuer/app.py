@@ -1,0 +1,293 @@
+"""The composition root: ``create_app(settings=None) -> Litestar``.
+
+Reads configuration only here (``issuer.settings.load()`` when no settings are given), builds the
+``IssuerContext`` (settings, clock, keys, caches, jobs, the verifier's entry point; ``issuer.context``)
+once and puts it on ``app.state`` (handlers get it as ``ctx``, ``issuer.web.deps``), binds every table to one engine, mounts the controllers of both
+halves and the verifier, the templates, ``/static``, the error map and the auth middleware.
+OpenAPI is at ``/schema``.
+
+The mounted verifier (``IssuerVerifierService``) reads what this service serves itself — its
+did:web DID documents, status lists, hosted badges and transcripts — from the database
+(``issuer.credentials.local_documents``) instead of over HTTP: an ``http://127.0.0.1`` deployment's
+did:web cannot be fetched at all, and the database is the authoritative, uncached answer. The
+district's schools are its registered issuers ("District school").
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import anyio.from_thread
+
+from litestar import Litestar, Request, Response, Router
+from litestar.config.response_cache import ResponseCacheConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.template import TemplateConfig
+
+from badges.errors import ResolutionError
+from badges.signing import DocumentResolver
+from badges.trust import TrustRegistry
+
+from issuer import runtime
+from issuer.clock import Clock
+from issuer.context import build_context
+from issuer.db.engine import configure as configure_db
+from issuer.render.templating import TEMPLATES_DIR, environment, include_templates
+from issuer.settings import Settings, SettingsError
+from issuer.settings import load as load_settings
+from issuer.accounts import auth as web_auth
+from issuer.web import deps
+from issuer.accounts import controllers as admin
+from issuer.credentials import controllers as credentials, status_controller as status, vcapi_controller as vcapi
+from issuer.schools import did_controller as did, controllers as issuers
+from issuer.accounts import pages as auth_controllers
+from issuer.web.errors import EXCEPTION_HANDLERS, exception_handler
+from issuer.credentials import local_documents
+
+# The one issuer module that imports the verifier (the composition root; see CONTRACTS.md).
+from verifier import web as verifier_web
+from verifier.config import TEMPLATES_DIR as VERIFIER_TEMPLATES_DIR, VerifierConfig, load_trust_file
+from verifier.headers import security_headers
+from verifier.problems import problem_handler
+from verifier.service import UnreachableInputUrl, Verification, VerifierService
+from verifier.server import uvicorn_options
+
+# URL paths whose next segment is a bearer secret (a transcript share link, a mentor's link):
+# the access log shows them as [redacted].
+SECRET_PATHS = ("/share/", "/mentor/")
+
+
+def server_options() -> dict[str, Any]:
+    """``uvicorn.run`` keyword arguments for this app: a capped request head (431 past
+    ``verifier.server.MAX_HEAD_BYTES``) and an access log without share or mentor tokens."""
+    # proxy_headers=False: uvicorn would otherwise take X-Forwarded-For from any 127.0.0.1 peer
+    # (its forwarded_allow_ips default); the app honours only BADGES_TRUSTED_PROXIES (issuer.accounts.auth).
+    return {**uvicorn_options(secret_paths=SECRET_PATHS), "proxy_headers": False}
+
+PLATFORM_ROUTES: list[Any] = [
+    *auth_controllers.ROUTES, *issuers.ROUTES, *did.ROUTES, *status.ROUTES,
+    *vcapi.ROUTES, *credentials.ROUTES, *admin.ROUTES,
+]
+
+# The learning half's controllers (issuer-learning): one list, mounted as a whole.
+from issuer.web.routes import LEARNING_ROUTES  # noqa: E402
+# Transcripts (transcript-integration): generate, JSON/PDF/HTML, share links, cohort jobs.
+from issuer.transcripts.controllers import TRANSCRIPT_ROUTES  # noqa: E402
+
+
+def _route_handlers() -> list[Any]:
+    handlers = [*PLATFORM_ROUTES, *LEARNING_ROUTES, *TRANSCRIPT_ROUTES, _verifier_router()]
+    # the mounted verifier's pages link its own static files (verify.css, verify.js)
+    handlers.append(create_static_files_router(path="/static", directories=[TEMPLATES_DIR / "static",
+                                                                            VERIFIER_TEMPLATES_DIR / "static"],
+                                               include_in_schema=False))
+    return handlers
+
+
+# ---- the mounted verifier ---------------------------------------------------------------------
+
+def _verifier_errors(request: Request, exc: Exception) -> Response:
+    # The issuer's middleware (sessions, CSRF) raises its own errors on the verifier's routes too:
+    # those keep the issuer's answers (403, 401/redirect to login), the rest the verifier's.
+    if hasattr(exc, "status_code") and callable(getattr(exc, "to_problem", None)):
+        return exception_handler(request, exc)
+    return problem_handler(request, exc)
+
+
+def _verifier_service(state: State) -> VerifierService:
+    return state["verifier_service"]
+
+
+def _verifier_router() -> Router:
+    """``verifier.web``'s handlers, with their service taken from ``app.state["verifier_service"]``."""
+    return Router(path="/", route_handlers=verifier_web.route_handlers(),
+                  dependencies={"verifier_service": Provide(_verifier_service, sync_to_thread=False)},
+                  exception_handlers={Exception: _verifier_errors})
+
+
+
+
+@dataclass(frozen=True)
+class VerifierOptions:
+    """The mounted verifier's settings: ``documents_dir`` (the offline bundle of ``badges verify
+    --documents``), ``trust_file`` (more trusted issuers besides our schools) and
+    ``allow_private_networks`` (tests, a closed intranet), from the issuer's ``Settings``."""
+
+    documents_dir: Path | None = None
+    trust_file: Path | None = None
+    allow_private_networks: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> VerifierOptions:
+        return cls(documents_dir=settings.verifier_documents_dir, trust_file=settings.verifier_trust_file,
+                   allow_private_networks=settings.verifier_allow_private_networks)
+
+
+def _on_loop(fn, *args):
+    """Run an async lookup from the verifier's worker thread on the app's event loop."""
+    try:
+        return anyio.from_thread.run(fn, *args)
+    except RuntimeError as exc:  # not called from an anyio worker thread
+        raise ResolutionError(f"local documents unavailable here ({exc})") from None
+
+
+class _LocalKeys:
+    """Our own did:web documents come from the database, and for our own DIDs that answer is
+    final: a key they do not list is not ours (no fallback to the ``#z6Mk…`` fragment, which
+    exists for documents that cannot be fetched). Anything else goes to ``fallback``."""
+
+    def __init__(self, fallback) -> None:
+        self._fallback = fallback
+
+    def resolve(self, vm_id: str):
+        if not local_documents.is_local(vm_id):
+            return self._fallback.resolve(vm_id)
+        base = vm_id.partition("#")[0]
+        document = _on_loop(local_documents.lookup, base)
+        if document is None:
+            raise ResolutionError(f"this service has no document {base!r}", id=vm_id)
+        return DocumentResolver({document.get("id", base): document}).resolve(vm_id)
+
+
+class _LocalFirst:
+    """``fetch_document``: our own status lists from the database, anything else as configured."""
+
+    def __init__(self, fallback) -> None:
+        self._fallback = fallback
+
+    def __call__(self, url: str) -> dict:
+        if local_documents.is_local(url):
+            document = _on_loop(local_documents.lookup, url)
+            if document is None:
+                raise ResolutionError(f"this service has no document {url!r}", url=url)
+            return document
+        return self._fallback(url)
+
+
+def _as_url(raw: Any) -> str | None:
+    if isinstance(raw, (bytes, bytearray)):
+        if len(raw) > 4096:
+            return None
+        try:
+            raw = bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    if len(text) < 4096 and text.lower().startswith(("https://", "http://")) and not any(c.isspace() for c in text):
+        return text
+    return None
+
+
+class IssuerVerifierService(VerifierService):
+    """The verifier as the issuer mounts it: what this service serves itself (DID documents,
+    status lists, hosted badges and transcripts) is read in-process, the rest goes through the
+    verifier's SSRF-guarded fetcher as usual."""
+
+    def __init__(self, config: VerifierConfig) -> None:
+        super().__init__(config)
+        self.resolver = _LocalKeys(self.resolver)
+        self.fetch_document = _LocalFirst(self.fetch_document)
+
+    async def verify(self, raw: bytes | str | dict, *, source: str | None = None,
+                     allow_url: bool = True) -> Verification:
+        url = _as_url(raw) if allow_url else None
+        if url is not None and local_documents.is_local(url):
+            body = await local_documents.hosted_credential(url)
+            if body is None:
+                raise UnreachableInputUrl("There is no credential at this link.", url=url)
+            verification = await super().verify(body, source="url", allow_url=False)
+            return replace(verification, url=url)
+        return await super().verify(raw, source=source, allow_url=allow_url)
+
+
+async def _schools_registry() -> TrustRegistry:
+    return TrustRegistry.from_dict(await local_documents.trusted_issuers())
+
+
+def verifier_config(options: VerifierOptions, *, clock: Clock, env: Any) -> VerifierConfig:
+    """The mounted verifier: our schools (and a trust file) as registered issuers, the issuer's
+    templates (so the form carries the CSRF token), no report cache (a revocation shows at once)."""
+    trust = load_trust_file(options.trust_file) if options.trust_file else TrustRegistry()
+    return VerifierConfig(documents_dir=options.documents_dir, trust=trust, trust_source=_schools_registry,
+                          allow_private_networks=options.allow_private_networks, clock=clock.now,
+                          report_cache_ttl=0.0, templates_dir=TEMPLATES_DIR, template_environment=env)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None, engine=None,
+               verifier_options: VerifierOptions | None = None) -> Litestar:
+    """Build the issuer app. ``engine`` (tests) reuses an existing Piccolo engine whose
+    connection pool the caller manages; otherwise one is built from ``settings.database_url``."""
+    settings = settings if settings is not None else load_settings()
+    if verifier_options is None:
+        verifier_options = VerifierOptions.from_settings(settings)
+    ctx = build_context(settings, clock=clock, engine=engine)
+    db = ctx.engine
+    owns_pool = engine is None and db.engine_type == "postgres"
+
+    env = environment()
+    env.globals["csrf_for"] = web_auth.csrf_token
+    include_templates(VERIFIER_TEMPLATES_DIR)  # the mounted verifier renders its pages in our layout
+    try:
+        verifier_service = IssuerVerifierService(verifier_config(verifier_options, clock=ctx.clock, env=env))
+    except ValueError as exc:  # a missing documents dir, an unreadable trust file
+        raise SettingsError(f"verifier: {exc}") from None
+    ctx = ctx.replace(verify=verifier_service.verify)
+    runtime.use(ctx)  # the shim, for the modules that do not take ``ctx`` yet
+
+    runner = ctx.jobs
+    queue = None
+    if not runner.inline and settings.is_postgres:
+        from issuer import jobs_queue
+
+        queue = jobs_queue.queue_app(settings.database_url)
+    stop_jobs: list[asyncio.Event] = []
+
+    async def on_startup() -> None:
+        # Several apps may live in one process (tests): for the shim's readers, the one starting
+        # up takes over; handlers that take ``ctx`` get their own app's context regardless.
+        runtime.use(ctx)
+        configure_db(db)
+        if owns_pool:
+            await db.start_connection_pool(min_size=1, max_size=10)
+        # Inline jobs: this process also resumes those a stopped process left (issuer.jobs).
+        if runner.inline:
+            stop_jobs.append(runner.start_background())
+        elif queue is not None:  # BADGES_JOBS=worker on PostgreSQL: jobs go to `badges worker`
+            await queue.open_async()
+            await jobs_queue.ensure_schema(settings.database_url, queue)
+            runner.dispatch = jobs_queue.dispatcher(queue)
+
+    async def on_shutdown() -> None:
+        for stop in stop_jobs:
+            stop.set()
+        await runner.close()  # a job cut short here is resumed by the next process to start
+        if queue is not None and runner.dispatch is not None:
+            await queue.close_async()
+        verifier_service.close()
+        if owns_pool:
+            await db.close_connection_pool()
+
+    return Litestar(
+        route_handlers=_route_handlers(),
+        middleware=web_auth.middleware(settings),
+        before_send=[security_headers],  # CSP, framing, nosniff, referrer on every response
+        exception_handlers=EXCEPTION_HANDLERS,
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
+        openapi_config=OpenAPIConfig(title="Open Badges for Schools — issuer", version="0.1.0",
+                                     path="/schema"),
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        # the context; controllers that take ``ctx`` declare deps.DEPENDENCIES (its provider) themselves
+        state=State({"verifier_service": verifier_service, "jobs": runner, deps.STATE_KEY: ctx}),
+        request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
+        response_cache_config=ResponseCacheConfig(),
+        debug=settings.debug,
+    )

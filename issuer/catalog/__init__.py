@@ -1,0 +1,1 @@
+"""Competency frameworks, competencies, achievements and their rubrics."""

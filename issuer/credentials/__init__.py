@@ -1,0 +1,1 @@
+"""Awarding, issued credentials, status lists, sharing, VC-API issue and bulk award."""

@@ -1,0 +1,45 @@
+"""Awards API: list issued badges (own / school), bulk award from CSV with job progress."""
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+
+from issuer.credentials import repo as credentials_repo
+from issuer.credentials import bulk
+from issuer.access import scope_of
+from issuer.errors import InvalidInput
+from issuer.accounts.auth import requires
+from issuer.web.common import (STAFF, base_url, clock, files_of, form_of, job_page, job_runner,
+                                                    wants_html, who)
+from issuer.web.dto_learning import credential_out, job_out
+
+
+class AwardController(Controller):
+    path = "/api/awards"
+    tags = ["awards"]
+
+    @get("/", guards=[requires(*STAFF, "student")])
+    async def list_(self, request: Request) -> list[dict]:
+        rows = await credentials_repo.list_credentials(await scope_of(who(request)))
+        return [credential_out(r, base_url()) for r in rows]
+
+    @post("/bulk", guards=[requires("teacher", "school_admin", "district_admin")], status_code=202)
+    async def bulk_award(self, request: Request) -> Response:
+        """multipart ``file`` (CSV: email, achievement, one column per criterion id). Every row is
+        validated first (422 with per-row errors, nothing issued); then the job runs in the background."""
+        files = await files_of(await form_of(request), "file")
+        if len(files) != 1:
+            raise InvalidInput("send exactly one CSV file in the field 'file'")
+        job, plan = await bulk.start(who(request), files[0][1], clock=clock(), runner=job_runner(request))
+        body = job_out(job) | {"skipped": plan.skipped, "url": f"{base_url()}/api/awards/bulk/{job['uuid']}"}
+        return Response(content=body, status_code=202,
+                        headers={"Location": f"/api/awards/bulk/{job['uuid']}"})
+
+    @get("/bulk/{job_id:str}", guards=[requires("teacher", "school_admin", "district_admin")])
+    async def bulk_status(self, request: Request, job_id: FromPath[str]) -> Response:
+        """The job's progress as JSON, or (a browser) a page that refreshes itself until it ends."""
+        job = await bulk.job_status(who(request), job_id)
+        if wants_html(request):
+            return job_page(request, job, title="Bulk award", unit="rows", done_key="issued",
+                            done_label="badges issued", json_url=f"/api/awards/bulk/{job['uuid']}")
+        return Response(content=job_out(job))

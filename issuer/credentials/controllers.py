@@ -1,0 +1,59 @@
+"""``GET /credentials/<uuid>``: the stored credential byte for byte (``application/vc+ld+json``).
+
+Content negotiation: a browser (``Accept`` preferring ``text/html``) is sent to the share page
+``/badges/<uuid>`` (learning half) with 303.
+
+``GET /v/<uuid>``: the short verification link printed as a QR code beside each badge on a
+transcript; 303 to the verifier page for ``<base>/credentials/<uuid>``. Short, so the code has
+fewer modules: easier to scan at 13 mm and cheaper to draw (issuer.transcripts.clr).
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+
+from litestar.params import FromPath
+from litestar import Controller, Request, Response, get
+
+from issuer import runtime
+from issuer.transcripts.clr import credential_verify_link
+from issuer.web.dto import problem_responses
+from issuer.credentials import repo as credentials_repo
+from issuer.errors import NotFound
+
+VC_MEDIA_TYPE = "application/vc+ld+json"
+_OFFERED = [VC_MEDIA_TYPE, "application/ld+json", "application/json", "text/html"]
+
+
+class CredentialController(Controller):
+    path = "/credentials"
+    tags = ["credentials"]
+
+    @get(
+        "/{credential_uuid:uuid}",
+        responses=problem_responses(404),
+        summary="A signed credential, exactly as issued",
+    )
+    async def credential(self, request: Request, credential_uuid: FromPath[uuidlib.UUID]) -> Response[bytes]:
+        row = await credentials_repo.issued_credential(uuid=credential_uuid)
+        if row is None:
+            raise NotFound("no such credential")
+        if request.accept.best_match(_OFFERED, default=VC_MEDIA_TYPE) == "text/html":
+            return Response(content=b"", status_code=303, headers={"Location": f"/badges/{credential_uuid}"})
+        return Response(
+            content=row["document"].encode("utf-8"), media_type=VC_MEDIA_TYPE, headers={"Vary": "Accept"}
+        )
+
+
+@get("/v/{credential_uuid:uuid}", status_code=303, responses=problem_responses(404), tags=["credentials"],
+     summary="Short verification link of a credential (what a transcript's badge QR code opens)")
+async def short_verify_redirect(credential_uuid: FromPath[uuidlib.UUID]) -> Response[bytes]:
+    # 404 here rather than a verifier page that fails to fetch: the link names one of our credentials
+    row = await credentials_repo.issued_credential(uuid=credential_uuid)
+    if row is None:
+        raise NotFound("no such credential")
+    location = credential_verify_link(runtime.current().settings.base_url, row["credential_id"])
+    return Response(content=b"", status_code=303, headers={"Location": location})
+
+
+ROUTES = [CredentialController, short_verify_redirect]

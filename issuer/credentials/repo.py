@@ -1,0 +1,286 @@
+"""Queries of awards, issued credentials, status lists and bulk-award jobs.
+
+Rows come back as plain dicts (JSON columns decoded); nothing outside the repos sees a Table.
+"""
+from __future__ import annotations
+
+import functools
+import uuid as uuidlib
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from piccolo.utils.encoding import load_json
+
+from issuer.db.engine import lock_row
+from issuer.db.query import all_rows, as_uuid, fast_insert, first_row, insert_args, insert_row, insert_sql
+from issuer.db.scope import Scope
+from issuer.db.scope import where as scoped
+from issuer.db.tables import Award, BulkJob, IssuedCredential, StatusEntry, StatusList, Submission
+
+Row = dict[str, Any]
+
+# --- status lists ------------------------------------------------------------------------------
+
+# Piccolo's select for ``latest_status_list``, prebuilt (read on every award).
+_LATEST_LIST = ('SELECT "id","list_no","size" FROM "status_list" WHERE "school" = {} AND "purpose" = {} '
+                'ORDER BY "list_no" DESC LIMIT 1')
+
+
+async def latest_status_list(*, school_id: int, purpose: str) -> Row | None:
+    rows = await StatusList.raw(_LATEST_LIST, school_id, purpose)
+    return dict(rows[0]) if rows else None
+
+
+async def status_list(*, school_id: int, purpose: str, list_no: int, lock: bool = False) -> Row | None:
+    row = await StatusList.select(StatusList.id).where(
+        StatusList.school == school_id, StatusList.purpose == purpose,
+        StatusList.list_no == list_no).first()
+    if row is None:
+        return None
+    if lock:
+        await lock_row(StatusList, row["id"])
+    return await StatusList.select().where(StatusList.id == row["id"]).first()
+
+
+async def insert_status_list(*, school_id: int, purpose: str, list_no: int, size: int,
+                             encoded_list: str, at: datetime) -> bool:
+    """Insert unless another transaction created the same list first (then False)."""
+    rows = await StatusList.insert(StatusList(
+        school=school_id, purpose=purpose, list_no=list_no, size=size, encoded_list=encoded_list,
+        document="", updated_at=at)).on_conflict(action="DO NOTHING").returning(StatusList.id)
+    return bool(rows)
+
+
+async def update_status_list(list_id: int, *, encoded_list: str, document: str, at: datetime) -> None:
+    await StatusList.update({StatusList.encoded_list: encoded_list, StatusList.document: document,
+                             StatusList.updated_at: at}).where(StatusList.id == list_id)
+
+
+async def claim_status_index(*, list_id: int, index: int, at: datetime) -> bool:
+    """True when the index was free and is now ours (the unique constraint arbitrates)."""
+    # Piccolo's INSERT … ON CONFLICT DO NOTHING RETURNING "id", prebuilt (the hot path of an award)
+    rows = await StatusEntry.raw(_CLAIM_INDEX, list_id, index, at)
+    return bool(rows)
+
+
+_CLAIM_INDEX = ('INSERT INTO "status_entry" ("status_list","status_index","created_at") VALUES ({},{},{}) '
+                'ON CONFLICT DO NOTHING RETURNING "id"')
+
+
+async def count_status_entries(list_id: int) -> int:
+    return await StatusEntry.count().where(StatusEntry.status_list == list_id)
+
+
+# --- issued credentials ------------------------------------------------------------------------
+
+async def insert_issued_credential(*, school_id: int, credential_id: str, document: str,
+                                   issued_at: datetime, learner_id: int | None = None,
+                                   achievement_id: int | None = None, award_id: int | None = None,
+                                   status_list_id: int | None = None, status_index: int | None = None,
+                                   status_purpose: str = "", uuid: uuidlib.UUID | None = None) -> Row:
+    row = IssuedCredential(uuid=uuid or uuidlib.uuid4(), school=school_id, learner=learner_id,
+                           achievement=achievement_id, award=award_id, credential_id=credential_id,
+                           document=document, status_list=status_list_id, status_index=status_index,
+                           status_purpose=status_purpose, issued_at=issued_at)
+    await row.save()
+    return await IssuedCredential.select().where(IssuedCredential.id == row.id).first()
+
+
+async def issued_credential(*, row_id: int | None = None, uuid: uuidlib.UUID | None = None,
+                            credential_id: str | None = None, school_id: int | None = None,
+                            learner_id: int | None = None) -> Row | None:
+    """One credential; ``school_id`` / ``learner_id`` scope the lookup (tenancy in the query)."""
+    query = IssuedCredential.select()
+    if row_id is not None:
+        query = query.where(IssuedCredential.id == row_id)
+    if uuid is not None:
+        query = query.where(IssuedCredential.uuid == uuid)
+    if credential_id is not None:
+        query = query.where(IssuedCredential.credential_id == credential_id)
+    if school_id is not None:
+        query = query.where(IssuedCredential.school == school_id)
+    if learner_id is not None:
+        query = query.where(IssuedCredential.learner == learner_id)
+    return await query.first()
+
+
+async def issued_credentials(scope: Scope, *, limit: int = 100, offset: int = 0) -> list[Row]:
+    return await IssuedCredential.select(
+        IssuedCredential.id, IssuedCredential.uuid, IssuedCredential.school, IssuedCredential.learner,
+        IssuedCredential.credential_id, IssuedCredential.issued_at, IssuedCredential.revoked_at,
+        IssuedCredential.suspended).where(scoped(scope, IssuedCredential)).order_by(
+        IssuedCredential.id).limit(limit).offset(offset)
+
+
+async def lock_issued_credential(row_id: int) -> None:
+    await lock_row(IssuedCredential, row_id)
+
+
+async def mark_revoked(row_id: int, *, reason: str, actor_id: int | None, at: datetime) -> None:
+    await IssuedCredential.update({IssuedCredential.revoked_at: at, IssuedCredential.revoked_reason: reason,
+                                   IssuedCredential.revoked_by: actor_id}).where(IssuedCredential.id == row_id)
+
+
+async def mark_suspended(row_id: int, *, suspended: bool, reason: str) -> None:
+    await IssuedCredential.update({IssuedCredential.suspended: suspended,
+                                   IssuedCredential.suspended_reason: reason}).where(
+        IssuedCredential.id == row_id)
+
+
+# --- awards and credentials --------------------------------------------------------------------
+async def find_award(learner_id: int, achievement_id: int) -> Row | None:
+    """The learner's first award of the achievement (opportunity 1), if any."""
+    return await first_row(Award.select().where((Award.learner == learner_id)
+                                             & (Award.achievement == achievement_id)).order_by(Award.opportunity))
+
+
+async def award_for_submission(submission_id: int) -> Row | None:
+    return await first_row(Award.select().where(Award.submission == submission_id))
+
+
+async def get_award_by_id(award_id: int) -> Row | None:
+    return await first_row(Award.select().where(Award.id == award_id))
+
+
+_PAIR_AWARDS = ('SELECT a."id", a."opportunity", a."ratings", a."submission", c."uuid" AS "credential_uuid", '
+                'c."revoked_at" FROM "award" a LEFT JOIN "issued_credential" c ON c."award" = a."id" '
+                'WHERE a."learner" = {} AND a."achievement" = {} ORDER BY a."opportunity"')
+
+
+async def pair_awards(learner_id: int, achievement_id: int) -> list[Row]:
+    """Every award of the learner for the achievement, first opportunity first, each with its
+    badge's ``credential_uuid`` and ``revoked_at``. Prebuilt SQL: it runs on every review that
+    awards, and Piccolo builds a joined select with more CPU than the (usually empty) query costs."""
+    rows = [dict(r) for r in await Award.raw(_PAIR_AWARDS, learner_id, achievement_id)]
+    for r in rows:
+        if isinstance(r["ratings"], str):
+            r["ratings"] = load_json(r["ratings"])
+    return rows
+
+
+async def set_evidence_shared(award_id: int, shared: bool) -> None:
+    await Award.update({Award.evidence_shared: shared}).where(Award.id == award_id)
+
+
+_HELD = ('SELECT s."id", a."prerequisites" FROM "submission" s JOIN "achievement" a ON a."id" = s."achievement" '
+         'WHERE s."learner" = {} AND s."status" = \'prerequisites\'')
+
+
+async def held_for_prerequisites(learner_id: int) -> list[Row]:
+    """The learner's submissions held back because a prerequisite badge was missing, with the
+    prerequisites of their achievement (``prerequisites``, decoded). Prebuilt SQL (after every award)."""
+    rows = [dict(r) for r in await Submission.raw(_HELD, learner_id)]
+    for r in rows:
+        if isinstance(r["prerequisites"], str):
+            r["prerequisites"] = load_json(r["prerequisites"] or "[]")
+    return rows
+
+
+async def awarded_achievement_ids(learner_id: int, achievement_ids: Iterable[int]) -> set[int]:
+    ids = list(set(achievement_ids))
+    if not ids:
+        return set()
+    rows = await Award.select(Award.achievement).where((Award.learner == learner_id)
+                                                       & Award.achievement.is_in(ids))
+    return {r["achievement"] for r in rows}
+
+
+async def awards_for_learners(learner_ids: Iterable[int]) -> set[tuple[int, int]]:
+    ids = list(set(learner_ids))
+    if not ids:
+        return set()
+    rows = await Award.select(Award.learner, Award.achievement).where(Award.learner.is_in(ids))
+    return {(r["learner"], r["achievement"]) for r in rows}
+
+
+async def insert_award(**values) -> int:
+    return await insert_row(Award, **values)
+
+
+async def insert_award_if_new(**values) -> int | None:
+    """The new award's id, or None when the (learner, achievement) pair already has one
+    (``ON CONFLICT DO NOTHING``: on PostgreSQL a concurrent insert of the same pair is waited
+    for, then this returns None and the caller reads the committed award)."""
+    return await fast_insert(Award, values, ignore_conflict=True)
+
+
+async def credential_for_award(award_id: int) -> Row | None:
+    return await first_row(IssuedCredential.select().where(IssuedCredential.award == award_id))
+
+
+async def insert_credential(**values) -> int:
+    return await insert_row(IssuedCredential, **values)
+
+
+@functools.lru_cache(maxsize=8)
+def _insert_returning_sql(table) -> str:
+    sql, _ = insert_sql(table, False)
+    head = sql[:sql.rindex(" RETURNING ")]
+    return head + " RETURNING " + ",".join(f'"{c._meta.db_column_name}"' for c in table._meta.columns)
+
+
+async def insert_credential_row(**values) -> Row:
+    """Insert and return the stored row (``RETURNING`` every column: the same dict as
+    ``credential_for_award`` reads back, without a second query). Prebuilt like
+    ``_fast_insert`` (tests/issuer/test_perf_kit.py compares it with Piccolo's insert)."""
+    _, args = insert_args(IssuedCredential, values)
+    rows = await IssuedCredential.raw(_insert_returning_sql(IssuedCredential), *args)
+    row = dict(rows[0])
+    row["suspended"] = bool(row["suspended"])  # 0/1 on SQLite, as Piccolo's select converts it
+    return row
+
+
+async def get_credential(c_uuid) -> Row | None:
+    u = as_uuid(c_uuid)
+    if u is None:
+        return None
+    return await first_row(IssuedCredential.select().where(IssuedCredential.uuid == u))
+
+
+async def list_credentials(scope: Scope, *, limit: int = 500) -> list[Row]:
+    q = IssuedCredential.select(
+        IssuedCredential.id, IssuedCredential.uuid, IssuedCredential.school, IssuedCredential.learner,
+        IssuedCredential.achievement, IssuedCredential.award, IssuedCredential.credential_id,
+        IssuedCredential.status_index, IssuedCredential.revoked_at, IssuedCredential.revoked_reason,
+        IssuedCredential.suspended, IssuedCredential.issued_at,
+        IssuedCredential.achievement.name.as_alias("achievement_name"),
+        IssuedCredential.achievement.uuid.as_alias("achievement_uuid"),
+        IssuedCredential.learner.display_name.as_alias("learner_name"),
+    ).where(IssuedCredential.award.is_not_null() & scoped(scope, IssuedCredential))
+    return await all_rows(q.order_by(IssuedCredential.id).limit(limit))
+
+
+# --- bulk jobs ---------------------------------------------------------------------------------
+async def insert_bulk_job(**values) -> Row:
+    j_uuid = uuidlib.uuid4()
+    await insert_row(BulkJob, uuid=j_uuid, **values)
+    return await get_bulk_job(j_uuid)
+
+
+async def get_bulk_job(j_uuid) -> Row | None:
+    u = as_uuid(j_uuid)
+    if u is None:
+        return None
+    return await first_row(BulkJob.select().where(BulkJob.uuid == u))
+
+
+async def update_bulk_job(j_id: int, **values) -> None:
+    await BulkJob.update({getattr(BulkJob, k): v for k, v in values.items()}).where(BulkJob.id == j_id)
+
+
+async def update_bulk_job_leased(j_id: int, owner: str, **values) -> bool:
+    """Update the job only while ``owner`` holds its lease (issuer.jobs); False otherwise."""
+    rows = await BulkJob.update({getattr(BulkJob, k): v for k, v in values.items()}).where(
+        (BulkJob.id == j_id) & (BulkJob.lease_owner == owner)).returning(BulkJob.id)
+    return bool(rows)
+
+
+async def fail_unfinished_bulk_jobs(*, errors: list[dict], at: datetime, keep: Iterable[int] = ()) -> list[int]:
+    """Every queued or running job (but those in ``keep``) becomes failed; their ids."""
+    where = BulkJob.status.is_in(["queued", "running"])
+    if keep := list(keep):
+        where = where & BulkJob.id.not_in(keep)
+    rows = await BulkJob.update({BulkJob.status: "failed", BulkJob.errors: errors, BulkJob.finished_at: at}).where(
+        where).returning(BulkJob.id)
+    return [r["id"] for r in rows]

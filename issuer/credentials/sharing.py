@@ -1,0 +1,215 @@
+"""Sharing an issued badge: public page data, baked PNG/SVG, QR to the verifier."""
+from __future__ import annotations
+
+import html
+import io
+import json
+from typing import Any
+
+from badges import bake
+from issuer.catalog import repo as catalog_repo
+from issuer.credentials import repo as credentials_repo
+from issuer.evidence import repo as evidence_repo
+from issuer.render.qr import qr_png
+from issuer.access import STAFF, role_of, school_ids
+from issuer.errors import Forbidden, InvalidInput, NotFound
+from issuer.transcripts.clr import verify_link
+from issuer.storage import FileStore, check_hash
+from issuer.svg_sanitiser import sanitise_svg
+
+
+def _base() -> str:
+    from issuer import runtime
+
+    return runtime.current().settings.base_url
+
+
+async def credential_row(c_uuid: str) -> dict:
+    row = await credentials_repo.get_credential(c_uuid)
+    if row is None or row.get("award") is None:
+        raise NotFound("no such badge")
+    return row
+
+
+def verify_url(row: dict) -> str:
+    base = _base()
+    return verify_link(base, f"{base}/credentials/{row['uuid']}")
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+async def _award(row: dict) -> dict | None:
+    return await credentials_repo.get_award_by_id(row["award"]) if row.get("award") else None
+
+
+async def may_see_files(viewer: Any, row: dict, award: dict | None) -> bool:
+    """Evidence files behind a badge: public to whoever has the badge's link while the learner
+    shares them (the default); otherwise only the learner and staff of the issuing school."""
+    if award is None or award["evidence_shared"]:
+        return True
+    role = role_of(viewer)
+    if role == "student":
+        return getattr(viewer, "id", None) == row["learner"]
+    if role in STAFF:
+        return row["school"] in await school_ids(viewer)
+    return False
+
+
+def is_owner(viewer: Any, row: dict) -> bool:
+    return role_of(viewer) == "student" and getattr(viewer, "id", None) == row["learner"]
+
+
+async def set_evidence_shared(viewer: Any, c_uuid: str, shared: bool) -> bool:
+    """The learner's switch (only theirs): whether the badge's evidence files are public."""
+    row = await credential_row(c_uuid)
+    if not is_owner(viewer, row):
+        raise NotFound("no such badge of yours")
+    await credentials_repo.set_evidence_shared(row["award"], bool(shared))
+    return bool(shared)
+
+
+async def badge_view(c_uuid: str, viewer: Any = None) -> dict:
+    """Plain data for templates/badge/page.html.j2 (never a table row). The revocation reason
+    is an internal record: the public page says that a badge is revoked, never why."""
+    row = await credential_row(c_uuid)
+    award = await _award(row)
+    files_visible = await may_see_files(viewer, row, award)
+    doc = json.loads(row["document"])
+    subject = doc["credentialSubject"]
+    achievement = subject["achievement"]
+    descriptions = {d["id"]: d for d in _list(achievement.get("resultDescription"))}
+    results = []
+    for r in _list(subject.get("result")):
+        d = descriptions.get(r.get("resultDescription"), {})
+        levels = {lv["id"]: lv for lv in _list(d.get("rubricCriterionLevel"))}
+        required = levels.get(d.get("requiredLevel"), {})
+        achieved = levels.get(r.get("achievedLevel"), {})
+        results.append({"criterion": d.get("name", ""),
+                        "achieved": achieved.get("name") or r.get("value", ""),
+                        "achieved_level": achieved.get("level", ""),
+                        "required": required.get("name") or d.get("requiredValue", ""),
+                        "required_level": required.get("level", "")})
+    issuer = doc["issuer"] if isinstance(doc["issuer"], dict) else {"id": doc["issuer"]}
+    base = _base()
+    return {
+        "uuid": str(row["uuid"]),
+        "name": achievement.get("name", ""),
+        "description": achievement.get("description", ""),
+        "criteria": (achievement.get("criteria") or {}).get("narrative", ""),
+        "image": (achievement.get("image") or {}).get("id"),
+        "issuer_name": issuer.get("name", issuer.get("id")),
+        "issuer_id": issuer.get("id"),
+        "issuer_url": issuer.get("url"),
+        "valid_from": doc.get("validFrom"),
+        "results": results,
+        "evidence": [{"id": e.get("id") if files_visible or not _is_file(e, row) else None,
+                      "name": e.get("name") or e.get("id") or "Evidence",
+                      "narrative": e.get("narrative"), "description": e.get("description"),
+                      "genre": e.get("genre"), "withheld": not files_visible and _is_file(e, row)}
+                     for e in _list(doc.get("evidence"))],
+        "evidence_json": _list(doc.get("evidence")),
+        "evidence_shared": award is None or bool(award["evidence_shared"]),
+        "owner": is_owner(viewer, row),
+        "competencies": [{"name": a.get("targetName"), "code": a.get("targetCode"), "url": a.get("targetUrl"),
+                          "framework": a.get("targetFramework")} for a in _list(achievement.get("alignment"))],
+        "revoked": row["revoked_at"] is not None,
+        "suspended": bool(row.get("suspended")),
+        "json_url": f"{base}/credentials/{row['uuid']}",
+        "png_url": f"{base}/badges/{row['uuid']}.png",
+        "svg_url": f"{base}/badges/{row['uuid']}.svg",
+        "qr_url": f"{base}/badges/{row['uuid']}/qr.png",
+        "verify_url": verify_url(row),
+    }
+
+
+def default_png(name: str) -> bytes:
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (256, 256), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((8, 8, 248, 248), fill=(31, 78, 121, 255), outline=(242, 169, 0, 255), width=10)
+    initials = "".join(w[0] for w in name.split()[:3]).upper() or "B"
+    draw.text((128, 128), initials, fill=(255, 255, 255, 255), anchor="mm", font_size=72)
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+def default_svg(name: str) -> bytes:
+    initials = html.escape("".join(w[0] for w in name.split()[:3]).upper() or "B")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256" viewBox="0 0 256 256">'
+            f'<title>{html.escape(name)}</title>'
+            f'<circle cx="128" cy="128" r="118" fill="#1f4e79" stroke="#f2a900" stroke-width="10"/>'
+            f'<text x="128" y="150" font-size="72" text-anchor="middle" fill="#fff" '
+            f'font-family="sans-serif">{initials}</text></svg>').encode("utf-8")
+
+
+def _stored_image(data: bytes, media_type: str) -> bytes | None:
+    """A stored badge image as served: an SVG passes the sanitiser again on the way out, so one
+    uploaded before the allow-list (or written to the store by other means) cannot carry active
+    content into a download; one that fails is not served."""
+    if media_type != "image/svg+xml":
+        return data
+    try:
+        return sanitise_svg(data)
+    except InvalidInput:
+        return None
+
+
+async def _achievement_image(row: dict, store: FileStore, media_type: str) -> bytes | None:
+    achievement = await catalog_repo.get_achievement_by_id(row["achievement"])
+    if achievement and achievement["image_sha256"] and achievement["image_type"] == media_type:
+        try:
+            return _stored_image(store.get(achievement["image_sha256"]), media_type)
+        except NotFound:
+            return None
+    return None
+
+
+async def baked_png(c_uuid: str, store: FileStore) -> bytes:
+    row = await credential_row(c_uuid)
+    name = json.loads(row["document"])["credentialSubject"]["achievement"].get("name", "")
+    image = await _achievement_image(row, store, "image/png") or default_png(name)
+    return bake.bake_png(image, row["document"])
+
+
+async def baked_svg(c_uuid: str, store: FileStore) -> bytes:
+    row = await credential_row(c_uuid)
+    name = json.loads(row["document"])["credentialSubject"]["achievement"].get("name", "")
+    image = await _achievement_image(row, store, "image/svg+xml") or default_svg(name)
+    return bake.bake_svg(image, row["document"])
+
+
+async def qr(c_uuid: str) -> bytes:
+    return qr_png(verify_url(await credential_row(c_uuid)))
+
+
+def _is_file(item: dict, row: dict) -> bool:
+    return isinstance(item.get("id"), str) and "/evidence/" in item["id"] and str(row["uuid"]) in item["id"]
+
+
+async def evidence_file(c_uuid: str, sha256: str, store: FileStore, viewer: Any = None) -> tuple[bytes, dict]:
+    """A file behind a badge's evidence: when the badge lists its hash and the viewer may see
+    the badge's files (``may_see_files``)."""
+    check_hash(sha256)
+    row = await credential_row(c_uuid)
+    award = await _award(row)  # the award of THIS badge (a learner may hold several of one achievement)
+    if not await may_see_files(viewer, row, award):
+        raise Forbidden("the student has not shared the evidence files of this badge")
+    version = await evidence_repo.get_version_by_id(award["version"]) if award and award["version"] else None
+    for f in (version or {}).get("files") or []:
+        if f["sha256"] == sha256 and sha256 in row["document"]:
+            return store.get(sha256), f
+    raise NotFound("no such file")
+
+
+async def achievement_image(a_uuid: str, store: FileStore) -> tuple[bytes, str]:
+    a = await catalog_repo.get_achievement(a_uuid)
+    if a is None or not a["image_sha256"]:
+        raise NotFound("no such image")
+    image = _stored_image(store.get(a["image_sha256"]), a["image_type"])
+    if image is None:
+        raise NotFound("no such image")
+    return image, a["image_type"]

@@ -1,0 +1,254 @@
+"""Bitstring status lists per school and purpose: allocation, revocation, suspension.
+
+Every credential we issue carries ONE ``credentialStatus`` entry, ``statusPurpose: "message"``
+with ``statusSize`` 2 (valid / suspended / revoked; ``badges.status.STATUS_MESSAGES``): the OB 3.0
+schema allows a single object there, and one entry gives every badge revoke, suspend and
+reinstate. README.md ("Revocation and suspension") says why and what other verifiers read.
+Badges issued before carry a one-bit ``revocation`` entry (awards) or ``revocation`` and
+``suspension`` entries (VC-API); those lists are still kept and changed as before, and a badge
+with no suspension entry cannot be suspended (409, it can still be revoked).
+
+Allocation (``allocate_entry``) runs inside the caller's transaction: it picks a random index
+and claims it with ``INSERT … ON CONFLICT DO NOTHING`` on ``StatusEntry`` whose unique
+(status_list, status_index) constraint is the arbiter, so concurrent awards on PostgreSQL never
+share an index and never abort each other; a conflict just draws again. After 16 straight
+conflicts the list counts as crowded and the next list number is opened (random draws keep
+each list well spread). A ``message`` list holds ``status_list_size`` two-bit entries (BSL §3.2
+counts entries, at least 131,072); indexes come from ``badges.status.message_index_range``.
+
+Changing a status locks the list row (``SELECT … FOR UPDATE``; on SQLite the process-wide writer
+lock of ``write_transaction``), writes it, re-signs the list credential with the school's active
+key and stores it; ``/status/<school>/<purpose>/<n>`` serves that document verbatim. Reasons go
+to the credential row and the audit log only, never into a published document or public page.
+"""
+from __future__ import annotations
+
+import json
+import re
+import secrets
+
+from badges.errors import StatusListError
+from badges.signing import sign
+from badges.status import (
+    MESSAGE_SIZE, STATE_REVOKED, STATE_SUSPENDED, STATE_VALID, BitstringStatusList, message_index_range,
+    set_message_state, status_entry, status_list_credential,
+)
+
+from issuer import runtime
+from issuer.context import IssuerContext
+from issuer.accounts import repo as accounts_repo
+from issuer.credentials import repo as credentials_repo
+from issuer.schools import repo as schools_repo
+from issuer.db.engine import in_transaction, write_transaction
+from issuer.schools import identity
+from issuer.errors import BadRequest, Conflict, NotFound
+
+PURPOSES = ("revocation", "suspension", "message")
+ISSUED_PURPOSE = "message"  # what every new credential gets
+_DRAWS_PER_LIST = 16
+_LIST_PATH = re.compile(r"/status/([^/]+)/(revocation|suspension|message)/(\d+)$")
+_STATE_OF_ACTION = {"revoke": STATE_REVOKED, "suspend": STATE_SUSPENDED, "reinstate": STATE_VALID}
+
+
+def list_url(slug: str, purpose: str, list_no: int, *, ctx: IssuerContext | None = None) -> str:
+    return f"{runtime.or_current(ctx).settings.base_url}/status/{slug}/{purpose}/{list_no}"
+
+
+def list_bits(purpose: str, *, ctx: IssuerContext | None = None) -> int:
+    """Bits of a new list: ``status_list_size`` entries of the purpose's status size."""
+    return runtime.or_current(ctx).settings.status_list_size * (MESSAGE_SIZE if purpose == "message" else 1)
+
+
+def _draw(purpose: str, size_bits: int) -> int:
+    if purpose == "message":
+        slots = message_index_range(size_bits)
+        return slots.start + secrets.randbelow(len(slots))
+    return secrets.randbelow(size_bits)
+
+
+def dumps(document: dict) -> str:
+    """The one serialization of documents we sign and store (compact, UTF-8)."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+async def _sign_list(school: dict, *, purpose: str, list_no: int, encoded: str,
+                     ctx: IssuerContext | None = None) -> str:
+    rt = runtime.or_current(ctx)
+    url = list_url(school["slug"], purpose, list_no, ctx=rt)
+    unsigned = status_list_credential(list_url=url, issuer={"id": await identity.issuer_did(school["id"], ctx=rt)},
+                                      purpose=purpose, encoded_list=encoded, valid_from=rt.clock.now())
+    signer = await identity.signer_for(school["id"], ctx=rt)
+    return dumps(sign(unsigned, signer=signer, created=rt.clock.now()))
+
+
+async def _open_list(school: dict, purpose: str, list_no: int, ctx: IssuerContext) -> dict:
+    """The list row, created (and signed) when missing; safe when two transactions race."""
+    row = await credentials_repo.status_list(school_id=school["id"], purpose=purpose, list_no=list_no)
+    if row is not None:
+        return row
+    rt = ctx
+    size = list_bits(purpose, ctx=rt)
+    encoded = BitstringStatusList(size).encode()
+    if await credentials_repo.insert_status_list(school_id=school["id"], purpose=purpose, list_no=list_no,
+                                     size=size, encoded_list=encoded, at=rt.clock.now()):
+        row = await credentials_repo.status_list(school_id=school["id"], purpose=purpose, list_no=list_no)
+        document = await _sign_list(school, purpose=purpose, list_no=list_no, encoded=encoded, ctx=rt)
+        await credentials_repo.update_status_list(row["id"], encoded_list=encoded, document=document, at=rt.clock.now())
+    return await credentials_repo.status_list(school_id=school["id"], purpose=purpose, list_no=list_no)
+
+
+async def _allocate(school: dict, purpose: str, ctx: IssuerContext) -> tuple[dict, int, int]:
+    rt = ctx
+    lst = await credentials_repo.latest_status_list(school_id=school["id"], purpose=purpose)
+    if lst is None:
+        lst = await _open_list(school, purpose, 1, rt)
+    while True:
+        for _ in range(_DRAWS_PER_LIST):
+            index = _draw(purpose, lst["size"])
+            if await credentials_repo.claim_status_index(list_id=lst["id"], index=index, at=rt.clock.now()):
+                entry = status_entry(list_url=list_url(school["slug"], purpose, lst["list_no"], ctx=rt), index=index,
+                                     purpose=purpose)
+                return entry, lst["id"], index
+        lst = await _open_list(school, purpose, lst["list_no"] + 1, rt)
+
+
+async def allocate_entry(school_id: int, *, purpose: str = ISSUED_PURPOSE,
+                         school: dict | None = None, ctx: IssuerContext | None = None) -> tuple[dict, int, int]:
+    """(credentialStatus entry, status_list_id, index) for a new credential of this school.
+
+    Call it inside the transaction that stores the credential, so an index is only ever
+    taken together with its credential (a rolled-back award frees it). ``school``: the
+    school's row when the caller already read it (the award path), to save reading it again.
+    """
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose must be one of {PURPOSES}")
+    if school is None or school.get("id") != school_id:
+        school = await schools_repo.school_by_id(school_id)
+    if school is None:
+        raise NotFound(f"no school {school_id}")
+    ctx = runtime.or_current(ctx)
+    if in_transaction():
+        return await _allocate(school, purpose, ctx)
+    async with write_transaction():
+        return await _allocate(school, purpose, ctx)
+
+
+def entries_of(document: dict) -> list[dict]:
+    status = document.get("credentialStatus")
+    entries = status if isinstance(status, list) else [status] if isinstance(status, dict) else []
+    return [e for e in entries if isinstance(e, dict)]
+
+
+def _locate(document: dict, slug: str) -> dict[str, tuple[int, int]]:
+    """{purpose: (list_no, index)} of this school's Bitstring entries in a stored credential."""
+    found: dict[str, tuple[int, int]] = {}
+    for entry in entries_of(document):
+        purpose = entry.get("statusPurpose")
+        if entry.get("type") != "BitstringStatusListEntry" or purpose not in PURPOSES:
+            continue
+        match = _LIST_PATH.search(str(entry.get("statusListCredential", "")))
+        if match and match.group(1) == slug and match.group(2) == purpose:
+            try:
+                found.setdefault(purpose, (int(match.group(3)), int(entry.get("statusListIndex"))))
+            except (TypeError, ValueError):
+                continue
+    return found
+
+
+def _plan(located: dict[str, tuple[int, int]], action: str, credential_id: str) -> tuple[str, int, int, int]:
+    """(purpose, list_no, index, value to write) for ``action`` on a credential's entries."""
+    if "message" in located:
+        return ("message", *located["message"], _STATE_OF_ACTION[action])
+    purpose = "revocation" if action == "revoke" else "suspension"
+    if purpose not in located:
+        what = "revoked" if action == "revoke" else "suspended or reinstated"
+        raise Conflict(f"this credential cannot be {what}: it was issued without a {purpose} status entry "
+                       "of this issuer", credentialId=credential_id)
+    return (purpose, *located[purpose], int(action != "reinstate"))
+
+
+async def _write_status(credential: dict, school: dict, action: str) -> str:
+    purpose, list_no, index, value = _plan(_locate(json.loads(credential["document"]), school["slug"]), action,
+                                           credential["credential_id"])
+    lst = await credentials_repo.status_list(school_id=school["id"], purpose=purpose, list_no=list_no, lock=True)
+    if lst is None:
+        raise Conflict(f"status list {purpose}/{list_no} of {school['slug']} does not exist")
+    bits = BitstringStatusList.decode(lst["encoded_list"])
+    try:
+        if purpose == "message":
+            set_message_state(bits, index, value)
+        else:
+            bits.set(index, bool(value))
+    except (ValueError, StatusListError):  # an index this list never handed out: refuse, change nothing
+        raise Conflict(f"the credential's status index {index} does not belong to {purpose} list {list_no}",
+                       credentialId=credential["credential_id"]) from None
+    encoded = bits.encode()
+    document = await _sign_list(school, purpose=purpose, list_no=list_no, encoded=encoded)
+    await credentials_repo.update_status_list(lst["id"], encoded_list=encoded, document=document,
+                                  at=runtime.current().clock.now())
+    return purpose
+
+
+async def _change(credential_row_id: int, *, action: str, reason: str, actor_id: int | None,
+                  school_id: int | None) -> dict:
+    rt = runtime.current()
+    reason = (reason or "").strip()
+    if action != "reinstate" and not reason:
+        raise BadRequest("a reason is required")
+    async with write_transaction():
+        await credentials_repo.lock_issued_credential(credential_row_id)
+        credential = await credentials_repo.issued_credential(row_id=credential_row_id, school_id=school_id)
+        if credential is None:
+            raise NotFound(f"no credential {credential_row_id}")
+        if credential["revoked_at"] is not None:
+            raise Conflict("the credential is revoked (revocation is permanent)")
+        if action == "suspend" and credential["suspended"]:
+            raise Conflict("the credential is already suspended")
+        if action == "reinstate" and not credential["suspended"]:
+            raise Conflict("the credential is not suspended")
+        school = await schools_repo.school_by_id(credential["school"])
+        purpose = await _write_status(credential, school, action)
+        now = rt.clock.now()
+        if action == "revoke":
+            await credentials_repo.mark_revoked(credential_row_id, reason=reason, actor_id=actor_id, at=now)
+        else:
+            await credentials_repo.mark_suspended(credential_row_id, suspended=action == "suspend",
+                                      reason=reason if action == "suspend" else "")
+        # Who and why, for the school's staff only (the reason is never published).
+        await accounts_repo.audit(action=f"credential.{action}", at=now, actor_id=actor_id, district_id=school["district"],
+                         school_id=school["id"], subject=credential["credential_id"],
+                         details={"reason": reason, "statusPurpose": purpose})
+        return await credentials_repo.issued_credential(row_id=credential_row_id)
+
+
+async def revoke(credential_row_id: int, *, reason: str, actor_id: int | None,
+                 school_id: int | None = None) -> dict:
+    """Permanently revoke: write "revoked", re-sign the list, record reason and actor.
+    ``school_id`` scopes the lookup (a school admin may only touch their school's badges)."""
+    return await _change(credential_row_id, action="revoke", reason=reason, actor_id=actor_id, school_id=school_id)
+
+
+async def suspend(credential_row_id: int, *, reason: str, actor_id: int | None,
+                  school_id: int | None = None) -> dict:
+    """Suspend (reversible): the entry reads "suspended" until ``reinstate``."""
+    return await _change(credential_row_id, action="suspend", reason=reason, actor_id=actor_id, school_id=school_id)
+
+
+async def reinstate(credential_row_id: int, *, reason: str = "", actor_id: int | None,
+                    school_id: int | None = None) -> dict:
+    """Lift a suspension (the entry reads "valid" again; revocation cannot be undone)."""
+    return await _change(credential_row_id, action="reinstate", reason=reason, actor_id=actor_id,
+                         school_id=school_id)
+
+
+async def list_document(slug: str, purpose: str, list_no: int) -> str:
+    """The signed list credential as stored (served verbatim)."""
+    if purpose not in PURPOSES:
+        raise NotFound(f"no status purpose {purpose!r}")
+    school = await schools_repo.school_by_slug(slug)
+    if school is None:
+        raise NotFound(f"no issuer {slug!r}")
+    lst = await credentials_repo.status_list(school_id=school["id"], purpose=purpose, list_no=list_no)
+    if lst is None or not lst["document"]:
+        raise NotFound(f"no status list {purpose}/{list_no} for {slug!r}")
+    return lst["document"]

@@ -1,0 +1,42 @@
+"""VC-API ``POST /credentials/issue`` for a school's bearer token (or an admin session)."""
+from __future__ import annotations
+
+import msgspec
+from litestar.params import JSONBody
+from litestar import Controller, Request, Response, post
+
+from issuer.web.deps import DEPENDENCIES, Ctx
+from issuer.credentials import vcapi
+from issuer.errors import Forbidden
+from issuer.accounts.auth import Role, requires
+from issuer.web.dto import IssueRequest, IssueResponse, problem_responses
+from issuer.web.dto_types import ISSUE_BODY_LIMIT
+
+VC_MEDIA_TYPE = "application/json"
+
+
+class VcApiController(Controller):
+    path = "/credentials"
+    tags = ["vc-api"]
+    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
+    request_max_body_size = ISSUE_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
+
+    @post("/issue", guards=[requires(Role.SCHOOL_ADMIN)], status_code=201,
+          responses=problem_responses(400, 401, 403, 409, 422),
+          summary="Issue (sign and store) a VC 2.0 or 1.1 credential as the caller's school; "
+                  "a retry of one already issued returns it (200)")
+    async def issue(self, ctx: Ctx, request: Request,
+                    data: JSONBody[IssueRequest]) -> Response[IssueResponse]:
+        principal = request.user
+        if principal.school_id is None:
+            raise Forbidden("the token or account is not bound to a school")
+        options = msgspec.to_builtins(data.options) if data.options is not None else None
+        stored, _, created = await vcapi.issue_or_replay(school_id=principal.school_id,
+                                                         credential=data.credential, options=options,
+                                                         actor=principal, ctx=ctx)
+        # 200 for a retry of a credential already issued: the same signed bytes, nothing new made
+        return Response(content=vcapi.response_body(stored), status_code=201 if created else 200,
+                        media_type=VC_MEDIA_TYPE)
+
+
+ROUTES = [VcApiController]

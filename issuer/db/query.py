@@ -1,0 +1,99 @@
+"""Query helpers every repo uses: JSON-decoded rows, inserts returning their key, and the prebuilt INSERT
+of the hot write path.
+
+Rows come back as plain dicts (JSON columns decoded); nothing outside the repos sees a Table.
+"""
+from __future__ import annotations
+
+import functools
+import uuid as uuidlib
+from typing import Any
+
+from piccolo.columns import JSON, JSONB
+from piccolo.utils.encoding import dump_json
+
+Row = dict[str, Any]
+
+Row = dict[str, Any]
+
+
+def as_uuid(value) -> uuidlib.UUID | None:
+    if isinstance(value, uuidlib.UUID):
+        return value
+    try:
+        return uuidlib.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+async def first_row(query) -> Row | None:
+    return await query.output(load_json=True).first()
+
+
+async def all_rows(query) -> list[Row]:
+    return await query.output(load_json=True)
+
+
+async def insert_row(table, **values) -> int:
+    rows = await table.insert(table(**values)).returning(table._meta.primary_key)
+    return rows[0][table._meta.primary_key._meta.name]
+
+
+# Hot-path writes with prebuilt SQL: Piccolo spends more CPU building an INSERT/UPDATE than the
+# database spends running it. Same statements and parameters as Piccolo's (the row object still
+# fills defaults; JSON values are dumped with Piccolo's ``dump_json``); the primary key is left
+# to the database as Piccolo does (null → rowid on SQLite, DEFAULT on PostgreSQL).
+# tests/issuer/test_perf_writes.py compares both, parameters and stored rows.
+@functools.lru_cache(maxsize=32)
+def insert_sql(table, ignore_conflict: bool) -> tuple[str, tuple]:
+    pk = table._meta.primary_key
+    columns = tuple(c for c in table._meta.columns if c is not pk)
+    names = ",".join(f'"{c._meta.db_column_name}"' for c in columns)
+    marks = ",".join("{}" for _ in columns)
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflict else ""
+    return (f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({marks}){conflict} '
+            f'RETURNING "{pk._meta.db_column_name}"'), columns
+
+
+@functools.lru_cache(maxsize=32)
+def _insert_plan(table, ignore_conflict: bool) -> tuple[str, tuple]:
+    sql, columns = insert_sql(table, ignore_conflict)
+    return sql, tuple((c, c._meta.name, c._meta.db_column_name, isinstance(c, (JSON, JSONB))) for c in columns)
+
+
+def insert_args(table, values: dict, ignore_conflict: bool = False) -> tuple[str, list]:
+    """The INSERT and its parameters: the values ``table(**values)`` would hold (given by
+    name or db column name, else the column default; a missing required value or an
+    unknown name is Piccolo's ValueError), without building the row object."""
+    from piccolo.columns.defaults.base import Default
+
+    sql, plan = _insert_plan(table, ignore_conflict)
+    pk = table._meta.primary_key
+    given = dict(values)
+    if pk._meta.name in given:  # Piccolo's row takes it, the INSERT leaves it to the database
+        given.pop(pk._meta.name)
+    elif pk._meta.db_column_name in given:
+        given.pop(pk._meta.db_column_name)
+    args = []
+    for column, name, db_name, is_json in plan:
+        value = given.pop(name, ...)
+        if value is ...:
+            value = given.pop(db_name, ...)
+        if value is ...:
+            value = column.get_default_value()
+            if isinstance(value, Default):
+                value = value.python()
+            if value is None and not column._meta.null:
+                raise ValueError(f"{name} wasn't provided")
+        if is_json and not isinstance(value, str) and value is not None:
+            value = dump_json(value)
+        args.append(value)
+    if given:
+        raise ValueError(f"Unrecognized columns - {list(given)}")
+    return sql, args
+
+
+async def fast_insert(table, values: dict, *, ignore_conflict: bool = False) -> int | None:
+    sql, args = insert_args(table, values, ignore_conflict)
+    rows = await table.raw(sql, *args)
+    return rows[0][table._meta.primary_key._meta.db_column_name] if rows else None

@@ -1,0 +1,1 @@
+"""Districts and schools, their identity (DIDs, issuer Profiles) and their signing keys."""

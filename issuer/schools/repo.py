@@ -1,0 +1,165 @@
+"""Queries of districts, schools and their signing keys.
+
+Rows come back as plain dicts (JSON columns decoded); nothing outside the repos sees a Table.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from piccolo.utils.encoding import load_json
+
+from issuer.db.engine import lock_row
+from issuer.db.tables import District, IssuedCredential, School, SigningKey, StatusList
+
+Row = dict[str, Any]
+
+Row = dict[str, Any]
+
+
+# --- tenancy -------------------------------------------------------------------------------
+
+async def first_district() -> Row | None:
+    return await District.select().order_by(District.id).first()
+
+
+async def insert_district(*, slug: str, name: str, url: str, email: str, at: datetime) -> Row:
+    row = District(slug=slug, name=name, url=url, email=email, created_at=at)
+    await row.save()
+    return row.to_dict()
+
+
+async def insert_school(*, district_id: int, slug: str, name: str, url: str = "", email: str = "",
+                        description: str = "", address: dict | None = None, image_url: str = "",
+                        at: datetime) -> Row:
+    row = School(district=district_id, slug=slug, name=name, url=url, email=email,
+                 description=description, address=address or {}, image_url=image_url, created_at=at)
+    await row.save()
+    return await school_by_id(row.id)
+
+
+async def school_by_id(school_id: int) -> Row | None:
+    return await School.select().where(School.id == school_id).output(load_json=True).first()
+
+
+# Prebuilt (the award path reads both on every award; Piccolo spends more CPU building two
+# selects than the database spends running them): the school as ``school_by_id`` gives it and
+# the key ``active_key`` picks for it (the newest active one), portable SQL for both databases.
+_SCHOOL_COLS = tuple(c._meta.db_column_name for c in School._meta.columns)
+_KEY_COLS = tuple(c._meta.db_column_name for c in SigningKey._meta.columns)
+_SCHOOL_WITH_KEY = (
+    "SELECT " + ", ".join(f's."{n}"' for n in _SCHOOL_COLS) + ", "
+    + ", ".join(f'k."{n}" AS "k__{n}"' for n in _KEY_COLS)
+    + f' FROM "{School._meta.tablename}" s LEFT JOIN "{SigningKey._meta.tablename}" k ON k."id" = ('
+    + f'SELECT max(k2."id") FROM "{SigningKey._meta.tablename}" k2 WHERE k2."active" = {{}} '
+    + 'AND k2."district" = s."district" AND k2."school" = s."id") WHERE s."id" = {} LIMIT 1')
+
+
+async def school_with_active_key(school_id: int) -> tuple[Row, Row | None] | None:
+    """``school_by_id`` and that school's ``active_key`` in one query: (school, key row or
+    None when the school has no active key yet), or None for no school
+    (tests/issuer/test_perf_kit.py compares both)."""
+
+    rows = await School.raw(_SCHOOL_WITH_KEY, True, school_id)
+    if not rows:
+        return None
+    row = dict(rows[0])
+    key = {n: row.pop(f"k__{n}") for n in _KEY_COLS}
+    if isinstance(row.get("address"), (str, bytes)):
+        row["address"] = load_json(row["address"])
+    if key["id"] is None:
+        return row, None
+    key["active"] = bool(key["active"])
+    return row, key
+
+
+async def school_by_slug(slug: str) -> Row | None:
+    return await School.select().where(School.slug == slug).output(load_json=True).first()
+
+
+async def schools(district_id: int | None = None) -> list[Row]:
+    query = School.select().order_by(School.id).output(load_json=True)
+    if district_id is not None:
+        query = query.where(School.district == district_id)
+    return await query
+
+
+async def district_by_id(district_id: int) -> Row | None:
+    return await District.select().where(District.id == district_id).first()
+
+
+# --- signing keys ----------------------------------------------------------------------------
+
+def _owner(query, table, *, district_id: int, school_id: int | None):
+    query = query.where(table.district == district_id)
+    return query.where(table.school.is_null() if school_id is None else table.school == school_id)
+
+
+async def active_key(*, district_id: int, school_id: int | None) -> Row | None:
+    query = SigningKey.select().where(SigningKey.active == True)  # noqa: E712
+    return await _owner(query, SigningKey, district_id=district_id, school_id=school_id).order_by(
+        SigningKey.id, ascending=False).first()
+
+
+async def keys_of(*, district_id: int, school_id: int | None) -> list[Row]:
+    query = SigningKey.select(SigningKey.id, SigningKey.public_key_multibase, SigningKey.active,
+                              SigningKey.created_at, SigningKey.retired_at)
+    return await _owner(query, SigningKey, district_id=district_id, school_id=school_id).order_by(
+        SigningKey.id)
+
+
+async def insert_key(*, district_id: int, school_id: int | None, public_key_multibase: str,
+                     encrypted_seed: str, at: datetime) -> Row:
+    row = SigningKey(district=district_id, school=school_id, public_key_multibase=public_key_multibase,
+                     encrypted_seed=encrypted_seed, active=True, created_at=at)
+    await row.save()
+    return await SigningKey.select().where(SigningKey.id == row.id).first()
+
+
+async def retire_keys(*, district_id: int, school_id: int | None, at: datetime) -> None:
+    query = SigningKey.update({SigningKey.active: False, SigningKey.retired_at: at}).where(
+        SigningKey.active == True)  # noqa: E712
+    await _owner(query, SigningKey, district_id=district_id, school_id=school_id)
+
+
+async def key_signed_stored_document(public_key_multibase: str, *, school_id: int | None) -> bool:
+    """Whether a stored signed document names this key (``…#<multibase>`` as a proof's
+    verificationMethod): a badge, a status list, a transcript (which also bundles old badges).
+    ``school_id`` narrows the scan to that school; None (the district's key) scans everything."""
+    from issuer.db.tables import Transcript  # the transcript half's table, read-only here
+
+    pattern = f"%#{public_key_multibase}%"  # base58btc has no LIKE wildcards
+    for table in (IssuedCredential, StatusList, Transcript):
+        query = table.select(table.id).where(table.document.like(pattern))
+        if school_id is not None:
+            query = query.where(table.school == school_id)
+        if await query.first() is not None:
+            return True
+    return False
+
+
+async def delete_key(key_id: int) -> None:
+    """Only for a retired key that signed nothing stored (``issuer.schools.keys.rotate``)."""
+    await SigningKey.delete().where((SigningKey.id == key_id) & (SigningKey.active == False))  # noqa: E712
+
+
+async def lock_school(school_id: int) -> None:
+    await lock_row(School, school_id)
+
+
+async def lock_district(district_id: int) -> None:
+    await lock_row(District, district_id)
+
+
+async def school_district(school_id: int) -> int | None:
+    row = await School.select(School.district).where(School.id == school_id).first()
+    return row["district"] if row else None
+
+
+async def school_name(school_id: int) -> str | None:
+    row = await School.select(School.name).where(School.id == school_id).first()
+    return row["name"] if row else None
+
+
+async def school_ids_of_district(district_id: int) -> list[int]:
+    return [r["id"] for r in await School.select(School.id).where(School.district == district_id)]

@@ -1,0 +1,1 @@
+"""CLR transcripts: building, rendering, share links and cohort jobs."""

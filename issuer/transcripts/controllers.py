@@ -1,0 +1,190 @@
+"""Transcripts over HTTP: generate, read (JSON / PDF / HTML), share links, cohort jobs.
+
+* ``POST /api/transcripts`` ``{student?}``: a student for themself; a teacher/admin for a student
+  of their school (id or email) → 201 with the links.
+* ``GET /transcripts/<uuid>.json``: the signed CLR, verbatim (``application/vc+ld+json``); public
+  by its unguessable id, because the page-1 QR code sends any verifier there.
+* ``GET /transcripts/<uuid>.pdf`` and ``GET /transcripts/<uuid>``: the owner student or staff of
+  the school (rendering runs in a worker thread).
+* ``/api/transcripts/<uuid>/shares``: make (expiry), list, revoke share links; ``GET /share/<token>``
+  needs no account, verifies the transcript live and shows each badge's status (410 once the
+  link is revoked or expired).
+* ``POST /api/transcript-jobs`` (staff): every student of the school, in the background;
+  ``GET /api/transcript-jobs/<uuid>`` reports progress.
+"""
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from issuer.render.templating import render_template
+from issuer.transcripts import service
+from issuer.errors import IssuerError, LinkExpired, NotFound
+from issuer.transcripts.clr import CLR_MEDIA_TYPE
+from issuer.accounts.auth import require_login, requires
+from issuer.web.common import (STAFF, base_url, form_of, job_page, job_runner, page, see_other,
+                                                    wants_html, who)
+from issuer.transcripts.schemas import CohortIn, ShareIn, TranscriptIn, job_out, share_out, transcript_out
+from issuer.web.dto_types import JSON_BODY_LIMIT, PathId
+
+_PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+_SHARE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex",
+                  "X-Content-Type-Options": "nosniff"}
+
+
+class TranscriptApi(Controller):
+    path = "/api/transcripts"
+    tags = ["transcripts"]
+    request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
+
+    @post("/", guards=[requires(*STAFF, "student")], status_code=201,
+          summary="Sign a new transcript of a student's current badges")
+    async def generate(self, request: Request, data: JSONBody[TranscriptIn]) -> dict:
+        row, _ = await service.generate(who(request), data.student)
+        return transcript_out(row, base_url())
+
+    @get("/", guards=[requires(*STAFF, "student")], summary="Transcripts the caller may see")
+    async def list_(self, request: Request, student: FromQuery[str | None] = None) -> list[dict]:
+        return [transcript_out(r, base_url()) for r in await service.list_for(who(request), student)]
+
+    @get("/{t_id:str}/shares", guards=[requires(*STAFF, "student")], summary="Share links of a transcript")
+    async def shares(self, request: Request, t_id: FromPath[str]) -> list[dict]:
+        return [share_out(s) for s in await service.list_shares(who(request), t_id)]
+
+    @post("/{t_id:str}/shares", guards=[requires(*STAFF, "student")], status_code=201,
+          summary="Make a share link (expires; revocable); the URL is shown only here")
+    async def share(self, request: Request, t_id: FromPath[str], data: JSONBody[ShareIn]) -> dict:
+        row, token = await service.create_share(who(request), t_id, expires_in_days=data.expires_in_days,
+                                                expires_at=data.expires_at, label=data.label)
+        return share_out(row, url=service.share_url(token))
+
+    @post("/{t_id:str}/shares/{share_id:int}/revoke", guards=[requires(*STAFF, "student")], status_code=200,
+          summary="Withdraw a share link")
+    async def revoke(self, request: Request, t_id: FromPath[str], share_id: FromPath[PathId]) -> dict:
+        return share_out(await service.revoke_share(who(request), t_id, share_id))
+
+
+class TranscriptJobApi(Controller):
+    path = "/api/transcript-jobs"
+    tags = ["transcripts"]
+    request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
+
+    @post("/", guards=[requires("teacher", "school_admin", "district_admin")], status_code=202,
+          summary="Transcripts for every student of a school, in the background")
+    async def start(self, request: Request, data: JSONBody[CohortIn]) -> Response:
+        job = await service.start_cohort(who(request), school_id=data.school_id, runner=job_runner(request))
+        return Response(content=job_out(job, base_url()), status_code=202,
+                        headers={"Location": f"/api/transcript-jobs/{job['uuid']}"})
+
+    @get("/{job_id:str}", guards=[requires("teacher", "school_admin", "district_admin")],
+         summary="Progress of a cohort job")
+    async def status(self, request: Request, job_id: FromPath[str]) -> Response:
+        """JSON, or (a browser) a page that refreshes itself until the job ends."""
+        job = await service.job_status(who(request), job_id)
+        if wants_html(request):
+            return job_page(request, job, title="Transcripts for a cohort", unit="students", done_key="succeeded",
+                            done_label="transcripts made", json_url=f"/api/transcript-jobs/{job['uuid']}")
+        return Response(content=job_out(job, base_url()))
+
+
+class TranscriptDocuments(Controller):
+    path = "/transcripts"
+    tags = ["transcripts"]
+
+    @get("/{name:str}", summary="A transcript: <uuid>.json (signed CLR), <uuid>.pdf, or <uuid> (HTML view)")
+    async def read(self, request: Request, name: FromPath[str]) -> Response:
+        stem, dot, suffix = name.rpartition(".")
+        if not dot:
+            stem, suffix = name, ""
+        if suffix == "json":
+            from issuer.transcripts import repo
+
+            row = await repo.transcript(stem)
+            if row is None:
+                raise NotFound("no such transcript")
+            return Response(content=row["document"].encode("utf-8"), media_type=CLR_MEDIA_TYPE,
+                            headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})
+        if suffix not in ("", "pdf"):
+            raise NotFound("no such transcript")
+        row = await service.visible(require_login(who(request)), stem)
+        if suffix == "pdf":
+            pdf = await service.render_pdf(row)
+            return Response(content=pdf, media_type="application/pdf",
+                            headers={**_PRIVATE, "Content-Disposition": f'inline; filename="transcript-{stem}.pdf"'})
+        html = await service.render_html(row)
+        return Response(content=html, media_type="text/html; charset=utf-8", headers=_PRIVATE)
+
+
+class SharePage(Controller):
+    path = "/share"
+    tags = ["transcripts"]
+
+    @get("/{token:str}", summary="A shared transcript, verified live (no account needed); <token>.pdf: its PDF")
+    async def open(self, request: Request, token: FromPath[str]) -> Response:
+        try:
+            if token.endswith(".pdf"):
+                pdf = await service.share_pdf(token.removesuffix(".pdf"))
+                return Response(content=pdf, media_type="application/pdf", headers={
+                    **_SHARE_HEADERS, "Content-Disposition": 'inline; filename="transcript.pdf"'})
+            html, report = await service.share_page(token)
+        except (LinkExpired, NotFound) as exc:
+            page = render_template("transcript/share_gone.html.j2", request=request, message=exc.message,
+                                   gone=isinstance(exc, LinkExpired))
+            return Response(content=page, media_type="text/html; charset=utf-8", status_code=exc.status_code,
+                            headers=_SHARE_HEADERS)
+        return Response(content=html, media_type="text/html; charset=utf-8",
+                        headers={**_SHARE_HEADERS, "X-Verified": "true" if report.verified else "false"})
+
+
+class StudentTranscriptPages(Controller):
+    """The student's page: make a transcript, view it, make and withdraw share links (forms + CSRF)."""
+
+    path = "/student/transcripts"
+    guards = [requires("student")]
+    include_in_schema = False
+
+    async def _page(self, request: Request, *, status_code: int = 200, new_share: dict | None = None,
+                    error: str | None = None) -> Response:
+        p = who(request)
+        now = service._now()
+        items = []
+        for row in await service.list_for(p):
+            shares = [{**s, "expired": s["expires_at"] is not None and s["expires_at"] <= now}
+                      for s in await service.list_shares(p, str(row["uuid"]))]
+            items.append({"row": row, "links": service.links_for(row), "shares": shares})
+        return page(request, "transcript/student.html.j2", status_code=status_code, transcripts=items,
+                    new_share=new_share, error=error)
+
+    @get("/")
+    async def index(self, request: Request) -> Response:
+        return await self._page(request)
+
+    @post("/")
+    async def make(self, request: Request) -> Response:
+        try:
+            row, _ = await service.generate(who(request))
+        except IssuerError as exc:
+            return await self._page(request, status_code=exc.status_code, error=exc.message)
+        return see_other(f"/transcripts/{row['uuid']}")
+
+    @post("/{t_id:str}/shares")
+    async def share(self, request: Request, t_id: FromPath[str]) -> Response:
+        form = await form_of(request)
+        label = str(form.get("label") or "")
+        try:
+            days = int(str(form.get("days") or "30"))
+        except ValueError:
+            days = -1
+        try:
+            _, token = await service.create_share(who(request), t_id, expires_in_days=days, label=label)
+        except IssuerError as exc:
+            return await self._page(request, status_code=exc.status_code, error=exc.message)
+        return await self._page(request, status_code=201, new_share={"url": service.share_url(token), "label": label})
+
+    @post("/{t_id:str}/shares/{share_id:int}/revoke")
+    async def revoke(self, request: Request, t_id: FromPath[str], share_id: FromPath[PathId]) -> Response:
+        await service.revoke_share(who(request), t_id, share_id)
+        return see_other("/student/transcripts")
+
+
+TRANSCRIPT_ROUTES = [TranscriptApi, TranscriptJobApi, TranscriptDocuments, SharePage, StudentTranscriptPages]
