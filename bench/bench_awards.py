@@ -65,7 +65,7 @@ async def setup(db_url: str, data_dir: Path, n_students: int):
     from issuer.db.engine import create_tables, engine_for_url
     from issuer.accounts import service as accounts
     from issuer.catalog import achievements, frameworks
-    from issuer.accounts.service import Principal, Role
+    from issuer.access import Principal, Role
     from issuer.settings import Settings
     from issuer.storage import FileStore
 
@@ -99,7 +99,7 @@ async def setup(db_url: str, data_dir: Path, n_students: int):
 async def make_submissions(ctx, n: int, tag: str) -> list[str]:
     from issuer.accounts import repo as accounts_repo
     from issuer.evidence import service as evidence
-    from issuer.accounts.service import Principal, Role
+    from issuer.access import Principal, Role
 
     out = []
     now = ctx["rt"].clock.now()

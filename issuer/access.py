@@ -1,4 +1,4 @@
-"""Who may see and do what in the learning half (one place, so every endpoint agrees).
+"""Who is asking (``Principal``, ``Role``) and what they may see and do: the one authorization model.
 
 A student sees only their own records; a teacher or school admin only their school's; a
 district admin the schools of their district. Anything outside the caller's scope is
@@ -10,11 +10,57 @@ school) is refused with 403, never widened to "every school".
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from issuer.schools import repo as schools_repo
 from issuer.db.scope import LearnerScope, SchoolScope, Scope
-from issuer.errors import Forbidden, InvalidInput, NotFound
+from issuer.errors import BadRequest, Forbidden, InvalidInput, NotFound
+
+class Role(StrEnum):
+    DISTRICT_ADMIN = "district_admin"
+    SCHOOL_ADMIN = "school_admin"
+    TEACHER = "teacher"
+    STUDENT = "student"
+    MENTOR = "mentor"  # a link holder, never an account
+    PUBLIC = "public"
+
+
+ACCOUNT_ROLES = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER, Role.STUDENT)
+# What a role may hand on: a token's role never exceeds its creator's.
+RANK = {Role.STUDENT: 1, Role.TEACHER: 2, Role.SCHOOL_ADMIN: 3, Role.DISTRICT_ADMIN: 4}
+# The roles a token may hold without a user (service clients); the others are people.
+USERLESS_TOKEN_ROLES = (Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN)
+
+
+def parse_role(value: object) -> Role:
+    """A role from the wire: an empty or unknown value is a 400, never a 500."""
+    try:
+        return Role(str(value or "").strip())
+    except ValueError:
+        raise BadRequest(f"unknown role {value!r}: one of {', '.join(r.value for r in ACCOUNT_ROLES)}") from None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking. ``id`` is the user id (None for public and for school tokens without a user)."""
+    role: Role = Role.PUBLIC
+    id: int | None = None
+    school_id: int | None = None
+    district_id: int | None = None
+    learner_id: int | None = None
+    username: str = ""
+    display_name: str = ""
+    via: str = "anonymous"  # anonymous | session | token
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.role not in (Role.PUBLIC, Role.MENTOR)
+
+
+ANONYMOUS = Principal()
+
 
 STAFF = frozenset({"teacher", "school_admin", "district_admin"})
 TEACHERS = frozenset({"teacher", "school_admin"})

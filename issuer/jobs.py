@@ -244,7 +244,7 @@ def actor_json(principal: Any) -> dict:
 
 
 def actor_from_json(data: dict) -> Any:
-    from issuer.accounts.service import Principal, Role
+    from issuer.access import Principal, Role
 
     if not data or not data.get("role"):
         return None

@@ -33,7 +33,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from issuer import runtime
 from issuer.accounts import repo as accounts_repo
 from issuer.accounts import service as accounts
-from issuer.accounts.service import ANONYMOUS, Principal, Role
+from issuer.access import ANONYMOUS, Principal, Role
 from issuer.errors import Forbidden, Unauthenticated
 
 __all__ = ["ANONYMOUS", "AuthMiddleware", "CSRF_COOKIE", "CSRF_FIELD", "CSRF_HEADER", "Principal", "Role",

@@ -23,9 +23,7 @@ import hashlib
 import math
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -33,6 +31,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from issuer import runtime
 from issuer.accounts import repo as accounts_repo
 from issuer.db.engine import write_transaction
+from issuer.access import ACCOUNT_ROLES, USERLESS_TOKEN_ROLES, Principal, Role, parse_role
 from issuer.errors import BadRequest, Conflict, TooManyRequests, Unauthenticated
 
 _HASHER = PasswordHasher()
@@ -41,48 +40,6 @@ _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 TOKEN_PREFIX = "bdg_"
 
 
-class Role(StrEnum):
-    DISTRICT_ADMIN = "district_admin"
-    SCHOOL_ADMIN = "school_admin"
-    TEACHER = "teacher"
-    STUDENT = "student"
-    MENTOR = "mentor"  # a link holder, never an account
-    PUBLIC = "public"
-
-
-ACCOUNT_ROLES = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER, Role.STUDENT)
-# What a role may hand on: a token's role never exceeds its creator's.
-RANK = {Role.STUDENT: 1, Role.TEACHER: 2, Role.SCHOOL_ADMIN: 3, Role.DISTRICT_ADMIN: 4}
-# The roles a token may hold without a user (service clients); the others are people.
-USERLESS_TOKEN_ROLES = (Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN)
-
-
-def parse_role(value: object) -> Role:
-    """A role from the wire: an empty or unknown value is a 400, never a 500."""
-    try:
-        return Role(str(value or "").strip())
-    except ValueError:
-        raise BadRequest(f"unknown role {value!r}: one of {', '.join(r.value for r in ACCOUNT_ROLES)}") from None
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is asking. ``id`` is the user id (None for public and for school tokens without a user)."""
-    role: Role = Role.PUBLIC
-    id: int | None = None
-    school_id: int | None = None
-    district_id: int | None = None
-    learner_id: int | None = None
-    username: str = ""
-    display_name: str = ""
-    via: str = "anonymous"  # anonymous | session | token
-
-    @property
-    def is_authenticated(self) -> bool:
-        return self.role not in (Role.PUBLIC, Role.MENTOR)
-
-
-ANONYMOUS = Principal()
 
 
 def sha256_hex(value: str) -> str:

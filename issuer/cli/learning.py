@@ -30,7 +30,7 @@ def _settings(args):
 
 
 def _staff(user: dict | None, school: dict):
-    from issuer.accounts.service import Principal, Role
+    from issuer.access import Principal, Role
 
     if user is None:
         return Principal(role=Role.SCHOOL_ADMIN, id=None, school_id=school["id"], district_id=school["district"],
@@ -92,7 +92,7 @@ async def seed_demo(settings) -> dict:
     from issuer.evidence import elos, service as evidence, review
     from issuer.schools import identity
     from issuer.credentials import status
-    from issuer.accounts.service import Principal, Role
+    from issuer.access import Principal, Role
     from issuer.settings import save_base_url
     from issuer.storage import FileStore
 

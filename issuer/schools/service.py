@@ -18,7 +18,7 @@ from issuer.db.scope import Scope
 from issuer.accounts import service as accounts
 from issuer.schools import identity, keys as key_service
 from issuer.credentials import status
-from issuer.accounts.service import RANK, Principal, Role
+from issuer.access import RANK, Principal, Role, parse_role
 from issuer.access import scope_of
 from issuer.errors import Forbidden
 from issuer.errors import BadRequest, Conflict, NotFound
@@ -171,7 +171,7 @@ async def create_token(principal: Principal, *, name: str, role: str | None, sch
         user = await accounts_repo.user_by_username(username.strip())
         if user is None or user["school"] != school["id"]:
             raise NotFound(f"no user {username!r} in {school['slug']}")
-    wanted = accounts.parse_role(role) if role is not None else (Role(user["role"]) if user else Role.SCHOOL_ADMIN)
+    wanted = parse_role(role) if role is not None else (Role(user["role"]) if user else Role.SCHOOL_ADMIN)
     if wanted == Role.DISTRICT_ADMIN:
         raise Forbidden("a token acts within one school")
     if wanted not in RANK or RANK[wanted] > RANK[principal.role]:

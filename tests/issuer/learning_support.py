@@ -2,7 +2,7 @@
 this directory's conftest)."""
 from __future__ import annotations
 
-from issuer.accounts.service import Principal, Role
+from issuer.access import Principal, Role
 
 RUBRIC = {"name": "Lab report", "criteria": [
     {"id": "analysis", "name": "Analysis", "requiredLevel": 3},

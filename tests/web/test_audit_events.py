@@ -48,7 +48,7 @@ def _one(events, action, subject=None) -> dict:
 async def test_each_action_writes_its_event_and_only_its_school_reads_it(client, seed, platform):
     from issuer.credentials import bulk
     from issuer.transcripts import service as transcript_cases
-    from issuer.accounts.service import Principal, Role
+    from issuer.access import Principal, Role
 
     north = seed.schools["north"]["id"]
     teacher = seed.users[("north", "teacher", 0)]

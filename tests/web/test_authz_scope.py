@@ -225,7 +225,7 @@ async def test_a_principal_without_the_id_its_role_needs_gets_403_not_everything
     from issuer.clock import FixedClock
     from issuer.evidence import elos, service as evidence
     from issuer import access as learning_access
-    from issuer.accounts.service import Principal, Role
+    from issuer.access import Principal, Role
     from issuer.errors import Forbidden
     from issuer.storage import FileStore
     from tests.support import NOW

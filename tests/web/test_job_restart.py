@@ -22,7 +22,7 @@ async def _half_done_job(seed, platform, monkeypatch) -> dict:
     from issuer.credentials import repo as credentials_repo
     from issuer.jobs import JobRunner
     from issuer.credentials import bulk
-    from issuer.accounts.service import Principal, Role
+    from issuer.access import Principal, Role
     from tests.web.learning_app import in_process_client
     from tests.web.support import add_students, setup_achievement
 

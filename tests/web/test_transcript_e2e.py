@@ -385,7 +385,7 @@ async def test_a_resumed_cohort_job_skips_the_students_it_finished(client, seed,
     from issuer.db.tables import Transcript, TranscriptJob
     from issuer.jobs import JobRunner, wall_now
     from issuer.transcripts import service as transcript_cases
-    from issuer.accounts.service import Principal, Role
+    from issuer.access import Principal, Role
 
     teacher = seed.users[("north", "teacher", 0)]
     who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=teacher["school"], district_id=seed.district["id"],
