@@ -44,6 +44,8 @@ from issuer.settings import load as load_settings
 from issuer.accounts import auth as web_auth
 from issuer.web import deps
 from issuer.accounts import controllers as admin
+from issuer.credentials import admin_controller as credential_admin
+from issuer.schools import admin_controller as key_admin
 from issuer.credentials import controllers as credentials, status_controller as status, vcapi_controller as vcapi
 from issuer.schools import did_controller as did, controllers as issuers
 from issuer.accounts import pages as auth_controllers
@@ -72,7 +74,7 @@ def server_options() -> dict[str, Any]:
 
 PLATFORM_ROUTES: list[Any] = [
     *auth_controllers.ROUTES, *issuers.ROUTES, *did.ROUTES, *status.ROUTES,
-    *vcapi.ROUTES, *credentials.ROUTES, *admin.ROUTES,
+    *vcapi.ROUTES, *credentials.ROUTES, *admin.ROUTES, *credential_admin.ROUTES, *key_admin.ROUTES,
 ]
 
 # The learning half's controllers (issuer-learning): one list, mounted as a whole.
