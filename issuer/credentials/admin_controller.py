@@ -8,9 +8,9 @@ import uuid as uuidlib
 from litestar.params import JSONBody, FromPath, FromQuery
 from litestar import Controller, Request, get, post
 
-from issuer import runtime
 from issuer.schools import service as platform_admin
 from issuer.accounts.auth import Role, requires
+from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
 from issuer.web.dto_types import JSON_BODY_LIMIT, Limit, Offset
 from issuer.web.dto import (
@@ -24,10 +24,9 @@ ADMINS = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN)
 STAFF = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER)
 
 
-def _credential_out(row: dict, role: Role | None = None) -> CredentialOut:
+def _credential_out(base: str, row: dict, role: Role | None = None) -> CredentialOut:
     """``role``: the caller's; the revocation reason is internal, so a student sees only that
     their badge was revoked, not why (it is in the school's audit log)."""
-    base = runtime.current().settings.base_url
     return CredentialOut(
         uuid=str(row["uuid"]),
         credential_id=row["credential_id"],
@@ -44,6 +43,7 @@ def _credential_out(row: dict, role: Role | None = None) -> CredentialOut:
 class CredentialAdminController(Controller):
     path = "/admin"
     tags = ["admin"]
+    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
     request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @get(
@@ -52,17 +52,16 @@ class CredentialAdminController(Controller):
         responses=_ERRORS,
         summary="Issued credentials the caller may see (students: their own)",
     )
-    async def credentials(
-        self, request: Request, limit: FromQuery[Limit] = 100, offset: FromQuery[Offset] = 0
+    async def credentials(self, ctx: Ctx, request: Request, limit: FromQuery[Limit] = 100, offset: FromQuery[Offset] = 0
     ) -> list[CredentialOut]:
         rows = await platform_admin.list_credentials(
             request.user, limit=min(max(limit, 1), 500), offset=max(offset, 0)
         )
-        return [_credential_out(r, request.user.role) for r in rows]
+        return [_credential_out(ctx.settings.base_url, r, request.user.role) for r in rows]
 
     @get("/credentials/{credential_uuid:uuid}", guards=[requires(*ANY_ACCOUNT)], responses=_ERRORS)
-    async def credential(self, request: Request, credential_uuid: FromPath[uuidlib.UUID]) -> CredentialOut:
-        return _credential_out(await platform_admin.visible_credential(request.user, credential_uuid),
+    async def credential(self, ctx: Ctx, request: Request, credential_uuid: FromPath[uuidlib.UUID]) -> CredentialOut:
+        return _credential_out(ctx.settings.base_url, await platform_admin.visible_credential(request.user, credential_uuid),
                                request.user.role)
 
     @post(
@@ -72,10 +71,9 @@ class CredentialAdminController(Controller):
         status_code=200,
         summary="Revoke permanently (the status entry reads revoked; the list is re-signed)",
     )
-    async def revoke(
-        self, request: Request, credential_uuid: FromPath[uuidlib.UUID], data: JSONBody[ReasonIn]
+    async def revoke(self, ctx: Ctx, request: Request, credential_uuid: FromPath[uuidlib.UUID], data: JSONBody[ReasonIn]
     ) -> CredentialOut:
-        return _credential_out(
+        return _credential_out(ctx.settings.base_url,
             await platform_admin.change_status(
                 request.user, credential_uuid, action="revoke", reason=data.reason
             ),
@@ -89,10 +87,9 @@ class CredentialAdminController(Controller):
         status_code=200,
         summary="Suspend until reinstated (the status entry reads suspended)",
     )
-    async def suspend(
-        self, request: Request, credential_uuid: FromPath[uuidlib.UUID], data: JSONBody[ReasonIn]
+    async def suspend(self, ctx: Ctx, request: Request, credential_uuid: FromPath[uuidlib.UUID], data: JSONBody[ReasonIn]
     ) -> CredentialOut:
-        return _credential_out(
+        return _credential_out(ctx.settings.base_url,
             await platform_admin.change_status(
                 request.user, credential_uuid, action="suspend", reason=data.reason
             ),
@@ -106,10 +103,9 @@ class CredentialAdminController(Controller):
         status_code=200,
         summary="Lift a suspension (409 when not suspended or revoked)",
     )
-    async def reinstate(
-        self, request: Request, credential_uuid: FromPath[uuidlib.UUID], data: JSONBody[ReasonIn]
+    async def reinstate(self, ctx: Ctx, request: Request, credential_uuid: FromPath[uuidlib.UUID], data: JSONBody[ReasonIn]
     ) -> CredentialOut:
-        return _credential_out(
+        return _credential_out(ctx.settings.base_url,
             await platform_admin.change_status(
                 request.user, credential_uuid, action="reinstate", reason=data.reason
             ),
