@@ -1,20 +1,37 @@
-"""Query helpers every repo uses: JSON-decoded rows, inserts returning their key, and the prebuilt INSERT
-of the hot write path.
+"""Query helpers every repo uses: JSON-decoded rows, typed rows, inserts returning their key, and the
+prebuilt INSERT of the hot write path.
 
-Rows come back as plain dicts (JSON columns decoded); nothing outside the repos sees a Table.
+Piccolo hands back dicts (JSON columns decoded); a repo turns each into its domain's row type
+(a frozen ``msgspec.Struct`` in ``issuer/<domain>/rows.py``) with ``row_of`` / ``rows_of`` before
+it returns, so nothing outside the repos sees a Table or an untyped dict.
 """
 from __future__ import annotations
 
 import functools
 import uuid as uuidlib
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+import msgspec
 
 from piccolo.columns import JSON, JSONB
 from piccolo.utils.encoding import dump_json
 
 Row = dict[str, Any]
 
-Row = dict[str, Any]
+T = TypeVar("T", bound=msgspec.Struct)
+
+
+def row_of(kind: type[T], value: Mapping[str, Any] | None) -> T | None:
+    """``value`` (a Piccolo row) as ``kind``; columns ``kind`` does not name are dropped.
+    ``msgspec.convert`` checks every field's type, so a schema drift fails here, not downstream."""
+    if value is None:
+        return None
+    return msgspec.convert(value, kind, from_attributes=False)
+
+
+def rows_of(kind: type[T], values: Iterable[Mapping[str, Any]]) -> list[T]:
+    return [msgspec.convert(v, kind) for v in values]
 
 
 def as_uuid(value) -> uuidlib.UUID | None:
