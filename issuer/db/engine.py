@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import os
 import re
 import sqlite3
 import threading
@@ -106,11 +104,13 @@ class SQLiteWalEngine(SQLiteEngine):
     Usable from any event loop (aiosqlite resolves each call on the caller's loop) and thread
     (the idle list is lock-guarded)."""
 
-    __slots__ = ("_idle", "_idle_lock")
+    __slots__ = ("_idle", "_idle_lock", "resolved_path")
     MAX_IDLE = 8
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # realpath walks every component with lstat: once per engine, not once per write transaction
+        self.resolved_path = str(Path(str(self.path)).resolve())
         self._idle: list[_PooledConnection] = []
         self._idle_lock = threading.Lock()
 
@@ -275,18 +275,11 @@ async def create_tables(engine: Engine | None = None) -> list[str]:
     return created
 
 
-@functools.lru_cache(maxsize=64)
-def _resolved(path: str, cwd: str) -> str:
-    # realpath walks every component with lstat: once per database path (and working
-    # directory, for a relative one), not once per write transaction
-    return str(Path(cwd, path).resolve())
-
-
 def _sqlite_lock(engine: Engine) -> asyncio.Lock:
     # Keyed per database file (tests run several databases in one process, and two engines on
     # one file must share the writer lock) and per event loop (an asyncio.Lock belongs to one).
-    path = str(engine.path)
-    key = (_resolved(path, "" if os.path.isabs(path) else os.getcwd()), id(asyncio.get_running_loop()))
+    key = (engine.resolved_path if isinstance(engine, SQLiteWalEngine) else str(Path(str(engine.path)).resolve()),
+           id(asyncio.get_running_loop()))
     lock = _SQLITE_LOCKS.get(key)
     if lock is None:
         lock = _SQLITE_LOCKS[key] = asyncio.Lock()

@@ -7,15 +7,18 @@ it returns, so nothing outside the repos sees a Table or an untyped dict.
 """
 from __future__ import annotations
 
-import functools
 import uuid as uuidlib
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import msgspec
 
 from piccolo.columns import JSON, JSONB
+from piccolo.table import Table
 from piccolo.utils.encoding import dump_json
+
+from issuer.db.piccolo_app import APP_CONFIG
 
 Row = dict[str, Any]
 
@@ -61,21 +64,31 @@ async def insert_row(table, **values) -> int:
 # fills defaults; JSON values are dumped with Piccolo's ``dump_json``); the primary key is left
 # to the database as Piccolo does (null → rowid on SQLite, DEFAULT on PostgreSQL).
 # tests/issuer/test_perf_writes.py compares both, parameters and stored rows.
-@functools.lru_cache(maxsize=32)
-def insert_sql(table, ignore_conflict: bool) -> tuple[str, tuple]:
+# The statements are built once, at import, for every table of the app: a constant table rather
+# than a process-wide memo (tests/issuer/test_module_state.py).
+InsertColumn = tuple[Any, str, str, bool]  # (column, name, db column name, is JSON)
+
+
+def _build_insert(table: type[Table], ignore_conflict: bool) -> tuple[str, tuple[InsertColumn, ...]]:
     pk = table._meta.primary_key
     columns = tuple(c for c in table._meta.columns if c is not pk)
     names = ",".join(f'"{c._meta.db_column_name}"' for c in columns)
     marks = ",".join("{}" for _ in columns)
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflict else ""
-    return (f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({marks}){conflict} '
-            f'RETURNING "{pk._meta.db_column_name}"'), columns
-
-
-@functools.lru_cache(maxsize=32)
-def _insert_plan(table, ignore_conflict: bool) -> tuple[str, tuple]:
-    sql, columns = insert_sql(table, ignore_conflict)
+    sql = (f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({marks}){conflict} '
+           f'RETURNING "{pk._meta.db_column_name}"')
     return sql, tuple((c, c._meta.name, c._meta.db_column_name, isinstance(c, (JSON, JSONB))) for c in columns)
+
+
+_INSERTS: Mapping[tuple[type[Table], bool], tuple[str, tuple[InsertColumn, ...]]] = MappingProxyType({
+    (table, ignore_conflict): _build_insert(table, ignore_conflict)
+    for table in APP_CONFIG.table_classes for ignore_conflict in (False, True)})
+
+
+def insert_sql(table: type[Table], ignore_conflict: bool) -> tuple[str, tuple[Any, ...]]:
+    """The INSERT … RETURNING of ``table`` and the columns its placeholders stand for, in order."""
+    sql, plan = _INSERTS[table, ignore_conflict]
+    return sql, tuple(c for c, *_ in plan)
 
 
 def insert_args(table, values: dict, ignore_conflict: bool = False) -> tuple[str, list]:
@@ -84,7 +97,7 @@ def insert_args(table, values: dict, ignore_conflict: bool = False) -> tuple[str
     unknown name is Piccolo's ValueError), without building the row object."""
     from piccolo.columns.defaults.base import Default
 
-    sql, plan = _insert_plan(table, ignore_conflict)
+    sql, plan = _INSERTS[table, ignore_conflict]
     pk = table._meta.primary_key
     given = dict(values)
     if pk._meta.name in given:  # Piccolo's row takes it, the INSERT leaves it to the database
