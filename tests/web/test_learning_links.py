@@ -69,12 +69,12 @@ async def elo_badge(client, seed, a) -> str:
     assert r.status_code == 201, r.text
     link = (await client.post(f"/api/elos/{r.json()['id']}/decision", headers=t, json={"approve": True})).json()
     token = link["mentorLink"].rsplit("/", 1)[-1]
+    from issuer import runtime
     from issuer.evidence import elos
-    from issuer.clock import FixedClock
-    from tests.support import NOW
 
-    sub = (await elos.attest(token, statement="Careful", hours=38, confirm=True, clock=FixedClock(NOW)))["submission"]
-    r = await client.post(f"/api/submissions/{sub['uuid']}/reviews", headers=t,
+    # the context the test app serves (tests/web/learning_app.py)
+    sub = (await elos.attest(runtime.current(), token, statement="Careful", hours=38, confirm=True)).submission
+    r = await client.post(f"/api/submissions/{sub.uuid}/reviews", headers=t,
                           json={"ratings": {"plan": 4, "analysis": 4}})
     assert r.status_code == 200 and r.json()["status"] == "awarded", r.text
     return r.json()["credential"]["uuid"]
@@ -159,7 +159,7 @@ async def test_unknown_ids_behind_badge_links_are_404_problems(client, seed):
     # an archived badge class still answers: the badges issued for it name it
     from issuer.catalog import repo as catalog_repo
 
-    await catalog_repo.update_achievement((await catalog_repo.get_achievement(a["id"]))["id"], archived=True)
+    await catalog_repo.update_achievement((await catalog_repo.get_achievement(a["id"])).id, archived=True)
     for path in (f"/achievements/{a['id']}", f"/achievements/{a['id']}/rubric/plan/levels/3"):
         assert (await client.get(path, headers=JSON)).status_code == 200
 
