@@ -1,5 +1,5 @@
-"""The learning half's service-level helpers shared by the issuer tests (fixtures ``people`` and ``store`` are in
-this directory's conftest)."""
+"""The learning half's service-level helpers shared by the issuer tests (the fixture ``people`` is in
+this directory's conftest; ``platform``, the context every use case takes first, in tests/conftest.py)."""
 from __future__ import annotations
 
 from issuer.access import Principal, Role

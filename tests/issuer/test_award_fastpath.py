@@ -15,7 +15,7 @@ from tests.issuer.learning_support import make_achievement
 pytestmark = pytest.mark.anyio
 
 
-async def _submission(people, platform, store):
+async def _submission(people, platform):
     from issuer.evidence import service as evidence
 
     a = await make_achievement(people, platform)
@@ -30,14 +30,14 @@ def _types(row) -> dict:
     return {k: type(v) for k, v in row.items()}
 
 
-async def test_submission_for_review_is_the_three_getters(people, platform, store):
+async def test_submission_for_review_is_the_three_getters(people, platform):
     from issuer.accounts import repo as accounts_repo
     from issuer.catalog import repo as catalog_repo
     from issuer.db.query import row_of
     from issuer.evidence import repo as evidence_repo
     from issuer.evidence.rows import LearnerRow, ReviewParts
 
-    _, sub = await _submission(people, platform, store)
+    _, sub = await _submission(people, platform)
     for revision in (None, 2):
         if revision:  # a resubmission: the current version is now 2
             from issuer.evidence import service as evidence

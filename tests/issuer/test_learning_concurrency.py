@@ -13,7 +13,7 @@ pytestmark = pytest.mark.anyio
 N = 50
 
 
-async def test_fifty_concurrent_reviews_fifty_badges_distinct_indexes(seed, platform, people, store):
+async def test_fifty_concurrent_reviews_fifty_badges_distinct_indexes(seed, platform, people):
     from issuer.accounts import repo as accounts_repo
     from issuer.credentials import repo as credentials_repo
     from issuer.db.tables import Award, IssuedCredential

@@ -10,7 +10,7 @@ from tests.issuer.learning_support import make_achievement
 pytestmark = pytest.mark.anyio
 
 
-async def test_below_then_revised_meets_threshold_issues_one_signed_badge(people, platform, store):
+async def test_below_then_revised_meets_threshold_issues_one_signed_badge(people, platform):
     from badges import schema
     from issuer.evidence import service as evidence, review
 

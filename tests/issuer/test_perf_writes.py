@@ -16,7 +16,7 @@ from tests.issuer.learning_support import make_achievement
 pytestmark = pytest.mark.anyio
 
 
-async def _submissions(people, platform, store, n):
+async def _submissions(people, platform, n):
     from issuer.evidence import repo as evidence_repo
     from issuer.db import query as query
     from issuer.evidence import service as evidence
@@ -46,7 +46,7 @@ def _same(a, b, skip=("id", "uuid")) -> None:
     assert {k: type(v) for k, v in a.items()} == {k: type(v) for k, v in b.items()}
 
 
-async def test_award_and_review_inserts_are_piccolos(people, platform, store):
+async def test_award_and_review_inserts_are_piccolos(people, platform):
     from issuer.credentials import repo as credentials_repo
     from issuer.evidence import repo as evidence_repo
     from issuer.db import query as query
@@ -54,7 +54,7 @@ async def test_award_and_review_inserts_are_piccolos(people, platform, store):
     from issuer.db.tables import Award, Review
 
     engine_type = current_engine().engine_type
-    a, [(s1, v1), (s2, v2)] = await _submissions(people, platform, store, 2)
+    a, [(s1, v1), (s2, v2)] = await _submissions(people, platform, 2)
     teacher = people["teacher"].id
     for (sub, ver), fast in (((s1, v1), True), ((s2, v2), False)):
         review = {"version": ver.id, "submission": sub.id, "reviewer": teacher, "role": "rater",
@@ -87,12 +87,12 @@ async def test_award_and_review_inserts_are_piccolos(people, platform, store):
         _same(f, p, skip=("id", "uuid", "version", "submission", "learner"))
 
 
-async def test_submission_status_update_is_piccolos(people, platform, store):
+async def test_submission_status_update_is_piccolos(people, platform):
     from issuer.evidence import repo as evidence_repo
     from issuer.db import query as query
     from issuer.db.tables import Submission
 
-    _, [(s1, _), (s2, _)] = await _submissions(people, platform, store, 2)
+    _, [(s1, _), (s2, _)] = await _submissions(people, platform, 2)
     await evidence_repo.set_submission_status(s1.id, "awarded", NOW)
     await Submission.update({Submission.status: "awarded", Submission.updated_at: NOW}).where(
         Submission.id == s2.id)
@@ -117,7 +117,7 @@ async def test_claim_status_index(seed):
     assert [(r["status_index"], r["created_at"]) for r in rows] == [(taken, NOW), (free, NOW)]
 
 
-async def test_prebuilt_reads_are_piccolos(people, platform, store):
+async def test_prebuilt_reads_are_piccolos(people, platform):
     """``lock_submission`` and ``reviews_for_version`` (prebuilt SQL) = the Piccolo selects."""
     from issuer.evidence import repo as evidence_repo
     from issuer.db import query as query
@@ -126,7 +126,7 @@ async def test_prebuilt_reads_are_piccolos(people, platform, store):
     from issuer.db.tables import Review, Submission
     from issuer.evidence.rows import ReviewRow, SubmissionRow
 
-    _, [(sub, ver)] = await _submissions(people, platform, store, 1)
+    _, [(sub, ver)] = await _submissions(people, platform, 1)
     assert await evidence_repo.reviews_for_version(ver.id) == []
     for reviewer, role in ((people["teacher"].id, "rater"), (people["admin"].id, "rater"),
                            (people["teacher"].id, "moderator")):
