@@ -1,5 +1,6 @@
 """What the URLs inside an issued badge point to: the achievement, its rubric criteria and
-levels, a school framework's competencies and an extended-learning partner.
+levels and a school framework's competencies (an extended-learning partner is evidence's:
+``issuer.evidence.elos.partner``).
 
 Each function returns what a page renders and a JSON client receives as is. They are public
 (a verifier or an admissions officer follows them without an account) and disclose only what a
@@ -13,11 +14,9 @@ import msgspec
 
 from issuer.catalog import achievements, frameworks
 from issuer.catalog import repo as catalog_repo
-from issuer.catalog.schemas import CompetencyDoc, FrameworkRef, PartnerDoc
+from issuer.catalog.schemas import CompetencyDoc, FrameworkRef
 from issuer.context import IssuerContext
 from issuer.errors import NotFound
-from issuer.evidence import elos
-from issuer.schools import repo as schools_repo
 
 
 class RubricPart(msgspec.Struct, frozen=True, kw_only=True):
@@ -73,13 +72,3 @@ async def competency(ctx: IssuerContext, fw_uuid: str, code: str) -> CompetencyD
         kind_label=frameworks.KIND_LABELS.get(found.kind, found.kind),
         framework=FrameworkRef(id=str(fw.uuid), name=fw.name, version=fw.version or None))
 
-
-async def partner(ctx: IssuerContext, elo_uuid: str) -> PartnerDoc:
-    """The organisation of an extended learning opportunity, as named in the badge's
-    ``credentialSubject.source``. Only once attested (a plan alone is nobody's business)."""
-    elo = await elos.find(elo_uuid)
-    if elo is None or elo.submission is None:
-        raise NotFound("no such partner")
-    school = await schools_repo.school_name(elo.school)
-    return PartnerDoc(id=f"{ctx.settings.base_url}/partners/{elo.uuid}", type=["Profile"], name=elo.partner_org,
-                      description=f"Extended learning partner of {school}" if school else "Extended learning partner")

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from piccolo.columns import Column
+from piccolo.table import Table
 
 from issuer.catalog.rows import AchievementRow, AlignedCompetency, FrameworkDetail, FrameworkRow
 from issuer.db.query import all_rows, as_uuid, first_row, insert_row, row_of, rows_of
@@ -17,11 +18,12 @@ from issuer.db.tables import Achievement, Competency, Framework
 
 R = TypeVar("R")
 
-# Each table's ``id`` (the Serial primary key) is added by Piccolo when the class is made, out of
-# a type checker's sight; these are those columns.
-_FRAMEWORK_ID: Column = Framework._meta.primary_key
-_COMPETENCY_ID: Column = Competency._meta.primary_key
-_ACHIEVEMENT_ID: Column = Achievement._meta.primary_key
+
+def _pk(table: type[Table]) -> Column:
+    """``table.id``: Piccolo adds each table's Serial primary key when the class is made, out of a
+    type checker's sight."""
+    return table._meta.primary_key
+
 
 # --- frameworks --------------------------------------------------------------------------------
 async def insert_framework(*, school_id: int, kind: str, name: str, version: str, source: str,
@@ -46,14 +48,14 @@ async def get_framework(fw_uuid: str | uuidlib.UUID) -> FrameworkDetail | None:
     if fw is None:
         return None
     fw["competencies"] = await all_rows(Competency.select().where(Competency.framework == fw["id"])
-                                        .order_by(_COMPETENCY_ID))
+                                        .order_by(_pk(Competency)))
     return row_of(FrameworkDetail, fw)
 
 
 async def list_frameworks(school_ids: Sequence[int], kind: str | None = None) -> list[FrameworkRow]:
     if not school_ids:
         return []
-    q = Framework.select().where(Framework.school.is_in(list(school_ids))).order_by(_FRAMEWORK_ID)
+    q = Framework.select().where(Framework.school.is_in(list(school_ids))).order_by(_pk(Framework))
     if kind:
         q = q.where(Framework.kind == kind)
     return rows_of(FrameworkRow, await all_rows(q))
@@ -67,7 +69,7 @@ async def competencies_by_id(ids: Iterable[int]) -> list[AlignedCompetency]:
         *Competency.all_columns(), Competency.framework.name.as_alias("framework_name"),
         Competency.framework.school.as_alias("school"), Competency.framework.uuid.as_alias("framework_uuid"),
         Competency.framework.source.as_alias("framework_source"))
-        .where(_COMPETENCY_ID.is_in(wanted)).order_by(_COMPETENCY_ID)))
+        .where(_pk(Competency).is_in(wanted)).order_by(_pk(Competency))))
 
 
 # --- achievements ------------------------------------------------------------------------------
@@ -91,7 +93,7 @@ async def get_achievement(a_uuid: str | uuidlib.UUID) -> AchievementRow | None:
 
 
 async def get_achievement_by_id(a_id: int) -> AchievementRow | None:
-    return row_of(AchievementRow, await first_row(Achievement.select().where(_ACHIEVEMENT_ID == a_id)))
+    return row_of(AchievementRow, await first_row(Achievement.select().where(_pk(Achievement) == a_id)))
 
 
 async def achievements_by_uuid(uuids: Iterable[object]) -> list[AchievementRow]:
@@ -105,7 +107,7 @@ async def achievements_by_ids(ids: Iterable[int]) -> list[AchievementRow]:
     wanted = sorted(set(ids))
     if not wanted:
         return []
-    return rows_of(AchievementRow, await all_rows(Achievement.select().where(_ACHIEVEMENT_ID.is_in(wanted))))
+    return rows_of(AchievementRow, await all_rows(Achievement.select().where(_pk(Achievement).is_in(wanted))))
 
 
 async def list_achievements(school_ids: Sequence[int]) -> list[AchievementRow]:
@@ -114,12 +116,12 @@ async def list_achievements(school_ids: Sequence[int]) -> list[AchievementRow]:
     return rows_of(AchievementRow, await all_rows(
         Achievement.select().where(Achievement.school.is_in(list(school_ids))
                                    & (Achievement.archived == False))  # noqa: E712
-        .order_by(_ACHIEVEMENT_ID)))
+        .order_by(_pk(Achievement))))
 
 
 async def update_achievement(a_id: int, **values: object) -> None:
     await Achievement.update({getattr(Achievement, k): v for k, v in values.items()}).where(
-        _ACHIEVEMENT_ID == a_id)
+        _pk(Achievement) == a_id)
 
 
 async def achievements_by_id(ids: Iterable[int]) -> dict[int, AchievementRow]:

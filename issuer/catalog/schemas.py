@@ -135,10 +135,3 @@ class CompetencyDoc(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=
     kind_label: str
     framework: FrameworkRef
 
-
-class PartnerDoc(Out):
-    """An extended-learning partner (``credentialSubject.source``), as an OB 3.0 Profile."""
-    id: str
-    type: list[str]
-    name: str
-    description: str

@@ -21,6 +21,8 @@ from issuer.credentials.awarding import in_write_transaction
 from issuer.errors import Conflict, InvalidInput, LinkExpired, NotFound
 from issuer.evidence import repo as evidence_repo
 from issuer.evidence.rows import Attested, EloRow, ListedElo, MentorLinkRow, MentorView, PlanDecision
+from issuer.evidence.schemas import PartnerDoc
+from issuer.schools import repo as schools_repo
 
 LINK_DAYS = 30
 _EMAIL = re.compile(r"^[^@\s<>\"]{1,64}@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -180,7 +182,13 @@ async def attest(ctx: IssuerContext, token: str, *, statement: object, hours: ob
     return await in_write_transaction(unit)
 
 
-# --- what other domains read (they hold the ids already) --------------------------------------------
-async def find(elo_uuid: str) -> EloRow | None:
-    return await evidence_repo.get_elo(elo_uuid)
+async def partner(ctx: IssuerContext, elo_uuid: str) -> PartnerDoc:
+    """The organisation of an extended learning opportunity, as named in the badge's
+    ``credentialSubject.source`` (public). Only once attested (a plan alone is nobody's business)."""
+    elo = await evidence_repo.get_elo(elo_uuid)
+    if elo is None or elo.submission is None:
+        raise NotFound("no such partner")
+    school = await schools_repo.school_name(elo.school)
+    return PartnerDoc(id=f"{ctx.settings.base_url}/partners/{elo.uuid}", type=["Profile"], name=elo.partner_org,
+                      description=f"Extended learning partner of {school}" if school else "Extended learning partner")
 

@@ -1,4 +1,5 @@
-"""The mentor's attestation page: reached only through a single-use, expiring link.
+"""The pages of an extended learning opportunity's outside parties: the partner's public page and
+the mentor's attestation page, reached only through a single-use, expiring link.
 
 The mentor has no account, so the form is protected like the login form: its ``csrf_token``
 field (or an ``X-CSRF-Token`` header for JSON) must match the pre-session CSRF cookie
@@ -15,9 +16,21 @@ from litestar.params import FromPath
 from issuer.accounts.auth import CSRF_FIELD, CSRF_HEADER, check_csrf, principal_of
 from issuer.errors import IssuerError
 from issuer.evidence import elos as service
-from issuer.web.common import form_of, page
+from issuer.web.common import form_of, negotiated, page
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto_types import JSON_BODY_LIMIT
+
+
+class PartnerController(Controller):
+    """The organisation of an attested extended learning opportunity (a badge's
+    ``credentialSubject.source.id``): a page for a browser, JSON for ``Accept: application/json``."""
+    path = "/partners"
+    tags = ["public"]
+    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
+
+    @get("/{elo_id:str}")
+    async def partner(self, ctx: Ctx, request: Request[Any, Any, Any], elo_id: FromPath[str]) -> Response[Any]:
+        return negotiated(request, await service.partner(ctx, elo_id), "linked/partner.html.j2")
 
 
 class MentorController(Controller):

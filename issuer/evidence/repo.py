@@ -47,13 +47,11 @@ from issuer.evidence.rows import (
 Row = dict[str, Any]
 R = TypeVar("R")
 
-# Each table's ``id`` (the Serial primary key) is added by Piccolo when the class is made, out of
-# a type checker's sight; these are those columns.
-_SUBMISSION_ID: Column = Submission._meta.primary_key
-_SUBMISSION_VERSION_ID: Column = SubmissionVersion._meta.primary_key
-_REVIEW_ID: Column = Review._meta.primary_key
-_EXTENDED_LEARNING_ID: Column = ExtendedLearning._meta.primary_key
-_MENTOR_LINK_ID: Column = MentorLink._meta.primary_key
+
+def _pk(table: type[Table]) -> Column:
+    """``table.id``: Piccolo adds each table's Serial primary key when the class is made, out of a
+    type checker's sight."""
+    return table._meta.primary_key
 
 
 def _inserted(row: R | None) -> R:
@@ -90,7 +88,7 @@ async def add_version(submission_id: int, number: int, *, narrative: str, urls: 
                                                      narrative=narrative, urls=urls,
                                                      files=msgspec.to_builtins(files), created_at=created_at))
     await Submission.update({Submission.current_version: number, Submission.status: "submitted",
-                             Submission.updated_at: created_at}).where(_SUBMISSION_ID == submission_id)
+                             Submission.updated_at: created_at}).where(_pk(Submission) == submission_id)
 
 
 async def get_submission(s_uuid: str | uuidlib.UUID) -> SubmissionRow | None:
@@ -156,7 +154,7 @@ async def submission_for_review(s_uuid: str | uuidlib.UUID) -> ReviewParts | Non
 
 
 async def get_submission_by_id(s_id: int) -> SubmissionRow | None:
-    return row_of(SubmissionRow, await first_row(Submission.select().where(_SUBMISSION_ID == s_id)))
+    return row_of(SubmissionRow, await first_row(Submission.select().where(_pk(Submission) == s_id)))
 
 
 def _rows_sql(table: type[Table], where: str, suffix: str = "") -> tuple[str, tuple[str, ...]]:
@@ -204,7 +202,7 @@ async def get_version(submission_id: int, number: int) -> VersionRow | None:
 
 
 async def get_version_by_id(version_id: int) -> VersionRow | None:
-    return row_of(VersionRow, await first_row(SubmissionVersion.select().where(_SUBMISSION_VERSION_ID == version_id)))
+    return row_of(VersionRow, await first_row(SubmissionVersion.select().where(_pk(SubmissionVersion) == version_id)))
 
 
 async def list_submissions(scope: Scope, *, statuses: Sequence[str] | None = None,
@@ -245,13 +243,13 @@ async def reviews_for_submission(submission_id: int) -> list[ListedReview]:
     return rows_of(ListedReview, await all_rows(
         Review.select(*Review.all_columns(), Review.version.number.as_alias("version_number"),
                       Review.reviewer.display_name.as_alias("reviewer_name"))
-        .where(Review.submission == submission_id).order_by(_REVIEW_ID)))
+        .where(Review.submission == submission_id).order_by(_pk(Review))))
 
 
 async def update_review(review_id: int, *, ratings: dict[str, int], feedback: str, met: bool,
                         created_at: datetime) -> None:
     await Review.update({Review.ratings: ratings, Review.feedback: feedback, Review.met: met,
-                         Review.created_at: created_at}).where(_REVIEW_ID == review_id)
+                         Review.created_at: created_at}).where(_pk(Review) == review_id)
 
 
 # --- extended learning -------------------------------------------------------------------------
@@ -274,7 +272,7 @@ async def get_elo(e_uuid: str | uuidlib.UUID) -> EloRow | None:
 
 
 async def get_elo_by_id(e_id: int) -> EloRow | None:
-    return row_of(EloRow, await first_row(ExtendedLearning.select().where(_EXTENDED_LEARNING_ID == e_id)))
+    return row_of(EloRow, await first_row(ExtendedLearning.select().where(_pk(ExtendedLearning) == e_id)))
 
 
 async def list_elos(scope: Scope) -> list[ListedElo]:
@@ -282,7 +280,7 @@ async def list_elos(scope: Scope) -> list[ListedElo]:
                                 ExtendedLearning.learner.display_name.as_alias("learner_name"),
                                 ExtendedLearning.achievement.name.as_alias("achievement_name")
                                 ).where(scoped(scope, ExtendedLearning) & ExtendedLearning.learner.is_not_null())
-    return rows_of(ListedElo, await all_rows(q.order_by(_EXTENDED_LEARNING_ID)))
+    return rows_of(ListedElo, await all_rows(q.order_by(_pk(ExtendedLearning))))
 
 
 async def elo_for_submission(submission_id: int) -> EloRow | None:
@@ -292,7 +290,7 @@ async def elo_for_submission(submission_id: int) -> EloRow | None:
 
 async def update_elo(e_id: int, **values: object) -> None:
     await ExtendedLearning.update({getattr(ExtendedLearning, k): v for k, v in values.items()}).where(
-        _EXTENDED_LEARNING_ID == e_id)
+        _pk(ExtendedLearning) == e_id)
 
 
 async def insert_mentor_link(*, elo: int, token_hash: str, expires_at: datetime, created_at: datetime) -> int:
@@ -306,5 +304,5 @@ async def get_mentor_link(token_hash: str) -> MentorLinkRow | None:
 async def use_mentor_link(link_id: int, at: datetime) -> bool:
     """Mark the link used; False when someone used it first (single use under concurrency)."""
     rows = await MentorLink.update({MentorLink.used_at: at}).where(
-        (_MENTOR_LINK_ID == link_id) & MentorLink.used_at.is_null()).returning(_MENTOR_LINK_ID)
+        (_pk(MentorLink) == link_id) & MentorLink.used_at.is_null()).returning(_pk(MentorLink))
     return bool(rows)

@@ -152,6 +152,14 @@ def elo_out(e: EloRow) -> EloOut:
                   attestation=e.attestation or None, attested_at=iso_or_none(e.attested_at))
 
 
+class PartnerDoc(Out):
+    """An extended-learning partner (a badge's ``credentialSubject.source``), as an OB 3.0 Profile."""
+    id: str
+    type: list[str]
+    name: str
+    description: str
+
+
 class EloDecisionOut(Out):
     elo: EloOut
     mentor_link: str | None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import msgspec
 from litestar import Request, Response
 from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.exceptions import HTTPException
@@ -77,6 +78,13 @@ def text_list(form: Any, name: str) -> list[str]:
 def wants_html(request: Request[Any, Any, Any]) -> bool:
     """Content negotiation for public definitions: JSON unless the client prefers HTML (a browser)."""
     return request.accept.best_match(["application/json", "text/html"], default="application/json") == "text/html"
+
+
+def negotiated(request: Request[Any, Any, Any], data: msgspec.Struct, template: str) -> Response[Any]:
+    """A public document behind a badge's URL: a page for a browser, else ``data`` as JSON."""
+    if wants_html(request):
+        return page(request, template, data=data)
+    return Response(content=data, media_type="application/json", headers={"Vary": "Accept"})
 
 
 def page(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Response[str]:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from issuer.catalog.controllers import AchievementController, PublicAchievementController
 from issuer.catalog.framework_controller import FrameworkController
-from issuer.catalog.pages import PartnerController, PublicFrameworkController
+from issuer.catalog.pages import PublicFrameworkController
 from issuer.credentials.award_controller import AwardController
 from issuer.credentials.pages import BadgeController
 from issuer.evidence.controllers import EvidenceController
 from issuer.evidence.elo_controller import EloController
-from issuer.evidence.mentor_pages import MentorController
+from issuer.evidence.mentor_pages import MentorController, PartnerController
 from issuer.evidence.pages import StudentPages, TeacherPages
 from issuer.evidence.review_controller import ReviewController
 
