@@ -65,9 +65,9 @@ async def setup(db_url: str, data_dir: Path, n_students: int):
     from issuer.db.engine import create_tables, engine_for_url
     from issuer.accounts import service as accounts
     from issuer.catalog import achievements, frameworks
+    from issuer.catalog.schemas import AchievementIn, CompetencyIn, FrameworkIn
     from issuer.access import Principal, Role
     from issuer.settings import Settings
-    from issuer.storage import FileStore
 
     engine = engine_for_url(db_url)
     if engine.engine_type == "postgres":
@@ -87,13 +87,12 @@ async def setup(db_url: str, data_dir: Path, n_students: int):
     token = await accounts.create_api_token(school_id=school["id"], district_id=district["id"], role="teacher",
                                             user_id=teacher["id"], name="bench")
     tp = Principal(role=Role.TEACHER, id=teacher["id"], school_id=school["id"], district_id=district["id"])
-    fw = await frameworks.create_framework(tp, kind="academic", name="F", clock=rt.clock,
-                                           competencies=[{"code": "C1", "name": "Competency one"}])
-    ach = await achievements.create_achievement(tp, name="Bench badge", description="d", rubric=RUBRIC,
-                                                alignments=[fw["competencies"][0]["id"]], clock=rt.clock)
-    store = FileStore(settings.upload_dir)
+    fw = await frameworks.create_framework(rt, tp, FrameworkIn(
+        kind="academic", name="F", competencies=[CompetencyIn(code="C1", name="Competency one")]))
+    ach = await achievements.create_achievement(rt, tp, AchievementIn(
+        name="Bench badge", description="d", rubric=RUBRIC, alignments=[fw.competencies[0].id]))
     return {"engine": engine, "db_url": db_url, "school": school, "district": district, "token": token,
-            "achievement": ach, "store": store, "rt": rt}
+            "achievement": ach, "rt": rt}
 
 
 async def make_submissions(ctx, n: int, tag: str) -> list[str]:
@@ -108,10 +107,9 @@ async def make_submissions(ctx, n: int, tag: str) -> list[str]:
                                             role="student", username=f"{tag}-{i}", email=f"{tag}-{i}@example.org",
                                             display_name=f"S{i}", password_hash="", at=now)
         p = Principal(role=Role.STUDENT, id=u["id"], school_id=ctx["school"]["id"], district_id=ctx["district"]["id"])
-        sub = await evidence.submit(p, achievement_uuid=str(ctx["achievement"]["uuid"]), narrative="work",
-                                    urls=["https://example.org/w"], files=[], store=ctx["store"],
-                                    clock=ctx["rt"].clock)
-        out.append(str(sub["uuid"]))
+        sub = await evidence.submit(ctx["rt"], p, achievement_uuid=str(ctx["achievement"].uuid), narrative="work",
+                                    urls=["https://example.org/w"], files=[])
+        out.append(str(sub.uuid))
     return out
 
 

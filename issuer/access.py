@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from issuer.schools import repo as schools_repo
 from issuer.db.scope import LearnerScope, SchoolScope, Scope
@@ -131,18 +131,29 @@ async def acting_school(principal: Any, school_id: int | None = None) -> int:
     raise Forbidden("not allowed")
 
 
-async def check_record(principal: Any, row: dict | None, what: str, *, learner_field: str = "learner") -> dict:
+class OwnedRecord(Protocol):
+    """A learner's record in a school (a submission, an ELO plan): what ``check_record`` reads."""
+    @property
+    def school(self) -> int: ...
+    @property
+    def learner(self) -> int | None: ...
+
+
+RecordT = TypeVar("RecordT", bound=OwnedRecord)
+
+
+async def check_record(principal: Any, row: RecordT | None, what: str) -> RecordT:
     """The row when the caller may see it: a student their own, staff their schools'."""
-    if row is None or (learner_field in row and row[learner_field] is None):
+    if row is None or row.learner is None:
         # a learner-less submission or plan (written by a user-less student token before
         # issue 10) belongs to nobody: it cannot be shown, reviewed or awarded
         raise NotFound(f"no such {what}")
     role = role_of(principal)
     if role == "student":
-        if principal.id is None or row.get(learner_field) != principal.id:
+        if principal.id is None or row.learner != principal.id:
             raise NotFound(f"no such {what}")
         return row
     if role in STAFF:
-        await check_school(principal, row["school"], what)
+        await check_school(principal, row.school, what)
         return row
     raise NotFound(f"no such {what}")

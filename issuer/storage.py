@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from issuer.errors import FileTooLarge, InvalidInput, NotFound, UnsupportedMediaType
-from issuer.settings import private_dir
+from issuer.settings import Settings, private_dir
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -72,7 +72,7 @@ def _zip_directory_is_small(data: bytes) -> bool:
     _sig, _disk, _cd_disk, _here, total, cd_size, _cd_offset, _comment = _EOCD.unpack_from(data, at)
     if total == 0xFFFF or cd_size == 0xFFFFFFFF:
         return False
-    return total <= MAX_ZIP_MEMBERS and cd_size <= MAX_ZIP_DIRECTORY_BYTES
+    return bool(total <= MAX_ZIP_MEMBERS and cd_size <= MAX_ZIP_DIRECTORY_BYTES)
 
 
 def _sniff_zip(data: bytes) -> str | None:
@@ -166,11 +166,16 @@ def check_hash(sha256: str) -> str:
 
 
 class FileStore:
-    def __init__(self, root: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES,
+    def __init__(self, root: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
                  allowed: frozenset[str] | None = None) -> None:
         self.root = Path(root)
         self.max_bytes = max_bytes
         self.allowed = allowed if allowed is not None else frozenset(ALLOWED)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FileStore:
+        """The store of uploads (evidence files, badge images) under ``settings.upload_dir``."""
+        return cls(settings.upload_dir, max_bytes=settings.max_upload_bytes)
 
     def path_for(self, sha256: str) -> Path:
         sha256 = check_hash(sha256)

@@ -1,15 +1,21 @@
 """Achievements (badge classes): rubric, alignments, image and prerequisites."""
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from badges import rubrics
 from badges.errors import RubricError
-from issuer.catalog import repo as catalog_repo
-from issuer.images import sanitise_image
+from badges.issuance import build_achievement
+from issuer.access import STAFF, TEACHERS, Principal, acting_school, check_school, require, school_ids
 from issuer.catalog import frameworks
-from issuer.access import TEACHERS, STAFF, acting_school, check_school, require, school_ids
+from issuer.catalog import repo as catalog_repo
+from issuer.catalog.rows import AchievementRow, AlignedCompetency
+from issuer.catalog.schemas import AchievementIn
+from issuer.context import IssuerContext
 from issuer.errors import InvalidInput, NotFound
+from issuer.images import sanitise_image
 from issuer.storage import FileStore
 
 ACHIEVEMENT_TYPES = {"Achievement", "Award", "Badge", "Certificate", "Competency", "CoCurricular",
@@ -17,15 +23,16 @@ ACHIEVEMENT_TYPES = {"Achievement", "Award", "Badge", "Certificate", "Competency
                      "Membership", "ProjectBadge", "Assignment", "Assessment"}
 
 
-def achievement_url(base_url: str, a_uuid) -> str:
+def achievement_url(base_url: str, a_uuid: object) -> str:
     return f"{base_url}/achievements/{a_uuid}"
 
 
-def parse_rubric(data: Any, *, name: str, rubric_id: str = "rubric") -> dict:
-    """Validate a rubric from a request and return its storage form (default scale if no levels)."""
+def parse_rubric(data: Any, *, name: str, rubric_id: str = "rubric") -> dict[str, Any]:
+    """Validate a rubric from a request and return its storage form (default scale if no levels).
+    ``data`` is JSON as sent, of any shape."""
     if not isinstance(data, dict) or not isinstance(data.get("criteria"), list):
         raise InvalidInput("rubric must be an object with a list of criteria", field="rubric")
-    stored = {"id": str(data.get("id") or rubric_id), "name": str(data.get("name") or name),
+    stored: dict[str, Any] = {"id": str(data.get("id") or rubric_id), "name": str(data.get("name") or name),
               "totalRequired": data.get("totalRequired"),
               "criteria": [{"id": c.get("id"), "name": c.get("name"), "description": c.get("description") or "",
                             "requiredLevel": c.get("requiredLevel"), "levels": c.get("levels") or []}
@@ -46,101 +53,113 @@ def parse_rubric(data: Any, *, name: str, rubric_id: str = "rubric") -> dict:
 _APART = {"academic": "habits", "habits": "academic"}
 
 
-def check_areas(area: str, comps: list[dict]) -> None:
+def check_areas(area: str, comps: list[AlignedCompetency]) -> None:
     other = _APART.get(area)
     if other is None:
         return
-    wrong = [c for c in comps if c["kind"] == other]
+    wrong = [c for c in comps if c.kind == other]
     if wrong:
-        names = ", ".join(f"{c['code']} {c['name']}" for c in wrong[:5])
+        names = ", ".join(f"{c.code} {c.name}" for c in wrong[:5])
         raise InvalidInput(
             f"an achievement in the {frameworks.KIND_LABELS[area].lower()} area cannot align "
             f"{frameworks.KIND_LABELS[other].lower()} competencies ({names}): the transcript reports the "
             f"two areas apart; make a separate {frameworks.KIND_LABELS[other].lower()} achievement",
-            field="alignments", competencies=[c["id"] for c in wrong])
+            field="alignments", competencies=[c.id for c in wrong])
 
 
-async def create_achievement(principal: Any, *, name: str, description: str, criteria: str = "",
-                             rubric: dict, alignments: list | None = None, prerequisites: list | None = None,
-                             second_rater: bool = False, achievement_type: str = "Competency", clock,
-                             school_id: int | None = None, area: str | None = None,
-                             subject: str = "") -> dict:
-    require(principal, *STAFF)
-    school = await acting_school(principal, school_id)
-    name, description = (name or "").strip(), (description or "").strip()
+async def create_achievement(ctx: IssuerContext, who: Principal, data: AchievementIn) -> AchievementRow:
+    require(who, *STAFF)
+    school = await acting_school(who, data.school_id)
+    name, description = (data.name or "").strip(), (data.description or "").strip()
     if not name or len(name) > 255:
         raise InvalidInput("name is required (at most 255 characters)", field="name")
     if not description:
         raise InvalidInput("description is required", field="description")
+    achievement_type = data.achievement_type
     if achievement_type not in ACHIEVEMENT_TYPES and not str(achievement_type).startswith("ext:"):
         raise InvalidInput("achievementType is not in the OB 3.0 vocabulary", field="achievementType")
-    stored_rubric = parse_rubric(rubric, name=f"{name} rubric")
-    comps = await frameworks.resolve_competencies([school], alignments or [])
-    prereq_rows = await catalog_repo.achievements_by_uuid(prerequisites or [])
-    if len({str(p) for p in prerequisites or []}) != len([r for r in prereq_rows if r["school"] == school]):
+    stored_rubric = parse_rubric(data.rubric, name=f"{name} rubric")
+    comps = await frameworks.resolve_competencies([school], data.alignments or [])
+    prerequisites = data.prerequisites or []
+    prereq_rows = await catalog_repo.achievements_by_uuid(prerequisites)
+    if len({str(p) for p in prerequisites}) != len([r for r in prereq_rows if r.school == school]):
         raise InvalidInput("unknown prerequisite achievements", field="prerequisites")
-    kinds = [c["kind"] for c in comps]
-    area = frameworks.normalise_kind(area) if area else (max(sorted(set(kinds)), key=kinds.count) if kinds else "")
+    kinds: list[str] = [c.kind for c in comps]
+    area = (frameworks.normalise_kind(data.area) if data.area
+            else max(sorted(set(kinds)), key=kinds.count) if kinds else "")
     check_areas(area, comps)
     return await catalog_repo.insert_achievement(
-        school=school, area=area, subject=(subject or "").strip()[:128], name=name, description=description[:10000], criteria=(criteria or "")[:10000],
-        achievement_type=achievement_type, alignments=[c["id"] for c in comps], rubric=stored_rubric,
-        prerequisites=[r["id"] for r in prereq_rows], second_rater=bool(second_rater),
-        created_by=principal.id if getattr(principal, "id", None) else None, created_at=clock.now())
+        school=school, area=area, subject=(data.subject or "").strip()[:128], name=name,
+        description=description[:10000], criteria=(data.criteria or "")[:10000], achievement_type=achievement_type,
+        alignments=[c.id for c in comps], rubric=stored_rubric, prerequisites=[r.id for r in prereq_rows],
+        second_rater=bool(data.second_rater), created_by=who.id or None, created_at=ctx.clock.now())
 
 
-async def get_achievement(principal: Any, a_uuid: str) -> dict:
+async def get_achievement(ctx: IssuerContext, who: Principal, a_uuid: str) -> AchievementRow:
     row = await catalog_repo.get_achievement(a_uuid)
     if row is None:
         raise NotFound("no such achievement")
-    await check_school(principal, row["school"], "achievement")
+    await check_school(who, row.school, "achievement")
     return row
 
 
-async def public_achievement(a_uuid: str) -> dict:
-    row = await catalog_repo.get_achievement(a_uuid)
-    if row is None or row["archived"]:
-        raise NotFound("no such achievement")
-    return row
+async def list_achievements(ctx: IssuerContext, who: Principal) -> list[AchievementRow]:
+    return await catalog_repo.list_achievements(await school_ids(who))
 
 
-async def list_achievements(principal: Any) -> list[dict]:
-    return await catalog_repo.list_achievements(await school_ids(principal))
-
-
-async def set_image(principal: Any, a_uuid: str, data: bytes, *, store: FileStore, max_bytes: int) -> dict:
-    require(principal, *TEACHERS, "district_admin")
-    row = await get_achievement(principal, a_uuid)
-    clean, media_type = sanitise_image(data, max_bytes=max_bytes)
-    import hashlib
-
+async def set_image(ctx: IssuerContext, who: Principal, a_uuid: str, data: bytes) -> AchievementRow:
+    """A PNG (re-encoded) or SVG (sanitised) as the badge image, stored by its hash."""
+    require(who, *TEACHERS, "district_admin")
+    row = await get_achievement(ctx, who, a_uuid)
+    clean, media_type = sanitise_image(data, max_bytes=ctx.settings.max_image_bytes)
     digest = hashlib.sha256(clean).hexdigest()
-    store.write(digest, clean)
-    await catalog_repo.update_achievement(row["id"], image_sha256=digest, image_type=media_type)
+    FileStore.from_settings(ctx.settings).write(digest, clean)
+    await catalog_repo.update_achievement(row.id, image_sha256=digest, image_type=media_type)
+    updated = await catalog_repo.get_achievement_by_id(row.id)
+    if updated is None:
+        raise NotFound("no such achievement")
+    return updated
+
+
+# --- what other domains read (no caller check: they hold the ids already) -------------------------
+async def find(a_uuid: str) -> AchievementRow | None:
+    """The achievement ``a_uuid`` names, archived or not (the badges issued for it name it)."""
     return await catalog_repo.get_achievement(a_uuid)
 
 
-async def achievement_document(row: dict, *, base_url: str) -> dict:
+async def by_id(a_id: int) -> AchievementRow | None:
+    return await catalog_repo.get_achievement_by_id(a_id)
+
+
+async def by_ids(ids: Iterable[int]) -> dict[int, AchievementRow]:
+    """Archived ones too: a job resumed after an achievement was archived still issues it."""
+    return await catalog_repo.achievements_by_id(ids)
+
+
+async def of_school(school_id: int) -> list[AchievementRow]:
+    """The school's achievements in use (not archived)."""
+    return await catalog_repo.list_achievements([school_id])
+
+
+async def achievement_document(row: AchievementRow, *, base_url: str) -> dict[str, Any]:
     """The OB 3.0 Achievement embedded in every credential: rubric, criteria, image, alignments."""
-    from badges.issuance import build_achievement
-
-    aid = achievement_url(base_url, row["uuid"])
-    comps = await catalog_repo.competencies_by_id(row["alignments"] or [])
+    aid = achievement_url(base_url, row.uuid)
+    comps = await catalog_repo.competencies_by_id(row.alignments or [])
     return build_achievement(
-        id=aid, name=row["name"], description=row["description"],
-        criteria_narrative=row["criteria"] or row["description"],
-        rubric=rubrics.rubric_from_dict(row["rubric"]),
+        id=aid, name=row.name, description=row.description,
+        criteria_narrative=row.criteria or row.description,
+        rubric=rubrics.rubric_from_dict(row.rubric),
         competencies=[frameworks.to_competency(base_url, c) for c in comps],
-        image={"id": f"{aid}/image", "type": "Image", "caption": row["name"]} if row.get("image_sha256") else None,
-        achievement_type=row["achievement_type"] or "Competency",
-        tags=[t for t in (f"area:{row['area']}" if row.get("area") else "",
-                          f"subject:{row['subject']}" if row.get("subject") else "") if t]
-        + kind_tags(row.get("area") or "", comps, base_url))
+        image={"id": f"{aid}/image", "type": "Image", "caption": row.name} if row.image_sha256 else None,
+        achievement_type=row.achievement_type or "Competency",
+        tags=[t for t in (f"area:{row.area}" if row.area else "",
+                          f"subject:{row.subject}" if row.subject else "") if t]
+        + kind_tags(row.area or "", comps, base_url))
 
 
-def kind_tags(area: str, comps: list[dict], base_url: str) -> list[str]:
+def kind_tags(area: str, comps: list[AlignedCompetency], base_url: str) -> list[str]:
     """``area:<kind>:<targetUrl>`` for each competency of the other area than the badge's
     (academic vs habits), so the transcript lists it where it belongs (``badges.transcript``).
     Only badge classes made before ``check_areas`` refused the mix have any."""
     other = _APART.get(area)
-    return [f"area:{other}:{frameworks.competency_url(base_url, c)}" for c in comps if other and c["kind"] == other]
+    return [f"area:{other}:{frameworks.competency_url(base_url, c)}" for c in comps if other and c.kind == other]

@@ -88,13 +88,16 @@ async def seed_demo(settings) -> dict:
     from issuer.credentials import repo as credentials_repo
     from issuer.schools import repo as schools_repo
     from issuer.accounts import service as accounts
+    import msgspec
+
     from issuer.catalog import achievements, frameworks
+    from issuer.catalog.schemas import AchievementIn, CompetencyIn, FrameworkIn
     from issuer.evidence import elos, service as evidence, review
+    from issuer.evidence.schemas import ReviewIn
     from issuer.schools import identity
     from issuer.credentials import status
     from issuer.access import Principal, Role
     from issuer.settings import save_base_url
-    from issuer.storage import FileStore
 
     private_dir(settings.data_dir)
     # Like `badges init`: later commands (award, transcript, serve) issue under the same did:web
@@ -102,9 +105,7 @@ async def seed_demo(settings) -> dict:
     save_base_url(settings)
     rt = runtime.configure(settings, create_kek=True)
     await migrate(settings)
-    clock = rt.clock
-    now = clock.now()
-    store = FileStore(settings.upload_dir, max_bytes=settings.max_upload_bytes)
+    now = rt.clock.now()
     district = await schools_repo.first_district() or await schools_repo.insert_district(
         slug="district", name="Riverside Unified School District", url="https://riverside.example",
         email="office@riverside.example", at=now)
@@ -133,51 +134,49 @@ async def seed_demo(settings) -> dict:
     teacher2 = await user("teacher", "mr.garcia", "Mr. Diego Garcia")
     students = [await user("student", u, n) for u, n in (("maya", "Maya Johnson"), ("liam", "Liam Nguyen"),
                                                          ("zoe", "Zoe Patel"), ("omar", "Omar Haddad"))]
-    fw_a = await frameworks.create_framework(teacher, kind="academic", name="Lincoln Mathematics & Science",
-                                             clock=clock, competencies=[{"code": c, "name": n} for c, n in ACADEMIC])
-    fw_h = await frameworks.create_framework(teacher, kind="habits", name="Lincoln Habits of Work", clock=clock,
-                                             competencies=[{"code": c, "name": n} for c, n in HABITS])
-    fw_e = await frameworks.create_framework(teacher, kind="elo", name="Extended Learning", clock=clock,
-                                             competencies=[{"code": c, "name": n} for c, n in ELO])
-    comp = {c["code"]: c["id"] for fw in (fw_a, fw_h, fw_e) for c in fw["competencies"]}
-    algebra = await achievements.create_achievement(
-        teacher, name="Equation Reasoning", description="Explains and justifies each step in solving equations.",
-        criteria="Reasoning and precision at Proficient or above.", subject="Mathematics", clock=clock,
-        rubric=_rubric(("reasoning", "Reasoning", 3), ("precision", "Precision", 3)), alignments=[comp["MATH.HSA.REI.1"]])
-    stats = await achievements.create_achievement(
-        teacher, name="Data Storyteller", description="Represents and interprets two-variable data.",
-        subject="Mathematics", clock=clock, prerequisites=[str(algebra["uuid"])],
+    fw_a = await frameworks.create_framework(rt, teacher, FrameworkIn(
+        kind="academic", name="Lincoln Mathematics & Science", competencies=[CompetencyIn(code=c, name=n)
+                                                                             for c, n in ACADEMIC]))
+    fw_h = await frameworks.create_framework(rt, teacher, FrameworkIn(
+        kind="habits", name="Lincoln Habits of Work", competencies=[CompetencyIn(code=c, name=n) for c, n in HABITS]))
+    fw_e = await frameworks.create_framework(rt, teacher, FrameworkIn(
+        kind="elo", name="Extended Learning", competencies=[CompetencyIn(code=c, name=n) for c, n in ELO]))
+    comp = {c.code: c.id for fw in (fw_a, fw_h, fw_e) for c in fw.competencies}
+    algebra = await achievements.create_achievement(rt, teacher, AchievementIn(
+        name="Equation Reasoning", description="Explains and justifies each step in solving equations.",
+        criteria="Reasoning and precision at Proficient or above.", subject="Mathematics",
+        rubric=_rubric(("reasoning", "Reasoning", 3), ("precision", "Precision", 3)), alignments=[comp["MATH.HSA.REI.1"]]))
+    stats = await achievements.create_achievement(rt, teacher, AchievementIn(
+        name="Data Storyteller", description="Represents and interprets two-variable data.",
+        subject="Mathematics", prerequisites=[str(algebra.uuid)],
         rubric=_rubric(("representation", "Representation", 3), ("interpretation", "Interpretation", 3), total=7),
-        alignments=[comp["MATH.HSS.ID.6"]])
-    collab = await achievements.create_achievement(
-        teacher, name="Collaborator", description="Works productively in a team and revises with feedback.",
-        clock=clock, second_rater=True,
+        alignments=[comp["MATH.HSS.ID.6"]]))
+    collab = await achievements.create_achievement(rt, teacher, AchievementIn(
+        name="Collaborator", description="Works productively in a team and revises with feedback.",
+        second_rater=True,
         rubric=_rubric(("teamwork", "Teamwork", 3), ("revision", "Revision", 2)),
-        alignments=[comp["HOW.COLLAB"], comp["HOW.PERSIST"]])
-    internship = await achievements.create_achievement(
-        teacher, name="Workplace Learning", description="Completes a mentored extended learning opportunity.",
-        clock=clock, area="elo",
+        alignments=[comp["HOW.COLLAB"], comp["HOW.PERSIST"]]))
+    internship = await achievements.create_achievement(rt, teacher, AchievementIn(
+        name="Workplace Learning", description="Completes a mentored extended learning opportunity.",
+        area="elo",
         rubric=_rubric(("application", "Application of learning", 3), ("professionalism", "Professionalism", 3)),
-        alignments=[comp["ELO.WORKPLACE"]])
+        alignments=[comp["ELO.WORKPLACE"]]))
     issued = []
 
     async def earn(student, achievement, ratings, text, *, low=None, rater=teacher, second=None):
-        sub = await evidence.submit(student, achievement_uuid=str(achievement["uuid"]), narrative=text,
+        sub = await evidence.submit(rt, student, achievement_uuid=str(achievement.uuid), narrative=text,
                                     urls=["https://example.org/portfolio/" + str(student.id)],
-                                    files=[(f"{achievement['name']}.txt", f"{text}\n".encode())],
-                                    store=store, clock=clock)
+                                    files=[(f"{achievement.name}.txt", f"{text}\n".encode())])
         if low:
-            await review.record_review(rater, str(sub["uuid"]), ratings=low, feedback="Close: revise and resubmit.",
-                                       version=None, clock=clock)
-            await evidence.revise(student, str(sub["uuid"]), narrative=text + " (revised)", urls=[],
-                                  files=[("revision.txt", f"{text} revised\n".encode())], store=store, clock=clock)
-        out = await review.record_review(rater, str(sub["uuid"]), ratings=ratings, feedback="Well done.",
-                                         version=None, clock=clock)
+            await review.record_review(rt, rater, str(sub.uuid),
+                                       ReviewIn(ratings=low, feedback="Close: revise and resubmit."))
+            await evidence.revise(rt, student, str(sub.uuid), narrative=text + " (revised)", urls=[],
+                                  files=[("revision.txt", f"{text} revised\n".encode())])
+        out = await review.record_review(rt, rater, str(sub.uuid), ReviewIn(ratings=ratings, feedback="Well done."))
         if second:
-            out = await review.record_review(second, str(sub["uuid"]), ratings=ratings, feedback="Agreed.",
-                                             version=None, clock=clock)
-        if out.get("credential"):
-            issued.append(out["credential"])
+            out = await review.record_review(rt, second, str(sub.uuid), ReviewIn(ratings=ratings, feedback="Agreed."))
+        if out.credential:
+            issued.append(msgspec.to_builtins(out.credential))
         return out
 
     maya, liam, zoe, omar = students
@@ -188,32 +187,31 @@ async def seed_demo(settings) -> dict:
     await earn(zoe, collab, {"teamwork": 3, "revision": 3}, "Robotics team log", second=teacher2)
     cheat = await earn(omar, algebra, {"reasoning": 3, "precision": 4}, "Equation portfolio")
     # an ELO: plan, approval, mentor attestation through the link, then the same review
-    plan = await elos.propose(zoe, achievement_uuid=str(internship["uuid"]), partner_org="Riverside Water Lab",
+    plan = await elos.propose(rt, zoe, achievement_uuid=str(internship.uuid), partner_org="Riverside Water Lab",
                               mentor_name="Dr. Sam Rivera", mentor_email="rivera@riverlab.example",
                               goals="Sample and analyse river water quality weekly.", competencies=[comp["ELO.WORKPLACE"]],
-                              hours=40, start_date=date(2025, 9, 1), end_date=date(2025, 12, 1), clock=clock)
-    decided = await elos.decide_plan(teacher, str(plan["uuid"]), approve=True, clock=clock, base_url=settings.base_url)
-    token = decided["mentorLink"].rsplit("/", 1)[-1]
-    attested = await elos.attest(token, statement="Zoe ran 12 sampling rounds carefully and presented results.",
-                                 hours=42, confirm=True, clock=clock)
-    out = await review.record_review(teacher, str(attested["submission"]["uuid"]),
-                                     ratings={"application": 4, "professionalism": 3}, feedback="Excellent work.",
-                                     version=None, clock=clock)
-    if out.get("credential"):
-        issued.append(out["credential"])
+                              hours=40, start_date=date(2025, 9, 1), end_date=date(2025, 12, 1))
+    decided = await elos.decide_plan(rt, teacher, str(plan.uuid), approve=True)
+    token = (decided.mentor_link or "").rsplit("/", 1)[-1]
+    attested = await elos.attest(rt, token, statement="Zoe ran 12 sampling rounds carefully and presented results.",
+                                 hours=42, confirm=True)
+    out = await review.record_review(rt, teacher, str(attested.submission.uuid), ReviewIn(
+        ratings={"application": 4, "professionalism": 3}, feedback="Excellent work."))
+    if out.credential:
+        issued.append(msgspec.to_builtins(out.credential))
     # a pending ELO plan and a pending submission for the queues
-    await elos.propose(liam, achievement_uuid=str(internship["uuid"]), partner_org="City Library",
+    await elos.propose(rt, liam, achievement_uuid=str(internship.uuid), partner_org="City Library",
                        mentor_name="Ana Ruiz", mentor_email="ruiz@library.example", goals="Run a coding club.",
                        competencies=[comp["ELO.COMMUNITY"]], hours=20, start_date=date(2026, 1, 10),
-                       end_date=date(2026, 3, 10), clock=clock)
-    await evidence.submit(liam, achievement_uuid=str(stats["uuid"]), narrative="Draft scatter plot", urls=[],
-                          files=[], store=store, clock=clock)
+                       end_date=date(2026, 3, 10))
+    await evidence.submit(rt, liam, achievement_uuid=str(stats.uuid), narrative="Draft scatter plot", urls=[],
+                          files=[])
     revoked = None
-    if cheat.get("credential"):
-        row = await credentials_repo.get_credential(cheat["credential"]["uuid"])
+    if cheat.credential:
+        row = await credentials_repo.get_credential(cheat.credential.uuid)
         await status.revoke(row["id"], reason="Awarded in error: work was not the student's own",
                             actor_id=admin.id)
-        revoked = cheat["credential"]
+        revoked = msgspec.to_builtins(cheat.credential)
     return {"school": school, "logins": logins, "issued": issued, "revoked": revoked}
 
 

@@ -9,7 +9,7 @@ from issuer.credentials import bulk
 from issuer.access import scope_of
 from issuer.errors import InvalidInput
 from issuer.accounts.auth import requires
-from issuer.web.common import (STAFF, base_url, clock, files_of, form_of, job_page, job_runner,
+from issuer.web.common import (STAFF, ctx_of, files_of, form_of, job_page, job_runner,
                                                     wants_html, who)
 from issuer.web.dto_learning import credential_out, job_out
 
@@ -21,7 +21,7 @@ class AwardController(Controller):
     @get("/", guards=[requires(*STAFF, "student")])
     async def list_(self, request: Request) -> list[dict]:
         rows = await credentials_repo.list_credentials(await scope_of(who(request)))
-        return [credential_out(r, base_url()) for r in rows]
+        return [credential_out(r, ctx_of(request).settings.base_url) for r in rows]
 
     @post("/bulk", guards=[requires("teacher", "school_admin", "district_admin")], status_code=202)
     async def bulk_award(self, request: Request) -> Response:
@@ -30,8 +30,9 @@ class AwardController(Controller):
         files = await files_of(await form_of(request), "file")
         if len(files) != 1:
             raise InvalidInput("send exactly one CSV file in the field 'file'")
-        job, plan = await bulk.start(who(request), files[0][1], clock=clock(), runner=job_runner(request))
-        body = job_out(job) | {"skipped": plan.skipped, "url": f"{base_url()}/api/awards/bulk/{job['uuid']}"}
+        ctx = ctx_of(request)
+        job, plan = await bulk.start(who(request), files[0][1], clock=ctx.clock, runner=job_runner(request))
+        body = job_out(job) | {"skipped": plan.skipped, "url": f"{ctx.settings.base_url}/api/awards/bulk/{job['uuid']}"}
         return Response(content=body, status_code=202,
                         headers={"Location": f"/api/awards/bulk/{job['uuid']}"})
 

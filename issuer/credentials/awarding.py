@@ -29,13 +29,16 @@ from datetime import datetime, time, timezone
 from typing import Any, TypeVar
 
 import asyncpg.exceptions
+import msgspec
 
 from badges import identity as ident
 from badges import issuance, rubrics
 from badges.errors import BadgeError
-from issuer.catalog import repo as catalog_repo
+from issuer.catalog import achievements
+from issuer.catalog.rows import AchievementRow
 from issuer.credentials import repo as credentials_repo
-from issuer.evidence import repo as evidence_repo
+from issuer.evidence import service as evidence_service
+from issuer.evidence.rows import SubmissionRow, VersionRow
 from issuer.schools import repo as schools_repo
 from issuer.db.engine import write_transaction
 from issuer.errors import Conflict, InvalidInput
@@ -134,14 +137,14 @@ async def issuer_kit(school_id: int) -> IssuerKit:
 # the app on another event loop), hence the lock. The cache is the context's ``caches.documents``.
 
 
-async def achievement_doc(achievement: dict, *, base_url: str) -> dict:
+async def achievement_doc(achievement: AchievementRow, *, base_url: str) -> dict:
     """``achievements.achievement_document`` memoized per achievement version. The returned
     dict is shared: callers must not mutate it (``build_credential`` deep-copies it)."""
     from issuer import runtime
     from issuer.catalog.achievements import achievement_document
 
     caches = runtime.current().caches
-    key = base_url + "\x00" + json.dumps(achievement, sort_keys=True, default=str)
+    key = base_url + "\x00" + msgspec.json.encode(achievement).decode()
     with caches.lock:
         doc = caches.documents.get(key)
         if doc is not None:
@@ -152,23 +155,23 @@ async def achievement_doc(achievement: dict, *, base_url: str) -> dict:
     return doc
 
 
-def evidence_list(*, base_url: str, credential_uuid: str, achievement_name: str, version: dict | None,
+def evidence_list(*, base_url: str, credential_uuid: str, achievement_name: str, version: VersionRow | None,
                   kind: str = "classroom") -> list[dict]:
     """Narrative, links and files of the version that earned the badge (files pinned by sha256)."""
     if version is None:
         return []
     genre = "Extended learning opportunity" if kind == "elo" else "Classroom work"
     out = []
-    if version.get("narrative"):
+    if version.narrative:
         out.append(issuance.evidence_item(id=f"{base_url}/badges/{credential_uuid}/evidence",
                                           name=f"Evidence for {achievement_name}",
-                                          narrative=version["narrative"], genre=genre))
-    for url in version.get("urls") or []:
+                                          narrative=version.narrative, genre=genre))
+    for url in version.urls:
         out.append(issuance.evidence_item(id=url, name=url[:200], genre=genre))
-    for f in version.get("files") or []:
+    for f in version.files:
         out.append(issuance.evidence_item(
-            id=f"{base_url}/badges/{credential_uuid}/evidence/{f['sha256']}", name=f["name"], genre=genre,
-            sha256=f["sha256"], filename=f["name"], media_type=f["mediaType"], size=f["size"]))
+            id=f"{base_url}/badges/{credential_uuid}/evidence/{f.sha256}", name=f.name, genre=genre,
+            sha256=f.sha256, filename=f.name, media_type=f.media_type, size=f.size))
     return out
 
 
@@ -180,9 +183,9 @@ def recipient_identifier(user: dict) -> list[dict]:
     return [ident.identity_object(user["username"], salt=salt, identity_type="userName")]
 
 
-async def issue_locked(*, kit: IssuerKit, school_id: int, learner: dict, achievement: dict,
-                       achievement_doc: dict, ratings: dict, now: datetime, submission: dict | None = None,
-                       version: dict | None = None, source: str = "review",
+async def issue_locked(*, kit: IssuerKit, school_id: int, learner: dict, achievement: AchievementRow,
+                       achievement_doc: dict, ratings: dict, now: datetime, submission: SubmissionRow | None = None,
+                       version: VersionRow | None = None, source: str = "review",
                        pair: list[dict] | None = None) -> tuple[dict, bool]:
     """(credential row, newly issued?). Call INSIDE ``write_transaction``. ``pair``: the
     learner's awards of the achievement (``credentials_repo.pair_awards``) when the caller has read them."""
@@ -190,8 +193,8 @@ async def issue_locked(*, kit: IssuerKit, school_id: int, learner: dict, achieve
 
     opportunity, award_id = 1, None
     if submission is not None:
-        pair = await credentials_repo.pair_awards(learner["id"], achievement["id"]) if pair is None else pair
-        mine = next((a for a in pair if a["submission"] == submission["id"]), None)
+        pair = await credentials_repo.pair_awards(learner["id"], achievement.id) if pair is None else pair
+        mine = next((a for a in pair if a["submission"] == submission.id), None)
         if mine is not None:  # this work has its award already (a retry or a second review)
             row = await credentials_repo.credential_for_award(mine["id"])
             if row is not None:
@@ -202,11 +205,11 @@ async def issue_locked(*, kit: IssuerKit, school_id: int, learner: dict, achieve
         # Insert first (one query on the usual bulk path); the unique constraints say whether
         # an award exists, and only then is it looked up.
         award_id = await credentials_repo.insert_award_if_new(
-            uuid=uuidlib.uuid4(), school=school_id, learner=learner["id"], achievement=achievement["id"],
-            submission=submission["id"] if submission else None, version=version["id"] if version else None,
+            uuid=uuidlib.uuid4(), school=school_id, learner=learner["id"], achievement=achievement.id,
+            submission=submission.id if submission else None, version=version.id if version else None,
             ratings=ratings, source=source, created_at=now, opportunity=opportunity)
     if award_id is None:
-        existing = None if submission is not None else await credentials_repo.find_award(learner["id"], achievement["id"])
+        existing = None if submission is not None else await credentials_repo.find_award(learner["id"], achievement.id)
         if existing is None:  # a concurrent demonstration took this opportunity (or a uuid clash):
             # the retry reads again and decides again
             raise sqlite3.IntegrityError("award insert conflicted; retrying")
@@ -218,36 +221,36 @@ async def issue_locked(*, kit: IssuerKit, school_id: int, learner: dict, achieve
     status, list_id, index = await allocate_entry(school_id, school=kit.school)
     cred_uuid = uuidlib.uuid4()
     cred_url = f"{kit.base_url}/credentials/{cred_uuid}"
-    rubric = rubrics.rubric_from_dict(achievement["rubric"])
-    elo = await evidence_repo.elo_for_submission(submission["id"]) if submission and submission["kind"] == "elo" else None
+    rubric = rubrics.rubric_from_dict(achievement.rubric)
+    elo = await evidence_service.elo_of_submission(submission.id) if submission and submission.kind == "elo" else None
     try:
         evidence = evidence_list(base_url=kit.base_url, credential_uuid=str(cred_uuid),
-                                 achievement_name=achievement["name"], version=version,
-                                 kind=submission["kind"] if submission else "classroom")
+                                 achievement_name=achievement.name, version=version,
+                                 kind=submission.kind if submission else "classroom")
         if elo is not None:
             evidence.append(issuance.evidence_item(
-                id=f"{kit.base_url}/badges/{cred_uuid}/evidence#mentor", name=elo["mentor_name"],
-                narrative=elo["attestation"] or "Attested", genre="Mentor attestation",
-                description=f"{elo['partner_org']}: {elo['attested_hours'] or elo['hours']:g} hours"))
+                id=f"{kit.base_url}/badges/{cred_uuid}/evidence#mentor", name=elo.mentor_name,
+                narrative=elo.attestation or "Attested", genre="Mentor attestation",
+                description=f"{elo.partner_org}: {elo.attested_hours or elo.hours:g} hours"))
             achievement_doc = dict(achievement_doc)
             achievement_doc["tag"] = list(achievement_doc.get("tag") or []) + [
-                f"hours:{elo['attested_hours'] or elo['hours']:g}"]
+                f"hours:{elo.attested_hours or elo.hours:g}"]
         # (transcript-integration) what the transcript reads: the ELO partner as credentialSubject.source and
         # the activity dates, through build_credential so they are model- and schema-checked too.
         elo_fields = {} if elo is None else {
-            "source": {"id": f"{kit.base_url}/partners/{elo['uuid']}", "type": ["Profile"], "name": elo["partner_org"]},
-            "activity_start": datetime.combine(elo["start_date"], time(0), tzinfo=timezone.utc),
-            "activity_end": datetime.combine(elo["end_date"], time(0), tzinfo=timezone.utc)}
+            "source": {"id": f"{kit.base_url}/partners/{elo.uuid}", "type": ["Profile"], "name": elo.partner_org},
+            "activity_start": datetime.combine(elo.start_date, time(0), tzinfo=timezone.utc),
+            "activity_end": datetime.combine(elo.end_date, time(0), tzinfo=timezone.utc)}
         unsigned = issuance.build_credential(
             achievement=achievement_doc, subject_id=None, identifier=recipient_identifier(learner),
             issuer=kit.profile, results=rubrics.to_results(rubric, ratings, base_id=achievement_doc["id"]),
             evidence=evidence, credential_id=cred_url, issued_at=now, status=status, awarded_date=now,
-            name=achievement["name"], **elo_fields)
+            name=achievement.name, **elo_fields)
         signed = _sign(unsigned, kit.signer, now)
     except BadgeError as exc:
         raise InvalidInput(f"the badge cannot be issued: {exc.message}", **exc.details) from None
     row = await credentials_repo.insert_credential_row(
-        uuid=cred_uuid, school=school_id, learner=learner["id"], achievement=achievement["id"], award=award_id,
+        uuid=cred_uuid, school=school_id, learner=learner["id"], achievement=achievement.id, award=award_id,
         credential_id=cred_url, document=_dumps(signed), status_list=list_id, status_index=index,
         status_purpose=status.get("statusPurpose", "revocation"), issued_at=now)
     return row, True
@@ -265,14 +268,14 @@ def _sign(unsigned: dict, signer, now: datetime) -> dict:
     return {**unsigned, "proof": [create_proof(unsigned, signer=signer, created=now)]}
 
 
-async def check_prerequisites(learner_id: int, achievement: dict) -> list[dict]:
+async def check_prerequisites(learner_id: int, achievement: AchievementRow) -> list[AchievementRow]:
     """The prerequisite achievements the learner has not earned yet."""
-    wanted = list(achievement.get("prerequisites") or [])
+    wanted = list(achievement.prerequisites)
     if not wanted:
         return []
     have = await credentials_repo.awarded_achievement_ids(learner_id, wanted)
     missing = [i for i in wanted if i not in have]
-    return await catalog_repo.achievements_by_ids(missing) if missing else []
+    return list((await achievements.by_ids(missing)).values()) if missing else []
 
 
 def adds_to(held: list[dict[str, int]], ratings: dict[str, int]) -> list[str]:
@@ -309,7 +312,7 @@ async def release_held_work(learner_id: int, now: datetime) -> list[int]:
     released = []
     for h in held:
         if all(int(p) in have for p in _json_list(h["prerequisites"])):
-            await evidence_repo.set_submission_status(h["id"], "submitted", now)
+            await evidence_service.back_to_queue(h["id"], now)
             released.append(h["id"])
     return released
 

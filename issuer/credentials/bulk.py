@@ -30,7 +30,8 @@ from badges import rubrics
 from badges.errors import RubricError
 from issuer import jobs, runtime
 from issuer.accounts import repo as accounts_repo
-from issuer.catalog import repo as catalog_repo
+from issuer.catalog import achievements as catalog
+from issuer.catalog.rows import AchievementRow
 from issuer.credentials import repo as credentials_repo
 from issuer.schools import repo as schools_repo
 from issuer.db.engine import write_transaction
@@ -98,11 +99,11 @@ async def validate(principal: Any, data: bytes, *, school_id: int | None = None)
     rows = _read(data)
     plan = Plan(school_id=school)
     users = await accounts_repo.users_by_email(school, (r["email"] for _, r in rows))
-    achievements = [a for a in await catalog_repo.list_achievements([school])]
-    by_key: dict[str, dict] = {str(a["uuid"]): a for a in achievements}
-    by_name: dict[str, list[dict]] = {}
+    achievements = await catalog.of_school(school)
+    by_key = {str(a.uuid): a for a in achievements}
+    by_name: dict[str, list[AchievementRow]] = {}
     for a in achievements:
-        by_name.setdefault(a["name"].strip().lower(), []).append(a)
+        by_name.setdefault(a.name.strip().lower(), []).append(a)
     already = await credentials_repo.awards_for_learners(u["id"] for u in users.values())
     planned: set[tuple[int, int]] = set()
     for n, (line, r) in enumerate(rows, start=1):
@@ -122,7 +123,7 @@ async def validate(principal: Any, data: bytes, *, school_id: int | None = None)
                 problems.append(f"no achievement {r['achievement']!r}")
         ratings: dict[str, int] = {}
         if a is not None:
-            rubric = rubrics.rubric_from_dict(a["rubric"])
+            rubric = rubrics.rubric_from_dict(a.rubric)
             for c in rubric.criteria:
                 value = r.get(c.id, "")
                 if value == "":
@@ -141,21 +142,21 @@ async def validate(principal: Any, data: bytes, *, school_id: int | None = None)
                     if not decision.awarded:
                         problems.append("does not meet the rubric: " + "; ".join(x.reason for x in decision.unmet))
         if not problems and user and a:
-            key = (user["id"], a["id"])
+            key = (user["id"], a.id)
             if key in planned:
                 problems.append("this student and achievement appear twice in the file")
             elif key in already:
                 plan.skipped.append({"line": line, "email": r["email"], "reason": "already awarded"})
                 continue
             else:
-                missing = [p for p in a["prerequisites"] or []
+                missing = [p for p in a.prerequisites
                            if (user["id"], p) not in already and (user["id"], p) not in planned]
                 if missing:
                     problems.append("prerequisites not yet earned")
         if problems:
             plan.errors.append({"line": line, "email": r.get("email", ""), "errors": problems})
             continue
-        planned.add((user["id"], a["id"]))
+        planned.add((user["id"], a.id))
         plan.rows.append({"line": line, "learner": user["id"], "achievement": a, "ratings": ratings})
     return plan
 
@@ -168,7 +169,7 @@ async def start(principal: Any, data: bytes, *, clock, school_id: int | None = N
     if plan.errors:
         raise InvalidInput(f"{len(plan.errors)} row(s) have errors; nothing was issued", rows=plan.errors)
     empty = not plan.rows  # every row already awarded: nothing to run
-    rows = [{"line": r["line"], "learner": r["learner"], "achievement": r["achievement"]["id"],
+    rows = [{"line": r["line"], "learner": r["learner"], "achievement": r["achievement"].id,
              "ratings": r["ratings"]} for r in plan.rows]
     async with write_transaction():  # the job and its audit event together
         job = await credentials_repo.insert_bulk_job(school=plan.school_id, created_by=getattr(principal, "id", None),
@@ -205,7 +206,7 @@ async def run_job(runner: JobRunner, job: dict) -> None:
                                                  finished_at=None):
             raise LeaseLost("the job was taken over")
         kit = await awarding.issuer_kit(school_id)
-        achievements = await catalog_repo.achievements_by_id(r["achievement"] for r in rows[done:])
+        achievements = await catalog.by_ids(r["achievement"] for r in rows[done:])
         docs = {}
         for a_id, a in achievements.items():
             docs[a_id] = await achievement_document(a, base_url=kit.base_url)
@@ -226,13 +227,13 @@ async def run_job(runner: JobRunner, job: dict) -> None:
                 achievement = achievements[row["achievement"]]
                 credential, new = await awarding.issue_locked(
                     kit=kit, school_id=school_id, learner=learners[row["learner"]],
-                    achievement=achievement, achievement_doc=docs[achievement["id"]],
+                    achievement=achievement, achievement_doc=docs[achievement.id],
                     ratings=row["ratings"], now=now, source="bulk")
                 if new:
                     await audit_trail.record(actor, action="credential.award", school_id=school_id,
                                              district_id=district, subject=credential["credential_id"], at=now,
                                              source="bulk", job=str(job["uuid"]), line=row["line"],
-                                             achievement=str(achievement["uuid"]), learner=row["learner"])
+                                             achievement=str(achievement.uuid), learner=row["learner"])
                 n += 1
                 new_count += int(new)
                 if loop.time() - start >= BATCH_SECONDS:

@@ -11,7 +11,8 @@ from issuer.credentials import sharing
 from issuer.evidence.controllers import download
 from issuer.errors import InvalidInput
 from issuer.accounts.auth import requires
-from issuer.web.common import base_url, form_of, page, see_other, store, wants_html, who
+from issuer.storage import FileStore
+from issuer.web.common import ctx_of, form_of, page, see_other, wants_html, who
 
 
 def _uuid_and_ext(name: str) -> tuple[str, str]:
@@ -27,10 +28,12 @@ class BadgeController(Controller):
     async def badge(self, request: Request, name: FromPath[str]) -> Response:
         c_uuid, ext = _uuid_and_ext(name)
         if ext == "png":
-            return Response(content=await sharing.baked_png(c_uuid, store()), media_type="image/png",
+            store = FileStore.from_settings(ctx_of(request).settings)
+            return Response(content=await sharing.baked_png(c_uuid, store), media_type="image/png",
                             headers={"Content-Disposition": f'inline; filename="badge-{c_uuid}.png"'})
         if ext == "svg":
-            return Response(content=await sharing.baked_svg(c_uuid, store()), media_type="image/svg+xml",
+            store = FileStore.from_settings(ctx_of(request).settings)
+            return Response(content=await sharing.baked_svg(c_uuid, store), media_type="image/svg+xml",
                             headers={"Content-Disposition": f'inline; filename="badge-{c_uuid}.svg"',
                                      "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
         if ext:
@@ -46,7 +49,8 @@ class BadgeController(Controller):
 
     @get("/{c_id:str}/evidence/{sha256:str}")
     async def evidence_file(self, request: Request, c_id: FromPath[str], sha256: FromPath[str]) -> Response:
-        data, meta = await sharing.evidence_file(c_id, sha256, store(), who(request))
+        store = FileStore.from_settings(ctx_of(request).settings)
+        data, meta = await sharing.evidence_file(c_id, sha256, store, who(request))
         return download(data, meta)
 
     @get("/{c_id:str}/evidence")
@@ -55,7 +59,8 @@ class BadgeController(Controller):
         ``Accept: application/json`` the signed badge's ``evidence`` items."""
         view = await sharing.badge_view(c_id, who(request))
         if not wants_html(request):
-            return Response(content={"id": f"{base_url()}/badges/{view['uuid']}/evidence", "badge": view["json_url"],
+            base_url = ctx_of(request).settings.base_url
+            return Response(content={"id": f"{base_url}/badges/{view['uuid']}/evidence", "badge": view["json_url"],
                                      "name": f"Evidence for {view['name']}", "evidence": view["evidence_json"]},
                             media_type="application/json", headers={"Vary": "Accept"})
         return page(request, "badge/evidence.html.j2", badge=view)

@@ -7,9 +7,10 @@ import json
 from typing import Any
 
 from badges import bake
-from issuer.catalog import repo as catalog_repo
+from issuer.catalog import achievements
 from issuer.credentials import repo as credentials_repo
-from issuer.evidence import repo as evidence_repo
+from issuer.evidence import service as evidence_service
+from issuer.evidence.rows import FileRef
 from issuer.render.qr import qr_png
 from issuer.access import STAFF, role_of, school_ids
 from issuer.errors import Forbidden, InvalidInput, NotFound
@@ -159,10 +160,10 @@ def _stored_image(data: bytes, media_type: str) -> bytes | None:
 
 
 async def _achievement_image(row: dict, store: FileStore, media_type: str) -> bytes | None:
-    achievement = await catalog_repo.get_achievement_by_id(row["achievement"])
-    if achievement and achievement["image_sha256"] and achievement["image_type"] == media_type:
+    achievement = await achievements.by_id(row["achievement"])
+    if achievement and achievement.image_sha256 and achievement.image_type == media_type:
         try:
-            return _stored_image(store.get(achievement["image_sha256"]), media_type)
+            return _stored_image(store.get(achievement.image_sha256), media_type)
         except NotFound:
             return None
     return None
@@ -190,7 +191,7 @@ def _is_file(item: dict, row: dict) -> bool:
     return isinstance(item.get("id"), str) and "/evidence/" in item["id"] and str(row["uuid"]) in item["id"]
 
 
-async def evidence_file(c_uuid: str, sha256: str, store: FileStore, viewer: Any = None) -> tuple[bytes, dict]:
+async def evidence_file(c_uuid: str, sha256: str, store: FileStore, viewer: Any = None) -> tuple[bytes, FileRef]:
     """A file behind a badge's evidence: when the badge lists its hash and the viewer may see
     the badge's files (``may_see_files``)."""
     check_hash(sha256)
@@ -198,18 +199,18 @@ async def evidence_file(c_uuid: str, sha256: str, store: FileStore, viewer: Any 
     award = await _award(row)  # the award of THIS badge (a learner may hold several of one achievement)
     if not await may_see_files(viewer, row, award):
         raise Forbidden("the student has not shared the evidence files of this badge")
-    version = await evidence_repo.get_version_by_id(award["version"]) if award and award["version"] else None
-    for f in (version or {}).get("files") or []:
-        if f["sha256"] == sha256 and sha256 in row["document"]:
+    version = await evidence_service.version_by_id(award["version"]) if award and award["version"] else None
+    for f in version.files if version else []:
+        if f.sha256 == sha256 and sha256 in row["document"]:
             return store.get(sha256), f
     raise NotFound("no such file")
 
 
 async def achievement_image(a_uuid: str, store: FileStore) -> tuple[bytes, str]:
-    a = await catalog_repo.get_achievement(a_uuid)
-    if a is None or not a["image_sha256"]:
+    a = await achievements.find(a_uuid)
+    if a is None or not a.image_sha256:
         raise NotFound("no such image")
-    image = _stored_image(store.get(a["image_sha256"]), a["image_type"])
+    image = _stored_image(store.get(a.image_sha256), a.image_type)
     if image is None:
         raise NotFound("no such image")
-    return image, a["image_type"]
+    return image, a.image_type

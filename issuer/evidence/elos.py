@@ -10,17 +10,19 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import date, timedelta
-from typing import Any
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 
+from issuer.access import STAFF, Principal, check_record, require, scope_of
 from issuer.accounts import repo as accounts_repo
-
-from issuer.catalog import repo as catalog_repo
-
-from issuer.evidence import repo as evidence_repo
-from issuer.catalog import frameworks
-from issuer.access import STAFF, check_record, require
+from issuer.catalog import achievements, frameworks
+from issuer.context import IssuerContext
+from issuer.credentials.awarding import in_write_transaction
 from issuer.errors import Conflict, InvalidInput, LinkExpired, NotFound
+from issuer.evidence import repo as evidence_repo
+from issuer.evidence.rows import Attested, EloRow, ListedElo, MentorLinkRow, MentorView, PlanDecision
+from issuer.evidence.schemas import PartnerDoc
+from issuer.schools import repo as schools_repo
 
 LINK_DAYS = 30
 _EMAIL = re.compile(r"^[^@\s<>\"]{1,64}@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -30,7 +32,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _date(value: Any, field: str) -> date:
+def _date(value: object, field: str) -> date:
     if isinstance(value, date):
         return value
     try:
@@ -39,7 +41,7 @@ def _date(value: Any, field: str) -> date:
         raise InvalidInput(f"{field} must be a date (YYYY-MM-DD)", field=field) from None
 
 
-def _text(value: Any, field: str, limit: int, *, required: bool = True) -> str:
+def _text(value: object, field: str, limit: int, *, required: bool = True) -> str:
     text = str(value or "").strip()
     if required and not text:
         raise InvalidInput(f"{field} is required", field=field)
@@ -48,122 +50,145 @@ def _text(value: Any, field: str, limit: int, *, required: bool = True) -> str:
     return text
 
 
-async def propose(principal: Any, *, achievement_uuid: str, partner_org: str, mentor_name: str,
-                  mentor_email: str, goals: str, competencies: list | None, hours: Any, start_date: Any,
-                  end_date: Any, clock) -> dict:
-    require(principal, "student")
-    achievement = await catalog_repo.get_achievement(achievement_uuid)
-    if achievement is None or achievement["school"] != principal.school_id:
+def _hours(value: object) -> float:
+    """Hours as sent (a JSON number or form text): more than 0, at most 2000."""
+    try:
+        if not isinstance(value, (int, float, str)):
+            raise TypeError
+        hours = float(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer beyond any float
+        raise InvalidInput("hours must be a number", field="hours") from None
+    if not 0 < hours <= 2000:
+        raise InvalidInput("hours must be between 0 and 2000", field="hours")
+    return hours
+
+
+async def propose(ctx: IssuerContext, who: Principal, *, achievement_uuid: str, partner_org: object,
+                  mentor_name: object, mentor_email: object, goals: object, competencies: Sequence[object] | None,
+                  hours: object, start_date: object, end_date: object) -> EloRow:
+    """A student's plan (raw values from a form or JSON: checked here)."""
+    require(who, "student")
+    achievement = await achievements.find(achievement_uuid)
+    if achievement is None or achievement.school != who.school_id:
         raise NotFound("no such achievement")
     email = _text(mentor_email, "mentorEmail", 320)
     if not _EMAIL.match(email):
         raise InvalidInput("mentorEmail is not an email address", field="mentorEmail")
-    try:
-        hours_f = float(hours)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer beyond any float
-        raise InvalidInput("hours must be a number", field="hours") from None
-    if not 0 < hours_f <= 2000:
-        raise InvalidInput("hours must be between 0 and 2000", field="hours")
+    hours_f = _hours(hours)
     start, end = _date(start_date, "startDate"), _date(end_date, "endDate")
     if end < start:
         raise InvalidInput("endDate is before startDate", field="endDate")
-    comps = await frameworks.resolve_competencies([principal.school_id], competencies or [])
+    comps = await frameworks.resolve_competencies([achievement.school], competencies or [])
     return await evidence_repo.insert_elo(
-        school=principal.school_id, learner=principal.id, achievement=achievement["id"],
+        school=achievement.school, learner=who.id, achievement=achievement.id,
         partner_org=_text(partner_org, "partnerOrg", 255), mentor_name=_text(mentor_name, "mentorName", 255),
-        mentor_email=email, goals=_text(goals, "goals", 10000), competencies=[c["id"] for c in comps],
-        hours=hours_f, start_date=start, end_date=end, status="proposed", created_at=clock.now())
+        mentor_email=email, goals=_text(goals, "goals", 10000), competencies=[c.id for c in comps],
+        hours=hours_f, start_date=start, end_date=end, status="proposed", created_at=ctx.clock.now())
 
 
-async def get_elo(principal: Any, elo_uuid: str) -> dict:
-    return await check_record(principal, await evidence_repo.get_elo(elo_uuid), "ELO")
+async def get_elo(ctx: IssuerContext, who: Principal, elo_uuid: str) -> EloRow:
+    return await check_record(who, await evidence_repo.get_elo(elo_uuid), "ELO")
 
 
-async def list_elos(principal: Any) -> list[dict]:
-    from issuer.access import scope_of
-
-    require(principal, "student", *STAFF)
-    return await evidence_repo.list_elos(await scope_of(principal))
+async def list_elos(ctx: IssuerContext, who: Principal) -> list[ListedElo]:
+    require(who, "student", *STAFF)
+    return await evidence_repo.list_elos(await scope_of(who))
 
 
-async def _new_link(elo_id: int, now) -> str:
+async def _new_link(elo_id: int, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
-    await evidence_repo.insert_mentor_link(elo=elo_id, token_hash=token_hash(token), expires_at=now + timedelta(days=LINK_DAYS),
-                                  created_at=now)
+    await evidence_repo.insert_mentor_link(elo=elo_id, token_hash=token_hash(token),
+                                           expires_at=now + timedelta(days=LINK_DAYS), created_at=now)
     return token
 
 
-async def decide_plan(principal: Any, elo_uuid: str, *, approve: bool, clock, base_url: str) -> dict:
-    """Approve (returns the mentor link, shown once) or reject a proposed plan."""
-    require(principal, *STAFF)
-    elo = await get_elo(principal, elo_uuid)
-    if elo["status"] != "proposed":
-        raise Conflict(f"the plan is already {elo['status']}")
-    now = clock.now()
+def _mentor_url(ctx: IssuerContext, token: str) -> str:
+    return f"{ctx.settings.base_url}/mentor/{token}"
+
+
+async def _reread(elo_id: int) -> EloRow:
+    elo = await evidence_repo.get_elo_by_id(elo_id)
+    if elo is None:  # written just before, in this request
+        raise NotFound("no such ELO")
+    return elo
+
+
+async def decide_plan(ctx: IssuerContext, who: Principal, elo_uuid: str, *, approve: bool) -> PlanDecision:
+    """Approve (with the mentor link, shown once) or reject a proposed plan."""
+    require(who, *STAFF)
+    elo = await get_elo(ctx, who, elo_uuid)
+    if elo.status != "proposed":
+        raise Conflict(f"the plan is already {elo.status}")
+    now = ctx.clock.now()
     if not approve:
-        await evidence_repo.update_elo(elo["id"], status="rejected", approved_by=principal.id, approved_at=now)
-        return {"elo": await evidence_repo.get_elo(elo_uuid), "mentorLink": None}
-    token = await _new_link(elo["id"], now)
-    await evidence_repo.update_elo(elo["id"], status="approved", approved_by=principal.id, approved_at=now)
-    return {"elo": await evidence_repo.get_elo(elo_uuid), "mentorLink": f"{base_url}/mentor/{token}"}
+        await evidence_repo.update_elo(elo.id, status="rejected", approved_by=who.id, approved_at=now)
+        return PlanDecision(elo=await _reread(elo.id), mentor_link=None)
+    token = await _new_link(elo.id, now)
+    await evidence_repo.update_elo(elo.id, status="approved", approved_by=who.id, approved_at=now)
+    return PlanDecision(elo=await _reread(elo.id), mentor_link=_mentor_url(ctx, token))
 
 
-async def reissue_link(principal: Any, elo_uuid: str, *, clock, base_url: str) -> str:
-    require(principal, *STAFF)
-    elo = await get_elo(principal, elo_uuid)
-    if elo["status"] != "approved":
+async def reissue_link(ctx: IssuerContext, who: Principal, elo_uuid: str) -> str:
+    require(who, *STAFF)
+    elo = await get_elo(ctx, who, elo_uuid)
+    if elo.status != "approved":
         raise Conflict("only an approved plan awaiting attestation gets a new mentor link")
-    return f"{base_url}/mentor/{await _new_link(elo['id'], clock.now())}"
+    return _mentor_url(ctx, await _new_link(elo.id, ctx.clock.now()))
 
 
-async def _live_link(token: str, now) -> tuple[dict, dict]:
+async def _live_link(token: str, now: datetime) -> tuple[MentorLinkRow, EloRow]:
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         raise LinkExpired("this mentor link is not valid")
     link = await evidence_repo.get_mentor_link(token_hash(token))
-    if link is None or link["used_at"] is not None or link["expires_at"] <= now:
+    if link is None or link.used_at is not None or link.expires_at <= now:
         raise LinkExpired("this mentor link is not valid, has expired or has already been used")
-    elo = await evidence_repo.get_elo_by_id(link["elo"])
-    if elo is None or elo["status"] != "approved":
+    elo = await evidence_repo.get_elo_by_id(link.elo)
+    if elo is None or elo.status != "approved":
         raise LinkExpired("this mentor link is no longer needed")
     return link, elo
 
 
-async def mentor_view(token: str, *, clock) -> dict:
-    link, elo = await _live_link(token, clock.now())
-    learner = await accounts_repo.get_user(elo["learner"])
-    achievement = await catalog_repo.get_achievement_by_id(elo["achievement"])
-    comps = await catalog_repo.competencies_by_id(elo["competencies"] or [])
-    return {"elo": elo, "learner_name": (learner or {}).get("display_name") or "the student",
-            "achievement": achievement, "competencies": comps, "expires_at": link["expires_at"]}
+async def mentor_view(ctx: IssuerContext, token: str) -> MentorView:
+    link, elo = await _live_link(token, ctx.clock.now())
+    learner = await accounts_repo.get_user(elo.learner) if elo.learner is not None else None
+    return MentorView(elo=elo, learner_name=(learner or {}).get("display_name") or "the student",
+                      achievement=await achievements.by_id(elo.achievement),
+                      competencies=await frameworks.competencies(elo.competencies or []),
+                      expires_at=link.expires_at)
 
 
-async def attest(token: str, *, statement: str, hours: Any, confirm: bool, clock) -> dict:
+async def attest(ctx: IssuerContext, token: str, *, statement: object, hours: object, confirm: bool) -> Attested:
     """The mentor's attestation; the ELO becomes a submission in the teachers' review queue."""
-    from issuer.credentials.awarding import in_write_transaction
-
     if not confirm:
         raise InvalidInput("please confirm that the student completed this learning", field="confirm")
-    statement = _text(statement, "statement", 10000)
-    try:
-        hours_f = float(hours)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer beyond any float
-        raise InvalidInput("hours must be a number", field="hours") from None
-    if not 0 < hours_f <= 2000:
-        raise InvalidInput("hours must be between 0 and 2000", field="hours")
-    now = clock.now()
+    text = _text(statement, "statement", 10000)
+    hours_f = _hours(hours)
+    now = ctx.clock.now()
 
-    async def unit() -> dict:
+    async def unit() -> Attested:
         link, elo = await _live_link(token, now)
-        if not await evidence_repo.use_mentor_link(link["id"], now):
+        if not await evidence_repo.use_mentor_link(link.id, now):
             raise LinkExpired("this mentor link has already been used")
-        narrative = (f"Extended learning with {elo['partner_org']} ({elo['start_date']} to {elo['end_date']}, "
-                     f"{hours_f:g} hours attested of {elo['hours']:g} planned).\n\nGoals: {elo['goals']}\n\n"
-                     f"Mentor {elo['mentor_name']} attests: {statement}")
-        sub = await evidence_repo.insert_submission(school_id=elo["school"], learner_id=elo["learner"],
-                                           achievement_id=elo["achievement"], kind="elo", created_at=now,
-                                           narrative=narrative, urls=[], files=[])
-        await evidence_repo.update_elo(elo["id"], status="attested", attestation=statement, attested_hours=hours_f,
-                              attested_at=now, submission=sub["id"])
-        return {"elo": await evidence_repo.get_elo_by_id(elo["id"]), "submission": sub}
+        narrative = (f"Extended learning with {elo.partner_org} ({elo.start_date} to {elo.end_date}, "
+                     f"{hours_f:g} hours attested of {elo.hours:g} planned).\n\nGoals: {elo.goals}\n\n"
+                     f"Mentor {elo.mentor_name} attests: {text}")
+        sub = await evidence_repo.insert_submission(school_id=elo.school, learner_id=elo.learner,
+                                                    achievement_id=elo.achievement, kind="elo", created_at=now,
+                                                    narrative=narrative, urls=[], files=[])
+        await evidence_repo.update_elo(elo.id, status="attested", attestation=text, attested_hours=hours_f,
+                                       attested_at=now, submission=sub.id)
+        return Attested(elo=await _reread(elo.id), submission=sub)
 
     return await in_write_transaction(unit)
+
+
+async def partner(ctx: IssuerContext, elo_uuid: str) -> PartnerDoc:
+    """The organisation of an extended learning opportunity, as named in the badge's
+    ``credentialSubject.source`` (public). Only once attested (a plan alone is nobody's business)."""
+    elo = await evidence_repo.get_elo(elo_uuid)
+    if elo is None or elo.submission is None:
+        raise NotFound("no such partner")
+    school = await schools_repo.school_name(elo.school)
+    return PartnerDoc(id=f"{ctx.settings.base_url}/partners/{elo.uuid}", type=["Profile"], name=elo.partner_org,
+                      description=f"Extended learning partner of {school}" if school else "Extended learning partner")
+

@@ -1,20 +1,23 @@
-"""Queries of submissions and their versions, evidence files, reviews, ELOs and mentor links.
+"""Queries of submissions and their versions, evidence files, reviews, ELOs and mentor links,
+returning ``issuer.evidence.rows``.
 
-Rows come back as plain dicts (JSON columns decoded); nothing outside the repos sees a Table.
+Nothing outside the repos sees a Table or an untyped row.
 """
 from __future__ import annotations
 
-import functools
 import uuid as uuidlib
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypeVar
 
-from piccolo.columns import JSON, JSONB
+import msgspec
+from piccolo.columns import JSON, JSONB, Column
+from piccolo.table import Table
 from piccolo.utils.encoding import load_json
 
+from issuer.catalog.rows import AchievementRow
 from issuer.db.engine import is_postgres
-from issuer.db.query import all_rows, as_uuid, fast_insert, first_row, insert_row
+from issuer.db.query import all_rows, as_uuid, fast_insert, first_row, insert_row, row_of, rows_of
 from issuer.db.scope import Scope
 from issuer.db.scope import where as scoped
 from issuer.db.tables import (
@@ -27,57 +30,85 @@ from issuer.db.tables import (
     SubmissionVersion,
     User,
 )
+from issuer.evidence.rows import (
+    EloRow,
+    FileRef,
+    LearnerRow,
+    ListedElo,
+    ListedReview,
+    ListedSubmission,
+    MentorLinkRow,
+    ReviewParts,
+    ReviewRow,
+    SubmissionRow,
+    VersionRow,
+)
 
 Row = dict[str, Any]
+R = TypeVar("R")
+
+
+def _pk(table: type[Table]) -> Column:
+    """``table.id``: Piccolo adds each table's Serial primary key when the class is made, out of a
+    type checker's sight."""
+    return table._meta.primary_key
+
+
+def _inserted(row: R | None) -> R:
+    if row is None:  # read back in the same connection right after the insert
+        raise LookupError("the row just inserted cannot be read back")
+    return row
+
 
 # --- evidence ----------------------------------------------------------------------------------
-async def record_files(files: Sequence[Row], *, created_at: datetime) -> None:
+async def record_files(files: Sequence[FileRef], *, created_at: datetime) -> None:
     for f in files:
-        exists = await EvidenceFile.exists().where(EvidenceFile.sha256 == f["sha256"])
+        exists = await EvidenceFile.exists().where(EvidenceFile.sha256 == f.sha256)
         if not exists:
-            await EvidenceFile.insert(EvidenceFile(sha256=f["sha256"], media_type=f["mediaType"],
-                                                   size=f["size"], created_at=created_at))
+            await EvidenceFile.insert(EvidenceFile(sha256=f.sha256, media_type=f.media_type,
+                                                   size=f.size, created_at=created_at))
 
 
-async def insert_submission(*, school_id: int, learner_id: int, achievement_id: int, kind: str,
-                            created_at: datetime, narrative: str, urls: list, files: list) -> Row:
+async def insert_submission(*, school_id: int, learner_id: int | None, achievement_id: int, kind: str,
+                            created_at: datetime, narrative: str, urls: list[str],
+                            files: Sequence[FileRef]) -> SubmissionRow:
     s_uuid = uuidlib.uuid4()
     s_id = await insert_row(Submission, uuid=s_uuid, school=school_id, learner=learner_id,
-                         achievement=achievement_id, kind=kind, status="submitted", current_version=1,
-                         created_at=created_at, updated_at=created_at)
+                            achievement=achievement_id, kind=kind, status="submitted", current_version=1,
+                            created_at=created_at, updated_at=created_at)
     await SubmissionVersion.insert(SubmissionVersion(submission=s_id, number=1, narrative=narrative,
-                                                     urls=urls, files=files, created_at=created_at))
-    return await get_submission(s_uuid)
-
-
-async def add_version(submission_id: int, number: int, *, narrative: str, urls: list, files: list,
-                      created_at: datetime) -> None:
-    await SubmissionVersion.insert(SubmissionVersion(submission=submission_id, number=number,
-                                                     narrative=narrative, urls=urls, files=files,
+                                                     urls=urls, files=msgspec.to_builtins(files),
                                                      created_at=created_at))
+    return _inserted(await get_submission(s_uuid))
+
+
+async def add_version(submission_id: int, number: int, *, narrative: str, urls: list[str],
+                      files: Sequence[FileRef], created_at: datetime) -> None:
+    await SubmissionVersion.insert(SubmissionVersion(submission=submission_id, number=number,
+                                                     narrative=narrative, urls=urls,
+                                                     files=msgspec.to_builtins(files), created_at=created_at))
     await Submission.update({Submission.current_version: number, Submission.status: "submitted",
-                             Submission.updated_at: created_at}).where(Submission.id == submission_id)
+                             Submission.updated_at: created_at}).where(_pk(Submission) == submission_id)
 
 
-async def get_submission(s_uuid) -> Row | None:
+async def get_submission(s_uuid: str | uuidlib.UUID) -> SubmissionRow | None:
     u = as_uuid(s_uuid)
     if u is None:
         return None
-    return await first_row(Submission.select().where(Submission.uuid == u))
+    return row_of(SubmissionRow, await first_row(Submission.select().where(Submission.uuid == u)))
 
 
 _USER_FIELDS = ("id", "school", "district", "role", "username", "email", "display_name", "active")
 
 
-@functools.cache
 def _review_sql() -> tuple[str, tuple[str, ...]]:
     """Raw SQL for ``submission_for_review``: Piccolo needs ~2.5 ms of CPU to build a joined
-    select, more than the query itself; this text is built once from the table definitions."""
-    def cols(table, alias: str, prefix: str, names=None) -> list[str]:
+    select, more than the query itself; this text is built once, at import, from the table definitions."""
+    def cols(table: type[Table], alias: str, prefix: str, names: Sequence[str] | None = None) -> list[str]:
         names = names or [c._meta.db_column_name for c in table.all_columns()]
         return [f'{alias}."{n}" AS "{prefix}{n}"' for n in names]
 
-    def json_cols(table, prefix: str) -> list[str]:
+    def json_cols(table: type[Table], prefix: str) -> list[str]:
         return [prefix + c._meta.db_column_name for c in table.all_columns() if isinstance(c, (JSON, JSONB))]
 
     select = (cols(Submission, "s", "") + cols(Achievement, "a", "a__") + cols(User, "u", "l__", _USER_FIELDS)
@@ -91,14 +122,17 @@ def _review_sql() -> tuple[str, tuple[str, ...]]:
                       + json_cols(SubmissionVersion, "v__"))
 
 
-async def submission_for_review(s_uuid) -> tuple[Row, Row | None, Row | None, Row | None] | None:
-    """(submission, its achievement, its learner, its current version) in one joined query: the
-    same dicts as ``get_submission``, ``get_achievement_by_id``, ``get_user`` and
-    ``get_version(id, current_version)``; None for a part that does not exist."""
+_REVIEW_SQL = _review_sql()
+
+
+async def submission_for_review(s_uuid: str | uuidlib.UUID) -> ReviewParts | None:
+    """The submission, its achievement, its learner and its current version in one joined query:
+    the rows ``get_submission``, ``catalog.repo.get_achievement_by_id``, the user and
+    ``get_version(id, current_version)`` give; None for a part that does not exist."""
     u = as_uuid(s_uuid)
     if u is None:
         return None
-    sql, json_names = _review_sql()
+    sql, json_names = _REVIEW_SQL
     rows = await Submission.raw(sql, u)
     if not rows:
         return None
@@ -110,16 +144,20 @@ async def submission_for_review(s_uuid) -> tuple[Row, Row | None, Row | None, Ro
     for key, value in row.items():
         prefix = key[:3] if key[:3] in parts else ""
         parts[prefix][key[len(prefix):]] = value
-    return (parts[""],) + tuple(p if p["id"] is not None else None
-                                for p in (parts["a__"], parts["l__"], parts["v__"]))
+    submission = row_of(SubmissionRow, parts[""])
+    if submission is None:  # pragma: no cover - parts[""] is a dict
+        return None
+    return ReviewParts(submission=submission,
+                       achievement=row_of(AchievementRow, parts["a__"]) if parts["a__"]["id"] is not None else None,
+                       learner=row_of(LearnerRow, parts["l__"]) if parts["l__"]["id"] is not None else None,
+                       version=row_of(VersionRow, parts["v__"]) if parts["v__"]["id"] is not None else None)
 
 
-async def get_submission_by_id(s_id: int) -> Row | None:
-    return await first_row(Submission.select().where(Submission.id == s_id))
+async def get_submission_by_id(s_id: int) -> SubmissionRow | None:
+    return row_of(SubmissionRow, await first_row(Submission.select().where(_pk(Submission) == s_id)))
 
 
-@functools.lru_cache(maxsize=32)
-def _rows_sql(table, where: str, suffix: str = "") -> tuple[str, tuple[str, ...]]:
+def _rows_sql(table: type[Table], where: str, suffix: str = "") -> tuple[str, tuple[str, ...]]:
     """``table.select().where(table.<where> == {})`` + ``suffix`` as prebuilt SQL (every column, as
     Piccolo selects them) and the JSON columns to decode, as ``.output(load_json=True)`` does."""
     columns = ", ".join('"' + c._meta.db_column_name + '"' for c in table.all_columns())
@@ -127,8 +165,14 @@ def _rows_sql(table, where: str, suffix: str = "") -> tuple[str, tuple[str, ...]
     return sql, tuple(c._meta.db_column_name for c in table.all_columns() if isinstance(c, (JSON, JSONB)))
 
 
-async def _raw_rows(table, where: str, value, suffix: str = "") -> list[Row]:
-    sql, json_names = _rows_sql(table, where, suffix)
+# The hot path's statements, built once at import.
+_SUBMISSION_BY_ID = _rows_sql(Submission, "id")
+_SUBMISSION_FOR_UPDATE = _rows_sql(Submission, "id", " FOR UPDATE")
+_REVIEWS_OF_VERSION = _rows_sql(Review, "version", ' ORDER BY "id"')
+
+
+async def _raw_rows(table: type[Table], statement: tuple[str, tuple[str, ...]], value: object) -> list[Row]:
+    sql, json_names = statement
     rows = [dict(r) for r in await table.raw(sql, value)]
     for row in rows:
         for name in json_names:
@@ -137,39 +181,40 @@ async def _raw_rows(table, where: str, value, suffix: str = "") -> list[Row]:
     return rows
 
 
-async def lock_submission(s_id: int) -> Row | None:
+async def lock_submission(s_id: int) -> SubmissionRow | None:
     """The submission row, held until the transaction ends: ``lock_row`` and a read in one
     query on PostgreSQL (``SELECT … FOR UPDATE``); on SQLite the write transaction serializes.
     Prebuilt SQL (hot path of a review): the same row as ``get_submission_by_id``."""
-    lock = " FOR UPDATE" if is_postgres(Submission._meta.db) else ""
-    rows = await _raw_rows(Submission, "id", s_id, lock)
-    return rows[0] if rows else None
+    statement = _SUBMISSION_FOR_UPDATE if is_postgres(Submission._meta.db) else _SUBMISSION_BY_ID
+    rows = await _raw_rows(Submission, statement, s_id)
+    return row_of(SubmissionRow, rows[0]) if rows else None
 
 
-async def versions(submission_id: int) -> list[Row]:
-    return await all_rows(SubmissionVersion.select().where(SubmissionVersion.submission == submission_id)
-                      .order_by(SubmissionVersion.number))
+async def versions(submission_id: int) -> list[VersionRow]:
+    return rows_of(VersionRow, await all_rows(
+        SubmissionVersion.select().where(SubmissionVersion.submission == submission_id)
+        .order_by(SubmissionVersion.number)))
 
 
-async def get_version(submission_id: int, number: int) -> Row | None:
-    return await first_row(SubmissionVersion.select().where(
-        (SubmissionVersion.submission == submission_id) & (SubmissionVersion.number == number)))
+async def get_version(submission_id: int, number: int) -> VersionRow | None:
+    return row_of(VersionRow, await first_row(SubmissionVersion.select().where(
+        (SubmissionVersion.submission == submission_id) & (SubmissionVersion.number == number))))
 
 
-async def get_version_by_id(version_id: int) -> Row | None:
-    return await first_row(SubmissionVersion.select().where(SubmissionVersion.id == version_id))
+async def get_version_by_id(version_id: int) -> VersionRow | None:
+    return row_of(VersionRow, await first_row(SubmissionVersion.select().where(_pk(SubmissionVersion) == version_id)))
 
 
-async def list_submissions(scope: Scope, *, statuses: Sequence[str] | None = None, limit: int = 500) -> list[Row]:
+async def list_submissions(scope: Scope, *, statuses: Sequence[str] | None = None,
+                           limit: int = 500) -> list[ListedSubmission]:
     q = Submission.select(*Submission.all_columns(),
                           Submission.achievement.name.as_alias("achievement_name"),
                           Submission.achievement.uuid.as_alias("achievement_uuid"),
-                          Submission.learner.display_name.as_alias("learner_name"),
-                          Submission.learner.email.as_alias("learner_email")).where(
+                          Submission.learner.display_name.as_alias("learner_name")).where(
         scoped(scope, Submission) & Submission.learner.is_not_null())  # learner-less: see check_record
     if statuses:
         q = q.where(Submission.status.is_in(list(statuses)))
-    return await all_rows(q.order_by(Submission.updated_at).limit(limit))
+    return rows_of(ListedSubmission, await all_rows(q.order_by(Submission.updated_at).limit(limit)))
 
 
 _SET_STATUS = 'UPDATE "submission" SET "status" = {}, "updated_at" = {} WHERE "submission"."id" = {}'
@@ -181,70 +226,83 @@ async def set_submission_status(submission_id: int, status: str, at: datetime) -
 
 
 # --- reviews -----------------------------------------------------------------------------------
-async def insert_review(**values) -> int:
-    return await fast_insert(Review, values)
+async def insert_review(*, version: int, submission: int, reviewer: int | None, role: str, ratings: dict[str, int],
+                        feedback: str, met: bool, created_at: datetime) -> int:
+    review_id = await fast_insert(Review, {"version": version, "submission": submission, "reviewer": reviewer,
+                                           "role": role, "ratings": ratings, "feedback": feedback, "met": met,
+                                           "created_at": created_at})
+    return _inserted(review_id)
 
 
-async def reviews_for_version(version_id: int) -> list[Row]:
+async def reviews_for_version(version_id: int) -> list[ReviewRow]:
     # prebuilt Review.select().where(Review.version == version_id).order_by(Review.id) (hot path)
-    return await _raw_rows(Review, "version", version_id, ' ORDER BY "id"')
+    return rows_of(ReviewRow, await _raw_rows(Review, _REVIEWS_OF_VERSION, version_id))
 
 
-async def reviews_for_submission(submission_id: int) -> list[Row]:
-    return await all_rows(Review.select(*Review.all_columns(), Review.version.number.as_alias("version_number"),
-                                    Review.reviewer.display_name.as_alias("reviewer_name"))
-                      .where(Review.submission == submission_id).order_by(Review.id))
+async def reviews_for_submission(submission_id: int) -> list[ListedReview]:
+    return rows_of(ListedReview, await all_rows(
+        Review.select(*Review.all_columns(), Review.version.number.as_alias("version_number"),
+                      Review.reviewer.display_name.as_alias("reviewer_name"))
+        .where(Review.submission == submission_id).order_by(_pk(Review))))
 
 
-async def update_review(review_id: int, **values) -> None:
-    await Review.update({getattr(Review, k): v for k, v in values.items()}).where(Review.id == review_id)
+async def update_review(review_id: int, *, ratings: dict[str, int], feedback: str, met: bool,
+                        created_at: datetime) -> None:
+    await Review.update({Review.ratings: ratings, Review.feedback: feedback, Review.met: met,
+                         Review.created_at: created_at}).where(_pk(Review) == review_id)
 
 
 # --- extended learning -------------------------------------------------------------------------
-async def insert_elo(**values) -> Row:
+async def insert_elo(*, school: int, learner: int | None, achievement: int, partner_org: str, mentor_name: str,
+                     mentor_email: str, goals: str, competencies: list[int], hours: float, start_date: date,
+                     end_date: date, status: str, created_at: datetime) -> EloRow:
     e_uuid = uuidlib.uuid4()
-    await insert_row(ExtendedLearning, uuid=e_uuid, **values)
-    return await get_elo(e_uuid)
+    await insert_row(ExtendedLearning, uuid=e_uuid, school=school, learner=learner, achievement=achievement,
+                     partner_org=partner_org, mentor_name=mentor_name, mentor_email=mentor_email, goals=goals,
+                     competencies=competencies, hours=hours, start_date=start_date, end_date=end_date,
+                     status=status, created_at=created_at)
+    return _inserted(await get_elo(e_uuid))
 
 
-async def get_elo(e_uuid) -> Row | None:
+async def get_elo(e_uuid: str | uuidlib.UUID) -> EloRow | None:
     u = as_uuid(e_uuid)
     if u is None:
         return None
-    return await first_row(ExtendedLearning.select().where(ExtendedLearning.uuid == u))
+    return row_of(EloRow, await first_row(ExtendedLearning.select().where(ExtendedLearning.uuid == u)))
 
 
-async def get_elo_by_id(e_id: int) -> Row | None:
-    return await first_row(ExtendedLearning.select().where(ExtendedLearning.id == e_id))
+async def get_elo_by_id(e_id: int) -> EloRow | None:
+    return row_of(EloRow, await first_row(ExtendedLearning.select().where(_pk(ExtendedLearning) == e_id)))
 
 
-async def list_elos(scope: Scope) -> list[Row]:
+async def list_elos(scope: Scope) -> list[ListedElo]:
     q = ExtendedLearning.select(*ExtendedLearning.all_columns(),
                                 ExtendedLearning.learner.display_name.as_alias("learner_name"),
                                 ExtendedLearning.achievement.name.as_alias("achievement_name")
                                 ).where(scoped(scope, ExtendedLearning) & ExtendedLearning.learner.is_not_null())
-    return await all_rows(q.order_by(ExtendedLearning.id))
+    return rows_of(ListedElo, await all_rows(q.order_by(_pk(ExtendedLearning))))
 
 
-async def elo_for_submission(submission_id: int) -> Row | None:
-    return await first_row(ExtendedLearning.select().where(ExtendedLearning.submission == submission_id))
+async def elo_for_submission(submission_id: int) -> EloRow | None:
+    return row_of(EloRow, await first_row(
+        ExtendedLearning.select().where(ExtendedLearning.submission == submission_id)))
 
 
-async def update_elo(e_id: int, **values) -> None:
+async def update_elo(e_id: int, **values: object) -> None:
     await ExtendedLearning.update({getattr(ExtendedLearning, k): v for k, v in values.items()}).where(
-        ExtendedLearning.id == e_id)
+        _pk(ExtendedLearning) == e_id)
 
 
-async def insert_mentor_link(**values) -> int:
-    return await insert_row(MentorLink, **values)
+async def insert_mentor_link(*, elo: int, token_hash: str, expires_at: datetime, created_at: datetime) -> int:
+    return await insert_row(MentorLink, elo=elo, token_hash=token_hash, expires_at=expires_at, created_at=created_at)
 
 
-async def get_mentor_link(token_hash: str) -> Row | None:
-    return await first_row(MentorLink.select().where(MentorLink.token_hash == token_hash))
+async def get_mentor_link(token_hash: str) -> MentorLinkRow | None:
+    return row_of(MentorLinkRow, await first_row(MentorLink.select().where(MentorLink.token_hash == token_hash)))
 
 
 async def use_mentor_link(link_id: int, at: datetime) -> bool:
     """Mark the link used; False when someone used it first (single use under concurrency)."""
     rows = await MentorLink.update({MentorLink.used_at: at}).where(
-        (MentorLink.id == link_id) & MentorLink.used_at.is_null()).returning(MentorLink.id)
+        (_pk(MentorLink) == link_id) & MentorLink.used_at.is_null()).returning(_pk(MentorLink))
     return bool(rows)

@@ -11,209 +11,237 @@ issues nothing. Work held for a missing prerequisite returns to the queue when i
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+import msgspec
 
 from badges import award as award_rules
 from badges import rubrics
 from badges.errors import RubricError
-from issuer.credentials import repo as credentials_repo
-from issuer.evidence import repo as evidence_repo
+from issuer.access import STAFF, Principal, check_record, require
 from issuer.accounts import audit as audit_trail
+from issuer.catalog.rows import AchievementRow
+from issuer.context import IssuerContext
 from issuer.credentials import awarding
-from issuer.access import STAFF, check_record, require
+from issuer.credentials import repo as credentials_repo
 from issuer.errors import Conflict, InvalidInput, NotFound
+from issuer.evidence import repo as evidence_repo
+from issuer.evidence.rows import LearnerRow, ReviewRow, SubmissionRow, VersionRow
+from issuer.evidence.schemas import (
+    CredentialRef,
+    CriterionOut,
+    DecisionOut,
+    HeldRef,
+    MissingPrerequisite,
+    ReviewIn,
+    ReviewResult,
+)
 
 MAX_FEEDBACK = 20000
 
 
-def _ratings(value: Any) -> dict[str, int]:
-    if not isinstance(value, dict) or not value:
+def parse_ratings(value: object) -> dict[str, int]:
+    """Criterion id → level, as sent (JSON numbers or form text); a bool is not a level."""
+    if not isinstance(value, Mapping) or not value:
         raise InvalidInput("ratings must be an object of criterion id → level", field="ratings")
     out = {}
     for k, v in value.items():
-        if isinstance(v, bool):
+        if isinstance(v, bool) or not isinstance(v, (int, float, str, bytes)):
             raise InvalidInput(f"rating for {k!r} must be an integer level", field="ratings")
         try:
             out[str(k)] = int(v)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise InvalidInput(f"rating for {k!r} must be an integer level", field="ratings") from None
     return out
 
 
-def decide(rubric_dict: dict, ratings: dict[str, int]) -> award_rules.AwardDecision:
+def decide(rubric_dict: dict[str, Any], ratings: dict[str, int]) -> award_rules.AwardDecision:
     try:
         return award_rules.decide(rubrics.rubric_from_dict(rubric_dict), ratings)
     except RubricError as exc:
         raise InvalidInput(f"ratings do not fit the rubric: {exc.message}", field="ratings") from None
 
 
-def decision_dict(decision: award_rules.AwardDecision | None) -> dict | None:
-    if decision is None:
-        return None
-    return {"awarded": decision.awarded,
-            "reasons": [{"criterion": r.id, "name": r.name, "met": r.met, "achieved": r.achieved,
-                         "required": r.required, "reason": r.reason} for r in decision.reasons]}
+def decision_out(decision: award_rules.AwardDecision) -> DecisionOut:
+    return DecisionOut(awarded=decision.awarded,
+                       reasons=[CriterionOut(criterion=r.id, name=r.name, met=r.met, achieved=r.achieved,
+                                             required=r.required, reason=r.reason) for r in decision.reasons])
 
 
-def consensus(reviews: list[dict], second_rater: bool) -> tuple[str, dict[str, int] | None]:
+def consensus(reviews: list[ReviewRow], second_rater: bool) -> tuple[str, dict[str, int] | None]:
     """("decided", ratings) | ("needs_second", None) | ("moderation", None) for one version."""
-    moderators = [r for r in reviews if r["role"] == "moderator"]
+    moderators = [r for r in reviews if r.role == "moderator"]
     if moderators:
-        return "decided", moderators[-1]["ratings"]
-    raters = [r for r in reviews if r["role"] == "rater"]
+        return "decided", moderators[-1].ratings
+    raters = [r for r in reviews if r.role == "rater"]
     if not second_rater:
-        return "decided", raters[-1]["ratings"]
+        return "decided", raters[-1].ratings
     if len(raters) < 2:
         return "needs_second", None
-    a, b = raters[0]["ratings"], raters[1]["ratings"]
+    a, b = raters[0].ratings, raters[1].ratings
     if any(abs(int(a[k]) - int(b.get(k, 0))) > 1 for k in a):
         return "moderation", None
     return "decided", {k: min(int(a[k]), int(b[k])) for k in a}
 
 
-async def _prepare(principal: Any, submission_uuid: str, ratings: Any, feedback: str | None,
-                   version: int | None) -> tuple:
+class _Checked(msgspec.Struct, frozen=True, kw_only=True):
+    """A review's inputs, checked."""
+    submission: SubmissionRow
+    achievement: AchievementRow
+    learner: LearnerRow
+    version: VersionRow
+    ratings: dict[str, int]
+    feedback: str
+    own: award_rules.AwardDecision
+
+
+async def _prepare(who: Principal, submission_uuid: str, data: ReviewIn) -> _Checked:
     """The checked inputs of a review, in the order the checks have always been made."""
     # submission, achievement, learner and current version in one query (each is the row its
     # own getter returns)
     parts = await evidence_repo.submission_for_review(submission_uuid)
-    sub, achievement, learner, current_version = parts if parts is not None else (None, None, None, None)
-    sub = await check_record(principal, sub, "submission")
-    ratings = _ratings(ratings)
-    feedback = (feedback or "").strip()
+    sub = await check_record(who, parts.submission if parts is not None else None, "submission")
+    ratings = parse_ratings(data.ratings)
+    feedback = (data.feedback or "").strip()
     if len(feedback) > MAX_FEEDBACK:
         raise InvalidInput(f"feedback is longer than {MAX_FEEDBACK} characters", field="feedback")
-    number = sub["current_version"] if version is None else version
-    if version is None:
-        ver = current_version
+    if data.version is None:
+        ver = parts.version if parts is not None else None
     else:
-        ver = await evidence_repo.get_version(sub["id"], number) if isinstance(number, int) else None
+        ver = await evidence_repo.get_version(sub.id, data.version) if isinstance(data.version, int) else None
     if ver is None:
         raise NotFound("no such version")
-    own = decide(achievement["rubric"], ratings)  # validates the ratings before anything is written
-    return sub, achievement, learner, ver, ratings, feedback, own
+    if parts is None or parts.achievement is None or parts.learner is None:  # foreign keys keep both
+        raise NotFound("no such submission")
+    own = decide(parts.achievement.rubric, ratings)  # validates the ratings before anything is written
+    return _Checked(submission=sub, achievement=parts.achievement, learner=parts.learner, version=ver,
+                    ratings=ratings, feedback=feedback, own=own)
 
 
-async def record_review(principal: Any, submission_uuid: str, *, ratings: Any, feedback: str | None,
-                        version: int | None, clock) -> dict:
-    require(principal, *STAFF)
-    now = clock.now()
-    given = ratings
-    events: list[dict] = []  # audit events of this review, written last (see ``unit``)
+async def record_review(ctx: IssuerContext, who: Principal, submission_uuid: str, data: ReviewIn) -> ReviewResult:
+    """Rate the current (or ``data.version``) version of a submission; issues the badge when the
+    ratings, with the second rater's or the moderator's, meet the rubric."""
+    require(who, *STAFF)
+    now = ctx.clock.now()
+    events: list[dict[str, Any]] = []  # audit events of this review, written last (see ``unit``)
 
-    async def unit() -> dict:
+    async def unit() -> ReviewResult:
         # The audit events go last in the transaction: an insert that refers to the school
         # takes a key-share lock on its row, and the school's first badge first locks that row
         # for update (``keys.active_key_row``); taken the other way round, concurrent first
         # reviews of a school deadlock on PostgreSQL.
         events.clear()  # a retried unit starts again
         result = await reviewed()
-        await audit_trail.record_many(principal, events)
+        await audit_trail.record_many(who, events)
         return result
 
-    async def reviewed() -> dict:
+    async def reviewed() -> ReviewResult:
         # The reads run inside the write transaction too: on SQLite each query outside one opens
         # a connection and a thread, which costs more CPU than holding the writer lock for them.
-        sub, achievement, learner, ver, ratings, feedback_text, own = await _prepare(
-            principal, submission_uuid, given, feedback, version)
-        current = await evidence_repo.lock_submission(sub["id"])
-        reviews = await evidence_repo.reviews_for_version(ver["id"])
-        raters = {r["reviewer"] for r in reviews if r["role"] == "rater"}
-        role = "moderator" if current["status"] == "moderation" else "rater"
-        if role == "moderator" and principal.id in raters:
+        checked = await _prepare(who, submission_uuid, data)
+        sub, achievement, ver, ratings, own = (checked.submission, checked.achievement, checked.version,
+                                               checked.ratings, checked.own)
+        current = await evidence_repo.lock_submission(sub.id)
+        if current is None:  # read in this transaction just above
+            raise NotFound("no such submission")
+        reviews = await evidence_repo.reviews_for_version(ver.id)
+        raters = {r.reviewer for r in reviews if r.role == "rater"}
+        role = "moderator" if current.status == "moderation" else "rater"
+        if role == "moderator" and who.id in raters:
             raise Conflict("a rater cannot moderate their own disagreement")
-        mine = next((r for r in reviews if r["reviewer"] == principal.id and r["role"] == role), None)
-        if mine is not None and current["status"] != "submitted":
-            if current["status"] == "awarded":
-                return await _existing(current, ver, achievement)
+        mine = next((r for r in reviews if r.reviewer == who.id and r.role == role), None)
+        if mine is not None and current.status != "submitted":
+            if current.status == "awarded":
+                return await _existing(ctx, current, ver)
             raise Conflict("you have already rated this version")
         if mine is not None:
             # Work released from a prerequisite hold is back in the queue ("submitted") with its
             # ratings: the rater confirms or changes theirs.
-            await evidence_repo.update_review(mine["id"], ratings=ratings, feedback=feedback_text, met=own.awarded,
-                                     created_at=now)
-            review_id = mine["id"]
-            mine.update(ratings=ratings)
+            await evidence_repo.update_review(mine.id, ratings=ratings, feedback=checked.feedback, met=own.awarded,
+                                              created_at=now)
+            review_id = mine.id
+            reviews = [msgspec.structs.replace(r, ratings=ratings) if r is mine else r for r in reviews]
         else:
-            review_id = await evidence_repo.insert_review(version=ver["id"], submission=sub["id"], reviewer=principal.id,
-                                                 role=role, ratings=ratings, feedback=feedback_text,
-                                                 met=own.awarded, created_at=now)
-            reviews.append({"reviewer": principal.id, "role": role, "ratings": ratings, "id": review_id})
-        events.append(dict(action="review.record", school_id=sub["school"], subject=str(sub["uuid"]), at=now,
-                           review=review_id, version=ver["number"], role=role, met=own.awarded))
-        state, final = consensus(reviews, bool(achievement["second_rater"]))
-        result = {"submission": str(sub["uuid"]), "version": ver["number"], "review": review_id, "role": role,
-                  "decision": None, "credential": None, "issued": False}
-        if state != "decided":
-            if current["status"] != "awarded":
-                await evidence_repo.set_submission_status(sub["id"], state, now)
-            result["status"] = "awarded" if current["status"] == "awarded" else state
+            review_id = await evidence_repo.insert_review(version=ver.id, submission=sub.id, reviewer=who.id,
+                                                          role=role, ratings=ratings, feedback=checked.feedback,
+                                                          met=own.awarded, created_at=now)
+            reviews.append(ReviewRow(id=review_id, version=ver.id, submission=sub.id, reviewer=who.id, role=role,
+                                     ratings=ratings, feedback=checked.feedback, met=own.awarded, created_at=now))
+        events.append(dict(action="review.record", school_id=sub.school, subject=str(sub.uuid), at=now,
+                           review=review_id, version=ver.number, role=role, met=own.awarded))
+        state, final = consensus(reviews, achievement.second_rater)
+        result = ReviewResult(submission=str(sub.uuid), version=ver.number, review=review_id, role=role,
+                              status=state)
+        if state != "decided" or final is None:
+            if current.status != "awarded":
+                await evidence_repo.set_submission_status(sub.id, state, now)
+            result.status = "awarded" if current.status == "awarded" else state
             return result
-        decision = own if final == ratings else decide(achievement["rubric"], final)
-        result["decision"] = decision_dict(decision)
+        decision = own if final == ratings else decide(achievement.rubric, final)
+        result.decision = decision_out(decision)
         if not decision.awarded:
-            if current["status"] != "awarded":
-                await evidence_repo.set_submission_status(sub["id"], "revise", now)
-            result["status"] = "awarded" if current["status"] == "awarded" else "revise"
+            if current.status != "awarded":
+                await evidence_repo.set_submission_status(sub.id, "revise", now)
+            result.status = "awarded" if current.status == "awarded" else "revise"
             return result
-        missing = await awarding.check_prerequisites(learner["id"], achievement)
+        learner = checked.learner
+        missing = await awarding.check_prerequisites(learner.id, achievement)
         if missing:
-            await evidence_repo.set_submission_status(sub["id"], "prerequisites", now)
-            result["status"] = "prerequisites"
-            result["missingPrerequisites"] = [{"id": str(m["uuid"]), "name": m["name"]} for m in missing]
+            await evidence_repo.set_submission_status(sub.id, "prerequisites", now)
+            result.status = "prerequisites"
+            result.missing_prerequisites = [MissingPrerequisite(id=str(m.uuid), name=m.name) for m in missing]
             return result
         if not own.awarded:  # consensus lowered nothing but own rating was below: cannot happen; defensive
             raise Conflict("ratings changed during the review; try again")
-        pair = await credentials_repo.pair_awards(learner["id"], achievement["id"])
-        held = awarding.held_instead(pair, final, sub["id"])
+        pair = await credentials_repo.pair_awards(learner.id, achievement.id)
+        held = awarding.held_instead(pair, final, sub.id)
         if held is not None:
             # Multiple opportunities recognise a higher level with a new badge; the same or a
             # lower level adds nothing, so nothing is issued and the answer says so.
-            await evidence_repo.set_submission_status(sub["id"], "already_held", now)
-            result.update(status="already_held", heldCredential=held_ref(held),
-                          message="the student already holds this badge at this level or higher; "
-                                  "no new badge was issued")
+            await evidence_repo.set_submission_status(sub.id, "already_held", now)
+            result.status = "already_held"
+            result.held_credential = held_ref(ctx, held)
+            result.message = ("the student already holds this badge at this level or higher; "
+                              "no new badge was issued")
             return result
         # Read here, inside the transaction, and only when a badge is due: on SQLite every
         # query outside a transaction opens a connection (and a thread), which costs more than
         # the two indexed reads cost while holding the writer lock.
-        kit = await awarding.issuer_kit(sub["school"])
+        kit = await awarding.issuer_kit(sub.school)
         doc = await awarding.achievement_doc(achievement, base_url=kit.base_url)
+        # awarding reads the learner as a users row (a dict, as the accounts repo returns it)
         row, issued = await awarding.issue_locked(
-            kit=kit, school_id=sub["school"], learner=learner, achievement=achievement, achievement_doc=doc,
-            ratings=final, now=now, submission=current, version=ver, source="review", pair=pair)
-        await evidence_repo.set_submission_status(sub["id"], "awarded", now)
+            kit=kit, school_id=sub.school, learner=msgspec.structs.asdict(learner), achievement=achievement,
+            achievement_doc=doc, ratings=final, now=now, submission=current, version=ver, source="review",
+            pair=pair)
+        await evidence_repo.set_submission_status(sub.id, "awarded", now)
         if issued:
-            events.append(dict(action="credential.award", school_id=sub["school"], subject=row["credential_id"],
-                               at=now, source="review", submission=str(sub["uuid"]),
-                               achievement=str(achievement["uuid"]), learner=learner["id"]))
-        result.update(status="awarded", credential=credential_ref(row), issued=issued)
+            events.append(dict(action="credential.award", school_id=sub.school, subject=row["credential_id"],
+                               at=now, source="review", submission=str(sub.uuid),
+                               achievement=str(achievement.uuid), learner=learner.id))
+        result.status = "awarded"
+        result.credential = credential_ref(ctx, row)
+        result.issued = issued
         return result
 
     return await awarding.in_write_transaction(unit)
 
 
-async def _existing(sub: dict, ver: dict, achievement: dict) -> dict:
-    award = await credentials_repo.award_for_submission(sub["id"])
+async def _existing(ctx: IssuerContext, sub: SubmissionRow, ver: VersionRow) -> ReviewResult:
+    award = await credentials_repo.award_for_submission(sub.id)
     row = await credentials_repo.credential_for_award(award["id"]) if award else None
-    return {"submission": str(sub["uuid"]), "version": ver["number"], "review": None, "role": None,
-            "status": "awarded", "decision": None, "credential": credential_ref(row) if row else None,
-            "issued": False}
+    return ReviewResult(submission=str(sub.uuid), version=ver.number, review=None, role=None, status="awarded",
+                        credential=credential_ref(ctx, row) if row else None)
 
 
-def credential_ref(row: dict | None) -> dict | None:
-    if row is None:
-        return None
-    from issuer import runtime
-
-    base = runtime.current().settings.base_url
-    return {"uuid": str(row["uuid"]), "id": row["credential_id"], "statusIndex": row["status_index"],
-            "url": f"{base}/badges/{row['uuid']}", "json": f"{base}/credentials/{row['uuid']}"}
+def credential_ref(ctx: IssuerContext, row: Mapping[str, Any]) -> CredentialRef:
+    base = ctx.settings.base_url
+    return CredentialRef(uuid=str(row["uuid"]), id=row["credential_id"], status_index=row["status_index"],
+                         url=f"{base}/badges/{row['uuid']}", json=f"{base}/credentials/{row['uuid']}")
 
 
-def held_ref(held: dict) -> dict:
-    from issuer import runtime
-
-    base = runtime.current().settings.base_url
-    return {"uuid": str(held["credential_uuid"]), "url": f"{base}/badges/{held['credential_uuid']}",
-            "json": f"{base}/credentials/{held['credential_uuid']}"}
+def held_ref(ctx: IssuerContext, held: Mapping[str, Any]) -> HeldRef:
+    base = ctx.settings.base_url
+    return HeldRef(uuid=str(held["credential_uuid"]), url=f"{base}/badges/{held['credential_uuid']}",
+                   json=f"{base}/credentials/{held['credential_uuid']}")

@@ -22,7 +22,7 @@ from issuer.transcripts import service
 from issuer.errors import IssuerError, LinkExpired, NotFound
 from issuer.transcripts.clr import CLR_MEDIA_TYPE
 from issuer.accounts.auth import require_login, requires
-from issuer.web.common import (STAFF, base_url, form_of, job_page, job_runner, page, see_other,
+from issuer.web.common import (STAFF, ctx_of, form_of, job_page, job_runner, page, see_other,
                                                     wants_html, who)
 from issuer.transcripts.schemas import CohortIn, ShareIn, TranscriptIn, job_out, share_out, transcript_out
 from issuer.web.dto_types import JSON_BODY_LIMIT, PathId
@@ -41,11 +41,12 @@ class TranscriptApi(Controller):
           summary="Sign a new transcript of a student's current badges")
     async def generate(self, request: Request, data: JSONBody[TranscriptIn]) -> dict:
         row, _ = await service.generate(who(request), data.student)
-        return transcript_out(row, base_url())
+        return transcript_out(row, ctx_of(request).settings.base_url)
 
     @get("/", guards=[requires(*STAFF, "student")], summary="Transcripts the caller may see")
     async def list_(self, request: Request, student: FromQuery[str | None] = None) -> list[dict]:
-        return [transcript_out(r, base_url()) for r in await service.list_for(who(request), student)]
+        base_url = ctx_of(request).settings.base_url
+        return [transcript_out(r, base_url) for r in await service.list_for(who(request), student)]
 
     @get("/{t_id:str}/shares", guards=[requires(*STAFF, "student")], summary="Share links of a transcript")
     async def shares(self, request: Request, t_id: FromPath[str]) -> list[dict]:
@@ -73,7 +74,7 @@ class TranscriptJobApi(Controller):
           summary="Transcripts for every student of a school, in the background")
     async def start(self, request: Request, data: JSONBody[CohortIn]) -> Response:
         job = await service.start_cohort(who(request), school_id=data.school_id, runner=job_runner(request))
-        return Response(content=job_out(job, base_url()), status_code=202,
+        return Response(content=job_out(job, ctx_of(request).settings.base_url), status_code=202,
                         headers={"Location": f"/api/transcript-jobs/{job['uuid']}"})
 
     @get("/{job_id:str}", guards=[requires("teacher", "school_admin", "district_admin")],
@@ -84,7 +85,7 @@ class TranscriptJobApi(Controller):
         if wants_html(request):
             return job_page(request, job, title="Transcripts for a cohort", unit="students", done_key="succeeded",
                             done_label="transcripts made", json_url=f"/api/transcript-jobs/{job['uuid']}")
-        return Response(content=job_out(job, base_url()))
+        return Response(content=job_out(job, ctx_of(request).settings.base_url))
 
 
 class TranscriptDocuments(Controller):

@@ -1,42 +1,41 @@
-"""Plumbing shared by the learning half's controllers: who, when, where files go, pages."""
+"""Plumbing shared by the HTML pages and the multipart handlers: who asks, this app's context,
+form fields and files, rendering a page.
+
+Handlers that need the context declare ``ctx: Ctx`` (``issuer.web.deps``); the helpers here that
+have only the request (``page``, ``job_page``) read the same context from the app's state.
+"""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+import msgspec
 from litestar import Request, Response
-from litestar.datastructures import UploadFile
+from litestar.datastructures import FormMultiDict, UploadFile
+from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 
-from issuer import runtime
-from issuer.errors import InvalidInput
-from issuer.storage import FileStore
+from issuer.access import Principal
+from issuer.context import IssuerContext
+from issuer.errors import FileTooLarge, InvalidInput
+from issuer.jobs import JobRunner
+from issuer.web.deps import STATE_KEY
 
 STAFF = ("teacher", "school_admin", "district_admin")
 TEACHERS = ("teacher", "school_admin")
 
 
-def who(request: Request) -> Any:
-    return request.scope.get("user")
+def who(request: Request[Any, Any, Any]) -> Principal:
+    """The caller (``AuthMiddleware`` puts a ``Principal`` on every request)."""
+    return cast(Principal, request.scope.get("user"))
 
 
-def clock():
-    return runtime.current().clock
+def ctx_of(request: Request[Any, Any, Any]) -> IssuerContext:
+    """The context of the app serving ``request`` (the one ``create_app`` put on its state)."""
+    ctx: IssuerContext = request.app.state[STATE_KEY]
+    return ctx
 
 
-def base_url() -> str:
-    return runtime.current().settings.base_url
-
-
-def store() -> FileStore:
-    s = runtime.current().settings
-    return FileStore(s.upload_dir, max_bytes=s.max_upload_bytes)
-
-
-async def form_of(request: Request):
-    from litestar.exceptions import HTTPException
-
-    from issuer.errors import FileTooLarge
-
+async def form_of(request: Request[Any, Any, Any]) -> FormMultiDict:
     try:
         return await request.form()
     except HTTPException as exc:
@@ -47,8 +46,8 @@ async def form_of(request: Request):
         raise InvalidInput(f"malformed form data: {type(exc).__name__}") from None
 
 
-async def files_of(form, name: str = "files") -> list[tuple[str | None, bytes]]:
-    out = []
+async def files_of(form: Any, name: str = "files") -> list[tuple[str | None, bytes]]:
+    out: list[tuple[str | None, bytes]] = []
     for v in getall(form, name):
         if isinstance(v, UploadFile):
             data = await v.read()
@@ -57,7 +56,8 @@ async def files_of(form, name: str = "files") -> list[tuple[str | None, bytes]]:
     return out
 
 
-def getall(form, name: str) -> list:
+def getall(form: Any, name: str) -> list[Any]:
+    """Every value of field ``name`` (a form's multi-dict, or a plain dict of JSON)."""
     if hasattr(form, "getall"):
         try:
             return list(form.getall(name))
@@ -67,7 +67,7 @@ def getall(form, name: str) -> list:
     return [] if value is None else value if isinstance(value, list) else [value]
 
 
-def text_list(form, name: str) -> list[str]:
+def text_list(form: Any, name: str) -> list[str]:
     out: list[str] = []
     for v in getall(form, name):
         if isinstance(v, str):
@@ -75,33 +75,33 @@ def text_list(form, name: str) -> list[str]:
     return out
 
 
-def wants_html(request: Request) -> bool:
+def wants_html(request: Request[Any, Any, Any]) -> bool:
     """Content negotiation for public definitions: JSON unless the client prefers HTML (a browser)."""
     return request.accept.best_match(["application/json", "text/html"], default="application/json") == "text/html"
 
 
-def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
-    from issuer.render.templating import render_template
+def negotiated(request: Request[Any, Any, Any], data: msgspec.Struct, template: str) -> Response[Any]:
+    """A public document behind a badge's URL: a page for a browser, else ``data`` as JSON."""
+    if wants_html(request):
+        return page(request, template, data=data)
+    return Response(content=data, media_type="application/json", headers={"Vary": "Accept"})
+
+
+def page(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Response[str]:
     from issuer.accounts.auth import csrf_token
+    from issuer.render.templating import render_template
 
     html = render_template(template, request=request, user=who(request), csrf_token=csrf_token(request),
-                           base_url=base_url(), **context)
+                           base_url=ctx_of(request).settings.base_url, **context)
     return Response(content=html, media_type="text/html; charset=utf-8", status_code=status_code)
 
 
-def job_runner(request: Request) -> Any:
-    """The app's job runner (``create_app`` makes it); an app assembled without it (tests' route
-    sets) gets one on first use, so its jobs still run inline."""
-    from issuer.jobs import JobRunner
-
-    runner = request.app.state.get("jobs")
-    if runner is None:
-        rt = runtime.current()
-        runner = request.app.state["jobs"] = JobRunner.from_settings(rt.settings, clock=rt.clock)
-    return runner
+def job_runner(request: Request[Any, Any, Any]) -> JobRunner:
+    """The app's job runner (its context's)."""
+    return ctx_of(request).jobs
 
 
-def job_page(request: Request, job: dict, **context: Any) -> Response:
+def job_page(request: Request[Any, Any, Any], job: dict[str, Any], **context: Any) -> Response[str]:
     """A job's progress page (bulk award, cohort transcripts): refreshed by a meta tag, since
     the pages' CSP allows no inline script."""
     from issuer.jobs import waiting_for_worker

@@ -1,15 +1,15 @@
-"""Every route handler of the learning half, for the app factory to mount in one line."""
+"""The route handlers of the catalog, evidence and awards, for the app factory to mount in one line."""
 from __future__ import annotations
 
 from issuer.catalog.controllers import AchievementController, PublicAchievementController
+from issuer.catalog.framework_controller import FrameworkController
+from issuer.catalog.pages import PublicFrameworkController
 from issuer.credentials.award_controller import AwardController
 from issuer.credentials.pages import BadgeController
-from issuer.evidence.elo_controller import EloController
 from issuer.evidence.controllers import EvidenceController
-from issuer.catalog.framework_controller import FrameworkController
+from issuer.evidence.elo_controller import EloController
+from issuer.evidence.mentor_pages import MentorController, PartnerController
 from issuer.evidence.pages import StudentPages, TeacherPages
-from issuer.catalog.pages import PartnerController, PublicFrameworkController
-from issuer.evidence.mentor_pages import MentorController
 from issuer.evidence.review_controller import ReviewController
 
 LEARNING_ROUTES = [FrameworkController, AchievementController, PublicAchievementController, EvidenceController,

@@ -4,8 +4,6 @@ in ``tests/conftest.py``.
 ``people``
     ``Principal`` objects for the seeded users: ``teacher``, ``admin``, ``student``, ``student2`` (school
     ``north``), ``south_teacher``, ``south_student``.
-``store``
-    The platform's ``FileStore`` for evidence uploads.
 """
 from __future__ import annotations
 
@@ -23,10 +21,3 @@ def people(seed):
             "student2": principal(u[("north", "student", 1)], "student"),
             "south_teacher": principal(u[("south", "teacher", 0)], "teacher"),
             "south_student": principal(u[("south", "student", 0)], "student")}
-
-
-@pytest.fixture
-def store(platform):
-    from issuer.storage import FileStore
-
-    return FileStore(platform.settings.upload_dir, max_bytes=platform.settings.max_upload_bytes)

@@ -1,5 +1,5 @@
-"""The learning half's service-level helpers shared by the issuer tests (fixtures ``people`` and ``store`` are in
-this directory's conftest)."""
+"""The learning half's service-level helpers shared by the issuer tests (the fixture ``people`` is in
+this directory's conftest; ``platform``, the context every use case takes first, in tests/conftest.py)."""
 from __future__ import annotations
 
 from issuer.access import Principal, Role
@@ -15,10 +15,13 @@ def principal(user: dict, role: str) -> Principal:
 
 
 async def make_achievement(people, platform, **kw):
+    """An academic framework with one competency and an achievement aligned to it (``kw``: more
+    ``AchievementIn`` fields); ``platform`` is the context."""
     from issuer.catalog import achievements, frameworks
+    from issuer.catalog.schemas import AchievementIn, CompetencyIn, FrameworkIn
 
-    fw = await frameworks.create_framework(people["teacher"], kind="academic", name="Science", clock=platform.clock,
-                                           competencies=[{"code": "SCI.1", "name": "Plan investigations"}])
-    return await achievements.create_achievement(
-        people["teacher"], name="Lab Scientist", description="Plans and reports an investigation",
-        rubric=kw.pop("rubric", RUBRIC), alignments=[fw["competencies"][0]["id"]], clock=platform.clock, **kw)
+    fw = await frameworks.create_framework(platform, people["teacher"], FrameworkIn(
+        kind="academic", name="Science", competencies=[CompetencyIn(code="SCI.1", name="Plan investigations")]))
+    return await achievements.create_achievement(platform, people["teacher"], AchievementIn(
+        name="Lab Scientist", description="Plans and reports an investigation",
+        rubric=kw.pop("rubric", RUBRIC), alignments=[fw.competencies[0].id], **kw))

@@ -1,12 +1,13 @@
 """The award path's shortcuts (perf) return exactly what the plain getters return.
 
 ``submission_for_review`` (one joined raw query) = ``get_submission`` + ``get_achievement_by_id``
-+ ``get_user``; ``lock_submission`` = ``get_submission_by_id``; ``issuer_kit`` = ``signer_for`` +
++ ``get_user`` + ``get_version``; ``lock_submission`` = ``get_submission_by_id``; ``issuer_kit`` = ``signer_for`` +
 ``issuer_profile`` (also right after a key rotation); ``achievement_doc`` = ``achievement_document``
 and follows edits of the achievement row. Runs on SQLite and PostgreSQL (``db`` fixture).
 """
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from tests.issuer.learning_support import make_achievement
@@ -14,40 +15,45 @@ from tests.issuer.learning_support import make_achievement
 pytestmark = pytest.mark.anyio
 
 
-async def _submission(people, platform, store):
+async def _submission(people, platform):
     from issuer.evidence import service as evidence
 
     a = await make_achievement(people, platform)
-    sub = await evidence.submit(people["student"], achievement_uuid=str(a["uuid"]), narrative="Work",
-                                urls=["https://example.org/w"], files=[], store=store, clock=platform.clock)
+    sub = await evidence.submit(platform, people["student"], achievement_uuid=str(a.uuid), narrative="Work",
+                                urls=["https://example.org/w"], files=[])
     return a, sub
 
 
-def _types(row: dict) -> dict:
+def _types(row) -> dict:
+    if isinstance(row, msgspec.Struct):
+        row = msgspec.structs.asdict(row)
     return {k: type(v) for k, v in row.items()}
 
 
-async def test_submission_for_review_is_the_three_getters(people, platform, store):
+async def test_submission_for_review_is_the_three_getters(people, platform):
     from issuer.accounts import repo as accounts_repo
     from issuer.catalog import repo as catalog_repo
+    from issuer.db.query import row_of
     from issuer.evidence import repo as evidence_repo
+    from issuer.evidence.rows import LearnerRow, ReviewParts
 
-    _, sub = await _submission(people, platform, store)
+    _, sub = await _submission(people, platform)
     for revision in (None, 2):
         if revision:  # a resubmission: the current version is now 2
             from issuer.evidence import service as evidence
 
-            await evidence.revise(people["student"], str(sub["uuid"]), narrative="Better", urls=[], files=[],
-                                    store=store, clock=platform.clock)
-        got = await evidence_repo.submission_for_review(str(sub["uuid"]))
-        want_sub = await evidence_repo.get_submission(str(sub["uuid"]))
-        want = (want_sub, await catalog_repo.get_achievement_by_id(want_sub["achievement"]),
-                await accounts_repo.get_user(want_sub["learner"]),
-                await evidence_repo.get_version(want_sub["id"], want_sub["current_version"]))
+            await evidence.revise(platform, people["student"], str(sub.uuid), narrative="Better", urls=[], files=[])
+        got = await evidence_repo.submission_for_review(str(sub.uuid))
+        want_sub = await evidence_repo.get_submission(str(sub.uuid))
+        want = ReviewParts(submission=want_sub,
+                           achievement=await catalog_repo.get_achievement_by_id(want_sub.achievement),
+                           learner=row_of(LearnerRow, await accounts_repo.get_user(want_sub.learner)),
+                           version=await evidence_repo.get_version(want_sub.id, want_sub.current_version))
         assert got == want
-        assert [_types(g) for g in got] == [_types(w) for w in want]
-        assert got[3]["number"] == (revision or 1)
-    assert await evidence_repo.lock_submission(want_sub["id"]) == await evidence_repo.get_submission_by_id(want_sub["id"])
+        parts = ("submission", "achievement", "learner", "version")
+        assert [_types(getattr(got, p)) for p in parts] == [_types(getattr(want, p)) for p in parts]
+        assert got.version.number == (revision or 1)
+    assert await evidence_repo.lock_submission(want_sub.id) == await evidence_repo.get_submission_by_id(want_sub.id)
     assert await evidence_repo.submission_for_review("00000000-0000-4000-8000-000000000000") is None
     assert await evidence_repo.submission_for_review("not-a-uuid") is None
 
@@ -75,12 +81,13 @@ async def test_achievement_doc_is_cached_per_version(people, platform):
 
     a = await make_achievement(people, platform)
     base = platform.settings.base_url
-    row = await catalog_repo.get_achievement_by_id(a["id"])
+    row = await catalog_repo.get_achievement_by_id(a.id)
     first = await awarding.achievement_doc(row, base_url=base)
     assert first == await achievement_document(row, base_url=base)
-    assert await awarding.achievement_doc(dict(row), base_url=base) is first  # same version: reused
-    await catalog_repo.update_achievement(a["id"], image_sha256="ab" * 32, image_type="image/png")
-    edited = await catalog_repo.get_achievement_by_id(a["id"])
+    copy = msgspec.structs.replace(row)
+    assert copy is not row and await awarding.achievement_doc(copy, base_url=base) is first  # same version: reused
+    await catalog_repo.update_achievement(a.id, image_sha256="ab" * 32, image_type="image/png")
+    edited = await catalog_repo.get_achievement_by_id(a.id)
     second = await awarding.achievement_doc(edited, base_url=base)
     assert second == await achievement_document(edited, base_url=base) != first
     assert "image" in second and "image" not in first

@@ -13,11 +13,12 @@ pytestmark = pytest.mark.anyio
 N = 50
 
 
-async def test_fifty_concurrent_reviews_fifty_badges_distinct_indexes(seed, platform, people, store):
+async def test_fifty_concurrent_reviews_fifty_badges_distinct_indexes(seed, platform, people):
     from issuer.accounts import repo as accounts_repo
     from issuer.credentials import repo as credentials_repo
     from issuer.db.tables import Award, IssuedCredential
     from issuer.evidence import service as evidence, review
+    from issuer.evidence.schemas import ReviewIn, ReviewResult
 
     a = await make_achievement(people, platform)
     school = seed.schools["north"]
@@ -27,15 +28,15 @@ async def test_fifty_concurrent_reviews_fifty_badges_distinct_indexes(seed, plat
                                             username=f"conc-{i}", email=f"conc-{i}@example.org",
                                             display_name=f"Student {i}", password_hash="", at=platform.clock.now())
         students.append(principal(u, "student"))
-    subs = [await evidence.submit(s, achievement_uuid=str(a["uuid"]), narrative=f"work {i}", urls=[], files=[],
-                                  store=store, clock=platform.clock) for i, s in enumerate(students)]
+    subs = [await evidence.submit(platform, s, achievement_uuid=str(a.uuid), narrative=f"work {i}", urls=[],
+                                  files=[]) for i, s in enumerate(students)]
 
     async def rate(sub, who):
-        return await review.record_review(who, str(sub["uuid"]), ratings={"analysis": 3, "communication": 3},
-                                          feedback="", version=None, clock=platform.clock)
+        return await review.record_review(platform, who, str(sub.uuid),
+                                          ReviewIn(ratings={"analysis": 3, "communication": 3}))
 
     results = await asyncio.gather(*(rate(s, people["teacher"]) for s in subs))
-    assert all(r["status"] == "awarded" and r["issued"] for r in results)
+    assert all(r.status == "awarded" and r.issued for r in results)
     rows = await IssuedCredential.select(IssuedCredential.status_list, IssuedCredential.status_index,
                                          IssuedCredential.document)
     assert len(rows) == N
@@ -48,7 +49,7 @@ async def test_fifty_concurrent_reviews_fifty_badges_distinct_indexes(seed, plat
                                  *(rate(s, people["teacher"]) for s in subs[:10]), return_exceptions=True)
     assert await IssuedCredential.count() == N
     assert await Award.count() == N
-    ok = [r for r in again if isinstance(r, dict)]
-    assert len(ok) == N + 10 and all(r["issued"] is False for r in ok)
-    assert {r["credential"]["uuid"] for r in ok} == {r["credential"]["uuid"] for r in results}
-    assert await credentials_repo.find_award(students[0].id, a["id"])
+    ok = [r for r in again if isinstance(r, ReviewResult)]
+    assert len(ok) == N + 10 and all(r.issued is False for r in ok)
+    assert {r.credential.uuid for r in ok} == {r.credential.uuid for r in results}
+    assert await credentials_repo.find_award(students[0].id, a.id)

@@ -14,18 +14,22 @@ HIGH = {"analysis": 4, "communication": 4}
 MET = {"analysis": 3, "communication": 3}
 
 
-async def submit(people, platform, store, a, who="student", text="work"):
+async def submit(people, platform, a, who="student", text="work"):
     from issuer.evidence import service as evidence
 
-    return await evidence.submit(people[who], achievement_uuid=str(a["uuid"]), narrative=text, urls=[], files=[],
-                                 store=store, clock=platform.clock)
+    return await evidence.submit(platform, people[who], achievement_uuid=str(a.uuid), narrative=text, urls=[],
+                                 files=[])
 
 
 async def rate(people, platform, sub, ratings, who="teacher"):
-    from issuer.evidence import review
+    """The review's outcome as its JSON body (camelCase keys)."""
+    import msgspec
 
-    return await review.record_review(people[who], str(sub["uuid"]), ratings=ratings, feedback="", version=None,
-                                      clock=platform.clock)
+    from issuer.evidence import review
+    from issuer.evidence.schemas import ReviewIn
+
+    return msgspec.to_builtins(await review.record_review(platform, people[who], str(sub.uuid),
+                                                          ReviewIn(ratings=ratings)))
 
 
 async def credentials(learner_id):
@@ -46,11 +50,11 @@ def transcript_levels(docs: list[dict]) -> dict[str, int | None]:
     return {row.name: row.level.value if row.level else None for g in view.academic for row in g.competencies}
 
 
-async def test_higher_level_later_earns_a_new_badge_and_the_transcript_shows_it(people, platform, store):
+async def test_higher_level_later_earns_a_new_badge_and_the_transcript_shows_it(people, platform):
     a = await make_achievement(people, platform)
-    first = await rate(people, platform, await submit(people, platform, store, a), MET)
+    first = await rate(people, platform, await submit(people, platform, a), MET)
     assert first["status"] == "awarded" and first["issued"]
-    again = await submit(people, platform, store, a, text="a stronger investigation")  # was a 409
+    again = await submit(people, platform, a, text="a stronger investigation")  # was a 409
     second = await rate(people, platform, again, HIGH)
     assert second["status"] == "awarded" and second["issued"] is True
     assert second["credential"]["uuid"] != first["credential"]["uuid"]
@@ -61,30 +65,30 @@ async def test_higher_level_later_earns_a_new_badge_and_the_transcript_shows_it(
     assert transcript_levels(docs) == {"Plan investigations": 4}
 
 
-async def test_same_or_lower_level_issues_nothing_and_says_so(people, platform, store):
+async def test_same_or_lower_level_issues_nothing_and_says_so(people, platform):
     from issuer.evidence import repo as evidence_repo
 
     a = await make_achievement(people, platform)
-    first = await rate(people, platform, await submit(people, platform, store, a), HIGH)
+    first = await rate(people, platform, await submit(people, platform, a), HIGH)
     for ratings in (HIGH, MET):
-        sub = await submit(people, platform, store, a)
+        sub = await submit(people, platform, a)
         out = await rate(people, platform, sub, ratings)
         assert out["status"] == "already_held" and out["issued"] is False and out["credential"] is None
         assert out["heldCredential"]["uuid"] == first["credential"]["uuid"]
         assert "no new badge" in out["message"]
-        assert (await evidence_repo.get_submission(sub["uuid"]))["status"] == "already_held"
+        assert (await evidence_repo.get_submission(sub.uuid)).status == "already_held"
     assert len(await credentials(people["student"].id)) == 1
 
 
-async def test_a_revoked_badge_is_not_held(people, platform, store, seed):
+async def test_a_revoked_badge_is_not_held(people, platform, seed):
     from issuer.credentials import repo as credentials_repo
     from issuer.credentials import status
 
     a = await make_achievement(people, platform)
-    first = await rate(people, platform, await submit(people, platform, store, a), MET)
+    first = await rate(people, platform, await submit(people, platform, a), MET)
     row = await credentials_repo.get_credential(first["credential"]["uuid"])
     await status.revoke(row["id"], reason="not their own", actor_id=people["admin"].id)
-    out = await rate(people, platform, await submit(people, platform, store, a), MET)
+    out = await rate(people, platform, await submit(people, platform, a), MET)
     assert out["status"] == "awarded" and out["issued"] is True
 
 
@@ -93,20 +97,18 @@ async def elo_submission(people, platform, a):
 
     from issuer.evidence import elos
 
-    elo = await elos.propose(people["student"], achievement_uuid=str(a["uuid"]), partner_org="River Lab",
+    elo = await elos.propose(platform, people["student"], achievement_uuid=str(a.uuid), partner_org="River Lab",
                              mentor_name="Dr. Rivera", mentor_email="rivera@riverlab.example", goals="Sampling",
-                             competencies=[], hours=40, start_date=date(2025, 9, 1), end_date=date(2025, 12, 1),
-                             clock=platform.clock)
-    out = await elos.decide_plan(people["teacher"], str(elo["uuid"]), approve=True, clock=platform.clock,
-                                 base_url=platform.settings.base_url)
-    token = out["mentorLink"].rsplit("/", 1)[-1]
-    attested = await elos.attest(token, statement="Careful work", hours=38, confirm=True, clock=platform.clock)
-    return attested["submission"]
+                             competencies=[], hours=40, start_date=date(2025, 9, 1), end_date=date(2025, 12, 1))
+    out = await elos.decide_plan(platform, people["teacher"], str(elo.uuid), approve=True)
+    token = out.mentor_link.rsplit("/", 1)[-1]
+    attested = await elos.attest(platform, token, statement="Careful work", hours=38, confirm=True)
+    return attested.submission
 
 
-async def test_elo_toward_a_held_badge(people, platform, store):
+async def test_elo_toward_a_held_badge(people, platform):
     a = await make_achievement(people, platform)
-    first = await rate(people, platform, await submit(people, platform, store, a), MET)
+    first = await rate(people, platform, await submit(people, platform, a), MET)
     # bad twin: the ELO shows the same level: recorded as already held, not shown as "awarded"
     same = await rate(people, platform, await elo_submission(people, platform, a), MET)
     assert same["status"] == "already_held" and same["credential"] is None
@@ -119,12 +121,12 @@ async def test_elo_toward_a_held_badge(people, platform, store):
     assert len(docs) == 2 and docs[1]["credentialSubject"]["source"]["name"] == "River Lab"
 
 
-async def test_concurrent_reviews_of_one_redemonstration_issue_once(people, platform, store):
+async def test_concurrent_reviews_of_one_redemonstration_issue_once(people, platform):
     from issuer.db.tables import Award
 
     a = await make_achievement(people, platform)
-    await rate(people, platform, await submit(people, platform, store, a), MET)
-    sub = await submit(people, platform, store, a)
+    await rate(people, platform, await submit(people, platform, a), MET)
+    sub = await submit(people, platform, a)
     results = await asyncio.gather(rate(people, platform, sub, HIGH, "teacher"),
                                    rate(people, platform, sub, HIGH, "admin"))
     assert sorted(r["issued"] for r in results) == [False, True]
@@ -132,14 +134,14 @@ async def test_concurrent_reviews_of_one_redemonstration_issue_once(people, plat
     assert len(await credentials(people["student"].id)) == 2 and await Award.count() == 2
 
 
-async def test_concurrent_higher_demonstrations_take_turns(people, platform, store):
+async def test_concurrent_higher_demonstrations_take_turns(people, platform):
     """Two different pieces of work at the same higher level, reviewed at once: the first is
     recognised, the second is then not higher than what is held (no duplicate, no 500)."""
     from issuer.db.tables import Award
 
     a = await make_achievement(people, platform)
-    await rate(people, platform, await submit(people, platform, store, a), MET)
-    one, two = await submit(people, platform, store, a), await submit(people, platform, store, a)
+    await rate(people, platform, await submit(people, platform, a), MET)
+    one, two = await submit(people, platform, a), await submit(people, platform, a)
     results = await asyncio.gather(rate(people, platform, one, HIGH, "teacher"),
                                    rate(people, platform, two, HIGH, "admin"))
     assert sorted(r["status"] for r in results) == ["already_held", "awarded"]
@@ -149,77 +151,79 @@ async def test_concurrent_higher_demonstrations_take_turns(people, platform, sto
 
 # --- prerequisites -----------------------------------------------------------------------------
 
-async def test_work_held_for_a_prerequisite_is_released_when_it_is_earned(people, platform, store):
+async def test_work_held_for_a_prerequisite_is_released_when_it_is_earned(people, platform):
     from issuer.catalog import achievements
+    from issuer.catalog.schemas import AchievementIn
     from issuer.evidence import service as evidence
 
     basic = await make_achievement(people, platform)
     other = await make_achievement(people, platform)
-    advanced = await achievements.create_achievement(
-        people["teacher"], name="Advanced", description="Needs the basics", rubric=RUBRIC,
-        prerequisites=[str(basic["uuid"]), str(other["uuid"])], clock=platform.clock)
-    held = await submit(people, platform, store, advanced)
+    advanced = await achievements.create_achievement(platform, people["teacher"], AchievementIn(
+        name="Advanced", description="Needs the basics", rubric=RUBRIC,
+        prerequisites=[str(basic.uuid), str(other.uuid)]))
+    held = await submit(people, platform, advanced)
     out = await rate(people, platform, held, MET)
     assert out["status"] == "prerequisites" and out["credential"] is None
 
     def queued():
-        return evidence.review_queue(people["teacher"])
+        return evidence.review_queue(platform, people["teacher"])
 
-    assert str(held["uuid"]) not in {str(s["uuid"]) for s in await queued()}
+    assert held.uuid not in {s.uuid for s in await queued()}
     # bad twin: one of two prerequisites earned: still held
-    await rate(people, platform, await submit(people, platform, store, basic), MET)
-    assert str(held["uuid"]) not in {str(s["uuid"]) for s in await queued()}
+    await rate(people, platform, await submit(people, platform, basic), MET)
+    assert held.uuid not in {s.uuid for s in await queued()}
     # good case: the last prerequisite earned: back in the queue, and the same teacher may rate it
-    await rate(people, platform, await submit(people, platform, store, other), MET)
-    assert str(held["uuid"]) in {str(s["uuid"]) for s in await queued()}
+    await rate(people, platform, await submit(people, platform, other), MET)
+    assert held.uuid in {s.uuid for s in await queued()}
     again = await rate(people, platform, held, MET)
     assert again["status"] == "awarded" and again["issued"] is True
 
 
 # --- blind second rating -----------------------------------------------------------------------
 
-async def test_second_rater_does_not_see_the_first_rating_until_both_rated(people, platform, store):
+async def test_second_rater_does_not_see_the_first_rating_until_both_rated(people, platform):
     from issuer.evidence import service as evidence
 
     a = await make_achievement(people, platform, second_rater=True)
-    sub = await submit(people, platform, store, a)
+    sub = await submit(people, platform, a)
     first = await rate(people, platform, sub, MET, "teacher")
     assert first["status"] == "needs_second"
-    seen = await evidence.get_submission(people["admin"], str(sub["uuid"]))
-    assert seen["reviews"] == [] and seen["blind"] is True
-    own = await evidence.get_submission(people["teacher"], str(sub["uuid"]))
-    assert len(own["reviews"]) == 1 and own["blind"] is False  # the first rater sees their own
+    seen = await evidence.get_submission(platform, people["admin"], str(sub.uuid))
+    assert seen.reviews == [] and seen.blind is True
+    own = await evidence.get_submission(platform, people["teacher"], str(sub.uuid))
+    assert len(own.reviews) == 1 and own.blind is False  # the first rater sees their own
     await rate(people, platform, sub, MET, "admin")
-    both = await evidence.get_submission(people["admin"], str(sub["uuid"]))
-    assert len(both["reviews"]) == 2 and both["blind"] is False
+    both = await evidence.get_submission(platform, people["admin"], str(sub.uuid))
+    assert len(both.reviews) == 2 and both.blind is False
 
 
 # --- areas -------------------------------------------------------------------------------------
 
 async def test_academic_achievement_cannot_align_habits_of_work(people, platform):
     from issuer.catalog import achievements, frameworks
+    from issuer.catalog.schemas import AchievementIn, CompetencyIn, FrameworkIn
     from issuer.errors import InvalidInput
 
-    acad = await frameworks.create_framework(people["teacher"], kind="academic", name="Math", clock=platform.clock,
-                                             competencies=[{"code": "M.1", "name": "Linear equations"}])
-    habits = await frameworks.create_framework(people["teacher"], kind="habits", name="Habits", clock=platform.clock,
-                                               competencies=[{"code": "H.1", "name": "Collaboration"}])
-    ids = [acad["competencies"][0]["id"], habits["competencies"][0]["id"]]
+    acad = await frameworks.create_framework(platform, people["teacher"], FrameworkIn(
+        kind="academic", name="Math", competencies=[CompetencyIn(code="M.1", name="Linear equations")]))
+    habits = await frameworks.create_framework(platform, people["teacher"], FrameworkIn(
+        kind="habits", name="Habits", competencies=[CompetencyIn(code="H.1", name="Collaboration")]))
+    ids = [acad.competencies[0].id, habits.competencies[0].id]
 
     async def create(area, alignments):
-        return await achievements.create_achievement(people["teacher"], name="X", description="X", rubric=RUBRIC,
-                                                     alignments=alignments, area=area, clock=platform.clock)
+        return await achievements.create_achievement(platform, people["teacher"], AchievementIn(
+            name="X", description="X", rubric=RUBRIC, alignments=alignments, area=area))
 
     for area in ("academic", "habits", None):
         with pytest.raises(InvalidInput) as err:
             await create(area, ids)
         assert err.value.status_code == 422 and "cannot align" in err.value.message
-    assert (await create("academic", ids[:1]))["area"] == "academic"
-    assert (await create("habits", ids[1:]))["area"] == "habits"
-    assert (await create("elo", ids))["area"] == "elo"  # extended learning may evidence both
+    assert (await create("academic", ids[:1])).area == "academic"
+    assert (await create("habits", ids[1:])).area == "habits"
+    assert (await create("elo", ids)).area == "elo"  # extended learning may evidence both
 
 
-async def test_transcript_lists_a_legacy_habits_alignment_under_habits(people, platform, store):
+async def test_transcript_lists_a_legacy_habits_alignment_under_habits(people, platform):
     """A badge class made before academic and habits were kept apart (its alignments are
     edited in below, as such a row would be stored): its badges name the habits competency
     with an ``area:habits:<url>`` tag and the transcript lists it under habits of work."""
@@ -229,13 +233,14 @@ async def test_transcript_lists_a_legacy_habits_alignment_under_habits(people, p
     from badges.rubrics import DEFAULT_SCALE
     from issuer.catalog import repo as catalog_repo
     from issuer.catalog import frameworks
+    from issuer.catalog.schemas import CompetencyIn, FrameworkIn
 
     a = await make_achievement(people, platform)
-    habits = await frameworks.create_framework(people["teacher"], kind="habits", name="Habits", clock=platform.clock,
-                                               competencies=[{"code": "H.1", "name": "Collaboration"}])
-    await catalog_repo.update_achievement(a["id"], alignments=a["alignments"] + [habits["competencies"][0]["id"]])
-    a = await catalog_repo.get_achievement(a["uuid"])
-    await rate(people, platform, await submit(people, platform, store, a), MET)
+    habits = await frameworks.create_framework(platform, people["teacher"], FrameworkIn(
+        kind="habits", name="Habits", competencies=[CompetencyIn(code="H.1", name="Collaboration")]))
+    await catalog_repo.update_achievement(a.id, alignments=a.alignments + [habits.competencies[0].id])
+    a = await catalog_repo.get_achievement(a.uuid)
+    await rate(people, platform, await submit(people, platform, a), MET)
     doc = json.loads((await credentials(people["student"].id))[0]["document"])
     tags = doc["credentialSubject"]["achievement"]["tag"]
     assert "area:academic" in tags and any(t.startswith("area:habits:http") for t in tags)

@@ -37,10 +37,10 @@ async def test_insert_credential_row_is_piccolos_insert(people, platform):
     a = await make_achievement(people, platform)
     _, list_id, index = await allocate_entry(teacher.school_id)
     award = await credentials_repo.insert_award_if_new(uuid=uuid.uuid4(), school=teacher.school_id, learner=student.id,
-                                           achievement=a["id"], submission=None, version=None,
+                                           achievement=a.id, submission=None, version=None,
                                            ratings={"a": 3}, source="review", created_at=NOW)
     cases = [dict(school=teacher.school_id, document='{"x": 1}', issued_at=NOW),
-             dict(school=teacher.school_id, learner=student.id, achievement=a["id"], award=award,
+             dict(school=teacher.school_id, learner=student.id, achievement=a.id, award=award,
                   document='{"signed": true}', status_list=list_id, status_index=index,
                   status_purpose="revocation", issued_at=NOW)]
     for n, values in enumerate(cases):

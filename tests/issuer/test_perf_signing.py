@@ -70,18 +70,19 @@ def test_both_refuse_what_sign_refuses(load_json):
 
 
 @pytest.mark.anyio
-async def test_an_awarded_badge_is_what_sign_gives(people, platform, store):
+async def test_an_awarded_badge_is_what_sign_gives(people, platform):
     from issuer.credentials import repo as credentials_repo
     from issuer.credentials import awarding
     from issuer.evidence import service as evidence, review
+    from issuer.evidence.schemas import ReviewIn
 
     a = await make_achievement(people, platform)
-    sub = await evidence.submit(people["student"], achievement_uuid=str(a["uuid"]), narrative="Report",
-                                urls=["https://example.org/r"], files=[], store=store, clock=platform.clock)
-    out = await review.record_review(people["teacher"], str(sub["uuid"]), ratings={"analysis": 3, "communication": 4},
-                                     feedback="ok", version=None, clock=platform.clock)
-    assert out["issued"] is True
-    row = await credentials_repo.get_credential(out["credential"]["uuid"])
+    sub = await evidence.submit(platform, people["student"], achievement_uuid=str(a.uuid), narrative="Report",
+                                urls=["https://example.org/r"], files=[])
+    out = await review.record_review(platform, people["teacher"], str(sub.uuid),
+                                     ReviewIn(ratings={"analysis": 3, "communication": 4}, feedback="ok"))
+    assert out.issued is True and out.credential is not None
+    row = await credentials_repo.get_credential(out.credential.uuid)
     stored = json.loads(row["document"])
     unsigned = {k: v for k, v in stored.items() if k != "proof"}
     kit = await awarding.issuer_kit(people["teacher"].school_id)

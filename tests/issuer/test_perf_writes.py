@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
 import pytest
 
 from tests.support import NOW
@@ -15,7 +16,7 @@ from tests.issuer.learning_support import make_achievement
 pytestmark = pytest.mark.anyio
 
 
-async def _submissions(people, platform, store, n):
+async def _submissions(people, platform, n):
     from issuer.evidence import repo as evidence_repo
     from issuer.db import query as query
     from issuer.evidence import service as evidence
@@ -24,10 +25,10 @@ async def _submissions(people, platform, store, n):
     out = []
     for i in range(n):
         student = people["student"] if i == 0 else people["student2"]
-        sub = await evidence.submit(student, achievement_uuid=str(a["uuid"]), narrative=f"Work {i}",
-                                    urls=[], files=[], store=store, clock=platform.clock)
-        row = await evidence_repo.get_submission(str(sub["uuid"]))
-        out.append((row, await evidence_repo.get_version(row["id"], 1)))
+        sub = await evidence.submit(platform, student, achievement_uuid=str(a.uuid), narrative=f"Work {i}",
+                                    urls=[], files=[])
+        row = await evidence_repo.get_submission(str(sub.uuid))
+        out.append((row, await evidence_repo.get_version(row.id, 1)))
     return a, out
 
 
@@ -36,14 +37,16 @@ def _piccolo_args(query, engine_type: str) -> list:
     return querystring.compile_string(engine_type)[1]
 
 
-def _same(a: dict, b: dict, skip=("id", "uuid")) -> None:
+def _same(a, b, skip=("id", "uuid")) -> None:
+    """Equal values of equal types (a typed row is compared field by field)."""
+    a, b = (msgspec.structs.asdict(r) if isinstance(r, msgspec.Struct) else r for r in (a, b))
     a = {k: v for k, v in a.items() if k not in skip}
     b = {k: v for k, v in b.items() if k not in skip}
     assert a == b
     assert {k: type(v) for k, v in a.items()} == {k: type(v) for k, v in b.items()}
 
 
-async def test_award_and_review_inserts_are_piccolos(people, platform, store):
+async def test_award_and_review_inserts_are_piccolos(people, platform):
     from issuer.credentials import repo as credentials_repo
     from issuer.evidence import repo as evidence_repo
     from issuer.db import query as query
@@ -51,13 +54,13 @@ async def test_award_and_review_inserts_are_piccolos(people, platform, store):
     from issuer.db.tables import Award, Review
 
     engine_type = current_engine().engine_type
-    a, [(s1, v1), (s2, v2)] = await _submissions(people, platform, store, 2)
+    a, [(s1, v1), (s2, v2)] = await _submissions(people, platform, 2)
     teacher = people["teacher"].id
     for (sub, ver), fast in (((s1, v1), True), ((s2, v2), False)):
-        review = {"version": ver["id"], "submission": sub["id"], "reviewer": teacher, "role": "rater",
+        review = {"version": ver.id, "submission": sub.id, "reviewer": teacher, "role": "rater",
                       "ratings": {"analysis": 3, "communication": 4}, "feedback": "Fine — ✓", "met": True, "created_at": NOW}
-        award = {"uuid": uuid.uuid4(), "school": sub["school"], "learner": sub["learner"], "achievement": a["id"],
-                     "submission": sub["id"], "version": ver["id"], "ratings": {"analysis": 3, "communication": 4},
+        award = {"uuid": uuid.uuid4(), "school": sub.school, "learner": sub.learner, "achievement": a.id,
+                     "submission": sub.id, "version": ver.id, "ratings": {"analysis": 3, "communication": 4},
                      "source": "review", "created_at": NOW}
         if fast:
             _, args = query.insert_args(Review, review)
@@ -73,28 +76,30 @@ async def test_award_and_review_inserts_are_piccolos(people, platform, store):
             rows = await Award.insert(Award(**award)).on_conflict(action="DO NOTHING").returning(Award.id)
             award_id = rows[0]["id"]
         if fast:
-            fast_rows = ((await evidence_repo.reviews_for_version(ver["id"]))[0], await credentials_repo.find_award(sub["learner"], a["id"]))
-            assert fast_rows[0]["id"] == review_id and fast_rows[1]["id"] == award_id
+            fast_rows = ((await evidence_repo.reviews_for_version(ver.id))[0],
+                         await credentials_repo.find_award(sub.learner, a.id))
+            assert fast_rows[0].id == review_id and fast_rows[1]["id"] == award_id
         else:
-            plain_rows = ((await evidence_repo.reviews_for_version(ver["id"]))[0], await credentials_repo.find_award(sub["learner"], a["id"]))
-            assert plain_rows[0]["id"] == review_id and plain_rows[1]["id"] == award_id
+            plain_rows = ((await evidence_repo.reviews_for_version(ver.id))[0],
+                          await credentials_repo.find_award(sub.learner, a.id))
+            assert plain_rows[0].id == review_id and plain_rows[1]["id"] == award_id
     for f, p in zip(fast_rows, plain_rows, strict=True):
         _same(f, p, skip=("id", "uuid", "version", "submission", "learner"))
 
 
-async def test_submission_status_update_is_piccolos(people, platform, store):
+async def test_submission_status_update_is_piccolos(people, platform):
     from issuer.evidence import repo as evidence_repo
     from issuer.db import query as query
     from issuer.db.tables import Submission
 
-    _, [(s1, _), (s2, _)] = await _submissions(people, platform, store, 2)
-    await evidence_repo.set_submission_status(s1["id"], "awarded", NOW)
+    _, [(s1, _), (s2, _)] = await _submissions(people, platform, 2)
+    await evidence_repo.set_submission_status(s1.id, "awarded", NOW)
     await Submission.update({Submission.status: "awarded", Submission.updated_at: NOW}).where(
-        Submission.id == s2["id"])
-    fast, plain = await evidence_repo.get_submission_by_id(s1["id"]), await evidence_repo.get_submission_by_id(s2["id"])
-    assert fast["status"] == "awarded" and fast["updated_at"] == NOW
+        Submission.id == s2.id)
+    fast, plain = await evidence_repo.get_submission_by_id(s1.id), await evidence_repo.get_submission_by_id(s2.id)
+    assert fast.status == "awarded" and fast.updated_at == NOW
     _same(fast, plain, skip=("id", "uuid", "learner", "created_at"))
-    assert (await evidence_repo.get_submission_by_id(s2["id"]))["status"] == "awarded"
+    assert (await evidence_repo.get_submission_by_id(s2.id)).status == "awarded"
 
 
 async def test_claim_status_index(seed):
@@ -112,27 +117,29 @@ async def test_claim_status_index(seed):
     assert [(r["status_index"], r["created_at"]) for r in rows] == [(taken, NOW), (free, NOW)]
 
 
-async def test_prebuilt_reads_are_piccolos(people, platform, store):
+async def test_prebuilt_reads_are_piccolos(people, platform):
     """``lock_submission`` and ``reviews_for_version`` (prebuilt SQL) = the Piccolo selects."""
     from issuer.evidence import repo as evidence_repo
     from issuer.db import query as query
     from issuer.db.engine import write_transaction
+    from issuer.db.query import row_of, rows_of
     from issuer.db.tables import Review, Submission
+    from issuer.evidence.rows import ReviewRow, SubmissionRow
 
-    _, [(sub, ver)] = await _submissions(people, platform, store, 1)
-    assert await evidence_repo.reviews_for_version(ver["id"]) == []
+    _, [(sub, ver)] = await _submissions(people, platform, 1)
+    assert await evidence_repo.reviews_for_version(ver.id) == []
     for reviewer, role in ((people["teacher"].id, "rater"), (people["admin"].id, "rater"),
                            (people["teacher"].id, "moderator")):
-        await evidence_repo.insert_review(version=ver["id"], submission=sub["id"], reviewer=reviewer, role=role,
+        await evidence_repo.insert_review(version=ver.id, submission=sub.id, reviewer=reviewer, role=role,
                                  ratings={"analysis": 2, "communication": 4}, feedback="", met=False, created_at=NOW)
-    want = await Review.select().where(Review.version == ver["id"]).order_by(Review.id).output(load_json=True)
-    got = await evidence_repo.reviews_for_version(ver["id"])
-    assert len(got) == 3 and [r["id"] for r in got] == sorted(r["id"] for r in got)
-    for g, w in zip(got, want, strict=True):
+    want = await Review.select().where(Review.version == ver.id).order_by(Review.id).output(load_json=True)
+    got = await evidence_repo.reviews_for_version(ver.id)
+    assert len(got) == 3 and [r.id for r in got] == sorted(r.id for r in got)
+    for g, w in zip(got, rows_of(ReviewRow, want), strict=True):
         _same(g, w, skip=())
-    assert await evidence_repo.reviews_for_version(ver["id"] + 1000) == []
+    assert await evidence_repo.reviews_for_version(ver.id + 1000) == []
     async with write_transaction():
-        locked = await evidence_repo.lock_submission(sub["id"])
-    plain = await Submission.select().where(Submission.id == sub["id"]).output(load_json=True).first()
-    _same(locked, plain, skip=())
-    assert await evidence_repo.lock_submission(sub["id"] + 1000) is None
+        locked = await evidence_repo.lock_submission(sub.id)
+    plain = await Submission.select().where(Submission.id == sub.id).output(load_json=True).first()
+    _same(locked, row_of(SubmissionRow, plain), skip=())
+    assert await evidence_repo.lock_submission(sub.id + 1000) is None

@@ -220,21 +220,18 @@ async def test_a_userless_student_token_minted_before_the_fix_is_refused(client,
                                      data={"achievement": "x", "narrative": "n"}), 401)
 
 
-async def test_a_principal_without_the_id_its_role_needs_gets_403_not_everything(seed):
+async def test_a_principal_without_the_id_its_role_needs_gets_403_not_everything(seed, platform):
     """Below the web layer too: a student principal without a user id cannot list or write."""
-    from issuer.clock import FixedClock
     from issuer.evidence import elos, service as evidence
     from issuer import access as learning_access
     from issuer.access import Principal, Role
     from issuer.errors import Forbidden
-    from issuer.storage import FileStore
-    from tests.support import NOW
 
     north = seed.schools["north"]["id"]
     ghost = Principal(role=Role.STUDENT, school_id=north, district_id=seed.district["id"], via="token")
-    for call in (learning_access.scope_of(ghost), evidence.list_submissions(ghost), elos.list_elos(ghost),
-                 evidence.submit(ghost, achievement_uuid="x", narrative="n", urls=None, files=None,
-                                 store=FileStore.__new__(FileStore), clock=FixedClock(NOW))):
+    for call in (learning_access.scope_of(ghost), evidence.list_submissions(platform, ghost),
+                 elos.list_elos(platform, ghost),
+                 evidence.submit(platform, ghost, achievement_uuid="x", narrative="n", urls=None, files=None)):
         with pytest.raises(Forbidden):
             await call
     staff_without_school = Principal(role=Role.TEACHER, district_id=seed.district["id"], via="token")
@@ -285,23 +282,23 @@ async def test_learner_less_records_left_by_the_attack_are_not_found_not_500(cli
         "name": "Orphan check", "description": "d", "criteria": "c", "rubric": RUBRIC, "alignments": []})
     achievement = await catalog_repo.get_achievement(r.json()["id"])
     good = (await client.post("/api/submissions", headers=bearer(seed.token["student"]),
-                              data={"achievement": str(achievement["uuid"]), "narrative": "mine"})).json()["id"]
+                              data={"achievement": str(achievement.uuid), "narrative": "mine"})).json()["id"]
     now = platform.clock.now()
-    orphan = await evidence_repo.insert_submission(school_id=achievement["school"], learner_id=None,
-                                          achievement_id=achievement["id"], kind="classroom", created_at=now,
+    orphan = await evidence_repo.insert_submission(school_id=achievement.school, learner_id=None,
+                                          achievement_id=achievement.id, kind="classroom", created_at=now,
                                           narrative="written by a user-less token", urls=[], files=[])
-    elo = await evidence_repo.insert_elo(school=achievement["school"], learner=None, achievement=achievement["id"],
+    elo = await evidence_repo.insert_elo(school=achievement.school, learner=None, achievement=achievement.id,
                                 partner_org="p", mentor_name="m", mentor_email="m@example.org", goals="g",
                                 competencies=[], hours=1, start_date=now.date(), end_date=now.date(),
                                 status="proposed", created_at=now)
     assert await Submission.count().where(Submission.learner.is_null()) == 1
     assert await ExtendedLearning.count().where(ExtendedLearning.learner.is_null()) == 1
     queue = [s["id"] for s in (await client.get("/api/reviews/queue", headers=teacher)).json()]
-    assert good in queue and str(orphan["uuid"]) not in queue
-    assert str(elo["uuid"]) not in [e["id"] for e in (await client.get("/api/elos", headers=teacher)).json()]
-    assert_problem(await client.get(f"/api/submissions/{orphan['uuid']}", headers=teacher), 404)
-    assert_problem(await client.post(f"/api/submissions/{orphan['uuid']}/reviews", headers=teacher,
+    assert good in queue and str(orphan.uuid) not in queue
+    assert str(elo.uuid) not in [e["id"] for e in (await client.get("/api/elos", headers=teacher)).json()]
+    assert_problem(await client.get(f"/api/submissions/{orphan.uuid}", headers=teacher), 404)
+    assert_problem(await client.post(f"/api/submissions/{orphan.uuid}/reviews", headers=teacher,
                                      json={"ratings": {"plan": 3, "analysis": 3}}), 404)
-    assert_problem(await client.get(f"/api/elos/{elo['uuid']}", headers=teacher), 404)
+    assert_problem(await client.get(f"/api/elos/{elo.uuid}", headers=teacher), 404)
     r = await client.post(f"/api/submissions/{good}/reviews", headers=teacher, json={"ratings": {"plan": 3, "analysis": 3}})
     assert r.status_code in (200, 201), r.text

@@ -25,7 +25,7 @@ async def achievement_of(client, uuid: str) -> str:
 
     row = await credentials_repo.get_credential(uuid)
     achievement = await catalog_repo.get_achievement_by_id(row["achievement"])
-    return str(achievement["uuid"])
+    return str(achievement.uuid)
 
 
 async def put_image(client, seed, a_id: str, data: bytes):
@@ -47,9 +47,9 @@ async def test_hostile_svg_upload_is_refused_and_logo_accepted(client, seed, nam
     assert r.status_code == 200 and r.content == LOGO
 
 
-async def test_baked_svg_carries_the_sanitised_image(client, seed):
+async def test_baked_svg_carries_the_sanitised_image(client, seed, platform_settings):
     from issuer.catalog import repo as catalog_repo
-    from issuer.web.common import store
+    from issuer.storage import FileStore
 
     badge = await award(client, seed)
     a_id = await achievement_of(client, badge["uuid"])
@@ -63,9 +63,9 @@ async def test_baked_svg_carries_the_sanitised_image(client, seed):
     # does not carry it; the badge falls back to the generated image.
     hostile = HOSTILE["set-href"]
     digest = hashlib.sha256(hostile).hexdigest()
-    store().write(digest, hostile)
+    FileStore.from_settings(platform_settings).write(digest, hostile)
     achievement = await catalog_repo.get_achievement(a_id)
-    await catalog_repo.update_achievement(achievement["id"], image_sha256=digest, image_type="image/svg+xml")
+    await catalog_repo.update_achievement(achievement.id, image_sha256=digest, image_type="image/svg+xml")
     r = await client.get(f"/badges/{badge['uuid']}.svg")
     assert r.status_code == 200
     assert b"<set" not in r.content and b"http://e.example/" not in r.content

@@ -69,12 +69,12 @@ async def elo_badge(client, seed, a) -> str:
     assert r.status_code == 201, r.text
     link = (await client.post(f"/api/elos/{r.json()['id']}/decision", headers=t, json={"approve": True})).json()
     token = link["mentorLink"].rsplit("/", 1)[-1]
+    from issuer import runtime
     from issuer.evidence import elos
-    from issuer.clock import FixedClock
-    from tests.support import NOW
 
-    sub = (await elos.attest(token, statement="Careful", hours=38, confirm=True, clock=FixedClock(NOW)))["submission"]
-    r = await client.post(f"/api/submissions/{sub['uuid']}/reviews", headers=t,
+    # the context the test app serves (tests/web/learning_app.py)
+    sub = (await elos.attest(runtime.current(), token, statement="Careful", hours=38, confirm=True)).submission
+    r = await client.post(f"/api/submissions/{sub.uuid}/reviews", headers=t,
                           json={"ratings": {"plan": 4, "analysis": 4}})
     assert r.status_code == 200 and r.json()["status"] == "awarded", r.text
     return r.json()["credential"]["uuid"]
@@ -159,7 +159,7 @@ async def test_unknown_ids_behind_badge_links_are_404_problems(client, seed):
     # an archived badge class still answers: the badges issued for it name it
     from issuer.catalog import repo as catalog_repo
 
-    await catalog_repo.update_achievement((await catalog_repo.get_achievement(a["id"]))["id"], archived=True)
+    await catalog_repo.update_achievement((await catalog_repo.get_achievement(a["id"])).id, archived=True)
     for path in (f"/achievements/{a['id']}", f"/achievements/{a['id']}/rubric/plan/levels/3"):
         assert (await client.get(path, headers=JSON)).status_code == 200
 
@@ -272,6 +272,17 @@ async def test_second_rater_is_blind_in_the_api_and_the_page(client, seed):
     assert r.json()["status"] == "awarded"
     both = (await client.get(f"/api/submissions/{sub}", headers=bearer(seed, "school_admin"))).json()
     assert len(both["reviews"]) == 2 and "secret" in json.dumps(both)
+
+
+async def test_the_rating_page_lists_each_file_with_its_type_and_size(client, seed):
+    a = await achievement(client, seed)
+    r = await client.post("/api/submissions", headers=bearer(seed, "student"),
+                          data={"achievement": a["id"], "narrative": "Work"},
+                          files={"files": ("lab.txt", b"observations", "text/plain")})
+    assert r.status_code == 201, r.text
+    await as_session(client, seed, ("north", "teacher", 0))
+    page = await client.get(f"/teacher/submissions/{r.json()['id']}", headers=HTML)
+    assert page.status_code == 200 and ">lab.txt</a> (text/plain, 12 bytes)" in page.text, page.text
 
 
 async def test_academic_achievement_aligning_habits_is_refused_with_a_reason(client, seed):
