@@ -115,5 +115,5 @@ def build_context(settings: Settings, *, clock: Clock | None = None, engine: Any
     clock = clock or SystemClock()
     configure_db(engine if engine is not None else settings)
     return IssuerContext(settings=settings, clock=clock, keys=KeyStore(kek=kek, secret_key=secret),
-                         caches=Caches(), jobs=JobRunner.from_settings(settings, clock=clock),
+                         caches=Caches(), jobs=JobRunner.from_settings(settings),
                          engine=engine if engine is not None else current_engine())

@@ -12,8 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from issuer import runtime
-from issuer.cli import command, fail
+from issuer.cli import command, context_for, fail
 from issuer.errors import IssuerError
 from issuer.settings import private_dir
 
@@ -43,20 +42,20 @@ async def _award(args) -> int:
     from issuer.cli import _first_school
     from issuer.credentials import bulk
 
-    runtime.configure(_settings(args))
+    ctx = context_for(_settings(args))
     school = await _first_school(args.school)
     data = Path(args.csv).read_bytes()
     try:
-        job, plan = await bulk.start(_staff(None, school), data, clock=runtime.current().clock, background=False)
+        job, plan = await bulk.start(ctx, _staff(None, school), data, background=False)
     except IssuerError as exc:
         for row in exc.details.get("rows", []):
             print(f"line {row['line']}: {'; '.join(row['errors'])}", file=sys.stderr)
         return fail(exc.message)
     for row in plan.skipped:
         print(f"line {row['line']}: skipped ({row['reason']})", file=sys.stderr)
-    if job["status"] != "done":
-        return fail("; ".join("; ".join(e["errors"]) for e in job["errors"]) or "the job failed")
-    print(f"issued {job['issued']} badge(s) from {job['total']} row(s)")
+    if job.status != "done":
+        return fail("; ".join("; ".join(e.errors) for e in job.errors) or "the job failed")
+    print(f"issued {job.issued} badge(s) from {job.total} row(s)")
     return 0
 
 
@@ -100,9 +99,9 @@ async def seed_demo(settings) -> dict:
     # Like `badges init`: later commands (award, transcript, serve) issue under the same did:web
     # ids as the demo's badges, which would otherwise fail verification.
     save_base_url(settings)
-    rt = runtime.configure(settings, create_kek=True)
+    ctx = context_for(settings, create_kek=True)
     await migrate(settings)
-    clock = rt.clock
+    clock = ctx.clock
     now = clock.now()
     store = FileStore(settings.upload_dir, max_bytes=settings.max_upload_bytes)
     district = await schools_repo.first_district() or await schools_repo.insert_district(

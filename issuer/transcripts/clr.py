@@ -49,6 +49,7 @@ __all__ = [
     "render_transcript_html",
     "render_transcript_pdf",
     "safe_stem",
+    "sign_transcript",
     "transcript_context",
     "transcript_links",
 ]
@@ -261,25 +262,35 @@ def render_transcript_html(clr: Mapping[str, Any], *, statuses: Mapping[str, str
     return render_template(PAGE_TEMPLATE, layout=layout, share=share, **ctx)
 
 
-async def build_transcript(source: TranscriptSource, learner_id: Any, *, issuer: Mapping[str, Any], signer: Any,
-                           clock: Any, base_url: str, transcript_uuid: str | None = None, partial: bool = False,
-                           store: bool = True, loader: Callable[..., dict] | None = None) -> TranscriptResult:
-    """Load the learner's badges, sign the CLR and store it; render with ``render_transcript_pdf``
-    (in a worker thread: ``issuer.render.pdf.render_pdf_async`` or ``anyio.to_thread``)."""
+async def sign_transcript(stored: Sequence[StoredCredential], *, learner: Mapping[str, Any],
+                          issuer: Mapping[str, Any], signer: Any, now: datetime, base_url: str,
+                          transcript_uuid: str | None = None, partial: bool = False,
+                          loader: Callable[..., dict[str, Any]] | None = None) -> TranscriptResult:
+    """``make_clr`` in a worker thread (signing canonicalizes every bundled badge: CPU work)."""
     import anyio.to_thread
 
-    learner = await source.transcript_learner(learner_id)
-    stored = await source.transcript_credentials(learner_id)
-    now = clock.now()
     links = transcript_links(base_url, transcript_uuid or str(uuid.uuid4()))
 
     def _make() -> TranscriptResult:
         return make_clr(stored, learner=learner, issuer=issuer, links=links, signer=signer, now=now,
                         partial=partial, loader=loader)
 
-    result = await anyio.to_thread.run_sync(_make)
+    return await anyio.to_thread.run_sync(_make)
+
+
+async def build_transcript(source: TranscriptSource, learner_id: Any, *, issuer: Mapping[str, Any], signer: Any,
+                           clock: Any, base_url: str, transcript_uuid: str | None = None, partial: bool = False,
+                           store: bool = True, loader: Callable[..., dict[str, Any]] | None = None
+                           ) -> TranscriptResult:
+    """Load the learner's badges, sign the CLR and store it; render with ``render_transcript_pdf``
+    (in a worker thread: ``issuer.render.pdf.render_pdf_async`` or ``anyio.to_thread``)."""
+    learner = await source.transcript_learner(learner_id)
+    stored = await source.transcript_credentials(learner_id)
+    now = clock.now()
+    result = await sign_transcript(stored, learner=learner, issuer=issuer, signer=signer, now=now, base_url=base_url,
+                                   transcript_uuid=transcript_uuid, partial=partial, loader=loader)
     if store:
-        await source.store_transcript(learner_id=learner_id, clr_id=links.id, document=result.clr_json,
+        await source.store_transcript(learner_id=learner_id, clr_id=result.links.id, document=result.clr_json,
                                       issued_at=now)
     return result
 

@@ -97,16 +97,16 @@ def job_runner(request: Request) -> Any:
     runner = request.app.state.get("jobs")
     if runner is None:
         rt = runtime.current()
-        runner = request.app.state["jobs"] = JobRunner.from_settings(rt.settings, clock=rt.clock)
+        runner = request.app.state["jobs"] = JobRunner.from_settings(rt.settings)
     return runner
 
 
-def job_page(request: Request, job: dict, **context: Any) -> Response:
+def job_page(request: Request, job: Any, **context: Any) -> Response:
     """A job's progress page (bulk award, cohort transcripts): refreshed by a meta tag, since
     the pages' CSP allows no inline script."""
     from issuer.jobs import waiting_for_worker
 
-    finished = job["status"] in ("done", "failed")
+    finished = job.status in ("done", "failed")
     return page(request, "jobs/progress.html.j2", job=job, finished=finished,
                 waiting=not finished and waiting_for_worker(job) and not job_runner(request).inline, **context)
 

@@ -138,7 +138,7 @@ def credential_out(c: dict, base_url: str) -> dict:
             "url": f"{base_url}/badges/{c['uuid']}", "json": f"{base_url}/credentials/{c['uuid']}"}
 
 
-def job_out(j: dict) -> dict:
-    return {"id": str(j["uuid"]), "status": j["status"], "total": j["total"], "processed": j["processed"],
-            "issued": j["issued"], "errors": j["errors"], "createdAt": _iso(j["created_at"]),
-            "finishedAt": _iso(j["finished_at"])}
+def job_out(j: Any) -> dict:
+    return {"id": str(j.uuid), "status": j.status, "total": j.total, "processed": j.processed,
+            "issued": j.issued, "errors": j.errors, "createdAt": _iso(j.created_at),
+            "finishedAt": _iso(j.finished_at)}
