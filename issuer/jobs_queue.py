@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import cast
 
 import procrastinate
 import psycopg
@@ -45,7 +44,7 @@ def queue_app(database_url: str, run: Run | None = None) -> procrastinate.App:
             raise RuntimeError("this process only queues jobs; run them with `badges worker`")
         if kind not in KINDS:
             raise ValueError(f"unknown job kind {kind!r}")
-        await run(cast(Kind, kind), job_id)
+        await run(kind, job_id)
 
     return app
 

@@ -35,7 +35,6 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg.exceptions
 
 from badges.errors import BadgeError
-
 from issuer.errors import IssuerError
 from issuer.schools.kek import KeyStoreError
 from issuer.settings import Settings, SettingsError, private_dir, save_base_url
@@ -198,9 +197,9 @@ async def _first_school(slug: str | None) -> dict:
 
 async def _cmd_init(args: argparse.Namespace) -> int:
     from issuer.accounts import repo as accounts_repo
-    from issuer.schools import repo as schools_repo
     from issuer.accounts import service as accounts
     from issuer.schools import identity
+    from issuer.schools import repo as schools_repo
 
     settings = settings_for(args)
     private_dir(settings.data_dir)
@@ -210,7 +209,8 @@ async def _cmd_init(args: argparse.Namespace) -> int:
     now = ctx.clock.now()
     district = await schools_repo.first_district()
     if district is None:
-        district = await schools_repo.insert_district(slug="district", name=args.district_name, url="", email="", at=now)
+        district = await schools_repo.insert_district(slug="district", name=args.district_name, url="", email="",
+                                                      at=now)
     school = (await schools_repo.schools(district["id"]) or [None])[0]
     if school is None:
         school = await schools_repo.insert_school(district_id=district["id"], slug=args.school_slug,
@@ -267,8 +267,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _cmd_keys_rotate(args: argparse.Namespace) -> int:
-    from issuer.schools import repo as schools_repo
     from issuer.schools import identity, keys
+    from issuer.schools import repo as schools_repo
 
     context_for(settings_for(args))
     if args.district:

@@ -83,15 +83,16 @@ def _rubric(*criteria: tuple[str, str, int], total: int | None = None) -> dict:
 
 async def seed_demo(settings) -> dict:
     """A demo district: one school, staff, students, all three framework kinds, badges."""
-    from issuer.cli import migrate
-    from issuer.credentials import repo as credentials_repo
-    from issuer.schools import repo as schools_repo
+    from issuer.access import Principal, Role
     from issuer.accounts import service as accounts
     from issuer.catalog import achievements, frameworks
-    from issuer.evidence import elos, service as evidence, review
-    from issuer.schools import identity
+    from issuer.cli import migrate
+    from issuer.credentials import repo as credentials_repo
     from issuer.credentials import status
-    from issuer.access import Principal, Role
+    from issuer.evidence import elos, review
+    from issuer.evidence import service as evidence
+    from issuer.schools import identity
+    from issuer.schools import repo as schools_repo
     from issuer.settings import save_base_url
     from issuer.storage import FileStore
 
@@ -142,7 +143,8 @@ async def seed_demo(settings) -> dict:
     algebra = await achievements.create_achievement(
         teacher, name="Equation Reasoning", description="Explains and justifies each step in solving equations.",
         criteria="Reasoning and precision at Proficient or above.", subject="Mathematics", clock=clock,
-        rubric=_rubric(("reasoning", "Reasoning", 3), ("precision", "Precision", 3)), alignments=[comp["MATH.HSA.REI.1"]])
+        rubric=_rubric(("reasoning", "Reasoning", 3), ("precision", "Precision", 3)),
+        alignments=[comp["MATH.HSA.REI.1"]])
     stats = await achievements.create_achievement(
         teacher, name="Data Storyteller", description="Represents and interprets two-variable data.",
         subject="Mathematics", clock=clock, prerequisites=[str(algebra["uuid"])],
@@ -189,7 +191,8 @@ async def seed_demo(settings) -> dict:
     # an ELO: plan, approval, mentor attestation through the link, then the same review
     plan = await elos.propose(zoe, achievement_uuid=str(internship["uuid"]), partner_org="Riverside Water Lab",
                               mentor_name="Dr. Sam Rivera", mentor_email="rivera@riverlab.example",
-                              goals="Sample and analyse river water quality weekly.", competencies=[comp["ELO.WORKPLACE"]],
+                              goals="Sample and analyse river water quality weekly.",
+                              competencies=[comp["ELO.WORKPLACE"]],
                               hours=40, start_date=date(2025, 9, 1), end_date=date(2025, 12, 1), clock=clock)
     decided = await elos.decide_plan(teacher, str(plan["uuid"]), approve=True, clock=clock, base_url=settings.base_url)
     token = decided["mentorLink"].rsplit("/", 1)[-1]
@@ -218,8 +221,8 @@ async def seed_demo(settings) -> dict:
 
 async def _renew_demo_logins(school) -> dict:
     from issuer.accounts import repo as accounts_repo
-    from issuer.db.scope import SchoolScope
     from issuer.accounts import service as accounts
+    from issuer.db.scope import SchoolScope
 
     logins = []
     for user in await accounts_repo.users(SchoolScope(frozenset({school["id"]}))):

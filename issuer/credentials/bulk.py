@@ -100,10 +100,10 @@ async def validate(principal: Principal, data: bytes, *, school_id: int | None =
     plan = Plan(school_id=school)
     users = await accounts_repo.users_by_email(school, (r["email"] for _, r in rows))
     achievements = [a for a in await catalog_repo.list_achievements([school])]
-    by_key: dict[str, dict] = {str(a["uuid"]): a for a in achievements}
-    by_name: dict[str, list[dict]] = {}
-    for a in achievements:
-        by_name.setdefault(a["name"].strip().lower(), []).append(a)
+    by_key: dict[str, dict[str, Any]] = {str(a["uuid"]): a for a in achievements}
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for each in achievements:
+        by_name.setdefault(each["name"].strip().lower(), []).append(each)
     already = await credentials_repo.awards_for_learners(u["id"] for u in users.values())
     planned: set[tuple[int, int]] = set()
     for n, (line, r) in enumerate(rows, start=1):
@@ -153,7 +153,7 @@ async def validate(principal: Principal, data: bytes, *, school_id: int | None =
                            if (user["id"], p) not in already and (user["id"], p) not in planned]
                 if missing:
                     problems.append("prerequisites not yet earned")
-        if problems:
+        if problems or user is None or a is None:  # (no problems: both were found)
             plan.errors.append({"line": line, "email": r.get("email", ""), "errors": problems})
             continue
         planned.add((user["id"], a["id"]))
@@ -220,7 +220,10 @@ async def run_job(ctx: IssuerContext, runner: JobRunner, job_id: int) -> None:
             docs[a_id] = await achievement_document(a, base_url=kit.base_url)
         learners = {}
         for n, u in enumerate({r.learner for r in rows[done:]}, start=1):
-            learners[u] = await accounts_repo.get_user(u)
+            learner = await accounts_repo.get_user(u)
+            if learner is None:  # deleted since the file was checked
+                raise NotFound(f"no student {u}")
+            learners[u] = learner
             if n % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         now = clock.now()

@@ -14,9 +14,12 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from issuer.access import Principal
 from issuer.accounts.auth import require_login, requires
 from issuer.errors import IssuerError, LinkExpired, NotFound
 from issuer.render.templating import render_template
@@ -27,6 +30,9 @@ from issuer.transcripts.schemas import CohortIn, CohortJobOut, ShareIn, ShareOut
 from issuer.web.common import STAFF, form_of, job_page, page, see_other, wants_html
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto_types import JSON_BODY_LIMIT, PathId
+
+# A request as the auth middleware leaves it: ``request.user`` is who asks (``Principal``).
+AuthRequest = Request[Principal, Any, Any]
 
 _PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 _SHARE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex",
@@ -41,28 +47,28 @@ class TranscriptApi(Controller):
 
     @post("/", guards=[requires(*STAFF, "student")], status_code=201,
           summary="Sign a new transcript of a student's current badges")
-    async def generate(self, ctx: Ctx, request: Request, data: JSONBody[TranscriptIn]) -> TranscriptOut:
+    async def generate(self, ctx: Ctx, request: AuthRequest, data: JSONBody[TranscriptIn]) -> TranscriptOut:
         row, _ = await service.generate(ctx, request.user, data.student)
         return TranscriptOut.of(row, ctx.settings.base_url)
 
     @get("/", guards=[requires(*STAFF, "student")], summary="Transcripts the caller may see")
-    async def list_(self, ctx: Ctx, request: Request, student: FromQuery[str | None] = None) -> list[TranscriptOut]:
+    async def list_(self, ctx: Ctx, request: AuthRequest, student: FromQuery[str | None] = None) -> list[TranscriptOut]:
         return [TranscriptOut.of(r, ctx.settings.base_url) for r in await service.list_for(ctx, request.user, student)]
 
     @get("/{t_id:str}/shares", guards=[requires(*STAFF, "student")], summary="Share links of a transcript")
-    async def shares(self, ctx: Ctx, request: Request, t_id: FromPath[str]) -> list[ShareOut]:
+    async def shares(self, ctx: Ctx, request: AuthRequest, t_id: FromPath[str]) -> list[ShareOut]:
         return [ShareOut.of(s) for s in await share_links.list_shares(ctx, request.user, t_id)]
 
     @post("/{t_id:str}/shares", guards=[requires(*STAFF, "student")], status_code=201,
           summary="Make a share link (expires; revocable); the URL is shown only here")
-    async def share(self, ctx: Ctx, request: Request, t_id: FromPath[str], data: JSONBody[ShareIn]) -> ShareOut:
+    async def share(self, ctx: Ctx, request: AuthRequest, t_id: FromPath[str], data: JSONBody[ShareIn]) -> ShareOut:
         row, token = await share_links.create_share(ctx, request.user, t_id, expires_in_days=data.expires_in_days,
                                                expires_at=data.expires_at, label=data.label)
         return ShareOut.of(row, url=share_links.share_url(ctx, token))
 
     @post("/{t_id:str}/shares/{share_id:int}/revoke", guards=[requires(*STAFF, "student")], status_code=200,
           summary="Withdraw a share link")
-    async def revoke(self, ctx: Ctx, request: Request, t_id: FromPath[str], share_id: FromPath[PathId]) -> ShareOut:
+    async def revoke(self, ctx: Ctx, request: AuthRequest, t_id: FromPath[str], share_id: FromPath[PathId]) -> ShareOut:
         return ShareOut.of(await share_links.revoke_share(ctx, request.user, t_id, share_id))
 
 
@@ -74,14 +80,14 @@ class TranscriptJobApi(Controller):
 
     @post("/", guards=[requires("teacher", "school_admin", "district_admin")], status_code=202,
           summary="Transcripts for every student of a school, in the background")
-    async def start(self, ctx: Ctx, request: Request, data: JSONBody[CohortIn]) -> Response:
+    async def start(self, ctx: Ctx, request: AuthRequest, data: JSONBody[CohortIn]) -> Response[Any]:
         job = await cohort.start_cohort(ctx, request.user, school_id=data.school_id)
         return Response(content=CohortJobOut.of(job, ctx.settings.base_url), status_code=202,
                         headers={"Location": f"/api/transcript-jobs/{job.uuid}"})
 
     @get("/{job_id:str}", guards=[requires("teacher", "school_admin", "district_admin")],
          summary="Progress of a cohort job")
-    async def status(self, ctx: Ctx, request: Request, job_id: FromPath[str]) -> Response:
+    async def status(self, ctx: Ctx, request: AuthRequest, job_id: FromPath[str]) -> Response[Any]:
         """JSON, or (a browser) a page that refreshes itself until the job ends."""
         job = await cohort.job_status(ctx, request.user, job_id)
         if wants_html(request):
@@ -96,7 +102,7 @@ class TranscriptDocuments(Controller):
     dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
 
     @get("/{name:str}", summary="A transcript: <uuid>.json (signed CLR), <uuid>.pdf, or <uuid> (HTML view)")
-    async def read(self, ctx: Ctx, request: Request, name: FromPath[str]) -> Response:
+    async def read(self, ctx: Ctx, request: AuthRequest, name: FromPath[str]) -> Response[Any]:
         stem, dot, suffix = name.rpartition(".")
         if not dot:
             stem, suffix = name, ""
@@ -121,7 +127,7 @@ class SharePage(Controller):
     dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
 
     @get("/{token:str}", summary="A shared transcript, verified live (no account needed); <token>.pdf: its PDF")
-    async def open(self, ctx: Ctx, request: Request, token: FromPath[str]) -> Response:
+    async def open(self, ctx: Ctx, request: AuthRequest, token: FromPath[str]) -> Response[Any]:
         try:
             if token.endswith(".pdf"):
                 pdf = await share_links.share_pdf(ctx, token.removesuffix(".pdf"))
@@ -145,8 +151,8 @@ class StudentTranscriptPages(Controller):
     dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
     include_in_schema = False
 
-    async def _page(self, ctx: Ctx, request: Request, *, status_code: int = 200,
-                    new_share: dict[str, str] | None = None, error: str | None = None) -> Response:
+    async def _page(self, ctx: Ctx, request: AuthRequest, *, status_code: int = 200,
+                    new_share: dict[str, str] | None = None, error: str | None = None) -> Response[Any]:
         p = request.user
         now = ctx.clock.now()
         items = []
@@ -159,11 +165,11 @@ class StudentTranscriptPages(Controller):
                     new_share=new_share, error=error)
 
     @get("/")
-    async def index(self, ctx: Ctx, request: Request) -> Response:
+    async def index(self, ctx: Ctx, request: AuthRequest) -> Response[Any]:
         return await self._page(ctx, request)
 
     @post("/")
-    async def make(self, ctx: Ctx, request: Request) -> Response:
+    async def make(self, ctx: Ctx, request: AuthRequest) -> Response[Any]:
         try:
             row, _ = await service.generate(ctx, request.user)
         except IssuerError as exc:
@@ -171,7 +177,7 @@ class StudentTranscriptPages(Controller):
         return see_other(f"/transcripts/{row.uuid}")
 
     @post("/{t_id:str}/shares")
-    async def share(self, ctx: Ctx, request: Request, t_id: FromPath[str]) -> Response:
+    async def share(self, ctx: Ctx, request: AuthRequest, t_id: FromPath[str]) -> Response[Any]:
         form = await form_of(request)
         label = str(form.get("label") or "")
         try:
@@ -186,7 +192,8 @@ class StudentTranscriptPages(Controller):
                                 new_share={"url": share_links.share_url(ctx, token), "label": label})
 
     @post("/{t_id:str}/shares/{share_id:int}/revoke")
-    async def revoke(self, ctx: Ctx, request: Request, t_id: FromPath[str], share_id: FromPath[PathId]) -> Response:
+    async def revoke(self, ctx: Ctx, request: AuthRequest, t_id: FromPath[str],
+                     share_id: FromPath[PathId]) -> Response[Any]:
         await share_links.revoke_share(ctx, request.user, t_id, share_id)
         return see_other("/student/transcripts")
 

@@ -9,11 +9,13 @@ from datetime import datetime
 from typing import TypeVar
 
 import msgspec
+from piccolo.columns import Column
 
 from issuer.db.query import as_uuid, row_of, rows_of
 from issuer.db.scope import Scope
 from issuer.db.scope import where as scoped
 from issuer.db.tables import IssuedCredential, Transcript, TranscriptJob, TranscriptShare, User
+from issuer.jobs import JobActor
 from issuer.transcripts.rows import (
     HeldCredential,
     LearnerRow,
@@ -146,19 +148,22 @@ async def revoke_share(share_id: int, at: datetime) -> bool:
 
 # --- cohort jobs --------------------------------------------------------------------------------
 
-# The JSON columns: written from rows' Structs (errors, actor) as plain JSON values.
+# The JSON columns: written from the row's Structs (errors, actor) as plain JSON values.
 _JSON_COLUMNS = frozenset({"errors", "learners", "actor"})
 
 
-def _columns(values: dict[str, object]) -> dict[object, object]:
+def _columns(values: dict[str, object]) -> dict[Column | str, object]:
     return {getattr(TranscriptJob, k): msgspec.to_builtins(v) if k in _JSON_COLUMNS else v
             for k, v in values.items()}
 
 
-async def insert_job(**values: object) -> TranscriptJobRow:
-    j_uuid = uuidlib.uuid4()
-    row = TranscriptJob(uuid=j_uuid, **{k: msgspec.to_builtins(v) if k in _JSON_COLUMNS else v
-                                        for k, v in values.items()})
+async def insert_job(*, school: int, status: str, total: int, created_at: datetime,
+                     learners: Sequence[int] = (), created_by: int | None = None, out_dir: str = "",
+                     actor: JobActor | None = None) -> TranscriptJobRow:
+    """A new cohort job; ``learners`` are fixed now (a resumed job does the same students)."""
+    row = TranscriptJob(uuid=uuidlib.uuid4(), school=school, status=status, total=total, created_at=created_at,
+                        learners=list(learners), created_by=created_by, out_dir=out_dir,
+                        actor=msgspec.to_builtins(actor or JobActor()))
     await row.save()
     return _inserted(await job_by_id(row.id))
 

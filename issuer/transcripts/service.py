@@ -24,7 +24,7 @@ from badges.rubrics import Level
 from badges.verification_checks import as_list
 from issuer.access import STAFF, Principal, require, role_of, school_ids, scope_of
 from issuer.context import IssuerContext
-from issuer.db.scope import LearnerScope
+from issuer.db.scope import LearnerScope, SchoolScope
 from issuer.errors import Conflict, InvalidInput, NotFound
 from issuer.schools import identity
 from issuer.transcripts import clr as engine
@@ -116,7 +116,7 @@ async def visible(ctx: IssuerContext, principal: Principal, t_uuid: str) -> Tran
 async def list_for(ctx: IssuerContext, principal: Principal, student: str | None = None) -> list[ListedTranscript]:
     require(principal, "student", *STAFF)
     scope = await scope_of(principal)
-    if student and role_of(principal) != "student":
+    if student and isinstance(scope, SchoolScope):  # staff: one of their schools' students
         learner = await repo.find_learner(student, school_ids=sorted(scope.school_ids))
         if learner is None or learner.school is None:
             raise NotFound("no such student")
