@@ -201,7 +201,7 @@ async def run_job(ctx: IssuerContext, runner: JobRunner, job_id: int) -> None:
     if job is None:
         return
     clock = ctx.clock
-    rows = job.plan
+    rows = await credentials_repo.bulk_job_plan(job.id)
     if len(rows) != job.total:  # a job queued before plans were stored cannot be resumed
         await credentials_repo.update_bulk_job_leased(job.id, runner.owner, status="failed", finished_at=clock.now(),
                                                       errors=[BulkError(errors=[INTERRUPTED])])

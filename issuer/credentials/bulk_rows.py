@@ -30,7 +30,8 @@ class BulkError(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class BulkJobRow(msgspec.Struct, frozen=True, kw_only=True):
-    """A bulk award: its plan, who started it, its progress (committed with each batch) and lease."""
+    """A bulk award: who started it, its progress (committed with each batch) and its lease. Its
+    plan (``PlannedAward`` rows) is read apart, by the run that issues it."""
 
     id: int
     uuid: UUID
@@ -43,7 +44,6 @@ class BulkJobRow(msgspec.Struct, frozen=True, kw_only=True):
     errors: list[BulkError]
     created_at: datetime
     finished_at: datetime | None
-    plan: list[PlannedAward]
     actor: JobActor
     lease_owner: str
     lease_until: datetime | None

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 from piccolo.utils.encoding import load_json
 
-from issuer.credentials.bulk_rows import BulkJobRow
+from issuer.credentials.bulk_rows import BulkJobRow, PlannedAward
 from issuer.db.engine import lock_row
 from issuer.db.query import all_rows, as_uuid, fast_insert, first_row, insert_args, insert_row, insert_sql, row_of
 from issuer.db.scope import Scope
@@ -270,15 +270,25 @@ async def insert_bulk_job(**values: object) -> BulkJobRow:
     return row
 
 
+# A job's state without its plan (up to MAX_ROWS rows): what every progress read needs.
+_BULK_STATE = tuple(c for c in BulkJob._meta.columns if c._meta.name != "plan")
+
+
 async def get_bulk_job(j_uuid: object) -> BulkJobRow | None:
     u = as_uuid(j_uuid)
     if u is None:
         return None
-    return row_of(BulkJobRow, await first_row(BulkJob.select().where(BulkJob.uuid == u)))
+    return row_of(BulkJobRow, await first_row(BulkJob.select(*_BULK_STATE).where(BulkJob.uuid == u)))
 
 
 async def bulk_job_by_id(j_id: int) -> BulkJobRow | None:
-    return row_of(BulkJobRow, await first_row(BulkJob.select().where(BulkJob.id == j_id)))
+    return row_of(BulkJobRow, await first_row(BulkJob.select(*_BULK_STATE).where(BulkJob.id == j_id)))
+
+
+async def bulk_job_plan(j_id: int) -> list[PlannedAward]:
+    """The job's validated rows, in issuing order (what a run, or a resumed run, issues)."""
+    row = await first_row(BulkJob.select(BulkJob.plan).where(BulkJob.id == j_id))
+    return msgspec.convert(row["plan"], list[PlannedAward]) if row is not None else []
 
 
 async def update_bulk_job_leased(j_id: int, owner: str, **values: object) -> bool:
