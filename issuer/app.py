@@ -261,7 +261,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             await db.start_connection_pool(min_size=1, max_size=10)
         # Inline jobs: this process also resumes those a stopped process left (issuer.jobs).
         if runner.inline:
-            stop_jobs.append(runner.start_background())
+            stop_jobs.append(runner.start_background(ctx))
         elif queue is not None:  # BADGES_JOBS=worker on PostgreSQL: jobs go to `badges worker`
             await queue.open_async()
             await jobs_queue.ensure_schema(settings.database_url, queue)

@@ -1,7 +1,7 @@
 """The issuer's explicit context: everything a use case may read besides its arguments.
 
 ``build_context(settings)`` is called once per app (``issuer.app.create_app``) and once per
-CLI command (through ``issuer.runtime.configure``). Handlers receive it through Litestar DI
+CLI command (``issuer.cli.context_for``). Handlers receive it through Litestar DI
 (``ctx: IssuerContext``, ``issuer.web.deps``) and pass it to their service, which reads time
 only from ``ctx.clock``, keys only from ``ctx.keys`` and configuration only from ``ctx.settings``.
 Two apps built in one process therefore answer each with its own settings and clock.
@@ -115,5 +115,5 @@ def build_context(settings: Settings, *, clock: Clock | None = None, engine: Any
     clock = clock or SystemClock()
     configure_db(engine if engine is not None else settings)
     return IssuerContext(settings=settings, clock=clock, keys=KeyStore(kek=kek, secret_key=secret),
-                         caches=Caches(), jobs=JobRunner.from_settings(settings, clock=clock),
+                         caches=Caches(), jobs=JobRunner.from_settings(settings),
                          engine=engine if engine is not None else current_engine())

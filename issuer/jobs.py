@@ -17,6 +17,9 @@ progress in the transaction of each batch and resumes at the first uncommitted r
 learner/achievement constraint makes a row issued twice impossible anyway); a cohort job stores
 each transcript with its job id and resumes with the students that have none.
 
+A job runs with the context of the process running it (``run(ctx, kind, job_id)``): its clock,
+keys and settings, never those of the process that queued it.
+
 Where jobs run (``Settings.jobs``): ``inline`` (the default, and the embedded SQLite one-process
 set-up) runs them in the app's own event loop, and the app also resumes orphans; ``worker`` has
 the app only queue them for ``badges worker`` processes (PostgreSQL, several app processes): on
@@ -33,13 +36,21 @@ import secrets
 import socket
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+import msgspec
+
+from issuer.access import Principal, Role
 from issuer.db.engine import write_transaction
 from issuer.db.tables import BulkJob, TranscriptJob
 
+if TYPE_CHECKING:  # the context holds a runner: imported for annotations only
+    from issuer.context import IssuerContext
+    from issuer.settings import Settings
+
 Kind = Literal["bulk", "transcripts"]
-TABLES: dict[str, Any] = {"bulk": BulkJob, "transcripts": TranscriptJob}
+KINDS: tuple[Kind, ...] = ("bulk", "transcripts")
+TABLES: dict[Kind, type[BulkJob] | type[TranscriptJob]] = {"bulk": BulkJob, "transcripts": TranscriptJob}
 UNFINISHED = ("queued", "running")
 POLL_SECONDS = 1.0
 log = logging.getLogger(__name__)
@@ -47,6 +58,28 @@ log = logging.getLogger(__name__)
 
 class LeaseLost(Exception):
     """Another process holds the job now (this one stalled past its lease): stop, roll back."""
+
+
+class JobActor(msgspec.Struct, frozen=True, kw_only=True):
+    """Who started a job, kept on its row (JSON) for the audit events of a resumed run. No role:
+    the command line."""
+
+    role: str | None = None
+    id: int | None = None
+    school_id: int | None = None
+    district_id: int | None = None
+    via: str = "cli"
+    username: str = ""
+
+
+class JobState(Protocol):
+    """What every job row says about its run (``BulkJobRow``, ``TranscriptJobRow``)."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def lease_owner(self) -> str: ...
 
 
 def wall_now() -> datetime:
@@ -57,38 +90,41 @@ def new_owner() -> str:
     return f"{socket.gethostname()[:64]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-Handler = Callable[..., Awaitable[None]]  # (runner, job row, **options)
+# (context, runner, job id, **options): runs or resumes the job from its row.
+Handler = Callable[..., Awaitable[None]]
 
 
-def _handlers() -> dict[str, Handler]:
-    # Imported when first needed: the services import this module for LeaseLost and the runner.
+def _handlers() -> dict[Kind, Handler]:
+    # Imported when first needed: the use cases import this module for LeaseLost and the runner.
     from issuer.credentials import bulk
-    from issuer.transcripts import service as transcript_cases
+    from issuer.transcripts import cohort
 
-    return {"bulk": bulk.run_job, "transcripts": transcript_cases.run_job}
+    return {"bulk": bulk.run_job, "transcripts": cohort.run_job}
 
 
 class JobRunner:
     """Claims, heartbeats and runs jobs. One per app or worker process (``owner`` names it)."""
 
     def __init__(self, *, lease_seconds: float = 30, owner: str | None = None,
-                 wall: Callable[[], datetime] = wall_now, inline: bool = True, clock: Any = None,
+                 wall: Callable[[], datetime] = wall_now, inline: bool = True,
                  dispatch: Callable[[Kind, int], Awaitable[None]] | None = None) -> None:
         self.lease = timedelta(seconds=lease_seconds)
-        self.clock = clock  # the service clock the jobs read (None: the runtime's)
         self.owner = owner or new_owner()
         self.wall = wall
         self.inline = inline  # False: ``submit`` only queues (a worker process will run it)
         # not inline: how a new job is handed to the workers (issuer.jobs_queue on PostgreSQL);
         # without it, the job waits for a worker's sweep of the table
         self.dispatch = dispatch
-        self._tasks: set[asyncio.Task] = set()
-        self._active: set[tuple[str, int]] = set()  # jobs this runner is running now
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._active: set[tuple[Kind, int]] = set()  # jobs this runner is running now
 
     @classmethod
-    def from_settings(cls, settings: Any, **kw: Any) -> JobRunner:
+    def from_settings(cls, settings: Settings, **kw: Any) -> JobRunner:
         kw.setdefault("inline", settings.jobs == "inline")
         return cls(lease_seconds=settings.job_lease_seconds, **kw)
+
+    def __repr__(self) -> str:
+        return f"JobRunner(owner={self.owner!r}, inline={self.inline})"
 
     # --- the lease --------------------------------------------------------------------------
 
@@ -124,7 +160,7 @@ class JobRunner:
             await table.update({table.lease_owner: "", table.lease_until: None}).where(
                 (table.id == job_id) & (table.lease_owner == self.owner))
 
-    async def _heartbeat(self, kind: Kind, job_id: int, work: asyncio.Future, lost: list[bool]) -> None:
+    async def _heartbeat(self, kind: Kind, job_id: int, work: asyncio.Future[None], lost: list[bool]) -> None:
         while True:
             await asyncio.sleep(self.lease.total_seconds() / 3)
             try:
@@ -138,21 +174,19 @@ class JobRunner:
 
     # --- running ----------------------------------------------------------------------------
 
-    async def run(self, kind: Kind, job_id: int, **options: Any) -> bool:
-        """Claim the job and run it to its end here; False when another process holds it.
-        ``options`` go to the handler (the CLI's progress line, worker count)."""
+    async def run(self, ctx: IssuerContext, kind: Kind, job_id: int, **options: Any) -> bool:
+        """Claim the job and run it to its end here, with ``ctx``; False when another process
+        holds it. ``options`` go to the handler (the CLI's progress line, worker count)."""
         if not await self.claim(kind, job_id):
             return False
         self._active.add((kind, job_id))
         try:
-            return await self._run_claimed(kind, job_id, options)
+            return await self._run_claimed(ctx, kind, job_id, options)
         finally:
             self._active.discard((kind, job_id))
 
-    async def _run_claimed(self, kind: Kind, job_id: int, options: dict) -> bool:
-        table = TABLES[kind]
-        job = await table.select().where(table.id == job_id).first().output(load_json=True)
-        work = asyncio.ensure_future(_handlers()[kind](self, job, **options))
+    async def _run_claimed(self, ctx: IssuerContext, kind: Kind, job_id: int, options: dict[str, Any]) -> bool:
+        work = asyncio.ensure_future(_handlers()[kind](ctx, self, job_id, **options))
         lost: list[bool] = []
         beat = asyncio.ensure_future(self._heartbeat(kind, job_id, work, lost))
         try:
@@ -173,10 +207,10 @@ class JobRunner:
         await self.release(kind, job_id)
         return True
 
-    def submit(self, kind: Kind, job_id: int) -> None:
+    def submit(self, ctx: IssuerContext, kind: Kind, job_id: int) -> None:
         """A job just queued: run it in this process (inline), or leave it to a worker."""
         if self.inline:
-            self._spawn(self.run(kind, job_id))
+            self._spawn(self.run(ctx, kind, job_id))
         elif self.dispatch is not None:
             self._spawn(self.dispatch(kind, job_id))  # lost: a worker's sweep still finds the row
 
@@ -185,7 +219,7 @@ class JobRunner:
         self._tasks.add(task)
         task.add_done_callback(self._done)
 
-    def _done(self, task: asyncio.Task) -> None:
+    def _done(self, task: asyncio.Future[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("job failed outside its handler", exc_info=task.exception())
@@ -193,35 +227,38 @@ class JobRunner:
     async def claimable(self) -> list[tuple[Kind, int]]:
         """Unfinished jobs nobody holds (queued, or left by a stopped process), oldest first."""
         now, out = self.wall(), []
-        for kind, table in TABLES.items():
+        for kind in KINDS:
+            table = TABLES[kind]
             rows = await table.select(table.id).where(
                 table.status.is_in(list(UNFINISHED)) & (table.lease_until.is_null() | (table.lease_until < now))
             ).order_by(table.id)
             out += [(kind, r["id"]) for r in rows]
         return out
 
-    async def sweep(self) -> int:
-        """Run every claimable job to its end, one after another; how many this process ran."""
+    async def sweep(self, ctx: IssuerContext) -> int:
+        """Run every claimable job to its end, one after another; how many this process ran.
+        This is what resumes a stalled job: a row left unfinished whose lease has run out."""
         ran = 0
         for kind, job_id in await self.claimable():
-            ran += int(await self.run(kind, job_id))
+            ran += int(await self.run(ctx, kind, job_id))
         return ran
 
-    async def serve(self, stop: asyncio.Event | None = None, *, poll: float = POLL_SECONDS) -> None:
+    async def serve(self, ctx: IssuerContext, stop: asyncio.Event | None = None, *,
+                    poll: float = POLL_SECONDS) -> None:
         """The worker loop (``badges worker``, and an inline app's resumer): sweep, wait, again."""
         stop = stop or asyncio.Event()
         while not stop.is_set():
             try:
-                await self.sweep()
+                await self.sweep(ctx)
             except Exception:  # the database went away for a moment: keep serving
                 log.warning("job sweep failed", exc_info=True)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll)
 
-    def start_background(self, *, poll: float = POLL_SECONDS) -> asyncio.Event:
+    def start_background(self, ctx: IssuerContext, *, poll: float = POLL_SECONDS) -> asyncio.Event:
         """Resume orphans from now on in this process (an inline app); set the event to stop."""
         stop = asyncio.Event()
-        self._spawn(self.serve(stop, poll=poll))
+        self._spawn(self.serve(ctx, stop, poll=poll))
         return stop
 
     async def close(self) -> None:
@@ -232,27 +269,22 @@ class JobRunner:
                 await task
 
 
-def actor_json(principal: Any) -> dict:
-    """Who started a job, kept on its row for the audit events of a resumed run."""
+def actor_of(principal: Principal | None) -> JobActor:
+    """Who started a job, as its row keeps it."""
     if principal is None:
-        return {}
-    role = getattr(principal, "role", None)
-    return {"role": getattr(role, "value", role), "id": getattr(principal, "id", None),
-            "school_id": getattr(principal, "school_id", None),
-            "district_id": getattr(principal, "district_id", None), "via": getattr(principal, "via", "cli"),
-            "username": getattr(principal, "username", "")}
+        return JobActor()
+    return JobActor(role=principal.role.value, id=principal.id, school_id=principal.school_id,
+                    district_id=principal.district_id, via=principal.via, username=principal.username)
 
 
-def actor_from_json(data: dict) -> Any:
-    from issuer.access import Principal, Role
-
-    if not data or not data.get("role"):
+def principal_of(actor: JobActor) -> Principal | None:
+    """The principal a resumed run acts as in the audit log (None: the command line)."""
+    if not actor.role:
         return None
-    return Principal(role=Role(data["role"]), id=data.get("id"), school_id=data.get("school_id"),
-                     district_id=data.get("district_id"), via=data.get("via") or "cli",
-                     username=data.get("username") or "")
+    return Principal(role=Role(actor.role), id=actor.id, school_id=actor.school_id, district_id=actor.district_id,
+                     via=actor.via or "cli", username=actor.username)
 
 
-def waiting_for_worker(job: dict) -> bool:
+def waiting_for_worker(job: JobState) -> bool:
     """A queued job no process has taken: with ``BADGES_JOBS=worker`` it waits for ``badges worker``."""
-    return job["status"] == "queued" and not job.get("lease_owner")
+    return job.status == "queued" and not job.lease_owner

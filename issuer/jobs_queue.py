@@ -19,26 +19,32 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import procrastinate
 import psycopg
 
+from issuer.jobs import KINDS, Kind
+
+# A worker's runner, bound to its context: (kind, job id) -> whether this process ran it.
+Run = Callable[[Kind, int], Awaitable[bool]]
 log = logging.getLogger(__name__)
 QUEUE = "badges"
 TASK = "badges.run_job"
 _SCHEMA_LOCK = 0x6261646765  # pg_advisory_lock key: one process applies the queue's schema
 
 
-def queue_app(database_url: str, runner: Any = None) -> procrastinate.App:
-    """The Procrastinate app; ``runner`` (a worker's JobRunner) runs the jobs it is handed."""
+def queue_app(database_url: str, run: Run | None = None) -> procrastinate.App:
+    """The Procrastinate app; ``run`` (a worker's ``JobRunner.run`` with its context) runs the
+    jobs it is handed."""
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=database_url))
 
     @app.task(name=TASK, queue=QUEUE)
     async def run_job(kind: str, job_id: int) -> None:
-        if runner is None:
+        if run is None:
             raise RuntimeError("this process only queues jobs; run them with `badges worker`")
-        await runner.run(kind, job_id)
+        if kind not in KINDS:
+            raise ValueError(f"unknown job kind {kind!r}")
+        await run(kind, job_id)
 
     return app
 

@@ -9,7 +9,9 @@ engine's ``bundle``). Each command sets ``func(args) -> int``; problems end as o
 exit code 2.
 
 Configuration comes from the environment (``issuer.settings``) plus the command's options;
-``--base-url`` sets the issuers' did:web ids and every URL inside issued badges.
+``--base-url`` sets the issuers' did:web ids and every URL inside issued badges. A command that
+uses the database builds its ``IssuerContext`` once (``context_for``) and passes it to the use
+cases it calls.
 """
 from __future__ import annotations
 
@@ -27,17 +29,19 @@ import uuid as uuidlib
 import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg.exceptions
 
 from badges.errors import BadgeError
-
-from issuer import runtime
 from issuer.errors import IssuerError
 from issuer.schools.kek import KeyStoreError
 from issuer.settings import Settings, SettingsError, private_dir, save_base_url
 from issuer.settings import load as load_settings
+
+if TYPE_CHECKING:  # imported when a command runs: registering the commands stays cheap
+    from issuer.context import IssuerContext
 
 PLUGIN_MODULES = ["issuer.cli.accounts", "issuer.cli.learning", "issuer.cli.transcripts", "issuer.cli.bundle"]
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "db" / "piccolo_migrations"
@@ -48,6 +52,18 @@ def settings_for(args: argparse.Namespace, *, base_url: str | None = None) -> Se
     saved in the data dir, then the command's options (``base_url`` overrides ``--base-url``)."""
     return load_settings(os.environ, base_url=base_url or getattr(args, "base_url", None),
                          **verifier_overrides(args))
+
+
+def context_for(settings: Settings, *, create_kek: bool = False) -> IssuerContext:
+    """The command's context (``issuer.context.build_context``), built once per command."""
+    from issuer import runtime
+    from issuer.context import build_context
+
+    ctx = build_context(settings, create_kek=create_kek)
+    # The services of other domains that still read the shim see the same context (issue 11:
+    # this line and the shim go together, once the last of them takes ``ctx``).
+    runtime.use(ctx)
+    return ctx
 
 
 def fail(message: str) -> int:
@@ -61,11 +77,11 @@ _DB_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, asyncpg.exceptions
 _UNREACHABLE = (ConnectionError, socket.gaierror, TimeoutError)
 
 
-def _database_url() -> str:
+def _database_url(args: argparse.Namespace | None) -> str:
     """The database the command is using, with any password masked (it ends up on a terminal)."""
     try:
-        url = runtime.current().settings.database_url
-    except RuntimeError:  # the runtime was not configured yet
+        url = settings_for(args).database_url if args is not None else os.environ["DATABASE_URL"]
+    except (SettingsError, KeyError):  # settings the command could not build either
         url = os.environ.get("DATABASE_URL", "the SQLite file in the data directory")
     parts = urlsplit(url)
     if parts.password:
@@ -75,7 +91,7 @@ def _database_url() -> str:
     return url
 
 
-def error_line(exc: BaseException) -> str | None:
+def error_line(exc: BaseException, args: argparse.Namespace | None = None) -> str | None:
     """The one line a command that failed with ``exc`` prints, or None for a bug (traceback).
 
     This is the CLI's one error map: service and engine errors carry their own message; a
@@ -86,12 +102,12 @@ def error_line(exc: BaseException) -> str | None:
         return str(exc)
     if isinstance(exc, _UNREACHABLE):
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        return f"cannot reach the database {_database_url()}: {reason}"
+        return f"cannot reach the database {_database_url(args)}: {reason}"
     if isinstance(exc, _DB_ERRORS):
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "no such table" in text or type(exc).__name__ == "UndefinedTableError":
-            return f"the database {_database_url()} has no tables yet ({text}): run `badges init` first"
-        return f"database error ({_database_url()}): {text}"
+            return f"the database {_database_url(args)} has no tables yet ({text}): run `badges init` first"
+        return f"database error ({_database_url(args)}): {text}"
     if isinstance(exc, OSError):  # a file the command reads or writes
         if exc.strerror and exc.filename:
             return f"{exc.strerror}: {exc.filename}"
@@ -111,7 +127,7 @@ def command(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Names
             try:
                 return fn(args)
             except Exception as exc:
-                line = error_line(exc)
+                line = error_line(exc, args)
                 if line is None:
                     raise
                 return fail(line)
@@ -181,19 +197,20 @@ async def _first_school(slug: str | None) -> dict:
 
 async def _cmd_init(args: argparse.Namespace) -> int:
     from issuer.accounts import repo as accounts_repo
-    from issuer.schools import repo as schools_repo
     from issuer.accounts import service as accounts
     from issuer.schools import identity
+    from issuer.schools import repo as schools_repo
 
     settings = settings_for(args)
     private_dir(settings.data_dir)
     save_base_url(settings)  # `serve` and the other commands keep these did:web ids
-    rt = runtime.configure(settings, create_kek=True)
+    ctx = context_for(settings, create_kek=True)
     await migrate(settings)
-    now = rt.clock.now()
+    now = ctx.clock.now()
     district = await schools_repo.first_district()
     if district is None:
-        district = await schools_repo.insert_district(slug="district", name=args.district_name, url="", email="", at=now)
+        district = await schools_repo.insert_district(slug="district", name=args.district_name, url="", email="",
+                                                      at=now)
     school = (await schools_repo.schools(district["id"]) or [None])[0]
     if school is None:
         school = await schools_repo.insert_school(district_id=district["id"], slug=args.school_slug,
@@ -250,10 +267,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _cmd_keys_rotate(args: argparse.Namespace) -> int:
-    from issuer.schools import repo as schools_repo
     from issuer.schools import identity, keys
+    from issuer.schools import repo as schools_repo
 
-    runtime.configure(settings_for(args))
+    context_for(settings_for(args))
     if args.district:
         district = await schools_repo.first_district()
         if district is None:
@@ -272,7 +289,7 @@ async def _cmd_status(args: argparse.Namespace) -> int:
     from issuer.credentials import repo as credentials_repo
     from issuer.credentials import status
 
-    runtime.configure(settings_for(args))
+    context_for(settings_for(args))
     ref = args.credential.rstrip("/")
     row = await credentials_repo.issued_credential(credential_id=ref)
     if row is None:
@@ -315,24 +332,24 @@ async def _cmd_worker(args: argparse.Namespace) -> int:
 
     if not 0.05 <= args.poll <= 3600:
         return fail("--poll must be between 0.05 and 3600 seconds")
-    rt = runtime.configure(settings_for(args))
-    runner = JobRunner.from_settings(rt.settings, clock=rt.clock, inline=True)
+    ctx = context_for(settings_for(args))
+    runner = JobRunner.from_settings(ctx.settings, inline=True)
     if args.once:
-        ran = await runner.sweep()
+        ran = await runner.sweep(ctx)
         print(f"ran {ran} job(s)")
         return 0
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    tasks = [asyncio.ensure_future(runner.serve(stop, poll=args.poll))]  # orphans, lost messages
+    tasks: list[asyncio.Future[Any]] = [asyncio.ensure_future(runner.serve(ctx, stop, poll=args.poll))]
     queue = None
-    if rt.settings.is_postgres:  # new jobs arrive through Procrastinate (issuer.jobs_queue)
+    if ctx.settings.is_postgres:  # new jobs arrive through Procrastinate (issuer.jobs_queue)
         from issuer import jobs_queue
 
-        queue = jobs_queue.queue_app(rt.settings.database_url, runner)
+        queue = jobs_queue.queue_app(ctx.settings.database_url, functools.partial(runner.run, ctx))
         await queue.open_async()
-        await jobs_queue.ensure_schema(rt.settings.database_url, queue)
+        await jobs_queue.ensure_schema(ctx.settings.database_url, queue)
         tasks.append(asyncio.ensure_future(queue.run_worker_async(
             queues=[jobs_queue.QUEUE], concurrency=1, install_signal_handlers=False)))
         tasks.append(asyncio.ensure_future(jobs_queue.tend(queue)))

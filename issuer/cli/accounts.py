@@ -17,8 +17,7 @@ import getpass
 import sys
 from datetime import timedelta
 
-from issuer import runtime
-from issuer.cli import _first_school, _run, settings_for
+from issuer.cli import _first_school, _run, context_for, settings_for
 from issuer.settings import SettingsError
 
 
@@ -36,12 +35,12 @@ async def _cmd_token_create(args: argparse.Namespace) -> int:
     from issuer.accounts import service as accounts
     from issuer.schools import identity
 
-    runtime.configure(settings_for(args))
+    ctx = context_for(settings_for(args))
     school = await _first_school(args.school)
     user = await _user(args.user) if args.user else None
     if args.expires_in is not None and args.expires_in <= 0:
         raise SettingsError("--expires-in needs a positive number of days")
-    now = runtime.current().clock.now()
+    now = ctx.clock.now()
     expires_at = now + timedelta(days=args.expires_in) if args.expires_in else None
     name = args.name or f"cli-{school['slug']}"
     token = await accounts.create_api_token(school_id=school["id"], district_id=school["district"],
@@ -63,12 +62,12 @@ async def _cmd_token_list(args: argparse.Namespace) -> int:
     from issuer.accounts import repo as accounts_repo
     from issuer.schools import repo as schools_repo
 
-    runtime.configure(settings_for(args))
+    ctx = context_for(settings_for(args))
     district = await schools_repo.first_district()
     if district is None:
         raise SettingsError("no district yet: run `badges init` first")
     school = await _first_school(args.school) if args.school else None
-    now = runtime.current().clock.now()
+    now = ctx.clock.now()
     rows = await accounts_repo.tokens(district_id=district["id"], school_id=school["id"] if school else None)
     for t in rows:
         state = ("revoked" if t["revoked_at"] else
@@ -85,7 +84,7 @@ async def _cmd_token_revoke(args: argparse.Namespace) -> int:
     from issuer.accounts import repo as accounts_repo
     from issuer.accounts import service as accounts
 
-    runtime.configure(settings_for(args))
+    context_for(settings_for(args))
     row = await accounts_repo.token_by_id(args.id)
     if row is None:
         raise SettingsError(f"no API token {args.id}")
@@ -100,7 +99,7 @@ async def _cmd_token_revoke(args: argparse.Namespace) -> int:
 async def _cmd_user_active(args: argparse.Namespace) -> int:
     from issuer.accounts import service as accounts
 
-    runtime.configure(settings_for(args))
+    context_for(settings_for(args))
     active = args.user_command == "activate"
     user = await accounts.set_active(await _user(args.username), active, actor_id=None)
     print(f"{user['username']} is {'active' if user['active'] else 'deactivated'}")
@@ -119,7 +118,7 @@ def _read_password(from_stdin: bool) -> str:
 async def _cmd_user_password(args: argparse.Namespace) -> int:
     from issuer.accounts import service as accounts
 
-    runtime.configure(settings_for(args))
+    context_for(settings_for(args))
     user = await _user(args.username)
     await accounts.change_password(user["id"], _read_password(args.stdin), current_password=None, actor_id=None)
     print(f"password of {user['username']} changed; their sessions have ended")

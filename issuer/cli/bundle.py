@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from issuer import runtime
 from issuer.schools.kek import KeyStoreError
 from issuer.settings import Settings, SettingsError
 
@@ -40,8 +39,10 @@ def _local_source(args: argparse.Namespace, refs: list[str]) -> tuple[dict[str, 
 
 
 async def _lookup_all(settings: Settings, refs: list[str]) -> tuple[dict[str, bytes], dict[str, str]]:
+    from issuer.cli import context_for
+
     try:
-        runtime.configure(settings)
+        context_for(settings)
     except (KeyStoreError, SettingsError):
         return {}, {}
     return await own_documents(refs)

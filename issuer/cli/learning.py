@@ -12,8 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from issuer import runtime
-from issuer.cli import command, fail
+from issuer.cli import command, context_for, fail
 from issuer.errors import IssuerError
 from issuer.settings import private_dir
 
@@ -43,20 +42,20 @@ async def _award(args) -> int:
     from issuer.cli import _first_school
     from issuer.credentials import bulk
 
-    runtime.configure(_settings(args))
+    ctx = context_for(_settings(args))
     school = await _first_school(args.school)
     data = Path(args.csv).read_bytes()
     try:
-        job, plan = await bulk.start(_staff(None, school), data, clock=runtime.current().clock, background=False)
+        job, plan = await bulk.start(ctx, _staff(None, school), data, background=False)
     except IssuerError as exc:
         for row in exc.details.get("rows", []):
             print(f"line {row['line']}: {'; '.join(row['errors'])}", file=sys.stderr)
         return fail(exc.message)
     for row in plan.skipped:
         print(f"line {row['line']}: skipped ({row['reason']})", file=sys.stderr)
-    if job["status"] != "done":
-        return fail("; ".join("; ".join(e["errors"]) for e in job["errors"]) or "the job failed")
-    print(f"issued {job['issued']} badge(s) from {job['total']} row(s)")
+    if job.status != "done":
+        return fail("; ".join("; ".join(e.errors) for e in job.errors) or "the job failed")
+    print(f"issued {job.issued} badge(s) from {job.total} row(s)")
     return 0
 
 
@@ -84,28 +83,29 @@ def _rubric(*criteria: tuple[str, str, int], total: int | None = None) -> dict:
 
 async def seed_demo(settings) -> dict:
     """A demo district: one school, staff, students, all three framework kinds, badges."""
-    from issuer.cli import migrate
-    from issuer.credentials import repo as credentials_repo
-    from issuer.schools import repo as schools_repo
+    from issuer.access import Principal, Role
     from issuer.accounts import service as accounts
     import msgspec
 
     from issuer.catalog import achievements, frameworks
     from issuer.catalog.schemas import AchievementIn, CompetencyIn, FrameworkIn
-    from issuer.evidence import elos, service as evidence, review
+    from issuer.cli import migrate
+    from issuer.credentials import repo as credentials_repo
     from issuer.evidence.schemas import ReviewIn
-    from issuer.schools import identity
     from issuer.credentials import status
-    from issuer.access import Principal, Role
+    from issuer.evidence import elos, review
+    from issuer.evidence import service as evidence
+    from issuer.schools import identity
+    from issuer.schools import repo as schools_repo
     from issuer.settings import save_base_url
 
     private_dir(settings.data_dir)
     # Like `badges init`: later commands (award, transcript, serve) issue under the same did:web
     # ids as the demo's badges, which would otherwise fail verification.
     save_base_url(settings)
-    rt = runtime.configure(settings, create_kek=True)
+    ctx = context_for(settings, create_kek=True)
     await migrate(settings)
-    now = rt.clock.now()
+    now = ctx.clock.now()
     district = await schools_repo.first_district() or await schools_repo.insert_district(
         slug="district", name="Riverside Unified School District", url="https://riverside.example",
         email="office@riverside.example", at=now)
@@ -134,29 +134,29 @@ async def seed_demo(settings) -> dict:
     teacher2 = await user("teacher", "mr.garcia", "Mr. Diego Garcia")
     students = [await user("student", u, n) for u, n in (("maya", "Maya Johnson"), ("liam", "Liam Nguyen"),
                                                          ("zoe", "Zoe Patel"), ("omar", "Omar Haddad"))]
-    fw_a = await frameworks.create_framework(rt, teacher, FrameworkIn(
+    fw_a = await frameworks.create_framework(ctx, teacher, FrameworkIn(
         kind="academic", name="Lincoln Mathematics & Science", competencies=[CompetencyIn(code=c, name=n)
                                                                              for c, n in ACADEMIC]))
-    fw_h = await frameworks.create_framework(rt, teacher, FrameworkIn(
+    fw_h = await frameworks.create_framework(ctx, teacher, FrameworkIn(
         kind="habits", name="Lincoln Habits of Work", competencies=[CompetencyIn(code=c, name=n) for c, n in HABITS]))
-    fw_e = await frameworks.create_framework(rt, teacher, FrameworkIn(
+    fw_e = await frameworks.create_framework(ctx, teacher, FrameworkIn(
         kind="elo", name="Extended Learning", competencies=[CompetencyIn(code=c, name=n) for c, n in ELO]))
     comp = {c.code: c.id for fw in (fw_a, fw_h, fw_e) for c in fw.competencies}
-    algebra = await achievements.create_achievement(rt, teacher, AchievementIn(
+    algebra = await achievements.create_achievement(ctx, teacher, AchievementIn(
         name="Equation Reasoning", description="Explains and justifies each step in solving equations.",
         criteria="Reasoning and precision at Proficient or above.", subject="Mathematics",
         rubric=_rubric(("reasoning", "Reasoning", 3), ("precision", "Precision", 3)), alignments=[comp["MATH.HSA.REI.1"]]))
-    stats = await achievements.create_achievement(rt, teacher, AchievementIn(
+    stats = await achievements.create_achievement(ctx, teacher, AchievementIn(
         name="Data Storyteller", description="Represents and interprets two-variable data.",
         subject="Mathematics", prerequisites=[str(algebra.uuid)],
         rubric=_rubric(("representation", "Representation", 3), ("interpretation", "Interpretation", 3), total=7),
         alignments=[comp["MATH.HSS.ID.6"]]))
-    collab = await achievements.create_achievement(rt, teacher, AchievementIn(
+    collab = await achievements.create_achievement(ctx, teacher, AchievementIn(
         name="Collaborator", description="Works productively in a team and revises with feedback.",
         second_rater=True,
         rubric=_rubric(("teamwork", "Teamwork", 3), ("revision", "Revision", 2)),
         alignments=[comp["HOW.COLLAB"], comp["HOW.PERSIST"]]))
-    internship = await achievements.create_achievement(rt, teacher, AchievementIn(
+    internship = await achievements.create_achievement(ctx, teacher, AchievementIn(
         name="Workplace Learning", description="Completes a mentored extended learning opportunity.",
         area="elo",
         rubric=_rubric(("application", "Application of learning", 3), ("professionalism", "Professionalism", 3)),
@@ -164,17 +164,17 @@ async def seed_demo(settings) -> dict:
     issued = []
 
     async def earn(student, achievement, ratings, text, *, low=None, rater=teacher, second=None):
-        sub = await evidence.submit(rt, student, achievement_uuid=str(achievement.uuid), narrative=text,
+        sub = await evidence.submit(ctx, student, achievement_uuid=str(achievement.uuid), narrative=text,
                                     urls=["https://example.org/portfolio/" + str(student.id)],
                                     files=[(f"{achievement.name}.txt", f"{text}\n".encode())])
         if low:
-            await review.record_review(rt, rater, str(sub.uuid),
+            await review.record_review(ctx, rater, str(sub.uuid),
                                        ReviewIn(ratings=low, feedback="Close: revise and resubmit."))
-            await evidence.revise(rt, student, str(sub.uuid), narrative=text + " (revised)", urls=[],
+            await evidence.revise(ctx, student, str(sub.uuid), narrative=text + " (revised)", urls=[],
                                   files=[("revision.txt", f"{text} revised\n".encode())])
-        out = await review.record_review(rt, rater, str(sub.uuid), ReviewIn(ratings=ratings, feedback="Well done."))
+        out = await review.record_review(ctx, rater, str(sub.uuid), ReviewIn(ratings=ratings, feedback="Well done."))
         if second:
-            out = await review.record_review(rt, second, str(sub.uuid), ReviewIn(ratings=ratings, feedback="Agreed."))
+            out = await review.record_review(ctx, second, str(sub.uuid), ReviewIn(ratings=ratings, feedback="Agreed."))
         if out.credential:
             issued.append(msgspec.to_builtins(out.credential))
         return out
@@ -187,24 +187,24 @@ async def seed_demo(settings) -> dict:
     await earn(zoe, collab, {"teamwork": 3, "revision": 3}, "Robotics team log", second=teacher2)
     cheat = await earn(omar, algebra, {"reasoning": 3, "precision": 4}, "Equation portfolio")
     # an ELO: plan, approval, mentor attestation through the link, then the same review
-    plan = await elos.propose(rt, zoe, achievement_uuid=str(internship.uuid), partner_org="Riverside Water Lab",
+    plan = await elos.propose(ctx, zoe, achievement_uuid=str(internship.uuid), partner_org="Riverside Water Lab",
                               mentor_name="Dr. Sam Rivera", mentor_email="rivera@riverlab.example",
                               goals="Sample and analyse river water quality weekly.", competencies=[comp["ELO.WORKPLACE"]],
                               hours=40, start_date=date(2025, 9, 1), end_date=date(2025, 12, 1))
-    decided = await elos.decide_plan(rt, teacher, str(plan.uuid), approve=True)
+    decided = await elos.decide_plan(ctx, teacher, str(plan.uuid), approve=True)
     token = (decided.mentor_link or "").rsplit("/", 1)[-1]
-    attested = await elos.attest(rt, token, statement="Zoe ran 12 sampling rounds carefully and presented results.",
+    attested = await elos.attest(ctx, token, statement="Zoe ran 12 sampling rounds carefully and presented results.",
                                  hours=42, confirm=True)
-    out = await review.record_review(rt, teacher, str(attested.submission.uuid), ReviewIn(
+    out = await review.record_review(ctx, teacher, str(attested.submission.uuid), ReviewIn(
         ratings={"application": 4, "professionalism": 3}, feedback="Excellent work."))
     if out.credential:
         issued.append(msgspec.to_builtins(out.credential))
     # a pending ELO plan and a pending submission for the queues
-    await elos.propose(rt, liam, achievement_uuid=str(internship.uuid), partner_org="City Library",
+    await elos.propose(ctx, liam, achievement_uuid=str(internship.uuid), partner_org="City Library",
                        mentor_name="Ana Ruiz", mentor_email="ruiz@library.example", goals="Run a coding club.",
                        competencies=[comp["ELO.COMMUNITY"]], hours=20, start_date=date(2026, 1, 10),
                        end_date=date(2026, 3, 10))
-    await evidence.submit(rt, liam, achievement_uuid=str(stats.uuid), narrative="Draft scatter plot", urls=[],
+    await evidence.submit(ctx, liam, achievement_uuid=str(stats.uuid), narrative="Draft scatter plot", urls=[],
                           files=[])
     revoked = None
     if cheat.credential:
@@ -217,8 +217,8 @@ async def seed_demo(settings) -> dict:
 
 async def _renew_demo_logins(school) -> dict:
     from issuer.accounts import repo as accounts_repo
-    from issuer.db.scope import SchoolScope
     from issuer.accounts import service as accounts
+    from issuer.db.scope import SchoolScope
 
     logins = []
     for user in await accounts_repo.users(SchoolScope(frozenset({school["id"]}))):

@@ -11,12 +11,16 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from issuer import runtime
-from issuer.cli import command, fail, settings_for
+from issuer.cli import command, context_for, fail, settings_for
+
+if TYPE_CHECKING:  # imported when the command runs: registering it stays cheap
+    from issuer.context import IssuerContext
+    from issuer.transcripts.clr import CohortResult
 
 
-async def _one(args, out: Path) -> int:
+async def _one(ctx: IssuerContext, args: argparse.Namespace, out: Path) -> int:
     from issuer.transcripts import repo
     from issuer.transcripts import service as cases
     from issuer.transcripts.clr import safe_stem
@@ -24,8 +28,8 @@ async def _one(args, out: Path) -> int:
     learner = await repo.find_learner(args.student)
     if learner is None:
         return fail(f"no student {args.student!r} (give their id, email or username)")
-    row, result = await cases.generate_for(learner)
-    pdf = await cases.render_pdf(row)
+    row, result = await cases.generate_for(ctx, learner)
+    pdf = await cases.render_pdf(ctx, row)
     stem = safe_stem(args.student)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{stem}.clr.json").write_text(result.clr_json, encoding="utf-8")
@@ -34,49 +38,39 @@ async def _one(args, out: Path) -> int:
     return 0
 
 
-async def _all(args, out: Path) -> int:
+async def _all(ctx: IssuerContext, args: argparse.Namespace, out: Path) -> int:
     from issuer.cli import _first_school
     from issuer.schools import repo as schools_repo
-    from issuer.transcripts import repo
-    from issuer.jobs import JobRunner
+    from issuer.transcripts import cohort
 
     schools = [await _first_school(args.school)] if args.school else await schools_repo.schools()
     failed = 0
     for school in schools:
-        learners = await repo.learners_of_school(school["id"])
-        job = await repo.insert_job(school=school["id"], status="queued", total=len(learners),
-                                    created_at=runtime.current().clock.now(), out_dir=str(out),
-                                    learners=[u["id"] for u in learners])
-
-        def progress(done: int, total: int, result, slug=school["slug"]) -> None:
+        def progress(done: int, total: int, result: CohortResult, slug: str = school["slug"]) -> None:
             mark = "ok" if result.ok else f"FAILED ({result.error})"
             print(f"\r[{slug}] {done}/{total} {result.stem}: {mark}".ljust(79), end="", file=sys.stderr, flush=True)
 
-        stems = {u["id"]: u["email"] or u["username"] for u in learners}
-        # through the job runner: the job holds a lease, so a running app does not take it over
-        await JobRunner.from_settings(runtime.current().settings).run(
-            "transcripts", job["id"], workers=args.workers, progress=progress, stems=stems)
-        done = await repo.job(job["uuid"])
+        done = await cohort.make_cohort(ctx, school["id"], out, workers=args.workers, progress=progress)
         print(file=sys.stderr)
-        for error in done["errors"]:
-            print(f"[{school['slug']}] {error['student']}: {error['error']}", file=sys.stderr)
-        failed += len([e for e in done["errors"] if e.get("error") != "no valid badges yet"])
-        print(f"[{school['slug']}] {done['succeeded']} transcript(s) of {done['total']} student(s) in {out}")
-        if done["status"] != "done":
+        for error in done.errors:
+            print(f"[{school['slug']}] {error.student}: {error.error}", file=sys.stderr)
+        failed += len([e for e in done.errors if e.error != cohort.NO_BADGES])
+        print(f"[{school['slug']}] {done.succeeded} transcript(s) of {done.total} student(s) in {out}")
+        if done.status != "done":
             return fail(f"the cohort job for {school['slug']} failed")
     return 1 if failed else 0
 
 
-async def _transcript(args) -> int:
-    runtime.configure(settings_for(args))
+async def _transcript(args: argparse.Namespace) -> int:
+    ctx = context_for(settings_for(args))
     out = Path(args.out)
     if args.all:
-        return await _all(args, out)
-    return await _one(args, out)
+        return await _all(ctx, args, out)
+    return await _one(ctx, args, out)
 
 
 @command
-def cmd_transcript(args) -> int:
+def cmd_transcript(args: argparse.Namespace) -> int:
     if bool(args.all) == bool(args.student):
         return fail("give one STUDENT (id, email or username) or --all")
     try:
@@ -85,7 +79,7 @@ def cmd_transcript(args) -> int:
         return fail(str(exc))
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("transcript", help="signed CLR transcript(s): <student>.pdf and <student>.clr.json")
     p.add_argument("student", nargs="?", metavar="STUDENT", help="the student's id, email or username")
     p.add_argument("--all", action="store_true", help="every student (on every core), with progress")

@@ -28,19 +28,20 @@ from typing import Any
 from badges import award as award_rules
 from badges import rubrics
 from badges.errors import RubricError
-from issuer import jobs, runtime
+from issuer.access import TEACHERS, Principal, acting_school, check_school, require
+from issuer.accounts import audit as audit_trail
 from issuer.accounts import repo as accounts_repo
 from issuer.catalog import achievements as catalog
 from issuer.catalog.rows import AchievementRow
-from issuer.credentials import repo as credentials_repo
-from issuer.schools import repo as schools_repo
-from issuer.db.engine import write_transaction
-from issuer.jobs import JobRunner, LeaseLost
-from issuer.accounts import audit as audit_trail
-from issuer.credentials import awarding
 from issuer.catalog.achievements import achievement_document
-from issuer.access import TEACHERS, acting_school, require
+from issuer.context import IssuerContext
+from issuer.credentials import awarding
+from issuer.credentials import repo as credentials_repo
+from issuer.credentials.bulk_rows import BulkError, BulkJobRow, PlannedAward
+from issuer.db.engine import write_transaction
 from issuer.errors import InvalidInput, NotFound
+from issuer.jobs import JobRunner, LeaseLost, actor_of, principal_of
+from issuer.schools import repo as schools_repo
 
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
@@ -57,9 +58,9 @@ INTERRUPTED = ("interrupted by a restart: the service stopped while this job ran
 @dataclass
 class Plan:
     school_id: int
-    rows: list[dict] = field(default_factory=list)  # {line, learner, achievement, ratings}
-    skipped: list[dict] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # {line, learner, achievement, ratings}
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _read(data: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -93,7 +94,7 @@ def _read(data: bytes) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-async def validate(principal: Any, data: bytes, *, school_id: int | None = None) -> Plan:
+async def validate(principal: Principal, data: bytes, *, school_id: int | None = None) -> Plan:
     require(principal, *TEACHERS, "district_admin")
     school = await acting_school(principal, school_id)
     rows = _read(data)
@@ -153,7 +154,7 @@ async def validate(principal: Any, data: bytes, *, school_id: int | None = None)
                            if (user["id"], p) not in already and (user["id"], p) not in planned]
                 if missing:
                     problems.append("prerequisites not yet earned")
-        if problems:
+        if problems or user is None or a is None:  # (no problems: both were found)
             plan.errors.append({"line": line, "email": r.get("email", ""), "errors": problems})
             continue
         planned.add((user["id"], a.id))
@@ -161,58 +162,69 @@ async def validate(principal: Any, data: bytes, *, school_id: int | None = None)
     return plan
 
 
-async def start(principal: Any, data: bytes, *, clock, school_id: int | None = None,
-                background: bool = True, runner: JobRunner | None = None) -> tuple[dict, Plan]:
+async def start(ctx: IssuerContext, principal: Principal, data: bytes, *, school_id: int | None = None,
+                background: bool = True) -> tuple[BulkJobRow, Plan]:
     """Validate, then (only when every row is valid) queue the job with its plan and hand it to
-    ``runner`` (``background``: it runs in the app or a worker; otherwise here, to its end)."""
+    ``ctx.jobs`` (``background``: it runs in the app or a worker; otherwise here, to its end)."""
     plan = await validate(principal, data, school_id=school_id)
     if plan.errors:
         raise InvalidInput(f"{len(plan.errors)} row(s) have errors; nothing was issued", rows=plan.errors)
     empty = not plan.rows  # every row already awarded: nothing to run
-    rows = [{"line": r["line"], "learner": r["learner"], "achievement": r["achievement"].id,
-             "ratings": r["ratings"]} for r in plan.rows]
+    rows = [PlannedAward(line=r["line"], learner=r["learner"], achievement=r["achievement"].id,
+                         ratings=r["ratings"]) for r in plan.rows]
+    now = ctx.clock.now()
     async with write_transaction():  # the job and its audit event together
-        job = await credentials_repo.insert_bulk_job(school=plan.school_id, created_by=getattr(principal, "id", None),
-                                         status="done" if empty else "queued", total=len(plan.rows),
-                                         created_at=clock.now(), finished_at=clock.now() if empty else None,
-                                         plan=rows, actor=jobs.actor_json(principal))
+        job = await credentials_repo.insert_bulk_job(school=plan.school_id, created_by=principal.id,
+                                                     status="done" if empty else "queued", total=len(plan.rows),
+                                                     created_at=now, finished_at=now if empty else None,
+                                                     plan=rows, actor=actor_of(principal))
         await audit_trail.record(principal, action="awards.bulk", school_id=plan.school_id,
-                                 subject=str(job["uuid"]), at=clock.now(), total=len(plan.rows),
+                                 subject=str(job.uuid), at=now, total=len(plan.rows),
                                  skipped=len(plan.skipped))
     if not empty:
         if background:
-            if runner is None:
-                raise ValueError("a background job needs the app's runner")
-            runner.submit("bulk", job["id"])
+            ctx.jobs.submit(ctx, "bulk", job.id)
         else:
-            runner = runner or jobs.JobRunner.from_settings(runtime.current().settings, clock=clock)
-            await runner.run("bulk", job["id"])
-    return await credentials_repo.get_bulk_job(job["uuid"]), plan
+            await ctx.jobs.run(ctx, "bulk", job.id)
+    return await _reread(job), plan
 
 
-async def run_job(runner: JobRunner, job: dict) -> None:
+async def _reread(job: BulkJobRow) -> BulkJobRow:
+    row = await credentials_repo.bulk_job_by_id(job.id)
+    if row is None:
+        raise NotFound("no such job")
+    return row
+
+
+async def run_job(ctx: IssuerContext, runner: JobRunner, job_id: int) -> None:
     """Run (or resume) a queued job from its row: the rows from ``processed`` on, in batches."""
-    clock = runner.clock or runtime.current().clock
-    rows = job["plan"] or []
-    if len(rows) != job["total"]:  # a job queued before plans were stored cannot be resumed
-        await credentials_repo.update_bulk_job_leased(job["id"], runner.owner, status="failed", finished_at=clock.now(),
-                                          errors=[{"line": None, "errors": [INTERRUPTED]}])
+    job = await credentials_repo.bulk_job_by_id(job_id)
+    if job is None:
         return
-    done, issued = job["processed"], job["issued"]
-    actor = jobs.actor_from_json(job["actor"])
-    school_id = job["school"]
+    clock = ctx.clock
+    rows = await credentials_repo.bulk_job_plan(job.id)
+    if len(rows) != job.total:  # a job queued before plans were stored cannot be resumed
+        await credentials_repo.update_bulk_job_leased(job.id, runner.owner, status="failed", finished_at=clock.now(),
+                                                      errors=[BulkError(errors=[INTERRUPTED])])
+        return
+    done, issued = job.processed, job.issued
+    actor = principal_of(job.actor)
+    school_id = job.school
     try:
-        if not await credentials_repo.update_bulk_job_leased(job["id"], runner.owner, status="running", errors=[],
-                                                 finished_at=None):
+        if not await credentials_repo.update_bulk_job_leased(job.id, runner.owner, status="running", errors=[],
+                                                             finished_at=None):
             raise LeaseLost("the job was taken over")
         kit = await awarding.issuer_kit(school_id)
-        achievements = await catalog.by_ids(r["achievement"] for r in rows[done:])
+        achievements = await catalog.by_ids(r.achievement for r in rows[done:])
         docs = {}
         for a_id, a in achievements.items():
             docs[a_id] = await achievement_document(a, base_url=kit.base_url)
         learners = {}
-        for n, u in enumerate({r["learner"] for r in rows[done:]}, start=1):
-            learners[u] = await accounts_repo.get_user(u)
+        for n, u in enumerate({r.learner for r in rows[done:]}, start=1):
+            learner = await accounts_repo.get_user(u)
+            if learner is None:  # deleted since the file was checked
+                raise NotFound(f"no student {u}")
+            learners[u] = learner
             if n % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         now = clock.now()
@@ -224,25 +236,25 @@ async def run_job(runner: JobRunner, job: dict) -> None:
             # of earlier batches are committed with the progress that says so, and never run again.
             start, n, new_count = loop.time(), 0, 0
             for row in rows[done:done + BATCH_ROWS]:
-                achievement = achievements[row["achievement"]]
+                achievement = achievements[row.achievement]
                 credential, new = await awarding.issue_locked(
-                    kit=kit, school_id=school_id, learner=learners[row["learner"]],
+                    kit=kit, school_id=school_id, learner=learners[row.learner],
                     achievement=achievement, achievement_doc=docs[achievement.id],
-                    ratings=row["ratings"], now=now, source="bulk")
+                    ratings=row.ratings, now=now, source="bulk")
                 if new:
                     await audit_trail.record(actor, action="credential.award", school_id=school_id,
                                              district_id=district, subject=credential["credential_id"], at=now,
-                                             source="bulk", job=str(job["uuid"]), line=row["line"],
-                                             achievement=str(achievement.uuid), learner=row["learner"])
+                                             source="bulk", job=str(job.uuid), line=row.line,
+                                             achievement=str(achievement.uuid), learner=row.learner)
                 n += 1
                 new_count += int(new)
                 if loop.time() - start >= BATCH_SECONDS:
                     break
             # progress and lease in the batch's own transaction: if another process has taken
             # the job (ours stalled past its lease), the batch rolls back instead.
-            if not await credentials_repo.update_bulk_job_leased(job["id"], runner.owner, processed=done + n,
-                                                     issued=issued + new_count,
-                                                     **runner.lease_columns()):
+            if not await credentials_repo.update_bulk_job_leased(job.id, runner.owner, processed=done + n,
+                                                                 issued=issued + new_count,
+                                                                 **runner.lease_columns()):
                 raise LeaseLost("the job was taken over")
             return n, new_count
 
@@ -250,8 +262,8 @@ async def run_job(runner: JobRunner, job: dict) -> None:
             n, new_count = await awarding.in_write_transaction(batch)
             done, issued = done + n, issued + new_count
             await asyncio.sleep(0)  # the writer lock is free: requests waiting for it, or the loop, go first
-        await credentials_repo.update_bulk_job_leased(job["id"], runner.owner, status="done", processed=done, issued=issued,
-                                          errors=[], finished_at=clock.now())
+        await credentials_repo.update_bulk_job_leased(job.id, runner.owner, status="done", processed=done,
+                                                      issued=issued, errors=[], finished_at=clock.now())
     except LeaseLost:
         raise
     except Exception as exc:  # reported on the job; the failed batch has rolled back, earlier ones stay
@@ -259,28 +271,27 @@ async def run_job(runner: JobRunner, job: dict) -> None:
         if done:
             message += (f" (stopped after {done} of {len(rows)} rows, {issued} badge(s) issued; "
                         "run the same file again to issue the rest)")
-        line = rows[done]["line"] if done < len(rows) else None
-        await credentials_repo.update_bulk_job_leased(job["id"], runner.owner, status="failed", processed=done, issued=issued,
-                                          errors=[{"line": line, "errors": [message]}], finished_at=clock.now())
+        line = rows[done].line if done < len(rows) else None
+        await credentials_repo.update_bulk_job_leased(job.id, runner.owner, status="failed", processed=done,
+                                                      issued=issued, errors=[BulkError(line=line, errors=[message])],
+                                                      finished_at=clock.now())
 
 
-async def job_status(principal: Any, job_uuid: str) -> dict:
+async def job_status(ctx: IssuerContext, principal: Principal, job_uuid: str) -> BulkJobRow:
     require(principal, *TEACHERS, "district_admin")
     job = await credentials_repo.get_bulk_job(job_uuid)
     if job is None:
         raise NotFound("no such job")
-    from issuer.access import check_school
-
-    await check_school(principal, job["school"], "job")
+    await check_school(principal, job.school, "job")
     return job
 
 
-async def wait(job_uuid: str, timeout: float = 600) -> dict:
-    """Until the job has finished (tests and the CLI)."""
+async def wait(job_uuid: str, timeout: float = 600) -> BulkJobRow | None:
+    """Until the job has finished (tests)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
         job = await credentials_repo.get_bulk_job(job_uuid)
-        if job["status"] in ("done", "failed") or loop.time() > deadline:
+        if job is None or job.status in ("done", "failed") or loop.time() > deadline:
             return job
         await asyncio.sleep(0.05)

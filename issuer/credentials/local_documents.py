@@ -115,7 +115,7 @@ async def hosted_credential(url: str) -> bytes | None:
         from issuer.transcripts import repo as repo_transcripts  # the transcript half's table; looked up when used
 
         row = await repo_transcripts.transcript(match.group(1))
-        return row["document"].encode("utf-8") if row is not None else None
+        return row.document.encode("utf-8") if row is not None else None
     return None
 
 

@@ -10,10 +10,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from piccolo.utils.encoding import load_json
 
+from issuer.credentials.bulk_rows import BulkJobRow, PlannedAward
 from issuer.db.engine import lock_row
-from issuer.db.query import all_rows, as_uuid, fast_insert, first_row, insert_args, insert_row, insert_sql
+from issuer.db.query import all_rows, as_uuid, fast_insert, first_row, insert_args, insert_row, insert_sql, row_of
 from issuer.db.scope import Scope
 from issuer.db.scope import where as scoped
 from issuer.db.tables import Award, BulkJob, IssuedCredential, StatusEntry, StatusList, Submission
@@ -252,35 +254,45 @@ async def list_credentials(scope: Scope, *, limit: int = 500) -> list[Row]:
 
 
 # --- bulk jobs ---------------------------------------------------------------------------------
-async def insert_bulk_job(**values) -> Row:
-    j_uuid = uuidlib.uuid4()
-    await insert_row(BulkJob, uuid=j_uuid, **values)
-    return await get_bulk_job(j_uuid)
+# The JSON columns: written from the row's Structs (plan, errors, actor) as plain JSON values.
+_BULK_JSON = frozenset({"plan", "errors", "actor"})
 
 
-async def get_bulk_job(j_uuid) -> Row | None:
+def _bulk_values(values: dict[str, object]) -> dict[str, object]:
+    return {k: msgspec.to_builtins(v) if k in _BULK_JSON else v for k, v in values.items()}
+
+
+async def insert_bulk_job(**values: object) -> BulkJobRow:
+    j_id = await insert_row(BulkJob, uuid=uuidlib.uuid4(), **_bulk_values(values))
+    row = await bulk_job_by_id(j_id)
+    if row is None:  # only if the database lost the row it just wrote
+        raise LookupError("a bulk job just inserted could not be read back")
+    return row
+
+
+# A job's state without its plan (up to MAX_ROWS rows): what every progress read needs.
+_BULK_STATE = tuple(c for c in BulkJob._meta.columns if c._meta.name != "plan")
+
+
+async def get_bulk_job(j_uuid: object) -> BulkJobRow | None:
     u = as_uuid(j_uuid)
     if u is None:
         return None
-    return await first_row(BulkJob.select().where(BulkJob.uuid == u))
+    return row_of(BulkJobRow, await first_row(BulkJob.select(*_BULK_STATE).where(BulkJob.uuid == u)))
 
 
-async def update_bulk_job(j_id: int, **values) -> None:
-    await BulkJob.update({getattr(BulkJob, k): v for k, v in values.items()}).where(BulkJob.id == j_id)
+async def bulk_job_by_id(j_id: int) -> BulkJobRow | None:
+    return row_of(BulkJobRow, await first_row(BulkJob.select(*_BULK_STATE).where(BulkJob.id == j_id)))
 
 
-async def update_bulk_job_leased(j_id: int, owner: str, **values) -> bool:
+async def bulk_job_plan(j_id: int) -> list[PlannedAward]:
+    """The job's validated rows, in issuing order (what a run, or a resumed run, issues)."""
+    row = await first_row(BulkJob.select(BulkJob.plan).where(BulkJob.id == j_id))
+    return msgspec.convert(row["plan"], list[PlannedAward]) if row is not None else []
+
+
+async def update_bulk_job_leased(j_id: int, owner: str, **values: object) -> bool:
     """Update the job only while ``owner`` holds its lease (issuer.jobs); False otherwise."""
-    rows = await BulkJob.update({getattr(BulkJob, k): v for k, v in values.items()}).where(
+    rows = await BulkJob.update({getattr(BulkJob, k): v for k, v in _bulk_values(values).items()}).where(
         (BulkJob.id == j_id) & (BulkJob.lease_owner == owner)).returning(BulkJob.id)
     return bool(rows)
-
-
-async def fail_unfinished_bulk_jobs(*, errors: list[dict], at: datetime, keep: Iterable[int] = ()) -> list[int]:
-    """Every queued or running job (but those in ``keep``) becomes failed; their ids."""
-    where = BulkJob.status.is_in(["queued", "running"])
-    if keep := list(keep):
-        where = where & BulkJob.id.not_in(keep)
-    rows = await BulkJob.update({BulkJob.status: "failed", BulkJob.errors: errors, BulkJob.finished_at: at}).where(
-        where).returning(BulkJob.id)
-    return [r["id"] for r in rows]

@@ -48,6 +48,7 @@ class SigningKey(Table):
 
 class User(Table, tablename="app_user"):
     """Every account; a learner is a User with role student. Mentors have no account."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
     district = ForeignKey(references=District, index=True)
     school = ForeignKey(references=School, null=True, index=True)  # null for district admins
     role = Varchar(length=16, index=True)  # district_admin | school_admin | teacher | student
@@ -278,6 +279,7 @@ class Award(Table):
 
 
 class BulkJob(Table):
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
     uuid = UUID(unique=True)
     school = ForeignKey(references=School, index=True)
     created_by = ForeignKey(references=User, null=True)
@@ -301,6 +303,7 @@ class BulkJob(Table):
 
 class IssuedCredential(Table):
     """A signed credential, stored byte for byte as signed (``document``)."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
     uuid = UUID(unique=True)  # the path segment of /credentials/<uuid>
     school = ForeignKey(references=School, index=True)
     learner = ForeignKey(references=User, null=True, index=True)
@@ -325,6 +328,7 @@ class IssuedCredential(Table):
 
 class Transcript(Table):
     """A signed CLR 2.0 transcript, stored byte for byte as signed (served, attached to the PDF)."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
     uuid = UUID(unique=True)  # the path segment of /transcripts/<uuid>
     school = ForeignKey(references=School, index=True)
     learner = ForeignKey(references=User, index=True)
@@ -339,6 +343,7 @@ class Transcript(Table):
 
 class TranscriptShare(Table):
     """A share link for an admissions office; only the sha256 of the token is stored."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
     transcript = ForeignKey(references=Transcript, index=True)
     token_hash = Varchar(length=64, unique=True)
     label = Varchar(length=255, default="")
@@ -350,6 +355,7 @@ class TranscriptShare(Table):
 
 class TranscriptJob(Table):
     """Transcripts for a whole cohort, generated in the background; progress is polled."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
     uuid = UUID(unique=True)
     school = ForeignKey(references=School, index=True)
     created_by = ForeignKey(references=User, null=True)

@@ -15,7 +15,7 @@ import mimetypes
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -52,17 +52,17 @@ class PdfAttachment:
         return f"data:{self.media_type};base64," + base64.b64encode(bytes(self.data)).decode("ascii")
 
 
-def local_only_fetcher(roots: Sequence[Path] = (TEMPLATES_DIR,)):
+def local_only_fetcher(roots: Sequence[Path] = (TEMPLATES_DIR,)) -> Any:
     """A WeasyPrint URL fetcher that serves data: URIs and files below ``roots`` and refuses the rest."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     allowed = tuple(Path(r).resolve() for r in roots)
 
-    class LocalOnlyFetcher(URLFetcher):
+    class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type information
         def __init__(self) -> None:
             super().__init__(allowed_protocols=("data", "file"), allow_redirects=False, timeout=1)
 
-        def fetch(self, url, headers=None):
+        def fetch(self, url: str, headers: Any = None) -> Any:
             scheme = url.split(":", 1)[0].lower()
             if scheme == "data":
                 return super().fetch(url, headers)
@@ -108,7 +108,7 @@ def parsed_stylesheet(path: Path, font_config: Any) -> Any:
     path = Path(path).resolve()
     if not path.is_relative_to(TEMPLATES_DIR.resolve()):
         raise ValueError(f"stylesheets come from the project's templates, not {path}")
-    cache: dict = _FONTS.__dict__.setdefault("stylesheets", {})
+    cache: dict[tuple[str, int, int], tuple[Any, Any]] = _FONTS.__dict__.setdefault("stylesheets", {})
     key = (str(path), path.stat().st_mtime_ns, id(font_config))
     if key not in cache:
         # the entry keeps its font configuration alive, so that id is never reused by another
@@ -147,7 +147,8 @@ def render_html_pdf(html: str, *, base_dir: Path, attachments: Sequence[PdfAttac
     options: dict[str, Any] = {"attachments": files or None, "pdf_variant": variant, "stylesheets": sheets or None}
     if identifier is not None:
         options["pdf_identifier"] = identifier
-    return doc.write_pdf(font_config=font_config, **options)
+    pdf: bytes = doc.write_pdf(font_config=font_config, **options)
+    return pdf
 
 
 def render_pdf(template: str, context: Mapping[str, Any], *, attachments: Sequence[PdfAttachment] = (),
@@ -176,4 +177,4 @@ def _naive_utc(moment: datetime | None) -> datetime | None:
         return None
     if moment.tzinfo is None:
         return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)

@@ -40,10 +40,12 @@ def _date(value: date | datetime | str | None, fmt: str = "%d %b %Y") -> str:
         return ""
     if isinstance(value, str):
         try:  # credentials carry dates as ISO 8601 strings (validFrom, awardedDate)
-            value = datetime.fromisoformat(value)
+            moment: date = datetime.fromisoformat(value)
         except ValueError:
             return value
-    return value.strftime(fmt).lstrip("0")
+    else:
+        moment = value
+    return moment.strftime(fmt).lstrip("0")
 
 
 @functools.cache

@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from badges.errors import ModelError
-from badges.transcript import TranscriptView, build_clr, transcript_view
+from badges.transcript import BadgeRef, TranscriptView, build_clr, transcript_view
 
 __all__ = [
     "ATTACHMENT_NAME",
@@ -49,6 +49,7 @@ __all__ = [
     "render_transcript_html",
     "render_transcript_pdf",
     "safe_stem",
+    "sign_transcript",
     "transcript_context",
     "transcript_links",
 ]
@@ -70,7 +71,7 @@ class StoredCredential:
 
 
 class TranscriptSource(Protocol):
-    async def transcript_learner(self, learner_id: Any) -> dict:
+    async def transcript_learner(self, learner_id: Any) -> dict[str, Any]:
         """{"id"?: uri, "identifier"?: [IdentityObject], "name": str}"""
 
     async def transcript_credentials(self, learner_id: Any) -> list[StoredCredential]: ...
@@ -89,7 +90,7 @@ class TranscriptLinks:
 
 @dataclass(frozen=True)
 class TranscriptResult:
-    clr: dict
+    clr: dict[str, Any]
     clr_json: str  # exactly the bytes stored, served and attached to the PDF
     statuses: Mapping[str, str]
     links: TranscriptLinks
@@ -133,11 +134,11 @@ def credential_url(base_url: str, credential_id: str) -> str:
     return f"{base_url.rstrip('/')}/credentials/{quote(credential_id, safe='')}"
 
 
-def serialize(document: dict) -> str:
+def serialize(document: Mapping[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
-def select(stored: Iterable[StoredCredential]) -> tuple[list[dict], dict[str, str]]:
+def select(stored: Iterable[StoredCredential]) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The badges that count (parsed from the stored bytes) and every badge's status."""
     kept, statuses = [], {}
     for n, item in enumerate(stored):
@@ -155,11 +156,14 @@ def select(stored: Iterable[StoredCredential]) -> tuple[list[dict], dict[str, st
 
 
 def make_clr(stored: Iterable[StoredCredential], *, learner: Mapping[str, Any], issuer: Mapping[str, Any],
-             links: TranscriptLinks, signer: Any, now: datetime, partial: bool = False, sign: Callable[..., dict] | None = None,
-             loader: Callable[..., dict] | None = None) -> TranscriptResult:
+             links: TranscriptLinks, signer: Any, now: datetime, partial: bool = False,
+             sign: Callable[..., dict[str, Any]] | None = None,
+             loader: Callable[..., dict[str, Any]] | None = None) -> TranscriptResult:
     """Build and sign the CLR over the learner's counted badges (revoked/suspended left out)."""
     if sign is None:
-        from badges.signing import sign as sign
+        from badges.signing import sign as default_sign
+
+        sign = default_sign
     kept, statuses = select(stored)
     unsigned = build_clr(kept, learner=learner, issuer=issuer, clr_id=links.id, issued_at=now, partial=partial)
     kwargs: dict[str, Any] = {"signer": signer, "created": now}
@@ -181,11 +185,10 @@ def transcript_context(clr: Mapping[str, Any], *, statuses: Mapping[str, str], s
     view: TranscriptView = transcript_view(clr, scale=scale, statuses=statuses, credit_map=credit_map, now=now)
     badge_links: dict[str, dict[str, str | None]] = {}
     for badge in view.badges:
-        url = credential_verify_link(base_url, badge.id)
-        badge_links[badge.id] = {"url": url, "qr": None}
+        badge_links[badge.id] = {"url": credential_verify_link(base_url, badge.id), "qr": None}
     if qr:  # codes only for the badges printed beside a row, not for every badge behind it
         for badge in _shown(view):
-            target = short_verify_link(base_url, badge.id) or badge_links[badge.id]["url"]
+            target = short_verify_link(base_url, badge.id) or credential_verify_link(base_url, badge.id)
             badge_links[badge.id]["qr"] = compact_qr_data_uri(target)
     return {
         "view": view,
@@ -200,7 +203,7 @@ def transcript_context(clr: Mapping[str, Any], *, statuses: Mapping[str, str], s
     }
 
 
-def _shown(view: TranscriptView) -> list:
+def _shown(view: TranscriptView) -> list[BadgeRef]:
     rows = [*(r for g in view.academic for r in g.competencies), *view.habits]
     return [*(b for r in rows for b in r.badges), *(e.badge for e in view.elo), *view.other]
 
@@ -261,25 +264,35 @@ def render_transcript_html(clr: Mapping[str, Any], *, statuses: Mapping[str, str
     return render_template(PAGE_TEMPLATE, layout=layout, share=share, **ctx)
 
 
-async def build_transcript(source: TranscriptSource, learner_id: Any, *, issuer: Mapping[str, Any], signer: Any,
-                           clock: Any, base_url: str, transcript_uuid: str | None = None, partial: bool = False,
-                           store: bool = True, loader: Callable[..., dict] | None = None) -> TranscriptResult:
-    """Load the learner's badges, sign the CLR and store it; render with ``render_transcript_pdf``
-    (in a worker thread: ``issuer.render.pdf.render_pdf_async`` or ``anyio.to_thread``)."""
+async def sign_transcript(stored: Sequence[StoredCredential], *, learner: Mapping[str, Any],
+                          issuer: Mapping[str, Any], signer: Any, now: datetime, base_url: str,
+                          transcript_uuid: str | None = None, partial: bool = False,
+                          loader: Callable[..., dict[str, Any]] | None = None) -> TranscriptResult:
+    """``make_clr`` in a worker thread (signing canonicalizes every bundled badge: CPU work)."""
     import anyio.to_thread
 
-    learner = await source.transcript_learner(learner_id)
-    stored = await source.transcript_credentials(learner_id)
-    now = clock.now()
     links = transcript_links(base_url, transcript_uuid or str(uuid.uuid4()))
 
     def _make() -> TranscriptResult:
         return make_clr(stored, learner=learner, issuer=issuer, links=links, signer=signer, now=now,
                         partial=partial, loader=loader)
 
-    result = await anyio.to_thread.run_sync(_make)
+    return await anyio.to_thread.run_sync(_make)
+
+
+async def build_transcript(source: TranscriptSource, learner_id: Any, *, issuer: Mapping[str, Any], signer: Any,
+                           clock: Any, base_url: str, transcript_uuid: str | None = None, partial: bool = False,
+                           store: bool = True, loader: Callable[..., dict[str, Any]] | None = None
+                           ) -> TranscriptResult:
+    """Load the learner's badges, sign the CLR and store it; render with ``render_transcript_pdf``
+    (in a worker thread: ``issuer.render.pdf.render_pdf_async`` or ``anyio.to_thread``)."""
+    learner = await source.transcript_learner(learner_id)
+    stored = await source.transcript_credentials(learner_id)
+    now = clock.now()
+    result = await sign_transcript(stored, learner=learner, issuer=issuer, signer=signer, now=now, base_url=base_url,
+                                   transcript_uuid=transcript_uuid, partial=partial, loader=loader)
     if store:
-        await source.store_transcript(learner_id=learner_id, clr_id=links.id, document=result.clr_json,
+        await source.store_transcript(learner_id=learner_id, clr_id=result.links.id, document=result.clr_json,
                                       issued_at=now)
     return result
 
@@ -432,10 +445,10 @@ def generate_cohort(jobs: Sequence[CohortJob], *, signer_seed: bytes, verificati
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(bytes(signer_seed), verification_method, settings)) as pool:
         # Keep a bounded window in flight so a 10 000-learner cohort does not queue 10 000 pickles.
-        pending: set = set()
+        pending: set[Future[CohortResult]] = set()
         queue = iter(jobs)
         window = workers * 4
-        jobs_by_future: dict = {}
+        jobs_by_future: dict[Future[CohortResult], str] = {}
 
         def submit(job: CohortJob) -> None:
             fut = pool.submit(_run_job, job)
@@ -478,7 +491,7 @@ def safe_stem(value: str) -> str:
 
 
 async def cohort_jobs(source: TranscriptSource, learner_ids: Iterable[Any], *,
-                      stem: Callable[[Any, dict], str] | None = None) -> list[CohortJob]:
+                      stem: Callable[[Any, dict[str, Any]], str] | None = None) -> list[CohortJob]:
     """Load every learner's data up front (async, in the parent) for ``generate_cohort``."""
     jobs = []
     for learner_id in learner_ids:

@@ -14,18 +14,25 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from issuer.render.templating import render_template
-from issuer.transcripts import service
-from issuer.errors import IssuerError, LinkExpired, NotFound
-from issuer.transcripts.clr import CLR_MEDIA_TYPE
+from issuer.access import Principal
 from issuer.accounts.auth import require_login, requires
-from issuer.web.common import (STAFF, ctx_of, form_of, job_page, job_runner, page, see_other,
-                                                    wants_html, who)
-from issuer.transcripts.schemas import CohortIn, ShareIn, TranscriptIn, job_out, share_out, transcript_out
+from issuer.errors import IssuerError, LinkExpired, NotFound
+from issuer.render.templating import render_template
+from issuer.transcripts import cohort, service
+from issuer.transcripts import shares as share_links
+from issuer.transcripts.clr import CLR_MEDIA_TYPE
+from issuer.transcripts.schemas import CohortIn, CohortJobOut, ShareIn, ShareOut, TranscriptIn, TranscriptOut
+from issuer.web.common import STAFF, form_of, job_page, page, see_other, wants_html
+from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto_types import JSON_BODY_LIMIT, PathId
+
+# A request as the auth middleware leaves it: ``request.user`` is who asks (``Principal``).
+AuthRequest = Request[Principal, Any, Any]
 
 _PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 _SHARE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex",
@@ -35,104 +42,103 @@ _SHARE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
 class TranscriptApi(Controller):
     path = "/api/transcripts"
     tags = ["transcripts"]
+    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
     request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @post("/", guards=[requires(*STAFF, "student")], status_code=201,
           summary="Sign a new transcript of a student's current badges")
-    async def generate(self, request: Request, data: JSONBody[TranscriptIn]) -> dict:
-        row, _ = await service.generate(who(request), data.student)
-        return transcript_out(row, ctx_of(request).settings.base_url)
+    async def generate(self, ctx: Ctx, request: AuthRequest, data: JSONBody[TranscriptIn]) -> TranscriptOut:
+        row, _ = await service.generate(ctx, request.user, data.student)
+        return TranscriptOut.of(row, ctx.settings.base_url)
 
     @get("/", guards=[requires(*STAFF, "student")], summary="Transcripts the caller may see")
-    async def list_(self, request: Request, student: FromQuery[str | None] = None) -> list[dict]:
-        base_url = ctx_of(request).settings.base_url
-        return [transcript_out(r, base_url) for r in await service.list_for(who(request), student)]
+    async def list_(self, ctx: Ctx, request: AuthRequest, student: FromQuery[str | None] = None) -> list[TranscriptOut]:
+        return [TranscriptOut.of(r, ctx.settings.base_url) for r in await service.list_for(ctx, request.user, student)]
 
     @get("/{t_id:str}/shares", guards=[requires(*STAFF, "student")], summary="Share links of a transcript")
-    async def shares(self, request: Request, t_id: FromPath[str]) -> list[dict]:
-        return [share_out(s) for s in await service.list_shares(who(request), t_id)]
+    async def shares(self, ctx: Ctx, request: AuthRequest, t_id: FromPath[str]) -> list[ShareOut]:
+        return [ShareOut.of(s) for s in await share_links.list_shares(ctx, request.user, t_id)]
 
     @post("/{t_id:str}/shares", guards=[requires(*STAFF, "student")], status_code=201,
           summary="Make a share link (expires; revocable); the URL is shown only here")
-    async def share(self, request: Request, t_id: FromPath[str], data: JSONBody[ShareIn]) -> dict:
-        row, token = await service.create_share(who(request), t_id, expires_in_days=data.expires_in_days,
-                                                expires_at=data.expires_at, label=data.label)
-        return share_out(row, url=service.share_url(token))
+    async def share(self, ctx: Ctx, request: AuthRequest, t_id: FromPath[str], data: JSONBody[ShareIn]) -> ShareOut:
+        row, token = await share_links.create_share(ctx, request.user, t_id, expires_in_days=data.expires_in_days,
+                                               expires_at=data.expires_at, label=data.label)
+        return ShareOut.of(row, url=share_links.share_url(ctx, token))
 
     @post("/{t_id:str}/shares/{share_id:int}/revoke", guards=[requires(*STAFF, "student")], status_code=200,
           summary="Withdraw a share link")
-    async def revoke(self, request: Request, t_id: FromPath[str], share_id: FromPath[PathId]) -> dict:
-        return share_out(await service.revoke_share(who(request), t_id, share_id))
+    async def revoke(self, ctx: Ctx, request: AuthRequest, t_id: FromPath[str], share_id: FromPath[PathId]) -> ShareOut:
+        return ShareOut.of(await share_links.revoke_share(ctx, request.user, t_id, share_id))
 
 
 class TranscriptJobApi(Controller):
     path = "/api/transcript-jobs"
     tags = ["transcripts"]
+    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
     request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @post("/", guards=[requires("teacher", "school_admin", "district_admin")], status_code=202,
           summary="Transcripts for every student of a school, in the background")
-    async def start(self, request: Request, data: JSONBody[CohortIn]) -> Response:
-        job = await service.start_cohort(who(request), school_id=data.school_id, runner=job_runner(request))
-        return Response(content=job_out(job, ctx_of(request).settings.base_url), status_code=202,
-                        headers={"Location": f"/api/transcript-jobs/{job['uuid']}"})
+    async def start(self, ctx: Ctx, request: AuthRequest, data: JSONBody[CohortIn]) -> Response[Any]:
+        job = await cohort.start_cohort(ctx, request.user, school_id=data.school_id)
+        return Response(content=CohortJobOut.of(job, ctx.settings.base_url), status_code=202,
+                        headers={"Location": f"/api/transcript-jobs/{job.uuid}"})
 
     @get("/{job_id:str}", guards=[requires("teacher", "school_admin", "district_admin")],
          summary="Progress of a cohort job")
-    async def status(self, request: Request, job_id: FromPath[str]) -> Response:
+    async def status(self, ctx: Ctx, request: AuthRequest, job_id: FromPath[str]) -> Response[Any]:
         """JSON, or (a browser) a page that refreshes itself until the job ends."""
-        job = await service.job_status(who(request), job_id)
+        job = await cohort.job_status(ctx, request.user, job_id)
         if wants_html(request):
             return job_page(request, job, title="Transcripts for a cohort", unit="students", done_key="succeeded",
-                            done_label="transcripts made", json_url=f"/api/transcript-jobs/{job['uuid']}")
-        return Response(content=job_out(job, ctx_of(request).settings.base_url))
+                            done_label="transcripts made", json_url=f"/api/transcript-jobs/{job.uuid}")
+        return Response(content=CohortJobOut.of(job, ctx.settings.base_url))
 
 
 class TranscriptDocuments(Controller):
     path = "/transcripts"
     tags = ["transcripts"]
+    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
 
     @get("/{name:str}", summary="A transcript: <uuid>.json (signed CLR), <uuid>.pdf, or <uuid> (HTML view)")
-    async def read(self, request: Request, name: FromPath[str]) -> Response:
+    async def read(self, ctx: Ctx, request: AuthRequest, name: FromPath[str]) -> Response[Any]:
         stem, dot, suffix = name.rpartition(".")
         if not dot:
             stem, suffix = name, ""
         if suffix == "json":
-            from issuer.transcripts import repo
-
-            row = await repo.transcript(stem)
-            if row is None:
-                raise NotFound("no such transcript")
-            return Response(content=row["document"].encode("utf-8"), media_type=CLR_MEDIA_TYPE,
+            document = await service.signed_document(ctx, stem)
+            return Response(content=document.encode("utf-8"), media_type=CLR_MEDIA_TYPE,
                             headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})
         if suffix not in ("", "pdf"):
             raise NotFound("no such transcript")
-        row = await service.visible(require_login(who(request)), stem)
+        row = await service.visible(ctx, require_login(request.user), stem)
         if suffix == "pdf":
-            pdf = await service.render_pdf(row)
+            pdf = await service.render_pdf(ctx, row)
             return Response(content=pdf, media_type="application/pdf",
                             headers={**_PRIVATE, "Content-Disposition": f'inline; filename="transcript-{stem}.pdf"'})
-        html = await service.render_html(row)
+        html = await service.render_html(ctx, row)
         return Response(content=html, media_type="text/html; charset=utf-8", headers=_PRIVATE)
 
 
 class SharePage(Controller):
     path = "/share"
     tags = ["transcripts"]
+    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
 
     @get("/{token:str}", summary="A shared transcript, verified live (no account needed); <token>.pdf: its PDF")
-    async def open(self, request: Request, token: FromPath[str]) -> Response:
+    async def open(self, ctx: Ctx, request: AuthRequest, token: FromPath[str]) -> Response[Any]:
         try:
             if token.endswith(".pdf"):
-                pdf = await service.share_pdf(token.removesuffix(".pdf"))
+                pdf = await share_links.share_pdf(ctx, token.removesuffix(".pdf"))
                 return Response(content=pdf, media_type="application/pdf", headers={
                     **_SHARE_HEADERS, "Content-Disposition": 'inline; filename="transcript.pdf"'})
-            html, report = await service.share_page(token)
+            html, report = await share_links.share_page(ctx, token)
         except (LinkExpired, NotFound) as exc:
-            page = render_template("transcript/share_gone.html.j2", request=request, message=exc.message,
+            gone = render_template("transcript/share_gone.html.j2", request=request, message=exc.message,
                                    gone=isinstance(exc, LinkExpired))
-            return Response(content=page, media_type="text/html; charset=utf-8", status_code=exc.status_code,
-                            headers=_SHARE_HEADERS)
+            return Response(content=gone, media_type="text/html; charset=utf-8",
+                            status_code=exc.status_code, headers=_SHARE_HEADERS)
         return Response(content=html, media_type="text/html; charset=utf-8",
                         headers={**_SHARE_HEADERS, "X-Verified": "true" if report.verified else "false"})
 
@@ -142,34 +148,36 @@ class StudentTranscriptPages(Controller):
 
     path = "/student/transcripts"
     guards = [requires("student")]
+    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
     include_in_schema = False
 
-    async def _page(self, request: Request, *, status_code: int = 200, new_share: dict | None = None,
-                    error: str | None = None) -> Response:
-        p = who(request)
-        now = service._now()
+    async def _page(self, ctx: Ctx, request: AuthRequest, *, status_code: int = 200,
+                    new_share: dict[str, str] | None = None, error: str | None = None) -> Response[Any]:
+        p = request.user
+        now = ctx.clock.now()
         items = []
-        for row in await service.list_for(p):
-            shares = [{**s, "expired": s["expires_at"] is not None and s["expires_at"] <= now}
-                      for s in await service.list_shares(p, str(row["uuid"]))]
-            items.append({"row": row, "links": service.links_for(row), "shares": shares})
+        for row in await service.list_for(ctx, p):
+            made = [{"id": s.id, "label": s.label, "expires_at": s.expires_at, "revoked_at": s.revoked_at,
+                     "expired": s.expires_at is not None and s.expires_at <= now}
+                    for s in await share_links.list_shares(ctx, p, str(row.uuid))]
+            items.append({"row": row, "links": service.links_for(ctx, row), "shares": made})
         return page(request, "transcript/student.html.j2", status_code=status_code, transcripts=items,
                     new_share=new_share, error=error)
 
     @get("/")
-    async def index(self, request: Request) -> Response:
-        return await self._page(request)
+    async def index(self, ctx: Ctx, request: AuthRequest) -> Response[Any]:
+        return await self._page(ctx, request)
 
     @post("/")
-    async def make(self, request: Request) -> Response:
+    async def make(self, ctx: Ctx, request: AuthRequest) -> Response[Any]:
         try:
-            row, _ = await service.generate(who(request))
+            row, _ = await service.generate(ctx, request.user)
         except IssuerError as exc:
-            return await self._page(request, status_code=exc.status_code, error=exc.message)
-        return see_other(f"/transcripts/{row['uuid']}")
+            return await self._page(ctx, request, status_code=exc.status_code, error=exc.message)
+        return see_other(f"/transcripts/{row.uuid}")
 
     @post("/{t_id:str}/shares")
-    async def share(self, request: Request, t_id: FromPath[str]) -> Response:
+    async def share(self, ctx: Ctx, request: AuthRequest, t_id: FromPath[str]) -> Response[Any]:
         form = await form_of(request)
         label = str(form.get("label") or "")
         try:
@@ -177,14 +185,16 @@ class StudentTranscriptPages(Controller):
         except ValueError:
             days = -1
         try:
-            _, token = await service.create_share(who(request), t_id, expires_in_days=days, label=label)
+            _, token = await share_links.create_share(ctx, request.user, t_id, expires_in_days=days, label=label)
         except IssuerError as exc:
-            return await self._page(request, status_code=exc.status_code, error=exc.message)
-        return await self._page(request, status_code=201, new_share={"url": service.share_url(token), "label": label})
+            return await self._page(ctx, request, status_code=exc.status_code, error=exc.message)
+        return await self._page(ctx, request, status_code=201,
+                                new_share={"url": share_links.share_url(ctx, token), "label": label})
 
     @post("/{t_id:str}/shares/{share_id:int}/revoke")
-    async def revoke(self, request: Request, t_id: FromPath[str], share_id: FromPath[PathId]) -> Response:
-        await service.revoke_share(who(request), t_id, share_id)
+    async def revoke(self, ctx: Ctx, request: AuthRequest, t_id: FromPath[str],
+                     share_id: FromPath[PathId]) -> Response[Any]:
+        await share_links.revoke_share(ctx, request.user, t_id, share_id)
         return see_other("/student/transcripts")
 
 

@@ -101,12 +101,12 @@ def job_runner(request: Request[Any, Any, Any]) -> JobRunner:
     return ctx_of(request).jobs
 
 
-def job_page(request: Request[Any, Any, Any], job: dict[str, Any], **context: Any) -> Response[str]:
+def job_page(request: Request[Any, Any, Any], job: Any, **context: Any) -> Response[str]:
     """A job's progress page (bulk award, cohort transcripts): refreshed by a meta tag, since
     the pages' CSP allows no inline script."""
     from issuer.jobs import waiting_for_worker
 
-    finished = job["status"] in ("done", "failed")
+    finished = job.status in ("done", "failed")
     return page(request, "jobs/progress.html.j2", job=job, finished=finished,
                 waiting=not finished and waiting_for_worker(job) and not job_runner(request).inline, **context)
 

@@ -19,7 +19,7 @@ def credential_out(c: dict[str, Any], base_url: str) -> dict[str, Any]:
             "url": f"{base_url}/badges/{c['uuid']}", "json": f"{base_url}/credentials/{c['uuid']}"}
 
 
-def job_out(j: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(j["uuid"]), "status": j["status"], "total": j["total"], "processed": j["processed"],
-            "issued": j["issued"], "errors": j["errors"], "createdAt": _iso(j["created_at"]),
-            "finishedAt": _iso(j["finished_at"])}
+def job_out(j: Any) -> dict:
+    return {"id": str(j.uuid), "status": j.status, "total": j.total, "processed": j.processed,
+            "issued": j.issued, "errors": j.errors, "createdAt": _iso(j.created_at),
+            "finishedAt": _iso(j.finished_at)}

@@ -46,9 +46,9 @@ async def test_kill_9_during_a_bulk_award_then_a_worker_resumes_it_exactly_once(
     from issuer.credentials import repo as credentials_repo
 
     done = await credentials_repo.get_bulk_job(job["uuid"])
-    assert done["status"] == "done" and done["errors"] == [], done
-    assert done["processed"] == done["total"] == done["issued"] == ROWS, done
-    assert done["lease_owner"] == "" and done["lease_until"] is None, done
+    assert done.status == "done" and done.errors == [], done
+    assert done.processed == done.total == done.issued == ROWS, done
+    assert done.lease_owner == "" and done.lease_until is None, done
     await exactly_once(school["id"], ROWS)
 
 
@@ -66,11 +66,11 @@ async def test_a_live_job_is_not_taken_over_and_a_rerun_of_a_finished_file_issue
     before = job["processed"]
     # within the lease, nobody takes the job: a worker finds nothing to run
     assert await JobRunner(lease_seconds=LEASE).claimable() == []
-    assert not await JobRunner(lease_seconds=LEASE).run("bulk", job["id"])
-    assert (await credentials_repo.get_bulk_job(job["uuid"]))["processed"] == before
+    assert not await JobRunner(lease_seconds=LEASE).run(platform, "bulk", job["id"])
+    assert (await credentials_repo.get_bulk_job(job["uuid"])).processed == before
     await asyncio.sleep(LEASE + 0.5)
     assert await JobRunner(lease_seconds=LEASE).claimable() == [("bulk", job["id"])]
-    assert await JobRunner(lease_seconds=LEASE, clock=platform.clock).run("bulk", job["id"])
+    assert await JobRunner(lease_seconds=LEASE).run(platform, "bulk", job["id"])
     await exactly_once(school["id"], ROWS)
     again = run_badges("award", str(tmp_path / "term.csv"), "--school", "north", env=env)
     out, err = again.communicate(timeout=120)

@@ -19,7 +19,9 @@ async def test_build_context_carries_settings_clock_and_keys(platform_settings, 
     ctx = build_context(platform_settings, clock=clock, engine=db)
     assert ctx.settings is platform_settings and ctx.clock is clock and ctx.engine is db
     assert ctx.keys.kek == platform_settings.key_encryption_key and ctx.kek == ctx.keys.kek
-    assert ctx.jobs.clock is clock and ctx.verify is None  # no verifier outside an app
+    assert ctx.jobs.inline and ctx.verify is None  # no verifier outside an app
+    # a job runs with the context it is handed (JobRunner.run(ctx, ...)): the runner keeps no clock
+    assert not hasattr(ctx.jobs, "clock")
     assert "kek" not in repr(ctx) and repr(ctx.keys.kek) not in repr(ctx)
 
 

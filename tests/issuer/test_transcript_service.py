@@ -1,6 +1,7 @@
 """The transcript use cases over the database: badge statuses from our records, what goes on the
 transcript, an expired badge (kept, marked; a warning in the CLR's nested check, still failing on
-its own), live verification for the share page, the ``badges transcript`` CLI."""
+its own), live verification for the share page (the app's mounted verifier), the ``badges
+transcript`` CLI."""
 from __future__ import annotations
 
 import copy
@@ -62,60 +63,54 @@ async def add_expired_badge(seed, template_uuid: str) -> dict:
 
 async def test_statuses_come_from_our_records_and_decide_what_is_on_the_transcript(client, seed, world, platform):
     from issuer.credentials import repo as credentials_repo
-    from issuer.transcripts.repo import DbTranscriptSource, transcript
     from issuer.transcripts import service as cases
+    from issuer.transcripts.repo import transcript
+    from issuer.transcripts.source import DbTranscriptSource
 
     await ts.revoke(seed, world.quadratic)
     # our awards carry only a revocation entry, so suspension is set on the record itself here
     collab_id = (await credentials_repo.get_credential(world.collab))["id"]
     await credentials_repo.mark_suspended(collab_id, suspended=True, reason="under review")
     expired = await add_expired_badge(seed, world.collab)
-    learner = seed.users[("north", "student", 0)]
-    stored = await DbTranscriptSource(now=platform.clock.now()).transcript_credentials(learner["id"])
+    learner = await ts.learner(seed)
+    stored = await DbTranscriptSource(now=platform.clock.now()).transcript_credentials(learner.id)
     by_name = {json.loads(s.document)["name"]: s.status for s in stored}
     assert by_name == {"Linear Equations": "active", "Quadratic Modelling": "revoked", "Team Player": "suspended",
                        "Workplace Learning": "active", "Old Habit": "expired"}
 
-    row, result = await cases.generate_for(learner)
-    assert (await transcript(row["uuid"]))["document"] == result.clr_json == row["document"]
+    row, result = await cases.generate_for(platform, learner)
+    assert (await transcript(row.uuid)).document == result.clr_json == row.document
     bundled = result.clr["credentialSubject"]["verifiableCredential"]
     assert sorted(b["name"] for b in bundled) == ["Linear Equations", "Old Habit", "Workplace Learning"]
     elo = next(b for b in bundled if b["name"] == "Workplace Learning")["credentialSubject"]
     assert elo["source"]["name"] == "River Lab"
     assert (elo["activityStartDate"], elo["activityEndDate"]) == ("2025-09-01T00:00:00Z", "2025-12-01T00:00:00Z")
-    html = await cases.render_html(row)
+    html = await cases.render_html(platform, row)
     assert "EXPIRED" in html and "Old Habit" in html and "Team Player" not in html and "Quadratic" not in html
     # reinstated: the next transcript has it again (the bad twin of "suspended is left out")
     await credentials_repo.mark_suspended(collab_id, suspended=False, reason="")
-    _, again = await cases.generate_for(learner)
+    _, again = await cases.generate_for(platform, learner)
     assert "Team Player" in {b["name"] for b in again.clr["credentialSubject"]["verifiableCredential"]}
     assert expired["credential_id"] in again.statuses
 
 
 async def test_expired_nested_badge_is_a_warning_in_the_clr_and_fails_alone(client, seed, world, platform):
-    from badges.verification import CheckId, verify_credential
+    from badges.verification import CheckId
     from issuer.transcripts import service as cases
+    from issuer.transcripts import shares
 
     expired = await add_expired_badge(seed, world.collab)
-    row, result = await cases.generate_for(seed.users[("north", "student", 0)])
-    report = await cases.verify_live(result.clr_json)
+    row, result = await cases.generate_for(platform, await ts.learner(seed))
+    # the share page's check: the verifier the app mounts (its context's ``verify``)
+    report = await shares.verify_stored(client.ctx, result.clr_json)
     assert report.verified, [(c.id, c.message) for c in report.failures]
     nested = report.check(CheckId.NESTED)
     assert nested.outcome == "warn" and nested.problem_type.endswith("/nested-expired") and "Old Habit" in nested.message
     alone = [n for n in report.nested if not n.verified]
     assert len(alone) == 1 and [c.id for c in alone[0].failures] == [CheckId.VALIDITY]
-    assert cases.badge_statuses(report)[expired["credential_id"]].startswith("expired")
+    assert shares.badge_statuses(report)[expired["credential_id"]].startswith("expired")
     # on its own the expired badge still fails its validity check
-    dids, _, _ = await cases.local_documents(result.clr)
-    from badges.signing import DocumentResolver
-
-    def no_fetch(url):
-        from badges.errors import ResolutionError
-
-        raise ResolutionError(url)
-
-    solo = verify_credential(expired["document"], now=platform.clock.now(), resolver=DocumentResolver(dids),
-                             fetch_document=no_fetch)
+    solo = await shares.verify_stored(client.ctx, expired["document"])
     assert not solo.verified and [c.id for c in solo.failures] == [CheckId.VALIDITY]
     # bad twins: expired AND tampered is a failure of the CLR, not a warning
     doc = copy.deepcopy(result.clr)
@@ -127,7 +122,7 @@ async def test_expired_nested_badge_is_a_warning_in_the_clr_and_fails_alone(clie
     from issuer.schools.identity import signer_for
 
     resigned = json.dumps(sign(doc, signer=await signer_for(seed.schools["north"]["id"]), created=NOW))
-    report = await cases.verify_live(resigned)
+    report = await shares.verify_stored(client.ctx, resigned)
     assert not report.verified and report.failed(CheckId.NESTED)
 
 
@@ -179,7 +174,7 @@ async def test_cli_transcript_for_one_student_and_for_all(client, seed, world, p
         assert (await client.get(f"/transcripts/{t['id']}.json")).status_code == 200
 
 
-async def test_the_schools_own_words_for_its_levels(client, seed, world):
+async def test_the_schools_own_words_for_its_levels(client, seed, world, platform):
     from issuer.transcripts import service as cases
 
     teacher, student = ts.bearer(seed.token["teacher"]), ts.bearer(seed.token["student"])
@@ -194,10 +189,10 @@ async def test_the_schools_own_words_for_its_levels(client, seed, world):
     assert r.status_code == 201, r.text
     # this school's other badges use the default words: two scales disagree → the plain default key
     await ts.earn(client, student, teacher, r.json()["id"], {"plan": 4})
-    row, result = await cases.generate_for(seed.users[("north", "student", 0)])
+    row, result = await cases.generate_for(platform, await ts.learner(seed))
     assert cases.scale_for(result.clr["credentialSubject"]["verifiableCredential"]) == cases.SCALE
     # a record whose badges share the school's own words shows those words and their meaning
     bundled = [b for b in result.clr["credentialSubject"]["verifiableCredential"] if b["name"] == "Statistics"]
     assert [(lv.value, lv.name, lv.description) for lv in cases.scale_for(bundled)] == words
-    html = (await client.get(f"/transcripts/{row['uuid']}", headers=student)).text
+    html = (await client.get(f"/transcripts/{row.uuid}", headers=student)).text
     assert "4 · Exceeds" in html and "Goes beyond the standard" in html

@@ -47,7 +47,7 @@ def _one(events, action, subject=None) -> dict:
 
 async def test_each_action_writes_its_event_and_only_its_school_reads_it(client, seed, platform):
     from issuer.credentials import bulk
-    from issuer.transcripts import service as transcript_cases
+    from issuer.transcripts import cohort as transcript_cohort
     from issuer.access import Principal, Role
 
     north = seed.schools["north"]["id"]
@@ -77,7 +77,7 @@ async def test_each_action_writes_its_event_and_only_its_school_reads_it(client,
         "a.csv", f"{header}north-student-1@example.org,{a['id']},4,3\n".encode(), "text/csv")})
     assert r.status_code == 202, r.text
     job = await bulk.wait(r.json()["id"])
-    assert job["status"] == "done" and job["issued"] == 1, job
+    assert job.status == "done" and job.issued == 1, job
 
     # VC-API issue with the school's token (a token without a user)
     r = await client.post("/credentials/issue", headers={"Authorization": f"Bearer {seed.school_token}"},
@@ -102,8 +102,8 @@ async def test_each_action_writes_its_event_and_only_its_school_reads_it(client,
     # a cohort job (in the foreground, one worker: the same path as the API's background task)
     who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=north, district_id=seed.district["id"],
                     via="session")
-    cohort = await transcript_cases.start_cohort(who, background=False, workers=1)
-    assert cohort["status"] == "done" and cohort["succeeded"] == 2, cohort
+    cohort = await transcript_cohort.start_cohort(platform, who, background=False, workers=1)
+    assert cohort.status == "done" and cohort.succeeded == 2, cohort
 
     events = await _events(client, await _admin_token(seed, "north"))
     assert all(e.get("schoolId") == north for e in events)
@@ -113,10 +113,10 @@ async def test_each_action_writes_its_event_and_only_its_school_reads_it(client,
     award = _one(events, "credential.award", reviewed)
     assert award.get("actorId") == teacher["id"] and award["details"]["source"] == "review"
     assert award["details"]["submission"] == sub["id"]
-    started = _one(events, "awards.bulk", str(job["uuid"]))
+    started = _one(events, "awards.bulk", str(job.uuid))
     assert started.get("actorId") == teacher["id"] and started["details"]["total"] == 1
     bulk_award = [e for e in events if e["action"] == "credential.award" and e["details"].get("source") == "bulk"]
-    assert len(bulk_award) == 1 and bulk_award[0]["details"]["job"] == str(job["uuid"])
+    assert len(bulk_award) == 1 and bulk_award[0]["details"]["job"] == str(job.uuid)
     assert bulk_award[0].get("actorId") == teacher["id"] and bulk_award[0]["details"]["line"] == 2
     issued = _one(events, "credential.issue", vc_id)
     assert issued.get("actorId") is None and issued["details"] == {"source": "vc-api", "via": "token", "token": "vc-api"}
@@ -124,9 +124,9 @@ async def test_each_action_writes_its_event_and_only_its_school_reads_it(client,
     generated = [e for e in events if e["action"] == "transcript.generate"]
     single = [e for e in generated if e["subject"] == clr_id]
     assert len(single) == 1 and single[0].get("actorId") == teacher["id"] and "job" not in single[0]["details"]
-    from_job = [e for e in generated if e["details"].get("job") == str(cohort["uuid"])]
+    from_job = [e for e in generated if e["details"].get("job") == str(cohort.uuid)]
     assert len(from_job) == 2 and all(e.get("actorId") == teacher["id"] for e in from_job)
-    assert _one(events, "transcript.cohort", str(cohort["uuid"]))["details"]["total"] == 2
+    assert _one(events, "transcript.cohort", str(cohort.uuid))["details"]["total"] == 2
     shared = _one(events, "transcript.share", clr_id)
     assert shared["details"]["label"] == "State University" and shared["details"]["share"] == share["id"]
     withdrawn = _one(events, "transcript.share.withdraw", clr_id)

@@ -37,7 +37,7 @@ async def test_requests_are_answered_while_a_bulk_award_runs(client, seed):
                           files={"file": ("w.csv", (csv_text.splitlines()[0] + "\n" + warm).encode(), "text/csv")})
     assert r.status_code == 202, r.text
     from issuer.credentials import bulk
-    assert (await bulk.wait(r.json()["id"]))["issued"] == 1
+    assert (await bulk.wait(r.json()["id"])).issued == 1
 
     started = time.perf_counter()
     r = await client.post("/api/awards/bulk", headers=t, files={"file": ("a.csv", csv_text.encode(), "text/csv")})
@@ -83,13 +83,12 @@ async def test_requests_are_answered_while_a_bulk_award_runs(client, seed):
     assert len(learners) == ROWS + 1 and len(set(learners)) == ROWS + 1
 
 
-async def test_a_job_stopped_part_way_keeps_its_batches_and_a_rerun_finishes_exactly_once(client, seed, monkeypatch):
+async def test_a_job_stopped_part_way_keeps_its_batches_and_a_rerun_finishes_exactly_once(client, seed, platform,
+                                                                                          monkeypatch):
     from issuer.db.tables import IssuedCredential
     from issuer.credentials import awarding, bulk
     from issuer.access import Principal, Role
     from issuer.errors import InvalidInput
-    from issuer.clock import FixedClock
-    from tests.support import NOW
 
     a = await setup_achievement(client, seed)
     emails = await add_students(seed, 60)
@@ -107,14 +106,15 @@ async def test_a_job_stopped_part_way_keeps_its_batches_and_a_rerun_finishes_exa
         return await real(**kw)
 
     monkeypatch.setattr(awarding, "issue_locked", failing)
-    job, _ = await bulk.start(who, data, clock=FixedClock(NOW), background=False)
-    assert job["status"] == "failed" and job["processed"] == 30 and job["issued"] == 30, job
-    [error] = job["errors"]
-    assert error["line"] == 32 and "run the same file again" in error["errors"][0], error
+    ctx = platform  # its clock is fixed at NOW
+    job, _ = await bulk.start(ctx, who, data, background=False)
+    assert job.status == "failed" and job.processed == 30 and job.issued == 30, job
+    [error] = job.errors
+    assert error.line == 32 and "run the same file again" in error.errors[0], error
     assert await IssuedCredential.count() == 30  # three committed batches; the fourth rolled back whole
 
     monkeypatch.setattr(awarding, "issue_locked", real)
-    job, plan = await bulk.start(who, data, clock=FixedClock(NOW), background=False)
-    assert len(plan.skipped) == 30 and job["status"] == "done" and job["issued"] == 30, job
+    job, plan = await bulk.start(ctx, who, data, background=False)
+    assert len(plan.skipped) == 30 and job.status == "done" and job.issued == 30, job
     learners = [r["learner"] for r in await IssuedCredential.select(IssuedCredential.learner)]
     assert len(learners) == 60 and len(set(learners)) == 60

@@ -33,9 +33,10 @@ async def _half_done_job(seed, platform, monkeypatch) -> dict:
     teacher = seed.users[("north", "teacher", 0)]
     who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=seed.schools["north"]["id"],
                     district_id=seed.district["id"], via="token")
-    dying = JobRunner(inline=False, clock=platform.clock, owner="dead-host:1:0")
-    job, _ = await bulk.start(who, data.encode(), clock=platform.clock, runner=dying)  # queued, not run
-    assert job["status"] == "queued" and job["total"] == STUDENTS
+    dying = JobRunner(inline=False, owner="dead-host:1:0")
+    ctx = platform.replace(jobs=dying)
+    job, _ = await bulk.start(ctx, who, data.encode())  # queued, not run
+    assert job.status == "queued" and job.total == STUDENTS
 
     monkeypatch.setattr(bulk, "BATCH_ROWS", 5)
     real, batches = bulk.awarding.in_write_transaction, []
@@ -49,11 +50,11 @@ async def _half_done_job(seed, platform, monkeypatch) -> dict:
     monkeypatch.setattr(bulk.awarding, "in_write_transaction", dies_at_the_third_batch)
     monkeypatch.setattr(dying, "release", _never_released)
     with pytest.raises(asyncio.CancelledError):
-        await dying.run("bulk", job["id"])
+        await dying.run(ctx, "bulk", job.id)
     monkeypatch.setattr(bulk.awarding, "in_write_transaction", real)
-    left = await credentials_repo.get_bulk_job(job["uuid"])
-    assert left["status"] == "running" and 0 < left["processed"] == left["issued"] < STUDENTS, left
-    assert left["lease_owner"] == "dead-host:1:0", left
+    left = await credentials_repo.get_bulk_job(job.uuid)
+    assert left.status == "running" and 0 < left.processed == left.issued < STUDENTS, left
+    assert left.lease_owner == "dead-host:1:0", left
     return left
 
 
@@ -96,11 +97,11 @@ async def test_app_start_resumes_a_job_a_killed_process_left(seed, platform, pla
     from issuer.app import create_app
 
     job = await _half_done_job(seed, platform, monkeypatch)
-    await _set_lease(job["id"], job["lease_owner"], wall_now() - timedelta(seconds=1))  # its lease ran out
+    await _set_lease(job.id, job.lease_owner, wall_now() - timedelta(seconds=1))  # its lease ran out
     app = create_app(platform_settings, clock=platform.clock, engine=engine_for_url(platform_settings.database_url))
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
         t = {"Authorization": f"Bearer {seed.token['teacher']}"}
-        body = await _poll(client, f"/api/awards/bulk/{job['uuid']}", t, lambda b: b["status"] != "running")
+        body = await _poll(client, f"/api/awards/bulk/{job.uuid}", t, lambda b: b["status"] != "running")
     assert body["status"] == "done" and body["errors"] == [], body
     assert body["processed"] == body["issued"] == body["total"] == STUDENTS, body
     await _one_badge_each(seed.schools["north"]["id"])
@@ -116,17 +117,17 @@ async def test_a_job_a_live_process_holds_is_left_alone_until_its_lease_ends(see
     from issuer.app import create_app
 
     job = await _half_done_job(seed, platform, monkeypatch)
-    await _set_lease(job["id"], "live-host:2:0", wall_now() + timedelta(seconds=60))  # another process, alive
+    await _set_lease(job.id, "live-host:2:0", wall_now() + timedelta(seconds=60))  # another process, alive
     app = create_app(platform_settings, clock=platform.clock, engine=engine_for_url(platform_settings.database_url))
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
         t = {"Authorization": f"Bearer {seed.token['teacher']}"}
         await asyncio.sleep(2.5)  # the app's runner has looked at the queue at least twice
-        held = await credentials_repo.get_bulk_job(job["uuid"])
-        assert held["status"] == "running" and held["lease_owner"] == "live-host:2:0", held
-        assert held["processed"] == job["processed"], held
+        held = await credentials_repo.get_bulk_job(job.uuid)
+        assert held.status == "running" and held.lease_owner == "live-host:2:0", held
+        assert held.processed == job.processed, held
         # the other process stops heartbeating: its lease runs out, and this app finishes the job
-        await _set_lease(job["id"], "live-host:2:0", wall_now() - timedelta(seconds=1))
-        body = await _poll(client, f"/api/awards/bulk/{job['uuid']}", t, lambda b: b["status"] != "running")
+        await _set_lease(job.id, "live-host:2:0", wall_now() - timedelta(seconds=1))
+        body = await _poll(client, f"/api/awards/bulk/{job.uuid}", t, lambda b: b["status"] != "running")
     assert body["status"] == "done" and body["issued"] == STUDENTS, body
     await _one_badge_each(seed.schools["north"]["id"])
 
@@ -146,8 +147,8 @@ async def test_a_job_queued_before_plans_were_stored_fails_with_the_reason(seed,
     app = create_app(platform_settings, clock=platform.clock, engine=engine_for_url(platform_settings.database_url))
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
         t = {"Authorization": f"Bearer {seed.token['teacher']}"}
-        body = await _poll(client, f"/api/awards/bulk/{old['uuid']}", t, lambda b: b["status"] != "running")
+        body = await _poll(client, f"/api/awards/bulk/{old.uuid}", t, lambda b: b["status"] != "running")
         assert body["status"] == "failed" and "interrupted by a restart" in body["errors"][0]["errors"][0], body
-        c = await _poll(client, f"/api/transcript-jobs/{cohort['uuid']}", t, lambda b: b["status"] != "running")
+        c = await _poll(client, f"/api/transcript-jobs/{cohort.uuid}", t, lambda b: b["status"] != "running")
         assert c["status"] == "failed" and "interrupted by a restart" in c["errors"][0]["error"], c
-    assert (await credentials_repo.get_bulk_job(done["uuid"]))["status"] == "done"
+    assert (await credentials_repo.get_bulk_job(done.uuid)).status == "done"

@@ -292,7 +292,7 @@ async def test_share_links_verify_live_and_stop_when_revoked_or_expired(client, 
 async def test_cohort_job_runs_in_the_background_with_progress(client, seed, world, db):
     if db.engine_type != "sqlite":
         pytest.skip("spawns worker processes: once is enough (the job's queries are covered by the other tests)")
-    from issuer.transcripts import service as transcript_cases
+    from issuer.transcripts import cohort
 
     teacher = ts.bearer(seed.token["teacher"])
     r = await client.post("/api/transcript-jobs", headers=teacher, json={})
@@ -304,8 +304,8 @@ async def test_cohort_job_runs_in_the_background_with_progress(client, seed, wor
     assert (await client.get(urlsplit(job["url"]).path, headers=teacher)).status_code == 200
     page = await client.get(urlsplit(job["url"]).path, headers={**teacher, **HTML})
     assert page.status_code == 200 and "Transcripts for a cohort" in page.text and "of 2 students done" in page.text
-    done = await transcript_cases.wait_for_job(job["id"], timeout=300)
-    assert done["status"] == "done", done
+    done = await cohort.wait_for_job(job["id"], timeout=300)
+    assert done.status == "done", done
     r = await client.get(f"/api/transcript-jobs/{job['id']}", headers=teacher)
     body = r.json()
     assert body["processed"] == 2 and body["succeeded"] == 1
@@ -381,36 +381,36 @@ async def test_a_resumed_cohort_job_skips_the_students_it_finished(client, seed,
         pytest.skip("spawns worker processes: once is enough (the job's queries are covered by the other tests)")
     from datetime import timedelta
 
-    from issuer.transcripts import repo as repo_transcripts
+    from issuer.access import Principal, Role
     from issuer.db.tables import Transcript, TranscriptJob
     from issuer.jobs import JobRunner, wall_now
-    from issuer.transcripts import service as transcript_cases
-    from issuer.access import Principal, Role
+    from issuer.transcripts import cohort
+    from issuer.transcripts import repo as repo_transcripts
 
     teacher = seed.users[("north", "teacher", 0)]
     who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=teacher["school"], district_id=seed.district["id"],
                     via="token")
-    first = await transcript_cases.start_cohort(who, background=False, workers=1)
-    assert first["status"] == "done" and first["succeeded"] == 1, first
-    made = await Transcript.count().where(Transcript.cohort_job == first["id"])
+    first = await cohort.start_cohort(platform, who, background=False, workers=1)
+    assert first.status == "done" and first.succeeded == 1, first
+    made = await Transcript.count().where(Transcript.cohort_job == first.id)
     assert made == 1
     # as a kill -9 right after the transcript was stored: running, stale progress, a dead lease
     await TranscriptJob.update({TranscriptJob.status: "running", TranscriptJob.processed: 0,
                                 TranscriptJob.succeeded: 0, TranscriptJob.finished_at: None,
                                 TranscriptJob.lease_owner: "dead:1:0",
                                 TranscriptJob.lease_until: wall_now() - timedelta(seconds=1)}).where(
-        TranscriptJob.id == first["id"])
+        TranscriptJob.id == first.id)
     rendered = []
-    real = transcript_cases.engine.generate_cohort
-    monkeypatch.setattr(transcript_cases.engine, "generate_cohort",
+    real = cohort.engine.generate_cohort
+    monkeypatch.setattr(cohort.engine, "generate_cohort",
                         lambda jobs, **kw: rendered.extend(j.stem for j in jobs) or real(jobs, **kw))
-    assert await JobRunner(clock=platform.clock).sweep() == 1
-    resumed = await repo_transcripts.job(first["uuid"])
-    assert resumed["status"] == "done" and resumed["succeeded"] == 1 and resumed["processed"] == 2, resumed
+    assert await JobRunner().sweep(platform) == 1
+    resumed = await repo_transcripts.job(first.uuid)
+    assert resumed.status == "done" and resumed.succeeded == 1 and resumed.processed == 2, resumed
     assert rendered == []  # the finished student was skipped, nobody else has badges
-    assert await Transcript.count().where(Transcript.cohort_job == first["id"]) == 1
-    assert [e["error"] for e in resumed["errors"]] == ["no valid badges yet"]
+    assert await Transcript.count().where(Transcript.cohort_job == first.id) == 1
+    assert [e.error for e in resumed.errors] == ["no valid badges yet"]
     # bad twin: a new job for the same cohort signs the student's transcript again
-    second = await transcript_cases.start_cohort(who, background=False, workers=1)
-    assert second["succeeded"] == 1 and rendered == [str(seed.users[("north", "student", 0)]["id"])]
-    assert await Transcript.count().where(Transcript.cohort_job == second["id"]) == 1
+    second = await cohort.start_cohort(platform, who, background=False, workers=1)
+    assert second.succeeded == 1 and rendered == [str(seed.users[("north", "student", 0)]["id"])]
+    assert await Transcript.count().where(Transcript.cohort_job == second.id) == 1

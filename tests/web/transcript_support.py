@@ -72,8 +72,17 @@ def make_app(settings, clock, engine, holder: dict):
     return app
 
 
+class AppClient(httpx.AsyncClient):
+    """An httpx client on one app, in-process; ``ctx`` is that app's ``IssuerContext`` (with the
+    verifier the app mounts, ``ctx.verify``)."""
+
+    def __init__(self, app, **kwargs) -> None:
+        super().__init__(transport=httpx.ASGITransport(app=app), **kwargs)
+        self.ctx = app.state["ctx"]
+
+
 @asynccontextmanager
-async def bridged_client(platform, settings, engine) -> AsyncIterator[httpx.AsyncClient]:
+async def bridged_client(platform, settings, engine) -> AsyncIterator[AppClient]:
     """The full app (``make_app``) over httpx in this event loop, its verifier bridged to itself.
 
     With ``make_settings`` it replaces two platform fixtures (``platform_settings``, ``client``) in a
@@ -81,9 +90,16 @@ async def bridged_client(platform, settings, engine) -> AsyncIterator[httpx.Asyn
     """
     holder: dict = {}
     app = make_app(settings, platform.clock, engine, holder)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
+    async with AppClient(app, base_url=BASE) as c:
         holder["client"] = c
         yield c
+
+
+async def learner(seed, n: int = 0):
+    """North's student ``n`` as the transcript use cases take a learner (``LearnerRow``)."""
+    from issuer.transcripts import repo
+
+    return await repo.learner(seed.users[("north", "student", n)]["id"])
 
 
 async def framework(client, headers, kind, name, competencies):
