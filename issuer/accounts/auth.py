@@ -12,9 +12,10 @@ role ``public`` when nothing is presented, so public pages need no special casin
   so that anonymous forms (login, mentor links) can be protected too: their handlers call
   ``check_csrf(request, form_value)``. Templates get the value from ``csrf_token(request)``.
 
-Guards: ``requires(Role.SCHOOL_ADMIN, …)`` → 401 for anonymous callers, 403 for other roles.
-Guards only gate the endpoint; what a principal may *see* is enforced in the queries
-(an explicit ``issuer.db.scope`` value from ``issuer.access.scope_of``).
+Guards: ``requires(Role.SCHOOL_ADMIN, …)`` → 401 for anonymous callers, 403 for other roles
+(``issuer.access.admit``). Guards only gate the endpoint; what a principal may *see* and do is
+decided by the use cases through ``issuer.access`` (the one authorization model): listings
+take an explicit ``issuer.db.scope`` value from ``issuer.access.scope_of``.
 
 Client addresses: forwarded headers (``X-Forwarded-For``) are honoured only from the proxies
 listed in ``BADGES_TRUSTED_PROXIES`` (``issuer.app`` wraps the app in uvicorn's
@@ -23,6 +24,7 @@ listed in ``BADGES_TRUSTED_PROXIES`` (``issuer.app`` wraps the app in uvicorn's
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 
 from litestar.connection import ASGIConnection
@@ -33,11 +35,12 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from issuer import runtime
 from issuer.accounts import repo as accounts_repo
 from issuer.accounts import service as accounts
-from issuer.access import ANONYMOUS, Principal, Role
+from issuer.access import ANONYMOUS, Principal, Role, RoleName, admit, require_login
 from issuer.errors import Forbidden, Unauthenticated
 
 __all__ = ["ANONYMOUS", "AuthMiddleware", "CSRF_COOKIE", "CSRF_FIELD", "CSRF_HEADER", "Principal", "Role",
-           "SESSION_COOKIE", "check_csrf", "csrf_token", "middleware", "requires", "session_cookie"]
+           "SESSION_COOKIE", "check_csrf", "csrf_token", "middleware", "principal_of", "require_login", "requires",
+           "session_cookie"]
 
 SESSION_COOKIE = "badges_session"
 CSRF_COOKIE = "badges_csrf"
@@ -199,27 +202,18 @@ def check_csrf(connection: ASGIConnection, presented: str | None) -> None:
         raise Forbidden("missing or wrong CSRF token: reload the page and try again", problem="csrf")
 
 
-def requires(*roles: Role | str):
-    """A Litestar guard admitting only ``roles`` (401 for anonymous callers, 403 otherwise)."""
+def requires(*roles: Role | RoleName) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+    """A Litestar guard admitting only ``roles``: ``issuer.access.admit`` (401 for anonymous
+    callers, 403 for other roles)."""
     allowed = frozenset(Role(r) for r in roles)
 
     def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-        principal: Principal = connection.scope.get("user", ANONYMOUS)
-        if principal.role in allowed:
-            return
-        if not principal.is_authenticated:
-            raise Unauthenticated("sign in or present a bearer token")
-        raise Forbidden(f"a {principal.role} may not do this")
+        admit(principal_of(connection), allowed)
 
     guard.__name__ = "requires_" + "_".join(sorted(allowed))
     return guard
 
 
 def principal_of(connection: ASGIConnection) -> Principal:
-    return connection.scope.get("user", ANONYMOUS)
-
-
-def require_login(principal: Principal) -> Principal:
-    if not principal.is_authenticated:
-        raise Unauthenticated("sign in or present a bearer token")
+    principal: Principal = connection.scope.get("user", ANONYMOUS)
     return principal

@@ -12,7 +12,8 @@ from issuer import runtime
 from issuer.accounts import service as accounts
 from issuer.schools import identity, service as platform_admin
 from issuer.errors import Forbidden
-from issuer.accounts.auth import SESSION_COOKIE, Role, requires
+from issuer.access import ACCOUNT_ROLES, ADMINS, STAFF
+from issuer.accounts.auth import SESSION_COOKIE, requires
 from issuer.web.dto import problem_responses
 from issuer.web.dto_types import JSON_BODY_LIMIT, Limit
 from issuer.web.dto import (
@@ -27,9 +28,6 @@ from issuer.web.dto import (
 )
 
 _ERRORS = problem_responses(400, 401, 403, 404, 409)
-ANY_ACCOUNT = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER, Role.STUDENT)
-ADMINS = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN)
-STAFF = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER)
 
 
 def _user_out(row: dict) -> UserOut:
@@ -53,7 +51,7 @@ def _token_info(row: dict) -> TokenInfoOut:
 class MeController(Controller):
     tags = ["accounts"]
 
-    @get("/me", guards=[requires(*ANY_ACCOUNT)], responses=_ERRORS, summary="Who the caller is")
+    @get("/me", guards=[requires(*ACCOUNT_ROLES)], responses=_ERRORS, summary="Who the caller is")
     async def me(self, request: Request) -> MeOut:
         p = request.user
         return MeOut(
@@ -66,7 +64,7 @@ class MeController(Controller):
             district_id=p.district_id,
         )
 
-    @post("/me/password", guards=[requires(*ANY_ACCOUNT)], responses=_ERRORS, status_code=204,
+    @post("/me/password", guards=[requires(*ACCOUNT_ROLES)], responses=_ERRORS, status_code=204,
           summary="Change one's password (every other session ends)")
     async def change_password(self, request: Request, data: JSONBody[PasswordIn]) -> None:
         p = request.user

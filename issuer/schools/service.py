@@ -1,9 +1,10 @@
 """Administrative use cases of the platform half, each scoped by the caller.
 
-Tenancy is enforced here, in the queries (an ``issuer.db.scope`` value from
-``learning_access.scope_of``), not only by route guards: a teacher's listing is filtered to
-their school, a student's to their own records, and a record outside the caller's scope is
-reported as not found. Account changes (users, tokens) are written to the audit log.
+Who may do what is ``issuer.access``'s answer (the one authorization model); tenancy is enforced
+in the queries (an ``issuer.db.scope`` value from ``issuer.access.scope_of``), not only by route
+guards: a teacher's listing is filtered to their school, a student's to their own records, and a
+record outside the caller's scope is reported as not found. Account changes (users, tokens) are
+written to the audit log.
 """
 from __future__ import annotations
 
@@ -14,17 +15,15 @@ from issuer import runtime
 from issuer.accounts import repo as accounts_repo
 from issuer.credentials import repo as credentials_repo
 from issuer.schools import repo as schools_repo
-from issuer.db.scope import Scope
 from issuer.accounts import service as accounts
 from issuer.schools import identity, keys as key_service
 from issuer.credentials import status
-from issuer.access import RANK, Principal, Role, parse_role
-from issuer.access import scope_of
+from issuer import access
+from issuer.access import Principal, Role, parse_role, scope_of
 from issuer.errors import Forbidden
 from issuer.errors import BadRequest, Conflict, NotFound
 
 MAX_TOKEN_LIFETIME = timedelta(days=3 * 366)
-ADMINS = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN)
 
 
 async def school_for_admin(principal: Principal, slug: str | None) -> dict:
@@ -37,18 +36,8 @@ async def school_for_admin(principal: Principal, slug: str | None) -> dict:
         school = await schools_repo.school_by_slug(slug)
     if school is None:
         raise NotFound(f"no school {slug!r}")
-    if principal.role == Role.DISTRICT_ADMIN and school["district"] == principal.district_id:
-        return school
-    if principal.role == Role.SCHOOL_ADMIN and school["id"] == principal.school_id:
-        return school
-    raise Forbidden("not an administrator of this school")
-
-
-async def _scope(principal: Principal) -> Scope:
-    try:
-        return await scope_of(principal)
-    except Forbidden as exc:
-        raise Forbidden(str(exc)) from None
+    access.check_administers(principal, district_id=school["district"], school_id=school["id"])
+    return school
 
 
 async def visible_credential(principal: Principal, credential_uuid: uuidlib.UUID) -> dict:
@@ -63,13 +52,12 @@ async def visible_credential(principal: Principal, credential_uuid: uuidlib.UUID
 
 
 async def list_credentials(principal: Principal, *, limit: int = 100, offset: int = 0) -> list[dict]:
-    return await credentials_repo.issued_credentials(await _scope(principal), limit=limit, offset=offset)
+    return await credentials_repo.issued_credentials(await scope_of(principal), limit=limit, offset=offset)
 
 
 async def change_status(principal: Principal, credential_uuid: uuidlib.UUID, *, action: str,
                         reason: str) -> dict:
-    if principal.role not in ADMINS:
-        raise Forbidden("only administrators change a credential's status")
+    access.admin_scope(principal, "change a credential's status")
     row = await visible_credential(principal, credential_uuid)
     func = {"revoke": status.revoke, "suspend": status.suspend, "reinstate": status.reinstate}[action]
     return await func(row["id"], reason=reason, actor_id=principal.id, school_id=row["school"])
@@ -90,21 +78,19 @@ async def school_keys(principal: Principal, slug: str) -> list[dict]:
 
 
 async def list_users(principal: Principal) -> list[dict]:
-    rows = await accounts_repo.users(await _scope(principal))
-    if principal.role == Role.DISTRICT_ADMIN:
-        rows = await accounts_repo.district_admins(principal.district_id) + rows
+    rows = await accounts_repo.users(await scope_of(principal))
+    if access.sees_district_admins(principal):
+        rows = await accounts_repo.district_admins(access.admin_scope(principal, "list users").district_id) + rows
     return rows
 
 
 async def _managed_user(principal: Principal, user_id: int) -> dict:
     """A user the admin may manage: their school's (a district admin: the district's)."""
-    if principal.role not in ADMINS:
-        raise Forbidden("only administrators manage accounts")
+    access.admin_scope(principal, "manage accounts")
     user = await accounts_repo.user_by_id(user_id)
-    if user is None or user["district"] != principal.district_id:
+    if user is None:
         raise NotFound("no such user")
-    if principal.role == Role.SCHOOL_ADMIN and (user["school"] is None or user["school"] != principal.school_id):
-        raise NotFound("no such user")
+    access.check_administered(principal, district_id=user["district"], school_id=user["school"], what="user")
     return user
 
 
@@ -113,18 +99,15 @@ async def set_user_active(principal: Principal, user_id: int, *, active: bool) -
     user = await _managed_user(principal, user_id)
     if not active and user["id"] == principal.id:
         raise Conflict("you cannot deactivate your own account")
-    if RANK[Role(user["role"])] > RANK[principal.role]:
-        raise Forbidden("only a district admin manages a district admin")
+    access.check_manages(principal, Role(user["role"]))
     return await accounts.set_active(user, active, actor_id=principal.id)
 
 
 async def create_user(principal: Principal, *, username: str, role: str, password: str | None,
                       email: str, display_name: str, school_slug: str | None) -> dict:
-    if principal.role not in ADMINS:
-        raise Forbidden("only administrators create accounts")
+    access.admin_scope(principal, "create accounts")
     if role == Role.DISTRICT_ADMIN:
-        if principal.role != Role.DISTRICT_ADMIN:
-            raise Forbidden("only a district admin creates district admins")
+        access.check_account_role(principal, Role.DISTRICT_ADMIN)
         school_id = None
     else:
         school_id = (await school_for_admin(principal, school_slug))["id"]
@@ -163,8 +146,7 @@ async def create_token(principal: Principal, *, name: str, role: str | None, sch
                        expires_at: datetime | None = None) -> tuple[str, dict, dict]:
     """(token, school, the stored token row): a token of ``role`` (never above the caller's)
     in a school the caller administers; a person's role is bound to ``username``."""
-    if principal.role not in ADMINS:
-        raise Forbidden("only administrators create API tokens")
+    access.admin_scope(principal, "create API tokens")
     school = await school_for_admin(principal, school_slug)
     user = None
     if username:
@@ -172,10 +154,7 @@ async def create_token(principal: Principal, *, name: str, role: str | None, sch
         if user is None or user["school"] != school["id"]:
             raise NotFound(f"no user {username!r} in {school['slug']}")
     wanted = parse_role(role) if role is not None else (Role(user["role"]) if user else Role.SCHOOL_ADMIN)
-    if wanted == Role.DISTRICT_ADMIN:
-        raise Forbidden("a token acts within one school")
-    if wanted not in RANK or RANK[wanted] > RANK[principal.role]:
-        raise Forbidden(f"a {principal.role} cannot create a {wanted} token")
+    access.check_token_role(principal, wanted)
     now = runtime.current().clock.now()
     ends = token_expiry(now, expires_in=expires_in, expires_at=expires_at)
     token = await accounts.create_api_token(school_id=school["id"], district_id=school["district"], role=wanted,
@@ -191,29 +170,24 @@ async def create_token(principal: Principal, *, name: str, role: str | None, sch
 
 async def list_tokens(principal: Principal) -> list[dict]:
     """The tokens of the admin's school (a district admin: the district's), without hashes."""
-    if principal.role == Role.DISTRICT_ADMIN:
-        return await accounts_repo.tokens(district_id=principal.district_id)
-    if principal.role == Role.SCHOOL_ADMIN and principal.school_id is not None:
-        return await accounts_repo.tokens(district_id=principal.district_id, school_id=principal.school_id)
-    raise Forbidden("only administrators list API tokens")
+    scope = access.admin_scope(principal, "list API tokens")
+    return await accounts_repo.tokens(district_id=scope.district_id, school_id=scope.school_id)
 
 
 async def revoke_token(principal: Principal, token_id: int) -> dict:
     """Revoke a token of the admin's school (district); revoking twice keeps the first time."""
-    if principal.role not in ADMINS:
-        raise Forbidden("only administrators revoke API tokens")
+    access.admin_scope(principal, "revoke API tokens")
     row = await accounts_repo.token_by_id(token_id)
-    if row is None or row["district"] != principal.district_id or (
-            principal.role == Role.SCHOOL_ADMIN and row["school"] != principal.school_id):
+    if row is None:
         raise NotFound("no such token")
+    access.check_administered(principal, district_id=row["district"], school_id=row["school"], what="token")
     await accounts.revoke_token(token_id, actor_id=principal.id, district_id=row["district"],
                                 school_id=row["school"], subject=row["name"])
     return await accounts_repo.token_by_id(token_id)
 
 
 async def audit_log(principal: Principal, *, limit: int = 100) -> list[dict]:
-    if principal.role == Role.DISTRICT_ADMIN:
-        return await accounts_repo.audit_events(district_id=principal.district_id, limit=limit)
-    if principal.role == Role.SCHOOL_ADMIN:
-        return await accounts_repo.audit_events(school_id=principal.school_id, limit=limit)
-    raise Forbidden("only administrators read the audit log")
+    scope = access.admin_scope(principal, "read the audit log")
+    if scope.school_id is None:
+        return await accounts_repo.audit_events(district_id=scope.district_id, limit=limit)
+    return await accounts_repo.audit_events(school_id=scope.school_id, limit=limit)

@@ -11,8 +11,7 @@ from issuer import runtime
 from issuer.errors import InvalidInput
 from issuer.storage import FileStore
 
-STAFF = ("teacher", "school_admin", "district_admin")
-TEACHERS = ("teacher", "school_admin")
+from issuer.access import STAFF, TEACHERS  # noqa: F401 - re-exported: the guards' role sets (the one model)
 
 
 def who(request: Request) -> Any:
