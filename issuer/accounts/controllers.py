@@ -10,7 +10,8 @@ from litestar.response import Redirect
 
 from issuer import runtime
 from issuer.accounts import service as accounts
-from issuer.schools import identity, service as platform_admin
+from issuer.accounts import admin
+from issuer.schools import identity
 from issuer.errors import Forbidden
 from issuer.access import ACCOUNT_ROLES, ADMINS, STAFF
 from issuer.accounts.auth import SESSION_COOKIE, requires
@@ -81,11 +82,11 @@ class AdminController(Controller):
 
     @get("/users", guards=[requires(*STAFF)], responses=_ERRORS)
     async def users(self, request: Request) -> list[UserOut]:
-        return [_user_out(r) for r in await platform_admin.list_users(request.user)]
+        return [_user_out(r) for r in await admin.list_users(request.user)]
 
     @post("/users", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=201)
     async def create_user(self, request: Request, data: JSONBody[UserIn]) -> UserOut:
-        row = await platform_admin.create_user(
+        row = await admin.create_user(
             request.user,
             username=data.username,
             role=data.role,
@@ -99,11 +100,11 @@ class AdminController(Controller):
     @post("/users/{user_id:int}/deactivate", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=200,
           summary="Deactivate an account: no login, its sessions end, its tokens are revoked")
     async def deactivate_user(self, request: Request, user_id: FromPath[int]) -> UserOut:
-        return _user_out(await platform_admin.set_user_active(request.user, user_id, active=False))
+        return _user_out(await admin.set_user_active(request.user, user_id, active=False))
 
     @post("/users/{user_id:int}/activate", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=200)
     async def activate_user(self, request: Request, user_id: FromPath[int]) -> UserOut:
-        return _user_out(await platform_admin.set_user_active(request.user, user_id, active=True))
+        return _user_out(await admin.set_user_active(request.user, user_id, active=True))
 
     @post(
         "/tokens",
@@ -113,7 +114,7 @@ class AdminController(Controller):
         summary="Create a bearer token for a school (shown once)",
     )
     async def create_token(self, request: Request, data: JSONBody[TokenIn]) -> TokenOut:
-        token, school, row = await platform_admin.create_token(
+        token, school, row = await admin.create_token(
             request.user, name=data.name, role=data.role, school_slug=data.school, username=data.user,
             expires_in=data.expires_in, expires_at=data.expires_at)
         return TokenOut(
@@ -128,16 +129,16 @@ class AdminController(Controller):
 
     @get("/tokens", guards=[requires(*ADMINS)], responses=_ERRORS, summary="API tokens (never the secrets)")
     async def tokens(self, request: Request) -> list[TokenInfoOut]:
-        return [_token_info(r) for r in await platform_admin.list_tokens(request.user)]
+        return [_token_info(r) for r in await admin.list_tokens(request.user)]
 
     @delete("/tokens/{token_id:int}", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=200,
             summary="Revoke a token (it stops working at once)")
     async def revoke_token(self, request: Request, token_id: FromPath[int]) -> TokenInfoOut:
-        return _token_info(await platform_admin.revoke_token(request.user, token_id))
+        return _token_info(await admin.revoke_token(request.user, token_id))
 
     @get("/audit", guards=[requires(*ADMINS)], responses=_ERRORS)
     async def audit(self, request: Request, limit: FromQuery[Limit] = 100) -> list[AuditOut]:
-        rows = await platform_admin.audit_log(request.user, limit=min(max(limit, 1), 500))
+        rows = await admin.audit_log(request.user, limit=min(max(limit, 1), 500))
         return [
             AuditOut(
                 at=r["at"],
@@ -162,13 +163,13 @@ class AdminPages(Controller):
     async def tokens_page(self, request: Request, revoked: FromQuery[int | None] = None) -> Response:
         from issuer.web.common import page
 
-        rows = await platform_admin.list_tokens(request.user)
+        rows = await admin.list_tokens(request.user)
         now = runtime.current().clock.now()
         return page(request, "admin/tokens.html.j2", tokens=rows, now=now, revoked=revoked)
 
     @post("/{token_id:int}/revoke", status_code=303)
     async def revoke_from_page(self, request: Request, token_id: FromPath[int]) -> Redirect:
-        await platform_admin.revoke_token(request.user, token_id)
+        await admin.revoke_token(request.user, token_id)
         return Redirect(path=f"/admin/api-tokens?revoked={token_id}", status_code=303)
 
 

@@ -1,29 +1,18 @@
-"""Administrative use cases of the platform half, each scoped by the caller.
+"""The administration of schools, scoped by the caller: which school an administrator acts on,
+and its signing keys (list, rotate).
 
-Who may do what is ``issuer.access``'s answer (the one authorization model); tenancy is enforced
-in the queries (an ``issuer.db.scope`` value from ``issuer.access.scope_of``), not only by route
-guards: a teacher's listing is filtered to their school, a student's to their own records, and a
-record outside the caller's scope is reported as not found. Account changes (users, tokens) are
-written to the audit log.
+Who may do what is ``issuer.access``'s answer (the one authorization model): a school admin
+administers their school, a district admin the schools of their district; any other school is
+forbidden (403).
 """
 from __future__ import annotations
 
-import uuid as uuidlib
-from datetime import datetime, timedelta
-
-from issuer import runtime
-from issuer.accounts import repo as accounts_repo
-from issuer.credentials import repo as credentials_repo
-from issuer.schools import repo as schools_repo
-from issuer.accounts import service as accounts
-from issuer.schools import identity, keys as key_service
-from issuer.credentials import status
 from issuer import access
-from issuer.access import Principal, Role, parse_role, scope_of
-from issuer.errors import Forbidden
-from issuer.errors import BadRequest, Conflict, NotFound
-
-MAX_TOKEN_LIFETIME = timedelta(days=3 * 366)
+from issuer.access import Principal
+from issuer.errors import BadRequest, NotFound
+from issuer.schools import identity
+from issuer.schools import keys as key_service
+from issuer.schools import repo as schools_repo
 
 
 async def school_for_admin(principal: Principal, slug: str | None) -> dict:
@@ -40,29 +29,6 @@ async def school_for_admin(principal: Principal, slug: str | None) -> dict:
     return school
 
 
-async def visible_credential(principal: Principal, credential_uuid: uuidlib.UUID) -> dict:
-    try:
-        scope = await scope_of(principal)
-    except Forbidden:
-        raise NotFound("no such credential") from None
-    row = await credentials_repo.issued_credential(uuid=credential_uuid)
-    if row is None or not scope.admits(school_id=row["school"], learner_id=row["learner"]):
-        raise NotFound("no such credential")
-    return row
-
-
-async def list_credentials(principal: Principal, *, limit: int = 100, offset: int = 0) -> list[dict]:
-    return await credentials_repo.issued_credentials(await scope_of(principal), limit=limit, offset=offset)
-
-
-async def change_status(principal: Principal, credential_uuid: uuidlib.UUID, *, action: str,
-                        reason: str) -> dict:
-    access.admin_scope(principal, "change a credential's status")
-    row = await visible_credential(principal, credential_uuid)
-    func = {"revoke": status.revoke, "suspend": status.suspend, "reinstate": status.reinstate}[action]
-    return await func(row["id"], reason=reason, actor_id=principal.id, school_id=row["school"])
-
-
 async def rotate_key(principal: Principal, slug: str) -> dict:
     school = await school_for_admin(principal, slug)
     row = await key_service.rotate(district_id=school["district"], school_id=school["id"], actor_id=principal.id)
@@ -75,119 +41,3 @@ async def school_keys(principal: Principal, slug: str) -> list[dict]:
     did = identity.school_did_web(school["slug"])
     return [{**r, "verification_method": f"{did}#{r['public_key_multibase']}"}
             for r in await schools_repo.keys_of(district_id=school["district"], school_id=school["id"])]
-
-
-async def list_users(principal: Principal) -> list[dict]:
-    rows = await accounts_repo.users(await scope_of(principal))
-    if access.sees_district_admins(principal):
-        rows = await accounts_repo.district_admins(access.admin_scope(principal, "list users").district_id) + rows
-    return rows
-
-
-async def _managed_user(principal: Principal, user_id: int) -> dict:
-    """A user the admin may manage: their school's (a district admin: the district's)."""
-    access.admin_scope(principal, "manage accounts")
-    user = await accounts_repo.user_by_id(user_id)
-    if user is None:
-        raise NotFound("no such user")
-    access.check_administered(principal, district_id=user["district"], school_id=user["school"], what="user")
-    return user
-
-
-async def set_user_active(principal: Principal, user_id: int, *, active: bool) -> dict:
-    """Deactivate (logins refused, sessions ended, tokens revoked) or reactivate a user."""
-    user = await _managed_user(principal, user_id)
-    if not active and user["id"] == principal.id:
-        raise Conflict("you cannot deactivate your own account")
-    access.check_manages(principal, Role(user["role"]))
-    return await accounts.set_active(user, active, actor_id=principal.id)
-
-
-async def create_user(principal: Principal, *, username: str, role: str, password: str | None,
-                      email: str, display_name: str, school_slug: str | None) -> dict:
-    access.admin_scope(principal, "create accounts")
-    if role == Role.DISTRICT_ADMIN:
-        access.check_account_role(principal, Role.DISTRICT_ADMIN)
-        school_id = None
-    else:
-        school_id = (await school_for_admin(principal, school_slug))["id"]
-    user = await accounts.create_user(district_id=principal.district_id, school_id=school_id, role=role,
-                                      username=username, password=password, email=email,
-                                      display_name=display_name)
-    await accounts_repo.audit(action="user.create", at=runtime.current().clock.now(), actor_id=principal.id,
-                     district_id=principal.district_id, school_id=school_id, subject=username,
-                     details={"role": role})
-    return user
-
-
-def token_expiry(now: datetime, *, expires_in: int | None, expires_at: datetime | None) -> datetime | None:
-    """When a new token ends: ``expires_in`` seconds from now or ``expires_at`` (not both);
-    None: until revoked."""
-    if expires_in is not None and expires_at is not None:
-        raise BadRequest("give expiresIn or expiresAt, not both")
-    if expires_in is not None:
-        if expires_in <= 0:
-            raise BadRequest("expiresIn must be a positive number of seconds")
-        if expires_in > MAX_TOKEN_LIFETIME.total_seconds():
-            raise BadRequest("expiresIn is longer than three years")
-        return now + timedelta(seconds=expires_in)
-    if expires_at is not None:
-        if expires_at.tzinfo is None:
-            raise BadRequest("expiresAt needs a time zone (e.g. 2027-01-01T00:00:00Z)")
-        if expires_at <= now:
-            raise BadRequest("expiresAt is in the past")
-        if expires_at - now > MAX_TOKEN_LIFETIME:
-            raise BadRequest("expiresAt is more than three years away")
-    return expires_at
-
-
-async def create_token(principal: Principal, *, name: str, role: str | None, school_slug: str | None,
-                       username: str | None = None, expires_in: int | None = None,
-                       expires_at: datetime | None = None) -> tuple[str, dict, dict]:
-    """(token, school, the stored token row): a token of ``role`` (never above the caller's)
-    in a school the caller administers; a person's role is bound to ``username``."""
-    access.admin_scope(principal, "create API tokens")
-    school = await school_for_admin(principal, school_slug)
-    user = None
-    if username:
-        user = await accounts_repo.user_by_username(username.strip())
-        if user is None or user["school"] != school["id"]:
-            raise NotFound(f"no user {username!r} in {school['slug']}")
-    wanted = parse_role(role) if role is not None else (Role(user["role"]) if user else Role.SCHOOL_ADMIN)
-    access.check_token_role(principal, wanted)
-    now = runtime.current().clock.now()
-    ends = token_expiry(now, expires_in=expires_in, expires_at=expires_at)
-    token = await accounts.create_api_token(school_id=school["id"], district_id=school["district"], role=wanted,
-                                            user_id=user["id"] if user else None, name=name, expires_at=ends,
-                                            created_by=principal.id)
-    row = await accounts_repo.token_by_hash(accounts.sha256_hex(token))
-    await accounts_repo.audit(action="token.create", at=now, actor_id=principal.id, district_id=school["district"],
-                     school_id=school["id"], subject=name,
-                     details={"token": row["id"], "role": wanted.value, "user": user["username"] if user else None,
-                              "expiresAt": ends.isoformat() if ends else None})
-    return token, school, row
-
-
-async def list_tokens(principal: Principal) -> list[dict]:
-    """The tokens of the admin's school (a district admin: the district's), without hashes."""
-    scope = access.admin_scope(principal, "list API tokens")
-    return await accounts_repo.tokens(district_id=scope.district_id, school_id=scope.school_id)
-
-
-async def revoke_token(principal: Principal, token_id: int) -> dict:
-    """Revoke a token of the admin's school (district); revoking twice keeps the first time."""
-    access.admin_scope(principal, "revoke API tokens")
-    row = await accounts_repo.token_by_id(token_id)
-    if row is None:
-        raise NotFound("no such token")
-    access.check_administered(principal, district_id=row["district"], school_id=row["school"], what="token")
-    await accounts.revoke_token(token_id, actor_id=principal.id, district_id=row["district"],
-                                school_id=row["school"], subject=row["name"])
-    return await accounts_repo.token_by_id(token_id)
-
-
-async def audit_log(principal: Principal, *, limit: int = 100) -> list[dict]:
-    scope = access.admin_scope(principal, "read the audit log")
-    if scope.school_id is None:
-        return await accounts_repo.audit_events(district_id=scope.district_id, limit=limit)
-    return await accounts_repo.audit_events(school_id=scope.school_id, limit=limit)

@@ -1,0 +1,39 @@
+"""The administration of issued credentials, scoped by the caller: list and read them, and
+change their status (revoke, suspend, reinstate; administrators only).
+
+Who may see and do what is ``issuer.access``'s answer: a listing is filtered by the caller's
+``scope_of`` (a student their own credentials, staff their schools'), a credential outside it is
+not found (404), and the status change itself is ``issuer.credentials.status``'s.
+"""
+from __future__ import annotations
+
+import uuid as uuidlib
+
+from issuer import access
+from issuer.access import Principal, scope_of
+from issuer.credentials import repo as credentials_repo
+from issuer.credentials import status
+from issuer.errors import Forbidden, NotFound
+
+
+async def visible_credential(principal: Principal, credential_uuid: uuidlib.UUID) -> dict:
+    try:
+        scope = await scope_of(principal)
+    except Forbidden:
+        raise NotFound("no such credential") from None
+    row = await credentials_repo.issued_credential(uuid=credential_uuid)
+    if row is None or not scope.admits(school_id=row["school"], learner_id=row["learner"]):
+        raise NotFound("no such credential")
+    return row
+
+
+async def list_credentials(principal: Principal, *, limit: int = 100, offset: int = 0) -> list[dict]:
+    return await credentials_repo.issued_credentials(await scope_of(principal), limit=limit, offset=offset)
+
+
+async def change_status(principal: Principal, credential_uuid: uuidlib.UUID, *, action: str,
+                        reason: str) -> dict:
+    access.admin_scope(principal, "change a credential's status")
+    row = await visible_credential(principal, credential_uuid)
+    func = {"revoke": status.revoke, "suspend": status.suspend, "reinstate": status.reinstate}[action]
+    return await func(row["id"], reason=reason, actor_id=principal.id, school_id=row["school"])
