@@ -84,7 +84,7 @@ async def setup(db_url: str, data_dir: Path, n_students: int):
     teacher = await accounts_repo.insert_user(district_id=district["id"], school_id=school["id"], role="teacher",
                                               username="t", email="t@example.org", display_name="T",
                                               password_hash="", at=now)
-    token = await accounts.create_api_token(school_id=school["id"], district_id=district["id"], role="teacher",
+    token = await accounts.create_api_token(rt, school_id=school["id"], district_id=district["id"], role="teacher",
                                             user_id=teacher["id"], name="bench")
     tp = Principal(role=Role.TEACHER, id=teacher["id"], school_id=school["id"], district_id=district["id"])
     fw = await frameworks.create_framework(tp, kind="academic", name="F", clock=rt.clock,

@@ -176,10 +176,10 @@ async def seed(platform):
     for role, user in (("district_admin", admin), ("school_admin", ns.users[("north", "school_admin", 0)]),
                        ("teacher", ns.users[("north", "teacher", 0)]),
                        ("student", ns.users[("north", "student", 0)])):
-        ns.token[role] = await accounts.create_api_token(
+        ns.token[role] = await accounts.create_api_token(platform, 
             school_id=user["school"], district_id=district["id"], role=role, user_id=user["id"], name=role)
-        ns.session[role] = await accounts.create_session(user["id"])
-    ns.school_token = await accounts.create_api_token(school_id=north, district_id=district["id"], name="vc-api")
+        ns.session[role] = await accounts.create_session(platform, user["id"])
+    ns.school_token = await accounts.create_api_token(platform, school_id=north, district_id=district["id"], name="vc-api")
     return ns
 
 

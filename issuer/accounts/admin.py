@@ -10,24 +10,25 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from issuer import access, runtime
+from issuer import access
 from issuer.access import Principal, Role, parse_role, scope_of
 from issuer.accounts import repo as accounts_repo
 from issuer.accounts import service as accounts
+from issuer.context import IssuerContext
 from issuer.errors import BadRequest, Conflict, NotFound
 from issuer.schools.service import school_for_admin
 
 MAX_TOKEN_LIFETIME = timedelta(days=3 * 366)
 
 
-async def list_users(principal: Principal) -> list[dict]:
+async def list_users(ctx: IssuerContext, principal: Principal) -> list[dict]:
     rows = await accounts_repo.users(await scope_of(principal))
     if access.sees_district_admins(principal):
         rows = await accounts_repo.district_admins(access.admin_scope(principal, "list users").district_id) + rows
     return rows
 
 
-async def _managed_user(principal: Principal, user_id: int) -> dict:
+async def _managed_user(ctx: IssuerContext, principal: Principal, user_id: int) -> dict:
     """A user the admin may manage: their school's (a district admin: the district's)."""
     access.admin_scope(principal, "manage accounts")
     user = await accounts_repo.user_by_id(user_id)
@@ -37,16 +38,16 @@ async def _managed_user(principal: Principal, user_id: int) -> dict:
     return user
 
 
-async def set_user_active(principal: Principal, user_id: int, *, active: bool) -> dict:
+async def set_user_active(ctx: IssuerContext, principal: Principal, user_id: int, *, active: bool) -> dict:
     """Deactivate (logins refused, sessions ended, tokens revoked) or reactivate a user."""
-    user = await _managed_user(principal, user_id)
+    user = await _managed_user(ctx, principal, user_id)
     if not active and user["id"] == principal.id:
         raise Conflict("you cannot deactivate your own account")
     access.check_manages(principal, Role(user["role"]))
-    return await accounts.set_active(user, active, actor_id=principal.id)
+    return await accounts.set_active(ctx, user, active, actor_id=principal.id)
 
 
-async def create_user(principal: Principal, *, username: str, role: str, password: str | None,
+async def create_user(ctx: IssuerContext, principal: Principal, *, username: str, role: str, password: str | None,
                       email: str, display_name: str, school_slug: str | None) -> dict:
     access.admin_scope(principal, "create accounts")
     if role == Role.DISTRICT_ADMIN:
@@ -54,10 +55,10 @@ async def create_user(principal: Principal, *, username: str, role: str, passwor
         school_id = None
     else:
         school_id = (await school_for_admin(principal, school_slug))["id"]
-    user = await accounts.create_user(district_id=principal.district_id, school_id=school_id, role=role,
+    user = await accounts.create_user(ctx, district_id=principal.district_id, school_id=school_id, role=role,
                                       username=username, password=password, email=email,
                                       display_name=display_name)
-    await accounts_repo.audit(action="user.create", at=runtime.current().clock.now(), actor_id=principal.id,
+    await accounts_repo.audit(action="user.create", at=ctx.clock.now(), actor_id=principal.id,
                      district_id=principal.district_id, school_id=school_id, subject=username,
                      details={"role": role})
     return user
@@ -84,7 +85,7 @@ def token_expiry(now: datetime, *, expires_in: int | None, expires_at: datetime 
     return expires_at
 
 
-async def create_token(principal: Principal, *, name: str, role: str | None, school_slug: str | None,
+async def create_token(ctx: IssuerContext, principal: Principal, *, name: str, role: str | None, school_slug: str | None,
                        username: str | None = None, expires_in: int | None = None,
                        expires_at: datetime | None = None) -> tuple[str, dict, dict]:
     """(token, school, the stored token row): a token of ``role`` (never above the caller's)
@@ -98,9 +99,9 @@ async def create_token(principal: Principal, *, name: str, role: str | None, sch
             raise NotFound(f"no user {username!r} in {school['slug']}")
     wanted = parse_role(role) if role is not None else (Role(user["role"]) if user else Role.SCHOOL_ADMIN)
     access.check_token_role(principal, wanted)
-    now = runtime.current().clock.now()
+    now = ctx.clock.now()
     ends = token_expiry(now, expires_in=expires_in, expires_at=expires_at)
-    token = await accounts.create_api_token(school_id=school["id"], district_id=school["district"], role=wanted,
+    token = await accounts.create_api_token(ctx, school_id=school["id"], district_id=school["district"], role=wanted,
                                             user_id=user["id"] if user else None, name=name, expires_at=ends,
                                             created_by=principal.id)
     row = await accounts_repo.token_by_hash(accounts.sha256_hex(token))
@@ -111,25 +112,25 @@ async def create_token(principal: Principal, *, name: str, role: str | None, sch
     return token, school, row
 
 
-async def list_tokens(principal: Principal) -> list[dict]:
+async def list_tokens(ctx: IssuerContext, principal: Principal) -> list[dict]:
     """The tokens of the admin's school (a district admin: the district's), without hashes."""
     scope = access.admin_scope(principal, "list API tokens")
     return await accounts_repo.tokens(district_id=scope.district_id, school_id=scope.school_id)
 
 
-async def revoke_token(principal: Principal, token_id: int) -> dict:
+async def revoke_token(ctx: IssuerContext, principal: Principal, token_id: int) -> dict:
     """Revoke a token of the admin's school (district); revoking twice keeps the first time."""
     access.admin_scope(principal, "revoke API tokens")
     row = await accounts_repo.token_by_id(token_id)
     if row is None:
         raise NotFound("no such token")
     access.check_administered(principal, district_id=row["district"], school_id=row["school"], what="token")
-    await accounts.revoke_token(token_id, actor_id=principal.id, district_id=row["district"],
+    await accounts.revoke_token(ctx, token_id, actor_id=principal.id, district_id=row["district"],
                                 school_id=row["school"], subject=row["name"])
     return await accounts_repo.token_by_id(token_id)
 
 
-async def audit_log(principal: Principal, *, limit: int = 100) -> list[dict]:
+async def audit_log(ctx: IssuerContext, principal: Principal, *, limit: int = 100) -> list[dict]:
     scope = access.admin_scope(principal, "read the audit log")
     if scope.school_id is None:
         return await accounts_repo.audit_events(district_id=scope.district_id, limit=limit)

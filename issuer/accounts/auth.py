@@ -32,11 +32,13 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.handlers import BaseRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from issuer import runtime
+from issuer.access import ANONYMOUS, Principal, Role, RoleName, admit, require_login
 from issuer.accounts import repo as accounts_repo
 from issuer.accounts import service as accounts
-from issuer.access import ANONYMOUS, Principal, Role, RoleName, admit, require_login
+from issuer.context import IssuerContext
 from issuer.errors import Forbidden, Unauthenticated
+from issuer.settings import Settings
+from issuer.web.deps import STATE_KEY
 
 __all__ = ["ANONYMOUS", "AuthMiddleware", "CSRF_COOKIE", "CSRF_FIELD", "CSRF_HEADER", "Principal", "Role",
            "SESSION_COOKIE", "check_csrf", "csrf_token", "middleware", "principal_of", "require_login", "requires",
@@ -71,8 +73,13 @@ def _bearer(scope: Scope) -> str | None:
     return None
 
 
-def cookie_header(name: str, value: str, *, max_age: int | None, http_only: bool = True) -> str:
-    secure = runtime.current().settings.secure_cookies
+def _ctx(scope: Scope) -> IssuerContext:
+    """The context of the app serving this request (``create_app`` puts it on ``app.state``)."""
+    ctx: IssuerContext = scope["app"].state[STATE_KEY]
+    return ctx
+
+
+def cookie_header(name: str, value: str, *, max_age: int | None, secure: bool, http_only: bool = True) -> str:
     parts = [f"{name}={value}", "Path=/", "SameSite=Lax"]
     if max_age is not None:
         parts.append(f"Max-Age={max_age}")
@@ -83,11 +90,11 @@ def cookie_header(name: str, value: str, *, max_age: int | None, http_only: bool
     return "; ".join(parts)
 
 
-def session_cookie(token: str | None) -> str:
+def session_cookie(settings: Settings, token: str | None) -> str:
     """The Set-Cookie value that starts (token) or ends (None) a session."""
     if token is None:
-        return cookie_header(SESSION_COOKIE, "", max_age=0)
-    return cookie_header(SESSION_COOKIE, token, max_age=runtime.current().settings.session_max_age)
+        return cookie_header(SESSION_COOKIE, "", max_age=0, secure=settings.secure_cookies)
+    return cookie_header(SESSION_COOKIE, token, max_age=settings.session_max_age, secure=settings.secure_cookies)
 
 
 def _state(connection: ASGIConnection | Scope) -> dict:
@@ -98,7 +105,7 @@ def _state(connection: ASGIConnection | Scope) -> dict:
 def csrf_token(connection: ASGIConnection) -> str:
     """The token forms and fetch() calls must send back (``csrf_token`` field / X-CSRF-Token)."""
     binding = _state(connection).get("csrf_binding", "")
-    return accounts.csrf_token(runtime.current().secret_key, binding)
+    return accounts.csrf_token(_ctx(connection.scope).keys.secret_key, binding)
 
 
 async def _presented_csrf(scope: Scope, receive: Receive) -> str | None:
@@ -116,7 +123,7 @@ async def _presented_csrf(scope: Scope, receive: Receive) -> str | None:
     return None
 
 
-async def principal_for_token(token: str) -> Principal | None:
+async def principal_for_token(ctx: IssuerContext, token: str) -> Principal | None:
     """``accounts.principal_for_token`` in one query instead of two (token, then its user):
     the same answer for every token (tests/issuer/test_perf_auth.py)."""
     found = await accounts_repo.token_with_user(accounts.sha256_hex(token))
@@ -125,7 +132,7 @@ async def principal_for_token(token: str) -> Principal | None:
     row, user = found
     if user is not None:
         user["active"] = bool(user["active"])  # 0/1 from SQLite's raw rows
-    return accounts.token_principal(row, user, runtime.current().clock.now())
+    return accounts.token_principal(row, user, ctx.clock.now())
 
 
 class AuthMiddleware:
@@ -139,18 +146,20 @@ class AuthMiddleware:
             scope["user"] = ANONYMOUS
             await self.app(scope, receive, send)
             return
+        ctx = _ctx(scope)
         state = _state(scope)
         cookies = _cookies(scope)
         bearer = _bearer(scope)
         principal: Principal = ANONYMOUS
         if bearer is not None:
-            principal = (await principal_for_token(bearer)) if bearer else None
-            if principal is None:
+            by_token = (await principal_for_token(ctx, bearer)) if bearer else None
+            if by_token is None:
                 raise Unauthenticated("the bearer token is not valid")
+            principal = by_token
         else:
             session = cookies.get(SESSION_COOKIE)
             if session:
-                principal = await accounts.principal_for_session(session) or ANONYMOUS
+                principal = await accounts.principal_for_session(ctx, session) or ANONYMOUS
                 if principal.via == "session":
                     state["csrf_binding"] = session
                     state["session"] = session
@@ -166,7 +175,7 @@ class AuthMiddleware:
         # anonymous form (login) checks its token itself with ``check_csrf``.
         if principal.via == "session" and scope["method"] not in SAFE_METHODS:
             presented = await _presented_csrf(scope, receive)
-            if not accounts.csrf_ok(runtime.current().secret_key, state["csrf_binding"], presented):
+            if not accounts.csrf_ok(ctx.keys.secret_key, state["csrf_binding"], presented):
                 raise Forbidden("missing or wrong CSRF token", problem="csrf")
 
         if new_cookie is None:
@@ -176,7 +185,8 @@ class AuthMiddleware:
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableScopeHeaders.from_message(message)
-                headers.add("set-cookie", cookie_header(CSRF_COOKIE, new_cookie, max_age=None, http_only=True))
+                headers.add("set-cookie", cookie_header(CSRF_COOKIE, new_cookie, max_age=None,
+                                                        secure=ctx.settings.secure_cookies))
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
@@ -197,8 +207,8 @@ def middleware(settings) -> list:
 def check_csrf(connection: ASGIConnection, presented: str | None) -> None:
     """For anonymous forms (login, mentor links): the token must match the CSRF cookie."""
     binding = _state(connection).get("csrf_binding", "")
-    if CSRF_COOKIE not in connection.cookies or not accounts.csrf_ok(runtime.current().secret_key, binding,
-                                                                     presented):
+    if CSRF_COOKIE not in connection.cookies or not accounts.csrf_ok(_ctx(connection.scope).keys.secret_key,
+                                                                     binding, presented):
         raise Forbidden("missing or wrong CSRF token: reload the page and try again", problem="csrf")
 
 

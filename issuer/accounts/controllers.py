@@ -8,13 +8,13 @@ from litestar.params import JSONBody, FromPath, FromQuery
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.response import Redirect
 
-from issuer import runtime
 from issuer.accounts import service as accounts
 from issuer.accounts import admin
 from issuer.schools import identity
 from issuer.errors import Forbidden
 from issuer.access import ACCOUNT_ROLES, ADMINS, STAFF
 from issuer.accounts.auth import SESSION_COOKIE, requires
+from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
 from issuer.web.dto_types import JSON_BODY_LIMIT, Limit
 from issuer.web.dto import (
@@ -51,6 +51,7 @@ def _token_info(row: dict) -> TokenInfoOut:
 
 class MeController(Controller):
     tags = ["accounts"]
+    dependencies = DEPENDENCIES
 
     @get("/me", guards=[requires(*ACCOUNT_ROLES)], responses=_ERRORS, summary="Who the caller is")
     async def me(self, request: Request) -> MeOut:
@@ -67,26 +68,28 @@ class MeController(Controller):
 
     @post("/me/password", guards=[requires(*ACCOUNT_ROLES)], responses=_ERRORS, status_code=204,
           summary="Change one's password (every other session ends)")
-    async def change_password(self, request: Request, data: JSONBody[PasswordIn]) -> None:
+    async def change_password(self, ctx: Ctx, request: Request, data: JSONBody[PasswordIn]) -> None:
         p = request.user
         if p.id is None:
             raise Forbidden("this token has no account with a password")
-        await accounts.change_password(p.id, data.new_password, current_password=data.current_password,
+        await accounts.change_password(ctx, p.id, data.new_password, current_password=data.current_password,
                                        keep_session=request.cookies.get(SESSION_COOKIE) if p.via == "session" else None)
 
 
 class AdminController(Controller):
     path = "/admin"
     tags = ["admin"]
+    dependencies = DEPENDENCIES
     request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @get("/users", guards=[requires(*STAFF)], responses=_ERRORS)
-    async def users(self, request: Request) -> list[UserOut]:
-        return [_user_out(r) for r in await admin.list_users(request.user)]
+    async def users(self, ctx: Ctx, request: Request) -> list[UserOut]:
+        return [_user_out(r) for r in await admin.list_users(ctx, request.user)]
 
     @post("/users", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=201)
-    async def create_user(self, request: Request, data: JSONBody[UserIn]) -> UserOut:
+    async def create_user(self, ctx: Ctx, request: Request, data: JSONBody[UserIn]) -> UserOut:
         row = await admin.create_user(
+            ctx,
             request.user,
             username=data.username,
             role=data.role,
@@ -99,12 +102,12 @@ class AdminController(Controller):
 
     @post("/users/{user_id:int}/deactivate", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=200,
           summary="Deactivate an account: no login, its sessions end, its tokens are revoked")
-    async def deactivate_user(self, request: Request, user_id: FromPath[int]) -> UserOut:
-        return _user_out(await admin.set_user_active(request.user, user_id, active=False))
+    async def deactivate_user(self, ctx: Ctx, request: Request, user_id: FromPath[int]) -> UserOut:
+        return _user_out(await admin.set_user_active(ctx, request.user, user_id, active=False))
 
     @post("/users/{user_id:int}/activate", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=200)
-    async def activate_user(self, request: Request, user_id: FromPath[int]) -> UserOut:
-        return _user_out(await admin.set_user_active(request.user, user_id, active=True))
+    async def activate_user(self, ctx: Ctx, request: Request, user_id: FromPath[int]) -> UserOut:
+        return _user_out(await admin.set_user_active(ctx, request.user, user_id, active=True))
 
     @post(
         "/tokens",
@@ -113,9 +116,9 @@ class AdminController(Controller):
         status_code=201,
         summary="Create a bearer token for a school (shown once)",
     )
-    async def create_token(self, request: Request, data: JSONBody[TokenIn]) -> TokenOut:
+    async def create_token(self, ctx: Ctx, request: Request, data: JSONBody[TokenIn]) -> TokenOut:
         token, school, row = await admin.create_token(
-            request.user, name=data.name, role=data.role, school_slug=data.school, username=data.user,
+            ctx, request.user, name=data.name, role=data.role, school_slug=data.school, username=data.user,
             expires_in=data.expires_in, expires_at=data.expires_at)
         return TokenOut(
             token=token,
@@ -128,17 +131,17 @@ class AdminController(Controller):
         )
 
     @get("/tokens", guards=[requires(*ADMINS)], responses=_ERRORS, summary="API tokens (never the secrets)")
-    async def tokens(self, request: Request) -> list[TokenInfoOut]:
-        return [_token_info(r) for r in await admin.list_tokens(request.user)]
+    async def tokens(self, ctx: Ctx, request: Request) -> list[TokenInfoOut]:
+        return [_token_info(r) for r in await admin.list_tokens(ctx, request.user)]
 
     @delete("/tokens/{token_id:int}", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=200,
             summary="Revoke a token (it stops working at once)")
-    async def revoke_token(self, request: Request, token_id: FromPath[int]) -> TokenInfoOut:
-        return _token_info(await admin.revoke_token(request.user, token_id))
+    async def revoke_token(self, ctx: Ctx, request: Request, token_id: FromPath[int]) -> TokenInfoOut:
+        return _token_info(await admin.revoke_token(ctx, request.user, token_id))
 
     @get("/audit", guards=[requires(*ADMINS)], responses=_ERRORS)
-    async def audit(self, request: Request, limit: FromQuery[Limit] = 100) -> list[AuditOut]:
-        rows = await admin.audit_log(request.user, limit=min(max(limit, 1), 500))
+    async def audit(self, ctx: Ctx, request: Request, limit: FromQuery[Limit] = 100) -> list[AuditOut]:
+        rows = await admin.audit_log(ctx, request.user, limit=min(max(limit, 1), 500))
         return [
             AuditOut(
                 at=r["at"],
@@ -158,18 +161,19 @@ class AdminPages(Controller):
     path = "/admin/api-tokens"
     include_in_schema = False
     guards = [requires(*ADMINS)]
+    dependencies = DEPENDENCIES
 
     @get("/")
-    async def tokens_page(self, request: Request, revoked: FromQuery[int | None] = None) -> Response:
+    async def tokens_page(self, ctx: Ctx, request: Request, revoked: FromQuery[int | None] = None) -> Response:
         from issuer.web.common import page
 
-        rows = await admin.list_tokens(request.user)
-        now = runtime.current().clock.now()
+        rows = await admin.list_tokens(ctx, request.user)
+        now = ctx.clock.now()
         return page(request, "admin/tokens.html.j2", tokens=rows, now=now, revoked=revoked)
 
     @post("/{token_id:int}/revoke", status_code=303)
-    async def revoke_from_page(self, request: Request, token_id: FromPath[int]) -> Redirect:
-        await admin.revoke_token(request.user, token_id)
+    async def revoke_from_page(self, ctx: Ctx, request: Request, token_id: FromPath[int]) -> Redirect:
+        await admin.revoke_token(ctx, request.user, token_id)
         return Redirect(path=f"/admin/api-tokens?revoked={token_id}", status_code=303)
 
 

@@ -6,8 +6,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from issuer.accounts import service as accounts
+from issuer.accounts.auth import CSRF_FIELD, SESSION_COOKIE, check_csrf, csrf_token, session_cookie
 from issuer.errors import TooManyRequests, Unauthenticated
-from issuer.accounts.auth import CSRF_FIELD, check_csrf, csrf_token, session_cookie
+from issuer.web.deps import DEPENDENCIES, Ctx
 
 
 def _safe_next(value: str | None) -> str:
@@ -35,6 +36,7 @@ MAX_PASSWORD = 1024
 class AuthController(Controller):
     tags = ["auth"]
     include_in_schema = False
+    dependencies = DEPENDENCIES
 
     @get("/")
     async def home(self, request: Request) -> Redirect:
@@ -46,7 +48,7 @@ class AuthController(Controller):
         return _page(request, next_url=_safe_next(next))
 
     @post("/login")
-    async def login(self, request: Request) -> Response:
+    async def login(self, ctx: Ctx, request: Request) -> Response:
         form = await request.form()
         username = str(form.get("username", "")).strip()
         password = str(form.get("password", ""))
@@ -60,7 +62,7 @@ class AuthController(Controller):
             # an attacker should not get for free.
             return _page(request, next_url=next_url, status=400, error="Username or password is too long.")
         try:
-            token, _ = await accounts.login(username, password, ip=ip)
+            token, _ = await accounts.login(ctx, username, password, ip=ip)
         except TooManyRequests as exc:
             return _page(request, next_url=next_url, username=username, status=429,
                          error="Too many failed attempts. Try again in a few minutes.",
@@ -68,16 +70,14 @@ class AuthController(Controller):
         except Unauthenticated:
             return _page(request, next_url=next_url, username=username, status=401,
                          error="Unknown username or wrong password.")
-        return Redirect(path=next_url, status_code=303, headers={"Set-Cookie": session_cookie(token)})
+        return Redirect(path=next_url, status_code=303, headers={"Set-Cookie": session_cookie(ctx.settings, token)})
 
     @post("/logout")
-    async def logout(self, request: Request) -> Response:
-        from issuer.accounts.auth import SESSION_COOKIE
-
+    async def logout(self, ctx: Ctx, request: Request) -> Response:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
-            await accounts.logout(token)
-        return Redirect(path="/login", status_code=303, headers={"Set-Cookie": session_cookie(None)})
+            await accounts.logout(ctx, token)
+        return Redirect(path="/login", status_code=303, headers={"Set-Cookie": session_cookie(ctx.settings, None)})
 
 
 ROUTES = [AuthController]

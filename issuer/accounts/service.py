@@ -28,8 +28,8 @@ from datetime import datetime, timedelta, timezone
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from issuer import runtime
 from issuer.accounts import repo as accounts_repo
+from issuer.context import IssuerContext
 from issuer.db.engine import write_transaction
 from issuer.access import ACCOUNT_ROLES, USERLESS_TOKEN_ROLES, Principal, Role, parse_role
 from issuer.errors import BadRequest, Conflict, TooManyRequests, Unauthenticated
@@ -66,7 +66,7 @@ def _principal(user: dict, via: str) -> Principal:
                      display_name=user["display_name"] or user["username"], via=via)
 
 
-async def create_user(*, district_id: int, school_id: int | None, role: str, username: str,
+async def create_user(ctx: IssuerContext, *, district_id: int, school_id: int | None, role: str, username: str,
                       password: str | None = None, email: str = "", display_name: str = "") -> dict:
     role = parse_role(role)
     if role not in ACCOUNT_ROLES:
@@ -82,7 +82,7 @@ async def create_user(*, district_id: int, school_id: int | None, role: str, use
         district_id=district_id, school_id=school_id, role=role.value, username=username, email=email,
         display_name=display_name,
         password_hash=await asyncio.to_thread(hash_password, password) if password else "",
-        at=runtime.current().clock.now())
+        at=ctx.clock.now())
 
 
 def _throttle_key(*parts: str) -> str:
@@ -110,11 +110,10 @@ async def _audit_login(action: str, username: str, user: dict | None, ip: str, a
                      subject=username[:150], details={"ip": ip, **details})
 
 
-async def login(username: str, password: str, *, ip: str) -> tuple[str, Principal]:
+async def login(ctx: IssuerContext, username: str, password: str, *, ip: str) -> tuple[str, Principal]:
     """(session token for the cookie, principal); 401 on bad credentials, 429 when limited."""
-    rt = runtime.current()
-    settings = rt.settings
-    now = rt.clock.now()
+    settings = ctx.settings
+    now = ctx.clock.now()
     keys, retry = await _count_attempt(username, ip, now, settings)
     if retry is not None:
         user = await accounts_repo.user_credentials(username)
@@ -145,23 +144,22 @@ async def login(username: str, password: str, *, ip: str) -> tuple[str, Principa
     return token, _principal(user, "session")
 
 
-async def create_session(user_id: int) -> str:
+async def create_session(ctx: IssuerContext, user_id: int) -> str:
     """A session without a password check (tests, the demo, an SSO hook)."""
-    rt = runtime.current()
-    now = rt.clock.now()
+    now = ctx.clock.now()
     token = secrets.token_urlsafe(32)
     await accounts_repo.insert_session(token_hash=sha256_hex(token), user_id=user_id, at=now,
-                              expires_at=now + timedelta(seconds=rt.settings.session_max_age))
+                              expires_at=now + timedelta(seconds=ctx.settings.session_max_age))
     return token
 
 
-async def logout(session_token: str) -> None:
+async def logout(ctx: IssuerContext, session_token: str) -> None:
     await accounts_repo.delete_session(sha256_hex(session_token))
 
 
-async def principal_for_session(session_token: str) -> Principal | None:
+async def principal_for_session(ctx: IssuerContext, session_token: str) -> Principal | None:
     session = await accounts_repo.session_by_hash(sha256_hex(session_token))
-    if session is None or session["expires_at"] <= runtime.current().clock.now():
+    if session is None or session["expires_at"] <= ctx.clock.now():
         return None
     user = await accounts_repo.user_by_id(session["user"])
     if user is None or not user["active"]:
@@ -169,14 +167,14 @@ async def principal_for_session(session_token: str) -> Principal | None:
     return _principal(user, "session")
 
 
-async def create_api_token(*, school_id: int | None, district_id: int, role: str | None = Role.SCHOOL_ADMIN,
+async def create_api_token(ctx: IssuerContext, *, school_id: int | None, district_id: int, role: str | None = Role.SCHOOL_ADMIN,
                            user_id: int | None = None, name: str = "", expires_at: datetime | None = None,
                            created_by: int | None = None) -> str:
     """A new bearer token (shown once); acts as ``role`` within ``school_id``.
 
     A person's role (student, teacher) needs ``user_id``, a user of that role and school (the
     role defaults to the user's); an expired ``expires_at`` or an unknown role is a 400."""
-    now = runtime.current().clock.now()
+    now = ctx.clock.now()
     user = None
     if user_id is not None:
         user = await accounts_repo.user_by_id(user_id)
@@ -228,18 +226,18 @@ def _aware(value: datetime | str) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
-async def principal_for_token(token: str) -> Principal | None:
+async def principal_for_token(ctx: IssuerContext, token: str) -> Principal | None:
     row = await accounts_repo.token_by_hash(sha256_hex(token))
     if row is None:
         return None
     user = await accounts_repo.user_by_id(row["user"]) if row["user"] is not None else None
-    return token_principal(row, user, runtime.current().clock.now())
+    return token_principal(row, user, ctx.clock.now())
 
 
-async def revoke_token(token_id: int, *, actor_id: int | None, district_id: int, school_id: int | None,
+async def revoke_token(ctx: IssuerContext, token_id: int, *, actor_id: int | None, district_id: int, school_id: int | None,
                        subject: str = "") -> bool:
     """Revoke (False when it already was); audited."""
-    now = runtime.current().clock.now()
+    now = ctx.clock.now()
     async with write_transaction():
         done = await accounts_repo.revoke_token(token_id, now)
         if done:
@@ -248,9 +246,9 @@ async def revoke_token(token_id: int, *, actor_id: int | None, district_id: int,
     return done
 
 
-async def set_active(user: dict, active: bool, *, actor_id: int | None) -> dict:
+async def set_active(ctx: IssuerContext, user: dict, active: bool, *, actor_id: int | None) -> dict:
     """Deactivate (sessions end, tokens are revoked, logins refused) or reactivate a user; audited."""
-    now = runtime.current().clock.now()
+    now = ctx.clock.now()
     async with write_transaction():
         await accounts_repo.set_user_active(user["id"], active)
         revoked = 0
@@ -263,7 +261,7 @@ async def set_active(user: dict, active: bool, *, actor_id: int | None) -> dict:
     return await accounts_repo.user_by_id(user["id"])
 
 
-async def change_password(user_id: int, new_password: str, *, current_password: str | None,
+async def change_password(ctx: IssuerContext, user_id: int, new_password: str, *, current_password: str | None,
                           keep_session: str | None = None, actor_id: int | None = None) -> None:
     """A new password; every other session of the user ends. ``current_password`` is checked
     unless None (an administrator or the CLI setting it)."""
@@ -276,7 +274,7 @@ async def change_password(user_id: int, new_password: str, *, current_password: 
         if not creds["password_hash"] or not await asyncio.to_thread(_verify, creds["password_hash"],
                                                                      current_password):
             raise Unauthenticated("the current password is wrong")
-    now = runtime.current().clock.now()
+    now = ctx.clock.now()
     async with write_transaction():
         await accounts_repo.set_password_hash(user_id, new_hash,
                                      keep_session=sha256_hex(keep_session) if keep_session else None)

@@ -44,7 +44,7 @@ async def _cmd_token_create(args: argparse.Namespace) -> int:
     now = runtime.current().clock.now()
     expires_at = now + timedelta(days=args.expires_in) if args.expires_in else None
     name = args.name or f"cli-{school['slug']}"
-    token = await accounts.create_api_token(school_id=school["id"], district_id=school["district"],
+    token = await accounts.create_api_token(runtime.current(), school_id=school["id"], district_id=school["district"],
                                             role=args.role, user_id=user["id"] if user else None, name=name,
                                             expires_at=expires_at)
     row = await accounts_repo.token_by_hash(accounts.sha256_hex(token))
@@ -89,7 +89,7 @@ async def _cmd_token_revoke(args: argparse.Namespace) -> int:
     row = await accounts_repo.token_by_id(args.id)
     if row is None:
         raise SettingsError(f"no API token {args.id}")
-    if not await accounts.revoke_token(row["id"], actor_id=None, district_id=row["district"],
+    if not await accounts.revoke_token(runtime.current(), row["id"], actor_id=None, district_id=row["district"],
                                        school_id=row["school"], subject=row["name"]):
         print(f"token {row['id']} was already revoked")
         return 0
@@ -102,7 +102,7 @@ async def _cmd_user_active(args: argparse.Namespace) -> int:
 
     runtime.configure(settings_for(args))
     active = args.user_command == "activate"
-    user = await accounts.set_active(await _user(args.username), active, actor_id=None)
+    user = await accounts.set_active(runtime.current(), await _user(args.username), active, actor_id=None)
     print(f"{user['username']} is {'active' if user['active'] else 'deactivated'}")
     return 0
 
@@ -121,7 +121,8 @@ async def _cmd_user_password(args: argparse.Namespace) -> int:
 
     runtime.configure(settings_for(args))
     user = await _user(args.username)
-    await accounts.change_password(user["id"], _read_password(args.stdin), current_password=None, actor_id=None)
+    await accounts.change_password(runtime.current(), user["id"], _read_password(args.stdin), current_password=None,
+                                   actor_id=None)
     print(f"password of {user['username']} changed; their sessions have ended")
     return 0
 

@@ -122,7 +122,7 @@ async def seed_demo(settings) -> dict:
 
     async def user(role, username, name):
         password = secrets.token_urlsafe(DEMO_PASSWORD_BYTES)
-        u = await accounts.create_user(district_id=district["id"], school_id=school["id"], role=role,
+        u = await accounts.create_user(rt, district_id=district["id"], school_id=school["id"], role=role,
                                        username=username, password=password,
                                        email=f"{username}@lincoln.riverside.example", display_name=name)
         logins.append((role, username, password))

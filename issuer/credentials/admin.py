@@ -11,12 +11,13 @@ import uuid as uuidlib
 
 from issuer import access
 from issuer.access import Principal, scope_of
+from issuer.context import IssuerContext
 from issuer.credentials import repo as credentials_repo
 from issuer.credentials import status
 from issuer.errors import Forbidden, NotFound
 
 
-async def visible_credential(principal: Principal, credential_uuid: uuidlib.UUID) -> dict:
+async def visible_credential(ctx: IssuerContext, principal: Principal, credential_uuid: uuidlib.UUID) -> dict:
     try:
         scope = await scope_of(principal)
     except Forbidden:
@@ -27,13 +28,13 @@ async def visible_credential(principal: Principal, credential_uuid: uuidlib.UUID
     return row
 
 
-async def list_credentials(principal: Principal, *, limit: int = 100, offset: int = 0) -> list[dict]:
+async def list_credentials(ctx: IssuerContext, principal: Principal, *, limit: int = 100, offset: int = 0) -> list[dict]:
     return await credentials_repo.issued_credentials(await scope_of(principal), limit=limit, offset=offset)
 
 
-async def change_status(principal: Principal, credential_uuid: uuidlib.UUID, *, action: str,
+async def change_status(ctx: IssuerContext, principal: Principal, credential_uuid: uuidlib.UUID, *, action: str,
                         reason: str) -> dict:
     access.admin_scope(principal, "change a credential's status")
-    row = await visible_credential(principal, credential_uuid)
+    row = await visible_credential(ctx, principal, credential_uuid)
     func = {"revoke": status.revoke, "suspend": status.suspend, "reinstate": status.reinstate}[action]
     return await func(row["id"], reason=reason, actor_id=principal.id, school_id=row["school"])

@@ -55,13 +55,13 @@ class CredentialAdminController(Controller):
     async def credentials(self, ctx: Ctx, request: Request, limit: FromQuery[Limit] = 100, offset: FromQuery[Offset] = 0
     ) -> list[CredentialOut]:
         rows = await credential_admin.list_credentials(
-            request.user, limit=min(max(limit, 1), 500), offset=max(offset, 0)
+            ctx, request.user, limit=min(max(limit, 1), 500), offset=max(offset, 0)
         )
         return [_credential_out(ctx.settings.base_url, r, request.user.role) for r in rows]
 
     @get("/credentials/{credential_uuid:uuid}", guards=[requires(*ANY_ACCOUNT)], responses=_ERRORS)
     async def credential(self, ctx: Ctx, request: Request, credential_uuid: FromPath[uuidlib.UUID]) -> CredentialOut:
-        return _credential_out(ctx.settings.base_url, await credential_admin.visible_credential(request.user, credential_uuid),
+        return _credential_out(ctx.settings.base_url, await credential_admin.visible_credential(ctx, request.user, credential_uuid),
                                request.user.role)
 
     @post(
@@ -75,7 +75,7 @@ class CredentialAdminController(Controller):
     ) -> CredentialOut:
         return _credential_out(ctx.settings.base_url,
             await credential_admin.change_status(
-                request.user, credential_uuid, action="revoke", reason=data.reason
+                ctx, request.user, credential_uuid, action="revoke", reason=data.reason
             ),
             request.user.role,
         )
@@ -91,7 +91,7 @@ class CredentialAdminController(Controller):
     ) -> CredentialOut:
         return _credential_out(ctx.settings.base_url,
             await credential_admin.change_status(
-                request.user, credential_uuid, action="suspend", reason=data.reason
+                ctx, request.user, credential_uuid, action="suspend", reason=data.reason
             ),
             request.user.role,
         )
@@ -107,7 +107,7 @@ class CredentialAdminController(Controller):
     ) -> CredentialOut:
         return _credential_out(ctx.settings.base_url,
             await credential_admin.change_status(
-                request.user, credential_uuid, action="reinstate", reason=data.reason
+                ctx, request.user, credential_uuid, action="reinstate", reason=data.reason
             ),
             request.user.role,
         )

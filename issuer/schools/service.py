@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from issuer import access
 from issuer.access import Principal
+from issuer.context import IssuerContext
 from issuer.errors import BadRequest, NotFound
 from issuer.schools import identity
 from issuer.schools import keys as key_service
@@ -29,13 +30,13 @@ async def school_for_admin(principal: Principal, slug: str | None) -> dict:
     return school
 
 
-async def rotate_key(principal: Principal, slug: str) -> dict:
+async def rotate_key(ctx: IssuerContext, principal: Principal, slug: str) -> dict:
     school = await school_for_admin(principal, slug)
     row = await key_service.rotate(district_id=school["district"], school_id=school["id"], actor_id=principal.id)
     return {**row, "verification_method": f"{identity.school_did_web(school['slug'])}#{row['public_key_multibase']}"}
 
 
-async def school_keys(principal: Principal, slug: str) -> list[dict]:
+async def school_keys(ctx: IssuerContext, principal: Principal, slug: str) -> list[dict]:
     school = await school_for_admin(principal, slug)
     await key_service.active_key_row(district_id=school["district"], school_id=school["id"])
     did = identity.school_did_web(school["slug"])

@@ -33,7 +33,7 @@ async def _seed(settings) -> SimpleNamespace:
     from issuer.accounts import service as accounts
     from tests.web import transcript_support as ts
 
-    runtime.configure(settings, clock=FixedClock(NOW))
+    ctx = runtime.configure(settings, clock=FixedClock(NOW))
     await create_tables()
     district = await schools_repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
                                           email="office@riverside.example", at=NOW)
@@ -46,9 +46,9 @@ async def _seed(settings) -> SimpleNamespace:
                                       username=f"north-{role}", email=f"north-{role}@example.org",
                                       display_name=f"North {role}", password_hash="", at=NOW)
         ns.users[("north", role, 0)] = user
-        ns.token[role] = await accounts.create_api_token(school_id=school["id"], district_id=district["id"],
+        ns.token[role] = await accounts.create_api_token(ctx, school_id=school["id"], district_id=district["id"],
                                                          role=role, user_id=user["id"], name=role)
-        ns.session[role] = await accounts.create_session(user["id"])
+        ns.session[role] = await accounts.create_session(ctx, user["id"])
     from issuer.app import create_app
 
     app = create_app(settings, clock=runtime.current().clock)

@@ -60,7 +60,7 @@ async def test_token_expiry(client, seed, platform):
     assert (await client.get("/me", headers=bearer(ok["token"]))).status_code == 200
 
 
-async def test_token_revocation_over_the_api(client, seed):
+async def test_token_revocation_over_the_api(client, seed, platform):
     out = await _new_token(client, seed, user="north-teacher-0")
     assert out["role"] == "teacher"
     listed = (await client.get("/admin/tokens", headers=bearer(seed.token["school_admin"]))).json()
@@ -71,7 +71,7 @@ async def test_token_revocation_over_the_api(client, seed):
     south_admin = seed.users[("south", "school_admin", 0)]
     from issuer.accounts import service as accounts
 
-    south = bearer(await accounts.create_api_token(school_id=south_admin["school"], district_id=seed.district["id"],
+    south = bearer(await accounts.create_api_token(platform, school_id=south_admin["school"], district_id=seed.district["id"],
                                                    user_id=south_admin["id"], name="south"))
     assert out["id"] not in [t["id"] for t in (await client.get("/admin/tokens", headers=south)).json()]
     assert_problem(await client.delete(f"/admin/tokens/{out['id']}", headers=south), 404)
@@ -109,19 +109,19 @@ async def test_token_page_lists_and_revokes_with_csrf(client, seed):
     assert "is revoked" in page.text and f'/admin/api-tokens/{out["id"]}/revoke' not in page.text
 
 
-async def test_deactivated_user_cannot_log_in_and_loses_sessions_and_tokens(client, seed):
+async def test_deactivated_user_cannot_log_in_and_loses_sessions_and_tokens(client, seed, platform):
     from issuer.accounts import service as accounts
 
-    user = await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+    user = await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
                                       role="teacher", username="t-deact", password=PASSWORD)
-    cookie = await accounts.create_session(user["id"])
+    cookie = await accounts.create_session(platform, user["id"])
     token = (await _new_token(client, seed, user="t-deact"))["token"]
     admin = bearer(seed.token["school_admin"])
     # not by a teacher, not by another school's admin, not oneself
     assert_problem(await client.post(f"/admin/users/{user['id']}/deactivate", headers=bearer(seed.token["teacher"])),
                    403)
     south_admin = seed.users[("south", "school_admin", 0)]
-    south = bearer(await accounts.create_api_token(school_id=south_admin["school"], district_id=seed.district["id"],
+    south = bearer(await accounts.create_api_token(platform, school_id=south_admin["school"], district_id=seed.district["id"],
                                                    user_id=south_admin["id"]))
     assert_problem(await client.post(f"/admin/users/{user['id']}/deactivate", headers=south), 404)
     me = seed.users[("north", "school_admin", 0)]
@@ -149,13 +149,13 @@ async def test_deactivated_user_cannot_log_in_and_loses_sessions_and_tokens(clie
     assert_problem(await client.get("/me", headers=session(cookie)), 401)
 
 
-async def test_password_change_ends_the_other_sessions(client, seed):
+async def test_password_change_ends_the_other_sessions(client, seed, platform):
     from issuer.accounts import repo as accounts_repo
     from issuer.accounts import service as accounts
 
-    user = await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+    user = await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
                                       role="teacher", username="t-pw", password=PASSWORD)
-    here, elsewhere = await accounts.create_session(user["id"]), await accounts.create_session(user["id"])
+    here, elsewhere = await accounts.create_session(platform, user["id"]), await accounts.create_session(platform, user["id"])
     url = "/me/password"
     headers = {**session(here), "X-CSRF-Token": csrf_for_session(here)}
     assert_problem(await client.post(url, headers=headers, json={"currentPassword": "wrong one!",
@@ -174,7 +174,7 @@ async def test_password_change_ends_the_other_sessions(client, seed):
         assert r.status_code == status
     assert [e["subject"] for e in await _audit("user.password")] == ["t-pw"]
     # the other path that sets passwords (the demo's reset) ends every session too
-    third = await accounts.create_session(user["id"])
+    third = await accounts.create_session(platform, user["id"])
     await accounts_repo.set_password_hash(user["id"], accounts.hash_password("reset by demo"))
     assert_problem(await client.get("/me", headers=session(third)), 401)
     # a token without an account has no password to change
@@ -182,10 +182,10 @@ async def test_password_change_ends_the_other_sessions(client, seed):
                                      json={"currentPassword": "x", "newPassword": "yyyyyyyyyy"}), 403)
 
 
-async def test_logins_are_audited_with_who(client, seed):
+async def test_logins_are_audited_with_who(client, seed, platform):
     from issuer.accounts import service as accounts
 
-    user = await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+    user = await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
                                       role="teacher", username="t-audit", password=PASSWORD)
     csrf = await login_csrf(client)
     for username, password in (("t-audit", "wrong password"), ("nobody-here", "x"), ("t-audit", PASSWORD)):
@@ -231,14 +231,14 @@ def test_cli_token_list_revoke_and_user_commands(tmp_path):
     assert _badges(tmp_path, "user", "deactivate", "nobody").returncode == 2
 
 
-async def test_deactivating_an_admin_revokes_the_service_tokens_they_made(client, seed):
+async def test_deactivating_an_admin_revokes_the_service_tokens_they_made(client, seed, platform):
     """A user-less token holds its creator's authority: it ends with them. Tokens they made
     for other people (bound to those people) and other admins' tokens live on."""
     from issuer.accounts import service as accounts
 
-    admin = await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+    admin = await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
                                        role="school_admin", username="a-leaving", password=PASSWORD)
-    own = bearer(await accounts.create_api_token(school_id=admin["school"], district_id=seed.district["id"],
+    own = bearer(await accounts.create_api_token(platform, school_id=admin["school"], district_id=seed.district["id"],
                                                  user_id=admin["id"], name="own"))
     service = (await client.post("/admin/tokens", headers=own, json={"name": "service"})).json()["token"]
     for_teacher = (await client.post("/admin/tokens", headers=own, json={"user": "north-teacher-0"})).json()["token"]
