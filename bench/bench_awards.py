@@ -85,8 +85,8 @@ async def setup(db_url: str, data_dir: Path, n_students: int):
                                               username="t", email="t@example.org", display_name="T",
                                               password_hash="", at=now)
     token = await accounts.create_api_token(rt, school_id=school["id"], district_id=district["id"], role="teacher",
-                                            user_id=teacher["id"], name="bench")
-    tp = Principal(role=Role.TEACHER, id=teacher["id"], school_id=school["id"], district_id=district["id"])
+                                            user_id=teacher.id, name="bench")
+    tp = Principal(role=Role.TEACHER, id=teacher.id, school_id=school["id"], district_id=district["id"])
     fw = await frameworks.create_framework(tp, kind="academic", name="F", clock=rt.clock,
                                            competencies=[{"code": "C1", "name": "Competency one"}])
     ach = await achievements.create_achievement(tp, name="Bench badge", description="d", rubric=RUBRIC,
@@ -107,7 +107,7 @@ async def make_submissions(ctx, n: int, tag: str) -> list[str]:
         u = await accounts_repo.insert_user(district_id=ctx["district"]["id"], school_id=ctx["school"]["id"],
                                             role="student", username=f"{tag}-{i}", email=f"{tag}-{i}@example.org",
                                             display_name=f"S{i}", password_hash="", at=now)
-        p = Principal(role=Role.STUDENT, id=u["id"], school_id=ctx["school"]["id"], district_id=ctx["district"]["id"])
+        p = Principal(role=Role.STUDENT, id=u.id, school_id=ctx["school"]["id"], district_id=ctx["district"]["id"])
         sub = await evidence.submit(p, achievement_uuid=str(ctx["achievement"]["uuid"]), narrative="work",
                                     urls=["https://example.org/w"], files=[], store=ctx["store"],
                                     clock=ctx["rt"].clock)

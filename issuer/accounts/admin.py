@@ -9,11 +9,13 @@ Account changes are written to the audit log.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from issuer import access
 from issuer.access import Principal, Role, parse_role, scope_of
 from issuer.accounts import repo as accounts_repo
 from issuer.accounts import service as accounts
+from issuer.accounts.rows import AuditRow, TokenInfoRow, TokenRow, UserRow
 from issuer.context import IssuerContext
 from issuer.errors import BadRequest, Conflict, NotFound
 from issuer.schools.service import school_for_admin
@@ -21,46 +23,48 @@ from issuer.schools.service import school_for_admin
 MAX_TOKEN_LIFETIME = timedelta(days=3 * 366)
 
 
-async def list_users(ctx: IssuerContext, principal: Principal) -> list[dict]:
+async def list_users(ctx: IssuerContext, principal: Principal) -> list[UserRow]:
+    """The accounts the caller may see (staff: their schools'), and a district's admins for a district admin."""
     rows = await accounts_repo.users(await scope_of(principal))
     if access.sees_district_admins(principal):
         rows = await accounts_repo.district_admins(access.admin_scope(principal, "list users").district_id) + rows
     return rows
 
 
-async def _managed_user(ctx: IssuerContext, principal: Principal, user_id: int) -> dict:
+async def _managed_user(principal: Principal, user_id: int) -> UserRow:
     """A user the admin may manage: their school's (a district admin: the district's)."""
     access.admin_scope(principal, "manage accounts")
     user = await accounts_repo.user_by_id(user_id)
     if user is None:
         raise NotFound("no such user")
-    access.check_administered(principal, district_id=user["district"], school_id=user["school"], what="user")
+    access.check_administered(principal, district_id=user.district, school_id=user.school, what="user")
     return user
 
 
-async def set_user_active(ctx: IssuerContext, principal: Principal, user_id: int, *, active: bool) -> dict:
+async def set_user_active(ctx: IssuerContext, principal: Principal, user_id: int, *, active: bool) -> UserRow:
     """Deactivate (logins refused, sessions ended, tokens revoked) or reactivate a user."""
-    user = await _managed_user(ctx, principal, user_id)
-    if not active and user["id"] == principal.id:
+    user = await _managed_user(principal, user_id)
+    if not active and user.id == principal.id:
         raise Conflict("you cannot deactivate your own account")
-    access.check_manages(principal, Role(user["role"]))
+    access.check_manages(principal, user.role)
     return await accounts.set_active(ctx, user, active, actor_id=principal.id)
 
 
-async def create_user(ctx: IssuerContext, principal: Principal, *, username: str, role: str, password: str | None,
-                      email: str, display_name: str, school_slug: str | None) -> dict:
-    access.admin_scope(principal, "create accounts")
+async def create_user(ctx: IssuerContext, principal: Principal, *, username: str, role: Role,
+                      password: str | None, email: str, display_name: str, school_slug: str | None) -> UserRow:
+    """An account in a school the caller administers (a district admin: also district admins)."""
+    scope = access.admin_scope(principal, "create accounts")
+    school_id: int | None = None
     if role == Role.DISTRICT_ADMIN:
-        access.check_account_role(principal, Role.DISTRICT_ADMIN)
-        school_id = None
+        access.check_account_role(principal, role)
     else:
         school_id = (await school_for_admin(principal, school_slug))["id"]
-    user = await accounts.create_user(ctx, district_id=principal.district_id, school_id=school_id, role=role,
+    user = await accounts.create_user(ctx, district_id=scope.district_id, school_id=school_id, role=role,
                                       username=username, password=password, email=email,
                                       display_name=display_name)
     await accounts_repo.audit(action="user.create", at=ctx.clock.now(), actor_id=principal.id,
-                     district_id=principal.district_id, school_id=school_id, subject=username,
-                     details={"role": role})
+                              district_id=scope.district_id, school_id=school_id, subject=username,
+                              details={"role": role.value})
     return user
 
 
@@ -85,9 +89,9 @@ def token_expiry(now: datetime, *, expires_in: int | None, expires_at: datetime 
     return expires_at
 
 
-async def create_token(ctx: IssuerContext, principal: Principal, *, name: str, role: str | None, school_slug: str | None,
-                       username: str | None = None, expires_in: int | None = None,
-                       expires_at: datetime | None = None) -> tuple[str, dict, dict]:
+async def create_token(ctx: IssuerContext, principal: Principal, *, name: str, role: Role | None,
+                       school_slug: str | None, username: str | None = None, expires_in: int | None = None,
+                       expires_at: datetime | None = None) -> tuple[str, dict[str, Any], TokenRow]:
     """(token, school, the stored token row): a token of ``role`` (never above the caller's)
     in a school the caller administers; a person's role is bound to ``username``."""
     access.admin_scope(principal, "create API tokens")
@@ -95,42 +99,46 @@ async def create_token(ctx: IssuerContext, principal: Principal, *, name: str, r
     user = None
     if username:
         user = await accounts_repo.user_by_username(username.strip())
-        if user is None or user["school"] != school["id"]:
+        if user is None or user.school != school["id"]:
             raise NotFound(f"no user {username!r} in {school['slug']}")
-    wanted = parse_role(role) if role is not None else (Role(user["role"]) if user else Role.SCHOOL_ADMIN)
+    wanted = parse_role(role) if role is not None else (user.role if user else Role.SCHOOL_ADMIN)
     access.check_token_role(principal, wanted)
     now = ctx.clock.now()
     ends = token_expiry(now, expires_in=expires_in, expires_at=expires_at)
     token = await accounts.create_api_token(ctx, school_id=school["id"], district_id=school["district"], role=wanted,
-                                            user_id=user["id"] if user else None, name=name, expires_at=ends,
+                                            user_id=user.id if user else None, name=name, expires_at=ends,
                                             created_by=principal.id)
     row = await accounts_repo.token_by_hash(accounts.sha256_hex(token))
+    if row is None:
+        raise RuntimeError("the token just stored cannot be read back")
     await accounts_repo.audit(action="token.create", at=now, actor_id=principal.id, district_id=school["district"],
-                     school_id=school["id"], subject=name,
-                     details={"token": row["id"], "role": wanted.value, "user": user["username"] if user else None,
-                              "expiresAt": ends.isoformat() if ends else None})
+                              school_id=school["id"], subject=name,
+                              details={"token": row.id, "role": wanted.value, "user": user.username if user else None,
+                                       "expiresAt": ends.isoformat() if ends else None})
     return token, school, row
 
 
-async def list_tokens(ctx: IssuerContext, principal: Principal) -> list[dict]:
+async def list_tokens(ctx: IssuerContext, principal: Principal) -> list[TokenInfoRow]:
     """The tokens of the admin's school (a district admin: the district's), without hashes."""
     scope = access.admin_scope(principal, "list API tokens")
     return await accounts_repo.tokens(district_id=scope.district_id, school_id=scope.school_id)
 
 
-async def revoke_token(ctx: IssuerContext, principal: Principal, token_id: int) -> dict:
+async def revoke_token(ctx: IssuerContext, principal: Principal, token_id: int) -> TokenInfoRow:
     """Revoke a token of the admin's school (district); revoking twice keeps the first time."""
     access.admin_scope(principal, "revoke API tokens")
     row = await accounts_repo.token_by_id(token_id)
     if row is None:
         raise NotFound("no such token")
-    access.check_administered(principal, district_id=row["district"], school_id=row["school"], what="token")
-    await accounts.revoke_token(ctx, token_id, actor_id=principal.id, district_id=row["district"],
-                                school_id=row["school"], subject=row["name"])
-    return await accounts_repo.token_by_id(token_id)
+    access.check_administered(principal, district_id=row.district, school_id=row.school, what="token")
+    await accounts.revoke_token(ctx, token_id, actor_id=principal.id, district_id=row.district,
+                                school_id=row.school, subject=row.name)
+    revoked = await accounts_repo.token_by_id(token_id)
+    return revoked if revoked is not None else row
 
 
-async def audit_log(ctx: IssuerContext, principal: Principal, *, limit: int = 100) -> list[dict]:
+async def audit_log(ctx: IssuerContext, principal: Principal, *, limit: int = 100) -> list[AuditRow]:
+    """The audit events of the admin's school (a district admin: the district's), newest first."""
     scope = access.admin_scope(principal, "read the audit log")
     if scope.school_id is None:
         return await accounts_repo.audit_events(district_id=scope.district_id, limit=limit)

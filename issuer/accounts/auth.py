@@ -130,8 +130,6 @@ async def principal_for_token(ctx: IssuerContext, token: str) -> Principal | Non
     if found is None:
         return None
     row, user = found
-    if user is not None:
-        user["active"] = bool(user["active"])  # 0/1 from SQLite's raw rows
     return accounts.token_principal(row, user, ctx.clock.now())
 
 

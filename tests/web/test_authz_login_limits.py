@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.anyio,
 PASSWORD = "correct horse battery"
 
 
-async def _user(platform, seed, username: str) -> dict:
+async def _user(platform, seed, username: str):
     from issuer.accounts import service as accounts
 
     return await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
@@ -67,11 +67,11 @@ async def test_password_spraying_from_one_ip_is_limited(platform, db, seed):
         codes = [(await _attempt(client, csrf, f"user-{n}", "Spring2026!")).status_code for n in range(12)]
         assert codes == [401] * 10 + [429] * 2
         # a real user with the right password from that address waits too …
-        assert (await _attempt(client, csrf, victim["username"], PASSWORD)).status_code == 429
+        assert (await _attempt(client, csrf, victim.username, PASSWORD)).status_code == 429
     # … while the same user from another address signs in
     async with app_client(platform, db, settings=settings, peer="192.0.2.7") as other:
         csrf = await login_csrf(other)
-        assert (await _attempt(other, csrf, victim["username"], PASSWORD)).status_code == 303
+        assert (await _attempt(other, csrf, victim.username, PASSWORD)).status_code == 303
 
 
 async def test_successful_logins_do_not_fill_the_per_ip_count(platform, db, seed):

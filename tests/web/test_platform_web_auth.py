@@ -36,10 +36,10 @@ async def _login_form(client, next_url="/"):
 async def test_password_is_argon2id(seed, platform):
     await _user(platform, seed)
     row = await accounts_repo.user_credentials("teacher-login")
-    assert row["password_hash"].startswith("$argon2id$")
-    assert PASSWORD not in row["password_hash"]
-    user = await accounts_repo.user_by_id(row["id"])
-    assert "password_hash" not in user  # ordinary queries never carry the hash
+    assert row.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in row.password_hash
+    user = await accounts_repo.user_by_id(row.id)
+    assert not hasattr(user, "password_hash")  # ordinary queries never carry the hash
 
 
 async def test_login_session_and_csrf(client, seed, platform):

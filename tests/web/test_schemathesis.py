@@ -52,7 +52,7 @@ async def _seed(settings_, clock):
                                    username="north-admin", email="admin@north.example",
                                    display_name="North Admin", password_hash="", at=at)
     token = await accounts.create_api_token(ctx, school_id=school["id"], district_id=district["id"],
-                                            role="school_admin", user_id=admin["id"], name="fuzz")
+                                            role="school_admin", user_id=admin.id, name="fuzz")
     return engine, token
 
 
