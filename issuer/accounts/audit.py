@@ -41,8 +41,10 @@ async def record_many(actor: Principal | None, events: list[dict[str, Any]]) -> 
         event = dict(event)
         action, school_id, subject = event.pop("action"), event.pop("school_id"), event.pop("subject")
         reason, at, district_id = event.pop("reason", ""), event.pop("at"), event.pop("district_id", None)
+        if district_id is None and actor is not None:
+            district_id = actor.district_id
         if district_id is None:
-            district_id = (actor.district_id if actor is not None else None) or await schools_repo.school_district(school_id)
+            district_id = await schools_repo.school_district(school_id)
         info = {**event, **actor_details(actor)}
         if reason:
             info["reason"] = reason

@@ -26,11 +26,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from http.cookies import SimpleCookie
+from typing import Any
 
-from litestar.connection import ASGIConnection
+from litestar.connection import ASGIConnection, Request
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.handlers import BaseRouteHandler
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Middleware, Receive, Scope, Send
 
 from issuer.access import ANONYMOUS, Principal, Role, RoleName, admit, require_login
 from issuer.accounts import repo as accounts_repo
@@ -50,6 +52,8 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _STATE_KEY = "badges_auth"
+
+Connection = ASGIConnection[Any, Any, Any, Any]
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
@@ -97,12 +101,14 @@ def session_cookie(settings: Settings, token: str | None) -> str:
     return cookie_header(SESSION_COOKIE, token, max_age=settings.session_max_age, secure=settings.secure_cookies)
 
 
-def _state(connection: ASGIConnection | Scope) -> dict:
+def _state(connection: Connection | Scope) -> dict[str, str]:
+    """This request's authentication facts (the CSRF binding, the session), kept in its scope."""
     scope = connection.scope if isinstance(connection, ASGIConnection) else connection
-    return scope.setdefault("state", {}).setdefault(_STATE_KEY, {})
+    state: dict[str, str] = scope.setdefault("state", {}).setdefault(_STATE_KEY, {})
+    return state
 
 
-def csrf_token(connection: ASGIConnection) -> str:
+def csrf_token(connection: Connection) -> str:
     """The token forms and fetch() calls must send back (``csrf_token`` field / X-CSRF-Token)."""
     binding = _state(connection).get("csrf_binding", "")
     return accounts.csrf_token(_ctx(connection.scope).keys.secret_key, binding)
@@ -112,14 +118,12 @@ async def _presented_csrf(scope: Scope, receive: Receive) -> str | None:
     for name, value in scope.get("headers", []):
         if name == b"x-csrf-token":
             return value.decode("latin-1")
-    from litestar.connection import Request
-
-    request: Request = Request(scope, receive)
+    request: Request[Any, Any, Any] = Request(scope, receive)
     content_type = request.content_type[0]
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.form()
-        value = form.get(CSRF_FIELD)
-        return value if isinstance(value, str) else None
+        field = form.get(CSRF_FIELD)
+        return field if isinstance(field, str) else None
     return None
 
 
@@ -140,7 +144,7 @@ class AuthMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             scope["user"] = ANONYMOUS
             await self.app(scope, receive, send)
             return
@@ -171,7 +175,7 @@ class AuthMiddleware:
         scope["auth"] = principal.via
         # Only a session is ambient authority a forged cross-site request could borrow; an
         # anonymous form (login) checks its token itself with ``check_csrf``.
-        if principal.via == "session" and scope["method"] not in SAFE_METHODS:
+        if principal.via == "session" and scope.get("method") not in SAFE_METHODS:
             presented = await _presented_csrf(scope, receive)
             if not accounts.csrf_ok(ctx.keys.secret_key, state["csrf_binding"], presented):
                 raise Forbidden("missing or wrong CSRF token", problem="csrf")
@@ -190,19 +194,21 @@ class AuthMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
-def middleware(settings) -> list:
+def middleware(settings: Settings) -> list[Middleware]:
     """The app's authentication stack: the configured proxies' forwarded headers first (and
     only theirs: a client's own ``X-Forwarded-For`` must not pick its address), then auth."""
-    stack: list = []
+    stack: list[Middleware] = []
     if settings.trusted_proxies:
         from litestar.middleware import DefineMiddleware
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-        stack.append(DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)))
+        # uvicorn types its middleware with its own ASGI types, which Litestar's do not name
+        stack.append(DefineMiddleware(ProxyHeadersMiddleware,  # type: ignore[arg-type]
+                                      trusted_hosts=list(settings.trusted_proxies)))
     return [*stack, AuthMiddleware]
 
 
-def check_csrf(connection: ASGIConnection, presented: str | None) -> None:
+def check_csrf(connection: Connection, presented: str | None) -> None:
     """For anonymous forms (login, mentor links): the token must match the CSRF cookie."""
     binding = _state(connection).get("csrf_binding", "")
     if CSRF_COOKIE not in connection.cookies or not accounts.csrf_ok(_ctx(connection.scope).keys.secret_key,
@@ -210,18 +216,18 @@ def check_csrf(connection: ASGIConnection, presented: str | None) -> None:
         raise Forbidden("missing or wrong CSRF token: reload the page and try again", problem="csrf")
 
 
-def requires(*roles: Role | RoleName) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+def requires(*roles: Role | RoleName) -> Callable[[Connection, BaseRouteHandler], None]:
     """A Litestar guard admitting only ``roles``: ``issuer.access.admit`` (401 for anonymous
     callers, 403 for other roles)."""
     allowed = frozenset(Role(r) for r in roles)
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    def guard(connection: Connection, _: BaseRouteHandler) -> None:
         admit(principal_of(connection), allowed)
 
     guard.__name__ = "requires_" + "_".join(sorted(allowed))
     return guard
 
 
-def principal_of(connection: ASGIConnection) -> Principal:
+def principal_of(connection: Connection) -> Principal:
     principal: Principal = connection.scope.get("user", ANONYMOUS)
     return principal

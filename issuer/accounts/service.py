@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import math
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -225,7 +225,7 @@ def token_principal(row: TokenRow, user: UserRow | None, now: datetime) -> Princ
 
 def _aware(value: datetime) -> datetime:
     # a timestamp SQLite stored without a zone is UTC
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 async def principal_for_token(ctx: IssuerContext, token: str) -> Principal | None:

@@ -7,6 +7,8 @@ forbidden (403).
 """
 from __future__ import annotations
 
+from typing import Any
+
 from issuer import access
 from issuer.access import Principal
 from issuer.context import IssuerContext
@@ -15,13 +17,17 @@ from issuer.schools import identity
 from issuer.schools import keys as key_service
 from issuer.schools import repo as schools_repo
 
+# A school's row and a signing key's, as ``issuer.schools.repo`` returns them.
+SchoolRow = dict[str, Any]
+KeyRow = dict[str, Any]
 
-async def school_for_admin(principal: Principal, slug: str | None) -> dict:
+
+async def school_for_admin(principal: Principal, slug: str | None) -> SchoolRow:
     """The school an admin acts on: ``slug`` if they may, else their own school."""
     if slug is None:
         if principal.school_id is None:
             raise BadRequest("name the school (a district admin has no school of their own)")
-        school = await schools_repo.school_by_id(principal.school_id)
+        school: SchoolRow | None = await schools_repo.school_by_id(principal.school_id)
     else:
         school = await schools_repo.school_by_slug(slug)
     if school is None:
@@ -30,13 +36,15 @@ async def school_for_admin(principal: Principal, slug: str | None) -> dict:
     return school
 
 
-async def rotate_key(ctx: IssuerContext, principal: Principal, slug: str) -> dict:
+async def rotate_key(ctx: IssuerContext, principal: Principal, slug: str) -> KeyRow:
+    """A new signing key for a school the caller administers (old keys stay in its DID document)."""
     school = await school_for_admin(principal, slug)
     row = await key_service.rotate(district_id=school["district"], school_id=school["id"], actor_id=principal.id)
     return {**row, "verification_method": f"{identity.school_did_web(school['slug'])}#{row['public_key_multibase']}"}
 
 
-async def school_keys(ctx: IssuerContext, principal: Principal, slug: str) -> list[dict]:
+async def school_keys(ctx: IssuerContext, principal: Principal, slug: str) -> list[KeyRow]:
+    """The signing keys of a school the caller administers (a first one is made if it has none)."""
     school = await school_for_admin(principal, slug)
     await key_service.active_key_row(district_id=school["district"], school_id=school["id"])
     did = identity.school_did_web(school["slug"])

@@ -8,10 +8,9 @@ from litestar.datastructures import UploadFile
 from litestar.response import Redirect
 
 from issuer import runtime
+from issuer.access import STAFF, TEACHERS  # noqa: F401 - re-exported: the guards' role sets (the one model)
 from issuer.errors import InvalidInput
 from issuer.storage import FileStore
-
-from issuer.access import STAFF, TEACHERS  # noqa: F401 - re-exported: the guards' role sets (the one model)
 
 
 def who(request: Request) -> Any:
