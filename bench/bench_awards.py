@@ -84,9 +84,9 @@ async def setup(db_url: str, data_dir: Path, n_students: int):
     teacher = await accounts_repo.insert_user(district_id=district["id"], school_id=school["id"], role="teacher",
                                               username="t", email="t@example.org", display_name="T",
                                               password_hash="", at=now)
-    token = await accounts.create_api_token(school_id=school["id"], district_id=district["id"], role="teacher",
-                                            user_id=teacher["id"], name="bench")
-    tp = Principal(role=Role.TEACHER, id=teacher["id"], school_id=school["id"], district_id=district["id"])
+    token = await accounts.create_api_token(rt, school_id=school["id"], district_id=district["id"], role="teacher",
+                                            user_id=teacher.id, name="bench")
+    tp = Principal(role=Role.TEACHER, id=teacher.id, school_id=school["id"], district_id=district["id"])
     fw = await frameworks.create_framework(rt, tp, FrameworkIn(
         kind="academic", name="F", competencies=[CompetencyIn(code="C1", name="Competency one")]))
     ach = await achievements.create_achievement(rt, tp, AchievementIn(
@@ -106,7 +106,7 @@ async def make_submissions(ctx, n: int, tag: str) -> list[str]:
         u = await accounts_repo.insert_user(district_id=ctx["district"]["id"], school_id=ctx["school"]["id"],
                                             role="student", username=f"{tag}-{i}", email=f"{tag}-{i}@example.org",
                                             display_name=f"S{i}", password_hash="", at=now)
-        p = Principal(role=Role.STUDENT, id=u["id"], school_id=ctx["school"]["id"], district_id=ctx["district"]["id"])
+        p = Principal(role=Role.STUDENT, id=u.id, school_id=ctx["school"]["id"], district_id=ctx["district"]["id"])
         sub = await evidence.submit(ctx["rt"], p, achievement_uuid=str(ctx["achievement"].uuid), narrative="work",
                                     urls=["https://example.org/w"], files=[])
         out.append(str(sub.uuid))

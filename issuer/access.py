@@ -1,22 +1,45 @@
 """Who is asking (``Principal``, ``Role``) and what they may see and do: the one authorization model.
 
-A student sees only their own records; a teacher or school admin only their school's; a
-district admin the schools of their district. Anything outside the caller's scope is
-reported as *not found*, so ids of other schools' records are not confirmed to exist.
+Every role check of the issuer is made here. Route guards (``issuer.accounts.auth.requires``)
+call ``admit``; use cases call ``require``, ``scope_of``, ``check_record``, ``admin_scope``...
+
+What each role may do (``own``: their own records; ``school``: their school's; ``district``: the
+schools of their district; ``-``: refused with 403)::
+
+                           student   teacher   school_admin        district_admin
+    list records           own       school    school              district        scope_of
+    read a record          own       school    school              district        check_record, may_see (404)
+    submit evidence, ELOs  own       -         -                   -               require(STUDENT)
+    review, award, catalog -         school    school              a district school  acting_school
+    list users             -         school    school              district + its admins
+    manage users           -         -         school (<= own rank)  district      admin_scope, may_manage
+    API tokens             -         -         school (<= own rank)  district's schools, never a
+                                                                     district-admin token   check_token_role
+    audit log              -         -         school              district        admin_scope
+    credential status      -         -         school              district        admin_scope
+    school keys            -         -         own school (403)    district's schools  administers
+
+A route guard answers 401 to a caller who is nobody (``ANONYMOUS``, a mentor's link) and 403 to
+a role it does not admit. Inside a use case, a record outside the caller's scope is reported as
+*not found* (404), so ids of other schools' records are not confirmed to exist; a school or an
+action beyond the caller's role is *forbidden* (403).
 
 Listings take the caller's ``scope_of(principal)``, an explicit ``issuer.db.scope`` value: a
 principal that lacks the id its role needs (a student without a user id, staff without a
-school) is refused with 403, never widened to "every school".
+school) is refused with 403, never widened to "every school". A role hands on (creates,
+manages, mints tokens of) only roles up to its own rank (``RANK``).
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeGuard, TypeVar
 
-from issuer.schools import repo as schools_repo
 from issuer.db.scope import LearnerScope, SchoolScope, Scope
-from issuer.errors import BadRequest, Forbidden, InvalidInput, NotFound
+from issuer.errors import BadRequest, Forbidden, InvalidInput, NotFound, Unauthenticated
+from issuer.schools import repo as schools_repo
+
 
 class Role(StrEnum):
     DISTRICT_ADMIN = "district_admin"
@@ -27,8 +50,15 @@ class Role(StrEnum):
     PUBLIC = "public"
 
 
+# A role named by its value where a ``Role`` is expected (``requires("student")``): checked by
+# the type checker against the account roles, turned into a ``Role`` where it is compared.
+RoleName = Literal["district_admin", "school_admin", "teacher", "student"]
+
 ACCOUNT_ROLES = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER, Role.STUDENT)
-# What a role may hand on: a token's role never exceeds its creator's.
+STAFF = frozenset({Role.TEACHER, Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN})
+TEACHERS = frozenset({Role.TEACHER, Role.SCHOOL_ADMIN})  # the staff of one school
+ADMINS = frozenset({Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN})
+# What a role may hand on: a token's or a managed account's role never exceeds its creator's.
 RANK = {Role.STUDENT: 1, Role.TEACHER: 2, Role.SCHOOL_ADMIN: 3, Role.DISTRICT_ADMIN: 4}
 # The roles a token may hold without a user (service clients); the others are people.
 USERLESS_TOKEN_ROLES = (Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN)
@@ -52,7 +82,7 @@ class Principal:
     learner_id: int | None = None
     username: str = ""
     display_name: str = ""
-    via: str = "anonymous"  # anonymous | session | token
+    via: str = "anonymous"  # anonymous | session | token (| cli, for a job's recorded actor)
 
     @property
     def is_authenticated(self) -> bool:
@@ -62,64 +92,90 @@ class Principal:
 ANONYMOUS = Principal()
 
 
-STAFF = frozenset({"teacher", "school_admin", "district_admin"})
-TEACHERS = frozenset({"teacher", "school_admin"})
-
-
-def role_of(principal: Any) -> str:
-    role = getattr(principal, "role", None)
-    return str(getattr(role, "value", role) or "public")
-
-
-def _id(value: Any) -> bool:
+def _id(value: object) -> TypeGuard[int]:
+    # a Principal is built from rows and job JSON: only a real int is an id (not None, not a bool)
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def require(principal: Any, *roles: str) -> str:
-    role = role_of(principal)
+# --- roles: guards and use cases -------------------------------------------------------------------
+
+def role_of(principal: Principal) -> Role:
+    return principal.role
+
+
+def admit(principal: Principal, roles: Collection[Role]) -> None:
+    """The route guard's rule: 401 for a caller who is nobody, 403 for a role not in ``roles``."""
+    if principal.role in roles:
+        return
+    require_login(principal)
+    raise Forbidden(f"a {principal.role} may not do this")
+
+
+def require_login(principal: Principal) -> Principal:
+    if not principal.is_authenticated:
+        raise Unauthenticated("sign in or present a bearer token")
+    return principal
+
+
+def require(principal: Principal, *roles: Role | RoleName) -> Role:
+    """The caller's role when it is one of ``roles`` (403 otherwise, and for a student without
+    the user id and school their records are written and read under)."""
+    role = principal.role
     if role not in roles:
         raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
-    if role == "student" and not (_id(getattr(principal, "id", None)) and _id(getattr(principal, "school_id", None))):
-        # a student's records are written and read under their user id: without one, nothing
-        raise Forbidden("this credential is not bound to a student account")
+    if role == Role.STUDENT:
+        _student_scope(principal)
     return role
 
 
-async def scope_of(principal: Any) -> Scope:
+def _student_scope(principal: Principal) -> LearnerScope:
+    # a student's records are written and read under their user id: without one, nothing
+    if _id(principal.id) and _id(principal.school_id):
+        return LearnerScope(school_id=principal.school_id, learner_id=principal.id)
+    raise Forbidden("this credential is not bound to a student account")
+
+
+# --- what a principal may see: scopes and records ---------------------------------------------------
+
+async def scope_of(principal: Principal) -> Scope:
     """The rows ``principal`` may list: a student their own, staff their schools' (403 when the
     principal lacks the id its role needs)."""
-    role = role_of(principal)
-    if role == "student":
-        require(principal, "student")
-        return LearnerScope(school_id=principal.school_id, learner_id=principal.id)
-    if role == "district_admin" and _id(getattr(principal, "district_id", None)):
+    role = principal.role
+    if role == Role.STUDENT:
+        return _student_scope(principal)
+    if role == Role.DISTRICT_ADMIN and _id(principal.district_id):
         return SchoolScope(frozenset(await schools_repo.school_ids_of_district(principal.district_id)))
-    if role in TEACHERS and _id(getattr(principal, "school_id", None)):
+    if role in TEACHERS and _id(principal.school_id):
         return SchoolScope(frozenset({principal.school_id}))
     raise Forbidden("this credential has no school or account to list records for")
 
 
-async def school_ids(principal: Any) -> list[int]:
-    role = role_of(principal)
-    if role == "district_admin":
-        return await schools_repo.school_ids_of_district(principal.district_id)
-    school = getattr(principal, "school_id", None)
-    return [school] if school is not None and role in STAFF | {"student"} else []
+async def school_ids(principal: Principal) -> list[int]:
+    """The schools whose records ``principal`` may see (a student: their own school)."""
+    role = principal.role
+    if role == Role.DISTRICT_ADMIN:
+        if principal.district_id is None:
+            return []
+        return list(await schools_repo.school_ids_of_district(principal.district_id))
+    school = principal.school_id
+    return [school] if school is not None and (role in STAFF or role == Role.STUDENT) else []
 
 
-async def check_school(principal: Any, school_id: int, what: str = "record") -> None:
+async def check_school(principal: Principal, school_id: int, what: str = "record") -> None:
     if school_id not in await school_ids(principal):
         raise NotFound(f"no such {what}")
 
 
-async def acting_school(principal: Any, school_id: int | None = None) -> int:
+async def acting_school(principal: Principal, school_id: int | None = None) -> int:
     """The school a staff member acts for (a district admin names one, or gets the first)."""
-    role = role_of(principal)
-    if role in TEACHERS or role == "student":
+    role = principal.role
+    if role in TEACHERS or role == Role.STUDENT:
         if school_id is not None and school_id != principal.school_id:
             raise NotFound("no such school")
+        if principal.school_id is None:
+            raise Forbidden("this credential has no school")
         return principal.school_id
-    if role == "district_admin":
+    if role == Role.DISTRICT_ADMIN:
         ids = await school_ids(principal)
         if school_id is None:
             if not ids:
@@ -131,29 +187,122 @@ async def acting_school(principal: Any, school_id: int | None = None) -> int:
     raise Forbidden("not allowed")
 
 
-class OwnedRecord(Protocol):
-    """A learner's record in a school (a submission, an ELO plan): what ``check_record`` reads."""
+class LearnerRecord(Protocol):
+    """A typed row of a learner's record: its school and its learner (None: nobody's)."""
+
     @property
     def school(self) -> int: ...
+
     @property
     def learner(self) -> int | None: ...
 
 
-RecordT = TypeVar("RecordT", bound=OwnedRecord)
+R = TypeVar("R", bound="LearnerRecord | Mapping[str, Any]")
+_NO_FIELD = object()
 
 
-async def check_record(principal: Any, row: RecordT | None, what: str) -> RecordT:
-    """The row when the caller may see it: a student their own, staff their schools'."""
-    if row is None or row.learner is None:
-        # a learner-less submission or plan (written by a user-less student token before
-        # issue 10) belongs to nobody: it cannot be shown, reviewed or awarded
+async def check_record(principal: Principal, row: R | None, what: str) -> R:
+    """The row when the caller may see it: a student their own, staff their schools' (404 otherwise).
+
+    ``row`` is a typed row (``.school``, ``.learner``) or, from a repo not typed yet, a dict."""
+    if row is None:
         raise NotFound(f"no such {what}")
-    role = role_of(principal)
-    if role == "student":
-        if principal.id is None or row.learner != principal.id:
-            raise NotFound(f"no such {what}")
-        return row
+    if isinstance(row, Mapping):
+        school, learner = row.get("school"), row.get("learner", _NO_FIELD)
+    else:
+        school, learner = row.school, row.learner
+    # a learner-less submission or plan (written by a user-less student token before issue 10)
+    # belongs to nobody: it cannot be shown, reviewed or awarded
+    if learner is None or not await may_see(principal, school_id=school, learner_id=learner):
+        raise NotFound(f"no such {what}")
+    return row
+
+
+async def may_see(principal: Principal, *, school_id: object, learner_id: object) -> bool:
+    """Whether ``principal`` may see one record of a learner: a student their own, staff their schools'."""
+    role = principal.role
+    if role == Role.STUDENT:
+        return principal.id is not None and learner_id == principal.id
     if role in STAFF:
-        await check_school(principal, row.school, what)
-        return row
-    raise NotFound(f"no such {what}")
+        return school_id in await school_ids(principal)
+    return False
+
+
+# --- administration: accounts, tokens, the audit log, school keys --------------------------------
+
+@dataclass(frozen=True, slots=True)
+class AdminScope:
+    """What an administrator administers: a whole district (``school_id`` None) or one school of it."""
+
+    district_id: int
+    school_id: int | None = None
+
+    def admits(self, *, district_id: int | None, school_id: int | None) -> bool:
+        return district_id == self.district_id and (self.school_id is None or school_id == self.school_id)
+
+
+def _administered(principal: Principal) -> AdminScope | None:
+    if principal.district_id is None:
+        return None
+    if principal.role == Role.DISTRICT_ADMIN:
+        return AdminScope(district_id=principal.district_id)
+    if principal.role == Role.SCHOOL_ADMIN and principal.school_id is not None:
+        return AdminScope(district_id=principal.district_id, school_id=principal.school_id)
+    return None
+
+
+def admin_scope(principal: Principal, action: str) -> AdminScope:
+    """What ``principal`` administers; 403 ("only administrators ``action``") for anyone else."""
+    scope = _administered(principal)
+    if scope is None:
+        raise Forbidden(f"only administrators {action}")
+    return scope
+
+
+def check_administered(principal: Principal, *, district_id: int | None, school_id: int | None,
+                       what: str) -> None:
+    """404 for a user or token outside what the administrator administers."""
+    scope = _administered(principal)
+    if scope is None or not scope.admits(district_id=district_id, school_id=school_id):
+        raise NotFound(f"no such {what}")
+
+
+def administers(principal: Principal, *, district_id: int, school_id: int) -> bool:
+    """Whether ``principal`` administers this school (its keys, its accounts and tokens)."""
+    scope = _administered(principal)
+    return scope is not None and scope.admits(district_id=district_id, school_id=school_id)
+
+
+def check_administers(principal: Principal, *, district_id: int, school_id: int) -> None:
+    if not administers(principal, district_id=district_id, school_id=school_id):
+        raise Forbidden("not an administrator of this school")
+
+
+def may_hand_on(principal: Principal, role: Role) -> bool:
+    """Whether ``principal`` may create, manage or mint a token of ``role`` (up to its own rank)."""
+    return role in RANK and RANK[role] <= RANK.get(principal.role, 0)
+
+
+def check_account_role(principal: Principal, role: Role) -> None:
+    """An administrator creates accounts of a school; only a district admin a district admin."""
+    if role == Role.DISTRICT_ADMIN and principal.role != Role.DISTRICT_ADMIN:
+        raise Forbidden("only a district admin creates district admins")
+
+
+def check_manages(principal: Principal, role: Role) -> None:
+    """An administrator (de)activates accounts up to their own rank."""
+    if not may_hand_on(principal, role):
+        raise Forbidden("only a district admin manages a district admin")
+
+
+def check_token_role(principal: Principal, role: Role) -> None:
+    """A token acts within one school, as a role up to its creator's."""
+    if role == Role.DISTRICT_ADMIN:
+        raise Forbidden("a token acts within one school")
+    if not may_hand_on(principal, role):
+        raise Forbidden(f"a {principal.role} cannot create a {role} token")
+
+
+def sees_district_admins(principal: Principal) -> bool:
+    """District admins belong to no school: only a district admin lists them."""
+    return principal.role == Role.DISTRICT_ADMIN

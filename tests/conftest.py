@@ -22,8 +22,9 @@ The database and platform fixtures of the issuer, web and interop tests (both ha
     (``platform.clock.advance(minutes=5)`` moves time).
 ``seed``
     A district with two schools (``north``, ``south``) and, per school, a school admin, a teacher
-    and two students, plus a district admin; ``seed.token[role]`` (school ``north``) and
-    ``seed.session[role]`` give a bearer token / session cookie value per role.
+    and two students, plus a district admin (``seed.users[(slug, role, n)]``: the ``UserRow`` as a
+    dict); ``seed.token[role]`` (school ``north``) and ``seed.session[role]`` give a bearer token /
+    session cookie value per role.
 ``client``
     A Litestar ``AsyncTestClient`` on ``create_app(platform_settings, clock=…, engine=…)`` (an
     engine without pool: the test client runs the app on another event loop).
@@ -152,6 +153,8 @@ async def seed(platform):
     from issuer.schools import repo as schools_repo
     from issuer.accounts import service as accounts
 
+    import msgspec
+
     at = platform.clock.now()
     district = await schools_repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
                                           email="office@riverside.example", at=at)
@@ -167,19 +170,19 @@ async def seed(platform):
             user = await accounts_repo.insert_user(district_id=district["id"], school_id=school["id"], role=role,
                                           username=f"{slug}-{role}-{n}", email=f"{slug}-{role}-{n}@example.org",
                                           display_name=f"{slug.title()} {role} {n}", password_hash="", at=at)
-            ns.users[key] = user
+            ns.users[key] = msgspec.structs.asdict(user)  # a dict: the tests of every domain read it so
     admin = await accounts_repo.insert_user(district_id=district["id"], school_id=None, role="district_admin",
                                    username="district-admin", email="admin@riverside.example",
                                    display_name="District Admin", password_hash="", at=at)
-    ns.users[(None, "district_admin", 0)] = admin
+    ns.users[(None, "district_admin", 0)] = admin = msgspec.structs.asdict(admin)
     north = ns.schools["north"]["id"]
     for role, user in (("district_admin", admin), ("school_admin", ns.users[("north", "school_admin", 0)]),
                        ("teacher", ns.users[("north", "teacher", 0)]),
                        ("student", ns.users[("north", "student", 0)])):
         ns.token[role] = await accounts.create_api_token(
-            school_id=user["school"], district_id=district["id"], role=role, user_id=user["id"], name=role)
-        ns.session[role] = await accounts.create_session(user["id"])
-    ns.school_token = await accounts.create_api_token(school_id=north, district_id=district["id"], name="vc-api")
+            platform, school_id=user["school"], district_id=district["id"], role=role, user_id=user["id"], name=role)
+        ns.session[role] = await accounts.create_session(platform, user["id"])
+    ns.school_token = await accounts.create_api_token(platform, school_id=north, district_id=district["id"], name="vc-api")
     return ns
 
 

@@ -12,9 +12,10 @@ role ``public`` when nothing is presented, so public pages need no special casin
   so that anonymous forms (login, mentor links) can be protected too: their handlers call
   ``check_csrf(request, form_value)``. Templates get the value from ``csrf_token(request)``.
 
-Guards: ``requires(Role.SCHOOL_ADMIN, …)`` → 401 for anonymous callers, 403 for other roles.
-Guards only gate the endpoint; what a principal may *see* is enforced in the queries
-(an explicit ``issuer.db.scope`` value from ``issuer.access.scope_of``).
+Guards: ``requires(Role.SCHOOL_ADMIN, …)`` → 401 for anonymous callers, 403 for other roles
+(``issuer.access.admit``). Guards only gate the endpoint; what a principal may *see* and do is
+decided by the use cases through ``issuer.access`` (the one authorization model): listings
+take an explicit ``issuer.db.scope`` value from ``issuer.access.scope_of``.
 
 Client addresses: forwarded headers (``X-Forwarded-For``) are honoured only from the proxies
 listed in ``BADGES_TRUSTED_PROXIES`` (``issuer.app`` wraps the app in uvicorn's
@@ -23,21 +24,27 @@ listed in ``BADGES_TRUSTED_PROXIES`` (``issuer.app`` wraps the app in uvicorn's
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from http.cookies import SimpleCookie
+from typing import Any
 
-from litestar.connection import ASGIConnection
+from litestar.connection import ASGIConnection, Request
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.handlers import BaseRouteHandler
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Middleware, Receive, Scope, Send
 
-from issuer import runtime
+from issuer.access import ANONYMOUS, Principal, Role, RoleName, admit, require_login
 from issuer.accounts import repo as accounts_repo
 from issuer.accounts import service as accounts
-from issuer.access import ANONYMOUS, Principal, Role
+from issuer.context import IssuerContext
 from issuer.errors import Forbidden, Unauthenticated
+from issuer.settings import Settings
+from issuer.web.deps import STATE_KEY
 
 __all__ = ["ANONYMOUS", "AuthMiddleware", "CSRF_COOKIE", "CSRF_FIELD", "CSRF_HEADER", "Principal", "Role",
-           "SESSION_COOKIE", "check_csrf", "csrf_token", "middleware", "requires", "session_cookie"]
+           "SESSION_COOKIE", "check_csrf", "csrf_token", "middleware", "principal_of", "require_login", "requires",
+           "session_cookie"]
 
 SESSION_COOKIE = "badges_session"
 CSRF_COOKIE = "badges_csrf"
@@ -45,6 +52,8 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _STATE_KEY = "badges_auth"
+
+Connection = ASGIConnection[Any, Any, Any, Any]
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
@@ -68,8 +77,13 @@ def _bearer(scope: Scope) -> str | None:
     return None
 
 
-def cookie_header(name: str, value: str, *, max_age: int | None, http_only: bool = True) -> str:
-    secure = runtime.current().settings.secure_cookies
+def _ctx(scope: Scope) -> IssuerContext:
+    """The context of the app serving this request (``create_app`` puts it on ``app.state``)."""
+    ctx: IssuerContext = scope["app"].state[STATE_KEY]
+    return ctx
+
+
+def cookie_header(name: str, value: str, *, max_age: int | None, secure: bool, http_only: bool = True) -> str:
     parts = [f"{name}={value}", "Path=/", "SameSite=Lax"]
     if max_age is not None:
         parts.append(f"Max-Age={max_age}")
@@ -80,49 +94,47 @@ def cookie_header(name: str, value: str, *, max_age: int | None, http_only: bool
     return "; ".join(parts)
 
 
-def session_cookie(token: str | None) -> str:
+def session_cookie(settings: Settings, token: str | None) -> str:
     """The Set-Cookie value that starts (token) or ends (None) a session."""
     if token is None:
-        return cookie_header(SESSION_COOKIE, "", max_age=0)
-    return cookie_header(SESSION_COOKIE, token, max_age=runtime.current().settings.session_max_age)
+        return cookie_header(SESSION_COOKIE, "", max_age=0, secure=settings.secure_cookies)
+    return cookie_header(SESSION_COOKIE, token, max_age=settings.session_max_age, secure=settings.secure_cookies)
 
 
-def _state(connection: ASGIConnection | Scope) -> dict:
+def _state(connection: Connection | Scope) -> dict[str, str]:
+    """This request's authentication facts (the CSRF binding, the session), kept in its scope."""
     scope = connection.scope if isinstance(connection, ASGIConnection) else connection
-    return scope.setdefault("state", {}).setdefault(_STATE_KEY, {})
+    state: dict[str, str] = scope.setdefault("state", {}).setdefault(_STATE_KEY, {})
+    return state
 
 
-def csrf_token(connection: ASGIConnection) -> str:
+def csrf_token(connection: Connection) -> str:
     """The token forms and fetch() calls must send back (``csrf_token`` field / X-CSRF-Token)."""
     binding = _state(connection).get("csrf_binding", "")
-    return accounts.csrf_token(runtime.current().secret_key, binding)
+    return accounts.csrf_token(_ctx(connection.scope).keys.secret_key, binding)
 
 
 async def _presented_csrf(scope: Scope, receive: Receive) -> str | None:
     for name, value in scope.get("headers", []):
         if name == b"x-csrf-token":
             return value.decode("latin-1")
-    from litestar.connection import Request
-
-    request: Request = Request(scope, receive)
+    request: Request[Any, Any, Any] = Request(scope, receive)
     content_type = request.content_type[0]
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.form()
-        value = form.get(CSRF_FIELD)
-        return value if isinstance(value, str) else None
+        field = form.get(CSRF_FIELD)
+        return field if isinstance(field, str) else None
     return None
 
 
-async def principal_for_token(token: str) -> Principal | None:
+async def principal_for_token(ctx: IssuerContext, token: str) -> Principal | None:
     """``accounts.principal_for_token`` in one query instead of two (token, then its user):
     the same answer for every token (tests/issuer/test_perf_auth.py)."""
     found = await accounts_repo.token_with_user(accounts.sha256_hex(token))
     if found is None:
         return None
     row, user = found
-    if user is not None:
-        user["active"] = bool(user["active"])  # 0/1 from SQLite's raw rows
-    return accounts.token_principal(row, user, runtime.current().clock.now())
+    return accounts.token_principal(row, user, ctx.clock.now())
 
 
 class AuthMiddleware:
@@ -132,22 +144,24 @@ class AuthMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             scope["user"] = ANONYMOUS
             await self.app(scope, receive, send)
             return
+        ctx = _ctx(scope)
         state = _state(scope)
         cookies = _cookies(scope)
         bearer = _bearer(scope)
         principal: Principal = ANONYMOUS
         if bearer is not None:
-            principal = (await principal_for_token(bearer)) if bearer else None
-            if principal is None:
+            by_token = (await principal_for_token(ctx, bearer)) if bearer else None
+            if by_token is None:
                 raise Unauthenticated("the bearer token is not valid")
+            principal = by_token
         else:
             session = cookies.get(SESSION_COOKIE)
             if session:
-                principal = await accounts.principal_for_session(session) or ANONYMOUS
+                principal = await accounts.principal_for_session(ctx, session) or ANONYMOUS
                 if principal.via == "session":
                     state["csrf_binding"] = session
                     state["session"] = session
@@ -161,9 +175,9 @@ class AuthMiddleware:
         scope["auth"] = principal.via
         # Only a session is ambient authority a forged cross-site request could borrow; an
         # anonymous form (login) checks its token itself with ``check_csrf``.
-        if principal.via == "session" and scope["method"] not in SAFE_METHODS:
+        if principal.via == "session" and scope.get("method") not in SAFE_METHODS:
             presented = await _presented_csrf(scope, receive)
-            if not accounts.csrf_ok(runtime.current().secret_key, state["csrf_binding"], presented):
+            if not accounts.csrf_ok(ctx.keys.secret_key, state["csrf_binding"], presented):
                 raise Forbidden("missing or wrong CSRF token", problem="csrf")
 
         if new_cookie is None:
@@ -173,53 +187,47 @@ class AuthMiddleware:
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableScopeHeaders.from_message(message)
-                headers.add("set-cookie", cookie_header(CSRF_COOKIE, new_cookie, max_age=None, http_only=True))
+                headers.add("set-cookie", cookie_header(CSRF_COOKIE, new_cookie, max_age=None,
+                                                        secure=ctx.settings.secure_cookies))
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
 
 
-def middleware(settings) -> list:
+def middleware(settings: Settings) -> list[Middleware]:
     """The app's authentication stack: the configured proxies' forwarded headers first (and
     only theirs: a client's own ``X-Forwarded-For`` must not pick its address), then auth."""
-    stack: list = []
+    stack: list[Middleware] = []
     if settings.trusted_proxies:
         from litestar.middleware import DefineMiddleware
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-        stack.append(DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)))
+        # uvicorn types its middleware with its own ASGI types, which Litestar's do not name
+        stack.append(DefineMiddleware(ProxyHeadersMiddleware,  # type: ignore[arg-type]
+                                      trusted_hosts=list(settings.trusted_proxies)))
     return [*stack, AuthMiddleware]
 
 
-def check_csrf(connection: ASGIConnection, presented: str | None) -> None:
+def check_csrf(connection: Connection, presented: str | None) -> None:
     """For anonymous forms (login, mentor links): the token must match the CSRF cookie."""
     binding = _state(connection).get("csrf_binding", "")
-    if CSRF_COOKIE not in connection.cookies or not accounts.csrf_ok(runtime.current().secret_key, binding,
-                                                                     presented):
+    if CSRF_COOKIE not in connection.cookies or not accounts.csrf_ok(_ctx(connection.scope).keys.secret_key,
+                                                                     binding, presented):
         raise Forbidden("missing or wrong CSRF token: reload the page and try again", problem="csrf")
 
 
-def requires(*roles: Role | str):
-    """A Litestar guard admitting only ``roles`` (401 for anonymous callers, 403 otherwise)."""
+def requires(*roles: Role | RoleName) -> Callable[[Connection, BaseRouteHandler], None]:
+    """A Litestar guard admitting only ``roles``: ``issuer.access.admit`` (401 for anonymous
+    callers, 403 for other roles)."""
     allowed = frozenset(Role(r) for r in roles)
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-        principal: Principal = connection.scope.get("user", ANONYMOUS)
-        if principal.role in allowed:
-            return
-        if not principal.is_authenticated:
-            raise Unauthenticated("sign in or present a bearer token")
-        raise Forbidden(f"a {principal.role} may not do this")
+    def guard(connection: Connection, _: BaseRouteHandler) -> None:
+        admit(principal_of(connection), allowed)
 
     guard.__name__ = "requires_" + "_".join(sorted(allowed))
     return guard
 
 
-def principal_of(connection: ASGIConnection) -> Principal:
-    return connection.scope.get("user", ANONYMOUS)
-
-
-def require_login(principal: Principal) -> Principal:
-    if not principal.is_authenticated:
-        raise Unauthenticated("sign in or present a bearer token")
+def principal_of(connection: Connection) -> Principal:
+    principal: Principal = connection.scope.get("user", ANONYMOUS)
     return principal

@@ -1,111 +1,76 @@
-"""Administration API (JSON, bearer token or session): credentials, keys, users, tokens, audit;
-and the API tokens page (``/admin/api-tokens``: the list, with a CSRF-protected revoke button)."""
+"""Accounts API (JSON, bearer token or session): who the caller is, their password, and the
+administration of users, API tokens and the audit log; and the API tokens page
+(``/admin/api-tokens``: the list, with a CSRF-protected revoke button).
 
+Each handler is one call of ``issuer.accounts.service``/``issuer.accounts.admin`` with the app's
+context (``ctx``) and the caller (``request.user``)."""
 from __future__ import annotations
 
+from typing import Any
 
-from litestar.params import JSONBody, FromPath, FromQuery
 from litestar import Controller, Request, Response, delete, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect
 
-from issuer import runtime
+from issuer.access import ACCOUNT_ROLES, ADMINS, STAFF, Principal, Role
+from issuer.accounts import admin
 from issuer.accounts import service as accounts
-from issuer.schools import identity, service as platform_admin
+from issuer.accounts.auth import SESSION_COOKIE, requires
+from issuer.accounts.schemas import AuditOut, MeOut, PasswordIn, TokenIn, TokenInfoOut, TokenOut, UserIn, UserOut
 from issuer.errors import Forbidden
-from issuer.accounts.auth import SESSION_COOKIE, Role, requires
+from issuer.schools import identity
+from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
 from issuer.web.dto_types import JSON_BODY_LIMIT, Limit
-from issuer.web.dto import (
-    AuditOut,
-    MeOut,
-    PasswordIn,
-    TokenIn,
-    TokenInfoOut,
-    TokenOut,
-    UserIn,
-    UserOut,
-)
 
 _ERRORS = problem_responses(400, 401, 403, 404, 409)
-ANY_ACCOUNT = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER, Role.STUDENT)
-ADMINS = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN)
-STAFF = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER)
 
-
-def _user_out(row: dict) -> UserOut:
-    return UserOut(
-        id=row["id"],
-        username=row["username"],
-        role=row["role"],
-        email=row["email"],
-        display_name=row["display_name"],
-        school_id=row["school"],
-        active=bool(row["active"]),
-    )
-
-
-def _token_info(row: dict) -> TokenInfoOut:
-    return TokenInfoOut(id=row["id"], name=row["name"], role=row["role"], created_at=row["created_at"],
-                        school=row.get("school_slug"), user=row.get("username"), expires_at=row["expires_at"],
-                        revoked_at=row["revoked_at"], last_used_at=row["last_used_at"])
+# ``request.user`` is the ``Principal`` the auth middleware put on the scope.
+AuthRequest = Request[Principal, Any, Any]
 
 
 class MeController(Controller):
     tags = ["accounts"]
+    dependencies = DEPENDENCIES
 
-    @get("/me", guards=[requires(*ANY_ACCOUNT)], responses=_ERRORS, summary="Who the caller is")
-    async def me(self, request: Request) -> MeOut:
-        p = request.user
-        return MeOut(
-            role=p.role.value,
-            via=p.via,
-            id=p.id,
-            username=p.username,
-            display_name=p.display_name,
-            school_id=p.school_id,
-            district_id=p.district_id,
-        )
+    @get("/me", guards=[requires(*ACCOUNT_ROLES)], responses=_ERRORS, summary="Who the caller is")
+    async def me(self, request: AuthRequest) -> MeOut:
+        return MeOut.of(request.user)
 
-    @post("/me/password", guards=[requires(*ANY_ACCOUNT)], responses=_ERRORS, status_code=204,
+    @post("/me/password", guards=[requires(*ACCOUNT_ROLES)], responses=_ERRORS, status_code=204,
           summary="Change one's password (every other session ends)")
-    async def change_password(self, request: Request, data: JSONBody[PasswordIn]) -> None:
+    async def change_password(self, ctx: Ctx, request: AuthRequest, data: JSONBody[PasswordIn]) -> None:
         p = request.user
         if p.id is None:
             raise Forbidden("this token has no account with a password")
-        await accounts.change_password(p.id, data.new_password, current_password=data.current_password,
+        await accounts.change_password(ctx, p.id, data.new_password, current_password=data.current_password,
                                        keep_session=request.cookies.get(SESSION_COOKIE) if p.via == "session" else None)
 
 
 class AdminController(Controller):
     path = "/admin"
     tags = ["admin"]
+    dependencies = DEPENDENCIES
     request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @get("/users", guards=[requires(*STAFF)], responses=_ERRORS)
-    async def users(self, request: Request) -> list[UserOut]:
-        return [_user_out(r) for r in await platform_admin.list_users(request.user)]
+    async def users(self, ctx: Ctx, request: AuthRequest) -> list[UserOut]:
+        return [UserOut.of(r) for r in await admin.list_users(ctx, request.user)]
 
     @post("/users", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=201)
-    async def create_user(self, request: Request, data: JSONBody[UserIn]) -> UserOut:
-        row = await platform_admin.create_user(
-            request.user,
-            username=data.username,
-            role=data.role,
-            password=data.password,
-            email=data.email,
-            display_name=data.display_name,
-            school_slug=data.school,
-        )
-        return _user_out(row)
+    async def create_user(self, ctx: Ctx, request: AuthRequest, data: JSONBody[UserIn]) -> UserOut:
+        return UserOut.of(await admin.create_user(
+            ctx, request.user, username=data.username, role=Role(data.role), password=data.password,
+            email=data.email, display_name=data.display_name, school_slug=data.school))
 
     @post("/users/{user_id:int}/deactivate", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=200,
           summary="Deactivate an account: no login, its sessions end, its tokens are revoked")
-    async def deactivate_user(self, request: Request, user_id: FromPath[int]) -> UserOut:
-        return _user_out(await platform_admin.set_user_active(request.user, user_id, active=False))
+    async def deactivate_user(self, ctx: Ctx, request: AuthRequest, user_id: FromPath[int]) -> UserOut:
+        return UserOut.of(await admin.set_user_active(ctx, request.user, user_id, active=False))
 
     @post("/users/{user_id:int}/activate", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=200)
-    async def activate_user(self, request: Request, user_id: FromPath[int]) -> UserOut:
-        return _user_out(await platform_admin.set_user_active(request.user, user_id, active=True))
+    async def activate_user(self, ctx: Ctx, request: AuthRequest, user_id: FromPath[int]) -> UserOut:
+        return UserOut.of(await admin.set_user_active(ctx, request.user, user_id, active=True))
 
     @post(
         "/tokens",
@@ -114,43 +79,27 @@ class AdminController(Controller):
         status_code=201,
         summary="Create a bearer token for a school (shown once)",
     )
-    async def create_token(self, request: Request, data: JSONBody[TokenIn]) -> TokenOut:
-        token, school, row = await platform_admin.create_token(
-            request.user, name=data.name, role=data.role, school_slug=data.school, username=data.user,
-            expires_in=data.expires_in, expires_at=data.expires_at)
-        return TokenOut(
-            token=token,
-            role=row["role"],
-            issuer_did=await identity.issuer_did(school["id"]),
-            school=school["slug"],
-            id=row["id"],
-            user=data.user.strip() if data.user else None,
-            expires_at=row["expires_at"],
-        )
+    async def create_token(self, ctx: Ctx, request: AuthRequest, data: JSONBody[TokenIn]) -> TokenOut:
+        token, school, row = await admin.create_token(
+            ctx, request.user, name=data.name, role=Role(data.role) if data.role is not None else None,
+            school_slug=data.school, username=data.user, expires_in=data.expires_in, expires_at=data.expires_at)
+        return TokenOut(token=token, role=row.role, issuer_did=await identity.issuer_did(school["id"]),
+                        school=school["slug"], id=row.id, user=data.user.strip() if data.user else None,
+                        expires_at=row.expires_at)
 
     @get("/tokens", guards=[requires(*ADMINS)], responses=_ERRORS, summary="API tokens (never the secrets)")
-    async def tokens(self, request: Request) -> list[TokenInfoOut]:
-        return [_token_info(r) for r in await platform_admin.list_tokens(request.user)]
+    async def tokens(self, ctx: Ctx, request: AuthRequest) -> list[TokenInfoOut]:
+        return [TokenInfoOut.of(r) for r in await admin.list_tokens(ctx, request.user)]
 
     @delete("/tokens/{token_id:int}", guards=[requires(*ADMINS)], responses=_ERRORS, status_code=200,
             summary="Revoke a token (it stops working at once)")
-    async def revoke_token(self, request: Request, token_id: FromPath[int]) -> TokenInfoOut:
-        return _token_info(await platform_admin.revoke_token(request.user, token_id))
+    async def revoke_token(self, ctx: Ctx, request: AuthRequest, token_id: FromPath[int]) -> TokenInfoOut:
+        return TokenInfoOut.of(await admin.revoke_token(ctx, request.user, token_id))
 
     @get("/audit", guards=[requires(*ADMINS)], responses=_ERRORS)
-    async def audit(self, request: Request, limit: FromQuery[Limit] = 100) -> list[AuditOut]:
-        rows = await platform_admin.audit_log(request.user, limit=min(max(limit, 1), 500))
-        return [
-            AuditOut(
-                at=r["at"],
-                action=r["action"],
-                subject=r["subject"],
-                actor_id=r["actor"],
-                school_id=r["school"],
-                details=r["details"] or {},
-            )
-            for r in rows
-        ]
+    async def audit(self, ctx: Ctx, request: AuthRequest, limit: FromQuery[Limit] = 100) -> list[AuditOut]:
+        rows = await admin.audit_log(ctx, request.user, limit=min(max(limit, 1), 500))
+        return [AuditOut.of(r) for r in rows]
 
 
 class AdminPages(Controller):
@@ -159,18 +108,18 @@ class AdminPages(Controller):
     path = "/admin/api-tokens"
     include_in_schema = False
     guards = [requires(*ADMINS)]
+    dependencies = DEPENDENCIES
 
     @get("/")
-    async def tokens_page(self, request: Request, revoked: FromQuery[int | None] = None) -> Response:
+    async def tokens_page(self, ctx: Ctx, request: AuthRequest, revoked: FromQuery[int | None] = None) -> Response[Any]:
         from issuer.web.common import page
 
-        rows = await platform_admin.list_tokens(request.user)
-        now = runtime.current().clock.now()
-        return page(request, "admin/tokens.html.j2", tokens=rows, now=now, revoked=revoked)
+        rows = await admin.list_tokens(ctx, request.user)
+        return page(request, "admin/tokens.html.j2", tokens=rows, now=ctx.clock.now(), revoked=revoked)
 
     @post("/{token_id:int}/revoke", status_code=303)
-    async def revoke_from_page(self, request: Request, token_id: FromPath[int]) -> Redirect:
-        await platform_admin.revoke_token(request.user, token_id)
+    async def revoke_from_page(self, ctx: Ctx, request: AuthRequest, token_id: FromPath[int]) -> Redirect:
+        await admin.revoke_token(ctx, request.user, token_id)
         return Redirect(path=f"/admin/api-tokens?revoked={token_id}", status_code=303)
 
 

@@ -1,13 +1,17 @@
 """Sign-in pages: ``GET/POST /login`` and ``POST /logout`` (session cookie + CSRF)."""
 from __future__ import annotations
 
-from litestar.params import FromQuery
+from typing import Any
+
 from litestar import Controller, Request, Response, get, post
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from issuer.access import Principal, Role
 from issuer.accounts import service as accounts
+from issuer.accounts.auth import CSRF_FIELD, SESSION_COOKIE, check_csrf, csrf_token, session_cookie
 from issuer.errors import TooManyRequests, Unauthenticated
-from issuer.accounts.auth import CSRF_FIELD, check_csrf, csrf_token, session_cookie
+from issuer.web.deps import DEPENDENCIES, Ctx
 
 
 def _safe_next(value: str | None) -> str:
@@ -17,15 +21,19 @@ def _safe_next(value: str | None) -> str:
     return value
 
 
-def _page(request: Request, *, next_url: str, error: str = "", username: str = "", status: int = 200,
-          headers: dict | None = None) -> Template:
+# ``request.user`` is the ``Principal`` the auth middleware put on the scope.
+AuthRequest = Request[Principal, Any, Any]
+
+
+def _page(request: AuthRequest, *, next_url: str, error: str = "", username: str = "", status: int = 200,
+          headers: dict[str, str] | None = None) -> Template:
     return Template(template_name="auth/login.html.j2", status_code=status, headers=headers or {},
                     context={"csrf_token": csrf_token(request), "next": next_url, "error": error,
                              "username": username})
 
 
-HOME_BY_ROLE = {"student": "/student/badges", "teacher": "/teacher/reviews", "school_admin": "/teacher/reviews",
-                "district_admin": "/issuers"}
+HOME_BY_ROLE = {Role.STUDENT: "/student/badges", Role.TEACHER: "/teacher/reviews",
+                Role.SCHOOL_ADMIN: "/teacher/reviews", Role.DISTRICT_ADMIN: "/issuers"}
 
 
 MAX_USERNAME = 150
@@ -35,18 +43,19 @@ MAX_PASSWORD = 1024
 class AuthController(Controller):
     tags = ["auth"]
     include_in_schema = False
+    dependencies = DEPENDENCIES
 
     @get("/")
-    async def home(self, request: Request) -> Redirect:
+    async def home(self, request: AuthRequest) -> Redirect:
         """Where ``/`` leads: a person's own start page, or the verifier for everyone else."""
-        return Redirect(path=HOME_BY_ROLE.get(request.user.role.value, "/verify"), status_code=303)
+        return Redirect(path=HOME_BY_ROLE.get(request.user.role, "/verify"), status_code=303)
 
     @get("/login")
-    async def login_page(self, request: Request, next: FromQuery[str | None] = None) -> Template:
+    async def login_page(self, request: AuthRequest, next: FromQuery[str | None] = None) -> Template:
         return _page(request, next_url=_safe_next(next))
 
     @post("/login")
-    async def login(self, request: Request) -> Response:
+    async def login(self, ctx: Ctx, request: AuthRequest) -> Response[Any]:
         form = await request.form()
         username = str(form.get("username", "")).strip()
         password = str(form.get("password", ""))
@@ -60,7 +69,7 @@ class AuthController(Controller):
             # an attacker should not get for free.
             return _page(request, next_url=next_url, status=400, error="Username or password is too long.")
         try:
-            token, _ = await accounts.login(username, password, ip=ip)
+            token, _ = await accounts.login(ctx, username, password, ip=ip)
         except TooManyRequests as exc:
             return _page(request, next_url=next_url, username=username, status=429,
                          error="Too many failed attempts. Try again in a few minutes.",
@@ -68,16 +77,14 @@ class AuthController(Controller):
         except Unauthenticated:
             return _page(request, next_url=next_url, username=username, status=401,
                          error="Unknown username or wrong password.")
-        return Redirect(path=next_url, status_code=303, headers={"Set-Cookie": session_cookie(token)})
+        return Redirect(path=next_url, status_code=303, headers={"Set-Cookie": session_cookie(ctx.settings, token)})
 
     @post("/logout")
-    async def logout(self, request: Request) -> Response:
-        from issuer.accounts.auth import SESSION_COOKIE
-
+    async def logout(self, ctx: Ctx, request: AuthRequest) -> Response[Any]:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
-            await accounts.logout(token)
-        return Redirect(path="/login", status_code=303, headers={"Set-Cookie": session_cookie(None)})
+            await accounts.logout(ctx, token)
+        return Redirect(path="/login", status_code=303, headers={"Set-Cookie": session_cookie(ctx.settings, None)})
 
 
 ROUTES = [AuthController]

@@ -1,6 +1,7 @@
 """Queries of users, API tokens, web sessions, login limits and the audit log.
 
-Rows come back as plain dicts (JSON columns decoded); nothing outside the repos sees a Table.
+Each query returns a row type of ``issuer.accounts.rows`` (frozen msgspec Structs, built with
+``issuer.db.query.row_of``/``rows_of``); nothing outside the repos sees a Table.
 """
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from issuer.db.query import all_rows, first_row
+from issuer.access import Role
+from issuer.accounts.rows import AuditRow, LoginRow, SessionRow, TokenInfoRow, TokenRow, UserRow
+from issuer.db.query import all_rows, first_row, row_of, rows_of
 from issuer.db.scope import Scope
 from issuer.db.scope import where as scoped
 from issuer.db.tables import ApiToken, AuditEvent, LoginAttempt, LoginThrottle, User, WebSession
@@ -17,43 +20,43 @@ Row = dict[str, Any]
 
 # --- accounts ----------------------------------------------------------------------------------
 
-_USER_PUBLIC = (User.id, User.district, User.school, User.role, User.username, User.email,
-                User.display_name, User.active, User.created_at)
+_USER = (User.id, User.district, User.school, User.role, User.username, User.email, User.display_name, User.active)
 
 
 async def insert_user(*, district_id: int, school_id: int | None, role: str, username: str,
-                      email: str, display_name: str, password_hash: str, at: datetime) -> Row:
+                      email: str, display_name: str, password_hash: str, at: datetime) -> UserRow:
     row = User(district=district_id, school=school_id, role=role, username=username, email=email,
                display_name=display_name, password_hash=password_hash, active=True, created_at=at)
     await row.save()
-    return await user_by_id(row.id)
+    return UserRow(id=row.id, district=district_id, school=school_id, role=Role(role), username=username,
+                   email=email, display_name=display_name, active=True)
 
 
-async def user_by_id(user_id: int) -> Row | None:
-    return await User.select(*_USER_PUBLIC).where(User.id == user_id).first()
+async def user_by_id(user_id: int) -> UserRow | None:
+    return row_of(UserRow, await User.select(*_USER).where(User.id == user_id).first())
 
 
-async def user_credentials(username: str) -> Row | None:
-    """The one query that reads a password hash (login only)."""
-    return await User.select(*_USER_PUBLIC, User.password_hash).where(User.username == username).first()
+async def user_credentials(username: str) -> LoginRow | None:
+    """The one query that reads a password hash (login and password changes only)."""
+    return row_of(LoginRow, await User.select(*_USER, User.password_hash).where(User.username == username).first())
 
 
-async def users(scope: Scope, *, role: str | None = None) -> list[Row]:
+async def users(scope: Scope, *, role: Role | None = None) -> list[UserRow]:
     """The accounts in ``scope`` (a learner scope: that one account); district admins, who
     belong to no school, only through ``district_admins``."""
-    query = User.select(*_USER_PUBLIC).where(scoped(scope, User, learner="id")).order_by(User.id)
+    query = User.select(*_USER).where(scoped(scope, User, learner="id")).order_by(User.id)
     if role is not None:
         query = query.where(User.role == role)
-    return await query
+    return rows_of(UserRow, await query)
 
 
-async def district_admins(district_id: int) -> list[Row]:
-    return await User.select(*_USER_PUBLIC).where(
-        (User.district == district_id) & User.school.is_null()).order_by(User.id)
+async def district_admins(district_id: int) -> list[UserRow]:
+    return rows_of(UserRow, await User.select(*_USER).where(
+        (User.district == district_id) & User.school.is_null()).order_by(User.id))
 
 
-async def user_by_username(username: str) -> Row | None:
-    return await User.select(*_USER_PUBLIC).where(User.username == username).first()
+async def user_by_username(username: str) -> UserRow | None:
+    return row_of(UserRow, await User.select(*_USER).where(User.username == username).first())
 
 
 async def set_password_hash(user_id: int, password_hash: str, *, keep_session: str | None = None) -> None:
@@ -69,35 +72,39 @@ async def set_user_active(user_id: int, active: bool) -> None:
 
 async def insert_token(*, token_hash: str, name: str, district_id: int, school_id: int | None,
                        user_id: int | None, role: str, at: datetime, expires_at: datetime | None = None,
-                       created_by: int | None = None) -> Row:
+                       created_by: int | None = None) -> TokenRow:
     row = ApiToken(token_hash=token_hash, name=name, district=district_id, school=school_id,
                    user=user_id, role=role, created_at=at, expires_at=expires_at, created_by=created_by)
     await row.save()
-    return {"id": row.id, "name": name, "role": role, "school": school_id, "district": district_id,
-            "user": user_id, "expires_at": expires_at, "created_at": at}
+    return TokenRow(id=row.id, name=name, district=district_id, school=school_id, user=user_id, role=role,
+                    expires_at=expires_at)
 
 
-async def token_by_hash(token_hash: str) -> Row | None:
-    return await ApiToken.select().where(ApiToken.token_hash == token_hash,
-                                         ApiToken.revoked_at.is_null()).first()
+_TOKEN = (ApiToken.id, ApiToken.name, ApiToken.district, ApiToken.school, ApiToken.user, ApiToken.role,
+          ApiToken.expires_at)
 
 
-_TOKEN_LIST = (ApiToken.id, ApiToken.name, ApiToken.district, ApiToken.school, ApiToken.user, ApiToken.role,
+async def token_by_hash(token_hash: str) -> TokenRow | None:
+    """The live (not revoked) token of this hash."""
+    return row_of(TokenRow, await ApiToken.select(*_TOKEN).where(
+        ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_null()).first())
+
+
+_TOKEN_LIST = (ApiToken.id, ApiToken.name, ApiToken.district, ApiToken.school, ApiToken.role,
                ApiToken.created_at, ApiToken.last_used_at, ApiToken.revoked_at, ApiToken.expires_at,
-               ApiToken.created_by, ApiToken.user.username.as_alias("username"),
-               ApiToken.school.slug.as_alias("school_slug"))
+               ApiToken.user.username.as_alias("username"), ApiToken.school.slug.as_alias("school_slug"))
 
 
-async def tokens(*, district_id: int, school_id: int | None = None) -> list[Row]:
+async def tokens(*, district_id: int, school_id: int | None = None) -> list[TokenInfoRow]:
     """The tokens of a district, or of one of its schools (never the hashes)."""
     query = ApiToken.select(*_TOKEN_LIST).where(ApiToken.district == district_id).order_by(ApiToken.id)
     if school_id is not None:
         query = query.where(ApiToken.school == school_id)
-    return await query
+    return rows_of(TokenInfoRow, await query)
 
 
-async def token_by_id(token_id: int) -> Row | None:
-    return await ApiToken.select(*_TOKEN_LIST).where(ApiToken.id == token_id).first()
+async def token_by_id(token_id: int) -> TokenInfoRow | None:
+    return row_of(TokenInfoRow, await ApiToken.select(*_TOKEN_LIST).where(ApiToken.id == token_id).first())
 
 
 async def revoke_token(token_id: int, at: datetime) -> bool:
@@ -116,7 +123,7 @@ async def revoke_user_tokens(user_id: int, at: datetime) -> int:
     return len(rows)
 
 
-_TOKEN_USER = ("id", "district", "school", "role", "username", "display_name", "active")
+_TOKEN_USER = ("id", "district", "school", "role", "username", "email", "display_name", "active")
 # Prebuilt (Piccolo spends ~1 ms of CPU building an FK-join select): the token (as
 # ``token_by_hash`` filters it) and its user, portable SQL for SQLite and PostgreSQL.
 _TOKEN_WITH_USER = (
@@ -126,16 +133,17 @@ _TOKEN_WITH_USER = (
     "WHERE t.token_hash = {} AND t.revoked_at IS NULL LIMIT 1")
 
 
-async def token_with_user(token_hash: str) -> tuple[Row, Row | None] | None:
-    """``token_by_hash`` and, for a user's token, that user (``user_by_id``'s columns that make
-    a principal; ``active`` may come back as 0/1 on SQLite) in one query: (token row, user row
-    or None), or None for no live token."""
+async def token_with_user(token_hash: str) -> tuple[TokenRow, UserRow | None] | None:
+    """``token_by_hash`` and, for a user's token, that user (``user_by_id``'s row) in one query:
+    (token row, user row or None), or None for no live token."""
     rows = await ApiToken.raw(_TOKEN_WITH_USER, token_hash)
     if not rows:
         return None
     row = dict(rows[0])
     user = {name: row.pop(f"u__{name}") for name in _TOKEN_USER}
-    return row, (user if user["id"] is not None else None)
+    if user["id"] is not None:
+        user["active"] = bool(user["active"])  # raw rows on SQLite may give 0/1
+    return rows_of(TokenRow, [row])[0], row_of(UserRow, user if user["id"] is not None else None)
 
 
 async def touch_token(token_id: int, at: datetime) -> None:
@@ -146,8 +154,9 @@ async def insert_session(*, token_hash: str, user_id: int, at: datetime, expires
     await WebSession(token_hash=token_hash, user=user_id, created_at=at, expires_at=expires_at).save()
 
 
-async def session_by_hash(token_hash: str) -> Row | None:
-    return await WebSession.select().where(WebSession.token_hash == token_hash).first()
+async def session_by_hash(token_hash: str) -> SessionRow | None:
+    return row_of(SessionRow, await WebSession.select(WebSession.id, WebSession.user, WebSession.expires_at).where(
+        WebSession.token_hash == token_hash).first())
 
 
 async def delete_session(token_hash: str) -> None:
@@ -204,12 +213,12 @@ async def reset_login_counter(key: str) -> None:
 # --- audit -------------------------------------------------------------------------------------
 
 async def audit(*, action: str, at: datetime, actor_id: int | None = None, district_id: int | None = None,
-                school_id: int | None = None, subject: str = "", details: dict | None = None) -> None:
+                school_id: int | None = None, subject: str = "", details: dict[str, Any] | None = None) -> None:
     await AuditEvent(at=at, actor=actor_id, district=district_id, school=school_id, action=action,
                      subject=subject, details=details or {}).save()
 
 
-async def audit_many(events: list[dict]) -> None:
+async def audit_many(events: list[dict[str, Any]]) -> None:
     """Several events in one INSERT (a review writes two: the rating and the award)."""
     if events:
         await AuditEvent.insert(*[AuditEvent(at=e["at"], actor=e.get("actor_id"), district=e.get("district_id"),
@@ -219,17 +228,20 @@ async def audit_many(events: list[dict]) -> None:
 
 
 async def audit_events(*, district_id: int | None = None, school_id: int | None = None,
-                       limit: int = 100) -> list[Row]:
+                       limit: int = 100) -> list[AuditRow]:
     """A district's events or one school's: exactly one of the two (never everyone's)."""
     if (district_id is None) == (school_id is None):
         raise TypeError("audit_events needs exactly one of district_id and school_id")
     query = AuditEvent.select().order_by(AuditEvent.id, ascending=False).limit(limit).output(load_json=True)
     if district_id is not None:
-        return await query.where(AuditEvent.district == district_id)
-    return await query.where(AuditEvent.school == school_id)
+        return rows_of(AuditRow, await query.where(AuditEvent.district == district_id))
+    return rows_of(AuditRow, await query.where(AuditEvent.school == school_id))
 
 
-# --- users and schools -------------------------------------------------------------------------
+# --- learners of the award path ------------------------------------------------------------------
+# ``get_user`` is the learner ``issuer.evidence.repo.submission_for_review`` also returns, as the
+# dict ``issuer.credentials.awarding`` reads; these two become ``UserRow`` together with them.
+
 async def get_user(user_id: int) -> Row | None:
     return await first_row(User.select(User.id, User.school, User.district, User.role, User.username,
                                     User.email, User.display_name, User.active).where(User.id == user_id))

@@ -20,26 +20,28 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import math
 import hmac
+import math
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from issuer import runtime
-from issuer.accounts import repo as accounts_repo
-from issuer.db.engine import write_transaction
 from issuer.access import ACCOUNT_ROLES, USERLESS_TOKEN_ROLES, Principal, Role, parse_role
+from issuer.accounts import repo as accounts_repo
+from issuer.accounts.rows import TokenRow, UserRow
+from issuer.context import IssuerContext
+from issuer.db.engine import write_transaction
 from issuer.errors import BadRequest, Conflict, TooManyRequests, Unauthenticated
+from issuer.settings import Settings
 
 _HASHER = PasswordHasher()
 # Verified against when the username is unknown, so both paths cost one argon2 verification.
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 TOKEN_PREFIX = "bdg_"
-
-
 
 
 def sha256_hex(value: str) -> str:
@@ -48,7 +50,7 @@ def sha256_hex(value: str) -> str:
 
 def _verify(stored: str, password: str) -> bool:
     try:
-        return _HASHER.verify(stored, password)
+        return bool(_HASHER.verify(stored, password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -59,16 +61,16 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-def _principal(user: dict, via: str) -> Principal:
-    role = Role(user["role"])
-    return Principal(role=role, id=user["id"], school_id=user["school"], district_id=user["district"],
-                     learner_id=user["id"] if role == Role.STUDENT else None, username=user["username"],
-                     display_name=user["display_name"] or user["username"], via=via)
+def _principal(user: UserRow, via: str) -> Principal:
+    return Principal(role=user.role, id=user.id, school_id=user.school, district_id=user.district,
+                     learner_id=user.id if user.role == Role.STUDENT else None, username=user.username,
+                     display_name=user.display_name or user.username, via=via)
 
 
-async def create_user(*, district_id: int, school_id: int | None, role: str, username: str,
-                      password: str | None = None, email: str = "", display_name: str = "") -> dict:
-    role = parse_role(role)
+async def create_user(ctx: IssuerContext, *, district_id: int, school_id: int | None, role: Role,
+                      username: str, password: str | None = None, email: str = "",
+                      display_name: str = "") -> UserRow:
+    role = parse_role(role)  # a role named by the command line or a test is checked here too
     if role not in ACCOUNT_ROLES:
         raise BadRequest(f"role {role} has no account")
     if role != Role.DISTRICT_ADMIN and school_id is None:
@@ -82,14 +84,14 @@ async def create_user(*, district_id: int, school_id: int | None, role: str, use
         district_id=district_id, school_id=school_id, role=role.value, username=username, email=email,
         display_name=display_name,
         password_hash=await asyncio.to_thread(hash_password, password) if password else "",
-        at=runtime.current().clock.now())
+        at=ctx.clock.now())
 
 
 def _throttle_key(*parts: str) -> str:
     return sha256_hex("\x00".join(parts))
 
 
-async def _count_attempt(username: str, ip: str, now, settings) -> tuple[list[str], int | None]:
+async def _count_attempt(username: str, ip: str, now: datetime, settings: Settings) -> tuple[list[str], int | None]:
     """Count this attempt on both counters: (their keys, seconds to wait when over a limit)."""
     window = timedelta(seconds=settings.login_window_seconds)
     limits = ((_throttle_key("user-ip", username, ip), settings.login_max_failures),
@@ -104,17 +106,17 @@ async def _count_attempt(username: str, ip: str, now, settings) -> tuple[list[st
     return [key for key, _ in limits], retry
 
 
-async def _audit_login(action: str, username: str, user: dict | None, ip: str, at, **details) -> None:
-    await accounts_repo.audit(action=action, at=at, actor_id=user["id"] if user else None,
-                     district_id=user["district"] if user else None, school_id=user["school"] if user else None,
-                     subject=username[:150], details={"ip": ip, **details})
+async def _audit_login(action: str, username: str, user: UserRow | None, ip: str, at: datetime,
+                       **details: Any) -> None:
+    await accounts_repo.audit(action=action, at=at, actor_id=user.id if user else None,
+                              district_id=user.district if user else None, school_id=user.school if user else None,
+                              subject=username[:150], details={"ip": ip, **details})
 
 
-async def login(username: str, password: str, *, ip: str) -> tuple[str, Principal]:
+async def login(ctx: IssuerContext, username: str, password: str, *, ip: str) -> tuple[str, Principal]:
     """(session token for the cookie, principal); 401 on bad credentials, 429 when limited."""
-    rt = runtime.current()
-    settings = rt.settings
-    now = rt.clock.now()
+    settings = ctx.settings
+    now = ctx.clock.now()
     keys, retry = await _count_attempt(username, ip, now, settings)
     if retry is not None:
         user = await accounts_repo.user_credentials(username)
@@ -123,72 +125,71 @@ async def login(username: str, password: str, *, ip: str) -> tuple[str, Principa
             await _audit_login("login.throttled", username, user, ip, now)
         raise TooManyRequests("too many failed logins; try again later", retry_after=retry)
     user = await accounts_repo.user_credentials(username)
-    stored = user["password_hash"] if user and user["password_hash"] else _DUMMY_HASH
+    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
     # argon2 is deliberately slow: keep it off the event loop.
-    ok = await asyncio.to_thread(_verify, stored, password)
-    ok = ok and user is not None and bool(user["password_hash"]) and user["active"]
+    verified = await asyncio.to_thread(_verify, stored, password)
+    ok = verified and user is not None and bool(user.password_hash) and user.active
     token = secrets.token_urlsafe(32)
     async with write_transaction():
         await accounts_repo.record_login_attempt(login=username, ip=ip, success=ok, at=now)
-        if ok:
+        if ok and user is not None:
             await accounts_repo.reset_login_counter(keys[0])
             await accounts_repo.forgive_login_attempt(keys[1])
-            await accounts_repo.insert_session(token_hash=sha256_hex(token), user_id=user["id"], at=now,
-                                      expires_at=now + timedelta(seconds=settings.session_max_age))
+            await accounts_repo.insert_session(token_hash=sha256_hex(token), user_id=user.id, at=now,
+                                               expires_at=now + timedelta(seconds=settings.session_max_age))
             await _audit_login("login.success", username, user, ip, now)
         else:
-            reason = ("unknown user" if user is None else "inactive" if not user["active"]
-                      else "no password" if not user["password_hash"] else "wrong password")
+            reason = ("unknown user" if user is None else "inactive" if not user.active
+                      else "no password" if not user.password_hash else "wrong password")
             await _audit_login("login.failure", username, user, ip, now, reason=reason)
-    if not ok:
+    if not ok or user is None:
         raise Unauthenticated("unknown username or wrong password")
     return token, _principal(user, "session")
 
 
-async def create_session(user_id: int) -> str:
+async def create_session(ctx: IssuerContext, user_id: int) -> str:
     """A session without a password check (tests, the demo, an SSO hook)."""
-    rt = runtime.current()
-    now = rt.clock.now()
+    now = ctx.clock.now()
     token = secrets.token_urlsafe(32)
     await accounts_repo.insert_session(token_hash=sha256_hex(token), user_id=user_id, at=now,
-                              expires_at=now + timedelta(seconds=rt.settings.session_max_age))
+                                       expires_at=now + timedelta(seconds=ctx.settings.session_max_age))
     return token
 
 
-async def logout(session_token: str) -> None:
+async def logout(ctx: IssuerContext, session_token: str) -> None:
     await accounts_repo.delete_session(sha256_hex(session_token))
 
 
-async def principal_for_session(session_token: str) -> Principal | None:
+async def principal_for_session(ctx: IssuerContext, session_token: str) -> Principal | None:
     session = await accounts_repo.session_by_hash(sha256_hex(session_token))
-    if session is None or session["expires_at"] <= runtime.current().clock.now():
+    if session is None or session.expires_at <= ctx.clock.now():
         return None
-    user = await accounts_repo.user_by_id(session["user"])
-    if user is None or not user["active"]:
+    user = await accounts_repo.user_by_id(session.user)
+    if user is None or not user.active:
         return None
     return _principal(user, "session")
 
 
-async def create_api_token(*, school_id: int | None, district_id: int, role: str | None = Role.SCHOOL_ADMIN,
-                           user_id: int | None = None, name: str = "", expires_at: datetime | None = None,
-                           created_by: int | None = None) -> str:
+async def create_api_token(ctx: IssuerContext, *, school_id: int | None, district_id: int,
+                           role: Role | None = Role.SCHOOL_ADMIN, user_id: int | None = None, name: str = "",
+                           expires_at: datetime | None = None, created_by: int | None = None) -> str:
     """A new bearer token (shown once); acts as ``role`` within ``school_id``.
 
     A person's role (student, teacher) needs ``user_id``, a user of that role and school (the
     role defaults to the user's); an expired ``expires_at`` or an unknown role is a 400."""
-    now = runtime.current().clock.now()
+    now = ctx.clock.now()
     user = None
     if user_id is not None:
         user = await accounts_repo.user_by_id(user_id)
-        if user is None or not user["active"]:
+        if user is None or not user.active:
             raise BadRequest("the token's user does not exist or is deactivated")
-        if user["district"] != district_id or user["school"] != school_id:
+        if user.district != district_id or user.school != school_id:
             raise BadRequest("the token's user belongs to another school")
-    role = parse_role(role if role else (user["role"] if user else Role.SCHOOL_ADMIN))
+    role = parse_role(role if role else (user.role if user else Role.SCHOOL_ADMIN))
     if role not in ACCOUNT_ROLES:
         raise BadRequest(f"a token cannot act as {role}")
-    if user is not None and role != user["role"]:
-        raise BadRequest(f"{user['username']} is a {user['role']}, not a {role}")
+    if user is not None and role != user.role:
+        raise BadRequest(f"{user.username} is a {user.role}, not a {role}")
     if user is None and role not in USERLESS_TOKEN_ROLES:
         raise BadRequest(f"a {role} token acts as a person: name the user it is for")
     if role != Role.DISTRICT_ADMIN and school_id is None:
@@ -197,73 +198,74 @@ async def create_api_token(*, school_id: int | None, district_id: int, role: str
         raise BadRequest("the token would already be expired")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     await accounts_repo.insert_token(token_hash=sha256_hex(token), name=name, district_id=district_id,
-                            school_id=school_id, user_id=user_id, role=role.value, at=now,
-                            expires_at=expires_at, created_by=created_by)
+                                     school_id=school_id, user_id=user_id, role=role.value, at=now,
+                                     expires_at=expires_at, created_by=created_by)
     return token
 
 
-def token_principal(row: dict, user: dict | None, now: datetime) -> Principal | None:
+def token_principal(row: TokenRow, user: UserRow | None, now: datetime) -> Principal | None:
     """The principal a live token row stands for, or None when it must be refused: expired,
     an unknown role, a user deactivated or no longer of the token's role and school, or a
     person's role without a user (tokens minted before that was refused)."""
-    if row.get("expires_at") is not None and _aware(row["expires_at"]) <= now:
+    if row.expires_at is not None and _aware(row.expires_at) <= now:
         return None
     try:
-        role = Role(row["role"])
+        role = Role(row.role)
     except ValueError:
         return None
-    if row["user"] is not None:
-        if user is None or not user["active"] or user["role"] != role.value or user["school"] != row["school"]:
+    if row.user is not None:
+        if user is None or not user.active or user.role != role or user.school != row.school:
             return None
         return _principal(user, "token")
-    if role not in USERLESS_TOKEN_ROLES or (role != Role.DISTRICT_ADMIN and row["school"] is None):
+    if role not in USERLESS_TOKEN_ROLES or (role != Role.DISTRICT_ADMIN and row.school is None):
         return None
-    return Principal(role=role, school_id=row["school"], district_id=row["district"],
-                     username=row["name"] or f"token-{row['id']}", display_name=row["name"], via="token")
+    return Principal(role=role, school_id=row.school, district_id=row.district,
+                     username=row.name or f"token-{row.id}", display_name=row.name, via="token")
 
 
-def _aware(value: datetime | str) -> datetime:
-    if isinstance(value, str):  # raw SQL on SQLite hands timestamps back as stored
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+def _aware(value: datetime) -> datetime:
+    # a timestamp SQLite stored without a zone is UTC
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-async def principal_for_token(token: str) -> Principal | None:
+async def principal_for_token(ctx: IssuerContext, token: str) -> Principal | None:
+    """The token's principal in two queries (the token, then its user): what
+    ``issuer.accounts.auth.principal_for_token`` answers in one."""
     row = await accounts_repo.token_by_hash(sha256_hex(token))
     if row is None:
         return None
-    user = await accounts_repo.user_by_id(row["user"]) if row["user"] is not None else None
-    return token_principal(row, user, runtime.current().clock.now())
+    user = await accounts_repo.user_by_id(row.user) if row.user is not None else None
+    return token_principal(row, user, ctx.clock.now())
 
 
-async def revoke_token(token_id: int, *, actor_id: int | None, district_id: int, school_id: int | None,
-                       subject: str = "") -> bool:
+async def revoke_token(ctx: IssuerContext, token_id: int, *, actor_id: int | None, district_id: int,
+                       school_id: int | None, subject: str = "") -> bool:
     """Revoke (False when it already was); audited."""
-    now = runtime.current().clock.now()
+    now = ctx.clock.now()
     async with write_transaction():
         done = await accounts_repo.revoke_token(token_id, now)
         if done:
             await accounts_repo.audit(action="token.revoke", at=now, actor_id=actor_id, district_id=district_id,
-                             school_id=school_id, subject=subject, details={"token": token_id})
+                                      school_id=school_id, subject=subject, details={"token": token_id})
     return done
 
 
-async def set_active(user: dict, active: bool, *, actor_id: int | None) -> dict:
+async def set_active(ctx: IssuerContext, user: UserRow, active: bool, *, actor_id: int | None) -> UserRow:
     """Deactivate (sessions end, tokens are revoked, logins refused) or reactivate a user; audited."""
-    now = runtime.current().clock.now()
+    now = ctx.clock.now()
     async with write_transaction():
-        await accounts_repo.set_user_active(user["id"], active)
+        await accounts_repo.set_user_active(user.id, active)
         revoked = 0
         if not active:
-            await accounts_repo.delete_user_sessions(user["id"])
-            revoked = await accounts_repo.revoke_user_tokens(user["id"], now)
-        await accounts_repo.audit(action="user.deactivate" if not active else "user.activate", at=now, actor_id=actor_id,
-                         district_id=user["district"], school_id=user["school"], subject=user["username"],
-                         details={"tokensRevoked": revoked} if not active else {})
-    return await accounts_repo.user_by_id(user["id"])
+            await accounts_repo.delete_user_sessions(user.id)
+            revoked = await accounts_repo.revoke_user_tokens(user.id, now)
+        await accounts_repo.audit(action="user.deactivate" if not active else "user.activate", at=now,
+                                  actor_id=actor_id, district_id=user.district, school_id=user.school,
+                                  subject=user.username, details={"tokensRevoked": revoked} if not active else {})
+    return msgspec.structs.replace(user, active=active)
 
 
-async def change_password(user_id: int, new_password: str, *, current_password: str | None,
+async def change_password(ctx: IssuerContext, user_id: int, new_password: str, *, current_password: str | None,
                           keep_session: str | None = None, actor_id: int | None = None) -> None:
     """A new password; every other session of the user ends. ``current_password`` is checked
     unless None (an administrator or the CLI setting it)."""
@@ -272,16 +274,17 @@ async def change_password(user_id: int, new_password: str, *, current_password: 
     if user is None:
         raise BadRequest("no such user")
     if current_password is not None:
-        creds = await accounts_repo.user_credentials(user["username"])
-        if not creds["password_hash"] or not await asyncio.to_thread(_verify, creds["password_hash"],
-                                                                     current_password):
+        creds = await accounts_repo.user_credentials(user.username)
+        if creds is None or not creds.password_hash or not await asyncio.to_thread(
+                _verify, creds.password_hash, current_password):
             raise Unauthenticated("the current password is wrong")
-    now = runtime.current().clock.now()
+    now = ctx.clock.now()
     async with write_transaction():
         await accounts_repo.set_password_hash(user_id, new_hash,
-                                     keep_session=sha256_hex(keep_session) if keep_session else None)
-        await accounts_repo.audit(action="user.password", at=now, actor_id=actor_id if actor_id is not None else user_id,
-                         district_id=user["district"], school_id=user["school"], subject=user["username"])
+                                              keep_session=sha256_hex(keep_session) if keep_session else None)
+        await accounts_repo.audit(action="user.password", at=now,
+                                  actor_id=actor_id if actor_id is not None else user_id,
+                                  district_id=user.district, school_id=user.school, subject=user.username)
 
 
 def csrf_token(secret: bytes, binding: str) -> str:
@@ -290,4 +293,4 @@ def csrf_token(secret: bytes, binding: str) -> str:
 
 
 def csrf_ok(secret: bytes, binding: str, presented: str | None) -> bool:
-    return bool(presented) and hmac.compare_digest(csrf_token(secret, binding), presented)
+    return presented is not None and presented != "" and hmac.compare_digest(csrf_token(secret, binding), presented)

@@ -220,7 +220,7 @@ async def _cmd_init(args: argparse.Namespace) -> int:
     password = None
     if await accounts_repo.user_credentials("admin") is None:
         password = secrets.token_urlsafe(12)
-        await accounts.create_user(district_id=district["id"], school_id=None, role="district_admin",
+        await accounts.create_user(ctx, district_id=district["id"], school_id=None, role="district_admin",
                                    username="admin", password=password, display_name="District administrator")
     print(f"database:      {settings.database_url}")
     print(f"district:      {district['name']}  {identity.district_did()}")

@@ -16,12 +16,16 @@ import argparse
 import getpass
 import sys
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from issuer.cli import _first_school, _run, context_for, settings_for
 from issuer.settings import SettingsError
 
+if TYPE_CHECKING:
+    from issuer.accounts.rows import UserRow
 
-async def _user(username: str) -> dict:
+
+async def _user(username: str) -> UserRow:
     from issuer.accounts import repo as accounts_repo
 
     user = await accounts_repo.user_by_username(username)
@@ -43,18 +47,18 @@ async def _cmd_token_create(args: argparse.Namespace) -> int:
     now = ctx.clock.now()
     expires_at = now + timedelta(days=args.expires_in) if args.expires_in else None
     name = args.name or f"cli-{school['slug']}"
-    token = await accounts.create_api_token(school_id=school["id"], district_id=school["district"],
-                                            role=args.role, user_id=user["id"] if user else None, name=name,
+    token = await accounts.create_api_token(ctx, school_id=school["id"], district_id=school["district"],
+                                            role=args.role, user_id=user.id if user else None, name=name,
                                             expires_at=expires_at)
     row = await accounts_repo.token_by_hash(accounts.sha256_hex(token))
     await accounts_repo.audit(action="token.create", at=now, district_id=school["district"], school_id=school["id"],
-                     subject=name, details={"token": row["id"], "role": row["role"], "via": "cli",
-                                            "user": user["username"] if user else None,
+                     subject=name, details={"token": row.id, "role": row.role, "via": "cli",
+                                            "user": user.username if user else None,
                                             "expiresAt": expires_at.isoformat() if expires_at else None})
     print(token)
     print(f"issuer: {await identity.issuer_did(school['id'])}")
     # stdout stays the two lines scripts read (token, issuer); the id is for `token revoke`
-    print(f"token id {row['id']}" + (f", expires {expires_at.isoformat()}" if expires_at else ""), file=sys.stderr)
+    print(f"token id {row.id}" + (f", expires {expires_at.isoformat()}" if expires_at else ""), file=sys.stderr)
     return 0
 
 
@@ -70,11 +74,11 @@ async def _cmd_token_list(args: argparse.Namespace) -> int:
     now = ctx.clock.now()
     rows = await accounts_repo.tokens(district_id=district["id"], school_id=school["id"] if school else None)
     for t in rows:
-        state = ("revoked" if t["revoked_at"] else
-                 "expired" if t["expires_at"] and t["expires_at"] <= now else "active")
-        expires = t["expires_at"].isoformat() if t["expires_at"] else "never"
-        who = f" user={t['username']}" if t["username"] else ""
-        print(f"{t['id']}\t{state}\t{t['role']}{who}\tschool={t['school_slug'] or '-'}\texpires={expires}\t{t['name']}")
+        state = ("revoked" if t.revoked_at else
+                 "expired" if t.expires_at and t.expires_at <= now else "active")
+        expires = t.expires_at.isoformat() if t.expires_at else "never"
+        who = f" user={t.username}" if t.username else ""
+        print(f"{t.id}\t{state}\t{t.role}{who}\tschool={t.school_slug or '-'}\texpires={expires}\t{t.name}")
     if not rows:
         print("no API tokens", file=sys.stderr)
     return 0
@@ -84,25 +88,25 @@ async def _cmd_token_revoke(args: argparse.Namespace) -> int:
     from issuer.accounts import repo as accounts_repo
     from issuer.accounts import service as accounts
 
-    context_for(settings_for(args))
+    ctx = context_for(settings_for(args))
     row = await accounts_repo.token_by_id(args.id)
     if row is None:
         raise SettingsError(f"no API token {args.id}")
-    if not await accounts.revoke_token(row["id"], actor_id=None, district_id=row["district"],
-                                       school_id=row["school"], subject=row["name"]):
-        print(f"token {row['id']} was already revoked")
+    if not await accounts.revoke_token(ctx, row.id, actor_id=None, district_id=row.district,
+                                       school_id=row.school, subject=row.name):
+        print(f"token {row.id} was already revoked")
         return 0
-    print(f"revoked token {row['id']} ({row['name'] or row['role']})")
+    print(f"revoked token {row.id} ({row.name or row.role})")
     return 0
 
 
 async def _cmd_user_active(args: argparse.Namespace) -> int:
     from issuer.accounts import service as accounts
 
-    context_for(settings_for(args))
+    ctx = context_for(settings_for(args))
     active = args.user_command == "activate"
-    user = await accounts.set_active(await _user(args.username), active, actor_id=None)
-    print(f"{user['username']} is {'active' if user['active'] else 'deactivated'}")
+    user = await accounts.set_active(ctx, await _user(args.username), active, actor_id=None)
+    print(f"{user.username} is {'active' if user.active else 'deactivated'}")
     return 0
 
 
@@ -118,10 +122,11 @@ def _read_password(from_stdin: bool) -> str:
 async def _cmd_user_password(args: argparse.Namespace) -> int:
     from issuer.accounts import service as accounts
 
-    context_for(settings_for(args))
+    ctx = context_for(settings_for(args))
     user = await _user(args.username)
-    await accounts.change_password(user["id"], _read_password(args.stdin), current_password=None, actor_id=None)
-    print(f"password of {user['username']} changed; their sessions have ended")
+    await accounts.change_password(ctx, user.id, _read_password(args.stdin), current_password=None,
+                                   actor_id=None)
+    print(f"password of {user.username} changed; their sessions have ended")
     return 0
 
 

@@ -123,11 +123,11 @@ async def seed_demo(settings) -> dict:
 
     async def user(role, username, name):
         password = secrets.token_urlsafe(DEMO_PASSWORD_BYTES)
-        u = await accounts.create_user(district_id=district["id"], school_id=school["id"], role=role,
+        u = await accounts.create_user(ctx, district_id=district["id"], school_id=school["id"], role=role,
                                        username=username, password=password,
                                        email=f"{username}@lincoln.riverside.example", display_name=name)
         logins.append((role, username, password))
-        return Principal(role=Role(role), id=u["id"], school_id=school["id"], district_id=district["id"])
+        return Principal(role=Role(role), id=u.id, school_id=school["id"], district_id=district["id"])
 
     admin = await user("school_admin", "principal", "Dr. Amara Okafor")
     teacher = await user("teacher", "ms.chen", "Ms. Li Chen")
@@ -223,8 +223,8 @@ async def _renew_demo_logins(school) -> dict:
     logins = []
     for user in await accounts_repo.users(SchoolScope(frozenset({school["id"]}))):
         password = secrets.token_urlsafe(9)
-        await accounts_repo.set_password_hash(user["id"], accounts.hash_password(password))
-        logins.append((user["role"], user["username"], password))
+        await accounts_repo.set_password_hash(user.id, accounts.hash_password(password))
+        logins.append((user.role.value, user.username, password))
     return {"school": school, "logins": logins, "issued": [], "revoked": None, "existing": True}
 
 

@@ -8,7 +8,7 @@ import uuid as uuidlib
 from litestar.params import JSONBody, FromPath, FromQuery
 from litestar import Controller, Request, get, post
 
-from issuer.schools import service as platform_admin
+from issuer.credentials import admin as credential_admin
 from issuer.accounts.auth import Role, requires
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
@@ -54,14 +54,14 @@ class CredentialAdminController(Controller):
     )
     async def credentials(self, ctx: Ctx, request: Request, limit: FromQuery[Limit] = 100, offset: FromQuery[Offset] = 0
     ) -> list[CredentialOut]:
-        rows = await platform_admin.list_credentials(
-            request.user, limit=min(max(limit, 1), 500), offset=max(offset, 0)
+        rows = await credential_admin.list_credentials(
+            ctx, request.user, limit=min(max(limit, 1), 500), offset=max(offset, 0)
         )
         return [_credential_out(ctx.settings.base_url, r, request.user.role) for r in rows]
 
     @get("/credentials/{credential_uuid:uuid}", guards=[requires(*ANY_ACCOUNT)], responses=_ERRORS)
     async def credential(self, ctx: Ctx, request: Request, credential_uuid: FromPath[uuidlib.UUID]) -> CredentialOut:
-        return _credential_out(ctx.settings.base_url, await platform_admin.visible_credential(request.user, credential_uuid),
+        return _credential_out(ctx.settings.base_url, await credential_admin.visible_credential(ctx, request.user, credential_uuid),
                                request.user.role)
 
     @post(
@@ -74,8 +74,8 @@ class CredentialAdminController(Controller):
     async def revoke(self, ctx: Ctx, request: Request, credential_uuid: FromPath[uuidlib.UUID], data: JSONBody[ReasonIn]
     ) -> CredentialOut:
         return _credential_out(ctx.settings.base_url,
-            await platform_admin.change_status(
-                request.user, credential_uuid, action="revoke", reason=data.reason
+            await credential_admin.change_status(
+                ctx, request.user, credential_uuid, action="revoke", reason=data.reason
             ),
             request.user.role,
         )
@@ -90,8 +90,8 @@ class CredentialAdminController(Controller):
     async def suspend(self, ctx: Ctx, request: Request, credential_uuid: FromPath[uuidlib.UUID], data: JSONBody[ReasonIn]
     ) -> CredentialOut:
         return _credential_out(ctx.settings.base_url,
-            await platform_admin.change_status(
-                request.user, credential_uuid, action="suspend", reason=data.reason
+            await credential_admin.change_status(
+                ctx, request.user, credential_uuid, action="suspend", reason=data.reason
             ),
             request.user.role,
         )
@@ -106,8 +106,8 @@ class CredentialAdminController(Controller):
     async def reinstate(self, ctx: Ctx, request: Request, credential_uuid: FromPath[uuidlib.UUID], data: JSONBody[ReasonIn]
     ) -> CredentialOut:
         return _credential_out(ctx.settings.base_url,
-            await platform_admin.change_status(
-                request.user, credential_uuid, action="reinstate", reason=data.reason
+            await credential_admin.change_status(
+                ctx, request.user, credential_uuid, action="reinstate", reason=data.reason
             ),
             request.user.role,
         )

@@ -12,10 +12,12 @@ schools (issue 10, item 1).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from piccolo.custom_types import Combinable
+from piccolo.table import Table
 
 
-def _is_id(value: Any) -> bool:
+def _is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -27,7 +29,7 @@ class SchoolScope:
         if not isinstance(self.school_ids, frozenset) or not all(_is_id(i) for i in self.school_ids):
             raise TypeError("a school scope needs a frozenset of school ids")
 
-    def admits(self, *, school_id: Any, learner_id: Any = None) -> bool:
+    def admits(self, *, school_id: int | None, learner_id: int | None = None) -> bool:
         return school_id in self.school_ids
 
 
@@ -40,17 +42,19 @@ class LearnerScope:
         if not (_is_id(self.school_id) and _is_id(self.learner_id)):
             raise TypeError("a learner scope needs a school id and a learner id")
 
-    def admits(self, *, school_id: Any, learner_id: Any = None) -> bool:
+    def admits(self, *, school_id: int | None, learner_id: int | None = None) -> bool:
         return school_id == self.school_id and learner_id == self.learner_id
 
 
 Scope = SchoolScope | LearnerScope
 
 
-def where(scope: Scope, table, *, school: str = "school", learner: str = "learner"):
+def where(scope: Scope, table: type[Table], *, school: str = "school", learner: str = "learner") -> Combinable:
     """The Piccolo WHERE clause that keeps ``table``'s rows inside ``scope``."""
     if isinstance(scope, SchoolScope):
-        return getattr(table, school).is_in(sorted(scope.school_ids) or [-1])
+        clause: Combinable = getattr(table, school).is_in(sorted(scope.school_ids) or [-1])
+        return clause
     if isinstance(scope, LearnerScope):
-        return (getattr(table, school) == scope.school_id) & (getattr(table, learner) == scope.learner_id)
+        clause = (getattr(table, school) == scope.school_id) & (getattr(table, learner) == scope.learner_id)
+        return clause
     raise TypeError(f"not a scope: {scope!r}")

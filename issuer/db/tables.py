@@ -63,6 +63,7 @@ class User(Table, tablename="app_user"):
 class ApiToken(Table):
     """A bearer token; only its sha256 is stored. Acts as ``role`` within ``school``: as its
     ``user`` (same role and school) for a person's role, or as a school admin without one."""
+    id: Serial  # the primary key Piccolo adds, declared for type checkers
     token_hash = Varchar(length=64, unique=True)
     name = Varchar(length=255, default="")
     district = ForeignKey(references=District)
@@ -78,6 +79,7 @@ class ApiToken(Table):
 
 class WebSession(Table):
     """A page session; the cookie holds the random token, the table its sha256."""
+    id: Serial  # the primary key Piccolo adds, declared for type checkers
     token_hash = Varchar(length=64, unique=True)
     user = ForeignKey(references=User, index=True)
     created_at = Timestamptz()
@@ -121,6 +123,7 @@ class StatusEntry(Table):
 
 
 class AuditEvent(Table):
+    id: Serial  # the primary key Piccolo adds, declared for type checkers
     at = Timestamptz(index=True)
     actor = ForeignKey(references=User, null=True)
     district = ForeignKey(references=District, null=True)

@@ -8,6 +8,7 @@ from litestar import Controller, Request, get, post
 
 from issuer.schools import service as platform_admin
 from issuer.accounts.auth import Role, requires
+from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
 from issuer.web.dto_types import JSON_BODY_LIMIT
 from issuer.web.dto import (
@@ -21,11 +22,12 @@ ADMINS = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN)
 class KeyAdminController(Controller):
     path = "/admin"
     tags = ["admin"]
+    dependencies = DEPENDENCIES
     request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @get("/schools/{slug:str}/keys", guards=[requires(*ADMINS)], responses=_ERRORS)
-    async def keys(self, request: Request, slug: FromPath[str]) -> list[KeyOut]:
-        rows = await platform_admin.school_keys(request.user, slug)
+    async def keys(self, ctx: Ctx, request: Request, slug: FromPath[str]) -> list[KeyOut]:
+        rows = await platform_admin.school_keys(ctx, request.user, slug)
         return [
             KeyOut(
                 public_key_multibase=r["public_key_multibase"],
@@ -43,8 +45,8 @@ class KeyAdminController(Controller):
         status_code=201,
         summary="Add a new signing key; old keys stay in the DID document",
     )
-    async def rotate(self, request: Request, slug: FromPath[str]) -> KeyOut:
-        r = await platform_admin.rotate_key(request.user, slug)
+    async def rotate(self, ctx: Ctx, request: Request, slug: FromPath[str]) -> KeyOut:
+        r = await platform_admin.rotate_key(ctx, request.user, slug)
         return KeyOut(
             public_key_multibase=r["public_key_multibase"],
             verification_method=r["verification_method"],

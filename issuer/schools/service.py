@@ -1,219 +1,52 @@
-"""Administrative use cases of the platform half, each scoped by the caller.
+"""The administration of schools, scoped by the caller: which school an administrator acts on,
+and its signing keys (list, rotate).
 
-Tenancy is enforced here, in the queries (an ``issuer.db.scope`` value from
-``learning_access.scope_of``), not only by route guards: a teacher's listing is filtered to
-their school, a student's to their own records, and a record outside the caller's scope is
-reported as not found. Account changes (users, tokens) are written to the audit log.
+Who may do what is ``issuer.access``'s answer (the one authorization model): a school admin
+administers their school, a district admin the schools of their district; any other school is
+forbidden (403).
 """
 from __future__ import annotations
 
-import uuid as uuidlib
-from datetime import datetime, timedelta
+from typing import Any
 
-from issuer import runtime
-from issuer.accounts import repo as accounts_repo
-from issuer.credentials import repo as credentials_repo
+from issuer import access
+from issuer.access import Principal
+from issuer.context import IssuerContext
+from issuer.errors import BadRequest, NotFound
+from issuer.schools import identity
+from issuer.schools import keys as key_service
 from issuer.schools import repo as schools_repo
-from issuer.db.scope import Scope
-from issuer.accounts import service as accounts
-from issuer.schools import identity, keys as key_service
-from issuer.credentials import status
-from issuer.access import RANK, Principal, Role, parse_role
-from issuer.access import scope_of
-from issuer.errors import Forbidden
-from issuer.errors import BadRequest, Conflict, NotFound
 
-MAX_TOKEN_LIFETIME = timedelta(days=3 * 366)
-ADMINS = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN)
+# A school's row and a signing key's, as ``issuer.schools.repo`` returns them.
+SchoolRow = dict[str, Any]
+KeyRow = dict[str, Any]
 
 
-async def school_for_admin(principal: Principal, slug: str | None) -> dict:
+async def school_for_admin(principal: Principal, slug: str | None) -> SchoolRow:
     """The school an admin acts on: ``slug`` if they may, else their own school."""
     if slug is None:
         if principal.school_id is None:
             raise BadRequest("name the school (a district admin has no school of their own)")
-        school = await schools_repo.school_by_id(principal.school_id)
+        school: SchoolRow | None = await schools_repo.school_by_id(principal.school_id)
     else:
         school = await schools_repo.school_by_slug(slug)
     if school is None:
         raise NotFound(f"no school {slug!r}")
-    if principal.role == Role.DISTRICT_ADMIN and school["district"] == principal.district_id:
-        return school
-    if principal.role == Role.SCHOOL_ADMIN and school["id"] == principal.school_id:
-        return school
-    raise Forbidden("not an administrator of this school")
+    access.check_administers(principal, district_id=school["district"], school_id=school["id"])
+    return school
 
 
-async def _scope(principal: Principal) -> Scope:
-    try:
-        return await scope_of(principal)
-    except Forbidden as exc:
-        raise Forbidden(str(exc)) from None
-
-
-async def visible_credential(principal: Principal, credential_uuid: uuidlib.UUID) -> dict:
-    try:
-        scope = await scope_of(principal)
-    except Forbidden:
-        raise NotFound("no such credential") from None
-    row = await credentials_repo.issued_credential(uuid=credential_uuid)
-    if row is None or not scope.admits(school_id=row["school"], learner_id=row["learner"]):
-        raise NotFound("no such credential")
-    return row
-
-
-async def list_credentials(principal: Principal, *, limit: int = 100, offset: int = 0) -> list[dict]:
-    return await credentials_repo.issued_credentials(await _scope(principal), limit=limit, offset=offset)
-
-
-async def change_status(principal: Principal, credential_uuid: uuidlib.UUID, *, action: str,
-                        reason: str) -> dict:
-    if principal.role not in ADMINS:
-        raise Forbidden("only administrators change a credential's status")
-    row = await visible_credential(principal, credential_uuid)
-    func = {"revoke": status.revoke, "suspend": status.suspend, "reinstate": status.reinstate}[action]
-    return await func(row["id"], reason=reason, actor_id=principal.id, school_id=row["school"])
-
-
-async def rotate_key(principal: Principal, slug: str) -> dict:
+async def rotate_key(ctx: IssuerContext, principal: Principal, slug: str) -> KeyRow:
+    """A new signing key for a school the caller administers (old keys stay in its DID document)."""
     school = await school_for_admin(principal, slug)
     row = await key_service.rotate(district_id=school["district"], school_id=school["id"], actor_id=principal.id)
     return {**row, "verification_method": f"{identity.school_did_web(school['slug'])}#{row['public_key_multibase']}"}
 
 
-async def school_keys(principal: Principal, slug: str) -> list[dict]:
+async def school_keys(ctx: IssuerContext, principal: Principal, slug: str) -> list[KeyRow]:
+    """The signing keys of a school the caller administers (a first one is made if it has none)."""
     school = await school_for_admin(principal, slug)
     await key_service.active_key_row(district_id=school["district"], school_id=school["id"])
     did = identity.school_did_web(school["slug"])
     return [{**r, "verification_method": f"{did}#{r['public_key_multibase']}"}
             for r in await schools_repo.keys_of(district_id=school["district"], school_id=school["id"])]
-
-
-async def list_users(principal: Principal) -> list[dict]:
-    rows = await accounts_repo.users(await _scope(principal))
-    if principal.role == Role.DISTRICT_ADMIN:
-        rows = await accounts_repo.district_admins(principal.district_id) + rows
-    return rows
-
-
-async def _managed_user(principal: Principal, user_id: int) -> dict:
-    """A user the admin may manage: their school's (a district admin: the district's)."""
-    if principal.role not in ADMINS:
-        raise Forbidden("only administrators manage accounts")
-    user = await accounts_repo.user_by_id(user_id)
-    if user is None or user["district"] != principal.district_id:
-        raise NotFound("no such user")
-    if principal.role == Role.SCHOOL_ADMIN and (user["school"] is None or user["school"] != principal.school_id):
-        raise NotFound("no such user")
-    return user
-
-
-async def set_user_active(principal: Principal, user_id: int, *, active: bool) -> dict:
-    """Deactivate (logins refused, sessions ended, tokens revoked) or reactivate a user."""
-    user = await _managed_user(principal, user_id)
-    if not active and user["id"] == principal.id:
-        raise Conflict("you cannot deactivate your own account")
-    if RANK[Role(user["role"])] > RANK[principal.role]:
-        raise Forbidden("only a district admin manages a district admin")
-    return await accounts.set_active(user, active, actor_id=principal.id)
-
-
-async def create_user(principal: Principal, *, username: str, role: str, password: str | None,
-                      email: str, display_name: str, school_slug: str | None) -> dict:
-    if principal.role not in ADMINS:
-        raise Forbidden("only administrators create accounts")
-    if role == Role.DISTRICT_ADMIN:
-        if principal.role != Role.DISTRICT_ADMIN:
-            raise Forbidden("only a district admin creates district admins")
-        school_id = None
-    else:
-        school_id = (await school_for_admin(principal, school_slug))["id"]
-    user = await accounts.create_user(district_id=principal.district_id, school_id=school_id, role=role,
-                                      username=username, password=password, email=email,
-                                      display_name=display_name)
-    await accounts_repo.audit(action="user.create", at=runtime.current().clock.now(), actor_id=principal.id,
-                     district_id=principal.district_id, school_id=school_id, subject=username,
-                     details={"role": role})
-    return user
-
-
-def token_expiry(now: datetime, *, expires_in: int | None, expires_at: datetime | None) -> datetime | None:
-    """When a new token ends: ``expires_in`` seconds from now or ``expires_at`` (not both);
-    None: until revoked."""
-    if expires_in is not None and expires_at is not None:
-        raise BadRequest("give expiresIn or expiresAt, not both")
-    if expires_in is not None:
-        if expires_in <= 0:
-            raise BadRequest("expiresIn must be a positive number of seconds")
-        if expires_in > MAX_TOKEN_LIFETIME.total_seconds():
-            raise BadRequest("expiresIn is longer than three years")
-        return now + timedelta(seconds=expires_in)
-    if expires_at is not None:
-        if expires_at.tzinfo is None:
-            raise BadRequest("expiresAt needs a time zone (e.g. 2027-01-01T00:00:00Z)")
-        if expires_at <= now:
-            raise BadRequest("expiresAt is in the past")
-        if expires_at - now > MAX_TOKEN_LIFETIME:
-            raise BadRequest("expiresAt is more than three years away")
-    return expires_at
-
-
-async def create_token(principal: Principal, *, name: str, role: str | None, school_slug: str | None,
-                       username: str | None = None, expires_in: int | None = None,
-                       expires_at: datetime | None = None) -> tuple[str, dict, dict]:
-    """(token, school, the stored token row): a token of ``role`` (never above the caller's)
-    in a school the caller administers; a person's role is bound to ``username``."""
-    if principal.role not in ADMINS:
-        raise Forbidden("only administrators create API tokens")
-    school = await school_for_admin(principal, school_slug)
-    user = None
-    if username:
-        user = await accounts_repo.user_by_username(username.strip())
-        if user is None or user["school"] != school["id"]:
-            raise NotFound(f"no user {username!r} in {school['slug']}")
-    wanted = parse_role(role) if role is not None else (Role(user["role"]) if user else Role.SCHOOL_ADMIN)
-    if wanted == Role.DISTRICT_ADMIN:
-        raise Forbidden("a token acts within one school")
-    if wanted not in RANK or RANK[wanted] > RANK[principal.role]:
-        raise Forbidden(f"a {principal.role} cannot create a {wanted} token")
-    now = runtime.current().clock.now()
-    ends = token_expiry(now, expires_in=expires_in, expires_at=expires_at)
-    token = await accounts.create_api_token(school_id=school["id"], district_id=school["district"], role=wanted,
-                                            user_id=user["id"] if user else None, name=name, expires_at=ends,
-                                            created_by=principal.id)
-    row = await accounts_repo.token_by_hash(accounts.sha256_hex(token))
-    await accounts_repo.audit(action="token.create", at=now, actor_id=principal.id, district_id=school["district"],
-                     school_id=school["id"], subject=name,
-                     details={"token": row["id"], "role": wanted.value, "user": user["username"] if user else None,
-                              "expiresAt": ends.isoformat() if ends else None})
-    return token, school, row
-
-
-async def list_tokens(principal: Principal) -> list[dict]:
-    """The tokens of the admin's school (a district admin: the district's), without hashes."""
-    if principal.role == Role.DISTRICT_ADMIN:
-        return await accounts_repo.tokens(district_id=principal.district_id)
-    if principal.role == Role.SCHOOL_ADMIN and principal.school_id is not None:
-        return await accounts_repo.tokens(district_id=principal.district_id, school_id=principal.school_id)
-    raise Forbidden("only administrators list API tokens")
-
-
-async def revoke_token(principal: Principal, token_id: int) -> dict:
-    """Revoke a token of the admin's school (district); revoking twice keeps the first time."""
-    if principal.role not in ADMINS:
-        raise Forbidden("only administrators revoke API tokens")
-    row = await accounts_repo.token_by_id(token_id)
-    if row is None or row["district"] != principal.district_id or (
-            principal.role == Role.SCHOOL_ADMIN and row["school"] != principal.school_id):
-        raise NotFound("no such token")
-    await accounts.revoke_token(token_id, actor_id=principal.id, district_id=row["district"],
-                                school_id=row["school"], subject=row["name"])
-    return await accounts_repo.token_by_id(token_id)
-
-
-async def audit_log(principal: Principal, *, limit: int = 100) -> list[dict]:
-    if principal.role == Role.DISTRICT_ADMIN:
-        return await accounts_repo.audit_events(district_id=principal.district_id, limit=limit)
-    if principal.role == Role.SCHOOL_ADMIN:
-        return await accounts_repo.audit_events(school_id=principal.school_id, limit=limit)
-    raise Forbidden("only administrators read the audit log")

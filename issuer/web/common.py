@@ -14,14 +14,12 @@ from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 
+from issuer.access import STAFF, TEACHERS  # noqa: F401 - re-exported: the guards' role sets (the one model)
 from issuer.access import Principal
 from issuer.context import IssuerContext
 from issuer.errors import FileTooLarge, InvalidInput
 from issuer.jobs import JobRunner
 from issuer.web.deps import STATE_KEY
-
-STAFF = ("teacher", "school_admin", "district_admin")
-TEACHERS = ("teacher", "school_admin")
 
 
 def who(request: Request[Any, Any, Any]) -> Principal:

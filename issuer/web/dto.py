@@ -1,4 +1,5 @@
-"""HTTP bodies of the platform endpoints (msgspec, camelCase). Learning DTOs: ``dto_learning``.
+"""HTTP bodies of the platform endpoints (msgspec, camelCase). Learning DTOs: ``dto_learning``;
+accounts DTOs: ``issuer.accounts.schemas``.
 
 Signed documents (credentials, status lists) are never DTOs: they are served verbatim.
 """
@@ -9,8 +10,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from issuer.web.dto_types import (AccountRole, Email, ExpirySeconds, Keyword, Name, Password, Reason, Slug, Url, Username,
-                                  check_depth)
+from issuer.web.dto_types import Keyword, Reason, Url, check_depth
 
 
 class Dto(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):
@@ -72,77 +72,6 @@ class KeyOut(Dto):
     created_at: datetime
 
 
-# --- accounts -----------------------------------------------------------------------------------
-
-class MeOut(Dto):
-    role: str
-    via: str
-    id: int | None = None
-    username: str = ""
-    display_name: str = ""
-    school_id: int | None = None
-    district_id: int | None = None
-
-
-class UserIn(Dto):
-    username: Username
-    role: AccountRole
-    password: Password | None = None
-    email: Email = ""
-    display_name: Name = ""
-    school: Slug | None = None  # school slug; defaults to the caller's school
-
-
-class UserOut(Dto):
-    id: int
-    username: str
-    role: str
-    active: bool  # always sent (omit_defaults would hide True)
-    email: str = ""
-    display_name: str = ""
-    school_id: int | None = None
-
-
-class PasswordIn(Dto):
-    """``POST /me/password``: every other session of the account ends."""
-    current_password: Password
-    new_password: Password
-
-
-class TokenIn(Dto):
-    """A new API token. ``role`` defaults to the user's (or school_admin without one); a
-    student or teacher token names its ``user`` (username, of the same school and role)."""
-    name: Name = ""
-    role: AccountRole | None = None
-    school: Slug | None = None
-    user: Username | None = None
-    expires_in: ExpirySeconds | None = None  # seconds from now
-    expires_at: datetime | None = None  # or an instant (with a time zone)
-
-
-class TokenOut(Dto):
-    token: str
-    role: str
-    issuer_did: str = ""
-    school: str = ""
-    id: int | None = None
-    user: str | None = None
-    expires_at: datetime | None = None
-
-
-class TokenInfoOut(Dto):
-    """A token as listed (never the token itself)."""
-    id: int
-    name: str
-    role: str
-    created_at: datetime
-    school: str | None = None
-    user: str | None = None
-    expires_at: datetime | None = None
-    revoked_at: datetime | None = None
-    last_used_at: datetime | None = None
-
-
 # --- credentials and status ----------------------------------------------------------------------
 
 class ReasonIn(Dto):
@@ -159,15 +88,6 @@ class CredentialOut(Dto):
     revoked_at: datetime | None = None
     revoked_reason: str = ""
     suspended: bool = False
-
-
-class AuditOut(Dto):
-    at: datetime
-    action: str
-    subject: str = ""
-    actor_id: int | None = None
-    school_id: int | None = None
-    details: dict[str, Any] = {}
 
 
 def problem_responses(*codes: int) -> dict:

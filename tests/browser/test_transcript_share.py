@@ -24,6 +24,7 @@ pytestmark = [
 
 async def _seed(settings) -> SimpleNamespace:
     import httpx
+    import msgspec
 
     from issuer import runtime
     from issuer.clock import FixedClock
@@ -33,7 +34,7 @@ async def _seed(settings) -> SimpleNamespace:
     from issuer.accounts import service as accounts
     from tests.web import transcript_support as ts
 
-    runtime.configure(settings, clock=FixedClock(NOW))
+    ctx = runtime.configure(settings, clock=FixedClock(NOW))
     await create_tables()
     district = await schools_repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
                                           email="office@riverside.example", at=NOW)
@@ -45,10 +46,10 @@ async def _seed(settings) -> SimpleNamespace:
         user = await accounts_repo.insert_user(district_id=district["id"], school_id=school["id"], role=role,
                                       username=f"north-{role}", email=f"north-{role}@example.org",
                                       display_name=f"North {role}", password_hash="", at=NOW)
-        ns.users[("north", role, 0)] = user
-        ns.token[role] = await accounts.create_api_token(school_id=school["id"], district_id=district["id"],
-                                                         role=role, user_id=user["id"], name=role)
-        ns.session[role] = await accounts.create_session(user["id"])
+        ns.users[("north", role, 0)] = msgspec.structs.asdict(user)  # as tests/conftest.py's seed
+        ns.token[role] = await accounts.create_api_token(ctx, school_id=school["id"], district_id=district["id"],
+                                                         role=role, user_id=user.id, name=role)
+        ns.session[role] = await accounts.create_session(ctx, user.id)
     from issuer.app import create_app
 
     app = create_app(settings, clock=runtime.current().clock)

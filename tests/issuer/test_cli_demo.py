@@ -38,15 +38,15 @@ def test_demo_base_url_is_used_by_later_commands(data_dir, capsys):
     from issuer.accounts import repo as accounts_repo
     from issuer.db.tables import District
 
-    async def district_events() -> list[dict]:
+    async def district_events() -> list:
         district = await District.select(District.id).first()
         return await accounts_repo.audit_events(district_id=district["id"], limit=500)
 
     events = asyncio.run(district_events())
-    awards = [e for e in events if e["action"] == "credential.award"]
-    assert awards and all(e["details"]["via"] == "cli" and e["subject"].startswith("https://badges.lincoln.example/")
+    awards = [e for e in events if e.action == "credential.award"]
+    assert awards and all(e.details["via"] == "cli" and e.subject.startswith("https://badges.lincoln.example/")
                           for e in awards)
-    assert any(e["action"] == "review.record" for e in events)
+    assert any(e.action == "review.record" for e in events)
 
 
 def test_demo_without_base_url_keeps_the_default(data_dir, capsys):

@@ -80,8 +80,8 @@ async def test_old_unused_keys_are_withdrawn_and_used_ones_stay(seed, platform):
     assert await _published() == [keys[0], keys[2], keys[3], keys[4]]  # the oldest unused one went
     keys.append(await _rotate(school, max_keys=4))
     assert await _published() == [keys[0], keys[3], keys[4], keys[5]]
-    events = [e for e in await accounts_repo.audit_events(school_id=school["id"]) if e["action"] == "key.withdraw"]
-    assert [e["subject"] for e in events] == [keys[2], keys[1]]  # newest event first
+    events = [e for e in await accounts_repo.audit_events(school_id=school["id"]) if e.action == "key.withdraw"]
+    assert [e.subject for e in events] == [keys[2], keys[1]]  # newest event first
 
     # A verifier still finds the key of the old badge in the served DID document ...
     did = identity.school_did_web("north")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import msgspec
 import pytest
 
 from tests.issuer.learning_support import make_achievement, principal
@@ -27,7 +28,7 @@ async def test_fifty_concurrent_reviews_fifty_badges_distinct_indexes(seed, plat
         u = await accounts_repo.insert_user(district_id=seed.district["id"], school_id=school["id"], role="student",
                                             username=f"conc-{i}", email=f"conc-{i}@example.org",
                                             display_name=f"Student {i}", password_hash="", at=platform.clock.now())
-        students.append(principal(u, "student"))
+        students.append(principal(msgspec.structs.asdict(u), "student"))
     subs = [await evidence.submit(platform, s, achievement_uuid=str(a.uuid), narrative=f"work {i}", urls=[],
                                   files=[]) for i, s in enumerate(students)]
 

@@ -12,30 +12,30 @@ from tests.support import NOW
 pytestmark = pytest.mark.anyio
 
 
-async def _both(token: str):
+async def _both(platform, token: str):
     from issuer.accounts import service as accounts
     from issuer.accounts import auth
 
-    return await auth.principal_for_token(token), await accounts.principal_for_token(token)
+    return await auth.principal_for_token(platform, token), await accounts.principal_for_token(platform, token)
 
 
-async def test_every_live_token_gives_the_same_principal(seed):
+async def test_every_live_token_gives_the_same_principal(seed, platform):
     from issuer.accounts import service as accounts
 
     for role, token in seed.token.items():
-        fast, plain = await _both(token)
+        fast, plain = await _both(platform, token)
         assert plain is not None and plain.role == role
         assert fast == plain
     school = seed.schools["north"]["id"]
     for name in ("integration", ""):  # a token without a user (named and unnamed)
-        token = await accounts.create_api_token(school_id=school, district_id=seed.district["id"],
+        token = await accounts.create_api_token(platform, school_id=school, district_id=seed.district["id"],
                                                 role="school_admin", name=name)
-        fast, plain = await _both(token)
+        fast, plain = await _both(platform, token)
         assert plain is not None and plain.id is None
         assert fast == plain
 
 
-async def test_person_roles_without_a_user_give_no_principal_either_way(seed):
+async def test_person_roles_without_a_user_give_no_principal_either_way(seed, platform):
     """Rows minted before a person's role needed its user (issue 10): refused by both paths,
     as are unknown roles and expired tokens."""
     from datetime import timedelta
@@ -49,28 +49,28 @@ async def test_person_roles_without_a_user_give_no_principal_either_way(seed):
         token = f"bdg_legacy_{role}_{expires}"
         await accounts_repo.insert_token(token_hash=accounts.sha256_hex(token), name="legacy", district_id=seed.district["id"],
                                 school_id=school, user_id=None, role=role, at=NOW, expires_at=expires)
-        assert await _both(token) == (None, None), role
+        assert await _both(platform, token) == (None, None), role
     live = "bdg_legacy_live"
     await accounts_repo.insert_token(token_hash=accounts.sha256_hex(live), name="live", district_id=seed.district["id"],
                             school_id=school, user_id=None, role="school_admin", at=NOW,
                             expires_at=NOW + timedelta(seconds=1))
-    fast, plain = await _both(live)
+    fast, plain = await _both(platform, live)
     assert plain is not None and fast == plain
 
 
-async def test_dead_tokens_give_no_principal_either_way(seed):
+async def test_dead_tokens_give_no_principal_either_way(seed, platform):
     from issuer.db.tables import ApiToken, User
 
-    assert await _both("bdg_unknown") == (None, None)
+    assert await _both(platform, "bdg_unknown") == (None, None)
     teacher = seed.users[("north", "teacher", 0)]
     await User.update({User.active: False}).where(User.id == teacher["id"])
-    assert await _both(seed.token["teacher"]) == (None, None)
+    assert await _both(platform, seed.token["teacher"]) == (None, None)
     await User.update({User.active: True}).where(User.id == teacher["id"])
-    fast, plain = await _both(seed.token["teacher"])
+    fast, plain = await _both(platform, seed.token["teacher"])
     assert fast is not None and fast == plain
     await ApiToken.update({ApiToken.revoked_at: NOW}).where(ApiToken.user == teacher["id"])
-    assert await _both(seed.token["teacher"]) == (None, None)
+    assert await _both(platform, seed.token["teacher"]) == (None, None)
     # the others are untouched
-    fast, plain = await _both(seed.token["student"])
+    fast, plain = await _both(platform, seed.token["student"])
     assert fast is not None and fast == plain
 

@@ -124,8 +124,8 @@ async def test_revoke_flips_the_bit_and_the_list_is_re_signed(seed, platform):
     assert not verify_proof(tampered, resolver=resolver, now=platform.clock.now()).verified
 
     events = await accounts_repo.audit_events(school_id=north["id"])
-    assert events[0]["action"] == "credential.revoke" and events[0]["actor"] == admin["id"]
-    assert events[0]["details"] == {"reason": "plagiarised evidence", "statusPurpose": "revocation"}
+    assert events[0].action == "credential.revoke" and events[0].actor == admin["id"]
+    assert events[0].details == {"reason": "plagiarised evidence", "statusPurpose": "revocation"}
     with pytest.raises(Conflict):
         await status.revoke(row["id"], reason="again", actor_id=admin["id"])
     with pytest.raises(Conflict):
@@ -234,7 +234,7 @@ async def test_message_entry_transitions_and_concurrent_writes_lose_nothing(seed
     with pytest.raises(Conflict, match="permanent"):
         await status.reinstate(rows[0]["id"], actor_id=None)
     events = await accounts_repo.audit_events(school_id=north, limit=1)
-    assert events[0]["details"] == {"reason": "confirmed", "statusPurpose": "message"}
+    assert events[0].details == {"reason": "confirmed", "statusPurpose": "message"}
 
 
 async def test_an_index_outside_the_message_entries_is_a_conflict_not_a_crash(seed):

@@ -24,11 +24,11 @@ async def client(seed, platform, platform_settings, db):
         yield c
 
 
-async def _admin_token(seed, slug: str) -> dict:
+async def _admin_token(platform, seed, slug: str) -> dict:
     from issuer.accounts import service as accounts
 
     u = seed.users[(slug, "school_admin", 0)]
-    token = await accounts.create_api_token(school_id=u["school"], district_id=seed.district["id"],
+    token = await accounts.create_api_token(platform, school_id=u["school"], district_id=seed.district["id"],
                                             role="school_admin", user_id=u["id"], name=f"{slug} admin")
     return {"Authorization": f"Bearer {token}"}
 
@@ -105,7 +105,7 @@ async def test_each_action_writes_its_event_and_only_its_school_reads_it(client,
     cohort = await transcript_cohort.start_cohort(platform, who, background=False, workers=1)
     assert cohort.status == "done" and cohort.succeeded == 2, cohort
 
-    events = await _events(client, await _admin_token(seed, "north"))
+    events = await _events(client, await _admin_token(platform, seed, "north"))
     assert all(e.get("schoolId") == north for e in events)
     review = _one(events, "review.record", sub["id"])
     assert review.get("actorId") == teacher["id"] and review["details"]["via"] == "token"
@@ -135,6 +135,6 @@ async def test_each_action_writes_its_event_and_only_its_school_reads_it(client,
     # the district admin reads them too; the other school's admin reads none of them
     district = await _events(client, bearer(seed, "district_admin"))
     assert {e["action"] for e in events} <= {e["action"] for e in district}
-    assert await _events(client, await _admin_token(seed, "south")) == []
+    assert await _events(client, await _admin_token(platform, seed, "south")) == []
     # and a teacher cannot read the log at all
     assert (await client.get("/admin/audit", headers=t)).status_code == 403

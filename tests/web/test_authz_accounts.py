@@ -60,7 +60,7 @@ async def test_token_expiry(client, seed, platform):
     assert (await client.get("/me", headers=bearer(ok["token"]))).status_code == 200
 
 
-async def test_token_revocation_over_the_api(client, seed):
+async def test_token_revocation_over_the_api(client, seed, platform):
     out = await _new_token(client, seed, user="north-teacher-0")
     assert out["role"] == "teacher"
     listed = (await client.get("/admin/tokens", headers=bearer(seed.token["school_admin"]))).json()
@@ -71,7 +71,7 @@ async def test_token_revocation_over_the_api(client, seed):
     south_admin = seed.users[("south", "school_admin", 0)]
     from issuer.accounts import service as accounts
 
-    south = bearer(await accounts.create_api_token(school_id=south_admin["school"], district_id=seed.district["id"],
+    south = bearer(await accounts.create_api_token(platform, school_id=south_admin["school"], district_id=seed.district["id"],
                                                    user_id=south_admin["id"], name="south"))
     assert out["id"] not in [t["id"] for t in (await client.get("/admin/tokens", headers=south)).json()]
     assert_problem(await client.delete(f"/admin/tokens/{out['id']}", headers=south), 404)
@@ -109,27 +109,27 @@ async def test_token_page_lists_and_revokes_with_csrf(client, seed):
     assert "is revoked" in page.text and f'/admin/api-tokens/{out["id"]}/revoke' not in page.text
 
 
-async def test_deactivated_user_cannot_log_in_and_loses_sessions_and_tokens(client, seed):
+async def test_deactivated_user_cannot_log_in_and_loses_sessions_and_tokens(client, seed, platform):
     from issuer.accounts import service as accounts
 
-    user = await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+    user = await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
                                       role="teacher", username="t-deact", password=PASSWORD)
-    cookie = await accounts.create_session(user["id"])
+    cookie = await accounts.create_session(platform, user.id)
     token = (await _new_token(client, seed, user="t-deact"))["token"]
     admin = bearer(seed.token["school_admin"])
     # not by a teacher, not by another school's admin, not oneself
-    assert_problem(await client.post(f"/admin/users/{user['id']}/deactivate", headers=bearer(seed.token["teacher"])),
+    assert_problem(await client.post(f"/admin/users/{user.id}/deactivate", headers=bearer(seed.token["teacher"])),
                    403)
     south_admin = seed.users[("south", "school_admin", 0)]
-    south = bearer(await accounts.create_api_token(school_id=south_admin["school"], district_id=seed.district["id"],
+    south = bearer(await accounts.create_api_token(platform, school_id=south_admin["school"], district_id=seed.district["id"],
                                                    user_id=south_admin["id"]))
-    assert_problem(await client.post(f"/admin/users/{user['id']}/deactivate", headers=south), 404)
+    assert_problem(await client.post(f"/admin/users/{user.id}/deactivate", headers=south), 404)
     me = seed.users[("north", "school_admin", 0)]
     assert_problem(await client.post(f"/admin/users/{me['id']}/deactivate", headers=admin), 409)
     district_admin = seed.users[(None, "district_admin", 0)]
     assert_problem(await client.post(f"/admin/users/{district_admin['id']}/deactivate", headers=admin), 404)
 
-    r = await client.post(f"/admin/users/{user['id']}/deactivate", headers=admin)
+    r = await client.post(f"/admin/users/{user.id}/deactivate", headers=admin)
     assert r.status_code == 200 and r.json()["active"] is False
     assert_problem(await client.get("/me", headers=session(cookie)), 401)
     assert_problem(await client.get("/me", headers=bearer(token)), 401)
@@ -140,7 +140,7 @@ async def test_deactivated_user_cannot_log_in_and_loses_sessions_and_tokens(clie
     [event] = await _audit("user.deactivate")
     assert event["subject"] == "t-deact" and event["details"] == {"tokensRevoked": 1} and event["actor"] == me["id"]
     # reactivated: the password works again; the old token and session stay dead
-    r = await client.post(f"/admin/users/{user['id']}/activate", headers=admin)
+    r = await client.post(f"/admin/users/{user.id}/activate", headers=admin)
     assert r.status_code == 200 and r.json()["active"] is True
     r = await client.post("/login", data={"username": "t-deact", "password": PASSWORD, "csrf_token": csrf},
                           follow_redirects=False)
@@ -149,13 +149,13 @@ async def test_deactivated_user_cannot_log_in_and_loses_sessions_and_tokens(clie
     assert_problem(await client.get("/me", headers=session(cookie)), 401)
 
 
-async def test_password_change_ends_the_other_sessions(client, seed):
+async def test_password_change_ends_the_other_sessions(client, seed, platform):
     from issuer.accounts import repo as accounts_repo
     from issuer.accounts import service as accounts
 
-    user = await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+    user = await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
                                       role="teacher", username="t-pw", password=PASSWORD)
-    here, elsewhere = await accounts.create_session(user["id"]), await accounts.create_session(user["id"])
+    here, elsewhere = await accounts.create_session(platform, user.id), await accounts.create_session(platform, user.id)
     url = "/me/password"
     headers = {**session(here), "X-CSRF-Token": csrf_for_session(here)}
     assert_problem(await client.post(url, headers=headers, json={"currentPassword": "wrong one!",
@@ -174,18 +174,18 @@ async def test_password_change_ends_the_other_sessions(client, seed):
         assert r.status_code == status
     assert [e["subject"] for e in await _audit("user.password")] == ["t-pw"]
     # the other path that sets passwords (the demo's reset) ends every session too
-    third = await accounts.create_session(user["id"])
-    await accounts_repo.set_password_hash(user["id"], accounts.hash_password("reset by demo"))
+    third = await accounts.create_session(platform, user.id)
+    await accounts_repo.set_password_hash(user.id, accounts.hash_password("reset by demo"))
     assert_problem(await client.get("/me", headers=session(third)), 401)
     # a token without an account has no password to change
     assert_problem(await client.post(url, headers=bearer(seed.school_token),
                                      json={"currentPassword": "x", "newPassword": "yyyyyyyyyy"}), 403)
 
 
-async def test_logins_are_audited_with_who(client, seed):
+async def test_logins_are_audited_with_who(client, seed, platform):
     from issuer.accounts import service as accounts
 
-    user = await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+    user = await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
                                       role="teacher", username="t-audit", password=PASSWORD)
     csrf = await login_csrf(client)
     for username, password in (("t-audit", "wrong password"), ("nobody-here", "x"), ("t-audit", PASSWORD)):
@@ -193,8 +193,8 @@ async def test_logins_are_audited_with_who(client, seed):
                           follow_redirects=False)
     failures, successes = await _audit("login.failure"), await _audit("login.success")
     assert [(e["subject"], e["actor"], e["details"]["reason"]) for e in failures] == [
-        ("t-audit", user["id"], "wrong password"), ("nobody-here", None, "unknown user")]
-    assert [(e["subject"], e["actor"], e["school"]) for e in successes] == [("t-audit", user["id"], user["school"])]
+        ("t-audit", user.id, "wrong password"), ("nobody-here", None, "unknown user")]
+    assert [(e["subject"], e["actor"], e["school"]) for e in successes] == [("t-audit", user.id, user.school)]
     assert all(e["details"]["ip"] == "127.0.0.1" for e in failures + successes)
     # the school admin reads them in the audit log
     actions = [e["action"] for e in (await client.get("/admin/audit", headers=bearer(seed.token["school_admin"]))).json()]
@@ -231,18 +231,18 @@ def test_cli_token_list_revoke_and_user_commands(tmp_path):
     assert _badges(tmp_path, "user", "deactivate", "nobody").returncode == 2
 
 
-async def test_deactivating_an_admin_revokes_the_service_tokens_they_made(client, seed):
+async def test_deactivating_an_admin_revokes_the_service_tokens_they_made(client, seed, platform):
     """A user-less token holds its creator's authority: it ends with them. Tokens they made
     for other people (bound to those people) and other admins' tokens live on."""
     from issuer.accounts import service as accounts
 
-    admin = await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+    admin = await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
                                        role="school_admin", username="a-leaving", password=PASSWORD)
-    own = bearer(await accounts.create_api_token(school_id=admin["school"], district_id=seed.district["id"],
-                                                 user_id=admin["id"], name="own"))
+    own = bearer(await accounts.create_api_token(platform, school_id=admin.school, district_id=seed.district["id"],
+                                                 user_id=admin.id, name="own"))
     service = (await client.post("/admin/tokens", headers=own, json={"name": "service"})).json()["token"]
     for_teacher = (await client.post("/admin/tokens", headers=own, json={"user": "north-teacher-0"})).json()["token"]
-    r = await client.post(f"/admin/users/{admin['id']}/deactivate", headers=bearer(seed.token["school_admin"]))
+    r = await client.post(f"/admin/users/{admin.id}/deactivate", headers=bearer(seed.token["school_admin"]))
     assert r.status_code == 200
     for dead in (own, bearer(service)):
         assert_problem(await client.get("/me", headers=dead), 401)

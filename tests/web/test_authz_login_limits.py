@@ -20,10 +20,10 @@ pytestmark = [pytest.mark.anyio,
 PASSWORD = "correct horse battery"
 
 
-async def _user(seed, username: str) -> dict:
+async def _user(platform, seed, username: str):
     from issuer.accounts import service as accounts
 
-    return await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+    return await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
                                       role="teacher", username=username, password=PASSWORD)
 
 
@@ -33,7 +33,7 @@ async def _attempt(client, csrf: str, username: str, password: str, **headers):
 
 
 async def test_concurrent_wrong_passwords_are_limited(platform, db, seed):
-    await _user(seed, "t-race")
+    await _user(platform, seed, "t-race")
     async with app_client(platform, db) as client:
         csrf = await login_csrf(client)
         answers = await asyncio.gather(*[_attempt(client, csrf, "t-race", f"wrong {n}") for n in range(30)])
@@ -61,24 +61,24 @@ async def test_the_counter_is_one_atomic_statement(seed, platform):
 
 async def test_password_spraying_from_one_ip_is_limited(platform, db, seed):
     settings = platform.settings.replace(login_max_failures_per_ip=10)
-    victim = await _user(seed, "t-victim")
+    victim = await _user(platform, seed, "t-victim")
     async with app_client(platform, db, settings=settings) as client:
         csrf = await login_csrf(client)
         codes = [(await _attempt(client, csrf, f"user-{n}", "Spring2026!")).status_code for n in range(12)]
         assert codes == [401] * 10 + [429] * 2
         # a real user with the right password from that address waits too …
-        assert (await _attempt(client, csrf, victim["username"], PASSWORD)).status_code == 429
+        assert (await _attempt(client, csrf, victim.username, PASSWORD)).status_code == 429
     # … while the same user from another address signs in
     async with app_client(platform, db, settings=settings, peer="192.0.2.7") as other:
         csrf = await login_csrf(other)
-        assert (await _attempt(other, csrf, victim["username"], PASSWORD)).status_code == 303
+        assert (await _attempt(other, csrf, victim.username, PASSWORD)).status_code == 303
 
 
 async def test_successful_logins_do_not_fill_the_per_ip_count(platform, db, seed):
     """A school behind one address: its people signing in are not counted against it."""
     settings = platform.settings.replace(login_max_failures_per_ip=3)
     for n in range(6):
-        await _user(seed, f"t-many-{n}")
+        await _user(platform, seed, f"t-many-{n}")
     async with app_client(platform, db, settings=settings) as client:
         csrf = await login_csrf(client)
         for n in range(6):
@@ -91,7 +91,7 @@ async def test_signing_in_between_guesses_does_not_reopen_spraying(platform, db,
     """A success takes back only its own count: an attacker's own sign-ins between guesses
     leave every failed guess counted."""
     settings = platform.settings.replace(login_max_failures_per_ip=4)
-    await _user(seed, "t-attacker")
+    await _user(platform, seed, "t-attacker")
     async with app_client(platform, db, settings=settings) as client:
         csrf = await login_csrf(client)
         codes = []
@@ -103,7 +103,7 @@ async def test_signing_in_between_guesses_does_not_reopen_spraying(platform, db,
 
 
 async def test_rotating_forwarded_for_from_an_untrusted_peer_does_not_reset_the_limit(platform, db, seed):
-    await _user(seed, "t-xff")
+    await _user(platform, seed, "t-xff")
     async with app_client(platform, db) as client:  # no BADGES_TRUSTED_PROXIES: the default
         csrf = await login_csrf(client)
         codes = [(await _attempt(client, csrf, "t-xff", "wrong", **{"X-Forwarded-For": f"203.0.113.{n}"})).status_code
@@ -115,7 +115,7 @@ async def test_rotating_forwarded_for_from_an_untrusted_peer_does_not_reset_the_
 
 
 async def test_forwarded_for_from_a_configured_proxy_is_honoured(platform, db, seed):
-    await _user(seed, "t-proxy")
+    await _user(platform, seed, "t-proxy")
     settings = platform.settings.replace(trusted_proxies=("10.0.0.0/24",))
     async with app_client(platform, db, settings=settings, peer="10.0.0.5") as proxy:
         csrf = await login_csrf(proxy)

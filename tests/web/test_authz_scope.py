@@ -16,6 +16,7 @@ someone, so the walk does reach the data.
 """
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from issuer.db.scope import LearnerScope, SchoolScope
@@ -140,14 +141,14 @@ async def test_no_list_endpoint_leaks(client, seed, platform):
     people: list[tuple[str, dict, frozenset[int], int | None]] = []  # (label, user, schools, learner)
     schools = {"north": seed.schools["north"]["id"], "south": seed.schools["south"]["id"], "east": east["id"]}
     users = {(slug, role, n): u for (slug, role, n), u in seed.users.items() if slug}
-    users.update({("east", role, 0): u for role, u in east_users.items()})
+    users.update({("east", role, 0): msgspec.structs.asdict(u) for role, u in east_users.items()})  # as seed.users
     headers: dict[tuple, dict] = {}
     for (slug, role, n), user in users.items():
-        token = await accounts.create_api_token(school_id=user["school"], district_id=user["district"], role=role,
+        token = await accounts.create_api_token(platform, school_id=user["school"], district_id=user["district"], role=role,
                                                 user_id=user["id"], name=f"tok-{slug}-{role}-{n}")
         headers[(slug, role, n)] = bearer(token)
         learner = user["id"] if role == "student" else None
-        for kind, h in (("bearer", bearer(token)), ("session", session(await accounts.create_session(user["id"])))):
+        for kind, h in (("bearer", bearer(token)), ("session", session(await accounts.create_session(platform, user["id"])))):
             people.append((f"{slug} {role} {n} ({kind})", h, frozenset({user["school"]}), learner))
     admin = seed.users[(None, "district_admin", 0)]
     district_schools = frozenset({schools["north"], schools["south"]})

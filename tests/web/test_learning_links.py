@@ -174,12 +174,12 @@ async def test_a_plan_not_yet_attested_has_no_partner_page(client, seed):
 
 # --- privacy -----------------------------------------------------------------------------------
 
-async def as_session(client, seed, user_key):
+async def as_session(platform, client, seed, user_key):
     from issuer.accounts import service as accounts
 
     client.cookies.clear()
     if user_key is not None:
-        client.cookies.set("badges_session", await accounts.create_session(seed.users[user_key]["id"]))
+        client.cookies.set("badges_session", await accounts.create_session(platform, seed.users[user_key]["id"]))
 
 
 async def test_public_page_says_revoked_but_not_why(client, seed):
@@ -196,7 +196,7 @@ async def test_public_page_says_revoked_but_not_why(client, seed):
     assert "This badge has been revoked" in page.text and "Plagiarism" not in page.text
 
 
-async def test_evidence_files_follow_the_students_choice(client, seed):
+async def test_evidence_files_follow_the_students_choice(client, seed, platform):
     c_uuid = await classroom_badge(client, seed, await achievement(client, seed))
     doc = json.loads((await client.get(f"/credentials/{c_uuid}")).content)
     file_path = urlsplit(next(e["id"] for e in doc["evidence"] if "/evidence/" in e["id"])).path
@@ -204,7 +204,7 @@ async def test_evidence_files_follow_the_students_choice(client, seed):
                                     ("south", "teacher", 0))
 
     async def sees(who) -> bool:
-        await as_session(client, seed, who)
+        await as_session(platform, client, seed, who)
         r = await client.get(file_path)
         assert r.status_code in (200, 403), r.text
         page = (await client.get(f"/badges/{c_uuid}", headers=HTML)).text
@@ -213,9 +213,9 @@ async def test_evidence_files_follow_the_students_choice(client, seed):
 
     # default: whoever has the badge's link sees the files
     assert [await sees(w) for w in (None, other, owner, teacher, south)] == [True] * 5
-    await as_session(client, seed, None)
+    await as_session(platform, client, seed, None)
     assert "evidence-sharing" not in (await client.get(f"/badges/{c_uuid}", headers=HTML)).text
-    await as_session(client, seed, owner)
+    await as_session(platform, client, seed, owner)
     assert "evidence-sharing" in (await client.get(f"/badges/{c_uuid}", headers=HTML)).text  # the switch
     client.cookies.clear()
     # only the student may flip it
@@ -228,18 +228,18 @@ async def test_evidence_files_follow_the_students_choice(client, seed):
                           data={"shared": "no"})
     assert r.status_code == 200 and r.json() == {"evidenceShared": False}
     assert [await sees(w) for w in (None, other, owner, teacher, south)] == [False, False, True, True, False]
-    await as_session(client, seed, None)
+    await as_session(platform, client, seed, None)
     assert "keeps this file private" in (await client.get(f"/badges/{c_uuid}", headers=HTML)).text
     r = await client.get(file_path)
     assert r.status_code == 403 and r.json()["status"] == 403
     # the switch on the badge page, as a signed-in student uses it (a form with its CSRF token)
     import re
 
-    await as_session(client, seed, owner)
+    await as_session(platform, client, seed, owner)
     r = await client.post(f"/badges/{c_uuid}/evidence-sharing", headers=HTML, data={"shared": "yes"})
     assert r.status_code == 403  # no CSRF token: refused, nothing changed
     assert not await sees(None)
-    await as_session(client, seed, owner)
+    await as_session(platform, client, seed, owner)
     page = (await client.get(f"/badges/{c_uuid}", headers=HTML)).text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     r = await client.post(f"/badges/{c_uuid}/evidence-sharing", headers=HTML,
@@ -250,7 +250,7 @@ async def test_evidence_files_follow_the_students_choice(client, seed):
 
 # --- blind second rating, areas, a held badge no longer blocks new work --------------------------
 
-async def test_second_rater_is_blind_in_the_api_and_the_page(client, seed):
+async def test_second_rater_is_blind_in_the_api_and_the_page(client, seed, platform):
     a = await achievement(client, seed, second_rater=True)
     r = await client.post("/api/submissions", headers=bearer(seed, "student"), data={"achievement": a["id"],
                                                                                       "narrative": "Work"})
@@ -262,7 +262,7 @@ async def test_second_rater_is_blind_in_the_api_and_the_page(client, seed):
     assert second["reviews"] == [] and "secret" not in json.dumps(second)
     first = (await client.get(f"/api/submissions/{sub}", headers=bearer(seed, "teacher"))).json()
     assert first["reviews"][0]["feedback"] == "First rater's secret note"
-    await as_session(client, seed, ("north", "school_admin", 0))
+    await as_session(platform, client, seed, ("north", "school_admin", 0))
     page = await client.get(f"/teacher/submissions/{sub}", headers=HTML)
     assert page.status_code == 200 and "secret" not in page.text and "North teacher 0" not in page.text
     assert "blind second rating" in page.text

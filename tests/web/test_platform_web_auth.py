@@ -21,8 +21,8 @@ pytestmark = pytest.mark.anyio
 PASSWORD = "correct horse battery"
 
 
-async def _user(seed, username="teacher-login", role="teacher"):
-    return await accounts.create_user(district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+async def _user(platform, seed, username="teacher-login", role="teacher"):
+    return await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
                                       role=role, username=username, password=PASSWORD, display_name="T. Eacher")
 
 
@@ -33,17 +33,17 @@ async def _login_form(client, next_url="/"):
     return token
 
 
-async def test_password_is_argon2id(seed):
-    await _user(seed)
+async def test_password_is_argon2id(seed, platform):
+    await _user(platform, seed)
     row = await accounts_repo.user_credentials("teacher-login")
-    assert row["password_hash"].startswith("$argon2id$")
-    assert PASSWORD not in row["password_hash"]
-    user = await accounts_repo.user_by_id(row["id"])
-    assert "password_hash" not in user  # ordinary queries never carry the hash
+    assert row.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in row.password_hash
+    user = await accounts_repo.user_by_id(row.id)
+    assert not hasattr(user, "password_hash")  # ordinary queries never carry the hash
 
 
-async def test_login_session_and_csrf(client, seed):
-    await _user(seed)
+async def test_login_session_and_csrf(client, seed, platform):
+    await _user(platform, seed)
     token = await _login_form(client, "/me")
     assert "badges_csrf" in client.cookies
     r = await client.post("/login", data={"username": "teacher-login", "password": PASSWORD,
@@ -86,8 +86,8 @@ async def test_session_header_csrf_for_json_calls(client, seed):
     assert r.status_code == 201 and r.json()["token"].startswith("bdg_")
 
 
-async def test_login_needs_csrf(client, seed):
-    await _user(seed)
+async def test_login_needs_csrf(client, seed, platform):
+    await _user(platform, seed)
     # no cookie, no token
     r = await client.post("/login", data={"username": "teacher-login", "password": PASSWORD})
     assert r.status_code == 403
@@ -98,7 +98,7 @@ async def test_login_needs_csrf(client, seed):
 
 
 async def test_login_failures_and_rate_limit(client, seed, platform):
-    await _user(seed)
+    await _user(platform, seed)
     token = await _login_form(client)
 
     async def attempt(password):
@@ -120,8 +120,8 @@ async def test_login_failures_and_rate_limit(client, seed, platform):
     assert seed.users[("north", "teacher", 0)]["username"] != "teacher-login"
 
 
-async def test_login_open_redirect_is_refused(client, seed):
-    await _user(seed)
+async def test_login_open_redirect_is_refused(client, seed, platform):
+    await _user(platform, seed)
     for evil in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
         token = await _login_form(client)
         r = await client.post("/login", data={"username": "teacher-login", "password": PASSWORD,
@@ -196,7 +196,7 @@ async def test_revoke_over_http_and_the_served_list(client, seed, platform):
     empty = await client.post(f"/admin/credentials/{row['uuid']}/revoke", json={}, headers=admin)
     assert empty.status_code == 400 and empty.headers["content-type"].startswith("application/problem+json")
     # Another school's admin cannot see it (scoped query → 404, not 403: no existence leak).
-    other = await accounts.create_api_token(school_id=seed.schools["south"]["id"], district_id=seed.district["id"])
+    other = await accounts.create_api_token(platform, school_id=seed.schools["south"]["id"], district_id=seed.district["id"])
     r = await client.post(f"/admin/credentials/{row['uuid']}/suspend", json={"reason": "x"},
                           headers={"Authorization": f"Bearer {other}"})
     assert r.status_code == 404

@@ -40,7 +40,7 @@ async def _seed(settings_, clock):
     if engine.engine_type == "postgres":
         await engine.run_ddl("DROP SCHEMA IF EXISTS public CASCADE")
         await engine.run_ddl("CREATE SCHEMA public")
-    runtime.configure(settings_, clock=clock, engine=engine)
+    ctx = runtime.configure(settings_, clock=clock, engine=engine)
     await create_tables()
     at = clock.now()
     district = await schools_repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
@@ -51,8 +51,8 @@ async def _seed(settings_, clock):
     admin = await accounts_repo.insert_user(district_id=district["id"], school_id=school["id"], role="school_admin",
                                    username="north-admin", email="admin@north.example",
                                    display_name="North Admin", password_hash="", at=at)
-    token = await accounts.create_api_token(school_id=school["id"], district_id=district["id"],
-                                            role="school_admin", user_id=admin["id"], name="fuzz")
+    token = await accounts.create_api_token(ctx, school_id=school["id"], district_id=district["id"],
+                                            role="school_admin", user_id=admin.id, name="fuzz")
     return engine, token
 
 

@@ -181,7 +181,7 @@ async def test_tampering_fails_with_the_right_named_check(client, seed, world, p
     assert (await ts.engine_verify(client, fresh_json, now=now)).verified
 
 
-async def test_who_may_see_and_make_transcripts(client, seed, world):
+async def test_who_may_see_and_make_transcripts(client, seed, world, platform):
     def who(slug, role, n=0):
         return seed.users[(slug, role, n)]
 
@@ -192,7 +192,7 @@ async def test_who_may_see_and_make_transcripts(client, seed, world):
 
     async def token(slug, role, n=0):
         user = who(slug, role, n)
-        return ts.bearer(await accounts.create_api_token(school_id=user["school"], district_id=user["district"],
+        return ts.bearer(await accounts.create_api_token(platform, school_id=user["school"], district_id=user["district"],
                                                          role=role, user_id=user["id"], name="t"))
 
     other_student = await token("north", "student", 1)
@@ -280,7 +280,7 @@ async def test_share_links_verify_live_and_stop_when_revoked_or_expired(client, 
     # unknown → 404; someone else's transcript cannot be shared
     assert (await client.get("/share/" + "x" * 43)).status_code == 404
     r = await client.post(f"/api/transcripts/{t['id']}/shares", headers=ts.bearer(
-        await __import__("issuer.accounts.service", fromlist=["x"]).create_api_token(
+        await __import__("issuer.accounts.service", fromlist=["x"]).create_api_token(platform,
             school_id=seed.schools["south"]["id"], district_id=seed.district["id"], role="teacher",
             user_id=seed.users[("south", "teacher", 0)]["id"], name="s")), json={})
     assert r.status_code == 404
