@@ -11,9 +11,10 @@
   language" exists; a render without a request (a PDF) may pass ``language=`` itself.
 * **Dates** go through Babel in that language (``date``: "5 Dec 2025" / "5 dic 2025").
 
-Maintainers: ``python -m issuer.render.i18n`` extracts the msgids of the templates and of
-``issuer/web/navigation.py`` and ``issuer/render/statuses.py`` into ``locale/messages.pot`` and merges them into every ``.po``; new
-entries arrive untranslated, and ``tests/issuer/test_i18n.py`` fails until each has its Spanish.
+Maintainers: ``python -m issuer.render.i18n`` extracts the msgids of the templates, of
+``issuer/web/navigation.py`` and of ``issuer/render/statuses.py`` into ``locale/messages.pot`` and
+merges them into every ``.po``; new entries arrive untranslated, and ``tests/issuer/test_i18n.py``
+fails until each has its Spanish.
 """
 from __future__ import annotations
 
@@ -21,21 +22,22 @@ import gettext as _gettext
 import io
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import jinja2
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_percent
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
+from babel.numbers import format_percent
 from babel.support import Translations
 from jinja2.runtime import Context
 
@@ -46,7 +48,7 @@ __all__ = ["COOKIE", "DEFAULT", "LANGUAGES", "extract_messages", "install", "lan
 
 # The languages the pages speak, each named in itself (a switcher shows "Español" to a reader of
 # English too: it is how that reader finds their language).
-LANGUAGES: Mapping[str, str] = {"en": "English", "es": "Español"}
+LANGUAGES: Mapping[str, str] = MappingProxyType({"en": "English", "es": "Español"})
 DEFAULT = "en"
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -220,8 +222,8 @@ def install(env: jinja2.Environment) -> None:
         if not isinstance(parsed, datetime):
             return date_filter(context, value)
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        text = format_datetime(parsed, DATETIME_PATTERN, tzinfo=timezone.utc, locale=locales[_language_in(context)])
+            parsed = parsed.replace(tzinfo=UTC)
+        text = format_datetime(parsed, DATETIME_PATTERN, tzinfo=UTC, locale=locales[_language_in(context)])
         return f"{text} UTC"
 
     @jinja2.pass_context
@@ -250,9 +252,10 @@ def install(env: jinja2.Environment) -> None:
 # ---- keeping the catalogs in step with the templates ----------------------------------------
 
 # What carries msgids: the templates (``_()``, ``{% trans %}``) and the navigation's labels (``N_()``).
-JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true", "trim_blocks": "true",
-                 "lstrip_blocks": "true", "newstyle_gettext": "true", "silent": "false"}
-PYTHON_KEYWORDS = {"N_": None}
+JINJA_OPTIONS: Mapping[str, str] = MappingProxyType({
+    "extensions": "jinja2.ext.i18n", "trimmed": "true", "trim_blocks": "true", "lstrip_blocks": "true",
+    "newstyle_gettext": "true", "silent": "false"})
+PYTHON_KEYWORDS: Mapping[str, None] = MappingProxyType({"N_": None})
 
 
 def _sources(templates: Path, python: list[Path]) -> Iterator[tuple[Path, str]]:
@@ -269,8 +272,8 @@ def extract_messages(templates: Path, python: list[Path]) -> Catalog:
     catalog = Catalog(domain=DOMAIN, project="openbadges-school", version="0.1.0", charset="utf-8", fuzzy=False,
                       header_comment="# The words of the issuer's pages: see issuer/render/i18n.py.")
     for path, method in _sources(templates, python):
-        options = JINJA_OPTIONS if method == "jinja2" else {}
-        keywords = PYTHON_KEYWORDS if method == "python" else DEFAULT_KEYWORDS
+        options = dict(JINJA_OPTIONS) if method == "jinja2" else {}
+        keywords = dict(PYTHON_KEYWORDS) if method == "python" else DEFAULT_KEYWORDS
         where = path.resolve().relative_to(root).as_posix()
         for lineno, message, comments, context in extract_from_file(method, path, keywords=keywords,
                                                                     options=options):

@@ -12,13 +12,14 @@ CDNs, are not mounted: they could never load under that policy.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from litestar import Request, get
-from litestar.params import FromPath
 from litestar.openapi.plugins import OpenAPIRenderPlugin, YamlRenderPlugin
+from litestar.params import FromPath
 from litestar.response import File
 from swagger_ui_bundle import swagger_ui_path
 
@@ -30,14 +31,14 @@ __all__ = ["ROUTES", "SWAGGER_FILES", "SwaggerPage", "render_plugins"]
 SWAGGER_DIR = Path(str(swagger_ui_path))
 # Only what the page loads; the bundle's demo index.html and its petstore initializer stay unserved.
 SWAGGER_FILES = frozenset({"swagger-ui-bundle.js", "swagger-ui.css"})
-_CACHE = {"Cache-Control": "public, max-age=86400"}
+_CACHE: Mapping[str, str] = MappingProxyType({"Cache-Control": "public, max-age=86400"})
 
 
 @get("/favicon.ico", include_in_schema=False, sync_to_thread=False)
 def favicon() -> File:
     """Browsers ask for ``/favicon.ico`` on their own (a JSON view has no ``<link rel=icon>``)."""
     return File(path=TEMPLATES_DIR / "static" / "favicon.svg", media_type="image/svg+xml",
-                content_disposition_type="inline", headers=_CACHE)
+                content_disposition_type="inline", headers=dict(_CACHE))
 
 
 @get("/vendor/swagger-ui/{name:str}", include_in_schema=False, sync_to_thread=False)
@@ -45,10 +46,10 @@ def swagger_file(name: FromPath[str]) -> File:
     if name not in SWAGGER_FILES:
         raise NotFound("no such file")
     media_type = "text/css" if name.endswith(".css") else "text/javascript"
-    return File(path=SWAGGER_DIR / name, media_type=media_type, content_disposition_type="inline", headers=_CACHE)
+    return File(path=SWAGGER_DIR / name, media_type=media_type, content_disposition_type="inline", headers=dict(_CACHE))
 
 
-ROUTES = [favicon, swagger_file]
+ROUTES = (favicon, swagger_file)
 
 
 class SwaggerPage(OpenAPIRenderPlugin):

@@ -113,7 +113,8 @@ def axe_problems(page, *, except_rules: tuple[str, ...] = ()) -> list[dict]:
     options = {"resultTypes": ["violations"], "rules": {rule: {"enabled": False} for rule in except_rules}}
     return page.evaluate("""async (options) => (await axe.run(document, options)).violations
         .filter(v => v.impact === 'serious' || v.impact === 'critical')
-        .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""",
+        .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""",
                          options)
 
 
@@ -139,7 +140,7 @@ def test_every_component_renders_and_fits(browser, kit, shots, viewport):
             assert page.locator(selector).count() > 0, selector
         # words, never codes: a status chip says what a person would
         chips = page.locator(".chip").all_inner_texts()
-        assert any("Needs revision" in c for c in chips) and not any("revise" == c.strip() for c in chips)
+        assert any("Needs revision" in c for c in chips) and not any(c.strip() == "revise" for c in chips)
         assert "3 · Proficient" in page.locator(".badge-tile").first.inner_text()
         # the error summary links each error to its field
         href = page.locator(".error-summary a").first.get_attribute("href")
@@ -171,8 +172,8 @@ def test_the_components_speak_spanish(browser, kit, shots):
         page.goto(f"{kit}/components?lang=es")
         assert page.locator("html").get_attribute("lang") == "es"
         text = page.locator("body").inner_text()
-        for spanish in ("Necesita revisión", "Alcanzado", "Descargar en CSV", "Hay un problema", "Mis insignias", "Verificar una insignia",
-                        "Cerrar sesión", "14 ene 2026"):
+        for spanish in ("Necesita revisión", "Alcanzado", "Descargar en CSV", "Hay un problema", "Mis insignias",
+                        "Verificar una insignia", "Cerrar sesión", "14 ene 2026"):
             assert spanish in text, spanish
         # the choice is remembered: the next page, without ?lang=, is Spanish too
         page.goto(f"{kit}/components")
@@ -222,7 +223,7 @@ def test_the_rubric_grid_works_from_the_keyboard_without_javascript(browser, kit
 def test_the_full_menu_on_a_phone_folds_into_a_details(browser, kit, shots):
     context, page, violations = _page(browser, PHONE, java_script_enabled=False)
     try:
-        page.goto(f"{kit}/components?as=school_admin")
+        page.goto(f"{kit}/admin/keys?as=school_admin")
         assert not page.locator(".primary-nav").is_visible()
         page.screenshot(path=str(shots / "menu-390-closed.png"))
         page.click(".menu > summary")
@@ -348,7 +349,15 @@ def test_the_pages_the_components_were_applied_to(browser, server, demo, shots, 
         check("teacher-rate")
         page.context.clear_cookies()
         sign_in(page, server, "principal", passwords["principal"])
+        csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
+        for name in ("gradebook sync", "timetable import"):
+            made = page.request.post(f"{server}/admin/tokens", data={"name": name, "expiresIn": 86400 * 90},
+                                     headers={"X-CSRF-Token": csrf})
+            assert made.status == 201, made.text()
         page.goto(f"{server}/admin/api-tokens")
+        with page.expect_navigation():
+            page.locator("tr", has_text="timetable import").locator("button").click()
+        assert page.locator(".banner-success").count() == 1  # the banner after the action
         check("admin-tokens")
     finally:
         context.close()

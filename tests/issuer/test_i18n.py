@@ -4,7 +4,7 @@ page renders in Spanish, with Spanish dates, when asked."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -91,8 +91,8 @@ def test_templates_speak_the_language_they_are_given():
 
 def test_the_datetime_filter_says_utc():
     render = environment().from_string("{{ v | datetime }}").render
-    assert render(v=datetime(2026, 1, 14, 9, 5, tzinfo=timezone.utc)) == "14 Jan 2026, 09:05 UTC"
-    assert render(v=datetime(2026, 1, 14, 9, 5, tzinfo=timezone.utc), language="es") == "14 ene 2026, 09:05 UTC"
+    assert render(v=datetime(2026, 1, 14, 9, 5, tzinfo=UTC)) == "14 Jan 2026, 09:05 UTC"
+    assert render(v=datetime(2026, 1, 14, 9, 5, tzinfo=UTC), language="es") == "14 ene 2026, 09:05 UTC"
 
 
 def test_components_follow_the_page_language():

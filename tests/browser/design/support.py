@@ -98,7 +98,8 @@ def demo() -> dict[str, Any]:
             {"title": "Academic · Mathematics", "competencies": [
                 {"code": "ALG.1", "name": "Equations and inequalities", "reached": 4, "required": 3,
                  "evidence_url": "/components"},
-                {"code": "STA.1", "name": "Two-variable data", "reached": 2, "required": 3, "evidence_url": "/components"},
+                {"code": "STA.1", "name": "Two-variable data", "reached": 2, "required": 3,
+                 "evidence_url": "/components"},
                 {"code": "STA.2", "name": "Probability", "reached": None, "required": 3}]},
             {"title": "Habits of work", "competencies": [
                 {"code": "HOW.1", "name": "Collaboration", "reached": 3, "required": 3, "evidence_url": "/components"},
