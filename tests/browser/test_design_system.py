@@ -134,9 +134,9 @@ def test_every_component_renders_and_fits(browser, kit, shots, viewport):
     try:
         page.goto(f"{kit}/components")
         assert page.locator("html").get_attribute("lang") == "en"
-        for selector in (".badge-tile", ".level", ".scale-key", ".chip", ".rubric-rate", ".rubric-read", ".map-row",
-                         ".cohort-grid", ".empty", "progress", ".error-summary", ".banner-success", ".summary-list",
-                         ".check-answers", ".task-list", ".long-id"):
+        for selector in (".badge-tile", ".level-chip", ".scale-key", ".chip", ".rubric-rate", ".rubric-read",
+                         ".map-row", ".cohort-grid", ".empty-state", "progress", ".error-summary", ".banner-success",
+                         ".summary-list", ".check-answers", ".task-list", ".long-id"):
             assert page.locator(selector).count() > 0, selector
         # words, never codes: a status chip says what a person would
         chips = page.locator(".chip").all_inner_texts()
