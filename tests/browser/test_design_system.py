@@ -220,6 +220,15 @@ def test_the_rubric_grid_works_from_the_keyboard_without_javascript(browser, kit
     assert violations == []
 
 
+def test_a_rubric_cell_is_chosen_by_its_radio_or_anywhere_in_it(page, kit):
+    page.goto(f"{kit}/components")
+    page.check("#rating_representation-4")  # the radio itself takes the click
+    cell = page.locator("td", has=page.locator("#rating_interpretation-2"))
+    box = cell.bounding_box()
+    cell.click(position={"x": box["width"] - 10, "y": box["height"] - 10})  # so does the rest of the cell
+    assert page.is_checked("#rating_representation-4") and page.is_checked("#rating_interpretation-2")
+
+
 def test_the_full_menu_on_a_phone_folds_into_a_details(browser, kit, shots):
     context, page, violations = _page(browser, PHONE, java_script_enabled=False)
     try:
