@@ -42,7 +42,8 @@ from issuer.render.templating import TEMPLATES_DIR, environment, include_templat
 from issuer.settings import Settings, SettingsError
 from issuer.settings import load as load_settings
 from issuer.accounts import auth as web_auth
-from issuer.web import deps
+from issuer.web import assets, deps, navigation
+from issuer.render import i18n
 from issuer.accounts import controllers as admin
 from issuer.credentials import admin_controller as credential_admin
 from issuer.schools import admin_controller as key_admin
@@ -89,6 +90,7 @@ def _route_handlers() -> list[Any]:
     handlers.append(create_static_files_router(path="/static", directories=[TEMPLATES_DIR / "static",
                                                                             VERIFIER_TEMPLATES_DIR / "static"],
                                                include_in_schema=False))
+    handlers.extend(assets.ROUTES)  # /favicon.ico and the API docs' Swagger UI files
     return handlers
 
 
@@ -236,6 +238,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
 
     env = environment()
     env.globals["csrf_for"] = web_auth.csrf_token
+    env.globals["navigation"] = navigation.menu  # the layout's menu by role (issuer.web.navigation)
     include_templates(VERIFIER_TEMPLATES_DIR)  # the mounted verifier renders its pages in our layout
     try:
         verifier_service = IssuerVerifierService(verifier_config(verifier_options, clock=ctx.clock, env=env))
@@ -280,11 +283,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     return Litestar(
         route_handlers=_route_handlers(),
         middleware=web_auth.middleware(settings),
-        before_send=[security_headers],  # CSP, framing, nosniff, referrer on every response
+        # CSP, framing, nosniff, referrer on every response; the ?lang= choice kept in a cookie
+        before_send=[security_headers, i18n.language_cookie(secure=settings.secure_cookies)],
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
         openapi_config=OpenAPIConfig(title="Open Badges for Schools — issuer", version="0.1.0",
-                                     path="/schema"),
+                                     path="/schema", render_plugins=assets.render_plugins(csrf_token=web_auth.csrf_token)),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         # the context; controllers that take ``ctx`` declare deps.DEPENDENCIES (its provider) themselves

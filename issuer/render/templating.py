@@ -11,11 +11,12 @@ import atexit
 import functools
 import importlib.resources
 from contextlib import ExitStack
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
+
+from issuer.render import i18n
 
 __all__ = ["TEMPLATES_DIR", "environment", "include_templates", "package_dir", "render_template"]
 
@@ -35,19 +36,6 @@ def package_dir(package: str, name: str) -> Path:
 TEMPLATES_DIR = package_dir("issuer", "templates")
 
 
-def _date(value: date | datetime | str | None, fmt: str = "%d %b %Y") -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        try:  # credentials carry dates as ISO 8601 strings (validFrom, awardedDate)
-            moment: date = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    else:
-        moment = value
-    return moment.strftime(fmt).lstrip("0")
-
-
 @functools.cache
 def environment() -> jinja2.Environment:
     """Built once per process; jinja2 environments are safe to share between threads."""
@@ -58,7 +46,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.filters["date"] = _date
+    i18n.install(env)  # _(), {% trans %}, the date filters and the language switcher
     return env
 
 
