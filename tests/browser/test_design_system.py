@@ -57,9 +57,10 @@ def demo(tmp_path_factory):
 
     async def seed() -> dict[str, str]:
         from issuer.accounts import service as accounts
+        from issuer.cli import context_for
 
         out = await seed_demo(settings)
-        await accounts.create_user(district_id=out["school"]["district"], school_id=None, role="district_admin",
+        await accounts.create_user(context_for(settings), district_id=out["school"]["district"], school_id=None, role="district_admin",
                                    username="district", password="district-password-1",
                                    display_name="Dr. Rosa Alvarez")
         return {**{username: password for _role, username, password in out["logins"]},

@@ -14,19 +14,20 @@ import time
 import httpx
 import pytest
 
-from tests.support import BASE_URL, TEST_KEK
+from tests.support import BASE_URL, TEST_KEK, free_port
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
-PORT = 8313
+# A range, not one port: a server left behind by a killed run must not answer for this test's.
+PORTS = range(8313, 8413)
 STUDENTS = 30
 
 
-def _serve(db_url: str, tmp_path) -> subprocess.Popen:
+def _serve(db_url: str, tmp_path, port: int) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=db_url, BADGES_DATA_DIR=str(tmp_path), BADGES_KEK=TEST_KEK.hex(),
                BADGES_BASE_URL=BASE_URL, PYTHONPATH=os.getcwd())
     return subprocess.Popen([sys.executable, "-c", "from badges.cli import main; raise SystemExit(main())",
-                             "serve", "--host", "127.0.0.1", "--port", str(PORT)], env=env,
+                             "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -69,11 +70,12 @@ async def test_two_app_processes_read_the_same_figures_for_one_job(seed, platfor
 
     monkeypatch.setattr(bulk.awarding, "in_write_transaction", held)
     t = {"Authorization": f"Bearer {seed.token['teacher']}"}
-    proc = _serve(db_url, tmp_path)
+    port = free_port(PORTS)
+    proc = _serve(db_url, tmp_path, port)
     app = create_app(platform_settings, clock=platform.clock, engine=engine_for_url(platform_settings.database_url))
     try:
         async with AsyncTestClient(app=app, base_url=BASE_URL) as mine, \
-                httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as other:
+                httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as other:
             await _wait_up(proc, other)
             r = await mine.post("/api/awards/bulk", headers=t, files={"file": ("a.csv", data.encode(), "text/csv")})
             assert r.status_code == 202, r.text
