@@ -1,23 +1,28 @@
 """Who is asking (``Principal``, ``Role``) and what they may see and do: the one authorization model.
 
-Every role check of the issuer is made here. Route guards (``issuer.accounts.auth.requires``)
-call ``admit``; use cases call ``require``, ``scope_of``, ``check_record``, ``admin_scope``...
+The rules are here, as functions of the ``Principal``: route guards
+(``issuer.accounts.auth.requires``) call ``admit``; use cases call ``require``, ``scope_of``,
+``check_record``/``may_see``, ``acting_school``, ``admin_scope`` and the ``check_*`` rules below.
 
-What each role may do (``own``: their own records; ``school``: their school's; ``district``: the
-schools of their district; ``-``: refused with 403)::
+What each role may do (own: its own records; school: its school's; district: those of its
+district's schools; -: refused with 403). The last column names the rule::
 
-                           student   teacher   school_admin        district_admin
-    list records           own       school    school              district        scope_of
-    read a record          own       school    school              district        check_record, may_see (404)
-    submit evidence, ELOs  own       -         -                   -               require(STUDENT)
-    review, award, catalog -         school    school              a district school  acting_school
-    list users             -         school    school              district + its admins
-    manage users           -         -         school (<= own rank)  district      admin_scope, may_manage
-    API tokens             -         -         school (<= own rank)  district's schools, never a
-                                                                     district-admin token   check_token_role
-    audit log              -         -         school              district        admin_scope
-    credential status      -         -         school              district        admin_scope
-    school keys            -         -         own school (403)    district's schools  administers
+                          student  teacher  school_admin  district_admin
+    list records          own      school   school        district        scope_of
+    read one record       own      school   school        district        check_record, may_see
+    submit evidence, ELO  own      -        -             -               require
+    review, award,        -        school   school        a school of     require, acting_school
+      catalog, jobs                                       the district
+    list users            -        school   school        district and    scope_of,
+                                                          its admins      sees_district_admins
+    (de)activate users    -        -        school        district        admin_scope, check_administered,
+                                                                          check_manages (rank)
+    create users          -        -        school        district        admin_scope, check_account_role
+    API tokens            -        -        school        district's      admin_scope, check_token_role
+                                                          schools         (rank; never a district admin)
+    audit log             -        -        school        district        admin_scope
+    credential status     -        -        school        district        admin_scope
+    school keys           -        -        its school    its schools     check_administers
 
 A route guard answers 401 to a caller who is nobody (``ANONYMOUS``, a mentor's link) and 403 to
 a role it does not admit. Inside a use case, a record outside the caller's scope is reported as
