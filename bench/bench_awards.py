@@ -60,13 +60,13 @@ RUBRIC = {"name": "Bench", "criteria": [{"id": "a", "name": "A", "requiredLevel"
 
 async def setup(db_url: str, data_dir: Path, n_students: int):
     from issuer import runtime
+    from issuer.access import Principal, Role
     from issuer.accounts import repo as accounts_repo
-    from issuer.schools import repo as schools_repo
-    from issuer.db.engine import create_tables, engine_for_url
     from issuer.accounts import service as accounts
     from issuer.catalog import achievements, frameworks
     from issuer.catalog.schemas import AchievementIn, CompetencyIn, FrameworkIn
-    from issuer.access import Principal, Role
+    from issuer.db.engine import create_tables, engine_for_url
+    from issuer.schools import repo as schools_repo
     from issuer.settings import Settings
 
     engine = engine_for_url(db_url)
@@ -96,9 +96,9 @@ async def setup(db_url: str, data_dir: Path, n_students: int):
 
 
 async def make_submissions(ctx, n: int, tag: str) -> list[str]:
+    from issuer.access import Principal, Role
     from issuer.accounts import repo as accounts_repo
     from issuer.evidence import service as evidence
-    from issuer.access import Principal, Role
 
     out = []
     now = ctx["rt"].clock.now()
