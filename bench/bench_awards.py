@@ -80,13 +80,13 @@ async def setup(db_url: str, data_dir: Path, n_students: int):
     await create_tables(engine)
     now = rt.clock.now()
     district = await schools_repo.insert_district(slug="d", name="Bench District", url="", email="", at=now)
-    school = await schools_repo.insert_school(district_id=district["id"], slug="s", name="Bench School", at=now)
-    teacher = await accounts_repo.insert_user(district_id=district["id"], school_id=school["id"], role="teacher",
+    school = await schools_repo.insert_school(district_id=district.id, slug="s", name="Bench School", at=now)
+    teacher = await accounts_repo.insert_user(district_id=district.id, school_id=school.id, role="teacher",
                                               username="t", email="t@example.org", display_name="T",
                                               password_hash="", at=now)
-    token = await accounts.create_api_token(rt, school_id=school["id"], district_id=district["id"], role="teacher",
+    token = await accounts.create_api_token(rt, school_id=school.id, district_id=district.id, role="teacher",
                                             user_id=teacher.id, name="bench")
-    tp = Principal(role=Role.TEACHER, id=teacher.id, school_id=school["id"], district_id=district["id"])
+    tp = Principal(role=Role.TEACHER, id=teacher.id, school_id=school.id, district_id=district.id)
     fw = await frameworks.create_framework(rt, tp, FrameworkIn(
         kind="academic", name="F", competencies=[CompetencyIn(code="C1", name="Competency one")]))
     ach = await achievements.create_achievement(rt, tp, AchievementIn(
@@ -103,10 +103,10 @@ async def make_submissions(ctx, n: int, tag: str) -> list[str]:
     out = []
     now = ctx["rt"].clock.now()
     for i in range(n):
-        u = await accounts_repo.insert_user(district_id=ctx["district"]["id"], school_id=ctx["school"]["id"],
+        u = await accounts_repo.insert_user(district_id=ctx["district"].id, school_id=ctx["school"].id,
                                             role="student", username=f"{tag}-{i}", email=f"{tag}-{i}@example.org",
                                             display_name=f"S{i}", password_hash="", at=now)
-        p = Principal(role=Role.STUDENT, id=u.id, school_id=ctx["school"]["id"], district_id=ctx["district"]["id"])
+        p = Principal(role=Role.STUDENT, id=u.id, school_id=ctx["school"].id, district_id=ctx["district"].id)
         sub = await evidence.submit(ctx["rt"], p, achievement_uuid=str(ctx["achievement"].uuid), narrative="work",
                                     urls=["https://example.org/w"], files=[])
         out.append(str(sub.uuid))
@@ -353,7 +353,7 @@ async def prefill(ctx, total: int) -> None:
     if "syn_school" not in ctx:  # through the app's engine, before the bulk writer takes the lock
         from issuer.schools import repo as schools_repo
 
-        ctx["syn_school"] = await schools_repo.insert_school(district_id=ctx["district"]["id"], slug="prefill",
+        ctx["syn_school"] = await schools_repo.insert_school(district_id=ctx["district"].id, slug="prefill",
                                                               name="Prefill School", at=now)
     async with BulkWriter(ctx) as bulk:
         syn = ctx.get("syn")
@@ -361,9 +361,9 @@ async def prefill(ctx, total: int) -> None:
             school = ctx["syn_school"]
             first = await bulk.max_id("app_user") + 1
             await bulk.write("app_user", [
-                (first + i, ctx["district"]["id"], school["id"], "student", f"syn-{i}", f"syn-{i}@example.org",
+                (first + i, ctx["district"].id, school.id, "student", f"syn-{i}", f"syn-{i}@example.org",
                  f"Syn {i}", "", True, now) for i in range(SYN_USERS)])
-            syn = ctx["syn"] = {"school": school["id"], "users": list(range(first, first + SYN_USERS)),
+            syn = ctx["syn"] = {"school": school.id, "users": list(range(first, first + SYN_USERS)),
                                 "achievements": [], "lists": []}
         ids = {t: await bulk.max_id(t) + 1 for t in ("award", "status_entry", "issued_credential")}
         need_ach = -(-total // SYN_USERS) - len(syn["achievements"])

@@ -36,7 +36,7 @@ from badges.trust import TrustRegistry
 
 from issuer import runtime
 from issuer.clock import Clock
-from issuer.context import build_context
+from issuer.context import IssuerContext, build_context
 from issuer.db.engine import configure as configure_db
 from issuer.render.templating import TEMPLATES_DIR, environment, include_templates
 from issuer.settings import Settings, SettingsError
@@ -146,14 +146,15 @@ class _LocalKeys:
     final: a key they do not list is not ours (no fallback to the ``#z6Mk…`` fragment, which
     exists for documents that cannot be fetched). Anything else goes to ``fallback``."""
 
-    def __init__(self, fallback) -> None:
+    def __init__(self, fallback, ctx: IssuerContext) -> None:
         self._fallback = fallback
+        self._ctx = ctx
 
     def resolve(self, vm_id: str):
-        if not local_documents.is_local(vm_id):
+        if not local_documents.is_local(self._ctx, vm_id):
             return self._fallback.resolve(vm_id)
         base = vm_id.partition("#")[0]
-        document = _on_loop(local_documents.lookup, base)
+        document = _on_loop(local_documents.lookup, self._ctx, base)
         if document is None:
             raise ResolutionError(f"this service has no document {base!r}", id=vm_id)
         return DocumentResolver({document.get("id", base): document}).resolve(vm_id)
@@ -162,12 +163,13 @@ class _LocalKeys:
 class _LocalFirst:
     """``fetch_document``: our own status lists from the database, anything else as configured."""
 
-    def __init__(self, fallback) -> None:
+    def __init__(self, fallback, ctx: IssuerContext) -> None:
         self._fallback = fallback
+        self._ctx = ctx
 
     def __call__(self, url: str) -> dict:
-        if local_documents.is_local(url):
-            document = _on_loop(local_documents.lookup, url)
+        if local_documents.is_local(self._ctx, url):
+            document = _on_loop(local_documents.lookup, self._ctx, url)
             if document is None:
                 raise ResolutionError(f"this service has no document {url!r}", url=url)
             return document
@@ -195,16 +197,17 @@ class IssuerVerifierService(VerifierService):
     status lists, hosted badges and transcripts) is read in-process, the rest goes through the
     verifier's SSRF-guarded fetcher as usual."""
 
-    def __init__(self, config: VerifierConfig) -> None:
+    def __init__(self, config: VerifierConfig, ctx: IssuerContext) -> None:
         super().__init__(config)
-        self.resolver = _LocalKeys(self.resolver)
-        self.fetch_document = _LocalFirst(self.fetch_document)
+        self._ctx = ctx
+        self.resolver = _LocalKeys(self.resolver, ctx)
+        self.fetch_document = _LocalFirst(self.fetch_document, ctx)
 
     async def verify(self, raw: bytes | str | dict, *, source: str | None = None,
                      allow_url: bool = True) -> Verification:
         url = _as_url(raw) if allow_url else None
-        if url is not None and local_documents.is_local(url):
-            body = await local_documents.hosted_credential(url)
+        if url is not None and local_documents.is_local(self._ctx, url):
+            body = await local_documents.hosted_credential(self._ctx, url)
             if body is None:
                 raise UnreachableInputUrl("There is no credential at this link.", url=url)
             verification = await super().verify(body, source="url", allow_url=False)
@@ -212,16 +215,16 @@ class IssuerVerifierService(VerifierService):
         return await super().verify(raw, source=source, allow_url=allow_url)
 
 
-async def _schools_registry() -> TrustRegistry:
-    return TrustRegistry.from_dict(await local_documents.trusted_issuers())
-
-
-def verifier_config(options: VerifierOptions, *, clock: Clock, env: Any) -> VerifierConfig:
+def verifier_config(options: VerifierOptions, *, ctx: IssuerContext, env: Any) -> VerifierConfig:
     """The mounted verifier: our schools (and a trust file) as registered issuers, the issuer's
     templates (so the form carries the CSRF token), no report cache (a revocation shows at once)."""
     trust = load_trust_file(options.trust_file) if options.trust_file else TrustRegistry()
-    return VerifierConfig(documents_dir=options.documents_dir, trust=trust, trust_source=_schools_registry,
-                          allow_private_networks=options.allow_private_networks, clock=clock.now,
+
+    async def schools_registry() -> TrustRegistry:
+        return TrustRegistry.from_dict(await local_documents.trusted_issuers(ctx))
+
+    return VerifierConfig(documents_dir=options.documents_dir, trust=trust, trust_source=schools_registry,
+                          allow_private_networks=options.allow_private_networks, clock=ctx.clock.now,
                           report_cache_ttl=0.0, templates_dir=TEMPLATES_DIR, template_environment=env)
 
 
@@ -241,7 +244,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     env.globals["navigation"] = navigation.menu  # the layout's menu by role (issuer.web.navigation)
     include_templates(VERIFIER_TEMPLATES_DIR)  # the mounted verifier renders its pages in our layout
     try:
-        verifier_service = IssuerVerifierService(verifier_config(verifier_options, clock=ctx.clock, env=env))
+        verifier_service = IssuerVerifierService(verifier_config(verifier_options, ctx=ctx, env=env), ctx)
     except ValueError as exc:  # a missing documents dir, an unreadable trust file
         raise SettingsError(f"verifier: {exc}") from None
     ctx = ctx.replace(verify=verifier_service.verify)

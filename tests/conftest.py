@@ -23,8 +23,9 @@ The database and platform fixtures of the issuer, web and interop tests (both ha
 ``seed``
     A district with two schools (``north``, ``south``) and, per school, a school admin, a teacher
     and two students, plus a district admin (``seed.users[(slug, role, n)]``: the ``UserRow`` as a
-    dict); ``seed.token[role]`` (school ``north``) and ``seed.session[role]`` give a bearer token /
-    session cookie value per role.
+    dict; ``seed.district``, ``seed.schools[slug]``: the ``DistrictRow`` / ``SchoolRow``);
+    ``seed.token[role]`` (school ``north``) and ``seed.session[role]`` give a bearer token /
+    session cookie value per role; ``seed.ctx`` is ``platform`` (the context helpers pass to use cases).
 ``client``
     A Litestar ``AsyncTestClient`` on ``create_app(platform_settings, clock=…, engine=…)`` (an
     engine without pool: the test client runs the app on another event loop).
@@ -158,31 +159,31 @@ async def seed(platform):
     at = platform.clock.now()
     district = await schools_repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
                                           email="office@riverside.example", at=at)
-    ns = SimpleNamespace(district=district, schools={}, users={}, token={}, session={})
+    ns = SimpleNamespace(district=district, schools={}, users={}, token={}, session={}, ctx=platform)
     for slug, name in (("north", "North High School"), ("south", "South High School")):
-        school = await schools_repo.insert_school(district_id=district["id"], slug=slug, name=name,
+        school = await schools_repo.insert_school(district_id=district.id, slug=slug, name=name,
                                           url=f"https://{slug}.riverside.example", email=f"office@{slug}.example",
                                           address={"addressLocality": "Riverside", "addressCountry": "US"}, at=at)
         ns.schools[slug] = school
         for role in ("school_admin", "teacher", "student", "student"):
             n = sum(1 for k in ns.users if k[0] == slug and k[1] == role)
             key = (slug, role, n)
-            user = await accounts_repo.insert_user(district_id=district["id"], school_id=school["id"], role=role,
+            user = await accounts_repo.insert_user(district_id=district.id, school_id=school.id, role=role,
                                           username=f"{slug}-{role}-{n}", email=f"{slug}-{role}-{n}@example.org",
                                           display_name=f"{slug.title()} {role} {n}", password_hash="", at=at)
             ns.users[key] = msgspec.structs.asdict(user)  # a dict: the tests of every domain read it so
-    admin = await accounts_repo.insert_user(district_id=district["id"], school_id=None, role="district_admin",
+    admin = await accounts_repo.insert_user(district_id=district.id, school_id=None, role="district_admin",
                                    username="district-admin", email="admin@riverside.example",
                                    display_name="District Admin", password_hash="", at=at)
     ns.users[(None, "district_admin", 0)] = admin = msgspec.structs.asdict(admin)
-    north = ns.schools["north"]["id"]
+    north = ns.schools["north"].id
     for role, user in (("district_admin", admin), ("school_admin", ns.users[("north", "school_admin", 0)]),
                        ("teacher", ns.users[("north", "teacher", 0)]),
                        ("student", ns.users[("north", "student", 0)])):
         ns.token[role] = await accounts.create_api_token(
-            platform, school_id=user["school"], district_id=district["id"], role=role, user_id=user["id"], name=role)
+            platform, school_id=user["school"], district_id=district.id, role=role, user_id=user["id"], name=role)
         ns.session[role] = await accounts.create_session(platform, user["id"])
-    ns.school_token = await accounts.create_api_token(platform, school_id=north, district_id=district["id"], name="vc-api")
+    ns.school_token = await accounts.create_api_token(platform, school_id=north, district_id=district.id, name="vc-api")
     return ns
 
 

@@ -9,7 +9,6 @@ Account changes are written to the audit log.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from issuer import access
 from issuer.access import Principal, Role, parse_role, scope_of
@@ -18,6 +17,7 @@ from issuer.accounts import service as accounts
 from issuer.accounts.rows import AuditRow, TokenInfoRow, TokenRow, UserRow
 from issuer.context import IssuerContext
 from issuer.errors import BadRequest, Conflict, NotFound
+from issuer.schools.rows import SchoolRow
 from issuer.schools.service import school_for_admin
 
 MAX_TOKEN_LIFETIME = timedelta(days=3 * 366)
@@ -58,7 +58,7 @@ async def create_user(ctx: IssuerContext, principal: Principal, *, username: str
     if role == Role.DISTRICT_ADMIN:
         access.check_account_role(principal, role)
     else:
-        school_id = (await school_for_admin(principal, school_slug))["id"]
+        school_id = (await school_for_admin(principal, school_slug)).id
     user = await accounts.create_user(ctx, district_id=scope.district_id, school_id=school_id, role=role,
                                       username=username, password=password, email=email,
                                       display_name=display_name)
@@ -91,7 +91,7 @@ def token_expiry(now: datetime, *, expires_in: int | None, expires_at: datetime 
 
 async def create_token(ctx: IssuerContext, principal: Principal, *, name: str, role: Role | None,
                        school_slug: str | None, username: str | None = None, expires_in: int | None = None,
-                       expires_at: datetime | None = None) -> tuple[str, dict[str, Any], TokenRow]:
+                       expires_at: datetime | None = None) -> tuple[str, SchoolRow, TokenRow]:
     """(token, school, the stored token row): a token of ``role`` (never above the caller's)
     in a school the caller administers; a person's role is bound to ``username``."""
     access.admin_scope(principal, "create API tokens")
@@ -99,20 +99,20 @@ async def create_token(ctx: IssuerContext, principal: Principal, *, name: str, r
     user = None
     if username:
         user = await accounts_repo.user_by_username(username.strip())
-        if user is None or user.school != school["id"]:
-            raise NotFound(f"no user {username!r} in {school['slug']}")
+        if user is None or user.school != school.id:
+            raise NotFound(f"no user {username!r} in {school.slug}")
     wanted = parse_role(role) if role is not None else (user.role if user else Role.SCHOOL_ADMIN)
     access.check_token_role(principal, wanted)
     now = ctx.clock.now()
     ends = token_expiry(now, expires_in=expires_in, expires_at=expires_at)
-    token = await accounts.create_api_token(ctx, school_id=school["id"], district_id=school["district"], role=wanted,
+    token = await accounts.create_api_token(ctx, school_id=school.id, district_id=school.district, role=wanted,
                                             user_id=user.id if user else None, name=name, expires_at=ends,
                                             created_by=principal.id)
     row = await accounts_repo.token_by_hash(accounts.sha256_hex(token))
     if row is None:
         raise RuntimeError("the token just stored cannot be read back")
-    await accounts_repo.audit(action="token.create", at=now, actor_id=principal.id, district_id=school["district"],
-                              school_id=school["id"], subject=name,
+    await accounts_repo.audit(action="token.create", at=now, actor_id=principal.id, district_id=school.district,
+                              school_id=school.id, subject=name,
                               details={"token": row.id, "role": wanted.value, "user": user.username if user else None,
                                        "expiresAt": ends.isoformat() if ends else None})
     return token, school, row

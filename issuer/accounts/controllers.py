@@ -83,8 +83,8 @@ class AdminController(Controller):
         token, school, row = await admin.create_token(
             ctx, request.user, name=data.name, role=Role(data.role) if data.role is not None else None,
             school_slug=data.school, username=data.user, expires_in=data.expires_in, expires_at=data.expires_at)
-        return TokenOut(token=token, role=row.role, issuer_did=await identity.issuer_did(school["id"]),
-                        school=school["slug"], id=row.id, user=data.user.strip() if data.user else None,
+        return TokenOut(token=token, role=row.role, issuer_did=await identity.issuer_did(ctx, school.id),
+                        school=school.slug, id=row.id, user=data.user.strip() if data.user else None,
                         expires_at=row.expires_at)
 
     @get("/tokens", guards=[requires(*ADMINS)], responses=_ERRORS, summary="API tokens (never the secrets)")

@@ -42,6 +42,7 @@ from issuer.settings import load as load_settings
 
 if TYPE_CHECKING:  # imported when a command runs: registering the commands stays cheap
     from issuer.context import IssuerContext
+    from issuer.schools.rows import SchoolRow
 
 PLUGIN_MODULES = ["issuer.cli.accounts", "issuer.cli.learning", "issuer.cli.transcripts", "issuer.cli.bundle"]
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "db" / "piccolo_migrations"
@@ -181,7 +182,7 @@ def _piccolo_forwards(database_url: str) -> None:
         raise SettingsError(f"migrations failed: {(result.stderr or result.stdout).strip()[-500:]}")
 
 
-async def _first_school(slug: str | None) -> dict:
+async def _first_school(slug: str | None) -> SchoolRow:
     from issuer.schools import repo as schools_repo
 
     if slug:
@@ -211,22 +212,22 @@ async def _cmd_init(args: argparse.Namespace) -> int:
     if district is None:
         district = await schools_repo.insert_district(slug="district", name=args.district_name, url="", email="",
                                                       at=now)
-    school = (await schools_repo.schools(district["id"]) or [None])[0]
+    school = (await schools_repo.schools(district.id) or [None])[0]
     if school is None:
-        school = await schools_repo.insert_school(district_id=district["id"], slug=args.school_slug,
+        school = await schools_repo.insert_school(district_id=district.id, slug=args.school_slug,
                                           name=args.school_name, at=now)
-    await identity.signer_for(school["id"])
-    await identity.district_signer(district["id"])
+    await identity.signer_for(ctx, school.id)
+    await identity.district_signer(ctx, district.id)
     password = None
     if await accounts_repo.user_credentials("admin") is None:
         password = secrets.token_urlsafe(12)
-        await accounts.create_user(ctx, district_id=district["id"], school_id=None, role="district_admin",
+        await accounts.create_user(ctx, district_id=district.id, school_id=None, role="district_admin",
                                    username="admin", password=password, display_name="District administrator")
     print(f"database:      {settings.database_url}")
-    print(f"district:      {district['name']}  {identity.district_did()}")
+    print(f"district:      {district.name}  {identity.district_did(settings.base_url)}")
     print(f"               {settings.base_url}/.well-known/did.json")
-    print(f"school:        {school['name']} ({school['slug']})  {await identity.issuer_did(school['id'])}")
-    print(f"               {settings.base_url}/issuers/{school['slug']}/did.json")
+    print(f"school:        {school.name} ({school.slug})  {await identity.issuer_did(ctx, school.id)}")
+    print(f"               {settings.base_url}/issuers/{school.slug}/did.json")
     if password:
         print(f"admin login:   admin / {password}   (shown once)")
     if settings.key_encryption_key is None:
@@ -270,17 +271,17 @@ async def _cmd_keys_rotate(args: argparse.Namespace) -> int:
     from issuer.schools import identity, keys
     from issuer.schools import repo as schools_repo
 
-    context_for(settings_for(args))
+    ctx = context_for(settings_for(args))
     if args.district:
         district = await schools_repo.first_district()
         if district is None:
             raise SettingsError("no district yet: run `badges init` first")
-        row = await keys.rotate(district_id=district["id"], school_id=None)
-        print(f"{identity.district_did()}#{row['public_key_multibase']}")
+        row = await keys.rotate(ctx, district_id=district.id, school_id=None)
+        print(f"{identity.district_did(ctx.settings.base_url)}#{row.public_key_multibase}")
         return 0
     school = await _first_school(args.school)
-    row = await keys.rotate(district_id=school["district"], school_id=school["id"])
-    print(f"{identity.school_did_web(school['slug'])}#{row['public_key_multibase']}")
+    row = await keys.rotate(ctx, district_id=school.district, school_id=school.id)
+    print(f"{identity.school_did_web(school.slug, ctx.settings.base_url)}#{row.public_key_multibase}")
     return 0
 
 
@@ -289,7 +290,7 @@ async def _cmd_status(args: argparse.Namespace) -> int:
     from issuer.credentials import repo as credentials_repo
     from issuer.credentials import status
 
-    context_for(settings_for(args))
+    ctx = context_for(settings_for(args))
     ref = args.credential.rstrip("/")
     row = await credentials_repo.issued_credential(credential_id=ref)
     if row is None:
@@ -300,11 +301,11 @@ async def _cmd_status(args: argparse.Namespace) -> int:
     if row is None:
         raise SettingsError(f"no issued credential {args.credential!r}")
     change = {"revoke": status.revoke, "suspend": status.suspend, "reinstate": status.reinstate}[args.status_action]
-    updated = await change(row["id"], reason=args.reason or "", actor_id=None)
+    updated = await change(ctx, row.id, reason=args.reason or "", actor_id=None)
     if args.status_action == "revoke":
-        print(f"revoked {updated['credential_id']} at {updated['revoked_at'].isoformat()}")
+        print(f"revoked {updated.credential_id} at {updated.revoked_at.isoformat() if updated.revoked_at else ''}")
     else:
-        print(f"{'suspended' if updated['suspended'] else 'reinstated'} {updated['credential_id']}")
+        print(f"{'suspended' if updated.suspended else 'reinstated'} {updated.credential_id}")
     return 0
 
 

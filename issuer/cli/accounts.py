@@ -46,17 +46,17 @@ async def _cmd_token_create(args: argparse.Namespace) -> int:
         raise SettingsError("--expires-in needs a positive number of days")
     now = ctx.clock.now()
     expires_at = now + timedelta(days=args.expires_in) if args.expires_in else None
-    name = args.name or f"cli-{school['slug']}"
-    token = await accounts.create_api_token(ctx, school_id=school["id"], district_id=school["district"],
+    name = args.name or f"cli-{school.slug}"
+    token = await accounts.create_api_token(ctx, school_id=school.id, district_id=school.district,
                                             role=args.role, user_id=user.id if user else None, name=name,
                                             expires_at=expires_at)
     row = await accounts_repo.token_by_hash(accounts.sha256_hex(token))
-    await accounts_repo.audit(action="token.create", at=now, district_id=school["district"], school_id=school["id"],
+    await accounts_repo.audit(action="token.create", at=now, district_id=school.district, school_id=school.id,
                      subject=name, details={"token": row.id, "role": row.role, "via": "cli",
                                             "user": user.username if user else None,
                                             "expiresAt": expires_at.isoformat() if expires_at else None})
     print(token)
-    print(f"issuer: {await identity.issuer_did(school['id'])}")
+    print(f"issuer: {await identity.issuer_did(ctx, school.id)}")
     # stdout stays the two lines scripts read (token, issuer); the id is for `token revoke`
     print(f"token id {row.id}" + (f", expires {expires_at.isoformat()}" if expires_at else ""), file=sys.stderr)
     return 0
@@ -72,7 +72,7 @@ async def _cmd_token_list(args: argparse.Namespace) -> int:
         raise SettingsError("no district yet: run `badges init` first")
     school = await _first_school(args.school) if args.school else None
     now = ctx.clock.now()
-    rows = await accounts_repo.tokens(district_id=district["id"], school_id=school["id"] if school else None)
+    rows = await accounts_repo.tokens(district_id=district.id, school_id=school.id if school else None)
     for t in rows:
         state = ("revoked" if t.revoked_at else
                  "expired" if t.expires_at and t.expires_at <= now else "active")

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import TYPE_CHECKING
 
 from issuer.schools.kek import KeyStoreError
 from issuer.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from issuer.context import IssuerContext
 
 __all__ = ["own_documents", "register"]
 
@@ -42,22 +46,22 @@ async def _lookup_all(settings: Settings, refs: list[str]) -> tuple[dict[str, by
     from issuer.cli import context_for
 
     try:
-        context_for(settings)
+        ctx = context_for(settings)
     except (KeyStoreError, SettingsError):
         return {}, {}
-    return await own_documents(refs)
+    return await own_documents(ctx, refs)
 
 
-async def own_documents(refs: list[str]) -> tuple[dict[str, bytes], dict[str, str]]:
+async def own_documents(ctx: IssuerContext, refs: list[str]) -> tuple[dict[str, bytes], dict[str, str]]:
     """(found: ref → the document's text as bytes, problems) for the refs that are ours."""
     from issuer.credentials import local_documents
 
     found: dict[str, bytes] = {}
     problems: dict[str, str] = {}
     for ref in refs:
-        if not local_documents.is_local(ref):
+        if not local_documents.is_local(ctx, ref):
             continue
-        text = await local_documents.lookup_text(ref)
+        text = await local_documents.lookup_text(ctx, ref)
         if text is None:
             problems[ref] = "this issuer has no such document (an unknown school or status list)"
         else:

@@ -32,7 +32,7 @@ def _staff(user: dict | None, school: dict):
     from issuer.access import Principal, Role
 
     if user is None:
-        return Principal(role=Role.SCHOOL_ADMIN, id=None, school_id=school["id"], district_id=school["district"],
+        return Principal(role=Role.SCHOOL_ADMIN, id=None, school_id=school.id, district_id=school.district,
                          via="cli")
     return Principal(role=Role(user["role"]), id=user["id"], school_id=user["school"], district_id=user["district"],
                      via="cli")
@@ -115,19 +115,19 @@ async def seed_demo(settings) -> dict:
         # (passwords are stored only as hashes, so the old ones cannot be shown again).
         return await _renew_demo_logins(school)
     school = await schools_repo.insert_school(
-        district_id=district["id"], slug="lincoln", name="Lincoln High School", url="https://lincoln.riverside.example",
+        district_id=district.id, slug="lincoln", name="Lincoln High School", url="https://lincoln.riverside.example",
         email="office@lincoln.riverside.example", address={"addressLocality": "Riverside", "addressCountry": "US"},
         at=now)
-    await identity.signer_for(school["id"])
+    await identity.signer_for(ctx, school.id)
     logins: list[tuple[str, str, str]] = []
 
     async def user(role, username, name):
         password = secrets.token_urlsafe(DEMO_PASSWORD_BYTES)
-        u = await accounts.create_user(ctx, district_id=district["id"], school_id=school["id"], role=role,
+        u = await accounts.create_user(ctx, district_id=district.id, school_id=school.id, role=role,
                                        username=username, password=password,
                                        email=f"{username}@lincoln.riverside.example", display_name=name)
         logins.append((role, username, password))
-        return Principal(role=Role(role), id=u.id, school_id=school["id"], district_id=district["id"])
+        return Principal(role=Role(role), id=u.id, school_id=school.id, district_id=district.id)
 
     admin = await user("school_admin", "principal", "Dr. Amara Okafor")
     teacher = await user("teacher", "ms.chen", "Ms. Li Chen")
@@ -209,7 +209,7 @@ async def seed_demo(settings) -> dict:
     revoked = None
     if cheat.credential:
         row = await credentials_repo.get_credential(cheat.credential.uuid)
-        await status.revoke(row["id"], reason="Awarded in error: work was not the student's own",
+        await status.revoke(ctx, row.id, reason="Awarded in error: work was not the student's own",
                             actor_id=admin.id)
         revoked = msgspec.to_builtins(cheat.credential)
     return {"school": school, "logins": logins, "issued": issued, "revoked": revoked}
@@ -221,7 +221,7 @@ async def _renew_demo_logins(school) -> dict:
     from issuer.db.scope import SchoolScope
 
     logins = []
-    for user in await accounts_repo.users(SchoolScope(frozenset({school["id"]}))):
+    for user in await accounts_repo.users(SchoolScope(frozenset({school.id}))):
         password = secrets.token_urlsafe(9)
         await accounts_repo.set_password_hash(user.id, accounts.hash_password(password))
         logins.append((user.role.value, user.username, password))
@@ -239,9 +239,9 @@ def cmd_demo(args) -> int:
     out = asyncio.run(_demo(args))
     base = _settings(args).base_url
     if out.get("existing"):
-        print(f"demo school: {out['school']['name']} already seeded in this data dir; new logins issued")
+        print(f"demo school: {out['school'].name} already seeded in this data dir; new logins issued")
     else:
-        print(f"demo school: {out['school']['name']} — {len(out['issued'])} badges issued, "
+        print(f"demo school: {out['school'].name} — {len(out['issued'])} badges issued, "
               f"{1 if out['revoked'] else 0} revoked")
     for cred in out["issued"]:
         print(f"  badge: {cred['url']}")

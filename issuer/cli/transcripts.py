@@ -46,18 +46,18 @@ async def _all(ctx: IssuerContext, args: argparse.Namespace, out: Path) -> int:
     schools = [await _first_school(args.school)] if args.school else await schools_repo.schools()
     failed = 0
     for school in schools:
-        def progress(done: int, total: int, result: CohortResult, slug: str = school["slug"]) -> None:
+        def progress(done: int, total: int, result: CohortResult, slug: str = school.slug) -> None:
             mark = "ok" if result.ok else f"FAILED ({result.error})"
             print(f"\r[{slug}] {done}/{total} {result.stem}: {mark}".ljust(79), end="", file=sys.stderr, flush=True)
 
-        done = await cohort.make_cohort(ctx, school["id"], out, workers=args.workers, progress=progress)
+        done = await cohort.make_cohort(ctx, school.id, out, workers=args.workers, progress=progress)
         print(file=sys.stderr)
         for error in done.errors:
-            print(f"[{school['slug']}] {error.student}: {error.error}", file=sys.stderr)
+            print(f"[{school.slug}] {error.student}: {error.error}", file=sys.stderr)
         failed += len([e for e in done.errors if e.error != cohort.NO_BADGES])
-        print(f"[{school['slug']}] {done.succeeded} transcript(s) of {done.total} student(s) in {out}")
+        print(f"[{school.slug}] {done.succeeded} transcript(s) of {done.total} student(s) in {out}")
         if done.status != "done":
-            return fail(f"the cohort job for {school['slug']} failed")
+            return fail(f"the cohort job for {school.slug} failed")
     return 1 if failed else 0
 
 

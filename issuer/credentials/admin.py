@@ -9,45 +9,43 @@ from __future__ import annotations
 
 import uuid as uuidlib
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import Literal
 
 from issuer import access
 from issuer.access import Principal, scope_of
 from issuer.context import IssuerContext
 from issuer.credentials import repo as credentials_repo
 from issuer.credentials import status
+from issuer.credentials.rows import CredentialSummaryRow, IssuedCredentialRow
 from issuer.errors import Forbidden, NotFound
 
-# The issued credential's row as ``issuer.credentials.repo`` returns it.
-CredentialRow = dict[str, Any]
-StatusChange = Callable[..., Awaitable[CredentialRow]]
+StatusChange = Callable[..., Awaitable[IssuedCredentialRow]]
 
 
-async def visible_credential(ctx: IssuerContext, principal: Principal, credential_uuid: uuidlib.UUID) -> CredentialRow:
+async def visible_credential(ctx: IssuerContext, principal: Principal,
+                             credential_uuid: uuidlib.UUID) -> IssuedCredentialRow:
     """The credential when the caller may see it (a student their own, staff their schools'); 404 otherwise."""
     try:
         scope = await scope_of(principal)
     except Forbidden:
         raise NotFound("no such credential") from None
-    row: CredentialRow | None = await credentials_repo.issued_credential(uuid=credential_uuid)
-    if row is None or not scope.admits(school_id=row["school"], learner_id=row["learner"]):
+    row = await credentials_repo.issued_credential(uuid=credential_uuid)
+    if row is None or not scope.admits(school_id=row.school, learner_id=row.learner):
         raise NotFound("no such credential")
     return row
 
 
 async def list_credentials(ctx: IssuerContext, principal: Principal, *, limit: int = 100,
-                           offset: int = 0) -> list[CredentialRow]:
+                           offset: int = 0) -> list[CredentialSummaryRow]:
     """The credentials the caller may see (403 for a principal without the ids its role needs)."""
-    rows: list[CredentialRow] = await credentials_repo.issued_credentials(await scope_of(principal), limit=limit,
-                                                                          offset=offset)
-    return rows
+    return await credentials_repo.issued_credentials(await scope_of(principal), limit=limit, offset=offset)
 
 
 async def change_status(ctx: IssuerContext, principal: Principal, credential_uuid: uuidlib.UUID, *,
-                        action: Literal["revoke", "suspend", "reinstate"], reason: str) -> CredentialRow:
+                        action: Literal["revoke", "suspend", "reinstate"], reason: str) -> IssuedCredentialRow:
     """Revoke, suspend or reinstate a credential the administrator may see (``issuer.credentials.status``)."""
     access.admin_scope(principal, "change a credential's status")
     row = await visible_credential(ctx, principal, credential_uuid)
     changes: dict[str, StatusChange] = {"revoke": status.revoke, "suspend": status.suspend,
                                         "reinstate": status.reinstate}
-    return await changes[action](row["id"], reason=reason, actor_id=principal.id, school_id=row["school"])
+    return await changes[action](ctx, row.id, reason=reason, actor_id=principal.id, school_id=row.school)

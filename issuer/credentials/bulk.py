@@ -214,7 +214,7 @@ async def run_job(ctx: IssuerContext, runner: JobRunner, job_id: int) -> None:
         if not await credentials_repo.update_bulk_job_leased(job.id, runner.owner, status="running", errors=[],
                                                              finished_at=None):
             raise LeaseLost("the job was taken over")
-        kit = await awarding.issuer_kit(school_id)
+        kit = await awarding.issuer_kit(ctx, school_id)
         achievements = await catalog.by_ids(r.achievement for r in rows[done:])
         docs = {}
         for a_id, a in achievements.items():
@@ -228,7 +228,7 @@ async def run_job(ctx: IssuerContext, runner: JobRunner, job_id: int) -> None:
             if n % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         now = clock.now()
-        district = kit.school["district"] if kit.school else await schools_repo.school_district(school_id)
+        district = kit.school.district if kit.school else await schools_repo.school_district(school_id)
         loop = asyncio.get_running_loop()
 
         async def batch() -> tuple[int, int]:
@@ -238,12 +238,12 @@ async def run_job(ctx: IssuerContext, runner: JobRunner, job_id: int) -> None:
             for row in rows[done:done + BATCH_ROWS]:
                 achievement = achievements[row.achievement]
                 credential, new = await awarding.issue_locked(
-                    kit=kit, school_id=school_id, learner=learners[row.learner],
+                    ctx, kit=kit, school_id=school_id, learner=learners[row.learner],
                     achievement=achievement, achievement_doc=docs[achievement.id],
                     ratings=row.ratings, now=now, source="bulk")
                 if new:
                     await audit_trail.record(actor, action="credential.award", school_id=school_id,
-                                             district_id=district, subject=credential["credential_id"], at=now,
+                                             district_id=district, subject=credential.credential_id, at=now,
                                              source="bulk", job=str(job.uuid), line=row.line,
                                              achievement=str(achievement.uuid), learner=row.learner)
                 n += 1

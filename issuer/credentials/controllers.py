@@ -11,15 +11,15 @@ fewer modules: easier to scan at 13 mm and cheaper to draw (issuer.transcripts.c
 from __future__ import annotations
 
 import uuid as uuidlib
+from typing import Any
 
-from litestar.params import FromPath
 from litestar import Controller, Request, Response, get
+from litestar.params import FromPath
 
-from issuer import runtime
+from issuer.credentials import sharing
 from issuer.transcripts.clr import credential_verify_link
+from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
-from issuer.credentials import repo as credentials_repo
-from issuer.errors import NotFound
 
 VC_MEDIA_TYPE = "application/vc+ld+json"
 _OFFERED = [VC_MEDIA_TYPE, "application/ld+json", "application/json", "text/html"]
@@ -34,25 +34,23 @@ class CredentialController(Controller):
         responses=problem_responses(404),
         summary="A signed credential, exactly as issued",
     )
-    async def credential(self, request: Request, credential_uuid: FromPath[uuidlib.UUID]) -> Response[bytes]:
-        row = await credentials_repo.issued_credential(uuid=credential_uuid)
-        if row is None:
-            raise NotFound("no such credential")
+    async def credential(self, request: Request[Any, Any, Any],
+                         credential_uuid: FromPath[uuidlib.UUID]) -> Response[bytes]:
+        row = await sharing.stored_credential(credential_uuid)
         if request.accept.best_match(_OFFERED, default=VC_MEDIA_TYPE) == "text/html":
             return Response(content=b"", status_code=303, headers={"Location": f"/badges/{credential_uuid}"})
         return Response(
-            content=row["document"].encode("utf-8"), media_type=VC_MEDIA_TYPE, headers={"Vary": "Accept"}
+            content=row.document.encode("utf-8"), media_type=VC_MEDIA_TYPE, headers={"Vary": "Accept"}
         )
 
 
 @get("/v/{credential_uuid:uuid}", status_code=303, responses=problem_responses(404), tags=["credentials"],
+     dependencies=DEPENDENCIES,
      summary="Short verification link of a credential (what a transcript's badge QR code opens)")
-async def short_verify_redirect(credential_uuid: FromPath[uuidlib.UUID]) -> Response[bytes]:
+async def short_verify_redirect(ctx: Ctx, credential_uuid: FromPath[uuidlib.UUID]) -> Response[bytes]:
     # 404 here rather than a verifier page that fails to fetch: the link names one of our credentials
-    row = await credentials_repo.issued_credential(uuid=credential_uuid)
-    if row is None:
-        raise NotFound("no such credential")
-    location = credential_verify_link(runtime.current().settings.base_url, row["credential_id"])
+    row = await sharing.stored_credential(credential_uuid)
+    location = credential_verify_link(ctx.settings.base_url, row.credential_id)
     return Response(content=b"", status_code=303, headers={"Location": location})
 
 

@@ -6,10 +6,11 @@ an IP address, and the verifier refuses plain http and loopback (SSRF). Our own 
 looks these up here, in-process and without HTTP to itself, before it goes to the network — which
 is also the authoritative answer (no cache between a revocation and the next check).
 
-``lookup(id_or_url)`` → the JSON document (DID document, status list credential) or None when
+Each function takes the app's context first (its base URL says what is ours).
+``lookup(ctx, id_or_url)`` → the JSON document (DID document, status list credential) or None when
 the id/URL is not ours or names nothing (``lookup_text``: the same as text, a status list as signed,
-for ``badges bundle``); ``hosted_credential(url)`` → the stored bytes of a badge
-or transcript served at that URL; ``trusted_issuers()`` → the district's schools as trust-registry
+for ``badges bundle``); ``hosted_credential(ctx, url)`` → the stored bytes of a badge
+or transcript served at that URL; ``trusted_issuers(ctx)`` → the district's schools as trust-registry
 entries. ``is_local`` is the cheap, synchronous test a caller makes before hopping to the loop.
 """
 from __future__ import annotations
@@ -17,16 +18,14 @@ from __future__ import annotations
 import json
 import re
 import uuid as uuidlib
+from typing import Any
 from urllib.parse import unquote
 
-from badges.signing.keys import PublicKey
-
-from issuer import runtime
+from issuer.context import IssuerContext
 from issuer.credentials import repo as credentials_repo
-from issuer.schools import repo as schools_repo
-from issuer.schools import identity
 from issuer.credentials import status as status_service
 from issuer.errors import NotFound
+from issuer.schools import identity
 
 __all__ = ["SCHOOL_LABEL", "hosted_credential", "is_local", "lookup", "lookup_text", "trusted_issuers"]
 
@@ -38,59 +37,58 @@ _CREDENTIAL = re.compile(r"^/credentials/([0-9a-fA-F-]{32,36})$")
 _TRANSCRIPT = re.compile(r"^/transcripts/([0-9a-fA-F-]{32,36})\.json$")
 
 
-def _base() -> str:
-    return runtime.current().settings.base_url
-
-
-def _local_path(url: str) -> str | None:
+def _local_path(ctx: IssuerContext, url: str) -> str | None:
     """The path of an http(s) URL under our base URL (query and fragment dropped), else None."""
-    base = _base()
+    base = ctx.settings.base_url
     url = url.partition("#")[0].partition("?")[0]
     if not url.startswith(base + "/"):
         return None
     return url[len(base):]
 
 
-def is_local(id_or_url: str) -> bool:
+def is_local(ctx: IssuerContext, id_or_url: str) -> bool:
     """Whether ``id_or_url`` names something this service would serve (DID or URL)."""
     if not isinstance(id_or_url, str):
         return False
     if id_or_url.startswith("did:web:"):
-        district = identity.district_did()
+        district = identity.district_did(ctx.settings.base_url)
         did = id_or_url.partition("#")[0]
         return did == district or did.startswith(district + ":")
-    return _local_path(id_or_url) is not None
+    return _local_path(ctx, id_or_url) is not None
 
 
-async def lookup(id_or_url: str) -> dict | None:
+async def lookup(ctx: IssuerContext, id_or_url: str) -> dict[str, Any] | None:
     """Our DID document or status-list credential for a DID, DID URL or URL; None if not ours."""
-    found = await _find(id_or_url)
-    return json.loads(found) if isinstance(found, str) else found
+    found = await _find(ctx, id_or_url)
+    if isinstance(found, str):
+        document: dict[str, Any] = json.loads(found)
+        return document
+    return found
 
 
-async def lookup_text(id_or_url: str) -> str | None:
+async def lookup_text(ctx: IssuerContext, id_or_url: str) -> str | None:
     """The same document as JSON text: a status list exactly as signed and stored (what an
     offline bundle keeps), a DID document as we serve it."""
-    found = await _find(id_or_url)
+    found = await _find(ctx, id_or_url)
     return json.dumps(found, ensure_ascii=False, indent=2) if isinstance(found, dict) else found
 
 
-async def _find(id_or_url: str) -> dict | str | None:
+async def _find(ctx: IssuerContext, id_or_url: str) -> dict[str, Any] | str | None:
     """A DID document (dict, built) or a status list credential (str, the stored signed text)."""
-    if not is_local(id_or_url):
+    if not is_local(ctx, id_or_url):
         return None
     try:
         if id_or_url.startswith("did:web:"):
-            rest = id_or_url.partition("#")[0][len(identity.district_did()):]
+            rest = id_or_url.partition("#")[0][len(identity.district_did(ctx.settings.base_url)):]
             if rest == "":
-                return await identity.district_did_document(runtime.current())
+                return await identity.district_did_document(ctx)
             match = _SCHOOL_DID.match(rest)
-            return await identity.school_did_document(runtime.current(), unquote(match.group(1))) if match else None
-        path = _local_path(id_or_url) or ""
+            return await identity.school_did_document(ctx, unquote(match.group(1))) if match else None
+        path = _local_path(ctx, id_or_url) or ""
         if path in ("/.well-known/did.json", "/did.json"):
-            return await identity.district_did_document(runtime.current())
+            return await identity.district_did_document(ctx)
         if match := _SCHOOL_DOC.match(path):
-            return await identity.school_did_document(runtime.current(), match.group(1))
+            return await identity.school_did_document(ctx, match.group(1))
         if match := _STATUS.match(path):
             slug, purpose, list_no = match.groups()
             return await status_service.list_document(slug, purpose, int(list_no))
@@ -99,9 +97,9 @@ async def _find(id_or_url: str) -> dict | str | None:
     return None
 
 
-async def hosted_credential(url: str) -> bytes | None:
+async def hosted_credential(ctx: IssuerContext, url: str) -> bytes | None:
     """The signed credential (badge or transcript CLR) we serve at ``url``, byte for byte."""
-    path = _local_path(url) if isinstance(url, str) else None
+    path = _local_path(ctx, url) if isinstance(url, str) else None
     if path is None:
         return None
     if match := _CREDENTIAL.match(path):
@@ -110,25 +108,17 @@ async def hosted_credential(url: str) -> bytes | None:
         except ValueError:
             return None
         row = await credentials_repo.issued_credential(uuid=key)
-        return row["document"].encode("utf-8") if row is not None else None
+        return row.document.encode("utf-8") if row is not None else None
     if match := _TRANSCRIPT.match(path):
         from issuer.transcripts import repo as repo_transcripts  # the transcript half's table; looked up when used
 
-        row = await repo_transcripts.transcript(match.group(1))
-        return row.document.encode("utf-8") if row is not None else None
+        transcript = await repo_transcripts.transcript(match.group(1))
+        return transcript.document.encode("utf-8") if transcript is not None else None
     return None
 
 
-async def trusted_issuers() -> list[dict]:
+async def trusted_issuers(ctx: IssuerContext) -> list[dict[str, str]]:
     """Every school of the district as ``{id, name, label}``: its did:web, or in did:key mode the
     did:key of each of its keys (a rotation changes a did:key issuer's id; old badges stay ours)."""
-    entries: list[dict] = []
-    did_key_mode = runtime.current().settings.issuer_identity == "did:key"
-    for school in await schools_repo.schools():
-        if did_key_mode:
-            rows = await schools_repo.keys_of(district_id=school["district"], school_id=school["id"])
-            ids = [PublicKey.from_multibase(r["public_key_multibase"]).did_key for r in rows]
-        else:
-            ids = [identity.school_did_web(school["slug"])]
-        entries += [{"id": issuer_id, "name": school["name"], "label": SCHOOL_LABEL} for issuer_id in ids]
-    return entries
+    return [{"id": issuer_id, "name": school.name, "label": SCHOOL_LABEL}
+            for school, issuer_id in await identity.all_issuer_ids(ctx)]

@@ -1,6 +1,7 @@
 """Queries of awards, issued credentials, status lists and bulk-award jobs.
 
-Rows come back as plain dicts (JSON columns decoded); nothing outside the repos sees a Table.
+Every function returns rows of ``issuer.credentials.rows`` (the bulk-job queries: of
+``issuer.credentials.bulk_rows``), or ids, counts and flags; nothing outside the repos sees a Table.
 """
 from __future__ import annotations
 
@@ -14,8 +15,28 @@ import msgspec
 from piccolo.utils.encoding import load_json
 
 from issuer.credentials.bulk_rows import BulkJobRow, PlannedAward
+from issuer.credentials.rows import (
+    AwardedBadgeRow,
+    AwardRow,
+    CredentialSummaryRow,
+    HeldSubmissionRow,
+    IssuedCredentialRow,
+    PairAwardRow,
+    StatusListHead,
+    StatusListRow,
+)
 from issuer.db.engine import lock_row
-from issuer.db.query import all_rows, as_uuid, fast_insert, first_row, insert_args, insert_row, insert_sql, row_of
+from issuer.db.query import (
+    all_rows,
+    as_uuid,
+    fast_insert,
+    first_row,
+    insert_args,
+    insert_row,
+    insert_sql,
+    row_of,
+    rows_of,
+)
 from issuer.db.scope import Scope
 from issuer.db.scope import where as scoped
 from issuer.db.tables import Award, BulkJob, IssuedCredential, StatusEntry, StatusList, Submission
@@ -29,12 +50,12 @@ _LATEST_LIST = ('SELECT "id","list_no","size" FROM "status_list" WHERE "school" 
                 'ORDER BY "list_no" DESC LIMIT 1')
 
 
-async def latest_status_list(*, school_id: int, purpose: str) -> Row | None:
+async def latest_status_list(*, school_id: int, purpose: str) -> StatusListHead | None:
     rows = await StatusList.raw(_LATEST_LIST, school_id, purpose)
-    return dict(rows[0]) if rows else None
+    return row_of(StatusListHead, rows[0]) if rows else None
 
 
-async def status_list(*, school_id: int, purpose: str, list_no: int, lock: bool = False) -> Row | None:
+async def status_list(*, school_id: int, purpose: str, list_no: int, lock: bool = False) -> StatusListRow | None:
     row = await StatusList.select(StatusList.id).where(
         StatusList.school == school_id, StatusList.purpose == purpose,
         StatusList.list_no == list_no).first()
@@ -42,7 +63,8 @@ async def status_list(*, school_id: int, purpose: str, list_no: int, lock: bool 
         return None
     if lock:
         await lock_row(StatusList, row["id"])
-    return await StatusList.select().where(StatusList.id == row["id"]).first()
+    found: Row | None = await StatusList.select().where(StatusList.id == row["id"]).first()
+    return row_of(StatusListRow, found)
 
 
 async def insert_status_list(*, school_id: int, purpose: str, list_no: int, size: int,
@@ -71,7 +93,8 @@ _CLAIM_INDEX = ('INSERT INTO "status_entry" ("status_list","status_index","creat
 
 
 async def count_status_entries(list_id: int) -> int:
-    return await StatusEntry.count().where(StatusEntry.status_list == list_id)
+    count: int = await StatusEntry.count().where(StatusEntry.status_list == list_id)
+    return count
 
 
 # --- issued credentials ------------------------------------------------------------------------
@@ -80,18 +103,21 @@ async def insert_issued_credential(*, school_id: int, credential_id: str, docume
                                    issued_at: datetime, learner_id: int | None = None,
                                    achievement_id: int | None = None, award_id: int | None = None,
                                    status_list_id: int | None = None, status_index: int | None = None,
-                                   status_purpose: str = "", uuid: uuidlib.UUID | None = None) -> Row:
+                                   status_purpose: str = "", uuid: uuidlib.UUID | None = None) -> IssuedCredentialRow:
     row = IssuedCredential(uuid=uuid or uuidlib.uuid4(), school=school_id, learner=learner_id,
                            achievement=achievement_id, award=award_id, credential_id=credential_id,
                            document=document, status_list=status_list_id, status_index=status_index,
                            status_purpose=status_purpose, issued_at=issued_at)
     await row.save()
-    return await IssuedCredential.select().where(IssuedCredential.id == row.id).first()
+    stored = await issued_credential(row_id=row.id)
+    if stored is None:  # only if another transaction deleted it at once
+        raise LookupError(f"credential {row.id} vanished after its insert")
+    return stored
 
 
 async def issued_credential(*, row_id: int | None = None, uuid: uuidlib.UUID | None = None,
                             credential_id: str | None = None, school_id: int | None = None,
-                            learner_id: int | None = None) -> Row | None:
+                            learner_id: int | None = None) -> IssuedCredentialRow | None:
     """One credential; ``school_id`` / ``learner_id`` scope the lookup (tenancy in the query)."""
     query = IssuedCredential.select()
     if row_id is not None:
@@ -104,15 +130,16 @@ async def issued_credential(*, row_id: int | None = None, uuid: uuidlib.UUID | N
         query = query.where(IssuedCredential.school == school_id)
     if learner_id is not None:
         query = query.where(IssuedCredential.learner == learner_id)
-    return await query.first()
+    found: Row | None = await query.first()
+    return row_of(IssuedCredentialRow, found)
 
 
-async def issued_credentials(scope: Scope, *, limit: int = 100, offset: int = 0) -> list[Row]:
-    return await IssuedCredential.select(
+async def issued_credentials(scope: Scope, *, limit: int = 100, offset: int = 0) -> list[CredentialSummaryRow]:
+    return rows_of(CredentialSummaryRow, await IssuedCredential.select(
         IssuedCredential.id, IssuedCredential.uuid, IssuedCredential.school, IssuedCredential.learner,
         IssuedCredential.credential_id, IssuedCredential.issued_at, IssuedCredential.revoked_at,
         IssuedCredential.suspended).where(scoped(scope, IssuedCredential)).order_by(
-        IssuedCredential.id).limit(limit).offset(offset)
+        IssuedCredential.id).limit(limit).offset(offset))
 
 
 async def lock_issued_credential(row_id: int) -> None:
@@ -131,18 +158,18 @@ async def mark_suspended(row_id: int, *, suspended: bool, reason: str) -> None:
 
 
 # --- awards and credentials --------------------------------------------------------------------
-async def find_award(learner_id: int, achievement_id: int) -> Row | None:
+async def find_award(learner_id: int, achievement_id: int) -> AwardRow | None:
     """The learner's first award of the achievement (opportunity 1), if any."""
-    return await first_row(Award.select().where((Award.learner == learner_id)
-                                             & (Award.achievement == achievement_id)).order_by(Award.opportunity))
+    return row_of(AwardRow, await first_row(Award.select().where(
+        (Award.learner == learner_id) & (Award.achievement == achievement_id)).order_by(Award.opportunity)))
 
 
-async def award_for_submission(submission_id: int) -> Row | None:
-    return await first_row(Award.select().where(Award.submission == submission_id))
+async def award_for_submission(submission_id: int) -> AwardRow | None:
+    return row_of(AwardRow, await first_row(Award.select().where(Award.submission == submission_id)))
 
 
-async def get_award_by_id(award_id: int) -> Row | None:
-    return await first_row(Award.select().where(Award.id == award_id))
+async def get_award_by_id(award_id: int) -> AwardRow | None:
+    return row_of(AwardRow, await first_row(Award.select().where(Award.id == award_id)))
 
 
 _PAIR_AWARDS = ('SELECT a."id", a."opportunity", a."ratings", a."submission", c."uuid" AS "credential_uuid", '
@@ -150,7 +177,7 @@ _PAIR_AWARDS = ('SELECT a."id", a."opportunity", a."ratings", a."submission", c.
                 'WHERE a."learner" = {} AND a."achievement" = {} ORDER BY a."opportunity"')
 
 
-async def pair_awards(learner_id: int, achievement_id: int) -> list[Row]:
+async def pair_awards(learner_id: int, achievement_id: int) -> list[PairAwardRow]:
     """Every award of the learner for the achievement, first opportunity first, each with its
     badge's ``credential_uuid`` and ``revoked_at``. Prebuilt SQL: it runs on every review that
     awards, and Piccolo builds a joined select with more CPU than the (usually empty) query costs."""
@@ -158,7 +185,7 @@ async def pair_awards(learner_id: int, achievement_id: int) -> list[Row]:
     for r in rows:
         if isinstance(r["ratings"], str):
             r["ratings"] = load_json(r["ratings"])
-    return rows
+    return rows_of(PairAwardRow, rows)
 
 
 async def set_evidence_shared(award_id: int, shared: bool) -> None:
@@ -169,14 +196,15 @@ _HELD = ('SELECT s."id", a."prerequisites" FROM "submission" s JOIN "achievement
          'WHERE s."learner" = {} AND s."status" = \'prerequisites\'')
 
 
-async def held_for_prerequisites(learner_id: int) -> list[Row]:
+async def held_for_prerequisites(learner_id: int) -> list[HeldSubmissionRow]:
     """The learner's submissions held back because a prerequisite badge was missing, with the
     prerequisites of their achievement (``prerequisites``, decoded). Prebuilt SQL (after every award)."""
     rows = [dict(r) for r in await Submission.raw(_HELD, learner_id)]
     for r in rows:
         if isinstance(r["prerequisites"], str):
             r["prerequisites"] = load_json(r["prerequisites"] or "[]")
-    return rows
+        r["prerequisites"] = [int(p) for p in r["prerequisites"] or []]
+    return rows_of(HeldSubmissionRow, rows)
 
 
 async def awarded_achievement_ids(learner_id: int, achievement_ids: Iterable[int]) -> set[int]:
@@ -196,51 +224,52 @@ async def awards_for_learners(learner_ids: Iterable[int]) -> set[tuple[int, int]
     return {(r["learner"], r["achievement"]) for r in rows}
 
 
-async def insert_award(**values) -> int:
+async def insert_award(**values: Any) -> int:
     return await insert_row(Award, **values)
 
 
-async def insert_award_if_new(**values) -> int | None:
+async def insert_award_if_new(**values: Any) -> int | None:
     """The new award's id, or None when the (learner, achievement) pair already has one
     (``ON CONFLICT DO NOTHING``: on PostgreSQL a concurrent insert of the same pair is waited
     for, then this returns None and the caller reads the committed award)."""
     return await fast_insert(Award, values, ignore_conflict=True)
 
 
-async def credential_for_award(award_id: int) -> Row | None:
-    return await first_row(IssuedCredential.select().where(IssuedCredential.award == award_id))
+async def credential_for_award(award_id: int) -> IssuedCredentialRow | None:
+    return row_of(IssuedCredentialRow, await first_row(IssuedCredential.select().where(
+        IssuedCredential.award == award_id)))
 
 
-async def insert_credential(**values) -> int:
+async def insert_credential(**values: Any) -> int:
     return await insert_row(IssuedCredential, **values)
 
 
 @functools.lru_cache(maxsize=8)
-def _insert_returning_sql(table) -> str:
+def _insert_returning_sql(table: type[IssuedCredential]) -> str:
     sql, _ = insert_sql(table, False)
     head = sql[:sql.rindex(" RETURNING ")]
     return head + " RETURNING " + ",".join(f'"{c._meta.db_column_name}"' for c in table._meta.columns)
 
 
-async def insert_credential_row(**values) -> Row:
-    """Insert and return the stored row (``RETURNING`` every column: the same dict as
+async def insert_credential_row(**values: Any) -> IssuedCredentialRow:
+    """Insert and return the stored row (``RETURNING`` every column: the same row as
     ``credential_for_award`` reads back, without a second query). Prebuilt like
     ``_fast_insert`` (tests/issuer/test_perf_kit.py compares it with Piccolo's insert)."""
     _, args = insert_args(IssuedCredential, values)
     rows = await IssuedCredential.raw(_insert_returning_sql(IssuedCredential), *args)
     row = dict(rows[0])
     row["suspended"] = bool(row["suspended"])  # 0/1 on SQLite, as Piccolo's select converts it
-    return row
+    return row_of(IssuedCredentialRow, row)
 
 
-async def get_credential(c_uuid) -> Row | None:
+async def get_credential(c_uuid: object) -> IssuedCredentialRow | None:
     u = as_uuid(c_uuid)
     if u is None:
         return None
-    return await first_row(IssuedCredential.select().where(IssuedCredential.uuid == u))
+    return row_of(IssuedCredentialRow, await first_row(IssuedCredential.select().where(IssuedCredential.uuid == u)))
 
 
-async def list_credentials(scope: Scope, *, limit: int = 500) -> list[Row]:
+async def list_credentials(scope: Scope, *, limit: int = 500) -> list[AwardedBadgeRow]:
     q = IssuedCredential.select(
         IssuedCredential.id, IssuedCredential.uuid, IssuedCredential.school, IssuedCredential.learner,
         IssuedCredential.achievement, IssuedCredential.award, IssuedCredential.credential_id,
@@ -250,7 +279,7 @@ async def list_credentials(scope: Scope, *, limit: int = 500) -> list[Row]:
         IssuedCredential.achievement.uuid.as_alias("achievement_uuid"),
         IssuedCredential.learner.display_name.as_alias("learner_name"),
     ).where(IssuedCredential.award.is_not_null() & scoped(scope, IssuedCredential))
-    return await all_rows(q.order_by(IssuedCredential.id).limit(limit))
+    return rows_of(AwardedBadgeRow, await all_rows(q.order_by(IssuedCredential.id).limit(limit)))
 
 
 # --- bulk jobs ---------------------------------------------------------------------------------

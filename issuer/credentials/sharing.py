@@ -1,83 +1,96 @@
-"""Sharing an issued badge: public page data, baked PNG/SVG, QR to the verifier."""
+"""Sharing an issued badge: public page data, baked PNG/SVG, QR to the verifier, the badge lists."""
 from __future__ import annotations
 
 import html
 import io
 import json
+import uuid as uuidlib
 from typing import Any
 
 from badges import bake
+from issuer.access import STAFF, Principal, role_of, school_ids, scope_of
 from issuer.catalog import achievements
+from issuer.context import IssuerContext
 from issuer.credentials import repo as credentials_repo
-from issuer.evidence import service as evidence_service
+from issuer.credentials.rows import AwardedBadgeRow, AwardRow, IssuedCredentialRow
+from issuer.errors import Forbidden, InvalidInput, NotFound
+from issuer.evidence import service as evidence
 from issuer.evidence.rows import FileRef
 from issuer.render.qr import qr_png
-from issuer.access import STAFF, role_of, school_ids
-from issuer.errors import Forbidden, InvalidInput, NotFound
-from issuer.transcripts.clr import verify_link
 from issuer.storage import FileStore, check_hash
 from issuer.svg_sanitiser import sanitise_svg
+from issuer.transcripts.clr import verify_link
 
 
-def _base() -> str:
-    from issuer import runtime
+async def stored_credential(credential_uuid: uuidlib.UUID) -> IssuedCredentialRow:
+    """A credential we issued (an awarded badge or a VC-API credential), exactly as stored."""
+    row = await credentials_repo.issued_credential(uuid=credential_uuid)
+    if row is None:
+        raise NotFound("no such credential")
+    return row
 
-    return runtime.current().settings.base_url
 
-
-async def credential_row(c_uuid: str) -> dict:
+async def credential_row(c_uuid: str) -> IssuedCredentialRow:
     row = await credentials_repo.get_credential(c_uuid)
-    if row is None or row.get("award") is None:
+    if row is None or row.award is None:
         raise NotFound("no such badge")
     return row
 
 
-def verify_url(row: dict) -> str:
-    base = _base()
-    return verify_link(base, f"{base}/credentials/{row['uuid']}")
+async def badges_of(viewer: Principal) -> list[AwardedBadgeRow]:
+    """The awarded badges ``viewer`` may list: a learner's own, staff their schools' (403 without
+    the id the role needs)."""
+    return await credentials_repo.list_credentials(await scope_of(viewer))
 
 
-def _list(value) -> list:
+def verify_url(ctx: IssuerContext, row: IssuedCredentialRow) -> str:
+    base = ctx.settings.base_url
+    return verify_link(base, f"{base}/credentials/{row.uuid}")
+
+
+def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [] if value is None else [value]
 
 
-async def _award(row: dict) -> dict | None:
-    return await credentials_repo.get_award_by_id(row["award"]) if row.get("award") else None
+async def _award(row: IssuedCredentialRow) -> AwardRow | None:
+    return await credentials_repo.get_award_by_id(row.award) if row.award else None
 
 
-async def may_see_files(viewer: Any, row: dict, award: dict | None) -> bool:
+async def may_see_files(viewer: Principal | None, row: IssuedCredentialRow, award: AwardRow | None) -> bool:
     """Evidence files behind a badge: public to whoever has the badge's link while the learner
     shares them (the default); otherwise only the learner and staff of the issuing school."""
-    if award is None or award["evidence_shared"]:
+    if award is None or award.evidence_shared:
         return True
+    if viewer is None:  # anonymous (the CLI): only what the learner shares
+        return False
     role = role_of(viewer)
     if role == "student":
-        return getattr(viewer, "id", None) == row["learner"]
+        return viewer.id == row.learner
     if role in STAFF:
-        return row["school"] in await school_ids(viewer)
+        return row.school in await school_ids(viewer)
     return False
 
 
-def is_owner(viewer: Any, row: dict) -> bool:
-    return role_of(viewer) == "student" and getattr(viewer, "id", None) == row["learner"]
+def is_owner(viewer: Principal | None, row: IssuedCredentialRow) -> bool:
+    return viewer is not None and role_of(viewer) == "student" and viewer.id == row.learner
 
 
-async def set_evidence_shared(viewer: Any, c_uuid: str, shared: bool) -> bool:
+async def set_evidence_shared(viewer: Principal | None, c_uuid: str, shared: bool) -> bool:
     """The learner's switch (only theirs): whether the badge's evidence files are public."""
     row = await credential_row(c_uuid)
-    if not is_owner(viewer, row):
+    if not is_owner(viewer, row) or row.award is None:
         raise NotFound("no such badge of yours")
-    await credentials_repo.set_evidence_shared(row["award"], bool(shared))
+    await credentials_repo.set_evidence_shared(row.award, bool(shared))
     return bool(shared)
 
 
-async def badge_view(c_uuid: str, viewer: Any = None) -> dict:
+async def badge_view(ctx: IssuerContext, c_uuid: str, viewer: Principal | None = None) -> dict[str, Any]:
     """Plain data for templates/badge/page.html.j2 (never a table row). The revocation reason
     is an internal record: the public page says that a badge is revoked, never why."""
     row = await credential_row(c_uuid)
     award = await _award(row)
     files_visible = await may_see_files(viewer, row, award)
-    doc = json.loads(row["document"])
+    doc = json.loads(row.document)
     subject = doc["credentialSubject"]
     achievement = subject["achievement"]
     descriptions = {d["id"]: d for d in _list(achievement.get("resultDescription"))}
@@ -93,9 +106,9 @@ async def badge_view(c_uuid: str, viewer: Any = None) -> dict:
                         "required": required.get("name") or d.get("requiredValue", ""),
                         "required_level": required.get("level", "")})
     issuer = doc["issuer"] if isinstance(doc["issuer"], dict) else {"id": doc["issuer"]}
-    base = _base()
+    base = ctx.settings.base_url
     return {
-        "uuid": str(row["uuid"]),
+        "uuid": str(row.uuid),
         "name": achievement.get("name", ""),
         "description": achievement.get("description", ""),
         "criteria": (achievement.get("criteria") or {}).get("narrative", ""),
@@ -111,17 +124,17 @@ async def badge_view(c_uuid: str, viewer: Any = None) -> dict:
                       "genre": e.get("genre"), "withheld": not files_visible and _is_file(e, row)}
                      for e in _list(doc.get("evidence"))],
         "evidence_json": _list(doc.get("evidence")),
-        "evidence_shared": award is None or bool(award["evidence_shared"]),
+        "evidence_shared": award is None or bool(award.evidence_shared),
         "owner": is_owner(viewer, row),
         "competencies": [{"name": a.get("targetName"), "code": a.get("targetCode"), "url": a.get("targetUrl"),
                           "framework": a.get("targetFramework")} for a in _list(achievement.get("alignment"))],
-        "revoked": row["revoked_at"] is not None,
-        "suspended": bool(row.get("suspended")),
-        "json_url": f"{base}/credentials/{row['uuid']}",
-        "png_url": f"{base}/badges/{row['uuid']}.png",
-        "svg_url": f"{base}/badges/{row['uuid']}.svg",
-        "qr_url": f"{base}/badges/{row['uuid']}/qr.png",
-        "verify_url": verify_url(row),
+        "revoked": row.revoked_at is not None,
+        "suspended": bool(row.suspended),
+        "json_url": f"{base}/credentials/{row.uuid}",
+        "png_url": f"{base}/badges/{row.uuid}.png",
+        "svg_url": f"{base}/badges/{row.uuid}.svg",
+        "qr_url": f"{base}/badges/{row.uuid}/qr.png",
+        "verify_url": verify_url(ctx, row),
     }
 
 
@@ -144,7 +157,7 @@ def default_svg(name: str) -> bytes:
             f'<title>{html.escape(name)}</title>'
             f'<circle cx="128" cy="128" r="118" fill="#1f4e79" stroke="#f2a900" stroke-width="10"/>'
             f'<text x="128" y="150" font-size="72" text-anchor="middle" fill="#fff" '
-            f'font-family="sans-serif">{initials}</text></svg>').encode("utf-8")
+            f'font-family="sans-serif">{initials}</text></svg>').encode()
 
 
 def _stored_image(data: bytes, media_type: str) -> bytes | None:
@@ -159,8 +172,8 @@ def _stored_image(data: bytes, media_type: str) -> bytes | None:
         return None
 
 
-async def _achievement_image(row: dict, store: FileStore, media_type: str) -> bytes | None:
-    achievement = await achievements.by_id(row["achievement"])
+async def _achievement_image(row: IssuedCredentialRow, store: FileStore, media_type: str) -> bytes | None:
+    achievement = await achievements.by_id(row.achievement) if row.achievement is not None else None
     if achievement and achievement.image_sha256 and achievement.image_type == media_type:
         try:
             return _stored_image(store.get(achievement.image_sha256), media_type)
@@ -171,27 +184,28 @@ async def _achievement_image(row: dict, store: FileStore, media_type: str) -> by
 
 async def baked_png(c_uuid: str, store: FileStore) -> bytes:
     row = await credential_row(c_uuid)
-    name = json.loads(row["document"])["credentialSubject"]["achievement"].get("name", "")
+    name = json.loads(row.document)["credentialSubject"]["achievement"].get("name", "")
     image = await _achievement_image(row, store, "image/png") or default_png(name)
-    return bake.bake_png(image, row["document"])
+    return bake.bake_png(image, row.document)
 
 
 async def baked_svg(c_uuid: str, store: FileStore) -> bytes:
     row = await credential_row(c_uuid)
-    name = json.loads(row["document"])["credentialSubject"]["achievement"].get("name", "")
+    name = json.loads(row.document)["credentialSubject"]["achievement"].get("name", "")
     image = await _achievement_image(row, store, "image/svg+xml") or default_svg(name)
-    return bake.bake_svg(image, row["document"])
+    return bake.bake_svg(image, row.document)
 
 
-async def qr(c_uuid: str) -> bytes:
-    return qr_png(verify_url(await credential_row(c_uuid)))
+async def qr(ctx: IssuerContext, c_uuid: str) -> bytes:
+    return qr_png(verify_url(ctx, await credential_row(c_uuid)))
 
 
-def _is_file(item: dict, row: dict) -> bool:
-    return isinstance(item.get("id"), str) and "/evidence/" in item["id"] and str(row["uuid"]) in item["id"]
+def _is_file(item: dict[str, Any], row: IssuedCredentialRow) -> bool:
+    return isinstance(item.get("id"), str) and "/evidence/" in item["id"] and str(row.uuid) in item["id"]
 
 
-async def evidence_file(c_uuid: str, sha256: str, store: FileStore, viewer: Any = None) -> tuple[bytes, FileRef]:
+async def evidence_file(c_uuid: str, sha256: str, store: FileStore,
+                        viewer: Principal | None = None) -> tuple[bytes, FileRef]:
     """A file behind a badge's evidence: when the badge lists its hash and the viewer may see
     the badge's files (``may_see_files``)."""
     check_hash(sha256)
@@ -199,9 +213,9 @@ async def evidence_file(c_uuid: str, sha256: str, store: FileStore, viewer: Any 
     award = await _award(row)  # the award of THIS badge (a learner may hold several of one achievement)
     if not await may_see_files(viewer, row, award):
         raise Forbidden("the student has not shared the evidence files of this badge")
-    version = await evidence_service.version_by_id(award["version"]) if award and award["version"] else None
+    version = await evidence.version_by_id(award.version) if award and award.version else None
     for f in version.files if version else []:
-        if f.sha256 == sha256 and sha256 in row["document"]:
+        if f.sha256 == sha256 and sha256 in row.document:
             return store.get(sha256), f
     raise NotFound("no such file")
 

@@ -26,22 +26,29 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from typing import Any
 
 from badges.errors import StatusListError
 from badges.signing import sign
 from badges.status import (
-    MESSAGE_SIZE, STATE_REVOKED, STATE_SUSPENDED, STATE_VALID, BitstringStatusList, message_index_range,
-    set_message_state, status_entry, status_list_credential,
+    MESSAGE_SIZE,
+    STATE_REVOKED,
+    STATE_SUSPENDED,
+    STATE_VALID,
+    BitstringStatusList,
+    message_index_range,
+    set_message_state,
+    status_entry,
+    status_list_credential,
 )
-
-from issuer import runtime
-from issuer.context import IssuerContext
 from issuer.accounts import repo as accounts_repo
+from issuer.context import IssuerContext
 from issuer.credentials import repo as credentials_repo
-from issuer.schools import repo as schools_repo
+from issuer.credentials.rows import IssuedCredentialRow, StatusListHead
 from issuer.db.engine import in_transaction, write_transaction
-from issuer.schools import identity
 from issuer.errors import BadRequest, Conflict, NotFound
+from issuer.schools import identity
+from issuer.schools.rows import SchoolRow
 
 PURPOSES = ("revocation", "suspension", "message")
 ISSUED_PURPOSE = "message"  # what every new credential gets
@@ -50,13 +57,13 @@ _LIST_PATH = re.compile(r"/status/([^/]+)/(revocation|suspension|message)/(\d+)$
 _STATE_OF_ACTION = {"revoke": STATE_REVOKED, "suspend": STATE_SUSPENDED, "reinstate": STATE_VALID}
 
 
-def list_url(slug: str, purpose: str, list_no: int, *, ctx: IssuerContext | None = None) -> str:
-    return f"{runtime.or_current(ctx).settings.base_url}/status/{slug}/{purpose}/{list_no}"
+def list_url(ctx: IssuerContext, slug: str, purpose: str, list_no: int) -> str:
+    return f"{ctx.settings.base_url}/status/{slug}/{purpose}/{list_no}"
 
 
-def list_bits(purpose: str, *, ctx: IssuerContext | None = None) -> int:
+def list_bits(ctx: IssuerContext, purpose: str) -> int:
     """Bits of a new list: ``status_list_size`` entries of the purpose's status size."""
-    return runtime.or_current(ctx).settings.status_list_size * (MESSAGE_SIZE if purpose == "message" else 1)
+    return ctx.settings.status_list_size * (MESSAGE_SIZE if purpose == "message" else 1)
 
 
 def _draw(purpose: str, size_bits: int) -> int:
@@ -66,54 +73,54 @@ def _draw(purpose: str, size_bits: int) -> int:
     return secrets.randbelow(size_bits)
 
 
-def dumps(document: dict) -> str:
+def dumps(document: dict[str, Any]) -> str:
     """The one serialization of documents we sign and store (compact, UTF-8)."""
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
-async def _sign_list(school: dict, *, purpose: str, list_no: int, encoded: str,
-                     ctx: IssuerContext | None = None) -> str:
-    rt = runtime.or_current(ctx)
-    url = list_url(school["slug"], purpose, list_no, ctx=rt)
-    unsigned = status_list_credential(list_url=url, issuer={"id": await identity.issuer_did(school["id"], ctx=rt)},
-                                      purpose=purpose, encoded_list=encoded, valid_from=rt.clock.now())
-    signer = await identity.signer_for(school["id"], ctx=rt)
-    return dumps(sign(unsigned, signer=signer, created=rt.clock.now()))
+async def _sign_list(ctx: IssuerContext, school: SchoolRow, *, purpose: str, list_no: int, encoded: str) -> str:
+    url = list_url(ctx, school.slug, purpose, list_no)
+    unsigned = status_list_credential(list_url=url, issuer={"id": await identity.issuer_did(ctx, school.id)},
+                                      purpose=purpose, encoded_list=encoded, valid_from=ctx.clock.now())
+    signer = await identity.signer_for(ctx, school.id)
+    return dumps(sign(unsigned, signer=signer, created=ctx.clock.now()))
 
 
-async def _open_list(school: dict, purpose: str, list_no: int, ctx: IssuerContext) -> dict:
-    """The list row, created (and signed) when missing; safe when two transactions race."""
-    row = await credentials_repo.status_list(school_id=school["id"], purpose=purpose, list_no=list_no)
-    if row is not None:
-        return row
-    rt = ctx
-    size = list_bits(purpose, ctx=rt)
-    encoded = BitstringStatusList(size).encode()
-    if await credentials_repo.insert_status_list(school_id=school["id"], purpose=purpose, list_no=list_no,
-                                     size=size, encoded_list=encoded, at=rt.clock.now()):
-        row = await credentials_repo.status_list(school_id=school["id"], purpose=purpose, list_no=list_no)
-        document = await _sign_list(school, purpose=purpose, list_no=list_no, encoded=encoded, ctx=rt)
-        await credentials_repo.update_status_list(row["id"], encoded_list=encoded, document=document, at=rt.clock.now())
-    return await credentials_repo.status_list(school_id=school["id"], purpose=purpose, list_no=list_no)
+async def _open_list(ctx: IssuerContext, school: SchoolRow, purpose: str, list_no: int) -> StatusListHead:
+    """The list, created (and signed) when missing; safe when two transactions race."""
+    row = await credentials_repo.status_list(school_id=school.id, purpose=purpose, list_no=list_no)
+    if row is None:
+        size = list_bits(ctx, purpose)
+        encoded = BitstringStatusList(size).encode()
+        inserted = await credentials_repo.insert_status_list(school_id=school.id, purpose=purpose, list_no=list_no,
+                                                             size=size, encoded_list=encoded, at=ctx.clock.now())
+        # ours (then we sign it), or the one a concurrent transaction inserted first
+        row = await credentials_repo.status_list(school_id=school.id, purpose=purpose, list_no=list_no)
+        if row is None:
+            raise Conflict(f"status list {purpose}/{list_no} of {school.slug} could not be opened; try again")
+        if inserted:
+            document = await _sign_list(ctx, school, purpose=purpose, list_no=list_no, encoded=encoded)
+            await credentials_repo.update_status_list(row.id, encoded_list=encoded, document=document,
+                                                      at=ctx.clock.now())
+    return StatusListHead(id=row.id, list_no=row.list_no, size=row.size)
 
 
-async def _allocate(school: dict, purpose: str, ctx: IssuerContext) -> tuple[dict, int, int]:
-    rt = ctx
-    lst = await credentials_repo.latest_status_list(school_id=school["id"], purpose=purpose)
+async def _allocate(ctx: IssuerContext, school: SchoolRow, purpose: str) -> tuple[dict[str, Any], int, int]:
+    lst = await credentials_repo.latest_status_list(school_id=school.id, purpose=purpose)
     if lst is None:
-        lst = await _open_list(school, purpose, 1, rt)
+        lst = await _open_list(ctx, school, purpose, 1)
     while True:
         for _ in range(_DRAWS_PER_LIST):
-            index = _draw(purpose, lst["size"])
-            if await credentials_repo.claim_status_index(list_id=lst["id"], index=index, at=rt.clock.now()):
-                entry = status_entry(list_url=list_url(school["slug"], purpose, lst["list_no"], ctx=rt), index=index,
+            index = _draw(purpose, lst.size)
+            if await credentials_repo.claim_status_index(list_id=lst.id, index=index, at=ctx.clock.now()):
+                entry = status_entry(list_url=list_url(ctx, school.slug, purpose, lst.list_no), index=index,
                                      purpose=purpose)
-                return entry, lst["id"], index
-        lst = await _open_list(school, purpose, lst["list_no"] + 1, rt)
+                return entry, lst.id, index
+        lst = await _open_list(ctx, school, purpose, lst.list_no + 1)
 
 
-async def allocate_entry(school_id: int, *, purpose: str = ISSUED_PURPOSE,
-                         school: dict | None = None, ctx: IssuerContext | None = None) -> tuple[dict, int, int]:
+async def allocate_entry(ctx: IssuerContext, school_id: int, *, purpose: str = ISSUED_PURPOSE,
+                         school: SchoolRow | None = None) -> tuple[dict[str, Any], int, int]:
     """(credentialStatus entry, status_list_id, index) for a new credential of this school.
 
     Call it inside the transaction that stores the credential, so an index is only ever
@@ -122,35 +129,32 @@ async def allocate_entry(school_id: int, *, purpose: str = ISSUED_PURPOSE,
     """
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {PURPOSES}")
-    if school is None or school.get("id") != school_id:
-        school = await schools_repo.school_by_id(school_id)
-    if school is None:
-        raise NotFound(f"no school {school_id}")
-    ctx = runtime.or_current(ctx)
+    if school is None or school.id != school_id:
+        school = await identity.school_by_id(school_id)
     if in_transaction():
-        return await _allocate(school, purpose, ctx)
+        return await _allocate(ctx, school, purpose)
     async with write_transaction():
-        return await _allocate(school, purpose, ctx)
+        return await _allocate(ctx, school, purpose)
 
 
-def entries_of(document: dict) -> list[dict]:
+def entries_of(document: dict[str, Any]) -> list[dict[str, Any]]:
     status = document.get("credentialStatus")
     entries = status if isinstance(status, list) else [status] if isinstance(status, dict) else []
     return [e for e in entries if isinstance(e, dict)]
 
 
-def _locate(document: dict, slug: str) -> dict[str, tuple[int, int]]:
+def _locate(document: dict[str, Any], slug: str) -> dict[str, tuple[int, int]]:
     """{purpose: (list_no, index)} of this school's Bitstring entries in a stored credential."""
     found: dict[str, tuple[int, int]] = {}
     for entry in entries_of(document):
         purpose = entry.get("statusPurpose")
-        if entry.get("type") != "BitstringStatusListEntry" or purpose not in PURPOSES:
+        if entry.get("type") != "BitstringStatusListEntry" or not isinstance(purpose, str) or purpose not in PURPOSES:
             continue
         match = _LIST_PATH.search(str(entry.get("statusListCredential", "")))
         if match and match.group(1) == slug and match.group(2) == purpose:
             try:
-                found.setdefault(purpose, (int(match.group(3)), int(entry.get("statusListIndex"))))
-            except (TypeError, ValueError):
+                found.setdefault(purpose, (int(match.group(3)), int(entry["statusListIndex"])))
+            except (KeyError, TypeError, ValueError):
                 continue
     return found
 
@@ -167,13 +171,13 @@ def _plan(located: dict[str, tuple[int, int]], action: str, credential_id: str) 
     return (purpose, *located[purpose], int(action != "reinstate"))
 
 
-async def _write_status(credential: dict, school: dict, action: str) -> str:
-    purpose, list_no, index, value = _plan(_locate(json.loads(credential["document"]), school["slug"]), action,
-                                           credential["credential_id"])
-    lst = await credentials_repo.status_list(school_id=school["id"], purpose=purpose, list_no=list_no, lock=True)
+async def _write_status(ctx: IssuerContext, credential: IssuedCredentialRow, school: SchoolRow, action: str) -> str:
+    purpose, list_no, index, value = _plan(_locate(json.loads(credential.document), school.slug), action,
+                                           credential.credential_id)
+    lst = await credentials_repo.status_list(school_id=school.id, purpose=purpose, list_no=list_no, lock=True)
     if lst is None:
-        raise Conflict(f"status list {purpose}/{list_no} of {school['slug']} does not exist")
-    bits = BitstringStatusList.decode(lst["encoded_list"])
+        raise Conflict(f"status list {purpose}/{list_no} of {school.slug} does not exist")
+    bits = BitstringStatusList.decode(lst.encoded_list)
     try:
         if purpose == "message":
             set_message_state(bits, index, value)
@@ -181,17 +185,16 @@ async def _write_status(credential: dict, school: dict, action: str) -> str:
             bits.set(index, bool(value))
     except (ValueError, StatusListError):  # an index this list never handed out: refuse, change nothing
         raise Conflict(f"the credential's status index {index} does not belong to {purpose} list {list_no}",
-                       credentialId=credential["credential_id"]) from None
+                       credentialId=credential.credential_id) from None
     encoded = bits.encode()
-    document = await _sign_list(school, purpose=purpose, list_no=list_no, encoded=encoded)
-    await credentials_repo.update_status_list(lst["id"], encoded_list=encoded, document=document,
-                                  at=runtime.current().clock.now())
+    document = await _sign_list(ctx, school, purpose=purpose, list_no=list_no, encoded=encoded)
+    await credentials_repo.update_status_list(lst.id, encoded_list=encoded, document=document,
+                                              at=ctx.clock.now())
     return purpose
 
 
-async def _change(credential_row_id: int, *, action: str, reason: str, actor_id: int | None,
-                  school_id: int | None) -> dict:
-    rt = runtime.current()
+async def _change(ctx: IssuerContext, credential_row_id: int, *, action: str, reason: str, actor_id: int | None,
+                  school_id: int | None) -> IssuedCredentialRow:
     reason = (reason or "").strip()
     if action != "reinstate" and not reason:
         raise BadRequest("a reason is required")
@@ -200,44 +203,49 @@ async def _change(credential_row_id: int, *, action: str, reason: str, actor_id:
         credential = await credentials_repo.issued_credential(row_id=credential_row_id, school_id=school_id)
         if credential is None:
             raise NotFound(f"no credential {credential_row_id}")
-        if credential["revoked_at"] is not None:
+        if credential.revoked_at is not None:
             raise Conflict("the credential is revoked (revocation is permanent)")
-        if action == "suspend" and credential["suspended"]:
+        if action == "suspend" and credential.suspended:
             raise Conflict("the credential is already suspended")
-        if action == "reinstate" and not credential["suspended"]:
+        if action == "reinstate" and not credential.suspended:
             raise Conflict("the credential is not suspended")
-        school = await schools_repo.school_by_id(credential["school"])
-        purpose = await _write_status(credential, school, action)
-        now = rt.clock.now()
+        school = await identity.school_by_id(credential.school)
+        purpose = await _write_status(ctx, credential, school, action)
+        now = ctx.clock.now()
         if action == "revoke":
             await credentials_repo.mark_revoked(credential_row_id, reason=reason, actor_id=actor_id, at=now)
         else:
             await credentials_repo.mark_suspended(credential_row_id, suspended=action == "suspend",
-                                      reason=reason if action == "suspend" else "")
+                                                  reason=reason if action == "suspend" else "")
         # Who and why, for the school's staff only (the reason is never published).
-        await accounts_repo.audit(action=f"credential.{action}", at=now, actor_id=actor_id, district_id=school["district"],
-                         school_id=school["id"], subject=credential["credential_id"],
-                         details={"reason": reason, "statusPurpose": purpose})
-        return await credentials_repo.issued_credential(row_id=credential_row_id)
+        await accounts_repo.audit(action=f"credential.{action}", at=now, actor_id=actor_id,
+                                  district_id=school.district, school_id=school.id, subject=credential.credential_id,
+                                  details={"reason": reason, "statusPurpose": purpose})
+        changed = await credentials_repo.issued_credential(row_id=credential_row_id)
+        if changed is None:  # locked above: cannot happen
+            raise NotFound(f"no credential {credential_row_id}")
+        return changed
 
 
-async def revoke(credential_row_id: int, *, reason: str, actor_id: int | None,
-                 school_id: int | None = None) -> dict:
+async def revoke(ctx: IssuerContext, credential_row_id: int, *, reason: str, actor_id: int | None,
+                 school_id: int | None = None) -> IssuedCredentialRow:
     """Permanently revoke: write "revoked", re-sign the list, record reason and actor.
     ``school_id`` scopes the lookup (a school admin may only touch their school's badges)."""
-    return await _change(credential_row_id, action="revoke", reason=reason, actor_id=actor_id, school_id=school_id)
+    return await _change(ctx, credential_row_id, action="revoke", reason=reason, actor_id=actor_id,
+                         school_id=school_id)
 
 
-async def suspend(credential_row_id: int, *, reason: str, actor_id: int | None,
-                  school_id: int | None = None) -> dict:
+async def suspend(ctx: IssuerContext, credential_row_id: int, *, reason: str, actor_id: int | None,
+                  school_id: int | None = None) -> IssuedCredentialRow:
     """Suspend (reversible): the entry reads "suspended" until ``reinstate``."""
-    return await _change(credential_row_id, action="suspend", reason=reason, actor_id=actor_id, school_id=school_id)
+    return await _change(ctx, credential_row_id, action="suspend", reason=reason, actor_id=actor_id,
+                         school_id=school_id)
 
 
-async def reinstate(credential_row_id: int, *, reason: str = "", actor_id: int | None,
-                    school_id: int | None = None) -> dict:
+async def reinstate(ctx: IssuerContext, credential_row_id: int, *, reason: str = "", actor_id: int | None,
+                    school_id: int | None = None) -> IssuedCredentialRow:
     """Lift a suspension (the entry reads "valid" again; revocation cannot be undone)."""
-    return await _change(credential_row_id, action="reinstate", reason=reason, actor_id=actor_id,
+    return await _change(ctx, credential_row_id, action="reinstate", reason=reason, actor_id=actor_id,
                          school_id=school_id)
 
 
@@ -245,10 +253,8 @@ async def list_document(slug: str, purpose: str, list_no: int) -> str:
     """The signed list credential as stored (served verbatim)."""
     if purpose not in PURPOSES:
         raise NotFound(f"no status purpose {purpose!r}")
-    school = await schools_repo.school_by_slug(slug)
-    if school is None:
-        raise NotFound(f"no issuer {slug!r}")
-    lst = await credentials_repo.status_list(school_id=school["id"], purpose=purpose, list_no=list_no)
-    if lst is None or not lst["document"]:
+    school = await identity.school_by_slug(slug)
+    lst = await credentials_repo.status_list(school_id=school.id, purpose=purpose, list_no=list_no)
+    if lst is None or not lst.document:
         raise NotFound(f"no status list {purpose}/{list_no} for {slug!r}")
-    return lst["document"]
+    return lst.document

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from litestar.params import FromPath
 from litestar import Controller, Response, get
+from litestar.params import FromPath
 
-from issuer.web.deps import DEPENDENCIES, Ctx
-from issuer.web.dto_types import PathId
-from issuer.web.dto import problem_responses
 from issuer.credentials import status
+from issuer.web.deps import DEPENDENCIES, Ctx
+from issuer.web.dto import problem_responses
+from issuer.web.dto_types import PathId
 
 VC_MEDIA_TYPE = "application/vc+ld+json"
 

@@ -24,9 +24,9 @@ data models forbid with 400 (structure) or 422 (JSON-LD: contexts, undefined ter
   our own verifier rejects.
 
 Idempotent: posting a credential whose ``id`` this school already issued with the same content
-(and with a status entry exactly when one was asked for) returns the credential already signed, byte for byte (200), so a
-client retrying after a timeout gets its credential; the same ``id`` with other content is a 409
-that names what differs.
+(and with a status entry exactly when one was asked for) returns the credential already signed,
+byte for byte (200), so a client retrying after a timeout gets its credential; the same ``id``
+with other content is a 409 that names what differs.
 
 Status: as in VC-API, a ``credentialStatus`` is added only when the options ask for it
 (``options.credentialStatus = {"type": "BitstringStatusListEntry", "statusPurpose":
@@ -44,24 +44,24 @@ import json
 import re
 import sqlite3
 import uuid as uuidlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg.exceptions
 
-from badges.jsonld import OB_V3P0, VC_V1, VC_V2, check_terms, expand
 from badges.errors import UndefinedTerm
+from badges.jsonld import OB_V3P0, VC_V1, VC_V2, check_terms, expand
 from badges.signing import sign
 from badges.verification_checks import check_schema, check_subject, credential_kind
-
-from issuer import runtime
+from issuer.access import Principal
+from issuer.accounts import audit as audit_trail
 from issuer.context import IssuerContext
 from issuer.credentials import repo as credentials_repo
-from issuer.db.engine import write_transaction
-from issuer.accounts import audit as audit_trail
-from issuer.schools import identity
 from issuer.credentials import status
+from issuer.credentials.rows import IssuedCredentialRow
+from issuer.db.engine import write_transaction
 from issuer.errors import BadRequest, Conflict, Unprocessable
+from issuer.schools import identity
 
 RETRIES = 3
 _UNIQUE: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, asyncpg.exceptions.UniqueViolationError)
@@ -78,11 +78,11 @@ def is_url(value: Any) -> bool:
     return isinstance(value, str) and bool(_URL.match(value))
 
 
-def _items(value: Any) -> list:
+def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _require_typed(credential: dict, prop: str, *, needs_id: bool = False) -> None:
+def _require_typed(credential: dict[str, Any], prop: str, *, needs_id: bool = False) -> None:
     if prop not in credential:
         return
     for i, item in enumerate(_items(credential[prop])):
@@ -106,10 +106,10 @@ def _parse_datetime(value: Any, name: str, *, zone_required: bool = True) -> dat
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise BadRequest(f"{name} is not a valid date-time", pointer=name) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _check_dates(credential: dict, *, v1: bool) -> None:
+def _check_dates(credential: dict[str, Any], *, v1: bool) -> None:
     """VC 2.0 validFrom/validUntil (§4.9), or VC 1.1 issuanceDate (required)/expirationDate; never mixed."""
     start, end = ("issuanceDate", "expirationDate") if v1 else ("validFrom", "validUntil")
     for other in (("validFrom", "validUntil") if v1 else ("issuanceDate", "expirationDate")):
@@ -177,7 +177,7 @@ def check_structure(credential: Any) -> None:
             seen.add(item["id"])
 
 
-def check_open_badge(doc: dict) -> None:
+def check_open_badge(doc: dict[str, Any]) -> None:
     """An OB 3.0 / CLR 2.0 credential must pass the checks our verifier runs on it (422)."""
     if credential_kind(doc) is None:
         return
@@ -201,7 +201,7 @@ def _issuer_dependent_terms(node: Any, path: str, found: list[str]) -> None:
             _issuer_dependent_terms(value, path, found)
 
 
-def check_terms_strict(credential: dict) -> None:
+def check_terms_strict(credential: dict[str, Any]) -> None:
     check_terms(credential)
     found: list[str] = []
     _issuer_dependent_terms(expand(credential), "", found)
@@ -222,19 +222,20 @@ def _purposes(option: Any) -> list[str]:
     return list(dict.fromkeys(purposes))
 
 
-async def issue(*, school_id: int, credential: dict, options: dict | None, actor: Any = None) -> tuple[str, dict]:
+async def issue(ctx: IssuerContext, *, school_id: int, credential: dict[str, Any], options: dict[str, Any] | None,
+                actor: Principal | None = None) -> tuple[str, IssuedCredentialRow]:
     """Sign and store; returns (the stored JSON text, its IssuedCredential row). ``actor``: the
     principal asking, for the audit log."""
-    text, row, _ = await issue_or_replay(school_id=school_id, credential=credential, options=options, actor=actor)
+    text, row, _ = await issue_or_replay(ctx, school_id=school_id, credential=credential, options=options,
+                                         actor=actor)
     return text, row
 
 
-async def issue_or_replay(*, school_id: int, credential: dict, options: dict | None,
-                          actor: Any = None, ctx: IssuerContext | None = None) -> tuple[str, dict, bool]:
+async def issue_or_replay(ctx: IssuerContext, *, school_id: int, credential: dict[str, Any],
+                          options: dict[str, Any] | None,
+                          actor: Principal | None = None) -> tuple[str, IssuedCredentialRow, bool]:
     """``issue``, also saying whether the credential is new: a repeat of one this school already
-    issued with the same content returns the stored one (``False``). ``ctx``: the app's context
-    (its clock, keys and base URL); the CLI and unconverted callers leave it to the runtime shim."""
-    ctx = runtime.or_current(ctx)
+    issued with the same content returns the stored one (``False``)."""
     options = options or {}
     check_structure(credential)
     doc = copy.deepcopy(credential)
@@ -242,7 +243,7 @@ async def issue_or_replay(*, school_id: int, credential: dict, options: dict | N
     if v1 and DATA_INTEGRITY_V2 not in _items(doc["@context"]):
         # The VC 1.1 context does not define DataIntegrityProof or cryptosuite (DI §2.4.1).
         doc["@context"] = [*_items(doc["@context"]), DATA_INTEGRITY_V2]
-    profile = await identity.issuer_profile(school_id, ctx=ctx)
+    profile = await identity.issuer_profile(ctx, school_id)
     issuer = doc.get("issuer")
     if issuer is None:
         # The full Profile needs the OB context's terms; a plain VC 2.0 gets the bare id.
@@ -269,7 +270,7 @@ async def issue_or_replay(*, school_id: int, credential: dict, options: dict | N
     check_open_badge(doc)
     for _attempt in range(RETRIES):
         try:
-            return await _store(school_id=school_id, doc=doc, purposes=purposes, actor=actor, ctx=ctx)
+            return await _store(ctx, school_id=school_id, doc=doc, purposes=purposes, actor=actor)
         except _UNIQUE:
             # Two requests with the same id raced past the lookup: the loser looks again and
             # finds the winner's credential (a replay, or a 409 when the content differs).
@@ -277,36 +278,36 @@ async def issue_or_replay(*, school_id: int, credential: dict, options: dict | N
     raise Conflict(f"the credential {doc['id']!r} could not be stored after repeated conflicts; try again")
 
 
-async def _store(*, school_id: int, doc: dict, purposes: list[str], actor: Any,
-                 ctx: IssuerContext) -> tuple[str, dict, bool]:
-    rt = ctx
+async def _store(ctx: IssuerContext, *, school_id: int, doc: dict[str, Any], purposes: list[str],
+                 actor: Principal | None) -> tuple[str, IssuedCredentialRow, bool]:
     async with write_transaction():
         existing = await credentials_repo.issued_credential(credential_id=doc["id"])
         if existing is not None:
             _same_as_issued(existing, school_id=school_id, doc=doc, purposes=purposes)
-            return existing["document"], existing, False
+            return existing.document, existing, False
         doc = dict(doc)  # a retry starts again from the unsigned document, without status
         # One two-bit ``message`` entry covers whatever purposes were asked for (see the docstring).
-        entry, list_id, index = (await status.allocate_entry(school_id, ctx=rt) if purposes else (None, None, None))
+        entry, list_id, index = (await status.allocate_entry(ctx, school_id) if purposes else (None, None, None))
         if entry is not None:
             doc["credentialStatus"] = entry
-        signed = sign(doc, signer=await identity.signer_for(school_id, ctx=rt), created=rt.clock.now())
+        signed = sign(doc, signer=await identity.signer_for(ctx, school_id), created=ctx.clock.now())
         text = status.dumps(signed)
         row = await credentials_repo.insert_issued_credential(
-            school_id=school_id, credential_id=doc["id"], document=text, issued_at=rt.clock.now(),
+            school_id=school_id, credential_id=doc["id"], document=text, issued_at=ctx.clock.now(),
             status_list_id=list_id, status_index=index, status_purpose=entry["statusPurpose"] if entry else "")
         await audit_trail.record(actor, action="credential.issue", school_id=school_id, subject=doc["id"],
-                                 at=rt.clock.now(), source="vc-api")
+                                 at=ctx.clock.now(), source="vc-api")
     return text, row, True
 
 
-def _same_as_issued(existing: dict, *, school_id: int, doc: dict, purposes: list[str]) -> None:
+def _same_as_issued(existing: IssuedCredentialRow, *, school_id: int, doc: dict[str, Any],
+                    purposes: list[str]) -> None:
     """A retry is the same request: the same content (what we filled in included) and status
     purposes. Anything else under that id is a 409 that names the difference."""
     taken = f"a credential with id {doc['id']!r} was already issued"
-    if existing["school"] != school_id:
+    if existing.school != school_id:
         raise Conflict(f"{taken} by another issuer")
-    stored = json.loads(existing["document"])
+    stored = json.loads(existing.document)
     stored.pop("proof", None)
     stored_status = stored.get("credentialStatus") is not None if purposes else False
     if purposes:

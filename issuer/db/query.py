@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import msgspec
 
@@ -25,6 +25,10 @@ Row = dict[str, Any]
 T = TypeVar("T", bound=msgspec.Struct)
 
 
+@overload
+def row_of(kind: type[T], value: None) -> None: ...
+@overload
+def row_of(kind: type[T], value: Mapping[str, Any]) -> T: ...
 def row_of(kind: type[T], value: Mapping[str, Any] | None) -> T | None:
     """``value`` (a Piccolo row) as ``kind``; columns ``kind`` does not name are dropped.
     ``msgspec.convert`` checks every field's type, so a schema drift fails here, not downstream."""
@@ -37,7 +41,7 @@ def rows_of(kind: type[T], values: Iterable[Mapping[str, Any]]) -> list[T]:
     return [msgspec.convert(v, kind) for v in values]
 
 
-def as_uuid(value) -> uuidlib.UUID | None:
+def as_uuid(value: object) -> uuidlib.UUID | None:
     if isinstance(value, uuidlib.UUID):
         return value
     try:
@@ -46,17 +50,20 @@ def as_uuid(value) -> uuidlib.UUID | None:
         return None
 
 
-async def first_row(query) -> Row | None:
-    return await query.output(load_json=True).first()
+async def first_row(query: Any) -> Row | None:
+    row: Row | None = await query.output(load_json=True).first()
+    return row
 
 
-async def all_rows(query) -> list[Row]:
-    return await query.output(load_json=True)
+async def all_rows(query: Any) -> list[Row]:
+    rows: list[Row] = await query.output(load_json=True)
+    return rows
 
 
-async def insert_row(table, **values) -> int:
+async def insert_row(table: type[Table], **values: Any) -> int:
     rows = await table.insert(table(**values)).returning(table._meta.primary_key)
-    return rows[0][table._meta.primary_key._meta.name]
+    key: int = rows[0][table._meta.primary_key._meta.name]
+    return key
 
 
 # Hot-path writes with prebuilt SQL: Piccolo spends more CPU building an INSERT/UPDATE than the
@@ -91,7 +98,7 @@ def insert_sql(table: type[Table], ignore_conflict: bool) -> tuple[str, tuple[An
     return sql, tuple(c for c, *_ in plan)
 
 
-def insert_args(table, values: dict, ignore_conflict: bool = False) -> tuple[str, list]:
+def insert_args(table: type[Table], values: Mapping[str, Any], ignore_conflict: bool = False) -> tuple[str, list[Any]]:
     """The INSERT and its parameters: the values ``table(**values)`` would hold (given by
     name or db column name, else the column default; a missing required value or an
     unknown name is Piccolo's ValueError), without building the row object."""
@@ -123,7 +130,8 @@ def insert_args(table, values: dict, ignore_conflict: bool = False) -> tuple[str
     return sql, args
 
 
-async def fast_insert(table, values: dict, *, ignore_conflict: bool = False) -> int | None:
+async def fast_insert(table: type[Table], values: Mapping[str, Any], *, ignore_conflict: bool = False) -> int | None:
     sql, args = insert_args(table, values, ignore_conflict)
     rows = await table.raw(sql, *args)
-    return rows[0][table._meta.primary_key._meta.db_column_name] if rows else None
+    key: int | None = rows[0][table._meta.primary_key._meta.db_column_name] if rows else None
+    return key

@@ -15,6 +15,7 @@ from piccolo.constraints import Unique as _PUnique  # noqa: E402  (platform: com
 
 class District(Table):
     """The organisation (tenant root); its own did:web is the base URL's host."""
+    id: Serial  # Piccolo's implicit primary key, declared for type checkers
     slug = Varchar(length=64, unique=True)
     name = Varchar(length=255)
     url = Varchar(length=1024, default="")
@@ -24,6 +25,7 @@ class District(Table):
 
 class School(Table):
     """An issuer: its own Profile, did:web (``<base>:issuers:<slug>``) and Ed25519 keys."""
+    id: Serial  # Piccolo's implicit primary key, declared for type checkers
     district = ForeignKey(references=District, index=True)
     slug = Varchar(length=64, unique=True)
     name = Varchar(length=255)
@@ -37,6 +39,7 @@ class School(Table):
 
 class SigningKey(Table):
     """An Ed25519 key; the seed is AES-GCM encrypted under the KEK (never stored in clear)."""
+    id: Serial  # Piccolo's implicit primary key, declared for type checkers
     district = ForeignKey(references=District, index=True)
     school = ForeignKey(references=School, null=True, index=True)  # null: the district's own key
     public_key_multibase = Varchar(length=128, unique=True)  # z6Mk…, also the DID URL fragment
@@ -104,6 +107,7 @@ class LoginThrottle(Table):
 class StatusList(Table):
     """One Bitstring Status List per (school, purpose, number), served at
     ``/status/<school>/<purpose>/<list_no>``; ``document`` is the signed list credential."""
+    id: Serial  # Piccolo's implicit primary key, declared for type checkers
     school = ForeignKey(references=School, index=True)
     purpose = Varchar(length=16)  # revocation | suspension
     list_no = Integer()
@@ -116,6 +120,7 @@ class StatusList(Table):
 
 class StatusEntry(Table):
     """An allocated index; the unique constraint is what makes concurrent allocation safe."""
+    id: Serial  # Piccolo's implicit primary key, declared for type checkers
     status_list = ForeignKey(references=StatusList)
     status_index = Integer()
     created_at = Timestamptz()
@@ -266,6 +271,7 @@ class Award(Table):
     ``opportunity`` (1, 2, …). Unique per (learner, achievement, opportunity), so two concurrent
     demonstrations cannot both take the same number, and unique per submission, so one piece
     of work is issued once."""
+    id: Serial  # Piccolo's implicit primary key, declared for type checkers
     uuid = UUID(unique=True)
     school = ForeignKey(references=School, index=True)
     learner = ForeignKey(references=User)

@@ -7,10 +7,9 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 
-from issuer.access import scope_of
 from issuer.accounts.auth import requires
 from issuer.catalog import achievements, frameworks
-from issuer.credentials import repo as credentials_repo
+from issuer.credentials import sharing
 from issuer.errors import IssuerError
 from issuer.evidence import elos, review
 from issuer.evidence import service as evidence
@@ -65,8 +64,7 @@ class StudentPages(Controller):
     @get("/badges")
     async def badges(self, ctx: Ctx, request: Request[Any, Any, Any]) -> Response[Any]:
         p = who(request)
-        return page(request, "student/badges.html.j2",
-                    badges=await credentials_repo.list_credentials(await scope_of(p)),
+        return page(request, "student/badges.html.j2", badges=await sharing.badges_of(p),
                     submissions=await evidence.list_submissions(ctx, p), elos=await elos.list_elos(ctx, p),
                     achievements=await achievements.list_achievements(ctx, p))
 

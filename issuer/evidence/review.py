@@ -24,7 +24,7 @@ from issuer.accounts import audit as audit_trail
 from issuer.catalog.rows import AchievementRow
 from issuer.context import IssuerContext
 from issuer.credentials import awarding
-from issuer.credentials import repo as credentials_repo
+from issuer.credentials.rows import IssuedCredentialRow, PairAwardRow
 from issuer.errors import Conflict, InvalidInput, NotFound
 from issuer.evidence import repo as evidence_repo
 from issuer.evidence.rows import LearnerRow, ReviewRow, SubmissionRow, VersionRow
@@ -194,7 +194,7 @@ async def record_review(ctx: IssuerContext, who: Principal, submission_uuid: str
             return result
         if not own.awarded:  # consensus lowered nothing but own rating was below: cannot happen; defensive
             raise Conflict("ratings changed during the review; try again")
-        pair = await credentials_repo.pair_awards(learner.id, achievement.id)
+        pair = await awarding.awards_of(learner.id, achievement.id)
         held = awarding.held_instead(pair, final, sub.id)
         if held is not None:
             # Multiple opportunities recognise a higher level with a new badge; the same or a
@@ -208,16 +208,16 @@ async def record_review(ctx: IssuerContext, who: Principal, submission_uuid: str
         # Read here, inside the transaction, and only when a badge is due: on SQLite every
         # query outside a transaction opens a connection (and a thread), which costs more than
         # the two indexed reads cost while holding the writer lock.
-        kit = await awarding.issuer_kit(sub.school)
-        doc = await awarding.achievement_doc(achievement, base_url=kit.base_url)
+        kit = await awarding.issuer_kit(ctx, sub.school)
+        doc = await awarding.achievement_doc(ctx, achievement, base_url=kit.base_url)
         # awarding reads the learner as a users row (a dict, as the accounts repo returns it)
         row, issued = await awarding.issue_locked(
-            kit=kit, school_id=sub.school, learner=msgspec.structs.asdict(learner), achievement=achievement,
+            ctx, kit=kit, school_id=sub.school, learner=msgspec.structs.asdict(learner), achievement=achievement,
             achievement_doc=doc, ratings=final, now=now, submission=current, version=ver, source="review",
             pair=pair)
         await evidence_repo.set_submission_status(sub.id, "awarded", now)
         if issued:
-            events.append(dict(action="credential.award", school_id=sub.school, subject=row["credential_id"],
+            events.append(dict(action="credential.award", school_id=sub.school, subject=row.credential_id,
                                at=now, source="review", submission=str(sub.uuid),
                                achievement=str(achievement.uuid), learner=learner.id))
         result.status = "awarded"
@@ -229,19 +229,18 @@ async def record_review(ctx: IssuerContext, who: Principal, submission_uuid: str
 
 
 async def _existing(ctx: IssuerContext, sub: SubmissionRow, ver: VersionRow) -> ReviewResult:
-    award = await credentials_repo.award_for_submission(sub.id)
-    row = await credentials_repo.credential_for_award(award["id"]) if award else None
+    row = await awarding.badge_for_submission(sub.id)
     return ReviewResult(submission=str(sub.uuid), version=ver.number, review=None, role=None, status="awarded",
                         credential=credential_ref(ctx, row) if row else None)
 
 
-def credential_ref(ctx: IssuerContext, row: Mapping[str, Any]) -> CredentialRef:
+def credential_ref(ctx: IssuerContext, row: IssuedCredentialRow) -> CredentialRef:
     base = ctx.settings.base_url
-    return CredentialRef(uuid=str(row["uuid"]), id=row["credential_id"], status_index=row["status_index"],
-                         url=f"{base}/badges/{row['uuid']}", json=f"{base}/credentials/{row['uuid']}")
+    return CredentialRef(uuid=str(row.uuid), id=row.credential_id, status_index=row.status_index,
+                         url=f"{base}/badges/{row.uuid}", json=f"{base}/credentials/{row.uuid}")
 
 
-def held_ref(ctx: IssuerContext, held: Mapping[str, Any]) -> HeldRef:
+def held_ref(ctx: IssuerContext, held: PairAwardRow) -> HeldRef:
     base = ctx.settings.base_url
-    return HeldRef(uuid=str(held["credential_uuid"]), url=f"{base}/badges/{held['credential_uuid']}",
-                   json=f"{base}/credentials/{held['credential_uuid']}")
+    return HeldRef(uuid=str(held.credential_uuid), url=f"{base}/badges/{held.credential_uuid}",
+                   json=f"{base}/credentials/{held.credential_uuid}")

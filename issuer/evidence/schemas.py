@@ -188,7 +188,7 @@ class CredentialRef(Out):
     """The badge a review issued (or found issued)."""
     uuid: str
     id: str
-    status_index: int
+    status_index: int | None  # an awarded badge always has one; the stored row allows none (VC-API)
     url: str
     json: str
 

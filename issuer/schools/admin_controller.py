@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
 
-from litestar.params import FromPath
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath
 
-from issuer.schools import service as platform_admin
+from issuer.access import Principal
 from issuer.accounts.auth import Role, requires
+from issuer.schools import service as platform_admin
+from issuer.schools.schemas import KeyOut
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
 from issuer.web.dto_types import JSON_BODY_LIMIT
-from issuer.web.dto import (
-    KeyOut,
-)
 
 _ERRORS = problem_responses(400, 401, 403, 404, 409)
 ADMINS = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN)
@@ -26,7 +26,7 @@ class KeyAdminController(Controller):
     request_max_body_size = JSON_BODY_LIMIT  # JSON bodies (issuer/web/dto_types.py)
 
     @get("/schools/{slug:str}/keys", guards=[requires(*ADMINS)], responses=_ERRORS)
-    async def keys(self, ctx: Ctx, request: Request, slug: FromPath[str]) -> list[KeyOut]:
+    async def keys(self, ctx: Ctx, request: Request[Principal, Any, Any], slug: FromPath[str]) -> list[KeyOut]:
         rows = await platform_admin.school_keys(ctx, request.user, slug)
         return [
             KeyOut(
@@ -45,7 +45,7 @@ class KeyAdminController(Controller):
         status_code=201,
         summary="Add a new signing key; old keys stay in the DID document",
     )
-    async def rotate(self, ctx: Ctx, request: Request, slug: FromPath[str]) -> KeyOut:
+    async def rotate(self, ctx: Ctx, request: Request[Principal, Any, Any], slug: FromPath[str]) -> KeyOut:
         r = await platform_admin.rotate_key(ctx, request.user, slug)
         return KeyOut(
             public_key_multibase=r["public_key_multibase"],

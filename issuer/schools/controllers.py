@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar.params import FromPath
 from litestar import Controller, MediaType, get
+from litestar.params import FromPath
 
+from issuer.schools import identity
+from issuer.schools.schemas import SchoolOut
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
-from issuer.schools import repo as schools_repo
-from issuer.schools import identity
-from issuer.web.dto import SchoolOut
 
 
 class IssuerController(Controller):
@@ -22,20 +21,17 @@ class IssuerController(Controller):
     @get("/", summary="The district's schools (issuers)")
     async def list_issuers(self, ctx: Ctx) -> list[SchoolOut]:
         base = ctx.settings.base_url
-        out = []
-        for school in await schools_repo.schools():
-            did = await identity.issuer_did(school["id"], ctx=ctx)
-            out.append(
-                SchoolOut(
-                    slug=school["slug"],
-                    name=school["name"],
-                    did=did,
-                    url=school["url"],
-                    profile_url=f"{base}/issuers/{school['slug']}",
-                    did_document_url=f"{base}/issuers/{school['slug']}/did.json",
-                )
+        return [
+            SchoolOut(
+                slug=school.slug,
+                name=school.name,
+                did=did,
+                url=school.url,
+                profile_url=f"{base}/issuers/{school.slug}",
+                did_document_url=f"{base}/issuers/{school.slug}/did.json",
             )
-        return out
+            for school, did in await identity.issuers(ctx)
+        ]
 
     @get(
         "/{slug:str}",

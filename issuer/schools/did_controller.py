@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar.params import FromPath
 from litestar import Controller, MediaType, get
+from litestar.params import FromPath
 
+from issuer.schools import identity
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
-from issuer.schools import identity
 
 _CACHE = {"Cache-Control": "public, max-age=300"}
 

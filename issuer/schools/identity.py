@@ -12,16 +12,16 @@ verifier and tests resolve them from the served documents. Deployments without a
 """
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from badges.jsonld import DID_V1, MULTIKEY_V1, OB_V3P0, VC_V2
 from badges.signing.keys import Ed25519Signer, PublicKey
-
-from issuer import runtime
 from issuer.context import IssuerContext
-from issuer.schools import repo as schools_repo
-from issuer.schools import keys as key_service
 from issuer.errors import NotFound
+from issuer.schools import keys as key_service
+from issuer.schools import repo as schools_repo
+from issuer.schools.rows import SchoolRow
 
 
 def did_web_for_base(base_url: str) -> str:
@@ -34,85 +34,90 @@ def did_web_for_base(base_url: str) -> str:
     return ":".join(["did:web", host, *segments])
 
 
-def district_did(base_url: str | None = None) -> str:
-    return did_web_for_base(base_url or runtime.current().settings.base_url)
+def district_did(base_url: str) -> str:
+    return did_web_for_base(base_url)
 
 
-def school_did_web(slug: str, base_url: str | None = None) -> str:
+def school_did_web(slug: str, base_url: str) -> str:
     return f"{district_did(base_url)}:issuers:{slug}"
 
 
-async def _school(school_id: int) -> dict:
-    school = await schools_repo.school_by_id(school_id)
-    if school is None:
+async def school_by_id(school_id: int) -> SchoolRow:
+    """The issuing school (``NotFound`` for none)."""
+    found = await schools_repo.school_by_id(school_id)
+    if found is None:
         raise NotFound(f"no school {school_id}")
-    return school
+    return found
 
 
-async def issuer_did(school_id: int, *, ctx: IssuerContext | None = None) -> str:
+async def school_by_slug(slug: str) -> SchoolRow:
+    """The issuing school named in a URL (``NotFound`` for none)."""
+    found = await schools_repo.school_by_slug(slug)
+    if found is None:
+        raise NotFound(f"no issuer {slug!r}")
+    return found
+
+
+async def issuer_did(ctx: IssuerContext, school_id: int) -> str:
     """The id this school issues as (did:web by default, did:key when so configured)."""
-    school = await _school(school_id)
-    return await _issuer_did(school, runtime.or_current(ctx))
+    school = await school_by_id(school_id)
+    return await _issuer_did(ctx, school)
 
 
-async def _issuer_did(school: dict, ctx: IssuerContext) -> str:
+async def _issuer_did(ctx: IssuerContext, school: SchoolRow) -> str:
     if ctx.settings.issuer_identity == "did:key":
-        row = await key_service.active_key_row(district_id=school["district"], school_id=school["id"], ctx=ctx)
-        return PublicKey.from_multibase(row["public_key_multibase"]).did_key
-    return school_did_web(school["slug"], ctx.settings.base_url)
+        row = await key_service.active_key_row(ctx, district_id=school.district, school_id=school.id)
+        return PublicKey.from_multibase(row.public_key_multibase).did_key
+    return school_did_web(school.slug, ctx.settings.base_url)
 
 
-async def signer_for(school_id: int, *, ctx: IssuerContext | None = None) -> Ed25519Signer:
+async def signer_for(ctx: IssuerContext, school_id: int) -> Ed25519Signer:
     """The school's active signer, its verification method listed in the served DID document."""
-    ctx = runtime.or_current(ctx)
-    school = await _school(school_id)
-    row = await key_service.active_key_row(district_id=school["district"], school_id=school_id, ctx=ctx)
-    signer = key_service.signer_from_row(row, ctx=ctx)
+    school = await school_by_id(school_id)
+    row = await key_service.active_key_row(ctx, district_id=school.district, school_id=school_id)
+    signer = key_service.signer_from_row(ctx, row)
     if ctx.settings.issuer_identity == "did:key":
         return signer  # default verification method: did:key:z6Mk…#z6Mk…
-    did = school_did_web(school["slug"], ctx.settings.base_url)
-    return signer.with_verification_method(f"{did}#{row['public_key_multibase']}")
+    did = school_did_web(school.slug, ctx.settings.base_url)
+    return signer.with_verification_method(f"{did}#{row.public_key_multibase}")
 
 
-async def district_signer(district_id: int, *, ctx: IssuerContext | None = None) -> Ed25519Signer:
-    ctx = runtime.or_current(ctx)
-    row = await key_service.active_key_row(district_id=district_id, school_id=None, ctx=ctx)
-    signer = key_service.signer_from_row(row, ctx=ctx)
-    return signer.with_verification_method(f"{district_did(ctx.settings.base_url)}#{row['public_key_multibase']}")
+async def district_signer(ctx: IssuerContext, district_id: int) -> Ed25519Signer:
+    row = await key_service.active_key_row(ctx, district_id=district_id, school_id=None)
+    signer = key_service.signer_from_row(ctx, row)
+    return signer.with_verification_method(f"{district_did(ctx.settings.base_url)}#{row.public_key_multibase}")
 
 
-def profile_from_row(school: dict, did: str, *, ctx: IssuerContext | None = None) -> dict:
-    base = runtime.or_current(ctx).settings.base_url
-    profile: dict = {"id": did, "type": ["Profile"], "name": school["name"],
-                     "url": school["url"] or f"{base}/issuers/{school['slug']}"}
-    if school.get("email"):
-        profile["email"] = school["email"]
-    if school.get("description"):
-        profile["description"] = school["description"]
-    address = {k: v for k, v in (school.get("address") or {}).items() if v}
+def profile_from_row(school: SchoolRow, did: str, *, base_url: str) -> dict[str, Any]:
+    """The OB Profile of ``school`` issuing as ``did`` (its ``url`` defaults to our Profile page)."""
+    profile: dict[str, Any] = {"id": did, "type": ["Profile"], "name": school.name,
+                               "url": school.url or f"{base_url}/issuers/{school.slug}"}
+    if school.email:
+        profile["email"] = school.email
+    if school.description:
+        profile["description"] = school.description
+    address = {k: v for k, v in (school.address or {}).items() if v}
     if address:
         profile["address"] = {"type": ["Address"], **address}
-    if school.get("image_url"):
-        profile["image"] = {"id": school["image_url"], "type": "Image"}
+    if school.image_url:
+        profile["image"] = {"id": school.image_url, "type": "Image"}
     return profile
 
 
-async def issuer_profile(school_id: int, *, ctx: IssuerContext | None = None) -> dict:
+async def issuer_profile(ctx: IssuerContext, school_id: int) -> dict[str, Any]:
     """The OB Profile embedded as ``issuer`` (no @context: it lives inside a credential)."""
-    ctx = runtime.or_current(ctx)
-    school = await _school(school_id)
-    return profile_from_row(school, await _issuer_did(school, ctx), ctx=ctx)
+    school = await school_by_id(school_id)
+    return profile_from_row(school, await _issuer_did(ctx, school), base_url=ctx.settings.base_url)
 
 
-async def profile_document(ctx: IssuerContext, slug: str) -> dict:
+async def profile_document(ctx: IssuerContext, slug: str) -> dict[str, Any]:
     """The Profile served at ``GET /issuers/<slug>`` as a stand-alone JSON-LD document."""
-    school = await schools_repo.school_by_slug(slug)
-    if school is None:
-        raise NotFound(f"no issuer {slug!r}")
-    return {"@context": [VC_V2, OB_V3P0], **profile_from_row(school, await _issuer_did(school, ctx), ctx=ctx)}
+    school = await school_by_slug(slug)
+    profile = profile_from_row(school, await _issuer_did(ctx, school), base_url=ctx.settings.base_url)
+    return {"@context": [VC_V2, OB_V3P0], **profile}
 
 
-def did_document(did: str, multibases: list[str]) -> dict:
+def did_document(did: str, multibases: list[str]) -> dict[str, Any]:
     """A controller document listing every key as a Multikey under assertionMethod."""
     methods = [{"id": f"{did}#{mb}", "type": "Multikey", "controller": did, "publicKeyMultibase": mb}
                for mb in multibases]
@@ -121,19 +126,36 @@ def did_document(did: str, multibases: list[str]) -> dict:
             "assertionMethod": ids, "authentication": ids[-1:]}
 
 
-async def school_did_document(ctx: IssuerContext, slug: str) -> dict:
-    school = await schools_repo.school_by_slug(slug)
-    if school is None:
-        raise NotFound(f"no issuer {slug!r}")
-    await key_service.active_key_row(district_id=school["district"], school_id=school["id"], ctx=ctx)
-    rows = await schools_repo.keys_of(district_id=school["district"], school_id=school["id"])
-    return did_document(school_did_web(slug, ctx.settings.base_url), [r["public_key_multibase"] for r in rows])
+async def school_did_document(ctx: IssuerContext, slug: str) -> dict[str, Any]:
+    school = await school_by_slug(slug)
+    await key_service.active_key_row(ctx, district_id=school.district, school_id=school.id)
+    rows = await schools_repo.keys_of(district_id=school.district, school_id=school.id)
+    return did_document(school_did_web(slug, ctx.settings.base_url), [r.public_key_multibase for r in rows])
 
 
-async def district_did_document(ctx: IssuerContext) -> dict:
+async def district_did_document(ctx: IssuerContext) -> dict[str, Any]:
     district = await schools_repo.first_district()
     if district is None:
         raise NotFound("no district configured (run `badges init`)")
-    await key_service.active_key_row(district_id=district["id"], school_id=None, ctx=ctx)
-    rows = await schools_repo.keys_of(district_id=district["id"], school_id=None)
-    return did_document(district_did(ctx.settings.base_url), [r["public_key_multibase"] for r in rows])
+    await key_service.active_key_row(ctx, district_id=district.id, school_id=None)
+    rows = await schools_repo.keys_of(district_id=district.id, school_id=None)
+    return did_document(district_did(ctx.settings.base_url), [r.public_key_multibase for r in rows])
+
+
+async def issuers(ctx: IssuerContext) -> list[tuple[SchoolRow, str]]:
+    """Every school of the district with the id it issues as now (``issuer_did``)."""
+    return [(row, await _issuer_did(ctx, row)) for row in await schools_repo.schools()]
+
+
+async def all_issuer_ids(ctx: IssuerContext) -> list[tuple[SchoolRow, str]]:
+    """Every id a school of the district issues or issued as, with the school: its did:web, or in
+    did:key mode the did:key of each of its keys (a rotation changes a did:key issuer's id; old
+    badges stay ours)."""
+    out: list[tuple[SchoolRow, str]] = []
+    for row in await schools_repo.schools():
+        if ctx.settings.issuer_identity == "did:key":
+            keys = await schools_repo.keys_of(district_id=row.district, school_id=row.id)
+            out += [(row, PublicKey.from_multibase(k.public_key_multibase).did_key) for k in keys]
+        else:
+            out.append((row, school_did_web(row.slug, ctx.settings.base_url)))
+    return out

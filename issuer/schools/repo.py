@@ -1,6 +1,7 @@
 """Queries of districts, schools and their signing keys.
 
-Rows come back as plain dicts (JSON columns decoded); nothing outside the repos sees a Table.
+Every function returns rows of ``issuer.schools.rows`` (or plain ids and names); nothing outside
+the repos sees a Table.
 """
 from __future__ import annotations
 
@@ -10,36 +11,38 @@ from typing import Any
 from piccolo.utils.encoding import load_json
 
 from issuer.db.engine import lock_row
+from issuer.db.query import row_of, rows_of
 from issuer.db.tables import District, IssuedCredential, School, SigningKey, StatusList
-
-Row = dict[str, Any]
-
-Row = dict[str, Any]
-
+from issuer.schools.rows import DistrictRow, PublishedKeyRow, SchoolRow, SigningKeyRow
 
 # --- tenancy -------------------------------------------------------------------------------
 
-async def first_district() -> Row | None:
-    return await District.select().order_by(District.id).first()
+async def first_district() -> DistrictRow | None:
+    found: dict[str, Any] | None = await District.select().order_by(District.id).first()
+    return row_of(DistrictRow, found)
 
 
-async def insert_district(*, slug: str, name: str, url: str, email: str, at: datetime) -> Row:
+async def insert_district(*, slug: str, name: str, url: str, email: str, at: datetime) -> DistrictRow:
     row = District(slug=slug, name=name, url=url, email=email, created_at=at)
     await row.save()
-    return row.to_dict()
+    values: dict[str, Any] = row.to_dict()
+    return row_of(DistrictRow, values)
 
 
 async def insert_school(*, district_id: int, slug: str, name: str, url: str = "", email: str = "",
-                        description: str = "", address: dict | None = None, image_url: str = "",
-                        at: datetime) -> Row:
+                        description: str = "", address: dict[str, Any] | None = None, image_url: str = "",
+                        at: datetime) -> SchoolRow:
     row = School(district=district_id, slug=slug, name=name, url=url, email=email,
                  description=description, address=address or {}, image_url=image_url, created_at=at)
     await row.save()
-    return await school_by_id(row.id)
+    school = await school_by_id(row.id)
+    if school is None:  # only if another transaction deleted it at once
+        raise LookupError(f"school {row.id} vanished after its insert")
+    return school
 
 
-async def school_by_id(school_id: int) -> Row | None:
-    return await School.select().where(School.id == school_id).output(load_json=True).first()
+async def school_by_id(school_id: int) -> SchoolRow | None:
+    return row_of(SchoolRow, await School.select().where(School.id == school_id).output(load_json=True).first())
 
 
 # Prebuilt (the award path reads both on every award; Piccolo spends more CPU building two
@@ -55,7 +58,7 @@ _SCHOOL_WITH_KEY = (
     + 'AND k2."district" = s."district" AND k2."school" = s."id") WHERE s."id" = {} LIMIT 1')
 
 
-async def school_with_active_key(school_id: int) -> tuple[Row, Row | None] | None:
+async def school_with_active_key(school_id: int) -> tuple[SchoolRow, SigningKeyRow | None] | None:
     """``school_by_id`` and that school's ``active_key`` in one query: (school, key row or
     None when the school has no active key yet), or None for no school
     (tests/issuer/test_perf_kit.py compares both)."""
@@ -67,53 +70,59 @@ async def school_with_active_key(school_id: int) -> tuple[Row, Row | None] | Non
     key = {n: row.pop(f"k__{n}") for n in _KEY_COLS}
     if isinstance(row.get("address"), (str, bytes)):
         row["address"] = load_json(row["address"])
+    school = row_of(SchoolRow, row)
     if key["id"] is None:
-        return row, None
-    key["active"] = bool(key["active"])
-    return row, key
+        return school, None
+    key["active"] = bool(key["active"])  # 0/1 on SQLite, as Piccolo's select converts it
+    return school, row_of(SigningKeyRow, key)
 
 
-async def school_by_slug(slug: str) -> Row | None:
-    return await School.select().where(School.slug == slug).output(load_json=True).first()
+async def school_by_slug(slug: str) -> SchoolRow | None:
+    return row_of(SchoolRow, await School.select().where(School.slug == slug).output(load_json=True).first())
 
 
-async def schools(district_id: int | None = None) -> list[Row]:
+async def schools(district_id: int | None = None) -> list[SchoolRow]:
     query = School.select().order_by(School.id).output(load_json=True)
     if district_id is not None:
         query = query.where(School.district == district_id)
-    return await query
+    return rows_of(SchoolRow, await query)
 
 
-async def district_by_id(district_id: int) -> Row | None:
-    return await District.select().where(District.id == district_id).first()
+async def district_by_id(district_id: int) -> DistrictRow | None:
+    return row_of(DistrictRow, await District.select().where(District.id == district_id).first())
 
 
 # --- signing keys ----------------------------------------------------------------------------
 
-def _owner(query, table, *, district_id: int, school_id: int | None):
+def _owner(query: Any, table: type[SigningKey], *, district_id: int, school_id: int | None) -> Any:
     query = query.where(table.district == district_id)
     return query.where(table.school.is_null() if school_id is None else table.school == school_id)
 
 
-async def active_key(*, district_id: int, school_id: int | None) -> Row | None:
+async def active_key(*, district_id: int, school_id: int | None) -> SigningKeyRow | None:
     query = SigningKey.select().where(SigningKey.active == True)  # noqa: E712
-    return await _owner(query, SigningKey, district_id=district_id, school_id=school_id).order_by(
-        SigningKey.id, ascending=False).first()
+    found: dict[str, Any] | None = await _owner(query, SigningKey, district_id=district_id,
+                                                school_id=school_id).order_by(SigningKey.id, ascending=False).first()
+    return row_of(SigningKeyRow, found)
 
 
-async def keys_of(*, district_id: int, school_id: int | None) -> list[Row]:
+async def keys_of(*, district_id: int, school_id: int | None) -> list[PublishedKeyRow]:
+    """Every key of the owner, oldest first (retired ones included: old badges verify)."""
     query = SigningKey.select(SigningKey.id, SigningKey.public_key_multibase, SigningKey.active,
-                              SigningKey.created_at, SigningKey.retired_at)
-    return await _owner(query, SigningKey, district_id=district_id, school_id=school_id).order_by(
-        SigningKey.id)
+                               SigningKey.created_at, SigningKey.retired_at)
+    return rows_of(PublishedKeyRow, await _owner(query, SigningKey, district_id=district_id,
+                                                 school_id=school_id).order_by(SigningKey.id))
 
 
 async def insert_key(*, district_id: int, school_id: int | None, public_key_multibase: str,
-                     encrypted_seed: str, at: datetime) -> Row:
+                     encrypted_seed: str, at: datetime) -> SigningKeyRow:
     row = SigningKey(district=district_id, school=school_id, public_key_multibase=public_key_multibase,
                      encrypted_seed=encrypted_seed, active=True, created_at=at)
     await row.save()
-    return await SigningKey.select().where(SigningKey.id == row.id).first()
+    stored = await SigningKey.select().where(SigningKey.id == row.id).first()
+    if stored is None:  # only if another transaction deleted it at once
+        raise LookupError(f"signing key {row.id} vanished after its insert")
+    return row_of(SigningKeyRow, stored)
 
 
 async def retire_keys(*, district_id: int, school_id: int | None, at: datetime) -> None:
@@ -130,7 +139,7 @@ async def key_signed_stored_document(public_key_multibase: str, *, school_id: in
 
     pattern = f"%#{public_key_multibase}%"  # base58btc has no LIKE wildcards
     for table in (IssuedCredential, StatusList, Transcript):
-        query = table.select(table.id).where(table.document.like(pattern))
+        query = table.select(table._meta.primary_key).where(table.document.like(pattern))
         if school_id is not None:
             query = query.where(table.school == school_id)
         if await query.first() is not None:
@@ -153,12 +162,12 @@ async def lock_district(district_id: int) -> None:
 
 async def school_district(school_id: int) -> int | None:
     row = await School.select(School.district).where(School.id == school_id).first()
-    return row["district"] if row else None
+    return int(row["district"]) if row else None
 
 
 async def school_name(school_id: int) -> str | None:
     row = await School.select(School.name).where(School.id == school_id).first()
-    return row["name"] if row else None
+    return str(row["name"]) if row else None
 
 
 async def school_ids_of_district(district_id: int) -> list[int]:

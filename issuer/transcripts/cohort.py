@@ -154,8 +154,8 @@ async def run_cohort(ctx: IssuerContext, runner: JobRunner, job: TranscriptJobRo
             else:
                 errors.append(CohortError(student=cohort_job.stem, learner=by_stem[cohort_job.stem], error=NO_BADGES))
         scale = scale_for(json.loads(c.document) for j in cohort for c in j.credentials if c.status not in LEFT_OUT)
-        signer = await identity.signer_for(job.school, ctx=ctx)
-        issuer = await identity.issuer_profile(job.school, ctx=ctx)
+        signer = await identity.signer_for(ctx, job.school)
+        issuer = await identity.issuer_profile(ctx, job.school)
         base = ctx.settings.base_url
         rendered = 0
 

@@ -155,8 +155,8 @@ async def generate_for(ctx: IssuerContext, learner: LearnerRow, *, created_by: i
         raise Conflict("this student has no valid badges yet, so there is nothing to put on a transcript")
     school_id = learner.school
     result = await engine.sign_transcript(stored, learner=learner_profile(learner),
-                                          issuer=await identity.issuer_profile(school_id, ctx=ctx),
-                                          signer=await identity.signer_for(school_id, ctx=ctx), now=now,
+                                          issuer=await identity.issuer_profile(ctx, school_id),
+                                          signer=await identity.signer_for(ctx, school_id), now=now,
                                           base_url=ctx.settings.base_url)
     await source.store_transcript(learner_id=learner.id, clr_id=result.links.id, document=result.clr_json,
                                   issued_at=now)

@@ -12,13 +12,6 @@ def _iso(v: object) -> object:
     return v.isoformat() if isinstance(v, (datetime, date, time)) else v
 
 
-def credential_out(c: dict[str, Any], base_url: str) -> dict[str, Any]:
-    return {"id": str(c["uuid"]), "credentialId": c["credential_id"], "achievement": c.get("achievement_name"),
-            "learner": c.get("learner_name"), "issuedAt": _iso(c["issued_at"]),
-            "revoked": c["revoked_at"] is not None, "suspended": bool(c["suspended"]),
-            "url": f"{base_url}/badges/{c['uuid']}", "json": f"{base_url}/credentials/{c['uuid']}"}
-
-
 def job_out(j: Any) -> dict:
     return {"id": str(j.uuid), "status": j.status, "total": j.total, "processed": j.processed,
             "issued": j.issued, "errors": j.errors, "createdAt": _iso(j.created_at),

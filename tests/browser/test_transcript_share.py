@@ -38,16 +38,16 @@ async def _seed(settings) -> SimpleNamespace:
     await create_tables()
     district = await schools_repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
                                           email="office@riverside.example", at=NOW)
-    school = await schools_repo.insert_school(district_id=district["id"], slug="north", name="North High School",
+    school = await schools_repo.insert_school(district_id=district.id, slug="north", name="North High School",
                                       url="https://north.example", email="office@north.example",
                                       address={"addressLocality": "Riverside"}, at=NOW)
-    ns = SimpleNamespace(users={}, token={}, session={})
+    ns = SimpleNamespace(users={}, token={}, session={}, ctx=ctx)
     for role in ("school_admin", "teacher", "student"):
-        user = await accounts_repo.insert_user(district_id=district["id"], school_id=school["id"], role=role,
+        user = await accounts_repo.insert_user(district_id=district.id, school_id=school.id, role=role,
                                       username=f"north-{role}", email=f"north-{role}@example.org",
                                       display_name=f"North {role}", password_hash="", at=NOW)
         ns.users[("north", role, 0)] = msgspec.structs.asdict(user)  # as tests/conftest.py's seed
-        ns.token[role] = await accounts.create_api_token(ctx, school_id=school["id"], district_id=district["id"],
+        ns.token[role] = await accounts.create_api_token(ctx, school_id=school.id, district_id=district.id,
                                                          role=role, user_id=user.id, name=role)
         ns.session[role] = await accounts.create_session(ctx, user.id)
     from issuer.app import create_app

@@ -29,14 +29,14 @@ def init_and_issue(tmp_path, monkeypatch, capsys) -> dict:
         from issuer.credentials import vcapi
 
         school = (await schools_repo.schools())[0]
-        text, _ = await vcapi.issue(school_id=school["id"], credential={
+        text, _ = await vcapi.issue(ctx, school_id=school.id, credential={
             "@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
             "credentialSubject": {"id": "did:example:1"}}, options={"credentialStatus": {}})
         return text
 
-    from issuer import runtime
+    from issuer.context import build_context
     from issuer.settings import load
 
-    runtime.configure(load())
+    ctx = build_context(load())
     credential: dict = json.loads(asyncio.run(issue()))
     return credential

@@ -64,14 +64,14 @@ async def test_issuer_kit_matches_identity_and_follows_rotation(people, platform
 
     school = people["teacher"].school_id
     for _ in range(2):
-        kit = await awarding.issuer_kit(school)
-        signer = await identity.signer_for(school)
-        assert kit.profile == await identity.issuer_profile(school)
+        kit = await awarding.issuer_kit(platform, school)
+        signer = await identity.signer_for(platform, school)
+        assert kit.profile == await identity.issuer_profile(platform, school)
         assert kit.signer.verification_method == signer.verification_method
         assert kit.signer.public_key.multibase == signer.public_key.multibase
         assert kit.base_url == platform.settings.base_url
-        await keys.rotate(district_id=people["teacher"].district_id, school_id=school)
-    assert (await awarding.issuer_kit(school)).signer.public_key.multibase != kit.signer.public_key.multibase
+        await keys.rotate(platform, district_id=people["teacher"].district_id, school_id=school)
+    assert (await awarding.issuer_kit(platform, school)).signer.public_key.multibase != kit.signer.public_key.multibase
 
 
 async def test_achievement_doc_is_cached_per_version(people, platform):
@@ -82,16 +82,16 @@ async def test_achievement_doc_is_cached_per_version(people, platform):
     a = await make_achievement(people, platform)
     base = platform.settings.base_url
     row = await catalog_repo.get_achievement_by_id(a.id)
-    first = await awarding.achievement_doc(row, base_url=base)
+    first = await awarding.achievement_doc(platform, row, base_url=base)
     assert first == await achievement_document(row, base_url=base)
     copy = msgspec.structs.replace(row)
-    assert copy is not row and await awarding.achievement_doc(copy, base_url=base) is first  # same version: reused
+    assert copy is not row and await awarding.achievement_doc(platform, copy, base_url=base) is first  # same version
     await catalog_repo.update_achievement(a.id, image_sha256="ab" * 32, image_type="image/png")
     edited = await catalog_repo.get_achievement_by_id(a.id)
-    second = await awarding.achievement_doc(edited, base_url=base)
+    second = await awarding.achievement_doc(platform, edited, base_url=base)
     assert second == await achievement_document(edited, base_url=base) != first
     assert "image" in second and "image" not in first
-    other = await awarding.achievement_doc(edited, base_url="https://other.example")
+    other = await awarding.achievement_doc(platform, edited, base_url="https://other.example")
     assert other["id"].startswith("https://other.example/")
 
 
@@ -106,5 +106,5 @@ async def test_insert_credential_row_is_the_stored_row(people, platform):
     row = await credentials_repo.insert_credential_row(
         uuid=uuid.uuid4(), school=people["teacher"].school_id, credential_id="urn:uuid:" + str(uuid.uuid4()),
         document='{"x":1}', status_purpose="revocation", issued_at=platform.clock.now())
-    stored = await credentials_repo.get_credential(row["uuid"])
+    stored = await credentials_repo.get_credential(row.uuid)
     assert row == stored and _types(row) == _types(stored)

@@ -29,10 +29,10 @@ async def test_kill_9_during_a_bulk_award_then_a_worker_resumes_it_exactly_once(
     school, _ = await kill_test_setup(seed, tmp_path)
     env = job_env(db_url, tmp_path)
     job = await kill_mid_run(run_badges("award", str(tmp_path / "term.csv"), "--school", "north", env=env),
-                              school["id"])
+                              school.id)
     assert job["status"] == "running" and 20 <= job["processed"] < ROWS, job
     assert job["lease_owner"], job  # the dead process's lease, still unexpired for a moment
-    awards, credentials, entries, learners = await job_counts(school["id"])
+    awards, credentials, entries, learners = await job_counts(school.id)
     # exactly what the job row says was committed: whole badges, one per student, nothing partial
     assert awards == credentials == entries == learners == job["issued"] == job["processed"], (
         awards, credentials, entries, learners, job)
@@ -49,7 +49,7 @@ async def test_kill_9_during_a_bulk_award_then_a_worker_resumes_it_exactly_once(
     assert done.status == "done" and done.errors == [], done
     assert done.processed == done.total == done.issued == ROWS, done
     assert done.lease_owner == "" and done.lease_until is None, done
-    await exactly_once(school["id"], ROWS)
+    await exactly_once(school.id, ROWS)
 
 
 async def test_a_live_job_is_not_taken_over_and_a_rerun_of_a_finished_file_issues_nothing(seed, platform, db_url,
@@ -62,7 +62,7 @@ async def test_a_live_job_is_not_taken_over_and_a_rerun_of_a_finished_file_issue
     school, data = await kill_test_setup(seed, tmp_path)
     env = job_env(db_url, tmp_path)
     job = await kill_mid_run(run_badges("award", str(tmp_path / "term.csv"), "--school", "north", env=env),
-                              school["id"])
+                              school.id)
     before = job["processed"]
     # within the lease, nobody takes the job: a worker finds nothing to run
     assert await JobRunner(lease_seconds=LEASE).claimable() == []
@@ -71,9 +71,9 @@ async def test_a_live_job_is_not_taken_over_and_a_rerun_of_a_finished_file_issue
     await asyncio.sleep(LEASE + 0.5)
     assert await JobRunner(lease_seconds=LEASE).claimable() == [("bulk", job["id"])]
     assert await JobRunner(lease_seconds=LEASE).run(platform, "bulk", job["id"])
-    await exactly_once(school["id"], ROWS)
+    await exactly_once(school.id, ROWS)
     again = run_badges("award", str(tmp_path / "term.csv"), "--school", "north", env=env)
     out, err = again.communicate(timeout=120)
     assert again.returncode == 0, err.decode()
     assert "issued 0 badge(s)" in out.decode() and err.decode().count("already awarded") == ROWS, (out, err)
-    await exactly_once(school["id"], ROWS)
+    await exactly_once(school.id, ROWS)

@@ -33,8 +33,8 @@ async def _stalled_bulk_job(seed, platform, monkeypatch):
     emails = await add_students(seed, STUDENTS)
     data = "email,achievement,plan,analysis\n" + "".join(f"{e},{a['id']},3,3\n" for e in emails)
     teacher = seed.users[("north", "teacher", 0)]
-    who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=seed.schools["north"]["id"],
-                    district_id=seed.district["id"], via="token")
+    who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=seed.schools["north"].id,
+                    district_id=seed.district.id, via="token")
     dying = JobRunner(inline=False, owner="dead-host:1:0")
     ctx = platform.replace(jobs=dying)
     job, _ = await bulk.start(ctx, who, data.encode())  # queued: nobody runs it here
@@ -83,7 +83,7 @@ async def test_a_stalled_bulk_job_is_resumed_by_one_runner_and_finished_exactly_
     assert done.status == "done" and done.errors == [], done
     assert done.processed == done.issued == done.total == STUDENTS, done
     assert done.lease_owner == "" and done.lease_until is None, done  # given back when finished
-    school = seed.schools["north"]["id"]
+    school = seed.schools["north"].id
     learners = [r["learner"] for r in await IssuedCredential.select(IssuedCredential.learner).where(
         IssuedCredential.school == school)]
     assert len(learners) == len(set(learners)) == STUDENTS  # the committed batches were not issued again
@@ -96,7 +96,7 @@ async def test_a_stalled_cohort_job_is_resumed_by_one_runner_and_finished_exactl
     from issuer.jobs import JobRunner, wall_now
     from issuer.transcripts import repo
 
-    north = seed.schools["north"]["id"]
+    north = seed.schools["north"].id
     students = [seed.users[("north", "student", n)]["id"] for n in range(2)]
     job = await repo.insert_job(school=north, status="running", total=len(students), learners=students,
                                 created_at=platform.clock.now())

@@ -25,7 +25,7 @@ async def test_fifty_concurrent_reviews_fifty_badges_distinct_indexes(seed, plat
     school = seed.schools["north"]
     students = []
     for i in range(N):
-        u = await accounts_repo.insert_user(district_id=seed.district["id"], school_id=school["id"], role="student",
+        u = await accounts_repo.insert_user(district_id=seed.district.id, school_id=school.id, role="student",
                                             username=f"conc-{i}", email=f"conc-{i}@example.org",
                                             display_name=f"Student {i}", password_hash="", at=platform.clock.now())
         students.append(principal(msgspec.structs.asdict(u), "student"))

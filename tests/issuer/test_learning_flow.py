@@ -30,7 +30,7 @@ async def test_below_then_revised_meets_threshold_issues_one_signed_badge(people
     from issuer.credentials import repo as credentials_repo
 
     row = await credentials_repo.get_credential(high.credential.uuid)
-    doc = json.loads(row["document"])
+    doc = json.loads(row.document)
     schema.validate(doc, "achievement")
     schema.validate(doc, "achievement", strict=True)
     assert doc["credentialSubject"]["achievement"]["resultDescription"]

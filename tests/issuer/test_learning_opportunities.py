@@ -87,7 +87,7 @@ async def test_a_revoked_badge_is_not_held(people, platform, seed):
     a = await make_achievement(people, platform)
     first = await rate(people, platform, await submit(people, platform, a), MET)
     row = await credentials_repo.get_credential(first["credential"]["uuid"])
-    await status.revoke(row["id"], reason="not their own", actor_id=people["admin"].id)
+    await status.revoke(platform, row.id, reason="not their own", actor_id=people["admin"].id)
     out = await rate(people, platform, await submit(people, platform, a), MET)
     assert out["status"] == "awarded" and out["issued"] is True
 

@@ -26,9 +26,9 @@ async def test_every_live_token_gives_the_same_principal(seed, platform):
         fast, plain = await _both(platform, token)
         assert plain is not None and plain.role == role
         assert fast == plain
-    school = seed.schools["north"]["id"]
+    school = seed.schools["north"].id
     for name in ("integration", ""):  # a token without a user (named and unnamed)
-        token = await accounts.create_api_token(platform, school_id=school, district_id=seed.district["id"],
+        token = await accounts.create_api_token(platform, school_id=school, district_id=seed.district.id,
                                                 role="school_admin", name=name)
         fast, plain = await _both(platform, token)
         assert plain is not None and plain.id is None
@@ -43,15 +43,15 @@ async def test_person_roles_without_a_user_give_no_principal_either_way(seed, pl
     from issuer.accounts import repo as accounts_repo
     from issuer.accounts import service as accounts
 
-    school = seed.schools["north"]["id"]
+    school = seed.schools["north"].id
     for role, expires in (("student", None), ("teacher", None), ("", None), ("root", None),
                           ("school_admin", NOW), ("school_admin", NOW - timedelta(seconds=1))):
         token = f"bdg_legacy_{role}_{expires}"
-        await accounts_repo.insert_token(token_hash=accounts.sha256_hex(token), name="legacy", district_id=seed.district["id"],
+        await accounts_repo.insert_token(token_hash=accounts.sha256_hex(token), name="legacy", district_id=seed.district.id,
                                 school_id=school, user_id=None, role=role, at=NOW, expires_at=expires)
         assert await _both(platform, token) == (None, None), role
     live = "bdg_legacy_live"
-    await accounts_repo.insert_token(token_hash=accounts.sha256_hex(live), name="live", district_id=seed.district["id"],
+    await accounts_repo.insert_token(token_hash=accounts.sha256_hex(live), name="live", district_id=seed.district.id,
                             school_id=school, user_id=None, role="school_admin", at=NOW,
                             expires_at=NOW + timedelta(seconds=1))
     fast, plain = await _both(platform, live)

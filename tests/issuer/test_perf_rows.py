@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
 import pytest
 
 from tests.support import NOW
@@ -15,12 +16,16 @@ from tests.issuer.learning_support import make_achievement
 pytestmark = pytest.mark.anyio
 
 
-def _types(row: dict) -> dict:
-    return {k: type(v) for k, v in row.items()}
+def _fields(row) -> dict:
+    return msgspec.structs.asdict(row) if isinstance(row, msgspec.Struct) else row
 
 
-def _without(row: dict, skip=("id", "uuid", "credential_id")) -> dict:
-    return {k: v for k, v in row.items() if k not in skip}
+def _types(row) -> dict:
+    return {k: type(v) for k, v in _fields(row).items()}
+
+
+def _without(row, skip=("id", "uuid", "credential_id")) -> dict:
+    return {k: v for k, v in _fields(row).items() if k not in skip}
 
 
 async def test_insert_credential_row_is_piccolos_insert(people, platform):
@@ -30,12 +35,13 @@ async def test_insert_credential_row_is_piccolos_insert(people, platform):
 
     from issuer.db import query as query
 
+    from issuer.credentials.rows import IssuedCredentialRow
     from issuer.db.tables import IssuedCredential
     from issuer.credentials.status import allocate_entry
 
     teacher, student = people["teacher"], people["student"]
     a = await make_achievement(people, platform)
-    _, list_id, index = await allocate_entry(teacher.school_id)
+    _, list_id, index = await allocate_entry(platform, teacher.school_id)
     award = await credentials_repo.insert_award_if_new(uuid=uuid.uuid4(), school=teacher.school_id, learner=student.id,
                                            achievement=a.id, submission=None, version=None,
                                            ratings={"a": 3}, source="review", created_at=NOW)
@@ -46,13 +52,13 @@ async def test_insert_credential_row_is_piccolos_insert(people, platform):
     for n, values in enumerate(cases):
         fast = await credentials_repo.insert_credential_row(uuid=uuid.uuid4(), credential_id=f"urn:fast:{n}", **values)
         slow_values = {**values, "award": None, "status_list": None, "status_index": None} if n else values
-        slow = (await IssuedCredential.insert(IssuedCredential(
+        slow = query.row_of(IssuedCredentialRow, (await IssuedCredential.insert(IssuedCredential(
             uuid=uuid.uuid4(), credential_id=f"urn:slow:{n}", **slow_values)).returning(
-            *IssuedCredential.all_columns()))[0]
-        stored = await credentials_repo.get_credential(fast["uuid"])
+            *IssuedCredential.all_columns()))[0])
+        stored = await credentials_repo.get_credential(fast.uuid)
         assert fast == stored
         assert _types(fast) == _types(stored)
-        assert fast["suspended"] is False and fast["status_index"] == values.get("status_index")
+        assert fast.suspended is False and fast.status_index == values.get("status_index")
         if n == 0:
             assert _without(fast) == _without(slow)
             assert _types(fast) == _types(slow)
@@ -71,12 +77,13 @@ async def _piccolo_latest(school_id: int, purpose: str):
 
 async def test_latest_status_list_is_piccolos_select(people):
     from issuer.credentials import repo as credentials_repo
+    from issuer.credentials.rows import StatusListHead
     from issuer.db import query as query
     from issuer.schools import repo as schools_repo
 
     school = people["teacher"].school_id
     other = (await schools_repo.insert_school(district_id=people["teacher"].district_id, slug="perf-rows",
-                                      name="Other", at=NOW))["id"]
+                                      name="Other", at=NOW)).id
     assert await credentials_repo.latest_status_list(school_id=school, purpose="revocation") is None
     for sid, purpose, list_no, size in [(school, "revocation", 1, 131072), (school, "revocation", 3, 262144),
                                         (school, "revocation", 2, 131072), (school, "suspension", 7, 131072),
@@ -86,9 +93,9 @@ async def test_latest_status_list_is_piccolos_select(people):
     for sid, purpose in [(school, "revocation"), (school, "suspension"), (other, "revocation"),
                          (other, "suspension")]:
         fast = await credentials_repo.latest_status_list(school_id=sid, purpose=purpose)
-        slow = await _piccolo_latest(sid, purpose)
+        slow = query.row_of(StatusListHead, await _piccolo_latest(sid, purpose))
         assert fast == slow and (fast is None or _types(fast) == _types(slow))
-    assert (await credentials_repo.latest_status_list(school_id=school, purpose="revocation"))["list_no"] == 3
+    assert (await credentials_repo.latest_status_list(school_id=school, purpose="revocation")).list_no == 3
     assert await credentials_repo.latest_status_list(school_id=other, purpose="suspension") is None
 
 

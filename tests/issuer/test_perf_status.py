@@ -20,8 +20,8 @@ async def test_passing_the_school_row_changes_nothing(seed):
     north, south = seed.schools["north"], seed.schools["south"]
     got = []
     async with write_transaction():
-        for kw in ({}, {"school": await schools_repo.school_by_id(north["id"])}, {"school": south}):
-            got.append(await status.allocate_entry(north["id"], **kw))
+        for kw in ({}, {"school": await schools_repo.school_by_id(north.id)}, {"school": south}):
+            got.append(await status.allocate_entry(seed.ctx, north.id, **kw))
     urls = {entry["statusListCredential"] for entry, _, _ in got}
     assert len(urls) == 1 and "/status/north/message/1" in urls.pop()  # never south's list
     assert len({list_id for _, list_id, _ in got}) == 1

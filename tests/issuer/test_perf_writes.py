@@ -32,6 +32,10 @@ async def _submissions(people, platform, n):
     return a, out
 
 
+def _fields(row) -> dict:
+    return msgspec.structs.asdict(row) if isinstance(row, msgspec.Struct) else row
+
+
 def _piccolo_args(query, engine_type: str) -> list:
     (querystring,) = query.querystrings
     return querystring.compile_string(engine_type)[1]
@@ -39,9 +43,8 @@ def _piccolo_args(query, engine_type: str) -> list:
 
 def _same(a, b, skip=("id", "uuid")) -> None:
     """Equal values of equal types (a typed row is compared field by field)."""
-    a, b = (msgspec.structs.asdict(r) if isinstance(r, msgspec.Struct) else r for r in (a, b))
-    a = {k: v for k, v in a.items() if k not in skip}
-    b = {k: v for k, v in b.items() if k not in skip}
+    a = {k: v for k, v in _fields(a).items() if k not in skip}
+    b = {k: v for k, v in _fields(b).items() if k not in skip}
     assert a == b
     assert {k: type(v) for k, v in a.items()} == {k: type(v) for k, v in b.items()}
 
@@ -78,11 +81,11 @@ async def test_award_and_review_inserts_are_piccolos(people, platform):
         if fast:
             fast_rows = ((await evidence_repo.reviews_for_version(ver.id))[0],
                          await credentials_repo.find_award(sub.learner, a.id))
-            assert fast_rows[0].id == review_id and fast_rows[1]["id"] == award_id
+            assert fast_rows[0].id == review_id and fast_rows[1].id == award_id
         else:
             plain_rows = ((await evidence_repo.reviews_for_version(ver.id))[0],
                           await credentials_repo.find_award(sub.learner, a.id))
-            assert plain_rows[0].id == review_id and plain_rows[1]["id"] == award_id
+            assert plain_rows[0].id == review_id and plain_rows[1].id == award_id
     for f, p in zip(fast_rows, plain_rows, strict=True):
         _same(f, p, skip=("id", "uuid", "version", "submission", "learner"))
 
@@ -108,7 +111,7 @@ async def test_claim_status_index(seed):
     from issuer.db.tables import StatusEntry
     from issuer.credentials import status
 
-    _, list_id, taken = await status.allocate_entry(seed.schools["north"]["id"])
+    _, list_id, taken = await status.allocate_entry(seed.ctx, seed.schools["north"].id)
     free = (taken + 1) % 131072
     assert await credentials_repo.claim_status_index(list_id=list_id, index=free, at=NOW) is True
     assert await credentials_repo.claim_status_index(list_id=list_id, index=free, at=NOW) is False

@@ -36,7 +36,7 @@ async def world(client, seed):
     return await ts.seed_student(client, seed)
 
 
-async def add_expired_badge(seed, template_uuid: str) -> dict:
+async def add_expired_badge(seed, template_uuid: str):
     """A genuine badge of the school whose validity ended yesterday (our awards never expire)."""
     from badges.signing import sign
     from issuer.credentials import repo as credentials_repo
@@ -44,7 +44,7 @@ async def add_expired_badge(seed, template_uuid: str) -> dict:
     from issuer.credentials.status import dumps
 
     row = await credentials_repo.get_credential(template_uuid)
-    doc = json.loads(row["document"])
+    doc = json.loads(row.document)
     for key in ("proof", "credentialStatus"):
         doc.pop(key, None)
     doc["id"] = f"{ts.BASE}/credentials/0b7e6a40-0000-4000-8000-00000000e0e0"
@@ -52,8 +52,8 @@ async def add_expired_badge(seed, template_uuid: str) -> dict:
     doc["validFrom"] = "2025-01-01T00:00:00Z"
     doc["awardedDate"] = "2025-01-01T00:00:00Z"
     doc["validUntil"] = (NOW - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    school = seed.schools["north"]["id"]
-    signed = sign(doc, signer=await signer_for(school), created=NOW - timedelta(days=400))
+    school = seed.schools["north"].id
+    signed = sign(doc, signer=await signer_for(seed.ctx, school), created=NOW - timedelta(days=400))
     import uuid
 
     return await credentials_repo.insert_issued_credential(
@@ -69,7 +69,7 @@ async def test_statuses_come_from_our_records_and_decide_what_is_on_the_transcri
 
     await ts.revoke(seed, world.quadratic)
     # our awards carry only a revocation entry, so suspension is set on the record itself here
-    collab_id = (await credentials_repo.get_credential(world.collab))["id"]
+    collab_id = (await credentials_repo.get_credential(world.collab)).id
     await credentials_repo.mark_suspended(collab_id, suspended=True, reason="under review")
     expired = await add_expired_badge(seed, world.collab)
     learner = await ts.learner(seed)
@@ -91,7 +91,7 @@ async def test_statuses_come_from_our_records_and_decide_what_is_on_the_transcri
     await credentials_repo.mark_suspended(collab_id, suspended=False, reason="")
     _, again = await cases.generate_for(platform, learner)
     assert "Team Player" in {b["name"] for b in again.clr["credentialSubject"]["verifiableCredential"]}
-    assert expired["credential_id"] in again.statuses
+    assert expired.credential_id in again.statuses
 
 
 async def test_expired_nested_badge_is_a_warning_in_the_clr_and_fails_alone(client, seed, world, platform):
@@ -108,20 +108,20 @@ async def test_expired_nested_badge_is_a_warning_in_the_clr_and_fails_alone(clie
     assert nested.outcome == "warn" and nested.problem_type.endswith("/nested-expired") and "Old Habit" in nested.message
     alone = [n for n in report.nested if not n.verified]
     assert len(alone) == 1 and [c.id for c in alone[0].failures] == [CheckId.VALIDITY]
-    assert shares.badge_statuses(report)[expired["credential_id"]].startswith("expired")
+    assert shares.badge_statuses(report)[expired.credential_id].startswith("expired")
     # on its own the expired badge still fails its validity check
-    solo = await shares.verify_stored(client.ctx, expired["document"])
+    solo = await shares.verify_stored(client.ctx, expired.document)
     assert not solo.verified and [c.id for c in solo.failures] == [CheckId.VALIDITY]
     # bad twins: expired AND tampered is a failure of the CLR, not a warning
     doc = copy.deepcopy(result.clr)
     for badge in doc["credentialSubject"]["verifiableCredential"]:
-        if badge["id"] == expired["credential_id"]:
+        if badge["id"] == expired.credential_id:
             badge["validUntil"] = "2099-01-01T00:00:00Z"
     del doc["proof"]
     from badges.signing import sign
     from issuer.schools.identity import signer_for
 
-    resigned = json.dumps(sign(doc, signer=await signer_for(seed.schools["north"]["id"]), created=NOW))
+    resigned = json.dumps(sign(doc, signer=await signer_for(platform, seed.schools["north"].id), created=NOW))
     report = await shares.verify_stored(client.ctx, resigned)
     assert not report.verified and report.failed(CheckId.NESTED)
 

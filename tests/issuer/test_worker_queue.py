@@ -56,7 +56,7 @@ async def test_app_queues_and_workers_run_resume_after_kill_9(seed, platform, pl
             assert queued == (1,)
 
             workers.append(_worker(env))
-            job = await kill_mid_run(workers[0], school["id"])
+            job = await kill_mid_run(workers[0], school.id)
             assert job["status"] == "running" and 20 <= job["processed"] < ROWS, job
 
             workers.append(_worker(env))  # a second worker: resumes it once the dead lease runs out
@@ -67,7 +67,7 @@ async def test_app_queues_and_workers_run_resume_after_kill_9(seed, platform, pl
                 await asyncio.sleep(0.2)
             assert body["status"] == "done" and body["errors"] == [], body
             assert body["processed"] == body["issued"] == body["total"] == ROWS, body
-            await exactly_once(school["id"], ROWS)
+            await exactly_once(school.id, ROWS)
 
             # a queue message the killed worker left "doing" (when its queue task, not its first
             # sweep, took the job) goes back to the queue; the live worker runs it, finds the job finished, and
@@ -87,7 +87,7 @@ async def test_app_queues_and_workers_run_resume_after_kill_9(seed, platform, pl
                 assert time.monotonic() < deadline, left
                 await asyncio.sleep(0.2)
             assert (await client.get(path, headers=t)).json() == body
-        await exactly_once(school["id"], ROWS)
+        await exactly_once(school.id, ROWS)
         workers[1].send_signal(signal.SIGTERM)  # stops cleanly
         assert workers[1].wait(timeout=30) == 0, workers[1].stderr.read().decode()
     finally:

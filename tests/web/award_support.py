@@ -37,5 +37,5 @@ async def revoke(seed, uuid):
     from issuer.credentials import status
 
     row = await credentials_repo.get_credential(uuid)
-    await status.revoke(row["id"], reason="Not the student's own work",
+    await status.revoke(seed.ctx, row.id, reason="Not the student's own work",
                         actor_id=seed.users[("north", "school_admin", 0)]["id"])

@@ -46,7 +46,7 @@ async def _vcapi(client, seed) -> str:
         "options": {"credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}}})
     assert r.status_code == 201, r.text
     row = await credentials_repo.issued_credential(credential_id=r.json()["verifiableCredential"]["id"])
-    return str(row["uuid"])
+    return str(row.uuid)
 
 
 async def issue_every_kind(client, seed) -> dict[str, dict]:

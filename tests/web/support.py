@@ -40,7 +40,7 @@ async def add_students(seed, n: int) -> list[str]:
     emails = []
     for i in range(n):
         email = f"bulk-{i}@example.org"
-        await accounts_repo.insert_user(district_id=seed.district["id"], school_id=school["id"], role="student",
+        await accounts_repo.insert_user(district_id=seed.district.id, school_id=school.id, role="student",
                                username=f"bulk-{i}", email=email, display_name=f"Bulk {i}", password_hash="", at=NOW)
         emails.append(email)
     return emails

@@ -28,7 +28,7 @@ async def _admin_token(platform, seed, slug: str) -> dict:
     from issuer.accounts import service as accounts
 
     u = seed.users[(slug, "school_admin", 0)]
-    token = await accounts.create_api_token(platform, school_id=u["school"], district_id=seed.district["id"],
+    token = await accounts.create_api_token(platform, school_id=u["school"], district_id=seed.district.id,
                                             role="school_admin", user_id=u["id"], name=f"{slug} admin")
     return {"Authorization": f"Bearer {token}"}
 
@@ -50,7 +50,7 @@ async def test_each_action_writes_its_event_and_only_its_school_reads_it(client,
     from issuer.transcripts import cohort as transcript_cohort
     from issuer.access import Principal, Role
 
-    north = seed.schools["north"]["id"]
+    north = seed.schools["north"].id
     teacher = seed.users[("north", "teacher", 0)]
     t = bearer(seed, "teacher")
     a = await setup_achievement(client, seed)
@@ -100,7 +100,7 @@ async def test_each_action_writes_its_event_and_only_its_school_reads_it(client,
         assert r.status_code == 200, r.text
 
     # a cohort job (in the foreground, one worker: the same path as the API's background task)
-    who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=north, district_id=seed.district["id"],
+    who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=north, district_id=seed.district.id,
                     via="session")
     cohort = await transcript_cohort.start_cohort(platform, who, background=False, workers=1)
     assert cohort.status == "done" and cohort.succeeded == 2, cohort

@@ -71,7 +71,7 @@ async def test_token_revocation_over_the_api(client, seed, platform):
     south_admin = seed.users[("south", "school_admin", 0)]
     from issuer.accounts import service as accounts
 
-    south = bearer(await accounts.create_api_token(platform, school_id=south_admin["school"], district_id=seed.district["id"],
+    south = bearer(await accounts.create_api_token(platform, school_id=south_admin["school"], district_id=seed.district.id,
                                                    user_id=south_admin["id"], name="south"))
     assert out["id"] not in [t["id"] for t in (await client.get("/admin/tokens", headers=south)).json()]
     assert_problem(await client.delete(f"/admin/tokens/{out['id']}", headers=south), 404)
@@ -112,7 +112,7 @@ async def test_token_page_lists_and_revokes_with_csrf(client, seed):
 async def test_deactivated_user_cannot_log_in_and_loses_sessions_and_tokens(client, seed, platform):
     from issuer.accounts import service as accounts
 
-    user = await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+    user = await accounts.create_user(platform, district_id=seed.district.id, school_id=seed.schools["north"].id,
                                       role="teacher", username="t-deact", password=PASSWORD)
     cookie = await accounts.create_session(platform, user.id)
     token = (await _new_token(client, seed, user="t-deact"))["token"]
@@ -121,7 +121,7 @@ async def test_deactivated_user_cannot_log_in_and_loses_sessions_and_tokens(clie
     assert_problem(await client.post(f"/admin/users/{user.id}/deactivate", headers=bearer(seed.token["teacher"])),
                    403)
     south_admin = seed.users[("south", "school_admin", 0)]
-    south = bearer(await accounts.create_api_token(platform, school_id=south_admin["school"], district_id=seed.district["id"],
+    south = bearer(await accounts.create_api_token(platform, school_id=south_admin["school"], district_id=seed.district.id,
                                                    user_id=south_admin["id"]))
     assert_problem(await client.post(f"/admin/users/{user.id}/deactivate", headers=south), 404)
     me = seed.users[("north", "school_admin", 0)]
@@ -153,7 +153,7 @@ async def test_password_change_ends_the_other_sessions(client, seed, platform):
     from issuer.accounts import repo as accounts_repo
     from issuer.accounts import service as accounts
 
-    user = await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+    user = await accounts.create_user(platform, district_id=seed.district.id, school_id=seed.schools["north"].id,
                                       role="teacher", username="t-pw", password=PASSWORD)
     here, elsewhere = await accounts.create_session(platform, user.id), await accounts.create_session(platform, user.id)
     url = "/me/password"
@@ -185,7 +185,7 @@ async def test_password_change_ends_the_other_sessions(client, seed, platform):
 async def test_logins_are_audited_with_who(client, seed, platform):
     from issuer.accounts import service as accounts
 
-    user = await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+    user = await accounts.create_user(platform, district_id=seed.district.id, school_id=seed.schools["north"].id,
                                       role="teacher", username="t-audit", password=PASSWORD)
     csrf = await login_csrf(client)
     for username, password in (("t-audit", "wrong password"), ("nobody-here", "x"), ("t-audit", PASSWORD)):
@@ -236,9 +236,9 @@ async def test_deactivating_an_admin_revokes_the_service_tokens_they_made(client
     for other people (bound to those people) and other admins' tokens live on."""
     from issuer.accounts import service as accounts
 
-    admin = await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+    admin = await accounts.create_user(platform, district_id=seed.district.id, school_id=seed.schools["north"].id,
                                        role="school_admin", username="a-leaving", password=PASSWORD)
-    own = bearer(await accounts.create_api_token(platform, school_id=admin.school, district_id=seed.district["id"],
+    own = bearer(await accounts.create_api_token(platform, school_id=admin.school, district_id=seed.district.id,
                                                  user_id=admin.id, name="own"))
     service = (await client.post("/admin/tokens", headers=own, json={"name": "service"})).json()["token"]
     for_teacher = (await client.post("/admin/tokens", headers=own, json={"user": "north-teacher-0"})).json()["token"]

@@ -23,7 +23,7 @@ PASSWORD = "correct horse battery"
 async def _user(platform, seed, username: str):
     from issuer.accounts import service as accounts
 
-    return await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+    return await accounts.create_user(platform, district_id=seed.district.id, school_id=seed.schools["north"].id,
                                       role="teacher", username=username, password=PASSWORD)
 
 

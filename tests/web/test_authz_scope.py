@@ -62,10 +62,10 @@ async def _east(seed, platform):
 
     at = platform.clock.now()
     district = await schools_repo.insert_district(slug="east-district", name="East County", url="", email="", at=at)
-    school = await schools_repo.insert_school(district_id=district["id"], slug="east", name="East Academy", at=at)
+    school = await schools_repo.insert_school(district_id=district.id, slug="east", name="East Academy", at=at)
     users = {}
     for role in ("school_admin", "teacher", "student"):
-        users[role] = await accounts_repo.insert_user(district_id=district["id"], school_id=school["id"], role=role,
+        users[role] = await accounts_repo.insert_user(district_id=district.id, school_id=school.id, role=role,
                                              username=f"east-{role}-0", email=f"east-{role}-0@example.org",
                                              display_name=f"East {role} 0", password_hash="", at=at)
     return district, school, users
@@ -139,7 +139,7 @@ async def test_no_list_endpoint_leaks(client, seed, platform):
 
     district, east, east_users = await _east(seed, platform)
     people: list[tuple[str, dict, frozenset[int], int | None]] = []  # (label, user, schools, learner)
-    schools = {"north": seed.schools["north"]["id"], "south": seed.schools["south"]["id"], "east": east["id"]}
+    schools = {"north": seed.schools["north"].id, "south": seed.schools["south"].id, "east": east.id}
     users = {(slug, role, n): u for (slug, role, n), u in seed.users.items() if slug}
     users.update({("east", role, 0): msgspec.structs.asdict(u) for role, u in east_users.items()})  # as seed.users
     headers: dict[tuple, dict] = {}
@@ -212,8 +212,8 @@ async def test_a_userless_student_token_minted_before_the_fix_is_refused(client,
     from issuer.accounts import service as accounts
 
     token = "bdg_legacy_student"
-    await accounts_repo.insert_token(token_hash=accounts.sha256_hex(token), name="legacy", district_id=seed.district["id"],
-                            school_id=seed.schools["north"]["id"], user_id=None, role="student",
+    await accounts_repo.insert_token(token_hash=accounts.sha256_hex(token), name="legacy", district_id=seed.district.id,
+                            school_id=seed.schools["north"].id, user_id=None, role="student",
                             at=platform.clock.now())
     for path in ("/api/awards", "/api/submissions", "/api/elos", "/api/transcripts", "/admin/credentials"):
         assert_problem(await client.get(path, headers=bearer(token)), 401)
@@ -228,18 +228,18 @@ async def test_a_principal_without_the_id_its_role_needs_gets_403_not_everything
     from issuer.access import Principal, Role
     from issuer.errors import Forbidden
 
-    north = seed.schools["north"]["id"]
-    ghost = Principal(role=Role.STUDENT, school_id=north, district_id=seed.district["id"], via="token")
+    north = seed.schools["north"].id
+    ghost = Principal(role=Role.STUDENT, school_id=north, district_id=seed.district.id, via="token")
     for call in (learning_access.scope_of(ghost), evidence.list_submissions(platform, ghost),
                  elos.list_elos(platform, ghost),
                  evidence.submit(platform, ghost, achievement_uuid="x", narrative="n", urls=None, files=None)):
         with pytest.raises(Forbidden):
             await call
-    staff_without_school = Principal(role=Role.TEACHER, district_id=seed.district["id"], via="token")
+    staff_without_school = Principal(role=Role.TEACHER, district_id=seed.district.id, via="token")
     with pytest.raises(Forbidden):
         await learning_access.scope_of(staff_without_school)
     real = Principal(role=Role.STUDENT, id=seed.users[("north", "student", 0)]["id"], school_id=north,
-                     district_id=seed.district["id"], via="token")
+                     district_id=seed.district.id, via="token")
     assert await learning_access.scope_of(real) == LearnerScope(school_id=north, learner_id=real.id)
 
 

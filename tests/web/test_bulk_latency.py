@@ -94,16 +94,16 @@ async def test_a_job_stopped_part_way_keeps_its_batches_and_a_rerun_finishes_exa
     emails = await add_students(seed, 60)
     data = ("email,achievement,plan,analysis\n" + "".join(f"{e},{a['id']},3,3\n" for e in emails)).encode()
     teacher = seed.users[("north", "teacher", 0)]
-    who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=teacher["school"], district_id=seed.district["id"])
+    who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=teacher["school"], district_id=seed.district.id)
     monkeypatch.setattr(bulk, "BATCH_ROWS", 10)
     monkeypatch.setattr(bulk, "BATCH_SECONDS", 60.0)
     real, calls = awarding.issue_locked, []
 
-    async def failing(**kw):
+    async def failing(ctx, **kw):
         calls.append(1)
         if len(calls) == 35:  # the 5th row of the 4th batch
             raise InvalidInput("the signing service broke")
-        return await real(**kw)
+        return await real(ctx, **kw)
 
     monkeypatch.setattr(awarding, "issue_locked", failing)
     ctx = platform  # its clock is fixed at NOW

@@ -37,7 +37,7 @@ async def test_issuer_bundles_its_own_documents_and_they_verify_offline(seed, pl
     assert (tmp_path / "bundle" / "127.0.0.1:8000" / "issuers" / slug / "did.json").is_file()
     status_url = badge["doc"]["credentialStatus"]["statusListCredential"]
     status_file = tmp_path / "bundle" / "127.0.0.1:8000" / status_url.split("127.0.0.1:8000/", 1)[1]
-    stored = await _stored_status_list(status_url)
+    stored = await _stored_status_list(platform, status_url)
     assert status_file.read_text(encoding="utf-8") == stored  # the list exactly as signed and stored
 
     assert main(["verify", "--now", NOW_TEXT, "--documents", out, str(path)], plugins=()) == 0
@@ -54,10 +54,10 @@ async def test_issuer_bundles_its_own_documents_and_they_verify_offline(seed, pl
     assert "revoked by its issuer — status as of 15 January 2026" in capsys.readouterr().out
 
 
-async def _stored_status_list(url: str) -> str:
+async def _stored_status_list(ctx, url: str) -> str:
     from issuer.credentials import local_documents
 
-    return await local_documents.lookup_text(url)
+    return await local_documents.lookup_text(ctx, url)
 
 
 async def test_no_issuer_database_here_reads_nothing_and_creates_nothing(seed, platform, platform_settings, db,

@@ -55,7 +55,7 @@ async def test_demo_seed_then_app(tmp_path, clean_env):
 
     settings = Settings(base_url=BASE, data_dir=tmp_path / "demo")
     out = await seed_demo(settings)
-    assert out["school"]["slug"] == "lincoln" and out["issued"] and out["revoked"]
+    assert out["school"].slug == "lincoln" and out["issued"] and out["revoked"]
     roles = {role for role, _, _ in out["logins"]}
     assert {"school_admin", "teacher", "student"} <= roles
 
@@ -105,7 +105,7 @@ async def test_demo_seed_then_app(tmp_path, clean_env):
 
     # running the demo again keeps the school and its badges, and hands out fresh logins
     again = await seed_demo(settings)
-    assert again["existing"] and again["school"]["id"] == out["school"]["id"]
+    assert again["existing"] and again["school"].id == out["school"].id
     assert {u for _, u, _ in again["logins"]} == {u for _, u, _ in out["logins"]}
     _, username, password = next(login for login in again["logins"] if login[1] == "maya")
     old_password = next(p for _, u, p in out["logins"] if u == "maya")

@@ -52,7 +52,7 @@ async def revoke(client, seed, platform, uuid):
     from issuer.credentials import status
 
     row = await credentials_repo.get_credential(uuid)
-    await status.revoke(row["id"], reason="Plagiarism found", actor_id=seed.users[("north", "school_admin", 0)]["id"])
+    await status.revoke(platform, row.id, reason="Plagiarism found", actor_id=seed.users[("north", "school_admin", 0)]["id"])
 
 
 async def test_classroom_evidence_to_verified_then_revoked_badge(client, seed, platform):

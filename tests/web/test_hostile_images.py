@@ -24,7 +24,7 @@ async def achievement_of(client, uuid: str) -> str:
     from issuer.credentials import repo as credentials_repo
 
     row = await credentials_repo.get_credential(uuid)
-    achievement = await catalog_repo.get_achievement_by_id(row["achievement"])
+    achievement = await catalog_repo.get_achievement_by_id(row.achievement)
     return str(achievement.uuid)
 
 

@@ -31,8 +31,8 @@ async def _half_done_job(seed, platform, monkeypatch) -> dict:
     emails = await add_students(seed, STUDENTS)
     data = "email,achievement,plan,analysis\n" + "".join(f"{e},{a['id']},3,3\n" for e in emails)
     teacher = seed.users[("north", "teacher", 0)]
-    who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=seed.schools["north"]["id"],
-                    district_id=seed.district["id"], via="token")
+    who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=seed.schools["north"].id,
+                    district_id=seed.district.id, via="token")
     dying = JobRunner(inline=False, owner="dead-host:1:0")
     ctx = platform.replace(jobs=dying)
     job, _ = await bulk.start(ctx, who, data.encode())  # queued, not run
@@ -104,7 +104,7 @@ async def test_app_start_resumes_a_job_a_killed_process_left(seed, platform, pla
         body = await _poll(client, f"/api/awards/bulk/{job.uuid}", t, lambda b: b["status"] != "running")
     assert body["status"] == "done" and body["errors"] == [], body
     assert body["processed"] == body["issued"] == body["total"] == STUDENTS, body
-    await _one_badge_each(seed.schools["north"]["id"])
+    await _one_badge_each(seed.schools["north"].id)
 
 
 async def test_a_job_a_live_process_holds_is_left_alone_until_its_lease_ends(seed, platform, platform_settings,
@@ -129,7 +129,7 @@ async def test_a_job_a_live_process_holds_is_left_alone_until_its_lease_ends(see
         await _set_lease(job.id, "live-host:2:0", wall_now() - timedelta(seconds=1))
         body = await _poll(client, f"/api/awards/bulk/{job.uuid}", t, lambda b: b["status"] != "running")
     assert body["status"] == "done" and body["issued"] == STUDENTS, body
-    await _one_badge_each(seed.schools["north"]["id"])
+    await _one_badge_each(seed.schools["north"].id)
 
 
 async def test_a_job_queued_before_plans_were_stored_fails_with_the_reason(seed, platform, platform_settings):
@@ -140,7 +140,7 @@ async def test_a_job_queued_before_plans_were_stored_fails_with_the_reason(seed,
     from issuer.db.engine import engine_for_url
     from issuer.app import create_app
 
-    school, now = seed.schools["north"]["id"], platform.clock.now()
+    school, now = seed.schools["north"].id, platform.clock.now()
     old = await credentials_repo.insert_bulk_job(school=school, status="running", total=10, created_at=now)
     done = await credentials_repo.insert_bulk_job(school=school, status="done", total=10, created_at=now)
     cohort = await repo_transcripts.insert_job(school=school, status="running", total=3, created_at=now)

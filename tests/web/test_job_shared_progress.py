@@ -105,7 +105,7 @@ async def test_two_app_processes_read_the_same_figures_for_one_job(seed, platfor
             from issuer.accounts import service as accounts
 
             south = seed.users[("south", "teacher", 0)]
-            token = await accounts.create_api_token(platform, school_id=south["school"], district_id=seed.district["id"],
+            token = await accounts.create_api_token(platform, school_id=south["school"], district_id=seed.district.id,
                                                     role="teacher", user_id=south["id"], name="south")
             assert (await other.get(path, headers={"Authorization": f"Bearer {token}"})).status_code == 404
     finally:

@@ -191,7 +191,7 @@ async def test_public_page_says_revoked_but_not_why(client, seed):
     page = await client.get(f"/badges/{c_uuid}", headers=HTML)
     assert page.status_code == 200 and "revoked" not in page.text
     row = await credentials_repo.get_credential(c_uuid)
-    await status.revoke(row["id"], reason="Plagiarism found in the lab report",
+    await status.revoke(seed.ctx, row.id, reason="Plagiarism found in the lab report",
                         actor_id=seed.users[("north", "school_admin", 0)]["id"])
     page = await client.get(f"/badges/{c_uuid}", headers=HTML)
     assert "This badge has been revoked" in page.text and "Plagiarism" not in page.text

@@ -21,7 +21,7 @@ async def south_teacher(seed, platform):
     from issuer.accounts import service as accounts
 
     u = seed.users[("south", "teacher", 0)]
-    token = await accounts.create_api_token(platform, school_id=u["school"], district_id=seed.district["id"], role="teacher",
+    token = await accounts.create_api_token(platform, school_id=u["school"], district_id=seed.district.id, role="teacher",
                                             user_id=u["id"], name="south teacher")
     return {"Authorization": f"Bearer {token}"}
 
@@ -31,7 +31,7 @@ async def other_student(seed, platform):
     from issuer.accounts import service as accounts
 
     u = seed.users[("north", "student", 1)]
-    token = await accounts.create_api_token(platform, school_id=u["school"], district_id=seed.district["id"], role="student",
+    token = await accounts.create_api_token(platform, school_id=u["school"], district_id=seed.district.id, role="student",
                                             user_id=u["id"], name="student 1")
     return {"Authorization": f"Bearer {token}"}
 

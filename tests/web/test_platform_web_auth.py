@@ -22,7 +22,7 @@ PASSWORD = "correct horse battery"
 
 
 async def _user(platform, seed, username="teacher-login", role="teacher"):
-    return await accounts.create_user(platform, district_id=seed.district["id"], school_id=seed.schools["north"]["id"],
+    return await accounts.create_user(platform, district_id=seed.district.id, school_id=seed.schools["north"].id,
                                       role=role, username=username, password=PASSWORD, display_name="T. Eacher")
 
 
@@ -181,7 +181,7 @@ async def test_revoke_over_http_and_the_served_list(client, seed, platform):
     ).json()["verifiableCredential"]
     row = await credentials_repo.issued_credential(credential_id=vc["id"])
     platform.clock.advance(minutes=1)
-    r = await client.post(f"/admin/credentials/{row['uuid']}/revoke", json={"reason": "issued in error"}, headers=admin)
+    r = await client.post(f"/admin/credentials/{row.uuid}/revoke", json={"reason": "issued in error"}, headers=admin)
     assert r.status_code == 200 and r.json()["revokedReason"] == "issued in error"
     served = await client.get("/status/north/message/1")
     assert served.headers["content-type"] == "application/vc+ld+json"
@@ -191,13 +191,13 @@ async def test_revoke_over_http_and_the_served_list(client, seed, platform):
     assert verify_proof(lst, resolver=resolver, now=platform.clock.now()).verified
     revoked = check_status(vc["credentialStatus"], lst, credential_id=vc["id"])
     assert not revoked.ok and revoked.state == "revoked"
-    again = await client.post(f"/admin/credentials/{row['uuid']}/revoke", json={"reason": "x"}, headers=admin)
+    again = await client.post(f"/admin/credentials/{row.uuid}/revoke", json={"reason": "x"}, headers=admin)
     assert again.status_code == 409
-    empty = await client.post(f"/admin/credentials/{row['uuid']}/revoke", json={}, headers=admin)
+    empty = await client.post(f"/admin/credentials/{row.uuid}/revoke", json={}, headers=admin)
     assert empty.status_code == 400 and empty.headers["content-type"].startswith("application/problem+json")
     # Another school's admin cannot see it (scoped query → 404, not 403: no existence leak).
-    other = await accounts.create_api_token(platform, school_id=seed.schools["south"]["id"], district_id=seed.district["id"])
-    r = await client.post(f"/admin/credentials/{row['uuid']}/suspend", json={"reason": "x"},
+    other = await accounts.create_api_token(platform, school_id=seed.schools["south"].id, district_id=seed.district.id)
+    r = await client.post(f"/admin/credentials/{row.uuid}/suspend", json={"reason": "x"},
                           headers={"Authorization": f"Bearer {other}"})
     assert r.status_code == 404
 

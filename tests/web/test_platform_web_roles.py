@@ -60,9 +60,9 @@ TABLE = [
 
 
 async def _fresh_credential(seed, n: int) -> str:
-    text, row = await vcapi.issue(school_id=seed.schools["north"]["id"], credential=dict(CREDENTIAL),
+    text, row = await vcapi.issue(seed.ctx, school_id=seed.schools["north"].id, credential=dict(CREDENTIAL),
                                   options={"credentialStatus": {"statusPurpose": ["revocation", "suspension"]}})
-    return str(row["uuid"])
+    return str(row.uuid)
 
 
 def _fill(value, mapping):
@@ -92,15 +92,15 @@ async def test_endpoint_by_role(client, seed, method, path, body, expected):
 
 
 async def test_listing_is_scoped_in_the_query(client, seed):
-    north, south = seed.schools["north"]["id"], seed.schools["south"]["id"]
+    north, south = seed.schools["north"].id, seed.schools["south"].id
     student = seed.users[("north", "student", 0)]
     mine = await credentials_repo.insert_issued_credential(school_id=north, learner_id=student["id"], credential_id="urn:uuid:11111111-1111-4111-8111-111111111111",
-                                               document="{}", issued_at=seed.district["created_at"])
+                                               document="{}", issued_at=seed.district.created_at)
     await credentials_repo.insert_issued_credential(school_id=north, learner_id=seed.users[("north", "student", 1)]["id"],
                                         credential_id="urn:uuid:22222222-2222-4222-8222-222222222222", document="{}",
-                                        issued_at=seed.district["created_at"])
+                                        issued_at=seed.district.created_at)
     await credentials_repo.insert_issued_credential(school_id=south, credential_id="urn:uuid:33333333-3333-4333-8333-333333333333",
-                                        document="{}", issued_at=seed.district["created_at"])
+                                        document="{}", issued_at=seed.district.created_at)
 
     async def ids(role):
         r = await client.get("/admin/credentials", headers={"Authorization": f"Bearer {seed.token[role]}"})
@@ -111,7 +111,7 @@ async def test_listing_is_scoped_in_the_query(client, seed):
     assert await ids("teacher") == ["11111111", "22222222"]
     assert await ids("school_admin") == ["11111111", "22222222"]
     assert await ids("district_admin") == ["11111111", "22222222", "33333333"]
-    r = await client.get(f"/admin/credentials/{mine['uuid']}", headers={"Authorization": f"Bearer {seed.token['student']}"})
+    r = await client.get(f"/admin/credentials/{mine.uuid}", headers={"Authorization": f"Bearer {seed.token['student']}"})
     assert r.status_code == 200 and r.json()["learnerId"] == student["id"]
 
     r = await client.get("/admin/users", headers={"Authorization": f"Bearer {seed.token['teacher']}"})

@@ -56,9 +56,9 @@ async def test_issue_happy_path(client, seed):
 
     row = await credentials_repo.issued_credential(credential_id=vc["id"])
     raw = r.content
-    assert raw == b'{"verifiableCredential":' + row["document"].encode() + b"}"  # byte for byte
-    served = await client.get(f"/credentials/{row['uuid']}")
-    assert served.status_code == 200 and served.content == row["document"].encode()
+    assert raw == b'{"verifiableCredential":' + row.document.encode() + b"}"  # byte for byte
+    served = await client.get(f"/credentials/{row.uuid}")
+    assert served.status_code == 200 and served.content == row.document.encode()
     assert served.headers["content-type"] == "application/vc+ld+json"
     lst = (await client.get("/status/north/message/1")).json()
     assert check_status(vc["credentialStatus"], lst, credential_id=vc["id"]).ok
@@ -266,7 +266,7 @@ async def test_an_id_issued_by_another_school_is_a_conflict_without_its_content(
     from issuer.credentials import vcapi
 
     cred = credential(id="urn:uuid:9d7e2b1a-4c3f-4e8a-8b6d-1f2e3a4b5c6d")
-    await vcapi.issue(school_id=seed.schools["south"]["id"], credential=cred, options=None)
+    await vcapi.issue(seed.ctx, school_id=seed.schools["south"].id, credential=cred, options=None)
     r = await client.post("/credentials/issue", json={"credential": cred}, headers=bearer(seed))
     assert r.status_code == 409 and "another issuer" in r.json()["detail"]
     assert "south" not in r.text
@@ -294,10 +294,10 @@ async def test_credential_content_negotiation(client, seed):
     r = await client.post("/credentials/issue", json={"credential": credential()}, headers=bearer(seed))
     vc = r.json()["verifiableCredential"]
     row = await credentials_repo.issued_credential(credential_id=vc["id"])
-    html = await client.get(f"/credentials/{row['uuid']}", headers={"Accept": "text/html,*/*;q=0.8"},
+    html = await client.get(f"/credentials/{row.uuid}", headers={"Accept": "text/html,*/*;q=0.8"},
                             follow_redirects=False)
-    assert html.status_code == 303 and html.headers["location"] == f"/badges/{row['uuid']}"
-    js = await client.get(f"/credentials/{row['uuid']}", headers={"Accept": "application/json"})
+    assert html.status_code == 303 and html.headers["location"] == f"/badges/{row.uuid}"
+    js = await client.get(f"/credentials/{row.uuid}", headers={"Accept": "application/json"})
     assert js.status_code == 200 and json.loads(js.content) == vc
     missing = await client.get("/credentials/00000000-0000-4000-8000-000000000000")
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")

@@ -45,13 +45,13 @@ async def _seed(settings_, clock):
     at = clock.now()
     district = await schools_repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
                                           email="office@riverside.example", at=at)
-    school = await schools_repo.insert_school(district_id=district["id"], slug="north", name="North High School",
+    school = await schools_repo.insert_school(district_id=district.id, slug="north", name="North High School",
                                       url="https://north.example", email="office@north.example",
                                       address={"addressCountry": "US"}, at=at)
-    admin = await accounts_repo.insert_user(district_id=district["id"], school_id=school["id"], role="school_admin",
+    admin = await accounts_repo.insert_user(district_id=district.id, school_id=school.id, role="school_admin",
                                    username="north-admin", email="admin@north.example",
                                    display_name="North Admin", password_hash="", at=at)
-    token = await accounts.create_api_token(ctx, school_id=school["id"], district_id=district["id"],
+    token = await accounts.create_api_token(ctx, school_id=school.id, district_id=district.id,
                                             role="school_admin", user_id=admin.id, name="fuzz")
     return engine, token
 

@@ -153,19 +153,19 @@ async def _legacy_badge(seed, purposes: tuple[str, ...]) -> dict:
     from issuer.credentials import status
     from tests.support import NOW
 
-    north = seed.schools["north"]["id"]
+    north = seed.schools["north"].id
     async with write_transaction():
-        allocated = [await status.allocate_entry(north, purpose=p) for p in purposes]
+        allocated = [await status.allocate_entry(seed.ctx, north, purpose=p) for p in purposes]
         entries = [a[0] for a in allocated]
         doc = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
                "id": f"urn:uuid:00000000-0000-4000-8000-{len(purposes):012d}", "validFrom": "2026-01-01T00:00:00Z",
-               "issuer": await identity.issuer_did(north), "credentialSubject": {"id": "did:example:learner"},
+               "issuer": await identity.issuer_did(seed.ctx, north), "credentialSubject": {"id": "did:example:learner"},
                "credentialStatus": entries[0] if len(entries) == 1 else entries}
-        signed = sign(doc, signer=await identity.signer_for(north), created=NOW)
+        signed = sign(doc, signer=await identity.signer_for(seed.ctx, north), created=NOW)
         row = await credentials_repo.insert_issued_credential(
             school_id=north, credential_id=doc["id"], document=status.dumps(signed), issued_at=NOW,
             status_list_id=allocated[0][1], status_index=allocated[0][2], status_purpose=purposes[0])
-    return {"uuid": str(row["uuid"]), "doc": json.loads(row["document"])}
+    return {"uuid": str(row.uuid), "doc": json.loads(row.document)}
 
 
 async def test_older_badges_keep_verifying_and_changing(client, seed):

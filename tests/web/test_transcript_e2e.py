@@ -152,7 +152,7 @@ async def test_tampering_fails_with_the_right_named_check(client, seed, world, p
     linear["credentialSubject"]["result"][0]["achievedLevel"] = linear["credentialSubject"]["result"][0][
         "achievedLevel"].replace("/levels/4", "/levels/3")
     del doc["proof"]
-    resigned = json.dumps(sign(doc, signer=await signer_for(seed.schools["north"]["id"]), created=now))
+    resigned = json.dumps(sign(doc, signer=await signer_for(platform, seed.schools["north"].id), created=now))
     report = await ts.engine_verify(client, resigned, now=now)
     assert [c.id for c in report.failures] == [CheckId.NESTED]
     bad = [n for n in report.nested if not n.verified]
@@ -281,7 +281,7 @@ async def test_share_links_verify_live_and_stop_when_revoked_or_expired(client, 
     assert (await client.get("/share/" + "x" * 43)).status_code == 404
     r = await client.post(f"/api/transcripts/{t['id']}/shares", headers=ts.bearer(
         await __import__("issuer.accounts.service", fromlist=["x"]).create_api_token(platform,
-            school_id=seed.schools["south"]["id"], district_id=seed.district["id"], role="teacher",
+            school_id=seed.schools["south"].id, district_id=seed.district.id, role="teacher",
             user_id=seed.users[("south", "teacher", 0)]["id"], name="s")), json={})
     assert r.status_code == 404
     for bad in ({"expiresInDays": 0}, {"expiresInDays": 10_000}, {"expiresAt": "2020-01-01T00:00:00Z"}):
@@ -388,7 +388,7 @@ async def test_a_resumed_cohort_job_skips_the_students_it_finished(client, seed,
     from issuer.transcripts import repo as repo_transcripts
 
     teacher = seed.users[("north", "teacher", 0)]
-    who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=teacher["school"], district_id=seed.district["id"],
+    who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=teacher["school"], district_id=seed.district.id,
                     via="token")
     first = await cohort.start_cohort(platform, who, background=False, workers=1)
     assert first.status == "done" and first.succeeded == 1, first

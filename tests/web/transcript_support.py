@@ -173,7 +173,7 @@ async def revoke(seed, credential_uuid):
     from issuer.credentials import status
 
     row = await credentials_repo.get_credential(credential_uuid)
-    await status.revoke(row["id"], reason="Work was not the student's own",
+    await status.revoke(seed.ctx, row.id, reason="Work was not the student's own",
                         actor_id=seed.users[("north", "school_admin", 0)]["id"])
 
 

@@ -1,0 +1,123 @@
+"""What ``issuer.credentials.repo`` returns: one frozen Struct per shape it reads.
+
+Foreign keys are the referenced row's id, as Piccolo returns them. The bulk-job queries of the
+repo still return dicts (``issuer.credentials.bulk`` and ``issuer.jobs`` own their shape).
+"""
+from __future__ import annotations
+
+import uuid as uuidlib
+from datetime import datetime
+
+import msgspec
+
+
+class StatusListHead(msgspec.Struct, frozen=True, kw_only=True):
+    """The newest list of a school and purpose: where the next index is drawn."""
+
+    id: int
+    list_no: int
+    size: int  # bits
+
+
+class StatusListRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A Bitstring status list: its current bits and the signed list credential served verbatim."""
+
+    id: int
+    school: int
+    purpose: str
+    list_no: int
+    size: int  # bits
+    encoded_list: str
+    document: str  # "" until first signed
+    updated_at: datetime
+
+
+class IssuedCredentialRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A signed credential as stored: ``document`` is the exact JSON text that was signed."""
+
+    id: int
+    uuid: uuidlib.UUID  # the path segment of /credentials/<uuid>
+    school: int
+    learner: int | None
+    achievement: int | None  # None for VC-API
+    award: int | None  # None for VC-API
+    credential_id: str  # the VC ``id``
+    document: str
+    status_list: int | None
+    status_index: int | None
+    status_purpose: str
+    revoked_at: datetime | None
+    revoked_reason: str
+    revoked_by: int | None
+    suspended: bool
+    suspended_reason: str
+    issued_at: datetime
+
+
+class CredentialSummaryRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A credential as the admin listing shows it (no document, no reasons)."""
+
+    id: int
+    uuid: uuidlib.UUID
+    school: int
+    learner: int | None
+    credential_id: str
+    issued_at: datetime
+    revoked_at: datetime | None
+    suspended: bool
+
+
+class AwardedBadgeRow(msgspec.Struct, frozen=True, kw_only=True):
+    """An awarded badge as the badge lists show it, with its achievement's and learner's names."""
+
+    id: int
+    uuid: uuidlib.UUID
+    school: int
+    learner: int | None
+    achievement: int | None
+    award: int | None
+    credential_id: str
+    status_index: int | None
+    revoked_at: datetime | None
+    revoked_reason: str
+    suspended: bool
+    issued_at: datetime
+    achievement_name: str | None
+    achievement_uuid: uuidlib.UUID | None
+    learner_name: str | None
+
+
+class AwardRow(msgspec.Struct, frozen=True, kw_only=True):
+    """The decision to award: one per recognised demonstration (``opportunity`` 1, 2, …)."""
+
+    id: int
+    uuid: uuidlib.UUID
+    school: int
+    learner: int
+    achievement: int
+    submission: int | None  # None for a bulk award
+    version: int | None
+    ratings: dict[str, int]  # criterion id → level
+    source: str  # review | bulk
+    created_at: datetime
+    opportunity: int
+    evidence_shared: bool  # the learner's switch: evidence files public to link holders
+
+
+class PairAwardRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One of the awards of a (learner, achievement) pair, with its badge (``credential_uuid`` None
+    while the award has none)."""
+
+    id: int
+    opportunity: int
+    ratings: dict[str, int]
+    submission: int | None
+    credential_uuid: uuidlib.UUID | None
+    revoked_at: datetime | None
+
+
+class HeldSubmissionRow(msgspec.Struct, frozen=True, kw_only=True):
+    """Work held back for a missing prerequisite, with its achievement's prerequisites."""
+
+    id: int
+    prerequisites: list[int]  # achievement ids
