@@ -43,7 +43,7 @@ from typing import Any, Literal, Protocol, TypeGuard, TypeVar
 
 from issuer.db.scope import LearnerScope, SchoolScope, Scope
 from issuer.errors import BadRequest, Forbidden, InvalidInput, NotFound, Unauthenticated
-from issuer.schools import repo as schools_repo
+from issuer.schools import directory as schools
 
 
 class Role(StrEnum):
@@ -149,7 +149,7 @@ async def scope_of(principal: Principal) -> Scope:
     if role == Role.STUDENT:
         return _student_scope(principal)
     if role == Role.DISTRICT_ADMIN and _id(principal.district_id):
-        return SchoolScope(frozenset(await schools_repo.school_ids_of_district(principal.district_id)))
+        return SchoolScope(frozenset(await schools.school_ids_of_district(principal.district_id)))
     if role in TEACHERS and _id(principal.school_id):
         return SchoolScope(frozenset({principal.school_id}))
     raise Forbidden("this credential has no school or account to list records for")
@@ -161,7 +161,7 @@ async def school_ids(principal: Principal) -> list[int]:
     if role == Role.DISTRICT_ADMIN:
         if principal.district_id is None:
             return []
-        return list(await schools_repo.school_ids_of_district(principal.district_id))
+        return list(await schools.school_ids_of_district(principal.district_id))
     school = principal.school_id
     return [school] if school is not None and (role in STAFF or role == Role.STUDENT) else []
 

@@ -34,7 +34,6 @@ from badges.errors import ResolutionError
 from badges.signing import DocumentResolver
 from badges.trust import TrustRegistry
 
-from issuer import runtime
 from issuer.clock import Clock
 from issuer.context import IssuerContext, build_context
 from issuer.db.engine import configure as configure_db
@@ -248,7 +247,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     except ValueError as exc:  # a missing documents dir, an unreadable trust file
         raise SettingsError(f"verifier: {exc}") from None
     ctx = ctx.replace(verify=verifier_service.verify)
-    runtime.use(ctx)  # the shim, for the modules that do not take ``ctx`` yet
 
     runner = ctx.jobs
     queue = None
@@ -259,9 +257,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     stop_jobs: list[asyncio.Event] = []
 
     async def on_startup() -> None:
-        # Several apps may live in one process (tests): for the shim's readers, the one starting
-        # up takes over; handlers that take ``ctx`` get their own app's context regardless.
-        runtime.use(ctx)
         configure_db(db)
         if owns_pool:
             await db.start_connection_pool(min_size=1, max_size=10)

@@ -4,10 +4,8 @@
 CLI command (``issuer.cli.context_for``). Handlers receive it through Litestar DI
 (``ctx: IssuerContext``, ``issuer.web.deps``) and pass it to their service, which reads time
 only from ``ctx.clock``, keys only from ``ctx.keys`` and configuration only from ``ctx.settings``.
-Two apps built in one process therefore answer each with its own settings and clock.
-
-Modules not converted yet still call ``issuer.runtime.current()``, a shim that returns the
-context most recently made current (see docs/ARCHITECTURE.md for which ones).
+Two apps built in one process therefore answer each with its own settings and clock
+(tests/web/test_two_apps.py), and no module keeps state of its own (tests/issuer/test_module_state.py).
 """
 from __future__ import annotations
 
@@ -88,15 +86,6 @@ class IssuerContext:
 
     def __repr__(self) -> str:
         return f"IssuerContext(settings={self.settings!r}, clock={self.clock!r}, jobs={self.jobs!r})"
-
-    # The runtime shim's old attribute names (``runtime.current().kek``), until its readers move.
-    @property
-    def kek(self) -> bytes:
-        return self.keys.kek
-
-    @property
-    def secret_key(self) -> bytes:
-        return self.keys.secret_key
 
 
 def build_context(settings: Settings, *, clock: Clock | None = None, engine: Any = None,

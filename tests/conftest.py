@@ -17,8 +17,8 @@ The database and platform fixtures of the issuer, web and interop tests (both ha
     from an empty ``public`` schema. Unreachable PostgreSQL → those params skip. Run only one
     backend with ``-k sqlite`` / ``-k postgres`` (the param ids), or ``-m postgres``.
 ``platform``
-    ``issuer.runtime`` configured on ``db``: ``Settings`` (base URL ``http://127.0.0.1:8000``,
-    data dir ``tmp_path``, a fixed KEK), a ``FixedClock`` at ``NOW``. Returns the ``Runtime``
+    The ``IssuerContext`` (``issuer.context.build_context``) on ``db``: ``Settings`` (base URL ``http://127.0.0.1:8000``,
+    data dir ``tmp_path``, a fixed KEK), a ``FixedClock`` at ``NOW``. Returns the context
     (``platform.clock.advance(minutes=5)`` moves time).
 ``seed``
     A district with two schools (``north``, ``south``) and, per school, a school admin, a teacher
@@ -142,10 +142,10 @@ def platform_settings(tmp_path, db_url):
 
 @pytest.fixture
 def platform(db, platform_settings):
-    from issuer import runtime
     from issuer.clock import FixedClock
+    from issuer.context import build_context
 
-    return runtime.configure(platform_settings, clock=FixedClock(NOW), engine=db)
+    return build_context(platform_settings, clock=FixedClock(NOW), engine=db)
 
 
 @pytest.fixture

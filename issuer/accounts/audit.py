@@ -15,7 +15,15 @@ from typing import Any
 
 from issuer.access import Principal
 from issuer.accounts import repo as accounts_repo
-from issuer.schools import repo as schools_repo
+from issuer.schools import directory as schools
+
+
+async def record_event(*, action: str, at: datetime, actor_id: int | None, district_id: int | None,
+                       school_id: int | None, subject: str = "", details: dict[str, Any] | None = None) -> None:
+    """One event whose actor and district the caller already knows (key rotation, a status
+    change): written as given, in the caller's transaction."""
+    await accounts_repo.audit(action=action, at=at, actor_id=actor_id, district_id=district_id,
+                              school_id=school_id, subject=subject, details=details)
 
 
 def actor_details(actor: Principal | None) -> dict[str, Any]:
@@ -44,7 +52,7 @@ async def record_many(actor: Principal | None, events: list[dict[str, Any]]) -> 
         if district_id is None and actor is not None:
             district_id = actor.district_id
         if district_id is None:
-            district_id = await schools_repo.school_district(school_id)
+            district_id = await schools.school_district(school_id)
         info = {**event, **actor_details(actor)}
         if reason:
             info["reason"] = reason

@@ -57,14 +57,9 @@ def settings_for(args: argparse.Namespace, *, base_url: str | None = None) -> Se
 
 def context_for(settings: Settings, *, create_kek: bool = False) -> IssuerContext:
     """The command's context (``issuer.context.build_context``), built once per command."""
-    from issuer import runtime
     from issuer.context import build_context
 
-    ctx = build_context(settings, create_kek=create_kek)
-    # The services of other domains that still read the shim see the same context (issue 11:
-    # this line and the shim go together, once the last of them takes ``ctx``).
-    runtime.use(ctx)
-    return ctx
+    return build_context(settings, create_kek=create_kek)
 
 
 def fail(message: str) -> int:

@@ -30,7 +30,7 @@ from badges import rubrics
 from badges.errors import RubricError
 from issuer.access import TEACHERS, Principal, acting_school, check_school, require
 from issuer.accounts import audit as audit_trail
-from issuer.accounts import repo as accounts_repo
+from issuer.accounts import directory as user_directory
 from issuer.catalog import achievements as catalog
 from issuer.catalog.rows import AchievementRow
 from issuer.catalog.achievements import achievement_document
@@ -41,7 +41,7 @@ from issuer.credentials.bulk_rows import BulkError, BulkJobRow, PlannedAward
 from issuer.db.engine import write_transaction
 from issuer.errors import InvalidInput, NotFound
 from issuer.jobs import JobRunner, LeaseLost, actor_of, principal_of
-from issuer.schools import repo as schools_repo
+from issuer.schools import directory as schools
 
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
@@ -99,7 +99,7 @@ async def validate(principal: Principal, data: bytes, *, school_id: int | None =
     school = await acting_school(principal, school_id)
     rows = _read(data)
     plan = Plan(school_id=school)
-    users = await accounts_repo.users_by_email(school, (r["email"] for _, r in rows))
+    users = await user_directory.users_by_email(school, (r["email"] for _, r in rows))
     achievements = await catalog.of_school(school)
     by_key = {str(a.uuid): a for a in achievements}
     by_name: dict[str, list[AchievementRow]] = {}
@@ -221,14 +221,14 @@ async def run_job(ctx: IssuerContext, runner: JobRunner, job_id: int) -> None:
             docs[a_id] = await achievement_document(a, base_url=kit.base_url)
         learners = {}
         for n, u in enumerate({r.learner for r in rows[done:]}, start=1):
-            learner = await accounts_repo.get_user(u)
+            learner = await user_directory.get_user(u)
             if learner is None:  # deleted since the file was checked
                 raise NotFound(f"no student {u}")
             learners[u] = learner
             if n % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         now = clock.now()
-        district = kit.school.district if kit.school else await schools_repo.school_district(school_id)
+        district = kit.school.district if kit.school else await schools.school_district(school_id)
         loop = asyncio.get_running_loop()
 
         async def batch() -> tuple[int, int]:

@@ -110,10 +110,13 @@ async def hosted_credential(ctx: IssuerContext, url: str) -> bytes | None:
         row = await credentials_repo.issued_credential(uuid=key)
         return row.document.encode("utf-8") if row is not None else None
     if match := _TRANSCRIPT.match(path):
-        from issuer.transcripts import repo as repo_transcripts  # the transcript half's table; looked up when used
+        # Imported here: the transcripts domain builds on credentials, not the other way round.
+        from issuer.transcripts.service import signed_document
 
-        transcript = await repo_transcripts.transcript(match.group(1))
-        return transcript.document.encode("utf-8") if transcript is not None else None
+        try:
+            return (await signed_document(ctx, match.group(1))).encode("utf-8")
+        except NotFound:
+            return None
     return None
 
 

@@ -5,7 +5,6 @@ Every function returns rows of ``issuer.credentials.rows`` (the bulk-job queries
 """
 from __future__ import annotations
 
-import functools
 import uuid as uuidlib
 from collections.abc import Iterable
 from datetime import datetime
@@ -244,11 +243,13 @@ async def insert_credential(**values: Any) -> int:
     return await insert_row(IssuedCredential, **values)
 
 
-@functools.lru_cache(maxsize=8)
 def _insert_returning_sql(table: type[IssuedCredential]) -> str:
     sql, _ = insert_sql(table, False)
     head = sql[:sql.rindex(" RETURNING ")]
     return head + " RETURNING " + ",".join(f'"{c._meta.db_column_name}"' for c in table._meta.columns)
+
+
+_INSERT_RETURNING = _insert_returning_sql(IssuedCredential)  # built once at import, like db.query's INSERTs
 
 
 async def insert_credential_row(**values: Any) -> IssuedCredentialRow:
@@ -256,7 +257,7 @@ async def insert_credential_row(**values: Any) -> IssuedCredentialRow:
     ``credential_for_award`` reads back, without a second query). Prebuilt like
     ``_fast_insert`` (tests/issuer/test_perf_kit.py compares it with Piccolo's insert)."""
     _, args = insert_args(IssuedCredential, values)
-    rows = await IssuedCredential.raw(_insert_returning_sql(IssuedCredential), *args)
+    rows = await IssuedCredential.raw(_INSERT_RETURNING, *args)
     row = dict(rows[0])
     row["suspended"] = bool(row["suspended"])  # 0/1 on SQLite, as Piccolo's select converts it
     return row_of(IssuedCredentialRow, row)

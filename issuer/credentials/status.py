@@ -41,7 +41,7 @@ from badges.status import (
     status_entry,
     status_list_credential,
 )
-from issuer.accounts import repo as accounts_repo
+from issuer.accounts import audit as audit_trail
 from issuer.context import IssuerContext
 from issuer.credentials import repo as credentials_repo
 from issuer.credentials.rows import IssuedCredentialRow, StatusListHead
@@ -218,7 +218,7 @@ async def _change(ctx: IssuerContext, credential_row_id: int, *, action: str, re
             await credentials_repo.mark_suspended(credential_row_id, suspended=action == "suspend",
                                                   reason=reason if action == "suspend" else "")
         # Who and why, for the school's staff only (the reason is never published).
-        await accounts_repo.audit(action=f"credential.{action}", at=now, actor_id=actor_id,
+        await audit_trail.record_event(action=f"credential.{action}", at=now, actor_id=actor_id,
                                   district_id=school.district, school_id=school.id, subject=credential.credential_id,
                                   details={"reason": reason, "statusPurpose": purpose})
         changed = await credentials_repo.issued_credential(row_id=credential_row_id)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from issuer.access import STAFF, Principal, check_record, require, scope_of
-from issuer.accounts import repo as accounts_repo
+from issuer.accounts import directory as users
 from issuer.catalog import achievements, frameworks
 from issuer.context import IssuerContext
 from issuer.credentials.awarding import in_write_transaction
@@ -22,7 +22,7 @@ from issuer.errors import Conflict, InvalidInput, LinkExpired, NotFound
 from issuer.evidence import repo as evidence_repo
 from issuer.evidence.rows import Attested, EloRow, ListedElo, MentorLinkRow, MentorView, PlanDecision
 from issuer.evidence.schemas import PartnerDoc
-from issuer.schools import repo as schools_repo
+from issuer.schools import directory as schools
 
 LINK_DAYS = 30
 _EMAIL = re.compile(r"^[^@\s<>\"]{1,64}@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -150,7 +150,7 @@ async def _live_link(token: str, now: datetime) -> tuple[MentorLinkRow, EloRow]:
 
 async def mentor_view(ctx: IssuerContext, token: str) -> MentorView:
     link, elo = await _live_link(token, ctx.clock.now())
-    learner = await accounts_repo.get_user(elo.learner) if elo.learner is not None else None
+    learner = await users.get_user(elo.learner) if elo.learner is not None else None
     return MentorView(elo=elo, learner_name=(learner or {}).get("display_name") or "the student",
                       achievement=await achievements.by_id(elo.achievement),
                       competencies=await frameworks.competencies(elo.competencies or []),
@@ -188,7 +188,7 @@ async def partner(ctx: IssuerContext, elo_uuid: str) -> PartnerDoc:
     elo = await evidence_repo.get_elo(elo_uuid)
     if elo is None or elo.submission is None:
         raise NotFound("no such partner")
-    school = await schools_repo.school_name(elo.school)
+    school = await schools.school_name(elo.school)
     return PartnerDoc(id=f"{ctx.settings.base_url}/partners/{elo.uuid}", type=["Profile"], name=elo.partner_org,
                       description=f"Extended learning partner of {school}" if school else "Extended learning partner")
 

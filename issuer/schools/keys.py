@@ -18,7 +18,7 @@ import logging
 from datetime import timedelta
 
 from badges.signing.keys import Ed25519Signer, PublicKey
-from issuer.accounts import repo as accounts_repo
+from issuer.accounts import audit as audit_trail
 from issuer.context import IssuerContext
 from issuer.db.engine import write_transaction
 from issuer.errors import Conflict, NotFound
@@ -90,7 +90,7 @@ async def _make_room(ctx: IssuerContext, *, district_id: int, school_id: int | N
         if await schools_repo.key_signed_stored_document(row.public_key_multibase, school_id=school_id):
             continue
         await schools_repo.delete_key(row.id)
-        await accounts_repo.audit(action="key.withdraw", at=now, actor_id=actor_id, district_id=district_id,
+        await audit_trail.record_event(action="key.withdraw", at=now, actor_id=actor_id, district_id=district_id,
                                   school_id=school_id, subject=row.public_key_multibase,
                                   details={"reason": "retired and unused; the DID document keeps at most "
                                                      f"{max_keys} keys"})
@@ -115,7 +115,7 @@ async def rotate(ctx: IssuerContext, *, district_id: int, school_id: int | None,
         await _make_room(ctx, district_id=district_id, school_id=school_id, max_keys=max_keys, actor_id=actor_id)
         await schools_repo.retire_keys(district_id=district_id, school_id=school_id, at=ctx.clock.now())
         row = await _create_key(ctx, district_id=district_id, school_id=school_id)
-        await accounts_repo.audit(action="key.rotate", at=ctx.clock.now(), actor_id=actor_id,
+        await audit_trail.record_event(action="key.rotate", at=ctx.clock.now(), actor_id=actor_id,
                                   district_id=district_id, school_id=school_id,
                                   subject=row.public_key_multibase)
     return PublishedKeyRow(id=row.id, public_key_multibase=row.public_key_multibase, active=row.active,

@@ -26,15 +26,15 @@ async def _seed(settings) -> SimpleNamespace:
     import httpx
     import msgspec
 
-    from issuer import runtime
     from issuer.clock import FixedClock
+    from issuer.context import build_context
     from issuer.accounts import repo as accounts_repo
     from issuer.schools import repo as schools_repo
     from issuer.db.engine import create_tables
     from issuer.accounts import service as accounts
     from tests.web import transcript_support as ts
 
-    ctx = runtime.configure(settings, clock=FixedClock(NOW))
+    ctx = build_context(settings, clock=FixedClock(NOW))
     await create_tables()
     district = await schools_repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
                                           email="office@riverside.example", at=NOW)
@@ -52,7 +52,7 @@ async def _seed(settings) -> SimpleNamespace:
         ns.session[role] = await accounts.create_session(ctx, user.id)
     from issuer.app import create_app
 
-    app = create_app(settings, clock=runtime.current().clock)
+    app = create_app(settings, clock=ns.ctx.clock)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ts.BASE) as client:
         ids = await ts.seed_student(client, ns)
     await ts.revoke(ns, ids.quadratic)

@@ -1,12 +1,10 @@
-"""``issuer.context``: one IssuerContext per app or command, frozen, with caches of its own; the
-``issuer.runtime`` shim hands out the context it was given."""
+"""``issuer.context``: one IssuerContext per app or command, frozen, with caches of its own."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
 
-from issuer import runtime
 from issuer.clock import FixedClock
 from issuer.context import IssuerContext, build_context
 from tests.support import NOW
@@ -18,7 +16,7 @@ async def test_build_context_carries_settings_clock_and_keys(platform_settings, 
     clock = FixedClock(NOW)
     ctx = build_context(platform_settings, clock=clock, engine=db)
     assert ctx.settings is platform_settings and ctx.clock is clock and ctx.engine is db
-    assert ctx.keys.kek == platform_settings.key_encryption_key and ctx.kek == ctx.keys.kek
+    assert ctx.keys.kek == platform_settings.key_encryption_key
     assert ctx.jobs.inline and ctx.verify is None  # no verifier outside an app
     # a job runs with the context it is handed (JobRunner.run(ctx, ...)): the runner keeps no clock
     assert not hasattr(ctx.jobs, "clock")
@@ -40,12 +38,3 @@ async def test_each_context_has_its_own_caches(platform_settings, db):
     one.caches.documents["k"] = {"x": 1}
     one.keys.signers[("k",)] = (None, "did:example:1")
     assert "k" not in two.caches.documents and ("k",) not in two.keys.signers
-
-
-async def test_runtime_shim_returns_the_context_it_was_given(platform_settings, db):
-    ctx = runtime.configure(platform_settings, clock=FixedClock(NOW), engine=db)
-    assert isinstance(ctx, IssuerContext) and runtime.current() is ctx and runtime.or_current(None) is ctx
-    other = ctx.replace(clock=FixedClock(NOW + timedelta(hours=1)))
-    assert runtime.or_current(other) is other  # an explicit context wins over the shim
-    runtime.use(other)
-    assert runtime.current() is other

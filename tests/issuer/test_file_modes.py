@@ -67,14 +67,14 @@ def test_sqlite_wal_and_shm_files_are_private(tmp_path):
 
 
 def test_existing_world_readable_data_is_narrowed(tmp_path):
-    from issuer import runtime
+    from issuer.context import build_context
 
     data = tmp_path / "var"
     data.mkdir(mode=0o755)
     db = data / "badges.sqlite3"
     sqlite3.connect(db).close()
     assert mode(data) == 0o755 and mode(db) == 0o644
-    runtime.configure(Settings(data_dir=data, key_encryption_key=bytes(range(32))))
+    build_context(Settings(data_dir=data, key_encryption_key=bytes(range(32))))
     assert mode(data) == 0o700 and mode(db) == 0o600
 
 

@@ -100,7 +100,7 @@ def _sqlite_schema(path: Path) -> dict:
 def test_badges_init_on_sqlite_runs_the_real_migrations(tmp_path, monkeypatch):
     """`badges init` builds a fresh SQLite database by running the migrations (never
     ``create_tables`` plus a faked record), and gets the very schema tables.py describes."""
-    from issuer import cli, runtime
+    from issuer import cli
     from issuer.db import engine as repo
     from issuer.settings import Settings
 
@@ -110,7 +110,7 @@ def test_badges_init_on_sqlite_runs_the_real_migrations(tmp_path, monkeypatch):
     monkeypatch.setattr(repo, "create_tables", no_create_tables)
     monkeypatch.setenv("PYTHONWARNINGS", "ignore")
     settings = Settings(base_url="http://127.0.0.1:8000", data_dir=tmp_path / "new")
-    runtime.configure(settings, create_kek=True)
+    cli.context_for(settings, create_kek=True)
     assert anyio.run(cli.migrate, settings) == []
     check = _piccolo("migrations", "check", database_url=settings.database_url, data_dir=tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
@@ -137,14 +137,14 @@ def test_badges_init_reports_a_failed_migration(tmp_path, monkeypatch):
     """The bad twin: a database the migrations cannot apply to fails init with a clear error."""
     import sqlite3
 
-    from issuer import cli, runtime
+    from issuer import cli
     from issuer.settings import Settings, SettingsError
 
     settings = Settings(base_url="http://127.0.0.1:8000", data_dir=tmp_path / "clash")
     settings.data_dir.mkdir(mode=0o700)
     with sqlite3.connect(settings.data_dir / "badges.sqlite3") as conn:
         conn.execute('CREATE TABLE "school" (id INTEGER PRIMARY KEY)')  # not ours: the first migration clashes
-    runtime.configure(settings, create_kek=True)
+    cli.context_for(settings, create_kek=True)
     with pytest.raises(SettingsError, match="migrations failed"):
         anyio.run(cli.migrate, settings)
 

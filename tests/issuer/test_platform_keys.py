@@ -73,7 +73,7 @@ async def test_wrong_kek_is_a_clear_error(seed, platform):
                           engine=SigningKey._meta.db)
     with pytest.raises(KeyStoreError, match="another KEK") as info:
         await identity.signer_for(other, school.id)
-    assert all(form not in str(info.value) for form in _secret_forms(platform.kek))
+    assert all(form not in str(info.value) for form in _secret_forms(platform.keys.kek))
 
 
 async def test_rotation_keeps_old_badges_verifying(seed, platform):

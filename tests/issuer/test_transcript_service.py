@@ -133,7 +133,6 @@ async def test_cli_transcript_for_one_student_and_for_all(client, seed, world, p
     import anyio.to_thread
 
     from badges.cli import main
-    from issuer import runtime
     from issuer.db.engine import configure as configure_db
     from tests.support import TEST_KEK
 
@@ -165,7 +164,6 @@ async def test_cli_transcript_for_one_student_and_for_all(client, seed, world, p
         assert "[north] 1 transcript(s) of 2 student(s)" in captured.out
         assert sorted(p.name for p in (out / "all").iterdir()) == [f"{email}.clr.json", f"{email}.pdf"]
     finally:
-        runtime.use(platform)
         configure_db(db)
     # the CLI's transcripts are stored: their QR codes resolve
     listed = (await client.get("/api/transcripts", headers=ts.bearer(seed.token["student"]))).json()

@@ -25,11 +25,10 @@ def session(token: str) -> dict:
     return {"Cookie": f"badges_session={token}"}
 
 
-def csrf_for_session(token: str) -> str:
-    from issuer import runtime
+def csrf_for_session(ctx, token: str) -> str:
     from issuer.accounts import service as accounts
 
-    return accounts.csrf_token(runtime.current().secret_key, token)
+    return accounts.csrf_token(ctx.keys.secret_key, token)
 
 
 async def login_csrf(client: httpx.AsyncClient) -> str:

@@ -20,21 +20,18 @@ ISSUER_PLUGIN = EntryPoint(name="issuer", value="issuer.cli:register", group="ba
 
 async def issuer_bundle(credential: Path, out: Path, *, db_url: str, data_dir: Path, monkeypatch) -> tuple[int, str]:
     """Run ``badges bundle`` as the issuer's CLI would, in a worker thread (it runs its own event
-    loop and binds the issuer runtime; the test's runtime is restored by the caller's fixtures)."""
-    from issuer import runtime
+    loop and binds Piccolo's tables to its own engine; the test's engine is bound again after)."""
     from issuer.db.engine import configure, current_engine
 
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("BADGES_DATA_DIR", str(data_dir))
     monkeypatch.setenv("BADGES_BASE_URL", BASE)
     monkeypatch.setenv("BADGES_KEK", TEST_KEK.hex())
-    before = runtime.current()
     engine = current_engine()
     try:
         code = await anyio.to_thread.run_sync(lambda: main(
             ["bundle", "--now", BUNDLE_DATE, "--out", str(out), str(credential)], plugins=[ISSUER_PLUGIN]))
     finally:
-        runtime.use(before)
         configure(engine)
     return code, str(out)
 

@@ -1,14 +1,12 @@
-"""The app the learning web tests drive: ``issuer.app.create_app`` when the platform half's
-factory can take the already-configured runtime, else the same pieces assembled here."""
+"""The app the learning web tests drive: the learning routes with the platform's credential, DID,
+issuer and status-list routes, on an already-built context (no verifier mounted)."""
 from __future__ import annotations
 
 
-def make_app():
+def make_app(ctx):
     from litestar import Litestar
     from litestar.datastructures import State
     from litestar.middleware import DefineMiddleware
-
-    from issuer import runtime
 
     from issuer.accounts.auth import AuthMiddleware
     from issuer.credentials.controllers import CredentialController
@@ -22,10 +20,10 @@ def make_app():
                                     StatusListController],
                     middleware=[DefineMiddleware(AuthMiddleware)], exception_handlers=EXCEPTION_HANDLERS,
                     openapi_config=None, debug=False,
-                    state=State({"ctx": runtime.current()}))  # the configured context, as create_app provides it
+                    state=State({"ctx": ctx}))  # as create_app provides it
 
 
-def in_process_client():
+def in_process_client(ctx):
     import httpx
 
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app()), base_url="http://127.0.0.1:8000")
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app(ctx)), base_url="http://127.0.0.1:8000")

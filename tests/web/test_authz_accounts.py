@@ -102,7 +102,7 @@ async def test_token_page_lists_and_revokes_with_csrf(client, seed):
                                          data=data), 403)
     assert (await client.get("/me", headers=bearer(out["token"]))).status_code == 200
     r = await client.post(f"/admin/api-tokens/{out['id']}/revoke", headers=session(cookie),
-                          data={"csrf_token": csrf_for_session(cookie)}, follow_redirects=False)
+                          data={"csrf_token": csrf_for_session(seed.ctx, cookie)}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/admin/api-tokens?revoked={out['id']}"
     assert_problem(await client.get("/me", headers=bearer(out["token"])), 401)
     page = await client.get(r.headers["location"], headers=session(cookie))
@@ -157,7 +157,7 @@ async def test_password_change_ends_the_other_sessions(client, seed, platform):
                                       role="teacher", username="t-pw", password=PASSWORD)
     here, elsewhere = await accounts.create_session(platform, user.id), await accounts.create_session(platform, user.id)
     url = "/me/password"
-    headers = {**session(here), "X-CSRF-Token": csrf_for_session(here)}
+    headers = {**session(here), "X-CSRF-Token": csrf_for_session(platform, here)}
     assert_problem(await client.post(url, headers=headers, json={"currentPassword": "wrong one!",
                                                                  "newPassword": "a new passphrase"}), 401)
     assert_problem(await client.post(url, headers=headers, json={"currentPassword": PASSWORD,

@@ -20,7 +20,7 @@ ROWS = int(os.environ.get("BULK_LATENCY_ROWS", "400"))  # bench/README: 3000 rep
 
 @pytest.fixture
 async def client(seed):
-    async with in_process_client() as c:
+    async with in_process_client(seed.ctx) as c:
         yield c
 
 

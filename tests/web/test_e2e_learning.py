@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.anyio,
 async def client(seed):
     # httpx over the ASGI app in THIS event loop: Litestar's AsyncTestClient runs the app in a
     # portal thread with its own loop, which a PostgreSQL pool bound to the test's loop cannot serve.
-    async with in_process_client() as c:
+    async with in_process_client(seed.ctx) as c:
         yield c
 
 

@@ -54,7 +54,7 @@ async def test_two_app_processes_read_the_same_figures_for_one_job(seed, platfor
     from tests.web.learning_app import in_process_client
     from tests.web.support import add_students, setup_achievement
 
-    async with in_process_client() as c:
+    async with in_process_client(seed.ctx) as c:
         a = await setup_achievement(c, seed)
     emails = await add_students(seed, STUDENTS)
     data = "email,achievement,plan,analysis\n" + "".join(f"{e},{a['id']},3,3\n" for e in emails)

@@ -24,7 +24,7 @@ JSON = {"accept": "application/json"}
 
 @pytest.fixture
 async def client(seed):
-    async with in_process_client() as c:
+    async with in_process_client(seed.ctx) as c:
         yield c
 
 
@@ -70,11 +70,10 @@ async def elo_badge(client, seed, a) -> str:
     assert r.status_code == 201, r.text
     link = (await client.post(f"/api/elos/{r.json()['id']}/decision", headers=t, json={"approve": True})).json()
     token = link["mentorLink"].rsplit("/", 1)[-1]
-    from issuer import runtime
     from issuer.evidence import elos
 
     # the context the test app serves (tests/web/learning_app.py)
-    sub = (await elos.attest(runtime.current(), token, statement="Careful", hours=38, confirm=True)).submission
+    sub = (await elos.attest(seed.ctx, token, statement="Careful", hours=38, confirm=True)).submission
     r = await client.post(f"/api/submissions/{sub.uuid}/reviews", headers=t,
                           json={"ratings": {"plan": 4, "analysis": 4}})
     assert r.status_code == 200 and r.json()["status"] == "awarded", r.text

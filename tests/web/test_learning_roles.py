@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.anyio,
 
 @pytest.fixture
 async def client(seed):
-    async with in_process_client() as c:
+    async with in_process_client(seed.ctx) as c:
         yield c
 
 
@@ -95,9 +95,7 @@ async def test_bad_input_is_4xx_never_500(client, seed):
                               files={"files": ("x.txt", b"<script>alert(1)</script>", "text/plain")}), 415)
     problem(await client.post("/api/submissions", headers=s, data={"achievement": a["id"]}), 422)
     # oversized
-    from issuer import runtime
-
-    limit = runtime.current().settings.max_upload_bytes
+    limit = seed.ctx.settings.max_upload_bytes
     r = await client.post("/api/submissions", headers=s, data={"achievement": a["id"]},
                           files={"files": ("big.txt", b"a" * (limit + 1), "text/plain")})
     assert r.status_code == 413, r.text
@@ -107,7 +105,7 @@ async def test_bad_input_is_4xx_never_500(client, seed):
     assert r.status_code == 201, r.text
     f = r.json()["versions"][0]["files"][0]
     assert f["name"] == "passwd" and "/" not in f["name"]
-    upload_dir = runtime.current().settings.upload_dir
+    upload_dir = seed.ctx.settings.upload_dir
     assert (upload_dir / f["sha256"][:2] / f["sha256"]).read_bytes() == b"root:x:0:0"
     problem(await client.get(f"/api/submissions/{r.json()['id']}/files/..%2F..%2Fetc%2Fpasswd", headers=s), 404)
     # unknown ids

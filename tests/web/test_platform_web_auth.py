@@ -57,9 +57,7 @@ async def test_login_session_and_csrf(client, seed, platform):
 
     # A state-changing request on the session needs the session's CSRF token.
     session = client.cookies["badges_session"]
-    from issuer import runtime
-
-    good = accounts.csrf_token(runtime.current().secret_key, session)
+    good = accounts.csrf_token(seed.ctx.keys.secret_key, session)
     assert good != token  # bound to the session, not to the pre-session cookie
     admin_body = {"reason": "x"}
     forged = await client.post("/admin/credentials/00000000-0000-4000-8000-000000000000/revoke", json=admin_body)
@@ -76,9 +74,7 @@ async def test_login_session_and_csrf(client, seed, platform):
 async def test_session_header_csrf_for_json_calls(client, seed):
     session = seed.session["school_admin"]
     client.cookies.set("badges_session", session)
-    from issuer import runtime
-
-    good = accounts.csrf_token(runtime.current().secret_key, session)
+    good = accounts.csrf_token(seed.ctx.keys.secret_key, session)
     body = {"name": "from-session", "school": "north"}
     assert (await client.post("/admin/tokens", json=body)).status_code == 403
     assert (await client.post("/admin/tokens", json=body, headers={"X-CSRF-Token": "0" * 64})).status_code == 403

@@ -30,17 +30,17 @@ EXAMPLES_PER_OPERATION = {"sqlite": 20, "postgres": 10}
 
 async def _seed(settings_, clock):
     """A district, one school, its school admin with a bearer token (on a fresh SQLite file)."""
-    from issuer import runtime
     from issuer.accounts import repo as accounts_repo
     from issuer.schools import repo as schools_repo
     from issuer.db.engine import create_tables, engine_for_url
     from issuer.accounts import service as accounts
+    from issuer.context import build_context
 
     engine = engine_for_url(settings_.database_url)  # no pool: the ASGI client runs the app on its own loop
     if engine.engine_type == "postgres":
         await engine.run_ddl("DROP SCHEMA IF EXISTS public CASCADE")
         await engine.run_ddl("CREATE SCHEMA public")
-    ctx = runtime.configure(settings_, clock=clock, engine=engine)
+    ctx = build_context(settings_, clock=clock, engine=engine)
     await create_tables()
     at = clock.now()
     district = await schools_repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",

@@ -2,9 +2,8 @@
 
 The routes converted to the explicit context (``ctx: IssuerContext`` through Litestar DI: the
 issuer profiles, DID documents, status lists and VC-API issue) must answer from their own app's
-context, however the requests interleave. ``issuer.runtime.current()`` (the shim the other
-modules still read) follows whichever app started last: these checks fail if a converted route
-reads it.
+context, however the requests interleave: these checks fail if any route read process-wide state
+(a module global, a last-app-started-wins singleton) instead of its own app's context.
 """
 from __future__ import annotations
 
@@ -30,10 +29,9 @@ STATUS = {"credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpos
 @pytest.fixture
 async def two(platform, platform_settings, seed):
     """(client of app A, client of app B), both started, on one database; A is started first,
-    so the runtime shim holds B's context."""
+    then B, so state left by the last app started would be B's."""
     from litestar.testing import AsyncTestClient
 
-    from issuer import runtime
     from issuer.clock import FixedClock
     from issuer.db.engine import engine_for_url
     from issuer.app import create_app
@@ -45,7 +43,7 @@ async def two(platform, platform_settings, seed):
     async with AsyncExitStack() as stack:
         a = await stack.enter_async_context(AsyncTestClient(app=app_a, base_url=A_BASE))
         b = await stack.enter_async_context(AsyncTestClient(app=app_b, base_url=B_BASE))
-        assert runtime.current() is app_b.state["ctx"]  # the shim: the last app started wins
+        assert app_a.state["ctx"] is not app_b.state["ctx"]
         yield a, b
 
 
