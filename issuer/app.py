@@ -2,8 +2,9 @@
 
 Reads configuration only here (``issuer.settings.load()`` when no settings are given), builds the
 ``IssuerContext`` (settings, clock, keys, caches, jobs, the verifier's entry point; ``issuer.context``)
-once and puts it on ``app.state`` (handlers get it as ``ctx``, ``issuer.web.deps``), binds every table to one engine, mounts the controllers of both
-halves and the verifier, the templates, ``/static``, the error map and the auth middleware.
+once and puts it on ``app.state`` (handlers get it as ``ctx``, ``issuer.web.deps``), binds every
+table to one engine, mounts every domain's routes and the verifier, the templates, ``/static``,
+the error map and the auth middleware.
 OpenAPI is at ``/schema``.
 
 The mounted verifier (``IssuerVerifierService``) reads what this service serves itself — its
@@ -20,45 +21,47 @@ from pathlib import Path
 from typing import Any
 
 import anyio.from_thread
-
 from litestar import Litestar, Request, Response, Router
 from litestar.config.response_cache import ResponseCacheConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.openapi import OpenAPIConfig
-from litestar.static_files import create_static_files_router
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from badges.errors import ResolutionError
 from badges.signing import DocumentResolver
 from badges.trust import TrustRegistry
-
+from issuer.accounts import auth as web_auth
+from issuer.accounts import controllers as admin
+from issuer.accounts import pages as auth_controllers
 from issuer.clock import Clock
 from issuer.context import IssuerContext, build_context
+from issuer.credentials import admin_controller as credential_admin
+from issuer.credentials import controllers as credentials
+from issuer.credentials import local_documents
+from issuer.credentials import status_controller as status
+from issuer.credentials import vcapi_controller as vcapi
 from issuer.db.engine import configure as configure_db
+from issuer.render import i18n
 from issuer.render.templating import TEMPLATES_DIR, environment, include_templates
+from issuer.schools import admin_controller as key_admin
+from issuer.schools import controllers as issuers
+from issuer.schools import did_controller as did
 from issuer.settings import Settings, SettingsError
 from issuer.settings import load as load_settings
-from issuer.accounts import auth as web_auth
 from issuer.web import assets, deps, navigation
-from issuer.render import i18n
-from issuer.accounts import controllers as admin
-from issuer.credentials import admin_controller as credential_admin
-from issuer.schools import admin_controller as key_admin
-from issuer.credentials import controllers as credentials, status_controller as status, vcapi_controller as vcapi
-from issuer.schools import did_controller as did, controllers as issuers
-from issuer.accounts import pages as auth_controllers
 from issuer.web.errors import EXCEPTION_HANDLERS, exception_handler
-from issuer.credentials import local_documents
 
 # The one issuer module that imports the verifier (the composition root; see CONTRACTS.md).
 from verifier import web as verifier_web
-from verifier.config import TEMPLATES_DIR as VERIFIER_TEMPLATES_DIR, VerifierConfig, load_trust_file
+from verifier.config import TEMPLATES_DIR as VERIFIER_TEMPLATES_DIR
+from verifier.config import VerifierConfig, load_trust_file
 from verifier.headers import security_headers
 from verifier.problems import problem_handler
-from verifier.service import UnreachableInputUrl, Verification, VerifierService
 from verifier.server import uvicorn_options
+from verifier.service import UnreachableInputUrl, Verification, VerifierService
 
 # URL paths whose next segment is a bearer secret (a transcript share link, a mentor's link):
 # the access log shows them as [redacted].
@@ -77,10 +80,10 @@ PLATFORM_ROUTES: list[Any] = [
     *vcapi.ROUTES, *credentials.ROUTES, *admin.ROUTES, *credential_admin.ROUTES, *key_admin.ROUTES,
 ]
 
-# The learning half's controllers (issuer-learning): one list, mounted as a whole.
-from issuer.web.routes import LEARNING_ROUTES  # noqa: E402
+# The catalog, evidence and award routes (issuer.web.routes): one list, mounted as a whole.
 # Transcripts (transcript-integration): generate, JSON/PDF/HTML, share links, cohort jobs.
 from issuer.transcripts.controllers import TRANSCRIPT_ROUTES  # noqa: E402
+from issuer.web.routes import LEARNING_ROUTES  # noqa: E402
 
 
 def _route_handlers() -> list[Any]:
@@ -286,7 +289,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
         openapi_config=OpenAPIConfig(title="Open Badges for Schools — issuer", version="0.1.0",
-                                     path="/schema", render_plugins=assets.render_plugins(csrf_token=web_auth.csrf_token)),
+                                     path="/schema",
+                                     render_plugins=assets.render_plugins(csrf_token=web_auth.csrf_token)),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         # the context; controllers that take ``ctx`` declare deps.DEPENDENCIES (its provider) themselves

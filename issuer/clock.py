@@ -1,7 +1,7 @@
 """The only place the service reads the time; everything else takes a Clock."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -12,7 +12,7 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         # Whole seconds: credentials carry xsd:dateTimeStamp values people read.
-        return datetime.now(timezone.utc).replace(microsecond=0)
+        return datetime.now(UTC).replace(microsecond=0)
 
 
 class FixedClock:
@@ -26,7 +26,7 @@ class FixedClock:
     def now(self) -> datetime:
         return self._at
 
-    def advance(self, delta: timedelta | None = None, **kw) -> datetime:
+    def advance(self, delta: timedelta | None = None, **kw: float) -> datetime:
         self._at = self._at + (delta or timedelta(**kw))
         return self._at
 

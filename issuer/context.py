@@ -34,7 +34,7 @@ class KeyStore:
 
     kek: bytes = field(repr=False)
     secret_key: bytes = field(repr=False)
-    signers: LRUCache[tuple, tuple[Any, str]] = field(
+    signers: LRUCache[tuple[Any, ...], tuple[Any, str]] = field(
         default_factory=lambda: LRUCache(SIGNER_CACHE_ENTRIES), repr=False, compare=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -44,8 +44,8 @@ class Caches:
     """What the issuer memoizes per process: Achievement JSON per achievement version and
     rendered transcript PDFs. Bounded; ``lock`` guards both (threads share them)."""
 
-    documents: LRUCache[str, dict] = field(default_factory=lambda: LRUCache(DOCUMENT_CACHE_ENTRIES))
-    pdfs: LRUCache[tuple, bytes] = field(default_factory=lambda: LRUCache(PDF_CACHE_ENTRIES))
+    documents: LRUCache[str, dict[str, Any]] = field(default_factory=lambda: LRUCache(DOCUMENT_CACHE_ENTRIES))
+    pdfs: LRUCache[tuple[Any, ...], bytes] = field(default_factory=lambda: LRUCache(PDF_CACHE_ENTRIES))
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
 

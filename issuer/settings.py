@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -222,10 +223,8 @@ def private_dir(path: Path, *, tighten: bool = True) -> Path:
             continue
         directory.chmod(PRIVATE_DIR_MODE)  # mkdir's mode is masked by the umask
     if tighten and not missing and path.stat().st_mode & 0o077:
-        try:
+        with contextlib.suppress(PermissionError):  # not ours to change: the files inside are still 0600
             path.chmod(PRIVATE_DIR_MODE)
-        except PermissionError:  # not ours to change: leave it, the files inside are still 0600
-            pass
     return path
 
 

@@ -150,11 +150,11 @@ def platform(db, platform_settings):
 
 @pytest.fixture
 async def seed(platform):
-    from issuer.accounts import repo as accounts_repo
-    from issuer.schools import repo as schools_repo
-    from issuer.accounts import service as accounts
-
     import msgspec
+
+    from issuer.accounts import repo as accounts_repo
+    from issuer.accounts import service as accounts
+    from issuer.schools import repo as schools_repo
 
     at = platform.clock.now()
     district = await schools_repo.insert_district(slug="district", name="Riverside Unified", url="https://riverside.example",
@@ -197,8 +197,8 @@ async def client(platform, platform_settings, db):
     """
     from litestar.testing import AsyncTestClient
 
-    from issuer.db.engine import engine_for_url
     from issuer.app import create_app
+    from issuer.db.engine import engine_for_url
 
     app = create_app(platform_settings, clock=platform.clock, engine=engine_for_url(platform_settings.database_url))
     async with AsyncTestClient(app=app, base_url=BASE_URL) as test_client:

@@ -10,7 +10,7 @@ import os
 import signal
 import socket
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +21,7 @@ REFERENCE = Path(os.environ.get("REFERENCE_DIR", ROOT / "tests" / "reference"))
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
 
 SEED = bytes(range(32))
-NOW = datetime(2026, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 15, 10, 0, 0, tzinfo=UTC)
 
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_KEK = bytes(range(100, 132))
@@ -35,7 +35,7 @@ def pg_reachable() -> bool:
     async def probe() -> bool:
         try:
             conn = await asyncpg.connect(PG_ADMIN_URL, timeout=2)
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        except (TimeoutError, OSError, asyncpg.PostgresError):
             return False
         await conn.close()
         return True

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from tests.support import free_port, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[1]

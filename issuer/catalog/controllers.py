@@ -6,6 +6,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody
 
+from issuer.access import STAFF
 from issuer.accounts.auth import requires
 from issuer.catalog import achievements as service
 from issuer.catalog import linked
@@ -13,7 +14,7 @@ from issuer.catalog.schemas import AchievementIn, AchievementOut, achievement_ou
 from issuer.credentials import sharing
 from issuer.errors import InvalidInput
 from issuer.storage import FileStore
-from issuer.web.common import STAFF, files_of, form_of, page, wants_html, who
+from issuer.web.common import files_of, form_of, page, wants_html, who
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto_types import JSON_BODY_LIMIT
 

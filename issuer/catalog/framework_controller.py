@@ -6,11 +6,12 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from issuer.access import STAFF
 from issuer.accounts.auth import requires
 from issuer.catalog import frameworks as service
 from issuer.catalog.schemas import FrameworkIn, FrameworkOut, framework_out
 from issuer.errors import InvalidInput
-from issuer.web.common import STAFF, files_of, form_of, who
+from issuer.web.common import files_of, form_of, who
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto_types import JSON_BODY_LIMIT
 

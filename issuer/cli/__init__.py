@@ -27,7 +27,7 @@ import sqlite3
 import sys
 import uuid as uuidlib
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -42,6 +42,7 @@ from issuer.settings import load as load_settings
 
 if TYPE_CHECKING:  # imported when a command runs: registering the commands stays cheap
     from issuer.context import IssuerContext
+    from issuer.credentials.rows import IssuedCredentialRow
     from issuer.schools.rows import SchoolRow
 
 PLUGIN_MODULES = ["issuer.cli.accounts", "issuer.cli.learning", "issuer.cli.transcripts", "issuer.cli.bundle"]
@@ -130,7 +131,7 @@ def command(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Names
     return func
 
 
-def _run(coro_fn: Callable[[argparse.Namespace], Awaitable[int]]) -> Callable[[argparse.Namespace], int]:
+def _run(coro_fn: Callable[[argparse.Namespace], Coroutine[Any, Any, int]]) -> Callable[[argparse.Namespace], int]:
     """Sync ``func(args)`` around an async command, through the one error printer (``command``)."""
     @command
     @functools.wraps(coro_fn)
@@ -192,6 +193,7 @@ async def _first_school(slug: str | None) -> SchoolRow:
 
 
 async def _cmd_init(args: argparse.Namespace) -> int:
+    from issuer.access import Role
     from issuer.accounts import repo as accounts_repo
     from issuer.accounts import service as accounts
     from issuer.schools import identity
@@ -207,7 +209,8 @@ async def _cmd_init(args: argparse.Namespace) -> int:
     if district is None:
         district = await schools_repo.insert_district(slug="district", name=args.district_name, url="", email="",
                                                       at=now)
-    school = (await schools_repo.schools(district.id) or [None])[0]
+    existing = await schools_repo.schools(district.id)
+    school = existing[0] if existing else None
     if school is None:
         school = await schools_repo.insert_school(district_id=district.id, slug=args.school_slug,
                                           name=args.school_name, at=now)
@@ -216,7 +219,7 @@ async def _cmd_init(args: argparse.Namespace) -> int:
     password = None
     if await accounts_repo.user_credentials("admin") is None:
         password = secrets.token_urlsafe(12)
-        await accounts.create_user(ctx, district_id=district.id, school_id=None, role="district_admin",
+        await accounts.create_user(ctx, district_id=district.id, school_id=None, role=Role.DISTRICT_ADMIN,
                                    username="admin", password=password, display_name="District administrator")
     print(f"database:      {settings.database_url}")
     print(f"district:      {district.name}  {identity.district_did(settings.base_url)}")
@@ -295,7 +298,9 @@ async def _cmd_status(args: argparse.Namespace) -> int:
             row = None
     if row is None:
         raise SettingsError(f"no issued credential {args.credential!r}")
-    change = {"revoke": status.revoke, "suspend": status.suspend, "reinstate": status.reinstate}[args.status_action]
+    changes: dict[str, Callable[..., Awaitable[IssuedCredentialRow]]] = {
+        "revoke": status.revoke, "suspend": status.suspend, "reinstate": status.reinstate}
+    change = changes[args.status_action]
     updated = await change(ctx, row.id, reason=args.reason or "", actor_id=None)
     if args.status_action == "revoke":
         print(f"revoked {updated.credential_id} at {updated.revoked_at.isoformat() if updated.revoked_at else ''}")

@@ -51,6 +51,7 @@ async def _cmd_token_create(args: argparse.Namespace) -> int:
                                             role=args.role, user_id=user.id if user else None, name=name,
                                             expires_at=expires_at)
     row = await accounts_repo.token_by_hash(accounts.sha256_hex(token))
+    assert row is not None  # created a moment ago, in this command
     await accounts_repo.audit(action="token.create", at=now, district_id=school.district, school_id=school.id,
                      subject=name, details={"token": row.id, "role": row.role, "via": "cli",
                                             "user": user.username if user else None,

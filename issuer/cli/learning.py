@@ -11,9 +11,12 @@ import secrets
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+from issuer.access import Principal, Role
 from issuer.cli import command, context_for, fail
 from issuer.errors import IssuerError
+from issuer.schools.rows import SchoolRow
 from issuer.settings import private_dir
 
 
@@ -28,9 +31,7 @@ def _settings(args):
     return settings_for(args, base_url=base_url)
 
 
-def _staff(user: dict | None, school: dict):
-    from issuer.access import Principal, Role
-
+def _staff(user: dict[str, Any] | None, school: SchoolRow) -> Principal:
     if user is None:
         return Principal(role=Role.SCHOOL_ADMIN, id=None, school_id=school.id, district_id=school.district,
                          via="cli")
@@ -83,18 +84,18 @@ def _rubric(*criteria: tuple[str, str, int], total: int | None = None) -> dict:
 
 async def seed_demo(settings) -> dict:
     """A demo district: one school, staff, students, all three framework kinds, badges."""
-    from issuer.access import Principal, Role
-    from issuer.accounts import service as accounts
     import msgspec
 
+    from issuer.access import Principal, Role
+    from issuer.accounts import service as accounts
     from issuer.catalog import achievements, frameworks
     from issuer.catalog.schemas import AchievementIn, CompetencyIn, FrameworkIn
     from issuer.cli import migrate
     from issuer.credentials import repo as credentials_repo
-    from issuer.evidence.schemas import ReviewIn
     from issuer.credentials import status
     from issuer.evidence import elos, review
     from issuer.evidence import service as evidence
+    from issuer.evidence.schemas import ReviewIn
     from issuer.schools import identity
     from issuer.schools import repo as schools_repo
     from issuer.settings import save_base_url
@@ -145,7 +146,9 @@ async def seed_demo(settings) -> dict:
     algebra = await achievements.create_achievement(ctx, teacher, AchievementIn(
         name="Equation Reasoning", description="Explains and justifies each step in solving equations.",
         criteria="Reasoning and precision at Proficient or above.", subject="Mathematics",
-        rubric=_rubric(("reasoning", "Reasoning", 3), ("precision", "Precision", 3)), alignments=[comp["MATH.HSA.REI.1"]]))
+
+        rubric=_rubric(("reasoning", "Reasoning", 3), ("precision", "Precision", 3)),
+        alignments=[comp["MATH.HSA.REI.1"]]))
     stats = await achievements.create_achievement(ctx, teacher, AchievementIn(
         name="Data Storyteller", description="Represents and interprets two-variable data.",
         subject="Mathematics", prerequisites=[str(algebra.uuid)],
@@ -189,7 +192,8 @@ async def seed_demo(settings) -> dict:
     # an ELO: plan, approval, mentor attestation through the link, then the same review
     plan = await elos.propose(ctx, zoe, achievement_uuid=str(internship.uuid), partner_org="Riverside Water Lab",
                               mentor_name="Dr. Sam Rivera", mentor_email="rivera@riverlab.example",
-                              goals="Sample and analyse river water quality weekly.", competencies=[comp["ELO.WORKPLACE"]],
+                              goals="Sample and analyse river water quality weekly.",
+                              competencies=[comp["ELO.WORKPLACE"]],
                               hours=40, start_date=date(2025, 9, 1), end_date=date(2025, 12, 1))
     decided = await elos.decide_plan(ctx, teacher, str(plan.uuid), approve=True)
     token = (decided.mentor_link or "").rsplit("/", 1)[-1]
@@ -209,6 +213,7 @@ async def seed_demo(settings) -> dict:
     revoked = None
     if cheat.credential:
         row = await credentials_repo.get_credential(cheat.credential.uuid)
+        assert row is not None  # issued a moment ago, in this command
         await status.revoke(ctx, row.id, reason="Awarded in error: work was not the student's own",
                             actor_id=admin.id)
         revoked = msgspec.to_builtins(cheat.credential)

@@ -32,8 +32,8 @@ from issuer.access import TEACHERS, Principal, acting_school, check_school, requ
 from issuer.accounts import audit as audit_trail
 from issuer.accounts import directory as user_directory
 from issuer.catalog import achievements as catalog
-from issuer.catalog.rows import AchievementRow
 from issuer.catalog.achievements import achievement_document
+from issuer.catalog.rows import AchievementRow
 from issuer.context import IssuerContext
 from issuer.credentials import awarding
 from issuer.credentials import repo as credentials_repo
@@ -103,8 +103,8 @@ async def validate(principal: Principal, data: bytes, *, school_id: int | None =
     achievements = await catalog.of_school(school)
     by_key = {str(a.uuid): a for a in achievements}
     by_name: dict[str, list[AchievementRow]] = {}
-    for a in achievements:
-        by_name.setdefault(a.name.strip().lower(), []).append(a)
+    for listed in achievements:
+        by_name.setdefault(listed.name.strip().lower(), []).append(listed)
     already = await credentials_repo.awards_for_learners(u["id"] for u in users.values())
     planned: set[tuple[int, int]] = set()
     for n, (line, r) in enumerate(rows, start=1):

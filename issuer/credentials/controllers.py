@@ -1,7 +1,7 @@
 """``GET /credentials/<uuid>``: the stored credential byte for byte (``application/vc+ld+json``).
 
 Content negotiation: a browser (``Accept`` preferring ``text/html``) is sent to the share page
-``/badges/<uuid>`` (learning half) with 303.
+``/badges/<uuid>`` (``credentials.pages``) with 303.
 
 ``GET /v/<uuid>``: the short verification link printed as a QR code beside each badge on a
 transcript; 303 to the verifier page for ``<base>/credentials/<uuid>``. Short, so the code has

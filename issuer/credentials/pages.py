@@ -1,6 +1,6 @@
 """Public sharing of an issued badge: HTML page, baked PNG/SVG, QR code, evidence files.
 
-The credential JSON itself is served verbatim at ``/credentials/<uuid>`` by the platform half.
+The credential JSON itself is served verbatim at ``/credentials/<uuid>`` (``credentials.controllers``).
 """
 from __future__ import annotations
 

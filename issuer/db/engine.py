@@ -1,7 +1,7 @@
 """Database plumbing shared by every repo module: the engine, transactions, row locks.
 
-Queries live in ``repo_platform*.py`` (platform half) and the learning half's repo modules;
-this module holds what both need:
+Queries live in each domain's ``repo.py`` (over ``issuer.db.query``); this module holds what
+they all need:
 
 * ``engine_for_url(url)`` / ``configure(settings)``: point every table at one engine. The app
   factory and the CLI call ``configure``; tests get it from the ``db`` fixture.
@@ -67,7 +67,7 @@ class _PooledTransaction(SQLiteTransaction):
     __slots__ = ()
 
     async def get_connection(self):
-        return await self.engine._checkout()
+        return await self.engine._checkout()  # type: ignore[attr-defined]  # our engine subclass
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
         if self._parent:
@@ -83,7 +83,7 @@ class _PooledTransaction(SQLiteTransaction):
             healthy = False
             raise
         finally:
-            await self.engine._checkin(self.connection, healthy=healthy)
+            await self.engine._checkin(self.connection, healthy=healthy)  # type: ignore[attr-defined]
             self.engine.current_transaction.reset(self.context)
         return exception is None
 
@@ -121,10 +121,10 @@ class SQLiteWalEngine(SQLiteEngine):
         # (``_never_waits``) while the connection is checked out, never concurrently with its worker.
         kwargs["check_same_thread"] = False
         connection = await _PooledConnection(lambda: sqlite3.connect(database, **kwargs))
-        connection.row_factory = dict_factory
+        connection.row_factory = dict_factory  # type: ignore[assignment]  # aiosqlite's stub says type
         for pragma in ("foreign_keys = 1", "journal_mode = WAL", "synchronous = NORMAL"):
             await connection.execute(f"PRAGMA {pragma}")
-        return connection
+        return connection  # type: ignore[return-value]  # a _PooledConnection, awaited into its Connection base
 
     async def get_connection(self):
         # An exclusive connection the caller closes (Piccolo's ``batch``): never pooled.
@@ -161,7 +161,7 @@ class SQLiteWalEngine(SQLiteEngine):
         healthy = False
         try:
             response = await self._run_in_existing_connection(connection, query, args, query_type, table)
-            if connection._connection.in_transaction:  # autocommit mode: only a query that began one
+            if connection._connection.in_transaction:  # type: ignore[union-attr]  # open: checked out above
                 await connection.commit()
             healthy = True
             return response
@@ -278,8 +278,9 @@ async def create_tables(engine: Engine | None = None) -> list[str]:
 def _sqlite_lock(engine: Engine) -> asyncio.Lock:
     # Keyed per database file (tests run several databases in one process, and two engines on
     # one file must share the writer lock) and per event loop (an asyncio.Lock belongs to one).
-    key = (engine.resolved_path if isinstance(engine, SQLiteWalEngine) else str(Path(str(engine.path)).resolve()),
-           id(asyncio.get_running_loop()))
+    path = (engine.resolved_path if isinstance(engine, SQLiteWalEngine)
+            else str(Path(str(getattr(engine, "path", ""))).resolve()))
+    key = (path, id(asyncio.get_running_loop()))
     lock = _SQLITE_LOCKS.get(key)
     if lock is None:
         lock = _SQLITE_LOCKS[key] = asyncio.Lock()
@@ -298,9 +299,8 @@ async def write_transaction() -> AsyncIterator[None]:
         yield
         return
     if engine.engine_type == "sqlite":
-        async with _sqlite_lock(engine):
-            async with engine.transaction(transaction_type=TransactionType.immediate):
-                yield
+        async with _sqlite_lock(engine), engine.transaction(transaction_type=TransactionType.immediate):
+            yield
     else:
         async with engine.transaction():
             yield

@@ -13,7 +13,6 @@ from types import MappingProxyType
 from typing import Any, TypeVar, overload
 
 import msgspec
-
 from piccolo.columns import JSON, JSONB
 from piccolo.table import Table
 from piccolo.utils.encoding import dump_json

@@ -42,7 +42,7 @@ def install() -> None:
         for sql in statements:  # the DDL query's statements in order, constraints as indexes
             await engine.run_ddl(sqlite_statement(sql) or sql)
 
-    MigrationManager._run_query = run_query
+    MigrationManager._run_query = run_query  # type: ignore[method-assign]  # Piccolo pinned in pyproject.toml
 
 
 def main() -> None:

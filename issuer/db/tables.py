@@ -2,15 +2,26 @@
 from __future__ import annotations
 
 # ruff: noqa: F401
-from piccolo.columns import (JSON, UUID, Boolean, Date, ForeignKey, Integer, Real, Serial, Text,
-                             Timestamptz, Varchar, Bytea)
+from piccolo.columns import (
+    JSON,
+    UUID,
+    Boolean,
+    Bytea,
+    Date,
+    ForeignKey,
+    Integer,
+    Real,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.base import OnDelete
+
+# --- schools and accounts: District, School, SigningKey, User, ApiToken, WebSession, LoginAttempt,
+# --- LoginThrottle, AuditEvent; credentials: StatusList (IssuedCredential is further down)
+from piccolo.constraints import Unique as _PUnique  # noqa: E402  (composite unique constraints)
 from piccolo.table import Table
-
-# --- platform: District, School, SigningKey, User, ApiToken, WebSession, StatusList, IssuedCredential,
-# --- LoginAttempt, LoginThrottle, AuditEvent (owner: issuer-platform; edit only below this line and above the next marker)
-
-from piccolo.constraints import Unique as _PUnique  # noqa: E402  (platform: composite unique constraints)
 
 
 class District(Table):
@@ -139,9 +150,9 @@ class AuditEvent(Table):
 
 
 
-# --- learning: Framework, Competency, Achievement, Submission, SubmissionVersion, EvidenceFile,
-# --- ExtendedLearning, MentorLink, Review, Award, BulkJob (owner: issuer-learning; edit only below this line)
-from piccolo.constraints import Unique  # noqa: E402  (learning: composite unique constraints)
+# --- catalog: Framework, Competency, Achievement; evidence: Submission, SubmissionVersion, EvidenceFile,
+# --- ExtendedLearning, MentorLink, Review; credentials: Award, BulkJob
+from piccolo.constraints import Unique  # noqa: E402  (composite unique constraints)
 
 
 class Framework(Table):
@@ -307,7 +318,7 @@ class BulkJob(Table):
     lease_until = Timestamptz(null=True, default=None)
 
 
-# --- platform, continued: IssuedCredential refers to the learning half's Achievement and Award
+# --- credentials, continued: IssuedCredential refers to Achievement and Award, defined above
 
 
 class IssuedCredential(Table):
@@ -332,7 +343,7 @@ class IssuedCredential(Table):
     unique_status = _PUnique(["status_list", "status_index"])
 
 
-# --- transcripts: Transcript, TranscriptShare, TranscriptJob (owner: transcript-integration; edit only below this line)
+# --- transcripts: Transcript, TranscriptShare, TranscriptJob
 
 
 class Transcript(Table):

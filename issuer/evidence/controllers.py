@@ -7,11 +7,12 @@ from urllib.parse import quote
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 
+from issuer.access import STAFF
 from issuer.accounts.auth import requires
 from issuer.evidence import service
 from issuer.evidence.rows import FileRef
 from issuer.evidence.schemas import SubmissionOut, submission_out
-from issuer.web.common import STAFF, files_of, form_of, text_list, who
+from issuer.web.common import files_of, form_of, text_list, who
 from issuer.web.deps import DEPENDENCIES, Ctx
 
 

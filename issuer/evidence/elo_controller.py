@@ -6,10 +6,11 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 
+from issuer.access import STAFF
 from issuer.accounts.auth import requires
 from issuer.evidence import elos as service
 from issuer.evidence.schemas import EloDecisionIn, EloDecisionOut, EloIn, EloOut, MentorLinkOut, elo_out
-from issuer.web.common import STAFF, who
+from issuer.web.common import who
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto_types import JSON_BODY_LIMIT
 

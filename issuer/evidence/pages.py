@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 
+from issuer.access import STAFF
 from issuer.accounts.auth import requires
 from issuer.catalog import achievements, frameworks
 from issuer.credentials import sharing
@@ -14,7 +15,7 @@ from issuer.errors import IssuerError
 from issuer.evidence import elos, review
 from issuer.evidence import service as evidence
 from issuer.evidence.schemas import ReviewIn
-from issuer.web.common import STAFF, files_of, form_of, getall, page, see_other, text_list, who
+from issuer.web.common import files_of, form_of, getall, page, see_other, text_list, who
 from issuer.web.deps import DEPENDENCIES, Ctx
 
 

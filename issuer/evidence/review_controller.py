@@ -6,12 +6,13 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 
+from issuer.access import STAFF
 from issuer.accounts.auth import requires
 from issuer.errors import Forbidden
 from issuer.evidence import review
 from issuer.evidence import service as evidence
 from issuer.evidence.schemas import ReviewIn, ReviewResult, SubmissionOut, submission_out
-from issuer.web.common import STAFF, who
+from issuer.web.common import who
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto_types import JSON_BODY_LIMIT
 

@@ -135,7 +135,7 @@ async def key_signed_stored_document(public_key_multibase: str, *, school_id: in
     """Whether a stored signed document names this key (``…#<multibase>`` as a proof's
     verificationMethod): a badge, a status list, a transcript (which also bundles old badges).
     ``school_id`` narrows the scan to that school; None (the district's key) scans everything."""
-    from issuer.db.tables import Transcript  # the transcript half's table, read-only here
+    from issuer.db.tables import Transcript  # the transcripts domain's table, read-only here
 
     pattern = f"%#{public_key_multibase}%"  # base58btc has no LIKE wildcards
     for table in (IssuedCredential, StatusList, Transcript):

@@ -19,7 +19,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from issuer.access import Principal
+from issuer.access import STAFF, Principal
 from issuer.accounts.auth import require_login, requires
 from issuer.errors import IssuerError, LinkExpired, NotFound
 from issuer.render.templating import render_template
@@ -27,7 +27,7 @@ from issuer.transcripts import cohort, service
 from issuer.transcripts import shares as share_links
 from issuer.transcripts.clr import CLR_MEDIA_TYPE
 from issuer.transcripts.schemas import CohortIn, CohortJobOut, ShareIn, ShareOut, TranscriptIn, TranscriptOut
-from issuer.web.common import STAFF, form_of, job_page, page, see_other, wants_html
+from issuer.web.common import form_of, job_page, page, see_other, wants_html
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto_types import JSON_BODY_LIMIT, PathId
 

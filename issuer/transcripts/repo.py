@@ -172,13 +172,15 @@ async def job(j_uuid: object) -> TranscriptJobRow | None:
     value = as_uuid(j_uuid)
     if value is None:
         return None
-    return row_of(TranscriptJobRow, await TranscriptJob.select().where(
+    row: TranscriptJobRow | None = row_of(TranscriptJobRow, await TranscriptJob.select().where(
         TranscriptJob.uuid == value).first().output(load_json=True))
+    return row
 
 
 async def job_by_id(job_id: int) -> TranscriptJobRow | None:
-    return row_of(TranscriptJobRow, await TranscriptJob.select().where(
+    row: TranscriptJobRow | None = row_of(TranscriptJobRow, await TranscriptJob.select().where(
         TranscriptJob.id == job_id).first().output(load_json=True))
+    return row
 
 
 async def update_job(job_id: int, **values: object) -> None:

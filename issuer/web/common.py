@@ -14,7 +14,6 @@ from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 
-from issuer.access import STAFF, TEACHERS  # noqa: F401 - re-exported: the guards' role sets (the one model)
 from issuer.access import Principal
 from issuer.context import IssuerContext
 from issuer.errors import FileTooLarge, InvalidInput

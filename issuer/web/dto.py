@@ -6,7 +6,6 @@ Signed documents (credentials, status lists) are never DTOs: they are served ver
 """
 from __future__ import annotations
 
-
 import msgspec
 
 from issuer.web.dto_types import Reason

@@ -8,7 +8,7 @@ traceback and answered with a bare 500 that reveals nothing.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import asyncpg.exceptions as pg_errors
@@ -16,10 +16,11 @@ from asyncpg.exceptions import _base as pg_base
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 
 from badges import errors as be
-from issuer.schools.kek import KeyStoreError
 from issuer.errors import PROBLEM_BASE
+from issuer.schools.kek import KeyStoreError
 from issuer.settings import SettingsError
 
 log = logging.getLogger("issuer.web")
@@ -92,7 +93,7 @@ def problem_for(request: Request, exc: BaseException) -> tuple[int, dict[str, An
     headers: dict[str, str] = {}
     if hasattr(exc, "status_code") and callable(getattr(exc, "to_problem", None)):
         status = int(exc.status_code)
-        body = exc.to_problem(instance)
+        body = cast(Any, exc).to_problem(instance)
         if retry := getattr(exc, "retry_after", None):
             headers["Retry-After"] = str(retry)
         if status == 401:
@@ -149,6 +150,6 @@ def exception_handler(request: Request, exc: Exception) -> Response:
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-EXCEPTION_HANDLERS = {Exception: exception_handler}
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {Exception: exception_handler}
 
 __all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "PROBLEM_STATUS", "exception_handler", "problem_for"]

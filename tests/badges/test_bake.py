@@ -9,7 +9,14 @@ import zlib
 import pytest
 
 from badges.bake import (
-    KEYWORD, MAX_CREDENTIAL_BYTES, OB_NAMESPACE, PNG_SIGNATURE, bake_png, bake_svg, unbake, unbake_png,
+    KEYWORD,
+    MAX_CREDENTIAL_BYTES,
+    OB_NAMESPACE,
+    PNG_SIGNATURE,
+    bake_png,
+    bake_svg,
+    unbake,
+    unbake_png,
     unbake_svg,
 )
 from badges.errors import BakeError
@@ -265,7 +272,7 @@ def test_dtd_tricks_are_refused(svg):
 @pytest.mark.parametrize("svg", [
     b"<svg xmlns='http://www.w3.org/2000/svg'><g></svg>",        # not well-formed
     b"<html><body/></html>",                                        # not an SVG
-    '<?xml version="1.0" encoding="ISO-8859-1"?><svg/>'.encode(),   # not UTF-8 declared
+    b'<?xml version="1.0" encoding="ISO-8859-1"?><svg/>',   # not UTF-8 declared
     "<svg>\u00e9</svg>".encode("utf-16"),                           # not UTF-8 bytes
 ])
 def test_bad_svgs(svg):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,7 +12,6 @@ from badges import award, competencies, issuance, rubrics, schema
 from badges.errors import ModelError, RubricError, SchemaError
 from badges.model import AchievementCredential
 from badges.rubrics import Criterion, Rubric
-
 from tests.support import NOW
 
 ACHIEVEMENT_ID = "https://lincoln.example/achievements/6f1c2a9e"
@@ -72,8 +71,8 @@ def build(**kw):
                 status={"id": "https://lincoln.example/status/1#40321", "type": "BitstringStatusListEntry",
                         "statusPurpose": "revocation", "statusListIndex": "40321",
                         "statusListCredential": "https://lincoln.example/status/1"},
-                valid_until=datetime(2031, 1, 15, tzinfo=timezone.utc),
-                awarded_date=datetime(2026, 1, 14, 16, 30, tzinfo=timezone.utc))
+                valid_until=datetime(2031, 1, 15, tzinfo=UTC),
+                awarded_date=datetime(2026, 1, 14, 16, 30, tzinfo=UTC))
     base.update(kw)
     return issuance.build_credential(**base)
 
@@ -209,7 +208,7 @@ def test_results_that_do_not_match_the_rubric_inside():
     ({"credential_id": "credentials/1"}, ModelError, "absolute URI"),
     ({"issuer": {"id": "did:web:lincoln.example", "type": ["Organization"]}}, ModelError, "Profile"),
     ({"status": {"type": "BitstringStatusListEntry", "statusListIndex": 40321}}, ModelError, "statusListIndex"),
-    ({"valid_until": datetime(2020, 1, 1, tzinfo=timezone.utc)}, ModelError, "before validFrom"),
+    ({"valid_until": datetime(2020, 1, 1, tzinfo=UTC)}, ModelError, "before validFrom"),
     ({"evidence": [{"id": "https://lincoln.example/e/1", "type": "Evidence"}]}, SchemaError,
      r"strict: \$.evidence\[0\].type: expected array"),
     ({"identifier": [{**identifier()[0], "email": "maya@students.lincoln.example"}]}, SchemaError,
@@ -223,8 +222,8 @@ def test_invalid_credentials_are_refused(kw, error, match):
 
 def test_extended_learning_partner_as_source():
     partner = {"id": "https://lincoln.example/partners/7", "type": ["Profile"], "name": "City Hospital"}
-    c = build(source=partner, activity_start=datetime(2025, 9, 1, tzinfo=timezone.utc),
-              activity_end=datetime(2025, 12, 19, tzinfo=timezone.utc))
+    c = build(source=partner, activity_start=datetime(2025, 9, 1, tzinfo=UTC),
+              activity_end=datetime(2025, 12, 19, tzinfo=UTC))
     subject = c["credentialSubject"]
     assert subject["source"] == partner
     assert (subject["activityStartDate"], subject["activityEndDate"]) == ("2025-09-01T00:00:00Z",
@@ -248,7 +247,6 @@ def test_evidence_item_bad_twins():
 def test_signs_and_verifies_with_the_engine():
     signing = pytest.importorskip("badges.signing")
     from badges.signing import DidKeyResolver, Ed25519Signer, sign, verify_proof
-
     from tests.support import SEED
 
     signer = Ed25519Signer.from_seed(SEED)

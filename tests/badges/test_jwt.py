@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -106,7 +106,7 @@ def test_eddsa_round_trip_with_kid(credential):
     assert payload["iss"] == credential["issuer"]["id"]
     assert payload["jti"] == credential["id"]
     assert payload["sub"] == credential["credentialSubject"]["id"]
-    assert payload["nbf"] == int(datetime(2010, 1, 1, tzinfo=timezone.utc).timestamp())
+    assert payload["nbf"] == int(datetime(2010, 1, 1, tzinfo=UTC).timestamp())
     assert "exp" not in payload
     result = verify_jwt(token, resolver=RESOLVER, now=NOW)
     assert result.credential == credential and result.key_id == signer.verification_method
@@ -117,10 +117,10 @@ def test_eddsa_exp_and_expiry(credential):
     signer = Ed25519Signer.from_seed(SEED)
     credential["validUntil"] = "2026-01-01T00:00:00Z"
     token = sign_jwt(credential, signer=signer)
-    assert _json_part(token.split(".")[1])["exp"] == int(datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp())
+    assert _json_part(token.split(".")[1])["exp"] == int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
     with pytest.raises(ProofError, match="expired"):
         verify_jwt(token, resolver=RESOLVER, now=NOW)
-    assert verify_jwt(token, resolver=RESOLVER, now=datetime(2025, 12, 31, tzinfo=timezone.utc))
+    assert verify_jwt(token, resolver=RESOLVER, now=datetime(2025, 12, 31, tzinfo=UTC))
 
 
 def test_not_yet_valid(credential):

@@ -1,7 +1,7 @@
 """The OB 3.0 / CLR 2.0 model: wire form (App. A.1), reading the signed examples, and what it forbids."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -30,7 +30,7 @@ from badges.model import (
     RubricCriterionLevel,
 )
 
-UTC = timezone.utc
+UTC = UTC
 ISSUER = Profile(id="https://school.example/issuers/1", name="Lincoln High", url="https://school.example")
 
 

@@ -345,7 +345,7 @@ def test_unknown_context_still_raises_from_the_loader_every_time():
     for doc in ({"@context": [VC_V2, unknown], "type": "VerifiableCredential", "name": "x"},
                 {"@context": [VC_V2, OB_V3P0], "type": "Achievement", "name": "x",
                  "endorsement": [{"@context": [VC_V2, unknown], "type": "VerifiableCredential"}]}):
-        for attempt in range(2):  # a refused URL is never cached
+        for _attempt in range(2):  # a refused URL is never cached
             before = len(loader.refused)
             with pytest.raises(pyld_jsonld.JsonLdError) as raised:
                 processor.to_nquads(doc, loader=loader)

@@ -18,7 +18,6 @@ from badges.errors import (
     ResolutionError,
     UnsupportedSuite,
 )
-from badges.signing.suites import suite_for
 from badges.signing import (
     ChainResolver,
     DidKeyResolver,
@@ -28,7 +27,7 @@ from badges.signing import (
     verify_proof,
 )
 from badges.signing._multibase import multibase_decode, multibase_encode
-from badges.signing.suites import Ed25519Signature2020, EddsaRdfc2022
+from badges.signing.suites import Ed25519Signature2020, EddsaRdfc2022, suite_for
 from tests.support import NOW, SEED
 
 W3C = "vectors/w3c-vc-di-eddsa"

@@ -9,7 +9,12 @@ import pytest
 
 from badges.errors import StatusListError
 from badges.status import (
-    MAX_DECODED_BYTES, MIN_BITS, BitstringStatusList, StatusResult, check_status, status_entry,
+    MAX_DECODED_BYTES,
+    MIN_BITS,
+    BitstringStatusList,
+    StatusResult,
+    check_status,
+    status_entry,
     status_list_credential,
 )
 

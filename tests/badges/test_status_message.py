@@ -3,19 +3,30 @@ BSL way (bits index*2, index*2+1) and the way the reference JS libraries read it
 *at* statusListIndex, statusSize ignored): both readings agree. Good cases with bad twins."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from badges.errors import StatusListError
 from badges.status import (
-    MESSAGE_SIZE, MIN_BITS, STATE_REVOKED, STATE_SUSPENDED, STATE_VALID, STATUS_MESSAGES, BitstringStatusList,
-    check_status, message_index_range, message_state, set_message_state, status_entry, status_list_credential,
+    MESSAGE_SIZE,
+    MIN_BITS,
+    STATE_REVOKED,
+    STATE_SUSPENDED,
+    STATE_VALID,
+    STATUS_MESSAGES,
+    BitstringStatusList,
+    check_status,
+    message_index_range,
+    message_state,
+    set_message_state,
+    status_entry,
+    status_list_credential,
 )
 
 URL = "https://school.example/status/message/1"
 ISSUER = {"id": "did:web:school.example"}
-NOW = datetime(2026, 1, 15, 10, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 15, 10, tzinfo=UTC)
 SIZE = MIN_BITS * MESSAGE_SIZE  # 131,072 two-bit entries
 
 
@@ -139,7 +150,8 @@ MESSAGE_LIST = "https://lincoln.example.edu/status/message/1"
 
 def _signed(document: dict) -> dict:
     from badges.signing import Ed25519Signer, sign
-    from tests.support import NOW as SIGNED_AT, SEED
+    from tests.support import NOW as SIGNED_AT
+    from tests.support import SEED
     from tests.vectors.build import LINCOLN_KEY
 
     return sign(document, signer=Ed25519Signer.from_seed(SEED).with_verification_method(LINCOLN_KEY),

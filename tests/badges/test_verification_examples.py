@@ -13,7 +13,6 @@ from __future__ import annotations
 import pytest
 
 from badges.verification import verify_credential
-from tests.support import NOW
 from tests.badges.verification_support import (
     COMPLETE_REVOCATION_URL,
     REFERENCE_STATUS_URL,
@@ -22,6 +21,7 @@ from tests.badges.verification_support import (
     outcomes,
     resolver,
 )
+from tests.support import NOW
 
 VERIFIES = [
     "ob3-implguide-signed.json",

@@ -11,8 +11,8 @@ from badges.signing import Ed25519Signer, sign
 from badges.signing.jwt import sign_jwt
 from badges.trust import TrustedIssuer, TrustRegistry
 from badges.verification import CheckId, CheckResult, VerificationReport, verify_credential
-from tests.support import NOW, SEED
 from tests.badges.verification_support import FakeFetcher, bundle, failed, outcomes, resolver, vector_bytes, vector_json
+from tests.support import NOW, SEED
 from tests.vectors.build import LINCOLN, LINCOLN_KEY, badge
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 from badges.verification import CheckId, verify_credential
-from tests.support import NOW
 from tests.badges.verification_support import (
     CREDENTIALS,
     FakeFetcher,
@@ -16,6 +15,7 @@ from tests.badges.verification_support import (
     vector_bytes,
     vector_json,
 )
+from tests.support import NOW
 from tests.vectors.build import EXPECTED, LINCOLN, MISSING_LIST, REVOCATION_LIST, SUSPENSION_LIST, build
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.support import NOW, SEED
 
@@ -105,7 +105,7 @@ def badge(key: str, *, name: str, area: str, competencies: list[tuple[str, str]]
 
 def _stable_ids(creds: dict[str, dict]) -> dict[str, dict]:
     # hash() is salted per process; ids must be stable across runs and processes.
-    for n, (key, cred) in enumerate(creds.items()):
+    for n, cred in enumerate(creds.values()):
         cred["id"] = f"{BASE}/credentials/00000000-0000-4000-8000-{n + 1:012d}"
     return creds
 
@@ -179,4 +179,4 @@ def learner() -> dict:
 
 
 def issued_at() -> datetime:
-    return NOW.astimezone(timezone.utc)
+    return NOW.astimezone(UTC)

@@ -26,12 +26,12 @@ async def _seed(settings) -> SimpleNamespace:
     import httpx
     import msgspec
 
+    from issuer.accounts import repo as accounts_repo
+    from issuer.accounts import service as accounts
     from issuer.clock import FixedClock
     from issuer.context import build_context
-    from issuer.accounts import repo as accounts_repo
-    from issuer.schools import repo as schools_repo
     from issuer.db.engine import create_tables
-    from issuer.accounts import service as accounts
+    from issuer.schools import repo as schools_repo
     from tests.web import transcript_support as ts
 
     ctx = build_context(settings, clock=FixedClock(NOW))
@@ -61,8 +61,8 @@ async def _seed(settings) -> SimpleNamespace:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    from issuer.clock import FixedClock
     from issuer.app import create_app
+    from issuer.clock import FixedClock
     from tests.web import transcript_support as ts
 
     tmp = tmp_path_factory.mktemp("issuer")

@@ -11,8 +11,8 @@ import pytest
 
 from badges.signing import Ed25519Signer, sign
 from badges.signing.proofs import format_datetime
-from tests.support import NOW, SEED
 from tests.interop.support import HERE, NODE, requires_node
+from tests.support import NOW, SEED
 
 pytestmark = requires_node()
 

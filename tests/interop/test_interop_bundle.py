@@ -15,10 +15,10 @@ import copy
 import shutil
 
 from badges.signing.proofs import format_datetime
-from tests.support import NOW
 from tests.interop.support import SERVICE_MARKS, requires_node, run_node
-from tests.web.bundle_support import issued_badge, issuer_bundle
+from tests.support import NOW
 from tests.web.award_support import revoke
+from tests.web.bundle_support import issued_badge, issuer_bundle
 
 pytestmark = [*SERVICE_MARKS, *requires_node()]
 

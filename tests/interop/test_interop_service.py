@@ -18,13 +18,13 @@ import httpx
 
 from badges.signing import Ed25519Signer
 from badges.signing.proofs import format_datetime
-from tests.support import NOW
 from tests.interop.support import (
     BASE,
     SERVICE_MARKS,
     requires_node,
     run_node,
 )
+from tests.support import NOW
 from tests.web.award_support import award, revoke
 
 pytestmark = [*SERVICE_MARKS, *requires_node()]

@@ -25,8 +25,8 @@ def init_and_issue(tmp_path, monkeypatch, capsys) -> dict:
     capsys.readouterr()
 
     async def issue() -> str:
-        from issuer.schools import repo as schools_repo
         from issuer.credentials import vcapi
+        from issuer.schools import repo as schools_repo
 
         school = (await schools_repo.schools())[0]
         text, _ = await vcapi.issue(ctx, school_id=school.id, credential={

@@ -76,8 +76,8 @@ async def test_issuer_kit_matches_identity_and_follows_rotation(people, platform
 
 async def test_achievement_doc_is_cached_per_version(people, platform):
     from issuer.catalog import repo as catalog_repo
-    from issuer.credentials import awarding
     from issuer.catalog.achievements import achievement_document
+    from issuer.credentials import awarding
 
     a = await make_achievement(people, platform)
     base = platform.settings.base_url
@@ -97,8 +97,6 @@ async def test_achievement_doc_is_cached_per_version(people, platform):
 
 async def test_insert_credential_row_is_the_stored_row(people, platform):
     import uuid
-
-
 
     from issuer.credentials import repo as credentials_repo
 

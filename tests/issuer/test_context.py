@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from issuer.clock import FixedClock
-from issuer.context import IssuerContext, build_context
+from issuer.context import build_context
 from tests.support import NOW
 
 pytestmark = pytest.mark.anyio

@@ -11,9 +11,10 @@ import pytest
 
 from badges.signing import DocumentResolver, verify_proof
 from issuer.accounts import repo as accounts_repo
-from issuer.schools import identity, keys as key_service
 from issuer.credentials import vcapi
 from issuer.errors import Conflict
+from issuer.schools import identity
+from issuer.schools import keys as key_service
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]

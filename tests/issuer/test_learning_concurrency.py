@@ -18,7 +18,8 @@ async def test_fifty_concurrent_reviews_fifty_badges_distinct_indexes(seed, plat
     from issuer.accounts import repo as accounts_repo
     from issuer.credentials import repo as credentials_repo
     from issuer.db.tables import Award, IssuedCredential
-    from issuer.evidence import service as evidence, review
+    from issuer.evidence import review
+    from issuer.evidence import service as evidence
     from issuer.evidence.schemas import ReviewIn, ReviewResult
 
     a = await make_achievement(people, platform)

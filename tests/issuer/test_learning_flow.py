@@ -12,8 +12,8 @@ pytestmark = pytest.mark.anyio
 
 async def test_below_then_revised_meets_threshold_issues_one_signed_badge(people, platform):
     from badges import schema
-    from issuer.evidence import service as evidence, review
-
+    from issuer.evidence import review
+    from issuer.evidence import service as evidence
     from issuer.evidence.schemas import ReviewIn
 
     a = await make_achievement(people, platform)

@@ -231,8 +231,8 @@ async def test_transcript_lists_a_legacy_habits_alignment_under_habits(people, p
 
     from badges import transcript
     from badges.rubrics import DEFAULT_SCALE
-    from issuer.catalog import repo as catalog_repo
     from issuer.catalog import frameworks
+    from issuer.catalog import repo as catalog_repo
     from issuer.catalog.schemas import CompetencyIn, FrameworkIn
 
     a = await make_achievement(people, platform)

@@ -7,9 +7,9 @@ import io
 import pytest
 from PIL import Image
 
+from issuer.errors import FileTooLarge, InvalidInput, NotFound, UnsupportedMediaType
 from issuer.images import sanitise_image
 from issuer.render.qr import qr_data_uri, qr_png, qr_svg
-from issuer.errors import FileTooLarge, InvalidInput, NotFound, UnsupportedMediaType
 from issuer.storage import FileStore, clean_filename, sniff
 
 

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.anyio
 
 
 async def _both(platform, token: str):
-    from issuer.accounts import service as accounts
     from issuer.accounts import auth
+    from issuer.accounts import service as accounts
 
     return await auth.principal_for_token(platform, token), await accounts.principal_for_token(platform, token)
 

@@ -37,8 +37,8 @@ async def _check_same(school_id: int):
 
 
 async def test_school_with_active_key_is_the_two_getters(people, platform):
-    from issuer.schools import repo as schools_repo
     from issuer.schools import keys
+    from issuer.schools import repo as schools_repo
 
     teacher = people["teacher"]
     school, key = await _check_same(teacher.school_id)
@@ -62,11 +62,11 @@ async def test_school_with_active_key_is_the_two_getters(people, platform):
 
 
 async def test_issuer_kit_signs_like_signer_for_and_follows_changes(people, platform):
-    from issuer.schools import repo as schools_repo
-    from issuer.db.tables import School
     from issuer.credentials import awarding
-    from issuer.schools import identity, keys
+    from issuer.db.tables import School
     from issuer.errors import NotFound
+    from issuer.schools import identity, keys
+    from issuer.schools import repo as schools_repo
 
     teacher = people["teacher"]
     seen = set()

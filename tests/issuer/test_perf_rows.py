@@ -10,8 +10,8 @@ import uuid
 import msgspec
 import pytest
 
-from tests.support import NOW
 from tests.issuer.learning_support import make_achievement
+from tests.support import NOW
 
 pytestmark = pytest.mark.anyio
 
@@ -32,12 +32,10 @@ async def test_insert_credential_row_is_piccolos_insert(people, platform):
     import sqlite3
 
     from issuer.credentials import repo as credentials_repo
-
-    from issuer.db import query as query
-
     from issuer.credentials.rows import IssuedCredentialRow
-    from issuer.db.tables import IssuedCredential
     from issuer.credentials.status import allocate_entry
+    from issuer.db import query as query
+    from issuer.db.tables import IssuedCredential
 
     teacher, student = people["teacher"], people["student"]
     a = await make_achievement(people, platform)

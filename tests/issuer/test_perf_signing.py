@@ -71,9 +71,10 @@ def test_both_refuse_what_sign_refuses(load_json):
 
 @pytest.mark.anyio
 async def test_an_awarded_badge_is_what_sign_gives(people, platform):
-    from issuer.credentials import repo as credentials_repo
     from issuer.credentials import awarding
-    from issuer.evidence import service as evidence, review
+    from issuer.credentials import repo as credentials_repo
+    from issuer.evidence import review
+    from issuer.evidence import service as evidence
     from issuer.evidence.schemas import ReviewIn
 
     a = await make_achievement(people, platform)

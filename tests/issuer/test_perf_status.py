@@ -13,9 +13,9 @@ pytestmark = pytest.mark.anyio
 
 async def test_passing_the_school_row_changes_nothing(seed):
     from issuer.credentials import repo as credentials_repo
-    from issuer.schools import repo as schools_repo
-    from issuer.db.engine import write_transaction
     from issuer.credentials import status
+    from issuer.db.engine import write_transaction
+    from issuer.schools import repo as schools_repo
 
     north, south = seed.schools["north"], seed.schools["south"]
     got = []

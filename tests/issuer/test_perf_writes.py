@@ -10,15 +10,15 @@ import uuid
 import msgspec
 import pytest
 
-from tests.support import NOW
 from tests.issuer.learning_support import make_achievement
+from tests.support import NOW
 
 pytestmark = pytest.mark.anyio
 
 
 async def _submissions(people, platform, n):
-    from issuer.evidence import repo as evidence_repo
     from issuer.db import query as query
+    from issuer.evidence import repo as evidence_repo
     from issuer.evidence import service as evidence
 
     a = await make_achievement(people, platform)
@@ -51,10 +51,10 @@ def _same(a, b, skip=("id", "uuid")) -> None:
 
 async def test_award_and_review_inserts_are_piccolos(people, platform):
     from issuer.credentials import repo as credentials_repo
-    from issuer.evidence import repo as evidence_repo
     from issuer.db import query as query
     from issuer.db.engine import current_engine
     from issuer.db.tables import Award, Review
+    from issuer.evidence import repo as evidence_repo
 
     engine_type = current_engine().engine_type
     a, [(s1, v1), (s2, v2)] = await _submissions(people, platform, 2)
@@ -91,9 +91,9 @@ async def test_award_and_review_inserts_are_piccolos(people, platform):
 
 
 async def test_submission_status_update_is_piccolos(people, platform):
-    from issuer.evidence import repo as evidence_repo
     from issuer.db import query as query
     from issuer.db.tables import Submission
+    from issuer.evidence import repo as evidence_repo
 
     _, [(s1, _), (s2, _)] = await _submissions(people, platform, 2)
     await evidence_repo.set_submission_status(s1.id, "awarded", NOW)
@@ -107,9 +107,9 @@ async def test_submission_status_update_is_piccolos(people, platform):
 
 async def test_claim_status_index(seed):
     from issuer.credentials import repo as credentials_repo
+    from issuer.credentials import status
     from issuer.db import query as query
     from issuer.db.tables import StatusEntry
-    from issuer.credentials import status
 
     _, list_id, taken = await status.allocate_entry(seed.ctx, seed.schools["north"].id)
     free = (taken + 1) % 131072
@@ -122,11 +122,11 @@ async def test_claim_status_index(seed):
 
 async def test_prebuilt_reads_are_piccolos(people, platform):
     """``lock_submission`` and ``reviews_for_version`` (prebuilt SQL) = the Piccolo selects."""
-    from issuer.evidence import repo as evidence_repo
     from issuer.db import query as query
     from issuer.db.engine import write_transaction
     from issuer.db.query import row_of, rows_of
     from issuer.db.tables import Review, Submission
+    from issuer.evidence import repo as evidence_repo
     from issuer.evidence.rows import ReviewRow, SubmissionRow
 
     _, [(sub, ver)] = await _submissions(people, platform, 1)

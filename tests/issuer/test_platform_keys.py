@@ -10,8 +10,9 @@ from badges.signing import DocumentResolver, sign, verify_proof
 from badges.status import status_entry  # noqa: F401  (import check: engine present)
 from issuer.context import build_context
 from issuer.db.tables import SigningKey
+from issuer.schools import identity
+from issuer.schools import keys as key_service
 from issuer.schools.kek import KeyStoreError, decrypt_seed, encrypt_seed, kek_id
-from issuer.schools import identity, keys as key_service
 from tests.support import BASE_URL, NOW, SEED
 
 pytestmark = pytest.mark.anyio

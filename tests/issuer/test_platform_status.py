@@ -10,11 +10,11 @@ from badges.signing import DocumentResolver, sign, verify_proof
 from badges.status import MIN_BITS, BitstringStatusList, check_status, message_index_range
 from issuer.accounts import repo as accounts_repo
 from issuer.credentials import repo as credentials_repo
+from issuer.credentials import status
 from issuer.db.engine import write_transaction
 from issuer.db.tables import StatusEntry, StatusList
-from issuer.schools import identity
-from issuer.credentials import status
 from issuer.errors import BadRequest, Conflict, NotFound
+from issuer.schools import identity
 from tests.support import BASE_URL, NOW
 
 pytestmark = pytest.mark.anyio

@@ -5,8 +5,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from issuer.images import sanitise_image
 from issuer.errors import InvalidInput
+from issuer.images import sanitise_image
 from issuer.svg_sanitiser import sanitise_svg
 from tests.issuer.svg_samples import HOSTILE, LOGO, svg
 
@@ -32,15 +32,15 @@ def test_normal_logo_survives_intact():
 
 
 def test_editor_metadata_is_dropped_and_the_drawing_kept():
-    inkscape = ('<?xml version="1.0" encoding="UTF-8"?>\n<!-- Created with Inkscape -->\n'
-                '<svg xmlns="http://www.w3.org/2000/svg" xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/'
-                'sodipodi-0.dtd" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" '
-                'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" width="10" height="10" '
-                'inkscape:version="1.2" sodipodi:docname="logo.svg">'
-                '<sodipodi:namedview id="nv" pagecolor="#ffffff"/>'
-                '<metadata><rdf:RDF><rdf:Description about="x"/></rdf:RDF></metadata>'
-                '<g inkscape:label="Layer 1" inkscape:groupmode="layer" id="layer1">'
-                '<rect id="r" width="10" height="10" style="fill:#1f4e79" data-x="1"/></g></svg>').encode()
+    inkscape = (b'<?xml version="1.0" encoding="UTF-8"?>\n<!-- Created with Inkscape -->\n'
+                b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/'
+                b'sodipodi-0.dtd" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" '
+                b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" width="10" height="10" '
+                b'inkscape:version="1.2" sodipodi:docname="logo.svg">'
+                b'<sodipodi:namedview id="nv" pagecolor="#ffffff"/>'
+                b'<metadata><rdf:RDF><rdf:Description about="x"/></rdf:RDF></metadata>'
+                b'<g inkscape:label="Layer 1" inkscape:groupmode="layer" id="layer1">'
+                b'<rect id="r" width="10" height="10" style="fill:#1f4e79" data-x="1"/></g></svg>')
     clean = sanitise_svg(inkscape)
     assert clean == (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
                      b'<g id="layer1"><rect id="r" width="10" height="10" style="fill:#1f4e79"/></g></svg>')

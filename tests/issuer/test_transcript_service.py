@@ -40,8 +40,8 @@ async def add_expired_badge(seed, template_uuid: str):
     """A genuine badge of the school whose validity ended yesterday (our awards never expire)."""
     from badges.signing import sign
     from issuer.credentials import repo as credentials_repo
-    from issuer.schools.identity import signer_for
     from issuer.credentials.status import dumps
+    from issuer.schools.identity import signer_for
 
     row = await credentials_repo.get_credential(template_uuid)
     doc = json.loads(row.document)

@@ -31,8 +31,8 @@ async def test_app_queues_and_workers_run_resume_after_kill_9(seed, platform, pl
     import psycopg
     from litestar.testing import AsyncTestClient
 
-    from issuer.db.engine import engine_for_url
     from issuer.app import create_app
+    from issuer.db.engine import engine_for_url
 
     school, data = await kill_test_setup(seed, tmp_path)
     settings = platform_settings.replace(jobs="worker", job_lease_seconds=LEASE)

@@ -122,7 +122,7 @@ def badge(*, issuer: dict = LINCOLN_PROFILE, slug: str = "scientific-inquiry", n
     subject = {"id": LEARNER, "type": ["AchievementSubject"], "achievement": achievement}
     if rubric:
         achievement["resultDescription"] = criteria
-        subject["result"] = [_result(c, r) for c, r in zip(criteria, ratings)]
+        subject["result"] = [_result(c, r) for c, r in zip(criteria, ratings, strict=True)]
     credential = {
         "@context": [VC_V2, OB_V3P0, OB_EXTENSIONS],
         "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, achievement_id)}",

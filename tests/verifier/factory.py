@@ -11,7 +11,7 @@ import copy
 import json
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -246,4 +246,4 @@ def write_documents(directory: Path, documents: list[dict]) -> Path:
     return directory
 
 
-UTC = timezone.utc
+UTC = UTC

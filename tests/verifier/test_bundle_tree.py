@@ -7,7 +7,7 @@ Each good case has a bad twin: the same tree without the document the case needs
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -51,7 +51,7 @@ def test_read_bundle_reads_the_whole_tree(tmp_path, world):
     bundle = read_bundle(site_tree(tmp_path, world, created="2026-01-14T08:00:00Z"))
     assert set(bundle.documents) == {ISSUER, "did:web:other.example", STATUS_REVOCATION, STATUS_SUSPENSION}
     assert bundle.files[ISSUER] == "lincoln.example/.well-known/did.json"
-    assert bundle.created == datetime(2026, 1, 14, 8, 0, tzinfo=timezone.utc)
+    assert bundle.created == datetime(2026, 1, 14, 8, 0, tzinfo=UTC)
     # bad twin: a broken .json anywhere in the (visible) tree is named
     (tmp_path / "lincoln.example" / "broken.json").write_text("{oops")
     with pytest.raises(BundleError, match="lincoln.example/broken.json"):

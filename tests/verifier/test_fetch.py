@@ -11,8 +11,8 @@ import pytest
 from badges.errors import ResolutionError
 from tests.verifier.factory import ISSUER, FakeWeb, World, fake_dns, write_documents
 from verifier.fetch import (
-    FetchError,
     Fetcher,
+    FetchError,
     FetchLimits,
     LiveDocumentResolver,
     OfflineBundle,

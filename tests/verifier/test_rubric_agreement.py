@@ -8,7 +8,7 @@ badge with no rubric at all skips the check.
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -23,7 +23,7 @@ from verifier.fetch import OfflineBundle, resolver_chain
 from verifier.view import badge_view, report_view
 
 ACH = "https://school.example/achievements/7"
-CHECKED = datetime(2026, 1, 15, 10, 0, tzinfo=timezone.utc)
+CHECKED = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
 
 
 def levels(crit: str, names=("Beginning", "Developing", "Proficient", "Exceeds")) -> list[dict]:

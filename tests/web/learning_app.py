@@ -10,11 +10,11 @@ def make_app(ctx):
 
     from issuer.accounts.auth import AuthMiddleware
     from issuer.credentials.controllers import CredentialController
-    from issuer.schools.did_controller import DidController
-    from issuer.schools.controllers import IssuerController
-    from issuer.web.routes import LEARNING_ROUTES
     from issuer.credentials.status_controller import StatusListController
+    from issuer.schools.controllers import IssuerController
+    from issuer.schools.did_controller import DidController
     from issuer.web.errors import EXCEPTION_HANDLERS
+    from issuer.web.routes import LEARNING_ROUTES
 
     return Litestar(route_handlers=[*LEARNING_ROUTES, CredentialController, DidController, IssuerController,
                                     StatusListController],

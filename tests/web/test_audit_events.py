@@ -46,9 +46,9 @@ def _one(events, action, subject=None) -> dict:
 
 
 async def test_each_action_writes_its_event_and_only_its_school_reads_it(client, seed, platform):
+    from issuer.access import Principal, Role
     from issuer.credentials import bulk
     from issuer.transcripts import cohort as transcript_cohort
-    from issuer.access import Principal, Role
 
     north = seed.schools["north"].id
     teacher = seed.users[("north", "teacher", 0)]

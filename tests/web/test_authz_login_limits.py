@@ -140,8 +140,8 @@ async def test_forwarded_for_from_a_configured_proxy_is_honoured(platform, db, s
 
 
 def test_trusted_proxies_setting_and_serve_without_uvicorn_proxy_headers(monkeypatch, tmp_path):
-    from issuer.settings import Settings, SettingsError
     from issuer.accounts import auth
+    from issuer.settings import Settings, SettingsError
 
     assert Settings.from_env({}).trusted_proxies == ()
     assert Settings.from_env({"BADGES_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16"}).trusted_proxies == (

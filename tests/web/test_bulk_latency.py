@@ -85,9 +85,9 @@ async def test_requests_are_answered_while_a_bulk_award_runs(client, seed):
 
 async def test_a_job_stopped_part_way_keeps_its_batches_and_a_rerun_finishes_exactly_once(client, seed, platform,
                                                                                           monkeypatch):
-    from issuer.db.tables import IssuedCredential
-    from issuer.credentials import awarding, bulk
     from issuer.access import Principal, Role
+    from issuer.credentials import awarding, bulk
+    from issuer.db.tables import IssuedCredential
     from issuer.errors import InvalidInput
 
     a = await setup_achievement(client, seed)

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from tests.support import stop_process_group
 
+from tests.support import stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "http://127.0.0.1:8000"
@@ -49,9 +49,9 @@ async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> ht
 
 @pytest.mark.anyio
 async def test_demo_seed_then_app(tmp_path, clean_env):
+    from issuer.app import create_app
     from issuer.cli.learning import seed_demo
     from issuer.settings import Settings
-    from issuer.app import create_app
 
     settings = Settings(base_url=BASE, data_dir=tmp_path / "demo")
     out = await seed_demo(settings)

@@ -6,6 +6,7 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
+
 from tests.web.learning_app import in_process_client
 from tests.web.support import bearer, setup_achievement
 
@@ -24,9 +25,9 @@ async def client(seed):
 
 async def verify(client, doc: dict, now):
     """The engine's verifier over what the service serves: DID document and status list."""
+    from badges.errors import ResolutionError
     from badges.signing import DocumentResolver
     from badges.verification import verify_credential
-    from badges.errors import ResolutionError
 
     issuer_id = doc["issuer"]["id"]
     slug = issuer_id.rsplit(":", 1)[-1]

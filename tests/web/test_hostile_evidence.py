@@ -7,10 +7,10 @@ import tracemalloc
 import zipfile
 
 import pytest
-from tests.web.learning_app import in_process_client
-from tests.web.support import bearer, setup_achievement
 
 from issuer.storage import MAX_ZIP_MEMBERS, sniff
+from tests.web.learning_app import in_process_client
+from tests.web.support import bearer, setup_achievement
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+
 from tests.issuer.svg_samples import HOSTILE, LOGO
 from tests.web.award_support import award
 from tests.web.support import bearer

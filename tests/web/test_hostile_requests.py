@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+
 from tests.web.support import bearer, is_problem, setup_achievement
 
 pytestmark = [pytest.mark.anyio,

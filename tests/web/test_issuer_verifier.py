@@ -156,9 +156,9 @@ async def test_documents_dir_and_trust_file_settings(seed, platform_settings, pl
     offline bundle, then the same college as a registered issuer; a bad trust file is a settings error."""
     from badges.signing import sign
     from badges.signing.keys import Ed25519Signer
+    from issuer.app import VerifierOptions, create_app
     from issuer.schools.identity import did_document
     from issuer.settings import SettingsError
-    from issuer.app import VerifierOptions, create_app
 
     college = "did:web:college.example"
     signer = Ed25519Signer.from_seed(SEED)
@@ -199,8 +199,8 @@ async def test_documents_dir_and_trust_file_settings(seed, platform_settings, pl
 
 
 async def test_options_from_settings_and_environment(tmp_path, platform_settings):
-    from issuer.settings import Settings
     from issuer.app import VerifierOptions
+    from issuer.settings import Settings
 
     assert VerifierOptions.from_settings(platform_settings) == VerifierOptions()
     env = {"BADGES_VERIFIER_DOCUMENTS": str(tmp_path), "BADGES_VERIFIER_TRUST": str(tmp_path / "t.json"),

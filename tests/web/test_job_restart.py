@@ -19,10 +19,10 @@ STUDENTS = 30
 async def _half_done_job(seed, platform, monkeypatch) -> dict:
     """A bulk job that a process left part-way, as after a kill -9: status running, some batches
     committed, and the dead process's lease on the row (made to have run out by the caller)."""
+    from issuer.access import Principal, Role
+    from issuer.credentials import bulk
     from issuer.credentials import repo as credentials_repo
     from issuer.jobs import JobRunner
-    from issuer.credentials import bulk
-    from issuer.access import Principal, Role
     from tests.web.learning_app import in_process_client
     from tests.web.support import add_students, setup_achievement
 
@@ -92,9 +92,9 @@ async def _poll(client, url: str, headers: dict, until, timeout: float = 60) -> 
 async def test_app_start_resumes_a_job_a_killed_process_left(seed, platform, platform_settings, monkeypatch):
     from litestar.testing import AsyncTestClient
 
+    from issuer.app import create_app
     from issuer.db.engine import engine_for_url
     from issuer.jobs import wall_now
-    from issuer.app import create_app
 
     job = await _half_done_job(seed, platform, monkeypatch)
     await _set_lease(job.id, job.lease_owner, wall_now() - timedelta(seconds=1))  # its lease ran out
@@ -111,10 +111,10 @@ async def test_a_job_a_live_process_holds_is_left_alone_until_its_lease_ends(see
                                                                             monkeypatch):
     from litestar.testing import AsyncTestClient
 
+    from issuer.app import create_app
     from issuer.credentials import repo as credentials_repo
     from issuer.db.engine import engine_for_url
     from issuer.jobs import wall_now
-    from issuer.app import create_app
 
     job = await _half_done_job(seed, platform, monkeypatch)
     await _set_lease(job.id, "live-host:2:0", wall_now() + timedelta(seconds=60))  # another process, alive
@@ -135,10 +135,10 @@ async def test_a_job_a_live_process_holds_is_left_alone_until_its_lease_ends(see
 async def test_a_job_queued_before_plans_were_stored_fails_with_the_reason(seed, platform, platform_settings):
     from litestar.testing import AsyncTestClient
 
-    from issuer.credentials import repo as credentials_repo
-    from issuer.transcripts import repo as repo_transcripts
-    from issuer.db.engine import engine_for_url
     from issuer.app import create_app
+    from issuer.credentials import repo as credentials_repo
+    from issuer.db.engine import engine_for_url
+    from issuer.transcripts import repo as repo_transcripts
 
     school, now = seed.schools["north"].id, platform.clock.now()
     old = await credentials_repo.insert_bulk_job(school=school, status="running", total=10, created_at=now)

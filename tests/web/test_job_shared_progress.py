@@ -48,9 +48,9 @@ async def test_two_app_processes_read_the_same_figures_for_one_job(seed, platfor
                                                                   tmp_path, monkeypatch):
     from litestar.testing import AsyncTestClient
 
-    from issuer.db.engine import engine_for_url
-    from issuer.credentials import bulk
     from issuer.app import create_app
+    from issuer.credentials import bulk
+    from issuer.db.engine import engine_for_url
     from tests.web.learning_app import in_process_client
     from tests.web.support import add_students, setup_achievement
 

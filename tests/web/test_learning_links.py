@@ -11,6 +11,7 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
+
 from tests.web.learning_app import in_process_client
 from tests.web.support import RUBRIC, bearer
 

@@ -4,9 +4,9 @@ mirror) while one character more is a 400 problem, not a stored megabyte or a 50
 from __future__ import annotations
 
 import pytest
-from tests.web.support import RUBRIC, bearer, is_problem, setup_achievement
 
 from issuer.web.dto_types import JSON_BODY_LIMIT
+from tests.web.support import RUBRIC, bearer, is_problem, setup_achievement
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]

@@ -11,8 +11,8 @@ from litestar import Litestar, get, post
 from badges.signing import DocumentResolver, verify_proof
 from badges.status import check_status
 from issuer.accounts import repo as accounts_repo
-from issuer.credentials import repo as credentials_repo
 from issuer.accounts import service as accounts
+from issuer.credentials import repo as credentials_repo
 from issuer.web.errors import EXCEPTION_HANDLERS
 from tests.support import NOW
 

@@ -13,8 +13,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.support import NOW
-from tests.support import BASE_URL, TEST_KEK
+from tests.support import BASE_URL, NOW, TEST_KEK
 
 schemathesis = pytest.importorskip("schemathesis")
 from schemathesis import GenerationMode  # noqa: E402
@@ -31,10 +30,10 @@ EXAMPLES_PER_OPERATION = {"sqlite": 20, "postgres": 10}
 async def _seed(settings_, clock):
     """A district, one school, its school admin with a bearer token (on a fresh SQLite file)."""
     from issuer.accounts import repo as accounts_repo
-    from issuer.schools import repo as schools_repo
-    from issuer.db.engine import create_tables, engine_for_url
     from issuer.accounts import service as accounts
     from issuer.context import build_context
+    from issuer.db.engine import create_tables, engine_for_url
+    from issuer.schools import repo as schools_repo
 
     engine = engine_for_url(settings_.database_url)  # no pool: the ASGI client runs the app on its own loop
     if engine.engine_type == "postgres":
@@ -59,9 +58,9 @@ async def _seed(settings_, clock):
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def api(request, tmp_path):
     """The schema loaded from the app; PostgreSQL too, whose column types refuse what SQLite stores."""
+    from issuer.app import create_app
     from issuer.clock import FixedClock
     from issuer.settings import Settings
-    from issuer.app import create_app
 
     url = (f"sqlite:///{tmp_path / 'fuzz.sqlite3'}" if request.param == "sqlite"
            else request.getfixturevalue("pg_database"))

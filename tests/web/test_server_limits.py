@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from issuer.app import server_options
-from verifier.server import MAX_HEAD_BYTES, RedactSecrets, redact
 from tests.support import free_port
+from verifier.server import MAX_HEAD_BYTES, RedactSecrets, redact
 
 PORTS = range(8230, 8240)  # this test suite's ports (see the engineers' brief)
 SHARE_TOKEN = "Zq3_secretShareToken-9f8e7d6c5b4a"

@@ -148,9 +148,9 @@ async def _legacy_badge(seed, purposes: tuple[str, ...]) -> dict:
 
     from badges.signing import sign
     from issuer.credentials import repo as credentials_repo
+    from issuer.credentials import status
     from issuer.db.engine import write_transaction
     from issuer.schools import identity
-    from issuer.credentials import status
     from tests.support import NOW
 
     north = seed.schools["north"].id

@@ -32,9 +32,9 @@ async def two(platform, platform_settings, seed):
     then B, so state left by the last app started would be B's."""
     from litestar.testing import AsyncTestClient
 
+    from issuer.app import create_app
     from issuer.clock import FixedClock
     from issuer.db.engine import engine_for_url
-    from issuer.app import create_app
 
     url = platform_settings.database_url
     app_a = create_app(platform_settings, clock=FixedClock(NOW), engine=engine_for_url(url))

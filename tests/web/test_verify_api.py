@@ -343,7 +343,7 @@ async def test_offline_bundle_needs_no_network(world, tmp_path):
 
 
 async def test_trust_registry_names_the_school(world):
-    from badges.trust import TrustRegistry, TrustedIssuer
+    from badges.trust import TrustedIssuer, TrustRegistry
 
     config = world.config(trust=TrustRegistry([TrustedIssuer(ISSUER, "Lincoln High School", "District school")]))
     async with AsyncTestClient(app=create_app(config)) as client:

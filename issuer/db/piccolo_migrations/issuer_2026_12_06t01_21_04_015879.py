@@ -1,6 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import Integer
+from piccolo.columns.column_types import Boolean, Integer
 from piccolo.columns.indexes import IndexMethod
 from piccolo.constraints import Unique
 

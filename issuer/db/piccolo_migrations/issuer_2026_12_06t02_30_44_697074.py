@@ -1,8 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.column_types import JSON, Integer, Timestamptz, Varchar
 from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-06T02:30:44:697074"
