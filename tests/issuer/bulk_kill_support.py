@@ -78,7 +78,7 @@ async def exactly_once(school_id: int, rows: int) -> None:
 
 
 async def kill_test_setup(seed, tmp_path) -> tuple[dict, str]:
-    async with in_process_client() as client:
+    async with in_process_client(seed.ctx) as client:
         a = await setup_achievement(client, seed)
     emails = await add_students(seed, ROWS)
     data = "email,achievement,plan,analysis\n" + "".join(f"{e},{a['id']},3,3\n" for e in emails)

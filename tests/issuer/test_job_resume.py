@@ -28,7 +28,7 @@ async def _stalled_bulk_job(seed, platform, monkeypatch):
     from tests.web.learning_app import in_process_client
     from tests.web.support import add_students, setup_achievement
 
-    async with in_process_client() as client:
+    async with in_process_client(seed.ctx) as client:
         a = await setup_achievement(client, seed)
     emails = await add_students(seed, STUDENTS)
     data = "email,achievement,plan,analysis\n" + "".join(f"{e},{a['id']},3,3\n" for e in emails)

@@ -57,7 +57,7 @@ def docx() -> bytes:
 
 @pytest.fixture
 async def client(seed):
-    async with in_process_client() as c:
+    async with in_process_client(seed.ctx) as c:
         yield c
 
 
