@@ -53,6 +53,7 @@ KINDS: tuple[Kind, ...] = ("bulk", "transcripts")
 TABLES: dict[Kind, type[BulkJob] | type[TranscriptJob]] = {"bulk": BulkJob, "transcripts": TranscriptJob}
 UNFINISHED = ("queued", "running")
 POLL_SECONDS = 1.0
+CLOSE_GRACE_SECONDS = 2.0  # how long a stopping process lets its job tasks end on their own
 log = logging.getLogger(__name__)
 
 
@@ -261,7 +262,13 @@ class JobRunner:
         self._spawn(self.serve(ctx, stop, poll=poll))
         return stop
 
-    async def close(self) -> None:
+    async def close(self, grace: float = CLOSE_GRACE_SECONDS) -> None:
+        """Stop this process's job tasks. They get ``grace`` seconds first: the resumer loop ends
+        after its current query once its stop event is set, and a short job finishes. Only what is
+        still running then is cancelled (a job cut short is resumed by the next process): a task
+        cancelled in the middle of a query can leave its database connection open."""
+        if self._tasks and grace > 0:
+            await asyncio.wait(list(self._tasks), timeout=grace)
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
