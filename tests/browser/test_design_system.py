@@ -60,7 +60,7 @@ def demo(tmp_path_factory):
         from issuer.cli import context_for
 
         out = await seed_demo(settings)
-        await accounts.create_user(context_for(settings), district_id=out["school"]["district"], school_id=None, role="district_admin",
+        await accounts.create_user(context_for(settings), district_id=out["school"].district, school_id=None, role="district_admin",
                                    username="district", password="district-password-1",
                                    display_name="Dr. Rosa Alvarez")
         return {**{username: password for _role, username, password in out["logins"]},
@@ -293,7 +293,8 @@ def test_the_job_page(browser, kit, shots):
 
 EXPECTED_MENUS = {
     # who: the entries whose pages exist today (the rest of UI.md's menu appears with its page)
-    "liam": ["My badges", "Transcript", "Submit evidence", "Extended learning", "Verify a badge"],
+    "liam": ["My badges", "Portfolio", "Transcript", "Submit evidence", "Extended learning", "My data",
+             "Verify a badge"],
     "ms.chen": ["Review queue", "Verify a badge"],
     "principal": ["Review queue", "API tokens", "Verify a badge"],
     "district": ["API tokens", "Verify a badge"],
