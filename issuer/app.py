@@ -65,7 +65,7 @@ from verifier.service import UnreachableInputUrl, Verification, VerifierService
 
 # URL paths whose next segment is a bearer secret (a transcript share link, a mentor's link):
 # the access log shows them as [redacted].
-SECRET_PATHS = ("/share/", "/mentor/")
+SECRET_PATHS = ("/share/", "/mentor/", "/portfolio/")
 
 
 def server_options() -> dict[str, Any]:
@@ -82,12 +82,14 @@ PLATFORM_ROUTES: list[Any] = [
 
 # The catalog, evidence and award routes (issuer.web.routes): one list, mounted as a whole.
 # Transcripts (transcript-integration): generate, JSON/PDF/HTML, share links, cohort jobs.
+# The student's own record (issue 12): portfolio, its share links, My data.
+from issuer.portfolio.pages import PORTFOLIO_ROUTES  # noqa: E402
 from issuer.transcripts.controllers import TRANSCRIPT_ROUTES  # noqa: E402
 from issuer.web.routes import LEARNING_ROUTES  # noqa: E402
 
 
 def _route_handlers() -> list[Any]:
-    handlers = [*PLATFORM_ROUTES, *LEARNING_ROUTES, *TRANSCRIPT_ROUTES, _verifier_router()]
+    handlers = [*PLATFORM_ROUTES, *LEARNING_ROUTES, *TRANSCRIPT_ROUTES, *PORTFOLIO_ROUTES, _verifier_router()]
     # the mounted verifier's pages link its own static files (verify.css, verify.js)
     handlers.append(create_static_files_router(path="/static", directories=[TEMPLATES_DIR / "static",
                                                                             VERIFIER_TEMPLATES_DIR / "static"],

@@ -391,3 +391,41 @@ class TranscriptJob(Table):
     actor = JSON(default="{}")
     lease_owner = Varchar(length=128, default="")
     lease_until = Timestamptz(null=True, default=None)
+
+
+# --- portfolio: Portfolio, PortfolioItem, PortfolioShare (issue 12, the student's curated portfolio)
+
+
+class Portfolio(Table):
+    """A student's own portfolio (one each): a title and a reflection on the whole."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    learner = ForeignKey(references=User, unique=True)
+    school = ForeignKey(references=School, index=True)
+    title = Varchar(length=200, default="")
+    reflection = Text(default="")
+    updated_at = Timestamptz()
+
+
+class PortfolioItem(Table):
+    """One piece the student chose: a badge, or a file, link or narrative of their evidence.
+    ``source`` names the piece (``badge:<credential uuid>``, ``file:<submission uuid>:<sha256>``,
+    ``link:<submission uuid>:<n>``, ``narrative:<submission uuid>:<version>``); it is checked
+    against the student's own records each time it is read, never trusted on its own."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    portfolio = ForeignKey(references=Portfolio, index=True)
+    source = Varchar(length=255)
+    reflection = Text(default="")
+    public = Boolean(default=False)
+    position = Integer(default=0)
+    created_at = Timestamptz()
+    unique_portfolio_source = _PUnique(["portfolio", "source"])
+
+
+class PortfolioShare(Table):
+    """A revocable link to the public pieces of a portfolio; only the sha256 of the token is kept."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    portfolio = ForeignKey(references=Portfolio, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    label = Varchar(length=255, default="")
+    created_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)

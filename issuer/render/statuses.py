@@ -68,6 +68,12 @@ STATUSES: Mapping[str, Status] = MappingProxyType({
     "in_progress": _s(N_("In progress"), _INFO),
     "not_started": _s(N_("Not started"), _NEUTRAL),
     "cannot_start": _s(N_("Cannot start yet"), _NEUTRAL),
+    # a portfolio piece, and a share link (portfolio, transcript) (issue 12)
+    "public": _s(N_("Public"), _OK),
+    "private": _s(N_("Private"), _NEUTRAL),
+    "link_active": _s(N_("Active"), _OK),
+    "withdrawn": _s(N_("Withdrawn"), _NEUTRAL),
+    "link_expired": _s(N_("Expired"), _NEUTRAL),
 })
 
 

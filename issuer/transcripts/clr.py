@@ -254,14 +254,17 @@ def render_transcript_pdf(clr_json: str, *, statuses: Mapping[str, str], scale: 
 
 def render_transcript_html(clr: Mapping[str, Any], *, statuses: Mapping[str, str], scale: Sequence[Any],
                            base_url: str, links: TranscriptLinks, credit_map: Mapping[str, str] | None = None,
-                           now: datetime | None = None, share: Mapping[str, Any] | None = None) -> str:
-    """The student's HTML view (``share`` = details of the share link being shown, if any)."""
+                           now: datetime | None = None, share: Mapping[str, Any] | None = None,
+                           page: Mapping[str, Any] | None = None) -> str:
+    """The student's HTML view (``share`` = details of the share link being shown, if any).
+    ``page``: the web request's layout context (``request``, ``csrf_token``), so the page shows
+    who is signed in and their menu, as every other page does."""
     from issuer.render.templating import TEMPLATES_DIR, render_template
 
     ctx = transcript_context(clr, statuses=statuses, scale=scale, base_url=base_url, links=links,
                              credit_map=credit_map, now=now, qr=False)
     layout = "base.html.j2" if (TEMPLATES_DIR / "base.html.j2").is_file() else "transcript/_layout.html.j2"
-    return render_template(PAGE_TEMPLATE, layout=layout, share=share, **ctx)
+    return render_template(PAGE_TEMPLATE, layout=layout, share=share, **dict(page or {}), **ctx)
 
 
 async def sign_transcript(stored: Sequence[StoredCredential], *, learner: Mapping[str, Any],

@@ -20,8 +20,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from issuer.access import STAFF, Principal
-from issuer.accounts.auth import require_login, requires
-from issuer.errors import IssuerError, LinkExpired, NotFound
+from issuer.accounts.auth import csrf_token, require_login, requires
+from issuer.errors import InvalidInput, IssuerError, LinkExpired, NotFound
 from issuer.render.templating import render_template
 from issuer.transcripts import cohort, service
 from issuer.transcripts import shares as share_links
@@ -96,28 +96,38 @@ class TranscriptJobApi(Controller):
         return Response(content=CohortJobOut.of(job, ctx.settings.base_url))
 
 
+def _layout(request: AuthRequest) -> dict[str, Any]:
+    """What the layout needs to show who is signed in, their menu and their language."""
+    return {"request": request, "csrf_token": csrf_token(request)}
+
+
 class TranscriptDocuments(Controller):
     path = "/transcripts"
     tags = ["transcripts"]
     dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
 
-    @get("/{name:str}", summary="A transcript: <uuid>.json (signed CLR), <uuid>.pdf, or <uuid> (HTML view)")
-    async def read(self, ctx: Ctx, request: AuthRequest, name: FromPath[str]) -> Response[Any]:
+    @get("/{name:str}", summary="A transcript: <uuid>.json (signed CLR), <uuid>.pdf, or <uuid> (HTML view); "
+                                "?download=1 saves the JSON or PDF as a file")
+    async def read(self, ctx: Ctx, request: AuthRequest, name: FromPath[str],
+                   download: FromQuery[bool] = False) -> Response[Any]:
         stem, dot, suffix = name.rpartition(".")
         if not dot:
             stem, suffix = name, ""
+        disposition = "attachment" if download else "inline"
         if suffix == "json":
             document = await service.signed_document(ctx, stem)
-            return Response(content=document.encode("utf-8"), media_type=CLR_MEDIA_TYPE,
-                            headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})
+            headers = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
+            if download:  # the signed bytes as stored, saved as a file
+                headers["Content-Disposition"] = f'attachment; filename="transcript-{stem}.clr.json"'
+            return Response(content=document.encode("utf-8"), media_type=CLR_MEDIA_TYPE, headers=headers)
         if suffix not in ("", "pdf"):
             raise NotFound("no such transcript")
         row = await service.visible(ctx, require_login(request.user), stem)
         if suffix == "pdf":
             pdf = await service.render_pdf(ctx, row)
-            return Response(content=pdf, media_type="application/pdf",
-                            headers={**_PRIVATE, "Content-Disposition": f'inline; filename="transcript-{stem}.pdf"'})
-        html = await service.render_html(ctx, row)
+            return Response(content=pdf, media_type="application/pdf", headers={
+                **_PRIVATE, "Content-Disposition": f'{disposition}; filename="transcript-{stem}.pdf"'})
+        html = await service.render_html(ctx, row, page=_layout(request))
         return Response(content=html, media_type="text/html; charset=utf-8", headers=_PRIVATE)
 
 
@@ -133,7 +143,7 @@ class SharePage(Controller):
                 pdf = await share_links.share_pdf(ctx, token.removesuffix(".pdf"))
                 return Response(content=pdf, media_type="application/pdf", headers={
                     **_SHARE_HEADERS, "Content-Disposition": 'inline; filename="transcript.pdf"'})
-            html, report = await share_links.share_page(ctx, token)
+            html, report = await share_links.share_page(ctx, token, page=_layout(request))
         except (LinkExpired, NotFound) as exc:
             gone = render_template("transcript/share_gone.html.j2", request=request, message=exc.message,
                                    gone=isinstance(exc, LinkExpired))
@@ -144,7 +154,12 @@ class SharePage(Controller):
 
 
 class StudentTranscriptPages(Controller):
-    """The student's page: make a transcript, view it, make and withdraw share links (forms + CSRF)."""
+    """The student's page, in the navigation ("Transcript"): make a transcript, view it, download
+    its PDF and signed CLR, make and withdraw share links with their expiry (forms + CSRF).
+
+    A refused form re-renders the page with an error summary, what was typed kept, and the
+    error's status code; a change answers 303 back here (``?done=``) or, for a new share link,
+    201 with the page itself, since the link is shown this once."""
 
     path = "/student/transcripts"
     guards = [requires("student")]
@@ -152,50 +167,60 @@ class StudentTranscriptPages(Controller):
     include_in_schema = False
 
     async def _page(self, ctx: Ctx, request: AuthRequest, *, status_code: int = 200,
-                    new_share: dict[str, str] | None = None, error: str | None = None) -> Response[Any]:
+                    new_share: dict[str, str] | None = None, error: IssuerError | None = None,
+                    kept: dict[str, Any] | None = None, done: str | None = None) -> Response[Any]:
         p = request.user
         now = ctx.clock.now()
         items = []
         for row in await service.list_for(ctx, p):
-            made = [{"id": s.id, "label": s.label, "expires_at": s.expires_at, "revoked_at": s.revoked_at,
-                     "expired": s.expires_at is not None and s.expires_at <= now}
+            made = [{"id": s.id, "label": s.label, "created_at": s.created_at, "expires_at": s.expires_at,
+                     "revoked_at": s.revoked_at, "expired": s.expires_at is not None and s.expires_at <= now}
                     for s in await share_links.list_shares(ctx, p, str(row.uuid))]
             items.append({"row": row, "links": service.links_for(ctx, row), "shares": made})
+        errors = [{"field": error.details.get("field") or "", "message": error.message}] if error else []
         return page(request, "transcript/student.html.j2", status_code=status_code, transcripts=items,
-                    new_share=new_share, error=error)
+                    new_share=new_share, errors=errors, kept=kept or {},
+                    done=done if done in ("withdrawn",) else None, max_days=share_links.MAX_SHARE_DAYS)
 
     @get("/")
-    async def index(self, ctx: Ctx, request: AuthRequest) -> Response[Any]:
-        return await self._page(ctx, request)
+    async def index(self, ctx: Ctx, request: AuthRequest, done: FromQuery[str | None] = None) -> Response[Any]:
+        return await self._page(ctx, request, done=done)
 
     @post("/")
     async def make(self, ctx: Ctx, request: AuthRequest) -> Response[Any]:
         try:
             row, _ = await service.generate(ctx, request.user)
         except IssuerError as exc:
-            return await self._page(ctx, request, status_code=exc.status_code, error=exc.message)
+            return await self._page(ctx, request, status_code=exc.status_code, error=exc)
         return see_other(f"/transcripts/{row.uuid}")
 
     @post("/{t_id:str}/shares")
     async def share(self, ctx: Ctx, request: AuthRequest, t_id: FromPath[str]) -> Response[Any]:
         form = await form_of(request)
-        label = str(form.get("label") or "")
+        label, days_text = str(form.get("label") or ""), str(form.get("days") or "30").strip()
+        kept = {"transcript": t_id, "label": label, "days": days_text}
+        days = int(days_text) if days_text.isdigit() else 0
         try:
-            days = int(str(form.get("days") or "30"))
-        except ValueError:
-            days = -1
-        try:
+            if not 1 <= days <= share_links.MAX_SHARE_DAYS:
+                raise InvalidInput(f"Say for how many days the link works: a whole number from 1 to "
+                                   f"{share_links.MAX_SHARE_DAYS}", field="expiresInDays")
             _, token = await share_links.create_share(ctx, request.user, t_id, expires_in_days=days, label=label)
+        except NotFound:
+            raise  # another student's transcript, or none: the error page, not this one
         except IssuerError as exc:
-            return await self._page(ctx, request, status_code=exc.status_code, error=exc.message)
+            # the summary links to the field of this transcript's form
+            field = {"expiresInDays": "days", "label": "label"}.get(str(exc.details.get("field")), "days")
+            error = InvalidInput(exc.message, field=f"{field}-{t_id}")
+            return await self._page(ctx, request, status_code=exc.status_code, error=error, kept=kept)
         return await self._page(ctx, request, status_code=201,
-                                new_share={"url": share_links.share_url(ctx, token), "label": label})
+                                new_share={"url": share_links.share_url(ctx, token), "label": label.strip(),
+                                           "days": str(days)})
 
     @post("/{t_id:str}/shares/{share_id:int}/revoke")
     async def revoke(self, ctx: Ctx, request: AuthRequest, t_id: FromPath[str],
                      share_id: FromPath[PathId]) -> Response[Any]:
         await share_links.revoke_share(ctx, request.user, t_id, share_id)
-        return see_other("/student/transcripts")
+        return see_other("/student/transcripts?done=withdrawn")
 
 
 TRANSCRIPT_ROUTES = [TranscriptApi, TranscriptJobApi, TranscriptDocuments, SharePage, StudentTranscriptPages]

@@ -199,7 +199,8 @@ async def render_pdf(ctx: IssuerContext, row: TranscriptRow) -> bytes:
 
 
 async def render_html(ctx: IssuerContext, row: TranscriptRow, *, share: Mapping[str, Any] | None = None,
-                      pdf_url: str | None = None) -> str:
+                      pdf_url: str | None = None, page: Mapping[str, Any] | None = None) -> str:
+    """``page``: the request's layout context (who is signed in, the menu, the language)."""
     clr = json.loads(row.document)
     statuses = await statuses_now(ctx, clr)
     links = links_for(ctx, row)
@@ -207,4 +208,4 @@ async def render_html(ctx: IssuerContext, row: TranscriptRow, *, share: Mapping[
         links = dataclasses.replace(links, pdf_url=pdf_url)
     return engine.render_transcript_html(clr, statuses=statuses, scale=scale_for(bundled(clr)),
                                          base_url=ctx.settings.base_url, links=links, now=ctx.clock.now(),
-                                         share=share)
+                                         share=share, page=page)

@@ -131,15 +131,16 @@ def badge_statuses(report: VerificationReport) -> dict[str, str]:
     return out
 
 
-async def share_page(ctx: IssuerContext, token: str) -> tuple[str, VerificationReport]:
-    """(HTML, live report) for a share link."""
+async def share_page(ctx: IssuerContext, token: str, *,
+                     page: dict[str, Any] | None = None) -> tuple[str, VerificationReport]:
+    """(HTML, live report) for a share link; ``page``: the request's layout context."""
     row, share = await open_share(ctx, token)
     report = await verify_stored(ctx, row.document)
     summary = ("the school's signature and every badge in it check out" if report.verified
                else "it does NOT verify: " + " ".join(c.message for c in report.failures))
     context: dict[str, Any] = {"expires_at": share.expires_at, "live_report": summary, "verified": report.verified,
                                "badge_status": badge_statuses(report)}
-    return await render_html(ctx, row, share=context, pdf_url=share_url(ctx, token) + ".pdf"), report
+    return await render_html(ctx, row, share=context, pdf_url=share_url(ctx, token) + ".pdf", page=page), report
 
 
 async def share_pdf(ctx: IssuerContext, token: str) -> bytes:

@@ -54,7 +54,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(label=N_("My badges"), url="/student/badges", roles=STUDENT, within=("/student/submissions/",)),
     NavEntry(label=N_("Progress"), url="/student/progress", roles=STUDENT),
     NavEntry(label=N_("Portfolio"), url="/student/portfolio", roles=STUDENT),
-    NavEntry(label=N_("Transcript"), url="/student/transcripts", roles=STUDENT),
+    NavEntry(label=N_("Transcript"), url="/student/transcripts", roles=STUDENT, within=("/transcripts/",)),
     NavEntry(label=N_("Submit evidence"), url="/student/submit", roles=STUDENT),
     NavEntry(label=N_("Extended learning"), url="/student/elo", roles=STUDENT),
     NavEntry(label=N_("My data"), url="/student/data", roles=STUDENT),

@@ -9,7 +9,8 @@ from issuer.web.navigation import NAVIGATION, NavLink, links_for
 
 # What each role's menu holds today. A new page at an entry's URL adds its label here.
 TODAY = {
-    Role.STUDENT: ["My badges", "Transcript", "Submit evidence", "Extended learning", "Verify a badge"],
+    Role.STUDENT: ["My badges", "Portfolio", "Transcript", "Submit evidence", "Extended learning", "My data",
+                   "Verify a badge"],
     Role.TEACHER: ["Review queue", "Verify a badge"],
     Role.SCHOOL_ADMIN: ["Review queue", "API tokens", "Verify a badge"],
     Role.DISTRICT_ADMIN: ["API tokens", "Verify a badge"],
@@ -37,6 +38,9 @@ def test_an_entry_shows_only_where_its_page_exists_and_the_current_one_is_marked
     links = links_for(Role.STUDENT, pages, "/student/submissions/abc")
     assert [(link.label, link.current) for link in links] == [("My badges", "true"), ("Verify a badge", "")]
     assert [link.current for link in links_for(Role.STUDENT, pages, "/verify")] == ["", "page"]
+    # a transcript's own page belongs under "Transcript"
+    transcript = links_for(Role.STUDENT, {"/student/transcripts"}, "/transcripts/0b0c")
+    assert [(link.label, link.current) for link in transcript] == [("Transcript", "true")]
     assert links_for(Role.TEACHER, pages) == [NavLink(label="Verify a badge", url="/verify")]
 
 

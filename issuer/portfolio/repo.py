@@ -1,0 +1,91 @@
+"""Queries of portfolios, their pieces and share links, returning ``issuer.portfolio.rows``."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from issuer.db.query import all_rows, first_row, insert_row, row_of, rows_of
+from issuer.db.tables import Portfolio, PortfolioItem, PortfolioShare
+from issuer.portfolio.rows import ItemRow, PortfolioRow, ShareRow
+
+_pk_portfolio = Portfolio._meta.primary_key
+_pk_item = PortfolioItem._meta.primary_key
+_pk_share = PortfolioShare._meta.primary_key
+
+
+async def portfolio_of(learner_id: int) -> PortfolioRow | None:
+    return row_of(PortfolioRow, await first_row(Portfolio.select().where(Portfolio.learner == learner_id)))
+
+
+async def portfolio_by_id(portfolio_id: int) -> PortfolioRow | None:
+    return row_of(PortfolioRow, await first_row(Portfolio.select().where(_pk_portfolio == portfolio_id)))
+
+
+async def insert_portfolio(*, learner_id: int, school_id: int, at: datetime) -> int:
+    return await insert_row(Portfolio, learner=learner_id, school=school_id, title="", reflection="", updated_at=at)
+
+
+async def update_portfolio(portfolio_id: int, *, title: str, reflection: str, at: datetime) -> None:
+    await Portfolio.update({Portfolio.title: title, Portfolio.reflection: reflection,
+                            Portfolio.updated_at: at}).where(_pk_portfolio == portfolio_id)
+
+
+async def touch(portfolio_id: int, at: datetime) -> None:
+    await Portfolio.update({Portfolio.updated_at: at}).where(_pk_portfolio == portfolio_id)
+
+
+# --- pieces --------------------------------------------------------------------------------------
+async def items(portfolio_id: int) -> list[ItemRow]:
+    return rows_of(ItemRow, await all_rows(PortfolioItem.select().where(PortfolioItem.portfolio == portfolio_id)
+                                           .order_by(PortfolioItem.position).order_by(_pk_item)))
+
+
+async def item(portfolio_id: int, item_id: int) -> ItemRow | None:
+    return row_of(ItemRow, await first_row(PortfolioItem.select().where(
+        (_pk_item == item_id) & (PortfolioItem.portfolio == portfolio_id))))
+
+
+async def insert_items(portfolio_id: int, sources: Sequence[str], *, first_position: int, at: datetime) -> None:
+    for n, source in enumerate(sources):
+        await insert_row(PortfolioItem, portfolio=portfolio_id, source=source, reflection="", public=False,
+                         position=first_position + n, created_at=at)
+
+
+async def update_item(item_id: int, *, reflection: str, public: bool) -> None:
+    await PortfolioItem.update({PortfolioItem.reflection: reflection, PortfolioItem.public: public}).where(
+        _pk_item == item_id)
+
+
+async def set_position(item_id: int, position: int) -> None:
+    await PortfolioItem.update({PortfolioItem.position: position}).where(_pk_item == item_id)
+
+
+async def delete_item(item_id: int) -> None:
+    await PortfolioItem.delete().where(_pk_item == item_id)
+
+
+# --- share links ---------------------------------------------------------------------------------
+async def shares(portfolio_id: int) -> list[ShareRow]:
+    return rows_of(ShareRow, await all_rows(PortfolioShare.select().where(PortfolioShare.portfolio == portfolio_id)
+                                            .order_by(_pk_share)))
+
+
+async def share(portfolio_id: int, share_id: int) -> ShareRow | None:
+    return row_of(ShareRow, await first_row(PortfolioShare.select().where(
+        (_pk_share == share_id) & (PortfolioShare.portfolio == portfolio_id))))
+
+
+async def share_by_hash(token_hash: str) -> ShareRow | None:
+    return row_of(ShareRow, await first_row(PortfolioShare.select().where(PortfolioShare.token_hash == token_hash)))
+
+
+async def insert_share(*, portfolio_id: int, token_hash: str, label: str, at: datetime) -> int:
+    return await insert_row(PortfolioShare, portfolio=portfolio_id, token_hash=token_hash, label=label,
+                            created_at=at)
+
+
+async def revoke_share(share_id: int, at: datetime) -> bool:
+    """False when it was withdrawn already (the first withdrawal's time stays)."""
+    rows = await PortfolioShare.update({PortfolioShare.revoked_at: at}).where(
+        (_pk_share == share_id) & PortfolioShare.revoked_at.is_null()).returning(_pk_share)
+    return bool(rows)
