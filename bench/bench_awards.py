@@ -59,12 +59,12 @@ RUBRIC = {"name": "Bench", "criteria": [{"id": "a", "name": "A", "requiredLevel"
 
 
 async def setup(db_url: str, data_dir: Path, n_students: int):
-    from issuer import runtime
     from issuer.access import Principal, Role
     from issuer.accounts import repo as accounts_repo
     from issuer.accounts import service as accounts
     from issuer.catalog import achievements, frameworks
     from issuer.catalog.schemas import AchievementIn, CompetencyIn, FrameworkIn
+    from issuer.context import build_context
     from issuer.db.engine import create_tables, engine_for_url
     from issuer.schools import repo as schools_repo
     from issuer.settings import Settings
@@ -76,7 +76,7 @@ async def setup(db_url: str, data_dir: Path, n_students: int):
         await engine.start_connection_pool(min_size=4, max_size=20)
     settings = Settings(base_url="http://127.0.0.1:8000", data_dir=data_dir, database_url=db_url,
                         key_encryption_key=bytes(range(32)))
-    rt = runtime.configure(settings, engine=engine)
+    rt = build_context(settings, engine=engine)
     await create_tables(engine)
     now = rt.clock.now()
     district = await schools_repo.insert_district(slug="d", name="Bench District", url="", email="", at=now)
@@ -414,7 +414,7 @@ async def run_db(name: str, db_url: str, args) -> None:
 
             from tests.web.learning_app import make_app
 
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app()),
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app(ctx["rt"])),
                                          base_url="http://127.0.0.1:8000") as client:
                 await measure(name, ctx, client, None, args)
         else:
