@@ -7,9 +7,7 @@ rate with the achievement's rubric through the same review flow as classroom wor
 """
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
@@ -22,14 +20,12 @@ from issuer.errors import Conflict, InvalidInput, LinkExpired, NotFound
 from issuer.evidence import repo as evidence_repo
 from issuer.evidence.rows import Attested, EloRow, ListedElo, MentorLinkRow, MentorView, PlanDecision
 from issuer.evidence.schemas import PartnerDoc
+from issuer.links import new_token, plausible, token_hash
 from issuer.schools import directory as schools
 
 LINK_DAYS = 30
 _EMAIL = re.compile(r"^[^@\s<>\"]{1,64}@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _date(value: object, field: str) -> date:
@@ -96,8 +92,8 @@ async def list_elos(ctx: IssuerContext, who: Principal) -> list[ListedElo]:
 
 
 async def _new_link(elo_id: int, now: datetime) -> str:
-    token = secrets.token_urlsafe(32)
-    await evidence_repo.insert_mentor_link(elo=elo_id, token_hash=token_hash(token),
+    token, digest = new_token()
+    await evidence_repo.insert_mentor_link(elo=elo_id, token_hash=digest,
                                            expires_at=now + timedelta(days=LINK_DAYS), created_at=now)
     return token
 
@@ -137,7 +133,7 @@ async def reissue_link(ctx: IssuerContext, who: Principal, elo_uuid: str) -> str
 
 
 async def _live_link(token: str, now: datetime) -> tuple[MentorLinkRow, EloRow]:
-    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+    if not plausible(token):
         raise LinkExpired("this mentor link is not valid")
     link = await evidence_repo.get_mentor_link(token_hash(token))
     if link is None or link.used_at is not None or link.expires_at <= now:

@@ -8,8 +8,6 @@ left out); a badge links to its public badge page, a file downloads through the 
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime
 
 import msgspec
@@ -21,6 +19,7 @@ from issuer.db.engine import write_transaction
 from issuer.errors import InvalidInput, LinkExpired, NotFound
 from issuer.evidence import service as evidence
 from issuer.evidence.rows import FileRef
+from issuer.links import new_token, plausible, token_hash
 from issuer.portfolio import repo, service
 from issuer.portfolio.rows import PortfolioRow, ShareRow
 from issuer.schools import identity
@@ -40,9 +39,6 @@ class PublicPortfolio(msgspec.Struct, frozen=True, kw_only=True):
     pieces: list[service.Chosen]
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
 
 def share_url(ctx: IssuerContext, token: str) -> str:
     return f"{ctx.settings.base_url}/portfolio/{token}"
@@ -56,10 +52,10 @@ async def create_share(ctx: IssuerContext, who: Principal, *, label: object = ""
     row = await service.own_portfolio(ctx, who)
     if sum(1 for s in await repo.shares(row.id) if s.revoked_at is None) >= MAX_LINKS:
         raise InvalidInput(f"You have {MAX_LINKS} live links: withdraw one first", field="label")
-    token = secrets.token_urlsafe(32)
+    token, digest = new_token()
     now = ctx.clock.now()
     async with write_transaction():
-        share_id = await repo.insert_share(portfolio_id=row.id, token_hash=token_hash(token), label=clean, at=now)
+        share_id = await repo.insert_share(portfolio_id=row.id, token_hash=digest, label=clean, at=now)
         await audit_trail.record(who, action="portfolio.share", school_id=row.school, subject=f"portfolio:{row.id}",
                                  at=now, share=share_id, label=clean)
     share = await repo.share(row.id, share_id)
@@ -87,7 +83,7 @@ async def revoke_share(ctx: IssuerContext, who: Principal, share_id: int) -> Sha
 async def open_share(token: str) -> PortfolioRow:
     """The portfolio behind a live link: NotFound (404) for a token we never gave, LinkExpired
     (410) once the student withdrew it."""
-    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+    if not plausible(token):
         raise NotFound("This link does not lead to a portfolio")
     share = await repo.share_by_hash(token_hash(token))
     if share is None:

@@ -9,8 +9,6 @@ documents and status lists as ``/verify``, so a badge revoked after sharing show
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,15 +18,13 @@ from issuer.accounts import audit as audit_trail
 from issuer.context import IssuerContext
 from issuer.db.engine import write_transaction
 from issuer.errors import InvalidInput, LinkExpired, NotFound
+from issuer.links import new_token, plausible, token_hash
 from issuer.transcripts import repo
 from issuer.transcripts.rows import ShareRow, TranscriptRow
 from issuer.transcripts.service import render_html, render_pdf, visible
 
 MAX_SHARE_DAYS = 366
 
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def share_url(ctx: IssuerContext, token: str) -> str:
@@ -54,9 +50,9 @@ async def create_share(ctx: IssuerContext, principal: Principal, t_uuid: str, *,
     label = (label or "").strip()
     if len(label) > 255:
         raise InvalidInput("label is longer than 255 characters", field="label")
-    token = secrets.token_urlsafe(32)
+    token, digest = new_token()
     async with write_transaction():
-        share = await repo.insert_share(transcript_id=row.id, token_hash=token_hash(token), label=label,
+        share = await repo.insert_share(transcript_id=row.id, token_hash=digest, label=label,
                                         created_by=principal.id, created_at=now, expires_at=expires_at)
         await audit_trail.record(principal, action="transcript.share", school_id=row.school, subject=row.clr_id,
                                  at=now, share=share.id, label=label, expires=expires_at.isoformat())
@@ -85,7 +81,7 @@ async def revoke_share(ctx: IssuerContext, principal: Principal, t_uuid: str, sh
 
 async def open_share(ctx: IssuerContext, token: str) -> tuple[TranscriptRow, ShareRow]:
     """(transcript row, share row) for a live link; LinkExpired (410) when revoked or expired."""
-    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+    if not plausible(token):
         raise NotFound("no such share link")
     share = await repo.share_by_hash(token_hash(token))
     if share is None:
