@@ -45,7 +45,7 @@ from issuer.credentials import status_controller as status
 from issuer.credentials import vcapi_controller as vcapi
 from issuer.db.engine import configure as configure_db
 from issuer.render import i18n
-from issuer.render.templating import TEMPLATES_DIR, environment, include_templates
+from issuer.render.templating import APP_ENVIRONMENT, TEMPLATES_DIR, app_environment
 from issuer.schools import admin_controller as key_admin
 from issuer.schools import controllers as issuers
 from issuer.schools import did_controller as did
@@ -243,10 +243,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     db = ctx.engine
     owns_pool = engine is None and db.engine_type == "postgres"
 
-    env = environment()
-    env.globals["csrf_for"] = web_auth.csrf_token
-    env.globals["navigation"] = navigation.menu  # the layout's menu by role (issuer.web.navigation)
-    include_templates(VERIFIER_TEMPLATES_DIR)  # the mounted verifier renders its pages in our layout
+    # This app's templates: the mounted verifier renders its pages in our layout, with the menu by
+    # role (issuer.web.navigation) and the CSRF field of this app's sessions.
+    env = app_environment(VERIFIER_TEMPLATES_DIR, csrf_for=web_auth.csrf_token, navigation=navigation.menu)
     try:
         verifier_service = IssuerVerifierService(verifier_config(verifier_options, ctx=ctx, env=env), ctx)
     except ValueError as exc:  # a missing documents dir, an unreadable trust file
@@ -296,7 +295,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         # the context; controllers that take ``ctx`` declare deps.DEPENDENCIES (its provider) themselves
-        state=State({"verifier_service": verifier_service, "jobs": runner, deps.STATE_KEY: ctx}),
+        state=State({"verifier_service": verifier_service, "jobs": runner, deps.STATE_KEY: ctx,
+                     APP_ENVIRONMENT: env}),
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
         response_cache_config=ResponseCacheConfig(),
         debug=settings.debug,

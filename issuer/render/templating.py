@@ -18,7 +18,11 @@ import jinja2
 
 from issuer.render import i18n
 
-__all__ = ["TEMPLATES_DIR", "environment", "include_templates", "package_dir", "render_template"]
+__all__ = ["APP_ENVIRONMENT", "TEMPLATES_DIR", "app_environment", "environment", "environment_for", "package_dir",
+           "render_template"]
+
+# Where an app keeps its own environment (``app.state``): the one ``render_template`` uses for its requests.
+APP_ENVIRONMENT = "templates"
 
 _EXTRACTED = ExitStack()
 atexit.register(_EXTRACTED.close)
@@ -50,14 +54,27 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def include_templates(directory: Path) -> None:
-    """Let the environment also find templates in ``directory`` (after the issuer's own): the
-    composition root adds the mounted verifier's pages this way, so this module never imports it."""
-    loader = environment().loader
-    assert isinstance(loader, jinja2.FileSystemLoader)
-    if str(directory) not in loader.searchpath:
-        loader.searchpath.append(str(directory))
+def app_environment(*extra_dirs: Path, **globals: Any) -> jinja2.Environment:
+    """An app's own environment: the shared one's templates, filters and translations, plus the
+    templates in ``extra_dirs`` (the composition root adds the mounted verifier's pages this way,
+    so this module never imports it) and the app's own globals (its menu, its CSRF field). The
+    shared environment is never changed, so two apps in one process never see each other's."""
+    base = environment()
+    assert base.loader is not None
+    loader = jinja2.ChoiceLoader([base.loader, *(jinja2.FileSystemLoader(str(d)) for d in extra_dirs)])
+    env = base.overlay(loader=loader)
+    env.globals = {**base.globals, **globals}  # an overlay shares its parent's dict: give it its own
+    return env
+
+
+def environment_for(request: Any) -> jinja2.Environment:
+    """The environment of the app serving ``request`` (``app_environment``), else the shared one
+    (a PDF, a page rendered outside any request)."""
+    state = getattr(getattr(request, "app", None), "state", None)
+    env = state.get(APP_ENVIRONMENT) if state is not None else None
+    return env if isinstance(env, jinja2.Environment) else environment()
 
 
 def render_template(name: str, /, **context: Any) -> str:
-    return environment().get_template(name).render(**context)
+    """``name`` rendered in the environment of the request in ``context``, if any (``environment_for``)."""
+    return environment_for(context.get("request")).get_template(name).render(**context)

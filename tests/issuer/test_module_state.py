@@ -43,8 +43,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("transcripts/clr.py", "_WORKER"):
         "the PDF worker process's own state, set by the pool initializer in that child process only",
     ("render/templating.py", "environment"):
-        "the one Jinja environment: its loader, filters and globals are configuration, the same for every app "
-        "(the composition root adds the verifier's templates and two request-bound helpers, idempotently)",
+        "the shared Jinja environment: templates, filters and translations, the same for every app and never "
+        "changed after it is built (each app renders through its own overlay, render.templating.app_environment)",
     ("render/templating.py", "_EXTRACTED"):
         "package data extracted from a zipped install, kept on disk for the process's life: the same files for "
         "every app",

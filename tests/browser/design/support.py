@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import jinja2
 from litestar import Litestar, Request, Response, get, post
 from litestar.static_files import create_static_files_router
 
 from issuer.access import Principal, Role
 from issuer.render import i18n
-from issuer.render.templating import TEMPLATES_DIR, environment
+from issuer.render.templating import TEMPLATES_DIR, app_environment
 from issuer.web import navigation
 from verifier.headers import security_headers
 
@@ -140,10 +139,7 @@ SAMPLE_JOB = {
 
 
 def components_app() -> Litestar:
-    base = environment()
-    base.globals["navigation"] = navigation.menu  # as issuer.app.create_app does
-    assert base.loader is not None
-    env = base.overlay(loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(HERE)), base.loader]))
+    env = app_environment(HERE, navigation=navigation.menu)  # as issuer.app.create_app does
 
     def html(request: Request, template: str, **context: Any) -> Response:
         response = Response(env.get_template(template).render(request=request, **context),
