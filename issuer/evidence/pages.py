@@ -12,7 +12,15 @@ from issuer.catalog import achievements, frameworks
 from issuer.errors import IssuerError
 from issuer.evidence import elos, progress, review
 from issuer.evidence import service as evidence
-from issuer.evidence.forms import EloValues, EvidenceValues, FormError, elo_values, evidence_values, form_error, self_levels
+from issuer.evidence.forms import (
+    EloValues,
+    EvidenceValues,
+    FormError,
+    elo_values,
+    evidence_values,
+    form_error,
+    self_levels,
+)
 from issuer.evidence.schemas import ReviewIn
 from issuer.web.common import STAFF, files_of, form_of, getall, page, see_other, text_list, who
 from issuer.web.deps import DEPENDENCIES, Ctx

@@ -27,6 +27,7 @@ from issuer.catalog.rows import AchievementRow, FrameworkDetail
 from issuer.context import IssuerContext
 from issuer.credentials import awarding, sharing
 from issuer.credentials.rows import AwardedBadgeRow, PairAwardRow
+from issuer.evidence import elos
 from issuer.evidence import repo as evidence_repo
 from issuer.evidence import service as evidence
 from issuer.evidence.rows import ListedReview, ListedSubmission, SubmissionDetail
@@ -156,7 +157,8 @@ def area_of(kind: str | None) -> str:
 
 
 def levels_of(criterion: Mapping[str, Any]) -> list[Level]:
-    levels = [Level(value=int(lv["value"]), name=str(lv.get("name") or ""), description=str(lv.get("description") or ""))
+    levels = [Level(value=int(lv["value"]), name=str(lv.get("name") or ""),
+                    description=str(lv.get("description") or ""))
               for lv in criterion.get("levels") or [] if isinstance(lv, Mapping) and "value" in lv]
     return levels or [Level(value=lv.value, name=lv.name) for lv in DEFAULT_SCALE]
 
@@ -345,6 +347,9 @@ async def progress(ctx: IssuerContext, who: Principal) -> Progress:
     fws = await frameworks.frameworks_with_competencies(ctx, who)
     earned = {h.achievement.id for h in held if not _status(h.badge)}
     busy = {s.achievement for s in mine if s.status != "awarded"}
+    # an extended-learning plan under way is that badge's work in progress too
+    busy |= {e.achievement for e in await elos.list_elos(ctx, who)
+             if e.learner == who.id and e.status in ("proposed", "approved")}
     subjects = await _subjects(catalog)
     open_steps, waiting = [], []
     for a in sorted(catalog, key=lambda a: (_ORDER.get(area_of(a.area), 3), a.name.lower())):
