@@ -293,7 +293,7 @@ def test_the_job_page(browser, kit, shots):
 
 EXPECTED_MENUS = {
     # who: the entries whose pages exist today (the rest of UI.md's menu appears with its page)
-    "liam": ["My badges", "Transcript", "Submit evidence", "Extended learning", "Verify a badge"],
+    "liam": ["My badges", "Progress", "Transcript", "Submit evidence", "Extended learning", "Verify a badge"],
     "ms.chen": ["Review queue", "Verify a badge"],
     "principal": ["Review queue", "API tokens", "Verify a badge"],
     "district": ["API tokens", "Verify a badge"],
