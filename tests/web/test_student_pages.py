@@ -285,3 +285,19 @@ async def test_the_elo_form_keeps_everything_after_an_error(client, seed):
     assert r.status_code == 303 and r.headers["location"] == "/student/elo?result=proposed"
     page = text_of(await client.get("/student/elo?result=proposed", headers=student(seed)))
     assert "Your plan is with your teacher" in page and "River Lab" in page and "Waiting for approval" in page
+
+
+# ---- the API carries the self-assessment too ------------------------------------------------------
+
+async def test_the_api_takes_and_returns_the_self_assessment(client, seed):
+    c = await catalog(client, seed)
+    s = bearer(seed, "student")
+    r = await client.post("/api/submissions", headers=s, data={
+        "achievement": c["lab"]["id"], "narrative": "work", "self_level_analysis": "2", "self_comment": "unsure"})
+    assert r.status_code == 201, r.text
+    [version] = r.json()["versions"]
+    assert version["selfRatings"] == {"analysis": 2} and version["selfComment"] == "unsure"
+    bad = await client.post("/api/submissions", headers=s, data={
+        "achievement": c["lab"]["id"], "narrative": "work", "self_level_analysis": "7"})
+    assert bad.status_code == 422 and bad.json()["field"] == "self_level_analysis"
+    assert bad.headers["content-type"].startswith("application/problem+json")
