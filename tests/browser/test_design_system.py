@@ -60,7 +60,7 @@ def demo(tmp_path_factory):
         from issuer.cli import context_for
 
         out = await seed_demo(settings)
-        await accounts.create_user(context_for(settings), district_id=out["school"]["district"], school_id=None, role="district_admin",
+        await accounts.create_user(context_for(settings), district_id=out["school"].district, school_id=None, role="district_admin",
                                    username="district", password="district-password-1",
                                    display_name="Dr. Rosa Alvarez")
         return {**{username: password for _role, username, password in out["logins"]},
