@@ -228,6 +228,10 @@ class SubmissionVersion(Table):
     files = JSON(default="[]")  # [{sha256, name, mediaType, size}]
     created_at = Timestamptz()
     unique_submission_number = Unique(["submission", "number"])
+    # issue 12: the student's optional self-assessment of this version against the rubric
+    # ({criterion id: level}) and their comment, shown back to them and to the teacher who rates.
+    self_ratings = JSON(default="{}")
+    self_comment = Text(default="")
 
 
 class ExtendedLearning(Table):

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery
 from issuer.access import STAFF
 from issuer.accounts.auth import requires
 from issuer.evidence import service
+from issuer.evidence.forms import self_levels
 from issuer.evidence.rows import FileRef
 from issuer.evidence.schemas import SubmissionOut, submission_out
 from issuer.web.common import files_of, form_of, text_list, who
@@ -31,18 +32,21 @@ class EvidenceController(Controller):
 
     @post("/", guards=[requires("student")], status_code=201)
     async def submit(self, ctx: Ctx, request: Request[Any, Any, Any]) -> SubmissionOut:
-        """multipart: ``achievement``, ``narrative``, ``urls`` (one per line or repeated), ``files``."""
+        """multipart: ``achievement``, ``narrative``, ``urls`` (one per line or repeated), ``files``; an
+        optional self-assessment: ``self_level_<criterion id>`` (a level) and ``self_comment``."""
         form = await form_of(request)
         sub = await service.submit(ctx, who(request), achievement_uuid=str(form.get("achievement") or ""),
                                    narrative=form.get("narrative"), urls=text_list(form, "urls"),
-                                   files=await files_of(form))
+                                   files=await files_of(form), self_ratings=self_levels(form),
+                                   self_comment=form.get("self_comment"))
         return submission_out(await service.get_submission(ctx, who(request), str(sub.uuid)))
 
     @post("/{s_id:str}/versions", guards=[requires("student")], status_code=201)
     async def revise(self, ctx: Ctx, request: Request[Any, Any, Any], s_id: FromPath[str]) -> SubmissionOut:
         form = await form_of(request)
         await service.revise(ctx, who(request), s_id, narrative=form.get("narrative"), urls=text_list(form, "urls"),
-                             files=await files_of(form))
+                             files=await files_of(form), self_ratings=self_levels(form),
+                             self_comment=form.get("self_comment"))
         return submission_out(await service.get_submission(ctx, who(request), s_id))
 
     @get("/", guards=[requires(*STAFF, "student")])

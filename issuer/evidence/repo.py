@@ -71,22 +71,27 @@ async def record_files(files: Sequence[FileRef], *, created_at: datetime) -> Non
 
 async def insert_submission(*, school_id: int, learner_id: int | None, achievement_id: int, kind: str,
                             created_at: datetime, narrative: str, urls: list[str],
-                            files: Sequence[FileRef]) -> SubmissionRow:
+                            files: Sequence[FileRef], self_ratings: dict[str, int] | None = None,
+                            self_comment: str = "") -> SubmissionRow:
     s_uuid = uuidlib.uuid4()
     s_id = await insert_row(Submission, uuid=s_uuid, school=school_id, learner=learner_id,
                             achievement=achievement_id, kind=kind, status="submitted", current_version=1,
                             created_at=created_at, updated_at=created_at)
     await SubmissionVersion.insert(SubmissionVersion(submission=s_id, number=1, narrative=narrative,
                                                      urls=urls, files=msgspec.to_builtins(files),
+                                                     self_ratings=self_ratings or {}, self_comment=self_comment,
                                                      created_at=created_at))
     return _inserted(await get_submission(s_uuid))
 
 
 async def add_version(submission_id: int, number: int, *, narrative: str, urls: list[str],
-                      files: Sequence[FileRef], created_at: datetime) -> None:
+                      files: Sequence[FileRef], created_at: datetime, self_ratings: dict[str, int] | None = None,
+                      self_comment: str = "") -> None:
     await SubmissionVersion.insert(SubmissionVersion(submission=submission_id, number=number,
                                                      narrative=narrative, urls=urls,
-                                                     files=msgspec.to_builtins(files), created_at=created_at))
+                                                     files=msgspec.to_builtins(files),
+                                                     self_ratings=self_ratings or {}, self_comment=self_comment,
+                                                     created_at=created_at))
     await Submission.update({Submission.current_version: number, Submission.status: "submitted",
                              Submission.updated_at: created_at}).where(_pk(Submission) == submission_id)
 

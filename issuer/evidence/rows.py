@@ -51,6 +51,9 @@ class VersionRow(msgspec.Struct, frozen=True, kw_only=True):
     urls: list[str]
     files: list[FileRef]
     created_at: datetime
+    # the student's self-assessment of this version (issue 12): criterion id → level, and a comment
+    self_ratings: dict[str, int] = msgspec.field(default_factory=dict)
+    self_comment: str = ""
 
 
 class LearnerRow(msgspec.Struct, frozen=True, kw_only=True):

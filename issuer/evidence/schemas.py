@@ -66,6 +66,8 @@ class VersionOut(Out):
     urls: list[str]
     files: list[FileOut]
     created_at: str
+    self_ratings: dict[str, int] = {}  # the student's self-assessment: criterion id → level
+    self_comment: str = ""
 
 
 class ReviewOut(Out):
@@ -104,7 +106,7 @@ def version_out(v: VersionRow) -> VersionOut:
     return VersionOut(number=v.number, narrative=v.narrative, urls=v.urls,
                       files=[FileOut(sha256=f.sha256, name=f.name, media_type=f.media_type, size=f.size)
                              for f in v.files],
-                      created_at=iso(v.created_at))
+                      created_at=iso(v.created_at), self_ratings=v.self_ratings, self_comment=v.self_comment)
 
 
 def review_out(r: ListedReview, *, reviewer_shown: bool) -> ReviewOut:

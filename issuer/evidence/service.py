@@ -1,7 +1,7 @@
 """Evidence: a student's files, links and narrative; every revision kept as a new version."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -21,6 +21,7 @@ from issuer.evidence.rows import (
     SubmissionRow,
     VersionRow,
 )
+from issuer.evidence.self_assessment import parse_self_assessment
 from issuer.storage import FileStore, check_hash
 
 MAX_FILES = 10
@@ -68,11 +69,15 @@ def _content(narrative: str | None, urls: Sequence[object] | None, files: Sequen
 
 async def submit(ctx: IssuerContext, who: Principal, *, achievement_uuid: str, narrative: str | None,
                  urls: Sequence[object] | None, files: Sequence[Upload] | None,
-                 kind: str = "classroom") -> SubmissionRow:
+                 kind: str = "classroom", self_ratings: Mapping[str, object] | None = None,
+                 self_comment: object = None) -> SubmissionRow:
+    """``self_ratings`` / ``self_comment``: the student's optional self-assessment against the
+    achievement's rubric (``issuer.evidence.self_assessment``), checked before anything is stored."""
     require(who, "student")
     achievement = await achievements.find(achievement_uuid)
     if achievement is None or achievement.school != who.school_id or achievement.archived:
         raise NotFound("no such achievement")
+    own = parse_self_assessment(achievement.rubric, self_ratings, self_comment)
     # A badge already held is no reason to refuse: new work may show a higher level (multiple
     # opportunities); the review decides whether it adds anything (issuer.evidence.review).
     text, links, stored = _content(narrative, urls, files, FileStore.from_settings(ctx.settings))
@@ -80,21 +85,26 @@ async def submit(ctx: IssuerContext, who: Principal, *, achievement_uuid: str, n
     await evidence_repo.record_files(stored, created_at=now)
     return await evidence_repo.insert_submission(school_id=achievement.school, learner_id=who.id,
                                                  achievement_id=achievement.id, kind=kind, created_at=now,
-                                                 narrative=text, urls=links, files=stored)
+                                                 narrative=text, urls=links, files=stored,
+                                                 self_ratings=own.ratings, self_comment=own.comment)
 
 
 async def revise(ctx: IssuerContext, who: Principal, submission_uuid: str, *, narrative: str | None,
-                 urls: Sequence[object] | None, files: Sequence[Upload] | None) -> SubmissionRow:
+                 urls: Sequence[object] | None, files: Sequence[Upload] | None,
+                 self_ratings: Mapping[str, object] | None = None, self_comment: object = None) -> SubmissionRow:
     """A new version; the earlier ones and their reviews stay as they were."""
     require(who, "student")
     sub = await check_record(who, await evidence_repo.get_submission(submission_uuid), "submission")
     if sub.status == "awarded":
         raise Conflict("this submission has already earned its badge")
+    achievement = await achievements.by_id(sub.achievement)
+    own = parse_self_assessment(achievement.rubric if achievement else {}, self_ratings, self_comment)
     text, links, stored = _content(narrative, urls, files, FileStore.from_settings(ctx.settings))
     now = ctx.clock.now()
     await evidence_repo.record_files(stored, created_at=now)
     await evidence_repo.add_version(sub.id, sub.current_version + 1, narrative=text, urls=links,
-                                    files=stored, created_at=now)
+                                    files=stored, created_at=now, self_ratings=own.ratings,
+                                    self_comment=own.comment)
     revised = await evidence_repo.get_submission_by_id(sub.id)
     if revised is None:  # the row was read just above
         raise NotFound("no such submission")

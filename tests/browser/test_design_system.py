@@ -293,7 +293,7 @@ def test_the_job_page(browser, kit, shots):
 
 EXPECTED_MENUS = {
     # who: the entries whose pages exist today (the rest of UI.md's menu appears with its page)
-    "liam": ["My badges", "Portfolio", "Transcript", "Submit evidence", "Extended learning", "My data",
+    "liam": ["My badges", "Progress", "Portfolio", "Transcript", "Submit evidence", "Extended learning", "My data",
              "Verify a badge"],
     "ms.chen": ["Review queue", "Verify a badge"],
     "principal": ["Review queue", "API tokens", "Verify a badge"],

@@ -9,8 +9,8 @@ from issuer.web.navigation import NAVIGATION, NavLink, links_for
 
 # What each role's menu holds today. A new page at an entry's URL adds its label here.
 TODAY = {
-    Role.STUDENT: ["My badges", "Portfolio", "Transcript", "Submit evidence", "Extended learning", "My data",
-                   "Verify a badge"],
+    Role.STUDENT: ["My badges", "Progress", "Portfolio", "Transcript", "Submit evidence", "Extended learning",
+                   "My data", "Verify a badge"],
     Role.TEACHER: ["Review queue", "Verify a badge"],
     Role.SCHOOL_ADMIN: ["Review queue", "API tokens", "Verify a badge"],
     Role.DISTRICT_ADMIN: ["API tokens", "Verify a badge"],
