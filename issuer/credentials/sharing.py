@@ -33,7 +33,6 @@ from issuer.storage import FileStore, check_hash
 from issuer.svg_sanitiser import sanitise_svg
 from issuer.transcripts.clr import verify_link
 
-
 VC_MEDIA_TYPE = "application/vc+ld+json"
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 LINKEDIN_SHARE = "https://www.linkedin.com/sharing/share-offsite/"
