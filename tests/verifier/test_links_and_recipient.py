@@ -184,3 +184,20 @@ async def test_the_recipient_check_as_json(client, world):
 async def test_a_badge_that_names_nobody_by_email_offers_no_check(client, world):
     page = await client.post("/verify", data={"credential": json.dumps(world.badge())}, headers={"accept": "text/html"})
     assert page.status_code == 200 and 'id="recipient-form"' not in page.text
+
+
+async def test_a_transcript_names_its_learner_from_the_signed_record(client, world):
+    """The CLR names its learner (an unhashed IdentityObject of type "name"): the result says whose it is."""
+    record = world.clr([addressed_badge(world)])
+    page = await client.post("/verify", data={"credential": json.dumps(record)}, headers={"accept": "text/html"})
+    assert page.status_code == 200, page.text
+    assert re.search(r'<dt>Learner</dt><dd class="recipient-name">Ada Lovelace</dd>', page.text)
+    # and the recipient check reaches the badge inside the record
+    carried = html.unescape(re.search(r'name="credential" value="([^"]*)"', page.text).group(1))
+    r = await client.post("/verify/recipient", data={"credential": carried, "email": EMAIL},
+                          headers={"accept": "text/html"})
+    assert 'data-matched="true"' in r.text and "Scientific Inquiry: matches" in r.text
+    # bad twin: a record whose learner name was changed no longer verifies
+    record["credentialSubject"]["identifier"][0]["identityHash"] = "Eve"
+    page = await client.post("/verify", data={"credential": json.dumps(record)}, headers={"accept": "text/html"})
+    assert 'data-verified="false"' in page.text
