@@ -211,6 +211,7 @@ async def test_public_page_off_hides_the_badge_from_everyone_but_the_owner_and_s
     assert r.status_code == 303
     page = (await client.get(f"/badges/{uuid}", headers=HTML)).text
     assert "Only you and your school" in page and 'id="linkedin-add"' not in page
+    assert "/verify?url=" not in page  # the verifier reads the page as anyone does: it would say "not there"
 
     south_teacher = await other_session(seed, ("south", "teacher", 0))
     other_student = await other_session(seed, ("north", "student", 1))

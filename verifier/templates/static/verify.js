@@ -35,7 +35,7 @@
   }
   function show(matched, email) {
     var words = check.getAttribute(matched ? "data-match" : "data-nomatch").replace("{email}", email);
-    result.className = "recipient-result " + (matched ? "ok" : "bad");
+    result.className = "recipient-result " + (matched ? "is-match" : "is-nomatch");
     result.setAttribute("data-matched", matched ? "true" : "false");
     result.textContent = "";
     var p = document.createElement("p"), mark = document.createElement("span");
