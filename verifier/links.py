@@ -2,10 +2,10 @@
 
 A badge's public page (Credly, Badgr, this project's issuer) is what people paste into a verifier.
 The standard way for such a page to say where its machine-readable credential is, is an alternate
-link in its ``<head>`` (HTML Living Standard §4.6.7.1 "Link type alternate", with the media type
-of the VC Data Model, §6.3 of VC-JOSE-COSE / VCDM 2.0 "application/vc+ld+json"). The verifier asks for
-JSON first (content negotiation); when a page comes back anyway it reads this link and makes one
-more request, through the same SSRF-guarded fetcher.
+link in its ``<head>`` (the HTML standard's "alternate" link type, with a credential's media type:
+``application/vc+ld+json``, or VCDM 2.0's ``application/vc``). The verifier asks for the
+credential first (content negotiation); when a page comes back anyway it reads this link and makes
+one more request, through the same SSRF-guarded fetcher.
 
 Pure: bytes of HTML and the page's URL in, an absolute URL (or None) out.
 """

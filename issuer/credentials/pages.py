@@ -10,7 +10,6 @@ Everything here follows the learner's public-page switch (``sharing.may_read``).
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -61,14 +60,7 @@ def _switch(form: Any, field: str) -> bool | None:
 
 async def _credential_bytes(request: Request[Any, Any, Any], c_uuid: str) -> tuple[bytes, str]:
     row = await sharing.readable(who(request), await sharing.credential_row(c_uuid))
-    name = sharing.download_name(_achievement_name(row.document), row)
-    return row.document.encode("utf-8"), name
-
-
-def _achievement_name(document: str) -> str:
-    subject = json.loads(document).get("credentialSubject") or {}
-    achievement = subject.get("achievement") if isinstance(subject, dict) else None
-    return str(achievement.get("name") or "") if isinstance(achievement, dict) else ""
+    return row.document.encode("utf-8"), sharing.file_stem(row)
 
 
 class BadgeController(Controller):
@@ -84,13 +76,13 @@ class BadgeController(Controller):
             row = await sharing.credential_row(c_uuid)
             return Response(content=await sharing.baked_png(c_uuid, _store(ctx), viewer), media_type="image/png",
                             headers={"Content-Disposition": _disposition(
-                                request, f"{sharing.download_name(_achievement_name(row.document), row)}.png")})
+                                request, f"{sharing.file_stem(row)}.png")})
         if ext == "svg":
             row = await sharing.credential_row(c_uuid)
             return Response(content=await sharing.baked_svg(c_uuid, _store(ctx), viewer),
                             media_type="image/svg+xml",
                             headers={"Content-Disposition": _disposition(
-                                request, f"{sharing.download_name(_achievement_name(row.document), row)}.svg"),
+                                request, f"{sharing.file_stem(row)}.svg"),
                                      "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
         if ext == "json":  # the signed credential as a file: stored bytes, a name a person can read
             body, filename = await _credential_bytes(request, c_uuid)
@@ -119,7 +111,7 @@ class BadgeController(Controller):
     async def bundle(self, ctx: Ctx, request: Request[Any, Any, Any], c_id: FromPath[str]) -> Response[Any]:
         """The offline bundle: the badge, its school's DID document and its status list, zipped."""
         row = await sharing.readable(who(request), await sharing.credential_row(c_id))
-        name = sharing.download_name(_achievement_name(row.document), row)
+        name = sharing.file_stem(row)
         data = await offline.bundle_zip(ctx, row, name=name, now=ctx.clock.now())
         return Response(content=data, media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{name}-offline.zip"'})

@@ -149,6 +149,13 @@ def download_name(name: str, row: IssuedCredentialRow) -> str:
     return f"{slug or 'badge'}-{str(row.uuid)[:8]}"
 
 
+def file_stem(row: IssuedCredentialRow) -> str:
+    """``download_name`` of a stored badge, from the achievement name it was signed with."""
+    subject = json.loads(row.document).get("credentialSubject") or {}
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    return download_name(str(achievement.get("name") or "") if isinstance(achievement, dict) else "", row)
+
+
 def linkedin_links(*, name: str, school: str, organization_id: str, issued: datetime | None, url: str,
                    cert_id: str) -> dict[str, str]:
     """LinkedIn's "Add to profile" (the certification form, pre-filled) and "Share" URLs. The
