@@ -287,10 +287,11 @@ class Fetcher:
                 self._cache[url] = (self._clock() + ttl, value)
         return _fresh(value)
 
-    def get_bytes(self, url: str, *, max_bytes: int | None = None) -> tuple[bytes, str]:
+    def get_bytes(self, url: str, *, max_bytes: int | None = None, accept: str | None = None) -> tuple[bytes, str]:
         """Raw body and content type (a hosted badge may be an image, a JWS or a transcript PDF,
-        hence its own size cap); not cached."""
-        body, content_type, _ = self._fetch(url.partition("#")[0], max_bytes=max_bytes)
+        hence its own size cap); not cached. ``accept`` replaces the ``Accept`` header (a link a
+        person pasted may be a page that serves its credential by content negotiation)."""
+        body, content_type, _ = self._fetch(url.partition("#")[0], max_bytes=max_bytes, accept=accept)
         return body, content_type
 
     def _fetch_json(self, url: str) -> tuple[Any, float]:
@@ -307,7 +308,7 @@ class Fetcher:
             raise FetchError(f"{url} returned JSON nested too deeply", url=url)
         return value, ttl
 
-    def _fetch(self, url: str, *, max_bytes: int | None = None) -> tuple[bytes, str, float]:
+    def _fetch(self, url: str, *, max_bytes: int | None = None, accept: str | None = None) -> tuple[bytes, str, float]:
         limits = self.limits
         deadline = time.monotonic() + limits.total_timeout
         seen: set[str] = set()
@@ -318,7 +319,8 @@ class Fetcher:
                 raise FetchError(f"redirect loop at {current}", url=url)
             seen.add(current)
             try:
-                with self._client.stream("GET", current) as response:
+                headers = {"Accept": accept} if accept else None
+                with self._client.stream("GET", current, headers=headers) as response:
                     if response.is_redirect:
                         location = response.headers.get("location")
                         if not location:

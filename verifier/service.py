@@ -52,6 +52,7 @@ from verifier.fetch import (
     document_fetcher,
     resolver_chain,
 )
+from verifier.links import LINK_ACCEPT, credential_link, is_html
 
 __all__ = ["InputError", "NotAMap", "Verification", "VerifierService", "vcapi_document", "verify"]
 
@@ -229,13 +230,12 @@ class VerifierService:
         except inputs_pdf.PdfInputError as exc:
             raise PdfInput(f"No credential could be taken from this PDF: {exc}.") from None
 
-    async def _verify_url(self, url: str) -> Verification:
-        if not url.startswith("https://"):
-            raise UnsafeInputUrl("Only https links can be verified.", url=url)
+    async def _get_link(self, url: str, target: str) -> tuple[bytes, str]:
+        """GET ``target`` (``url`` itself, or the credential its page links) for ``_verify_url``."""
         try:
             cap = max(self.config.max_pdf_bytes, self.config.max_input_bytes)  # a hosted transcript PDF
-            body, _content_type = await run_with_budget(lambda: self.fetcher.get_bytes(url, max_bytes=cap),
-                                                        budget=self.config.time_budget, limiter=self._limiter)
+            return await run_with_budget(lambda: self.fetcher.get_bytes(target, max_bytes=cap, accept=LINK_ACCEPT),
+                                         budget=self.config.time_budget, limiter=self._limiter)
         except UnsafeUrl as exc:
             raise UnsafeInputUrl(f"This link cannot be fetched: {exc.message}.", url=url) from None
         except FetchError as exc:
@@ -243,6 +243,26 @@ class VerifierService:
                                       url=url) from None
         except BudgetExceeded:
             raise UnreachableInputUrl("The credential at this link took too long to retrieve.", url=url) from None
+
+    async def _verify_url(self, url: str) -> Verification:
+        """A pasted link: the credential itself, or a page that serves it by content negotiation
+        (``Accept`` asks for the credential first) or names it as ``<link rel="alternate"
+        type="application/vc+ld+json">``, which is followed once, through the same fetcher."""
+        if not url.startswith("https://"):
+            raise UnsafeInputUrl("Only https links can be verified.", url=url)
+        body, content_type = await self._get_link(url, url)
+        if is_html(content_type, body):
+            linked = credential_link(body, url)
+            if linked is None:
+                raise UnreachableInputUrl("There is no credential at this link: it is a web page that names none "
+                                          "(no <link rel=\"alternate\" type=\"application/vc+ld+json\">).", url=url)
+            if not linked.startswith("https://"):
+                raise UnsafeInputUrl(f"The page at this link names its credential at {linked}, which is not https.",
+                                     url=url)
+            body, content_type = await self._get_link(url, linked)
+            if is_html(content_type, body):  # one hop only: a page that links a page is not followed further
+                raise UnreachableInputUrl("There is no credential at this link: the page it names is another web "
+                                          "page.", url=url)
         if body[:1024].lstrip()[:5] == b"%PDF-":
             if len(body) > self.config.max_pdf_bytes:
                 raise InputTooLarge("The PDF at this link is too large.", url=url)

@@ -7,6 +7,7 @@ makes the reader's browser visit an address chosen by whoever made the file.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,8 +17,9 @@ from badges.json_types import JsonObject
 from badges.record_content import PDF_NOTICE, RecordContent, record_content
 from badges.rubric_reader import read_rubric
 from badges.verification import CheckId, VerificationReport
+from verifier.recipient import RecipientCheck, hashed_identities
 
-__all__ = ["BadgeView", "CheckView", "ReportView", "report_view"]
+__all__ = ["BadgeView", "CheckView", "RecipientForm", "ReportView", "recipient_form", "report_view"]
 
 CHECK_TITLES = {
     CheckId.PARSE: "File", CheckId.CONTEXT: "Vocabulary", CheckId.TERMS: "Fields", CheckId.SCHEMA: "Format",
@@ -89,6 +91,21 @@ class ReportView:
     # record says (student, school, badges and levels) for the reader to compare with the print.
     pdf_notice: str | None = None
     content: RecordContent | None = None
+    recipient: RecipientForm | None = None  # "Check the recipient", when the credential names one by email
+
+
+@dataclass
+class RecipientForm:
+    """What "Check the recipient" needs: the hashed identities for the reader's browser (it hashes
+    the address there, with JavaScript), and the credential to verify again when the form is
+    posted without it (the link it came from, else the credential's JSON)."""
+
+    identities: list[dict[str, str]]
+    url: str | None = None
+    credential: str | None = None
+    email: str = ""
+    result: RecipientCheck | None = None
+    error: str | None = None
 
 
 def _list(value: Any) -> list[Any]:
@@ -236,6 +253,26 @@ def badge_view(report: VerificationReport, checked_at: datetime) -> BadgeView:
     )
 
 
+def _names_recipient_by_email(report: VerificationReport) -> bool:
+    for document in [report.document, *(n.document for n in report.nested)]:
+        subjects = _list(document.get("credentialSubject")) if isinstance(document, dict) else []
+        if any(isinstance(i, dict) and i.get("identityType") == "emailAddress"
+               for s in subjects if isinstance(s, dict) for i in _list(s.get("identifier"))):
+            return True
+    return False
+
+
+def recipient_form(report: VerificationReport, *, url: str | None, source: str | None) -> RecipientForm | None:
+    """The "Check the recipient" form for a credential that names its recipient by email (else
+    None). A credential read from a link is carried as the link; any other as its JSON."""
+    if not isinstance(report.document, dict) or not _names_recipient_by_email(report):
+        return None
+    identities = [i for d in [report.document, *(n.document for n in report.nested)] for i in hashed_identities(d)]
+    if url and source in ("url", None):
+        return RecipientForm(identities, url=url)
+    return RecipientForm(identities, credential=json.dumps(report.document, ensure_ascii=False, separators=(",", ":")))
+
+
 def report_view(report: VerificationReport, *, checked_at: datetime, source: str | None = None,
                 url: str | None = None) -> ReportView:
     badge = badge_view(report, checked_at) if report.document else None
@@ -254,4 +291,5 @@ def report_view(report: VerificationReport, *, checked_at: datetime, source: str
         checks=_check_views(report, checked_at), badge=badge,
         nested=[badge_view(n, checked_at) for n in report.nested], source=source, url=url,
         pdf_notice=PDF_NOTICE if source == "pdf" else None,
-        content=record_content(report) if source == "pdf" else None)
+        content=record_content(report) if source == "pdf" else None,
+        recipient=recipient_form(report, url=url, source=source) if report.document else None)

@@ -9,6 +9,10 @@
 * ``GET /verify?url=…``: a hosted credential (what a QR code on a transcript opens).
 * ``GET /verify``: the page (paste, upload, drop a file). Every endpoint answers HTML when the
   client asks for text/html and JSON otherwise.
+* ``POST /verify/recipient``: "Check the recipient" (``verifier.recipient``): ``email`` plus the
+  credential again (``url`` or ``credential``, form fields or JSON, ``verifiableCredential`` too);
+  the credential is verified again and the address compared with its hashed identifier. The
+  report page does the same in the reader's browser when it can (``verify.js``, WebCrypto).
 
 Mounting: ``router`` finds its ``VerifierService`` in ``app.state["verifier_service"]`` (or builds
 one from ``app.state["verifier_config"]``); ``create_router(config)`` binds a config directly.
@@ -39,6 +43,7 @@ from verifier.dto import (
     result_from_report,
 )
 from verifier.problems import PROBLEM_MEDIA_TYPE, MalformedCredential, problem_handler
+from verifier.recipient import RecipientCheck, check_recipient
 from verifier.service import InputError, Verification, VerifierService, vcapi_document
 from verifier.view import ReportView, report_view, when_checked
 
@@ -170,6 +175,99 @@ async def verify_presentation_api(data: JSONBody[VerifyPresentationRequest],
     return response
 
 
+class RecipientMatchOut(msgspec.Struct, kw_only=True, rename="camel"):
+    name: str
+    matched: bool
+
+
+class RecipientOut(msgspec.Struct, kw_only=True, rename="camel"):
+    email: str
+    matched: bool
+    comparable: bool  # the credential names its recipient by email at all
+    credentials: list[RecipientMatchOut]
+
+
+class RecipientResult(msgspec.Struct, kw_only=True, rename="camel"):
+    """``POST /verify/recipient``: the verification (as ``/verify``) and the recipient check."""
+
+    verified: bool
+    recipient: RecipientOut
+    result: VerifyResult
+
+
+async def _recipient_input(request: Request[Any, Any, Any]) -> tuple[str, bytes | str | dict[str, Any], str]:
+    """(email, the credential or its link, source) from a form or a JSON body."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        try:
+            form: Any = await request.form()
+        except Exception as exc:  # the multipart parser's errors are not one class
+            raise InputError(f"The form could not be read ({type(exc).__name__}).") from None
+    else:
+        try:
+            form = msgspec.json.decode(await request.body())
+        except (msgspec.DecodeError, RecursionError):
+            raise InputError("Send a form or a JSON object with email and url, credential or verifiableCredential.") \
+                from None
+        if not isinstance(form, dict):
+            raise InputError("Send a JSON object with email and url, credential or verifiableCredential.")
+    email = form.get("email")
+    email = email if isinstance(email, str) else ""
+    url, credential = form.get("url"), form.get("credential", form.get("verifiableCredential"))
+    if isinstance(url, str) and url.strip():
+        return email, url.strip(), "url"
+    if isinstance(credential, dict):
+        return email, credential, "json"
+    if isinstance(credential, str) and credential.strip():
+        return email, credential, "text"
+    raise InputError("Nothing to check: give the credential again (url or credential) with the email address.")
+
+
+def _recipient_page(request: Request[Any, Any, Any], service: VerifierService, verification: Verification, *,
+                    email: str, check: RecipientCheck | None = None, error: str | None = None) -> Response[Any]:
+    """The report again, with the answer (or the error, the address kept) in "Check the recipient"."""
+    report = verification.report
+    view = report_view(report, checked_at=verification.checked_at, source=verification.source, url=verification.url)
+    if view.recipient is not None:
+        view.recipient.email, view.recipient.result, view.recipient.error = email, check, error
+    return _render(request, service, "verify/report.html.j2", 400 if error else _status(report), view=view)
+
+
+@post("/verify/recipient", status_code=200, request_max_body_size=JSON_BODY_LIMIT, responses=_responses(400, 413),
+      summary="Check the recipient: is this email address the one the credential names?", tags=["verify"])
+async def verify_recipient(request: Request[Any, Any, Any],
+                           verifier_service: NamedDependency[VerifierService]) -> Response[RecipientResult]:
+    """Verify the credential again and compare ``email`` with its hashed recipient identifier
+    (OB 3.0 IdentityObject: sha256 of the address and the salt). 200 with ``recipient.matched``
+    either way; 400 for a missing credential or something that is not an email address."""
+    try:
+        email, raw, source = await _recipient_input(request)
+        verification = await verifier_service.verify(raw, source=source, allow_url=source == "url")
+    except InputError as exc:
+        return _input_error(request, verifier_service, exc)
+    report = verification.report
+    if report.failed(CheckId.PARSE):
+        return _reply(request, verifier_service, verification)
+    try:
+        check = check_recipient(report, email)
+    except ValueError as exc:
+        if not _wants_html(request):
+            raise InputError(str(exc)) from None
+        return _recipient_page(request, verifier_service, verification, email=email, error=str(exc))
+    if _wants_html(request):
+        return _recipient_page(request, verifier_service, verification, email=email, check=check)
+    checked = verification.checked_at.isoformat().replace("+00:00", "Z")
+    out = RecipientResult(
+        verified=report.verified,
+        recipient=RecipientOut(email=check.email, matched=check.matched, comparable=check.comparable,
+                               credentials=[RecipientMatchOut(name=c.name, matched=c.matched)
+                                            for c in check.credentials]),
+        result=result_from_report(report, checked_at=checked, source=verification.source, url=verification.url,
+                                  cached=verification.cached))
+    return Response(content=out, media_type="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
 @dataclass
 class _AnyInputOperation(Operation):
     """POST /verify reads its body by content type; the document still has to describe it."""
@@ -276,7 +374,7 @@ def _kind(data: bytes) -> str:
 
 
 def route_handlers() -> list[Any]:
-    return [verify_credential_api, verify_presentation_api, verify_any, verify_page]
+    return [verify_credential_api, verify_presentation_api, verify_any, verify_page, verify_recipient]
 
 
 def create_router(config: VerifierConfig | None = None, *, path: str = "/",

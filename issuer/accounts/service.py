@@ -294,3 +294,10 @@ def csrf_token(secret: bytes, binding: str) -> str:
 
 def csrf_ok(secret: bytes, binding: str, presented: str | None) -> bool:
     return presented is not None and presented != "" and hmac.compare_digest(csrf_token(secret, binding), presented)
+
+
+async def display_name(user_id: int) -> str:
+    """A person's name as they are known at school (the username when no name was given); empty
+    for an unknown id. Read by the badge page, which shows it only when the learner allows."""
+    user = await accounts_repo.user_by_id(user_id)
+    return "" if user is None else (user.display_name or user.username)

@@ -1,7 +1,8 @@
 """``GET /credentials/<uuid>``: the stored credential byte for byte (``application/vc+ld+json``).
 
 Content negotiation: a browser (``Accept`` preferring ``text/html``) is sent to the share page
-``/badges/<uuid>`` (``credentials.pages``) with 303.
+``/badges/<uuid>`` (``credentials.pages``) with 303. A badge whose learner turned its public page off is
+not there (404) for anyone but the learner and their school's staff (``sharing.may_read``).
 
 ``GET /v/<uuid>``: the short verification link printed as a QR code beside each badge on a
 transcript; 303 to the verifier page for ``<base>/credentials/<uuid>``. Short, so the code has
@@ -18,6 +19,7 @@ from litestar.params import FromPath
 
 from issuer.credentials import sharing
 from issuer.transcripts.clr import credential_verify_link
+from issuer.web.common import who
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
 
@@ -36,7 +38,7 @@ class CredentialController(Controller):
     )
     async def credential(self, request: Request[Any, Any, Any],
                          credential_uuid: FromPath[uuidlib.UUID]) -> Response[bytes]:
-        row = await sharing.stored_credential(credential_uuid)
+        row = await sharing.readable(who(request), await sharing.stored_credential(credential_uuid))
         if request.accept.best_match(_OFFERED, default=VC_MEDIA_TYPE) == "text/html":
             return Response(content=b"", status_code=303, headers={"Location": f"/badges/{credential_uuid}"})
         return Response(

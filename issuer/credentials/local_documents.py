@@ -33,7 +33,7 @@ SCHOOL_LABEL = "District school"
 _SCHOOL_DID = re.compile(r"^:issuers:([A-Za-z0-9._~-]+)$")
 _SCHOOL_DOC = re.compile(r"^/issuers/([A-Za-z0-9._~-]+)/did\.json$")
 _STATUS = re.compile(r"^/status/([A-Za-z0-9._~-]+)/(revocation|suspension|message)/(\d{1,9})$")
-_CREDENTIAL = re.compile(r"^/credentials/([0-9a-fA-F-]{32,36})$")
+_CREDENTIAL = re.compile(r"^/(?:credentials|badges)/([0-9a-fA-F-]{32,36})$")  # the JSON, or the badge's page
 _TRANSCRIPT = re.compile(r"^/transcripts/([0-9a-fA-F-]{32,36})\.json$")
 
 
@@ -98,7 +98,10 @@ async def _find(ctx: IssuerContext, id_or_url: str) -> dict[str, Any] | str | No
 
 
 async def hosted_credential(ctx: IssuerContext, url: str) -> bytes | None:
-    """The signed credential (badge or transcript CLR) we serve at ``url``, byte for byte."""
+    """The signed credential (badge or transcript CLR) we serve at ``url``, byte for byte: at
+    ``/credentials/<uuid>`` or behind the badge's page ``/badges/<uuid>`` (which answers a
+    verifier with the credential). A badge whose learner keeps it private is not served to an
+    anonymous reader, and the verifier reads as one: None."""
     path = _local_path(ctx, url) if isinstance(url, str) else None
     if path is None:
         return None
@@ -108,7 +111,7 @@ async def hosted_credential(ctx: IssuerContext, url: str) -> bytes | None:
         except ValueError:
             return None
         row = await credentials_repo.issued_credential(uuid=key)
-        return row.document.encode("utf-8") if row is not None else None
+        return row.document.encode("utf-8") if row is not None and row.public_page else None
     if match := _TRANSCRIPT.match(path):
         # Imported here: the transcripts domain builds on credentials, not the other way round.
         from issuer.transcripts.service import signed_document

@@ -1,6 +1,12 @@
-"""Public sharing of an issued badge: HTML page, baked PNG/SVG, QR code, evidence files.
+"""Public sharing of an issued badge: HTML page, downloads (JSON, baked PNG/SVG, offline bundle),
+QR code, evidence files, and the learner's sharing switches.
 
-The credential JSON itself is served verbatim at ``/credentials/<uuid>`` (``credentials.controllers``).
+``GET /badges/<uuid>`` is the badge's public address. It answers by content negotiation
+(``Vary: Accept``): a page for a browser, the signed credential byte for byte for a client that
+asks for ``application/vc+ld+json`` / ``application/ld+json`` / ``application/json`` (a verifier
+given the page's URL); the page also names the credential as ``<link rel="alternate">``.
+The credential JSON is also served verbatim at ``/credentials/<uuid>`` by ``controllers``.
+Everything here follows the learner's public-page switch (``sharing.may_read``).
 """
 from __future__ import annotations
 
@@ -11,13 +17,18 @@ from litestar.params import FromPath
 
 from issuer.accounts.auth import requires
 from issuer.context import IssuerContext
-from issuer.credentials import sharing
-from issuer.credentials.schemas import BadgeEvidenceOut, EvidenceSharingOut
+from issuer.credentials import offline, sharing
+from issuer.credentials.schemas import BadgeEvidenceOut, BadgeSharingOut, EvidenceSharingOut
 from issuer.errors import InvalidInput, NotFound
 from issuer.evidence.controllers import download
 from issuer.storage import FileStore
 from issuer.web.common import form_of, page, see_other, wants_html, who
 from issuer.web.deps import DEPENDENCIES, Ctx
+
+VC_MEDIA_TYPE = sharing.VC_MEDIA_TYPE
+# What the badge's address offers, the page first: a client that accepts anything (*/*) gets the page.
+_OFFERED = ["text/html", VC_MEDIA_TYPE, "application/ld+json", "application/json"]
+_YES, _NO = ("yes", "true", "on", "1"), ("no", "false", "off", "0")
 
 
 def _uuid_and_ext(name: str) -> tuple[str, str]:
@@ -29,6 +40,29 @@ def _store(ctx: IssuerContext) -> FileStore:
     return FileStore.from_settings(ctx.settings)
 
 
+def _disposition(request: Request[Any, Any, Any], filename: str) -> str:
+    """``attachment`` when the link asks for a download (``?download=1``), else ``inline``."""
+    kind = "attachment" if request.query_params.get("download") in _YES else "inline"
+    return f'{kind}; filename="{filename}"'
+
+
+def _switch(form: Any, field: str) -> bool | None:
+    value = form.get(field)
+    if value is None:
+        return None
+    value = str(value).strip().lower()
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise InvalidInput(f"{field} must be yes or no", field=field)
+
+
+async def _credential_bytes(request: Request[Any, Any, Any], c_uuid: str) -> tuple[bytes, str]:
+    row = await sharing.readable(who(request), await sharing.credential_row(c_uuid))
+    return row.document.encode("utf-8"), sharing.file_stem(row)
+
+
 class BadgeController(Controller):
     path = "/badges"
     tags = ["public"]
@@ -37,21 +71,50 @@ class BadgeController(Controller):
     @get("/{name:str}")
     async def badge(self, ctx: Ctx, request: Request[Any, Any, Any], name: FromPath[str]) -> Response[Any]:
         c_uuid, ext = _uuid_and_ext(name)
+        viewer = who(request)
         if ext == "png":
-            return Response(content=await sharing.baked_png(c_uuid, _store(ctx)), media_type="image/png",
-                            headers={"Content-Disposition": f'inline; filename="badge-{c_uuid}.png"'})
+            row = await sharing.credential_row(c_uuid)
+            return Response(content=await sharing.baked_png(c_uuid, _store(ctx), viewer), media_type="image/png",
+                            headers={"Content-Disposition": _disposition(
+                                request, f"{sharing.file_stem(row)}.png")})
         if ext == "svg":
-            return Response(content=await sharing.baked_svg(c_uuid, _store(ctx)), media_type="image/svg+xml",
-                            headers={"Content-Disposition": f'inline; filename="badge-{c_uuid}.svg"',
+            row = await sharing.credential_row(c_uuid)
+            return Response(content=await sharing.baked_svg(c_uuid, _store(ctx), viewer),
+                            media_type="image/svg+xml",
+                            headers={"Content-Disposition": _disposition(
+                                request, f"{sharing.file_stem(row)}.svg"),
                                      "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+        if ext == "json":  # the signed credential as a file: stored bytes, a name a person can read
+            body, filename = await _credential_bytes(request, c_uuid)
+            return Response(content=body, media_type=VC_MEDIA_TYPE,
+                            headers={"Content-Disposition": f'attachment; filename="{filename}.json"'})
         if ext:
-            raise NotFound("no such badge format (html, .png, .svg)")
-        view = await sharing.badge_view(ctx, c_uuid, who(request))
-        return page(request, "badge/page.html.j2", badge=view)
+            raise NotFound("no such badge format (html, .json, .png, .svg)")
+        if request.accept.best_match(_OFFERED, default="text/html") != "text/html":
+            body, _ = await _credential_bytes(request, c_uuid)  # a verifier given the page's URL
+            return Response(content=body, media_type=VC_MEDIA_TYPE, headers={"Vary": "Accept"})
+        try:
+            view = await sharing.badge_view(ctx, c_uuid, viewer)
+        except sharing.NotShared:
+            response = page(request, "badge/not_shared.html.j2", status_code=404)
+        else:
+            response = page(request, "badge/page.html.j2", badge=view,
+                            saved=request.query_params.get("saved"))
+        response.headers["Vary"] = "Accept"
+        return response
 
     @get("/{c_id:str}/qr.png")
-    async def qr(self, ctx: Ctx, c_id: FromPath[str]) -> Response[Any]:
-        return Response(content=await sharing.qr(ctx, c_id), media_type="image/png")
+    async def qr(self, ctx: Ctx, request: Request[Any, Any, Any], c_id: FromPath[str]) -> Response[Any]:
+        return Response(content=await sharing.qr(ctx, c_id, who(request)), media_type="image/png")
+
+    @get("/{c_id:str}/bundle.zip")
+    async def bundle(self, ctx: Ctx, request: Request[Any, Any, Any], c_id: FromPath[str]) -> Response[Any]:
+        """The offline bundle: the badge, its school's DID document and its status list, zipped."""
+        row = await sharing.readable(who(request), await sharing.credential_row(c_id))
+        name = sharing.file_stem(row)
+        data = await offline.bundle_zip(ctx, row, name=name, now=ctx.clock.now())
+        return Response(content=data, media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="{name}-offline.zip"'})
 
     @get("/{c_id:str}/evidence/{sha256:str}")
     async def evidence_file(self, ctx: Ctx, request: Request[Any, Any, Any], c_id: FromPath[str],
@@ -83,3 +146,17 @@ class BadgeController(Controller):
         if wants_html(request):
             return see_other(f"/badges/{c_id}")
         return Response(content=EvidenceSharingOut(evidence_shared=shared), media_type="application/json")
+
+    @post("/{c_id:str}/sharing", guards=[requires("student")], status_code=200)
+    async def badge_sharing(self, request: Request[Any, Any, Any], c_id: FromPath[str]) -> Response[Any]:
+        """The learner's switches: form fields ``public_page`` and/or ``show_name`` = ``yes`` or
+        ``no`` (a field left out keeps its value). A page gets 303 back to the badge."""
+        form = await form_of(request)
+        public_page, show_name = _switch(form, "public_page"), _switch(form, "show_name")
+        if public_page is None and show_name is None:
+            raise InvalidInput("give public_page or show_name (yes or no)", field="public_page")
+        row = await sharing.set_sharing(who(request), c_id, public_page=public_page, show_name=show_name)
+        if wants_html(request):
+            return see_other(f"/badges/{c_id}?saved={'page' if public_page is not None else 'name'}#share")
+        return Response(content=BadgeSharingOut(public_page=row.public_page, show_name=row.show_name),
+                        media_type="application/json")

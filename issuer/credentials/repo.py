@@ -191,6 +191,17 @@ async def set_evidence_shared(award_id: int, shared: bool) -> None:
     await Award.update({Award.evidence_shared: shared}).where(Award.id == award_id)
 
 
+async def set_badge_sharing(row_id: int, *, public_page: bool | None = None, show_name: bool | None = None) -> None:
+    """The learner's switches on one issued credential (None: leave that one as it is)."""
+    values: dict[Any, bool] = {}
+    if public_page is not None:
+        values[IssuedCredential.public_page] = public_page
+    if show_name is not None:
+        values[IssuedCredential.show_name] = show_name
+    if values:
+        await IssuedCredential.update(values).where(IssuedCredential.id == row_id)
+
+
 _HELD = ('SELECT s."id", a."prerequisites" FROM "submission" s JOIN "achievement" a ON a."id" = s."achievement" '
          'WHERE s."learner" = {} AND s."status" = \'prerequisites\'')
 

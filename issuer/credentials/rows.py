@@ -52,6 +52,8 @@ class IssuedCredentialRow(msgspec.Struct, frozen=True, kw_only=True):
     suspended: bool
     suspended_reason: str
     issued_at: datetime
+    public_page: bool = True  # the learner's switch: the public page and the JSON at its URL
+    show_name: bool = False  # the learner's switch: their name on the public page
 
 
 class CredentialSummaryRow(msgspec.Struct, frozen=True, kw_only=True):

@@ -102,3 +102,10 @@ class BadgeEvidenceOut(Dto):
 
 class EvidenceSharingOut(Dto):
     evidence_shared: bool
+
+
+class BadgeSharingOut(Dto):
+    """The learner's switches on one badge (issue 12): its public page, their name on it."""
+
+    public_page: bool
+    show_name: bool

@@ -1,14 +1,25 @@
-"""Sharing an issued badge: public page data, baked PNG/SVG, QR to the verifier, the badge lists."""
+"""Sharing an issued badge: public page data, the learner's switches, downloads (JSON, baked PNG/SVG,
+offline bundle), LinkedIn links, the QR code of the public page, the badge lists.
+
+Who may read a badge by its link (``may_read``): anyone while the learner's public page is on (the
+default, so links already given out keep working); when it is off, only the learner and the staff
+of the issuing school. Everyone else is told the badge is not shared (404, ``NotShared``): the page,
+the JSON at ``/credentials/<uuid>``, the downloads and the in-process verifier's link lookup alike.
+Verifying a *file* needs none of these (only the DID document and the status list), so a learner
+who turned the page off can still hand the file over."""
 from __future__ import annotations
 
 import html
 import io
 import json
 import uuid as uuidlib
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from badges import bake
 from issuer.access import STAFF, Principal, role_of, school_ids, scope_of
+from issuer.accounts import service as accounts
 from issuer.catalog import achievements
 from issuer.context import IssuerContext
 from issuer.credentials import repo as credentials_repo
@@ -17,9 +28,41 @@ from issuer.errors import Forbidden, InvalidInput, NotFound
 from issuer.evidence import service as evidence
 from issuer.evidence.rows import FileRef
 from issuer.render.qr import qr_png
+from issuer.schools import identity
 from issuer.storage import FileStore, check_hash
 from issuer.svg_sanitiser import sanitise_svg
 from issuer.transcripts.clr import verify_link
+
+VC_MEDIA_TYPE = "application/vc+ld+json"
+LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
+LINKEDIN_SHARE = "https://www.linkedin.com/sharing/share-offsite/"
+
+
+class NotShared(NotFound):
+    """The learner keeps this badge's page private: to anyone but them and their school's staff it
+    is not there (404, so a private badge's existence is not confirmed beyond its own link)."""
+
+    title = "Not shared"
+
+
+async def may_read(viewer: Principal | None, row: IssuedCredentialRow) -> bool:
+    """Whether ``viewer`` may read the badge behind its link (see the module docstring)."""
+    if row.public_page:
+        return True
+    if viewer is None:
+        return False
+    role = role_of(viewer)
+    if role == "student":
+        return viewer.id == row.learner
+    if role in STAFF:
+        return row.school in await school_ids(viewer)
+    return False
+
+
+async def readable(viewer: Principal | None, row: IssuedCredentialRow) -> IssuedCredentialRow:
+    if not await may_read(viewer, row):
+        raise NotShared("the student has not shared this badge")
+    return row
 
 
 async def stored_credential(credential_uuid: uuidlib.UUID) -> IssuedCredentialRow:
@@ -44,8 +87,9 @@ async def badges_of(viewer: Principal) -> list[AwardedBadgeRow]:
 
 
 def verify_url(ctx: IssuerContext, row: IssuedCredentialRow) -> str:
-    base = ctx.settings.base_url
-    return verify_link(base, f"{base}/credentials/{row.uuid}")
+    """The verifier's page for the badge's public page (the verifier reads the credential behind
+    it, as it would behind any page that links its credential as ``rel=alternate``)."""
+    return verify_link(ctx.settings.base_url, public_url(ctx, row))
 
 
 def _list(value: Any) -> list[Any]:
@@ -84,10 +128,67 @@ async def set_evidence_shared(viewer: Principal | None, c_uuid: str, shared: boo
     return bool(shared)
 
 
+async def set_sharing(viewer: Principal | None, c_uuid: str, *, public_page: bool | None = None,
+                      show_name: bool | None = None) -> IssuedCredentialRow:
+    """The learner's switches (only theirs): the public page on or off, their name on it or not."""
+    row = await credential_row(c_uuid)
+    if not is_owner(viewer, row):
+        raise NotFound("no such badge of yours")
+    await credentials_repo.set_badge_sharing(row.id, public_page=public_page, show_name=show_name)
+    return await credential_row(c_uuid)
+
+
+def public_url(ctx: IssuerContext, row: IssuedCredentialRow) -> str:
+    return f"{ctx.settings.base_url}/badges/{row.uuid}"
+
+
+def download_name(name: str, row: IssuedCredentialRow) -> str:
+    """A file name for a download: the badge's name in ASCII letters and digits, then the short id
+    (``data-storyteller-1a2b3c4d``), so a folder of downloads reads well and names never collide."""
+    slug = "-".join("".join(c if c.isascii() and c.isalnum() else " " for c in name.lower()).split())[:60]
+    return f"{slug or 'badge'}-{str(row.uuid)[:8]}"
+
+
+def file_stem(row: IssuedCredentialRow) -> str:
+    """``download_name`` of a stored badge, from the achievement name it was signed with."""
+    subject = json.loads(row.document).get("credentialSubject") or {}
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    return download_name(str(achievement.get("name") or "") if isinstance(achievement, dict) else "", row)
+
+
+def linkedin_links(*, name: str, school: str, organization_id: str, issued: datetime | None, url: str,
+                   cert_id: str) -> dict[str, str]:
+    """LinkedIn's "Add to profile" (the certification form, pre-filled) and "Share" URLs. The
+    organisation goes by id when the school has registered one (LinkedIn then shows its logo),
+    else by name."""
+    fields: dict[str, str] = {"startTask": "CERTIFICATION_NAME", "name": name}
+    if organization_id:
+        fields["organizationId"] = organization_id
+    else:
+        fields["organizationName"] = school
+    if issued is not None:
+        fields["issueYear"], fields["issueMonth"] = str(issued.year), str(issued.month)
+    fields["certUrl"], fields["certId"] = url, cert_id
+    return {"add": f"{LINKEDIN_ADD}?{urlencode(fields)}", "share": f"{LINKEDIN_SHARE}?{urlencode({'url': url})}"}
+
+
+def _issued(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+
+
+def _hashed_identity(subject: dict[str, Any]) -> bool:
+    return any(isinstance(i, dict) and i.get("hashed") is True and i.get("salt")
+               for i in _list(subject.get("identifier")))
+
+
 async def badge_view(ctx: IssuerContext, c_uuid: str, viewer: Principal | None = None) -> dict[str, Any]:
     """Plain data for templates/badge/page.html.j2 (never a table row). The revocation reason
-    is an internal record: the public page says that a badge is revoked, never why."""
-    row = await credential_row(c_uuid)
+    is an internal record: the public page says that a badge is revoked, never why. Raises
+    ``NotShared`` for a viewer who may not read it."""
+    row = await readable(viewer, await credential_row(c_uuid))
     award = await _award(row)
     files_visible = await may_see_files(viewer, row, award)
     doc = json.loads(row.document)
@@ -107,6 +208,13 @@ async def badge_view(ctx: IssuerContext, c_uuid: str, viewer: Principal | None =
                         "required_level": required.get("level", "")})
     issuer = doc["issuer"] if isinstance(doc["issuer"], dict) else {"id": doc["issuer"]}
     base = ctx.settings.base_url
+    owner = is_owner(viewer, row)
+    school = await identity.school_by_id(row.school)
+    url = public_url(ctx, row)
+    issuer_name = issuer.get("name", issuer.get("id"))
+    name = achievement.get("name", "")
+    learner_name = await accounts.display_name(row.learner) if row.learner is not None else ""
+    files = download_name(name, row)
     return {
         "uuid": str(row.uuid),
         "name": achievement.get("name", ""),
@@ -135,6 +243,20 @@ async def badge_view(ctx: IssuerContext, c_uuid: str, viewer: Principal | None =
         "svg_url": f"{base}/badges/{row.uuid}.svg",
         "qr_url": f"{base}/badges/{row.uuid}/qr.png",
         "verify_url": verify_url(ctx, row),
+        # sharing (issue 12): the learner's switches, the links and the downloads
+        "public_url": url,
+        "public_page": row.public_page,
+        "show_name": row.show_name,
+        "recipient_name": learner_name if row.show_name else "",
+        "owner_name": learner_name if owner else "",
+        "hashed_identity": _hashed_identity(subject),
+        "school_name": school.name or issuer_name,
+        "linkedin": linkedin_links(name=name, school=school.name or str(issuer_name),
+                                   organization_id=school.linkedin_organization_id,
+                                   issued=_issued(doc.get("validFrom")), url=url, cert_id=str(row.uuid)),
+        "json_download_url": f"{base}/badges/{row.uuid}.json",
+        "bundle_url": f"{base}/badges/{row.uuid}/bundle.zip",
+        "download_name": files,
     }
 
 
@@ -182,22 +304,23 @@ async def _achievement_image(row: IssuedCredentialRow, store: FileStore, media_t
     return None
 
 
-async def baked_png(c_uuid: str, store: FileStore) -> bytes:
-    row = await credential_row(c_uuid)
+async def baked_png(c_uuid: str, store: FileStore, viewer: Principal | None = None) -> bytes:
+    row = await readable(viewer, await credential_row(c_uuid))
     name = json.loads(row.document)["credentialSubject"]["achievement"].get("name", "")
     image = await _achievement_image(row, store, "image/png") or default_png(name)
     return bake.bake_png(image, row.document)
 
 
-async def baked_svg(c_uuid: str, store: FileStore) -> bytes:
-    row = await credential_row(c_uuid)
+async def baked_svg(c_uuid: str, store: FileStore, viewer: Principal | None = None) -> bytes:
+    row = await readable(viewer, await credential_row(c_uuid))
     name = json.loads(row.document)["credentialSubject"]["achievement"].get("name", "")
     image = await _achievement_image(row, store, "image/svg+xml") or default_svg(name)
     return bake.bake_svg(image, row.document)
 
 
-async def qr(ctx: IssuerContext, c_uuid: str) -> bytes:
-    return qr_png(verify_url(ctx, await credential_row(c_uuid)))
+async def qr(ctx: IssuerContext, c_uuid: str, viewer: Principal | None = None) -> bytes:
+    """The QR code of the badge's public page (a phone opens the page; its "Verify" link is one tap)."""
+    return qr_png(public_url(ctx, await readable(viewer, await credential_row(c_uuid))))
 
 
 def _is_file(item: dict[str, Any], row: IssuedCredentialRow) -> bool:
@@ -209,7 +332,7 @@ async def evidence_file(c_uuid: str, sha256: str, store: FileStore,
     """A file behind a badge's evidence: when the badge lists its hash and the viewer may see
     the badge's files (``may_see_files``)."""
     check_hash(sha256)
-    row = await credential_row(c_uuid)
+    row = await readable(viewer, await credential_row(c_uuid))
     award = await _award(row)  # the award of THIS badge (a learner may hold several of one achievement)
     if not await may_see_files(viewer, row, award):
         raise Forbidden("the student has not shared the evidence files of this badge")

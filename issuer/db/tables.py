@@ -46,6 +46,8 @@ class School(Table):
     address = JSON(default="{}")  # OB Address fields (camelCase), without type
     image_url = Varchar(length=1024, default="")
     created_at = Timestamptz()
+    # issue 12 (badge page): the school's LinkedIn organisation id, for "Add to profile" (empty: by name)
+    linkedin_organization_id = Varchar(length=32, default="")
 
 
 class SigningKey(Table):
@@ -345,6 +347,10 @@ class IssuedCredential(Table):
     suspended_reason = Text(default="")
     issued_at = Timestamptz()
     unique_status = _PUnique(["status_list", "status_index"])
+    # issue 12 (badge page): the learner's switches. The public page (and the JSON at its URL) is on
+    # by default, so links already given out keep working; the learner's name is shown only if asked.
+    public_page = Boolean(default=True)
+    show_name = Boolean(default=False)
 
 
 # --- transcripts: Transcript, TranscriptShare, TranscriptJob

@@ -34,6 +34,7 @@ class SchoolRow(msgspec.Struct, frozen=True, kw_only=True):
     address: dict[str, Any]  # OB Address fields (camelCase), without type
     image_url: str
     created_at: datetime
+    linkedin_organization_id: str = ""  # for LinkedIn "Add to profile" (empty: the school's name)
 
 
 class SigningKeyRow(msgspec.Struct, frozen=True, kw_only=True):
