@@ -298,6 +298,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         state=State({"verifier_service": verifier_service, "jobs": runner, deps.STATE_KEY: ctx,
                      APP_ENVIRONMENT: env}),
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
+        # The app never configures logging (Litestar's default would replace the root logger's
+        # handlers for the whole process, tests and other apps included): the process that serves
+        # it does (``issuer.cli.configure_logging``).
+        logging_config=None,
         response_cache_config=ResponseCacheConfig(),
         debug=settings.debug,
     )

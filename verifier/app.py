@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from dataclasses import replace
 
 from litestar import Litestar
@@ -48,9 +49,12 @@ def create_app(config: VerifierConfig | None = None, *, freeze_gc: bool = False)
             title="Open Badges verifier", version="1.0.0",
             description="Verifies Open Badges 3.0 and CLR 2.0 credentials (OB 3.0 §9, VC-API)."),
         debug=False,
+        logging_config=None,  # the serving process configures logging (serve_app), never the app
     )
 
 
 def serve_app() -> Litestar:
-    """The uvicorn factory of ``badges verifier serve``: ``create_app`` in a process of its own."""
+    """The uvicorn factory of ``badges verifier serve``: ``create_app`` in a process of its own,
+    whose log lines it owns."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s - %(asctime)s - %(name)s - %(message)s")
     return create_app(freeze_gc=True)

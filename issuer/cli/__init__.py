@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import functools
 import importlib
+import logging
 import os
 import secrets
 import socket
@@ -243,6 +244,12 @@ async def _probe_database(settings: Settings) -> None:
     await District.table_exists()
 
 
+def configure_logging() -> None:
+    """The serving process's log lines (the app itself never configures logging: it may share its
+    process with other apps, or with a test run)."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s - %(asctime)s - %(name)s - %(message)s")
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -261,6 +268,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         return fail(str(exc))
     # uvloop + httptools (installed dependencies): less CPU per request than asyncio + h11.
     # (server_options: httptools with a cap on request heads, an access log without URL secrets).
+    configure_logging()
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", loop="uvloop", **server_options())
     return 0
 

@@ -257,8 +257,10 @@ def cmd_demo(args) -> int:
         import uvicorn
 
         from issuer.app import create_app, server_options
+        from issuer.cli import configure_logging
 
         print(f"serving on {base} (Ctrl-C to stop)")
+        configure_logging()
         uvicorn.run(create_app(_settings(args)), host=args.host, port=args.port, log_level="info",
                     **server_options())
     return 0
