@@ -9,8 +9,9 @@ from issuer.credentials.pages import BadgeController
 from issuer.evidence.controllers import EvidenceController
 from issuer.evidence.elo_controller import EloController
 from issuer.evidence.mentor_pages import MentorController, PartnerController
-from issuer.evidence.pages import StudentPages, TeacherPages
+from issuer.evidence.pages import StudentPages
 from issuer.evidence.review_controller import ReviewController
+from issuer.evidence.teacher_pages import TeacherPages
 
 LEARNING_ROUTES = [FrameworkController, AchievementController, PublicAchievementController, EvidenceController,
                    ReviewController, EloController, MentorController, AwardController, BadgeController,
