@@ -51,7 +51,7 @@ class AwardPages(Controller):
                                                         achievement=achievement or None, state=status or None)
             error, field, code = None, "", 200
         except IssuerError as exc:
-            rows, error, field, code = [], exc.message, str(exc.details.get("field") or "achievement"), 400
+            rows, error, field, code = [], exc.message, str(exc.details.get("field") or "achievement"), exc.status_code
         return page(request, "teacher/awards.html.j2", status_code=code, rows=rows, students=students,
                     achievements=kinds, states=credential_admin.BADGE_STATES, chosen=chosen, error=error,
                     error_field=field, filtered=any(chosen.values()))
