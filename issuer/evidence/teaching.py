@@ -8,10 +8,12 @@ of another school is not found).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import msgspec
 
+from badges import rubrics
 from issuer.access import STAFF, Principal, check_record, require, scope_of
 from issuer.accounts import directory as people
 from issuer.catalog import achievements
@@ -207,6 +209,21 @@ class Outcome(msgspec.Struct, frozen=True, kw_only=True):
     badge_uuid: str | None
 
 
+def _gaps(rubric: dict[str, Any], ratings: dict[str, int]) -> list[Gap]:
+    """What falls short, in the rubric's words: a criterion names its required level by the
+    level's name ("Precision needs Proficient"); the total names the score it needs."""
+    levels = {c.id: {lv.value: lv.name for lv in c.levels} for c in rubrics.rubric_from_dict(rubric).criteria}
+    required = {str(c.get("id")): c.get("requiredLevel") for c in rubric.get("criteria", [])}
+    gaps = []
+    for r in review.decide(rubric, ratings).unmet:
+        if r.id in levels:
+            words = levels[r.id].get(int(required.get(r.id) or 0), r.required)
+            gaps.append(Gap(name=r.name, achieved=r.achieved, required=words))
+        else:
+            gaps.append(Gap(name=r.name, achieved=r.achieved, required=r.required))
+    return gaps
+
+
 async def rating_outcome(ctx: IssuerContext, who: Principal, submission_uuid: str) -> Outcome:
     require(who, *STAFF)
     sub = await evidence.get_submission(ctx, who, submission_uuid)
@@ -219,8 +236,7 @@ async def rating_outcome(ctx: IssuerContext, who: Principal, submission_uuid: st
         state, final = review.consensus(rows, sub.achievement_row.second_rater) if rows else ("", None)
         ratings = final if state == "decided" and final is not None else mine.ratings if mine else None
         if ratings:
-            decision = review.decide(sub.achievement_row.rubric, ratings)
-            gaps = [Gap(name=r.name, achieved=r.achieved, required=r.required) for r in decision.unmet]
+            gaps = _gaps(sub.achievement_row.rubric, ratings)
     badge_uuid = None
     if sub.status == "awarded":
         row = await awarding.badge_for_submission(sub.id)
