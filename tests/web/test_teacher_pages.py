@@ -107,7 +107,7 @@ async def test_the_queue_has_sections_filters_and_waiting_times(client, seed):
 async def test_rating_with_the_grid_then_the_outcome_in_words_and_no_second_save(client, seed):
     a = await setup_achievement(client, seed)
     s_id = await submit(client, seed, a["id"], "My investigation of pendulums", files=[
-        ("files", ("notes.txt", "Period grows with length: 1.2 s at 40 cm".encode(), "text/plain")),
+        ("files", ("notes.txt", b"Period grows with length: 1.2 s at 40 cm", "text/plain")),
         ("files", ("plot.png", PNG, "image/png")), ("files", ("report.pdf", PDF, "application/pdf"))])
     sign_in(client, seed.session["teacher"])
     page = await client.get(f"/teacher/submissions/{s_id}")
