@@ -97,6 +97,12 @@ async def test_the_queue_has_sections_filters_and_waiting_times(client, seed):
     page = await client.get("/teacher/reviews")
     moderation = page.text.split('id="moderation"')[1].split('id="plans"')[0]
     assert new in moderation and "Waiting for a second rating" in moderation
+    # the first rater cannot rate again; the second rates blind
+    page = await client.get(f"/teacher/submissions/{new}")
+    assert "Save rating" not in page.text and "You rated version 1" in page.text
+    sign_in(client, await session_of(seed, "north", "school_admin"))
+    page = await client.get(f"/teacher/submissions/{new}")
+    assert "Save rating" in page.text and "blind second rating" in page.text and "Overall: a careful" not in page.text
 
     sign_in(client, await session_of(seed, "north", "student"))
     assert (await client.get("/teacher/reviews")).status_code == 403
@@ -284,3 +290,58 @@ async def test_one_students_view(client, seed):
     assert (await client.get("/teacher/students/999999")).status_code == 404
     sign_in(client, seed.session["student"])
     assert (await client.get(f"/teacher/students/{student['id']}")).status_code == 403
+
+
+async def test_an_elo_plan_is_approved_then_validated_from_the_queue(client, seed):
+    from urllib.parse import urlsplit
+
+    a = await setup_achievement(client, seed, area="elo")
+    r = await client.post("/api/elos", headers=bearer(seed, "student"), json={
+        "achievement": a["id"], "partnerOrg": "River Lab", "mentorName": "Dr. Rivera",
+        "mentorEmail": "rivera@riverlab.example", "goals": "Sample water quality", "hours": 40,
+        "startDate": "2025-09-01", "endDate": "2025-12-01", "competencies": []})
+    assert r.status_code == 201, r.text
+    plan = r.json()["id"]
+    sign_in(client, seed.session["teacher"])
+    page = await client.get("/teacher/reviews")
+    plans = page.text.split('id="plans"')[1]
+    assert "River Lab" in plans and f'action="/teacher/elos/{plan}/decision"' in plans
+    r = await client.post(f"/teacher/elos/{plan}/decision", data={"csrf_token": csrf_of(page.text), "approve": "yes"})
+    assert r.status_code == 200
+    link = urlsplit(re.search(r'(http://127\.0\.0\.1:8000/mentor/[^"<\s]+)', r.text).group(1)).path
+
+    client.cookies.clear()  # the mentor, with the link only
+    form = await client.get(link, headers={"accept": "text/html"})
+    r = await client.post(link, data={"csrf_token": csrf_of(form.text), "statement": "Reliable, careful sampling",
+                                      "hours": "38", "confirm": "yes"})
+    assert r.status_code in (200, 303), r.text[:300]
+
+    sign_in(client, seed.session["teacher"])
+    page = await client.get("/teacher/reviews")
+    elos = page.text.split('id="elos"')[1].split('id="moderation"')[0]
+    s_id = re.search(r'href="/teacher/submissions/([0-9a-f-]{36})"', elos).group(1)
+    assert "River Lab" not in page.text.split('id="plans"')[1]  # decided: no longer a plan to approve
+    rate_page = await client.get(f"/teacher/submissions/{s_id}")
+    assert "Reliable, careful sampling" in rate_page.text  # the mentor's words are the evidence
+    r = await rate(client, s_id, plan=3, analysis=3)
+    out = await client.get(r.headers["location"])
+    assert "Awarded: Investigator" in out.text
+
+    # the same queue in Spanish
+    page = await client.get("/teacher/reviews?lang=es")
+    assert "Evidencias por valorar" in page.text and "Aprendizaje ampliado por validar" in page.text
+
+
+async def test_the_review_api_takes_feedback_per_criterion_and_refuses_an_unknown_one(client, seed):
+    a = await setup_achievement(client, seed)
+    s_id = await submit(client, seed, a["id"], "Work")
+    url, teacher = f"/api/submissions/{s_id}/reviews", bearer(seed, "teacher")
+    r = await client.post(url, headers=teacher, json={"ratings": {"plan": 3, "analysis": 2},
+                                                      "criterionFeedback": {"plann": "typo"}})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    assert "plann" in r.json()["detail"]
+    r = await client.post(url, headers=teacher, json={"ratings": {"plan": 3, "analysis": 2}, "feedback": "Overall",
+                                                      "criterionFeedback": {"analysis": " Explain the trend ", "plan": ""}})
+    assert r.status_code == 200 and r.json()["status"] == "revise", r.text
+    review = (await client.get(f"/api/submissions/{s_id}", headers=bearer(seed, "student"))).json()["reviews"][0]
+    assert review["criterionFeedback"] == {"analysis": "Explain the trend"} and review["feedback"] == "Overall"
