@@ -100,7 +100,7 @@ def test_teacher_rates_at_the_threshold_and_the_student_verifies_the_badge(serve
     row = page.locator("tr", has_text="Liam Nguyen").filter(has_text="Data Storyteller")
     assert row.count() == 1, page.content()
     with page.expect_navigation():
-        row.locator("a").click()
+        row.locator("a.queue-open").click()  # the work (the student's name opens their page)
     assert "Data Storyteller" in page.locator("h1").inner_text()
     page.screenshot(path=str(shots / "teacher-rate.png"), full_page=True)
     # the rubric: both criteria at Proficient (3) or above and a total of 7 — exactly the threshold
