@@ -21,7 +21,7 @@ district's schools; -: refused with 403). The last column names the rule::
     API tokens            -        -        school        district's      admin_scope, check_token_role
                                                           schools         (rank; never a district admin)
     audit log             -        -        school        district        admin_scope
-    credential status     -        -        school        district        admin_scope
+    credential status     -        school   school        district        require, scope_of
     school keys           -        -        its school    its schools     check_administers
 
 A route guard answers 401 to a caller who is nobody (``ANONYMOUS``, a mentor's link) and 403 to

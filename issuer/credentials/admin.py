@@ -1,5 +1,5 @@
-"""The administration of issued credentials, scoped by the caller: list and read them, and
-change their status (revoke, suspend, reinstate; administrators only).
+"""The administration of issued credentials, scoped by the caller: list and read them, the award
+history staff filter, and change their status (revoke, suspend, reinstate: the school's staff).
 
 Who may see and do what is ``issuer.access``'s answer: a listing is filtered by the caller's
 ``scope_of`` (a student their own credentials, staff their schools'), a credential outside it is
@@ -12,14 +12,18 @@ from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from issuer import access
-from issuer.access import Principal, scope_of
+from issuer.access import STAFF, Principal, scope_of
+from issuer.catalog import achievements
 from issuer.context import IssuerContext
 from issuer.credentials import repo as credentials_repo
 from issuer.credentials import status
-from issuer.credentials.rows import CredentialSummaryRow, IssuedCredentialRow
-from issuer.errors import Forbidden, NotFound
+from issuer.credentials.rows import AwardedBadgeRow, CredentialSummaryRow, IssuedCredentialRow
+from issuer.errors import Forbidden, InvalidInput, NotFound
 
 StatusChange = Callable[..., Awaitable[IssuedCredentialRow]]
+# The states the award history filters on (``AwardedBadgeRow.state``).
+BADGE_STATES = ("active", "suspended", "revoked")
+HISTORY_LIMIT = 500
 
 
 async def visible_credential(ctx: IssuerContext, principal: Principal,
@@ -41,10 +45,40 @@ async def list_credentials(ctx: IssuerContext, principal: Principal, *, limit: i
     return await credentials_repo.issued_credentials(await scope_of(principal), limit=limit, offset=offset)
 
 
+async def award_history(ctx: IssuerContext, principal: Principal, *, learner: int | None = None,
+                        achievement: str | None = None, state: str | None = None) -> list[AwardedBadgeRow]:
+    """The badges the school's staff issued, newest first, optionally of one student, one
+    achievement (its uuid) or in one state (``BADGE_STATES``). An achievement outside the
+    caller's schools is not found; an unknown state is a 400."""
+    access.require(principal, *STAFF)
+    if state and state not in BADGE_STATES:
+        raise InvalidInput(f"status must be one of {', '.join(BADGE_STATES)}", field="status")
+    scope = await scope_of(principal)
+    achievement_id = None
+    if achievement:
+        row = await achievements.find(achievement)
+        if row is None or not scope.admits(school_id=row.school):
+            raise NotFound("no such achievement")
+        achievement_id = row.id
+    return await credentials_repo.list_credentials(scope, learner_id=learner, achievement_id=achievement_id,
+                                                   status=state or None, newest_first=True, limit=HISTORY_LIMIT)
+
+
+async def awarded_badge(ctx: IssuerContext, principal: Principal, credential_uuid: uuidlib.UUID) -> AwardedBadgeRow:
+    """One awarded badge with its internal reasons, for the school's staff (404 outside their schools)."""
+    access.require(principal, *STAFF)
+    rows = await credentials_repo.list_credentials(await scope_of(principal), credential_uuid=credential_uuid,
+                                                   limit=1)
+    if not rows:
+        raise NotFound("no such badge")
+    return rows[0]
+
+
 async def change_status(ctx: IssuerContext, principal: Principal, credential_uuid: uuidlib.UUID, *,
                         action: Literal["revoke", "suspend", "reinstate"], reason: str) -> IssuedCredentialRow:
-    """Revoke, suspend or reinstate a credential the administrator may see (``issuer.credentials.status``)."""
-    access.admin_scope(principal, "change a credential's status")
+    """Revoke, suspend or reinstate a credential of the caller's schools (``issuer.credentials.status``):
+    the staff who award badges answer for them (issue 13: a teacher revokes with a reason)."""
+    access.require(principal, *STAFF)
     row = await visible_credential(ctx, principal, credential_uuid)
     changes: dict[str, StatusChange] = {"revoke": status.revoke, "suspend": status.suspend,
                                         "reinstate": status.reinstate}

@@ -21,7 +21,6 @@ from issuer.web.dto_types import JSON_BODY_LIMIT, Limit, Offset
 
 _ERRORS = problem_responses(400, 401, 403, 404, 409)
 ANY_ACCOUNT = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER, Role.STUDENT)
-ADMINS = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN)
 STAFF = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.TEACHER)
 
 
@@ -57,7 +56,7 @@ class CredentialAdminController(Controller):
 
     @post(
         "/credentials/{credential_uuid:uuid}/revoke",
-        guards=[requires(*ADMINS)],
+        guards=[requires(*STAFF)],
         responses=_ERRORS,
         status_code=200,
         summary="Revoke permanently (the status entry reads revoked; the list is re-signed)",
@@ -68,7 +67,7 @@ class CredentialAdminController(Controller):
 
     @post(
         "/credentials/{credential_uuid:uuid}/suspend",
-        guards=[requires(*ADMINS)],
+        guards=[requires(*STAFF)],
         responses=_ERRORS,
         status_code=200,
         summary="Suspend until reinstated (the status entry reads suspended)",
@@ -79,7 +78,7 @@ class CredentialAdminController(Controller):
 
     @post(
         "/credentials/{credential_uuid:uuid}/reinstate",
-        guards=[requires(*ADMINS)],
+        guards=[requires(*STAFF)],
         responses=_ERRORS,
         status_code=200,
         summary="Lift a suspension (409 when not suspended or revoked)",

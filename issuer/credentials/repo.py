@@ -281,17 +281,36 @@ async def get_credential(c_uuid: object) -> IssuedCredentialRow | None:
     return row_of(IssuedCredentialRow, await first_row(IssuedCredential.select().where(IssuedCredential.uuid == u)))
 
 
-async def list_credentials(scope: Scope, *, limit: int = 500) -> list[AwardedBadgeRow]:
+async def list_credentials(scope: Scope, *, limit: int = 500, learner_id: int | None = None,
+                           achievement_id: int | None = None, status: str | None = None,
+                           credential_uuid: uuidlib.UUID | None = None,
+                           newest_first: bool = False) -> list[AwardedBadgeRow]:
+    """Awarded badges in ``scope``, optionally of one learner, one achievement, one badge, or in one
+    status (``active``: neither revoked nor suspended; ``suspended``; ``revoked``)."""
     q = IssuedCredential.select(
         IssuedCredential.id, IssuedCredential.uuid, IssuedCredential.school, IssuedCredential.learner,
         IssuedCredential.achievement, IssuedCredential.award, IssuedCredential.credential_id,
         IssuedCredential.status_index, IssuedCredential.revoked_at, IssuedCredential.revoked_reason,
-        IssuedCredential.suspended, IssuedCredential.issued_at,
+        IssuedCredential.suspended, IssuedCredential.suspended_reason, IssuedCredential.issued_at,
         IssuedCredential.achievement.name.as_alias("achievement_name"),
         IssuedCredential.achievement.uuid.as_alias("achievement_uuid"),
         IssuedCredential.learner.display_name.as_alias("learner_name"),
     ).where(IssuedCredential.award.is_not_null() & scoped(scope, IssuedCredential))
-    return rows_of(AwardedBadgeRow, await all_rows(q.order_by(IssuedCredential.id).limit(limit)))
+    if learner_id is not None:
+        q = q.where(IssuedCredential.learner == learner_id)
+    if achievement_id is not None:
+        q = q.where(IssuedCredential.achievement == achievement_id)
+    if credential_uuid is not None:
+        q = q.where(IssuedCredential.uuid == credential_uuid)
+    if status == "revoked":
+        q = q.where(IssuedCredential.revoked_at.is_not_null())
+    elif status == "suspended":
+        q = q.where(IssuedCredential.revoked_at.is_null() & (IssuedCredential.suspended == True))  # noqa: E712
+    elif status == "active":
+        q = q.where(IssuedCredential.revoked_at.is_null() & (IssuedCredential.suspended == False))  # noqa: E712
+    order = IssuedCredential.id
+    q = q.order_by(order, ascending=not newest_first)
+    return rows_of(AwardedBadgeRow, await all_rows(q.limit(limit)))
 
 
 # --- bulk jobs ---------------------------------------------------------------------------------

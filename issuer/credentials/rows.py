@@ -87,6 +87,12 @@ class AwardedBadgeRow(msgspec.Struct, frozen=True, kw_only=True):
     achievement_name: str | None
     achievement_uuid: uuidlib.UUID | None
     learner_name: str | None
+    suspended_reason: str = ""  # internal, as revoked_reason: staff pages only, never published
+
+    @property
+    def state(self) -> str:
+        """revoked | suspended | active (the words: ``issuer.render.statuses``)."""
+        return "revoked" if self.revoked_at is not None else "suspended" if self.suspended else "active"
 
 
 class AwardRow(msgspec.Struct, frozen=True, kw_only=True):

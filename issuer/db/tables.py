@@ -277,6 +277,8 @@ class Review(Table):
     role = Varchar(length=16, default="rater")  # rater | moderator
     ratings = JSON(default="{}")
     feedback = Text(default="")
+    # criterion id -> the rater's words on that row of the rubric (issue 13); ``feedback`` is the overall word
+    criterion_feedback = JSON(default="{}")
     met = Boolean(default=False)
     created_at = Timestamptz()
     unique_version_reviewer_role = Unique(["version", "reviewer", "role"])

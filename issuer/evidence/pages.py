@@ -1,5 +1,5 @@
-"""Server-rendered pages for teachers (review queue, rate evidence, ELO plans) and students
-(my badges, submit evidence, revise, propose an ELO). Forms post with the CSRF token."""
+"""Server-rendered pages for students (my badges, submit evidence, revise, propose an ELO); the
+teacher's are in ``issuer.evidence.teacher_pages``. Forms post with the CSRF token."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,11 +7,10 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 
-from issuer.access import STAFF
 from issuer.accounts.auth import requires
 from issuer.catalog import achievements, frameworks
 from issuer.errors import IssuerError
-from issuer.evidence import elos, progress, review
+from issuer.evidence import elos, progress
 from issuer.evidence import service as evidence
 from issuer.evidence.forms import (
     EloValues,
@@ -22,47 +21,8 @@ from issuer.evidence.forms import (
     form_error,
     self_levels,
 )
-from issuer.evidence.schemas import ReviewIn
 from issuer.web.common import files_of, form_of, getall, page, see_other, text_list, who
 from issuer.web.deps import DEPENDENCIES, Ctx
-
-
-class TeacherPages(Controller):
-    path = "/teacher"
-    guards = [requires(*STAFF)]
-    dependencies = DEPENDENCIES  # ctx, wherever the controller is mounted
-
-    @get("/reviews")
-    async def queue(self, ctx: Ctx, request: Request[Any, Any, Any]) -> Response[Any]:
-        return page(request, "teacher/queue.html.j2", items=await evidence.review_queue(ctx, who(request)),
-                    elos=[e for e in await elos.list_elos(ctx, who(request)) if e.status == "proposed"])
-
-    @get("/submissions/{s_id:str}")
-    async def submission(self, ctx: Ctx, request: Request[Any, Any, Any], s_id: FromPath[str],
-                         result: FromQuery[str | None] = None) -> Response[Any]:
-        sub = await evidence.get_submission(ctx, who(request), s_id)
-        return page(request, "review/rate.html.j2", sub=sub, rubric=sub.achievement_row.rubric,
-                    result=result, error=None)
-
-    @post("/submissions/{s_id:str}/review")
-    async def rate(self, ctx: Ctx, request: Request[Any, Any, Any], s_id: FromPath[str]) -> Response[Any]:
-        form = await form_of(request)
-        sub = await evidence.get_submission(ctx, who(request), s_id)
-        rubric = sub.achievement_row.rubric
-        try:
-            ratings = review.parse_ratings({c["id"]: form.get(f"rating_{c['id']}") for c in rubric["criteria"]})
-            data = ReviewIn(ratings=ratings, feedback=str(form.get("feedback") or ""))
-            out = await review.record_review(ctx, who(request), s_id, data)
-        except IssuerError as exc:
-            return page(request, "review/rate.html.j2", status_code=exc.status_code, sub=sub, rubric=rubric,
-                        result=None, error=exc.message)
-        return see_other(f"/teacher/submissions/{s_id}?result={out.status}")
-
-    @post("/elos/{e_id:str}/decision")
-    async def decide(self, ctx: Ctx, request: Request[Any, Any, Any], e_id: FromPath[str]) -> Response[Any]:
-        form = await form_of(request)
-        out = await elos.decide_plan(ctx, who(request), e_id, approve=form.get("approve") == "yes")
-        return page(request, "elo/decided.html.j2", elo=out.elo, link=out.mentor_link)
 
 
 class StudentPages(Controller):

@@ -232,10 +232,12 @@ async def set_submission_status(submission_id: int, status: str, at: datetime) -
 
 # --- reviews -----------------------------------------------------------------------------------
 async def insert_review(*, version: int, submission: int, reviewer: int | None, role: str, ratings: dict[str, int],
-                        feedback: str, met: bool, created_at: datetime) -> int:
+                        feedback: str, met: bool, created_at: datetime,
+                        criterion_feedback: dict[str, str] | None = None) -> int:
     review_id = await fast_insert(Review, {"version": version, "submission": submission, "reviewer": reviewer,
                                            "role": role, "ratings": ratings, "feedback": feedback, "met": met,
-                                           "created_at": created_at})
+                                           "created_at": created_at,
+                                           "criterion_feedback": criterion_feedback or {}})
     return _inserted(review_id)
 
 
@@ -252,8 +254,9 @@ async def reviews_for_submission(submission_id: int) -> list[ListedReview]:
 
 
 async def update_review(review_id: int, *, ratings: dict[str, int], feedback: str, met: bool,
-                        created_at: datetime) -> None:
+                        created_at: datetime, criterion_feedback: dict[str, str] | None = None) -> None:
     await Review.update({Review.ratings: ratings, Review.feedback: feedback, Review.met: met,
+                         Review.criterion_feedback: criterion_feedback or {},
                          Review.created_at: created_at}).where(_pk(Review) == review_id)
 
 

@@ -93,7 +93,25 @@ class _Checked(msgspec.Struct, frozen=True, kw_only=True):
     version: VersionRow
     ratings: dict[str, int]
     feedback: str
+    criterion_feedback: dict[str, str]
     own: award_rules.AwardDecision
+
+
+def clean_criterion_feedback(rubric: dict[str, Any], given: Mapping[str, str]) -> dict[str, str]:
+    """Feedback per criterion, trimmed; empty words are dropped, and a criterion the rubric does not
+    have is a 400 (a typo must not lose what the rater wrote)."""
+    known = {str(c.get("id")) for c in rubric.get("criteria", []) if isinstance(c, Mapping)}
+    out = {}
+    for key, text in given.items():
+        if key not in known:
+            raise InvalidInput(f"feedback for an unknown criterion {key!r}", field="criterionFeedback")
+        words = str(text or "").strip()
+        if len(words) > MAX_FEEDBACK:
+            raise InvalidInput(f"feedback on {key!r} is longer than {MAX_FEEDBACK} characters",
+                               field="criterionFeedback")
+        if words:
+            out[key] = words
+    return out
 
 
 async def _prepare(who: Principal, submission_uuid: str, data: ReviewIn) -> _Checked:
@@ -115,8 +133,9 @@ async def _prepare(who: Principal, submission_uuid: str, data: ReviewIn) -> _Che
     if parts is None or parts.achievement is None or parts.learner is None:  # foreign keys keep both
         raise NotFound("no such submission")
     own = decide(parts.achievement.rubric, ratings)  # validates the ratings before anything is written
+    per_criterion = clean_criterion_feedback(parts.achievement.rubric, data.criterion_feedback)
     return _Checked(submission=sub, achievement=parts.achievement, learner=parts.learner, version=ver,
-                    ratings=ratings, feedback=feedback, own=own)
+                    ratings=ratings, feedback=feedback, criterion_feedback=per_criterion, own=own)
 
 
 async def record_review(ctx: IssuerContext, who: Principal, submission_uuid: str, data: ReviewIn) -> ReviewResult:
@@ -159,15 +178,17 @@ async def record_review(ctx: IssuerContext, who: Principal, submission_uuid: str
             # Work released from a prerequisite hold is back in the queue ("submitted") with its
             # ratings: the rater confirms or changes theirs.
             await evidence_repo.update_review(mine.id, ratings=ratings, feedback=checked.feedback, met=own.awarded,
-                                              created_at=now)
+                                              created_at=now, criterion_feedback=checked.criterion_feedback)
             review_id = mine.id
             reviews = [msgspec.structs.replace(r, ratings=ratings) if r is mine else r for r in reviews]
         else:
             review_id = await evidence_repo.insert_review(version=ver.id, submission=sub.id, reviewer=who.id,
                                                           role=role, ratings=ratings, feedback=checked.feedback,
-                                                          met=own.awarded, created_at=now)
+                                                          met=own.awarded, created_at=now,
+                                                          criterion_feedback=checked.criterion_feedback)
             reviews.append(ReviewRow(id=review_id, version=ver.id, submission=sub.id, reviewer=who.id, role=role,
-                                     ratings=ratings, feedback=checked.feedback, met=own.awarded, created_at=now))
+                                     ratings=ratings, feedback=checked.feedback, met=own.awarded, created_at=now,
+                                     criterion_feedback=checked.criterion_feedback))
         events.append(dict(action="review.record", school_id=sub.school, subject=str(sub.uuid), at=now,
                            review=review_id, version=ver.number, role=role, met=own.awarded))
         state, final = consensus(reviews, achievement.second_rater)

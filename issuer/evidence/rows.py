@@ -76,6 +76,7 @@ class ReviewRow(msgspec.Struct, frozen=True, kw_only=True):
     feedback: str
     met: bool
     created_at: datetime
+    criterion_feedback: dict[str, str] = {}  # criterion id -> feedback on that row
 
 
 class ListedReview(ReviewRow, frozen=True, kw_only=True):

@@ -26,6 +26,8 @@ class ReviewIn(Base):
     ratings: Annotated[dict[Code, SmallInt], msgspec.Meta(max_length=MAX_LIST)]
     feedback: Text = ""
     version: Id | None = None
+    # criterion id -> feedback on that row of the rubric (``feedback`` is the overall word)
+    criterion_feedback: Annotated[dict[Code, Text], msgspec.Meta(max_length=MAX_LIST)] = {}
 
 
 class EloIn(Base):
@@ -77,6 +79,7 @@ class ReviewOut(Out):
     feedback: str
     met: bool
     created_at: str
+    criterion_feedback: dict[str, str] = {}
     reviewer: str | None | msgspec.UnsetType = msgspec.UNSET  # staff only: a student sees ratings, not raters
 
 
@@ -111,7 +114,8 @@ def version_out(v: VersionRow) -> VersionOut:
 
 def review_out(r: ListedReview, *, reviewer_shown: bool) -> ReviewOut:
     return ReviewOut(version=r.version_number, role=r.role, ratings=r.ratings, feedback=r.feedback, met=r.met,
-                     created_at=iso(r.created_at), reviewer=r.reviewer_name if reviewer_shown else msgspec.UNSET)
+                     created_at=iso(r.created_at), criterion_feedback=r.criterion_feedback,
+                     reviewer=r.reviewer_name if reviewer_shown else msgspec.UNSET)
 
 
 def submission_out(s: SubmissionRow) -> SubmissionOut:

@@ -61,10 +61,11 @@ NAVIGATION: tuple[NavEntry, ...] = (
     # District admin: the schools first, then any school's admin pages (below)
     NavEntry(label=N_("Schools"), url="/district/schools", roles=DISTRICT),
     # Teacher
-    NavEntry(label=N_("Review queue"), url="/teacher/reviews", roles=TEACHING, within=("/teacher/submissions/",)),
+    NavEntry(label=N_("Review queue"), url="/teacher/reviews", roles=TEACHING,
+             within=("/teacher/submissions/", "/teacher/students/")),
     NavEntry(label=N_("Classes"), url="/teacher/classes", roles=TEACHING),
     NavEntry(label=N_("Cohort view"), url="/teacher/cohort", roles=TEACHING),
-    NavEntry(label=N_("Award history"), url="/teacher/awards", roles=TEACHING),
+    NavEntry(label=N_("Award history"), url="/teacher/awards", roles=TEACHING, within=("/teacher/awards/",)),
     NavEntry(label=N_("Bulk award"), url="/teacher/bulk-award", roles=TEACHING),
     NavEntry(label=N_("Extended learning"), url="/teacher/elos", roles=TEACHING),
     # School admin

@@ -5,13 +5,15 @@ from issuer.catalog.controllers import AchievementController, PublicAchievementC
 from issuer.catalog.framework_controller import FrameworkController
 from issuer.catalog.pages import PublicFrameworkController
 from issuer.credentials.award_controller import AwardController
+from issuer.credentials.award_pages import AwardPages
 from issuer.credentials.pages import BadgeController
 from issuer.evidence.controllers import EvidenceController
 from issuer.evidence.elo_controller import EloController
 from issuer.evidence.mentor_pages import MentorController, PartnerController
-from issuer.evidence.pages import StudentPages, TeacherPages
+from issuer.evidence.pages import StudentPages
 from issuer.evidence.review_controller import ReviewController
+from issuer.evidence.teacher_pages import TeacherPages
 
 LEARNING_ROUTES = [FrameworkController, AchievementController, PublicAchievementController, EvidenceController,
                    ReviewController, EloController, MentorController, AwardController, BadgeController,
-                   TeacherPages, StudentPages, PublicFrameworkController, PartnerController]
+                   TeacherPages, StudentPages, PublicFrameworkController, PartnerController, AwardPages]

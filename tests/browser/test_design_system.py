@@ -295,8 +295,8 @@ EXPECTED_MENUS = {
     # who: the entries whose pages exist today (the rest of UI.md's menu appears with its page)
     "liam": ["My badges", "Progress", "Portfolio", "Transcript", "Submit evidence", "Extended learning", "My data",
              "Verify a badge"],
-    "ms.chen": ["Review queue", "Verify a badge"],
-    "principal": ["Review queue", "API tokens", "Verify a badge"],
+    "ms.chen": ["Review queue", "Award history", "Verify a badge"],
+    "principal": ["Review queue", "Award history", "API tokens", "Verify a badge"],
     "district": ["API tokens", "Verify a badge"],
 }
 
@@ -355,7 +355,7 @@ def test_the_pages_the_components_were_applied_to(browser, server, demo, shots, 
         assert page.locator("main .chip").count() >= 1
         check("teacher-queue")
         with page.expect_navigation():
-            page.locator("tr", has_text="Liam Nguyen").locator("a").first.click()
+            page.locator("tr", has_text="Liam Nguyen").locator("a.queue-open").first.click()  # the work, not the student
         assert page.locator(".rubric-rate").count() == 1
         check("teacher-rate")
         page.context.clear_cookies()

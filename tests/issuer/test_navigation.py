@@ -11,8 +11,8 @@ from issuer.web.navigation import NAVIGATION, NavLink, links_for
 TODAY = {
     Role.STUDENT: ["My badges", "Progress", "Portfolio", "Transcript", "Submit evidence", "Extended learning",
                    "My data", "Verify a badge"],
-    Role.TEACHER: ["Review queue", "Verify a badge"],
-    Role.SCHOOL_ADMIN: ["Review queue", "API tokens", "Verify a badge"],
+    Role.TEACHER: ["Review queue", "Award history", "Verify a badge"],
+    Role.SCHOOL_ADMIN: ["Review queue", "Award history", "API tokens", "Verify a badge"],
     Role.DISTRICT_ADMIN: ["API tokens", "Verify a badge"],
     Role.PUBLIC: ["Verify a badge"],
 }

@@ -44,9 +44,10 @@ TABLE = [
     ("GET", "/admin/credentials", None, _auth(200, student=200, teacher=200)),
     # a student only sees their own credentials: another learner's is "not found"
     ("GET", "/admin/credentials/{uuid}", None, _auth(200, student=404, teacher=200)),
-    ("POST", "/admin/credentials/{uuid}/revoke", {"reason": "test"}, _auth(200)),
-    ("POST", "/admin/credentials/{uuid}/suspend", {"reason": "test"}, _auth(200)),
-    ("POST", "/admin/credentials/{uuid}/reinstate", {"reason": "test"}, _auth(409)),  # not suspended
+    # the school's staff answer for the badges they award: a teacher revokes too (issue 13)
+    ("POST", "/admin/credentials/{uuid}/revoke", {"reason": "test"}, _auth(200, teacher=200)),
+    ("POST", "/admin/credentials/{uuid}/suspend", {"reason": "test"}, _auth(200, teacher=200)),
+    ("POST", "/admin/credentials/{uuid}/reinstate", {"reason": "test"}, _auth(409, teacher=409)),  # not suspended
     ("GET", "/admin/schools/north/keys", None, _auth(200)),
     ("POST", "/admin/schools/north/keys/rotate", None, _auth(201)),
     ("POST", "/admin/schools/south/keys/rotate", None, _auth(201, school_admin=403)),  # other school

@@ -1,7 +1,8 @@
 """Revoke, suspend and reinstate for EVERY kind of badge (rubric flow, bulk award, VC-API issue,
 extended learning) through the admin API, on SQLite and PostgreSQL: valid → suspended →
 reinstated → revoked, each step checked by the platform's own verifier, with the bad twins
-(409 for a transition the state does not allow, 400 without a reason, 403 for a teacher).
+(409 for a transition the state does not allow, 400 without a reason, 403 for a student; the
+school's teachers may act, issue 13).
 The reason is audit-logged with the actor and never published (badge page, status list, a
 student's own view)."""
 from __future__ import annotations
@@ -78,12 +79,12 @@ async def test_valid_suspended_reinstated_revoked_for_every_kind(client, seed, b
         uuid, doc = badges[kind]["uuid"], badges[kind]["doc"]
         assert (await _status_check(client, doc))["outcome"] == "pass", kind
 
-        # bad twins on a valid badge: nothing to reinstate; a suspension needs a reason; teachers may not
+        # bad twins on a valid badge: nothing to reinstate; a suspension needs a reason; a student may not
         assert (await _act(client, seed, uuid, "reinstate", "")).status_code == 409
         for reason in (None, "   "):
             r = await _act(client, seed, uuid, "suspend", reason)
             assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json"), r.text
-        assert (await _act(client, seed, uuid, "suspend", SUSPEND_WHY, role="teacher")).status_code == 403
+        assert (await _act(client, seed, uuid, "suspend", SUSPEND_WHY, role="student")).status_code == 403
         assert (await _status_check(client, doc))["outcome"] == "pass", kind
 
         r = await _act(client, seed, uuid, "suspend", SUSPEND_WHY)
