@@ -44,6 +44,7 @@ from issuer.credentials import local_documents
 from issuer.credentials import status_controller as status
 from issuer.credentials import vcapi_controller as vcapi
 from issuer.db.engine import configure as configure_db
+from issuer.mail.mailer import Mailer
 from issuer.render import i18n
 from issuer.render.templating import TEMPLATES_DIR, environment, include_templates
 from issuer.schools import admin_controller as key_admin
@@ -233,13 +234,13 @@ def verifier_config(options: VerifierOptions, *, ctx: IssuerContext, env: Any) -
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, engine=None,
-               verifier_options: VerifierOptions | None = None) -> Litestar:
+               verifier_options: VerifierOptions | None = None, mailer: Mailer | None = None) -> Litestar:
     """Build the issuer app. ``engine`` (tests) reuses an existing Piccolo engine whose
     connection pool the caller manages; otherwise one is built from ``settings.database_url``."""
     settings = settings if settings is not None else load_settings()
     if verifier_options is None:
         verifier_options = VerifierOptions.from_settings(settings)
-    ctx = build_context(settings, clock=clock, engine=engine)
+    ctx = build_context(settings, clock=clock, engine=engine, mailer=mailer)
     db = ctx.engine
     owns_pool = engine is None and db.engine_type == "postgres"
 
