@@ -36,6 +36,7 @@ from badges.trust import TrustRegistry
 from issuer.accounts import auth as web_auth
 from issuer.accounts import controllers as admin
 from issuer.accounts import pages as auth_controllers
+from issuer.accounts import password_pages
 from issuer.clock import Clock
 from issuer.context import IssuerContext, build_context
 from issuer.credentials import admin_controller as credential_admin
@@ -44,6 +45,7 @@ from issuer.credentials import local_documents
 from issuer.credentials import status_controller as status
 from issuer.credentials import vcapi_controller as vcapi
 from issuer.db.engine import configure as configure_db
+from issuer.mail import pages as mail_pages
 from issuer.mail.mailer import Mailer
 from issuer.render import i18n
 from issuer.render.templating import TEMPLATES_DIR, environment, include_templates
@@ -66,7 +68,7 @@ from verifier.service import UnreachableInputUrl, Verification, VerifierService
 
 # URL paths whose next segment is a bearer secret (a transcript share link, a mentor's link):
 # the access log shows them as [redacted].
-SECRET_PATHS = ("/share/", "/mentor/", "/portfolio/")
+SECRET_PATHS = ("/share/", "/mentor/", "/portfolio/", "/password-reset/")
 
 
 def server_options() -> dict[str, Any]:
@@ -79,6 +81,7 @@ def server_options() -> dict[str, Any]:
 PLATFORM_ROUTES: list[Any] = [
     *auth_controllers.ROUTES, *issuers.ROUTES, *did.ROUTES, *status.ROUTES,
     *vcapi.ROUTES, *credentials.ROUTES, *admin.ROUTES, *credential_admin.ROUTES, *key_admin.ROUTES,
+    *password_pages.ROUTES, *mail_pages.ROUTES,  # (notify) password reset and change; the outbox
 ]
 
 # The catalog, evidence and award routes (issuer.web.routes): one list, mounted as a whole.

@@ -294,3 +294,8 @@ def csrf_token(secret: bytes, binding: str) -> str:
 
 def csrf_ok(secret: bytes, binding: str, presented: str | None) -> bool:
     return presented is not None and presented != "" and hmac.compare_digest(csrf_token(secret, binding), presented)
+
+
+async def remember_language(ctx: IssuerContext, user_id: int, language: str) -> None:
+    """The language a person signed in with: their e-mails speak it (issuer.mail)."""
+    await accounts_repo.set_language(user_id, language[:8])
