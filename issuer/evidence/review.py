@@ -28,7 +28,6 @@ from issuer.credentials.rows import IssuedCredentialRow, PairAwardRow
 from issuer.errors import Conflict, InvalidInput, NotFound
 from issuer.evidence import repo as evidence_repo
 from issuer.evidence.rows import LearnerRow, ReviewRow, SubmissionRow, VersionRow
-from issuer.mail import notify
 from issuer.evidence.schemas import (
     CredentialRef,
     CriterionOut,
@@ -38,6 +37,7 @@ from issuer.evidence.schemas import (
     ReviewIn,
     ReviewResult,
 )
+from issuer.mail import notify
 
 MAX_FEEDBACK = 20000
 

@@ -43,8 +43,10 @@ def _single_line(value: str) -> str:
 
 def _render(kind: str, *, to: str, to_name: str, lang: str, **context: Any) -> Email:
     module = environment().get_template(f"mail/{kind}.j2").make_module({**context, "language": lang})
-    return Email(to=to, to_name=_single_line(to_name), subject=_single_line(str(module.subject())),
-                 text=str(module.text()).strip() + "\n", html=str(module.html()), kind=kind, language=lang)
+    subject = _single_line(str(getattr(module, "subject")()))  # noqa: B009 - macros are dynamic attributes
+    return Email(to=to, to_name=_single_line(to_name), subject=subject,
+                 text=str(getattr(module, "text")()).strip() + "\n",  # noqa: B009
+                 html=str(getattr(module, "html")(subject)), kind=kind, language=lang)  # noqa: B009
 
 
 def mentor_link(*, to: str, mentor_name: str, student: str, school: str, partner: str, achievement: str,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from piccolo.custom_types import Combinable
+
 from issuer.db.query import all_rows, first_row, row_of, rows_of
 from issuer.db.tables import OutboxMessage
 from issuer.mail.rows import OutboxRow
@@ -42,7 +44,7 @@ async def listed(*, school_ids: list[int], district_id: int | None, limit: int, 
                  ) -> list[OutboxRow]:
     """Newest first: the messages of ``school_ids``, and (``district_id``) those of that district's
     people who belong to no school (its district admins)."""
-    where = OutboxMessage.school.is_in(school_ids or [-1])
+    where: Combinable = OutboxMessage.school.is_in(school_ids or [-1])
     if district_id is not None:
         where = where | (OutboxMessage.school.is_null() & (OutboxMessage.recipient.district == district_id))
     query = OutboxMessage.select().where(where)
