@@ -52,9 +52,9 @@ def compose(email: Email, *, sender: str) -> EmailMessage:
     message["To"] = formataddr((email.to_name, email.to)) if email.to_name else email.to
     message["Subject"] = email.subject
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip("> ") or None)
-    message["Content-Language"] = email.language
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
+    message["Content-Language"] = email.language  # after the content: set_content drops Content-* headers
     return message
 
 
