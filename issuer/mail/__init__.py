@@ -4,6 +4,6 @@ the domains send (``notify``), the teachers' daily digest (``digest``) and the o
 (``pages``). Only the mailer's types are re-exported here: the context imports this package."""
 from __future__ import annotations
 
-from issuer.mail.mailer import Delivered, Email, MailError, Mailer, RecordingMailer, mailer_for
+from issuer.mail.mailer import Delivered, Email, Mailer, MailError, RecordingMailer, mailer_for
 
 __all__ = ["Delivered", "Email", "MailError", "Mailer", "RecordingMailer", "mailer_for"]
