@@ -36,6 +36,7 @@ from badges.trust import TrustRegistry
 from issuer.accounts import auth as web_auth
 from issuer.accounts import controllers as admin
 from issuer.accounts import pages as auth_controllers
+from issuer.accounts import password_pages
 from issuer.clock import Clock
 from issuer.context import IssuerContext, build_context
 from issuer.credentials import admin_controller as credential_admin
@@ -44,6 +45,8 @@ from issuer.credentials import local_documents
 from issuer.credentials import status_controller as status
 from issuer.credentials import vcapi_controller as vcapi
 from issuer.db.engine import configure as configure_db
+from issuer.mail import pages as mail_pages
+from issuer.mail.mailer import Mailer
 from issuer.render import i18n
 from issuer.render.templating import APP_ENVIRONMENT, TEMPLATES_DIR, app_environment
 from issuer.schools import admin_controller as key_admin
@@ -65,7 +68,7 @@ from verifier.service import UnreachableInputUrl, Verification, VerifierService
 
 # URL paths whose next segment is a bearer secret (a transcript share link, a mentor's link):
 # the access log shows them as [redacted].
-SECRET_PATHS = ("/share/", "/mentor/", "/portfolio/")
+SECRET_PATHS = ("/share/", "/mentor/", "/portfolio/", "/password-reset/")
 
 
 def server_options() -> dict[str, Any]:
@@ -78,6 +81,7 @@ def server_options() -> dict[str, Any]:
 PLATFORM_ROUTES: list[Any] = [
     *auth_controllers.ROUTES, *issuers.ROUTES, *did.ROUTES, *status.ROUTES,
     *vcapi.ROUTES, *credentials.ROUTES, *admin.ROUTES, *credential_admin.ROUTES, *key_admin.ROUTES,
+    *password_pages.ROUTES, *mail_pages.ROUTES,  # (notify) password reset and change; the outbox
 ]
 
 # The catalog, evidence and award routes (issuer.web.routes): one list, mounted as a whole.
@@ -233,13 +237,13 @@ def verifier_config(options: VerifierOptions, *, ctx: IssuerContext, env: Any) -
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, engine=None,
-               verifier_options: VerifierOptions | None = None) -> Litestar:
+               verifier_options: VerifierOptions | None = None, mailer: Mailer | None = None) -> Litestar:
     """Build the issuer app. ``engine`` (tests) reuses an existing Piccolo engine whose
     connection pool the caller manages; otherwise one is built from ``settings.database_url``."""
     settings = settings if settings is not None else load_settings()
     if verifier_options is None:
         verifier_options = VerifierOptions.from_settings(settings)
-    ctx = build_context(settings, clock=clock, engine=engine)
+    ctx = build_context(settings, clock=clock, engine=engine, mailer=mailer)
     db = ctx.engine
     owns_pool = engine is None and db.engine_type == "postgres"
 

@@ -3,7 +3,8 @@
 ``build_context(settings)`` is called once per app (``issuer.app.create_app``) and once per
 CLI command (``issuer.cli.context_for``). Handlers receive it through Litestar DI
 (``ctx: IssuerContext``, ``issuer.web.deps``) and pass it to their service, which reads time
-only from ``ctx.clock``, keys only from ``ctx.keys`` and configuration only from ``ctx.settings``.
+only from ``ctx.clock``, keys only from ``ctx.keys`` and configuration only from ``ctx.settings``;
+it sends mail only through ``ctx.mailer`` (SMTP, the outbox, or a test's recording fake).
 Two apps built in one process therefore answer each with its own settings and clock
 (tests/web/test_two_apps.py), and no module keeps state of its own (tests/issuer/test_module_state.py).
 """
@@ -18,6 +19,7 @@ from cachetools import LRUCache
 
 from issuer.clock import Clock, SystemClock
 from issuer.jobs import JobRunner
+from issuer.mail.mailer import Mailer, mailer_for
 from issuer.schools.kek import derive_secret, load_kek
 from issuer.settings import Settings, private_dir
 
@@ -58,7 +60,7 @@ class IssuerContext:
     dataclass: Litestar's signature model would otherwise have msgspec walk its fields (locks,
     caches) on every request that injects it; a plain class is checked with ``isinstance`` only."""
 
-    __slots__ = ("settings", "clock", "keys", "caches", "jobs", "verify", "engine")
+    __slots__ = ("settings", "clock", "keys", "caches", "jobs", "verify", "engine", "mailer")
 
     settings: Settings
     clock: Clock
@@ -67,11 +69,13 @@ class IssuerContext:
     jobs: JobRunner
     verify: Verify | None  # set by create_app once the verifier is mounted (None in the CLI)
     engine: Any  # the Piccolo engine every table uses
+    mailer: Mailer  # where e-mail goes (issuer.mail): SMTP, the outbox, or a test's fake
 
     def __init__(self, *, settings: Settings, clock: Clock, keys: KeyStore, caches: Caches, jobs: JobRunner,
-                 verify: Verify | None = None, engine: Any = None) -> None:
+                 verify: Verify | None = None, engine: Any = None, mailer: Mailer | None = None) -> None:
         for name, value in (("settings", settings), ("clock", clock), ("keys", keys), ("caches", caches),
-                            ("jobs", jobs), ("verify", verify), ("engine", engine)):
+                            ("jobs", jobs), ("verify", verify), ("engine", engine),
+                            ("mailer", mailer if mailer is not None else mailer_for(settings))):
             object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -89,9 +93,10 @@ class IssuerContext:
 
 
 def build_context(settings: Settings, *, clock: Clock | None = None, engine: Any = None,
-                  create_kek: bool = False) -> IssuerContext:
+                  create_kek: bool = False, mailer: Mailer | None = None) -> IssuerContext:
     """The context for ``settings``: its clock (the system clock by default), its KEK (made on
-    first use when ``create_kek``), a job runner and fresh caches. ``engine`` (tests) reuses an
+    first use when ``create_kek``), a job runner, fresh caches and its mailer (``mailer``, else
+    the one ``BADGES_SMTP_URL`` asks for: ``issuer.mail.mailer_for``). ``engine`` (tests) reuses an
     existing Piccolo engine; otherwise one is built from ``settings.database_url``. Binding the
     tables to the engine is still process state (Piccolo's ``Table._meta.db``)."""
     from issuer.db.engine import configure as configure_db
@@ -105,4 +110,5 @@ def build_context(settings: Settings, *, clock: Clock | None = None, engine: Any
     configure_db(engine if engine is not None else settings)
     return IssuerContext(settings=settings, clock=clock, keys=KeyStore(kek=kek, secret_key=secret),
                          caches=Caches(), jobs=JobRunner.from_settings(settings),
-                         engine=engine if engine is not None else current_engine())
+                         engine=engine if engine is not None else current_engine(),
+                         mailer=mailer if mailer is not None else mailer_for(settings))

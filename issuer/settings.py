@@ -31,6 +31,12 @@ Environment variables (all optional):
                            itself; ``worker``: it only queues them for ``badges worker``
 ``BADGES_JOB_LEASE_SECONDS`` how long a job's lease lasts without a heartbeat before another
                            process resumes the job (default 30)
+``BADGES_SMTP_URL``        the mail server: ``smtp://user:pass@host:587?starttls=1`` (STARTTLS),
+                           ``smtps://user:pass@host:465`` (TLS from the start) or ``smtp://host:25``;
+                           user and password percent-encoded. Unset: no mail leaves the service, it
+                           is kept in the outbox (``/admin/outbox``) for staff to read (the demo)
+``BADGES_MAIL_FROM``       the sender, e.g. ``Badges <badges@school.example>`` (default
+                           ``no-reply@<host of the base URL>``)
 =========================  ==============================================================
 """
 from __future__ import annotations
@@ -90,6 +96,8 @@ class Settings:
     debug: bool = False
     jobs: str = "inline"  # inline | worker (issuer.jobs)
     job_lease_seconds: int = 30
+    smtp_url: str = field(default="", repr=False)  # holds the mail server's password
+    mail_from: str = ""
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -117,6 +125,16 @@ class Settings:
             raise SettingsError("BADGES_JOBS must be inline or worker")
         if not 1 <= self.job_lease_seconds <= 3600:
             raise SettingsError("BADGES_JOB_LEASE_SECONDS must be between 1 and 3600")
+        if self.smtp_url:
+            smtp = urlsplit(self.smtp_url)
+            if smtp.scheme not in ("smtp", "smtps") or not smtp.hostname:
+                raise SettingsError("BADGES_SMTP_URL must be smtp://host[:port] or smtps://host[:port]")
+            try:
+                smtp.port  # noqa: B018 - urlsplit checks the port only when it is read
+            except ValueError:
+                raise SettingsError("BADGES_SMTP_URL has an invalid port") from None
+        if self.mail_from and ("@" not in self.mail_from or any(c in self.mail_from for c in "\r\n")):
+            raise SettingsError("BADGES_MAIL_FROM must be an e-mail address")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -155,6 +173,10 @@ class Settings:
                     raise SettingsError(f"{name} must be an integer") from None
         if v := env.get("BADGES_JOBS"):
             kw["jobs"] = v
+        if v := env.get("BADGES_SMTP_URL"):
+            kw["smtp_url"] = v.strip()
+        if v := env.get("BADGES_MAIL_FROM"):
+            kw["mail_from"] = v.strip()
         kw.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**kw)
 
@@ -168,6 +190,12 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def mail_sender(self) -> str:
+        """``BADGES_MAIL_FROM``, else no-reply at the base URL's host (which may change after
+        ``__post_init__``: ``load`` replaces the base URL with the one ``init`` saved)."""
+        return self.mail_from or f"no-reply@{urlsplit(self.base_url).hostname}"
 
     @property
     def kek_path(self) -> Path:

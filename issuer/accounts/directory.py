@@ -1,4 +1,5 @@
-"""What other domains may read about users: one user by id, a school's users by email.
+"""What other domains may read about users: one user by id, a school's users by email, and who
+e-mail reaches (``recipient``, ``digest_recipients``: issuer.mail).
 
 The other domains' use cases (bulk award, extended learning) check the principal themselves
 (``issuer.access``) before they read here; this module only keeps them off ``accounts.repo``
@@ -10,8 +11,9 @@ from collections.abc import Iterable
 
 from issuer.accounts import repo as accounts_repo
 from issuer.accounts.repo import Row
+from issuer.accounts.rows import RecipientRow
 
-__all__ = ["get_user", "users_by_email"]
+__all__ = ["digest_recipients", "get_user", "recipient", "users_by_email"]
 
 
 async def get_user(user_id: int) -> Row | None:
@@ -20,3 +22,13 @@ async def get_user(user_id: int) -> Row | None:
 
 async def users_by_email(school_id: int, emails: Iterable[str]) -> dict[str, Row]:
     return await accounts_repo.users_by_email(school_id, emails)
+
+
+async def recipient(user_id: int) -> RecipientRow | None:
+    """The person as e-mail reaches them: address, name, language, whether still active."""
+    return await accounts_repo.recipient(user_id)
+
+
+async def digest_recipients(roles: Iterable[str]) -> list[RecipientRow]:
+    """Active staff with an address, in ``roles`` (the daily digest)."""
+    return await accounts_repo.digest_recipients(roles)

@@ -11,6 +11,7 @@ from issuer.access import Principal, Role
 from issuer.accounts import service as accounts
 from issuer.accounts.auth import CSRF_FIELD, SESSION_COOKIE, check_csrf, csrf_token, session_cookie
 from issuer.errors import TooManyRequests, Unauthenticated
+from issuer.render import i18n
 from issuer.web.deps import DEPENDENCIES, Ctx
 
 
@@ -26,10 +27,10 @@ AuthRequest = Request[Principal, Any, Any]
 
 
 def _page(request: AuthRequest, *, next_url: str, error: str = "", username: str = "", status: int = 200,
-          headers: dict[str, str] | None = None) -> Template:
+          headers: dict[str, str] | None = None, reset_done: bool = False) -> Template:
     return Template(template_name="auth/login.html.j2", status_code=status, headers=headers or {},
                     context={"csrf_token": csrf_token(request), "next": next_url, "error": error,
-                             "username": username})
+                             "username": username, "reset_done": reset_done})
 
 
 HOME_BY_ROLE = {Role.STUDENT: "/student/badges", Role.TEACHER: "/teacher/reviews",
@@ -51,8 +52,9 @@ class AuthController(Controller):
         return Redirect(path=HOME_BY_ROLE.get(request.user.role, "/verify"), status_code=303)
 
     @get("/login")
-    async def login_page(self, request: AuthRequest, next: FromQuery[str | None] = None) -> Template:
-        return _page(request, next_url=_safe_next(next))
+    async def login_page(self, request: AuthRequest, next: FromQuery[str | None] = None,
+                         reset: FromQuery[str | None] = None) -> Template:
+        return _page(request, next_url=_safe_next(next), reset_done=reset == "done")
 
     @post("/login")
     async def login(self, ctx: Ctx, request: AuthRequest) -> Response[Any]:
@@ -69,7 +71,7 @@ class AuthController(Controller):
             # an attacker should not get for free.
             return _page(request, next_url=next_url, status=400, error="Username or password is too long.")
         try:
-            token, _ = await accounts.login(ctx, username, password, ip=ip)
+            token, principal = await accounts.login(ctx, username, password, ip=ip)
         except TooManyRequests as exc:
             return _page(request, next_url=next_url, username=username, status=429,
                          error="Too many failed attempts. Try again in a few minutes.",
@@ -77,6 +79,8 @@ class AuthController(Controller):
         except Unauthenticated:
             return _page(request, next_url=next_url, username=username, status=401,
                          error="Unknown username or wrong password.")
+        if principal.id is not None:  # their e-mails will speak the language they sign in with
+            await accounts.remember_language(ctx, principal.id, i18n.language_of(request))
         return Redirect(path=next_url, status_code=303, headers={"Set-Cookie": session_cookie(ctx.settings, token)})
 
     @post("/logout")

@@ -10,11 +10,20 @@ from datetime import datetime
 from typing import Any
 
 from issuer.access import Role
-from issuer.accounts.rows import AuditRow, LoginRow, SessionRow, TokenInfoRow, TokenRow, UserRow
+from issuer.accounts.rows import (
+    AuditRow,
+    LoginRow,
+    PasswordResetRow,
+    RecipientRow,
+    SessionRow,
+    TokenInfoRow,
+    TokenRow,
+    UserRow,
+)
 from issuer.db.query import all_rows, first_row, row_of, rows_of
 from issuer.db.scope import Scope
 from issuer.db.scope import where as scoped
-from issuer.db.tables import ApiToken, AuditEvent, LoginAttempt, LoginThrottle, User, WebSession
+from issuer.db.tables import ApiToken, AuditEvent, LoginAttempt, LoginThrottle, PasswordReset, User, WebSession
 
 Row = dict[str, Any]
 
@@ -254,3 +263,62 @@ async def users_by_email(school_id: int, emails: Iterable[str]) -> dict[str, Row
     rows = await all_rows(User.select(User.id, User.email, User.role, User.display_name, User.school)
                       .where((User.school == school_id) & (User.role == "student")))
     return {r["email"].lower(): r for r in rows if r["email"] and r["email"].lower() in emails}
+
+
+# --- e-mail: who a message reaches, password-reset links (issue 13) ----------------------------
+
+_RECIPIENT = (*_USER, User.language)
+
+
+async def recipient(user_id: int) -> RecipientRow | None:
+    return row_of(RecipientRow, await User.select(*_RECIPIENT).where(User.id == user_id).first())
+
+
+async def recipients_for_reset(identifier: str) -> list[RecipientRow]:
+    """The active accounts a reset request names: by username, else by e-mail address (several
+    accounts may share one address; each gets its own link)."""
+    by_name = await User.select(*_RECIPIENT).where((User.username == identifier) & (User.active == True)).first()  # noqa: E712
+    if by_name is not None:
+        return [row_of(RecipientRow, by_name)]
+    if "@" not in identifier:
+        return []
+    # the address as typed or in lower case (addresses are stored as given, almost always lower case)
+    rows = await User.select(*_RECIPIENT).where(
+        User.email.is_in(sorted({identifier, identifier.lower()})) & (User.active == True)  # noqa: E712
+    ).order_by(User.id).limit(10)
+    return rows_of(RecipientRow, rows)
+
+
+async def digest_recipients(roles: Iterable[str]) -> list[RecipientRow]:
+    """Active staff of a school, with an address, in ``roles``."""
+    return rows_of(RecipientRow, await User.select(*_RECIPIENT).where(
+        User.role.is_in(list(roles)) & (User.active == True) & User.school.is_not_null()  # noqa: E712
+        & (User.email != "")).order_by(User.id))
+
+
+async def set_language(user_id: int, language: str) -> None:
+    await User.update({User.language: language}).where((User.id == user_id) & (User.language != language))
+
+
+async def insert_password_reset(*, user_id: int, token_hash: str, at: datetime, expires_at: datetime) -> None:
+    await PasswordReset.insert(PasswordReset(user=user_id, token_hash=token_hash, created_at=at,
+                                             expires_at=expires_at))
+
+
+async def password_reset(token_hash: str) -> PasswordResetRow | None:
+    return row_of(PasswordResetRow, await PasswordReset.select(
+        PasswordReset.id, PasswordReset.user, PasswordReset.expires_at, PasswordReset.used_at).where(
+        PasswordReset.token_hash == token_hash).first())
+
+
+async def use_password_reset(reset_id: int, at: datetime) -> bool:
+    """Mark the link used; False when it already was (two submissions race: one wins)."""
+    rows = await PasswordReset.update({PasswordReset.used_at: at}).where(
+        (PasswordReset.id == reset_id) & PasswordReset.used_at.is_null()).returning(PasswordReset.id)
+    return bool(rows)
+
+
+async def retire_password_resets(user_id: int, at: datetime) -> None:
+    """Every unused link of the user stops working (the password just changed)."""
+    await PasswordReset.update({PasswordReset.used_at: at}).where(
+        (PasswordReset.user == user_id) & PasswordReset.used_at.is_null())

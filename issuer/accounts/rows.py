@@ -77,3 +77,24 @@ class AuditRow(msgspec.Struct, frozen=True, kw_only=True):
     district: int | None
     school: int | None
     details: dict[str, Any]  # JSON: how the actor acted (via, token) and the action's own facts
+
+
+class RecipientRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A person as e-mail reaches them (notifications, digests, password resets)."""
+
+    id: int
+    district: int
+    school: int | None
+    role: Role
+    username: str
+    email: str
+    display_name: str
+    language: str  # "" when not known (English then)
+    active: bool
+
+
+class PasswordResetRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    user: int
+    expires_at: datetime
+    used_at: datetime | None

@@ -301,3 +301,8 @@ async def display_name(user_id: int) -> str:
     for an unknown id. Read by the badge page, which shows it only when the learner allows."""
     user = await accounts_repo.user_by_id(user_id)
     return "" if user is None else (user.display_name or user.username)
+
+
+async def remember_language(ctx: IssuerContext, user_id: int, language: str) -> None:
+    """The language a person signed in with: their e-mails speak it (issuer.mail)."""
+    await accounts_repo.set_language(user_id, language[:8])

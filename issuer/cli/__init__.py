@@ -5,8 +5,8 @@
 Other parts of the issuer add theirs through ``PLUGIN_MODULES``: each listed module exposes
 ``register(subparsers)`` (``issuer.cli.accounts``: token, user; ``issuer.cli.learning``: award,
 demo; ``issuer.cli.transcripts``: transcript; ``issuer.cli.bundle``: the database side of the
-engine's ``bundle``). Each command sets ``func(args) -> int``; problems end as one line on stderr,
-exit code 2.
+engine's ``bundle``; ``issuer.cli.mail``: digest, mail retry). Each command sets
+``func(args) -> int``; problems end as one line on stderr, exit code 2.
 
 Configuration comes from the environment (``issuer.settings``) plus the command's options;
 ``--base-url`` sets the issuers' did:web ids and every URL inside issued badges. A command that
@@ -46,7 +46,8 @@ if TYPE_CHECKING:  # imported when a command runs: registering the commands stay
     from issuer.credentials.rows import IssuedCredentialRow
     from issuer.schools.rows import SchoolRow
 
-PLUGIN_MODULES = ["issuer.cli.accounts", "issuer.cli.learning", "issuer.cli.transcripts", "issuer.cli.bundle"]
+PLUGIN_MODULES = ["issuer.cli.accounts", "issuer.cli.learning", "issuer.cli.transcripts", "issuer.cli.bundle",
+                  "issuer.cli.mail"]
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "db" / "piccolo_migrations"
 
 

@@ -253,6 +253,12 @@ def cmd_demo(args) -> int:
     print("logins (shown once):")
     for role, username, password in out["logins"]:
         print(f"  {role:13} {username:10} {password}")
+    settings = _settings(args)
+    if settings.smtp_url:
+        print(f"e-mail:  sent through {settings.smtp_url.split('@')[-1]}")
+    else:  # (notify) the demo's mail: mentor links, password resets, feedback
+        print(f"e-mail:  no BADGES_SMTP_URL, so mail is kept in the outbox: {base}/admin/outbox "
+              "(sign in as an admin)")
     if args.serve:
         import uvicorn
 

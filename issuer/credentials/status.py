@@ -42,11 +42,13 @@ from badges.status import (
     status_list_credential,
 )
 from issuer.accounts import audit as audit_trail
+from issuer.catalog import achievements
 from issuer.context import IssuerContext
 from issuer.credentials import repo as credentials_repo
 from issuer.credentials.rows import IssuedCredentialRow, StatusListHead
 from issuer.db.engine import in_transaction, write_transaction
 from issuer.errors import BadRequest, Conflict, NotFound
+from issuer.mail import notify
 from issuer.schools import identity
 from issuer.schools.rows import SchoolRow
 
@@ -230,9 +232,16 @@ async def _change(ctx: IssuerContext, credential_row_id: int, *, action: str, re
 async def revoke(ctx: IssuerContext, credential_row_id: int, *, reason: str, actor_id: int | None,
                  school_id: int | None = None) -> IssuedCredentialRow:
     """Permanently revoke: write "revoked", re-sign the list, record reason and actor.
-    ``school_id`` scopes the lookup (a school admin may only touch their school's badges)."""
-    return await _change(ctx, credential_row_id, action="revoke", reason=reason, actor_id=actor_id,
-                         school_id=school_id)
+    ``school_id`` scopes the lookup (a school admin may only touch their school's badges).
+    Once committed, the student hears of it by e-mail (without the reason)."""
+    revoked = await _change(ctx, credential_row_id, action="revoke", reason=reason, actor_id=actor_id,
+                            school_id=school_id)
+    if revoked.learner is not None and revoked.achievement is not None:
+        achievement = await achievements.by_id(revoked.achievement)
+        await notify.revoked(ctx, school_id=revoked.school, learner_id=revoked.learner,
+                             achievement=achievement.name if achievement else "",
+                             at=revoked.revoked_at or ctx.clock.now())
+    return revoked
 
 
 async def suspend(ctx: IssuerContext, credential_row_id: int, *, reason: str, actor_id: int | None,

@@ -74,6 +74,8 @@ class User(Table, tablename="app_user"):
     password_hash = Varchar(length=255, default="")  # argon2id; "" = cannot log in
     active = Boolean(default=True)
     created_at = Timestamptz()
+    # (notify) the language the person last signed in with ("" = not known): their e-mails speak it
+    language = Varchar(length=8, default="")
 
 
 class ApiToken(Table):
@@ -441,3 +443,39 @@ class PortfolioShare(Table):
     label = Varchar(length=255, default="")
     created_at = Timestamptz()
     revoked_at = Timestamptz(null=True, default=None)
+
+
+
+# --- notifications and account e-mail (issue 13): OutboxMessage, PasswordReset
+
+
+class OutboxMessage(Table):
+    """Every e-mail the service sends, written before it is handed to the mailer: the queue, the
+    record of a delivery that failed, and (with no mail server) the outbox staff read. A message
+    delivered over SMTP loses its bodies (they may hold a single-use link); one kept in the
+    outbox keeps them, since reading them there is the point."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    school = ForeignKey(references=School, null=True, index=True)  # whose staff may read it
+    recipient = ForeignKey(references=User, null=True, index=True)  # None: a mentor (no account)
+    to_address = Varchar(length=320)
+    to_name = Varchar(length=255, default="")
+    subject = Varchar(length=255)
+    text_body = Text(default="")
+    html_body = Text(default="")
+    kind = Varchar(length=32, index=True)  # mentor_link | feedback | award | revocation | digest | password_reset
+    language = Varchar(length=8, default="en")
+    status = Varchar(length=16, default="queued", index=True)  # queued | sent | kept | failed
+    attempts = Integer(default=0)
+    error = Text(default="")
+    created_at = Timestamptz(index=True)
+    sent_at = Timestamptz(null=True, default=None)
+
+
+class PasswordReset(Table):
+    """A single-use, expiring password-reset link (only the sha256 of its token is kept)."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    user = ForeignKey(references=User, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)

@@ -21,6 +21,7 @@ from issuer.evidence import repo as evidence_repo
 from issuer.evidence.rows import Attested, EloRow, ListedElo, MentorLinkRow, MentorView, PlanDecision
 from issuer.evidence.schemas import PartnerDoc
 from issuer.links import new_token, plausible, token_hash
+from issuer.mail import notify
 from issuer.schools import directory as schools
 
 LINK_DAYS = 30
@@ -98,6 +99,16 @@ async def _new_link(elo_id: int, now: datetime) -> str:
     return token
 
 
+async def _mail_link(ctx: IssuerContext, elo: EloRow, url: str, now: datetime) -> None:
+    """The mentor gets the link by e-mail (after the approval is stored: a mail server that is
+    down fails nothing; the outbox row records it and the teacher still sees the link)."""
+    achievement = await achievements.by_id(elo.achievement)
+    await notify.mentor_link(ctx, school_id=elo.school, learner_id=elo.learner, mentor_email=elo.mentor_email,
+                             mentor_name=elo.mentor_name, partner=elo.partner_org,
+                             achievement=achievement.name if achievement else "", url=url,
+                             expires_at=now + timedelta(days=LINK_DAYS))
+
+
 def _mentor_url(ctx: IssuerContext, token: str) -> str:
     return f"{ctx.settings.base_url}/mentor/{token}"
 
@@ -121,7 +132,9 @@ async def decide_plan(ctx: IssuerContext, who: Principal, elo_uuid: str, *, appr
         return PlanDecision(elo=await _reread(elo.id), mentor_link=None)
     token = await _new_link(elo.id, now)
     await evidence_repo.update_elo(elo.id, status="approved", approved_by=who.id, approved_at=now)
-    return PlanDecision(elo=await _reread(elo.id), mentor_link=_mentor_url(ctx, token))
+    approved = await _reread(elo.id)
+    await _mail_link(ctx, approved, _mentor_url(ctx, token), now)
+    return PlanDecision(elo=approved, mentor_link=_mentor_url(ctx, token))
 
 
 async def reissue_link(ctx: IssuerContext, who: Principal, elo_uuid: str) -> str:
@@ -129,7 +142,10 @@ async def reissue_link(ctx: IssuerContext, who: Principal, elo_uuid: str) -> str
     elo = await get_elo(ctx, who, elo_uuid)
     if elo.status != "approved":
         raise Conflict("only an approved plan awaiting attestation gets a new mentor link")
-    return _mentor_url(ctx, await _new_link(elo.id, ctx.clock.now()))
+    now = ctx.clock.now()
+    url = _mentor_url(ctx, await _new_link(elo.id, now))
+    await _mail_link(ctx, elo, url, now)
+    return url
 
 
 async def _live_link(token: str, now: datetime) -> tuple[MentorLinkRow, EloRow]:

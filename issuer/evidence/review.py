@@ -37,6 +37,7 @@ from issuer.evidence.schemas import (
     ReviewIn,
     ReviewResult,
 )
+from issuer.mail import notify
 
 MAX_FEEDBACK = 20000
 
@@ -144,6 +145,7 @@ async def record_review(ctx: IssuerContext, who: Principal, submission_uuid: str
     require(who, *STAFF)
     now = ctx.clock.now()
     events: list[dict[str, Any]] = []  # audit events of this review, written last (see ``unit``)
+    seen: list[_Checked] = []  # the checked inputs of the run that committed (for the student's e-mail)
 
     async def unit() -> ReviewResult:
         # The audit events go last in the transaction: an insert that refers to the school
@@ -159,6 +161,7 @@ async def record_review(ctx: IssuerContext, who: Principal, submission_uuid: str
         # The reads run inside the write transaction too: on SQLite each query outside one opens
         # a connection and a thread, which costs more CPU than holding the writer lock for them.
         checked = await _prepare(who, submission_uuid, data)
+        seen[:] = [checked]
         sub, achievement, ver, ratings, own = (checked.submission, checked.achievement, checked.version,
                                                checked.ratings, checked.own)
         current = await evidence_repo.lock_submission(sub.id)
@@ -246,7 +249,15 @@ async def record_review(ctx: IssuerContext, who: Principal, submission_uuid: str
         result.issued = issued
         return result
 
-    return await awarding.in_write_transaction(unit)
+    result = await awarding.in_write_transaction(unit)
+    if seen and result.review is not None:  # committed: now the student hears of it
+        checked = seen[0]
+        await notify.review_saved(
+            ctx, school_id=checked.submission.school, learner_id=checked.learner.id,
+            teacher=who.display_name or who.username, achievement=checked.achievement.name, status=result.status,
+            feedback=checked.feedback, submission_uuid=result.submission,
+            credential_uuid=result.credential.uuid if result.credential else None, issued=bool(result.issued))
+    return result
 
 
 async def _existing(ctx: IssuerContext, sub: SubmissionRow, ver: VersionRow) -> ReviewResult:

@@ -30,6 +30,7 @@ TEACHING = frozenset({Role.TEACHER, Role.SCHOOL_ADMIN})  # a school admin also r
 ADMIN = frozenset({Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN})  # a district admin runs any of its schools
 DISTRICT = frozenset({Role.DISTRICT_ADMIN})
 EVERYONE = frozenset(Role)
+SIGNED_IN = frozenset({Role.STUDENT, Role.TEACHER, Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN})  # who has a password
 
 
 class NavEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,6 +78,9 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(label=N_("Trusted issuers"), url="/admin/trusted-issuers", roles=ADMIN),
     NavEntry(label=N_("API tokens"), url="/admin/api-tokens", roles=ADMIN),
     NavEntry(label=N_("Audit log"), url="/admin/audit-log", roles=ADMIN),
+    NavEntry(label=N_("Outbox"), url="/admin/outbox", roles=ADMIN),  # (notify) mail kept without a server
+    # Anyone signed in (notify)
+    NavEntry(label=N_("Password"), url="/account/password", roles=SIGNED_IN),
     # Everyone
     NavEntry(label=N_("Verify a badge"), url="/verify", roles=EVERYONE),
 )

@@ -294,10 +294,10 @@ def test_the_job_page(browser, kit, shots):
 EXPECTED_MENUS = {
     # who: the entries whose pages exist today (the rest of UI.md's menu appears with its page)
     "liam": ["My badges", "Progress", "Portfolio", "Transcript", "Submit evidence", "Extended learning", "My data",
-             "Verify a badge"],
-    "ms.chen": ["Review queue", "Award history", "Verify a badge"],
-    "principal": ["Review queue", "Award history", "API tokens", "Verify a badge"],
-    "district": ["API tokens", "Verify a badge"],
+             "Password", "Verify a badge"],
+    "ms.chen": ["Review queue", "Award history", "Password", "Verify a badge"],
+    "principal": ["Review queue", "Award history", "API tokens", "Outbox", "Password", "Verify a badge"],
+    "district": ["API tokens", "Outbox", "Password", "Verify a badge"],
 }
 
 

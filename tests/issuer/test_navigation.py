@@ -10,10 +10,10 @@ from issuer.web.navigation import NAVIGATION, NavLink, links_for
 # What each role's menu holds today. A new page at an entry's URL adds its label here.
 TODAY = {
     Role.STUDENT: ["My badges", "Progress", "Portfolio", "Transcript", "Submit evidence", "Extended learning",
-                   "My data", "Verify a badge"],
-    Role.TEACHER: ["Review queue", "Award history", "Verify a badge"],
-    Role.SCHOOL_ADMIN: ["Review queue", "Award history", "API tokens", "Verify a badge"],
-    Role.DISTRICT_ADMIN: ["API tokens", "Verify a badge"],
+                   "My data", "Password", "Verify a badge"],
+    Role.TEACHER: ["Review queue", "Award history", "Password", "Verify a badge"],
+    Role.SCHOOL_ADMIN: ["Review queue", "Award history", "API tokens", "Outbox", "Password", "Verify a badge"],
+    Role.DISTRICT_ADMIN: ["API tokens", "Outbox", "Password", "Verify a badge"],
     Role.PUBLIC: ["Verify a badge"],
 }
 
@@ -22,13 +22,15 @@ def test_every_role_of_ui_md_has_its_entries_in_order():
     def labels(role):
         return [e.label for e in NAVIGATION if role in e.roles]
 
+    # (issue 13) every signed-in person's own password page, before "Verify a badge"
     assert labels(Role.STUDENT) == ["My badges", "Progress", "Portfolio", "Transcript", "Submit evidence",
-                                    "Extended learning", "My data", "Verify a badge"]
+                                    "Extended learning", "My data", "Password", "Verify a badge"]
     assert labels(Role.TEACHER) == ["Review queue", "Classes", "Cohort view", "Award history", "Bulk award",
-                                    "Extended learning", "Verify a badge"]
+                                    "Extended learning", "Password", "Verify a badge"]
     assert labels(Role.DISTRICT_ADMIN)[:2] == ["Schools", "School profile"]  # then any school's admin pages
-    assert labels(Role.SCHOOL_ADMIN)[-9:] == ["School profile", "Frameworks", "Achievements", "People & classes",
-                                              "Keys", "Trusted issuers", "API tokens", "Audit log", "Verify a badge"]
+    assert labels(Role.SCHOOL_ADMIN)[-11:] == ["School profile", "Frameworks", "Achievements", "People & classes",
+                                               "Keys", "Trusted issuers", "API tokens", "Audit log", "Outbox",
+                                               "Password", "Verify a badge"]
     assert labels(Role.PUBLIC) == labels(Role.MENTOR) == ["Verify a badge"]
     assert len({e.url for e in NAVIGATION if Role.STUDENT in e.roles}) == len(labels(Role.STUDENT))
 
