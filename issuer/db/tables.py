@@ -46,6 +46,11 @@ class School(Table):
     address = JSON(default="{}")  # OB Address fields (camelCase), without type
     image_url = Varchar(length=1024, default="")
     created_at = Timestamptz()
+    # --- issue 13 (school profile): the uploaded logo (sanitised, stored by its sha256; served at
+    # /issuers/<slug>/logo) and the school's words for its levels (new rubrics take them)
+    logo_sha256 = Varchar(length=64, default="")
+    logo_type = Varchar(length=32, default="")
+    scale = JSON(default="[]")  # [{"value": 1, "name": "Beginning", "description": ""}, ...]; []: the default
 
 
 class SigningKey(Table):
