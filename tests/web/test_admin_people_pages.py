@@ -239,3 +239,32 @@ async def test_the_audit_log_pages_and_a_district_admin_sees_the_district(client
     sign_in_as(client, seed, "district_admin")
     district = await client.get("/admin/audit-log?kind=school")
     assert "uploaded a new logo" in district.text and "South High School" in district.text
+
+
+async def test_an_api_token_is_made_from_its_page_and_shown_once(client, seed):
+    sign_in_as(client, seed, "school_admin")
+    page = await client.get("/admin/api-tokens")
+    assert page.status_code == 200 and re.search(r'<a href="/admin/api-tokens" aria-current="page">', page.text)
+    csrf = csrf_of(page.text)
+    form = {"csrf_token": csrf, "name": "Gradebook sync", "role": "teacher", "lifetime": "90",
+            "user": "north-teacher-0"}
+    assert (await client.post("/admin/api-tokens", data={**form, "csrf_token": ""})).status_code == 403
+    r = await client.post("/admin/api-tokens", data=form)
+    assert r.status_code == 201 and "Token made" in r.text
+    token = re.search(r'id="new-token" type="text" readonly value="([^"]+)"', r.text).group(1)
+    me = await client.get("/me", headers={"authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.json()["role"] == "teacher"
+    assert token not in (await client.get("/admin/api-tokens")).text  # shown once
+    # bad twins: no name, a role above a token's, a lifetime not offered; the input is kept
+    r = await client.post("/admin/api-tokens", data={**form, "name": " ", "role": "district_admin", "lifetime": "9999"})
+    assert r.status_code == 422
+    for field in ("token-name", "token-role", "token-lifetime"):
+        assert f'href="#{field}"' in r.text, field
+    r = await client.post("/admin/api-tokens", data={**form, "user": "south-teacher-0"})  # another school's
+    assert r.status_code == 422 and 'href="#token-user"' in r.text and 'value="south-teacher-0"' in r.text
+    r = await client.post("/admin/api-tokens", data={**form, "user": ""})
+    assert r.status_code == 422 and "enter their username" in r.text
+    r = await client.post("/admin/api-tokens", data={**form, "role": "school_admin", "user": "", "lifetime": "0"})
+    assert r.status_code == 201 and "never" in r.text  # a school token, until revoked
+    sign_in_as(client, seed, "teacher")
+    assert (await client.post("/admin/api-tokens", data=form)).status_code == 403
