@@ -12,8 +12,10 @@ TODAY = {
     Role.STUDENT: ["My badges", "Portfolio", "Transcript", "Submit evidence", "Extended learning", "My data",
                    "Verify a badge"],
     Role.TEACHER: ["Review queue", "Verify a badge"],
-    Role.SCHOOL_ADMIN: ["Review queue", "API tokens", "Verify a badge"],
-    Role.DISTRICT_ADMIN: ["API tokens", "Verify a badge"],
+    # the administrator's pages of issue 13 (school profile, people, keys, API tokens, audit log)
+    Role.SCHOOL_ADMIN: ["Review queue", "School profile", "People & classes", "Keys", "API tokens", "Audit log",
+                        "Verify a badge"],
+    Role.DISTRICT_ADMIN: ["School profile", "People & classes", "Keys", "API tokens", "Audit log", "Verify a badge"],
     Role.PUBLIC: ["Verify a badge"],
 }
 

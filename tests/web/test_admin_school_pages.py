@@ -111,7 +111,7 @@ async def test_a_logo_is_sanitised_served_and_named_in_the_profile(client, seed)
 
     r = await client.post("/admin/school/logo", data={"csrf_token": csrf},
                           files={"logo": ("logo.png", PNG, "image/png")})
-    assert r.status_code == 303 and "done=logo" in r.headers["location"]
+    assert r.status_code == 303 and "done=logo" in r.headers["location"], re.findall(r"error-summary.*?</ul>", r.text, re.S)
     image = (await client.get("/issuers/north")).json()["image"]["id"]
     assert image.startswith("http://127.0.0.1:8000/issuers/north/logo?v=")
     logo = await client.get(image.removeprefix("http://127.0.0.1:8000"))
