@@ -296,8 +296,9 @@ EXPECTED_MENUS = {
     "liam": ["My badges", "Portfolio", "Transcript", "Submit evidence", "Extended learning", "My data",
              "Verify a badge"],
     "ms.chen": ["Review queue", "Verify a badge"],
-    "principal": ["Review queue", "API tokens", "Verify a badge"],
-    "district": ["API tokens", "Verify a badge"],
+    "principal": ["Review queue", "School profile", "People & classes", "Keys", "API tokens", "Audit log",
+                  "Verify a badge"],
+    "district": ["School profile", "People & classes", "Keys", "API tokens", "Audit log", "Verify a badge"],
 }
 
 
