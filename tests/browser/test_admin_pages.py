@@ -29,9 +29,6 @@ pytestmark = [
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-# A 1×1 PNG: the logo upload (re-encoded by the server).
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c489"
-                    "0000000d49444154789c6360f8cfc0f01f0005000201a5e1b4a60000000049454e44ae426082")
 LOGO_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" '
             b'fill="#0b5cad"/><path d="M32 10 L52 22 L52 42 L32 54 L12 42 L12 22 Z" fill="#ffffff"/>'
             b'<circle cx="32" cy="32" r="9" fill="#0f7a68"/></svg>')

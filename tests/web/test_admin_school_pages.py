@@ -15,8 +15,20 @@ from tests.web.support import bearer
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
 
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c489"
-                    "0000000d49444154789c6360f8cfc0f01f0005000201a5e1b4a60000000049454e44ae426082")
+
+
+def png(size: int = 32) -> bytes:
+    """A well-formed PNG logo, made by Pillow."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGBA", (size, size), (11, 92, 173, 255)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = png()
 
 
 @pytest.fixture
