@@ -31,7 +31,7 @@ async def list_users(ctx: IssuerContext, principal: Principal) -> list[UserRow]:
     return rows
 
 
-async def _managed_user(principal: Principal, user_id: int) -> UserRow:
+async def managed_user(principal: Principal, user_id: int) -> UserRow:
     """A user the admin may manage: their school's (a district admin: the district's)."""
     access.admin_scope(principal, "manage accounts")
     user = await accounts_repo.user_by_id(user_id)
@@ -43,7 +43,7 @@ async def _managed_user(principal: Principal, user_id: int) -> UserRow:
 
 async def set_user_active(ctx: IssuerContext, principal: Principal, user_id: int, *, active: bool) -> UserRow:
     """Deactivate (logins refused, sessions ended, tokens revoked) or reactivate a user."""
-    user = await _managed_user(principal, user_id)
+    user = await managed_user(principal, user_id)
     if not active and user.id == principal.id:
         raise Conflict("you cannot deactivate your own account")
     access.check_manages(principal, user.role)

@@ -17,13 +17,15 @@ from issuer.accounts import admin
 from issuer.accounts import service as accounts
 from issuer.accounts.auth import SESSION_COOKIE, requires
 from issuer.accounts.schemas import AuditOut, MeOut, PasswordIn, TokenIn, TokenInfoOut, TokenOut, UserIn, UserOut
-from issuer.errors import Forbidden
+from issuer.errors import BadRequest, Forbidden, NotFound
 from issuer.schools import identity
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
 from issuer.web.dto_types import JSON_BODY_LIMIT, Limit
 
 _ERRORS = problem_responses(400, 401, 403, 404, 409)
+# How long a token made from the page works, in days (0: until revoked).
+TOKEN_LIFETIMES = {"30": 30, "90": 90, "365": 365, "0": 0}
 
 # ``request.user`` is the ``Principal`` the auth middleware put on the scope.
 AuthRequest = Request[Principal, Any, Any]
@@ -110,12 +112,54 @@ class AdminPages(Controller):
     guards = [requires(*ADMINS)]
     dependencies = DEPENDENCIES
 
-    @get("/")
-    async def tokens_page(self, ctx: Ctx, request: AuthRequest, revoked: FromQuery[int | None] = None) -> Response[Any]:
+    async def _page(self, ctx: Ctx, request: AuthRequest, *, status_code: int = 200, revoked: int | None = None,
+                    errors: list[dict[str, str]] | None = None, kept: dict[str, str] | None = None,
+                    made: dict[str, Any] | None = None) -> Response[Any]:
+        from issuer.schools.profile import administered_schools
         from issuer.web.common import page
 
         rows = await admin.list_tokens(ctx, request.user)
-        return page(request, "admin/tokens.html.j2", tokens=rows, now=ctx.clock.now(), revoked=revoked)
+        return page(request, "admin/tokens.html.j2", status_code=status_code, tokens=rows, now=ctx.clock.now(),
+                    revoked=revoked, errors=errors or [], kept=kept or {}, made=made,
+                    schools=await administered_schools(request.user), lifetimes=TOKEN_LIFETIMES)
+
+    @get("/")
+    async def tokens_page(self, ctx: Ctx, request: AuthRequest, revoked: FromQuery[int | None] = None) -> Response[Any]:
+        return await self._page(ctx, request, revoked=revoked)
+
+    @post("/", status_code=201)
+    async def create_from_page(self, ctx: Ctx, request: AuthRequest) -> Response[Any]:
+        """A school token made from the page: shown once, on the page that answers this POST."""
+        from issuer.web.common import form_of
+
+        form = await form_of(request)
+        kept = {k: str(form.get(k) or "") for k in ("name", "role", "school", "lifetime", "user")}
+        errors = []
+        if not kept["name"].strip() or len(kept["name"]) > 100:
+            errors.append({"field": "token-name", "message": "Name the token (up to 100 characters), "
+                                                             "after the program that will use it."})
+        if kept["role"] not in {Role.SCHOOL_ADMIN.value, Role.TEACHER.value}:
+            errors.append({"field": "token-role", "message": "Choose what the token may do."})
+        if kept["role"] == Role.TEACHER.value and not kept["user"].strip():
+            errors.append({"field": "token-user", "message": "A teacher's token acts for one teacher: "
+                                                             "enter their username."})
+        if kept["lifetime"] not in TOKEN_LIFETIMES:
+            errors.append({"field": "token-lifetime", "message": "Choose how long the token works."})
+        if errors:
+            return await self._page(ctx, request, status_code=422, errors=errors, kept=kept)
+        days = TOKEN_LIFETIMES[kept["lifetime"]]
+        try:
+            token, school, row = await admin.create_token(
+                ctx, request.user, name=kept["name"].strip(), role=Role(kept["role"]),
+                school_slug=kept["school"] or None, expires_in=days * 86400 if days else None,
+                username=kept["user"].strip() if kept["role"] == Role.TEACHER.value else None)
+        except NotFound:
+            return await self._page(ctx, request, status_code=422, kept=kept, errors=[
+                {"field": "token-user", "message": "There is no account with that username at this school."}])
+        except (Forbidden, BadRequest) as exc:
+            return await self._page(ctx, request, status_code=exc.status_code, kept=kept,
+                                    errors=[{"field": "token-role", "message": exc.message}])
+        return await self._page(ctx, request, status_code=201, made={"token": token, "row": row, "school": school})
 
     @post("/{token_id:int}/revoke", status_code=303)
     async def revoke_from_page(self, ctx: Ctx, request: AuthRequest, token_id: FromPath[int]) -> Redirect:

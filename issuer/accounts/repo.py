@@ -247,6 +247,46 @@ async def audit_events(*, district_id: int | None = None, school_id: int | None 
     return rows_of(AuditRow, await query.where(AuditEvent.school == school_id))
 
 
+async def audit_search(*, district_id: int | None = None, school_id: int | None = None, actor_id: int | None = None,
+                       prefixes: tuple[str, ...] = (), since: datetime | None = None, until: datetime | None = None,
+                       offset: int = 0, limit: int = 50) -> list[AuditRow]:
+    """``audit_events`` filtered (issue 13's audit log page): by actor, by action (those starting
+    with one of ``prefixes``), by time (``since`` ≤ at < ``until``), newest first, one page."""
+    if (district_id is None) == (school_id is None):
+        raise TypeError("audit_search needs exactly one of district_id and school_id")
+    query = AuditEvent.select().output(load_json=True)
+    query = query.where(AuditEvent.district == district_id) if district_id is not None \
+        else query.where(AuditEvent.school == school_id)
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor == actor_id)
+    if prefixes:
+        conditions: list[Any] = [AuditEvent.action.like(prefix.replace("%", "") + "%") for prefix in prefixes]
+        condition = conditions[0]
+        for other in conditions[1:]:
+            condition = condition | other
+        query = query.where(condition)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.at < until)
+    query = query.order_by(AuditEvent.at, AuditEvent.id, ascending=False)
+    return rows_of(AuditRow, await query.offset(offset).limit(limit))
+
+
+async def users_by_usernames(usernames: Iterable[str]) -> list[UserRow]:
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return []
+    return rows_of(UserRow, await User.select(*_USER).where(User.username.is_in(wanted)))
+
+
+async def users_by_ids(ids: Iterable[int]) -> dict[int, UserRow]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {r.id: r for r in rows_of(UserRow, await User.select(*_USER).where(User.id.is_in(wanted)))}
+
+
 # --- learners of the award path ------------------------------------------------------------------
 # ``get_user`` is the learner ``issuer.evidence.repo.submission_for_review`` also returns, as the
 # dict ``issuer.credentials.awarding`` reads; these two become ``UserRow`` together with them.

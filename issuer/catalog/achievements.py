@@ -16,6 +16,7 @@ from issuer.catalog.schemas import AchievementIn
 from issuer.context import IssuerContext
 from issuer.errors import InvalidInput, NotFound
 from issuer.images import sanitise_image
+from issuer.schools import directory as schools
 from issuer.storage import FileStore
 
 ACHIEVEMENT_TYPES = {"Achievement", "Award", "Badge", "Certificate", "Competency", "CoCurricular",
@@ -27,15 +28,17 @@ def achievement_url(base_url: str, a_uuid: object) -> str:
     return f"{base_url}/achievements/{a_uuid}"
 
 
-def parse_rubric(data: Any, *, name: str, rubric_id: str = "rubric") -> dict[str, Any]:
-    """Validate a rubric from a request and return its storage form (default scale if no levels).
-    ``data`` is JSON as sent, of any shape."""
+def parse_rubric(data: Any, *, name: str, rubric_id: str = "rubric",
+                 scale: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Validate a rubric from a request and return its storage form. A criterion without levels
+    takes ``scale`` (the school's level words), else the default scale. ``data`` is JSON as sent,
+    of any shape."""
     if not isinstance(data, dict) or not isinstance(data.get("criteria"), list):
         raise InvalidInput("rubric must be an object with a list of criteria", field="rubric")
     stored: dict[str, Any] = {"id": str(data.get("id") or rubric_id), "name": str(data.get("name") or name),
               "totalRequired": data.get("totalRequired"),
               "criteria": [{"id": c.get("id"), "name": c.get("name"), "description": c.get("description") or "",
-                            "requiredLevel": c.get("requiredLevel"), "levels": c.get("levels") or []}
+                            "requiredLevel": c.get("requiredLevel"), "levels": c.get("levels") or scale or []}
                            if isinstance(c, dict) else c for c in data["criteria"]]}
     try:
         if any(not isinstance(c, dict) for c in stored["criteria"]):
@@ -78,7 +81,7 @@ async def create_achievement(ctx: IssuerContext, who: Principal, data: Achieveme
     achievement_type = data.achievement_type
     if achievement_type not in ACHIEVEMENT_TYPES and not str(achievement_type).startswith("ext:"):
         raise InvalidInput("achievementType is not in the OB 3.0 vocabulary", field="achievementType")
-    stored_rubric = parse_rubric(data.rubric, name=f"{name} rubric")
+    stored_rubric = parse_rubric(data.rubric, name=f"{name} rubric", scale=await schools.school_scale(school))
     comps = await frameworks.resolve_competencies([school], data.alignments or [])
     prerequisites = data.prerequisites or []
     prereq_rows = await catalog_repo.achievements_by_uuid(prerequisites)

@@ -48,6 +48,11 @@ class School(Table):
     created_at = Timestamptz()
     # issue 12 (badge page): the school's LinkedIn organisation id, for "Add to profile" (empty: by name)
     linkedin_organization_id = Varchar(length=32, default="")
+    # --- issue 13 (school profile): the uploaded logo (sanitised, stored by its sha256; served at
+    # /issuers/<slug>/logo) and the school's words for its levels (new rubrics take them)
+    logo_sha256 = Varchar(length=64, default="")
+    logo_type = Varchar(length=32, default="")
+    scale = JSON(default="[]")  # [{"value": 1, "name": "Beginning", "description": ""}, ...]; []: the default
 
 
 class SigningKey(Table):

@@ -74,6 +74,13 @@ STATUSES: Mapping[str, Status] = MappingProxyType({
     "link_active": _s(N_("Active"), _OK),
     "withdrawn": _s(N_("Withdrawn"), _NEUTRAL),
     "link_expired": _s(N_("Expired"), _NEUTRAL),
+    # a school's signing key, an account, an API token (issue 13, the administrator's pages)
+    "key_active": _s(N_("Signs new badges"), _OK),
+    "key_retired": _s(N_("Retired"), _NEUTRAL),
+    "account_active": _s(N_("Active"), _OK),
+    "account_inactive": _s(N_("Deactivated"), _NEUTRAL),
+    "token_revoked": _s(N_("Revoked"), _NEUTRAL),
+    "ready": _s(N_("Ready"), _OK),
 })
 
 

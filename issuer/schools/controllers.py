@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, MediaType, get
+from litestar import Controller, MediaType, Response, get
 from litestar.params import FromPath
 
-from issuer.schools import identity
+from issuer.schools import identity, profile
 from issuer.schools.schemas import SchoolOut
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
@@ -41,6 +41,14 @@ class IssuerController(Controller):
     )
     async def profile(self, ctx: Ctx, slug: FromPath[str]) -> dict[str, Any]:
         return await identity.profile_document(ctx, slug)
+
+    @get("/{slug:str}/logo", responses=problem_responses(404), summary="The school's logo (its Profile's image)")
+    async def logo(self, ctx: Ctx, slug: FromPath[str]) -> Response[bytes]:
+        data, media_type = await profile.logo(ctx, slug)
+        # a sanitised SVG still gets no script, no fetch: it is an image, never a page
+        return Response(content=data, media_type=media_type,
+                        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+                                 "X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=300"})
 
 
 ROUTES = [IssuerController]

@@ -68,8 +68,9 @@ async def school_with_active_key(school_id: int) -> tuple[SchoolRow, SigningKeyR
         return None
     row = dict(rows[0])
     key = {n: row.pop(f"k__{n}") for n in _KEY_COLS}
-    if isinstance(row.get("address"), (str, bytes)):
-        row["address"] = load_json(row["address"])
+    for column in ("address", "scale"):  # JSON columns come back as text from a raw query
+        if isinstance(row.get(column), (str, bytes)):
+            row[column] = load_json(row[column])
     school = row_of(SchoolRow, row)
     if key["id"] is None:
         return school, None
@@ -86,6 +87,13 @@ async def schools(district_id: int | None = None) -> list[SchoolRow]:
     if district_id is not None:
         query = query.where(School.district == district_id)
     return rows_of(SchoolRow, await query)
+
+
+async def update_school(school_id: int, **values: Any) -> None:
+    """Set the profile columns named in ``values`` (name, url, email, description, address,
+    image_url, logo_sha256, logo_type, scale)."""
+    columns = {getattr(School, name): value for name, value in values.items()}
+    await School.update(columns).where(School.id == school_id)
 
 
 async def district_by_id(district_id: int) -> DistrictRow | None:

@@ -35,6 +35,9 @@ class SchoolRow(msgspec.Struct, frozen=True, kw_only=True):
     image_url: str
     created_at: datetime
     linkedin_organization_id: str = ""  # for LinkedIn "Add to profile" (empty: the school's name)
+    logo_sha256: str = ""  # the uploaded logo's hash in the file store ("" none)
+    logo_type: str = ""  # its media type (image/png, image/svg+xml)
+    scale: list[dict[str, Any]] = []  # the school's level words [{value, name, description}]; []: default
 
 
 class SigningKeyRow(msgspec.Struct, frozen=True, kw_only=True):

@@ -296,8 +296,10 @@ EXPECTED_MENUS = {
     "liam": ["My badges", "Progress", "Portfolio", "Transcript", "Submit evidence", "Extended learning", "My data",
              "Password", "Verify a badge"],
     "ms.chen": ["Review queue", "Award history", "Password", "Verify a badge"],
-    "principal": ["Review queue", "Award history", "API tokens", "Outbox", "Password", "Verify a badge"],
-    "district": ["API tokens", "Outbox", "Password", "Verify a badge"],
+    "principal": ["Review queue", "Award history", "School profile", "People & classes", "Keys", "API tokens",
+                  "Audit log", "Outbox", "Password", "Verify a badge"],
+    "district": ["School profile", "People & classes", "Keys", "API tokens", "Audit log", "Outbox", "Password",
+                 "Verify a badge"],
 }
 
 
