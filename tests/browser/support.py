@@ -1,19 +1,25 @@
-"""What the browser tests share: an ASGI app under uvicorn on a loopback port, and the system Chromium.
+"""What the browser tests share: an ASGI app under uvicorn on a loopback port, the system Chromium,
+the demo school, signing in, the two widths every journey is walked at, and axe-core's verdict.
 
-The ``browser`` fixture that launches Chromium lives in this directory's conftest.py.
+The ``browser`` and ``shots`` fixtures live in this directory's conftest.py.
 """
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).resolve().parents[1] / "interop" / "node_modules" / "axe-core" / "axe.min.js"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # Each browser test module's pytestmark starts with these.
 BROWSER_MARKS = [
@@ -60,3 +66,36 @@ def watch_csp(page) -> list[str]:
     page.on("console", lambda message: violations.append(message.text)
             if "Content Security Policy" in message.text else None)
     return violations
+
+
+def seed_demo_school(tmp_path_factory) -> tuple[int, object, dict[str, str]]:
+    """The demo school (``badges demo``'s seed) in a fresh data dir, for a server on a free port:
+    (port, settings, {username: password})."""
+    from issuer.cli.learning import seed_demo
+    from issuer.settings import Settings
+
+    port = free_port()
+    settings = Settings(base_url=f"http://127.0.0.1:{port}", data_dir=tmp_path_factory.mktemp("issuer-data"))
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("DATABASE_URL", "PICCOLO_CONF"):  # the demo's migration step exports these
+            env.setenv(name, "")
+            env.delenv(name)
+        with ThreadPoolExecutor(max_workers=1) as pool:  # Playwright's sync API may own this thread's loop
+            out = pool.submit(asyncio.run, seed_demo(settings)).result()
+    return port, settings, {username: password for _role, username, password in out["logins"]}
+
+
+def sign_in(page, base, username, password):
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("main button[type=submit].primary")
+
+
+def axe_problems(page) -> list[dict]:
+    """axe-core's serious and critical violations (the script goes in through DevTools, not the page's CSP)."""
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    return page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""")

@@ -11,52 +11,37 @@ Screenshots go to ``$BROWSER_SCREENSHOTS`` (else a pytest tmp dir), named ``admi
 """
 from __future__ import annotations
 
-import asyncio
-import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from tests.browser.design.support import AXE
-from tests.browser.support import BROWSER_MARKS, free_port, serve, watch_csp
+from tests.browser.support import (
+    BROWSER_MARKS,
+    DESKTOP,
+    PHONE,
+    axe_problems,
+    seed_demo_school,
+    serve,
+    sign_in,
+    watch_csp,
+)
 
 pytestmark = [
     *BROWSER_MARKS,
     pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning"),
 ]
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 LOGO_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" '
             b'fill="#0b5cad"/><path d="M32 10 L52 22 L52 42 L32 54 L12 42 L12 22 Z" fill="#ffffff"/>'
             b'<circle cx="32" cy="32" r="9" fill="#0f7a68"/></svg>')
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    out = Path(os.environ["BROWSER_SCREENSHOTS"]) if os.environ.get("BROWSER_SCREENSHOTS") \
-        else tmp_path_factory.mktemp("screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
-@pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The demo school on a free port: (port, settings, {username: password})."""
-    from issuer.cli.learning import seed_demo
-    from issuer.settings import Settings
-
-    port = free_port()
-    settings = Settings(base_url=f"http://127.0.0.1:{port}", data_dir=tmp_path_factory.mktemp("issuer-data"))
-    with pytest.MonkeyPatch.context() as env:
-        for name in ("DATABASE_URL", "PICCOLO_CONF"):  # the demo's migration step exports these
-            env.setenv(name, "")
-            env.delenv(name)
-        with ThreadPoolExecutor(max_workers=1) as pool:  # Playwright's sync API may own this thread's loop
-            out = pool.submit(asyncio.run, seed_demo(settings)).result()
-    return port, settings, {username: password for _role, username, password in out["logins"]}
+    return seed_demo_school(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -66,14 +51,6 @@ def server(demo):
     port, settings, _ = demo
     with serve(create_app(settings), port, name="the issuer app", timeout=20) as url:
         yield url
-
-
-def axe_problems(page) -> list[dict]:
-    """axe-core's serious and critical violations (the script goes in through DevTools, not the page's CSP)."""
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    return page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-        .filter(v => v.impact === 'serious' || v.impact === 'critical')
-        .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""")
 
 
 class Journey:
@@ -115,12 +92,6 @@ class Journey:
         assert self.csp == []
 
 
-def sign_in(page, base, username, password):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("main button[type=submit].primary")
 
 
 @pytest.mark.parametrize(("viewport", "javascript"), [(DESKTOP, True), (PHONE, False)], ids=["1280", "390-nojs"])

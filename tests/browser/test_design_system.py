@@ -11,15 +11,13 @@ answers. Screenshots go to ``$BROWSER_SCREENSHOTS`` (else a pytest tmp dir).
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from tests.browser.design.support import AXE, components_app
-from tests.browser.support import BROWSER_MARKS, free_port, serve, watch_csp
+from tests.browser.support import BROWSER_MARKS, DESKTOP, PHONE, free_port, serve, sign_in, watch_csp
 
 pytestmark = [
     *BROWSER_MARKS,
@@ -27,16 +25,6 @@ pytestmark = [
 ]
 needs_axe = pytest.mark.skipif(not AXE.is_file(), reason="axe-core missing: run `npm ci --prefix tests/interop`")
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    out = Path(os.environ["BROWSER_SCREENSHOTS"]) if os.environ.get("BROWSER_SCREENSHOTS") \
-        else tmp_path_factory.mktemp("screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -99,12 +87,6 @@ def page(browser):
     assert violations == []  # every page works under its Content-Security-Policy
 
 
-def sign_in(page, base, username, password):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("main button[type=submit].primary")
 
 
 def axe_problems(page, *, except_rules: tuple[str, ...] = ()) -> list[dict]:

@@ -12,9 +12,7 @@ One screenshot per page goes to ``$BROWSER_SCREENSHOTS`` (else a pytest tmp dir)
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -24,14 +22,6 @@ pytestmark = [
     *BROWSER_MARKS,
     pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning"),
 ]
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    out = Path(os.environ["BROWSER_SCREENSHOTS"]) if os.environ.get("BROWSER_SCREENSHOTS") \
-        else tmp_path_factory.mktemp("screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
 
 
 @pytest.fixture(scope="module")

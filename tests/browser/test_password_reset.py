@@ -11,7 +11,6 @@ Screenshots go to ``$BROWSER_SCREENSHOTS`` (else a pytest tmp dir).
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.design.support import AXE
-from tests.browser.support import BROWSER_MARKS, free_port, serve, watch_csp
+from tests.browser.support import BROWSER_MARKS, DESKTOP, PHONE, axe_problems, free_port, serve, sign_in, watch_csp
 from tests.issuer.smtp_support import SmtpServer
 
 pytestmark = [
@@ -28,16 +27,6 @@ pytestmark = [
 ]
 
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-def axe_problems(page) -> list[dict]:
-    """axe-core's serious and critical violations (the script goes in through DevTools, not the page's CSP)."""
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    return page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-        .filter(v => v.impact === 'serious' || v.impact === 'critical')
-        .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""")
 
 
 class Journey:
@@ -71,20 +60,6 @@ class Journey:
         assert self.csp == []
 
 
-def sign_in(page, base, username, password):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("main button[type=submit].primary")
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    out = Path(os.environ["BROWSER_SCREENSHOTS"]) if os.environ.get("BROWSER_SCREENSHOTS") \
-        else tmp_path_factory.mktemp("screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
 
 
 @pytest.fixture(scope="module")

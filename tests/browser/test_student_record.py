@@ -14,52 +14,37 @@ Screenshots go to ``$BROWSER_SCREENSHOTS`` (else a pytest tmp dir).
 """
 from __future__ import annotations
 
-import asyncio
 import io
 import json
-import os
 import re
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from tests.browser.design.support import AXE
-from tests.browser.support import BROWSER_MARKS, free_port, serve, watch_csp
+from tests.browser.support import (
+    BROWSER_MARKS,
+    DESKTOP,
+    PHONE,
+    axe_problems,
+    seed_demo_school,
+    serve,
+    sign_in,
+    watch_csp,
+)
 
 pytestmark = [
     *BROWSER_MARKS,
     pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning"),
 ]
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    out = Path(os.environ["BROWSER_SCREENSHOTS"]) if os.environ.get("BROWSER_SCREENSHOTS") \
-        else tmp_path_factory.mktemp("screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The demo school on a free port: (port, settings, {username: password})."""
-    from issuer.cli.learning import seed_demo
-    from issuer.settings import Settings
-
-    port = free_port()
-    settings = Settings(base_url=f"http://127.0.0.1:{port}", data_dir=tmp_path_factory.mktemp("issuer-data"))
-    with pytest.MonkeyPatch.context() as env:
-        for name in ("DATABASE_URL", "PICCOLO_CONF"):  # the demo's migration step exports these
-            env.setenv(name, "")
-            env.delenv(name)
-        with ThreadPoolExecutor(max_workers=1) as pool:  # Playwright's sync API may own this thread's loop
-            out = pool.submit(asyncio.run, seed_demo(settings)).result()
-    return port, settings, {username: password for _role, username, password in out["logins"]}
+    return seed_demo_school(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +54,6 @@ def server(demo):
     port, settings, _ = demo
     with serve(create_app(settings), port, name="the issuer app", timeout=20) as url:
         yield url
-
-
-def axe_problems(page) -> list[dict]:
-    """axe-core's serious and critical violations (the script goes in through DevTools, not the page's CSP)."""
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    return page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-        .filter(v => v.impact === 'serious' || v.impact === 'critical')
-        .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""")
 
 
 class Journey:
@@ -112,12 +89,6 @@ class Journey:
         assert self.csp == []
 
 
-def sign_in(page, base, username, password):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("main button[type=submit].primary")
 
 
 @pytest.mark.parametrize(("viewport", "student", "name"), [(DESKTOP, "maya", "Maya Johnson"),

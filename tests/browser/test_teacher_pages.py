@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,15 +23,13 @@ from pathlib import Path
 import pytest
 
 from tests.browser.design.support import AXE
-from tests.browser.support import BROWSER_MARKS, free_port, serve, watch_csp
+from tests.browser.support import BROWSER_MARKS, DESKTOP, PHONE, axe_problems, free_port, serve, watch_csp
 
 pytestmark = [
     *BROWSER_MARKS,
     pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning"),
 ]
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 144]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 NOTES = ("Step 1: subtract 3 from both sides, because the equation stays balanced.\n"
@@ -54,14 +51,6 @@ def chart_png() -> bytes:
     out = io.BytesIO()
     img.save(out, "PNG")
     return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    out = Path(os.environ["BROWSER_SCREENSHOTS"]) if os.environ.get("BROWSER_SCREENSHOTS") \
-        else tmp_path_factory.mktemp("screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
 
 
 def in_thread(coro):
@@ -130,14 +119,6 @@ def server(demo):
     with serve(create_app(settings), int(settings.base_url.rsplit(":", 1)[1]), name="the issuer app",
                timeout=20) as url:
         yield url
-
-
-def axe_problems(page) -> list[dict]:
-    """axe-core's serious and critical violations (the script goes in through DevTools, not the page's CSP)."""
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    return page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-        .filter(v => v.impact === 'serious' || v.impact === 'critical')
-        .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""")
 
 
 class Journey:
