@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from badges import bake
-from issuer.access import STAFF, Principal, role_of, school_ids, scope_of
+from issuer.access import Principal, may_see, role_of, scope_of
 from issuer.accounts import service as accounts
 from issuer.catalog import achievements
 from issuer.context import IssuerContext
@@ -51,12 +51,7 @@ async def may_read(viewer: Principal | None, row: IssuedCredentialRow) -> bool:
         return True
     if viewer is None:
         return False
-    role = role_of(viewer)
-    if role == "student":
-        return viewer.id == row.learner
-    if role in STAFF:
-        return row.school in await school_ids(viewer)
-    return False
+    return await may_see(viewer, school_id=row.school, learner_id=row.learner)
 
 
 async def readable(viewer: Principal | None, row: IssuedCredentialRow) -> IssuedCredentialRow:
@@ -107,12 +102,7 @@ async def may_see_files(viewer: Principal | None, row: IssuedCredentialRow, awar
         return True
     if viewer is None:  # anonymous (the CLI): only what the learner shares
         return False
-    role = role_of(viewer)
-    if role == "student":
-        return viewer.id == row.learner
-    if role in STAFF:
-        return row.school in await school_ids(viewer)
-    return False
+    return await may_see(viewer, school_id=row.school, learner_id=row.learner)
 
 
 def is_owner(viewer: Principal | None, row: IssuedCredentialRow) -> bool:

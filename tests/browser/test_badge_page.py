@@ -13,17 +13,15 @@ Screenshots go to ``$BROWSER_SCREENSHOTS`` (else a pytest tmp dir).
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.browser.design.support import AXE
-from tests.browser.support import BROWSER_MARKS, DESKTOP, PHONE, free_port, serve, sign_in, watch_csp
+from tests.browser.support import BROWSER_MARKS, DESKTOP, PHONE, seed_demo_school, serve, sign_in, watch_csp
 
 pytestmark = [
     *BROWSER_MARKS,
@@ -36,19 +34,7 @@ MAYA_EMAIL = "maya@lincoln.riverside.example"  # the demo's address for Maya Joh
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The demo school: (port, settings, {username: password})."""
-    from issuer.cli.learning import seed_demo
-    from issuer.settings import Settings
-
-    port = free_port()
-    settings = Settings(base_url=f"http://127.0.0.1:{port}", data_dir=tmp_path_factory.mktemp("issuer-data"))
-    with pytest.MonkeyPatch.context() as env:
-        for name in ("DATABASE_URL", "PICCOLO_CONF"):  # the demo's migration step exports these
-            env.setenv(name, "")
-            env.delenv(name)
-        # its own thread: Playwright's sync API may already run an event loop on this one
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            out = pool.submit(asyncio.run, seed_demo(settings)).result()
-    return port, settings, {username: password for _role, username, password in out["logins"]}
+    return seed_demo_school(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
