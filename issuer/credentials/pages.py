@@ -6,6 +6,7 @@ QR code, evidence files, and the learner's sharing switches.
 asks for ``application/vc+ld+json`` / ``application/ld+json`` / ``application/json`` (a verifier
 given the page's URL); the page also names the credential as ``<link rel="alternate">``.
 The credential JSON is also served verbatim at ``/credentials/<uuid>`` by ``controllers``.
+``/badges/<uuid>.jwt`` is the same credential as a VC-JWT (OB 3.0 §8.2), signed once and stored.
 Everything here follows the learner's public-page switch (``sharing.may_read``).
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from litestar.params import FromPath
 
 from issuer.accounts.auth import requires
 from issuer.context import IssuerContext
-from issuer.credentials import offline, sharing
+from issuer.credentials import offline, sharing, vc_jwt
 from issuer.credentials.schemas import BadgeEvidenceOut, BadgeSharingOut, EvidenceSharingOut
 from issuer.errors import InvalidInput, NotFound
 from issuer.evidence.controllers import download
@@ -88,8 +89,12 @@ class BadgeController(Controller):
             body, filename = await _credential_bytes(request, c_uuid)
             return Response(content=body, media_type=VC_MEDIA_TYPE,
                             headers={"Content-Disposition": f'attachment; filename="{filename}.json"'})
+        if ext == "jwt":  # the same credential as a VC-JWT (issuer.credentials.vc_jwt)
+            row = await sharing.readable(viewer, await sharing.credential_row(c_uuid))
+            return Response(content=(await vc_jwt.jwt_of(ctx, row)).encode("ascii"), media_type=vc_jwt.MEDIA_TYPE,
+                            headers={"Content-Disposition": f'attachment; filename="{sharing.file_stem(row)}.jwt"'})
         if ext:
-            raise NotFound("no such badge format (html, .json, .png, .svg)")
+            raise NotFound("no such badge format (html, .json, .jwt, .png, .svg)")
         if request.accept.best_match(_OFFERED, default="text/html") != "text/html":
             body, _ = await _credential_bytes(request, c_uuid)  # a verifier given the page's URL
             return Response(content=body, media_type=VC_MEDIA_TYPE, headers={"Vary": "Accept"})

@@ -150,6 +150,14 @@ async def mark_revoked(row_id: int, *, reason: str, actor_id: int | None, at: da
                                    IssuedCredential.revoked_by: actor_id}).where(IssuedCredential.id == row_id)
 
 
+async def store_jwt(row_id: int, token: str) -> str:
+    """Keeps ``token`` unless a concurrent request stored one first; returns the one stored."""
+    await IssuedCredential.update({IssuedCredential.jwt: token}).where(
+        (IssuedCredential.id == row_id) & (IssuedCredential.jwt == ""))
+    stored = await IssuedCredential.select(IssuedCredential.jwt).where(IssuedCredential.id == row_id).first()
+    return str(stored["jwt"]) if stored else token
+
+
 async def mark_suspended(row_id: int, *, suspended: bool, reason: str) -> None:
     await IssuedCredential.update({IssuedCredential.suspended: suspended,
                                    IssuedCredential.suspended_reason: reason}).where(

@@ -54,6 +54,7 @@ class IssuedCredentialRow(msgspec.Struct, frozen=True, kw_only=True):
     issued_at: datetime
     public_page: bool = True  # the learner's switch: the public page and the JSON at its URL
     show_name: bool = False  # the learner's switch: their name on the public page
+    jwt: str = ""  # the VC-JWT of ``document`` as stored, "" until first asked for (issuer.credentials.vc_jwt)
 
 
 class CredentialSummaryRow(msgspec.Struct, frozen=True, kw_only=True):

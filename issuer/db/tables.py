@@ -360,6 +360,9 @@ class IssuedCredential(Table):
     # by default, so links already given out keep working; the learner's name is shown only if asked.
     public_page = Boolean(default=True)
     show_name = Boolean(default=False)
+    # issue 14: the same credential as a VC-JWT (OB 3.0 §8.2), signed on first request and then
+    # served as stored, like ``document``; "" until someone asks for it.
+    jwt = Text(default="")
 
 
 # --- transcripts: Transcript, TranscriptShare, TranscriptJob
