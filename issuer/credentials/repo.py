@@ -23,6 +23,7 @@ from issuer.credentials.rows import (
     PairAwardRow,
     StatusListHead,
     StatusListRow,
+    WalletExchangeRow,
 )
 from issuer.db.engine import lock_row
 from issuer.db.query import (
@@ -38,7 +39,7 @@ from issuer.db.query import (
 )
 from issuer.db.scope import Scope
 from issuer.db.scope import where as scoped
-from issuer.db.tables import Award, BulkJob, IssuedCredential, StatusEntry, StatusList, Submission
+from issuer.db.tables import Award, BulkJob, IssuedCredential, StatusEntry, StatusList, Submission, WalletExchange
 
 Row = dict[str, Any]
 
@@ -364,3 +365,43 @@ async def update_bulk_job_leased(j_id: int, owner: str, **values: object) -> boo
     rows = await BulkJob.update({getattr(BulkJob, k): v for k, v in _bulk_values(values).items()}).where(
         (BulkJob.id == j_id) & (BulkJob.lease_owner == owner)).returning(BulkJob.id)
     return bool(rows)
+
+
+# --- wallet copies and their exchanges (issuer.credentials.binding, issuer.credentials.wallets) --
+
+async def bound_copies(credential_row_id: int) -> list[IssuedCredentialRow]:
+    return rows_of(IssuedCredentialRow, await IssuedCredential.select().where(
+        IssuedCredential.bound_from == credential_row_id).order_by(IssuedCredential.id))
+
+
+async def insert_exchange(**values: Any) -> WalletExchangeRow:
+    row_id = await insert_row(WalletExchange, **values)
+    stored = await exchange(row_id=row_id)
+    if stored is None:  # only if another transaction deleted it at once
+        raise LookupError(f"wallet exchange {row_id} vanished after its insert")
+    return stored
+
+
+async def exchange(*, row_id: int | None = None, uuid: uuidlib.UUID | None = None) -> WalletExchangeRow | None:
+    query = WalletExchange.select()
+    if row_id is not None:
+        query = query.where(WalletExchange.id == row_id)
+    if uuid is not None:
+        query = query.where(WalletExchange.uuid == uuid)
+    return row_of(WalletExchangeRow, await first_row(query))
+
+
+async def lock_exchange(row_id: int) -> None:
+    await lock_row(WalletExchange, row_id)
+
+
+async def complete_exchange(row_id: int, *, used_at: datetime, holder: str, issued_id: int) -> None:
+    await WalletExchange.update({WalletExchange.used_at: used_at, WalletExchange.holder: holder,
+                                 WalletExchange.issued: issued_id}).where(WalletExchange.id == row_id)
+
+
+async def wallet_copies_of(credential_row_id: int) -> list[WalletExchangeRow]:
+    """The completed exchanges of one credential, newest first (the badge page lists them)."""
+    return rows_of(WalletExchangeRow, await WalletExchange.select().where(
+        (WalletExchange.credential == credential_row_id) & WalletExchange.used_at.is_not_null()).order_by(
+        WalletExchange.id, ascending=False))

@@ -55,6 +55,8 @@ class IssuedCredentialRow(msgspec.Struct, frozen=True, kw_only=True):
     public_page: bool = True  # the learner's switch: the public page and the JSON at its URL
     show_name: bool = False  # the learner's switch: their name on the public page
     jwt: str = ""  # the VC-JWT of ``document`` as stored, "" until first asked for (issuer.credentials.vc_jwt)
+    bound_from: int | None = None  # a wallet copy: the credential it was issued from (issuer.credentials.binding)
+    holder: str = ""  # a wallet copy: the wallet's DID, its credentialSubject.id
 
 
 class CredentialSummaryRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -130,3 +132,21 @@ class HeldSubmissionRow(msgspec.Struct, frozen=True, kw_only=True):
 
     id: int
     prerequisites: list[int]  # achievement ids
+
+
+class WalletExchangeRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One "add to wallet" request (``issuer.credentials.wallets``): a single-use challenge for
+    ``credential`` (stored as its sha256) that expires; ``issued`` is the bound copy it made."""
+
+    id: int
+    uuid: uuidlib.UUID
+    school: int
+    learner: int
+    credential: int
+    protocol: str
+    challenge_hash: str
+    expires_at: datetime
+    used_at: datetime | None
+    holder: str
+    issued: int | None
+    created_at: datetime
