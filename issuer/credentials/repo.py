@@ -395,6 +395,12 @@ async def lock_exchange(row_id: int) -> None:
     await lock_row(WalletExchange, row_id)
 
 
+async def restart_exchange(row_id: int, *, challenge_hash: str, protocol: str) -> None:
+    await WalletExchange.update({WalletExchange.challenge_hash: challenge_hash,
+                                 WalletExchange.protocol: protocol}).where(
+        (WalletExchange.id == row_id) & WalletExchange.used_at.is_null())
+
+
 async def complete_exchange(row_id: int, *, used_at: datetime, holder: str, issued_id: int) -> None:
     await WalletExchange.update({WalletExchange.used_at: used_at, WalletExchange.holder: holder,
                                  WalletExchange.issued: issued_id}).where(WalletExchange.id == row_id)

@@ -13,6 +13,15 @@
    (``issuer.credentials.binding``), and the binding is recorded. The copy is returned as the
    stored JSON, which LCW stores.
 
+3. The same request as a VC-API exchange (VCALM), for other wallets: its interaction URL
+   ``/interactions/<id>?iuv=1`` answers ``Accept: application/json`` with
+   ``{"protocols": {"vcapi": <exchange URL>}}`` (a page otherwise). POSTing ``{}`` to the exchange
+   starts it: a ``DIDAuthentication`` request with a fresh challenge and our ``domain`` (its hash
+   replaces the link's, so the request is still answered once); POSTing
+   ``{"verifiablePresentation": <DIDAuth>}`` then gets the bound badge inside a presentation,
+   ``{"verifiablePresentation": {…, "verifiableCredential": [<badge>]}}``, as VC-API wraps it.
+   LCW's bare presentation gets the bare badge.
+
 Refusals are problem details: an unknown exchange 404; a used one 409; an expired one 410; a
 presentation that is not JSON, not a DIDAuth, signed for another purpose or challenge, or by a
 key that is not the holder's, 400 — and none of them issues or changes anything.
@@ -24,7 +33,7 @@ import json
 import uuid as uuidlib
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import anyio.to_thread
 import msgspec
@@ -42,7 +51,8 @@ from issuer.credentials.rows import IssuedCredentialRow, WalletExchangeRow
 from issuer.db.engine import write_transaction
 from issuer.errors import BadRequest, Conflict, LinkExpired, NotFound
 
-__all__ = ["EXCHANGE_TTL", "LCW_REQUEST", "WalletOffer", "answer", "offer", "wallet_copies"]
+__all__ = ["EXCHANGE_TTL", "LCW_REQUEST", "WalletOffer", "answer", "interaction", "interaction_url", "offer",
+           "wallet_copies"]
 
 EXCHANGE_TTL = timedelta(minutes=10)  # as the DCC's own exchange server keeps them
 LCW_REQUEST = "https://lcw.app/request.html"
@@ -52,8 +62,9 @@ _RESOLVER = DidKeyResolver()  # holders are wallets' did:key: their documents co
 
 class WalletOffer(msgspec.Struct, frozen=True, kw_only=True):
     exchange: uuidlib.UUID
-    deep_link: str
-    request_url: str
+    deep_link: str  # LCW's request link (with the challenge: shown once)
+    request_url: str  # the exchange
+    interaction_url: str  # VCALM's one URL for other wallets
     expires_at: datetime
 
 
@@ -88,23 +99,24 @@ async def offer(ctx: IssuerContext, who: Principal | None, c_uuid: str) -> Walle
     query = urlencode({"issuer": _issuer_id(row), "auth_type": "bearer", "challenge": challenge,
                        "vc_request_url": url})
     return WalletOffer(exchange=exchange.uuid, deep_link=f"{LCW_REQUEST}?{query}", request_url=url,
-                       expires_at=exchange.expires_at)
+                       interaction_url=interaction_url(ctx, exchange.uuid), expires_at=exchange.expires_at)
 
 
-def _presentation(body: bytes) -> dict[str, Any]:
-    """The DIDAuth presentation of a wallet's answer: the bare presentation (LCW) or wrapped in
-    ``{"verifiablePresentation": …}`` (a VC-API exchange)."""
+def _presentation(body: bytes) -> tuple[bool, dict[str, Any]]:
+    """(wrapped?, the DIDAuth presentation) of a wallet's answer: the bare presentation (LCW) or
+    wrapped in ``{"verifiablePresentation": …}`` (a VC-API exchange)."""
     if len(body) > MAX_ANSWER_BYTES:
         raise BadRequest(f"a DIDAuth answer is at most {MAX_ANSWER_BYTES} bytes")
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("the answer is not JSON: send the signed DIDAuth presentation") from None
-    if isinstance(data, dict) and isinstance(data.get("verifiablePresentation"), dict):
+    wrapped = isinstance(data, dict) and "verifiablePresentation" in data
+    if wrapped:
         data = data["verifiablePresentation"]
     if not isinstance(data, dict):
         raise BadRequest("the answer must be a VerifiablePresentation (a JSON object)")
-    return data
+    return wrapped, data
 
 
 def _challenge_of(presentation: dict[str, Any]) -> str:
@@ -131,21 +143,61 @@ def _usable(exchange: WalletExchangeRow | None, now: datetime) -> WalletExchange
     return exchange
 
 
-async def answer(ctx: IssuerContext, exchange_id: str, body: bytes) -> str:
-    """The wallet's answer: verify it, issue the bound copy once, return its stored JSON."""
+def _exchange_uuid(exchange_id: str) -> uuidlib.UUID:
     try:
-        exchange_uuid = uuidlib.UUID(exchange_id)
+        return uuidlib.UUID(exchange_id)
     except ValueError:
         raise NotFound("no such wallet request") from None
+
+
+def domain_of(ctx: IssuerContext) -> str:
+    """The ``domain`` a VC-API DIDAuth request names: our host, as the wallet must sign it."""
+    return urlsplit(ctx.settings.base_url).netloc
+
+
+async def interaction(ctx: IssuerContext, exchange_id: str) -> dict[str, Any]:
+    """The protocols a wallet may use for this request (the interaction URL's JSON)."""
+    exchange = _usable(await credentials_repo.exchange(uuid=_exchange_uuid(exchange_id)), ctx.clock.now())
+    return {"protocols": {"vcapi": request_url(ctx, exchange.uuid)}}
+
+
+def interaction_url(ctx: IssuerContext, exchange: uuidlib.UUID) -> str:
+    return f"{ctx.settings.base_url}/interactions/{exchange}?iuv=1"
+
+
+async def _start(ctx: IssuerContext, pending: WalletExchangeRow) -> dict[str, Any]:
+    challenge, challenge_hash = links.new_token()
+    await credentials_repo.restart_exchange(pending.id, challenge_hash=challenge_hash, protocol="vcapi")
+    return {"verifiablePresentationRequest": {
+        "query": [{"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}]}],
+        "challenge": challenge, "domain": domain_of(ctx),
+        "interact": {"service": [{"type": "VerifiableCredentialApiExchangeService",
+                                  "serviceEndpoint": request_url(ctx, pending.uuid)}]}}}
+
+
+def _wrapped(document: str) -> bytes:
+    """VC-API's answer: the stored badge, byte for byte, inside an unsigned presentation."""
+    return (b'{"verifiablePresentation":{"@context":["https://www.w3.org/ns/credentials/v2"],'
+            b'"type":["VerifiablePresentation"],"verifiableCredential":[' + document.encode("utf-8") + b"]}}")
+
+
+async def answer(ctx: IssuerContext, exchange_id: str, body: bytes) -> bytes:
+    """A wallet's POST to the exchange: ``{}`` starts a VC-API exchange (the DIDAuth request); a
+    DIDAuth presentation, bare (LCW) or wrapped (VC-API), is verified and answered with the badge
+    bound to its holder, issued once."""
     now = ctx.clock.now()
-    pending = _usable(await credentials_repo.exchange(uuid=exchange_uuid), now)
-    presentation = _presentation(body)
+    pending = _usable(await credentials_repo.exchange(uuid=_exchange_uuid(exchange_id)), now)
+    if body.strip() in (b"{}", b""):
+        return json.dumps(await _start(ctx, pending)).encode("utf-8")
+    wrapped, presentation = _presentation(body)
     challenge = _challenge_of(presentation)
     if not hmac.compare_digest(links.token_hash(challenge), pending.challenge_hash):
         raise BadRequest("the proof's challenge is not the one this wallet request was given", problem="challenge")
+    # a VC-API exchange asked for our domain too; LCW's link names none
+    domain = domain_of(ctx) if pending.protocol == "vcapi" else None
     try:  # canonicalizing and checking a signature: off the event loop
         holder = await anyio.to_thread.run_sync(lambda: verify_did_auth(
-            presentation, challenge=challenge, resolver=_RESOLVER, now=now))
+            presentation, challenge=challenge, resolver=_RESOLVER, now=now, domain=domain))
     except BadgeError as exc:
         raise BadRequest(f"the DIDAuth presentation does not verify: {exc.message}",
                          problem=exc.problem_type) from None
@@ -161,7 +213,7 @@ async def answer(ctx: IssuerContext, exchange_id: str, body: bytes) -> str:
         await audit_trail.record(None, action="credential.wallet", school_id=original.school,
                                  subject=original.credential_id, at=ctx.clock.now(), holder=holder,
                                  copy=copy.credential_id)
-    return copy.document
+    return _wrapped(copy.document) if wrapped else copy.document.encode("utf-8")
 
 
 async def wallet_copies(row: IssuedCredentialRow) -> list[WalletCopy]:

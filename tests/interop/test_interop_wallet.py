@@ -150,3 +150,43 @@ async def test_bad_answers_are_refused_and_issue_nothing(client, seed, tmp_path,
     assert r.status_code == 410 and "expired" in r.json()["detail"]
     assert await IssuedCredential.count() == count
     assert timedelta(minutes=11)  # (the clock is the test's own: nothing sleeps)
+
+
+async def test_the_interaction_url_leads_other_wallets_through_a_vc_api_exchange(client, seed, tmp_path):
+    """VCALM: the interaction URL names the vcapi exchange; POST {} asks for DIDAuth with a fresh
+    challenge and our domain; the answer, wrapped, gets the bound badge inside a presentation."""
+    badge = await award(client, seed)
+    client.cookies.set("badges_session", seed.session["student"])
+    page = (await client.get(f"/badges/{badge['uuid']}", headers=HTML)).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    offer = (await client.post(f"/badges/{badge['uuid']}/wallet", data={"csrf_token": csrf}, headers=HTML)).text
+    interaction = re.search(r'href="([^"]+)" id="interaction-link"', offer).group(1).replace("&amp;", "&")
+    assert interaction.endswith("?iuv=1") and len(interaction) < 400
+    client.cookies.clear()
+
+    path = interaction.removeprefix(BASE_URL)
+    protocols = (await client.get(path, headers={"accept": "application/json"})).json()["protocols"]
+    assert set(protocols) == {"vcapi"} and protocols["vcapi"].startswith(f"{BASE_URL}/wallet/exchanges/")
+    human = await client.get(path, headers=HTML)
+    assert human.status_code == 200 and "Open this in your wallet" in human.text
+
+    exchange = protocols["vcapi"].removeprefix(BASE_URL)
+    request = (await client.post(exchange, json={})).json()["verifiablePresentationRequest"]
+    assert request["query"] == [{"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}]}]
+    assert request["domain"] == "127.0.0.1:8000" and request["challenge"]
+    signed = wallet_answers(tmp_path, {"name": "vcapi", "challenge": request["challenge"], "domain": request["domain"]},
+                            {"name": "no-domain", "challenge": request["challenge"]})
+    # bad twin: the domain asked for is missing from the proof
+    r = await client.post(exchange, json={"verifiablePresentation": signed["no-domain"]["presentation"]})
+    assert r.status_code == 400 and "domain" in r.json()["detail"]
+    r = await client.post(exchange, json={"verifiablePresentation": signed["vcapi"]["presentation"]})
+    assert r.status_code == 200, r.text
+    vp = r.json()["verifiablePresentation"]
+    assert vp["type"] == ["VerifiablePresentation"]
+    [bound] = vp["verifiableCredential"]
+    assert bound["credentialSubject"]["id"] == signed["vcapi"]["holder"]
+    stored = await credentials_repo.issued_credential(credential_id=bound["id"])
+    assert stored.document.encode() in r.content  # inside the wrapper, the stored bytes as signed
+    # used: the interaction URL and the exchange say so
+    assert (await client.get(path, headers={"accept": "application/json"})).status_code == 409
+    assert (await client.post(exchange, json={})).status_code == 409

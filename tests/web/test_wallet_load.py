@@ -61,7 +61,8 @@ async def test_200_concurrent_wallet_exchanges_issue_200_bound_badges_each_once(
         codes = sorted(r.status_code for r in pair)
         assert codes == [200, 409], [r.text for r in pair]
         issued = next(r for r in pair if r.status_code == 200)
-        assert json.loads(issued.content)["credentialSubject"]["id"] == holder
+        [bound] = json.loads(issued.content)["verifiablePresentation"]["verifiableCredential"]  # VC-API's wrapping
+        assert bound["credentialSubject"]["id"] == holder
     assert await IssuedCredential.count() == before + WALLETS
     copies = await IssuedCredential.select(IssuedCredential.holder, IssuedCredential.status_list,
                                            IssuedCredential.status_index).where(
