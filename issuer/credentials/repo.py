@@ -401,6 +401,29 @@ async def restart_exchange(row_id: int, *, challenge_hash: str, protocol: str) -
         (WalletExchange.id == row_id) & WalletExchange.used_at.is_null())
 
 
+async def set_pre_authorized_code(row_id: int, code_hash: str) -> None:
+    await WalletExchange.update({WalletExchange.pre_auth_hash: code_hash}).where(
+        (WalletExchange.id == row_id) & WalletExchange.used_at.is_null())
+
+
+async def exchange_by_pre_authorized_code(code_hash: str) -> WalletExchangeRow | None:
+    return row_of(WalletExchangeRow, await first_row(WalletExchange.select().where(
+        WalletExchange.pre_auth_hash == code_hash)))
+
+
+async def grant_access(row_id: int, *, code_hash: str, access_hash: str, expires_at: datetime) -> bool:
+    """Spend the pre-authorized code for an access token; False if it was spent already."""
+    done = await WalletExchange.update({WalletExchange.pre_auth_hash: "", WalletExchange.access_hash: access_hash,
+                                        WalletExchange.access_expires_at: expires_at}).where(
+        (WalletExchange.id == row_id) & (WalletExchange.pre_auth_hash == code_hash)).returning(WalletExchange.id)
+    return bool(done)
+
+
+async def exchange_by_access_token(access_hash: str) -> WalletExchangeRow | None:
+    return row_of(WalletExchangeRow, await first_row(WalletExchange.select().where(
+        WalletExchange.access_hash == access_hash)))
+
+
 async def complete_exchange(row_id: int, *, used_at: datetime, holder: str, issued_id: int) -> None:
     await WalletExchange.update({WalletExchange.used_at: used_at, WalletExchange.holder: holder,
                                  WalletExchange.issued: issued_id}).where(WalletExchange.id == row_id)

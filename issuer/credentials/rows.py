@@ -150,3 +150,7 @@ class WalletExchangeRow(msgspec.Struct, frozen=True, kw_only=True):
     holder: str
     issued: int | None
     created_at: datetime
+    pre_auth_hash: str = ""  # OpenID4VCI: the offer's pre-authorized code (sha256)
+    tx_code_hash: str = ""  # OpenID4VCI: the transaction code shown to the student (sha256)
+    access_hash: str = ""  # OpenID4VCI: the access token the token endpoint gave (sha256)
+    access_expires_at: datetime | None = None

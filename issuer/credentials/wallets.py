@@ -45,7 +45,7 @@ from issuer import links
 from issuer.access import Principal
 from issuer.accounts import audit as audit_trail
 from issuer.context import IssuerContext
-from issuer.credentials import binding, sharing
+from issuer.credentials import binding, oid4vci, sharing
 from issuer.credentials import repo as credentials_repo
 from issuer.credentials.rows import IssuedCredentialRow, WalletExchangeRow
 from issuer.db.engine import write_transaction
@@ -65,6 +65,8 @@ class WalletOffer(msgspec.Struct, frozen=True, kw_only=True):
     deep_link: str  # LCW's request link (with the challenge: shown once)
     request_url: str  # the exchange
     interaction_url: str  # VCALM's one URL for other wallets
+    oid4vci_offer: str  # openid-credential-offer://… (issuer.credentials.oid4vci)
+    tx_code: str  # the transaction code an OpenID4VCI wallet asks for (shown once)
     expires_at: datetime
 
 
@@ -91,15 +93,18 @@ async def offer(ctx: IssuerContext, who: Principal | None, c_uuid: str) -> Walle
     if row.revoked_at is not None or row.suspended:
         raise Conflict("a revoked or suspended badge cannot be sent to a wallet")
     challenge, challenge_hash = links.new_token()
+    tx_code, tx_code_hash = oid4vci.new_tx_code()
     now = ctx.clock.now()
     exchange = await credentials_repo.insert_exchange(
         uuid=uuidlib.uuid4(), school=row.school, learner=row.learner, credential=row.id, protocol="lcw",
-        challenge_hash=challenge_hash, expires_at=now + EXCHANGE_TTL, created_at=now)
+        challenge_hash=challenge_hash, tx_code_hash=tx_code_hash, expires_at=now + EXCHANGE_TTL, created_at=now)
     url = request_url(ctx, exchange.uuid)
     query = urlencode({"issuer": _issuer_id(row), "auth_type": "bearer", "challenge": challenge,
                        "vc_request_url": url})
     return WalletOffer(exchange=exchange.uuid, deep_link=f"{LCW_REQUEST}?{query}", request_url=url,
-                       interaction_url=interaction_url(ctx, exchange.uuid), expires_at=exchange.expires_at)
+                       interaction_url=interaction_url(ctx, exchange.uuid),
+                       oid4vci_offer=oid4vci.offer_uri(ctx, exchange.uuid), tx_code=tx_code,
+                       expires_at=exchange.expires_at)
 
 
 def _presentation(body: bytes) -> tuple[bool, dict[str, Any]]:
@@ -158,7 +163,8 @@ def domain_of(ctx: IssuerContext) -> str:
 async def interaction(ctx: IssuerContext, exchange_id: str) -> dict[str, Any]:
     """The protocols a wallet may use for this request (the interaction URL's JSON)."""
     exchange = _usable(await credentials_repo.exchange(uuid=_exchange_uuid(exchange_id)), ctx.clock.now())
-    return {"protocols": {"vcapi": request_url(ctx, exchange.uuid)}}
+    return {"protocols": {"vcapi": request_url(ctx, exchange.uuid),
+                          "oid4vci-1.0": oid4vci.offer_uri(ctx, exchange.uuid)}}
 
 
 def interaction_url(ctx: IssuerContext, exchange: uuidlib.UUID) -> str:

@@ -384,6 +384,12 @@ class WalletExchange(Table):
     holder = Varchar(length=2048, default="")
     issued = ForeignKey(references=IssuedCredential, null=True)
     created_at = Timestamptz()
+    # OpenID4VCI (pre-authorized code): the sha256 of the code in the offer, of the transaction
+    # code the student sees, and of the access token the token endpoint gave for it
+    pre_auth_hash = Varchar(length=64, default="", index=True)
+    tx_code_hash = Varchar(length=64, default="")
+    access_hash = Varchar(length=64, default="", index=True)
+    access_expires_at = Timestamptz(null=True, default=None)
 
 
 # --- transcripts: Transcript, TranscriptShare, TranscriptJob

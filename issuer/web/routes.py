@@ -6,6 +6,7 @@ from issuer.catalog.framework_controller import FrameworkController
 from issuer.catalog.pages import PublicFrameworkController
 from issuer.credentials.award_controller import AwardController
 from issuer.credentials.award_pages import AwardPages
+from issuer.credentials.oid4vci_controller import OpenIdCredentialController, OpenIdMetadataController
 from issuer.credentials.pages import BadgeController
 from issuer.credentials.wallet_controller import InteractionController, WalletExchangeController
 from issuer.evidence.controllers import EvidenceController
@@ -18,4 +19,5 @@ from issuer.evidence.teacher_pages import TeacherPages
 LEARNING_ROUTES = [FrameworkController, AchievementController, PublicAchievementController, EvidenceController,
                    ReviewController, EloController, MentorController, AwardController, BadgeController,
                    TeacherPages, StudentPages, PublicFrameworkController, PartnerController, AwardPages,
-                   WalletExchangeController, InteractionController]
+                   WalletExchangeController, InteractionController, OpenIdMetadataController,
+                   OpenIdCredentialController]
