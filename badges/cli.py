@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from badges.bundle import MANIFEST, Bundle, BundleError, document_path, manifest, read_bundle, stamp_status, wanted
 from badges.errors import BadgeError, ResolutionError
 from badges.json_types import JsonObject
-from badges.jsonld import OB_V3P0, VC_V2
+from badges.jsonld import OB_V3P0, VC_V2, check_terms
 from badges.pdf_input import PdfInputError, extract_credential, is_pdf
 from badges.record_content import PDF_NOTICE, RecordContent, content_lines, record_content
 from badges.signing import (
@@ -40,6 +40,7 @@ from badges.signing import (
     load_key_file,
     sign,
 )
+from badges.signing.jwt import sign_jwt
 from badges.trust import TrustedIssuer, TrustRegistry
 from badges.verification import VerificationReport, verify_credential
 from badges.verification_checks import parse_datetime
@@ -202,6 +203,15 @@ def _cmd_sign(args: argparse.Namespace) -> int:
         raise CliError(f"{args.file}: not JSON ({exc})") from None
     if not isinstance(document, dict):
         raise CliError(f"{args.file}: a credential is a JSON object")
+    if args.format == "jwt":
+        # OB 3.0 §8.2: the compact JWS's payload is the credential itself (plus iss, jti, nbf, sub,
+        # exp); a Data Integrity proof already on the document stays inside, as §8.2 orders them.
+        try:
+            check_terms(document)  # what a Data Integrity signer refuses, a JWT signer refuses too
+            print(sign_jwt(document, signer=signer))
+        except BadgeError as exc:
+            raise CliError(f"{args.file}: {exc.message}") from None
+        return 0
     signed = sign(document, signer=signer, created=created)
     print(json.dumps(signed, indent=2, ensure_ascii=False))
     return 0
@@ -417,7 +427,10 @@ def build_parser(plugins: Iterable[Any] | None = None) -> tuple[argparse.Argumen
                                                                 "credentials offline.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("sign", help="sign a credential (eddsa-rdfc-2022) and print it")
+    p = sub.add_parser("sign", help="sign a credential (eddsa-rdfc-2022, or VC-JWT) and print it")
+    p.add_argument("--format", choices=("di", "jwt"), default="di",
+                   help="di: an embedded Data Integrity proof (eddsa-rdfc-2022, the default); "
+                        "jwt: a VC-JWT compact JWS (EdDSA, OB 3.0 §8.2)")
     p.add_argument("--key", required=True, metavar="KEYFILE", help="Multikey JSON with secretKeyMultibase, or a JWK")
     p.add_argument("--verification-method", metavar="URL", help="verification method URL to name in the proof")
     p.add_argument("--created", metavar="ISO8601", help="proof creation time (default: now)")

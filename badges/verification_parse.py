@@ -105,6 +105,26 @@ def jwt_credential(payload: JsonObject) -> JsonObject:
     return {key: value for key, value in payload.items() if key not in JWT_CLAIMS}
 
 
+# VCDM 2.0 §4.13: a credential secured by an enveloping proof travels as a data: URL in an
+# EnvelopedVerifiableCredential (the VC-API answers this way); VC-JOSE-COSE names these media types.
+_ENVELOPE_TYPES = ("application/vc+jwt", "application/vc-ld+jwt", "application/jwt")
+
+
+def enveloped_token(document: Any) -> str | None:
+    """The compact JWS inside an ``EnvelopedVerifiableCredential``, or None if it is not one."""
+    if not isinstance(document, dict) or "EnvelopedVerifiableCredential" not in _types(document.get("type")):
+        return None
+    url = document.get("id")
+    if not isinstance(url, str) or not url.startswith("data:"):
+        return None
+    media_type, comma, token = url[len("data:"):].partition(",")
+    return token if comma and media_type.split(";")[0] in _ENVELOPE_TYPES else None
+
+
+def _types(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
 def _too_deep(max_depth: int) -> str:
     return f"This badge is nested more than {max_depth} levels deep, which is not accepted."
 
@@ -133,9 +153,19 @@ def _parse_text(text: str, fmt_prefix: str, max_depth: int) -> Parsed | ParseFai
             return ParseFailure(fmt, f"This file is not valid JSON ({exc}).")
         if json_depth(document) > max_depth:
             return ParseFailure(fmt, _too_deep(max_depth), "too-deep")
-        return Parsed(fmt, document)
+        return _unwrap_envelope(document, fmt, fmt_prefix, max_depth)
     return ParseFailure(None, "This is not a badge: expected a JSON credential, a signed token (JWT), "
                               "or a PNG/SVG image with a badge baked in.")
+
+
+def _unwrap_envelope(document: JsonObject, fmt: str, fmt_prefix: str, max_depth: int) -> Parsed | ParseFailure:
+    if "EnvelopedVerifiableCredential" not in _types(document.get("type")):
+        return Parsed(fmt, document)
+    token = enveloped_token(document)
+    if token is None or not _COMPACT_JWS.match(token):
+        return ParseFailure(fmt, "This is an enveloped credential, but its id is not a data: URL holding a "
+                                 "VC-JWT (data:application/vc+jwt,…), the only envelope this verifier reads.")
+    return _parse_text(token, fmt_prefix, max_depth)
 
 
 def _unbake(data: bytes, kind: str, max_depth: int) -> Parsed | ParseFailure:
@@ -162,7 +192,7 @@ def parse_input(raw: Any, *, max_bytes: int, max_depth: int) -> Parsed | ParseFa
             return ParseFailure("json", f"This credential is not plain JSON data ({exc}).")
         if size > max_bytes:
             return too_big
-        return Parsed("json", raw)
+        return _unwrap_envelope(raw, "json", "", max_depth)
     if isinstance(raw, (bytes, bytearray, memoryview)):
         data = bytes(raw)
         if len(data) > max_bytes:

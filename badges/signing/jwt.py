@@ -27,7 +27,10 @@ from badges.signing.resolve import KeyResolver
 
 __all__ = ["JwtResult", "jwk_thumbprint", "sign_jwt", "verify_jwt"]
 
-_ALGS: dict[str, type[PublicKey] | type[RsaPublicKey]] = {"EdDSA": PublicKey, "RS256": RsaPublicKey}
+# "Ed25519" is RFC 9864's fully-specified name for what "EdDSA" means with an Ed25519 key; we sign
+# "EdDSA", which every OB 3.0 verifier reads today, and accept both.
+_ALGS: dict[str, type[PublicKey] | type[RsaPublicKey]] = {"EdDSA": PublicKey, "Ed25519": PublicKey,
+                                                          "RS256": RsaPublicKey}
 # RFC 7638 §3.2: the required members of each key type, the only ones a thumbprint hashes.
 _THUMBPRINT_MEMBERS: dict[str, tuple[str, ...]] = {"RSA": ("e", "kty", "n"), "OKP": ("crv", "kty", "x")}
 _TYPS = {"JWT", "vc+jwt", "vc+ld+json+jwt"}

@@ -100,17 +100,20 @@ def _copy_tree(value: Any) -> Any:
 def sign(document: JsonObject, *, signer: Ed25519Signer, created: datetime,
          loader: DocumentLoader = load_document, verification_method: str | None = None,
          proof_purpose: str = "assertionMethod", cryptosuite: str = "eddsa-rdfc-2022",
-         proof_id: str | None = None, previous_proof: str | list[str] | None = None) -> JsonObject:
+         proof_id: str | None = None, previous_proof: str | list[str] | None = None,
+         challenge: str | None = None, domain: str | None = None) -> JsonObject:
     """A new dict: ``document`` with an eddsa-rdfc-2022 proof appended to ``proof`` (a list).
 
     Refuses (``UndefinedTerm``/``RelativeIri``) a document whose properties the contexts do not
     define: they would be left out of the canonical form and so unsigned. ``previous_proof``
     makes a proof chain (DI §4.3): the new proof covers the document with the proofs it names,
     which must be there (``ProofError`` otherwise); ``proof_id`` names the new proof.
+    ``challenge``/``domain``: what an ``authentication`` proof answers (a holder's DIDAuth).
     """
     proof = create_proof(document, signer=signer, created=created, loader=loader,
                          verification_method=verification_method, proof_purpose=proof_purpose,
-                         cryptosuite=cryptosuite, proof_id=proof_id, previous_proof=previous_proof)
+                         cryptosuite=cryptosuite, proof_id=proof_id, previous_proof=previous_proof,
+                         challenge=challenge, domain=domain)
     signed: JsonObject = _copy_tree(document)  # the one copy: the existing proofs inside it are copies too
     signed["proof"] = [*_proofs(signed), proof]
     return signed
@@ -134,7 +137,8 @@ def previous_proofs(previous: object, all_proofs: list[Any]) -> list[Any]:
 def create_proof(document: JsonObject, *, signer: Ed25519Signer, created: datetime,
                  loader: DocumentLoader = load_document, verification_method: str | None = None,
                  proof_purpose: str = "assertionMethod", cryptosuite: str = "eddsa-rdfc-2022",
-                 proof_id: str | None = None, previous_proof: str | list[str] | None = None) -> JsonObject:
+                 proof_id: str | None = None, previous_proof: str | list[str] | None = None,
+                 challenge: str | None = None, domain: str | None = None) -> JsonObject:
     """The proof ``sign`` appends, with the same checks, without copying ``document``.
 
     For a caller that owns a freshly built document without proofs (an award):
@@ -160,6 +164,10 @@ def create_proof(document: JsonObject, *, signer: Ed25519Signer, created: dateti
         options = {"id": proof_id, **options}
     if previous_proof is not None:
         options["previousProof"] = previous_proof
+    if challenge is not None:
+        options["challenge"] = challenge
+    if domain is not None:
+        options["domain"] = domain
     try:
         canonical_proof_config = suite.proof_configuration(unsecured, options, checked=True)
     except UndefinedTerm as exc:

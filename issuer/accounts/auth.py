@@ -67,7 +67,14 @@ def _cookies(scope: Scope) -> dict[str, str]:
     return {k: m.value for k, m in jar.items()}
 
 
+# Endpoints whose Authorization header carries another protocol's token, checked by the endpoint
+# itself (OpenID4VCI's access token at its credential endpoint), not one of our API tokens.
+OWN_AUTHORIZATION = ("/oid4vci/",)
+
+
 def _bearer(scope: Scope) -> str | None:
+    if str(scope.get("path", "")).startswith(OWN_AUTHORIZATION):
+        return None
     for name, value in scope.get("headers", []):
         if name == b"authorization":
             scheme, _, token = value.decode("latin-1").partition(" ")

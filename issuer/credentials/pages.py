@@ -6,6 +6,7 @@ QR code, evidence files, and the learner's sharing switches.
 asks for ``application/vc+ld+json`` / ``application/ld+json`` / ``application/json`` (a verifier
 given the page's URL); the page also names the credential as ``<link rel="alternate">``.
 The credential JSON is also served verbatim at ``/credentials/<uuid>`` by ``controllers``.
+``/badges/<uuid>.jwt`` is the same credential as a VC-JWT (OB 3.0 §8.2), signed once and stored.
 Everything here follows the learner's public-page switch (``sharing.may_read``).
 """
 from __future__ import annotations
@@ -17,10 +18,11 @@ from litestar.params import FromPath
 
 from issuer.accounts.auth import requires
 from issuer.context import IssuerContext
-from issuer.credentials import offline, sharing
+from issuer.credentials import offline, sharing, vc_jwt, wallets
 from issuer.credentials.schemas import BadgeEvidenceOut, BadgeSharingOut, EvidenceSharingOut
 from issuer.errors import InvalidInput, NotFound
 from issuer.evidence.controllers import download
+from issuer.render.qr import qr_data_uri
 from issuer.storage import FileStore
 from issuer.web.common import form_of, page, see_other, wants_html, who
 from issuer.web.deps import DEPENDENCIES, Ctx
@@ -88,8 +90,12 @@ class BadgeController(Controller):
             body, filename = await _credential_bytes(request, c_uuid)
             return Response(content=body, media_type=VC_MEDIA_TYPE,
                             headers={"Content-Disposition": f'attachment; filename="{filename}.json"'})
+        if ext == "jwt":  # the same credential as a VC-JWT (issuer.credentials.vc_jwt)
+            row = await sharing.readable(viewer, await sharing.credential_row(c_uuid))
+            return Response(content=(await vc_jwt.jwt_of(ctx, row)).encode("ascii"), media_type=vc_jwt.MEDIA_TYPE,
+                            headers={"Content-Disposition": f'attachment; filename="{sharing.file_stem(row)}.jwt"'})
         if ext:
-            raise NotFound("no such badge format (html, .json, .png, .svg)")
+            raise NotFound("no such badge format (html, .json, .jwt, .png, .svg)")
         if request.accept.best_match(_OFFERED, default="text/html") != "text/html":
             body, _ = await _credential_bytes(request, c_uuid)  # a verifier given the page's URL
             return Response(content=body, media_type=VC_MEDIA_TYPE, headers={"Vary": "Accept"})
@@ -98,8 +104,9 @@ class BadgeController(Controller):
         except sharing.NotShared:
             response = page(request, "badge/not_shared.html.j2", status_code=404)
         else:
+            copies = (await wallets.wallet_copies(await sharing.credential_row(c_uuid))) if view["owner"] else []
             response = page(request, "badge/page.html.j2", badge=view,
-                            saved=request.query_params.get("saved"))
+                            saved=request.query_params.get("saved"), wallet_copies=copies)
         response.headers["Vary"] = "Accept"
         return response
 
@@ -146,6 +153,18 @@ class BadgeController(Controller):
         if wants_html(request):
             return see_other(f"/badges/{c_id}")
         return Response(content=EvidenceSharingOut(evidence_shared=shared), media_type="application/json")
+
+    @post("/{c_id:str}/wallet", guards=[requires("student")], status_code=200)
+    async def wallet(self, ctx: Ctx, request: Request[Any, Any, Any], c_id: FromPath[str]) -> Response[Any]:
+        """The owner's "Add to wallet": a new single-use request link for the Learner Credential
+        Wallet, shown on this page (with a QR code to scan from a desktop) — the link holds a
+        secret only its sha256 of is kept, so the page is the POST's answer, not a redirect."""
+        made = await wallets.offer(ctx, who(request), c_id)
+        view = await sharing.badge_view(ctx, c_id, who(request))
+        response = page(request, "badge/wallet.html.j2", badge=view, offer=made, qr=qr_data_uri(made.deep_link),
+                        minutes=int(wallets.EXCHANGE_TTL.total_seconds() // 60))
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @post("/{c_id:str}/sharing", guards=[requires("student")], status_code=200)
     async def badge_sharing(self, request: Request[Any, Any, Any], c_id: FromPath[str]) -> Response[Any]:

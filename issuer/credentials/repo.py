@@ -23,6 +23,7 @@ from issuer.credentials.rows import (
     PairAwardRow,
     StatusListHead,
     StatusListRow,
+    WalletExchangeRow,
 )
 from issuer.db.engine import lock_row
 from issuer.db.query import (
@@ -38,7 +39,7 @@ from issuer.db.query import (
 )
 from issuer.db.scope import Scope
 from issuer.db.scope import where as scoped
-from issuer.db.tables import Award, BulkJob, IssuedCredential, StatusEntry, StatusList, Submission
+from issuer.db.tables import Award, BulkJob, IssuedCredential, StatusEntry, StatusList, Submission, WalletExchange
 
 Row = dict[str, Any]
 
@@ -148,6 +149,14 @@ async def lock_issued_credential(row_id: int) -> None:
 async def mark_revoked(row_id: int, *, reason: str, actor_id: int | None, at: datetime) -> None:
     await IssuedCredential.update({IssuedCredential.revoked_at: at, IssuedCredential.revoked_reason: reason,
                                    IssuedCredential.revoked_by: actor_id}).where(IssuedCredential.id == row_id)
+
+
+async def store_jwt(row_id: int, token: str) -> str:
+    """Keeps ``token`` unless a concurrent request stored one first; returns the one stored."""
+    await IssuedCredential.update({IssuedCredential.jwt: token}).where(
+        (IssuedCredential.id == row_id) & (IssuedCredential.jwt == ""))
+    stored = await IssuedCredential.select(IssuedCredential.jwt).where(IssuedCredential.id == row_id).first()
+    return str(stored["jwt"]) if stored else token
 
 
 async def mark_suspended(row_id: int, *, suspended: bool, reason: str) -> None:
@@ -356,3 +365,72 @@ async def update_bulk_job_leased(j_id: int, owner: str, **values: object) -> boo
     rows = await BulkJob.update({getattr(BulkJob, k): v for k, v in _bulk_values(values).items()}).where(
         (BulkJob.id == j_id) & (BulkJob.lease_owner == owner)).returning(BulkJob.id)
     return bool(rows)
+
+
+# --- wallet copies and their exchanges (issuer.credentials.binding, issuer.credentials.wallets) --
+
+async def bound_copies(credential_row_id: int) -> list[IssuedCredentialRow]:
+    return rows_of(IssuedCredentialRow, await IssuedCredential.select().where(
+        IssuedCredential.bound_from == credential_row_id).order_by(IssuedCredential.id))
+
+
+async def insert_exchange(**values: Any) -> WalletExchangeRow:
+    row_id = await insert_row(WalletExchange, **values)
+    stored = await exchange(row_id=row_id)
+    if stored is None:  # only if another transaction deleted it at once
+        raise LookupError(f"wallet exchange {row_id} vanished after its insert")
+    return stored
+
+
+async def exchange(*, row_id: int | None = None, uuid: uuidlib.UUID | None = None) -> WalletExchangeRow | None:
+    query = WalletExchange.select()
+    if row_id is not None:
+        query = query.where(WalletExchange.id == row_id)
+    if uuid is not None:
+        query = query.where(WalletExchange.uuid == uuid)
+    return row_of(WalletExchangeRow, await first_row(query))
+
+
+async def lock_exchange(row_id: int) -> None:
+    await lock_row(WalletExchange, row_id)
+
+
+async def restart_exchange(row_id: int, *, challenge_hash: str, protocol: str) -> None:
+    await WalletExchange.update({WalletExchange.challenge_hash: challenge_hash,
+                                 WalletExchange.protocol: protocol}).where(
+        (WalletExchange.id == row_id) & WalletExchange.used_at.is_null())
+
+
+async def set_pre_authorized_code(row_id: int, code_hash: str) -> None:
+    await WalletExchange.update({WalletExchange.pre_auth_hash: code_hash}).where(
+        (WalletExchange.id == row_id) & WalletExchange.used_at.is_null())
+
+
+async def exchange_by_pre_authorized_code(code_hash: str) -> WalletExchangeRow | None:
+    return row_of(WalletExchangeRow, await first_row(WalletExchange.select().where(
+        WalletExchange.pre_auth_hash == code_hash)))
+
+
+async def grant_access(row_id: int, *, code_hash: str, access_hash: str, expires_at: datetime) -> bool:
+    """Spend the pre-authorized code for an access token; False if it was spent already."""
+    done = await WalletExchange.update({WalletExchange.pre_auth_hash: "", WalletExchange.access_hash: access_hash,
+                                        WalletExchange.access_expires_at: expires_at}).where(
+        (WalletExchange.id == row_id) & (WalletExchange.pre_auth_hash == code_hash)).returning(WalletExchange.id)
+    return bool(done)
+
+
+async def exchange_by_access_token(access_hash: str) -> WalletExchangeRow | None:
+    return row_of(WalletExchangeRow, await first_row(WalletExchange.select().where(
+        WalletExchange.access_hash == access_hash)))
+
+
+async def complete_exchange(row_id: int, *, used_at: datetime, holder: str, issued_id: int) -> None:
+    await WalletExchange.update({WalletExchange.used_at: used_at, WalletExchange.holder: holder,
+                                 WalletExchange.issued: issued_id}).where(WalletExchange.id == row_id)
+
+
+async def wallet_copies_of(credential_row_id: int) -> list[WalletExchangeRow]:
+    """The completed exchanges of one credential, newest first (the badge page lists them)."""
+    return rows_of(WalletExchangeRow, await WalletExchange.select().where(
+        (WalletExchange.credential == credential_row_id) & WalletExchange.used_at.is_not_null()).order_by(
+        WalletExchange.id, ascending=False))

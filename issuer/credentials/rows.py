@@ -54,6 +54,9 @@ class IssuedCredentialRow(msgspec.Struct, frozen=True, kw_only=True):
     issued_at: datetime
     public_page: bool = True  # the learner's switch: the public page and the JSON at its URL
     show_name: bool = False  # the learner's switch: their name on the public page
+    jwt: str = ""  # the VC-JWT of ``document`` as stored, "" until first asked for (issuer.credentials.vc_jwt)
+    bound_from: int | None = None  # a wallet copy: the credential it was issued from (issuer.credentials.binding)
+    holder: str = ""  # a wallet copy: the wallet's DID, its credentialSubject.id
 
 
 class CredentialSummaryRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -129,3 +132,25 @@ class HeldSubmissionRow(msgspec.Struct, frozen=True, kw_only=True):
 
     id: int
     prerequisites: list[int]  # achievement ids
+
+
+class WalletExchangeRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One "add to wallet" request (``issuer.credentials.wallets``): a single-use challenge for
+    ``credential`` (stored as its sha256) that expires; ``issued`` is the bound copy it made."""
+
+    id: int
+    uuid: uuidlib.UUID
+    school: int
+    learner: int
+    credential: int
+    protocol: str
+    challenge_hash: str
+    expires_at: datetime
+    used_at: datetime | None
+    holder: str
+    issued: int | None
+    created_at: datetime
+    pre_auth_hash: str = ""  # OpenID4VCI: the offer's pre-authorized code (sha256)
+    tx_code_hash: str = ""  # OpenID4VCI: the transaction code shown to the student (sha256)
+    access_hash: str = ""  # OpenID4VCI: the access token the token endpoint gave (sha256)
+    access_expires_at: datetime | None = None

@@ -6,7 +6,7 @@ Signed documents (credentials, status lists) are never DTOs: they are served ver
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -28,6 +28,9 @@ class IssueOptions(Dto):
     credential_id: Url | None = None
     mandatory_pointers: Annotated[list[Url], msgspec.Meta(max_length=100)] | None = None
     credential_status: StatusOption | None = None
+    # "vc+jwt": answer with the credential also secured as a VC-JWT, in an
+    # EnvelopedVerifiableCredential (VCDM 2.0 §4.13); the Data Integrity–signed one is stored either way.
+    format: Literal["data-integrity", "vc+jwt"] | None = None
 
 
 class IssueRequest(Dto):

@@ -245,6 +245,7 @@ async def badge_view(ctx: IssuerContext, c_uuid: str, viewer: Principal | None =
                                    organization_id=school.linkedin_organization_id,
                                    issued=_issued(doc.get("validFrom")), url=url, cert_id=str(row.uuid)),
         "json_download_url": f"{base}/badges/{row.uuid}.json",
+        "jwt_url": f"{base}/badges/{row.uuid}.jwt",
         "bundle_url": f"{base}/badges/{row.uuid}/bundle.zip",
         "download_name": files,
     }

@@ -195,6 +195,13 @@ async def _write_status(ctx: IssuerContext, credential: IssuedCredentialRow, sch
     return purpose
 
 
+def _follows(copy: IssuedCredentialRow, action: str) -> bool:
+    """Whether a wallet copy takes ``action`` with its badge (a copy already in that state does not)."""
+    if copy.revoked_at is not None:
+        return False
+    return copy.suspended if action == "reinstate" else not (action == "suspend" and copy.suspended)
+
+
 async def _change(ctx: IssuerContext, credential_row_id: int, *, action: str, reason: str, actor_id: int | None,
                   school_id: int | None) -> IssuedCredentialRow:
     reason = (reason or "").strip()
@@ -219,10 +226,20 @@ async def _change(ctx: IssuerContext, credential_row_id: int, *, action: str, re
         else:
             await credentials_repo.mark_suspended(credential_row_id, suspended=action == "suspend",
                                                   reason=reason if action == "suspend" else "")
+        # The copies bound to the student's wallets say what the badge says (issuer.credentials.binding).
+        copies = [c for c in await credentials_repo.bound_copies(credential_row_id) if _follows(c, action)]
+        for copy in copies:
+            await _write_status(ctx, copy, school, action)
+            if action == "revoke":
+                await credentials_repo.mark_revoked(copy.id, reason=reason, actor_id=actor_id, at=now)
+            else:
+                await credentials_repo.mark_suspended(copy.id, suspended=action == "suspend",
+                                                      reason=reason if action == "suspend" else "")
         # Who and why, for the school's staff only (the reason is never published).
         await audit_trail.record_event(action=f"credential.{action}", at=now, actor_id=actor_id,
                                   district_id=school.district, school_id=school.id, subject=credential.credential_id,
-                                  details={"reason": reason, "statusPurpose": purpose})
+                                  details={"reason": reason, "statusPurpose": purpose,
+                                           **({"walletCopies": len(copies)} if copies else {})})
         changed = await credentials_repo.issued_credential(row_id=credential_row_id)
         if changed is None:  # locked above: cannot happen
             raise NotFound(f"no credential {credential_row_id}")

@@ -23,6 +23,10 @@ data models forbid with 400 (structure) or 422 (JSON-LD: contexts, undefined ter
   verifier checks (a subject with neither ``id`` nor ``identifier``, …): we would sign a badge
   our own verifier rejects.
 
+VC-JWT: ``options.format = "vc+jwt"`` answers with the credential secured as a VC-JWT as well
+(``issuer.credentials.vc_jwt``: the Data Integrity–signed credential is the JWT's payload), in
+an ``EnvelopedVerifiableCredential``; what is stored is the same either way.
+
 Idempotent: posting a credential whose ``id`` this school already issued with the same content
 (and with a status entry exactly when one was asked for) returns the credential already signed,
 byte for byte (200), so a client retrying after a timeout gets its credential; the same ``id``
@@ -57,7 +61,7 @@ from issuer.access import Principal
 from issuer.accounts import audit as audit_trail
 from issuer.context import IssuerContext
 from issuer.credentials import repo as credentials_repo
-from issuer.credentials import status
+from issuer.credentials import status, vc_jwt
 from issuer.credentials.rows import IssuedCredentialRow
 from issuer.db.engine import write_transaction
 from issuer.errors import BadRequest, Conflict, Unprocessable
@@ -322,6 +326,22 @@ def _same_as_issued(existing: IssuedCredentialRow, *, school_id: int, doc: dict[
 
 
 _MISSING = object()
+
+
+async def issue_response(ctx: IssuerContext, *, school_id: int, credential: dict[str, Any],
+                         options: dict[str, Any] | None, actor: Principal | None = None) -> tuple[bytes, bool]:
+    """The VC-API answer to an issue request, and whether the credential is new. With
+    ``options.format = "vc+jwt"`` it is the stored credential as a VC-JWT, enveloped."""
+    as_jwt = (options or {}).get("format") == "vc+jwt"
+    if as_jwt:
+        check_structure(credential)
+        if _items(credential["@context"])[0] == VC_V1:  # refused before anything is signed or stored
+            raise BadRequest("options.format vc+jwt is offered for VC 2.0 credentials only", pointer="options.format")
+    text, row, created = await issue_or_replay(ctx, school_id=school_id, credential=credential, options=options,
+                                               actor=actor)
+    if as_jwt:
+        return b'{"verifiableCredential":' + vc_jwt.enveloped(await vc_jwt.jwt_of(ctx, row)) + b"}", created
+    return response_body(text), created
 
 
 def response_body(stored: str) -> bytes:

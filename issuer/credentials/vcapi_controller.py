@@ -35,13 +35,12 @@ class VcApiController(Controller):
         if principal.school_id is None:
             raise Forbidden("the token or account is not bound to a school")
         options = msgspec.to_builtins(data.options) if data.options is not None else None
-        stored, _, created = await vcapi.issue_or_replay(ctx, school_id=principal.school_id,
-                                                         credential=data.credential, options=options,
-                                                         actor=principal)
+        body, created = await vcapi.issue_response(ctx, school_id=principal.school_id,
+                                                   credential=data.credential, options=options, actor=principal)
         # 200 for a retry of a credential already issued: the same signed bytes, nothing new made
         # The stored signed bytes ARE the IssueResponse body (a signed document is never re-encoded),
         # hence bytes where the annotation, for the OpenAPI schema, names the DTO.
-        return Response(content=vcapi.response_body(stored),  # type: ignore[arg-type]
+        return Response(content=body,  # type: ignore[arg-type]
                         status_code=201 if created else 200, media_type=VC_MEDIA_TYPE)
 
 

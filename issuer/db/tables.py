@@ -360,6 +360,36 @@ class IssuedCredential(Table):
     # by default, so links already given out keep working; the learner's name is shown only if asked.
     public_page = Boolean(default=True)
     show_name = Boolean(default=False)
+    # issue 14: the same credential as a VC-JWT (OB 3.0 §8.2), signed on first request and then
+    # served as stored, like ``document``; "" until someone asks for it.
+    jwt = Text(default="")
+    # issue 14: a copy bound to a wallet's DID (``credentialSubject.id`` = ``holder``), issued from
+    # the credential ``bound_from`` names (an id of this table; its revocation reaches the copies).
+    bound_from = Integer(null=True, default=None, index=True)
+    holder = Varchar(length=2048, default="")
+
+
+class WalletExchange(Table):
+    """One "add to wallet" request: a single-use challenge, for ``credential``, that expires.
+    Only the sha256 of the challenge is stored; ``issued`` is the bound copy made for ``holder``."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    uuid = UUID(unique=True)
+    school = ForeignKey(references=School, index=True)
+    learner = ForeignKey(references=User, index=True)
+    credential = ForeignKey(references=IssuedCredential, index=True)
+    protocol = Varchar(length=16, default="lcw")
+    challenge_hash = Varchar(length=64, unique=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    holder = Varchar(length=2048, default="")
+    issued = ForeignKey(references=IssuedCredential, null=True)
+    created_at = Timestamptz()
+    # OpenID4VCI (pre-authorized code): the sha256 of the code in the offer, of the transaction
+    # code the student sees, and of the access token the token endpoint gave for it
+    pre_auth_hash = Varchar(length=64, default="", index=True)
+    tx_code_hash = Varchar(length=64, default="")
+    access_hash = Varchar(length=64, default="", index=True)
+    access_expires_at = Timestamptz(null=True, default=None)
 
 
 # --- transcripts: Transcript, TranscriptShare, TranscriptJob

@@ -6,7 +6,9 @@ from issuer.catalog.framework_controller import FrameworkController
 from issuer.catalog.pages import PublicFrameworkController
 from issuer.credentials.award_controller import AwardController
 from issuer.credentials.award_pages import AwardPages
+from issuer.credentials.oid4vci_controller import OpenIdCredentialController, OpenIdMetadataController
 from issuer.credentials.pages import BadgeController
+from issuer.credentials.wallet_controller import InteractionController, WalletExchangeController
 from issuer.evidence.controllers import EvidenceController
 from issuer.evidence.elo_controller import EloController
 from issuer.evidence.mentor_pages import MentorController, PartnerController
@@ -16,4 +18,6 @@ from issuer.evidence.teacher_pages import TeacherPages
 
 LEARNING_ROUTES = [FrameworkController, AchievementController, PublicAchievementController, EvidenceController,
                    ReviewController, EloController, MentorController, AwardController, BadgeController,
-                   TeacherPages, StudentPages, PublicFrameworkController, PartnerController, AwardPages]
+                   TeacherPages, StudentPages, PublicFrameworkController, PartnerController, AwardPages,
+                   WalletExchangeController, InteractionController, OpenIdMetadataController,
+                   OpenIdCredentialController]

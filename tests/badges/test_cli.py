@@ -1,11 +1,16 @@
 """The `badges` command: main([...]) exit codes and output, never a traceback."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 import stat
+import warnings
 
 import pytest
+from joserfc import jws
+from joserfc.errors import BadSignatureError, SecurityWarning
+from joserfc.jwk import OKPKey
 
 from badges.cli import build_parser, main, make_fetcher, make_resolver
 from badges.errors import ResolutionError
@@ -205,6 +210,64 @@ def test_sign_bad_input_is_one_line_and_exit_2(capsys, tmp_path, setup, message)
     code, out, err = run(capsys, "sign", "--key", str(key_file), *extra, str(unsigned))
     assert code == 2 and out == ""
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def _independent_jws_payload(token: str, public_jwk: dict) -> dict:
+    """Checks the token with joserfc, a JOSE library that shares no code with ours."""
+    key = OKPKey.import_key(public_jwk)
+    # joserfc warns that RFC 9864 deprecates the polymorphic "EdDSA" for "Ed25519"; we still sign
+    # "EdDSA" because that is what OB 3.0 verifiers and wallets read today.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SecurityWarning)
+        return json.loads(jws.deserialize_compact(token, key, algorithms=["EdDSA"]).payload)
+
+
+def test_sign_format_jwt_prints_a_vc_jwt_that_our_verifier_and_an_independent_jose_library_accept(
+        capsys, tmp_path):
+    signer = Ed25519Signer.from_seed(SEED)
+    key_file = tmp_path / "key.json"
+    key_file.write_text(json.dumps(signer.to_multikey(secret=True)))
+    issuer = signer.public_key.did_key
+    unsigned = tmp_path / "badge.json"
+    doc = badge(issuer={"id": issuer, "type": ["Profile"], "name": "Seed School", "url": "https://seed.example"})
+    unsigned.write_text(json.dumps(doc))
+    code, out, err = run(capsys, "sign", "--format", "jwt", "--key", str(key_file), str(unsigned))
+    assert code == 0, err
+    token = out.strip()
+    assert re.fullmatch(r"[\w-]+\.[\w-]+\.[\w-]+", token)
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    # OB 3.0 §8.2.3: alg, kid (dereferenceable) and typ JWT; no other header.
+    assert header == {"alg": "EdDSA", "typ": "JWT", "kid": signer.verification_method}
+    payload = _independent_jws_payload(token, signer.public_key.to_jwk())
+    assert payload["iss"] == issuer and payload["jti"] == doc["id"]
+    assert payload["sub"] == doc["credentialSubject"]["id"] and "proof" not in payload
+    assert {k: v for k, v in payload.items() if k not in ("iss", "jti", "nbf", "sub", "exp")} == doc
+
+    jwt_file = tmp_path / "badge.jwt"
+    jwt_file.write_text(token)
+    code, out, _ = run(capsys, "verify", "--now", NOW, str(jwt_file))
+    assert code == 0 and "VERIFIED" in out.splitlines()[0]
+    # The bad twin: one changed byte in the payload and both readers refuse it.
+    head, body, sig = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    claims["credentialSubject"]["result"] = []
+    forged = ".".join([head, base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("="), sig])
+    jwt_file.write_text(forged)
+    code, out, _ = run(capsys, "verify", "--now", NOW, str(jwt_file))
+    assert code == 1 and "NOT VERIFIED" in out
+    with pytest.raises(BadSignatureError):
+        _independent_jws_payload(forged, signer.public_key.to_jwk())
+
+
+def test_sign_format_jwt_refuses_undefined_terms_like_the_data_integrity_signer(capsys, tmp_path):
+    key_file = tmp_path / "key.json"
+    key_file.write_text(json.dumps(Ed25519Signer.from_seed(SEED).to_multikey(secret=True)))
+    doc = badge()
+    doc["favouriteColour"] = "blue"
+    unsigned = tmp_path / "badge.json"
+    unsigned.write_text(json.dumps(doc))
+    code, out, err = run(capsys, "sign", "--format", "jwt", "--key", str(key_file), str(unsigned))
+    assert code == 2 and out == "" and "not defined" in err and len(err.strip().splitlines()) == 1
 
 
 # ---- demo, usage, plugins -----------------------------------------------------------------------

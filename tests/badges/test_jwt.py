@@ -113,6 +113,21 @@ def test_eddsa_round_trip_with_kid(credential):
     assert sign_jwt(credential, signer=signer) == token  # deterministic
 
 
+def _resigned(token: str, signer: Ed25519Signer, header: dict) -> str:
+    signing_input = f"{_b64(json.dumps(header).encode())}.{token.split('.')[1]}"
+    return f"{signing_input}.{_b64(signer.sign(signing_input.encode('ascii')))}"
+
+
+def test_rfc_9864_ed25519_alg_is_accepted_and_ed448_is_not(credential):
+    signer = Ed25519Signer.from_seed(SEED)
+    token = sign_jwt(credential, signer=signer)
+    fully_specified = _resigned(token, signer, {"alg": "Ed25519", "typ": "JWT", "kid": signer.verification_method})
+    assert verify_jwt(fully_specified, resolver=RESOLVER, now=NOW).credential == credential
+    ed448 = _resigned(token, signer, {"alg": "Ed448", "typ": "JWT", "kid": signer.verification_method})
+    with pytest.raises(ProofError):
+        verify_jwt(ed448, resolver=RESOLVER, now=NOW)
+
+
 def test_eddsa_exp_and_expiry(credential):
     signer = Ed25519Signer.from_seed(SEED)
     credential["validUntil"] = "2026-01-01T00:00:00Z"
