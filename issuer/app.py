@@ -16,11 +16,13 @@ district's schools are its registered issuers ("District school").
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import anyio.from_thread
+import httpx
 from litestar import Litestar, Request, Response, Router
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.datastructures import State
@@ -140,6 +142,8 @@ class VerifierOptions:
     documents_dir: Path | None = None
     trust_file: Path | None = None
     allow_private_networks: bool = False
+    transport: httpx.BaseTransport | None = None  # tests: the web the verifier's links reach
+    resolve_host: Callable[[str, int], list[str]] | None = None  # tests: that web's DNS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> VerifierOptions:
@@ -239,6 +243,7 @@ def verifier_config(options: VerifierOptions, *, ctx: IssuerContext, env: Any) -
 
     return VerifierConfig(documents_dir=options.documents_dir, trust=trust, trust_source=schools_registry,
                           allow_private_networks=options.allow_private_networks, clock=ctx.clock.now,
+                          transport=options.transport, resolve_host=options.resolve_host,
                           report_cache_ttl=0.0, templates_dir=TEMPLATES_DIR, template_environment=env)
 
 

@@ -25,7 +25,7 @@ import json
 import re
 import threading
 from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -128,6 +128,7 @@ class Verification:
     url: str | None = None
     cached: bool = False
     elapsed_ms: float = 0.0
+    body: bytes | None = field(default=None, repr=False, compare=False)  # what a link returned, as returned
 
 
 class _Stage:
@@ -271,7 +272,7 @@ class VerifierService:
         else:
             source = "url"
         verification = await self._run(body, source=source)
-        return replace(verification, url=url)
+        return replace(verification, url=url, body=body)
 
     async def _run(self, data: bytes | str | JsonObject, *, source: str) -> Verification:
         config = self.config

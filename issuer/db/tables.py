@@ -514,3 +514,29 @@ class PasswordReset(Table):
     created_at = Timestamptz()
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
+
+
+class ImportedBadge(Table):
+    """A badge the student earned elsewhere and added to their backpack (issue 14): kept byte for
+    byte as given (the file's bytes in the file store under ``sha256``; ``document`` is the
+    credential read from it, JSON or a compact JWS), verified on import and again when shown,
+    and never counted as this school's (transcripts read ``IssuedCredential`` only)."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    uuid = UUID(unique=True)
+    learner = ForeignKey(references=User, index=True)
+    school = ForeignKey(references=School, index=True)
+    sha256 = Varchar(length=64)
+    media_type = Varchar(length=64, default="")
+    size = Integer(default=0)
+    source = Varchar(length=8, default="file")  # file | url
+    source_url = Varchar(length=2048, default="")
+    format = Varchar(length=16, default="")  # the verifier's: json | jwt | png+json | svg+jwt | …
+    document = Text()
+    name = Varchar(length=512, default="")
+    issuer_id = Varchar(length=2048, default="")
+    issuer_name = Varchar(length=512, default="")
+    verified = Boolean(default=False)
+    summary = Text(default="")  # the verdict in words, as of ``checked_at``
+    checked_at = Timestamptz()
+    created_at = Timestamptz()
+    unique_learner_sha256 = _PUnique(["learner", "sha256"])

@@ -21,6 +21,7 @@ from issuer.evidence.forms import (
     form_error,
     self_levels,
 )
+from issuer.portfolio import imports
 from issuer.web.common import files_of, form_of, getall, page, see_other, text_list, who
 from issuer.web.deps import DEPENDENCIES, Ctx
 
@@ -36,7 +37,8 @@ class StudentPages(Controller):
     @get("/badges")
     async def badges(self, ctx: Ctx, request: Request[Any, Any, Any]) -> Response[Any]:
         p = who(request)
-        return page(request, "student/badges.html.j2", backpack=await progress.backpack(ctx, p))
+        return page(request, "student/badges.html.j2", backpack=await progress.backpack(ctx, p),
+                    elsewhere=await imports.imported(ctx, p), removed=request.query_params.get("removed"))
 
     @get("/progress")
     async def progress_page(self, ctx: Ctx, request: Request[Any, Any, Any]) -> Response[Any]:

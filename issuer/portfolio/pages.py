@@ -16,6 +16,7 @@ from issuer.accounts.auth import requires
 from issuer.errors import InvalidInput, IssuerError, LinkExpired, NotFound
 from issuer.evidence.controllers import download
 from issuer.portfolio import archive, service, shares
+from issuer.portfolio.import_pages import BackpackImportPages
 from issuer.web.common import form_of, getall, page, see_other, who
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto_types import PathId
@@ -155,4 +156,4 @@ class MyDataPages(Controller):
                                  "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
 
-PORTFOLIO_ROUTES = [PortfolioPages, SharedPortfolio, MyDataPages]
+PORTFOLIO_ROUTES = [PortfolioPages, SharedPortfolio, MyDataPages, BackpackImportPages]

@@ -1,12 +1,14 @@
 """Queries of portfolios, their pieces and share links, returning ``issuer.portfolio.rows``."""
 from __future__ import annotations
 
+import uuid as uuidlib
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from issuer.db.query import all_rows, first_row, insert_row, row_of, rows_of
-from issuer.db.tables import Portfolio, PortfolioItem, PortfolioShare
-from issuer.portfolio.rows import ItemRow, PortfolioRow, ShareRow
+from issuer.db.tables import ImportedBadge, Portfolio, PortfolioItem, PortfolioShare
+from issuer.portfolio.rows import ImportedBadgeRow, ItemRow, PortfolioRow, ShareRow
 
 _pk_portfolio = Portfolio._meta.primary_key
 _pk_item = PortfolioItem._meta.primary_key
@@ -89,3 +91,33 @@ async def revoke_share(share_id: int, at: datetime) -> bool:
     rows = await PortfolioShare.update({PortfolioShare.revoked_at: at}).where(
         (_pk_share == share_id) & PortfolioShare.revoked_at.is_null()).returning(_pk_share)
     return bool(rows)
+
+
+# --- badges from elsewhere (issuer.portfolio.imports) --------------------------------------------
+
+async def imported_badges(learner_id: int) -> list[ImportedBadgeRow]:
+    return rows_of(ImportedBadgeRow, await ImportedBadge.select().where(
+        ImportedBadge.learner == learner_id).order_by(ImportedBadge.id, ascending=False))
+
+
+async def imported_badge(learner_id: int, badge_uuid: uuidlib.UUID) -> ImportedBadgeRow | None:
+    return row_of(ImportedBadgeRow, await first_row(ImportedBadge.select().where(
+        (ImportedBadge.learner == learner_id) & (ImportedBadge.uuid == badge_uuid))))
+
+
+async def imported_by_hash(learner_id: int, sha256: str) -> ImportedBadgeRow | None:
+    return row_of(ImportedBadgeRow, await first_row(ImportedBadge.select().where(
+        (ImportedBadge.learner == learner_id) & (ImportedBadge.sha256 == sha256))))
+
+
+async def insert_imported(**values: Any) -> int:
+    return await insert_row(ImportedBadge, **values)
+
+
+async def record_check(row_id: int, *, verified: bool, summary: str, at: datetime) -> None:
+    await ImportedBadge.update({ImportedBadge.verified: verified, ImportedBadge.summary: summary,
+                                ImportedBadge.checked_at: at}).where(ImportedBadge.id == row_id)
+
+
+async def delete_imported(row_id: int) -> None:
+    await ImportedBadge.delete().where(ImportedBadge.id == row_id)

@@ -1,6 +1,7 @@
 """What ``issuer.portfolio.repo`` returns: frozen rows of a portfolio, its pieces and share links."""
 from __future__ import annotations
 
+import uuid as uuidlib
 from datetime import datetime
 
 import msgspec
@@ -32,3 +33,25 @@ class ShareRow(msgspec.Struct, frozen=True, kw_only=True):
     label: str
     created_at: datetime
     revoked_at: datetime | None
+
+
+class ImportedBadgeRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A badge from elsewhere in the student's backpack (``issuer.db.tables.ImportedBadge``)."""
+    id: int
+    uuid: uuidlib.UUID
+    learner: int
+    school: int
+    sha256: str
+    media_type: str
+    size: int
+    source: str
+    source_url: str
+    format: str
+    document: str
+    name: str
+    issuer_id: str
+    issuer_name: str
+    verified: bool
+    summary: str
+    checked_at: datetime
+    created_at: datetime

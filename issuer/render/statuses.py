@@ -53,6 +53,9 @@ STATUSES: Mapping[str, Status] = MappingProxyType({
     # a badge
     "active": _s(N_("Valid"), _OK),
     "revoked": _s(N_("Revoked"), _DANGER),
+    # a badge from elsewhere, as the verifier finds it when it is shown (issuer.portfolio.imports)
+    "verified": _s(N_("Verified"), _OK),
+    "unverified": _s(N_("Does not verify"), _DANGER),
     "suspended": _s(N_("Suspended"), _WARN),
     "expired": _s(N_("Expired"), _NEUTRAL),
     # a competency against its required level

@@ -1,0 +1,183 @@
+"""Badges from elsewhere in the student's backpack (issue 14).
+
+A student adds a badge earned on another platform: a JSON file, a compact JWS, a baked PNG or
+SVG, or an https link to one. The mounted verifier reads it exactly as the public verifier does
+(``ctx.verify``): the same parsing, checks and trust list. What is kept is what was given, byte
+for byte (the file, or the body the link returned, in the file store by its sha256), and the
+credential read from it. A badge that does not verify (tampered, revoked, not a badge) is refused
+with the verifier's reason; one that verifies with warnings (an issuer nobody registered) is
+kept, and the warning shows with it.
+
+Each badge is verified again whenever it is shown, so a revocation by its issuer shows here too.
+It is marked "from <issuer>" and is never one of this school's badges: transcripts and progress
+read the school's issued credentials only. Badges our own schools issued are refused here (they
+are in "My badges" already).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid as uuidlib
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import anyio
+import msgspec
+
+from badges.verification_report import VerificationReport
+from issuer.access import Principal, Role, require
+from issuer.context import IssuerContext
+from issuer.errors import InvalidInput, NotFound
+from issuer.portfolio import repo
+from issuer.portfolio.rows import ImportedBadgeRow
+from issuer.schools import identity
+from issuer.storage import FileStore
+
+__all__ = ["MAX_IMPORT_BYTES", "ImportedBadge", "forget", "import_badge", "imported", "one"]
+
+MAX_IMPORT_BYTES = 2_000_000  # the verifier's own limit for one credential
+MAX_IMPORTS = 200
+
+
+class ImportedBadge(msgspec.Struct, frozen=True, kw_only=True):
+    """An imported badge as its pages show it: the stored row and the verdict of this showing."""
+    row: ImportedBadgeRow
+    verified: bool
+    summary: str
+    warnings: tuple[str, ...] = ()
+
+
+def _issuer(info: Mapping[str, Any]) -> tuple[str, str]:
+    """(issuer id, name) from the verifier's summary of the credential (``report.credential``)."""
+    return str(info.get("issuerId") or ""), str(info.get("issuerName") or "")
+
+
+def _name(info: Mapping[str, Any]) -> str:
+    return str(info.get("achievementName") or info.get("name") or "A badge")
+
+
+def _verdict(report: VerificationReport) -> tuple[bool, str, tuple[str, ...]]:
+    failures = [c.message for c in report.checks if c.outcome == "fail"]
+    warnings = tuple(c.message for c in report.checks if c.outcome == "warn")
+    if report.verified:
+        return True, "Verified: the signature is genuine and the badge is valid.", warnings
+    return False, " ".join(failures[:2]) or "It could not be verified.", warnings
+
+
+async def _check(ctx: IssuerContext, raw: bytes | str, *, allow_url: bool) -> Any:
+    if ctx.verify is None:
+        raise RuntimeError("this context has no verifier mounted (issuer.app.create_app sets ctx.verify)")
+    try:
+        return await ctx.verify(raw, allow_url=allow_url)
+    except Exception as exc:
+        # the verifier's InputError family (a link it cannot follow, a file too large) carries
+        # ``detail``; the issuer does not import the verifier, so it is recognised by that
+        message = getattr(exc, "detail", None)
+        if not isinstance(message, str) or not message:
+            raise
+        raise InvalidInput(message, field="url" if allow_url else "file") from None
+
+
+async def import_badge(ctx: IssuerContext, who: Principal, *, data: bytes | None = None,
+                       url: str | None = None) -> ImportedBadgeRow:
+    """Verify and keep one badge from elsewhere; ``data`` (a file) or ``url`` (https)."""
+    require(who, Role.STUDENT)
+    if who.id is None or who.school_id is None:
+        raise NotFound("no such student")
+    if (data is None) == (not url):
+        raise InvalidInput("give a badge file or a link to one", field="file")
+    if url is not None and not url.strip().lower().startswith("https://"):
+        raise InvalidInput("a badge link must start with https://", field="url")
+    if data is not None and len(data) > MAX_IMPORT_BYTES:
+        raise InvalidInput(f"the file is larger than {MAX_IMPORT_BYTES:,} bytes", field="file")
+    if data is not None and not data.strip():
+        raise InvalidInput("the file is empty", field="file")
+    if len(await repo.imported_badges(who.id)) >= MAX_IMPORTS:
+        raise InvalidInput(f"a backpack holds at most {MAX_IMPORTS} badges from elsewhere", field="file")
+    verification = await _check(ctx, data if data is not None else url.strip(), allow_url=data is None)  # type: ignore[union-attr]
+    report: VerificationReport = verification.report
+    verified, summary, _ = _verdict(report)
+    credential = dict(report.credential or {})  # the verifier's summary: id, names, issuer
+    if report.document is None or report.failed("parse"):
+        raise InvalidInput(f"this is not a badge: {summary}", field="url" if url else "file")
+    if not verified:
+        raise InvalidInput(f"this badge does not verify, so it was not added: {summary}",
+                           field="url" if url else "file")
+    issuer_id, issuer_name = _issuer(credential)
+    ours = {issuer for _school, issuer in await identity.all_issuer_ids(ctx)}
+    if issuer_id in ours:
+        raise InvalidInput("this badge was issued by a school on this platform: it is in My badges already, "
+                           "not a badge from elsewhere", field="url" if url else "file")
+    raw = data if data is not None else (getattr(verification, "body", None) or b"")
+    if not raw:
+        raise InvalidInput("the link gave nothing to keep", field="url")
+    digest = hashlib.sha256(raw).hexdigest()
+    existing = await repo.imported_by_hash(who.id, digest)
+    if existing is not None:
+        return existing  # the same bytes again: already in the backpack
+    document = report.document
+    # a compact JWS is kept as the token itself; anything else as the credential read from it
+    stored_document = (raw.decode("utf-8", "replace").strip() if report.format == "jwt"
+                       else json.dumps(document, ensure_ascii=False))
+    FileStore.from_settings(ctx.settings).write(digest, raw)
+    now = ctx.clock.now()
+    row_id = await repo.insert_imported(
+        uuid=uuidlib.uuid4(), learner=who.id, school=who.school_id, sha256=digest,
+        media_type=(report.format or "")[:64], size=len(raw), source="url" if url else "file",
+        source_url=(url or "").strip()[:2048], format=(report.format or "")[:16], document=stored_document,
+        name=_name(credential)[:512], issuer_id=issuer_id[:2048], issuer_name=issuer_name[:512], verified=True,
+        summary=summary, checked_at=now, created_at=now)
+    found = next((r for r in await repo.imported_badges(who.id) if r.id == row_id), None)
+    if found is None:
+        raise NotFound("the imported badge vanished")
+    return found
+
+
+async def _show(ctx: IssuerContext, row: ImportedBadgeRow) -> ImportedBadge:
+    """Verify the kept bytes again, now (a revocation since the import shows)."""
+    raw = FileStore.from_settings(ctx.settings).get(row.sha256)
+    try:
+        verification = await _check(ctx, raw, allow_url=False)
+    except InvalidInput as exc:
+        return ImportedBadge(row=row, verified=False, summary=exc.message)
+    verified, summary, warnings = _verdict(verification.report)
+    if verified != row.verified or summary != row.summary:
+        await repo.record_check(row.id, verified=verified, summary=summary, at=ctx.clock.now())
+    return ImportedBadge(row=row, verified=verified, summary=summary, warnings=warnings)
+
+
+async def imported(ctx: IssuerContext, who: Principal) -> list[ImportedBadge]:
+    require(who, Role.STUDENT)
+    rows = await repo.imported_badges(who.id or 0)
+    shown: list[ImportedBadge | None] = [None] * len(rows)
+
+    async def show(n: int, row: ImportedBadgeRow) -> None:
+        shown[n] = await _show(ctx, row)
+
+    async with anyio.create_task_group() as group:
+        for n, row in enumerate(rows):
+            group.start_soon(show, n, row)
+    return [s for s in shown if s is not None]
+
+
+async def one(ctx: IssuerContext, who: Principal, badge_uuid: str) -> ImportedBadge:
+    require(who, Role.STUDENT)
+    try:
+        key = uuidlib.UUID(badge_uuid)
+    except ValueError:
+        raise NotFound("no such badge in your backpack") from None
+    row = await repo.imported_badge(who.id or 0, key)
+    if row is None:
+        raise NotFound("no such badge in your backpack")
+    return await _show(ctx, row)
+
+
+async def forget(ctx: IssuerContext, who: Principal, badge_uuid: str) -> None:
+    """Take a badge from elsewhere out of the backpack (its file stays only if another row names it)."""
+    shown = await one(ctx, who, badge_uuid)
+    await repo.delete_imported(shown.row.id)
+
+
+def kept_at(row: ImportedBadgeRow) -> datetime:
+    return row.created_at
