@@ -370,11 +370,13 @@ async def people_counts(school_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     ids = list(school_ids)
     if not ids:
         return {}
-    rows = await User.select(User.school, User.role, User.id.count()).where(
+    from piccolo.query.methods.select import Count
+
+    rows = await User.select(User.school, User.role, Count(alias="n")).where(
         User.school.is_in(ids) & (User.active == True)).group_by(User.school, User.role)  # noqa: E712
     counts: dict[int, dict[str, int]] = {}
     for row in rows:
-        counts.setdefault(int(row["school"]), {})[str(row["role"])] = int(row["count"])
+        counts.setdefault(int(row["school"]), {})[str(row["role"])] = int(row["n"])
     return counts
 
 

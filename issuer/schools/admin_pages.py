@@ -153,4 +153,14 @@ class KeyPages(Controller):
         return see_other(_with("/admin/keys", _suffix(found, who(request)), "done=rotated"))
 
 
-ROUTES = [SchoolPages, KeyPages]
+ROUTES: list[Any] = [SchoolPages, KeyPages]
+
+
+def _more_routes() -> list[Any]:
+    # the district's schools and the trusted issuers (issue 13) import this module's helpers
+    from issuer.schools import district_pages, trust_pages
+
+    return [*district_pages.ROUTES, *trust_pages.ROUTES]
+
+
+ROUTES += _more_routes()
