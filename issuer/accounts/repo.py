@@ -370,13 +370,12 @@ async def people_counts(school_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     ids = list(school_ids)
     if not ids:
         return {}
-    from piccolo.query.methods.select import Count
-
-    rows = await User.select(User.school, User.role, Count(alias="n")).where(
-        User.school.is_in(ids) & (User.active == True)).group_by(User.school, User.role)  # noqa: E712
+    rows = await User.select(User.school, User.role).where(
+        User.school.is_in(ids) & (User.active == True))  # noqa: E712
     counts: dict[int, dict[str, int]] = {}
     for row in rows:
-        counts.setdefault(int(row["school"]), {})[str(row["role"])] = int(row["n"])
+        per_role = counts.setdefault(int(row["school"]), {})
+        per_role[str(row["role"])] = per_role.get(str(row["role"]), 0) + 1
     return counts
 
 

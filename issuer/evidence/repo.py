@@ -331,7 +331,7 @@ class LearnerEvidence(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def _learner_submission_ids(learner_id: int) -> list[int]:
-    return [int(r["id"]) for r in await Submission.select(Submission.id).where(Submission.learner == learner_id)]
+    return [int(r["id"]) for r in await Submission.select(_pk(Submission)).where(Submission.learner == learner_id)]
 
 
 async def learner_evidence(learner_id: int) -> LearnerEvidence:
@@ -340,7 +340,7 @@ async def learner_evidence(learner_id: int) -> LearnerEvidence:
         SubmissionVersion.submission.is_in(ids)).output(load_json=True)) if ids else []
     reviews = await Review.select(Review.feedback, Review.criterion_feedback).where(
         Review.submission.is_in(ids)).output(load_json=True) if ids else []
-    elo_ids = [int(r["id"]) for r in await ExtendedLearning.select(ExtendedLearning.id).where(
+    elo_ids = [int(r["id"]) for r in await ExtendedLearning.select(_pk(ExtendedLearning)).where(
         ExtendedLearning.learner == learner_id)]
     links = await MentorLink.count().where(MentorLink.elo.is_in(elo_ids)) if elo_ids else 0
     files = sorted({f.sha256 for v in versions for f in v.files})
@@ -359,16 +359,17 @@ async def files_used_elsewhere(learner_id: int, hashes: Sequence[str]) -> set[st
         return set()
     from issuer.db.tables import School  # read-only: a logo shares the file store
 
-    used: set[str] = set()
     others = SubmissionVersion.submission.not_in(await _learner_submission_ids(learner_id) or [0])
+    used: set[str] = set()
     for sha in hashes:
-        if await SubmissionVersion.select(SubmissionVersion.id).where(
-                others & SubmissionVersion.files.like(f"%{sha}%")).first() is not None:
-            used.add(sha)
-        elif await Achievement.select(Achievement.id).where(Achievement.image_sha256 == sha).first() is not None:
-            used.add(sha)
-        elif await School.select(School.id).where(School.logo_sha256 == sha).first() is not None:
-            used.add(sha)
+        queries = (SubmissionVersion.select(_pk(SubmissionVersion)).where(
+                       others & SubmissionVersion.files.like(f"%{sha}%")),
+                   Achievement.select(_pk(Achievement)).where(Achievement.image_sha256 == sha),
+                   School.select(_pk(School)).where(School.logo_sha256 == sha))
+        for query in queries:
+            if await query.first() is not None:
+                used.add(sha)
+                break
     return used
 
 
@@ -383,12 +384,12 @@ async def erase_learner_evidence(learner_id: int, *, delete_files: Sequence[str]
                                         SubmissionVersion.self_comment: ""}).where(
             SubmissionVersion.submission.is_in(ids))
         await Review.update({Review.feedback: "", Review.criterion_feedback: {}}).where(Review.submission.is_in(ids))
-    elo_ids = [int(r["id"]) for r in await ExtendedLearning.select(ExtendedLearning.id).where(
+    elo_ids = [int(r["id"]) for r in await ExtendedLearning.select(_pk(ExtendedLearning)).where(
         ExtendedLearning.learner == learner_id)]
     if elo_ids:
         await MentorLink.delete().where(MentorLink.elo.is_in(elo_ids))
         await ExtendedLearning.update({ExtendedLearning.mentor_name: "", ExtendedLearning.mentor_email: "",
                                        ExtendedLearning.goals: "", ExtendedLearning.attestation: ""}).where(
-            ExtendedLearning.id.is_in(elo_ids))
+            _pk(ExtendedLearning).is_in(elo_ids))
     if delete_files:
         await EvidenceFile.delete().where(EvidenceFile.sha256.is_in(list(delete_files)))

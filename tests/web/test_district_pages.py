@@ -19,7 +19,6 @@ import pytest
 from issuer.accounts import service as accounts
 from issuer.credentials import repo as credentials_repo
 from issuer.mail import repo as mail_repo
-from tests.web.authz_support import session
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
