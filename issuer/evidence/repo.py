@@ -359,14 +359,17 @@ async def files_used_elsewhere(learner_id: int, hashes: Sequence[str]) -> set[st
         return set()
     from issuer.db.tables import School  # read-only: a logo shares the file store
 
-    others = SubmissionVersion.submission.not_in(await _learner_submission_ids(learner_id) or [0])
+    # CAST: the files column is JSON on PostgreSQL, which has no LIKE for it
+    others = (f'SELECT v."id" FROM "{SubmissionVersion._meta.tablename}" v WHERE v."submission" NOT IN '
+              f'(SELECT s."id" FROM "{Submission._meta.tablename}" s WHERE s."learner" = {{}}) '
+              'AND CAST(v."files" AS TEXT) LIKE {} LIMIT 1')
     used: set[str] = set()
     for sha in hashes:
-        queries = (SubmissionVersion.select(_pk(SubmissionVersion)).where(
-                       others & SubmissionVersion.files.like(f"%{sha}%")),
-                   Achievement.select(_pk(Achievement)).where(Achievement.image_sha256 == sha),
-                   School.select(_pk(School)).where(School.logo_sha256 == sha))
-        for query in queries:
+        if await SubmissionVersion.raw(others, learner_id, f"%{sha}%"):
+            used.add(sha)
+            continue
+        for query in (Achievement.select(_pk(Achievement)).where(Achievement.image_sha256 == sha),
+                      School.select(_pk(School)).where(School.logo_sha256 == sha)):
             if await query.first() is not None:
                 used.add(sha)
                 break

@@ -153,9 +153,6 @@ class KeyPages(Controller):
         return see_other(_with("/admin/keys", _suffix(found, who(request)), "done=rotated"))
 
 
-ROUTES: list[Any] = [SchoolPages, KeyPages]
-
-
 def _more_routes() -> list[Any]:
     # the district's schools and the trusted issuers (issue 13) import this module's helpers
     from issuer.schools import district_pages, trust_pages
@@ -163,4 +160,4 @@ def _more_routes() -> list[Any]:
     return [*district_pages.ROUTES, *trust_pages.ROUTES]
 
 
-ROUTES += _more_routes()
+ROUTES: list[Any] = [SchoolPages, KeyPages, *_more_routes()]
