@@ -125,6 +125,8 @@ async def test_a_district_admin_makes_a_school_with_its_own_key_did_and_admin(cl
     assert made.status_code == 303 and made.headers["location"] == "/district/schools?made=east-middle-school#made"
     page = await client.get(made.headers["location"])
     assert "East Middle School is ready" in page.text
+    audit = await client.get("/admin/audit-log")
+    assert "made the school east-middle-school" in audit.text
 
     did_doc = (await client.get("/issuers/east-middle-school/did.json")).json()
     assert did_doc["id"] == "did:web:127.0.0.1%3A8000:issuers:east-middle-school"
