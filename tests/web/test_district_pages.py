@@ -59,9 +59,10 @@ def credential(name: str = "Robotics Club") -> dict:
             "description": "Built and programmed a robot with a team.", "criteria": {"narrative": "A season."}}}}
 
 
-async def issue(client, token: str) -> dict:
+async def issue(client, token: str, *, status: bool = False) -> dict:
+    options = {"credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}} if status else {}
     r = await client.post("/credentials/issue", headers={"Authorization": f"Bearer {token}"},
-                          json={"credential": credential(), "options": {}})
+                          json={"credential": credential(), "options": options})
     assert r.status_code == 201, r.text
     return r.json()["verifiableCredential"]
 
@@ -174,10 +175,11 @@ async def test_a_did_key_school_issues_as_its_key(client, seed, platform):
     assert "did:key:z6Mk" in listing.text
     [school] = [s for s in await _schools() if s.slug == "key-academy"]
     token = await accounts.create_api_token(platform, school_id=school.id, district_id=seed.district.id, name="vc")
-    doc = await issue(client, token)
+    doc = await issue(client, token, status=True)
     assert doc["issuer"]["id"].startswith("did:key:z6Mk")
     body = await verify(client, doc)
     assert body["verified"] is True and trust_check(body)["outcome"] == "pass", body
+    assert next(c for c in body["results"] if c["id"] == "status")["outcome"] == "pass", body
 
 
 async def test_only_a_district_admin_makes_schools(client, seed):
