@@ -325,7 +325,7 @@ class LearnerEvidence(msgspec.Struct, frozen=True, kw_only=True):
     versions: int  # versions with a narrative, links, files or a self-assessment
     self_assessments: int
     feedback: int  # reviews with written feedback
-    elos: int
+    elos: int  # extended learning still holding a mentor's contact, goals or an attestation
     mentor_links: int
     files: list[str]  # sha256 of every file their versions name
 
@@ -340,8 +340,10 @@ async def learner_evidence(learner_id: int) -> LearnerEvidence:
         SubmissionVersion.submission.is_in(ids)).output(load_json=True)) if ids else []
     reviews = await Review.select(Review.feedback, Review.criterion_feedback).where(
         Review.submission.is_in(ids)).output(load_json=True) if ids else []
-    elo_ids = [int(r["id"]) for r in await ExtendedLearning.select(_pk(ExtendedLearning)).where(
-        ExtendedLearning.learner == learner_id)]
+    elos = await ExtendedLearning.select(_pk(ExtendedLearning), ExtendedLearning.mentor_name,
+                                         ExtendedLearning.mentor_email, ExtendedLearning.goals,
+                                         ExtendedLearning.attestation).where(ExtendedLearning.learner == learner_id)
+    elo_ids = [int(r["id"]) for r in elos]
     links = await MentorLink.count().where(MentorLink.elo.is_in(elo_ids)) if elo_ids else 0
     files = sorted({f.sha256 for v in versions for f in v.files})
     return LearnerEvidence(
@@ -349,7 +351,8 @@ async def learner_evidence(learner_id: int) -> LearnerEvidence:
         versions=sum(1 for v in versions if v.narrative or v.urls or v.files or v.self_ratings or v.self_comment),
         self_assessments=sum(1 for v in versions if v.self_ratings or v.self_comment),
         feedback=sum(1 for r in reviews if r["feedback"] or r["criterion_feedback"]),
-        elos=len(elo_ids), mentor_links=int(links), files=files)
+        elos=sum(1 for r in elos if r["mentor_name"] or r["mentor_email"] or r["goals"] or r["attestation"]),
+        mentor_links=int(links), files=files)
 
 
 async def files_used_elsewhere(learner_id: int, hashes: Sequence[str]) -> set[str]:

@@ -77,8 +77,13 @@ async def student_work(client, seed) -> dict:
     r = await client.post("/api/submissions", headers=bearer_token(token), data={"achievement": achievement},
                           files=[("files", ("handout.pdf", SHARED, "application/pdf"))])
     assert r.status_code == 201, r.text
+    r = await client.post("/api/elos", headers=student, json={
+        "achievement": achievement, "partnerOrg": "City Museum", "mentorName": "Dr. Rivera",
+        "mentorEmail": "rivera@example.org", "goals": "Catalogue the fossils", "hours": 10,
+        "startDate": "2025-09-01", "endDate": "2025-12-01", "competencies": []})
+    assert r.status_code == 201, r.text
     raw = (await client.get(f"/credentials/{uuid}")).content
-    return {"uuid": uuid, "raw": raw, "submission": submission}
+    return {"uuid": uuid, "raw": raw, "submission": submission, "elo": r.json()["id"]}
 
 
 def bearer_token(token: str) -> dict:
@@ -143,6 +148,8 @@ async def test_export_then_erase_keeps_what_the_badge_needs(client, seed, platfo
     reviews_left = await evidence_repo.reviews_for_submission(submission.id)
     assert reviews_left and all(r.feedback == "" for r in reviews_left) and reviews_left[0].ratings  # ratings kept
     assert not store.path_for(own).exists() and store.path_for(shared).is_file()
+    elo = await evidence_repo.get_elo(work["elo"])
+    assert (elo.mentor_name, elo.mentor_email, elo.goals) == ("", "", "")
     erased = await accounts_repo.user_by_id(sid)
     assert erased.active is False and erased.email == "" and erased.erased_at is not None
     as_session(client, seed.session["student"])
