@@ -8,7 +8,8 @@ Layout of the archive (also written into its README.txt and manifest.json)::
     badges/<name>-<uuid>.png         the same badge baked into its image (OB 3.0 baking)
     transcript/transcript-<uuid>.clr.json   the latest transcript, the signed CLR 2.0
     transcript/transcript-<uuid>.pdf        its PDF (the signed CLR attached inside)
-    evidence/<achievement>-<id>/v<n>/narrative.txt, links.txt, files/<name>
+    evidence/<achievement>-<id>/v<n>/narrative.txt, links.txt, self-assessment.json, files/<name>
+    evidence/<achievement>-<id>/reviews.json   the teachers' ratings and feedback
     portfolio/portfolio.json         the portfolio: reflections, pieces, what is public, links
 
 Signed documents go in byte for byte as stored: a badge or transcript taken out of the archive
@@ -53,8 +54,9 @@ badges/      Each badge twice: NAME-ID.json is the signed credential exactly as
              backpack or a profile.
 transcript/  Your latest transcript: the signed CLR 2.0 record (.clr.json) and its
              PDF (the same signed record is attached inside the PDF).
-evidence/    The work you submitted, every version: narrative.txt, links.txt and
-             your files, as you uploaded them.
+evidence/    The work you submitted, every version: narrative.txt, links.txt,
+             your self-assessment and your files, as you uploaded them; and
+             reviews.json, your teachers' ratings and feedback.
 portfolio/   portfolio.json: your portfolio's title and reflection, each piece with
              your reflection and whether it is public, and your share links (their
              secret addresses are never stored, so they are not here).
@@ -67,7 +69,8 @@ manifest.json  Every file in this archive with its SHA-256 checksum.
 class Entry(msgspec.Struct, frozen=True, kw_only=True):
     """One file of the archive, as ``manifest.json`` lists it (``data`` stays out of the manifest)."""
     path: str
-    kind: str  # badge | baked-badge | transcript | transcript-pdf | narrative | links | evidence-file | portfolio
+    kind: str  # badge | baked-badge | transcript | transcript-pdf | narrative | links | self-assessment |
+    #            evidence-file | reviews | portfolio
     description: str
     media_type: str
     data: bytes
@@ -138,12 +141,24 @@ async def _evidence(ctx: IssuerContext, who: Principal) -> list[Entry]:
                 entries.append(Entry(path=f"{base}/links.txt", kind="links", media_type="text/plain",
                                      description=f"Links for {what}",
                                      data=("\n".join(version.urls) + "\n").encode("utf-8")))
+            if version.self_ratings or version.self_comment:
+                own = {"ratings": version.self_ratings, "comment": version.self_comment}
+                entries.append(Entry(path=f"{base}/self-assessment.json", kind="self-assessment",
+                                     media_type="application/json", description=f"Your self-assessment of {what}",
+                                     data=json.dumps(own, indent=2, ensure_ascii=False).encode("utf-8")))
             taken: set[str] = set()
             for f in version.files:
                 data, _ = await evidence.submission_file(ctx, who, str(detail.uuid), f.sha256)
                 name = _unique(_file_name(f.name), taken)
                 entries.append(Entry(path=f"{base}/files/{name}", kind="evidence-file", media_type=f.media_type,
                                      description=f"File {f.name!r} of {what}", data=data))
+        if detail.reviews:
+            reviews = [{"version": r.version_number, "role": r.role, "ratings": r.ratings, "met": r.met,
+                        "feedback": r.feedback, "criterionFeedback": r.criterion_feedback,
+                        "reviewedAt": r.created_at.isoformat()} for r in detail.reviews]
+            entries.append(Entry(path=f"{folder}/reviews.json", kind="reviews", media_type="application/json",
+                                 description=f"Ratings and feedback on {detail.achievement_row.name}",
+                                 data=json.dumps(reviews, indent=2, ensure_ascii=False).encode("utf-8")))
     return entries
 
 

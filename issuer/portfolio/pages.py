@@ -155,4 +155,10 @@ class MyDataPages(Controller):
                                  "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
 
-PORTFOLIO_ROUTES = [PortfolioPages, SharedPortfolio, MyDataPages]
+def _privacy_routes() -> list[Any]:
+    from issuer.portfolio import privacy_pages  # an administrator's privacy requests (issue 13)
+
+    return list(privacy_pages.ROUTES)
+
+
+PORTFOLIO_ROUTES: list[Any] = [PortfolioPages, SharedPortfolio, MyDataPages, *_privacy_routes()]

@@ -89,3 +89,21 @@ async def revoke_share(share_id: int, at: datetime) -> bool:
     rows = await PortfolioShare.update({PortfolioShare.revoked_at: at}).where(
         (_pk_share == share_id) & PortfolioShare.revoked_at.is_null()).returning(_pk_share)
     return bool(rows)
+
+
+async def learner_portfolio_counts(learner_id: int) -> dict[str, int]:
+    """The learner's portfolio, its pieces and share links, counted (the erasure's check page)."""
+    ids = [int(r["id"]) for r in await Portfolio.select(Portfolio.id).where(Portfolio.learner == learner_id)]
+    if not ids:
+        return {"portfolio": 0, "pieces": 0, "portfolioShares": 0}
+    return {"portfolio": len(ids), "pieces": int(await PortfolioItem.count().where(PortfolioItem.portfolio.is_in(ids))),
+            "portfolioShares": int(await PortfolioShare.count().where(PortfolioShare.portfolio.is_in(ids)))}
+
+
+async def delete_learner_portfolio(learner_id: int) -> None:
+    """The learner's portfolio with its pieces and share links (an erasure on request)."""
+    ids = [int(r["id"]) for r in await Portfolio.select(Portfolio.id).where(Portfolio.learner == learner_id)]
+    if ids:
+        await PortfolioShare.delete().where(PortfolioShare.portfolio.is_in(ids))
+        await PortfolioItem.delete().where(PortfolioItem.portfolio.is_in(ids))
+        await Portfolio.delete().where(Portfolio.id.is_in(ids))
