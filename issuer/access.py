@@ -23,6 +23,9 @@ district's schools; -: refused with 403). The last column names the rule::
     audit log             -        -        school        district        admin_scope
     credential status     -        school   school        district        require, scope_of
     school keys           -        -        its school    its schools     check_administers
+    create schools        -        -        -             its district    check_creates_schools
+    trusted issuers       -        -        its school    its schools     check_administers
+    export, erase learner -        -        its school    its schools     check_administers
 
 A route guard answers 401 to a caller who is nobody (``ANONYMOUS``, a mentor's link) and 403 to
 a role it does not admit. Inside a use case, a record outside the caller's scope is reported as
@@ -281,6 +284,13 @@ def administers(principal: Principal, *, district_id: int, school_id: int) -> bo
 def check_administers(principal: Principal, *, district_id: int, school_id: int) -> None:
     if not administers(principal, district_id=district_id, school_id=school_id):
         raise Forbidden("not an administrator of this school")
+
+
+def check_creates_schools(principal: Principal) -> int:
+    """Only a district admin creates schools, in their own district (whose id is returned)."""
+    if principal.role != Role.DISTRICT_ADMIN or not _id(principal.district_id):
+        raise Forbidden("only a district admin creates schools")
+    return principal.district_id
 
 
 def may_hand_on(principal: Principal, role: Role) -> bool:

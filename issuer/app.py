@@ -54,6 +54,7 @@ from issuer.render.templating import APP_ENVIRONMENT, TEMPLATES_DIR, app_environ
 from issuer.schools import admin_controller as key_admin
 from issuer.schools import controllers as issuers
 from issuer.schools import did_controller as did
+from issuer.schools import trust as school_trust
 from issuer.settings import Settings, SettingsError
 from issuer.settings import load as load_settings
 from issuer.web import assets, deps, navigation
@@ -239,7 +240,9 @@ def verifier_config(options: VerifierOptions, *, ctx: IssuerContext, env: Any) -
     trust = load_trust_file(options.trust_file) if options.trust_file else TrustRegistry()
 
     async def schools_registry() -> TrustRegistry:
-        return TrustRegistry.from_dict(await local_documents.trusted_issuers(ctx))
+        # the district's schools and each school's trusted issuers, cached in the context and
+        # dropped on every change (issuer.schools.trust): a school created at runtime is known at once
+        return TrustRegistry.from_dict({"issuers": await school_trust.registry_entries(ctx)})
 
     return VerifierConfig(documents_dir=options.documents_dir, trust=trust, trust_source=schools_registry,
                           allow_private_networks=options.allow_private_networks, clock=ctx.clock.now,

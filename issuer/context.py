@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cachetools import LRUCache
+from cachetools import LRUCache, TTLCache
 
 from issuer.clock import Clock, SystemClock
 from issuer.jobs import JobRunner
@@ -26,6 +26,10 @@ from issuer.settings import Settings, private_dir
 SIGNER_CACHE_ENTRIES = 64
 DOCUMENT_CACHE_ENTRIES = 256
 PDF_CACHE_ENTRIES = 16
+# The trust registry (the district's schools and the issuers each recognises) is read on every
+# verification: kept this long, and dropped at once by any change made through this process
+# (``issuer.schools.trust.forget``); another process's change shows after at most this long.
+TRUST_CACHE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -44,10 +48,11 @@ class KeyStore:
 @dataclass(frozen=True)
 class Caches:
     """What the issuer memoizes per process: Achievement JSON per achievement version and
-    rendered transcript PDFs. Bounded; ``lock`` guards both (threads share them)."""
+    rendered transcript PDFs, the trust registry's entries. Bounded; ``lock`` guards them (threads share them)."""
 
     documents: LRUCache[str, dict[str, Any]] = field(default_factory=lambda: LRUCache(DOCUMENT_CACHE_ENTRIES))
     pdfs: LRUCache[tuple[Any, ...], bytes] = field(default_factory=lambda: LRUCache(PDF_CACHE_ENTRIES))
+    trust: TTLCache[str, list[dict[str, str]]] = field(default_factory=lambda: TTLCache(1, TRUST_CACHE_SECONDS))
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
 

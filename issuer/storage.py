@@ -215,6 +215,14 @@ class FileStore:
                 os.unlink(tmp)
             raise
 
+    def delete(self, sha256: str) -> bool:
+        """Remove a stored file (an erasure on request); False when it was not there."""
+        try:
+            self.path_for(sha256).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def get(self, sha256: str) -> bytes:
         path = self.path_for(sha256)
         try:

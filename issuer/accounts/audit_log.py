@@ -28,7 +28,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "sign-ins": ("login.",),
     "tokens": ("token.",),
     "keys": ("key.",),
-    "school": ("school.",),
+    "school": ("school.", "trust."),
     "badges": ("credential.", "review.", "awards."),
     "transcripts": ("transcript.",),
     "portfolios": ("portfolio.",),

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 
 from issuer.accounts import repo as accounts_repo
 from issuer.accounts.repo import Row
-from issuer.accounts.rows import RecipientRow
+from issuer.accounts.rows import RecipientRow, UserRow
 
-__all__ = ["digest_recipients", "get_user", "recipient", "users_by_email"]
+__all__ = ["digest_recipients", "get_user", "get_user_by_username", "people_counts", "recipient", "users_by_email"]
 
 
 async def get_user(user_id: int) -> Row | None:
@@ -32,3 +32,12 @@ async def recipient(user_id: int) -> RecipientRow | None:
 async def digest_recipients(roles: Iterable[str]) -> list[RecipientRow]:
     """Active staff with an address, in ``roles`` (the daily digest)."""
     return await accounts_repo.digest_recipients(roles)
+
+
+async def people_counts(school_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """{school id: {role: active accounts}} (the district's schools page)."""
+    return await accounts_repo.people_counts(school_ids)
+
+
+async def get_user_by_username(username: str) -> UserRow | None:
+    return await accounts_repo.user_by_username(username)

@@ -34,7 +34,7 @@ def _page(request: AuthRequest, *, next_url: str, error: str = "", username: str
 
 
 HOME_BY_ROLE = {Role.STUDENT: "/student/badges", Role.TEACHER: "/teacher/reviews",
-                Role.SCHOOL_ADMIN: "/teacher/reviews", Role.DISTRICT_ADMIN: "/issuers"}
+                Role.SCHOOL_ADMIN: "/teacher/reviews", Role.DISTRICT_ADMIN: "/district/schools"}
 
 
 MAX_USERNAME = 150

@@ -26,9 +26,11 @@ from issuer.errors import InvalidInput, LinkExpired, TooManyRequests
 from issuer.links import new_token, plausible, token_hash
 from issuer.mail import notify
 
-__all__ = ["MIN_PASSWORD", "RESET_MINUTES", "check_reset", "request_reset", "reset_password"]
+__all__ = ["INVITE_MINUTES", "MIN_PASSWORD", "RESET_MINUTES", "check_reset", "invite", "request_reset",
+           "reset_password"]
 
 RESET_MINUTES = 60
+INVITE_MINUTES = 24 * 60  # a new school's first admin sets a password within a day
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 MAX_IDENTIFIER = 320
@@ -79,6 +81,28 @@ async def request_reset(ctx: IssuerContext, identifier: str, *, ip: str, languag
     async def deliver() -> None:
         for person, url in links:
             await notify.password_reset(ctx, person, url=url, minutes=RESET_MINUTES, language=language)
+
+    return deliver
+
+
+async def invite(ctx: IssuerContext, user_id: int, *, language: str = "en") -> Deliver:
+    """A set-password link for a new account (a new school's first admin): the password reset
+    e-mail, its link working once for ``INVITE_MINUTES``. Call inside the transaction that made
+    the account; run what it returns after the commit. Audited."""
+    person = await accounts_repo.recipient(user_id)
+    if person is None or not person.email:
+        raise InvalidInput("The account needs an e-mail address for its link", field="email")
+    now = ctx.clock.now()
+    token, digest = new_token()
+    async with write_transaction():
+        await accounts_repo.insert_password_reset(user_id=person.id, token_hash=digest, at=now,
+                                                  expires_at=now + timedelta(minutes=INVITE_MINUTES))
+        await accounts_repo.audit(action="user.invited", at=now, actor_id=None, district_id=person.district,
+                                  school_id=person.school, subject=person.username)
+    url = f"{ctx.settings.base_url}/password-reset/{token}"
+
+    async def deliver() -> None:
+        await notify.password_reset(ctx, person, url=url, minutes=INVITE_MINUTES, language=language)
 
     return deliver
 

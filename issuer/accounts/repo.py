@@ -29,7 +29,8 @@ Row = dict[str, Any]
 
 # --- accounts ----------------------------------------------------------------------------------
 
-_USER = (User.id, User.district, User.school, User.role, User.username, User.email, User.display_name, User.active)
+_USER = (User.id, User.district, User.school, User.role, User.username, User.email, User.display_name, User.active,
+         User.erased_at)
 
 
 async def insert_user(*, district_id: int, school_id: int | None, role: str, username: str,
@@ -362,3 +363,34 @@ async def retire_password_resets(user_id: int, at: datetime) -> None:
     """Every unused link of the user stops working (the password just changed)."""
     await PasswordReset.update({PasswordReset.used_at: at}).where(
         (PasswordReset.user == user_id) & PasswordReset.used_at.is_null())
+
+
+async def people_counts(school_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """{school id: {role: active accounts}} for the district's schools page."""
+    ids = list(school_ids)
+    if not ids:
+        return {}
+    rows = await User.select(User.school, User.role).where(
+        User.school.is_in(ids) & (User.active == True))  # noqa: E712
+    counts: dict[int, dict[str, int]] = {}
+    for row in rows:
+        per_role = counts.setdefault(int(row["school"]), {})
+        per_role[str(row["role"])] = per_role.get(str(row["role"]), 0) + 1
+    return counts
+
+
+async def erase_user(user_id: int, at: datetime) -> None:
+    """What erasure does to the account row itself: no way in, no contact address (the name and
+    username stay: the credentials and the audit trail name them)."""
+    await User.update({User.active: False, User.email: "", User.password_hash: "", User.language: "",
+                       User.erased_at: at}).where(User.id == user_id)
+
+
+async def delete_password_resets(user_id: int) -> int:
+    found = await PasswordReset.count().where(PasswordReset.user == user_id)
+    await PasswordReset.delete().where(PasswordReset.user == user_id)
+    return int(found)
+
+
+async def count_user_sessions(user_id: int) -> int:
+    return int(await WebSession.count().where(WebSession.user == user_id))

@@ -26,6 +26,7 @@ class UserRow(msgspec.Struct, frozen=True, kw_only=True):
     email: str
     display_name: str
     active: bool
+    erased_at: datetime | None = None  # erased on request (docs/PRIVACY.md); None: never
 
 
 class LoginRow(UserRow, frozen=True, kw_only=True):

@@ -91,7 +91,7 @@ class IssuerKit:
 
 
 def _signer_and_did(ctx: IssuerContext, school: SchoolRow, row: SigningKeyRow) -> tuple[Ed25519Signer, str]:
-    mode = ctx.settings.issuer_identity
+    mode = identity.did_method_of(ctx, school)
     cache_key = (school.id, school.slug, row.id, row.public_key_multibase, row.encrypted_seed,
                  bytes(ctx.keys.kek), mode)
     with ctx.keys.lock:

@@ -53,6 +53,8 @@ class School(Table):
     logo_sha256 = Varchar(length=64, default="")
     logo_type = Varchar(length=32, default="")
     scale = JSON(default="[]")  # [{"value": 1, "name": "Beginning", "description": ""}, ...]; []: the default
+    # --- issue 13 (district): how this school issues: "" the deployment's setting, "did:web", "did:key"
+    did_method = Varchar(length=16, default="")
 
 
 class SigningKey(Table):
@@ -81,6 +83,8 @@ class User(Table, tablename="app_user"):
     created_at = Timestamptz()
     # (notify) the language the person last signed in with ("" = not known): their e-mails speak it
     language = Varchar(length=8, default="")
+    # (district) when the account was erased on request (None: never); see docs/PRIVACY.md
+    erased_at = Timestamptz(null=True, default=None)
 
 
 class ApiToken(Table):
@@ -540,3 +544,16 @@ class ImportedBadge(Table):
     checked_at = Timestamptz()
     created_at = Timestamptz()
     unique_learner_sha256 = _PUnique(["learner", "sha256"])
+# --- issue 13 (district): the issuers a school recognises (the verifier's trust registry adds them)
+
+
+class TrustedIssuer(Table):
+    """An issuer (did:key, did:web or https URL) a school recognises, named as the school knows it."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    school = ForeignKey(references=School, index=True)
+    issuer_id = Varchar(length=1024)
+    name = Varchar(length=255)
+    note = Text(default="")
+    added_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
+    added_at = Timestamptz()
+    unique_school_issuer = _PUnique(["school", "issuer_id"])

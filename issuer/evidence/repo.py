@@ -314,3 +314,88 @@ async def use_mentor_link(link_id: int, at: datetime) -> bool:
     rows = await MentorLink.update({MentorLink.used_at: at}).where(
         (_pk(MentorLink) == link_id) & MentorLink.used_at.is_null()).returning(_pk(MentorLink))
     return bool(rows)
+
+
+# --- erasure on request (issuer.evidence.erasure) ------------------------------------------------
+
+class LearnerEvidence(msgspec.Struct, frozen=True, kw_only=True):
+    """What a learner's evidence holds, counted (the erasure's check page) with the file hashes."""
+
+    submissions: int
+    versions: int  # versions with a narrative, links, files or a self-assessment
+    self_assessments: int
+    feedback: int  # reviews with written feedback
+    elos: int  # extended learning still holding a mentor's contact, goals or an attestation
+    mentor_links: int
+    files: list[str]  # sha256 of every file their versions name
+
+
+async def _learner_submission_ids(learner_id: int) -> list[int]:
+    return [int(r["id"]) for r in await Submission.select(_pk(Submission)).where(Submission.learner == learner_id)]
+
+
+async def learner_evidence(learner_id: int) -> LearnerEvidence:
+    ids = await _learner_submission_ids(learner_id)
+    versions = rows_of(VersionRow, await SubmissionVersion.select().where(
+        SubmissionVersion.submission.is_in(ids)).output(load_json=True)) if ids else []
+    reviews = await Review.select(Review.feedback, Review.criterion_feedback).where(
+        Review.submission.is_in(ids)).output(load_json=True) if ids else []
+    elos = await ExtendedLearning.select(_pk(ExtendedLearning), ExtendedLearning.mentor_name,
+                                         ExtendedLearning.mentor_email, ExtendedLearning.goals,
+                                         ExtendedLearning.attestation).where(ExtendedLearning.learner == learner_id)
+    elo_ids = [int(r["id"]) for r in elos]
+    links = await MentorLink.count().where(MentorLink.elo.is_in(elo_ids)) if elo_ids else 0
+    files = sorted({f.sha256 for v in versions for f in v.files})
+    return LearnerEvidence(
+        submissions=len(ids),
+        versions=sum(1 for v in versions if v.narrative or v.urls or v.files or v.self_ratings or v.self_comment),
+        self_assessments=sum(1 for v in versions if v.self_ratings or v.self_comment),
+        feedback=sum(1 for r in reviews if r["feedback"] or r["criterion_feedback"]),
+        elos=sum(1 for r in elos if r["mentor_name"] or r["mentor_email"] or r["goals"] or r["attestation"]),
+        mentor_links=int(links), files=files)
+
+
+async def files_used_elsewhere(learner_id: int, hashes: Sequence[str]) -> set[str]:
+    """Which of ``hashes`` another learner's evidence, an achievement image or a school logo also uses
+    (the file store keeps one copy per content)."""
+    if not hashes:
+        return set()
+    from issuer.db.tables import School  # read-only: a logo shares the file store
+
+    # CAST: the files column is JSON on PostgreSQL, which has no LIKE for it
+    others = (f'SELECT v."id" FROM "{SubmissionVersion._meta.tablename}" v WHERE v."submission" NOT IN '
+              f'(SELECT s."id" FROM "{Submission._meta.tablename}" s WHERE s."learner" = {{}}) '
+              'AND CAST(v."files" AS TEXT) LIKE {} LIMIT 1')
+    used: set[str] = set()
+    for sha in hashes:
+        if await SubmissionVersion.raw(others, learner_id, f"%{sha}%"):
+            used.add(sha)
+            continue
+        for query in (Achievement.select(_pk(Achievement)).where(Achievement.image_sha256 == sha),
+                      School.select(_pk(School)).where(School.logo_sha256 == sha)):
+            if await query.first() is not None:
+                used.add(sha)
+                break
+    return used
+
+
+async def erase_learner_evidence(learner_id: int, *, delete_files: Sequence[str]) -> None:
+    """Blank every version's narrative, links, files and self-assessment, the reviews' written
+    feedback (the ratings stay: awards were decided on them), the ELOs' mentor contacts, goals and
+    attestation; delete the ELOs' mentor links and the file records in ``delete_files``."""
+    ids = await _learner_submission_ids(learner_id)
+    if ids:
+        await SubmissionVersion.update({SubmissionVersion.narrative: "", SubmissionVersion.urls: [],
+                                        SubmissionVersion.files: [], SubmissionVersion.self_ratings: {},
+                                        SubmissionVersion.self_comment: ""}).where(
+            SubmissionVersion.submission.is_in(ids))
+        await Review.update({Review.feedback: "", Review.criterion_feedback: {}}).where(Review.submission.is_in(ids))
+    elo_ids = [int(r["id"]) for r in await ExtendedLearning.select(_pk(ExtendedLearning)).where(
+        ExtendedLearning.learner == learner_id)]
+    if elo_ids:
+        await MentorLink.delete().where(MentorLink.elo.is_in(elo_ids))
+        await ExtendedLearning.update({ExtendedLearning.mentor_name: "", ExtendedLearning.mentor_email: "",
+                                       ExtendedLearning.goals: "", ExtendedLearning.attestation: ""}).where(
+            _pk(ExtendedLearning).is_in(elo_ids))
+    if delete_files:
+        await EvidenceFile.delete().where(EvidenceFile.sha256.is_in(list(delete_files)))

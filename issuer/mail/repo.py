@@ -66,3 +66,14 @@ async def sent_since(*, recipient: int, kind: str, since: datetime) -> bool:
         (OutboxMessage.recipient == recipient) & (OutboxMessage.kind == kind)
         & (OutboxMessage.created_at >= since)).first()
     return row is not None
+
+
+async def recipient_count(recipient: int) -> int:
+    return int(await OutboxMessage.count().where(OutboxMessage.recipient == recipient))
+
+
+async def delete_for_recipient(recipient: int) -> int:
+    """Every message kept for a person (an erasure on request); returns how many."""
+    count = await recipient_count(recipient)
+    await OutboxMessage.delete().where(OutboxMessage.recipient == recipient)
+    return count

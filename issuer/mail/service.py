@@ -89,3 +89,13 @@ async def outbox(ctx: IssuerContext, who: Principal, *, kind: str | None = None)
         return await mail_repo.listed(school_ids=[scope.school_id], district_id=None, limit=OUTBOX_PAGE, kind=kind)
     school_ids = sorted(await schools.school_ids_of_district(scope.district_id))
     return await mail_repo.listed(school_ids=school_ids, district_id=scope.district_id, limit=OUTBOX_PAGE, kind=kind)
+
+
+async def messages_for(recipient_id: int) -> int:
+    """How many messages are kept for a person (an erasure's check page)."""
+    return await mail_repo.recipient_count(recipient_id)
+
+
+async def forget_recipient(recipient_id: int) -> int:
+    """An erasure on request: the messages kept for the person go (inside its transaction)."""
+    return await mail_repo.delete_for_recipient(recipient_id)

@@ -8,7 +8,8 @@ Layout of the archive (also written into its README.txt and manifest.json)::
     badges/<name>-<uuid>.png         the same badge baked into its image (OB 3.0 baking)
     transcript/transcript-<uuid>.clr.json   the latest transcript, the signed CLR 2.0
     transcript/transcript-<uuid>.pdf        its PDF (the signed CLR attached inside)
-    evidence/<achievement>-<id>/v<n>/narrative.txt, links.txt, files/<name>
+    evidence/<achievement>-<id>/v<n>/narrative.txt, links.txt, self-assessment.json, files/<name>
+    evidence/<achievement>-<id>/reviews.json   the teachers' ratings and feedback
     portfolio/portfolio.json         the portfolio: reflections, pieces, what is public, links
 
 Signed documents go in byte for byte as stored: a badge or transcript taken out of the archive
@@ -53,11 +54,14 @@ badges/      Each badge twice: NAME-ID.json is the signed credential exactly as
              backpack or a profile.
 transcript/  Your latest transcript: the signed CLR 2.0 record (.clr.json) and its
              PDF (the same signed record is attached inside the PDF).
-evidence/    The work you submitted, every version: narrative.txt, links.txt and
-             your files, as you uploaded them.
+evidence/    The work you submitted, every version: narrative.txt, links.txt,
+             your self-assessment and your files, as you uploaded them; and
+             reviews.json, your teachers' ratings and feedback.
 portfolio/   portfolio.json: your portfolio's title and reflection, each piece with
              your reflection and whether it is public, and your share links (their
              secret addresses are never stored, so they are not here).
+elsewhere/   Badges you earned on other platforms and added to your backpack, exactly as
+             you added them.
 manifest.json  Every file in this archive with its SHA-256 checksum.
 
 {transcript_note}
@@ -67,7 +71,8 @@ manifest.json  Every file in this archive with its SHA-256 checksum.
 class Entry(msgspec.Struct, frozen=True, kw_only=True):
     """One file of the archive, as ``manifest.json`` lists it (``data`` stays out of the manifest)."""
     path: str
-    kind: str  # badge | baked-badge | transcript | transcript-pdf | narrative | links | evidence-file | portfolio
+    kind: str  # badge | baked-badge | transcript | transcript-pdf | narrative | links | self-assessment |
+    #            evidence-file | reviews | portfolio
     description: str
     media_type: str
     data: bytes
@@ -138,12 +143,24 @@ async def _evidence(ctx: IssuerContext, who: Principal) -> list[Entry]:
                 entries.append(Entry(path=f"{base}/links.txt", kind="links", media_type="text/plain",
                                      description=f"Links for {what}",
                                      data=("\n".join(version.urls) + "\n").encode("utf-8")))
+            if version.self_ratings or version.self_comment:
+                own = {"ratings": version.self_ratings, "comment": version.self_comment}
+                entries.append(Entry(path=f"{base}/self-assessment.json", kind="self-assessment",
+                                     media_type="application/json", description=f"Your self-assessment of {what}",
+                                     data=json.dumps(own, indent=2, ensure_ascii=False).encode("utf-8")))
             taken: set[str] = set()
             for f in version.files:
                 data, _ = await evidence.submission_file(ctx, who, str(detail.uuid), f.sha256)
                 name = _unique(_file_name(f.name), taken)
                 entries.append(Entry(path=f"{base}/files/{name}", kind="evidence-file", media_type=f.media_type,
                                      description=f"File {f.name!r} of {what}", data=data))
+        if detail.reviews:
+            reviews = [{"version": r.version_number, "role": r.role, "ratings": r.ratings, "met": r.met,
+                        "feedback": r.feedback, "criterionFeedback": r.criterion_feedback,
+                        "reviewedAt": r.created_at.isoformat()} for r in detail.reviews]
+            entries.append(Entry(path=f"{folder}/reviews.json", kind="reviews", media_type="application/json",
+                                 description=f"Ratings and feedback on {detail.achievement_row.name}",
+                                 data=json.dumps(reviews, indent=2, ensure_ascii=False).encode("utf-8")))
     return entries
 
 
@@ -190,6 +207,20 @@ def _zip(entries: list[Entry], at: datetime) -> bytes:
     return out.getvalue()
 
 
+async def _elsewhere(who: Principal, store: FileStore) -> list[Entry]:
+    """The badges from elsewhere, exactly as the student gave them (issuer.portfolio.imports)."""
+    entries = []
+    for row in await repo.imported_badges(who.id or 0):
+        kind = row.format.split("+")[0] or "json"
+        ext = {"jwt": "jws", "png": "png", "svg": "svg"}.get(kind, "json")
+        media = {"jwt": "application/jwt", "png": "image/png", "svg": "image/svg+xml"}.get(kind, "application/json")
+        entries.append(Entry(path=f"elsewhere/{slug(row.name)}-{row.uuid}.{ext}", kind="badge-from-elsewhere",
+                             media_type=media, data=store.get(row.sha256),
+                             description=f"{row.name}: a badge from {row.issuer_name or row.issuer_id}, "
+                                         "as you added it"))
+    return entries
+
+
 async def build(ctx: IssuerContext, who: Principal) -> tuple[bytes, str]:
     """(the ZIP archive, its file name) of everything ``who`` (a student) holds."""
     require(who, "student")
@@ -198,7 +229,7 @@ async def build(ctx: IssuerContext, who: Principal) -> tuple[bytes, str]:
     now = ctx.clock.now()
     badge_entries, badge_list = await _badges(ctx, who, store)
     transcript_entries, transcript_note = await _transcript(ctx, who)
-    entries = [*badge_entries, *transcript_entries, *await _evidence(ctx, who)]
+    entries = [*badge_entries, *transcript_entries, *await _evidence(ctx, who), *await _elsewhere(who, store)]
     portfolio = await _portfolio(ctx, who)
     if portfolio is not None:
         entries.append(portfolio)

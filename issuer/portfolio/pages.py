@@ -156,4 +156,10 @@ class MyDataPages(Controller):
                                  "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
 
-PORTFOLIO_ROUTES = [PortfolioPages, SharedPortfolio, MyDataPages, BackpackImportPages]
+def _privacy_routes() -> list[Any]:
+    from issuer.portfolio import privacy_pages  # an administrator's privacy requests (issue 13)
+
+    return list(privacy_pages.ROUTES)
+
+
+PORTFOLIO_ROUTES: list[Any] = [PortfolioPages, SharedPortfolio, MyDataPages, BackpackImportPages, *_privacy_routes()]

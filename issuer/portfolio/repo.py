@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from issuer.db.query import all_rows, first_row, insert_row, row_of, rows_of
-from issuer.db.tables import ImportedBadge, Portfolio, PortfolioItem, PortfolioShare
+from issuer.db.tables import EvidenceFile, ImportedBadge, Portfolio, PortfolioItem, PortfolioShare
 from issuer.portfolio.rows import ImportedBadgeRow, ItemRow, PortfolioRow, ShareRow
 
 _pk_portfolio = Portfolio._meta.primary_key
@@ -121,3 +121,39 @@ async def record_check(row_id: int, *, verified: bool, summary: str, at: datetim
 
 async def delete_imported(row_id: int) -> None:
     await ImportedBadge.delete().where(ImportedBadge.id == row_id)
+async def learner_portfolio_counts(learner_id: int) -> dict[str, int]:
+    """The learner's portfolio, its pieces and share links, counted (the erasure's check page)."""
+    ids = [int(r["id"]) for r in await Portfolio.select(Portfolio.id).where(Portfolio.learner == learner_id)]
+    if not ids:
+        return {"portfolio": 0, "pieces": 0, "portfolioShares": 0}
+    return {"portfolio": len(ids), "pieces": int(await PortfolioItem.count().where(PortfolioItem.portfolio.is_in(ids))),
+            "portfolioShares": int(await PortfolioShare.count().where(PortfolioShare.portfolio.is_in(ids)))}
+
+
+async def delete_learner_portfolio(learner_id: int) -> None:
+    """The learner's portfolio with its pieces and share links (an erasure on request)."""
+    ids = [int(r["id"]) for r in await Portfolio.select(Portfolio.id).where(Portfolio.learner == learner_id)]
+    if ids:
+        await PortfolioShare.delete().where(PortfolioShare.portfolio.is_in(ids))
+        await PortfolioItem.delete().where(PortfolioItem.portfolio.is_in(ids))
+        await Portfolio.delete().where(Portfolio.id.is_in(ids))
+
+
+async def learner_import_hashes(learner_id: int) -> list[str]:
+    return [str(r["sha256"]) for r in await ImportedBadge.select(ImportedBadge.sha256).where(
+        ImportedBadge.learner == learner_id)]
+
+
+async def delete_learner_imports(learner_id: int) -> list[str]:
+    """The learner's badges from elsewhere (an erasure on request); returns the hashes no other
+    row of this table or of the evidence files names any more, whose files may go."""
+    hashes = await learner_import_hashes(learner_id)
+    await ImportedBadge.delete().where(ImportedBadge.learner == learner_id)
+    if not hashes:
+        return []
+    still = {str(r["sha256"]) for r in await ImportedBadge.select(ImportedBadge.sha256).where(
+        ImportedBadge.sha256.is_in(hashes))}
+    # the file store is shared by content: an evidence file with the same bytes keeps its file
+    still |= {str(r["sha256"]) for r in await EvidenceFile.select(EvidenceFile.sha256).where(
+        EvidenceFile.sha256.is_in(hashes))}
+    return sorted(set(hashes) - still)

@@ -82,6 +82,7 @@ STATUSES: Mapping[str, Status] = MappingProxyType({
     "key_retired": _s(N_("Retired"), _NEUTRAL),
     "account_active": _s(N_("Active"), _OK),
     "account_inactive": _s(N_("Deactivated"), _NEUTRAL),
+    "account_erased": _s(N_("Erased on request"), _NEUTRAL),
     "token_revoked": _s(N_("Revoked"), _NEUTRAL),
     "ready": _s(N_("Ready"), _OK),
 })

@@ -75,7 +75,8 @@ class SchoolPages(Controller):
         form = await form_of(request)
         slug = str(form.get("school") or "") or None
         school = await profile.admin_school(who(request), slug)
-        text = {name: str(form.get(name) or "") for name in ("name", "url", "email", "description")}
+        text = {name: str(form.get(name) or "") for name in ("name", "url", "email", "description",
+                                                          "linkedin_organization_id")}
         address = {key: str(form.get(key) or "") for key in profile.ADDRESS_FIELDS}
         names = [str(form.get(f"level-{i}") or "") for i in range(1, profile.LEVELS + 1)]
         descriptions = [str(form.get(f"level-{i}-description") or "") for i in range(1, profile.LEVELS + 1)]
@@ -152,4 +153,11 @@ class KeyPages(Controller):
         return see_other(_with("/admin/keys", _suffix(found, who(request)), "done=rotated"))
 
 
-ROUTES = [SchoolPages, KeyPages]
+def _more_routes() -> list[Any]:
+    # the district's schools and the trusted issuers (issue 13) import this module's helpers
+    from issuer.schools import district_pages, trust_pages
+
+    return [*district_pages.ROUTES, *trust_pages.ROUTES]
+
+
+ROUTES: list[Any] = [SchoolPages, KeyPages, *_more_routes()]

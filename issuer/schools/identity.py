@@ -58,6 +58,12 @@ async def school_by_slug(slug: str) -> SchoolRow:
     return found
 
 
+def did_method_of(ctx: IssuerContext, school: SchoolRow) -> str:
+    """How ``school`` issues: its own choice (made when the district created it), else the
+    deployment's ``issuer_identity``."""
+    return school.did_method or ctx.settings.issuer_identity
+
+
 async def issuer_did(ctx: IssuerContext, school_id: int) -> str:
     """The id this school issues as (did:web by default, did:key when so configured)."""
     school = await school_by_id(school_id)
@@ -65,7 +71,7 @@ async def issuer_did(ctx: IssuerContext, school_id: int) -> str:
 
 
 async def _issuer_did(ctx: IssuerContext, school: SchoolRow) -> str:
-    if ctx.settings.issuer_identity == "did:key":
+    if did_method_of(ctx, school) == "did:key":
         row = await key_service.active_key_row(ctx, district_id=school.district, school_id=school.id)
         return PublicKey.from_multibase(row.public_key_multibase).did_key
     return school_did_web(school.slug, ctx.settings.base_url)
@@ -76,7 +82,7 @@ async def signer_for(ctx: IssuerContext, school_id: int) -> Ed25519Signer:
     school = await school_by_id(school_id)
     row = await key_service.active_key_row(ctx, district_id=school.district, school_id=school_id)
     signer = key_service.signer_from_row(ctx, row)
-    if ctx.settings.issuer_identity == "did:key":
+    if did_method_of(ctx, school) == "did:key":
         return signer  # default verification method: did:key:z6Mk…#z6Mk…
     did = school_did_web(school.slug, ctx.settings.base_url)
     return signer.with_verification_method(f"{did}#{row.public_key_multibase}")
@@ -153,7 +159,7 @@ async def all_issuer_ids(ctx: IssuerContext) -> list[tuple[SchoolRow, str]]:
     badges stay ours)."""
     out: list[tuple[SchoolRow, str]] = []
     for row in await schools_repo.schools():
-        if ctx.settings.issuer_identity == "did:key":
+        if did_method_of(ctx, row) == "did:key":
             keys = await schools_repo.keys_of(district_id=row.district, school_id=row.id)
             out += [(row, PublicKey.from_multibase(k.public_key_multibase).did_key) for k in keys]
         else:

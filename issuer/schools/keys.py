@@ -118,6 +118,8 @@ async def rotate(ctx: IssuerContext, *, district_id: int, school_id: int | None,
         await audit_trail.record_event(action="key.rotate", at=ctx.clock.now(), actor_id=actor_id,
                                   district_id=district_id, school_id=school_id,
                                   subject=row.public_key_multibase)
+    with ctx.caches.lock:  # the trust registry names schools (and in did:key mode, by their keys)
+        ctx.caches.trust.clear()
     return PublishedKeyRow(id=row.id, public_key_multibase=row.public_key_multibase, active=row.active,
                            created_at=row.created_at)
 

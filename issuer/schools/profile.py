@@ -47,6 +47,7 @@ class ProfileIn(msgspec.Struct, frozen=True, kw_only=True):
     url: str = ""
     email: str = ""
     description: str = ""
+    linkedin_organization_id: str = ""  # digits, as LinkedIn's company page URL shows them
     address: dict[str, str] = {}
     level_names: list[str] = []  # lowest first, one per level
     level_descriptions: list[str] = []
@@ -107,6 +108,10 @@ def _check(data: ProfileIn) -> tuple[dict[str, Any], list[dict[str, str]]]:
     description = data.description.strip()
     if len(description) > 2000:
         errors.append({"field": "description", "message": "The description must be 2,000 characters or fewer."})
+    linkedin = data.linkedin_organization_id.strip()
+    if linkedin and not (linkedin.isascii() and linkedin.isdigit() and len(linkedin) <= 20):
+        errors.append({"field": "linkedin_organization_id",
+                       "message": "The LinkedIn organisation ID is a number, like 1337 (digits only)."})
     address = {}
     for key in ADDRESS_FIELDS:
         value = str(data.address.get(key, "")).strip()
@@ -134,6 +139,7 @@ def _check(data: ProfileIn) -> tuple[dict[str, Any], list[dict[str, str]]]:
     scale = [{"value": i, "name": n, "description": descriptions[i - 1]} for i, n in enumerate(names, start=1)]
     default = [{"value": lv.value, "name": lv.name, "description": lv.description} for lv in DEFAULT_SCALE]
     columns = {"name": name, "url": url, "email": email, "description": description,
+               "linkedin_organization_id": linkedin,
                "address": {k: v for k, v in address.items() if v},
                "scale": [] if scale == default else scale}  # the default stays "default"
     return columns, errors
@@ -151,6 +157,8 @@ async def update_profile(ctx: IssuerContext, principal: Principal, slug: str | N
         await schools_repo.update_school(school.id, **columns)
         await audit_trail.record(principal, action="school.profile", school_id=school.id, subject=school.slug,
                                  at=ctx.clock.now(), district_id=school.district, changed=changed)
+    with ctx.caches.lock:  # the trust registry names schools (and in did:key mode, by their keys)
+        ctx.caches.trust.clear()
     updated = await schools_repo.school_by_id(school.id)
     if updated is None:
         raise NotFound("no such school")

@@ -12,8 +12,8 @@ from piccolo.utils.encoding import load_json
 
 from issuer.db.engine import lock_row
 from issuer.db.query import row_of, rows_of
-from issuer.db.tables import District, IssuedCredential, School, SigningKey, StatusList
-from issuer.schools.rows import DistrictRow, PublishedKeyRow, SchoolRow, SigningKeyRow
+from issuer.db.tables import District, IssuedCredential, School, SigningKey, StatusList, TrustedIssuer
+from issuer.schools.rows import DistrictRow, PublishedKeyRow, SchoolRow, SigningKeyRow, TrustedIssuerRow
 
 # --- tenancy -------------------------------------------------------------------------------
 
@@ -31,9 +31,10 @@ async def insert_district(*, slug: str, name: str, url: str, email: str, at: dat
 
 async def insert_school(*, district_id: int, slug: str, name: str, url: str = "", email: str = "",
                         description: str = "", address: dict[str, Any] | None = None, image_url: str = "",
-                        at: datetime) -> SchoolRow:
+                        did_method: str = "", at: datetime) -> SchoolRow:
     row = School(district=district_id, slug=slug, name=name, url=url, email=email,
-                 description=description, address=address or {}, image_url=image_url, created_at=at)
+                 description=description, address=address or {}, image_url=image_url, did_method=did_method,
+                 created_at=at)
     await row.save()
     school = await school_by_id(row.id)
     if school is None:  # only if another transaction deleted it at once
@@ -180,3 +181,35 @@ async def school_name(school_id: int) -> str | None:
 
 async def school_ids_of_district(district_id: int) -> list[int]:
     return [r["id"] for r in await School.select(School.id).where(School.district == district_id)]
+
+
+async def slug_taken(slug: str) -> bool:
+    return await School.select(School.id).where(School.slug == slug).first() is not None
+
+
+# --- trusted issuers (issuer.schools.trust) -----------------------------------------------------
+
+async def trusted_issuers(school_id: int | None = None) -> list[TrustedIssuerRow]:
+    """A school's trusted issuers, oldest first; every school's when ``school_id`` is None."""
+    query = TrustedIssuer.select().order_by(TrustedIssuer.id)
+    if school_id is not None:
+        query = query.where(TrustedIssuer.school == school_id)
+    return rows_of(TrustedIssuerRow, await query)
+
+
+async def trusted_issuer(entry_id: int) -> TrustedIssuerRow | None:
+    return row_of(TrustedIssuerRow, await TrustedIssuer.select().where(TrustedIssuer.id == entry_id).first())
+
+
+async def insert_trusted_issuer(*, school_id: int, issuer_id: str, name: str, note: str, added_by: int | None,
+                                at: datetime) -> TrustedIssuerRow:
+    row = TrustedIssuer(school=school_id, issuer_id=issuer_id, name=name, note=note, added_by=added_by, added_at=at)
+    await row.save()
+    found = await trusted_issuer(row.id)
+    if found is None:  # only if another transaction deleted it at once
+        raise LookupError(f"trusted issuer {row.id} vanished after its insert")
+    return found
+
+
+async def delete_trusted_issuer(entry_id: int) -> None:
+    await TrustedIssuer.delete().where(TrustedIssuer.id == entry_id)

@@ -38,6 +38,7 @@ class SchoolRow(msgspec.Struct, frozen=True, kw_only=True):
     logo_sha256: str = ""  # the uploaded logo's hash in the file store ("" none)
     logo_type: str = ""  # its media type (image/png, image/svg+xml)
     scale: list[dict[str, Any]] = []  # the school's level words [{value, name, description}]; []: default
+    did_method: str = ""  # "" the deployment's issuer_identity; "did:web" or "did:key" for this school
 
 
 class SigningKeyRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,3 +62,15 @@ class PublishedKeyRow(msgspec.Struct, frozen=True, kw_only=True):
     active: bool
     created_at: datetime
     retired_at: datetime | None = None
+
+
+class TrustedIssuerRow(msgspec.Struct, frozen=True, kw_only=True):
+    """An issuer a school recognises (``issuer.schools.trust``)."""
+
+    id: int
+    school: int
+    issuer_id: str  # did:key, did:web or an https URL, as badges name their issuer
+    name: str
+    note: str
+    added_by: int | None
+    added_at: datetime

@@ -198,3 +198,18 @@ async def learners_done_by_job(job_id: int) -> set[int]:
     """The students a cohort job has stored a transcript for."""
     rows = await Transcript.select(Transcript.learner).where(Transcript.cohort_job == job_id)
     return {r["learner"] for r in rows}
+
+
+async def learner_share_count(learner_id: int) -> int:
+    """Share links of the learner's transcripts (the erasure's check page)."""
+    ids = [r["id"] for r in await Transcript.select(Transcript.id).where(Transcript.learner == learner_id)]
+    return int(await TranscriptShare.count().where(TranscriptShare.transcript.is_in(ids))) if ids else 0
+
+
+async def delete_learner_shares(learner_id: int) -> int:
+    """Delete the share links of the learner's transcripts (the transcripts, signed, stay)."""
+    count = await learner_share_count(learner_id)
+    ids = [r["id"] for r in await Transcript.select(Transcript.id).where(Transcript.learner == learner_id)]
+    if ids:
+        await TranscriptShare.delete().where(TranscriptShare.transcript.is_in(ids))
+    return count

@@ -142,3 +142,13 @@ async def share_page(ctx: IssuerContext, token: str, *,
 async def share_pdf(ctx: IssuerContext, token: str) -> bytes:
     row, _ = await open_share(ctx, token)
     return await render_pdf(ctx, row)
+
+
+async def learner_share_count(learner_id: int) -> int:
+    """How many transcript share links the learner has (an erasure's check page)."""
+    return await repo.learner_share_count(learner_id)
+
+
+async def delete_learner_shares(learner_id: int) -> int:
+    """An erasure on request: the learner's transcript share links go (inside its transaction)."""
+    return await repo.delete_learner_shares(learner_id)

@@ -278,10 +278,10 @@ EXPECTED_MENUS = {
     "liam": ["My badges", "Progress", "Portfolio", "Transcript", "Submit evidence", "Extended learning", "My data",
              "Password", "Verify a badge"],
     "ms.chen": ["Review queue", "Award history", "Password", "Verify a badge"],
-    "principal": ["Review queue", "Award history", "School profile", "People & classes", "Keys", "API tokens",
-                  "Audit log", "Outbox", "Password", "Verify a badge"],
-    "district": ["School profile", "People & classes", "Keys", "API tokens", "Audit log", "Outbox", "Password",
-                 "Verify a badge"],
+    "principal": ["Review queue", "Award history", "School profile", "People & classes", "Keys", "Trusted issuers",
+                  "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
+    "district": ["Schools", "School profile", "People & classes", "Keys", "Trusted issuers", "API tokens", "Audit log",
+                 "Outbox", "Password", "Verify a badge"],
 }
 
 
@@ -289,7 +289,7 @@ EXPECTED_MENUS = {
 def test_each_role_sees_its_menu_and_every_link_answers(server, demo, page, shots, username):
     _, _, passwords = demo
     sign_in(page, server, username, passwords[username])
-    page.goto(f"{server}/verify")  # a page every role has (a district admin starts on a JSON list)
+    page.goto(f"{server}/verify")  # a page every role has
     assert menu_labels(page) == EXPECTED_MENUS[username]
     assert page.locator(".who").inner_text().strip() != ""
     for href in page.locator(".primary-nav a").evaluate_all("links => links.map(a => a.getAttribute('href'))"):

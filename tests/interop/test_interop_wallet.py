@@ -166,7 +166,9 @@ async def test_the_interaction_url_leads_other_wallets_through_a_vc_api_exchange
 
     path = interaction.removeprefix(BASE_URL)
     protocols = (await client.get(path, headers={"accept": "application/json"})).json()["protocols"]
-    assert set(protocols) == {"vcapi"} and protocols["vcapi"].startswith(f"{BASE_URL}/wallet/exchanges/")
+    assert set(protocols) == {"vcapi", "oid4vci-1.0"}
+    assert protocols["vcapi"].startswith(f"{BASE_URL}/wallet/exchanges/")
+    assert protocols["oid4vci-1.0"].startswith("openid-credential-offer://?credential_offer_uri=")
     human = await client.get(path, headers=HTML)
     assert human.status_code == 200 and "Open this in your wallet" in human.text
 

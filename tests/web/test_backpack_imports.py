@@ -152,3 +152,29 @@ async def test_what_does_not_verify_is_refused_with_the_reason_and_nothing_is_ke
     r = await add(client, csrf, data=ours["raw"])
     assert r.status_code == 422 and "issued by a school on this platform" in r.text
     assert await ImportedBadge.count() == 0
+
+
+async def test_my_data_carries_them_and_an_erasure_takes_them_away(client, seed):
+    import io
+    import zipfile
+
+    csrf = await as_student(client, seed)
+    data = json.dumps(elsewhere_badge("Lifeguard")).encode()
+    assert (await add(client, csrf, data=data, name="lifeguard.json")).status_code == 303
+    archive = await client.get("/student/data/archive.zip")
+    assert archive.status_code == 200, archive.text[:300]
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as z:
+        kept = [n for n in z.namelist() if n.startswith("elsewhere/")]
+        assert len(kept) == 1 and z.read(kept[0]) == data
+
+    from issuer.portfolio import privacy
+
+    from issuer.accounts import service as accounts
+
+    principal = await accounts.principal_for_session(seed.ctx, seed.session["school_admin"])
+    assert principal is not None
+    student_id = seed.users[("north", "student", 0)]["id"]
+    plan = await privacy.erasure_plan(seed.ctx, principal, student_id)
+    assert plan.delete["badgesFromElsewhere"] == 1
+    await privacy.erase(seed.ctx, principal, student_id)
+    assert await ImportedBadge.count() == 0

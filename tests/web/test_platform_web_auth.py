@@ -236,6 +236,6 @@ async def test_home_leads_each_role_to_its_start_page(client, seed):
     r = await client.get("/", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/verify"
     for role, where in (("student", "/student/badges"), ("teacher", "/teacher/reviews"),
-                        ("district_admin", "/issuers")):
+                        ("district_admin", "/district/schools")):
         r = await client.get("/", headers={"Authorization": f"Bearer {seed.token[role]}"}, follow_redirects=False)
         assert r.headers["location"] == where, role
