@@ -415,19 +415,21 @@ def read_case(package: Mapping[str, Any] | str | bytes, *, kind: str | None = No
     humanCodingScheme (else its identifier), its name the abbreviatedStatement (else the
     fullStatement). ``isChildOf`` associations (origin: the child, destination: its parent, an
     item or the CFDocument) give each item its parent; their ``sequenceNumber`` its order."""
-    if isinstance(package, (str, bytes)):
+    loaded: object = package
+    if isinstance(loaded, (str, bytes)):
         try:
-            package = json.loads(package)
+            loaded = json.loads(loaded)
         except ValueError as exc:
             return _fatal(f"package is not JSON: {exc}", "package")
-    if not isinstance(package, Mapping):
+    if not isinstance(loaded, Mapping):
         return _fatal("package must be a JSON object", "package")
-    if isinstance(package.get("CFPackage"), Mapping) and "CFDocument" not in package:
-        package = package["CFPackage"]  # some servers wrap the package
+    pkg: Mapping[str, Any] = loaded
+    if isinstance(pkg.get("CFPackage"), Mapping) and "CFDocument" not in pkg:
+        pkg = pkg["CFPackage"]  # some servers wrap the package
     hint = "academic" if kind is None else normalize_kind(kind)
     if hint is None:
         raise ModelError(f"kind {kind!r} is not one of {', '.join(KINDS)}", field="kind")
-    doc = package.get("CFDocument")
+    doc = pkg.get("CFDocument")
     if not isinstance(doc, Mapping):
         return _fatal("package has no CFDocument object: is this a CASE CFPackage?", "CFDocument")
     try:
@@ -440,7 +442,7 @@ def read_case(package: Mapping[str, Any] | str | bytes, *, kind: str | None = No
         version = _text(doc, "version", required=False)
     except _Bad as bad:
         return _fatal(f"CFDocument: {bad.message}", f"CFDocument.{bad.key}")
-    items = package.get("CFItems")
+    items = pkg.get("CFItems")
     if not isinstance(items, list) or not items:
         return _fatal("package has no CFItems list", "CFItems")
     problems: list[Problem] = []
@@ -479,7 +481,7 @@ def read_case(package: Mapping[str, Any] | str | bytes, *, kind: str | None = No
         found.append((i, identifier, Entry(code=code, name=name, kind=item_kind, description=statement, url=uri,
                                            position=_UNSEQUENCED + i, item=identifier)))
     parents: dict[str, tuple[str | None, int]] = {}  # child identifier → (parent identifier | None, position)
-    associations = package.get("CFAssociations", [])
+    associations = pkg.get("CFAssociations", [])
     if associations is None:
         associations = []
     if not isinstance(associations, list):
