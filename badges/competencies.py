@@ -260,7 +260,7 @@ def _at(e: Entry, message: str, field_name: str | None = None) -> Problem:
     return Problem(message, line=e.line, item=e.item, field=field_name)
 
 
-def _numbered(entries: Sequence[Entry]) -> tuple[Entry, ...]:
+def number_siblings(entries: Sequence[Entry]) -> tuple[Entry, ...]:
     """Positions 1, 2, … among siblings, in (given position, file order)."""
     order = sorted(range(len(entries)), key=lambda n: (entries[n].parent or "", entries[n].position, n))
     out = list(entries)
@@ -342,7 +342,8 @@ def read_csv(text: str, *, kind: str | None = None, name: str | None = None, req
         problems.append(Problem("has no rows", field="rows"))
     problems.extend(tree_problems(entries))
     problems.sort(key=lambda p: p.line or 0)
-    return Reading(name=framework or name or "", entries=_numbered(entries), problems=tuple(problems), source="csv")
+    return Reading(name=framework or name or "", entries=number_siblings(entries), problems=tuple(problems),
+                   source="csv")
 
 
 def parse_csv(text: str, *, kind: str | None = None, name: str | None = None) -> Framework:
@@ -531,7 +532,7 @@ def read_case(package: Mapping[str, Any] | str | bytes, *, kind: str | None = No
     for p in tree_problems(entries):
         problems.append(replace(p, index=found[by_id[p.item]][0] if p.item in by_id else None))
     problems.sort(key=lambda p: (p.list_name != "CFItems", p.index if p.index is not None else -1))
-    return Reading(name=title, entries=_numbered(entries), problems=tuple(problems), source="case", id=doc_uri,
+    return Reading(name=title, entries=number_siblings(entries), problems=tuple(problems), source="case", id=doc_uri,
                    identifier=doc_id, url=official, version=version)
 
 
@@ -545,5 +546,5 @@ def parse_case(package: Mapping[str, Any] | str | bytes, *, kind: str | None = N
 
 
 __all__ = ["CSV_COLUMNS", "CSV_OPTIONAL", "KINDS", "Branch", "Competency", "Entry", "Framework", "Problem",
-           "Reading", "build_tree", "normalize_kind", "parse_case", "parse_csv", "read_case", "read_csv",
-           "to_alignment", "tree_problems"]
+           "Reading", "build_tree", "normalize_kind", "number_siblings", "parse_case", "parse_csv", "read_case",
+           "read_csv", "to_alignment", "tree_problems"]
