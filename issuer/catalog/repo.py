@@ -95,7 +95,7 @@ async def replace_competencies(fw_id: int, kind: str, *, framework: Mapping[str,
         if remove:
             await Competency.delete().where(_pk(Competency).is_in(list(remove)))
         for c_id in (i for i, values in keep.items() if "code" in values):
-            await Competency.update({Competency.code: f"\x00{c_id}"}).where(_pk(Competency) == c_id)
+            await Competency.update({Competency.code: f" swap {c_id}"}).where(_pk(Competency) == c_id)
         for c_id, values in keep.items():
             await Competency.update({getattr(Competency, k): v for k, v in values.items()}).where(
                 _pk(Competency) == c_id)
