@@ -18,6 +18,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 
+from badges.competencies import KINDS
 from issuer.access import ADMINS, Principal
 from issuer.accounts.auth import requires
 from issuer.catalog import framework_admin as admin
@@ -79,7 +80,7 @@ class FrameworkPages(Controller):
     async def new(self, request: AuthRequest, school: FromQuery[str | None] = None,
                   kind: FromQuery[str] = "") -> Response[Any]:
         found = await profile.admin_school(who(request), school)
-        return await self._new(request, found, kept={"kind": kind if kind in admin.comp.KINDS else ""})
+        return await self._new(request, found, kept={"kind": kind if kind in KINDS else ""})
 
     @post("/new")
     async def create(self, ctx: Ctx, request: AuthRequest) -> Response[Any]:
@@ -110,7 +111,7 @@ class FrameworkPages(Controller):
     async def import_form(self, request: AuthRequest, school: FromQuery[str | None] = None,
                           kind: FromQuery[str] = "", format: FromQuery[str] = "") -> Response[Any]:  # noqa: A002
         found = await profile.admin_school(who(request), school)
-        return await self._import(request, found, kept={"kind": kind if kind in admin.comp.KINDS else "",
+        return await self._import(request, found, kept={"kind": kind if kind in KINDS else "",
                                                         "format": format if format in admin.FORMATS else ""})
 
     @post("/import")
