@@ -22,6 +22,7 @@ kept and listed in the preview. A CSV has no identity, so each CSV import makes 
 """
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import hmac
@@ -247,10 +248,11 @@ class ImportProblem(msgspec.Struct, frozen=True, kw_only=True):
     line: int | None
     item: str | None
     message: str
+    code: str = ""  # the competency's code, when it could be read
 
 
 class Draft(msgspec.Struct, frozen=True, kw_only=True):
-    """What the confirmation form carries: the file's text and what it was previewed with."""
+    """What the confirmation form carries: the file (base64) and what it was previewed with."""
     format: str
     kind: str
     name: str
@@ -310,15 +312,18 @@ def read_upload(fmt: str, data: bytes | str, *, kind: str, name: str) -> comp.Re
 
 def _problems(reading: comp.Reading, kind: str, fmt: str) -> list[ImportProblem]:
     out = []
+    codes = {e.item: e.code for e in reading.entries if e.item}
     for p in reading.problems:
         where = (f"line {p.line}" if p.line is not None else p.item or p.where
                  or ("CSV header" if fmt == "csv" else "CASE package"))
-        out.append(ImportProblem(where=where, line=p.line, item=p.item, message=p.message))
+        out.append(ImportProblem(where=where, line=p.line, item=p.item, message=p.message,
+                                 code=codes.get(p.item or "", "")))
     for e in reading.entries:  # one framework holds one kind
         if e.kind != kind:
-            out.append(ImportProblem(where=f"line {e.line}" if e.line else e.item or e.code, line=e.line, item=e.item,
-                                     message=f"{e.code} is of kind {e.kind}, but this framework is {kind}: "
-                                             "import it into a framework of its own kind"))
+            out.append(ImportProblem(
+                where=f"line {e.line}" if e.line else e.item or e.code, line=e.line, item=e.item, code=e.code,
+                message=f"{e.code} is of kind {e.kind}, but this framework is {kind}: "
+                        "import it into a framework of its own kind"))
     if len(reading.entries) > MAX_COMPETENCIES:
         out.append(ImportProblem(where="file", line=None, item=None,
                                  message=f"a framework holds at most {MAX_COMPETENCIES} competencies"))
@@ -359,7 +364,8 @@ async def preview_import(ctx: IssuerContext, who: Principal, school_id: int, *, 
     if name.strip():
         reading = replace(reading, name=name.strip()[:255])
     problems = _problems(reading, kind, fmt)
-    content = data.decode("utf-8-sig", "replace") if isinstance(data, bytes) else data
+    # base64: a browser posting a form turns every line break in a field into CRLF
+    content = base64.b64encode(data if isinstance(data, bytes) else data.encode()).decode()
     draft = Draft(format=fmt, kind=kind, name=name.strip()[:255], content=content,
                   issued=int(ctx.clock.now().timestamp()))
     draft = msgspec.structs.replace(draft, signature=_sign(ctx, who, school_id, draft))
@@ -407,7 +413,11 @@ async def confirm_import(ctx: IssuerContext, who: Principal, school_id: int, dra
         raise InvalidInput("This preview cannot be confirmed: choose the file again.", field="file")
     if ctx.clock.now().timestamp() - draft.issued > DRAFT_TTL.total_seconds():
         raise InvalidInput("This preview is more than an hour old: choose the file again.", field="file")
-    preview = await preview_import(ctx, who, school_id, fmt=draft.format, data=draft.content, kind=draft.kind,
+    try:
+        data = base64.b64decode(draft.content, validate=True)
+    except ValueError:
+        raise InvalidInput("This preview cannot be confirmed: choose the file again.", field="file") from None
+    preview = await preview_import(ctx, who, school_id, fmt=draft.format, data=data, kind=draft.kind,
                                    name=draft.name)
     if not preview.ok:
         raise InvalidInput(f"{preview.problems[0].where}: {preview.problems[0].message}" if preview.problems

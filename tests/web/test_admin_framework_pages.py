@@ -7,6 +7,7 @@ framework (404), a form with errors (input kept), a file with per-line problems,
 JSON that is not a CFPackage, a cycle, an oversized upload, a tampered or stale confirmation."""
 from __future__ import annotations
 
+import base64
 import copy
 import html
 import json
@@ -306,7 +307,8 @@ async def test_a_tampered_or_stale_confirmation_stores_nothing(client, seed):
     sign_in_as(client, seed, "school_admin")
     r = await preview(client, fmt="csv", kind="habits", content=CSV_TEXT, name="Habits")
     form = confirm_form(r.text)
-    tampered = {**form, "content": form["content"].replace("Collaboration", "Something else")}
+    text = base64.b64decode(form["content"]).decode().replace("Collaboration", "Something else")
+    tampered = {**form, "content": base64.b64encode(text.encode()).decode()}
     r = await client.post("/admin/frameworks/import/confirm", data=tampered)
     assert r.status_code == 422 and "choose the file again" in r.text
     stale = {**form, "issued": str(int(form["issued"]) - 7200)}
