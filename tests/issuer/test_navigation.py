@@ -12,9 +12,9 @@ TODAY = {
     Role.STUDENT: ["My badges", "Progress", "Portfolio", "Transcript", "Submit evidence", "Extended learning",
                    "My data", "Password", "Verify a badge"],
     Role.TEACHER: ["Review queue", "Award history", "Password", "Verify a badge"],
-    Role.SCHOOL_ADMIN: ["Review queue", "Award history", "School profile", "People & classes", "Keys", "API tokens",
-                        "Audit log", "Outbox", "Password", "Verify a badge"],
-    Role.DISTRICT_ADMIN: ["School profile", "People & classes", "Keys", "API tokens", "Audit log", "Outbox",
+    Role.SCHOOL_ADMIN: ["Review queue", "Award history", "School profile", "Frameworks", "People & classes", "Keys",
+                        "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
+    Role.DISTRICT_ADMIN: ["School profile", "Frameworks", "People & classes", "Keys", "API tokens", "Audit log", "Outbox",
                           "Password", "Verify a badge"],
     Role.PUBLIC: ["Verify a badge"],
 }
