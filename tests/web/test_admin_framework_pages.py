@@ -202,6 +202,7 @@ async def test_a_csv_is_previewed_then_imported(client, seed):
     assert fw["kind"] == "habits" and fw["source"] == "csv" and fw["name"] == "Lincoln Habits of Work"
     page = (await client.get(location)).text
     assert "The framework is imported." in page and "HOW.P.1</code>" in page
+    assert '<a href="/admin/frameworks" aria-current="true">' in page  # within Frameworks on the menu
 
 
 async def test_csv_problems_are_shown_per_line_and_nothing_is_stored(client, seed):
@@ -313,6 +314,10 @@ async def test_a_tampered_or_stale_confirmation_stores_nothing(client, seed):
     assert r.status_code == 422 and "choose the file again" in r.text
     stale = {**form, "issued": str(int(form["issued"]) - 7200)}
     assert (await client.post("/admin/frameworks/import/confirm", data=stale)).status_code == 422
+    garbled = {**form, "content": "not base64!"}
+    assert (await client.post("/admin/frameworks/import/confirm", data=garbled)).status_code == 422
+    other_kind = {**form, "kind": "elo"}
+    assert (await client.post("/admin/frameworks/import/confirm", data=other_kind)).status_code == 422
     assert await api_frameworks(client, seed) == []
 
 
@@ -339,3 +344,14 @@ async def test_the_api_import_keeps_parents_too(client, seed):
     r = await client.post("/api/frameworks/import", headers=bearer(seed, "school_admin"),
                           data={"format": "case", "kind": "academic"}, files={"file": ("s.json", json.dumps(bad))})
     assert r.status_code == 422 and "nowhere" in r.json()["detail"]
+    # made by hand through the API: parents are checked too
+    good = [{"code": "A", "name": "Alpha"}, {"code": "A.1", "name": "One", "parent": "A"}]
+    r = await client.post("/api/frameworks/", headers=bearer(seed, "school_admin"),
+                          json={"kind": "habits", "name": "API tree", "competencies": good})
+    assert r.status_code == 201 and [c["parent"] for c in r.json()["competencies"]] == [None, "A"]
+    for bad_list, words in (([{"code": "A", "name": "Alpha", "parent": "Z"}], "parent 'Z'"),
+                            ([{"code": "A", "name": "a", "parent": "B"}, {"code": "B", "name": "b", "parent": "A"}],
+                             "circle")):
+        r = await client.post("/api/frameworks/", headers=bearer(seed, "school_admin"),
+                              json={"kind": "habits", "name": "Bad tree", "competencies": bad_list})
+        assert r.status_code == 422 and words in r.json()["detail"], r.text
