@@ -9,6 +9,7 @@ import csv
 import json
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from badges import competencies as comp
 from badges.errors import BadgeError
@@ -36,11 +37,11 @@ def normalise_kind(kind: str | None) -> comp.Kind:
     return value
 
 
-def _clean_competencies(items: Sequence[CompetencyIn]) -> list[dict[str, str]]:
+def _clean_competencies(items: Sequence[CompetencyIn]) -> list[dict[str, Any]]:
     if len(items) > MAX_COMPETENCIES:
         raise InvalidInput(f"at most {MAX_COMPETENCIES} competencies per framework")
     seen: set[str] = set()
-    out = []
+    out: list[dict[str, Any]] = []
     for n, c in enumerate(items, 1):
         code = str(c.code or "").strip()
         name = str(c.name or "").strip()
@@ -57,7 +58,15 @@ def _clean_competencies(items: Sequence[CompetencyIn]) -> list[dict[str, str]]:
             raise InvalidInput(f"competency {n}: url is longer than 1024 characters", row=n)
         seen.add(code)
         out.append({"code": code, "name": name[:2000], "description": str(c.description or "")[:5000],
-                    "url": url})
+                    "url": url, "parent_code": str(c.parent or "").strip()})
+    entries = [comp.Entry(code=c["code"], name=c["name"], kind="academic", parent=c["parent_code"] or None, line=n)
+               for n, c in enumerate(out, 1)]
+    problems = comp.tree_problems(entries)
+    if problems:
+        p = problems[0]
+        raise InvalidInput(f"competency {p.line}: {p.message}", row=p.line, field="parent")
+    for e, values in zip(comp.number_siblings(entries), out, strict=True):
+        values["position"] = e.position
     return out
 
 
@@ -110,11 +119,14 @@ async def import_framework(ctx: IssuerContext, who: Principal, *, fmt: str, data
     hint = normalise_kind(kind) if kind else None
     framework = parse_import(fmt, data, kind=hint)
     by_kind: dict[str, list[CompetencyIn]] = {}
-    for c in framework.competencies:
+    kind_of = {c.code: c.kind for c in framework.competencies}
+    for c in sorted(framework.competencies, key=lambda c: c.position):  # siblings in their order
         if hint and fmt == "csv" and c.kind != hint:
             raise InvalidInput(f"competency {c.code!r} is of kind {c.kind!r}, not {hint!r}")
+        # a parent of another kind lands in another framework: the child goes to the top of its own
+        parent = c.parent if c.parent and kind_of.get(c.parent) == c.kind else ""
         by_kind.setdefault(c.kind, []).append(
-            CompetencyIn(code=c.code, name=c.name, description=c.description or "", url=c.url or ""))
+            CompetencyIn(code=c.code, name=c.name, description=c.description or "", url=c.url or "", parent=parent))
     out = []
     for k, items in by_kind.items():
         label = (name or framework.name) + ("" if len(by_kind) == 1 else f" ({KIND_LABELS[k]})")

@@ -10,9 +10,11 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from piccolo.columns import Column
+from piccolo.query.functions.aggregate import Count
 from piccolo.table import Table
 
 from issuer.catalog.rows import AchievementRow, AlignedCompetency, FrameworkDetail, FrameworkRow
+from issuer.db.engine import write_transaction
 from issuer.db.query import all_rows, as_uuid, first_row, insert_row, row_of, rows_of
 from issuer.db.tables import Achievement, Competency, Framework
 
@@ -29,15 +31,85 @@ def _pk(table: type[Table]) -> Column:
 async def insert_framework(*, school_id: int, kind: str, name: str, version: str, source: str,
                            source_uri: str, created_at: datetime,
                            competencies: Sequence[Mapping[str, str]]) -> FrameworkDetail:
-    """The framework and its competencies (``code``, ``name``, ``description``, ``url`` each)."""
+    """The framework and its competencies (``code``, ``name``, ``description``, ``url``, and
+    ``parent_code`` and ``position`` when they sit in a tree), in one transaction."""
     fw_uuid = uuidlib.uuid4()
-    fw_id = await insert_row(Framework, uuid=fw_uuid, school=school_id, kind=kind, name=name,
-                             version=version, source=source, source_uri=source_uri, created_at=created_at)
-    if competencies:
-        await Competency.insert(*[Competency(framework=fw_id, kind=kind, code=c["code"], name=c["name"],
-                                             description=c.get("description", ""), url=c.get("url", ""))
-                                  for c in competencies])
+    async with write_transaction():
+        fw_id = await insert_row(Framework, uuid=fw_uuid, school=school_id, kind=kind, name=name,
+                                 version=version, source=source, source_uri=source_uri, created_at=created_at)
+        if competencies:
+            await Competency.insert(*[_competency(fw_id, kind, c) for c in competencies])
     return _inserted(await get_framework(fw_uuid))
+
+
+def _competency(fw_id: int, kind: str, c: Mapping[str, Any]) -> Competency:
+    return Competency(framework=fw_id, kind=kind, code=c["code"], name=c["name"], description=c.get("description", ""),
+                      url=c.get("url", ""), parent_code=c.get("parent_code", ""), position=int(c.get("position", 0)))
+
+
+async def framework_by_source(school_id: int, source_uri: str) -> FrameworkRow | None:
+    """The school's framework imported from ``source_uri`` (a CASE CFDocument's uri), if any."""
+    if not source_uri:
+        return None
+    return row_of(FrameworkRow, await first_row(Framework.select().where(
+        (Framework.school == school_id) & (Framework.source_uri == source_uri)).order_by(_pk(Framework))))
+
+
+async def competency_counts(framework_ids: Sequence[int]) -> dict[int, int]:
+    if not framework_ids:
+        return {}
+    rows = await all_rows(Competency.select(Competency.framework, Count(Competency.framework, alias="n"))
+                          .where(Competency.framework.is_in(list(framework_ids))).group_by(Competency.framework))
+    return {int(r["framework"]): int(r["n"]) for r in rows}
+
+
+async def update_framework(fw_id: int, **values: object) -> None:
+    await Framework.update({getattr(Framework, k): v for k, v in values.items()}).where(_pk(Framework) == fw_id)
+
+
+async def insert_competency(fw_id: int, kind: str, values: Mapping[str, Any]) -> None:
+    await Competency.insert(_competency(fw_id, kind, values))
+
+
+async def update_competency(c_id: int, old_code: str, fw_id: int, **values: object) -> None:
+    """The competency's columns; its children follow a new code."""
+    async with write_transaction():
+        await Competency.update({getattr(Competency, k): v for k, v in values.items()}).where(_pk(Competency) == c_id)
+        new_code = values.get("code")
+        if isinstance(new_code, str) and new_code != old_code:
+            await Competency.update({Competency.parent_code: new_code}).where(
+                (Competency.framework == fw_id) & (Competency.parent_code == old_code))
+
+
+async def delete_competency(c_id: int) -> None:
+    await Competency.delete().where(_pk(Competency) == c_id)
+
+
+async def replace_competencies(fw_id: int, kind: str, *, framework: Mapping[str, object],
+                               keep: Mapping[int, Mapping[str, Any]], add: Sequence[Mapping[str, Any]],
+                               remove: Sequence[int]) -> None:
+    """A re-import in one transaction: update the rows in ``keep`` (by id), insert ``add``,
+    delete ``remove``. Codes move through a temporary value so two items may swap codes."""
+    async with write_transaction():
+        await update_framework(fw_id, **framework)
+        if remove:
+            await Competency.delete().where(_pk(Competency).is_in(list(remove)))
+        for c_id in (i for i, values in keep.items() if "code" in values):
+            await Competency.update({Competency.code: f" swap {c_id}"}).where(_pk(Competency) == c_id)
+        for c_id, values in keep.items():
+            await Competency.update({getattr(Competency, k): v for k, v in values.items()}).where(
+                _pk(Competency) == c_id)
+        if add:
+            await Competency.insert(*[_competency(fw_id, kind, c) for c in add])
+
+
+async def aligned_competency_ids(school_id: int) -> set[int]:
+    """Every competency an achievement of the school aligns to (archived ones too: issued badges cite them)."""
+    rows = await all_rows(Achievement.select(Achievement.alignments).where(Achievement.school == school_id))
+    found: set[int] = set()
+    for r in rows:
+        found.update(i for i in r["alignments"] or [] if isinstance(i, int))
+    return found
 
 
 async def get_framework(fw_uuid: str | uuidlib.UUID) -> FrameworkDetail | None:

@@ -34,6 +34,8 @@ class CompetencyRow(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     description: str
     url: str  # the CASE CFItem URI, or empty (then ours: ``frameworks.competency_url``)
+    parent_code: str = ""  # the code of the competency it sits under; "" at the top
+    position: int = 0  # its place among its siblings, from 1
 
 
 class FrameworkDetail(FrameworkRow, frozen=True, kw_only=True):

@@ -28,6 +28,7 @@ class CompetencyIn(Base):
     name: Text
     description: Text = ""
     url: Url = ""
+    parent: Annotated[str, msgspec.Meta(max_length=128)] = ""  # the code of the competency it sits under
 
 
 class FrameworkIn(Base):
@@ -67,6 +68,8 @@ class CompetencyOut(Out):
     kind: str
     description: str
     url: str | None
+    parent: str | None  # the code of the competency it sits under; null at the top
+    position: int  # its place among its siblings
 
 
 class FrameworkOut(Out):
@@ -81,7 +84,8 @@ class FrameworkOut(Out):
 
 
 def competency_out(c: CompetencyRow) -> CompetencyOut:
-    return CompetencyOut(id=c.id, code=c.code, name=c.name, kind=c.kind, description=c.description, url=c.url or None)
+    return CompetencyOut(id=c.id, code=c.code, name=c.name, kind=c.kind, description=c.description, url=c.url or None,
+                         parent=c.parent_code or None, position=c.position)
 
 
 def framework_out(fw: FrameworkRow) -> FrameworkOut:

@@ -187,6 +187,8 @@ class Competency(Table):
     name = Text()
     description = Text(default="")
     url = Varchar(length=1024, default="")  # the CASE CFItem URI, or ours
+    parent_code = Varchar(length=128, default="")  # the code of the competency it sits under; "" at the top
+    position = Integer(default=0)  # its place among its siblings, from 1
     unique_framework_code = Unique(["framework", "code"])
 
 

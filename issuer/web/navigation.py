@@ -71,7 +71,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(label=N_("Extended learning"), url="/teacher/elos", roles=TEACHING),
     # School admin
     NavEntry(label=N_("School profile"), url="/admin/school", roles=ADMIN),
-    NavEntry(label=N_("Frameworks"), url="/admin/frameworks", roles=ADMIN),
+    NavEntry(label=N_("Frameworks"), url="/admin/frameworks", roles=ADMIN, within=("/admin/frameworks/",)),
     NavEntry(label=N_("Achievements"), url="/admin/achievements", roles=ADMIN),
     NavEntry(label=N_("People & classes"), url="/admin/people", roles=ADMIN),
     NavEntry(label=N_("Keys"), url="/admin/keys", roles=ADMIN),

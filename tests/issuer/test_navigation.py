@@ -12,10 +12,10 @@ TODAY = {
     Role.STUDENT: ["My badges", "Progress", "Portfolio", "Transcript", "Submit evidence", "Extended learning",
                    "My data", "Password", "Verify a badge"],
     Role.TEACHER: ["Review queue", "Award history", "Password", "Verify a badge"],
-    Role.SCHOOL_ADMIN: ["Review queue", "Award history", "School profile", "People & classes", "Keys",
+    Role.SCHOOL_ADMIN: ["Review queue", "Award history", "School profile", "Frameworks", "People & classes", "Keys",
                         "Trusted issuers", "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
-    Role.DISTRICT_ADMIN: ["Schools", "School profile", "People & classes", "Keys", "Trusted issuers", "API tokens",
-                          "Audit log", "Outbox", "Password", "Verify a badge"],
+    Role.DISTRICT_ADMIN: ["Schools", "School profile", "Frameworks", "People & classes", "Keys", "Trusted issuers",
+                          "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
     Role.PUBLIC: ["Verify a badge"],
 }
 

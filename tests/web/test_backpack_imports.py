@@ -167,9 +167,8 @@ async def test_my_data_carries_them_and_an_erasure_takes_them_away(client, seed)
         kept = [n for n in z.namelist() if n.startswith("elsewhere/")]
         assert len(kept) == 1 and z.read(kept[0]) == data
 
-    from issuer.portfolio import privacy
-
     from issuer.accounts import service as accounts
+    from issuer.portfolio import privacy
 
     principal = await accounts.principal_for_session(seed.ctx, seed.session["school_admin"])
     assert principal is not None
