@@ -13,7 +13,7 @@ from issuer.accounts import repo as accounts_repo
 from issuer.accounts.repo import Row
 from issuer.accounts.rows import RecipientRow
 
-__all__ = ["digest_recipients", "get_user", "recipient", "users_by_email"]
+__all__ = ["digest_recipients", "get_user", "recipient", "school_has_classes", "taught_learners", "users_by_email"]
 
 
 async def get_user(user_id: int) -> Row | None:
@@ -32,3 +32,13 @@ async def recipient(user_id: int) -> RecipientRow | None:
 async def digest_recipients(roles: Iterable[str]) -> list[RecipientRow]:
     """Active staff with an address, in ``roles`` (the daily digest)."""
     return await accounts_repo.digest_recipients(roles)
+
+
+async def school_has_classes(school_id: int) -> bool:
+    """Whether the school has made a class (``issuer.access.visible_learners``)."""
+    return await accounts_repo.school_has_classes(school_id)
+
+
+async def taught_learners(teacher_id: int, school_id: int) -> frozenset[int]:
+    """The students of the teacher's classes in use at this school."""
+    return await accounts_repo.taught_learners(teacher_id, school_id)
