@@ -24,9 +24,10 @@ from issuer.errors import InvalidInput, NotFound
 from issuer.schools import directory as schools
 from issuer.schools import profile
 
-__all__ = ["ClassDetail", "ClassSummary", "add_students", "archive_class", "class_detail", "class_of_staff",
-           "create_class", "find_class_by_name", "member_choices", "remove_students", "school_classes",
-           "set_teachers", "teacher_classes", "update_class"]
+__all__ = ["ClassDetail", "ClassSummary", "add_students", "archive_class", "class_choices", "class_detail",
+           "class_of_staff", "class_students", "create_class", "find_class_by_name", "member_choices",
+           "remove_students", "school_classes", "sees_whole_school", "set_teachers", "teacher_classes",
+           "update_class"]
 
 NAME_MAX, SUBJECT_MAX, PERIOD_MAX = 120, 120, 60
 
@@ -80,6 +81,31 @@ async def teacher_classes(ctx: IssuerContext, principal: Principal) -> list[Clas
         rows = await accounts_repo.classes_of_teacher(principal.id) if principal.id is not None else []
     rows = [r for r in rows if r.archived_at is None and r.school == principal.school_id]
     return _summaries(rows, await accounts_repo.class_members(r.id for r in rows))
+
+
+async def sees_whole_school(principal: Principal) -> bool:
+    """Whether the caller sees every student of their school (an administrator; a teacher while
+    the school has no class yet: ``issuer.access.visible_learners``)."""
+    if principal.school_id is None:
+        return principal.role in access.ADMINS
+    return await access.visible_learners(principal, principal.school_id) is None
+
+
+async def class_choices(ctx: IssuerContext, principal: Principal) -> list[ClassRow]:
+    """The classes in use a filter offers the caller: a teacher theirs, an administrator their
+    schools' (a district admin: every school of the district)."""
+    if principal.role == Role.TEACHER:
+        return [c.row for c in await teacher_classes(ctx, principal)]
+    if principal.role not in access.ADMINS:
+        return []
+    ids = await access.school_ids(principal)
+    return [r for r in await accounts_repo.classes_of_schools(ids) if r.archived_at is None]
+
+
+async def class_students(ctx: IssuerContext, principal: Principal, class_id: int) -> frozenset[int]:
+    """The students of a class the caller may open (404 otherwise)."""
+    row = await class_of_staff(principal, class_id)
+    return frozenset((await accounts_repo.class_student_ids([row.id])).get(row.id, set()))
 
 
 async def _administered_class(principal: Principal, class_id: int) -> ClassRow:
