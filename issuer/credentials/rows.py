@@ -129,3 +129,12 @@ class HeldSubmissionRow(msgspec.Struct, frozen=True, kw_only=True):
 
     id: int
     prerequisites: list[int]  # achievement ids
+
+
+class AwardLevelRow(msgspec.Struct, frozen=True, kw_only=True, array_like=True):
+    """A valid (neither revoked nor suspended) badge's learner, achievement and the level its award
+    reached (its lowest criterion rating; None: no rating): what the cohort view counts."""
+
+    learner: int
+    achievement: int
+    level: int | None
