@@ -9,9 +9,8 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from markupsafe import Markup
-
 from litestar import Controller, Request, Response, get
+from markupsafe import Markup
 
 from issuer.access import STAFF
 from issuer.accounts.auth import requires
