@@ -229,3 +229,22 @@ async def test_the_cohort_view_of_a_class_and_its_csv(client, seed, world):
     as_session(client, world["sessions"]["admin"])
     whole = await client.get("/teacher/cohort")
     assert whole.status_code == 200 and "The whole school" in whole.text and "North student 1" in whole.text
+
+
+async def test_a_roster_puts_students_into_a_class(client, seed, world):
+    class_id = await make_class(client, world, "Roster class", world["a"], [])
+    as_session(client, world["sessions"]["admin"])
+    page = await client.get("/admin/people/import")
+    csrf = csrf_of(page.text)
+    # bad twins: a class that does not exist, a teacher put into a class; nothing is created
+    bad = ("username,display_name,role,class\nnew.kid,New Kid,student,No such class\n"
+           "new.teacher,New Teacher,teacher,Roster class\n")
+    r = await client.post("/admin/people/import", data={"csrf_token": csrf, "roster_text": bad})
+    assert r.status_code == 422 and "no class &#39;No such class&#39;" in r.text and "Only students go into" in r.text
+    good = "username,display_name,role,class\nnew.kid,New Kid,student,roster CLASS\nother.kid,Other Kid,student,\n"
+    r = await client.post("/admin/people/import", data={"csrf_token": csrf, "roster_text": good})
+    assert r.status_code == 200, r.text[:300]
+    r = await client.post("/admin/people/import/confirm", data={"csrf_token": csrf, "roster_text": good})
+    assert r.status_code == 201, r.text[:300]
+    detail = (await client.get(f"/admin/classes/{class_id}")).text
+    assert "New Kid" in detail.split('id="add-title"')[0] and "Other Kid" not in detail.split('id="add-title"')[0]
