@@ -188,7 +188,10 @@ async def pair_awards(learner_id: int, achievement_id: int) -> list[PairAwardRow
     return rows_of(PairAwardRow, rows)
 
 
-_AWARD_LEVELS = ('SELECT c."learner", c."achievement", a."ratings" FROM "issued_credential" c '
+# (``+ 0`` and ``|| ''`` are expressions, so SQLite's driver runs no per-column converter on them:
+# a thousand students' badges are tens of thousands of values.)
+_AWARD_LEVELS = ('SELECT c."learner" + 0 AS "learner", c."achievement" + 0 AS "achievement", '
+                 'a."ratings" || \'\' AS "ratings" FROM "issued_credential" c '
                  'JOIN "award" a ON a."id" = c."award" WHERE c."school" = {} AND c."learner" IS NOT NULL '
                  'AND c."revoked_at" IS NULL AND c."suspended" = {}')
 _LEVELS_DECODER = msgspec.json.Decoder(dict[str, Any])
@@ -199,7 +202,7 @@ def _lowest(ratings: object) -> int | None:
         ratings = _LEVELS_DECODER.decode(ratings)
     if not isinstance(ratings, dict):
         return None
-    values = [v for v in ratings.values() if isinstance(v, int) and not isinstance(v, bool)]
+    values = [v for v in ratings.values() if type(v) is int]
     return min(values) if values else None
 
 

@@ -195,28 +195,37 @@ async def _build(ctx: IssuerContext, principal: Principal, school: int, chosen: 
     scale = [Level(value=int(lv["value"]), name=str(lv.get("name") or "")) for lv in scale_rows] or levels_of({})
     values = [lv.value for lv in scale]
     needs = [required.get(c[2]) for c in columns]
+    slot = {v: i for i, v in enumerate(values)}
+    width = len(values)
+    counts = [[0] * width for _ in columns]
+    not_yet = [0] * len(columns)
+    stuck: list[list[CohortStudent]] = [[] for _ in columns]
     rows = []
-    for s, cells in zip(students, grid, strict=True):
-        met = sum(1 for v, need in zip(cells, needs, strict=True) if need is not None and v is not None and v >= need)
-        rows.append(CohortRow(student=s, levels=cells, met=met))
-
-    competencies = []
-    by_name = sorted(rows, key=lambda r: (r.student.name.casefold(), r.student.id))
-    for col, (area, fw_name, c_id, code, name) in enumerate(columns):
-        counts = [0] * len(values)
-        not_yet = 0
-        for cells in grid:
-            v = cells[col]
+    # one pass over the grid, by name (so each "stuck" list is in name order too)
+    order = sorted(range(len(students)), key=lambda n: (students[n].name.casefold(), students[n].id))
+    for n in order:
+        cells, student = grid[n], students[n]
+        met = 0
+        for col, v in enumerate(cells):
+            need = needs[col]
             if v is None:
-                not_yet += 1
-            elif v in values:
-                counts[values.index(v)] += 1
-        need = needs[col]
-        stuck = [] if need is None else [r.student for r in by_name
-                                         if r.levels[col] is None or (r.levels[col] or 0) < need]
-        competencies.append(CohortCompetency(id=c_id, code=code, name=name, area=area, framework=fw_name,
-                                             required=need, counts=counts, not_yet=not_yet,
-                                             stuck=stuck[:STUCK_SHOWN], stuck_total=len(stuck)))
+                not_yet[col] += 1
+                if need is not None:
+                    stuck[col].append(student)
+                continue
+            at = slot.get(v)
+            if at is not None:
+                counts[col][at] += 1
+            if need is not None:
+                if v >= need:
+                    met += 1
+                else:
+                    stuck[col].append(student)
+        rows.append(CohortRow(student=student, levels=cells, met=met))
+    competencies = [CohortCompetency(id=c_id, code=code, name=name, area=area, framework=fw_name,
+                                     required=needs[col], counts=counts[col], not_yet=not_yet[col],
+                                     stuck=stuck[col][:STUCK_SHOWN], stuck_total=len(stuck[col]))
+                    for col, (area, fw_name, c_id, code, name) in enumerate(columns)]
     areas: list[CohortArea] = []
     for area, *_rest in columns:
         if areas and areas[-1].area == area:
@@ -237,9 +246,10 @@ def _area_rank(area: str) -> int:
     return AREA_ORDER.index(area) if area in AREA_ORDER else len(AREA_ORDER)
 
 
-def _sorted(rows: Sequence[CohortRow], query: CohortQuery, index: dict[int, int]) -> list[CohortRow]:
-    """By name, by competencies met, or by one competency's level (no level sorts lowest); ties by name."""
-    by_name = sorted(rows, key=lambda r: (r.student.name.casefold(), r.student.id))
+def _sorted(by_name: Sequence[CohortRow], query: CohortQuery, index: dict[int, int]) -> list[CohortRow]:
+    """``by_name`` (the rows in name order) by name, by competencies met, or by one competency's
+    level (no level sorts lowest); ties by name."""
+    by_name = list(by_name)
     key: Literal["name", "met", "column"] = "name" if query.sort == "name" else "met" if query.sort == "met" \
         else "column"
     if key == "name":
