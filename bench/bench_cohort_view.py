@@ -141,7 +141,7 @@ async def _time(fn, runs: int) -> list[float]:
 
 
 async def bench(db_url: str, students: int, competencies: int, runs: int) -> None:
-    from litestar.testing import AsyncTestClient
+    import httpx
 
     from issuer.accounts import service as accounts
     from issuer.app import create_app
@@ -162,7 +162,9 @@ async def bench(db_url: str, students: int, competencies: int, runs: int) -> Non
         print(_figures("read model", await _time(read_model, runs)), flush=True)
         app = create_app(settings, engine=engine)
         cookie = await accounts.create_session(ctx, principal.id)
-        async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
+        # in this loop (the PostgreSQL pool belongs to it), as the web tests drive the app
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
             client.cookies.set("badges_session", cookie)
 
             async def get(path: str, needle: str):
