@@ -177,6 +177,8 @@ async def test_a_teacher_sees_only_the_students_of_their_classes(client, seed, w
     assert (await client.get(f"/teacher/reviews?class={class_b}")).status_code == 422
     assert (await client.get("/teacher/reviews?class=abc")).status_code == 422
     assert (await client.get(f"/teacher/awards?class={class_b}")).status_code == 422
+    history = await client.get(f"/teacher/awards?class={class_a}")
+    assert history.status_code == 200 and world["badge"] in history.text
     # the school admin sees everyone
     as_session(client, world["sessions"]["admin"])
     assert (await client.get(f"/teacher/submissions/{s0_sub}")).status_code == 200
