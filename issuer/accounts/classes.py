@@ -25,7 +25,7 @@ from issuer.schools import directory as schools
 from issuer.schools import profile
 
 __all__ = ["ClassDetail", "ClassSummary", "add_students", "archive_class", "class_choices", "class_detail",
-           "class_of_staff", "class_students", "create_class", "find_class_by_name", "member_choices",
+           "class_of_staff", "class_students", "classes_by_name", "create_class", "member_choices",
            "remove_students", "school_classes", "sees_whole_school", "set_teachers", "teacher_classes",
            "update_class"]
 
@@ -258,8 +258,7 @@ async def archive_class(ctx: IssuerContext, principal: Principal, class_id: int,
     return msgspec.structs.replace(row, archived_at=now if archived else None)
 
 
-async def find_class_by_name(school_id: int, name: str) -> ClassRow | None:
-    """The school's class in use of this name (case does not matter), for the roster's ``class`` column."""
-    wanted = name.strip().casefold()
-    return next((r for r in await accounts_repo.classes_of_schools([school_id])
-                 if r.archived_at is None and r.name.casefold() == wanted), None)
+async def classes_by_name(school_id: int) -> dict[str, ClassRow]:
+    """The school's classes in use by their name, case folded (the roster's ``class`` column)."""
+    return {r.name.strip().casefold(): r for r in await accounts_repo.classes_of_schools([school_id])
+            if r.archived_at is None}

@@ -165,11 +165,12 @@ async def preview_roster(ctx: IssuerContext, principal: Principal, text: str,
     lines = []
     taken = {u.username for u in await accounts_repo.users_by_usernames(
         [r[header.index("username")].strip() for _, r in body if len(r) > header.index("username")])}
+    in_use = await classes.classes_by_name(school.id) if "class" in header else {}
     for number, raw in body:
         values = {name: (raw[i].strip() if i < len(raw) else "") for i, name in enumerate(header)}
         role = values.get("role", "").lower() or Role.STUDENT.value
         class_name = values.get("class", "")
-        school_class = await classes.find_class_by_name(school.id, class_name) if class_name else None
+        school_class = in_use.get(class_name.casefold()) if class_name else None
         line = RosterLine(line=number, username=values.get("username", ""), display_name=values.get("display_name", ""),
                           email=values.get("email", ""), role=role, class_name=class_name,
                           class_id=school_class.id if school_class is not None else None)
