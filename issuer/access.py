@@ -8,8 +8,8 @@ What each role may do (own: its own records; school: its school's; district: tho
 district's schools; -: refused with 403). The last column names the rule::
 
                           student  teacher  school_admin  district_admin
-    list records          own      school   school        district        scope_of
-    read one record       own      school   school        district        check_record, may_see
+    list records          own      classes  school        district        scope_of
+    read one record       own      classes  school        district        check_record, may_see
     submit evidence, ELO  own      -        -             -               require
     review, award,        -        school   school        a school of     require, acting_school
       catalog, jobs                                       the district
@@ -26,6 +26,11 @@ district's schools; -: refused with 403). The last column names the rule::
     create schools        -        -        -             its district    check_creates_schools
     trusted issuers       -        -        its school    its schools     check_administers
     export, erase learner -        -        its school    its schools     check_administers
+
+*classes*: a teacher sees the records of the students of their classes (``visible_learners``),
+and of every student of their school while the school has no class yet (the rule that keeps a
+school working before anyone makes a class; an archived class still counts as "has classes", but
+opens its students to nobody). A school admin, who also rates work, sees the whole school.
 
 A route guard answers 401 to a caller who is nobody (``ANONYMOUS``, a mentor's link) and 403 to
 a role it does not admit. Inside a use case, a record outside the caller's scope is reported as
@@ -154,8 +159,24 @@ async def scope_of(principal: Principal) -> Scope:
     if role == Role.DISTRICT_ADMIN and _id(principal.district_id):
         return SchoolScope(frozenset(await schools.school_ids_of_district(principal.district_id)))
     if role in TEACHERS and _id(principal.school_id):
-        return SchoolScope(frozenset({principal.school_id}))
+        return SchoolScope(frozenset({principal.school_id}),
+                           learner_ids=await visible_learners(principal, principal.school_id))
     raise Forbidden("this credential has no school or account to list records for")
+
+
+async def visible_learners(principal: Principal, school_id: int) -> frozenset[int] | None:
+    """The students of ``school_id`` whose records a member of staff may see: None for all of them
+    (administrators; a teacher while the school has no class), else the students of the
+    teacher's classes in use (a teacher of no class: none)."""
+    if principal.role != Role.TEACHER:
+        return None
+    from issuer.accounts import directory as people  # accounts' rows import this module's Role
+
+    if not await people.school_has_classes(school_id):
+        return None
+    if not _id(principal.id) or principal.school_id != school_id:
+        return frozenset()
+    return await people.taught_learners(principal.id, school_id)
 
 
 async def school_ids(principal: Principal) -> list[int]:
@@ -227,12 +248,16 @@ async def check_record(principal: Principal, row: R | None, what: str) -> R:
 
 
 async def may_see(principal: Principal, *, school_id: object, learner_id: object) -> bool:
-    """Whether ``principal`` may see one record of a learner: a student their own, staff their schools'."""
+    """Whether ``principal`` may see one record of a learner: a student their own, staff their
+    schools' (a teacher: of the students of their classes, ``visible_learners``)."""
     role = principal.role
     if role == Role.STUDENT:
         return principal.id is not None and learner_id == principal.id
     if role in STAFF:
-        return school_id in await school_ids(principal)
+        if not _id(school_id) or school_id not in await school_ids(principal):
+            return False
+        learners = await visible_learners(principal, school_id)
+        return learners is None or learner_id in learners
     return False
 
 

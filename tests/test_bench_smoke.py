@@ -30,3 +30,10 @@ def test_bench_awards_refuses_an_unknown_database():
     done = subprocess.run([sys.executable, "bench/bench_awards.py", "--db", "oracle"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "oracle" in done.stderr
+
+
+def test_bench_cohort_view_runs():
+    out = _run("bench/bench_cohort_view.py", "--db", "sqlite", "--students", "12", "--competencies", "6",
+               "--runs", "2")
+    for figure in ("read model", "page", "full grid", "csv"):
+        assert figure in out and "median" in out, out[-2000:]

@@ -16,6 +16,7 @@ from issuer.accounts import repo as accounts_repo
 from issuer.accounts import service as accounts
 from issuer.accounts.rows import AuditRow, TokenInfoRow, TokenRow, UserRow
 from issuer.context import IssuerContext
+from issuer.db.scope import SchoolScope
 from issuer.errors import BadRequest, Conflict, NotFound
 from issuer.schools.rows import SchoolRow
 from issuer.schools.service import school_for_admin
@@ -24,8 +25,15 @@ MAX_TOKEN_LIFETIME = timedelta(days=3 * 366)
 
 
 async def list_users(ctx: IssuerContext, principal: Principal) -> list[UserRow]:
-    """The accounts the caller may see (staff: their schools'), and a district's admins for a district admin."""
-    rows = await accounts_repo.users(await scope_of(principal))
+    """The accounts the caller may see (staff: their schools'; a teacher of a school with classes:
+    its staff and the students of their classes), and a district's admins for a district admin."""
+    scope = await scope_of(principal)
+    if isinstance(scope, SchoolScope) and scope.learner_ids is not None:
+        learners = scope.learner_ids
+        rows = [r for r in await accounts_repo.users(SchoolScope(scope.school_ids))
+                if r.role != Role.STUDENT or r.id in learners]
+    else:
+        rows = await accounts_repo.users(scope)
     if access.sees_district_admins(principal):
         rows = await accounts_repo.district_admins(access.admin_scope(principal, "list users").district_id) + rows
     return rows

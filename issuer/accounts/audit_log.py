@@ -25,6 +25,7 @@ PER_PAGE = 50
 # What a reader filters by: a kind of action, and the action codes (prefixes) it covers.
 KINDS: dict[str, tuple[str, ...]] = {
     "accounts": ("user.",),
+    "classes": ("class.",),
     "sign-ins": ("login.",),
     "tokens": ("token.",),
     "keys": ("key.",),

@@ -13,7 +13,8 @@ from issuer.accounts import repo as accounts_repo
 from issuer.accounts.repo import Row
 from issuer.accounts.rows import RecipientRow, UserRow
 
-__all__ = ["digest_recipients", "get_user", "get_user_by_username", "people_counts", "recipient", "users_by_email"]
+__all__ = ["digest_recipients", "get_user", "get_user_by_username", "people_counts", "recipient", "school_has_classes",
+           "taught_learners", "users_by_email"]
 
 
 async def get_user(user_id: int) -> Row | None:
@@ -41,3 +42,11 @@ async def people_counts(school_ids: Iterable[int]) -> dict[int, dict[str, int]]:
 
 async def get_user_by_username(username: str) -> UserRow | None:
     return await accounts_repo.user_by_username(username)
+async def school_has_classes(school_id: int) -> bool:
+    """Whether the school has made a class (``issuer.access.visible_learners``)."""
+    return await accounts_repo.school_has_classes(school_id)
+
+
+async def taught_learners(teacher_id: int, school_id: int) -> frozenset[int]:
+    """The students of the teacher's classes in use at this school."""
+    return await accounts_repo.taught_learners(teacher_id, school_id)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from issuer import access
 from issuer.access import Principal, Role
-from issuer.accounts import admin
+from issuer.accounts import admin, classes
 from issuer.accounts import repo as accounts_repo
 from issuer.accounts import service as accounts
 from issuer.accounts.rows import UserRow
@@ -33,7 +33,7 @@ __all__ = ["MAX_ROSTER_LINES", "PERSON_ROLES", "RosterLine", "RosterPreview", "c
 # The accounts a school has (a district admin is made from the command line, by another one).
 PERSON_ROLES = (Role.STUDENT, Role.TEACHER, Role.SCHOOL_ADMIN)
 MAX_ROSTER_LINES = 1000
-ROSTER_COLUMNS = ("username", "display_name", "email", "role")
+ROSTER_COLUMNS = ("username", "display_name", "email", "role", "class")  # class: optional, a class's name
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,149}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # No 0/O, 1/l/I: a password read aloud or copied from a screen is typed right.
@@ -118,6 +118,8 @@ class RosterLine:
     email: str
     role: str
     problems: tuple[str, ...] = ()
+    class_name: str = ""  # the class a student goes into ("" : none)
+    class_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ async def preview_roster(ctx: IssuerContext, principal: Principal, text: str,
     unknown = [h for h in header if h and h not in ROSTER_COLUMNS]
     if missing or unknown:
         return RosterPreview(school=school, problems=[
-            "The first line must name the columns: username, display_name, email, role"
+            "The first line must name the columns: username, display_name, email, role, class"
             + (f" (unknown: {', '.join(unknown)})" if unknown else "") + "."])
     body = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(cell.strip() for cell in r)]
     if len(body) > MAX_ROSTER_LINES:
@@ -163,12 +165,20 @@ async def preview_roster(ctx: IssuerContext, principal: Principal, text: str,
     lines = []
     taken = {u.username for u in await accounts_repo.users_by_usernames(
         [r[header.index("username")].strip() for _, r in body if len(r) > header.index("username")])}
+    in_use = await classes.classes_by_name(school.id) if "class" in header else {}
     for number, raw in body:
         values = {name: (raw[i].strip() if i < len(raw) else "") for i, name in enumerate(header)}
         role = values.get("role", "").lower() or Role.STUDENT.value
+        class_name = values.get("class", "")
+        school_class = in_use.get(class_name.casefold()) if class_name else None
         line = RosterLine(line=number, username=values.get("username", ""), display_name=values.get("display_name", ""),
-                          email=values.get("email", ""), role=role)
+                          email=values.get("email", ""), role=role, class_name=class_name,
+                          class_id=school_class.id if school_class is not None else None)
         problems = _person_errors(username=line.username, display_name=line.display_name, email=line.email, role=role)
+        if class_name and school_class is None:
+            problems.append(f"There is no class {class_name!r} in use: make it on the Classes page first.")
+        elif class_name and role != Role.STUDENT.value:
+            problems.append("Only students go into a class from a roster: choose a class's teachers on its page.")
         if len(raw) > len(header):
             problems.append("This line has more cells than the header names.")
         if line.username in taken:
@@ -206,6 +216,12 @@ async def import_roster(ctx: IssuerContext, principal: Principal, text: str,
                 raise Conflict(f"line {line.line}: the username {line.username!r} was taken meanwhile; "
                                "nothing was imported", field="roster") from exc
             made.append((user, password))
+        by_class: dict[int, list[int]] = {}
+        for line, (user, _password) in zip(preview.lines, made, strict=True):
+            if line.class_id is not None:
+                by_class.setdefault(line.class_id, []).append(user.id)
+        for class_id, students in by_class.items():
+            await accounts_repo.add_class_students(class_id, students)
         await accounts_repo.audit_many([
             {"action": "user.create", "at": now, "actor_id": principal.id, "district_id": scope.district_id,
              "school_id": preview.school.id, "subject": user.username,

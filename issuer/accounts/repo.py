@@ -12,6 +12,8 @@ from typing import Any
 from issuer.access import Role
 from issuer.accounts.rows import (
     AuditRow,
+    ClassMemberRow,
+    ClassRow,
     LoginRow,
     PasswordResetRow,
     RecipientRow,
@@ -23,7 +25,18 @@ from issuer.accounts.rows import (
 from issuer.db.query import all_rows, first_row, row_of, rows_of
 from issuer.db.scope import Scope
 from issuer.db.scope import where as scoped
-from issuer.db.tables import ApiToken, AuditEvent, LoginAttempt, LoginThrottle, PasswordReset, User, WebSession
+from issuer.db.tables import (
+    ApiToken,
+    AuditEvent,
+    ClassStudent,
+    ClassTeacher,
+    LoginAttempt,
+    LoginThrottle,
+    PasswordReset,
+    SchoolClass,
+    User,
+    WebSession,
+)
 
 Row = dict[str, Any]
 
@@ -394,3 +407,105 @@ async def delete_password_resets(user_id: int) -> int:
 
 async def count_user_sessions(user_id: int) -> int:
     return int(await WebSession.count().where(WebSession.user == user_id))
+# --- classes (issue 13) ---------------------------------------------------------------------------
+
+_CLASS = (SchoolClass.id, SchoolClass.school, SchoolClass.name, SchoolClass.subject, SchoolClass.period,
+          SchoolClass.created_at, SchoolClass.archived_at)
+
+
+async def insert_class(*, school_id: int, name: str, subject: str, period: str, at: datetime) -> ClassRow:
+    row = SchoolClass(school=school_id, name=name, subject=subject, period=period, created_at=at)
+    await row.save()
+    return ClassRow(id=row.id, school=school_id, name=name, subject=subject, period=period, created_at=at,
+                    archived_at=None)
+
+
+async def update_class(class_id: int, *, name: str, subject: str, period: str) -> None:
+    await SchoolClass.update({SchoolClass.name: name, SchoolClass.subject: subject,
+                              SchoolClass.period: period}).where(SchoolClass.id == class_id)
+
+
+async def set_class_archived(class_id: int, at: datetime | None) -> None:
+    await SchoolClass.update({SchoolClass.archived_at: at}).where(SchoolClass.id == class_id)
+
+
+async def class_by_id(class_id: int) -> ClassRow | None:
+    return row_of(ClassRow, await SchoolClass.select(*_CLASS).where(SchoolClass.id == class_id).first())
+
+
+async def classes_of_schools(school_ids: Iterable[int]) -> list[ClassRow]:
+    return rows_of(ClassRow, await SchoolClass.select(*_CLASS).where(
+        SchoolClass.school.is_in(sorted(set(school_ids)) or [-1])).order_by(SchoolClass.name))
+
+
+async def classes_of_teacher(teacher_id: int) -> list[ClassRow]:
+    ids = [r["school_class"] for r in await ClassTeacher.select(ClassTeacher.school_class).where(
+        ClassTeacher.teacher == teacher_id)]
+    if not ids:
+        return []
+    return rows_of(ClassRow, await SchoolClass.select(*_CLASS).where(SchoolClass.id.is_in(ids)).order_by(
+        SchoolClass.name))
+
+
+async def school_has_classes(school_id: int) -> bool:
+    return bool(await SchoolClass.exists().where(SchoolClass.school == school_id))
+
+
+async def taught_learners(teacher_id: int, school_id: int) -> frozenset[int]:
+    """The students of the teacher's classes in use (not archived) at this school."""
+    ids = [r["school_class"] for r in await ClassTeacher.select(ClassTeacher.school_class).where(
+        (ClassTeacher.teacher == teacher_id) & (ClassTeacher.school_class.school == school_id)
+        & ClassTeacher.school_class.archived_at.is_null())]
+    if not ids:
+        return frozenset()
+    rows = await ClassStudent.select(ClassStudent.student).where(ClassStudent.school_class.is_in(ids))
+    return frozenset(int(r["student"]) for r in rows)
+
+
+async def class_members(class_ids: Iterable[int]) -> list[ClassMemberRow]:
+    """The teachers and students of these classes, by name."""
+    ids = sorted(set(class_ids)) or [-1]
+    out: list[Row] = []
+    for table, column in ((ClassTeacher, ClassTeacher.teacher), (ClassStudent, ClassStudent.student)):
+        out += await table.select(
+            table.school_class, column.as_alias("user"), column.role.as_alias("role"),
+            column.username.as_alias("username"), column.display_name.as_alias("display_name"),
+            column.active.as_alias("active")).where(table.school_class.is_in(ids))
+    members = rows_of(ClassMemberRow, out)
+    return sorted(members, key=lambda m: ((m.display_name or m.username).casefold(), m.user))
+
+
+async def set_class_teachers(class_id: int, teacher_ids: Iterable[int]) -> None:
+    """The class's teachers become exactly ``teacher_ids``."""
+    wanted = set(teacher_ids)
+    await ClassTeacher.delete().where((ClassTeacher.school_class == class_id)
+                                      & ClassTeacher.teacher.not_in(sorted(wanted) or [-1]))
+    have = {r["teacher"] for r in await ClassTeacher.select(ClassTeacher.teacher).where(
+        ClassTeacher.school_class == class_id)}
+    new = [ClassTeacher(school_class=class_id, teacher=t) for t in sorted(wanted - have)]
+    if new:
+        await ClassTeacher.insert(*new)
+
+
+async def add_class_students(class_id: int, student_ids: Iterable[int]) -> int:
+    """Add the students not in the class yet; how many were added."""
+    have = {r["student"] for r in await ClassStudent.select(ClassStudent.student).where(
+        ClassStudent.school_class == class_id)}
+    new = [ClassStudent(school_class=class_id, student=s) for s in sorted(set(student_ids) - have)]
+    if new:
+        await ClassStudent.insert(*new)
+    return len(new)
+
+
+async def remove_class_students(class_id: int, student_ids: Iterable[int]) -> None:
+    await ClassStudent.delete().where((ClassStudent.school_class == class_id)
+                                      & ClassStudent.student.is_in(sorted(set(student_ids)) or [-1]))
+
+
+async def class_student_ids(class_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Each class's students' ids."""
+    out: dict[int, set[int]] = {}
+    for r in await ClassStudent.select(ClassStudent.school_class, ClassStudent.student).where(
+            ClassStudent.school_class.is_in(sorted(set(class_ids)) or [-1])):
+        out.setdefault(int(r["school_class"]), set()).add(int(r["student"]))
+    return out

@@ -99,3 +99,26 @@ class PasswordResetRow(msgspec.Struct, frozen=True, kw_only=True):
     user: int
     expires_at: datetime
     used_at: datetime | None
+
+
+class ClassRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A class of a school (issue 13): its teachers see its students' work (``issuer.access``)."""
+
+    id: int
+    school: int
+    name: str
+    subject: str
+    period: str
+    created_at: datetime
+    archived_at: datetime | None  # None: in use
+
+
+class ClassMemberRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A teacher or a student of a class, with the words a page shows for them."""
+
+    school_class: int
+    user: int
+    role: Role
+    username: str
+    display_name: str
+    active: bool

@@ -135,6 +135,15 @@ async def seed_demo(settings) -> dict:
     teacher2 = await user("teacher", "mr.garcia", "Mr. Diego Garcia")
     students = [await user("student", u, n) for u, n in (("maya", "Maya Johnson"), ("liam", "Liam Nguyen"),
                                                          ("zoe", "Zoe Patel"), ("omar", "Omar Haddad"))]
+    # classes (issue 13): each teacher sees the students of their classes; in the demo both
+    # classes hold every demo student, so either teacher can rate (and second-rate) anyone's work
+    from issuer.accounts import classes
+
+    everyone = [s.id for s in students if s.id is not None]
+    await classes.create_class(ctx, admin, name="Mathematics, period 2", subject="Mathematics", period="Fall 2026",
+                               teacher_ids=[teacher.id], student_ids=everyone)
+    await classes.create_class(ctx, admin, name="Advisory 10B", subject="Habits of work", period="Fall 2026",
+                               teacher_ids=[teacher2.id, teacher.id], student_ids=everyone)
     fw_a = await frameworks.create_framework(ctx, teacher, FrameworkIn(
         kind="academic", name="Lincoln Mathematics & Science", competencies=[CompetencyIn(code=c, name=n)
                                                                              for c, n in ACADEMIC]))

@@ -18,6 +18,7 @@ from issuer.context import IssuerContext
 from issuer.credentials import repo as credentials_repo
 from issuer.credentials import status
 from issuer.credentials.rows import AwardedBadgeRow, CredentialSummaryRow, IssuedCredentialRow
+from issuer.db.scope import SchoolScope
 from issuer.errors import Forbidden, InvalidInput, NotFound
 
 StatusChange = Callable[..., Awaitable[IssuedCredentialRow]]
@@ -46,14 +47,19 @@ async def list_credentials(ctx: IssuerContext, principal: Principal, *, limit: i
 
 
 async def award_history(ctx: IssuerContext, principal: Principal, *, learner: int | None = None,
-                        achievement: str | None = None, state: str | None = None) -> list[AwardedBadgeRow]:
+                        achievement: str | None = None, state: str | None = None,
+                        learners: frozenset[int] | None = None) -> list[AwardedBadgeRow]:
     """The badges the school's staff issued, newest first, optionally of one student, one
     achievement (its uuid) or in one state (``BADGE_STATES``). An achievement outside the
-    caller's schools is not found; an unknown state is a 400."""
+    caller's schools is not found; an unknown state is a 400. ``learners``: only these students'
+    (a class's), within what the caller may see."""
     access.require(principal, *STAFF)
     if state and state not in BADGE_STATES:
         raise InvalidInput(f"status must be one of {', '.join(BADGE_STATES)}", field="status")
     scope = await scope_of(principal)
+    if learners is not None and isinstance(scope, SchoolScope):
+        seen = scope.learner_ids
+        scope = SchoolScope(scope.school_ids, learner_ids=learners if seen is None else learners & seen)
     achievement_id = None
     if achievement:
         row = await achievements.find(achievement)

@@ -13,6 +13,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 
 from issuer.access import STAFF
+from issuer.accounts import classes
 from issuer.accounts.auth import requires
 from issuer.credentials import admin as credential_admin
 from issuer.errors import InvalidInput, IssuerError
@@ -38,7 +39,13 @@ class AwardPages(Controller):
                       achievement: FromQuery[str | None] = None,
                       status: FromQuery[str | None] = None) -> Response[Any]:
         p = who(request)
-        everything = await credential_admin.award_history(ctx, p)
+        class_param = request.query_params.get("class") or ""
+        school_class, learners = None, None
+        offered = await classes.class_choices(ctx, p)
+        if class_param.isdigit() and int(class_param) in {c.id for c in offered}:
+            school_class = next(c for c in offered if c.id == int(class_param))
+            learners = await classes.class_students(ctx, p, school_class.id)
+        everything = await credential_admin.award_history(ctx, p, learners=learners)
         students = sorted({(b.learner, b.learner_name or "") for b in everything if b.learner is not None},
                           key=lambda pair: pair[1].lower())
         kinds = sorted({(str(b.achievement_uuid), b.achievement_name or "") for b in everything
@@ -47,14 +54,18 @@ class AwardPages(Controller):
         try:
             if student and not student.isdigit():
                 raise InvalidInput("choose a student from the list", field="student")
+            if class_param and school_class is None:
+                raise InvalidInput("choose a class from the list", field="class")
             rows = await credential_admin.award_history(ctx, p, learner=int(student) if student else None,
-                                                        achievement=achievement or None, state=status or None)
+                                                        achievement=achievement or None, state=status or None,
+                                                        learners=learners)
             error, field, code = None, "", 200
         except IssuerError as exc:
             rows, error, field, code = [], exc.message, str(exc.details.get("field") or "achievement"), exc.status_code
         return page(request, "teacher/awards.html.j2", status_code=code, rows=rows, students=students,
                     achievements=kinds, states=credential_admin.BADGE_STATES, chosen=chosen, error=error,
-                    error_field=field, filtered=any(chosen.values()))
+                    error_field=field, filtered=any(chosen.values()) or school_class is not None,
+                    classes=offered, school_class=school_class)
 
     async def _detail(self, ctx: Ctx, request: Request[Any, Any, Any], credential_uuid: uuidlib.UUID, *,
                       status_code: int = 200, error: str | None = None, no_reason: bool = False,

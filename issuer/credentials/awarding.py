@@ -40,7 +40,7 @@ from issuer.catalog import achievements
 from issuer.catalog.rows import AchievementRow
 from issuer.context import IssuerContext
 from issuer.credentials import repo as credentials_repo
-from issuer.credentials.rows import IssuedCredentialRow, PairAwardRow
+from issuer.credentials.rows import AwardLevelRow, IssuedCredentialRow, PairAwardRow
 from issuer.credentials.status import allocate_entry, dumps
 from issuer.db.engine import write_transaction
 from issuer.errors import Conflict, InvalidInput
@@ -253,6 +253,12 @@ def _sign(unsigned: dict[str, Any], signer: Ed25519Signer, now: datetime) -> dic
     if "proof" in unsigned:  # never from build_credential; keep sign's handling of a proof set
         return sign(unsigned, signer=signer, created=now)
     return {**unsigned, "proof": [create_proof(unsigned, signer=signer, created=now)]}
+
+
+async def award_levels(school_id: int, learner_ids: Iterable[int] | None = None) -> list[AwardLevelRow]:
+    """The levels the school's valid badges reached, by learner and achievement (the cohort view;
+    the caller has checked who may see these learners)."""
+    return await credentials_repo.award_levels(school_id, learner_ids)
 
 
 async def awards_of(learner_id: int, achievement_id: int) -> list[PairAwardRow]:

@@ -28,7 +28,7 @@ from typing import Any
 from badges import award as award_rules
 from badges import rubrics
 from badges.errors import RubricError
-from issuer.access import TEACHERS, Principal, acting_school, check_school, require
+from issuer.access import TEACHERS, Principal, acting_school, check_school, require, visible_learners
 from issuer.accounts import audit as audit_trail
 from issuer.accounts import directory as user_directory
 from issuer.catalog import achievements as catalog
@@ -100,6 +100,8 @@ async def validate(principal: Principal, data: bytes, *, school_id: int | None =
     rows = _read(data)
     plan = Plan(school_id=school)
     users = await user_directory.users_by_email(school, (r["email"] for _, r in rows))
+    # a teacher of a school with classes awards the students of their classes only (issuer.access)
+    visible = await visible_learners(principal, school)
     achievements = await catalog.of_school(school)
     by_key = {str(a.uuid): a for a in achievements}
     by_name: dict[str, list[AchievementRow]] = {}
@@ -114,6 +116,8 @@ async def validate(principal: Principal, data: bytes, *, school_id: int | None =
         user = users.get(r["email"].lower())
         if user is None:
             problems.append(f"no student with email {r['email']!r} in this school")
+        elif visible is not None and user["id"] not in visible:
+            problems.append(f"the student with email {r['email']!r} is not in one of your classes")
         a = by_key.get(r["achievement"])
         if a is None:
             named = by_name.get(r["achievement"].strip().lower(), [])

@@ -154,3 +154,10 @@ class WalletExchangeRow(msgspec.Struct, frozen=True, kw_only=True):
     tx_code_hash: str = ""  # OpenID4VCI: the transaction code shown to the student (sha256)
     access_hash: str = ""  # OpenID4VCI: the access token the token endpoint gave (sha256)
     access_expires_at: datetime | None = None
+class AwardLevelRow(msgspec.Struct, frozen=True, kw_only=True, array_like=True):
+    """A valid (neither revoked nor suspended) badge's learner, achievement and the level its award
+    reached (its lowest criterion rating; None: no rating): what the cohort view counts."""
+
+    learner: int
+    achievement: int
+    level: int | None

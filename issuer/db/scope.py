@@ -6,7 +6,9 @@ optional filter: a missing school or learner id is a ``TypeError`` when the scop
 so a principal without an id (a token with no user, say) can never widen a query to all
 schools (issue 10, item 1).
 
-``SchoolScope``   staff: the rows of these schools (an empty set matches nothing)
+``SchoolScope``   staff: the rows of these schools (an empty set matches nothing); with
+                  ``learner_ids``, only those learners' rows (a teacher of a school that has
+                  classes: the students of their classes, ``issuer.access.visible_learners``)
 ``LearnerScope``  a student: their own rows, in their school
 """
 from __future__ import annotations
@@ -24,13 +26,21 @@ def _is_id(value: object) -> bool:
 @dataclass(frozen=True, slots=True)
 class SchoolScope:
     school_ids: frozenset[int]
+    learner_ids: frozenset[int] | None = None  # None: every learner of those schools
 
     def __post_init__(self) -> None:
         if not isinstance(self.school_ids, frozenset) or not all(_is_id(i) for i in self.school_ids):
             raise TypeError("a school scope needs a frozenset of school ids")
+        if self.learner_ids is not None and (not isinstance(self.learner_ids, frozenset)
+                                             or not all(_is_id(i) for i in self.learner_ids)):
+            raise TypeError("a school scope's learners are a frozenset of user ids")
 
     def admits(self, *, school_id: int | None, learner_id: int | None = None) -> bool:
-        return school_id in self.school_ids
+        """Whether a row of ``school_id`` (and, for a learner's record, ``learner_id``) is in scope;
+        a record of no learner (an achievement, a framework) needs only its school."""
+        if school_id not in self.school_ids:
+            return False
+        return self.learner_ids is None or learner_id is None or learner_id in self.learner_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +63,8 @@ def where(scope: Scope, table: type[Table], *, school: str = "school", learner: 
     """The Piccolo WHERE clause that keeps ``table``'s rows inside ``scope``."""
     if isinstance(scope, SchoolScope):
         clause: Combinable = getattr(table, school).is_in(sorted(scope.school_ids) or [-1])
+        if scope.learner_ids is not None:
+            clause = clause & getattr(table, learner).is_in(sorted(scope.learner_ids) or [-1])
         return clause
     if isinstance(scope, LearnerScope):
         clause = (getattr(table, school) == scope.school_id) & (getattr(table, learner) == scope.learner_id)

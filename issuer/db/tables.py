@@ -559,3 +559,33 @@ class TrustedIssuer(Table):
     added_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     added_at = Timestamptz()
     unique_school_issuer = _PUnique(["school", "issuer_id"])
+# --- classes (issue 13): SchoolClass, ClassTeacher, ClassStudent
+
+
+class SchoolClass(Table, tablename="school_class"):
+    """A class of a school: its students and the teachers who see their work (``issuer.access``:
+    once a school has a class, a teacher sees only the students of their classes). Archived, it
+    keeps its rows but no longer opens anyone's work to its teachers."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    school = ForeignKey(references=School, index=True)
+    name = Varchar(length=120)
+    subject = Varchar(length=120, default="")
+    period = Varchar(length=60, default="")
+    created_at = Timestamptz()
+    archived_at = Timestamptz(null=True, default=None)
+
+
+class ClassTeacher(Table):
+    """A teacher of a class (a class may have several)."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    school_class = ForeignKey(references=SchoolClass, index=True)
+    teacher = ForeignKey(references=User, index=True)
+    unique_class_teacher = _PUnique(["school_class", "teacher"])
+
+
+class ClassStudent(Table):
+    """A student in a class (a student may be in several)."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    school_class = ForeignKey(references=SchoolClass, index=True)
+    student = ForeignKey(references=User, index=True)
+    unique_class_student = _PUnique(["school_class", "student"])

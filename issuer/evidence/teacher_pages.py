@@ -87,13 +87,14 @@ class TeacherPages(Controller):
                     student: FromQuery[str | None] = None, waited: FromQuery[str | None] = None) -> Response[Any]:
         p = who(request)
         try:
-            filters = teaching.parse_filters(achievement=achievement, student=student, waited=waited)
+            filters = teaching.parse_filters(achievement=achievement, student=student, waited=waited,
+                                             school_class=request.query_params.get("class"))
+            queue = await teaching.review_queue(ctx, p, filters)
         except InvalidInput as exc:
             queue = await teaching.review_queue(ctx, p, teaching.QueueFilters())
             return page(request, "teacher/queue.html.j2", status_code=exc.status_code, queue=queue,
                         waited_choices=teaching.WAITED_CHOICES, error=exc.message,
                         error_field=str(exc.details.get("field") or ""))
-        queue = await teaching.review_queue(ctx, p, filters)
         return page(request, "teacher/queue.html.j2", queue=queue, waited_choices=teaching.WAITED_CHOICES,
                     error=None, error_field="")
 

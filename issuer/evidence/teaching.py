@@ -15,6 +15,7 @@ import msgspec
 
 from badges import rubrics
 from issuer.access import STAFF, Principal, check_record, require, scope_of
+from issuer.accounts import classes
 from issuer.accounts import directory as people
 from issuer.catalog import achievements
 from issuer.context import IssuerContext
@@ -55,6 +56,7 @@ class PlanWaiting(msgspec.Struct, frozen=True, kw_only=True):
 
 class QueueFilters(msgspec.Struct, frozen=True, kw_only=True):
     achievement: str = ""  # an achievement's uuid
+    school_class: int | None = None  # a class's id (its students' work)
     student: int | None = None
     waited: int = 0  # at least this many days
 
@@ -68,14 +70,21 @@ class ReviewQueue(msgspec.Struct, frozen=True, kw_only=True):
     achievements: list[Choice]
     students: list[Choice]
     filters: QueueFilters
+    classes: list[Choice] = []
 
     @property
     def empty(self) -> bool:
         return not (self.to_rate or self.elos_to_validate or self.moderation or self.plans)
 
 
-def parse_filters(*, achievement: str | None, student: str | None, waited: str | None) -> QueueFilters:
+def parse_filters(*, achievement: str | None, student: str | None, waited: str | None,
+                  school_class: str | None = None) -> QueueFilters:
     """The queue's filters from the query string; a value the form never offers is a 400."""
+    class_id = None
+    if school_class:
+        if not school_class.isdigit():
+            raise InvalidInput("choose a class from the list", field="class")
+        class_id = int(school_class)
     student_id = None
     if student:
         if not student.isdigit():
@@ -91,7 +100,7 @@ def parse_filters(*, achievement: str | None, student: str | None, waited: str |
             UUID(achievement)
         except ValueError:
             raise InvalidInput("choose an achievement from the list", field="achievement") from None
-    return QueueFilters(achievement=achievement or "", student=student_id, waited=days)
+    return QueueFilters(achievement=achievement or "", student=student_id, waited=days, school_class=class_id)
 
 
 def _days(since: datetime, now: datetime) -> int:
@@ -110,8 +119,16 @@ async def review_queue(ctx: IssuerContext, who: Principal, filters: QueueFilters
                       | {(e.learner, e.learner_name or "") for e in plans if e.learner is not None},
                       key=lambda pair: pair[1].lower())
 
+    offered_classes = await classes.class_choices(ctx, who)
+    in_class: frozenset[int] | None = None
+    if filters.school_class is not None:
+        if filters.school_class not in {c.id for c in offered_classes}:
+            raise InvalidInput("choose a class from the list", field="class")
+        in_class = await classes.class_students(ctx, who, filters.school_class)
+
     def kept(learner: int | None, achievement: UUID | None, days: int) -> bool:
         return ((filters.student is None or learner == filters.student)
+                and (in_class is None or learner in in_class)
                 and (not filters.achievement or str(achievement) == filters.achievement)
                 and days >= filters.waited)
 
@@ -129,7 +146,7 @@ async def review_queue(ctx: IssuerContext, who: Principal, filters: QueueFilters
         achievements=[Choice(value=str(a.uuid), label=a.name) for a in sorted(offered, key=lambda a: a.name.lower())
                       if not a.archived],
         students=[Choice(value=str(i), label=name) for i, name in students],
-        filters=filters)
+        filters=filters, classes=[Choice(value=str(c.id), label=c.name) for c in offered_classes])
 
 
 # --- the rating page ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import anyio.to_thread
 
 from badges.rubrics import Level
 from badges.verification_checks import as_list
-from issuer.access import STAFF, Principal, require, role_of, school_ids, scope_of
+from issuer.access import STAFF, Principal, may_see, require, role_of, school_ids, scope_of
 from issuer.context import IssuerContext
 from issuer.db.scope import LearnerScope, SchoolScope
 from issuer.errors import Conflict, InvalidInput, NotFound
@@ -96,7 +96,7 @@ async def student_for(principal: Principal, student: str | int | None) -> Learne
     if student in (None, ""):
         raise InvalidInput("say which student: their id or email", field="student")
     row = await repo.find_learner(str(student), school_ids=await school_ids(principal))
-    if row is None:
+    if row is None or not await may_see(principal, school_id=row.school, learner_id=row.id):
         raise NotFound("no such student")
     return row
 
@@ -108,7 +108,7 @@ async def visible(ctx: IssuerContext, principal: Principal, t_uuid: str) -> Tran
     role = role_of(principal)
     if role == "student" and row.learner == principal.id:
         return row
-    if role in STAFF and row.school in await school_ids(principal):
+    if role in STAFF and await may_see(principal, school_id=row.school, learner_id=row.learner):
         return row
     raise NotFound("no such transcript")
 
@@ -118,7 +118,8 @@ async def list_for(ctx: IssuerContext, principal: Principal, student: str | None
     scope = await scope_of(principal)
     if student and isinstance(scope, SchoolScope):  # staff: one of their schools' students
         learner = await repo.find_learner(student, school_ids=sorted(scope.school_ids))
-        if learner is None or learner.school is None:
+        if learner is None or learner.school is None or not scope.admits(school_id=learner.school,
+                                                                         learner_id=learner.id):
             raise NotFound("no such student")
         scope = LearnerScope(school_id=learner.school, learner_id=learner.id)
     return await repo.transcripts(scope)

@@ -64,7 +64,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     # Teacher
     NavEntry(label=N_("Review queue"), url="/teacher/reviews", roles=TEACHING,
              within=("/teacher/submissions/", "/teacher/students/")),
-    NavEntry(label=N_("Classes"), url="/teacher/classes", roles=TEACHING),
+    NavEntry(label=N_("Classes"), url="/teacher/classes", roles=TEACHING, within=("/teacher/classes/",)),
     NavEntry(label=N_("Cohort view"), url="/teacher/cohort", roles=TEACHING),
     NavEntry(label=N_("Award history"), url="/teacher/awards", roles=TEACHING, within=("/teacher/awards/",)),
     NavEntry(label=N_("Bulk award"), url="/teacher/bulk-award", roles=TEACHING),
@@ -73,7 +73,8 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(label=N_("School profile"), url="/admin/school", roles=ADMIN),
     NavEntry(label=N_("Frameworks"), url="/admin/frameworks", roles=ADMIN, within=("/admin/frameworks/",)),
     NavEntry(label=N_("Achievements"), url="/admin/achievements", roles=ADMIN),
-    NavEntry(label=N_("People & classes"), url="/admin/people", roles=ADMIN),
+    NavEntry(label=N_("People & classes"), url="/admin/people", roles=ADMIN,
+             within=("/admin/people/", "/admin/classes")),
     NavEntry(label=N_("Keys"), url="/admin/keys", roles=ADMIN),
     NavEntry(label=N_("Trusted issuers"), url="/admin/trusted-issuers", roles=ADMIN),
     NavEntry(label=N_("API tokens"), url="/admin/api-tokens", roles=ADMIN),

@@ -9,6 +9,7 @@ from issuer.credentials.award_pages import AwardPages
 from issuer.credentials.oid4vci_controller import OpenIdCredentialController, OpenIdMetadataController
 from issuer.credentials.pages import BadgeController
 from issuer.credentials.wallet_controller import InteractionController, WalletExchangeController
+from issuer.evidence.cohort_pages import CohortPages
 from issuer.evidence.controllers import EvidenceController
 from issuer.evidence.elo_controller import EloController
 from issuer.evidence.mentor_pages import MentorController, PartnerController
@@ -20,4 +21,4 @@ LEARNING_ROUTES = [FrameworkController, AchievementController, PublicAchievement
                    ReviewController, EloController, MentorController, AwardController, BadgeController,
                    TeacherPages, StudentPages, PublicFrameworkController, PartnerController, AwardPages,
                    WalletExchangeController, InteractionController, OpenIdMetadataController,
-                   OpenIdCredentialController]
+                   OpenIdCredentialController, CohortPages]
