@@ -6,6 +6,7 @@ from issuer.catalog.framework_controller import FrameworkController
 from issuer.catalog.pages import PublicFrameworkController
 from issuer.credentials.award_controller import AwardController
 from issuer.credentials.award_pages import AwardPages
+from issuer.credentials.bulk_pages import BulkAwardPages
 from issuer.credentials.pages import BadgeController
 from issuer.evidence.controllers import EvidenceController
 from issuer.evidence.elo_controller import EloController
@@ -16,4 +17,5 @@ from issuer.evidence.teacher_pages import TeacherPages
 
 LEARNING_ROUTES = [FrameworkController, AchievementController, PublicAchievementController, EvidenceController,
                    ReviewController, EloController, MentorController, AwardController, BadgeController,
-                   TeacherPages, StudentPages, PublicFrameworkController, PartnerController, AwardPages]
+                   TeacherPages, StudentPages, PublicFrameworkController, PartnerController, AwardPages,
+                   BulkAwardPages]
