@@ -20,6 +20,12 @@
     put("percent", total ? Math.floor(job.processed * 100 / total) : 100);
     put("issued", job.issued);
     put("held", Math.max(0, job.processed - job.issued));
+    var chip = box.querySelector('template[data-job-chip="' + job.status + '"]');
+    var status = box.querySelector('[data-job="status"]');
+    if (chip && status) {  // "Waiting to start" becomes "Running", in the page's own words
+      status.innerHTML = chip.innerHTML;
+      chip.parentNode.removeChild(chip);
+    }
   }
   function tick() {
     fetch(url, {headers: {Accept: "application/json"}, credentials: "same-origin", cache: "no-store"})
