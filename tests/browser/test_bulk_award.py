@@ -44,7 +44,9 @@ pytestmark = [
 
 ACHIEVEMENT = "Equation Reasoning"  # the demo's: reasoning and precision, 3 needed on each
 BIG, SMALL = 2000, 300  # SMALL: long enough (about 1.5 s) to be seen running
-BIG_SECONDS = 60  # the 2,000-row job, from Confirm to the outcome (about 10 s on a quiet machine)
+# The 2,000-row job, from Confirm to the outcome: about 10 s on a quiet machine, 35 to 70 s with
+# the two cores shared by six test runs; the bound only keeps a stuck job from hanging the run.
+BIG_SECONDS = 180
 
 
 def in_thread(coro):
@@ -173,11 +175,18 @@ def bulk_award(j: Journey, tmp_path: Path, students: range, *, finish_within: fl
     assert page.locator("h1").inner_text() == "Awarding badges"  # seen running, at least once
     first = int(page.locator("[data-job=processed]").inner_text())
     j.check("progress")
-    if j.axe:  # JavaScript on: the bar moves in place, without a reload
-        page.wait_for_function(f"Number(document.querySelector('[data-job=processed]').textContent) > {first}",
-                               timeout=finish_within * 1000)
+    if j.axe:  # JavaScript on: the bar moves in place, without a reload (the page's CSP forbids
+        # the eval behind wait_for_function: read the figure from here instead)
+        deadline = time.monotonic() + finish_within
+        while int(page.locator("[data-job=processed]").inner_text()) <= first and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        assert int(page.locator("[data-job=processed]").inner_text()) > first
         assert re.search(r"/teacher/bulk-award/[0-9a-f-]{36}$", page.url)
-    page.locator("h1", has_text="Bulk award finished").wait_for(timeout=finish_within * 1000)
+    try:
+        page.locator("h1", has_text="Bulk award finished").wait_for(timeout=finish_within * 1000)
+    except Exception as exc:  # say how far it got
+        raise AssertionError(f"not finished after {finish_within} s: {page.url} "
+                             f"{page.locator('main').inner_text()[:400]!r}") from exc
     seconds = time.monotonic() - started
     assert page.locator(".banner-title").inner_text() == f"{n} badges issued"
     figures = page.locator(".job-figures").inner_text()
