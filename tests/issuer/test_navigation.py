@@ -11,8 +11,8 @@ from issuer.web.navigation import NAVIGATION, NavLink, links_for
 TODAY = {
     Role.STUDENT: ["My badges", "Progress", "Portfolio", "Transcript", "Submit evidence", "Extended learning",
                    "My data", "Password", "Verify a badge"],
-    Role.TEACHER: ["Review queue", "Award history", "Password", "Verify a badge"],
-    Role.SCHOOL_ADMIN: ["Review queue", "Award history", "School profile", "People & classes", "Keys", "API tokens",
+    Role.TEACHER: ["Review queue", "Award history", "Bulk award", "Password", "Verify a badge"],
+    Role.SCHOOL_ADMIN: ["Review queue", "Award history", "Bulk award", "School profile", "People & classes", "Keys", "API tokens",
                         "Audit log", "Outbox", "Password", "Verify a badge"],
     Role.DISTRICT_ADMIN: ["School profile", "People & classes", "Keys", "API tokens", "Audit log", "Outbox",
                           "Password", "Verify a badge"],

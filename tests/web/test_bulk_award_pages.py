@@ -315,3 +315,32 @@ async def test_bad_files_are_form_errors_never_a_500(client, seed):
                                                    "csv": "username,plan,analysis\nnobody,3,3\n"})
     assert r.status_code == 422 and "no student with username" in r.text and "nothing has been issued" in r.text
     assert await awards_count(client, seed) == 0
+
+
+async def test_the_mail_of_a_bulk_award_waits_in_the_outbox_and_skips_who_cannot_get_it(seed, platform, client):
+    """Bad twins of the notices: a student without an address, and one deactivated since the file
+    was checked, get none; a mail server that is down leaves the messages failed in the outbox
+    (for ``badges mail retry``), and the badges stand."""
+    from issuer.access import Principal, Role
+    from issuer.accounts import repo as accounts_repo
+    from issuer.credentials import bulk
+    from issuer.db.tables import OutboxMessage, User
+    from issuer.mail import RecordingMailer
+    from tests.support import NOW
+
+    a = await setup_achievement(client, seed)
+    school = seed.schools["north"]
+    await accounts_repo.insert_user(district_id=seed.district.id, school_id=school.id, role="student",
+                                    username="no-mail", email="", display_name="No Mail", password_hash="", at=NOW)
+    teacher = seed.users[("north", "teacher", 0)]
+    who = Principal(role=Role.TEACHER, id=teacher["id"], school_id=school.id, district_id=seed.district.id)
+    data = b"username,plan,analysis\nno-mail,3,3\nnorth-student-0,3,3\nnorth-student-1,4,4\n"
+    plan = await bulk.validate(who, data, achievement=a["id"])
+    assert not plan.errors and len(plan.rows) == 3
+    await User.update({User.active: False}).where(User.username == "north-student-1")
+    down = platform.replace(mailer=RecordingMailer(failing=True))
+    job, _ = await bulk.start(down, who, data, achievement=a["id"], background=False)
+    assert job.status == "done" and job.issued == 3, job
+    rows = await OutboxMessage.select(OutboxMessage.to_address, OutboxMessage.status, OutboxMessage.attempts).where(
+        OutboxMessage.kind == "award")
+    assert rows == [{"to_address": "north-student-0@example.org", "status": "failed", "attempts": 1}]
