@@ -92,8 +92,8 @@ PLATFORM_ROUTES: list[Any] = [
 # The student's own record (issue 12): portfolio, its share links, My data.
 # The administrator's pages (issue 13): school profile, keys, people, audit log, frameworks.
 from issuer.accounts.admin_pages import ROUTES as ACCOUNT_ADMIN_PAGES  # noqa: E402
-from issuer.catalog.framework_pages import ROUTES as FRAMEWORK_PAGES  # noqa: E402
 from issuer.accounts.class_pages import ROUTES as CLASS_PAGES  # noqa: E402
+from issuer.catalog.framework_pages import ROUTES as FRAMEWORK_PAGES  # noqa: E402
 from issuer.portfolio.pages import PORTFOLIO_ROUTES  # noqa: E402
 from issuer.schools.admin_pages import ROUTES as SCHOOL_ADMIN_PAGES  # noqa: E402
 from issuer.transcripts.controllers import TRANSCRIPT_ROUTES  # noqa: E402

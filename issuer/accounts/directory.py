@@ -1,5 +1,5 @@
-"""What other domains may read about users: one user by id, a school's users by email, and who
-e-mail reaches (``recipient``, ``digest_recipients``: issuer.mail).
+"""What other domains may read about users: one user by id, a school's students by email or
+username, and who e-mail reaches (``recipient``, ``recipients``, ``digest_recipients``: issuer.mail).
 
 The other domains' use cases (bulk award, extended learning) check the principal themselves
 (``issuer.access``) before they read here; this module only keeps them off ``accounts.repo``
@@ -13,8 +13,8 @@ from issuer.accounts import repo as accounts_repo
 from issuer.accounts.repo import Row
 from issuer.accounts.rows import RecipientRow, UserRow
 
-__all__ = ["digest_recipients", "get_user", "get_user_by_username", "people_counts", "recipient", "school_has_classes",
-           "taught_learners", "users_by_email"]
+__all__ = ["digest_recipients", "get_user", "get_user_by_username", "people_counts", "recipient", "recipients",
+           "school_has_classes", "students_by_username", "taught_learners", "users_by_email"]
 
 
 async def get_user(user_id: int) -> Row | None:
@@ -23,6 +23,15 @@ async def get_user(user_id: int) -> Row | None:
 
 async def users_by_email(school_id: int, emails: Iterable[str]) -> dict[str, Row]:
     return await accounts_repo.users_by_email(school_id, emails)
+
+
+async def students_by_username(school_id: int, usernames: Iterable[str]) -> dict[str, Row]:
+    return await accounts_repo.students_by_username(school_id, usernames)
+
+
+async def recipients(user_ids: Iterable[int]) -> list[RecipientRow]:
+    """Several people as e-mail reaches them, in one query (a bulk award's notices)."""
+    return await accounts_repo.recipients(user_ids)
 
 
 async def recipient(user_id: int) -> RecipientRow | None:

@@ -319,6 +319,23 @@ async def users_by_email(school_id: int, emails: Iterable[str]) -> dict[str, Row
     return {r["email"].lower(): r for r in rows if r["email"] and r["email"].lower() in emails}
 
 
+async def students_by_username(school_id: int, usernames: Iterable[str]) -> dict[str, Row]:
+    """The school's students among ``usernames``, by username as stored (a bulk award's file)."""
+    names = sorted({u for u in usernames if u})
+    if not names:
+        return {}
+    rows = await all_rows(User.select(User.id, User.email, User.username, User.role, User.display_name, User.school)
+                          .where((User.school == school_id) & (User.role == "student") & User.username.is_in(names)))
+    return {r["username"]: r for r in rows}
+
+
+async def recipients(user_ids: Iterable[int]) -> list[RecipientRow]:
+    ids = sorted(set(user_ids))
+    if not ids:
+        return []
+    return rows_of(RecipientRow, await User.select(*_RECIPIENT).where(User.id.is_in(ids)))
+
+
 # --- e-mail: who a message reaches, password-reset links (issue 13) ----------------------------
 
 _RECIPIENT = (*_USER, User.language)

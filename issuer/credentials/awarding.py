@@ -57,7 +57,7 @@ RETRIES = 8
 # from their own domain (evidence's learner, bulk's roster).
 Record = dict[str, Any]
 
-_RETRYABLE: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, asyncpg.exceptions.UniqueViolationError,
+RETRYABLE: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, asyncpg.exceptions.UniqueViolationError,
                                                asyncpg.exceptions.SerializationError,
                                                asyncpg.exceptions.DeadlockDetectedError)
 
@@ -68,7 +68,7 @@ async def in_write_transaction(unit: Callable[[], Awaitable[T]]) -> T:
         try:
             async with write_transaction():
                 return await unit()
-        except _RETRYABLE:
+        except RETRYABLE:
             if attempt == RETRIES - 1:
                 raise Conflict("the award could not be stored after repeated conflicts; try again") from None
     raise AssertionError("unreachable")  # pragma: no cover

@@ -279,6 +279,23 @@ async def awards_for_learners(learner_ids: Iterable[int]) -> set[tuple[int, int]
     return {(r["learner"], r["achievement"]) for r in rows}
 
 
+async def award_ratings_for_learners(learner_ids: Iterable[int]) -> dict[tuple[int, int], dict[str, int]]:
+    """(learner, achievement) → the ratings of its highest award (what a bulk file is checked against)."""
+    ids = list(set(learner_ids))
+    if not ids:
+        return {}
+    rows = await Award.select(Award.learner, Award.achievement, Award.ratings, Award.opportunity).where(
+        Award.learner.is_in(ids)).order_by(Award.opportunity)
+    out: dict[tuple[int, int], dict[str, int]] = {}
+    for r in rows:
+        ratings = r["ratings"]
+        if isinstance(ratings, str):
+            ratings = load_json(ratings or "{}")
+        out[(r["learner"], r["achievement"])] = {str(k): int(v) for k, v in (ratings or {}).items()
+                                                  if isinstance(v, int) and not isinstance(v, bool)}
+    return out
+
+
 async def insert_award(**values: Any) -> int:
     return await insert_row(Award, **values)
 
@@ -367,8 +384,10 @@ def _bulk_values(values: dict[str, object]) -> dict[str, object]:
     return {k: msgspec.to_builtins(v) if k in _BULK_JSON else v for k, v in values.items()}
 
 
-async def insert_bulk_job(**values: object) -> BulkJobRow:
-    j_id = await insert_row(BulkJob, uuid=uuidlib.uuid4(), **_bulk_values(values))
+async def insert_bulk_job(*, uuid: uuidlib.UUID | None = None, **values: object) -> BulkJobRow:
+    """``uuid``: the one the confirmation form carried (a second submit of it hits the unique
+    constraint instead of starting a second job); else a new one."""
+    j_id = await insert_row(BulkJob, uuid=uuid or uuidlib.uuid4(), **_bulk_values(values))
     row = await bulk_job_by_id(j_id)
     if row is None:  # only if the database lost the row it just wrote
         raise LookupError("a bulk job just inserted could not be read back")
@@ -388,6 +407,13 @@ async def get_bulk_job(j_uuid: object) -> BulkJobRow | None:
 
 async def bulk_job_by_id(j_id: int) -> BulkJobRow | None:
     return row_of(BulkJobRow, await first_row(BulkJob.select(*_BULK_STATE).where(BulkJob.id == j_id)))
+
+
+async def bulk_jobs_by(*, created_by: int, school: int, limit: int) -> list[BulkJobRow]:
+    """The jobs one person started in one school, newest first."""
+    return rows_of(BulkJobRow, await all_rows(BulkJob.select(*_BULK_STATE).where(
+        (BulkJob.created_by == created_by) & (BulkJob.school == school)).order_by(BulkJob.id, ascending=False)
+        .limit(limit)))
 
 
 async def bulk_job_plan(j_id: int) -> list[PlannedAward]:

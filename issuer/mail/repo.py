@@ -3,6 +3,7 @@ what an administrator may read, find what is waiting to be sent again."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from piccolo.custom_types import Combinable
 
@@ -22,16 +23,34 @@ async def insert(*, school: int | None, recipient: int | None, to_address: str, 
     return int(rows[0]["id"])
 
 
+async def insert_many(messages: list[dict[str, Any]], *, at: datetime) -> list[int]:
+    """Queue several messages in one INSERT (a bulk award's notices): their ids, in order."""
+    if not messages:
+        return []
+    rows = await OutboxMessage.insert(*[OutboxMessage(**m, status="queued", attempts=0, error="", created_at=at)
+                                        for m in messages]).returning(OutboxMessage.id)
+    return [int(r["id"]) for r in rows]
+
+
+async def many(message_ids: list[int]) -> list[OutboxRow]:
+    if not message_ids:
+        return []
+    return rows_of(OutboxRow, await all_rows(OutboxMessage.select().where(
+        OutboxMessage.id.is_in(message_ids)).order_by(OutboxMessage.id)))
+
+
 async def get(message_id: int) -> OutboxRow | None:
     return row_of(OutboxRow, await first_row(OutboxMessage.select().where(OutboxMessage.id == message_id)))
 
 
-async def delivered(message_id: int, *, status: str, at: datetime, clear_bodies: bool) -> None:
+async def delivered(message_id: int | list[int], *, status: str, at: datetime, clear_bodies: bool) -> None:
+    """One message handed on, or several (a list of ids) with the same outcome."""
+    which = OutboxMessage.id.is_in(message_id) if isinstance(message_id, list) else OutboxMessage.id == message_id
     values: dict[object, object] = {OutboxMessage.status: status, OutboxMessage.sent_at: at, OutboxMessage.error: "",
                                     OutboxMessage.attempts: OutboxMessage.attempts + 1}
     if clear_bodies:
         values.update({OutboxMessage.text_body: "", OutboxMessage.html_body: ""})
-    await OutboxMessage.update(values).where(OutboxMessage.id == message_id)  # type: ignore[arg-type]
+    await OutboxMessage.update(values).where(which)  # type: ignore[arg-type]
 
 
 async def failed(message_id: int, *, error: str) -> None:

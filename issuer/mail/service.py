@@ -7,10 +7,18 @@ it to ``ctx.mailer``, then records what happened on the row: ``sent`` (the bodie
 since they may hold a single-use link and the recipient has them now), ``kept`` (no mail server:
 the outbox page is where it is read) or ``failed`` with the error (``retry`` sends it again).
 ``send`` never raises because of the mailer.
+
+Many messages at once (a bulk award's notices) are not sent one by one inside the work that
+causes them: ``issuer.mail.notify.queue_awards`` writes them as ``queued`` outbox rows in the
+transaction of that work (so a badge and its notice commit together), and ``deliver_queued``
+hands them on afterwards, a chunk at a time, recording each chunk's outcomes in one
+transaction. What a stopped process did not hand on stays ``queued`` for ``retry``.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 
 from issuer.access import Principal, admin_scope
 from issuer.context import IssuerContext
@@ -21,10 +29,11 @@ from issuer.mail.mailer import Email, MailError
 from issuer.mail.rows import OutboxRow
 from issuer.schools import directory as schools
 
-__all__ = ["MAX_ATTEMPTS", "outbox", "retry", "send"]
+__all__ = ["MAX_ATTEMPTS", "deliver_queued", "outbox", "retry", "send"]
 
 MAX_ATTEMPTS = 5
 OUTBOX_PAGE = 200
+DELIVERY_CHUNK = 50  # deliver_queued records this many outcomes per transaction
 KINDS = ("mentor_link", "feedback", "award", "revocation", "digest", "password_reset")
 log = logging.getLogger(__name__)
 
@@ -63,14 +72,50 @@ async def _deliver(ctx: IssuerContext, message_id: int, email: Email) -> bool:
     return True
 
 
+def _email_of(row: OutboxRow) -> Email:
+    return Email(to=row.to_address, to_name=row.to_name, subject=row.subject, text=row.text_body,
+                 html=row.html_body, kind=row.kind, language=row.language)
+
+
+async def deliver_queued(ctx: IssuerContext, message_ids: Sequence[int]) -> tuple[int, int]:
+    """Hand on messages already queued in the outbox (``notify.queue_awards``), a chunk at a
+    time, letting other work run between chunks: (delivered, failed). Never raises because of
+    the mailer; a failed message stays on its row for ``retry``."""
+    ok = bad = 0
+    ids = list(message_ids)
+    for start in range(0, len(ids), DELIVERY_CHUNK):
+        rows = [r for r in await mail_repo.many(ids[start:start + DELIVERY_CHUNK]) if r.status == "queued"]
+        outcomes: dict[str, list[int]] = {"sent": [], "kept": []}
+        failures: list[tuple[int, str]] = []
+        for row in rows:
+            try:
+                outcome = await ctx.mailer.deliver(_email_of(row), sender=ctx.settings.mail_sender)
+                outcomes.setdefault(outcome, []).append(row.id)
+            except MailError as exc:
+                log.warning("mail %s to %s failed: %s", row.id, row.to_address, exc)
+                failures.append((row.id, str(exc)))
+            except Exception as exc:  # noqa: BLE001 - a mailer's bug must not fail the work it reports
+                log.exception("mailer %r crashed on message %s", ctx.mailer, row.id)
+                failures.append((row.id, f"{type(exc).__name__}: {exc}"))
+        now = ctx.clock.now()
+        async with write_transaction():
+            for status, done in outcomes.items():
+                if done:
+                    await mail_repo.delivered(done, status=status, at=now, clear_bodies=status == "sent")
+            for message_id, error in failures:
+                await mail_repo.failed(message_id, error=error)
+        ok += sum(len(done) for done in outcomes.values())
+        bad += len(failures)
+        await asyncio.sleep(0)
+    return ok, bad
+
+
 async def retry(ctx: IssuerContext, *, limit: int = 500) -> tuple[int, int]:
     """Hand on again the messages that failed (or were never handed on: a process stopped
     between writing and sending), up to ``MAX_ATTEMPTS`` each: (delivered, still failing)."""
     ok = bad = 0
     for row in await mail_repo.waiting(max_attempts=MAX_ATTEMPTS, limit=limit):
-        email = Email(to=row.to_address, to_name=row.to_name, subject=row.subject, text=row.text_body,
-                      html=row.html_body, kind=row.kind, language=row.language)
-        if await _deliver(ctx, row.id, email):
+        if await _deliver(ctx, row.id, _email_of(row)):
             ok += 1
         else:
             bad += 1

@@ -47,7 +47,10 @@ async def files_of(form: Any, name: str = "files") -> list[tuple[str | None, byt
     out: list[tuple[str | None, bytes]] = []
     for v in getall(form, name):
         if isinstance(v, UploadFile):
-            data = await v.read()
+            try:
+                data = await v.read()
+            finally:
+                await v.close()  # a large upload is spooled to a temporary file: let it go now
             if data or v.filename:
                 out.append((v.filename, data))
     return out

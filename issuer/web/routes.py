@@ -7,6 +7,7 @@ from issuer.catalog.pages import PublicFrameworkController
 from issuer.credentials.award_controller import AwardController
 from issuer.credentials.award_pages import AwardPages
 from issuer.credentials.oid4vci_controller import OpenIdCredentialController, OpenIdMetadataController
+from issuer.credentials.bulk_pages import BulkAwardPages
 from issuer.credentials.pages import BadgeController
 from issuer.credentials.wallet_controller import InteractionController, WalletExchangeController
 from issuer.evidence.cohort_pages import CohortPages
@@ -21,4 +22,4 @@ LEARNING_ROUTES = [FrameworkController, AchievementController, PublicAchievement
                    ReviewController, EloController, MentorController, AwardController, BadgeController,
                    TeacherPages, StudentPages, PublicFrameworkController, PartnerController, AwardPages,
                    WalletExchangeController, InteractionController, OpenIdMetadataController,
-                   OpenIdCredentialController, CohortPages]
+                   OpenIdCredentialController, CohortPages, BulkAwardPages]
