@@ -6,8 +6,8 @@ from issuer.catalog.framework_controller import FrameworkController
 from issuer.catalog.pages import PublicFrameworkController
 from issuer.credentials.award_controller import AwardController
 from issuer.credentials.award_pages import AwardPages
-from issuer.credentials.oid4vci_controller import OpenIdCredentialController, OpenIdMetadataController
 from issuer.credentials.bulk_pages import BulkAwardPages
+from issuer.credentials.oid4vci_controller import OpenIdCredentialController, OpenIdMetadataController
 from issuer.credentials.pages import BadgeController
 from issuer.credentials.wallet_controller import InteractionController, WalletExchangeController
 from issuer.evidence.cohort_pages import CohortPages

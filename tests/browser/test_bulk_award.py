@@ -65,10 +65,20 @@ async def add_students(settings, n: int) -> None:
     school = await schools_repo.school_by_slug("lincoln")
     now = ctx.clock.now()
     async with write_transaction():
+        ids = []
         for i in range(n):
-            await accounts_repo.insert_user(district_id=school.district, school_id=school.id, role="student",
-                                            username=f"bulk-{i:04d}", email=f"bulk-{i:04d}@lincoln.riverside.example",
-                                            display_name=f"Student {i:04d}", password_hash="", at=now)
+            user = await accounts_repo.insert_user(
+                district_id=school.district, school_id=school.id, role="student", username=f"bulk-{i:04d}",
+                email=f"bulk-{i:04d}@lincoln.riverside.example", display_name=f"Student {i:04d}", password_hash="",
+                at=now)
+            ids.append(user.id)
+        # the demo school has classes, so a teacher awards the students of their classes only:
+        # these are Year 9 Science, taught by both demo teachers
+        year9 = await accounts_repo.insert_class(school_id=school.id, name="Year 9 Science", subject="Science",
+                                                 period="", at=now)
+        teachers = [await accounts_repo.user_by_username(name) for name in ("ms.chen", "mr.garcia")]
+        await accounts_repo.set_class_teachers(year9.id, [t.id for t in teachers if t is not None])
+        await accounts_repo.add_class_students(year9.id, ids)
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +230,19 @@ def test_a_teacher_awards_a_term_in_bulk(browser, server, demo, shots, tmp_path)
         # back on the bulk page, the job is listed with the way back to it
         j.menu("Bulk award")
         assert j.page.locator(f"a[href='{job_url.removeprefix(server)}']").count() == 1
-        # (lead: the cohort view's step goes here, with j and students)
+        # the cohort view shows the new levels: Year 9 Science's students reached the badge's
+        # competencies at the level the file gave them
+        j.menu("Cohort view")
+        page = j.page
+        page.select_option("#class", label="Year 9 Science")
+        j.submit(page.locator("form.cohort-pick button[type=submit]"))
+        text = page.locator("main").inner_text()
+        assert "Student 0000" in text and "3 · Proficient" in text
+        # of the class's 2,300 students, only the 300 not in this file are still below the
+        # competency the badge aligns to
+        assert re.search(r"MATH\.HSA\.REI\.1 Explain each step in solving an equation\s+Required: 3 · Proficient · "
+                         rf"{SMALL} students below", text), text[-2000:]
+        j.check("cohort")
     finally:
         j.close()
     # the same pages at a phone's width, with scripts (axe-core) on
