@@ -253,6 +253,21 @@ async def reviews_for_submission(submission_id: int) -> list[ListedReview]:
         .where(Review.submission == submission_id).order_by(_pk(Review))))
 
 
+async def current_raters(submission_ids: Sequence[int]) -> dict[int, set[int]]:
+    """Submission id → who rated its current version (as a rater, not a moderator): the review
+    queue keeps a second rating from the first rater and a moderation from both."""
+    if not submission_ids:
+        return {}
+    rows = await all_rows(Review.select(Review.submission, Review.reviewer, Review.version.number.as_alias("number"),
+                                        Review.submission.current_version.as_alias("current"))
+                          .where(Review.submission.is_in(list(submission_ids)) & (Review.role == "rater")))
+    out: dict[int, set[int]] = {}
+    for row in rows:
+        if row["number"] == row["current"] and row["reviewer"] is not None:
+            out.setdefault(int(row["submission"]), set()).add(int(row["reviewer"]))
+    return out
+
+
 async def update_review(review_id: int, *, ratings: dict[str, int], feedback: str, met: bool,
                         created_at: datetime, criterion_feedback: dict[str, str] | None = None) -> None:
     await Review.update({Review.ratings: ratings, Review.feedback: feedback, Review.met: met,
