@@ -11,6 +11,7 @@ no CSRF token.
 """
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -235,3 +236,33 @@ async def test_approving_a_plan_says_the_mentor_was_emailed(client, seed):
     again = await client.post(f"/teacher/elos/{plans[1]}/decision",
                               data={"csrf_token": csrf_of(page.text), "approve": "yes"})
     assert again.status_code == 409
+
+
+async def test_the_mentor_page_keeps_what_was_typed_and_the_link_works_once(client, seed):
+    from urllib.parse import urlsplit
+
+    a = await setup_achievement(client, seed, area="elo")
+    r = await client.post("/api/elos", headers=bearer(seed, "student"), json={
+        "achievement": a["id"], "partnerOrg": "River Lab", "mentorName": "Dr. Rivera",
+        "mentorEmail": "rivera@riverlab.example", "goals": "Sample water quality", "hours": 40,
+        "startDate": "2025-09-01", "endDate": "2025-12-01", "competencies": []})
+    r = await client.post(f"/api/elos/{r.json()['id']}/decision", headers=bearer(seed, "teacher"),
+                          json={"approve": True})
+    link = urlsplit(r.json()["mentorLink"]).path
+    client.cookies.clear()  # the mentor has no account
+    form = await client.get(link, headers={"accept": "text/html"})
+    words = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", form.text)))
+    assert form.status_code == 200 and "Confirm North student 0's extended learning" in words, words[:2000]
+    assert "Sample water quality" in words and "Planned hours 40 " in words
+    # bad twin: the box left unticked: the summary names it, the words typed stay
+    r = await client.post(link, data={"csrf_token": csrf_of(form.text), "statement": "Careful sampling", "hours": "38"})
+    assert r.status_code == 422 and 'href="#confirm"' in r.text and "Tick the box to confirm" in r.text
+    assert ">Careful sampling</textarea>" in r.text and 'value="38"' in r.text
+    r = await client.post(link, data={"csrf_token": csrf_of(form.text), "statement": "Careful sampling",
+                                      "hours": "38", "confirm": "yes"})
+    assert r.status_code == 200 and "Your confirmation is recorded" in r.text
+    # the link works once
+    again = await client.get(link, headers={"accept": "text/html"})
+    assert again.status_code == 410 and "This link cannot be used" in again.text
+    es = await client.get(f"{link}?lang=es", headers={"accept": "text/html"})
+    assert "Este enlace no se puede usar" in es.text
