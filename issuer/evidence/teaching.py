@@ -27,8 +27,8 @@ from issuer.evidence import service as evidence
 from issuer.evidence.rows import ListedElo, ListedReview, ListedSubmission, SubmissionDetail
 
 __all__ = ["WAITED_CHOICES", "Choice", "Gap", "Outcome", "PlanWaiting", "QueueFilters", "RatingView", "ReviewQueue",
-           "StudentWork", "Waiting", "blocked", "compared", "may_rate", "parse_filters", "rating_outcome", "rating_view",
-           "review_queue", "student_work"]
+           "StudentWork", "Waiting", "blocked", "compared", "may_rate", "parse_filters", "rating_outcome",
+           "rating_view", "review_queue", "student_work"]
 
 # "Waiting at least …" choices of the queue's filter, in days (0: any).
 WAITED_CHOICES = (0, 1, 3, 7, 14)
