@@ -301,7 +301,9 @@ async def get_elo_by_id(e_id: int) -> EloRow | None:
 async def list_elos(scope: Scope) -> list[ListedElo]:
     q = ExtendedLearning.select(*ExtendedLearning.all_columns(),
                                 ExtendedLearning.learner.display_name.as_alias("learner_name"),
-                                ExtendedLearning.achievement.name.as_alias("achievement_name")
+                                ExtendedLearning.achievement.name.as_alias("achievement_name"),
+                                ExtendedLearning.submission.uuid.as_alias("submission_uuid"),
+                                ExtendedLearning.submission.status.as_alias("submission_status"),
                                 ).where(scoped(scope, ExtendedLearning) & ExtendedLearning.learner.is_not_null())
     return rows_of(ListedElo, await all_rows(q.order_by(_pk(ExtendedLearning))))
 

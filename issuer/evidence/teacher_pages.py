@@ -144,11 +144,22 @@ class TeacherPages(Controller):
         data, meta = await evidence.submission_file(ctx, who(request), s_id, sha256)
         return inline(data, meta)
 
+    @get("/elos")
+    async def elo_plans(self, ctx: Ctx, request: Request[Any, Any, Any]) -> Response[Any]:
+        return page(request, "teacher/elos.html.j2", plans=await teaching.elo_plans(ctx, who(request)))
+
     @post("/elos/{e_id:str}/decision")
     async def decide(self, ctx: Ctx, request: Request[Any, Any, Any], e_id: FromPath[str]) -> Response[Any]:
         form = await form_of(request)
         out = await elos.decide_plan(ctx, who(request), e_id, approve=form.get("approve") == "yes")
-        return page(request, "elo/decided.html.j2", elo=out.elo, link=out.mentor_link)
+        return page(request, "elo/decided.html.j2", elo=out.elo, link=out.mentor_link, renewed=False)
+
+    @post("/elos/{e_id:str}/new-link")
+    async def new_link(self, ctx: Ctx, request: Request[Any, Any, Any], e_id: FromPath[str]) -> Response[Any]:
+        """A mentor who lost the e-mail gets a new single-use link (mailed, and shown once here)."""
+        link = await elos.reissue_link(ctx, who(request), e_id)
+        return page(request, "elo/decided.html.j2", elo=await elos.get_elo(ctx, who(request), e_id), link=link,
+                    renewed=True)
 
     @get("/students/{student_id:int}")
     async def student(self, ctx: Ctx, request: Request[Any, Any, Any], student_id: FromPath[int]) -> Response[Any]:

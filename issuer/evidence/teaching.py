@@ -26,9 +26,9 @@ from issuer.evidence import review
 from issuer.evidence import service as evidence
 from issuer.evidence.rows import ListedElo, ListedReview, ListedSubmission, SubmissionDetail
 
-__all__ = ["WAITED_CHOICES", "Choice", "Gap", "Outcome", "PlanWaiting", "QueueFilters", "RatingView", "ReviewQueue",
-           "StudentWork", "Waiting", "blocked", "compared", "may_rate", "parse_filters", "rating_outcome",
-           "rating_view", "review_queue", "student_work"]
+__all__ = ["WAITED_CHOICES", "Choice", "ElosView", "Gap", "Outcome", "PlanWaiting", "QueueFilters", "RatingView",
+           "ReviewQueue", "StudentWork", "Waiting", "blocked", "compared", "elo_plans", "may_rate", "parse_filters",
+           "rating_outcome", "rating_view", "review_queue", "student_work"]
 
 # "Waiting at least …" choices of the queue's filter, in days (0: any).
 WAITED_CHOICES = (0, 1, 3, 7, 14)
@@ -283,6 +283,30 @@ async def rating_outcome(ctx: IssuerContext, who: Principal, submission_uuid: st
         badge_uuid = str(held) if held else None
     return Outcome(submission=sub, learner_name=await _learner_name(sub), mine=mine, gaps=gaps,
                    badge_uuid=badge_uuid)
+
+
+# --- extended learning, every plan ----------------------------------------------------------------
+
+class ElosView(msgspec.Struct, frozen=True, kw_only=True):
+    """The teacher's extended learning page: the caller's schools' plans by where they stand,
+    newest first."""
+    to_approve: list[ListedElo]
+    with_mentor: list[ListedElo]  # approved: the mentor has their link and has not confirmed yet
+    confirmed: list[ListedElo]  # attested by the mentor: a submission to rate, or rated
+    not_approved: list[ListedElo]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.to_approve or self.with_mentor or self.confirmed or self.not_approved)
+
+
+async def elo_plans(ctx: IssuerContext, who: Principal) -> ElosView:
+    require(who, *STAFF)
+    plans = sorted(await evidence_repo.list_elos(await scope_of(who)), key=lambda e: e.created_at, reverse=True)
+    return ElosView(to_approve=[e for e in plans if e.status == "proposed"],
+                    with_mentor=[e for e in plans if e.status == "approved"],
+                    confirmed=[e for e in plans if e.status == "attested"],
+                    not_approved=[e for e in plans if e.status == "rejected"])
 
 
 # --- one student ----------------------------------------------------------------------------------------

@@ -502,6 +502,11 @@ def test_an_elo_from_plan_to_badge_with_the_mentor_link_by_email(
 
     # the teacher validates it with the achievement's rubric grid, as classroom work
     j.sign_in(server, "ms.chen", passwords["ms.chen"])
+    j.menu("Extended learning")  # every plan, by where it stands
+    confirmed = page.locator("#confirmed-table tr", has_text=partner)
+    assert confirmed.count() == 1 and "Submitted" in confirmed.inner_text()
+    j.check("elo-plans")
+    j.menu("Review queue")
     j.open_from_queue("elo", name, "Workplace Learning")
     assert "twelve sampling rounds" in page.inner_text(".rate-evidence")
     assert page.locator(".rate-panel table.rubric-grid.rubric-rate").count() == 1

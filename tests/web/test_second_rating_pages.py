@@ -266,3 +266,44 @@ async def test_the_mentor_page_keeps_what_was_typed_and_the_link_works_once(clie
     assert again.status_code == 410 and "This link cannot be used" in again.text
     es = await client.get(f"{link}?lang=es", headers={"accept": "text/html"})
     assert "Este enlace no se puede usar" in es.text
+
+
+async def test_the_extended_learning_page_lists_every_plan_and_sends_a_new_link(client, seed):
+    a = await setup_achievement(client, seed, area="elo")
+    ids = {}
+    for partner in ("River Lab", "City Library", "Town Museum"):
+        r = await client.post("/api/elos", headers=bearer(seed, "student"), json={
+            "achievement": a["id"], "partnerOrg": partner, "mentorName": "Dr. Rivera",
+            "mentorEmail": "rivera@riverlab.example", "goals": "Sample water quality", "hours": 40,
+            "startDate": "2025-09-01", "endDate": "2025-12-01", "competencies": []})
+        ids[partner] = r.json()["id"]
+    teacher = bearer(seed, "teacher")
+    link = (await client.post(f"/api/elos/{ids['River Lab']}/decision", headers=teacher,
+                              json={"approve": True})).json()["mentorLink"]
+    await client.post(f"/api/elos/{ids['City Library']}/decision", headers=teacher, json={"approve": False})
+    await as_user(client, seed, "north", "teacher")
+    page = await client.get("/teacher/elos")
+    assert page.status_code == 200
+    assert re.search(r'<a href="/teacher/elos" aria-current="page">', page.text)  # in the teacher's menu
+    assert "Town Museum" not in section(page.text, "with-mentor", "confirmed")
+    assert "1 plan waits for your decision" in page.text
+    assert "River Lab" in section(page.text, "with-mentor", "confirmed")
+    assert "City Library" in page.text.split('id="not-approved"')[1]
+    assert 'href="/teacher/elos"' in (await client.get("/teacher/reviews")).text  # the queue links it
+
+    # a new link for the mentor of an approved plan: mailed and shown once; the old one still works
+    r = await client.post(f"/teacher/elos/{ids['River Lab']}/new-link", data={"csrf_token": csrf_of(page.text)})
+    assert r.status_code == 200 and "A new link is on its way" in r.text
+    new = re.search(r'value="(http://127\.0\.0\.1:8000/mentor/[^"]+)"', r.text).group(1)
+    assert new != link
+    # bad twins: a plan not approved gets no link; no CSRF token; a student; another school
+    assert (await client.post(f"/teacher/elos/{ids['City Library']}/new-link",
+                              data={"csrf_token": csrf_of(page.text)})).status_code == 409
+    assert (await client.post(f"/teacher/elos/{ids['River Lab']}/new-link", data={})).status_code == 403
+    await as_user(client, seed, "south", "teacher")
+    page = await client.get("/teacher/elos")
+    assert "River Lab" not in page.text
+    assert (await client.post(f"/teacher/elos/{ids['River Lab']}/new-link",
+                              data={"csrf_token": csrf_of(page.text)})).status_code == 404
+    await as_user(client, seed, "north", "student")
+    assert (await client.get("/teacher/elos")).status_code == 403
