@@ -277,8 +277,8 @@ EXPECTED_MENUS = {
     # who: the entries whose pages exist today (the rest of UI.md's menu appears with its page)
     "liam": ["My badges", "Progress", "Portfolio", "Transcript", "Submit evidence", "Extended learning", "My data",
              "Password", "Verify a badge"],
-    "ms.chen": ["Review queue", "Award history", "Password", "Verify a badge"],
-    "principal": ["Review queue", "Award history", "School profile", "People & classes", "Keys", "API tokens",
+    "ms.chen": ["Review queue", "Award history", "Extended learning", "Password", "Verify a badge"],
+    "principal": ["Review queue", "Award history", "Extended learning", "School profile", "People & classes", "Keys", "API tokens",
                   "Audit log", "Outbox", "Password", "Verify a badge"],
     "district": ["School profile", "People & classes", "Keys", "API tokens", "Audit log", "Outbox", "Password",
                  "Verify a badge"],
