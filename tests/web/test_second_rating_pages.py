@@ -171,7 +171,7 @@ async def test_a_disagreement_goes_to_moderation_and_the_moderators_levels_decid
                           data={"csrf_token": csrf, "rating_plan": "3", "rating_analysis": "3", "feedback": REASON})
     assert r.status_code == 303
     out = await client.get(r.headers["location"])
-    assert "Awarded: Investigator" in out.text and REASON in out.text
+    assert "Awarded: Investigator" in out.text and REASON in out.text and "as moderator" in out.text
     badge = re.search(r'href="/badges/([0-9a-f-]{36})"', out.text).group(1)
     assert (await client.get(f"/badges/{badge}")).status_code == 200
     roles = [(r["role"], r["ratings"]) for r in await reviews_of(client, seed, s_id)]
