@@ -45,8 +45,8 @@ class MentorController(Controller):
             view = await service.mentor_view(ctx, token)
         except IssuerError as exc:
             return page(request, "mentor/gone.html.j2", status_code=exc.status_code, message=exc.message)
-        return page(request, "mentor/attest.html.j2", view=view, token=token, error=None,
-                    headers_noindex=True)
+        return page(request, "mentor/attest.html.j2", view=view, token=token, error=None, error_field="",
+                    values={}, headers_noindex=True)
 
     @post("/{token:str}", status_code=200)
     async def attest(self, ctx: Ctx, request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
@@ -71,5 +71,7 @@ class MentorController(Controller):
             except IssuerError as gone:
                 return page(request, "mentor/gone.html.j2", status_code=gone.status_code, message=gone.message)
             return page(request, "mentor/attest.html.j2", status_code=exc.status_code, view=view, token=token,
-                        error=exc.message)
+                        error=exc.message, error_field=str(exc.details.get("field") or ""),
+                        values={"statement": str(body.get("statement") or ""), "hours": str(body.get("hours") or ""),
+                                "confirm": body.get("confirm") in (True, "true", "on", "1", "yes")})
         return page(request, "mentor/thanks.html.j2")

@@ -253,6 +253,21 @@ async def reviews_for_submission(submission_id: int) -> list[ListedReview]:
         .where(Review.submission == submission_id).order_by(_pk(Review))))
 
 
+async def current_raters(submission_ids: Sequence[int]) -> dict[int, set[int]]:
+    """Submission id → who rated its current version (as a rater, not a moderator): the review
+    queue keeps a second rating from the first rater and a moderation from both."""
+    if not submission_ids:
+        return {}
+    rows = await all_rows(Review.select(Review.submission, Review.reviewer, Review.version.number.as_alias("number"),
+                                        Review.submission.current_version.as_alias("current"))
+                          .where(Review.submission.is_in(list(submission_ids)) & (Review.role == "rater")))
+    out: dict[int, set[int]] = {}
+    for row in rows:
+        if row["number"] == row["current"] and row["reviewer"] is not None:
+            out.setdefault(int(row["submission"]), set()).add(int(row["reviewer"]))
+    return out
+
+
 async def update_review(review_id: int, *, ratings: dict[str, int], feedback: str, met: bool,
                         created_at: datetime, criterion_feedback: dict[str, str] | None = None) -> None:
     await Review.update({Review.ratings: ratings, Review.feedback: feedback, Review.met: met,
@@ -286,7 +301,9 @@ async def get_elo_by_id(e_id: int) -> EloRow | None:
 async def list_elos(scope: Scope) -> list[ListedElo]:
     q = ExtendedLearning.select(*ExtendedLearning.all_columns(),
                                 ExtendedLearning.learner.display_name.as_alias("learner_name"),
-                                ExtendedLearning.achievement.name.as_alias("achievement_name")
+                                ExtendedLearning.achievement.name.as_alias("achievement_name"),
+                                ExtendedLearning.submission.uuid.as_alias("submission_uuid"),
+                                ExtendedLearning.submission.status.as_alias("submission_status"),
                                 ).where(scoped(scope, ExtendedLearning) & ExtendedLearning.learner.is_not_null())
     return rows_of(ListedElo, await all_rows(q.order_by(_pk(ExtendedLearning))))
 

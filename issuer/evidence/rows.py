@@ -111,6 +111,9 @@ class EloRow(msgspec.Struct, frozen=True, kw_only=True):
 class ListedElo(EloRow, frozen=True, kw_only=True):
     learner_name: str | None
     achievement_name: str | None
+    # the submission an attested plan became, and where its rating stands
+    submission_uuid: UUID | None = None
+    submission_status: str | None = None
 
 
 class MentorLinkRow(msgspec.Struct, frozen=True, kw_only=True):

@@ -100,11 +100,12 @@ class TeacherPages(Controller):
 
     async def _rate_page(self, ctx: Ctx, request: Request[Any, Any, Any], s_id: str, *, status_code: int = 200,
                          form: RatingForm | None = None, missing: list[dict[str, str]] | None = None,
-                         error: str | None = None) -> Response[Any]:
+                         error: str | None = None, no_reason: bool = False,
+                         refused: bool = False) -> Response[Any]:
         view = await teaching.rating_view(ctx, who(request), s_id)
         return page(request, "review/rate.html.j2", status_code=status_code, view=view, sub=view.submission,
                     rubric=view.submission.achievement_row.rubric, form=form, missing=missing or [],
-                    error=error)
+                    error=error, no_reason=no_reason, refused=refused)
 
     @get("/submissions/{s_id:str}")
     async def submission(self, ctx: Ctx, request: Request[Any, Any, Any], s_id: FromPath[str]) -> Response[Any]:
@@ -115,9 +116,15 @@ class TeacherPages(Controller):
         posted = await form_of(request)
         sub = await evidence.get_submission(ctx, who(request), s_id)
         form = RatingForm(posted, sub.achievement_row.rubric)
+        if teaching.blocked(sub, who(request)):
+            # the first rater posting a second rating, a rater moderating: the page says why in words
+            return await self._rate_page(ctx, request, s_id, status_code=409, refused=True)
         missing = form.missing()
-        if missing:
-            return await self._rate_page(ctx, request, s_id, status_code=400, form=form, missing=missing)
+        # a moderator's levels decide, so they say why (the student reads it as the feedback)
+        no_reason = sub.status == "moderation" and not form.feedback.strip()
+        if missing or no_reason:
+            return await self._rate_page(ctx, request, s_id, status_code=400, form=form, missing=missing,
+                                         no_reason=no_reason)
         try:
             await review.record_review(ctx, who(request), s_id, form.review_in())
         except IssuerError as exc:
@@ -138,11 +145,22 @@ class TeacherPages(Controller):
         data, meta = await evidence.submission_file(ctx, who(request), s_id, sha256)
         return inline(data, meta)
 
+    @get("/elos")
+    async def elo_plans(self, ctx: Ctx, request: Request[Any, Any, Any]) -> Response[Any]:
+        return page(request, "teacher/elos.html.j2", plans=await teaching.elo_plans(ctx, who(request)))
+
     @post("/elos/{e_id:str}/decision")
     async def decide(self, ctx: Ctx, request: Request[Any, Any, Any], e_id: FromPath[str]) -> Response[Any]:
         form = await form_of(request)
         out = await elos.decide_plan(ctx, who(request), e_id, approve=form.get("approve") == "yes")
-        return page(request, "elo/decided.html.j2", elo=out.elo, link=out.mentor_link)
+        return page(request, "elo/decided.html.j2", elo=out.elo, link=out.mentor_link, renewed=False)
+
+    @post("/elos/{e_id:str}/new-link")
+    async def new_link(self, ctx: Ctx, request: Request[Any, Any, Any], e_id: FromPath[str]) -> Response[Any]:
+        """A mentor who lost the e-mail gets a new single-use link (mailed, and shown once here)."""
+        link = await elos.reissue_link(ctx, who(request), e_id)
+        return page(request, "elo/decided.html.j2", elo=await elos.get_elo(ctx, who(request), e_id), link=link,
+                    renewed=True)
 
     @get("/students/{student_id:int}")
     async def student(self, ctx: Ctx, request: Request[Any, Any, Any], student_id: FromPath[int]) -> Response[Any]:

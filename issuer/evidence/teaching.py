@@ -27,14 +27,13 @@ from issuer.evidence import review
 from issuer.evidence import service as evidence
 from issuer.evidence.rows import ListedElo, ListedReview, ListedSubmission, SubmissionDetail
 
-__all__ = ["WAITED_CHOICES", "Choice", "Gap", "Outcome", "PlanWaiting", "QueueFilters", "RatingView", "ReviewQueue",
-           "StudentWork", "Waiting", "may_rate", "parse_filters", "rating_outcome", "rating_view", "review_queue",
-           "student_work"]
+__all__ = ["WAITED_CHOICES", "Choice", "ElosView", "Gap", "Outcome", "PlanWaiting", "QueueFilters", "RatingView",
+           "ReviewQueue", "StudentWork", "Waiting", "blocked", "compared", "elo_plans", "may_rate", "parse_filters",
+           "rating_outcome", "rating_view", "review_queue", "student_work"]
 
 # "Waiting at least …" choices of the queue's filter, in days (0: any).
 WAITED_CHOICES = (0, 1, 3, 7, 14)
 QUEUED = ("submitted", "needs_second", "moderation")
-MODERATION = ("needs_second", "moderation")
 
 
 class Choice(msgspec.Struct, frozen=True, kw_only=True):
@@ -65,7 +64,9 @@ class ReviewQueue(msgspec.Struct, frozen=True, kw_only=True):
     """The queue in its sections, oldest first, and the choices of its filters."""
     to_rate: list[Waiting]  # classroom evidence, first ratings
     elos_to_validate: list[Waiting]  # extended learning the mentor attested
-    moderation: list[Waiting]  # waiting for a second (blind) rating, or two ratings that disagree
+    second_ratings: list[Waiting]  # rated once by someone else: waiting for the caller's blind second rating
+    moderation: list[Waiting]  # two ratings that disagree, neither of them the caller's
+    rated_by_me: int  # the caller's first ratings waiting for another teacher's second rating
     plans: list[PlanWaiting]  # extended learning plans to approve
     achievements: list[Choice]
     students: list[Choice]
@@ -74,7 +75,7 @@ class ReviewQueue(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def empty(self) -> bool:
-        return not (self.to_rate or self.elos_to_validate or self.moderation or self.plans)
+        return not (self.to_rate or self.elos_to_validate or self.second_ratings or self.moderation or self.plans)
 
 
 def parse_filters(*, achievement: str | None, student: str | None, waited: str | None,
@@ -138,10 +139,16 @@ async def review_queue(ctx: IssuerContext, who: Principal, filters: QueueFilters
     plan_items = [PlanWaiting(plan=e, days=_days(e.created_at, now)) for e in plans]
     plan_items = [p for p in plan_items if kept(p.plan.learner, uuids.get(p.plan.achievement), p.days)]
     plan_items.sort(key=lambda p: p.plan.created_at)
+    # nobody gives the second rating of their own first rating, nor moderates a disagreement they are part of
+    raters = await evidence_repo.current_raters([w.submission.id for w in items
+                                                 if w.submission.status in ("needs_second", "moderation")])
+    mine = {s_id for s_id, who_rated in raters.items() if who.id in who_rated}
     return ReviewQueue(
         to_rate=[w for w in items if w.submission.status == "submitted" and w.submission.kind != "elo"],
         elos_to_validate=[w for w in items if w.submission.status == "submitted" and w.submission.kind == "elo"],
-        moderation=[w for w in items if w.submission.status in MODERATION],
+        second_ratings=[w for w in items if w.submission.status == "needs_second" and w.submission.id not in mine],
+        moderation=[w for w in items if w.submission.status == "moderation" and w.submission.id not in mine],
+        rated_by_me=sum(1 for w in items if w.submission.status == "needs_second" and w.submission.id in mine),
         plans=plan_items,
         achievements=[Choice(value=str(a.uuid), label=a.name) for a in sorted(offered, key=lambda a: a.name.lower())
                       if not a.archived],
@@ -157,13 +164,20 @@ RATABLE = ("submitted", "needs_second", "moderation")
 
 class RatingView(msgspec.Struct, frozen=True, kw_only=True):
     """The rating page: the submission (blind to a second rater), the caller's own rating of the
-    current version, whether the caller may rate it now, and the text files' words to show inline."""
+    current version, whether the caller may rate it now, and the text files' words to show inline.
+    ``blocked``: why the caller may not rate work that waits for a rating ("first_rater": the
+    second rating is someone else's; "own_moderation": a rater never moderates their own
+    disagreement). ``raters``: the two ratings of the current version a moderator compares, and
+    ``apart``: by how many levels they differ per criterion."""
     submission: SubmissionDetail
     learner_name: str
     mine: ListedReview | None
     can_rate: bool
     texts: dict[str, str]  # sha256 -> text (cut at TEXT_SHOWN characters)
     cut: frozenset[str]  # the texts that were cut
+    blocked: str = ""
+    raters: list[ListedReview] = []
+    apart: dict[str, int] = {}
 
 
 def _mine(sub: SubmissionDetail, who: Principal) -> ListedReview | None:
@@ -183,6 +197,26 @@ def may_rate(sub: SubmissionDetail, who: Principal) -> bool:
     return sub.status == "submitted" or not current
 
 
+def blocked(sub: SubmissionDetail, who: Principal) -> str:
+    """Why the caller may not give the rating this work waits for ("" when they may, or when it
+    waits for none): the first rater is not the second, and a rater does not moderate."""
+    if sub.status not in ("needs_second", "moderation") or may_rate(sub, who):
+        return ""
+    return "first_rater" if sub.status == "needs_second" else "own_moderation"
+
+
+def compared(sub: SubmissionDetail) -> tuple[list[ListedReview], dict[str, int]]:
+    """The raters' reviews of the current version, first rating first, and by how many levels
+    they differ on each criterion (what a moderator decides between)."""
+    if sub.status != "moderation":
+        return [], {}
+    raters = [r for r in sub.reviews if r.version_number == sub.current_version and r.role == "rater"][:2]
+    if len(raters) < 2:
+        return raters, {}
+    a, b = raters[0].ratings, raters[1].ratings
+    return raters, {k: abs(int(a[k]) - int(b.get(k, 0))) for k in a}
+
+
 async def rating_view(ctx: IssuerContext, who: Principal, submission_uuid: str) -> RatingView:
     require(who, *STAFF)
     sub = await evidence.get_submission(ctx, who, submission_uuid)
@@ -197,8 +231,10 @@ async def rating_view(ctx: IssuerContext, who: Principal, submission_uuid: str) 
                     text = text[:TEXT_SHOWN]
                     cut.add(f.sha256)
                 texts[f.sha256] = text
+    raters, apart = compared(sub)
     return RatingView(submission=sub, learner_name=await _learner_name(sub), mine=_mine(sub, who),
-                      can_rate=may_rate(sub, who), texts=texts, cut=frozenset(cut))
+                      can_rate=may_rate(sub, who), texts=texts, cut=frozenset(cut), blocked=blocked(sub, who),
+                      raters=raters, apart=apart)
 
 
 async def _learner_name(sub: SubmissionDetail) -> str:
@@ -264,6 +300,30 @@ async def rating_outcome(ctx: IssuerContext, who: Principal, submission_uuid: st
         badge_uuid = str(held) if held else None
     return Outcome(submission=sub, learner_name=await _learner_name(sub), mine=mine, gaps=gaps,
                    badge_uuid=badge_uuid)
+
+
+# --- extended learning, every plan ----------------------------------------------------------------
+
+class ElosView(msgspec.Struct, frozen=True, kw_only=True):
+    """The teacher's extended learning page: the caller's schools' plans by where they stand,
+    newest first."""
+    to_approve: list[ListedElo]
+    with_mentor: list[ListedElo]  # approved: the mentor has their link and has not confirmed yet
+    confirmed: list[ListedElo]  # attested by the mentor: a submission to rate, or rated
+    not_approved: list[ListedElo]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.to_approve or self.with_mentor or self.confirmed or self.not_approved)
+
+
+async def elo_plans(ctx: IssuerContext, who: Principal) -> ElosView:
+    require(who, *STAFF)
+    plans = sorted(await evidence_repo.list_elos(await scope_of(who)), key=lambda e: e.created_at, reverse=True)
+    return ElosView(to_approve=[e for e in plans if e.status == "proposed"],
+                    with_mentor=[e for e in plans if e.status == "approved"],
+                    confirmed=[e for e in plans if e.status == "attested"],
+                    not_approved=[e for e in plans if e.status == "rejected"])
 
 
 # --- one student ----------------------------------------------------------------------------------------

@@ -91,16 +91,20 @@ async def test_the_queue_has_sections_filters_and_waiting_times(client, seed):
         bad = await client.get(f"/teacher/reviews?{query}")
         assert bad.status_code == 422 and 'class="error-summary"' in bad.text and f'href="#{field}"' in bad.text, query
 
-    # a first rating of second-rater work moves it to "Second ratings and moderation"
+    # a first rating of second-rater work waits for someone else's second rating: not in the
+    # first rater's sections, in the other staff's "Waiting for a second rating"
     r = await rate(client, new, plan=3, analysis=3)
     assert r.status_code == 303
     page = await client.get("/teacher/reviews")
-    moderation = page.text.split('id="moderation"')[1].split('id="plans"')[0]
-    assert new in moderation and "Waiting for a second rating" in moderation
+    second = page.text.split('id="second"')[1].split('id="moderation"')[0]
+    assert new not in page.text and "1 piece of work you rated waits for another teacher" in second
     # the first rater cannot rate again; the second rates blind
     page = await client.get(f"/teacher/submissions/{new}")
     assert "Save rating" not in page.text and "You rated version 1" in page.text
     sign_in(client, await session_of(seed, "north", "school_admin"))
+    page = await client.get("/teacher/reviews")
+    second = page.text.split('id="second"')[1].split('id="moderation"')[0]
+    assert new in second and "Waiting for a second rating" in second
     page = await client.get(f"/teacher/submissions/{new}")
     assert "Save rating" in page.text and "blind second rating" in page.text and "Overall: a careful" not in page.text
 
