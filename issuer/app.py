@@ -89,12 +89,13 @@ PLATFORM_ROUTES: list[Any] = [
 # The student's own record (issue 12): portfolio, its share links, My data.
 # The administrator's pages (issue 13): school profile, keys, people, audit log.
 from issuer.accounts.admin_pages import ROUTES as ACCOUNT_ADMIN_PAGES  # noqa: E402
+from issuer.catalog.admin_pages import ROUTES as ACHIEVEMENT_ADMIN_PAGES  # noqa: E402
 from issuer.portfolio.pages import PORTFOLIO_ROUTES  # noqa: E402
 from issuer.schools.admin_pages import ROUTES as SCHOOL_ADMIN_PAGES  # noqa: E402
 from issuer.transcripts.controllers import TRANSCRIPT_ROUTES  # noqa: E402
 from issuer.web.routes import LEARNING_ROUTES  # noqa: E402
 
-ADMIN_PAGES: list[Any] = [*SCHOOL_ADMIN_PAGES, *ACCOUNT_ADMIN_PAGES]
+ADMIN_PAGES: list[Any] = [*SCHOOL_ADMIN_PAGES, *ACCOUNT_ADMIN_PAGES, *ACHIEVEMENT_ADMIN_PAGES]
 
 
 def _route_handlers() -> list[Any]:
