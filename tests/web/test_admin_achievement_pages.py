@@ -308,3 +308,31 @@ async def test_another_schools_achievement_is_not_found(client, seed):
     client.cookies.set("badges_session", await accounts.create_session(seed.ctx, south_admin["id"]))
     assert (await client.get(f"/admin/achievements/{a_uuid}")).status_code == 404
     assert (await client.get(f"/admin/achievements/{a_uuid}/edit")).status_code == 404
+
+
+async def test_versions_of_one_achievement_count_as_one(client, seed):
+    """A badge of version 1 still meets a prerequisite once the achievement is at version 2, and
+    the student's "What's next" does not offer the new version of a badge they hold."""
+    badge = await award(client, seed)  # the student holds Investigator v1
+    v1 = badge["doc"]["credentialSubject"]["achievement"]["id"].rsplit("/", 1)[1]
+    admin, teacher, student = bearer(seed, "school_admin"), bearer(seed, "teacher"), bearer(seed, "student")
+    r = await client.put(f"/api/achievements/{v1}", headers=admin, json={
+        "name": "Investigator", "description": "Plans and analyses an investigation, and reflects on it.",
+        "subject": "Science", "rubric": {"criteria": [{"id": "plan", "name": "Planning", "requiredLevel": 3}]}})
+    assert r.status_code == 200 and r.json()["version"] == 2
+    v2 = r.json()["id"]
+    # made after the edit: its prerequisite is version 2, which the student does not hold as such
+    r = await client.post("/api/achievements", headers=admin, json={
+        "name": "Lab leader", "description": "Leads a lab team.", "subject": "Science", "prerequisites": [v2],
+        "rubric": {"criteria": [{"id": "lead", "name": "Leading", "requiredLevel": 3}]}})
+    assert r.status_code == 201, r.text
+    leader = r.json()["id"]
+    sign_in_as(client, seed, "student")
+    page = (await client.get("/student/progress")).text
+    after = page[page.index('id="next"'):]
+    assert "Lab leader" in after and "Investigator" not in after and "First earn" not in after
+    client.cookies.clear()
+    r = await client.post("/api/submissions", headers=student, data={"achievement": leader, "narrative": "Led it"})
+    assert r.status_code == 201, r.text
+    r = await client.post(f"/api/submissions/{r.json()['id']}/reviews", headers=teacher, json={"ratings": {"lead": 3}})
+    assert r.status_code == 200 and r.json()["status"] == "awarded", r.text
