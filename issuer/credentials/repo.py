@@ -305,6 +305,7 @@ async def list_credentials(scope: Scope, *, limit: int = 500, learner_id: int | 
         IssuedCredential.suspended, IssuedCredential.suspended_reason, IssuedCredential.issued_at,
         IssuedCredential.achievement.name.as_alias("achievement_name"),
         IssuedCredential.achievement.uuid.as_alias("achievement_uuid"),
+        IssuedCredential.achievement.version.as_alias("achievement_version"),
         IssuedCredential.learner.display_name.as_alias("learner_name"),
     ).where(IssuedCredential.award.is_not_null() & scoped(scope, IssuedCredential))
     if learner_id is not None:

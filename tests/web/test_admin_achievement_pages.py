@@ -257,6 +257,10 @@ async def test_editing_an_awarded_achievement_makes_a_new_version(client, seed):
     page = await client.get("/admin/achievements")
     assert re.search(r"Investigator</strong></a>.*?<td data-label=\"Version\">2</td>\s*<td data-label=\"Awards\">2 ",
                      page.text, re.S)
+    # the award history says which version each badge was issued with
+    history = (await client.get("/teacher/awards")).text
+    assert history.count('<span class="event-meta">version 2</span>') == 1
+    assert "Investigator · version 2</option>" in history
 
 
 async def test_the_api_put_follows_the_same_versioning_rule(client, seed):
