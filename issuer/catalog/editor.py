@@ -346,7 +346,10 @@ async def update(ctx: IssuerContext, who: Principal, a_uuid: str, data: Achievem
 
 
 async def set_image(ctx: IssuerContext, who: Principal, a_uuid: str, data: bytes) -> AchievementRow:
-    """A new badge image; a new version when the achievement has awards (issued badges keep theirs)."""
+    """A new badge image. Replacing the image of an achievement with awards makes a new version
+    (the image URL inside issued badges keeps serving theirs); a first image is set in place (the
+    badges issued without one name no image, so none of them changes)."""
     async with write_transaction():
         row = await achievements.get_achievement(ctx, who, a_uuid)
-        return await achievements.set_image(ctx, who, a_uuid, data, awarded=await award_count(row) > 0)
+        replaces = bool(row.image_sha256) and await award_count(row) > 0
+        return await achievements.set_image(ctx, who, a_uuid, data, awarded=replaces)

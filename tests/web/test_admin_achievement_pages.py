@@ -285,9 +285,20 @@ async def test_the_api_put_follows_the_same_versioning_rule(client, seed):
     assert 400 <= r.status_code < 500
 
 
-async def test_the_image_upload_and_its_bad_twin(client, seed):
-    from tests.web.test_admin_school_pages import PNG
+def png(colour=(11, 92, 173, 255)) -> bytes:
+    import io
 
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGBA", (32, 32), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = png()
+
+
+async def test_the_image_upload_and_its_bad_twin(client, seed):
     sign_in_as(client, seed, "school_admin")
     csrf = csrf_of((await client.get("/admin/achievements/new")).text)
     r = await client.post("/admin/achievements/new", data=editor_form(csrf))
@@ -340,3 +351,29 @@ async def test_versions_of_one_achievement_count_as_one(client, seed):
     assert r.status_code == 201, r.text
     r = await client.post(f"/api/submissions/{r.json()['id']}/reviews", headers=teacher, json={"ratings": {"lead": 3}})
     assert r.status_code == 200 and r.json()["status"] == "awarded", r.text
+
+
+async def test_replacing_the_image_of_an_awarded_achievement_makes_a_new_version(client, seed):
+    badge = await award(client, seed)
+    v1 = badge["doc"]["credentialSubject"]["achievement"]["id"].rsplit("/", 1)[1]
+    sign_in_as(client, seed, "school_admin")
+    csrf = csrf_of((await client.get(f"/admin/achievements/{v1}")).text)
+    first, second = png(), png((15, 122, 104, 255))
+    r = await client.post(f"/admin/achievements/{v1}/image", data={"csrf_token": csrf},
+                          files={"image": ("a.png", first, "image/png")})
+    assert r.headers["location"] == f"/admin/achievements/{v1}?done=image#image-section"  # a first image: in place
+    page = await client.get(f"/admin/achievements/{v1}")
+    assert "Badges already issued keep their image: this makes a new version." in page.text
+    r = await client.post(f"/admin/achievements/{v1}/image", data={"csrf_token": csrf},
+                          files={"image": ("b.png", second, "image/png")})
+    assert r.status_code == 303 and "done=image-version" in r.headers["location"]
+    v2 = r.headers["location"].split("/")[3].split("?")[0]
+    assert v2 != v1
+    assert (await client.get(f"/achievements/{v1}/image")).content != (await client.get(f"/achievements/{v2}/image")).content
+    page = await client.get(r.headers["location"])
+    assert "The new image is saved as version 2." in page.text
+    # the rubric and everything else came along
+    assert (await client.get(f"/achievements/{v2}")).json()["resultDescription"] == \
+        [{**d, "id": d["id"].replace(v1, v2), **({"requiredLevel": d["requiredLevel"].replace(v1, v2)} if "requiredLevel" in d else {}),
+          **({"rubricCriterionLevel": [{**lv, "id": lv["id"].replace(v1, v2)} for lv in d["rubricCriterionLevel"]]} if "rubricCriterionLevel" in d else {})}
+         for d in (await client.get(f"/achievements/{v1}")).json()["resultDescription"]]
