@@ -377,3 +377,22 @@ async def test_replacing_the_image_of_an_awarded_achievement_makes_a_new_version
         [{**d, "id": d["id"].replace(v1, v2), **({"requiredLevel": d["requiredLevel"].replace(v1, v2)} if "requiredLevel" in d else {}),
           **({"rubricCriterionLevel": [{**lv, "id": lv["id"].replace(v1, v2)} for lv in d["rubricCriterionLevel"]]} if "rubricCriterionLevel" in d else {})}
          for d in (await client.get(f"/achievements/{v1}")).json()["resultDescription"]]
+
+
+async def test_open_work_is_rated_against_the_version_it_was_submitted_to(client, seed):
+    """Decided: work submitted before the edit keeps its version's rubric, and its badge names it."""
+    badge = await award(client, seed)
+    v1 = badge["doc"]["credentialSubject"]["achievement"]["id"].rsplit("/", 1)[1]
+    student, teacher, admin = bearer(seed, "student"), bearer(seed, "teacher"), bearer(seed, "school_admin")
+    r = await client.post("/api/submissions", headers=student, data={"achievement": v1, "narrative": "Better report"})
+    assert r.status_code == 201, r.text
+    open_work = r.json()["id"]
+    r = await client.put(f"/api/achievements/{v1}", headers=admin, json={
+        "name": "Investigator", "description": "Now one criterion.", "subject": "Science",
+        "rubric": {"criteria": [{"id": "method", "name": "Method", "requiredLevel": 3}]}})
+    assert r.status_code == 200 and r.json()["version"] == 2
+    r = await client.post(f"/api/submissions/{open_work}/reviews", headers=teacher,
+                          json={"ratings": {"plan": 4, "analysis": 4}})
+    assert r.status_code == 200 and r.json()["status"] == "awarded", r.text
+    doc = (await client.get(f"/credentials/{r.json()['credential']['uuid']}")).json()
+    assert doc["credentialSubject"]["achievement"]["id"].endswith(v1)
