@@ -166,6 +166,9 @@ def test_an_admin_builds_an_achievement_and_versions_an_awarded_one(browser, ser
         build_achievement(page, name=name, criteria=[("Planning", 3), ("Analysis", 3), ("Communication", 2)],
                           levels=4, competencies=["SCI.HS.SEP.3"], total=9, save=False)
         assert page.locator(".criterion-row").count() == 3
+        if javascript:  # the required mark follows the select at once
+            assert "is-required" in page.locator(".rubric-cell:has(#c-3-level-2)").get_attribute("class")
+            assert "is-required" not in page.locator(".rubric-cell:has(#c-3-level-3)").get_attribute("class")
         # the habits framework is not offered to an academic achievement
         assert page.locator("#alignments", has_text="HOW.COLLAB").count() == 0
         j.check("editor")

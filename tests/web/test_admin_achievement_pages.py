@@ -255,7 +255,7 @@ async def test_editing_an_awarded_achievement_makes_a_new_version(client, seed):
     assert len(new_badge["credentialSubject"]["achievement"]["resultDescription"]) == 3
     # the list shows version 2 with both awards
     page = await client.get("/admin/achievements")
-    assert re.search(r"Investigator</strong></a>.*?<td data-label=\"Version\">2</td>\s*<td data-label=\"Awards\">2 ",
+    assert re.search(r"Investigator</strong></a>.*?<td data-label=\"Version\">2</td>\s*<td data-label=\"Awards\"><span>2 <span class=\"event-meta\">1 with version 2",
                      page.text, re.S)
     # the award history says which version each badge was issued with
     history = (await client.get("/teacher/awards")).text
@@ -396,3 +396,19 @@ async def test_open_work_is_rated_against_the_version_it_was_submitted_to(client
     assert r.status_code == 200 and r.json()["status"] == "awarded", r.text
     doc = (await client.get(f"/credentials/{r.json()['credential']['uuid']}")).json()
     assert doc["credentialSubject"]["achievement"]["id"].endswith(v1)
+
+
+async def test_a_district_admin_works_on_a_named_school(client, seed):
+    sign_in_as(client, seed, "district_admin")
+    page = await client.get("/admin/achievements?school=south")
+    assert page.status_code == 200 and "South High School" in page.text
+    assert 'href="/admin/achievements/new?school=south"' in page.text
+    page = await client.get("/admin/achievements/new?school=south")
+    assert 'name="school" value="south"' in page.text
+    r = await client.post("/admin/achievements/new", data=editor_form(csrf_of(page.text), school="south"))
+    assert r.status_code == 303 and r.headers["location"].endswith("?school=south&done=created"), r.text
+    a_uuid = r.headers["location"].split("/")[3].split("?")[0]
+    from issuer.catalog import achievements
+    assert (await achievements.find(a_uuid)).school == seed.schools["south"].id
+    # a school outside the district is not found
+    assert (await client.get("/admin/achievements?school=nowhere")).status_code == 404
