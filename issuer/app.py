@@ -93,13 +93,15 @@ PLATFORM_ROUTES: list[Any] = [
 # The administrator's pages (issue 13): school profile, keys, people, audit log, frameworks.
 from issuer.accounts.admin_pages import ROUTES as ACCOUNT_ADMIN_PAGES  # noqa: E402
 from issuer.accounts.class_pages import ROUTES as CLASS_PAGES  # noqa: E402
+from issuer.catalog.admin_pages import ROUTES as ACHIEVEMENT_ADMIN_PAGES  # noqa: E402
 from issuer.catalog.framework_pages import ROUTES as FRAMEWORK_PAGES  # noqa: E402
 from issuer.portfolio.pages import PORTFOLIO_ROUTES  # noqa: E402
 from issuer.schools.admin_pages import ROUTES as SCHOOL_ADMIN_PAGES  # noqa: E402
 from issuer.transcripts.controllers import TRANSCRIPT_ROUTES  # noqa: E402
 from issuer.web.routes import LEARNING_ROUTES  # noqa: E402
 
-ADMIN_PAGES: list[Any] = [*SCHOOL_ADMIN_PAGES, *ACCOUNT_ADMIN_PAGES, *FRAMEWORK_PAGES, *CLASS_PAGES]
+ADMIN_PAGES: list[Any] = [*SCHOOL_ADMIN_PAGES, *ACCOUNT_ADMIN_PAGES, *FRAMEWORK_PAGES, *CLASS_PAGES,
+                          *ACHIEVEMENT_ADMIN_PAGES]
 
 
 def _route_handlers() -> list[Any]:

@@ -14,7 +14,7 @@ from issuer.catalog import repo as catalog_repo
 from issuer.catalog.rows import AchievementRow, AlignedCompetency
 from issuer.catalog.schemas import AchievementIn
 from issuer.context import IssuerContext
-from issuer.errors import InvalidInput, NotFound
+from issuer.errors import Conflict, InvalidInput, NotFound
 from issuer.images import sanitise_image
 from issuer.schools import directory as schools
 from issuer.storage import FileStore
@@ -70,9 +70,9 @@ def check_areas(area: str, comps: list[AlignedCompetency]) -> None:
             field="alignments", competencies=[c.id for c in wrong])
 
 
-async def create_achievement(ctx: IssuerContext, who: Principal, data: AchievementIn) -> AchievementRow:
-    require(who, *STAFF)
-    school = await acting_school(who, data.school_id)
+async def _values(ctx: IssuerContext, who: Principal, data: AchievementIn, school: int, *,
+                  lineage: int | None = None) -> dict[str, Any]:
+    """The stored columns of ``data``, validated (what a new achievement and a new version share)."""
     name, description = (data.name or "").strip(), (data.description or "").strip()
     if not name or len(name) > 255:
         raise InvalidInput("name is required (at most 255 characters)", field="name")
@@ -87,15 +87,82 @@ async def create_achievement(ctx: IssuerContext, who: Principal, data: Achieveme
     prereq_rows = await catalog_repo.achievements_by_uuid(prerequisites)
     if len({str(p) for p in prerequisites}) != len([r for r in prereq_rows if r.school == school]):
         raise InvalidInput("unknown prerequisite achievements", field="prerequisites")
+    if lineage is not None and any(r.lineage_id == lineage for r in prereq_rows):
+        raise InvalidInput("an achievement cannot be its own prerequisite", field="prerequisites")
     kinds: list[str] = [c.kind for c in comps]
     area = (frameworks.normalise_kind(data.area) if data.area
             else max(sorted(set(kinds)), key=kinds.count) if kinds else "")
     check_areas(area, comps)
-    return await catalog_repo.insert_achievement(
-        school=school, area=area, subject=(data.subject or "").strip()[:128], name=name,
-        description=description[:10000], criteria=(data.criteria or "")[:10000], achievement_type=achievement_type,
-        alignments=[c.id for c in comps], rubric=stored_rubric, prerequisites=[r.id for r in prereq_rows],
-        second_rater=bool(data.second_rater), created_by=who.id or None, created_at=ctx.clock.now())
+    return {"school": school, "area": area, "subject": (data.subject or "").strip()[:128], "name": name,
+            "description": description[:10000], "criteria": (data.criteria or "")[:10000],
+            "achievement_type": achievement_type, "alignments": [c.id for c in comps], "rubric": stored_rubric,
+            "prerequisites": [r.id for r in prereq_rows], "second_rater": bool(data.second_rater)}
+
+
+async def create_achievement(ctx: IssuerContext, who: Principal, data: AchievementIn) -> AchievementRow:
+    require(who, *STAFF)
+    school = await acting_school(who, data.school_id)
+    values = await _values(ctx, who, data, school)
+    return await catalog_repo.insert_achievement(**values, created_by=who.id or None, created_at=ctx.clock.now())
+
+
+async def update_achievement(ctx: IssuerContext, who: Principal, a_uuid: str, data: AchievementIn, *,
+                             awarded: bool) -> AchievementRow:
+    """Save an edit of the current version of an achievement. Without awards (``awarded``, the
+    caller's count, taken in the caller's write transaction) the row changes in place; with some,
+    the edit is a new version: a new row and uuid (so the Achievement URL inside every issued
+    badge keeps answering with what it was issued with), ``version`` one more, the same
+    ``lineage``, the image kept; the old version is archived (no new awards; work already
+    submitted to it is still rated against it)."""
+    require(who, *STAFF)
+    row = await current_version(ctx, who, a_uuid)
+    values = await _values(ctx, who, data, row.school, lineage=row.lineage_id)
+    if not awarded:
+        await catalog_repo.update_achievement(row.id, **{k: v for k, v in values.items() if k != "school"})
+        return await _reread(row.id)
+    return await _new_version(ctx, who, row, values)
+
+
+async def _new_version(ctx: IssuerContext, who: Principal, row: AchievementRow, values: dict[str, Any],
+                       image: tuple[str, str] | None = None) -> AchievementRow:
+    latest = max(v.version for v in await catalog_repo.lineage_versions([row.lineage_id]))
+    sha, media_type = image or (row.image_sha256, row.image_type)
+    made = await catalog_repo.insert_achievement(
+        **values, created_by=who.id or None, created_at=ctx.clock.now(), version=latest + 1,
+        lineage=row.lineage_id, image_sha256=sha, image_type=media_type)
+    await catalog_repo.update_achievement(row.id, archived=True)
+    return made
+
+
+async def _reread(a_id: int) -> AchievementRow:
+    updated = await catalog_repo.get_achievement_by_id(a_id)
+    if updated is None:
+        raise NotFound("no such achievement")
+    return updated
+
+
+async def current_version(ctx: IssuerContext, who: Principal, a_uuid: str) -> AchievementRow:
+    """The achievement ``a_uuid`` names when it is its lineage's newest version (409 for an
+    older one: edit the current version instead)."""
+    row = await get_achievement(ctx, who, a_uuid)
+    newest = (await catalog_repo.lineage_versions([row.lineage_id]))[-1]
+    if newest.id != row.id:
+        raise Conflict(f"this is version {row.version}; version {newest.version} is the current one",
+                       current=str(newest.uuid))
+    return row
+
+
+async def versions(ctx: IssuerContext, who: Principal, a_uuid: str) -> list[AchievementRow]:
+    """Every version of the achievement ``a_uuid`` names, oldest first."""
+    row = await get_achievement(ctx, who, a_uuid)
+    return await catalog_repo.lineage_versions([row.lineage_id])
+
+
+async def all_versions_of_school(ctx: IssuerContext, who: Principal, school_id: int) -> list[AchievementRow]:
+    """Every achievement of the school, every version, archived or not (the admin's catalogue)."""
+    require(who, *STAFF)
+    await check_school(who, school_id, "school")
+    return await catalog_repo.all_achievements([school_id])
 
 
 async def get_achievement(ctx: IssuerContext, who: Principal, a_uuid: str) -> AchievementRow:
@@ -110,18 +177,26 @@ async def list_achievements(ctx: IssuerContext, who: Principal) -> list[Achievem
     return await catalog_repo.list_achievements(await school_ids(who))
 
 
-async def set_image(ctx: IssuerContext, who: Principal, a_uuid: str, data: bytes) -> AchievementRow:
-    """A PNG (re-encoded) or SVG (sanitised) as the badge image, stored by its hash."""
+async def set_image(ctx: IssuerContext, who: Principal, a_uuid: str, data: bytes, *,
+                    awarded: bool = False) -> AchievementRow:
+    """A PNG (re-encoded) or SVG (sanitised) as the badge image, stored by its hash. With
+    ``awarded`` (the achievement has awards: the caller counts them) the new image makes a new
+    version, as any edit does (``update_achievement``), so issued badges keep their image."""
     require(who, *TEACHERS, "district_admin")
     row = await get_achievement(ctx, who, a_uuid)
     clean, media_type = sanitise_image(data, max_bytes=ctx.settings.max_image_bytes)
     digest = hashlib.sha256(clean).hexdigest()
     FileStore.from_settings(ctx.settings).write(digest, clean)
+    if awarded:
+        row = await current_version(ctx, who, a_uuid)
+        values = {k: getattr(row, k) for k in _COPIED}
+        return await _new_version(ctx, who, row, {"school": row.school, **values}, image=(digest, media_type))
     await catalog_repo.update_achievement(row.id, image_sha256=digest, image_type=media_type)
-    updated = await catalog_repo.get_achievement_by_id(row.id)
-    if updated is None:
-        raise NotFound("no such achievement")
-    return updated
+    return await _reread(row.id)
+
+
+_COPIED = ("area", "subject", "name", "description", "criteria", "achievement_type", "alignments", "rubric",
+           "prerequisites", "second_rater")
 
 
 # --- what other domains read (no caller check: they hold the ids already) -------------------------
@@ -139,9 +214,25 @@ async def by_ids(ids: Iterable[int]) -> dict[int, AchievementRow]:
     return await catalog_repo.achievements_by_id(ids)
 
 
+async def lineages(ids: Iterable[int]) -> dict[int, list[AchievementRow]]:
+    """Every version of each achievement ``ids`` names (by any of its versions' ids), oldest first:
+    what a rule that treats the versions of one achievement as one reads (prerequisites,
+    progress)."""
+    rows = await catalog_repo.achievements_by_id(ids)
+    family: dict[int, list[AchievementRow]] = {}
+    for v in await catalog_repo.lineage_versions({r.lineage_id for r in rows.values()}):
+        family.setdefault(v.lineage_id, []).append(v)
+    return {i: family.get(r.lineage_id, [r]) for i, r in rows.items()}
+
+
 async def of_school(school_id: int) -> list[AchievementRow]:
-    """The school's achievements in use (not archived)."""
+    """The school's achievements in use: the current version of each, none retired."""
     return await catalog_repo.list_achievements([school_id])
+
+
+async def aligned(row: AchievementRow) -> list[AlignedCompetency]:
+    """The competencies ``row`` aligns, with their frameworks."""
+    return await catalog_repo.competencies_by_id(row.alignments or [])
 
 
 async def achievement_document(row: AchievementRow, *, base_url: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from litestar.params import FromPath, JSONBody
 from issuer.access import STAFF
 from issuer.accounts.auth import requires
 from issuer.catalog import achievements as service
-from issuer.catalog import linked
+from issuer.catalog import editor, linked
 from issuer.catalog.schemas import AchievementIn, AchievementOut, achievement_out
 from issuer.credentials import sharing
 from issuer.errors import InvalidInput
@@ -37,13 +37,20 @@ class AchievementController(Controller):
     async def read(self, ctx: Ctx, request: Request[Any, Any, Any], a_id: FromPath[str]) -> AchievementOut:
         return achievement_out(await service.get_achievement(ctx, who(request), a_id), ctx.settings.base_url)
 
+    @put("/{a_id:str}", guards=[requires(*STAFF)], request_max_body_size=JSON_BODY_LIMIT)
+    async def update(self, ctx: Ctx, request: Request[Any, Any, Any], a_id: FromPath[str],
+                     data: JSONBody[AchievementIn]) -> AchievementOut:
+        """Replace the current version's definition. Without awards it changes in place; with some
+        the answer is a new version (a new ``id``; the old one keeps answering for its badges)."""
+        return achievement_out(await editor.update(ctx, who(request), a_id, data), ctx.settings.base_url)
+
     @put("/{a_id:str}/image", guards=[requires("teacher", "school_admin", "district_admin")])
     async def image(self, ctx: Ctx, request: Request[Any, Any, Any], a_id: FromPath[str]) -> AchievementOut:
         """multipart ``file``: PNG (re-encoded) or SVG (refused with scripts or external refs)."""
         files = await files_of(await form_of(request), "file")
         if len(files) != 1:
             raise InvalidInput("send exactly one file in the field 'file'")
-        a = await service.set_image(ctx, who(request), a_id, files[0][1])
+        a = await editor.set_image(ctx, who(request), a_id, files[0][1])  # a new version once awarded
         return achievement_out(a, ctx.settings.base_url)
 
 

@@ -148,12 +148,14 @@ async def competencies_by_id(ids: Iterable[int]) -> list[AlignedCompetency]:
 async def insert_achievement(*, school: int, area: str, subject: str, name: str, description: str, criteria: str,
                              achievement_type: str, alignments: list[int], rubric: dict[str, Any],
                              prerequisites: list[int], second_rater: bool, created_by: int | None,
-                             created_at: datetime) -> AchievementRow:
+                             created_at: datetime, version: int = 1, lineage: int | None = None,
+                             image_sha256: str = "", image_type: str = "") -> AchievementRow:
     a_uuid = uuidlib.uuid4()
     await insert_row(Achievement, uuid=a_uuid, school=school, area=area, subject=subject, name=name,
                      description=description, criteria=criteria, achievement_type=achievement_type,
                      alignments=alignments, rubric=rubric, prerequisites=prerequisites, second_rater=second_rater,
-                     created_by=created_by, created_at=created_at)
+                     created_by=created_by, created_at=created_at, version=version, lineage=lineage,
+                     image_sha256=image_sha256, image_type=image_type)
     return _inserted(await get_achievement(a_uuid))
 
 
@@ -189,6 +191,24 @@ async def list_achievements(school_ids: Sequence[int]) -> list[AchievementRow]:
         Achievement.select().where(Achievement.school.is_in(list(school_ids))
                                    & (Achievement.archived == False))  # noqa: E712
         .order_by(_pk(Achievement))))
+
+
+async def all_achievements(school_ids: Sequence[int]) -> list[AchievementRow]:
+    """Every version of the schools' achievements, archived ones too."""
+    if not school_ids:
+        return []
+    return rows_of(AchievementRow, await all_rows(
+        Achievement.select().where(Achievement.school.is_in(list(school_ids))).order_by(_pk(Achievement))))
+
+
+async def lineage_versions(lineage_ids: Iterable[int]) -> list[AchievementRow]:
+    """Every version of the achievements whose first versions are ``lineage_ids``, oldest first."""
+    wanted = sorted(set(lineage_ids))
+    if not wanted:
+        return []
+    return rows_of(AchievementRow, await all_rows(
+        Achievement.select().where(_pk(Achievement).is_in(wanted) | Achievement.lineage.is_in(wanted))
+        .order_by(Achievement.version, _pk(Achievement))))
 
 
 async def update_achievement(a_id: int, **values: object) -> None:

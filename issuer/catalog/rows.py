@@ -70,3 +70,10 @@ class AchievementRow(msgspec.Struct, frozen=True, kw_only=True):
     second_rater: bool
     created_at: datetime
     archived: bool
+    version: int = 1
+    lineage: int | None = None  # the first version's id; none or 0 on the first version
+
+    @property
+    def lineage_id(self) -> int:
+        """The id every version of this achievement shares (its first version's)."""
+        return self.lineage or self.id

@@ -110,6 +110,7 @@ class AchievementOut(Out):
     prerequisites: list[int]
     second_rater: bool
     created_at: str
+    version: int = 1  # editing an awarded achievement makes a new version, with a new id
 
 
 def achievement_out(a: AchievementRow, base_url: str) -> AchievementOut:
@@ -118,7 +119,7 @@ def achievement_out(a: AchievementRow, base_url: str) -> AchievementOut:
                           achievement_type=a.achievement_type, area=a.area or None, subject=a.subject or None,
                           image=f"{url}/image" if a.image_sha256 else None, alignments=a.alignments,
                           rubric=a.rubric, prerequisites=a.prerequisites, second_rater=a.second_rater,
-                          created_at=iso(a.created_at))
+                          created_at=iso(a.created_at), version=a.version)
 
 
 # --- public documents behind a badge's URLs --------------------------------------------------------

@@ -8,7 +8,7 @@ not found (404), and the status change itself is ``issuer.credentials.status``'s
 from __future__ import annotations
 
 import uuid as uuidlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Literal
 
 from issuer import access
@@ -68,6 +68,12 @@ async def award_history(ctx: IssuerContext, principal: Principal, *, learner: in
         achievement_id = row.id
     return await credentials_repo.list_credentials(scope, learner_id=learner, achievement_id=achievement_id,
                                                    status=state or None, newest_first=True, limit=HISTORY_LIMIT)
+
+
+async def award_counts(achievement_ids: Iterable[int]) -> dict[int, int]:
+    """How many awards each achievement (version) has; absent: none. What the catalog's editor
+    reads to decide whether saving edits in place or makes a new version."""
+    return await credentials_repo.award_counts(achievement_ids)
 
 
 async def awarded_badge(ctx: IssuerContext, principal: Principal, credential_uuid: uuidlib.UUID) -> AwardedBadgeRow:

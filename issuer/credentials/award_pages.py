@@ -48,8 +48,9 @@ class AwardPages(Controller):
         everything = await credential_admin.award_history(ctx, p, learners=learners)
         students = sorted({(b.learner, b.learner_name or "") for b in everything if b.learner is not None},
                           key=lambda pair: pair[1].lower())
-        kinds = sorted({(str(b.achievement_uuid), b.achievement_name or "") for b in everything
-                        if b.achievement_uuid is not None}, key=lambda pair: pair[1].lower())
+        kinds = sorted({(str(b.achievement_uuid), b.achievement_name or "", b.achievement_version or 1)
+                        for b in everything if b.achievement_uuid is not None},
+                       key=lambda kind: (kind[1].lower(), kind[2]))
         chosen = {"student": student or "", "achievement": achievement or "", "status": status or ""}
         try:
             if student and not student.isdigit():

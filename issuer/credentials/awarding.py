@@ -278,9 +278,18 @@ async def check_prerequisites(learner_id: int, achievement: AchievementRow) -> l
     wanted = list(achievement.prerequisites)
     if not wanted:
         return []
-    have = await credentials_repo.awarded_achievement_ids(learner_id, wanted)
+    have = await _earned_prerequisites(learner_id, wanted)
     missing = [i for i in wanted if i not in have]
     return list((await achievements.by_ids(missing)).values()) if missing else []
+
+
+async def _earned_prerequisites(learner_id: int, wanted: Iterable[int]) -> set[int]:
+    """Which of ``wanted`` the learner holds a badge for, in any version of that achievement (a
+    badge of version 1 still counts once the achievement is at version 2)."""
+    family = await achievements.lineages(wanted)
+    have = await credentials_repo.awarded_achievement_ids(
+        learner_id, {v.id for versions in family.values() for v in versions})
+    return {i for i, versions in family.items() if any(v.id in have for v in versions)}
 
 
 def adds_to(held: list[dict[str, int]], ratings: dict[str, int]) -> list[str]:
@@ -313,7 +322,7 @@ async def release_held_work(learner_id: int, now: datetime) -> list[int]:
     if not held:
         return []
     wanted: Iterable[int] = {p for h in held for p in h.prerequisites}
-    have = await credentials_repo.awarded_achievement_ids(learner_id, wanted)
+    have = await _earned_prerequisites(learner_id, wanted)
     released = [h.id for h in held if all(p in have for p in h.prerequisites)]
     for submission_id in released:
         await evidence.back_to_queue(submission_id, now)

@@ -271,6 +271,17 @@ async def awarded_achievement_ids(learner_id: int, achievement_ids: Iterable[int
     return {r["achievement"] for r in rows}
 
 
+async def award_counts(achievement_ids: Iterable[int]) -> dict[int, int]:
+    """How many awards each achievement has (absent: none)."""
+    ids = sorted(set(achievement_ids))
+    if not ids:
+        return {}
+    counts: dict[int, int] = {}
+    for r in await Award.select(Award.achievement).where(Award.achievement.is_in(ids)):
+        counts[r["achievement"]] = counts.get(r["achievement"], 0) + 1
+    return counts
+
+
 async def awards_for_learners(learner_ids: Iterable[int]) -> set[tuple[int, int]]:
     ids = list(set(learner_ids))
     if not ids:
@@ -356,6 +367,7 @@ async def list_credentials(scope: Scope, *, limit: int = 500, learner_id: int | 
         IssuedCredential.suspended, IssuedCredential.suspended_reason, IssuedCredential.issued_at,
         IssuedCredential.achievement.name.as_alias("achievement_name"),
         IssuedCredential.achievement.uuid.as_alias("achievement_uuid"),
+        IssuedCredential.achievement.version.as_alias("achievement_version"),
         IssuedCredential.learner.display_name.as_alias("learner_name"),
     ).where(IssuedCredential.award.is_not_null() & scoped(scope, IssuedCredential))
     if learner_id is not None:

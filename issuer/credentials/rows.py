@@ -91,6 +91,7 @@ class AwardedBadgeRow(msgspec.Struct, frozen=True, kw_only=True):
     achievement_uuid: uuidlib.UUID | None
     learner_name: str | None
     suspended_reason: str = ""  # internal, as revoked_reason: staff pages only, never published
+    achievement_version: int | None = None  # the version of the achievement it was issued with
 
     @property
     def state(self) -> str:

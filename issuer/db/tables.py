@@ -210,7 +210,12 @@ class Achievement(Table):
     second_rater = Boolean(default=False)
     created_by = ForeignKey(references=User, null=True)
     created_at = Timestamptz()
-    archived = Boolean(default=False)
+    archived = Boolean(default=False)  # no new awards: superseded by a newer version, or retired
+    # Versions (issue 13): editing an awarded achievement makes a new row (new uuid, so the
+    # Achievement URL inside issued badges keeps answering with what they were issued with).
+    # ``lineage`` is the id of the first version (null on the first version itself).
+    version = Integer(default=1)
+    lineage = Integer(null=True, index=True)
 
 
 class EvidenceFile(Table):

@@ -345,16 +345,18 @@ async def progress(ctx: IssuerContext, who: Principal) -> Progress:
     subs = await evidence.list_submissions(ctx, who)
     mine = [s for s in subs if s.learner == who.id]
     fws = await frameworks.frameworks_with_competencies(ctx, who)
-    earned = {h.achievement.id for h in held if not _status(h.badge)}
-    busy = {s.achievement for s in mine if s.status != "awarded"}
+    # the versions of one achievement are one (issue 13): a badge of version 1 is earned at version 2
+    earned = {h.achievement.lineage_id for h in held if not _status(h.badge)}
+    busy_ids = {s.achievement for s in mine if s.status != "awarded"}
     # an extended-learning plan under way is that badge's work in progress too
-    busy |= {e.achievement for e in await elos.list_elos(ctx, who)
-             if e.learner == who.id and e.status in ("proposed", "approved")}
+    busy_ids |= {e.achievement for e in await elos.list_elos(ctx, who)
+                 if e.learner == who.id and e.status in ("proposed", "approved")}
+    busy = {a.lineage_id for a in (await achievements.by_ids(busy_ids)).values()}
     subjects = await _subjects(catalog)
     open_steps: list[NextStep] = []
     waiting: list[NextStep] = []
     for a in sorted(catalog, key=lambda a: (_ORDER.get(area_of(a.area), 3), a.name.lower())):
-        if a.id in earned or a.id in busy:
+        if a.lineage_id in earned or a.lineage_id in busy:
             continue
         missing = await awarding.check_prerequisites(who.id or 0, a)
         step = NextStep(uuid=a.uuid, name=a.name, description=a.description, area=area_of(a.area),

@@ -85,6 +85,11 @@ STATUSES: Mapping[str, Status] = MappingProxyType({
     "account_erased": _s(N_("Erased on request"), _NEUTRAL),
     "token_revoked": _s(N_("Revoked"), _NEUTRAL),
     "ready": _s(N_("Ready"), _OK),
+    # an achievement (its current version) and its older versions (issue 13)
+    "achievement_open": _s(N_("Open for awards"), _OK),
+    "achievement_retired": _s(N_("Closed for new awards"), _NEUTRAL),
+    "version_current": _s(N_("Current version"), _OK),
+    "version_superseded": _s(N_("Superseded"), _NEUTRAL),
 })
 
 

@@ -72,7 +72,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     # School admin
     NavEntry(label=N_("School profile"), url="/admin/school", roles=ADMIN),
     NavEntry(label=N_("Frameworks"), url="/admin/frameworks", roles=ADMIN, within=("/admin/frameworks/",)),
-    NavEntry(label=N_("Achievements"), url="/admin/achievements", roles=ADMIN),
+    NavEntry(label=N_("Achievements"), url="/admin/achievements", roles=ADMIN, within=("/admin/achievements/",)),
     NavEntry(label=N_("People & classes"), url="/admin/people", roles=ADMIN,
              within=("/admin/people/", "/admin/classes")),
     NavEntry(label=N_("Keys"), url="/admin/keys", roles=ADMIN),
