@@ -277,11 +277,13 @@ EXPECTED_MENUS = {
     # who: the entries whose pages exist today (the rest of UI.md's menu appears with its page)
     "liam": ["My badges", "Progress", "Portfolio", "Transcript", "Submit evidence", "Extended learning", "My data",
              "Password", "Verify a badge"],
-    "ms.chen": ["Review queue", "Award history", "Password", "Verify a badge"],
-    "principal": ["Review queue", "Award history", "School profile", "People & classes", "Keys", "Trusted issuers",
+    "ms.chen": ["Review queue", "Classes", "Cohort view", "Award history", "Bulk award", "Extended learning", "Password",
+                "Verify a badge"],
+    "principal": ["Review queue", "Classes", "Cohort view", "Award history", "Bulk award", "Extended learning",
+                  "School profile", "Frameworks", "Achievements", "People & classes", "Keys", "Trusted issuers",
                   "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
-    "district": ["Schools", "School profile", "People & classes", "Keys", "Trusted issuers", "API tokens", "Audit log",
-                 "Outbox", "Password", "Verify a badge"],
+    "district": ["Schools", "School profile", "Frameworks", "Achievements", "People & classes", "Keys",
+                 "Trusted issuers", "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
 }
 
 

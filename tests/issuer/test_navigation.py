@@ -11,11 +11,13 @@ from issuer.web.navigation import NAVIGATION, NavLink, links_for
 TODAY = {
     Role.STUDENT: ["My badges", "Progress", "Portfolio", "Transcript", "Submit evidence", "Extended learning",
                    "My data", "Password", "Verify a badge"],
-    Role.TEACHER: ["Review queue", "Award history", "Password", "Verify a badge"],
-    Role.SCHOOL_ADMIN: ["Review queue", "Award history", "School profile", "Frameworks", "People & classes", "Keys",
-                        "Trusted issuers", "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
-    Role.DISTRICT_ADMIN: ["Schools", "School profile", "Frameworks", "People & classes", "Keys", "Trusted issuers",
-                          "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
+    Role.TEACHER: ["Review queue", "Classes", "Cohort view", "Award history", "Bulk award", "Extended learning", "Password",
+                   "Verify a badge"],
+    Role.SCHOOL_ADMIN: ["Review queue", "Classes", "Cohort view", "Award history", "Bulk award", "Extended learning",
+                        "School profile", "Frameworks", "Achievements", "People & classes", "Keys", "Trusted issuers",
+                        "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
+    Role.DISTRICT_ADMIN: ["Schools", "School profile", "Frameworks", "Achievements", "People & classes", "Keys",
+                          "Trusted issuers", "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
     Role.PUBLIC: ["Verify a badge"],
 }
 
