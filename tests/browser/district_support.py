@@ -10,10 +10,49 @@ caller's per-page checks (screenshot, axe, no sideways scroll) at each step.
 """
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.browser.support import free_port
 
 ADMIN_PASSWORD = "first day at school"
+DISTRICT_ADMIN, DISTRICT_PASSWORD = "superintendent", "district office key"
+
+
+def seed_district_demo(tmp_path_factory, smtp) -> tuple[int, object, dict[str, tuple[str, str]]]:
+    """The demo school on a free port, sending mail to ``smtp``, plus a district admin
+    (``DISTRICT_ADMIN``): (port, settings, {username: (role, password)})."""
+    from issuer.cli.learning import seed_demo
+    from issuer.settings import Settings
+
+    port = free_port()
+    settings = Settings(base_url=f"http://127.0.0.1:{port}", data_dir=tmp_path_factory.mktemp("issuer-data"),
+                        smtp_url=smtp.url, mail_from="Riverside <badges@riverside.example>")
+
+    async def seed() -> dict:
+        from issuer.accounts import service as accounts
+        from issuer.context import build_context
+        from issuer.schools import repo as schools_repo
+
+        out = await seed_demo(settings)
+        ctx = build_context(settings)
+        district = await schools_repo.first_district()
+        await accounts.create_user(ctx, district_id=district.id, school_id=None, role="district_admin",
+                                   username=DISTRICT_ADMIN, password=DISTRICT_PASSWORD,
+                                   email="office@riverside.example", display_name="Dana Superintendent")
+        return out
+
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("DATABASE_URL", "PICCOLO_CONF"):
+            env.setenv(name, "")
+            env.delenv(name)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            out = pool.submit(asyncio.run, seed()).result()
+    return port, settings, {username: (role, password) for role, username, password in out["logins"]}
 
 
 def follow_menu(page, label: str) -> None:

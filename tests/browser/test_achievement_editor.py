@@ -16,12 +16,11 @@ another journey (the lead's "setting up a school"): it needs a signed-in adminis
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.achievement_support import BADGE_SVG, build_achievement, submit_and_wait
 from tests.browser.design.support import AXE
 from tests.browser.support import (
     BROWSER_MARKS,
@@ -38,63 +37,6 @@ pytestmark = [
     *BROWSER_MARKS,
     pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning"),
 ]
-
-BADGE_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><path d="M32 4 L58 18 L58 46 L32 60 '
-             b'L6 46 L6 18 Z" fill="#0b5cad"/><circle cx="32" cy="32" r="12" fill="#ffffff"/></svg>')
-
-
-def _submit(page, locator) -> None:
-    with page.expect_navigation():
-        locator.click()
-
-
-def build_achievement(page, *, name: str, area: str = "academic", subject: str = "Science",
-                      criteria: Sequence[str | tuple[str, int]] = ("Planning", "Analysis"), levels: int = 4,
-                      description: str | None = None, competencies: Sequence[str] = (), total: int | None = None,
-                      save: bool = True) -> str:
-    """Fill the achievement editor and save; return the new achievement's page URL.
-
-    ``page`` is a signed-in administrator's (any page of the app: the editor is opened at
-    ``/admin/achievements/new`` of the same origin unless it is already open). ``criteria``: names,
-    or (name, required level); ``levels``: how many columns (the school's words, then "Level n");
-    ``competencies``: codes to tick among those the area offers. Every add/remove is a form submit,
-    so this works with JavaScript off as well."""
-    if urlsplit(page.url).path != "/admin/achievements/new":
-        origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
-        page.goto(f"{origin}/admin/achievements/new")
-    page.fill("#name", name)
-    page.fill("#description", description or f"{name}: what a student shows to earn it.")
-    page.check(f"#area-{area}")
-    page.fill("#subject", subject if area == "academic" else "")
-    if area != "academic":  # the competencies of the chosen area
-        _submit(page, page.get_by_role("button", name="Show the competencies of this area"))
-    while page.locator("#levels input[type=text]").count() < levels:
-        _submit(page, page.get_by_role("button", name="Add a level"))
-    while page.locator("#levels input[type=text]").count() > levels:
-        _submit(page, page.get_by_role("button", name="Remove the highest level"))
-    while page.locator(".criterion-row").count() < len(criteria):
-        _submit(page, page.get_by_role("button", name="Add a criterion"))
-    while page.locator(".criterion-row").count() > len(criteria):
-        _submit(page, page.locator(".criterion-row").last.get_by_role("button", name=re.compile("^Remove")))
-    for j in range(1, levels + 1):
-        if not page.input_value(f"#level-{j}"):
-            page.fill(f"#level-{j}", f"Level {j}")
-    words = [page.input_value(f"#level-{j}") for j in range(1, levels + 1)]
-    for i, criterion in enumerate(criteria, start=1):
-        title, required = (criterion, min(3, levels)) if isinstance(criterion, str) else criterion
-        page.fill(f"#c-{i}-name", title)
-        page.select_option(f"#c-{i}-required", str(required))
-        for j, word in enumerate(words, start=1):
-            page.fill(f"#c-{i}-level-{j}", f"{title}: work at {word.lower()}")
-    if total is not None:
-        page.fill("#total", str(total))
-    for code in competencies:
-        page.locator("#alignments .choice", has_text=code).locator("input").check()
-    if save:
-        _submit(page, page.locator("form.achievement-form button.primary[value=save]"))
-        assert page.locator(".error-summary").count() == 0, page.locator(".error-summary").inner_text()
-    return page.url
-
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
@@ -159,7 +101,7 @@ def test_an_admin_builds_an_achievement_and_versions_an_awarded_one(browser, ser
         j.check("list")
 
         # the editor: a four-level rubric from the school's words, a third criterion by round trip
-        _submit(page, page.get_by_role("link", name="Create an achievement").first)
+        submit_and_wait(page, page.get_by_role("link", name="Create an achievement").first)
         assert [page.input_value(f"#level-{i}") for i in range(1, 5)] == \
             ["Beginning", "Developing", "Proficient", "Exceeds"]
         name = f"Lab Investigator {w}"
@@ -173,14 +115,14 @@ def test_an_admin_builds_an_achievement_and_versions_an_awarded_one(browser, ser
         assert page.locator("#alignments", has_text="HOW.COLLAB").count() == 0
         j.check("editor")
         page.fill("#c-2-level-3", "")  # a mistake: the summary names it, the input stays
-        _submit(page, page.locator("form.achievement-form button.primary[value=save]"))
+        submit_and_wait(page, page.locator("form.achievement-form button.primary[value=save]"))
         summary = page.locator(".error-summary")
         assert "Criterion 2 has no description for level 3." in summary.inner_text()
         assert page.input_value("#c-1-name") == "Planning" and page.input_value("#name") == name
         assert page.locator("#c-3-required").input_value() == "2"
         j.check("editor-errors")
         page.fill("#c-2-level-3", "Analysis: work at proficient")
-        _submit(page, page.locator("form.achievement-form button.primary[value=save]"))
+        submit_and_wait(page, page.locator("form.achievement-form button.primary[value=save]"))
         assert "The achievement is created." in page.locator("#done").inner_text()
         assert page.locator("h1").inner_text() == name
         assert page.locator(".rubric-grid tbody tr").count() == 3
@@ -190,7 +132,7 @@ def test_an_admin_builds_an_achievement_and_versions_an_awarded_one(browser, ser
         svg = tmp_path / "badge.svg"
         svg.write_bytes(BADGE_SVG)
         page.set_input_files("#image", str(svg))
-        _submit(page, page.get_by_role("button", name="Upload the image"))
+        submit_and_wait(page, page.get_by_role("button", name="Upload the image"))
         assert "The new image is saved." in page.locator("#done").inner_text()
         assert page.locator(".achievement-art img").count() == 1
         j.check("achievement")
@@ -198,8 +140,8 @@ def test_an_admin_builds_an_achievement_and_versions_an_awarded_one(browser, ser
         # an achievement with awards: the edit page says what saving does, saving makes version 2
         j.menu("Achievements")
         awarded, awards = AWARDED[w]
-        _submit(page, page.get_by_role("link", name=awarded))
-        _submit(page, page.get_by_role("link", name=re.compile("^Edit")))
+        submit_and_wait(page, page.get_by_role("link", name=awarded))
+        submit_and_wait(page, page.get_by_role("link", name=re.compile("^Edit")))
         note = page.locator("#version-note").inner_text()
         assert re.search(rf"This badge has {awards} awards?: saving makes version 2; issued badges keep version 1.",
                          note), note
@@ -209,14 +151,14 @@ def test_an_admin_builds_an_achievement_and_versions_an_awarded_one(browser, ser
         for k in range(cells.count()):  # the demo's rubrics name their levels without describing them
             if not cells.nth(k).input_value():
                 cells.nth(k).fill("What work at this level looks like.")
-        _submit(page, page.locator("form.achievement-form button.primary[value=save]"))
+        submit_and_wait(page, page.locator("form.achievement-form button.primary[value=save]"))
         assert "Saved as version 2." in page.locator("#done").inner_text()
         history = page.locator("#history")
         assert history.get_by_role("link", name="Version 1").count() == 1
         assert "Version 2" in history.inner_text()
         j.check("new-version")
         # the old version is kept for its badges
-        _submit(page, history.get_by_role("link", name="Version 1"))
+        submit_and_wait(page, history.get_by_role("link", name="Version 1"))
         assert "kept as it was for the badges issued with it" in page.locator("#old-version").inner_text()
     finally:
         j.close()

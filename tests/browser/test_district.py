@@ -8,20 +8,23 @@ to ``$BROWSER_SCREENSHOTS`` (else a pytest tmp dir).
 """
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.browser.district_support import create_school, follow_menu
+from tests.browser.district_support import (
+    DISTRICT_ADMIN,
+    DISTRICT_PASSWORD,
+    create_school,
+    follow_menu,
+    seed_district_demo,
+)
 from tests.browser.support import (
     AXE,
     BROWSER_MARKS,
     DESKTOP,
     PHONE,
     axe_problems,
-    free_port,
     serve,
     sign_in,
     watch_csp,
@@ -33,7 +36,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning"),
 ]
 
-DISTRICT_ADMIN, DISTRICT_PASSWORD = "superintendent", "district office key"
 FOREIGN = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 
 
@@ -72,33 +74,7 @@ def smtp():
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, smtp):
-    from issuer.cli.learning import seed_demo
-    from issuer.settings import Settings
-
-    port = free_port()
-    settings = Settings(base_url=f"http://127.0.0.1:{port}", data_dir=tmp_path_factory.mktemp("issuer-data"),
-                        smtp_url=smtp.url, mail_from="Riverside <badges@riverside.example>")
-
-    async def seed() -> dict:
-        from issuer.accounts import service as accounts
-        from issuer.context import build_context
-        from issuer.schools import repo as schools_repo
-
-        out = await seed_demo(settings)
-        ctx = build_context(settings)
-        district = await schools_repo.first_district()
-        await accounts.create_user(ctx, district_id=district.id, school_id=None, role="district_admin",
-                                   username=DISTRICT_ADMIN, password=DISTRICT_PASSWORD,
-                                   email="office@riverside.example", display_name="Dana Superintendent")
-        return out
-
-    with pytest.MonkeyPatch.context() as env:
-        for name in ("DATABASE_URL", "PICCOLO_CONF"):
-            env.setenv(name, "")
-            env.delenv(name)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            out = pool.submit(asyncio.run, seed()).result()
-    return port, settings, {username: (role, password) for role, username, password in out["logins"]}
+    return seed_district_demo(tmp_path_factory, smtp)
 
 
 @pytest.fixture(scope="module")
