@@ -43,6 +43,7 @@ from badges.errors import (
 )
 from badges.json_types import JsonObject
 from badges.jsonld import DocumentLoader, load_document
+from badges.ob2 import is_ob2, verify_ob2
 from badges.signing import KeyResolver, VerificationMethod, verify_proof
 from badges.signing.jwt import verify_jwt
 from badges.status import check_status
@@ -179,6 +180,9 @@ class _Run:
 
     def _verify_parsed(self, parsed: Parsed, level: int) -> VerificationReport:
         credential = parsed.credential
+        if is_ob2(credential):  # Open Badges 2.0: its own verdict, not the VC pipeline's misleading one
+            return verify_ob2(credential, fetch_document=self.fetch_document, now=self.now, token=parsed.token,
+                              trust=self.trust, format=parsed.format)
         results: dict[CheckId, CheckResult] = {}
         nested: tuple[VerificationReport, ...] = ()
         state = _ProofState()

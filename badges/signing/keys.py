@@ -184,6 +184,21 @@ class RsaPublicKey:
         except ValueError as exc:
             raise KeyFormatError(f"invalid RSA JWK: {exc}") from None
 
+    @classmethod
+    def from_pem(cls, pem: str | bytes) -> RsaPublicKey:
+        """An Open Badges 2.0 CryptographicKey's ``publicKeyPem``."""
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+        try:
+            key = load_pem_public_key(pem.encode("ascii") if isinstance(pem, str) else pem)
+        except (ValueError, TypeError, UnicodeEncodeError) as exc:
+            raise KeyFormatError(f"not a PEM public key: {exc}") from None
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise KeyFormatError("the PEM key is not an RSA key (Open Badges 2.0 signs with RS256)")
+        if key.key_size < 2048:
+            raise KeyFormatError("RSA keys shorter than 2048 bits are refused")
+        return cls(key)
+
     def to_jwk(self) -> Jwk:
         numbers = self._key.public_numbers()
         return {"kty": "RSA",

@@ -46,6 +46,7 @@ class ImportedBadge(msgspec.Struct, frozen=True, kw_only=True):
     verified: bool
     summary: str
     warnings: tuple[str, ...] = ()
+    generation: str = ""  # "Open Badges 2.0 (hosted)" / "(signed)" for a 2.0 assertion; "" for a VC
 
 
 def _issuer(info: Mapping[str, Any]) -> tuple[str, str]:
@@ -144,7 +145,8 @@ async def _show(ctx: IssuerContext, row: ImportedBadgeRow) -> ImportedBadge:
     verified, summary, warnings = _verdict(verification.report)
     if verified != row.verified or summary != row.summary:
         await repo.record_check(row.id, verified=verified, summary=summary, at=ctx.clock.now())
-    return ImportedBadge(row=row, verified=verified, summary=summary, warnings=warnings)
+    generation = str((verification.report.credential or {}).get("generation") or "")
+    return ImportedBadge(row=row, verified=verified, summary=summary, warnings=warnings, generation=generation)
 
 
 async def imported(ctx: IssuerContext, who: Principal) -> list[ImportedBadge]:

@@ -26,6 +26,17 @@ pytestmark = [pytest.mark.anyio,
 HTML = {"accept": "text/html"}
 ELSEWHERE = Ed25519Signer.from_seed(bytes(range(1, 33)))  # a platform that is not ours, on a did:key
 LINK = "https://badges.elsewhere.example/assertions/42"
+OB2 = "https://badges.elsewhere.example/ob2/assertions/9"  # an Open Badges 2.0 hosted assertion
+OB2_BADGE, OB2_ISSUER = "https://badges.elsewhere.example/ob2/badge", "https://badges.elsewhere.example/ob2/issuer"
+OB2_DOCS = {
+    OB2: {"@context": "https://w3id.org/openbadges/v2", "type": "Assertion", "id": OB2, "badge": OB2_BADGE,
+          "recipient": {"type": "email", "hashed": False, "identity": "north-student-0@example.org"},
+          "verification": {"type": "hosted"}, "issuedOn": "2025-05-01T00:00:00Z"},
+    OB2_BADGE: {"@context": "https://w3id.org/openbadges/v2", "type": "BadgeClass", "id": OB2_BADGE,
+                "name": "Junior Lifeguard", "issuer": OB2_ISSUER},
+    OB2_ISSUER: {"@context": "https://w3id.org/openbadges/v2", "type": "Issuer", "id": OB2_ISSUER,
+                 "name": "Riverside Pools"},
+}
 
 
 def elsewhere_badge(name: str = "Community Garden Volunteer") -> dict:
@@ -55,6 +66,8 @@ async def client(seed, platform_settings, platform, db):
     def web(request: httpx.Request) -> httpx.Response:
         if str(request.url) == LINK:
             return httpx.Response(200, content=served, headers={"content-type": "application/vc+ld+json"})
+        if str(request.url) in OB2_DOCS:
+            return httpx.Response(200, json=OB2_DOCS[str(request.url)])
         return httpx.Response(404)
 
     app = create_app(platform_settings, clock=platform.clock, engine=db,
@@ -177,3 +190,19 @@ async def test_my_data_carries_them_and_an_erasure_takes_them_away(client, seed)
     assert plan.delete["badgesFromElsewhere"] == 1
     await privacy.erase(seed.ctx, principal, student_id)
     assert await ImportedBadge.count() == 0
+
+
+async def test_an_open_badges_2_hosted_assertion_is_accepted_and_marked_as_such(client, seed):
+    csrf = await as_student(client, seed)
+    r = await add(client, csrf, url=OB2)
+    assert r.status_code == 303, r.text[:600]
+    page = (await client.get(r.headers["location"], headers=HTML)).text
+    assert "Junior Lifeguard" in page and "From Riverside Pools" in page
+    assert "Open Badges 2.0 (hosted)" in page and "Verified" in page
+    # the bad twin: a 2.0 assertion whose issuer's copy is gone is refused, with the 2.0 reason
+    OB2_DOCS["https://badges.elsewhere.example/ob2/assertions/10"] = {
+        **OB2_DOCS[OB2], "id": "https://badges.elsewhere.example/ob2/assertions/10"}
+    hosted_copy = OB2_DOCS.pop("https://badges.elsewhere.example/ob2/assertions/10")
+    file = json.dumps(hosted_copy).encode()
+    r = await add(client, csrf, data=file, name="old-badge.json")
+    assert r.status_code == 422 and "issuer" in r.text and "copy" in r.text
