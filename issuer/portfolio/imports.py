@@ -62,7 +62,7 @@ def _verdict(report: VerificationReport) -> tuple[bool, str, tuple[str, ...]]:
     failures = [c.message for c in report.checks if c.outcome == "fail"]
     warnings = tuple(c.message for c in report.checks if c.outcome == "warn")
     if report.verified:
-        return True, "Verified: the signature is genuine and the badge is valid.", warnings
+        return True, "The signature is genuine and the badge is valid.", warnings
     return False, " ".join(failures[:2]) or "It could not be verified.", warnings
 
 

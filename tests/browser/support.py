@@ -6,6 +6,7 @@ The ``browser`` and ``shots`` fixtures live in this directory's conftest.py.
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import threading
 import time
@@ -99,3 +100,45 @@ def axe_problems(page) -> list[dict]:
     return page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
         .filter(v => v.impact === 'serious' || v.impact === 'critical')
         .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""")
+
+
+class Journey:
+    """One browser context at one width, JavaScript on or off, and what every page of a journey
+    must pass: a screenshot (``<prefix>-<name>-<width>.png`` in ``shots``); with JavaScript on, no
+    sideways scroll and no serious or critical axe-core finding (with it off the page can neither
+    be measured nor run axe-core: the JavaScript run of the same journey checks them); and, at
+    ``close``, no Content-Security-Policy violation."""
+
+    def __init__(self, browser, viewport, shots, *, prefix: str, javascript: bool = True) -> None:
+        self.width, self.javascript, self.shots, self.prefix = viewport["width"], javascript, shots, prefix
+        self.context = browser.new_context(viewport=viewport, java_script_enabled=javascript, accept_downloads=True)
+        self.context.set_default_timeout(20_000)
+        self.page = self.context.new_page()
+        self.csp = watch_csp(self.page)
+        self.seen: list[str] = []
+
+    def check(self, name: str) -> None:
+        page = self.page
+        page.screenshot(path=str(self.shots / f"{self.prefix}-{name}-{self.width}.png"), full_page=True)
+        if self.javascript:
+            assert page.evaluate("document.documentElement.scrollWidth") <= self.width, name
+            if AXE.is_file():
+                assert axe_problems(page) == [], name
+        self.seen.append(name)
+
+    def submit(self, locator) -> None:
+        with self.page.expect_navigation():
+            locator.click()
+
+    def menu(self, label: str) -> None:
+        """Follow a menu entry (on a phone the menu is folded behind its toggle first)."""
+        page = self.page
+        toggle = page.locator(".menu > summary")
+        if toggle.is_visible() and page.locator(".menu[open]").count() == 0:
+            toggle.click()
+        with page.expect_navigation():
+            page.locator(".primary-nav a", has_text=re.compile(f"^{re.escape(label)}$")).click()
+
+    def close(self) -> None:
+        self.context.close()
+        assert self.csp == []

@@ -12,7 +12,6 @@ and (with JavaScript on) no serious or critical axe-core finding; a screenshot o
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -25,16 +24,7 @@ from tests.browser.district_support import (
     seed_district_demo,
 )
 from tests.browser.frameworks_support import import_case_framework, import_csv_framework
-from tests.browser.support import (
-    AXE,
-    BROWSER_MARKS,
-    DESKTOP,
-    PHONE,
-    axe_problems,
-    serve,
-    sign_in,
-    watch_csp,
-)
+from tests.browser.support import BROWSER_MARKS, DESKTOP, PHONE, Journey, serve, sign_in
 from tests.issuer.smtp_support import SmtpServer
 
 pytestmark = [
@@ -62,40 +52,11 @@ def server(tmp_path_factory, smtp):
         yield url
 
 
-class Steps:
-    """One browser context at one width, and what every page of the journey must pass."""
-
-    def __init__(self, browser, viewport, shots: Path, *, javascript: bool) -> None:
-        self.width, self.javascript, self.shots = viewport["width"], javascript, shots
-        self.context = browser.new_context(viewport=viewport, java_script_enabled=javascript)
-        self.context.set_default_timeout(20_000)
-        self.page = self.context.new_page()
-        self.csp = watch_csp(self.page)
-        self.seen: list[str] = []
-
-    def check(self, name: str) -> None:
-        page = self.page
-        page.screenshot(path=str(self.shots / f"setup-{name}-{self.width}.png"), full_page=True)
-        if self.javascript:  # with scripts off the page cannot be measured or run axe-core
-            assert page.evaluate("document.documentElement.scrollWidth") <= self.width, name
-            if AXE.is_file():
-                assert axe_problems(page) == [], name
-        self.seen.append(name)
-
-    def submit(self, locator) -> None:
-        with self.page.expect_navigation():
-            locator.click()
-
-    def close(self) -> None:
-        self.context.close()
-        assert self.csp == []
-
-
 @pytest.mark.parametrize(("viewport", "javascript"), [(DESKTOP, True), (PHONE, False)], ids=["1280", "390-nojs"])
 def test_a_district_admin_and_the_new_school_s_admin_set_up_a_school(browser, server, smtp, shots, tmp_path,
                                                                     viewport, javascript):
     w = viewport["width"]
-    s = Steps(browser, viewport, shots, javascript=javascript)
+    s = Journey(browser, viewport, shots, prefix="setup", javascript=javascript)
     page = s.page
     try:
         # the district makes the school; its first admin chooses a password from the e-mail
