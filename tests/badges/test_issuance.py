@@ -82,8 +82,11 @@ def test_public_names_are_pinned():
                                         "build_credential", "evidence_item"]
     assert sorted(award.__all__) == ["AwardDecision", "CriterionDecision", "decide", "recheck"]
     assert sorted(schema.__all__) == ["KINDS", "SCHEMA_URLS", "STRICT_URLS", "problems", "validate"]
-    assert sorted(competencies.__all__) == ["CSV_COLUMNS", "Competency", "Framework", "KINDS", "normalize_kind",
-                                            "parse_case", "parse_csv", "to_alignment"]
+    # (issue 13) the hierarchy and the whole-file readers the framework pages preview with
+    assert sorted(competencies.__all__) == ["Branch", "CSV_COLUMNS", "CSV_OPTIONAL", "Competency", "Entry", "Framework",
+                                            "KINDS", "Problem", "Reading", "build_tree", "normalize_kind",
+                                            "number_siblings", "parse_case", "parse_csv", "read_case", "read_csv",
+                                            "to_alignment", "tree_problems"]
     assert sorted(rubrics.__all__) == [
         "Criterion", "CriterionScore", "DEFAULT_SCALE", "Level", "Rubric", "RubricScore", "criterion_id",
         "level_id", "rubric_from_dict", "rubric_to_dict", "score", "to_result_descriptions", "to_results",
