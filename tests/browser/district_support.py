@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -67,9 +68,13 @@ def follow_menu(page, label: str) -> None:
         link.click()
 
 
-def set_password_link(smtp, address: str) -> str:
-    mine = [m for m in smtp.messages if address in m.recipients]
-    assert mine, f"no mail to {address}"
+def set_password_link(smtp, address: str, timeout: float = 15.0) -> str:
+    """The link in the newest mail to ``address``, waiting for it: the school is made first and the
+    mail goes out after the response, so on a busy machine it can arrive a moment later."""
+    deadline = time.monotonic() + timeout
+    while not (mine := [m for m in smtp.messages if address in m.recipients]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert mine, f"no mail to {address} within {timeout:g} s"
     return re.search(r"https?://\S+/password-reset/[A-Za-z0-9_-]+", mine[-1].part("plain")).group(0)
 
 
