@@ -34,7 +34,7 @@ from issuer.access import Principal, require
 from issuer.context import IssuerContext
 from issuer.credentials import sharing
 from issuer.evidence import service as evidence
-from issuer.portfolio import repo, service
+from issuer.portfolio import imports, repo, service
 from issuer.schools import identity
 from issuer.storage import FileStore
 from issuer.transcripts import service as transcripts
@@ -211,9 +211,7 @@ async def _elsewhere(who: Principal, store: FileStore) -> list[Entry]:
     """The badges from elsewhere, exactly as the student gave them (issuer.portfolio.imports)."""
     entries = []
     for row in await repo.imported_badges(who.id or 0):
-        kind = row.format.split("+")[0] or "json"
-        ext = {"jwt": "jws", "png": "png", "svg": "svg"}.get(kind, "json")
-        media = {"jwt": "application/jwt", "png": "image/png", "svg": "image/svg+xml"}.get(kind, "application/json")
+        ext, media = imports.file_kind(row)
         entries.append(Entry(path=f"elsewhere/{slug(row.name)}-{row.uuid}.{ext}", kind="badge-from-elsewhere",
                              media_type=media, data=store.get(row.sha256),
                              description=f"{row.name}: a badge from {row.issuer_name or row.issuer_id}, "

@@ -15,8 +15,6 @@ from issuer.storage import FileStore
 from issuer.web.common import files_of, form_of, page, see_other, who
 from issuer.web.deps import DEPENDENCIES, Ctx
 
-_EXTENSIONS = {"json": "json", "jwt": "jws", "png": "png", "svg": "svg"}
-
 
 class BackpackImportPages(Controller):
     path = "/student/backpack"
@@ -57,9 +55,8 @@ class BackpackImportPages(Controller):
         """What the student gave, byte for byte."""
         shown = await imports.one(ctx, who(request), badge_uuid)
         data = FileStore.from_settings(ctx.settings).get(shown.row.sha256)
-        kind = shown.row.format.split("+")[0] or "json"
-        media = {"png": "image/png", "svg": "image/svg+xml", "jwt": "application/jwt"}.get(kind, "application/json")
-        name = f"badge-{str(shown.row.uuid)[:8]}.{_EXTENSIONS.get(kind, 'json')}"
+        ext, media = imports.file_kind(shown.row)
+        name = f"badge-{str(shown.row.uuid)[:8]}.{ext}"
         return Response(content=data, media_type=media,
                         headers={"Content-Disposition": f'attachment; filename="{name}"',
                                  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

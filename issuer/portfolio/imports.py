@@ -19,7 +19,6 @@ import hashlib
 import json
 import uuid as uuidlib
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 import anyio
@@ -34,7 +33,7 @@ from issuer.portfolio.rows import ImportedBadgeRow
 from issuer.schools import identity
 from issuer.storage import FileStore
 
-__all__ = ["MAX_IMPORT_BYTES", "ImportedBadge", "forget", "import_badge", "imported", "one"]
+__all__ = ["MAX_IMPORT_BYTES", "ImportedBadge", "file_kind", "forget", "import_badge", "imported", "one"]
 
 MAX_IMPORT_BYTES = 2_000_000  # the verifier's own limit for one credential
 MAX_IMPORTS = 200
@@ -47,6 +46,15 @@ class ImportedBadge(msgspec.Struct, frozen=True, kw_only=True):
     summary: str
     warnings: tuple[str, ...] = ()
     generation: str = ""  # "Open Badges 2.0 (hosted)" / "(signed)" for a 2.0 assertion; "" for a VC
+
+
+# What a kept file is, by the verifier's format ("png+json" → "png"): (file extension, media type)
+_FILE_KINDS = {"jwt": ("jws", "application/jwt"), "png": ("png", "image/png"), "svg": ("svg", "image/svg+xml")}
+
+
+def file_kind(row: ImportedBadgeRow) -> tuple[str, str]:
+    """(extension, media type) of the bytes the student gave (the download and "My data" name them)."""
+    return _FILE_KINDS.get(row.format.split("+")[0], ("json", "application/json"))
 
 
 def _issuer(info: Mapping[str, Any]) -> tuple[str, str]:
@@ -94,7 +102,7 @@ async def import_badge(ctx: IssuerContext, who: Principal, *, data: bytes | None
         raise InvalidInput(f"the file is larger than {MAX_IMPORT_BYTES:,} bytes", field="file")
     if data is not None and not data.strip():
         raise InvalidInput("the file is empty", field="file")
-    if len(await repo.imported_badges(who.id)) >= MAX_IMPORTS:
+    if await repo.count_imported(who.id) >= MAX_IMPORTS:
         raise InvalidInput(f"a backpack holds at most {MAX_IMPORTS} badges from elsewhere", field="file")
     verification = await _check(ctx, data if data is not None else url.strip(), allow_url=data is None)  # type: ignore[union-attr]
     report: VerificationReport = verification.report
@@ -129,7 +137,7 @@ async def import_badge(ctx: IssuerContext, who: Principal, *, data: bytes | None
         source_url=(url or "").strip()[:2048], format=(report.format or "")[:16], document=stored_document,
         name=_name(credential)[:512], issuer_id=issuer_id[:2048], issuer_name=issuer_name[:512], verified=True,
         summary=summary, checked_at=now, created_at=now)
-    found = next((r for r in await repo.imported_badges(who.id) if r.id == row_id), None)
+    found = await repo.imported_badge_by_id(row_id)
     if found is None:
         raise NotFound("the imported badge vanished")
     return found
@@ -180,6 +188,3 @@ async def forget(ctx: IssuerContext, who: Principal, badge_uuid: str) -> None:
     shown = await one(ctx, who, badge_uuid)
     await repo.delete_imported(shown.row.id)
 
-
-def kept_at(row: ImportedBadgeRow) -> datetime:
-    return row.created_at

@@ -105,6 +105,14 @@ async def imported_badge(learner_id: int, badge_uuid: uuidlib.UUID) -> ImportedB
         (ImportedBadge.learner == learner_id) & (ImportedBadge.uuid == badge_uuid))))
 
 
+async def imported_badge_by_id(row_id: int) -> ImportedBadgeRow | None:
+    return row_of(ImportedBadgeRow, await first_row(ImportedBadge.select().where(ImportedBadge.id == row_id)))
+
+
+async def count_imported(learner_id: int) -> int:
+    return int(await ImportedBadge.count().where(ImportedBadge.learner == learner_id))
+
+
 async def imported_by_hash(learner_id: int, sha256: str) -> ImportedBadgeRow | None:
     return row_of(ImportedBadgeRow, await first_row(ImportedBadge.select().where(
         (ImportedBadge.learner == learner_id) & (ImportedBadge.sha256 == sha256))))
