@@ -14,14 +14,15 @@ import uuid as uuidlib
 
 from badges.errors import BadgeError
 from badges.signing import sign
+from issuer.accounts import audit as audit_trail
 from issuer.context import IssuerContext
 from issuer.credentials import repo as credentials_repo
-from issuer.credentials.rows import IssuedCredentialRow
+from issuer.credentials.rows import IssuedCredentialRow, WalletExchangeRow
 from issuer.credentials.status import allocate_entry, dumps
 from issuer.errors import InvalidInput
 from issuer.schools import identity
 
-__all__ = ["issue_bound"]
+__all__ = ["issue_bound", "settle_exchange"]
 
 
 async def issue_bound(ctx: IssuerContext, original: IssuedCredentialRow, holder: str) -> IssuedCredentialRow:
@@ -47,3 +48,16 @@ async def issue_bound(ctx: IssuerContext, original: IssuedCredentialRow, holder:
         credential_id=document["id"], document=dumps(signed), status_list=list_id, status_index=index,
         status_purpose=entry.get("statusPurpose", "message"), issued_at=now, bound_from=original.id, holder=holder,
         public_page=original.public_page)
+
+
+async def settle_exchange(ctx: IssuerContext, exchange: WalletExchangeRow, original: IssuedCredentialRow, holder: str,
+                          *, protocol: str) -> IssuedCredentialRow:
+    """What every wallet protocol does once its own checks passed: issue the copy bound to
+    ``holder``, mark the exchange used by it, and say so in the audit log. Call INSIDE
+    ``write_transaction``, with the exchange locked and found unused."""
+    copy = await issue_bound(ctx, original, holder)
+    await credentials_repo.complete_exchange(exchange.id, used_at=ctx.clock.now(), holder=holder, issued_id=copy.id)
+    await audit_trail.record(None, action="credential.wallet", school_id=original.school,
+                             subject=original.credential_id, at=ctx.clock.now(), holder=holder,
+                             copy=copy.credential_id, protocol=protocol)
+    return copy

@@ -38,7 +38,6 @@ from badges.jsonld import OB_V3P0, VC_V2
 from badges.keyproof import NonceRejected, verify_key_proof
 from badges.signing import DidKeyResolver
 from issuer import links
-from issuer.accounts import audit as audit_trail
 from issuer.context import IssuerContext
 from issuer.credentials import binding
 from issuer.credentials import repo as credentials_repo
@@ -243,11 +242,7 @@ async def credential(ctx: IssuerContext, authorization: str | None, body: bytes)
         if original is None or original.revoked_at is not None or original.suspended:
             raise OAuthError("credential_request_denied",
                              "this badge was revoked or suspended since the offer was made")
-        copy = await binding.issue_bound(ctx, original, holder)
-        await credentials_repo.complete_exchange(fresh.id, used_at=ctx.clock.now(), holder=holder, issued_id=copy.id)
-        await audit_trail.record(None, action="credential.wallet", school_id=original.school,
-                                 subject=original.credential_id, at=ctx.clock.now(), holder=holder,
-                                 copy=copy.credential_id, protocol="oid4vci")
+        copy = await binding.settle_exchange(ctx, fresh, original, holder, protocol="oid4vci")
     document = copy.document.encode("utf-8")  # the stored bytes, as signed
     body_out = b'{"credentials":[{"credential":' + document + b"}]"
     if draft_13:

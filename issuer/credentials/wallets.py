@@ -43,7 +43,6 @@ from badges.errors import BadgeError
 from badges.signing import DidKeyResolver
 from issuer import links
 from issuer.access import Principal
-from issuer.accounts import audit as audit_trail
 from issuer.context import IssuerContext
 from issuer.credentials import binding, oid4vci, sharing
 from issuer.credentials import repo as credentials_repo
@@ -213,12 +212,7 @@ async def answer(ctx: IssuerContext, exchange_id: str, body: bytes) -> bytes:
         original = await credentials_repo.issued_credential(row_id=exchange.credential)
         if original is None or original.revoked_at is not None or original.suspended:
             raise Conflict("this badge was revoked or suspended since the link was made")
-        copy = await binding.issue_bound(ctx, original, holder)
-        await credentials_repo.complete_exchange(exchange.id, used_at=ctx.clock.now(), holder=holder,
-                                                 issued_id=copy.id)
-        await audit_trail.record(None, action="credential.wallet", school_id=original.school,
-                                 subject=original.credential_id, at=ctx.clock.now(), holder=holder,
-                                 copy=copy.credential_id)
+        copy = await binding.settle_exchange(ctx, exchange, original, holder, protocol=exchange.protocol)
     return _wrapped(copy.document) if wrapped else copy.document.encode("utf-8")
 
 
