@@ -49,6 +49,9 @@ from issuer.credentials import vcapi_controller as vcapi
 from issuer.db.engine import configure as configure_db
 from issuer.mail import pages as mail_pages
 from issuer.mail.mailer import Mailer
+from issuer.obapi import controllers as ob_api
+from issuer.obapi import oauth_controller as ob_oauth
+from issuer.obapi import pages as ob_pages
 from issuer.render import i18n
 from issuer.render.templating import APP_ENVIRONMENT, TEMPLATES_DIR, app_environment
 from issuer.schools import admin_controller as key_admin
@@ -85,6 +88,7 @@ PLATFORM_ROUTES: list[Any] = [
     *auth_controllers.ROUTES, *issuers.ROUTES, *did.ROUTES, *status.ROUTES,
     *vcapi.ROUTES, *credentials.ROUTES, *admin.ROUTES, *credential_admin.ROUTES, *key_admin.ROUTES,
     *password_pages.ROUTES, *mail_pages.ROUTES,  # (notify) password reset and change; the outbox
+    *ob_api.ROUTES, *ob_oauth.ROUTES, *ob_pages.ROUTES,  # issue 14: the OB 3.0 REST API and its OAuth
 ]
 
 # The catalog, evidence and award routes (issuer.web.routes): one list, mounted as a whole.

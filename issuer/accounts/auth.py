@@ -68,8 +68,9 @@ def _cookies(scope: Scope) -> dict[str, str]:
 
 
 # Endpoints whose Authorization header carries another protocol's token, checked by the endpoint
-# itself (OpenID4VCI's access token at its credential endpoint), not one of our API tokens.
-OWN_AUTHORIZATION = ("/oid4vci/",)
+# itself (OpenID4VCI's access token at its credential endpoint; the OB 3.0 REST API's OAuth client
+# authentication and access tokens), not one of our API tokens.
+OWN_AUTHORIZATION = ("/oid4vci/", "/oauth/", "/ims/ob/v3p0/")
 
 
 def _bearer(scope: Scope) -> str | None:

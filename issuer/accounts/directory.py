@@ -14,11 +14,16 @@ from issuer.accounts.repo import Row
 from issuer.accounts.rows import RecipientRow, UserRow
 
 __all__ = ["digest_recipients", "get_user", "get_user_by_username", "people_counts", "recipient", "recipients",
-           "school_has_classes", "students_by_username", "taught_learners", "users_by_email"]
+           "school_has_classes", "students_by_username", "taught_learners", "user_row", "users_by_email"]
 
 
 async def get_user(user_id: int) -> Row | None:
     return await accounts_repo.get_user(user_id)
+
+
+async def user_row(user_id: int) -> UserRow | None:
+    """One user, typed (the OB 3.0 REST API checks who a token speaks for)."""
+    return await accounts_repo.user_by_id(user_id)
 
 
 async def users_by_email(school_id: int, emails: Iterable[str]) -> dict[str, Row]:

@@ -19,6 +19,7 @@ from issuer.credentials.rows import (
     AwardLevelRow,
     AwardRow,
     CredentialSummaryRow,
+    HeldDocumentRow,
     HeldSubmissionRow,
     IssuedCredentialRow,
     PairAwardRow,
@@ -352,6 +353,16 @@ async def get_credential(c_uuid: object) -> IssuedCredentialRow | None:
     if u is None:
         return None
     return row_of(IssuedCredentialRow, await first_row(IssuedCredential.select().where(IssuedCredential.uuid == u)))
+
+
+async def documents_in_force(learner_id: int) -> list[HeldDocumentRow]:
+    """The learner's awarded badges that are neither revoked nor suspended, as signed, oldest first
+    (copies bound to a wallet are the wallet's, not listed: they have no award)."""
+    return rows_of(HeldDocumentRow, await IssuedCredential.select(
+        IssuedCredential.id, IssuedCredential.uuid, IssuedCredential.document, IssuedCredential.issued_at,
+    ).where((IssuedCredential.learner == learner_id) & IssuedCredential.award.is_not_null()
+            & IssuedCredential.revoked_at.is_null() & (IssuedCredential.suspended == False)  # noqa: E712
+            ).order_by(IssuedCredential.issued_at).order_by(IssuedCredential.id))
 
 
 async def list_credentials(scope: Scope, *, limit: int = 500, learner_id: int | None = None,

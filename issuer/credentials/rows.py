@@ -162,3 +162,11 @@ class AwardLevelRow(msgspec.Struct, frozen=True, kw_only=True, array_like=True):
     learner: int
     achievement: int
     level: int | None
+
+
+class HeldDocumentRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A learner's awarded badge as signed (the OB 3.0 REST API lists these)."""
+    id: int
+    uuid: uuidlib.UUID
+    document: str
+    issued_at: datetime

@@ -18,12 +18,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from badges import bake
-from issuer.access import Principal, may_see, role_of, scope_of
+from issuer.access import Principal, Role, may_see, role_of, scope_of
 from issuer.accounts import service as accounts
 from issuer.catalog import achievements
 from issuer.context import IssuerContext
 from issuer.credentials import repo as credentials_repo
-from issuer.credentials.rows import AwardedBadgeRow, AwardRow, IssuedCredentialRow
+from issuer.credentials.rows import AwardedBadgeRow, AwardRow, HeldDocumentRow, IssuedCredentialRow
 from issuer.errors import Forbidden, InvalidInput, NotFound
 from issuer.evidence import service as evidence
 from issuer.evidence.rows import FileRef
@@ -79,6 +79,13 @@ async def badges_of(viewer: Principal) -> list[AwardedBadgeRow]:
     """The awarded badges ``viewer`` may list: a learner's own, staff their schools' (403 without
     the id the role needs)."""
     return await credentials_repo.list_credentials(await scope_of(viewer))
+
+
+async def documents_in_force(who: Principal) -> list[HeldDocumentRow]:
+    """A student's own badges in force, as signed, oldest first (the OB 3.0 REST API lists them)."""
+    if who.role != Role.STUDENT or who.id is None:
+        raise Forbidden("only a student's own badges are listed here")
+    return await credentials_repo.documents_in_force(who.id)
 
 
 def verify_url(ctx: IssuerContext, row: IssuedCredentialRow) -> str:

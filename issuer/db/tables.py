@@ -551,6 +551,9 @@ class ImportedBadge(Table):
     checked_at = Timestamptz()
     created_at = Timestamptz()
     unique_learner_sha256 = _PUnique(["learner", "sha256"])
+    # the credential's own ``id`` ("" if it has none): the OB 3.0 REST API's upsert replaces the
+    # badge with the same id rather than adding a second copy
+    credential_id = Varchar(length=2048, default="", index=True)
 # --- issue 13 (district): the issuers a school recognises (the verifier's trust registry adds them)
 
 
@@ -594,3 +597,54 @@ class ClassStudent(Table):
     school_class = ForeignKey(references=SchoolClass, index=True)
     student = ForeignKey(references=User, index=True)
     unique_class_student = _PUnique(["school_class", "student"])
+
+
+# --- issue 14: the OB 3.0 REST API's OAuth 2.0 (issuer.obapi). Secrets and tokens are kept as
+# --- SHA-256 digests only: a copy of the database lets nobody act as a client or a student.
+
+
+class OAuthClient(Table):
+    """A client registered by RFC 7591 dynamic registration; ``metadata`` is what it registered."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    client_id = Varchar(length=64, unique=True)
+    secret_hash = Varchar(length=64)
+    client_name = Varchar(length=255, default="")
+    metadata = Text()  # JSON: the RFC 7591 fields as registered (redirect_uris, scope, …)
+    created_at = Timestamptz()
+
+
+class OAuthCode(Table):
+    """An authorization code: single use (deleted when exchanged), minutes long, PKCE-bound."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    code_hash = Varchar(length=64, unique=True)
+    client = ForeignKey(references=OAuthClient, index=True, on_delete=OnDelete.cascade)
+    user = ForeignKey(references=User, index=True)
+    redirect_uri = Varchar(length=2048)
+    scope = Text(default="")
+    code_challenge = Varchar(length=128)
+    code_challenge_method = Varchar(length=8)
+    expires_at = Timestamptz()
+
+
+class OAuthToken(Table):
+    """An access token and its refresh token, granted by a student to a client."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    access_hash = Varchar(length=64, unique=True)
+    refresh_hash = Varchar(length=64, default="", index=True)  # "" when none was issued
+    client = ForeignKey(references=OAuthClient, index=True, on_delete=OnDelete.cascade)
+    user = ForeignKey(references=User, index=True)
+    scope = Text(default="")
+    issued_at = Timestamptz()
+    expires_in = Integer()
+    refresh_expires_at = Timestamptz(null=True, default=None)
+    access_revoked = Boolean(default=False)
+    refresh_revoked = Boolean(default=False)
+
+
+class LearnerProfile(Table):
+    """The Profile a student keeps through the REST API (``PUT /ims/ob/v3p0/profile``): the fields
+    they chose to give, as JSON; the id, type and school account stay the platform's."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    user = ForeignKey(references=User, unique=True)
+    document = Text()
+    updated_at = Timestamptz()

@@ -15,6 +15,7 @@ are in "My badges" already).
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import uuid as uuidlib
@@ -33,7 +34,8 @@ from issuer.portfolio.rows import ImportedBadgeRow
 from issuer.schools import identity
 from issuer.storage import FileStore
 
-__all__ = ["MAX_IMPORT_BYTES", "ImportedBadge", "file_kind", "forget", "import_badge", "imported", "one"]
+__all__ = ["MAX_IMPORT_BYTES", "ImportedBadge", "credentials_for_api", "file_kind", "forget", "import_badge",
+           "imported", "one", "upsert_badge"]
 
 MAX_IMPORT_BYTES = 2_000_000  # the verifier's own limit for one credential
 MAX_IMPORTS = 200
@@ -88,9 +90,33 @@ async def _check(ctx: IssuerContext, raw: bytes | str, *, allow_url: bool) -> An
         raise InvalidInput(message, field="url" if allow_url else "file") from None
 
 
-async def import_badge(ctx: IssuerContext, who: Principal, *, data: bytes | None = None,
-                       url: str | None = None) -> ImportedBadgeRow:
-    """Verify and keep one badge from elsewhere; ``data`` (a file) or ``url`` (https)."""
+class _Checked(msgspec.Struct, frozen=True, kw_only=True):
+    """A badge read and verified, ready to keep: the bytes given and what the verifier made of them."""
+    raw: bytes
+    values: dict[str, Any]  # the ImportedBadge columns it fills (all but uuid, learner, school, created_at)
+    is_credential: bool  # a verifiable credential (OB 3.0), not an Open Badges 2.0 assertion
+
+
+def _credential_id(document: Any) -> str:
+    if isinstance(document, Mapping):
+        vc = document.get("vc")
+        inner: Mapping[str, Any] = vc if isinstance(vc, Mapping) else document
+        value = inner.get("id") or document.get("jti")
+        return str(value)[:2048] if isinstance(value, str) else ""
+    return ""
+
+
+def _is_credential(document: Any) -> bool:
+    if not isinstance(document, Mapping):
+        return False
+    vc = document.get("vc")
+    inner: Mapping[str, Any] = vc if isinstance(vc, Mapping) else document
+    types = inner.get("type")
+    return "VerifiableCredential" in (types if isinstance(types, list) else [types])
+
+
+async def _read(ctx: IssuerContext, who: Principal, *, data: bytes | None, url: str | None) -> _Checked:
+    """Verify one badge from elsewhere (a file's bytes or an https link) and say what to keep."""
     require(who, Role.STUDENT)
     if who.id is None or who.school_id is None:
         raise NotFound("no such student")
@@ -102,8 +128,6 @@ async def import_badge(ctx: IssuerContext, who: Principal, *, data: bytes | None
         raise InvalidInput(f"the file is larger than {MAX_IMPORT_BYTES:,} bytes", field="file")
     if data is not None and not data.strip():
         raise InvalidInput("the file is empty", field="file")
-    if await repo.count_imported(who.id) >= MAX_IMPORTS:
-        raise InvalidInput(f"a backpack holds at most {MAX_IMPORTS} badges from elsewhere", field="file")
     verification = await _check(ctx, data if data is not None else url.strip(), allow_url=data is None)  # type: ignore[union-attr]
     report: VerificationReport = verification.report
     verified, summary, _ = _verdict(report)
@@ -121,26 +145,87 @@ async def import_badge(ctx: IssuerContext, who: Principal, *, data: bytes | None
     raw = data if data is not None else (getattr(verification, "body", None) or b"")
     if not raw:
         raise InvalidInput("the link gave nothing to keep", field="url")
-    digest = hashlib.sha256(raw).hexdigest()
-    existing = await repo.imported_by_hash(who.id, digest)
-    if existing is not None:
-        return existing  # the same bytes again: already in the backpack
     document = report.document
     # a compact JWS is kept as the token itself; anything else as the credential read from it
     stored_document = (raw.decode("utf-8", "replace").strip() if report.format == "jwt"
                        else json.dumps(document, ensure_ascii=False))
-    FileStore.from_settings(ctx.settings).write(digest, raw)
     now = ctx.clock.now()
-    row_id = await repo.insert_imported(
-        uuid=uuidlib.uuid4(), learner=who.id, school=who.school_id, sha256=digest,
-        media_type=(report.format or "")[:64], size=len(raw), source="url" if url else "file",
-        source_url=(url or "").strip()[:2048], format=(report.format or "")[:16], document=stored_document,
-        name=_name(credential)[:512], issuer_id=issuer_id[:2048], issuer_name=issuer_name[:512], verified=True,
-        summary=summary, checked_at=now, created_at=now)
+    values = dict(sha256=hashlib.sha256(raw).hexdigest(), media_type=(report.format or "")[:64], size=len(raw),
+                  source="url" if url else "file", source_url=(url or "").strip()[:2048],
+                  format=(report.format or "")[:16], document=stored_document, name=_name(credential)[:512],
+                  issuer_id=issuer_id[:2048], issuer_name=issuer_name[:512], verified=True, summary=summary,
+                  checked_at=now, credential_id=_credential_id(document))
+    return _Checked(raw=raw, values=values, is_credential=_is_credential(document))
+
+
+async def _keep(ctx: IssuerContext, who: Principal, checked: _Checked) -> ImportedBadgeRow:
+    if await repo.count_imported(who.id or 0) >= MAX_IMPORTS:
+        raise InvalidInput(f"a backpack holds at most {MAX_IMPORTS} badges from elsewhere", field="file")
+    FileStore.from_settings(ctx.settings).write(checked.values["sha256"], checked.raw)
+    row_id = await repo.insert_imported(uuid=uuidlib.uuid4(), learner=who.id, school=who.school_id,
+                                        created_at=ctx.clock.now(), **checked.values)
     found = await repo.imported_badge_by_id(row_id)
     if found is None:
         raise NotFound("the imported badge vanished")
     return found
+
+
+async def import_badge(ctx: IssuerContext, who: Principal, *, data: bytes | None = None,
+                       url: str | None = None) -> ImportedBadgeRow:
+    """Verify and keep one badge from elsewhere; ``data`` (a file) or ``url`` (https)."""
+    checked = await _read(ctx, who, data=data, url=url)
+    existing = await repo.imported_by_hash(who.id or 0, checked.values["sha256"])
+    if existing is not None:
+        return existing  # the same bytes again: already in the backpack
+    return await _keep(ctx, who, checked)
+
+
+async def upsert_badge(ctx: IssuerContext, who: Principal, data: bytes) -> tuple[ImportedBadgeRow, bool]:
+    """The OB 3.0 REST API's upsert: keep a verifiable credential from elsewhere, replacing the one
+    with the same ``id`` if the backpack has it. Returns the row and whether it is new."""
+    checked = await _read(ctx, who, data=data, url=None)
+    if not checked.is_credential:
+        raise InvalidInput("this is an Open Badges 2.0 assertion, not an Open Badges 3.0 credential: "
+                           "add it from the backpack's page instead", field="file")
+    same = await repo.imported_by_hash(who.id or 0, checked.values["sha256"])
+    if same is not None:
+        return same, False  # the same bytes again: nothing to replace
+    cid = checked.values["credential_id"]
+    earlier = await repo.imported_by_credential_id(who.id or 0, cid) if cid else None
+    if earlier is None:
+        return await _keep(ctx, who, checked), True
+    FileStore.from_settings(ctx.settings).write(checked.values["sha256"], checked.raw)
+    await repo.replace_imported(earlier.id, **{**checked.values, "created_at": ctx.clock.now()})
+    found = await repo.imported_badge_by_id(earlier.id)
+    if found is None:
+        raise NotFound("the imported badge vanished")
+    return found, False
+
+
+async def credentials_for_api(who: Principal) -> list[ImportedBadgeRow]:
+    """The verifiable credentials from elsewhere that verified when last checked, oldest first
+    (the REST API lists these; Open Badges 2.0 assertions are not credentials and stay out)."""
+    require(who, Role.STUDENT)
+    rows = await repo.imported_badges(who.id or 0)
+    return sorted((r for r in rows if r.verified and _is_credential(_parsed(r.document))),
+                  key=lambda r: (r.created_at, r.id))
+
+
+def _parsed(document: str) -> Any:
+    """The credential a stored document holds (a compact JWS's payload, or the JSON)."""
+    text = document.strip()
+    if text.startswith("{"):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return None
+    parts = text.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:
+        return None
 
 
 async def _show(ctx: IssuerContext, row: ImportedBadgeRow) -> ImportedBadge:

@@ -26,6 +26,7 @@ from issuer.db.engine import write_transaction
 from issuer.errors import NotFound
 from issuer.evidence import erasure as evidence_erasure
 from issuer.mail import service as mail
+from issuer.obapi import apps as connected_apps
 from issuer.portfolio import archive
 from issuer.portfolio import repo as portfolio_repo
 from issuer.storage import FileStore
@@ -98,7 +99,7 @@ async def erase(ctx: IssuerContext, principal: Principal, user_id: int) -> Erasu
         imported_files = await portfolio_repo.delete_learner_imports(user.id)
         await transcript_shares.delete_learner_shares(user.id)
         await mail.forget_recipient(user.id)
-        ended = await account_erasure.erase_account(user.id, now)
+        ended = {**await account_erasure.erase_account(user.id, now), **await connected_apps.forget(user.id)}
         if user.school is not None:
             await audit_trail.record(principal, action="user.erase", school_id=user.school, subject=user.username,
                                      at=now, district_id=user.district, reason="on request",

@@ -118,6 +118,16 @@ async def imported_by_hash(learner_id: int, sha256: str) -> ImportedBadgeRow | N
         (ImportedBadge.learner == learner_id) & (ImportedBadge.sha256 == sha256))))
 
 
+async def imported_by_credential_id(learner_id: int, credential_id: str) -> ImportedBadgeRow | None:
+    return row_of(ImportedBadgeRow, await first_row(ImportedBadge.select().where(
+        (ImportedBadge.learner == learner_id) & (ImportedBadge.credential_id == credential_id))))
+
+
+async def replace_imported(row_id: int, **values: Any) -> None:
+    await ImportedBadge.update({getattr(ImportedBadge, k): v for k, v in values.items()}).where(
+        ImportedBadge.id == row_id)
+
+
 async def insert_imported(**values: Any) -> int:
     return await insert_row(ImportedBadge, **values)
 

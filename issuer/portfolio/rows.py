@@ -55,3 +55,4 @@ class ImportedBadgeRow(msgspec.Struct, frozen=True, kw_only=True):
     summary: str
     checked_at: datetime
     created_at: datetime
+    credential_id: str = ""

@@ -139,7 +139,16 @@ def _wants_html(request: Request) -> bool:
             and "authorization" not in request.headers and request.method in ("GET", "HEAD"))
 
 
+# The OB 3.0 REST API answers its refusals as Imsx_StatusInfo, also those the router makes before
+# any handler runs (a method the path does not take): its controller's handler, by path.
+OB_API_PATH = "/ims/ob/v3p0/"
+
+
 def exception_handler(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith(OB_API_PATH):
+        from issuer.obapi.controllers import imsx_errors
+
+        return imsx_errors(request, exc)
     status, body, headers = problem_for(request, exc)
     if status == 401 and _wants_html(request):
         # A person following a link to a page: send them to sign in, then back.

@@ -58,7 +58,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(label=N_("Transcript"), url="/student/transcripts", roles=STUDENT, within=("/transcripts/",)),
     NavEntry(label=N_("Submit evidence"), url="/student/submit", roles=STUDENT),
     NavEntry(label=N_("Extended learning"), url="/student/elo", roles=STUDENT),
-    NavEntry(label=N_("My data"), url="/student/data", roles=STUDENT),
+    NavEntry(label=N_("My data"), url="/student/data", roles=STUDENT, within=("/student/apps",)),
     # District admin: the schools first, then any school's admin pages (below)
     NavEntry(label=N_("Schools"), url="/district/schools", roles=DISTRICT),
     # Teacher

@@ -1,0 +1,63 @@
+"""The student's connected apps: which clients hold a live grant to their backpack, with what
+scopes, and disconnecting one (every token the student gave it is revoked at once)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import msgspec
+
+from issuer.access import Principal, Role, require
+from issuer.accounts import audit
+from issuer.context import IssuerContext
+from issuer.errors import NotFound
+from issuer.obapi import repo
+from issuer.obapi.rows import GrantRow
+
+
+class ConnectedApp(msgspec.Struct, frozen=True, kw_only=True):
+    client: int
+    name: str
+    home: str  # the client_uri it registered
+    scopes: tuple[str, ...]
+    since: datetime  # its newest grant
+
+
+def _live(row: GrantRow, now: datetime) -> bool:
+    access = not row.access_revoked and now < row.issued_at + timedelta(seconds=row.expires_in)
+    refresh = not row.refresh_revoked and (row.refresh_expires_at is None or now < row.refresh_expires_at)
+    return access or refresh
+
+
+async def connected(ctx: IssuerContext, who: Principal) -> list[ConnectedApp]:
+    require(who, Role.STUDENT)
+    now = ctx.clock.now()
+    apps: dict[int, ConnectedApp] = {}
+    for row in await repo.grants_of(who.id or 0):  # newest first: the first row of a client is its newest
+        if not _live(row, now):
+            continue
+        seen = apps.get(row.client)
+        scopes = tuple(sorted({*row.scope.split(), *(seen.scopes if seen else ())}))
+        home = str(json.loads(row.client_metadata).get("client_uri") or "")
+        apps[row.client] = ConnectedApp(client=row.client, name=row.client_name, home=home, scopes=scopes,
+                                        since=seen.since if seen else row.issued_at)
+    return list(apps.values())
+
+
+async def disconnect(ctx: IssuerContext, who: Principal, client: int) -> str:
+    """Revoke the app's grants; returns its name (404 if the student never connected it)."""
+    require(who, Role.STUDENT)
+    found = next((a for a in await connected(ctx, who) if a.client == client), None)
+    if found is None:
+        raise NotFound("no such connected app")
+    await repo.disconnect(who.id or 0, client)
+    if who.school_id is not None:
+        await audit.record(who, action="api.disconnect", school_id=who.school_id, subject=who.username,
+                           at=ctx.clock.now(), client=found.name)
+    return found.name
+
+
+async def forget(user_id: int) -> dict[str, int]:
+    """Erasure on request: the student's grants to apps and their API profile are deleted (call
+    inside the erasure's transaction)."""
+    return await repo.forget_user(user_id)
