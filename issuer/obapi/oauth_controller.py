@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
@@ -18,6 +18,7 @@ from issuer.obapi.oauth import SCOPES, Answer, FormRequest, JsonBodyRequest, OAu
 from issuer.web.common import form_of, page
 from issuer.web.deps import DEPENDENCIES, Ctx
 
+FORM_ACTION_STATE = "csp_form_action"  # the key verifier.headers reads (the issuer imports no verifier module)
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 AUTHORIZE_FIELDS = ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
                     "code_challenge_method")
@@ -96,6 +97,11 @@ class OAuthController(Controller):
         if user is None:
             return page(request, "oauth/not_student.html.j2", status_code=403, client=found.client.name)
         scopes = [s for s in (found.request.scope or "").split() if s in SCOPES]
+        back = urlsplit(found.request.payload.redirect_uri or found.client.get_default_redirect_uri() or "")
+        # Allow's answer redirects there, and browsers hold a form's redirects to the page's
+        # form-action: the security headers widen it to that one origin (verifier.headers)
+        request.state[FORM_ACTION_STATE] = f"https://{(back.hostname or '').lower()}" + (
+            f":{back.port}" if back.port else "")
         return page(request, "oauth/consent.html.j2", client=found.client, scopes=scopes,
                     fields={k: params.get(k, "") for k in AUTHORIZE_FIELDS})
 
