@@ -20,7 +20,7 @@ import httpx
 import pytest
 from httpx_oauth.oauth2 import OAuth2
 
-from tests.browser.support import BROWSER_MARKS, DESKTOP, PHONE, Journey, seed_demo_school, serve, sign_in
+from tests.browser.support import BROWSER_MARKS, DESKTOP, PHONE, Journey, seed_demo_school, serve
 
 pytestmark = [
     *BROWSER_MARKS,
