@@ -238,6 +238,10 @@ def _parse_credential(raw: JsonObject | str | bytes, index: int) -> JsonObject:
 def _parse_external(raw: JsonObject | str | bytes, index: int) -> JsonObject:
     """An external credential as it can sit in a CLR: a VC 2.0 JSON object (the CLR schema's
     VerifiableCredential: ``@context`` starts with credentials/v2) with an achievement id."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else raw
+    if isinstance(text, str) and text.strip().count(".") == 2 and not text.strip().startswith("{"):
+        raise ModelError(f"external credential #{index} is a compact JWS (VC-JWT): its proof is outside the JSON, "
+                         "and a CLR 2.0 record holds each credential as a JSON object", index=index)
     try:
         cred = _parse_credential(raw, index)
     except ModelError as exc:
