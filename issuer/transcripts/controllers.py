@@ -23,8 +23,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from issuer.access import STAFF, Principal
 from issuer.accounts.auth import csrf_token, require_login, requires
 from issuer.errors import InvalidInput, IssuerError, LinkExpired, NotFound
-from issuer.render.templating import render_template
 from issuer.portfolio import imports
+from issuer.render.templating import render_template
 from issuer.transcripts import cohort, service
 from issuer.transcripts import shares as share_links
 from issuer.transcripts.clr import CLR_MEDIA_TYPE

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from urllib.parse import unquote
 
 import httpx
 
@@ -18,7 +19,6 @@ from badges.signing import Ed25519Signer, sign
 from badges.signing.proofs import format_datetime
 from issuer.schools.identity import did_document
 from tests.interop.support import BASE, SERVICE_MARKS, requires_node, run_node
-from tests.interop.test_interop_service import did_web_path
 from tests.support import NOW
 from tests.vectors.build import badge
 from tests.web.award_support import award
@@ -34,6 +34,12 @@ def elsewhere_badge() -> dict:
     doc = badge(issuer=issuer, name="Community Garden Volunteer", slug="garden", rubric=False)
     doc.pop("credentialStatus", None)
     return sign(doc, signer=ELSEWHERE, created=NOW)
+
+
+def did_web_path(did: str) -> str:
+    """DIDWEB Read, as a path on our own origin: did:web:host:a:b → /a/b/did.json."""
+    segments = did.split(":")[3:]
+    return "/" + "/".join(unquote(s) for s in segments) + "/did.json" if segments else "/.well-known/did.json"
 
 
 def key_document(signer: Ed25519Signer, did: str) -> dict:
