@@ -30,6 +30,13 @@ How a badge says where it belongs (the issuer follows this when it builds the Ac
 * evidence behind a competency = the ``evidence`` items of the valid badges that rate it.
 * credit equivalents: ``credit_map`` (competency ``targetUrl``/``targetCode``/id → text), else a
   badge's ``credentialSubject.creditsEarned``.
+* external learning (issue 14): a badge the learner earned with another organisation and chose to
+  carry. It is bundled unchanged (its own issuer and proof) after the school's badges, and its
+  achievement ``isPartOf`` one grouping Achievement node, ``EXTERNAL_LEARNING_ID``
+  (``achievementType`` ``ext:ExternalLearning``). No competency node or ``isChildOf`` link is
+  derived from it, and the view lists it apart (``TranscriptView.external``), never in an area or
+  a count of the school's. The link, not the issuer id, decides: a school on did:key changes its
+  issuer id when it rotates keys, and its older badges are still its own.
 """
 from __future__ import annotations
 
@@ -52,12 +59,16 @@ __all__ = [
     "CLR_SCHEMA_URL",
     "BadgeRef",
     "CompetencyRow",
+    "EXTERNAL_LEARNING_ID",
     "ExperienceRow",
+    "ExternalCheck",
+    "ExternalRow",
     "LevelKey",
     "SubjectGroup",
     "TranscriptView",
     "build_clr",
     "competency_nodes",
+    "external_ids",
     "transcript_view",
 ]
 
@@ -77,6 +88,9 @@ HOURS_RESULT_TYPE = "ext:Hours"
 MENTOR_GENRE = "Mentor attestation"
 # Fixed namespace so a competency gets the same CLR node id in every transcript of every learner.
 _COMPETENCY_NS = uuid.UUID("6f1b2c1e-3d7a-5b6e-9c1d-2a4b8e0f7c31")
+# The one grouping node of external learning: the same id in every record, so a reader can key on it.
+EXTERNAL_LEARNING_ID = f"urn:uuid:{uuid.uuid5(_COMPETENCY_NS, 'external-learning')}"
+EXTERNAL_LEARNING_TYPE = "ext:ExternalLearning"
 
 
 # ----------------------------------------------------------------------------------------- build
@@ -84,12 +98,15 @@ _COMPETENCY_NS = uuid.UUID("6f1b2c1e-3d7a-5b6e-9c1d-2a4b8e0f7c31")
 def build_clr(credentials: Iterable[JsonObject | str | bytes], *, learner: Mapping[str, Any], issuer: Mapping[str, Any],
               clr_id: str, issued_at: datetime, achievements: Sequence[JsonObject] = (),
               associations: Sequence[JsonObject] = (), partial: bool = False, name: str | None = None,
-              description: str | None = None) -> JsonObject:
+              description: str | None = None, external: Iterable[JsonObject | str | bytes] = ()) -> JsonObject:
     """An unsigned ClrCredential bundling ``credentials`` unchanged (CLR 2.0 ClrCredential).
 
     ``learner`` carries ``id`` and/or ``identifier`` (IdentityObjects) and ``name``. Competency
     Achievement nodes and badge→competency ``isChildOf`` Associations are derived from the badges'
     alignments and merged with any given ones (first occurrence of an id wins).
+
+    ``external``: credentials from other issuers the learner chose to carry (the module's rule);
+    each must be a VC 2.0 JSON credential with an achievement id, else ``ModelError``.
     """
     if issued_at.tzinfo is None:
         raise ValueError("issued_at must carry a time zone")
@@ -98,6 +115,12 @@ def build_clr(credentials: Iterable[JsonObject | str | bytes], *, learner: Mappi
     bundled = [_parse_credential(c, i) for i, c in enumerate(credentials)]
     if not bundled:
         raise ModelError("a transcript needs at least one credential (ClrSubject.verifiableCredential is 1..*)")
+    outside = [_parse_external(c, i) for i, c in enumerate(external)]
+    ours = {_achievement_id(c) for c in bundled} | {c.get("id") for c in bundled}
+    for i, cred in enumerate(outside):
+        if _achievement_id(cred) in ours or cred.get("id") in ours:
+            # the isPartOf link would then take one of the school's badges out of its areas
+            raise ModelError(f"external credential #{i} shares an id with one of the school's badges", index=i)
     subject: dict[str, Any] = {"type": ["ClrSubject"]}
     learner_id = learner.get("id")
     identifier = list(learner.get("identifier") or [])
@@ -105,7 +128,7 @@ def build_clr(credentials: Iterable[JsonObject | str | bytes], *, learner: Mappi
         raise ModelError("the learner needs an id or at least one identifier (ClrSubject)")
     if learner_id:
         subject["id"] = learner_id
-        for i, cred in enumerate(bundled):
+        for i, cred in enumerate([*bundled, *outside]):
             other = (cred.get("credentialSubject") or {}).get("id")
             if other and other != learner_id:
                 raise ModelError(f"credential {cred.get('id', i)!r} is about {other!r}, not {learner_id!r}",
@@ -117,10 +140,14 @@ def build_clr(credentials: Iterable[JsonObject | str | bytes], *, learner: Mappi
                            "hashed": False})
     if identifier:
         subject["identifier"] = copy.deepcopy(identifier)
-    subject["verifiableCredential"] = bundled
+    subject["verifiableCredential"] = [*bundled, *outside]
 
     creator = {k: issuer[k] for k in ("id", "type", "name") if k in issuer}
-    derived_nodes, derived_links = competency_nodes(bundled, creator=creator)
+    derived_nodes, derived_links = competency_nodes(bundled, creator=creator)  # the school's badges only
+    if outside:
+        derived_nodes.append(_external_node(creator))
+        derived_links += [{"type": "Association", "associationType": "isPartOf",
+                           "sourceId": _achievement_id(c), "targetId": EXTERNAL_LEARNING_ID} for c in outside]
     nodes = _dedupe([*achievements, *derived_nodes], key=lambda a: a.get("id"))
     links = _dedupe([*associations, *derived_links],
                     key=lambda a: (a.get("associationType"), a.get("sourceId"), a.get("targetId")))
@@ -206,6 +233,62 @@ def _parse_credential(raw: JsonObject | str | bytes, index: int) -> JsonObject:
         raise ModelError(f"credential #{index} is not a verifiable credential with a credentialSubject",
                          index=index)
     return copy.deepcopy(raw)
+
+
+def _parse_external(raw: JsonObject | str | bytes, index: int) -> JsonObject:
+    """An external credential as it can sit in a CLR: a VC 2.0 JSON object (the CLR schema's
+    VerifiableCredential: ``@context`` starts with credentials/v2) with an achievement id."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else raw
+    if isinstance(text, str) and text.strip().count(".") == 2 and not text.strip().startswith("{"):
+        raise ModelError(f"external credential #{index} is a compact JWS (VC-JWT): its proof is outside the JSON, "
+                         "and a CLR 2.0 record holds each credential as a JSON object", index=index)
+    try:
+        cred = _parse_credential(raw, index)
+    except ModelError as exc:
+        raise ModelError(f"external {exc}", index=index) from None
+    contexts = _list(cred.get("@context"))
+    if not contexts or contexts[0] != VC_V2:
+        raise ModelError(f"external credential #{index} is not a VC 2.0 credential (its first @context is not "
+                         f"{VC_V2}), so a CLR 2.0 record cannot carry it", index=index)
+    if not _achievement_id(cred) or not isinstance(cred.get("id"), str):
+        raise ModelError(f"external credential #{index} names no credential id or no achievement id", index=index)
+    return cred
+
+
+def _achievement_id(cred: JsonObject) -> str:
+    ach = _achievement(cred) or {}
+    value = ach.get("id")
+    return value if isinstance(value, str) else ""
+
+
+def _external_node(creator: Mapping[str, Any]) -> JsonObject:
+    """The grouping node: the school made the grouping, not the achievements in it."""
+    node: dict[str, Any] = {
+        "id": EXTERNAL_LEARNING_ID,
+        "type": ["Achievement"],
+        "achievementType": EXTERNAL_LEARNING_TYPE,
+        "name": "External learning (verified, issued by others)",
+        "description": "Achievements the learner earned with other organisations and chose to include. Each is "
+                       "carried exactly as its own issuer signed it; the publisher of this record did not award "
+                       "or assess them, and they are not counted among its competencies.",
+        "criteria": {"narrative": "Part of this group: each credential whose achievement isPartOf this node. "
+                                  "Each verified when the record was issued."},
+    }
+    if creator.get("id"):
+        node["creator"] = {"type": ["Profile"], **dict(creator)}
+    return node
+
+
+def external_ids(clr: Mapping[str, Any]) -> set[str]:
+    """The ids of the bundled credentials that are external learning (the module's rule)."""
+    subject = clr.get("credentialSubject")
+    if not isinstance(subject, dict):
+        return set()
+    parts = {a.get("sourceId") for a in _list(subject.get("association"))
+             if isinstance(a, dict) and a.get("associationType") == "isPartOf"
+             and a.get("targetId") == EXTERNAL_LEARNING_ID}
+    return {str(c.get("id")) for c in _list(subject.get("verifiableCredential"))
+            if isinstance(c, dict) and c.get("id") and _achievement_id(c) in parts}
 
 
 def _validate(clr: JsonObject) -> None:
@@ -303,6 +386,30 @@ class ExperienceRow:
 
 
 @dataclass(frozen=True)
+class ExternalCheck:
+    """What a check of an external credential found now (the caller's verifier, not ours to run)."""
+
+    verified: bool
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ExternalRow:
+    """A credential from another issuer, carried at the learner's request (never the school's)."""
+
+    id: str
+    name: str
+    issuer_name: str
+    issuer_id: str
+    issued_on: date | None
+    check: ExternalCheck | None  # None: not checked for this showing
+
+    @property
+    def verified(self) -> bool | None:
+        return None if self.check is None else self.check.verified
+
+
+@dataclass(frozen=True)
 class TranscriptView:
     id: str
     title: str
@@ -322,6 +429,7 @@ class TranscriptView:
     expired_count: int
     partial: bool = False
     badges: tuple[BadgeRef, ...] = field(default=())  # every counted badge, in record order
+    external: tuple[ExternalRow, ...] = field(default=())  # other issuers' credentials, apart
 
     @property
     def is_empty(self) -> bool:
@@ -329,12 +437,15 @@ class TranscriptView:
 
 
 def transcript_view(clr: Mapping[str, Any], *, scale: Sequence[ScaleLevel], statuses: Mapping[str, str],
-                    credit_map: Mapping[str, str] | None = None, now: datetime | None = None) -> TranscriptView:
+                    credit_map: Mapping[str, str] | None = None, now: datetime | None = None,
+                    external_checks: Mapping[str, ExternalCheck] | None = None) -> TranscriptView:
     """Plain, grouped view data of a CLR: academic by subject, habits of work, extended learning.
 
-    ``statuses`` maps each bundled credential id to active | expired | revoked | suspended (the
-    issuer's records); a credential missing from it is a caller mistake (``ValueError``), so a
-    badge is never shown by accident. With ``now``, a past ``validUntil`` also marks it expired.
+    ``statuses`` maps each bundled credential id of the school to active | expired | revoked |
+    suspended (the issuer's records); a credential missing from it is a caller mistake
+    (``ValueError``), so a badge is never shown by accident. With ``now``, a past ``validUntil``
+    also marks it expired. External learning (the module's rule) needs no status: it is listed
+    apart with its ``external_checks`` entry (by credential id), if any.
     """
     key = tuple(LevelKey(int(s.value), str(s.name), str(getattr(s, "description", "") or "")) for s in scale)
     if not key:
@@ -342,7 +453,11 @@ def transcript_view(clr: Mapping[str, Any], *, scale: Sequence[ScaleLevel], stat
     by_value = {k.value: k for k in key}
     credit_map = credit_map or {}
     subject = clr.get("credentialSubject") or {}
-    creds = [c for c in _list(subject.get("verifiableCredential")) if isinstance(c, dict)]
+    everything = [c for c in _list(subject.get("verifiableCredential")) if isinstance(c, dict)]
+    outside = external_ids(clr)
+    creds = [c for c in everything if c.get("id") not in outside]
+    checks = external_checks or {}
+    external = tuple(_external_row(c, checks.get(str(c["id"]))) for c in everything if c.get("id") in outside)
 
     counted: list[tuple[JsonObject, BadgeRef]] = []
     left_out = 0
@@ -403,7 +518,21 @@ def transcript_view(clr: Mapping[str, Any], *, scale: Sequence[ScaleLevel], stat
         expired_count=sum(1 for _, r in counted if r.expired),
         partial=bool(clr.get("partial")),
         badges=tuple(r for _, r in counted),
+        external=external,
     )
+
+
+def _external_row(cred: JsonObject, check: ExternalCheck | None) -> ExternalRow:
+    ach = _achievement(cred) or {}
+    issuer = cred.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    issuer_name = issuer.get("name") if isinstance(issuer, dict) else None
+    return ExternalRow(
+        id=str(cred.get("id", "")), name=str(ach.get("name") or cred.get("name") or "Badge"),
+        issuer_name=str(issuer_name or issuer_id or ""), issuer_id=str(issuer_id or ""),
+        issued_on=_date((cred.get("credentialSubject") or {}).get("awardedDate") or cred.get("awardedDate")
+                        or cred.get("validFrom")),
+        check=check)
 
 
 @dataclass(frozen=True)

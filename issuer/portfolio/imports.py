@@ -12,6 +12,15 @@ Each badge is verified again whenever it is shown, so a revocation by its issuer
 It is marked "from <issuer>" and is never one of this school's badges: transcripts and progress
 read the school's issued credentials only. Badges our own schools issued are refused here (they
 are in "My badges" already).
+
+A transcript's optional "external learning" section (``for_transcript``): the student picks
+imported badges when making a transcript, and each goes into the signed CLR unchanged, listed
+apart from the school's. Only what a CLR 2.0 record can hold unchanged qualifies
+(``carry_reason``): a VC 2.0 JSON credential that verifies now. An Open Badges 2.0 assertion is
+not a verifiable credential; a compact JWS (VC-JWT) has its proof outside the JSON, and the CLR
+schema takes each credential as a JSON object (an ``EnvelopedVerifiableCredential`` does not pass
+it), so neither can be carried. The choice is the student's alone and is not stored: staff never
+see a student's backpack, so a transcript staff make has no external learning.
 """
 from __future__ import annotations
 
@@ -19,7 +28,7 @@ import base64
 import hashlib
 import json
 import uuid as uuidlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -34,8 +43,8 @@ from issuer.portfolio.rows import ImportedBadgeRow
 from issuer.schools import identity
 from issuer.storage import FileStore
 
-__all__ = ["MAX_IMPORT_BYTES", "ImportedBadge", "credentials_for_api", "file_kind", "forget", "import_badge",
-           "imported", "one", "upsert_badge"]
+__all__ = ["MAX_IMPORT_BYTES", "Carriable", "ImportedBadge", "carriable", "carry_reason", "credentials_for_api",
+           "file_kind", "for_transcript", "forget", "import_badge", "imported", "one", "upsert_badge"]
 
 MAX_IMPORT_BYTES = 2_000_000  # the verifier's own limit for one credential
 MAX_IMPORTS = 200
@@ -266,6 +275,80 @@ async def one(ctx: IssuerContext, who: Principal, badge_uuid: str) -> ImportedBa
     if row is None:
         raise NotFound("no such badge in your backpack")
     return await _show(ctx, row)
+
+
+class Carriable(msgspec.Struct, frozen=True, kw_only=True):
+    """An imported badge offered for a transcript's external learning; ``reason`` is "" when it can
+    go in, else why not: ob2 | jwt | vc1 | no-id | unverified (the page words each)."""
+    badge: ImportedBadge
+    reason: str
+
+
+_VC_V2 = "https://www.w3.org/ns/credentials/v2"
+
+
+def carry_reason(shown: ImportedBadge) -> str:
+    """Why this badge cannot go into a CLR unchanged ("" when it can); the kind first, then
+    whether it verifies now."""
+    if shown.row.format.split("+")[-1] == "jwt":
+        return "jwt"
+    try:
+        doc = json.loads(shown.row.document)
+    except ValueError:
+        return "ob2"
+    if not isinstance(doc, dict):
+        return "ob2"
+    types = doc.get("type")
+    if "VerifiableCredential" not in (types if isinstance(types, list) else [types]):
+        return "ob2"
+    contexts = doc.get("@context")
+    first = contexts[0] if isinstance(contexts, list) and contexts else contexts
+    if first != _VC_V2:
+        return "vc1"
+    subject = doc.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    if not isinstance(doc.get("id"), str) or not isinstance(achievement, dict) or not achievement.get("id"):
+        return "no-id"
+    return "" if shown.verified else "unverified"
+
+
+_REFUSED = {
+    "ob2": "it is an Open Badges 2.0 badge, not a verifiable credential, and a CLR record holds only signed "
+           "verifiable credentials",
+    "jwt": "it was signed as a compact token (VC-JWT), and a CLR 2.0 record holds each credential as signed JSON "
+           "with its proof inside",
+    "vc1": "it is an older (VC 1.1) credential, and a CLR 2.0 record holds VC 2.0 credentials only",
+    "no-id": "it names no credential id or achievement id, which the record needs to list it apart",
+}
+
+
+async def carriable(ctx: IssuerContext, who: Principal) -> list[Carriable]:
+    """The student's imported badges, each verified now and with what keeps it off a transcript."""
+    return [Carriable(badge=b, reason=carry_reason(b)) for b in await imported(ctx, who)]
+
+
+async def for_transcript(ctx: IssuerContext, who: Principal, badge_uuids: Sequence[str]) -> list[str]:
+    """The chosen badges' credentials (JSON text, as read on import) for a transcript's external
+    learning, each checked again now. Another student's badge is not found (404); one that cannot
+    be carried, or no longer verifies, refuses the whole transcript with the reason (422), so the
+    student never gets a record silently missing what they chose."""
+    require(who, Role.STUDENT)
+    documents: list[str] = []
+    seen: set[str] = set()
+    for badge_uuid in badge_uuids:
+        shown = await one(ctx, who, badge_uuid)
+        if str(shown.row.uuid) in seen:
+            continue
+        seen.add(str(shown.row.uuid))
+        reason = carry_reason(shown)
+        if reason == "unverified":
+            raise InvalidInput(f"“{shown.row.name}” from {shown.row.issuer_name or 'its issuer'} does not verify "
+                               f"now, so it cannot go into a transcript: {shown.summary}", field="external")
+        if reason:
+            raise InvalidInput(f"“{shown.row.name}” cannot go into a transcript: {_REFUSED[reason]}",
+                               field="external")
+        documents.append(shown.row.document)
+    return documents
 
 
 async def forget(ctx: IssuerContext, who: Principal, badge_uuid: str) -> None:

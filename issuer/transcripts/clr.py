@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from badges.errors import ModelError
-from badges.transcript import BadgeRef, TranscriptView, build_clr, transcript_view
+from badges.transcript import BadgeRef, ExternalCheck, TranscriptView, build_clr, transcript_view
 
 __all__ = [
     "ATTACHMENT_NAME",
@@ -158,14 +158,17 @@ def select(stored: Iterable[StoredCredential]) -> tuple[list[dict[str, Any]], di
 def make_clr(stored: Iterable[StoredCredential], *, learner: Mapping[str, Any], issuer: Mapping[str, Any],
              links: TranscriptLinks, signer: Any, now: datetime, partial: bool = False,
              sign: Callable[..., dict[str, Any]] | None = None,
-             loader: Callable[..., dict[str, Any]] | None = None) -> TranscriptResult:
-    """Build and sign the CLR over the learner's counted badges (revoked/suspended left out)."""
+             loader: Callable[..., dict[str, Any]] | None = None, external: Sequence[str] = ()) -> TranscriptResult:
+    """Build and sign the CLR over the learner's counted badges (revoked/suspended left out).
+    ``external``: other issuers' credentials (JSON text) the learner chose, carried unchanged in
+    the record's external learning (``badges.transcript``); they have no status in our records."""
     if sign is None:
         from badges.signing import sign as default_sign
 
         sign = default_sign
     kept, statuses = select(stored)
-    unsigned = build_clr(kept, learner=learner, issuer=issuer, clr_id=links.id, issued_at=now, partial=partial)
+    unsigned = build_clr(kept, learner=learner, issuer=issuer, clr_id=links.id, issued_at=now, partial=partial,
+                         external=list(external))
     kwargs: dict[str, Any] = {"signer": signer, "created": now}
     if loader is not None:
         kwargs["loader"] = loader
@@ -176,13 +179,15 @@ def make_clr(stored: Iterable[StoredCredential], *, learner: Mapping[str, Any], 
 def transcript_context(clr: Mapping[str, Any], *, statuses: Mapping[str, str], scale: Sequence[Any], base_url: str,
                        links: TranscriptLinks, credit_map: Mapping[str, str] | None = None,
                        now: datetime | None = None, logo: str | None = None, page_size: str = "A4",
-                       qr: bool = True) -> dict[str, Any]:
-    """Template context shared by the PDF and the HTML page."""
+                       qr: bool = True, external_checks: Mapping[str, ExternalCheck] | None = None) -> dict[str, Any]:
+    """Template context shared by the PDF and the HTML page (``external_checks``: what a check of
+    each external credential found at this showing, by credential id)."""
     if page_size not in ("A4", "letter"):
         raise ValueError("page_size is 'A4' or 'letter'")
     if logo is not None and not logo.startswith("data:image/"):
         raise ValueError("the logo must be a data:image/… URI (PDFs never fetch)")
-    view: TranscriptView = transcript_view(clr, scale=scale, statuses=statuses, credit_map=credit_map, now=now)
+    view: TranscriptView = transcript_view(clr, scale=scale, statuses=statuses, credit_map=credit_map, now=now,
+                                           external_checks=external_checks)
     badge_links: dict[str, dict[str, str | None]] = {}
     for badge in view.badges:
         badge_links[badge.id] = {"url": credential_verify_link(base_url, badge.id), "qr": None}
@@ -238,13 +243,15 @@ def compact_qr_data_uri(text: str) -> str:
 def render_transcript_pdf(clr_json: str, *, statuses: Mapping[str, str], scale: Sequence[Any], base_url: str,
                           links: TranscriptLinks, credit_map: Mapping[str, str] | None = None,
                           now: datetime | None = None, logo: str | None = None, page_size: str = "A4",
-                          font_config: Any = None) -> bytes:
+                          font_config: Any = None, external_checks: Mapping[str, ExternalCheck] | None = None
+                          ) -> bytes:
     """The printable transcript with ``clr_json`` (the signed CLR, byte for byte) attached."""
     from issuer.render.pdf import PdfAttachment, render_pdf
 
     clr = json.loads(clr_json)
     ctx = transcript_context(clr, statuses=statuses, scale=scale, base_url=base_url, links=links,
-                             credit_map=credit_map, now=now, logo=logo, page_size=page_size)
+                             credit_map=credit_map, now=now, logo=logo, page_size=page_size,
+                             external_checks=external_checks)
     issued = _parse_time(clr.get("validFrom"))
     attachment = PdfAttachment(name=ATTACHMENT_NAME, data=clr_json.encode("utf-8"), media_type=CLR_MEDIA_TYPE,
                                description="Signed CLR 2.0 transcript (verifiable credential)", created=issued)
@@ -255,14 +262,15 @@ def render_transcript_pdf(clr_json: str, *, statuses: Mapping[str, str], scale: 
 def render_transcript_html(clr: Mapping[str, Any], *, statuses: Mapping[str, str], scale: Sequence[Any],
                            base_url: str, links: TranscriptLinks, credit_map: Mapping[str, str] | None = None,
                            now: datetime | None = None, share: Mapping[str, Any] | None = None,
-                           page: Mapping[str, Any] | None = None) -> str:
+                           page: Mapping[str, Any] | None = None,
+                           external_checks: Mapping[str, ExternalCheck] | None = None) -> str:
     """The student's HTML view (``share`` = details of the share link being shown, if any).
     ``page``: the web request's layout context (``request``, ``csrf_token``), so the page shows
     who is signed in and their menu, as every other page does."""
     from issuer.render.templating import TEMPLATES_DIR, render_template
 
     ctx = transcript_context(clr, statuses=statuses, scale=scale, base_url=base_url, links=links,
-                             credit_map=credit_map, now=now, qr=False)
+                             credit_map=credit_map, now=now, qr=False, external_checks=external_checks)
     layout = "base.html.j2" if (TEMPLATES_DIR / "base.html.j2").is_file() else "transcript/_layout.html.j2"
     return render_template(PAGE_TEMPLATE, layout=layout, share=share, **dict(page or {}), **ctx)
 
@@ -270,7 +278,8 @@ def render_transcript_html(clr: Mapping[str, Any], *, statuses: Mapping[str, str
 async def sign_transcript(stored: Sequence[StoredCredential], *, learner: Mapping[str, Any],
                           issuer: Mapping[str, Any], signer: Any, now: datetime, base_url: str,
                           transcript_uuid: str | None = None, partial: bool = False,
-                          loader: Callable[..., dict[str, Any]] | None = None) -> TranscriptResult:
+                          loader: Callable[..., dict[str, Any]] | None = None,
+                          external: Sequence[str] = ()) -> TranscriptResult:
     """``make_clr`` in a worker thread (signing canonicalizes every bundled badge: CPU work)."""
     import anyio.to_thread
 
@@ -278,7 +287,7 @@ async def sign_transcript(stored: Sequence[StoredCredential], *, learner: Mappin
 
     def _make() -> TranscriptResult:
         return make_clr(stored, learner=learner, issuer=issuer, links=links, signer=signer, now=now,
-                        partial=partial, loader=loader)
+                        partial=partial, loader=loader, external=external)
 
     return await anyio.to_thread.run_sync(_make)
 

@@ -1,7 +1,8 @@
 """Transcripts over HTTP: generate, read (JSON / PDF / HTML), share links, cohort jobs.
 
-* ``POST /api/transcripts`` ``{student?}``: a student for themself; a teacher/admin for a student
-  of their school (id or email) → 201 with the links.
+* ``POST /api/transcripts`` ``{student?, externalLearning?}``: a student for themself (with the
+  uuids of badges from elsewhere in their backpack to carry as external learning, if they choose);
+  a teacher/admin for a student of their school (id or email) → 201 with the links.
 * ``GET /transcripts/<uuid>.json``: the signed CLR, verbatim (``application/vc+ld+json``); public
   by its unguessable id, because the page-1 QR code sends any verifier there.
 * ``GET /transcripts/<uuid>.pdf`` and ``GET /transcripts/<uuid>``: the owner student or staff of
@@ -22,12 +23,13 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from issuer.access import STAFF, Principal
 from issuer.accounts.auth import csrf_token, require_login, requires
 from issuer.errors import InvalidInput, IssuerError, LinkExpired, NotFound
+from issuer.portfolio import imports
 from issuer.render.templating import render_template
 from issuer.transcripts import cohort, service
 from issuer.transcripts import shares as share_links
 from issuer.transcripts.clr import CLR_MEDIA_TYPE
 from issuer.transcripts.schemas import CohortIn, CohortJobOut, ShareIn, ShareOut, TranscriptIn, TranscriptOut
-from issuer.web.common import form_of, job_page, page, see_other, wants_html
+from issuer.web.common import form_of, getall, job_page, page, see_other, wants_html
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto_types import JSON_BODY_LIMIT, PathId
 
@@ -48,7 +50,7 @@ class TranscriptApi(Controller):
     @post("/", guards=[requires(*STAFF, "student")], status_code=201,
           summary="Sign a new transcript of a student's current badges")
     async def generate(self, ctx: Ctx, request: AuthRequest, data: JSONBody[TranscriptIn]) -> TranscriptOut:
-        row, _ = await service.generate(ctx, request.user, data.student)
+        row, _ = await service.generate(ctx, request.user, data.student, external=data.external_learning)
         return TranscriptOut.of(row, ctx.settings.base_url)
 
     @get("/", guards=[requires(*STAFF, "student")], summary="Transcripts the caller may see")
@@ -170,6 +172,7 @@ class StudentTranscriptPages(Controller):
                     new_share: dict[str, str] | None = None, error: IssuerError | None = None,
                     kept: dict[str, Any] | None = None, done: str | None = None) -> Response[Any]:
         p = request.user
+        offered = await imports.carriable(ctx, p)
         now = ctx.clock.now()
         items = []
         for row in await service.list_for(ctx, p):
@@ -179,7 +182,7 @@ class StudentTranscriptPages(Controller):
             items.append({"row": row, "links": service.links_for(ctx, row), "shares": made})
         errors = [{"field": error.details.get("field") or "", "message": error.message}] if error else []
         return page(request, "transcript/student.html.j2", status_code=status_code, transcripts=items,
-                    new_share=new_share, errors=errors, kept=kept or {},
+                    new_share=new_share, errors=errors, kept=kept or {}, offered=offered,
                     done=done if done in ("withdrawn",) else None, max_days=share_links.MAX_SHARE_DAYS)
 
     @get("/")
@@ -188,10 +191,15 @@ class StudentTranscriptPages(Controller):
 
     @post("/")
     async def make(self, ctx: Ctx, request: AuthRequest) -> Response[Any]:
+        form = await form_of(request)
+        chosen = [str(v) for v in getall(form, "external") if str(v).strip()]
         try:
-            row, _ = await service.generate(ctx, request.user)
+            row, _ = await service.generate(ctx, request.user, external=chosen)
+        except NotFound:
+            raise  # another student's badge, or none: the error page, not this one
         except IssuerError as exc:
-            return await self._page(ctx, request, status_code=exc.status_code, error=exc)
+            return await self._page(ctx, request, status_code=exc.status_code, error=exc,
+                                    kept={"external": chosen})
         return see_other(f"/transcripts/{row.uuid}")
 
     @post("/{t_id:str}/shares")

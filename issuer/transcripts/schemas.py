@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
@@ -15,8 +16,10 @@ class Base(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=F
 
 
 class TranscriptIn(Base):
-    """``student``: the student's id or email (staff); a student leaves it out (themself)."""
+    """``student``: the student's id or email (staff); a student leaves it out (themself).
+    ``externalLearning``: a student's own imported badges (uuids) to carry as external learning."""
     student: Ref | Id | None = None
+    external_learning: Annotated[list[Ref], msgspec.Meta(max_length=200)] = []
 
 
 class ShareIn(Base):

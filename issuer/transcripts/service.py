@@ -15,17 +15,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import anyio
 import anyio.to_thread
 
 from badges.rubrics import Level
+from badges.transcript import ExternalCheck, external_ids
 from badges.verification_checks import as_list
 from issuer.access import STAFF, Principal, may_see, require, role_of, school_ids, scope_of
 from issuer.context import IssuerContext
 from issuer.db.scope import LearnerScope, SchoolScope
 from issuer.errors import Conflict, InvalidInput, NotFound
+from issuer.portfolio import imports
 from issuer.schools import identity
 from issuer.transcripts import clr as engine
 from issuer.transcripts import repo
@@ -71,6 +74,13 @@ def bundled(clr: Mapping[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(subject, dict):
         return []
     return [c for c in as_list(subject.get("verifiableCredential")) if isinstance(c, dict)]
+
+
+def schools_own(clr: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The school's badges inside a CLR (its external learning left out: another issuer's rubric
+    words are not the school's scale)."""
+    outside = external_ids(clr)
+    return [c for c in bundled(clr) if c.get("id") not in outside]
 
 
 def links_for(ctx: IssuerContext, row: TranscriptHead) -> engine.TranscriptLinks:
@@ -135,21 +145,31 @@ async def signed_document(ctx: IssuerContext, t_uuid: str) -> str:
 
 # --- generating --------------------------------------------------------------------------------
 
-async def generate(ctx: IssuerContext, principal: Principal,
-                   student: str | int | None = None) -> tuple[TranscriptRow, engine.TranscriptResult]:
-    """Sign and store a new transcript of the student's current badges."""
+async def generate(ctx: IssuerContext, principal: Principal, student: str | int | None = None, *,
+                   external: Sequence[str] = ()) -> tuple[TranscriptRow, engine.TranscriptResult]:
+    """Sign and store a new transcript of the student's current badges. ``external``: the uuids of
+    badges from elsewhere in the student's backpack to carry as external learning; only the student
+    chooses them (staff never see a backpack, so their transcripts carry none)."""
     learner = await student_for(principal, student)
-    return await generate_for(ctx, learner, created_by=principal.id, actor=principal)
+    documents: list[str] = []
+    if external:
+        if role_of(principal) != "student":
+            raise InvalidInput("only the student can add badges from elsewhere to their transcript",
+                               field="external")
+        documents = await imports.for_transcript(ctx, principal, external)
+    return await generate_for(ctx, learner, created_by=principal.id, actor=principal, external=documents)
 
 
 async def generate_for(ctx: IssuerContext, learner: LearnerRow, *, created_by: int | None = None,
-                       actor: Principal | None = None) -> tuple[TranscriptRow, engine.TranscriptResult]:
+                       actor: Principal | None = None,
+                       external: Sequence[str] = ()) -> tuple[TranscriptRow, engine.TranscriptResult]:
     """``actor``: who asked, for the audit log (None: the command line). The learner and their
-    badges are read once, here."""
+    badges are read once, here. ``external``: credentials (JSON) for the external learning section."""
     if learner.school is None:
         raise NotFound("no such student")
     now = ctx.clock.now()
-    source = DbTranscriptSource(now=now, created_by=created_by, actor=actor)
+    details = {"external": len(external)} if external else None
+    source = DbTranscriptSource(now=now, created_by=created_by, actor=actor, details=details)
     source.remember(learner)
     stored = await source.transcript_credentials(learner.id)
     if not any(s.status not in LEFT_OUT for s in stored):
@@ -158,7 +178,7 @@ async def generate_for(ctx: IssuerContext, learner: LearnerRow, *, created_by: i
     result = await engine.sign_transcript(stored, learner=learner_profile(learner),
                                           issuer=await identity.issuer_profile(ctx, school_id),
                                           signer=await identity.signer_for(ctx, school_id), now=now,
-                                          base_url=ctx.settings.base_url)
+                                          base_url=ctx.settings.base_url, external=external)
     await source.store_transcript(learner_id=learner.id, clr_id=result.links.id, document=result.clr_json,
                                   issued_at=now)
     return source.stored[-1], result
@@ -167,11 +187,39 @@ async def generate_for(ctx: IssuerContext, learner: LearnerRow, *, created_by: i
 # --- rendering ---------------------------------------------------------------------------------
 
 async def statuses_now(ctx: IssuerContext, clr: Mapping[str, Any]) -> dict[str, str]:
-    """Every bundled badge's status in our records right now (unknown ones count as active)."""
-    badges = [c for c in bundled(clr) if c.get("id")]
+    """Every bundled badge's status in our records right now (unknown ones count as active);
+    external learning has none here (``external_checks``)."""
+    outside = external_ids(clr)
+    badges = [c for c in bundled(clr) if c.get("id") and c["id"] not in outside]
     rows = {r.credential_id: r for r in await repo.credentials_by_id(c["id"] for c in badges)}
     now = ctx.clock.now()
     return {c["id"]: credential_status(rows[c["id"]], now) if c["id"] in rows else "active" for c in badges}
+
+
+async def external_checks(ctx: IssuerContext, clr: Mapping[str, Any]) -> dict[str, ExternalCheck]:
+    """Each external credential verified again now by the mounted verifier, as the backpack does
+    whenever it shows one (a revocation by its issuer since the transcript shows). Without a
+    verifier (the command line) nothing is checked and the page says so."""
+    outside = external_ids(clr)
+    if not outside or ctx.verify is None:
+        return {}
+    verify = ctx.verify
+    found: dict[str, ExternalCheck] = {}
+
+    async def check(cred: Mapping[str, Any]) -> None:
+        try:
+            report = (await verify(engine.serialize(cred), allow_url=False)).report
+        except Exception as exc:  # the verifier's input errors carry ``detail``; the record stays readable
+            found[str(cred["id"])] = ExternalCheck(False, str(getattr(exc, "detail", "") or "It could not be read."))
+            return
+        failures = [c.message for c in report.checks if c.outcome == "fail"]
+        found[str(cred["id"])] = ExternalCheck(bool(report.verified), " ".join(failures[:2]))
+
+    async with anyio.create_task_group() as group:
+        for cred in bundled(clr):
+            if cred.get("id") in outside:
+                group.start_soon(check, cred)
+    return found
 
 
 async def render_pdf(ctx: IssuerContext, row: TranscriptRow) -> bytes:
@@ -180,18 +228,20 @@ async def render_pdf(ctx: IssuerContext, row: TranscriptRow) -> bytes:
     clr_json = row.document
     clr = json.loads(clr_json)
     statuses = await statuses_now(ctx, clr)
-    key = (str(row.uuid), hashlib.sha256(clr_json.encode("utf-8")).hexdigest(), tuple(sorted(statuses.items())))
+    checks = await external_checks(ctx, clr)
+    key = (str(row.uuid), hashlib.sha256(clr_json.encode("utf-8")).hexdigest(), tuple(sorted(statuses.items())),
+           tuple(sorted((k, c.verified, c.message) for k, c in checks.items())))
     caches = ctx.caches
     with caches.lock:
         cached = caches.pdfs.get(key)
     if cached is not None:
         return cached
     links, base, now = links_for(ctx, row), ctx.settings.base_url, ctx.clock.now()
-    scale = scale_for(bundled(clr))
+    scale = scale_for(schools_own(clr))
 
     def work() -> bytes:
         return engine.render_transcript_pdf(clr_json, statuses=statuses, scale=scale, base_url=base, links=links,
-                                            now=now)
+                                            now=now, external_checks=checks)
 
     pdf = await anyio.to_thread.run_sync(work)
     with caches.lock:
@@ -207,6 +257,6 @@ async def render_html(ctx: IssuerContext, row: TranscriptRow, *, share: Mapping[
     links = links_for(ctx, row)
     if pdf_url is not None:  # a share link's visitor has no account: the PDF comes through the link
         links = dataclasses.replace(links, pdf_url=pdf_url)
-    return engine.render_transcript_html(clr, statuses=statuses, scale=scale_for(bundled(clr)),
+    return engine.render_transcript_html(clr, statuses=statuses, scale=scale_for(schools_own(clr)),
                                          base_url=ctx.settings.base_url, links=links, now=ctx.clock.now(),
-                                         share=share, page=page)
+                                         share=share, page=page, external_checks=await external_checks(ctx, clr))

@@ -13,18 +13,16 @@ import httpx
 import pytest
 
 from badges import bake
-from badges.signing import Ed25519Signer, sign
 from badges.signing.jwt import sign_jwt
 from issuer.db.tables import ImportedBadge
-from tests.support import BASE_URL, NOW
-from tests.vectors.build import badge
+from tests.support import BASE_URL
 from tests.web.award_support import award
+from tests.web.elsewhere_support import ELSEWHERE, elsewhere_badge
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
 
 HTML = {"accept": "text/html"}
-ELSEWHERE = Ed25519Signer.from_seed(bytes(range(1, 33)))  # a platform that is not ours, on a did:key
 LINK = "https://badges.elsewhere.example/assertions/42"
 OB2 = "https://badges.elsewhere.example/ob2/assertions/9"  # an Open Badges 2.0 hosted assertion
 OB2_BADGE, OB2_ISSUER = "https://badges.elsewhere.example/ob2/badge", "https://badges.elsewhere.example/ob2/issuer"
@@ -37,14 +35,6 @@ OB2_DOCS = {
     OB2_ISSUER: {"@context": "https://w3id.org/openbadges/v2", "type": "Issuer", "id": OB2_ISSUER,
                  "name": "Riverside Pools"},
 }
-
-
-def elsewhere_badge(name: str = "Community Garden Volunteer") -> dict:
-    issuer = {"id": ELSEWHERE.public_key.did_key, "type": ["Profile"], "name": "Riverside Parks Department",
-              "url": "https://parks.elsewhere.example"}
-    doc = badge(issuer=issuer, name=name, slug="garden", rubric=False)
-    doc.pop("credentialStatus", None)
-    return sign(doc, signer=ELSEWHERE, created=NOW)
 
 
 def png_bytes() -> bytes:

@@ -31,7 +31,7 @@ from badges.signing.jwt import sign_jwt
 from issuer.db.tables import ImportedBadge, OAuthToken
 from tests.support import BASE_URL
 from tests.web.award_support import award
-from tests.web.test_backpack_imports import ELSEWHERE, elsewhere_badge
+from tests.web.elsewhere_support import ELSEWHERE, elsewhere_badge
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]

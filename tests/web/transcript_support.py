@@ -216,7 +216,7 @@ async def engine_verify(client, clr_json: str, now=NOW):
     docs, lists = {}, {}
     for doc in [clr, *clr["credentialSubject"]["verifiableCredential"]]:
         did = doc["issuer"]["id"]
-        if did not in docs:
+        if did not in docs and not did.startswith("did:key:"):  # a did:key resolves itself (external learning)
             slug = did.rsplit(":", 1)[-1]
             r = await client.get(f"/issuers/{slug}/did.json")
             assert r.status_code == 200
