@@ -57,7 +57,12 @@ async def disconnect(ctx: IssuerContext, who: Principal, client: int) -> str:
     return found.name
 
 
-async def forget(user_id: int) -> dict[str, int]:
+async def grant_count(user_id: int) -> int:
+    """How many grants (tokens, live or not) erasing the student would delete."""
+    return await repo.count_grants(user_id)
+
+
+async def forget(user_id: int) -> None:
     """Erasure on request: the student's grants to apps and their API profile are deleted (call
     inside the erasure's transaction)."""
-    return await repo.forget_user(user_id)
+    await repo.forget_user(user_id)

@@ -71,13 +71,15 @@ async def revoke_token(row_id: int, *, refresh_too: bool) -> None:
     await OAuthToken.update(values).where(_pk_token == row_id)
 
 
-async def forget_user(user_id: int) -> dict[str, int]:
-    """Erasure: the student's grants and profile go (call inside the erasure's transaction)."""
-    tokens = await OAuthToken.delete().where(OAuthToken.user == user_id).returning(_pk_token)
+async def count_grants(user_id: int) -> int:
+    return int(await OAuthToken.count().where(OAuthToken.user == user_id))
+
+
+async def forget_user(user_id: int) -> None:
+    """Erasure: the student's grants, codes and profile go (call inside the erasure's transaction)."""
+    await OAuthToken.delete().where(OAuthToken.user == user_id)
     await OAuthCode.delete().where(OAuthCode.user == user_id)
-    profiles = await LearnerProfile.delete().where(LearnerProfile.user == user_id).returning(
-        LearnerProfile._meta.primary_key)
-    return {"apiGrants": len(tokens), "apiProfile": len(profiles)}
+    await LearnerProfile.delete().where(LearnerProfile.user == user_id)
 
 
 async def profile_of(user_id: int) -> ProfileRow | None:

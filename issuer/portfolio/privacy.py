@@ -80,7 +80,8 @@ async def erasure_plan(ctx: IssuerContext, principal: Principal, user_id: int) -
               "portfolioShares": portfolio["portfolioShares"],
               "badgesFromElsewhere": len(await portfolio_repo.learner_import_hashes(user.id)),
               "transcriptShares": await transcript_shares.learner_share_count(user.id),
-              "sessions": sessions, "messages": await mail.messages_for(user.id)}
+              "sessions": sessions, "messages": await mail.messages_for(user.id),
+              "connectedApps": await connected_apps.grant_count(user.id)}
     keep = {"badges": counts["badges"], "transcripts": counts["transcripts"], "submissions": held.submissions}
     return ErasurePlan(student=user, erased=user.erased_at is not None, delete=delete, keep=keep)
 
@@ -99,7 +100,8 @@ async def erase(ctx: IssuerContext, principal: Principal, user_id: int) -> Erasu
         imported_files = await portfolio_repo.delete_learner_imports(user.id)
         await transcript_shares.delete_learner_shares(user.id)
         await mail.forget_recipient(user.id)
-        ended = {**await account_erasure.erase_account(user.id, now), **await connected_apps.forget(user.id)}
+        ended = await account_erasure.erase_account(user.id, now)
+        await connected_apps.forget(user.id)
         if user.school is not None:
             await audit_trail.record(principal, action="user.erase", school_id=user.school, subject=user.username,
                                      at=now, district_id=user.district, reason="on request",

@@ -449,3 +449,26 @@ async def test_profile_put_keeps_the_platforms_id_and_checks_the_schema(client, 
                                         json={**profile, "email": 42}), 400)
     assert_status_info(await client.put("/ims/ob/v3p0/profile", headers=bearer(token), content=b"[]"), 400)
     assert (await client.get("/ims/ob/v3p0/profile", headers=bearer(token))).json() == profile
+
+
+async def test_erasure_on_request_ends_the_students_grants_and_api_profile(client, seed):
+    from issuer.access import Principal, Role
+    from issuer.db.tables import LearnerProfile
+    from issuer.portfolio import privacy
+
+    _info, oauth = await registered(client)
+    token = await token_for(client, seed, oauth)
+    profile = (await client.get("/ims/ob/v3p0/profile", headers=bearer(token))).json()
+    assert (await client.put("/ims/ob/v3p0/profile", headers=bearer(token),
+                             json={**profile, "description": "Kept by the API"})).status_code == 200
+    admin = seed.users[("north", "school_admin", 0)]
+    student = seed.users[("north", "student", 0)]
+    who = Principal(role=Role.SCHOOL_ADMIN, id=admin["id"], school_id=admin["school"], district_id=admin["district"],
+                    username=admin["username"], via="session")
+    plan = await privacy.erasure_plan(seed.ctx, who, student["id"])
+    assert plan.delete["connectedApps"] == 1
+    await privacy.erase(seed.ctx, who, student["id"])
+    assert await OAuthToken.count() == 0 and await LearnerProfile.count() == 0
+    assert_status_info(await client.get("/ims/ob/v3p0/profile", headers=bearer(token)), 401)
+    with pytest.raises(RefreshTokenError):
+        await oauth.refresh_token(token["refresh_token"])
