@@ -317,7 +317,7 @@ class _CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
             redirect_uri=request.payload.redirect_uri or request.client.get_default_redirect_uri() or "",
             scope=request.scope or "", code_challenge=str(data.get("code_challenge") or ""),
             code_challenge_method=str(data.get("code_challenge_method") or ""),
-            expires_at=self.server.now() + timedelta(seconds=CODE_SECONDS)))
+            expires_at=self.server.now() + timedelta(seconds=CODE_SECONDS), now=self.server.now()))
 
     def query_authorization_code(self, code: str, client: Client) -> Code | None:
         row = self.server.wait(repo.code_by_hash, digest(code))

@@ -30,7 +30,9 @@ async def client_by_id(row_id: int) -> ClientRow | None:
 
 
 async def insert_code(*, code_hash: str, client: int, user: int, redirect_uri: str, scope: str,
-                      code_challenge: str, code_challenge_method: str, expires_at: datetime) -> int:
+                      code_challenge: str, code_challenge_method: str, expires_at: datetime, now: datetime) -> int:
+    # codes nobody exchanged would pile up: each new one sweeps the expired ones away
+    await OAuthCode.delete().where(OAuthCode.expires_at < now)
     return await insert_row(OAuthCode, code_hash=code_hash, client=client, user=user, redirect_uri=redirect_uri,
                             scope=scope, code_challenge=code_challenge,
                             code_challenge_method=code_challenge_method, expires_at=expires_at)
