@@ -43,8 +43,12 @@ async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in form.items() if isinstance(v, str)}
 
 
-def _error_page(request: Request[Any, Any, Any], error: OAuth2Error) -> Response[Any]:
-    # no redirect: the client or its redirect URI is not known, so nothing may be sent there (RFC 6749 §4.1.2.1)
+def _refused(request: Request[Any, Any, Any], error: OAuth2Error) -> Response[Any]:
+    """An authorization request refused: back to the app with the error when its redirect URI is
+    known good; otherwise a page, since nothing may be sent to an unknown one (RFC 6749 §4.1.2.1)."""
+    if error.redirect_uri:
+        status, _body, headers = error()
+        return _send(Answer(status, "", list(headers)))
     return page(request, "oauth/error.html.j2", status_code=400, error=error.error,
                 description=error.get_error_description() or "")
 
@@ -90,10 +94,7 @@ class OAuthController(Controller):
 
         found = await server.answer(consent)
         if isinstance(found, OAuth2Error):
-            if found.redirect_uri:
-                status, _body, headers = found()
-                return _send(Answer(status, "", list(headers)))
-            return _error_page(request, found)
+            return _refused(request, found)
         if user is None:
             return page(request, "oauth/not_student.html.j2", status_code=403, client=found.client.name)
         scopes = [s for s in (found.request.scope or "").split() if s in SCOPES]
@@ -127,10 +128,7 @@ class OAuthController(Controller):
 
         answer = await server.answer(decide)
         if isinstance(answer, OAuth2Error):
-            if answer.redirect_uri:
-                status, _body, headers = answer()
-                return _send(Answer(status, "", list(headers)))
-            return _error_page(request, answer)
+            return _refused(request, answer)
         if allowed and answer.status == 302 and who.school_id is not None:
             await audit.record(who, action="api.authorize", school_id=who.school_id, subject=who.username,
                                at=ctx.clock.now(), client=params.get("client_id", ""), scope=params.get("scope", ""))

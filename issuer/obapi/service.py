@@ -136,6 +136,16 @@ def link_header(url: str, page: CredentialsPage, since: str | None) -> str:
     return ", ".join(links)
 
 
+def _json_object(body: bytes, what: str) -> dict[str, Any]:
+    try:
+        found = json.loads(body)
+    except ValueError:
+        raise ApiError("the body is not JSON", code_minor="invalid_data") from None
+    if not isinstance(found, dict):
+        raise ApiError(f"the body is not {what} (a JSON object)", code_minor="invalid_data")
+    return found
+
+
 class Upserted(msgspec.Struct, frozen=True):
     created: bool
     body: bytes  # the credential as posted (echoed)
@@ -148,12 +158,7 @@ async def upsert(ctx: IssuerContext, who: Principal, body: bytes, content_type: 
     media = content_type.split(";")[0].strip().lower()
     text = body.strip()
     if media in ("application/json", "application/vc+ld+json", "application/ld+json"):
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            raise ApiError("the body is not JSON", code_minor="invalid_data") from None
-        if not isinstance(parsed, dict):
-            raise ApiError("the body is not a credential (a JSON object)", code_minor="invalid_data")
+        _json_object(text, "a credential")
     elif media == "text/plain":
         if text.count(b".") != 2 or text.startswith(b"{"):
             raise ApiError("the body is not a compact JWS", code_minor="invalid_data")
@@ -192,12 +197,7 @@ async def put_profile(ctx: IssuerContext, who: Principal, body: bytes) -> dict[s
     """Replace what the student keeps in their profile (the platform's id and type stay)."""
     if len(body) > MAX_PROFILE_BYTES:
         raise ApiError(f"a profile is at most {MAX_PROFILE_BYTES:,} bytes", status_code=413)
-    try:
-        given = json.loads(body)
-    except ValueError:
-        raise ApiError("the body is not JSON", code_minor="invalid_data") from None
-    if not isinstance(given, dict):
-        raise ApiError("the body is not a Profile (a JSON object)", code_minor="invalid_data")
+    given = _json_object(body, "a Profile")
     ours = profile_id(ctx, who.id or 0)
     if given.get("id", ours) != ours:
         raise ApiError(f"this is not your profile: its id is {ours}", code_minor="invalid_data")

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from httpx_oauth.oauth2 import OAuth2
 
-from tests.browser.support import BROWSER_MARKS, DESKTOP, PHONE, Journey, seed_demo_school, serve
+from tests.browser.support import BROWSER_MARKS, DESKTOP, PHONE, Journey
 
 pytestmark = [
     *BROWSER_MARKS,
@@ -30,20 +30,6 @@ pytestmark = [
 APP = "https://portal.college.example"
 CALLBACK = APP + "/callback"
 SCOPES = [f"https://purl.imsglobal.org/spec/ob/v3p0/scope/{s}" for s in ("credential.readonly", "profile.readonly")]
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return seed_demo_school(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def server(demo):
-    from issuer.app import create_app
-
-    port, settings, _ = demo
-    with serve(create_app(settings), port, name="the issuer app", timeout=20) as url:
-        yield url
 
 
 def run(coroutine):

@@ -12,7 +12,7 @@ import pytest
 
 from badges.signing import Ed25519Signer, sign
 from badges.signing.jwt import sign_jwt
-from tests.browser.support import BROWSER_MARKS, DESKTOP, PHONE, Journey, seed_demo_school, serve, sign_in
+from tests.browser.support import BROWSER_MARKS, DESKTOP, PHONE, Journey, sign_in
 from tests.support import NOW
 from tests.vectors.build import badge
 
@@ -22,20 +22,6 @@ pytestmark = [
 ]
 
 ELSEWHERE = Ed25519Signer.from_seed(bytes(range(3, 35)))
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return seed_demo_school(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def server(demo):
-    from issuer.app import create_app
-
-    port, settings, _ = demo
-    with serve(create_app(settings), port, name="the issuer app", timeout=20) as url:
-        yield url
 
 
 def from_elsewhere(name: str, slug: str) -> dict:
