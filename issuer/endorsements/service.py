@@ -241,21 +241,27 @@ async def endorse(ctx: IssuerContext, who: Principal, *, ref: str, comment: obje
     return await in_write_transaction(as_teacher)
 
 
-async def partner_offer(ctx: IssuerContext, token: str) -> tuple[str, Subject, EndorsementRow | None]:
-    """What a mentor's link lets them endorse: (the partner organisation, the ELO's achievement,
-    the organisation's standing endorsement of it if any). ``LinkExpired`` for a bad link."""
+class PartnerOffer(msgspec.Struct, frozen=True, kw_only=True):
+    """What a mentor's link lets them endorse: the ELO's achievement on behalf of its partner
+    organisation, and that organisation's standing endorsement of it (if any)."""
+    organisation: str
+    subject: Subject
+    held: EndorsementView | None
+    school: int
+
+
+async def partner_offer(ctx: IssuerContext, token: str) -> PartnerOffer:
+    """``LinkExpired`` for a link that cannot endorse (unknown, expired, a plan not approved)."""
     elo = await elos.endorsing_link(ctx, token)
-    subject = await _achievement_subject(ctx, str((await _elo_achievement_uuid(elo.achievement))), elo.school)
-    endorser = await repo.endorser_by_handle(elo.school, keys.partner_handle(elo.partner_org))
-    held = await repo.existing(f"endorser:{endorser.id}", subject.id) if endorser is not None else None
-    return elo.partner_org, subject, held
-
-
-async def _elo_achievement_uuid(achievement_id: int) -> uuidlib.UUID:
-    row = await achievements.by_id(achievement_id)
-    if row is None:
+    achievement = await achievements.by_id(elo.achievement)
+    if achievement is None:
         raise NotFound("no such achievement")
-    return row.uuid
+    subject = await _achievement_subject(ctx, str(achievement.uuid), elo.school)
+    organisation = " ".join(elo.partner_org.split())
+    endorser = await repo.endorser_by_handle(elo.school, keys.partner_handle(organisation))
+    held = await repo.existing(f"endorser:{endorser.id}", subject.id) if endorser is not None else None
+    return PartnerOffer(organisation=organisation, subject=subject, school=elo.school,
+                        held=view_of(ctx, held) if held is not None else None)
 
 
 async def endorse_as_partner(ctx: IssuerContext, token: str, *, achievement: str, comment: object) -> EndorsementRow:
@@ -264,22 +270,21 @@ async def endorse_as_partner(ctx: IssuerContext, token: str, *, achievement: str
     ``achievement`` is not the one this link is about (another ELO's); ``Conflict`` when the
     organisation already endorses it."""
     text = comment_of(comment)
-    organisation, subject, _ = await partner_offer(ctx, token)
+    offer = await partner_offer(ctx, token)
+    subject, name = offer.subject, offer.organisation
     if str(achievement or "").strip() not in (subject.ref.partition(":")[2], subject.ref):
         raise NotFound("this link is not about that achievement")
-    elo = await elos.endorsing_link(ctx, token)
     now = ctx.clock.now()
-    name = " ".join(organisation.split())
-    school_name = await schools.school_name(elo.school) or "a school"
+    school_name = await schools.school_name(offer.school) or "a school"
 
     async def unit() -> EndorsementRow:
-        endorser = await keys.endorser(ctx, school_id=elo.school, kind="partner",
-                                       handle=keys.partner_handle(organisation), name=name)
+        endorser = await keys.endorser(ctx, school_id=offer.school, kind="partner",
+                                       handle=keys.partner_handle(name), name=name)
         signer = keys.signer_of(ctx, endorser)
         profile: dict[str, object] = {"id": signer.public_key.did_key, "type": ["Profile"], "name": endorser.name,
                                       "description": f"Extended learning partner of {school_name}"}
         return await _sign_and_store(
-            ctx, school_id=elo.school, subject=subject, comment=text, endorser_kind="partner",
+            ctx, school_id=offer.school, subject=subject, comment=text, endorser_kind="partner",
             endorser_key=f"endorser:{endorser.id}", endorser_name=endorser.name, endorser_id=endorser.id,
             profile=profile, signer=signer, created_by=None, now=now)
 
