@@ -36,8 +36,9 @@ class EndorsementController(Controller):
             raise NotFound("no such endorsement format (html, .json)")
         row = await service.stored(e_uuid)
         if ext == "json":
+            filename = f"endorsement-{str(row.uuid)[:8]}.json"
             return Response(content=row.document.encode("utf-8"), media_type=VC_MEDIA_TYPE,
-                            headers={"Content-Disposition": f'attachment; filename="endorsement-{str(row.uuid)[:8]}.json"'})
+                            headers={"Content-Disposition": f'attachment; filename="{filename}"'})
         if request.accept.best_match(_OFFERED, default="text/html") != "text/html":
             return Response(content=row.document.encode("utf-8"), media_type=VC_MEDIA_TYPE, headers={"Vary": "Accept"})
         response = page(request, "endorsement/page.html.j2", e=service.view_of(ctx, row), done=done)
