@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from urllib.parse import unquote
 
 import httpx
 
@@ -19,12 +20,17 @@ from badges.signing import Ed25519Signer
 from badges.signing.proofs import format_datetime
 from issuer.schools.identity import did_document
 from tests.interop.support import BASE, SERVICE_MARKS, requires_node, run_node
-from tests.interop.test_interop_service import did_web_path
 from tests.support import NOW
 from tests.web.support import bearer
 
 pytestmark = [*SERVICE_MARKS, *requires_node()]
 HTML = {"accept": "text/html"}
+
+
+def did_web_path(did: str) -> str:
+    """DIDWEB Read, as a path on our own origin: did:web:host:a:b → /a/b/did.json."""
+    segments = did.split(":")[3:]
+    return "/" + "/".join(unquote(s) for s in segments) + "/did.json" if segments else "/.well-known/did.json"
 
 
 def did_key_document(did: str) -> dict:
