@@ -24,6 +24,7 @@ from issuer.access import ADMINS, Principal
 from issuer.accounts.auth import requires
 from issuer.catalog import achievements, editor
 from issuer.catalog.rows import AchievementRow
+from issuer.endorsements import service as endorsements
 from issuer.errors import Conflict, InvalidInput, IssuerError
 from issuer.schools import profile
 from issuer.schools.rows import SchoolRow
@@ -156,7 +157,9 @@ class AchievementPages(Controller):
                     competencies=comps, prerequisites=[vs[-1] for vs in prereqs.values() if vs],
                     done=done if done in DONE else None, errors=errors or [],
                     image=f"/achievements/{row.uuid}/image" if row.image_sha256 else None,
-                    school_query=_suffix(school, principal))
+                    school_query=_suffix(school, principal),
+                    endorsements=await endorsements.for_subjects(
+                        ctx, [achievements.achievement_url(ctx.settings.base_url, row.uuid)]))
 
     @get("/{a_uuid:str}")
     async def show(self, ctx: Ctx, request: AuthRequest, a_uuid: FromPath[str],

@@ -12,6 +12,7 @@ from issuer.catalog import achievements as service
 from issuer.catalog import editor, linked
 from issuer.catalog.schemas import AchievementIn, AchievementOut, achievement_out
 from issuer.credentials import sharing
+from issuer.endorsements import service as endorsements
 from issuer.errors import InvalidInput
 from issuer.storage import FileStore
 from issuer.web.common import files_of, form_of, page, wants_html, who
@@ -64,7 +65,8 @@ class PublicAchievementController(Controller):
     async def definition(self, ctx: Ctx, request: Request[Any, Any, Any], a_id: FromPath[str]) -> Response[Any]:
         document = await linked.achievement(ctx, a_id)
         if wants_html(request):
-            return page(request, "linked/achievement.html.j2", achievement=document)
+            return page(request, "linked/achievement.html.j2", achievement=document,
+                        endorsements=await endorsements.for_subjects(ctx, [document["id"]]))
         return Response(content=document, media_type="application/json", headers={"Vary": "Accept"})
 
     @get("/{a_id:str}/rubric/{criterion:str}")

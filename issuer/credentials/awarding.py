@@ -43,6 +43,7 @@ from issuer.credentials import repo as credentials_repo
 from issuer.credentials.rows import AwardLevelRow, IssuedCredentialRow, PairAwardRow
 from issuer.credentials.status import allocate_entry, dumps
 from issuer.db.engine import write_transaction
+from issuer.endorsements import embedding
 from issuer.errors import Conflict, InvalidInput
 from issuer.evidence import service as evidence
 from issuer.evidence.rows import SubmissionRow, VersionRow
@@ -130,18 +131,20 @@ _version_key = msgspec.json.Encoder(order="sorted")  # a dict row or a Struct ro
 
 
 async def achievement_doc(ctx: IssuerContext, achievement: AchievementRow, *, base_url: str) -> dict[str, Any]:
-    """``achievements.achievement_document`` memoized per achievement version. The returned
-    dict is shared: callers must not mutate it (``build_credential`` deep-copies it)."""
+    """``achievements.achievement_document`` memoized per achievement version, with the
+    achievement's standing endorsements embedded (read each time: one indexed query, since an
+    endorsement may come from another process). The returned dict is shared: callers must not
+    mutate it (``build_credential`` deep-copies it)."""
     caches = ctx.caches
     key = base_url + "\x00" + _version_key.encode(achievement).decode("utf-8")
     with caches.lock:
         cached = caches.documents.get(key)
-        if cached is not None:
-            return cached
-    doc = await achievements.achievement_document(achievement, base_url=base_url)
-    with caches.lock:
-        caches.documents[key] = doc
-    return doc
+    if cached is None:
+        cached = await achievements.achievement_document(achievement, base_url=base_url)
+        with caches.lock:
+            caches.documents[key] = cached
+    endorsed = await embedding.documents_for([achievement.id])
+    return embedding.with_endorsements(cached, endorsed.get(achievement.id, []))
 
 
 def evidence_list(*, base_url: str, credential_uuid: str, achievement_name: str, version: VersionRow | None,

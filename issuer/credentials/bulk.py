@@ -46,6 +46,7 @@ from issuer.credentials import awarding
 from issuer.credentials import repo as credentials_repo
 from issuer.credentials.bulk_rows import BulkError, BulkJobRow, PlannedAward
 from issuer.db.engine import write_transaction
+from issuer.endorsements import embedding
 from issuer.errors import InvalidInput, NotFound
 from issuer.jobs import JobRunner, LeaseLost, actor_of, principal_of
 from issuer.mail import notify
@@ -380,8 +381,10 @@ async def run_job(ctx: IssuerContext, runner: JobRunner, job_id: int) -> None:
         kit = await awarding.issuer_kit(ctx, school_id)
         achievements = await catalog.by_ids(r.achievement for r in rows[done:])
         docs = {}
+        endorsed = await embedding.documents_for(list(achievements))  # one query for the job's achievements
         for a_id, a in achievements.items():
-            docs[a_id] = await achievement_document(a, base_url=kit.base_url)
+            docs[a_id] = embedding.with_endorsements(await achievement_document(a, base_url=kit.base_url),
+                                                     endorsed.get(a_id, []))
         learners = {}
         for n, u in enumerate({r.learner for r in rows[done:]}, start=1):
             learner = await user_directory.get_user(u)

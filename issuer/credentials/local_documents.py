@@ -34,6 +34,7 @@ _SCHOOL_DID = re.compile(r"^:issuers:([A-Za-z0-9._~-]+)$")
 _SCHOOL_DOC = re.compile(r"^/issuers/([A-Za-z0-9._~-]+)/did\.json$")
 _STATUS = re.compile(r"^/status/([A-Za-z0-9._~-]+)/(revocation|suspension|message)/(\d{1,9})$")
 _CREDENTIAL = re.compile(r"^/(?:credentials|badges)/([0-9a-fA-F-]{32,36})$")  # the JSON, or the badge's page
+_ENDORSEMENT = re.compile(r"^/endorsements/([0-9a-fA-F-]{32,36})$")  # issuer.endorsements
 _TRANSCRIPT = re.compile(r"^/transcripts/([0-9a-fA-F-]{32,36})\.json$")
 
 
@@ -98,7 +99,7 @@ async def _find(ctx: IssuerContext, id_or_url: str) -> dict[str, Any] | str | No
 
 
 async def hosted_credential(ctx: IssuerContext, url: str) -> bytes | None:
-    """The signed credential (badge or transcript CLR) we serve at ``url``, byte for byte: at
+    """The signed credential (badge, endorsement or transcript CLR) we serve at ``url``, byte for byte: at
     ``/credentials/<uuid>`` or behind the badge's page ``/badges/<uuid>`` (which answers a
     verifier with the credential). A badge whose learner keeps it private is not served to an
     anonymous reader, and the verifier reads as one: None."""
@@ -112,6 +113,14 @@ async def hosted_credential(ctx: IssuerContext, url: str) -> bytes | None:
             return None
         row = await credentials_repo.issued_credential(uuid=key)
         return row.document.encode("utf-8") if row is not None and row.public_page else None
+    if match := _ENDORSEMENT.match(path):
+        # Imported here: endorsements build on credentials (embedding), not the other way round.
+        from issuer.endorsements.service import stored
+
+        try:
+            return (await stored(match.group(1))).document.encode("utf-8")
+        except NotFound:
+            return None
     if match := _TRANSCRIPT.match(path):
         # Imported here: the transcripts domain builds on credentials, not the other way round.
         from issuer.transcripts.service import signed_document

@@ -20,6 +20,7 @@ from issuer.accounts.auth import requires
 from issuer.context import IssuerContext
 from issuer.credentials import offline, sharing, vc_jwt, wallets
 from issuer.credentials.schemas import BadgeEvidenceOut, BadgeSharingOut, EvidenceSharingOut
+from issuer.endorsements import service as endorsements
 from issuer.errors import InvalidInput, NotFound
 from issuer.evidence.controllers import download
 from issuer.render.qr import qr_data_uri
@@ -105,7 +106,9 @@ class BadgeController(Controller):
             response = page(request, "badge/not_shared.html.j2", status_code=404)
         else:
             copies = (await wallets.wallet_copies(await sharing.credential_row(c_uuid))) if view["owner"] else []
-            response = page(request, "badge/page.html.j2", badge=view,
+            # the badge's own endorsements and its achievement's standing ones (issuer.endorsements)
+            endorsed = await endorsements.for_subjects(ctx, [view["credential_id"], view["achievement_id"]])
+            response = page(request, "badge/page.html.j2", badge=view, endorsements=endorsed,
                             saved=request.query_params.get("saved"), wallet_copies=copies)
         response.headers["Vary"] = "Accept"
         return response

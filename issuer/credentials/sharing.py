@@ -214,6 +214,8 @@ async def badge_view(ctx: IssuerContext, c_uuid: str, viewer: Principal | None =
     files = download_name(name, row)
     return {
         "uuid": str(row.uuid),
+        "credential_id": row.credential_id,
+        "achievement_id": achievement.get("id", ""),
         "name": achievement.get("name", ""),
         "description": achievement.get("description", ""),
         "criteria": (achievement.get("criteria") or {}).get("narrative", ""),

@@ -648,3 +648,52 @@ class LearnerProfile(Table):
     user = ForeignKey(references=User, unique=True)
     document = Text()
     updated_at = Timestamptz()
+# --- endorsements (issue 14): Endorser, Endorsement
+
+
+class Endorser(Table):
+    """An endorser that is not the school (a teacher, a partner organisation of extended learning):
+    named on its Profile, signing with its own Ed25519 key that the platform holds for it (a
+    custodial did:key; the seed AES-GCM encrypted under the KEK like the schools' keys). The school
+    itself endorses with its own signing key and has no row here. ``handle`` says who it is within
+    the school: ``teacher:<user id>`` or ``partner:<the organisation's name, casefolded>``."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    uuid = UUID(unique=True)
+    school = ForeignKey(references=School, index=True)
+    kind = Varchar(length=16)  # teacher | partner
+    handle = Varchar(length=300)
+    user = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
+    name = Varchar(length=512)  # the Profile's name ("Ana Ruiz, teacher at Northside High", "City Museum")
+    public_key_multibase = Varchar(length=128, unique=True)
+    encrypted_seed = Text()  # "v1.<kek id>.<base64url(nonce ‖ ciphertext)>"
+    created_at = Timestamptz()
+    unique_school_handle = _PUnique(["school", "handle"])
+
+
+class Endorsement(Table):
+    """A signed EndorsementCredential, stored byte for byte as signed and served at
+    ``/endorsements/<uuid>``. ``endorser_key`` names the signer (``school:<id>`` or
+    ``endorser:<id>``): one endorsement per endorser and endorsed thing (``subject_id``).
+    ``achievement`` is set when the endorsed thing is one of our achievements (badges issued for
+    it later embed the endorsement), ``credential`` for one of our badges, ``subject_school`` for
+    one of the district's schools."""
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    uuid = UUID(unique=True)
+    school = ForeignKey(references=School, index=True)  # whose staff or partner endorsed
+    endorser_kind = Varchar(length=16)  # school | teacher | partner
+    endorser = ForeignKey(references=Endorser, null=True, index=True)  # None: the school itself
+    endorser_key = Varchar(length=64)
+    endorser_name = Varchar(length=512)
+    subject_kind = Varchar(length=16)  # achievement | badge | issuer
+    subject_id = Varchar(length=2048)
+    subject_name = Varchar(length=512, default="")
+    achievement = ForeignKey(references=Achievement, null=True, index=True)
+    credential = ForeignKey(references=IssuedCredential, null=True, index=True)
+    subject_school = ForeignKey(references=School, null=True, index=True)
+    comment = Text()
+    credential_id = Varchar(length=2048)
+    document = Text()  # the signed EndorsementCredential, exactly as signed
+    created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+    withdrawn_at = Timestamptz(null=True, default=None)
+    unique_endorser_subject = _PUnique(["endorser_key", "subject_id"])

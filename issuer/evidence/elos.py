@@ -160,6 +160,22 @@ async def _live_link(token: str, now: datetime) -> tuple[MentorLinkRow, EloRow]:
     return link, elo
 
 
+async def endorsing_link(ctx: IssuerContext, token: str) -> EloRow:
+    """The ELO a mentor's link opens for an endorsement on behalf of the partner organisation.
+    Unlike the attestation, an endorsement does not use the link up: it serves until it expires,
+    before or after the mentor's confirmation (the thanks page offers it too), and only for an
+    approved plan (a proposed or rejected one has no partner relationship to speak of)."""
+    if not plausible(token):
+        raise LinkExpired("this mentor link is not valid")
+    link = await evidence_repo.get_mentor_link(token_hash(token))
+    if link is None or link.expires_at <= ctx.clock.now():
+        raise LinkExpired("this mentor link is not valid or has expired")
+    elo = await evidence_repo.get_elo_by_id(link.elo)
+    if elo is None or elo.status in ("proposed", "rejected"):
+        raise LinkExpired("this mentor link is no longer valid")
+    return elo
+
+
 async def mentor_view(ctx: IssuerContext, token: str) -> MentorView:
     link, elo = await _live_link(token, ctx.clock.now())
     learner = await users.get_user(elo.learner) if elo.learner is not None else None

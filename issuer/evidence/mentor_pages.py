@@ -14,11 +14,20 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 
 from issuer.accounts.auth import CSRF_FIELD, CSRF_HEADER, check_csrf, principal_of
+from issuer.endorsements import service as endorsements
 from issuer.errors import IssuerError
 from issuer.evidence import elos as service
 from issuer.web.common import form_of, negotiated, page
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto_types import JSON_BODY_LIMIT
+
+
+async def _offer(ctx: Ctx, token: str) -> endorsements.PartnerOffer | None:
+    """The endorsement the link offers alongside the attestation (issuer.endorsements), if any."""
+    try:
+        return await endorsements.partner_offer(ctx, token)
+    except IssuerError:
+        return None
 
 
 class PartnerController(Controller):
@@ -46,7 +55,7 @@ class MentorController(Controller):
         except IssuerError as exc:
             return page(request, "mentor/gone.html.j2", status_code=exc.status_code, message=exc.message)
         return page(request, "mentor/attest.html.j2", view=view, token=token, error=None, error_field="",
-                    values={}, headers_noindex=True)
+                    values={}, headers_noindex=True, offer=await _offer(ctx, token))
 
     @post("/{token:str}", status_code=200)
     async def attest(self, ctx: Ctx, request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
@@ -71,7 +80,8 @@ class MentorController(Controller):
             except IssuerError as gone:
                 return page(request, "mentor/gone.html.j2", status_code=gone.status_code, message=gone.message)
             return page(request, "mentor/attest.html.j2", status_code=exc.status_code, view=view, token=token,
+                        offer=await _offer(ctx, token),
                         error=exc.message, error_field=str(exc.details.get("field") or ""),
                         values={"statement": str(body.get("statement") or ""), "hours": str(body.get("hours") or ""),
                                 "confirm": body.get("confirm") in (True, "true", "on", "1", "yes")})
-        return page(request, "mentor/thanks.html.j2")
+        return page(request, "mentor/thanks.html.j2", token=token, offer=await _offer(ctx, token))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.params import FromPath
 
 from issuer.schools import identity, profile
 from issuer.schools.schemas import SchoolOut
+from issuer.web.common import page, wants_html
 from issuer.web.deps import DEPENDENCIES, Ctx
 from issuer.web.dto import problem_responses
 
@@ -37,10 +38,16 @@ class IssuerController(Controller):
         "/{slug:str}",
         responses=problem_responses(404),
         media_type=MediaType.JSON,
-        summary="The school's OB 3.0 Profile",
+        summary="The school's OB 3.0 Profile (a page, with its endorsements, for a browser)",
     )
-    async def profile(self, ctx: Ctx, slug: FromPath[str]) -> dict[str, Any]:
-        return await identity.profile_document(ctx, slug)
+    async def profile(self, ctx: Ctx, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        document = await identity.profile_document(ctx, slug)
+        if wants_html(request):
+            from issuer.endorsements import service as endorsements  # endorsements builds on schools
+
+            return page(request, "endorsement/issuer.html.j2", profile=document,
+                        endorsements=await endorsements.for_school_page(ctx, slug))
+        return Response(content=document, media_type=MediaType.JSON, headers={"Vary": "Accept"})
 
     @get("/{slug:str}/logo", responses=problem_responses(404), summary="The school's logo (its Profile's image)")
     async def logo(self, ctx: Ctx, slug: FromPath[str]) -> Response[bytes]:

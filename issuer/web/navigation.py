@@ -77,6 +77,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
              within=("/admin/people/", "/admin/classes")),
     NavEntry(label=N_("Keys"), url="/admin/keys", roles=ADMIN),
     NavEntry(label=N_("Trusted issuers"), url="/admin/trusted-issuers", roles=ADMIN),
+    NavEntry(label=N_("Endorsements"), url="/admin/endorsements", roles=ADMIN),
     NavEntry(label=N_("API tokens"), url="/admin/api-tokens", roles=ADMIN),
     NavEntry(label=N_("Audit log"), url="/admin/audit-log", roles=ADMIN),
     NavEntry(label=N_("Outbox"), url="/admin/outbox", roles=ADMIN),  # (notify) mail kept without a server

@@ -10,6 +10,7 @@ from issuer.credentials.bulk_pages import BulkAwardPages
 from issuer.credentials.oid4vci_controller import OpenIdCredentialController, OpenIdMetadataController
 from issuer.credentials.pages import BadgeController
 from issuer.credentials.wallet_controller import InteractionController, WalletExchangeController
+from issuer.endorsements.pages import ROUTES as ENDORSEMENT_ROUTES
 from issuer.evidence.cohort_pages import CohortPages
 from issuer.evidence.controllers import EvidenceController
 from issuer.evidence.elo_controller import EloController
@@ -22,4 +23,4 @@ LEARNING_ROUTES = [FrameworkController, AchievementController, PublicAchievement
                    ReviewController, EloController, MentorController, AwardController, BadgeController,
                    TeacherPages, StudentPages, PublicFrameworkController, PartnerController, AwardPages,
                    WalletExchangeController, InteractionController, OpenIdMetadataController,
-                   OpenIdCredentialController, CohortPages, BulkAwardPages]
+                   OpenIdCredentialController, CohortPages, BulkAwardPages, *ENDORSEMENT_ROUTES]

@@ -280,10 +280,10 @@ EXPECTED_MENUS = {
     "ms.chen": ["Review queue", "Classes", "Cohort view", "Award history", "Bulk award", "Extended learning", "Password",
                 "Verify a badge"],
     "principal": ["Review queue", "Classes", "Cohort view", "Award history", "Bulk award", "Extended learning",
-                  "School profile", "Frameworks", "Achievements", "People & classes", "Keys", "Trusted issuers",
+                  "School profile", "Frameworks", "Achievements", "People & classes", "Keys", "Trusted issuers", "Endorsements",
                   "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
     "district": ["Schools", "School profile", "Frameworks", "Achievements", "People & classes", "Keys",
-                 "Trusted issuers", "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
+                 "Trusted issuers", "Endorsements", "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
 }
 
 

@@ -495,7 +495,7 @@ def test_an_elo_from_plan_to_badge_with_the_mentor_link_by_email(
     page.fill("#statement", f"{name} ran twelve sampling rounds carefully and presented the results to the lab.")
     page.fill("#hours", "42")
     page.check("#confirm")
-    j.click(page.locator("main button[type=submit]"))
+    j.click(page.locator("main button[type=submit].primary"))
     j.check("elo-mentor-thanks")
     page.goto(link)  # the link works once
     assert page.locator("h1").count() == 1 and "twelve sampling rounds" not in page.content()

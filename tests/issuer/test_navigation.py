@@ -14,10 +14,10 @@ TODAY = {
     Role.TEACHER: ["Review queue", "Classes", "Cohort view", "Award history", "Bulk award", "Extended learning", "Password",
                    "Verify a badge"],
     Role.SCHOOL_ADMIN: ["Review queue", "Classes", "Cohort view", "Award history", "Bulk award", "Extended learning",
-                        "School profile", "Frameworks", "Achievements", "People & classes", "Keys", "Trusted issuers",
+                        "School profile", "Frameworks", "Achievements", "People & classes", "Keys", "Trusted issuers", "Endorsements",
                         "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
     Role.DISTRICT_ADMIN: ["Schools", "School profile", "Frameworks", "Achievements", "People & classes", "Keys",
-                          "Trusted issuers", "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
+                          "Trusted issuers", "Endorsements", "API tokens", "Audit log", "Outbox", "Password", "Verify a badge"],
     Role.PUBLIC: ["Verify a badge"],
 }
 
@@ -32,8 +32,8 @@ def test_every_role_of_ui_md_has_its_entries_in_order():
     assert labels(Role.TEACHER) == ["Review queue", "Classes", "Cohort view", "Award history", "Bulk award",
                                     "Extended learning", "Password", "Verify a badge"]
     assert labels(Role.DISTRICT_ADMIN)[:2] == ["Schools", "School profile"]  # then any school's admin pages
-    assert labels(Role.SCHOOL_ADMIN)[-11:] == ["School profile", "Frameworks", "Achievements", "People & classes",
-                                               "Keys", "Trusted issuers", "API tokens", "Audit log", "Outbox",
+    assert labels(Role.SCHOOL_ADMIN)[-12:] == ["School profile", "Frameworks", "Achievements", "People & classes",
+                                               "Keys", "Trusted issuers", "Endorsements", "API tokens", "Audit log", "Outbox",
                                                "Password", "Verify a badge"]
     assert labels(Role.PUBLIC) == labels(Role.MENTOR) == ["Verify a badge"]
     assert len({e.url for e in NAVIGATION if Role.STUDENT in e.roles}) == len(labels(Role.STUDENT))

@@ -1,0 +1,95 @@
+"""Endorsements the SERVICE signed (issue 14), verified by Digital Bazaar's JavaScript stack: the
+school's (its did:web DID document, as the app serves it) and a mentor's on behalf of the partner
+organisation (a platform-held did:key; its DID document is the one did:key defines, built here
+from the key). The loader serves only those documents and our pinned contexts.
+
+Bad twins: each endorsement with its comment changed, and the partner's against another key.
+
+Needs Node and `npm ci --prefix tests/interop`; skipped otherwise.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from urllib.parse import unquote
+
+import httpx
+
+from badges.signing import Ed25519Signer
+from badges.signing.proofs import format_datetime
+from issuer.schools.identity import did_document
+from tests.interop.support import BASE, SERVICE_MARKS, requires_node, run_node
+from tests.support import NOW
+from tests.web.support import bearer
+
+pytestmark = [*SERVICE_MARKS, *requires_node()]
+HTML = {"accept": "text/html"}
+
+
+def did_web_path(did: str) -> str:
+    """DIDWEB Read, as a path on our own origin: did:web:host:a:b → /a/b/did.json."""
+    segments = did.split(":")[3:]
+    return "/" + "/".join(unquote(s) for s in segments) + "/did.json" if segments else "/.well-known/did.json"
+
+
+def did_key_document(did: str) -> dict:
+    return did_document(did, [did.removeprefix("did:key:")])
+
+
+async def test_service_endorsements_verify_in_javascript(seed, platform, platform_settings, db, tmp_path):
+    from issuer.app import create_app
+
+    app = create_app(platform_settings, clock=platform.clock, engine=db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+        t, s = bearer(seed, "teacher"), bearer(seed, "student")
+        r = await client.post("/api/achievements", headers=t, json={
+            "name": "Investigator", "description": "Plans an investigation.",
+            "rubric": {"name": "R", "criteria": [{"id": "plan", "name": "Planning", "requiredLevel": 3}]}})
+        a = r.json()
+        client.cookies.set("badges_session", seed.session["school_admin"])
+        page = (await client.get("/endorse", headers=HTML)).text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        r = await client.post("/endorse", headers=HTML, data={
+            "csrf_token": csrf, "subject": f"achievement:{a['id']}", "comment": "A standard we stand behind."})
+        assert r.status_code == 303, r.text
+        school = json.loads((await client.get(r.headers["location"].split("?")[0],
+                                              headers={"accept": "application/json"})).content)
+        r = await client.post("/api/elos", headers=s, json={
+            "achievement": a["id"], "partnerOrg": "River Lab", "mentorName": "Dr. Rivera",
+            "mentorEmail": "rivera@riverlab.example", "goals": "Sample water", "hours": 40,
+            "startDate": "2025-09-01", "endDate": "2025-12-01"})
+        link = (await client.post(f"/api/elos/{r.json()['id']}/decision", headers=t, json={"approve": True})).json()
+        token = link["mentorLink"].rsplit("/", 1)[-1]
+        client.cookies.clear()
+        page = (await client.get(f"/mentor/{token}", headers=HTML)).text
+        mcsrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        r = await client.post(f"/mentor/{token}/endorse", headers=HTML, data={
+            "csrf_token": mcsrf, "achievement": a["id"], "comment": "Our lab relies on these skills."})
+        assert r.status_code == 200, r.text
+        uuid = re.search(r'/endorsements/([0-9a-f-]{36})', r.text).group(1)
+        partner = json.loads((await client.get(f"/endorsements/{uuid}", headers={"accept": "application/json"})).content)
+        school_did = school["issuer"]["id"]
+        school_doc = (await client.get(did_web_path(school_did))).json()
+
+    partner_did = partner["issuer"]["id"]
+    assert school_did.startswith("did:web:") and partner_did.startswith("did:key:")
+    now = format_datetime(NOW)
+    docs = {school_did: school_doc, partner_did: did_key_document(partner_did)}
+    cases = []
+    for name, doc in (("school", school), ("partner", partner)):
+        cases.append({"name": name, "credential": doc, "documents": docs, "now": now})
+        tampered = copy.deepcopy(doc)
+        tampered["credentialSubject"]["endorsementComment"] = "Meh."
+        cases.append({"name": f"{name} tampered", "credential": tampered, "documents": docs, "now": now})
+    other = Ed25519Signer.from_seed(bytes(range(1, 33))).public_key.multibase
+    impostor = {**did_key_document(partner_did)}
+    impostor["verificationMethod"] = [{**m, "publicKeyMultibase": other} for m in impostor["verificationMethod"]]
+    cases.append({"name": "partner other key", "credential": partner,
+                  "documents": {partner_did: impostor}, "now": now})
+    results = run_node(cases, tmp_path)
+    assert results["school"]["verified"] is True, results["school"]["error"]
+    assert results["partner"]["verified"] is True, results["partner"]["error"]
+    assert results["school tampered"]["verified"] is False
+    assert results["partner tampered"]["verified"] is False
+    assert results["partner other key"]["verified"] is False
