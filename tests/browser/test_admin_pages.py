@@ -22,8 +22,6 @@ from tests.browser.support import (
     DESKTOP,
     PHONE,
     axe_problems,
-    seed_demo_school,
-    serve,
     sign_in,
     watch_csp,
 )
@@ -36,21 +34,6 @@ pytestmark = [
 LOGO_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" '
             b'fill="#0b5cad"/><path d="M32 10 L52 22 L52 42 L32 54 L12 42 L12 22 Z" fill="#ffffff"/>'
             b'<circle cx="32" cy="32" r="9" fill="#0f7a68"/></svg>')
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo school on a free port: (port, settings, {username: password})."""
-    return seed_demo_school(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def server(demo):
-    from issuer.app import create_app
-
-    port, settings, _ = demo
-    with serve(create_app(settings), port, name="the issuer app", timeout=20) as url:
-        yield url
 
 
 class Journey:

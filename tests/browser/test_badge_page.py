@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.browser.design.support import AXE
-from tests.browser.support import BROWSER_MARKS, DESKTOP, PHONE, seed_demo_school, serve, sign_in, watch_csp
+from tests.browser.support import BROWSER_MARKS, DESKTOP, PHONE, sign_in, watch_csp
 
 pytestmark = [
     *BROWSER_MARKS,
@@ -29,21 +29,6 @@ pytestmark = [
 ]
 
 MAYA_EMAIL = "maya@lincoln.riverside.example"  # the demo's address for Maya Johnson (issuer.cli.learning)
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo school: (port, settings, {username: password})."""
-    return seed_demo_school(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def server(demo):
-    from issuer.app import create_app
-
-    port, settings, _ = demo
-    with serve(create_app(settings), port, name="the issuer app", timeout=20) as url:
-        yield url
 
 
 def new_page(browser, viewport, **options):

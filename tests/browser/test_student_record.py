@@ -28,8 +28,6 @@ from tests.browser.support import (
     DESKTOP,
     PHONE,
     axe_problems,
-    seed_demo_school,
-    serve,
     sign_in,
     watch_csp,
 )
@@ -39,21 +37,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning"),
 ]
 
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo school on a free port: (port, settings, {username: password})."""
-    return seed_demo_school(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def server(demo):
-    from issuer.app import create_app
-
-    port, settings, _ = demo
-    with serve(create_app(settings), port, name="the issuer app", timeout=20) as url:
-        yield url
 
 
 class Journey:
