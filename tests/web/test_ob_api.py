@@ -36,7 +36,7 @@ from tests.web.elsewhere_support import ELSEWHERE, elsewhere_badge
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
 
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[2] / "badges" / "schemas"  # 1EdTech's files, as published
 SCOPE = "https://purl.imsglobal.org/spec/ob/v3p0/scope/"
 ALL_SCOPES = [SCOPE + s for s in ("credential.readonly", "credential.upsert", "profile.readonly", "profile.update")]
 APP = "https://app.college.example"
