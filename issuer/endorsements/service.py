@@ -89,6 +89,7 @@ class EndorsementView(msgspec.Struct, frozen=True, kw_only=True):
     json_url: str
     verify_url: str
     withdrawn: bool
+    revocable: bool = True  # False: signed before endorsements carried a status entry
 
 
 def comment_of(value: object) -> str:
@@ -110,7 +111,8 @@ def view_of(ctx: IssuerContext, row: EndorsementRow) -> EndorsementView:
         issuer_id=str(issuer.get("id") if isinstance(issuer, dict) else issuer), subject_kind=row.subject_kind,
         subject_id=row.subject_id, subject_name=row.subject_name, comment=row.comment, created_at=row.created_at,
         url=f"{base}/endorsements/{row.uuid}", json_url=f"{base}/endorsements/{row.uuid}.json",
-        verify_url=verify_link(base, row.credential_id), withdrawn=row.withdrawn_at is not None)
+        verify_url=verify_link(base, row.credential_id), withdrawn=row.withdrawn_at is not None,
+        revocable=row.status_index is not None)
 
 
 # --- what may be endorsed ------------------------------------------------------------------------
