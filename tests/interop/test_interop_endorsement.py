@@ -139,6 +139,7 @@ async def test_service_endorsements_verify_in_javascript(seed, platform, platfor
     assert missing["verified"] is False and missing["statusVerified"] is False, (url, missing)
     foreign = status_results["partner list of another issuer"]["db"]
     assert foreign["verified"] is False and foreign["statusVerified"] is False, foreign
+    assert "do not match" in foreign["error"], foreign  # the list's issuer must be the credential's
     # and the served-mode runner (which fails a set bit itself): both withdrawn endorsements refused
     after = run_node([{"name": name, "credential": doc, "documents": {**docs, **lists_after}, "now": now}
                       for name, doc in (("school", school), ("partner", partner))], tmp_path)
