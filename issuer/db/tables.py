@@ -703,6 +703,6 @@ class Endorsement(Table):
     withdrawn_at = Timestamptz(null=True, default=None)
     # Its revocation entry (None: made before endorsements had one): the school's revocation
     # list (``status_list``) for the school's own, else the endorser's list.
-    status_list = ForeignKey(references=StatusList, null=True, default=None)
+    status_list = ForeignKey(references=StatusList, null=True, default=None, on_delete=OnDelete.restrict)
     status_index = Integer(null=True, default=None)
     unique_endorser_subject = _PUnique(["endorser_key", "subject_id"])

@@ -58,7 +58,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": StatusList,
-            "on_delete": OnDelete.cascade,
+            "on_delete": OnDelete.restrict,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": True,
