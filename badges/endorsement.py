@@ -30,8 +30,12 @@ MAX_COMMENT = 2000  # a few paragraphs; an endorsement is a statement, not a doc
 
 
 def build_endorsement(*, credential_id: str, issuer: Mapping[str, Any], subject_id: str, comment: str,
-                      name: str, issued_at: datetime, description: str | None = None) -> dict[str, Any]:
+                      name: str, issued_at: datetime, description: str | None = None,
+                      status: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The unsigned EndorsementCredential of ``issuer`` about ``subject_id``.
+
+    ``status``: its ``credentialStatus`` entry (``badges.status.status_entry``), on a list whose
+    issuer is the endorser: how the endorser withdraws it later.
 
     ``comment`` is required (1 to ``MAX_COMMENT`` characters after trimming): an endorsement
     without words says nothing a reader can weigh. Raises ``ModelError`` or ``SchemaError``."""
@@ -55,6 +59,8 @@ def build_endorsement(*, credential_id: str, issuer: Mapping[str, Any], subject_
     }
     if description:
         credential["description"] = description
+    if status is not None:
+        credential["credentialStatus"] = copy.deepcopy(dict(status))
     EndorsementCredential.from_jsonld(credential)  # model rules (URIs, types, name …)
     schema.validate(credential, "endorsement")
     return credential

@@ -35,6 +35,7 @@ _SCHOOL_DOC = re.compile(r"^/issuers/([A-Za-z0-9._~-]+)/did\.json$")
 _STATUS = re.compile(r"^/status/([A-Za-z0-9._~-]+)/(revocation|suspension|message)/(\d{1,9})$")
 _CREDENTIAL = re.compile(r"^/(?:credentials|badges)/([0-9a-fA-F-]{32,36})$")  # the JSON, or the badge's page
 _ENDORSEMENT = re.compile(r"^/endorsements/([0-9a-fA-F-]{32,36})$")  # issuer.endorsements
+_ENDORSER_STATUS = re.compile(r"^/endorsers/([0-9a-fA-F-]{32,36})/status/revocation$")  # an endorser's list
 _TRANSCRIPT = re.compile(r"^/transcripts/([0-9a-fA-F-]{32,36})\.json$")
 
 
@@ -75,7 +76,8 @@ async def lookup_text(ctx: IssuerContext, id_or_url: str) -> str | None:
 
 
 async def _find(ctx: IssuerContext, id_or_url: str) -> dict[str, Any] | str | None:
-    """A DID document (dict, built) or a status list credential (str, the stored signed text)."""
+    """A DID document (dict, built) or a status list credential (str, the stored signed text): a
+    school's, or an endorser's (``issuer.endorsements.status``)."""
     if not is_local(ctx, id_or_url):
         return None
     try:
@@ -93,6 +95,11 @@ async def _find(ctx: IssuerContext, id_or_url: str) -> dict[str, Any] | str | No
         if match := _STATUS.match(path):
             slug, purpose, list_no = match.groups()
             return await status_service.list_document(slug, purpose, int(list_no))
+        if match := _ENDORSER_STATUS.match(path):
+            # Imported here: endorsements build on credentials (embedding), not the other way round.
+            from issuer.endorsements.service import endorser_status_list
+
+            return await endorser_status_list(match.group(1))
     except NotFound:
         return None
     return None

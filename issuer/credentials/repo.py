@@ -69,6 +69,13 @@ async def status_list(*, school_id: int, purpose: str, list_no: int, lock: bool 
     return row_of(StatusListRow, found)
 
 
+async def status_list_by_id(list_id: int, *, lock: bool = False) -> StatusListRow | None:
+    if lock:
+        await lock_row(StatusList, list_id)
+    found: Row | None = await StatusList.select().where(StatusList.id == list_id).first()
+    return row_of(StatusListRow, found)
+
+
 async def insert_status_list(*, school_id: int, purpose: str, list_no: int, size: int,
                              encoded_list: str, at: datetime) -> bool:
     """Insert unless another transaction created the same list first (then False)."""
@@ -92,6 +99,13 @@ async def claim_status_index(*, list_id: int, index: int, at: datetime) -> bool:
 
 _CLAIM_INDEX = ('INSERT INTO "status_entry" ("status_list","status_index","created_at") VALUES ({},{},{}) '
                 'ON CONFLICT DO NOTHING RETURNING "id"')
+
+
+async def status_index_taken(*, list_id: int, index: int) -> bool:
+    """Whether ``index`` of the list was handed out (a ``StatusEntry`` row claims it)."""
+    taken: bool = await StatusEntry.exists().where((StatusEntry.status_list == list_id)
+                                                   & (StatusEntry.status_index == index))
+    return taken
 
 
 async def count_status_entries(list_id: int) -> int:

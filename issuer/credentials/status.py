@@ -195,6 +195,35 @@ async def _write_status(ctx: IssuerContext, credential: IssuedCredentialRow, sch
     return purpose
 
 
+async def revoke_entry(ctx: IssuerContext, *, list_id: int, index: int) -> None:
+    """Set the revocation bit ``index`` of the school's revocation list ``list_id`` and re-sign
+    the list: for a document of the school's other than an issued badge that holds an entry of
+    that list (its own endorsements, ``issuer.endorsements.service.withdraw``). Runs in the
+    caller's write transaction (or its own). ``Conflict`` for a list that is not a revocation
+    list or an index it never handed out; setting a bit already set changes nothing."""
+    async def unit() -> None:
+        lst = await credentials_repo.status_list_by_id(list_id, lock=True)
+        if lst is None or lst.purpose != "revocation":
+            raise Conflict(f"status list {list_id} is not a revocation list")
+        if not await credentials_repo.status_index_taken(list_id=list_id, index=index):
+            raise Conflict(f"status index {index} was never handed out by revocation list {lst.list_no}")
+        bits = BitstringStatusList.decode(lst.encoded_list)
+        if bits.get(index):
+            return
+        bits.set(index, True)
+        encoded = bits.encode()
+        school = await identity.school_by_id(lst.school)
+        document = await _sign_list(ctx, school, purpose=lst.purpose, list_no=lst.list_no, encoded=encoded)
+        await credentials_repo.update_status_list(lst.id, encoded_list=encoded, document=document,
+                                                  at=ctx.clock.now())
+
+    if in_transaction():
+        await unit()
+        return
+    async with write_transaction():
+        await unit()
+
+
 def _follows(copy: IssuedCredentialRow, action: str) -> bool:
     """Whether a wallet copy takes ``action`` with its badge (a copy already in that state does not)."""
     if copy.revoked_at is not None:

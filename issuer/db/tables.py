@@ -667,6 +667,11 @@ class Endorser(Table):
     public_key_multibase = Varchar(length=128, unique=True)
     encrypted_seed = Text()  # "v1.<kek id>.<base64url(nonce ‖ ciphertext)>"
     created_at = Timestamptz()
+    # The endorser's own revocation list (issuer.endorsements.status), signed with its key and
+    # served at /endorsers/<uuid>/status/revocation; made with its first status entry.
+    status_next = Integer(default=0)  # the next free index (indexes are handed out in order)
+    status_encoded = Text(default="")  # "u…" (gzip + base64url), the current bits; "" no list yet
+    status_document = Text(default="")  # the signed BitstringStatusListCredential, verbatim
     unique_school_handle = _PUnique(["school", "handle"])
 
 
@@ -696,4 +701,8 @@ class Endorsement(Table):
     created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz()
     withdrawn_at = Timestamptz(null=True, default=None)
+    # Its revocation entry (None: made before endorsements had one): the school's revocation
+    # list (``status_list``) for the school's own, else the endorser's list.
+    status_list = ForeignKey(references=StatusList, null=True, default=None, on_delete=OnDelete.restrict)
+    status_index = Integer(null=True, default=None)
     unique_endorser_subject = _PUnique(["endorser_key", "subject_id"])

@@ -1,7 +1,8 @@
 """Endorsement routes: the public endorsement (``/endorsements/<uuid>``: a page, or the signed JSON
-byte for byte), the staff form (``/endorse``), the school's list (``/admin/endorsements``) and
-the mentor's endorsement through their link (``POST /mentor/<token>/endorse``). Plain forms with
-the CSRF token; a refused form re-renders with the reason and what was typed."""
+byte for byte), an endorser's revocation list (``/endorsers/<uuid>/status/revocation``), the staff
+form (``/endorse``), the school's list (``/admin/endorsements``) and the mentor's endorsement
+through their link (``POST /mentor/<token>/endorse``). Plain forms with the CSRF token; a refused
+form re-renders with the reason and what was typed."""
 from __future__ import annotations
 
 from typing import Any
@@ -16,6 +17,7 @@ from issuer.errors import BadRequest, IssuerError, NotFound
 from issuer.schools import directory as schools
 from issuer.web.common import form_of, page, see_other, who
 from issuer.web.deps import DEPENDENCIES, Ctx
+from issuer.web.dto import problem_responses
 
 VC_MEDIA_TYPE = "application/vc+ld+json"
 _OFFERED = ["text/html", VC_MEDIA_TYPE, "application/ld+json", "application/json"]
@@ -44,6 +46,21 @@ class EndorsementController(Controller):
         response = page(request, "endorsement/page.html.j2", e=service.view_of(ctx, row), done=done)
         response.headers["Vary"] = "Accept"
         return response
+
+
+class EndorserStatusController(Controller):
+    """An endorser's (teacher's, partner's) revocation list, signed with its key, verbatim: what a
+    verifier reads to learn that one of its endorsements was withdrawn."""
+    path = "/endorsers"
+    tags = ["status"]
+    dependencies = DEPENDENCIES
+
+    @get("/{e_uuid:str}/status/revocation", responses=problem_responses(404),
+         summary="An endorser's signed revocation list", response_description="application/vc+ld+json")
+    async def status_list(self, ctx: Ctx, e_uuid: FromPath[str]) -> Response[bytes]:
+        document = await service.endorser_status_list(e_uuid)
+        return Response(content=document.encode("utf-8"), media_type=VC_MEDIA_TYPE,
+                        headers={"Cache-Control": f"public, max-age={ctx.settings.status_cache_seconds}"})
 
 
 class EndorsePages(Controller):
@@ -144,4 +161,4 @@ class MentorEndorsePages(Controller):
         return page(request, "mentor/endorsed.html.j2", e=service.view_of(ctx, row))
 
 
-ROUTES = [EndorsementController, EndorsePages, AdminEndorsementPages, MentorEndorsePages]
+ROUTES = [EndorsementController, EndorserStatusController, EndorsePages, AdminEndorsementPages, MentorEndorsePages]

@@ -6,6 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
+from issuer.db.engine import lock_row
 from issuer.db.query import all_rows, as_uuid, first_row, insert_row, row_of, rows_of
 from issuer.db.tables import Endorsement, Endorser
 from issuer.endorsements.rows import EndorsementRow, EndorserRow
@@ -27,6 +28,24 @@ async def insert_endorser(*, school: int, kind: str, handle: str, user: int | No
 
 async def endorser_by_id(endorser_id: int) -> EndorserRow | None:
     return row_of(EndorserRow, await first_row(Endorser.select().where(_pk_endorser == endorser_id)))
+
+
+async def endorser_by_uuid(e_uuid: str) -> EndorserRow | None:
+    found = as_uuid(e_uuid)
+    if found is None:
+        return None
+    return row_of(EndorserRow, await first_row(Endorser.select().where(Endorser.uuid == found)))
+
+
+async def locked_endorser(endorser_id: int) -> EndorserRow | None:
+    """The endorser, its row held until the transaction ends (PostgreSQL; SQLite: the writer lock)."""
+    await lock_row(Endorser, endorser_id)
+    return await endorser_by_id(endorser_id)
+
+
+async def update_endorser_status(endorser_id: int, *, status_next: int, encoded: str, document: str) -> None:
+    await Endorser.update({Endorser.status_next: status_next, Endorser.status_encoded: encoded,
+                           Endorser.status_document: document}).where(_pk_endorser == endorser_id)
 
 
 async def rename_endorser(endorser_id: int, name: str) -> None:

@@ -19,6 +19,9 @@ class EndorserRow(msgspec.Struct, frozen=True, kw_only=True):
     public_key_multibase: str
     encrypted_seed: str
     created_at: datetime
+    status_next: int = 0
+    status_encoded: str = ""
+    status_document: str = ""
 
 
 class EndorsementRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,3 +45,5 @@ class EndorsementRow(msgspec.Struct, frozen=True, kw_only=True):
     created_by: int | None
     created_at: datetime
     withdrawn_at: datetime | None
+    status_list: int | None = None  # the school's revocation list (its own endorsements)
+    status_index: int | None = None  # None: made before endorsements had a status entry

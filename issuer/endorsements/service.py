@@ -17,8 +17,11 @@ school recognises). One endorsement per endorser and endorsed thing: a second is
 
 The signed JSON is stored as signed and served at ``/endorsements/<uuid>``. New badges of an
 endorsed achievement embed its standing endorsements, unchanged (``issuer.endorsements.embedding``).
-Withdrawing takes an endorsement off the public pages and out of new badges; the signed document
-itself carries no status entry, so a copy someone kept still verifies (see docs/ARCHITECTURE.md).
+Withdrawing takes an endorsement off the public pages and out of new badges, and sets its
+revocation bit: every endorsement carries a Bitstring Status List entry on a list of its own
+issuer (the school's revocation list, or the endorser's: ``issuer.endorsements.status``), so a
+copy someone kept, or one embedded in a badge issued before, stops verifying. Endorsements made
+before they had an entry cannot be revoked that way (see docs/ARCHITECTURE.md).
 """
 from __future__ import annotations
 
@@ -37,8 +40,10 @@ from issuer.access import ADMINS, Principal, Role, acting_school, check_record, 
 from issuer.catalog import achievements
 from issuer.context import IssuerContext
 from issuer.credentials import sharing
+from issuer.credentials import status as credential_status
 from issuer.credentials.awarding import in_write_transaction
 from issuer.endorsements import keys, repo
+from issuer.endorsements import status as endorser_status
 from issuer.endorsements.rows import EndorsementRow
 from issuer.errors import BadRequest, Conflict, Forbidden, InvalidInput, NotFound
 from issuer.evidence import elos
@@ -84,6 +89,7 @@ class EndorsementView(msgspec.Struct, frozen=True, kw_only=True):
     json_url: str
     verify_url: str
     withdrawn: bool
+    revocable: bool = True  # False: signed before endorsements carried a status entry
 
 
 def comment_of(value: object) -> str:
@@ -105,7 +111,8 @@ def view_of(ctx: IssuerContext, row: EndorsementRow) -> EndorsementView:
         issuer_id=str(issuer.get("id") if isinstance(issuer, dict) else issuer), subject_kind=row.subject_kind,
         subject_id=row.subject_id, subject_name=row.subject_name, comment=row.comment, created_at=row.created_at,
         url=f"{base}/endorsements/{row.uuid}", json_url=f"{base}/endorsements/{row.uuid}.json",
-        verify_url=verify_link(base, row.credential_id), withdrawn=row.withdrawn_at is not None)
+        verify_url=verify_link(base, row.credential_id), withdrawn=row.withdrawn_at is not None,
+        revocable=row.status_index is not None)
 
 
 # --- what may be endorsed ------------------------------------------------------------------------
@@ -173,17 +180,25 @@ async def choices(ctx: IssuerContext, who: Principal) -> list[Choice]:
 async def _sign_and_store(ctx: IssuerContext, *, school_id: int, subject: Subject, comment: str, endorser_kind: str,
                           endorser_key: str, endorser_name: str, endorser_id: int | None, profile: dict[str, object],
                           signer: Ed25519Signer, created_by: int | None, now: datetime) -> EndorsementRow:
-    """Build, sign and store one endorsement (call inside the write transaction). ``Conflict``
-    when this endorser already endorses this thing."""
+    """Build, sign and store one endorsement with its revocation entry (call inside the write
+    transaction: the index is taken with the endorsement or not at all). ``Conflict`` when this
+    endorser already endorses this thing."""
     if await repo.existing(endorser_key, subject.id) is not None:
         raise Conflict(f"{endorser_name} already endorses {subject.name}: withdraw that endorsement first "
                        "to write a new one", subject=subject.id)
+    # the list's issuer must be the endorsement's: the school's list for the school, else the endorser's
+    status_list: int | None = None
+    if endorser_id is None:
+        status, status_list, status_index = await credential_status.allocate_entry(ctx, school_id,
+                                                                                   purpose="revocation")
+    else:
+        status, status_index = await endorser_status.allocate(ctx, endorser_id)
     e_uuid = uuidlib.uuid4()
     credential_id = f"{ctx.settings.base_url}/endorsements/{e_uuid}"
     try:
         unsigned = build_endorsement(credential_id=credential_id, issuer=profile, subject_id=subject.id,
                                      comment=comment, name=f"Endorsement of {subject.name} by {endorser_name}",
-                                     issued_at=now)
+                                     issued_at=now, status=status)
         signed = sign(unsigned, signer=signer, created=now)
     except BadgeError as exc:
         raise InvalidInput(f"the endorsement cannot be signed: {exc.message}", **exc.details) from None
@@ -192,7 +207,7 @@ async def _sign_and_store(ctx: IssuerContext, *, school_id: int, subject: Subjec
         endorser_name=endorser_name, subject_kind=subject.kind, subject_id=subject.id, subject_name=subject.name,
         achievement=subject.achievement, credential=subject.credential, subject_school=subject.subject_school,
         comment=comment, credential_id=credential_id, document=json.dumps(signed, ensure_ascii=False),
-        created_by=created_by, created_at=now)
+        created_by=created_by, created_at=now, status_list=status_list, status_index=status_index)
     found = await repo.endorsement(str(e_uuid))
     if found is None:  # written just above, in this transaction
         raise LookupError("the endorsement just written is gone")
@@ -320,14 +335,28 @@ async def of_school(ctx: IssuerContext, who: Principal) -> list[EndorsementView]
 
 
 async def withdraw(ctx: IssuerContext, who: Principal, e_uuid: str) -> EndorsementRow:
-    """An administrator withdraws one of the school's endorsements: off the public pages and out
-    of new badges (404 for another school's)."""
+    """An administrator withdraws one of the school's endorsements: off the public pages, out of
+    new badges and revoked on its status list, all in one write transaction (404 for another
+    school's). An endorsement made before endorsements had a status entry is only taken off."""
     require(who, *ADMINS)
     school_id = await acting_school(who)
-    row = await repo.endorsement(e_uuid)
-    if row is None or row.school != school_id:
-        raise NotFound("no such endorsement")
-    if row.withdrawn_at is not None:
-        return row
-    await repo.withdraw(row.id, ctx.clock.now())
-    return await stored(e_uuid)
+
+    async def unit() -> EndorsementRow:
+        row = await repo.endorsement(e_uuid)
+        if row is None or row.school != school_id:
+            raise NotFound("no such endorsement")
+        if row.withdrawn_at is not None:
+            return row
+        await repo.withdraw(row.id, ctx.clock.now())
+        if row.status_index is not None and row.status_list is not None:
+            await credential_status.revoke_entry(ctx, list_id=row.status_list, index=row.status_index)
+        elif row.status_index is not None and row.endorser is not None:
+            await endorser_status.revoke(ctx, row.endorser, row.status_index)
+        return await stored(e_uuid)
+
+    return await in_write_transaction(unit)
+
+
+async def endorser_status_list(e_uuid: str) -> str:
+    """An endorser's signed revocation list, as stored (public: verifiers read it)."""
+    return await endorser_status.list_document(e_uuid)

@@ -8,7 +8,7 @@ import pytest
 
 from badges import schema
 from badges.endorsement import MAX_COMMENT, build_endorsement
-from badges.errors import ModelError
+from badges.errors import ModelError, SchemaError
 from badges.signing import DidKeyResolver, Ed25519Signer, sign, verify_proof
 from tests.support import NOW, SEED
 
@@ -40,3 +40,23 @@ def test_signed_endorsement_is_schema_valid_and_verifies():
 def test_bad_twins_are_refused(changes):
     with pytest.raises(ModelError):
         build(**changes)
+
+
+STATUS = {"id": "https://school.example/endorsers/1/status/revocation#3", "type": "BitstringStatusListEntry",
+          "statusPurpose": "revocation", "statusListIndex": "3",
+          "statusListCredential": "https://school.example/endorsers/1/status/revocation"}
+
+
+def test_status_entry_is_carried_signed_and_schema_valid():
+    doc = build(status=STATUS)
+    assert doc["credentialStatus"] == STATUS and doc["credentialStatus"] is not STATUS
+    signed = sign(doc, signer=SIGNER, created=NOW)
+    schema.validate(signed, "endorsement")
+    assert verify_proof(signed, resolver=DidKeyResolver(), now=NOW).verified
+    assert "credentialStatus" not in build()  # none asked: none carried
+
+
+@pytest.mark.parametrize("bad", [{**STATUS, "statusListIndex": "three"}, {**STATUS, "statusListCredential": "lists/1"}])
+def test_bad_status_entries_are_refused(bad):
+    with pytest.raises((ModelError, SchemaError)):
+        build(status=bad)

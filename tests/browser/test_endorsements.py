@@ -142,6 +142,7 @@ def test_school_and_mentor_endorse_and_a_new_badge_verifies_them(browser, server
         # the public achievement page lists both
         j.submit(page.locator("main a", has_text="See the endorsement"))
         j.check("endorsement")
+        partner_page = page.url
         j.submit(page.locator("main a", has_text=name))
         listed = page.locator("#endorsements").inner_text()
         assert "Endorsed by Lincoln High School" in listed and f"Endorsed by {partner}" in listed
@@ -156,5 +157,20 @@ def test_school_and_mentor_endorse_and_a_new_badge_verifies_them(browser, server
         report = page.locator("main").inner_text()
         assert "Endorsements" in report and partner in report and "every endorsement verified" in report, report
         j.check("verify")
+
+        # the administrator withdraws the partner's endorsement: from now on it no longer verifies
+        page.context.clear_cookies()
+        sign_in(page, server, "principal", passwords["principal"])
+        j.menu("Endorsements")
+        j.submit(page.locator("#endorsement-table tr", has_text=partner).locator("button", has_text="Withdraw"))
+        assert "it no longer verifies" in page.locator("#done").inner_text()
+        j.check("withdrawn")
+        page.goto(partner_page)
+        assert "Verifiers report it as revoked." in page.locator("#withdrawn").inner_text()
+        j.check("endorsement-withdrawn")
+        j.submit(page.locator("main a.button", has_text="Verify this endorsement"))
+        report = page.locator("main").inner_text()
+        assert "revoked" in report.lower(), report
+        j.check("verify-withdrawn")
     finally:
         j.close()

@@ -5,6 +5,11 @@ from the key). The loader serves only those documents and our pinned contexts.
 
 Bad twins: each endorsement with its comment changed, and the partner's against another key.
 
+Status (``status.mjs``: Digital Bazaar's vc-bitstring-status-list, which also checks that the
+list's issuer is the credential's): each endorsement carries a revocation entry, on the school's
+revocation list or the partner's own list; valid before the school withdraws them, revoked after
+(the bit it reads is set), with the lists as the app served them at each moment.
+
 Needs Node and `npm ci --prefix tests/interop`; skipped otherwise.
 """
 from __future__ import annotations
@@ -19,7 +24,7 @@ import httpx
 from badges.signing import Ed25519Signer
 from badges.signing.proofs import format_datetime
 from issuer.schools.identity import did_document
-from tests.interop.support import BASE, SERVICE_MARKS, requires_node, run_node
+from tests.interop.support import BASE, SERVICE_MARKS, requires_node, run_node, run_script
 from tests.support import NOW
 from tests.web.support import bearer
 
@@ -72,16 +77,32 @@ async def test_service_endorsements_verify_in_javascript(seed, platform, platfor
         school_did = school["issuer"]["id"]
         school_doc = (await client.get(did_web_path(school_did))).json()
 
+        async def lists() -> dict:
+            """The status list credentials of both endorsements, as the app serves them now."""
+            urls = [d["credentialStatus"]["statusListCredential"] for d in (school, partner)]
+            return {u: json.loads((await client.get(u.removeprefix(BASE))).content) for u in urls}
+
+        lists_before = await lists()
+        client.cookies.set("badges_session", seed.session["school_admin"])
+        page = (await client.get("/admin/endorsements", headers=HTML)).text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        for e in (school["id"], partner["id"]):
+            r = await client.post(f"/admin/endorsements/{e.rsplit('/', 1)[-1]}/withdraw", headers=HTML,
+                                  data={"csrf_token": csrf})
+            assert r.status_code == 303, r.text
+        lists_after = await lists()
+
     partner_did = partner["issuer"]["id"]
     assert school_did.startswith("did:web:") and partner_did.startswith("did:key:")
     now = format_datetime(NOW)
     docs = {school_did: school_doc, partner_did: did_key_document(partner_did)}
     cases = []
     for name, doc in (("school", school), ("partner", partner)):
-        cases.append({"name": name, "credential": doc, "documents": docs, "now": now})
+        cases.append({"name": name, "credential": doc, "documents": {**docs, **lists_before}, "now": now})
         tampered = copy.deepcopy(doc)
         tampered["credentialSubject"]["endorsementComment"] = "Meh."
-        cases.append({"name": f"{name} tampered", "credential": tampered, "documents": docs, "now": now})
+        cases.append({"name": f"{name} tampered", "credential": tampered, "documents": {**docs, **lists_before},
+                      "now": now})
     other = Ed25519Signer.from_seed(bytes(range(1, 33))).public_key.multibase
     impostor = {**did_key_document(partner_did)}
     impostor["verificationMethod"] = [{**m, "publicKeyMultibase": other} for m in impostor["verificationMethod"]]
@@ -93,3 +114,34 @@ async def test_service_endorsements_verify_in_javascript(seed, platform, platfor
     assert results["school tampered"]["verified"] is False
     assert results["partner tampered"]["verified"] is False
     assert results["partner other key"]["verified"] is False
+
+    # Status, by Digital Bazaar's own status code: valid before the withdrawal, revoked after
+    status_cases = []
+    for name, doc in (("school", school), ("partner", partner)):
+        for when, served in (("before", lists_before), ("after", lists_after)):
+            status_cases.append({"name": f"{name} {when}", "credential": doc, "documents": {**docs, **served}})
+    # bad twin: without its list, the partner's endorsement cannot be confirmed
+    url = partner["credentialStatus"]["statusListCredential"]
+    status_cases.append({"name": "partner list missing", "credential": partner, "documents": docs})
+    # bad twin: another issuer's list (the school's, validly signed by the school) at the partner's URL
+    school_url = school["credentialStatus"]["statusListCredential"]
+    status_cases.append({"name": "partner list of another issuer", "credential": partner,
+                         "documents": {**docs, url: lists_before[school_url]}})
+    status_results = run_script("status.mjs", "cases", status_cases, tmp_path, answer="results", timeout=600)
+    for name in ("school", "partner"):
+        before, after = status_results[f"{name} before"]["db"], status_results[f"{name} after"]["db"]
+        assert before["verified"] is True and before["statusVerified"] is True, (name, before)
+        assert before["status"] is False, (name, before)
+        # vc-bitstring-status-list verifies the list and reports the bit it read: set = revoked
+        assert after["verified"] is True and after["statusVerified"] is True, (name, after)
+        assert after["status"] is True, (name, after)
+    missing = status_results["partner list missing"]["db"]
+    assert missing["verified"] is False and missing["statusVerified"] is False, (url, missing)
+    foreign = status_results["partner list of another issuer"]["db"]
+    assert foreign["verified"] is False and foreign["statusVerified"] is False, foreign
+    assert "do not match" in foreign["error"], foreign  # the list's issuer must be the credential's
+    # and the served-mode runner (which fails a set bit itself): both withdrawn endorsements refused
+    after = run_node([{"name": name, "credential": doc, "documents": {**docs, **lists_after}, "now": now}
+                      for name, doc in (("school", school), ("partner", partner))], tmp_path)
+    for name in ("school", "partner"):
+        assert after[name]["verified"] is False and "revocation bit" in after[name]["error"], after[name]

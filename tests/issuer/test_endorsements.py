@@ -150,3 +150,56 @@ async def _reread(c_uuid):
     from issuer.credentials import repo as credentials_repo
 
     return await credentials_repo.get_credential(str(c_uuid))
+
+
+async def test_each_endorsement_is_revocable_on_a_list_of_its_issuer(people, platform):
+    """The school's endorsement takes an entry of the school's revocation list, a teacher's one of
+    the teacher's own list (signed by the teacher's key, same issuer id); withdrawing sets exactly
+    that bit. Bad twins: an index a list never handed out is refused and flips nothing; an
+    endorsement made before status entries existed is withdrawn without touching any list."""
+    from badges.status import BitstringStatusList
+    from issuer.credentials import repo as credentials_repo
+    from issuer.credentials import status as credential_status
+    from issuer.db.tables import Endorsement
+    from issuer.endorsements import repo, service
+    from issuer.endorsements import status as endorser_status
+    from issuer.errors import Conflict
+
+    a = await make_achievement(people, platform)
+    b = await make_achievement(people, platform)
+    school = await service.endorse(platform, people["admin"], ref=f"achievement:{a.uuid}", comment="Rigorous.")
+    first = await service.endorse(platform, people["teacher"], ref=f"achievement:{a.uuid}", comment="I teach it.")
+    second = await service.endorse(platform, people["teacher"], ref=f"achievement:{b.uuid}", comment="This too.")
+    assert school.status_list is not None and school.status_index is not None
+    assert (first.status_list, first.status_index, second.status_index) == (None, 0, 1)
+    teacher = await repo.endorser_by_id(first.endorser)
+    listed = json.loads(teacher.status_document)
+    assert listed["issuer"]["id"] == json.loads(first.document)["issuer"]["id"]
+    assert verify_proof(listed, resolver=DidKeyResolver(), now=platform.clock.now()).verified
+    assert await endorser_status.list_document(str(teacher.uuid)) == teacher.status_document
+
+    # bad twins: indexes never handed out, on either kind of list: refused, nothing re-signed
+    with pytest.raises(Conflict):
+        await endorser_status.revoke(platform, teacher.id, 2)
+    other = next(i for i in (0, 1, 2) if i != school.status_index)
+    lst = await credentials_repo.status_list_by_id(school.status_list)
+    with pytest.raises(Conflict):
+        await credential_status.revoke_entry(platform, list_id=school.status_list, index=other)
+    assert (await credentials_repo.status_list_by_id(school.status_list)).document == lst.document
+    assert (await repo.endorser_by_id(teacher.id)).status_document == teacher.status_document
+
+    for row in (school, first):
+        await service.withdraw(platform, people["admin"], str(row.uuid))
+    bits = BitstringStatusList.decode((await credentials_repo.status_list_by_id(school.status_list)).encoded_list)
+    assert bits.get(school.status_index)
+    bits = BitstringStatusList.decode((await repo.endorser_by_id(teacher.id)).status_encoded)
+    assert bits.get(0) and not bits.get(1)  # the sibling's bit stays clear
+
+    # an endorsement from before status entries: withdrawn, no list touched, its page says copies verify
+    old = await service.endorse(platform, people["admin"], ref=f"achievement:{b.uuid}", comment="Old one.")
+    await Endorsement.update({Endorsement.status_list: None, Endorsement.status_index: None}).where(
+        Endorsement.id == old.id)
+    before = (await credentials_repo.status_list_by_id(school.status_list)).document
+    gone = await service.withdraw(platform, people["admin"], str(old.uuid))
+    assert gone.withdrawn_at is not None and not service.view_of(platform, gone).revocable
+    assert (await credentials_repo.status_list_by_id(school.status_list)).document == before
