@@ -106,6 +106,18 @@ async def _count_attempt(username: str, ip: str, now: datetime, settings: Settin
     return [key for key, _ in limits], retry
 
 
+async def rate_limited(kind: str, ip: str, now: datetime, *, limit: int, window: timedelta) -> int | None:
+    """Count one request of ``kind`` from ``ip`` (the login counters' table, its own keys): the
+    seconds to wait when this one is over ``limit`` within ``window``, else None. Open endpoints
+    that write (the REST API's client registration) use it."""
+    async with write_transaction():
+        count, started = await accounts_repo.bump_login_counter(_throttle_key(kind, ip), at=now,
+                                                                window_start_after=now - window)
+    if count > limit:
+        return max(1, math.ceil((started + window - now).total_seconds()))
+    return None
+
+
 async def _audit_login(action: str, username: str, user: UserRow | None, ip: str, at: datetime,
                        **details: Any) -> None:
     await accounts_repo.audit(action=action, at=at, actor_id=user.id if user else None,

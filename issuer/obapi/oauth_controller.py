@@ -5,6 +5,7 @@ read them."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -13,12 +14,14 @@ from litestar.response import Redirect
 
 from issuer.access import Principal, Role
 from issuer.accounts import audit
+from issuer.accounts import service as accounts
 from issuer.accounts.auth import principal_of
 from issuer.obapi.oauth import SCOPES, Answer, FormRequest, JsonBodyRequest, OAuth2Error, OAuthServer
 from issuer.web.common import form_of, page
 from issuer.web.deps import DEPENDENCIES, Ctx
 
 FORM_ACTION_STATE = "csp_form_action"  # the key verifier.headers reads (the issuer imports no verifier module)
+REGISTRATIONS_PER_HOUR = 20
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 AUTHORIZE_FIELDS = ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
                     "code_challenge_method")
@@ -61,6 +64,14 @@ class OAuthController(Controller):
 
     @post("/register", status_code=201, summary="Dynamic client registration (RFC 7591), open")
     async def register(self, ctx: Ctx, request: Request[Any, Any, Any]) -> Response[Any]:
+        # open registration writes a row per request: a few an hour per address is what a real
+        # client needs, and the cap keeps a script from filling the table
+        wait = await accounts.rate_limited("oauth-register", request.client.host if request.client else "",
+                                           ctx.clock.now(), limit=REGISTRATIONS_PER_HOUR, window=timedelta(hours=1))
+        if wait is not None:
+            return Response(content={"error": "invalid_request", "error_description":
+                                     f"too many registrations from this address; try again in {wait} seconds"},
+                            status_code=429, headers={**_NO_STORE, "Retry-After": str(wait)})
         try:
             data = json.loads(await request.body())
         except ValueError:

@@ -472,3 +472,14 @@ async def test_erasure_on_request_ends_the_students_grants_and_api_profile(clien
     assert_status_info(await client.get("/ims/ob/v3p0/profile", headers=bearer(token)), 401)
     with pytest.raises(RefreshTokenError):
         await oauth.refresh_token(token["refresh_token"])
+
+
+async def test_open_registration_is_capped_per_address(client, seed):
+    from issuer.obapi.oauth_controller import REGISTRATIONS_PER_HOUR
+
+    for _ in range(REGISTRATIONS_PER_HOUR):
+        assert (await register(client)).status_code == 201
+    r = await register(client)
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0 and r.json()["error"] == "invalid_request"
+    seed.ctx.clock.advance(minutes=61)  # the next hour: registering works again
+    assert (await register(client)).status_code == 201
