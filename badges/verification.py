@@ -327,20 +327,20 @@ class _Run:
         cid = CheckId.STATUS
         entries = as_list(credential.get("credentialStatus"))
         if not entries:
-            return CheckResult.skipped(cid, "The issuer gives no way to revoke this badge, so there is no list to "
-                                            "check.")
+            return CheckResult.skipped(cid, f"The issuer gives no way to revoke this {noun(credential)}, so there is "
+                                            "no list to check.")
         outcomes = [self._status_entry(credential, entry) for entry in entries]
         failed = next((r for r in outcomes if r.outcome == "fail"), None)
         if failed is not None:
             return failed
         purposes = {r.details.get("purpose") for r in outcomes}
         said = " or suspended" if purposes & {"suspension", "message"} else ""
-        return CheckResult.passed(cid, f"The issuer has not revoked{said} this badge (checked its published "
-                                       "status list).", entries=[dict(r.details) for r in outcomes])
+        return CheckResult.passed(cid, f"The issuer has not revoked{said} this {noun(credential)} (checked its "
+                                       "published status list).", entries=[dict(r.details) for r in outcomes])
 
     def _status_entry(self, credential: JsonObject, entry: Any) -> CheckResult:
         cid = CheckId.STATUS
-        cannot = "This badge's status could not be confirmed, so it cannot be shown to be still valid"
+        cannot = f"This {noun(credential)}'s status could not be confirmed, so it cannot be shown to be still valid"
         if not isinstance(entry, dict):
             return CheckResult.failed(cid, f"{cannot}: its status entry is not readable.", _MALFORMED)
         kind = entry.get("type")
@@ -378,12 +378,12 @@ class _Run:
             said = {"suspension": "Not suspended.", "message": "Not revoked or suspended."}
             return CheckResult.passed(cid, said.get(result.purpose, "Not revoked."), **details)
         if result.state == "suspended":
-            return CheckResult.failed(cid, "This badge has been suspended by its issuer; it may be reinstated later, "
-                                           "but it is not valid now.", "suspended", **details)
+            return CheckResult.failed(cid, f"This {noun(credential)} has been suspended by its issuer; it may be "
+                                           "reinstated later, but it is not valid now.", "suspended", **details)
         if result.state == "revoked":
-            return CheckResult.failed(cid, "This badge was revoked by its issuer.", "revoked", **details)
+            return CheckResult.failed(cid, f"This {noun(credential)} was revoked by its issuer.", "revoked", **details)
         # A status value we have no word for: the issuer says something other than "valid".
-        return CheckResult.failed(cid, f"The issuer's status list marks this badge as not valid "
+        return CheckResult.failed(cid, f"The issuer's status list marks this {noun(credential)} as not valid "
                                        f"(\"{result.message}\").", "status-flagged", **details)
 
     def _check_list_credential(self, document: JsonObject, url: str) -> CheckResult | None:
