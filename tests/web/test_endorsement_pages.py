@@ -15,13 +15,11 @@ from datetime import timedelta
 import pytest
 
 from tests.support import BASE_URL
+from tests.web.endorsement_support import HTML, RUBRIC, as_user, badge, checks, endorse, endorsement_uuid, mentor_link
 from tests.web.support import bearer
 
 pytestmark = [pytest.mark.anyio,
               pytest.mark.filterwarnings("ignore::litestar.exceptions.LitestarDeprecationWarning")]
-HTML = {"accept": "text/html"}
-RUBRIC = {"name": "Rubric", "criteria": [{"id": "plan", "name": "Planning", "requiredLevel": 3},
-                                         {"id": "analysis", "name": "Analysis", "requiredLevel": 3}]}
 
 
 @pytest.fixture
@@ -29,11 +27,6 @@ def client(asgi_client):
     return asgi_client
 
 
-async def as_user(client, seed, role: str, path: str = "/endorse") -> str:
-    client.cookies.clear()
-    client.cookies.set("badges_session", seed.session[role])
-    page = (await client.get(path, headers=HTML)).text
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 async def achievement(client, seed, name="Investigator") -> dict:
@@ -43,39 +36,14 @@ async def achievement(client, seed, name="Investigator") -> dict:
     return r.json()
 
 
-async def mentor_link(client, seed, a) -> str:
-    s, t = bearer(seed, "student"), bearer(seed, "teacher")
-    r = await client.post("/api/elos", headers=s, json={
-        "achievement": a["id"], "partnerOrg": "River Lab", "mentorName": "Dr. Rivera",
-        "mentorEmail": "rivera@riverlab.example", "goals": "Sample water", "hours": 40,
-        "startDate": "2025-09-01", "endDate": "2025-12-01"})
-    assert r.status_code == 201, r.text
-    link = (await client.post(f"/api/elos/{r.json()['id']}/decision", headers=t, json={"approve": True})).json()
-    return link["mentorLink"].rsplit("/", 1)[-1]
 
 
-async def endorse(client, csrf, subject, comment):
-    return await client.post("/endorse", data={"csrf_token": csrf, "subject": subject, "comment": comment},
-                             headers=HTML)
 
 
-def endorsement_uuid(r) -> str:
-    assert r.status_code == 303, r.text
-    return re.search(r"/endorsements/([0-9a-f-]{36})", r.headers["location"]).group(1)
 
 
-async def badge(client, seed, a) -> dict:
-    s, t = bearer(seed, "student"), bearer(seed, "teacher")
-    r = await client.post("/api/submissions", headers=s, data={"achievement": a["id"], "narrative": "My lab"})
-    assert r.status_code == 201, r.text
-    r = await client.post(f"/api/submissions/{r.json()['id']}/reviews", headers=t,
-                          json={"ratings": {"plan": 3, "analysis": 3}})
-    assert r.status_code == 200 and r.json()["status"] == "awarded", r.text
-    return json.loads((await client.get(f"/credentials/{r.json()['credential']['uuid']}")).content)
 
 
-def checks(body: dict) -> dict:
-    return {c["id"]: c for c in body["results"]}
 
 
 async def test_admin_and_mentor_endorse_listed_served_embedded_and_verified(client, seed):
