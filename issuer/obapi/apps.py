@@ -3,7 +3,7 @@ scopes, and disconnecting one (every token the student gave it is revoked at onc
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import msgspec
 
@@ -12,7 +12,7 @@ from issuer.accounts import audit
 from issuer.context import IssuerContext
 from issuer.errors import NotFound
 from issuer.obapi import repo
-from issuer.obapi.rows import GrantRow
+from issuer.obapi.oauth import access_live, refresh_live
 
 
 class ConnectedApp(msgspec.Struct, frozen=True, kw_only=True):
@@ -23,18 +23,12 @@ class ConnectedApp(msgspec.Struct, frozen=True, kw_only=True):
     since: datetime  # its newest grant
 
 
-def _live(row: GrantRow, now: datetime) -> bool:
-    access = not row.access_revoked and now < row.issued_at + timedelta(seconds=row.expires_in)
-    refresh = not row.refresh_revoked and (row.refresh_expires_at is None or now < row.refresh_expires_at)
-    return access or refresh
-
-
 async def connected(ctx: IssuerContext, who: Principal) -> list[ConnectedApp]:
     require(who, Role.STUDENT)
     now = ctx.clock.now()
     apps: dict[int, ConnectedApp] = {}
     for row in await repo.grants_of(who.id or 0):  # newest first: the first row of a client is its newest
-        if not _live(row, now):
+        if not (access_live(row, now) or refresh_live(row, now)):
             continue
         seen = apps.get(row.client)
         scopes = tuple(sorted({*row.scope.split(), *(seen.scopes if seen else ())}))

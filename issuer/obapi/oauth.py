@@ -51,7 +51,7 @@ from issuer.access import Role
 from issuer.accounts import directory
 from issuer.context import IssuerContext
 from issuer.obapi import repo
-from issuer.obapi.rows import ClientRow, CodeRow, TokenRow
+from issuer.obapi.rows import ClientRow, CodeRow, GrantRow, TokenRow
 
 SCOPE_BASE = "https://purl.imsglobal.org/spec/ob/v3p0/scope/"
 READ_CREDENTIALS = SCOPE_BASE + "credential.readonly"
@@ -96,6 +96,19 @@ class Grantee(msgspec.Struct, frozen=True):
     """The student a code or token speaks for (Authlib calls it the user; it reads ``id``)."""
     id: int
     school: int | None
+
+
+# --- a grant's lifetimes: the one reading of them (token endpoint, resource endpoints, Connected apps)
+
+def access_live(row: TokenRow | GrantRow, now: datetime) -> bool:
+    """The access token works now: not revoked, and within its ``expires_in``."""
+    return not row.access_revoked and now < row.issued_at + timedelta(seconds=row.expires_in)
+
+
+def refresh_live(row: TokenRow | GrantRow, now: datetime) -> bool:
+    """The refresh token (if one was issued) works now: not revoked, not past its end."""
+    ends = row.refresh_expires_at
+    return not row.refresh_revoked and (ends is None or now < ends)
 
 
 # --- Authlib's models, over our rows -----------------------------------------------------------
@@ -173,8 +186,7 @@ class Token(TokenMixin):  # type: ignore[misc]
         return self.row.access_revoked
 
     def refresh_usable(self) -> bool:
-        ends = self.row.refresh_expires_at
-        return bool(self.row.refresh_hash) and not self.row.refresh_revoked and (ends is None or self.now < ends)
+        return bool(self.row.refresh_hash) and refresh_live(self.row, self.now)
 
 
 # --- requests as Authlib reads them ------------------------------------------------------------
@@ -451,4 +463,4 @@ async def _insert_client(values: dict[str, Any]) -> int:
 
 
 __all__ = ["Answer", "Client", "FormRequest", "Grantee", "JsonBodyRequest", "OAuth2Error", "OAuthServer",
-           "SCOPES", "Token", "digest"]
+           "SCOPES", "Token", "access_live", "digest", "refresh_live"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid as uuidlib
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -24,7 +24,7 @@ from issuer.credentials import sharing
 from issuer.errors import InvalidInput
 from issuer.obapi import repo
 from issuer.obapi.imsx import ApiError
-from issuer.obapi.oauth import digest
+from issuer.obapi.oauth import access_live, digest
 from issuer.portfolio import imports
 
 MAX_LIMIT = 100
@@ -42,7 +42,7 @@ async def grantee(ctx: IssuerContext, authorization: str | None, scope: str) -> 
                        code_minor="unauthorizedrequest")
     row = await repo.token_by_access(digest(token.strip()))
     now = ctx.clock.now()
-    if row is None or row.access_revoked or now >= row.issued_at + timedelta(seconds=row.expires_in):
+    if row is None or not access_live(row, now):
         raise ApiError("the access token is not valid (unknown, expired or revoked)", status_code=401,
                        code_minor="unauthorizedrequest",
                        headers={"WWW-Authenticate": 'Bearer realm="ob", error="invalid_token"'})

@@ -24,7 +24,6 @@ see a student's backpack, so a transcript staff make has no external learning.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import uuid as uuidlib
@@ -34,6 +33,8 @@ from typing import Any
 import anyio
 import msgspec
 
+from badges.signing.keys import b64url_decode
+from badges.verification_checks import as_list
 from badges.verification_report import VerificationReport
 from issuer.access import Principal, Role, require
 from issuer.context import IssuerContext
@@ -120,8 +121,7 @@ def _is_credential(document: Any) -> bool:
         return False
     vc = document.get("vc")
     inner: Mapping[str, Any] = vc if isinstance(vc, Mapping) else document
-    types = inner.get("type")
-    return "VerifiableCredential" in (types if isinstance(types, list) else [types])
+    return "VerifiableCredential" in as_list(inner.get("type"))
 
 
 async def _read(ctx: IssuerContext, who: Principal, *, data: bytes | None, url: str | None) -> _Checked:
@@ -232,7 +232,7 @@ def _parsed(document: str) -> Any:
     if len(parts) != 3:
         return None
     try:
-        return json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        return json.loads(b64url_decode(parts[1]))
     except ValueError:
         return None
 
@@ -292,14 +292,8 @@ def carry_reason(shown: ImportedBadge) -> str:
     whether it verifies now."""
     if shown.row.format.split("+")[-1] == "jwt":
         return "jwt"
-    try:
-        doc = json.loads(shown.row.document)
-    except ValueError:
-        return "ob2"
-    if not isinstance(doc, dict):
-        return "ob2"
-    types = doc.get("type")
-    if "VerifiableCredential" not in (types if isinstance(types, list) else [types]):
+    doc = _parsed(shown.row.document)
+    if not _is_credential(doc):
         return "ob2"
     contexts = doc.get("@context")
     first = contexts[0] if isinstance(contexts, list) and contexts else contexts
