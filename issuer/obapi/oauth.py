@@ -106,9 +106,9 @@ def access_live(row: TokenRow | GrantRow, now: datetime) -> bool:
 
 
 def refresh_live(row: TokenRow | GrantRow, now: datetime) -> bool:
-    """The refresh token (if one was issued) works now: not revoked, not past its end."""
+    """A refresh token was issued and works now: not revoked, not past its end."""
     ends = row.refresh_expires_at
-    return not row.refresh_revoked and (ends is None or now < ends)
+    return bool(row.refresh_hash) and not row.refresh_revoked and (ends is None or now < ends)
 
 
 # --- Authlib's models, over our rows -----------------------------------------------------------
@@ -186,7 +186,7 @@ class Token(TokenMixin):  # type: ignore[misc]
         return self.row.access_revoked
 
     def refresh_usable(self) -> bool:
-        return bool(self.row.refresh_hash) and refresh_live(self.row, self.now)
+        return refresh_live(self.row, self.now)
 
 
 # --- requests as Authlib reads them ------------------------------------------------------------

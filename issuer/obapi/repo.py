@@ -101,7 +101,8 @@ async def grants_of(user_id: int) -> list[GrantRow]:
     """The student's tokens not revoked outright, newest first, with their clients' names."""
     return rows_of(GrantRow, await OAuthToken.select(
         OAuthToken.id, OAuthToken.client, OAuthToken.client.client_name.as_alias("client_name"),
-        OAuthToken.client.metadata.as_alias("client_metadata"), OAuthToken.scope, OAuthToken.issued_at,
+        OAuthToken.client.metadata.as_alias("client_metadata"), OAuthToken.scope, OAuthToken.refresh_hash,
+        OAuthToken.issued_at,
         OAuthToken.expires_in, OAuthToken.refresh_expires_at, OAuthToken.access_revoked, OAuthToken.refresh_revoked,
     ).where((OAuthToken.user == user_id) & ((OAuthToken.access_revoked == False)  # noqa: E712
                                             | (OAuthToken.refresh_revoked == False))  # noqa: E712

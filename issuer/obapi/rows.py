@@ -55,6 +55,7 @@ class GrantRow(msgspec.Struct, frozen=True, kw_only=True):
     client_name: str
     client_metadata: str
     scope: str
+    refresh_hash: str  # "" when no refresh token was issued
     issued_at: datetime
     expires_in: int
     refresh_expires_at: datetime | None

@@ -483,3 +483,17 @@ async def test_open_registration_is_capped_per_address(client, seed):
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0 and r.json()["error"] == "invalid_request"
     seed.ctx.clock.advance(minutes=61)  # the next hour: registering works again
     assert (await register(client)).status_code == 201
+
+
+async def test_an_app_without_refresh_tokens_leaves_connected_apps_when_its_token_ends(client, seed):
+    info = (await register(client, grant_types=["authorization_code"])).json()
+    oauth = AppClient(client.app, client_id=info["client_id"], client_secret=info["client_secret"],
+                      authorize_endpoint=f"{BASE_URL}/oauth/authorize", access_token_endpoint=f"{BASE_URL}/oauth/token",
+                      token_endpoint_auth_method="client_secret_basic")
+    token = await token_for(client, seed, oauth)
+    assert "refresh_token" not in token
+    sign_in(client, seed)
+    assert "College Admissions Portal" in (await client.get("/student/apps", headers=HTML)).text
+    seed.ctx.clock.advance(minutes=61)  # the access token has ended and nothing can renew it
+    page = (await client.get("/student/apps", headers=HTML)).text
+    assert "College Admissions Portal" not in page and "No apps are connected" in page
