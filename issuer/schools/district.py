@@ -18,7 +18,6 @@ import re
 import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import msgspec
 
@@ -34,7 +33,7 @@ from issuer.db.engine import write_transaction
 from issuer.errors import Conflict, InvalidInput
 from issuer.schools import identity, keys
 from issuer.schools import repo as schools_repo
-from issuer.schools.profile import ADDRESS_FIELDS
+from issuer.schools.profile import address_lines, name_problems, url_problems
 from issuer.schools.rows import SchoolRow
 
 __all__ = ["DID_METHODS", "DistrictSchool", "NewSchool", "SchoolIn", "check_new_school", "create_school",
@@ -119,10 +118,7 @@ async def check_new_school(ctx: IssuerContext, principal: Principal, data: Schoo
     access.check_creates_schools(principal)
     errors: list[dict[str, str]] = []
     name = data.name.strip()
-    if not name:
-        errors.append({"field": "name", "message": "Enter the school's name."})
-    elif len(name) > 255:
-        errors.append({"field": "name", "message": "The name must be 255 characters or fewer."})
+    errors += name_problems(name)
     slug = data.slug.strip().lower() or slug_for(name)
     if name and not _SLUG.match(slug):
         errors.append({"field": "slug", "message": "The short name is 1 to 64 lower-case letters, digits and dashes, "
@@ -130,14 +126,9 @@ async def check_new_school(ctx: IssuerContext, principal: Principal, data: Schoo
     elif slug and await schools_repo.slug_taken(slug):
         errors.append({"field": "slug", "message": f"The short name {slug!r} is taken: choose another."})
     url = data.url.strip()
-    if url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 1024 or " " in url:
-            errors.append({"field": "url", "message": "Enter the web address in full, like https://school.example.org."})
-    address = {k: str(data.address.get(k, "")).strip() for k in ADDRESS_FIELDS}
-    for key, value in address.items():
-        if len(value) > 255:
-            errors.append({"field": key, "message": "Each line of the address must be 255 characters or fewer."})
+    errors += url_problems(url)
+    address, problems = address_lines(data.address)
+    errors += problems
     method = data.did_method.strip()
     if method not in DID_METHODS:
         errors.append({"field": "did_method", "message": "Choose how the school's badges name it: did:web or did:key."})

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -89,19 +90,36 @@ async def admin_school(principal: Principal, slug: str | None = None) -> SchoolR
     return school
 
 
+# The school's name, web address and postal address are checked alike wherever they are entered:
+# the profile form here and the district's new-school form (``issuer.schools.district``).
+def name_problems(name: str) -> list[dict[str, str]]:
+    if not name:
+        return [{"field": "name", "message": "Enter the school's name."}]
+    if len(name) > 255:
+        return [{"field": "name", "message": "The name must be 255 characters or fewer."}]
+    return []
+
+
+def url_problems(url: str) -> list[dict[str, str]]:
+    parts = urlsplit(url) if url else None
+    if parts is not None and (parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 1024
+                              or " " in url):
+        return [{"field": "url", "message": "Enter the web address in full, like https://school.example.org."}]
+    return []
+
+
+def address_lines(given: Mapping[str, object]) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Every address line, stripped, and a problem for each one too long."""
+    address = {key: str(given.get(key, "")).strip() for key in ADDRESS_FIELDS}
+    return address, [{"field": key, "message": "Each line of the address must be 255 characters or fewer."}
+                     for key, value in address.items() if len(value) > 255]
+
+
 def _check(data: ProfileIn) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """The columns to store and every problem found (field id, message), all at once."""
     errors: list[dict[str, str]] = []
-    name = data.name.strip()
-    if not name:
-        errors.append({"field": "name", "message": "Enter the school's name."})
-    elif len(name) > 255:
-        errors.append({"field": "name", "message": "The name must be 255 characters or fewer."})
-    url = data.url.strip()
-    if url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 1024 or " " in url:
-            errors.append({"field": "url", "message": "Enter the web address in full, like https://school.example.org."})
+    name, url = data.name.strip(), data.url.strip()
+    errors += name_problems(name) + url_problems(url)
     email = data.email.strip()
     if email and (len(email) > 320 or not _EMAIL.match(email)):
         errors.append({"field": "email", "message": "Enter an email address like office@school.example.org."})
@@ -112,12 +130,8 @@ def _check(data: ProfileIn) -> tuple[dict[str, Any], list[dict[str, str]]]:
     if linkedin and not (linkedin.isascii() and linkedin.isdigit() and len(linkedin) <= 20):
         errors.append({"field": "linkedin_organization_id",
                        "message": "The LinkedIn organisation ID is a number, like 1337 (digits only)."})
-    address = {}
-    for key in ADDRESS_FIELDS:
-        value = str(data.address.get(key, "")).strip()
-        if len(value) > 255:
-            errors.append({"field": key, "message": "Each line of the address must be 255 characters or fewer."})
-        address[key] = value
+    address, problems = address_lines(data.address)
+    errors += problems
     names = [n.strip() for n in data.level_names]
     descriptions = [d.strip() for d in data.level_descriptions] + [""] * LEVELS
     if len(names) != LEVELS:
