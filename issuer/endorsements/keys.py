@@ -16,7 +16,7 @@ from badges.signing.keys import Ed25519Signer
 from issuer.context import IssuerContext
 from issuer.endorsements import repo
 from issuer.endorsements.rows import EndorserRow
-from issuer.schools.kek import decrypt_seed, encrypt_seed
+from issuer.schools.kek import encrypt_seed, stored_signer
 
 
 def partner_handle(organisation: str) -> str:
@@ -55,8 +55,4 @@ async def endorser(ctx: IssuerContext, *, school_id: int, kind: str, handle: str
 
 def signer_of(ctx: IssuerContext, row: EndorserRow) -> Ed25519Signer:
     """The endorser's signer (did:key verification method), its seed checked against the row."""
-    seed = decrypt_seed(row.encrypted_seed, kek=ctx.keys.kek, public_key_multibase=row.public_key_multibase)
-    signer = Ed25519Signer.from_seed(seed)
-    if signer.public_key.multibase != row.public_key_multibase:
-        raise ValueError("stored key does not match its public key")
-    return signer
+    return stored_signer(row.encrypted_seed, kek=ctx.keys.kek, public_key_multibase=row.public_key_multibase)

@@ -20,6 +20,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from badges.signing.keys import Ed25519Signer
 from issuer.settings import Settings, SettingsError, decode_secret, private_dir
 
 
@@ -89,3 +90,12 @@ def decrypt_seed(stored: str, *, kek: bytes, public_key_multibase: str) -> bytes
         return AESGCM(kek).decrypt(raw[:12], raw[12:], public_key_multibase.encode("ascii"))
     except InvalidTag:
         raise KeyStoreError("stored key failed authentication (tampered or moved row)") from None
+
+
+def stored_signer(stored: str, *, kek: bytes, public_key_multibase: str) -> Ed25519Signer:
+    """The signer of a stored key (a school's or an endorser's), its seed decrypted with ``kek`` and
+    checked against the public key stored beside it."""
+    signer = Ed25519Signer.from_seed(decrypt_seed(stored, kek=kek, public_key_multibase=public_key_multibase))
+    if signer.public_key.multibase != public_key_multibase:
+        raise ValueError("stored key does not match its public key")
+    return signer

@@ -23,7 +23,7 @@ from issuer.context import IssuerContext
 from issuer.db.engine import write_transaction
 from issuer.errors import Conflict, NotFound
 from issuer.schools import repo as schools_repo
-from issuer.schools.kek import decrypt_seed, encrypt_seed
+from issuer.schools.kek import encrypt_seed, stored_signer
 from issuer.schools.rows import PublishedKeyRow, SchoolRow, SigningKeyRow
 
 log = logging.getLogger(__name__)
@@ -126,11 +126,7 @@ async def rotate(ctx: IssuerContext, *, district_id: int, school_id: int | None,
 
 def signer_from_row(ctx: IssuerContext, row: SigningKeyRow) -> Ed25519Signer:
     """The key row's signer, its seed decrypted with the context's KEK (checked against the row's public key)."""
-    seed = decrypt_seed(row.encrypted_seed, kek=ctx.keys.kek, public_key_multibase=row.public_key_multibase)
-    signer = Ed25519Signer.from_seed(seed)
-    if signer.public_key.multibase != row.public_key_multibase:
-        raise ValueError("stored key does not match its public key")
-    return signer
+    return stored_signer(row.encrypted_seed, kek=ctx.keys.kek, public_key_multibase=row.public_key_multibase)
 
 
 async def public_keys(*, district_id: int, school_id: int | None) -> list[PublicKey]:
