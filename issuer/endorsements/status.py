@@ -15,13 +15,13 @@ endorsement gives its index back.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from badges.errors import StatusListError
 from badges.signing import sign
 from badges.status import MIN_BITS, BitstringStatusList, status_entry, status_list_credential
 from issuer.context import IssuerContext
+from issuer.credentials import status as credential_status
 from issuer.endorsements import keys, repo
 from issuer.endorsements.rows import EndorserRow
 from issuer.errors import Conflict, NotFound
@@ -37,9 +37,7 @@ def _signed_list(ctx: IssuerContext, row: EndorserRow, encoded: str) -> str:
     signer = keys.signer_of(ctx, row)
     unsigned = status_list_credential(list_url=list_url(ctx, row), issuer={"id": signer.public_key.did_key},
                                       purpose=PURPOSE, encoded_list=encoded, valid_from=ctx.clock.now())
-    # the one serialization of documents we sign and store (as issuer.credentials.status.dumps)
-    return json.dumps(sign(unsigned, signer=signer, created=ctx.clock.now()), ensure_ascii=False,
-                      separators=(",", ":"))
+    return credential_status.dumps(sign(unsigned, signer=signer, created=ctx.clock.now()))
 
 
 async def _locked(endorser_id: int) -> EndorserRow:
