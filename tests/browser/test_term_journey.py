@@ -270,7 +270,10 @@ def test_a_term_rating_revision_blind_second_rating_moderation_and_badge_status(
     assert page.url == f"{server}/teacher/submissions/{submission}"
     # the evidence inline: the text, the image (loaded), the PDF in a frame, the link
     assert "divide both sides by 4" in page.locator("pre.evidence-text").inner_text()
-    assert page.locator(".evidence-image img").evaluate("img => img.complete && img.naturalWidth") == 480
+    image = page.locator(".evidence-image img")
+    image.scroll_into_view_if_needed()  # loading="lazy": on a phone it loads once it is in view
+    page.wait_for_function("img => img.complete", arg=image.element_handle())
+    assert image.evaluate("img => img.complete && img.naturalWidth") == 480
     assert page.locator("iframe.evidence-pdf").count() == 1
     assert page.locator(".evidence-links a").get_attribute("href") == "https://example.org/portfolio/equations"
     j.check("teacher-rate")
